@@ -1,0 +1,301 @@
+/**
+ * The environment, read once, into a frozen typed `Config`. Every problem is reported at once,
+ * each naming its variable and what was expected (`ConfigError.problems`).
+ *
+ * No other module reads `process.env`: composition roots call `loadConfig(process.env)` and pass
+ * the result down.
+ */
+import path from 'node:path';
+import fs from 'node:fs';
+import { z } from 'zod';
+import { ErrorCode, ScribeError } from './errors.ts';
+
+/** Defaults in one place (design.md section 4). */
+export const DEFAULTS = {
+  dataDir: '.data',
+  port: 3000,
+  slackApiUrl: 'https://slack.com/api/',
+  discordApiUrl: 'https://discord.com/api',
+  fastModel: 'claude-haiku-5-5',
+  writerModel: 'claude-sonnet-5-5',
+  exaBaseUrl: 'https://api.exa.ai',
+  arxivApiUrl: 'https://export.arxiv.org/api/query',
+  chromiumCandidates: ['/usr/bin/chromium', '/usr/bin/chromium-browser'],
+  workerConcurrency: 1,
+  dailyQuota: 20,
+  researchCacheTtl: '24h',
+  logLevel: 'info',
+} as const;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface SlackConfig {
+  botToken: string;
+  signingSecret: string | undefined;
+  /** Set: Socket Mode. Unset: Events API over HTTP. */
+  appToken: string | undefined;
+  apiUrl: string;
+}
+
+export interface DiscordConfig {
+  token: string;
+  applicationId: string;
+  apiUrl: string;
+}
+
+export interface Config {
+  /** Unset: an embedded PostgreSQL in `<dataDir>/postgres`. */
+  databaseUrl: string | undefined;
+  /** Absolute path of the local state directory. */
+  dataDir: string;
+  port: number;
+  slack: SlackConfig | undefined;
+  discord: DiscordConfig | undefined;
+  anthropic: {
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    fastModel: string;
+    writerModel: string;
+  };
+  exa: { apiKey: string | undefined; baseUrl: string };
+  arxivApiUrl: string;
+  chromiumPath: string | undefined;
+  /** Hosts that may be scraped even though they resolve to private addresses. */
+  scrapeAllowHosts: readonly string[];
+  workerConcurrency: number;
+  dailyQuota: number;
+  researchCacheTtlMs: number;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends ScribeError {
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(
+      ErrorCode.ConfigInvalid,
+      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.problems = problems;
+  }
+}
+
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "90s", "30m", "24h", "7d", "500ms", or a bare number of seconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const unit = (match[2]?.toLowerCase() ?? 's') as keyof typeof DURATION_UNITS_MS;
+  return Math.round(Number(match[1]) * DURATION_UNITS_MS[unit]);
+}
+
+/** Empty strings count as unset: `FOO=` in an .env file should not become "". */
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => URL.canParse(v), { message: `expected ${what} (an absolute URL)` })
+    .optional();
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { message: `expected a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `expected a whole number from ${min} to ${max}` })
+    .optional();
+
+const EnvSchema = z.object({
+  DATABASE_URL: optionalText.refine(
+    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+    { message: 'expected a postgres:// or postgresql:// connection URL' },
+  ),
+  SCRIBE_DATA_DIR: optionalText,
+  PORT: integer(0, 65_535),
+  SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), {
+    message: 'expected a bot token starting with "xoxb-"',
+  }),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xapp-'), {
+    message: 'expected an app-level token starting with "xapp-"',
+  }),
+  SLACK_API_URL: url('the Slack Web API base'),
+  DISCORD_TOKEN: optionalText,
+  DISCORD_APPLICATION_ID: optionalText.refine((v) => v === undefined || /^\d{5,25}$/.test(v), {
+    message: 'expected the numeric application id (a snowflake)',
+  }),
+  DISCORD_API_URL: url('the Discord REST base'),
+  ANTHROPIC_API_KEY: optionalText,
+  ANTHROPIC_BASE_URL: url('the Anthropic API base'),
+  SCRIBE_FAST_MODEL: optionalText,
+  SCRIBE_WRITER_MODEL: optionalText,
+  EXA_API_KEY: optionalText,
+  EXA_BASE_URL: url('the Exa API base'),
+  ARXIV_API_URL: url('the arXiv API query URL'),
+  CHROMIUM_PATH: optionalText,
+  SCRAPE_ALLOW_HOSTS: optionalText,
+  WORKER_CONCURRENCY: integer(1, 64),
+  SCRIBE_DAILY_QUOTA: integer(0, 1_000_000),
+  RESEARCH_CACHE_TTL: optionalText.refine((v) => v === undefined || parseDuration(v) !== undefined, {
+    message: 'expected a duration such as 24h, 30m, 90s or 7d',
+  }),
+  LOG_LEVEL: optionalText.refine(
+    (v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v),
+    { message: `expected one of ${LOG_LEVELS.join(', ')}` },
+  ),
+});
+
+export interface LoadConfigOptions {
+  /** Resolves a relative SCRIBE_DATA_DIR. Default: the process's working directory. */
+  cwd?: string;
+  /** Whether a file exists (for the Chromium default). Injected by tests. */
+  fileExists?: (file: string) => boolean;
+}
+
+/** Parses the environment; throws `ConfigError` listing every problem. */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  options: LoadConfigOptions = {},
+): Readonly<Config> {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '(environment)');
+        const value = env[name];
+        const shown = value === undefined || isSecretName(name) ? '' : ` ${JSON.stringify(value)}`;
+        return `${name}: ${issue.message}${shown ? `, got${shown}` : ''}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  // Each platform needs its variables together; half a configuration is a mistake worth naming.
+  let slack: SlackConfig | undefined;
+  if (e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) {
+    if (!e.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
+    if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN)
+      problems.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+    if (e.SLACK_BOT_TOKEN) {
+      slack = {
+        botToken: e.SLACK_BOT_TOKEN,
+        signingSecret: e.SLACK_SIGNING_SECRET,
+        appToken: e.SLACK_APP_TOKEN,
+        apiUrl: withTrailingSlash(e.SLACK_API_URL ?? DEFAULTS.slackApiUrl),
+      };
+    }
+  }
+
+  let discord: DiscordConfig | undefined;
+  if (e.DISCORD_TOKEN || e.DISCORD_APPLICATION_ID) {
+    if (!e.DISCORD_TOKEN) problems.push('DISCORD_TOKEN: required when DISCORD_APPLICATION_ID is set');
+    if (!e.DISCORD_APPLICATION_ID) problems.push('DISCORD_APPLICATION_ID: required when DISCORD_TOKEN is set');
+    if (e.DISCORD_TOKEN && e.DISCORD_APPLICATION_ID) {
+      discord = {
+        token: e.DISCORD_TOKEN,
+        applicationId: e.DISCORD_APPLICATION_ID,
+        apiUrl: (e.DISCORD_API_URL ?? DEFAULTS.discordApiUrl).replace(/\/+$/, ''),
+      };
+    }
+  }
+
+  const fileExists = options.fileExists ?? ((f: string) => fs.existsSync(f));
+  let chromiumPath = e.CHROMIUM_PATH;
+  if (chromiumPath !== undefined && !fileExists(chromiumPath)) {
+    problems.push(`CHROMIUM_PATH: no file at ${JSON.stringify(chromiumPath)}`);
+  }
+  chromiumPath ??= DEFAULTS.chromiumCandidates.find((c) => fileExists(c));
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const cwd = options.cwd ?? process.cwd();
+  const config: Config = {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(cwd, e.SCRIBE_DATA_DIR ?? DEFAULTS.dataDir),
+    port: e.PORT ?? DEFAULTS.port,
+    slack,
+    discord,
+    anthropic: {
+      apiKey: e.ANTHROPIC_API_KEY,
+      baseUrl: e.ANTHROPIC_BASE_URL,
+      fastModel: e.SCRIBE_FAST_MODEL ?? DEFAULTS.fastModel,
+      writerModel: e.SCRIBE_WRITER_MODEL ?? DEFAULTS.writerModel,
+    },
+    exa: { apiKey: e.EXA_API_KEY, baseUrl: (e.EXA_BASE_URL ?? DEFAULTS.exaBaseUrl).replace(/\/+$/, '') },
+    arxivApiUrl: e.ARXIV_API_URL ?? DEFAULTS.arxivApiUrl,
+    chromiumPath,
+    scrapeAllowHosts: (e.SCRAPE_ALLOW_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== ''),
+    workerConcurrency: e.WORKER_CONCURRENCY ?? DEFAULTS.workerConcurrency,
+    dailyQuota: e.SCRIBE_DAILY_QUOTA ?? DEFAULTS.dailyQuota,
+    researchCacheTtlMs: parseDuration(e.RESEARCH_CACHE_TTL ?? DEFAULTS.researchCacheTtl) ?? 0,
+    logLevel: (e.LOG_LEVEL ?? DEFAULTS.logLevel) as LogLevel,
+  };
+  return deepFreeze(config);
+}
+
+/** The secret values of a config, for the logger's last-line-of-defence redaction. */
+export function secretsOf(config: Config): string[] {
+  return [
+    config.slack?.botToken,
+    config.slack?.signingSecret,
+    config.slack?.appToken,
+    config.discord?.token,
+    config.anthropic.apiKey,
+    config.exa.apiKey,
+    config.databaseUrl ? passwordOf(config.databaseUrl) : undefined,
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 6);
+}
+
+/** Which integrations are configured, and what is missing for the rest (for /health and start-up logs). */
+export function integrationsOf(config: Config): Record<string, { configured: boolean; missing?: string[] }> {
+  return {
+    slack: config.slack
+      ? { configured: true }
+      : { configured: false, missing: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET or SLACK_APP_TOKEN'] },
+    discord: config.discord
+      ? { configured: true }
+      : { configured: false, missing: ['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID'] },
+    anthropic: config.anthropic.apiKey
+      ? { configured: true }
+      : { configured: false, missing: ['ANTHROPIC_API_KEY'] },
+    exa: config.exa.apiKey ? { configured: true } : { configured: false, missing: ['EXA_API_KEY'] },
+    chromium: config.chromiumPath ? { configured: true } : { configured: false, missing: ['CHROMIUM_PATH'] },
+  };
+}
+
+function isSecretName(name: string): boolean {
+  return /TOKEN|SECRET|KEY|DATABASE_URL/.test(name);
+}
+
+function passwordOf(connectionUrl: string): string | undefined {
+  try {
+    const password = decodeURIComponent(new URL(connectionUrl).password);
+    return password === '' ? undefined : password;
+  } catch {
+    return undefined;
+  }
+}
+
+function withTrailingSlash(u: string): string {
+  return u.endsWith('/') ? u : `${u}/`;
+}
+
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

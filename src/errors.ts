@@ -1,0 +1,92 @@
+/**
+ * Scribe's small error vocabulary. Every error that crosses a module boundary is a `ScribeError`
+ * with a stable `code`; the worker decides "retry or fail" from the class alone:
+ * `RetryableError` (service down, 429, 5xx, 529, timeouts) may succeed later,
+ * `PermanentError` (bad input, invalid answer, 401) never will.
+ *
+ * Messages are written for the person in the chat thread: what failed, where, and what to do.
+ */
+
+export const ErrorCode = {
+  ConfigInvalid: 'config_invalid',
+  NotConfigured: 'not_configured',
+  InvalidInput: 'invalid_input',
+  QuotaExceeded: 'quota_exceeded',
+  NotAllowed: 'not_allowed',
+  NotFound: 'not_found',
+  ServiceUnavailable: 'service_unavailable',
+  RateLimited: 'rate_limited',
+  Timeout: 'timeout',
+  ServiceRejected: 'service_rejected',
+  InvalidAnswer: 'invalid_answer',
+  PageRefused: 'page_refused',
+  PageFailed: 'page_failed',
+  Internal: 'internal',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface ScribeErrorDetails {
+  /** External service involved, e.g. "Anthropic", "Exa", "arXiv", "Slack". */
+  service?: string;
+  /** HTTP status, when the failure came from an HTTP answer. */
+  status?: number;
+  /** Pipeline step, when known. */
+  step?: string;
+  cause?: unknown;
+}
+
+export class ScribeError extends Error {
+  readonly code: ErrorCode;
+  readonly service: string | undefined;
+  readonly status: number | undefined;
+  readonly step: string | undefined;
+
+  constructor(code: ErrorCode, message: string, details: ScribeErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.service = details.service;
+    this.status = details.status;
+    this.step = details.step;
+  }
+}
+
+/** May succeed if tried again later. `retryAfterMs` is the service's own hint when it gave one. */
+export class RetryableError extends ScribeError {
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: ScribeErrorDetails & { retryAfterMs?: number } = {},
+  ) {
+    super(code, message, details);
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** Will fail the same way every time: retrying wastes the user's time and our quota. */
+export class PermanentError extends ScribeError {}
+
+export function isRetryable(err: unknown): boolean {
+  return err instanceof RetryableError;
+}
+
+/** Wraps anything thrown into a ScribeError, keeping ScribeErrors as they are. */
+export function asScribeError(err: unknown, fallback: Partial<ScribeErrorDetails> = {}): ScribeError {
+  if (err instanceof ScribeError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new ScribeError(ErrorCode.Internal, message, { ...fallback, cause: err });
+}
+
+/** The model answered, but not in the shape we asked for. Carries what it said and why it failed. */
+export class InvalidAnswerError extends PermanentError {
+  readonly raw: string;
+  readonly issues: string;
+
+  constructor(message: string, details: ScribeErrorDetails & { raw: string; issues: string }) {
+    super(ErrorCode.InvalidAnswer, message, details);
+    this.raw = details.raw;
+    this.issues = details.issues;
+  }
+}

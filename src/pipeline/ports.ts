@@ -1,0 +1,98 @@
+/**
+ * The pipeline's view of the outside world: small interfaces named by what they do. Real
+ * implementations live in `clients/` beside them; tests hand in the same real clients pointed at
+ * the local fakes in `test/fakes/`.
+ *
+ * Contract for implementations: transient failures (429, 5xx, 529, timeouts, connection refused)
+ * throw `RetryableError` (with `retryAfterMs` when the service said so); everything else throws
+ * `PermanentError` (401/403: "check ANTHROPIC_API_KEY"; 400: what was rejected). Implementations do
+ * not retry on their own: the pipeline's retry policy is the single place that decides.
+ */
+import type { z } from 'zod';
+import type { Paper, StepRecord } from './types.ts';
+
+export interface LlmMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export interface LlmRequest {
+  model: string;
+  system: string;
+  messages: LlmMessage[];
+  maxTokens: number;
+  signal?: AbortSignal | undefined;
+}
+
+export interface LlmUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** A large language model (Anthropic Messages API). */
+export interface Llm {
+  /** A free-text answer. */
+  complete(request: LlmRequest): Promise<{ text: string; usage: LlmUsage }>;
+  /**
+   * A structured answer: JSON validated against `schema`. An answer that is not valid JSON or does
+   * not match throws `InvalidAnswerError` carrying the raw text and the issues, so the caller can
+   * ask again once with the validation error.
+   */
+  structured<T>(
+    request: LlmRequest & { schema: z.ZodType<T>; name: string },
+  ): Promise<{ value: T; usage: LlmUsage }>;
+}
+
+export interface WebResult {
+  url: string;
+  title: string;
+  /** Page text when the search service could give it; undefined or empty when it could not. */
+  text: string | undefined;
+  publishedDate?: string | undefined;
+  author?: string | undefined;
+}
+
+/** Web search with page text (Exa). */
+export interface WebSearch {
+  search(query: string, options: { numResults: number; signal?: AbortSignal }): Promise<WebResult[]>;
+}
+
+/** Scholarly papers by author (arXiv). */
+export interface PaperSearch {
+  /** Papers listing `authorName` among their authors, newest first, at most `maxResults`. */
+  byAuthor(authorName: string, options: { maxResults: number; signal?: AbortSignal }): Promise<Paper[]>;
+}
+
+export interface Page {
+  /** The URL asked for. */
+  url: string;
+  /** Where it ended up after redirects. */
+  finalUrl: string;
+  title: string;
+  /** Main text, whitespace-normalised. */
+  text: string;
+  via: 'http' | 'browser';
+}
+
+/**
+ * Reads a web page's main text: plain HTTP first, the shared browser only for pages whose static
+ * HTML has too little text. Refuses private/loopback/link-local targets (SSRF), redirects
+ * included. Failures throw `ScribeError` with code `page_refused` or `page_failed`: the research
+ * step turns them into warnings.
+ */
+export interface PageReader {
+  read(url: string, options?: { signal?: AbortSignal }): Promise<Page>;
+  /** Closes the browser if one is open. */
+  close(): Promise<void>;
+}
+
+/** Research (steps 2–3 outputs) reused for the same recipient within the TTL. */
+export interface CachedResearch {
+  research: StepRecord<'research'> | undefined;
+  arxiv: StepRecord<'arxiv'> | undefined;
+}
+
+export interface ResearchCache {
+  get(key: string, maxAgeMs: number): Promise<CachedResearch | undefined>;
+  put(key: string, value: CachedResearch): Promise<void>;
+}
