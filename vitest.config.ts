@@ -8,6 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration tests start child processes and servers; two cores on the reference machine.
     maxWorkers: 2,
-    reporters: ['default'],
+    // In CI, also a JSON report from which .ci/run prints its "N passed, N failed" line.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: process.env.CI ? { json: '.ci/work/vitest.json' } : undefined,
   },
 });

@@ -90,12 +90,7 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(match[1]) * DURATION_UNITS_MS[unit]);
 }
 
-/** Empty strings count as unset: `FOO=` in an .env file should not become "". */
-const optionalText = z
-  .string()
-  .trim()
-  .transform((v) => (v === '' ? undefined : v))
-  .optional();
+const optionalText = z.string().trim().optional();
 
 const url = (what: string) =>
   z
@@ -165,7 +160,11 @@ export function loadConfig(
   env: Record<string, string | undefined>,
   options: LoadConfigOptions = {},
 ): Readonly<Config> {
-  const parsed = EnvSchema.safeParse(env);
+  // Empty values count as unset: `PORT=` in an .env file means "use the default".
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
@@ -259,7 +258,11 @@ export function secretsOf(config: Config): string[] {
 }
 
 /** Which integrations are configured, and what is missing for the rest (for /health and start-up logs). */
-export function integrationsOf(config: Config): Record<string, { configured: boolean; missing?: string[] }> {
+export type IntegrationName = 'slack' | 'discord' | 'anthropic' | 'exa' | 'chromium';
+
+export function integrationsOf(
+  config: Config,
+): Record<IntegrationName, { configured: boolean; missing?: string[] }> {
   return {
     slack: config.slack
       ? { configured: true }

@@ -1,0 +1,70 @@
+/**
+ * The app's one connection pool. Repositories take a `Db` (the pool, or a transaction's client),
+ * never the pool's type, so one query function serves both.
+ */
+import pg from 'pg';
+import type { Logger } from '../log.ts';
+
+/** What repositories need: one parameterised query at a time. */
+export interface Db {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: readonly unknown[],
+  ): Promise<pg.QueryResult<R>>;
+}
+
+export interface CreatePoolOptions {
+  connectionString: string;
+  logger: Logger;
+  max?: number;
+  applicationName?: string;
+}
+
+export function createPool(options: CreatePoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'scribe',
+    // Fail fast when the database is down instead of queueing requests forever.
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection (database restart) emits 'error' on the pool; without a
+  // listener that would crash the process. The pool discards the client and makes a new one later.
+  pool.on('error', (err) => options.logger.warn({ err }, 'database connection lost; will reconnect'));
+  return pool;
+}
+
+/** Runs `fn` in a transaction on one client; rolls back on any error. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** True when the database answers a trivial query within `timeoutMs`. */
+export async function isDatabaseUp(db: Db, timeoutMs = 2_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      db.query('SELECT 1'),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

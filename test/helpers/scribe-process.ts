@@ -1,0 +1,132 @@
+/**
+ * Runs the `scribe` CLI as users run it: a child process on Node 24 with its own environment.
+ * Log lines (pino JSON) are parsed as they arrive so tests wait for what the service says, not
+ * for a guessed amount of time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = path.join(ROOT, 'src/main.ts');
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+export interface ScribeProcess {
+  child: ChildProcess;
+  logs: LogLine[];
+  /** Everything written to stdout/stderr that was not a JSON log line. */
+  output: string[];
+  /** Resolves with the first log line (past or future) that matches. */
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** The environment without variables a test did not choose (a developer's DATABASE_URL, tokens). */
+export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'CI'];
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of keep) if (process.env[key] !== undefined) env[key] = process.env[key];
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+export interface SpawnOptions {
+  /** Run as this unprivileged user (needs root; uses util-linux `setpriv`). */
+  runAs?: { user: string; group: string };
+}
+
+export function spawnScribe(args: string[], env: NodeJS.ProcessEnv, options: SpawnOptions = {}): ScribeProcess {
+  const command = [process.execPath, MAIN, ...args];
+  if (options.runAs) {
+    command.unshift('setpriv', `--reuid=${options.runAs.user}`, `--regid=${options.runAs.group}`, '--clear-groups');
+  }
+  const [file = process.execPath, ...rest] = command;
+  const child = spawn(file, rest, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: LogLine[] = [];
+  const output: string[] = [];
+  const waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+
+  const onLine = (text: string) => {
+    let line: LogLine | undefined;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === 'object' && 'msg' in parsed) line = parsed as LogLine;
+    } catch {
+      // not a log line
+    }
+    if (!line) {
+      output.push(text);
+      return;
+    }
+    logs.push(line);
+    for (const waiter of [...waiters]) {
+      if (waiter.match(line)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  };
+  readline.createInterface({ input: child.stdout! }).on('line', onLine);
+  readline.createInterface({ input: child.stderr! }).on('line', onLine);
+
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+
+  return {
+    child,
+    logs,
+    output,
+    exited,
+    kill: (signal = 'SIGTERM') => child.kill(signal),
+    waitForLog(match, timeoutMs = 60_000) {
+      const found = logs.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`no matching log line within ${timeoutMs} ms; got:\n${[...logs.map((l) => JSON.stringify(l)), ...output].join('\n')}`));
+        }, timeoutMs);
+        const waiter = {
+          match,
+          resolve: (l: LogLine) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        };
+        waiters.push(waiter);
+        void exited.then((code) => {
+          if (!waiters.includes(waiter)) return;
+          clearTimeout(timer);
+          reject(new Error(`scribe exited (${code}) before the log line appeared; got:\n${[...logs.map((l) => JSON.stringify(l)), ...output].join('\n')}`));
+        });
+      });
+    },
+  };
+}
+
+/** Runs the CLI to completion. */
+export async function runScribe(args: string[], env: NodeJS.ProcessEnv) {
+  const proc = spawnScribe(args, env);
+  const code = await proc.exited;
+  return { code, logs: proc.logs, output: proc.output.join('\n') };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

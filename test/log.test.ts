@@ -1,0 +1,71 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, REDACTED } from '../src/log.ts';
+
+/** A logger writing into memory, returning the lines as text once flushed. */
+function capture(secrets: string[] = []) {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'debug', secrets, destination });
+  return { logger, text: () => lines.join('') };
+}
+
+describe('logger redaction', () => {
+  it('redacts secret-bearing fields by name, at the top level, nested and in headers', () => {
+    const { logger, text } = capture();
+    logger.info(
+      {
+        token: 'discord-bot-token-1',
+        apiKey: 'exa-key-2',
+        signingSecret: 'slack-signing-3',
+        slack: { botToken: 'bot-token-4', appToken: 'app-token-5' },
+        request: { headers: { authorization: 'Bearer anthropic-6', 'x-api-key': 'anthropic-7' } },
+        config: { anthropic: { apiKey: 'nested-key-8' } },
+        harmless: 'still here',
+      },
+      'calling out',
+    );
+    const out = text();
+    for (const secret of ['discord-bot-token-1', 'exa-key-2', 'slack-signing-3', 'bot-token-4', 'app-token-5', 'anthropic-6', 'anthropic-7', 'nested-key-8']) {
+      expect(out).not.toContain(secret);
+    }
+    expect(out).toContain(REDACTED);
+    expect(out).toContain('still here');
+  });
+
+  it('removes configured secret values wherever they appear, messages and error stacks included', () => {
+    const { logger, text } = capture(['my-signing-secret-value', 'exa-secret-key-42']);
+    const err = new Error('request failed with key exa-secret-key-42');
+    logger.error({ err, detail: 'sig=my-signing-secret-value' }, 'exa-secret-key-42 was rejected');
+    const out = text();
+    expect(out).not.toContain('my-signing-secret-value');
+    expect(out).not.toContain('exa-secret-key-42');
+    expect(out.split(REDACTED).length - 1).toBeGreaterThanOrEqual(3);
+    expect(out).toContain('was rejected');
+  });
+
+  it('removes token-shaped strings it was not told about', () => {
+    const { logger, text } = capture();
+    logger.warn(
+      { url: 'postgres://scribe:hunter2secret@db:5432/scribe' },
+      'tokens xoxb-1234-5678-abcdef xapp-1-A0-999 sk-ant-api03-abcdefgh leaked',
+    );
+    const out = text();
+    for (const secret of ['xoxb-1234-5678-abcdef', 'xapp-1-A0-999', 'sk-ant-api03-abcdefgh', 'hunter2secret']) {
+      expect(out).not.toContain(secret);
+    }
+    expect(out).toContain('postgres://scribe:[redacted]@db:5432/scribe');
+  });
+
+  it('keeps generation ids on child loggers', () => {
+    const { logger, text } = capture();
+    logger.child({ generationId: 'gen-1', step: 'parse' }).info('step started');
+    const line = JSON.parse(text()) as Record<string, unknown>;
+    expect(line).toMatchObject({ generationId: 'gen-1', step: 'parse', msg: 'step started' });
+  });
+});

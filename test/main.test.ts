@@ -1,0 +1,161 @@
+/**
+ * The CLI as users run it, on the embedded PostgreSQL (no DATABASE_URL), as a child process.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HealthReport } from '../src/http/health.ts';
+import { cleanEnv, freePort, runScribe, spawnScribe } from './helpers/scribe-process.ts';
+
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'scribe-start-'));
+  await fs.chmod(dataDir, 0o755); // as root, the postgres user must be able to enter it
+});
+
+afterAll(async () => {
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+/** PIDs of postgres processes serving our data directory. */
+async function postgresPidsFor(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await fs.readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes('postgres') && cmdline.includes(dir)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** Connects to the embedded database the way an operator would: port from postmaster.pid. */
+async function embeddedClient(dir: string): Promise<pg.Client> {
+  const pid = await fs.readFile(path.join(dir, 'postgres', 'postmaster.pid'), 'utf8');
+  const port = Number(pid.split('\n')[3]);
+  const { password } = JSON.parse(await fs.readFile(path.join(dir, 'postgres-credentials.json'), 'utf8')) as {
+    password: string;
+  };
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'scribe' });
+  await client.connect();
+  return client;
+}
+
+async function startService(port: number, dir = dataDir, options: Parameters<typeof spawnScribe>[2] = {}) {
+  const proc = spawnScribe(['start'], cleanEnv({ SCRIBE_DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'info' }), options);
+  await proc.waitForLog((l) => l.msg === 'scribe is running');
+  return proc;
+}
+
+describe('scribe start without DATABASE_URL', () => {
+  it('runs on the embedded PostgreSQL, keeps data across restarts, and exits 0 on SIGTERM leaving no postgres behind', async () => {
+    const port = await freePort();
+    const first = await startService(port);
+
+    const res = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(res.status).toBe(200);
+    const health = (await res.json()) as HealthReport;
+    expect(health.database).toEqual({ up: true, embedded: true });
+    expect(health.queue.up).toBe(true);
+    expect(first.logs.some((l) => l.msg === 'migration applied')).toBe(true);
+
+    const client = await embeddedClient(dataDir);
+    await client.query("INSERT INTO users (platform, team_id, platform_user_id, display_name) VALUES ('slack', 'T1', 'U1', 'Ada')");
+    await client.end();
+
+    first.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.logs.some((l) => l.msg === 'embedded PostgreSQL stopped')).toBe(true);
+    expect(await postgresPidsFor(dataDir)).toEqual([]);
+
+    const second = await startService(port);
+    expect(second.logs.some((l) => l.msg === 'migration applied')).toBe(false);
+    const again = await embeddedClient(dataDir);
+    const { rows } = await again.query('SELECT display_name FROM users');
+    await again.end();
+    expect(rows).toEqual([{ display_name: 'Ada' }]);
+
+    second.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(await postgresPidsFor(dataDir)).toEqual([]);
+  });
+
+  it('recovers when an earlier run was killed outright and left postgres running', async () => {
+    const port = await freePort();
+    const killed = await startService(port);
+    killed.kill('SIGKILL');
+    await killed.exited;
+    expect((await postgresPidsFor(dataDir)).length).toBeGreaterThan(0); // the orphan
+
+    const next = await startService(port);
+    expect(next.logs.some((l) => /earlier run left the embedded PostgreSQL running/.test(l.msg))).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    next.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
+    expect(await postgresPidsFor(dataDir)).toEqual([]);
+  });
+});
+
+describe('scribe start as an unprivileged user', () => {
+  // As root the main test above covers the postgres-user path; this covers a normal user's.
+  it.runIf(process.getuid?.() === 0)('runs the embedded PostgreSQL as that user', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'scribe-nobody-'));
+    await fs.chmod(dir, 0o755);
+    await fs.chown(dir, 65534, 65534);
+    try {
+      const port = await freePort();
+      const proc = await startService(port, dir, { runAs: { user: 'nobody', group: '65534' } });
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+      const stat = await fs.stat(path.join(dir, 'postgres'));
+      expect(stat.uid).toBe(65534);
+      proc.kill('SIGTERM');
+      expect(await proc.exited).toBe(0);
+      expect(await postgresPidsFor(dir)).toEqual([]);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('scribe CLI', () => {
+  it('lists every command with --help', async () => {
+    const { code, output } = await runScribe(['--help'], cleanEnv({}));
+    expect(code).toBe(0);
+    for (const command of ['start', 'bot', 'worker', 'migrate', 'draft', 'discord-register']) {
+      expect(output).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    }
+  });
+
+  it('exits 1 naming every invalid variable, before touching the database', async () => {
+    const { code, output } = await runScribe(['start'], cleanEnv({ PORT: 'abc', LOG_LEVEL: 'loud', SCRIBE_DATA_DIR: dataDir }));
+    expect(code).toBe(1);
+    expect(output).toContain('PORT: expected a whole number from 0 to 65535, got "abc"');
+    expect(output).toContain('LOG_LEVEL: expected one of');
+  });
+
+  it('says plainly which commands are not built yet, and rejects unknown ones', async () => {
+    const bot = await runScribe(['bot'], cleanEnv({}));
+    expect(bot.code).toBe(2);
+    expect(bot.output).toMatch(/not built yet/);
+    const unknown = await runScribe(['frobnicate'], cleanEnv({}));
+    expect(unknown.code).toBe(2);
+    expect(unknown.output).toContain('unknown command "frobnicate"');
+  });
+
+  it('applies migrations with `scribe migrate` against DATABASE_URL', async () => {
+    const { createTestDatabase } = await import('./helpers/db.ts');
+    const db = await createTestDatabase();
+    try {
+      const first = await runScribe(['migrate'], cleanEnv({ DATABASE_URL: db.url }));
+      expect(first.code).toBe(0);
+      expect(first.logs.find((l) => l.msg === 'migrations applied')).toMatchObject({ applied: ['001'] });
+      const second = await runScribe(['migrate'], cleanEnv({ DATABASE_URL: db.url }));
+      expect(second.code).toBe(0);
+      expect(second.logs.some((l) => l.msg === 'database is up to date')).toBe(true);
+    } finally {
+      await db.drop();
+    }
+  });
+});
