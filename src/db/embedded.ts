@@ -65,9 +65,12 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
   const credentials = await loadCredentials(options.dataDir);
   const bin = await binaries();
 
+  if (isRoot) {
+    await assertTraversable(options.dataDir, 'data directory');
+    await assertTraversable(path.dirname(bin.postgres), 'PostgreSQL binaries');
+  }
   const initialised = await fileExists(path.join(dataDirectory, 'PG_VERSION'));
   if (!initialised) {
-    if (isRoot) await assertTraversable(options.dataDir);
     logger.info({ dataDirectory }, 'creating the embedded PostgreSQL cluster (first start)');
     const EmbeddedPostgresClass = await importEmbeddedPostgres();
     const cluster = new EmbeddedPostgresClass({
@@ -203,16 +206,19 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
 }
 
 /** As root, the `postgres` user must be able to walk down to the data directory. */
-async function assertTraversable(dir: string): Promise<void> {
+async function assertTraversable(dir: string, what: string): Promise<void> {
   let current = path.resolve(dir);
   for (;;) {
     const stat = await fs.stat(current);
     if ((stat.mode & 0o001) === 0) {
       throw new ScribeError(
         ErrorCode.NotConfigured,
-        `The embedded PostgreSQL runs as the unprivileged user "${OS_USER}", which cannot enter ${current} ` +
-          `(mode ${(stat.mode & 0o777).toString(8)}). Set SCRIBE_DATA_DIR to a directory outside it ` +
-          '(for example /var/lib/scribe), or set DATABASE_URL to use an existing PostgreSQL.',
+        `The embedded PostgreSQL runs as the unprivileged user "${OS_USER}", which cannot reach its ${what} ` +
+          `in ${dir}: it cannot enter ${current} (mode ${(stat.mode & 0o777).toString(8)}). ` +
+          (what === 'data directory'
+            ? 'Set SCRIBE_DATA_DIR to a directory outside it (for example /var/lib/scribe), '
+            : `Install Scribe outside it, or allow it in (chmod o+x ${current}), `) +
+          'or set DATABASE_URL to use an existing PostgreSQL.',
       );
     }
     const parent = path.dirname(current);
