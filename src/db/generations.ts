@@ -1,0 +1,189 @@
+/**
+ * The `generations` table: one email request, its inputs, where it lives in the chat, each step's
+ * saved output and its outcome. Step outputs are opaque JSON here (the worker gives them meaning).
+ */
+import type { Db } from './pool.ts';
+import type { Platform } from './users.ts';
+
+export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface Generation {
+  id: string;
+  userId: string;
+  parentId: string | null;
+  version: number;
+  platform: Platform;
+  teamId: string;
+  channelId: string | null;
+  threadId: string | null;
+  progressMessageId: string | null;
+  resultMessageIds: string[];
+  resultPostingAt: Date | null;
+  template: string;
+  recipientName: string;
+  recipientInterest: string;
+  instruction: string | null;
+  status: GenerationStatus;
+  currentStep: string | null;
+  /** Per step name: its saved record (see pipeline `StepRecord`). */
+  steps: Record<string, unknown>;
+  email: string | null;
+  sources: unknown;
+  error: string | null;
+  attempts: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+const COLUMNS = `id, user_id AS "userId", parent_id AS "parentId", version, platform, team_id AS "teamId",
+  channel_id AS "channelId", thread_id AS "threadId", progress_message_id AS "progressMessageId",
+  result_message_ids AS "resultMessageIds", result_posting_at AS "resultPostingAt", template,
+  recipient_name AS "recipientName", recipient_interest AS "recipientInterest", instruction, status,
+  current_step AS "currentStep", steps, email, sources, error, attempts, created_at AS "createdAt",
+  started_at AS "startedAt", finished_at AS "finishedAt"`;
+
+export interface NewGeneration {
+  userId: string;
+  parentId?: string | null | undefined;
+  version?: number | undefined;
+  platform: Platform;
+  teamId: string;
+  channelId?: string | null | undefined;
+  threadId?: string | null | undefined;
+  progressMessageId?: string | null | undefined;
+  template: string;
+  recipientName: string;
+  recipientInterest: string;
+  instruction?: string | null | undefined;
+  steps?: Record<string, unknown> | undefined;
+}
+
+export async function insertGeneration(db: Db, g: NewGeneration): Promise<Generation> {
+  const { rows } = await db.query<Generation>(
+    `INSERT INTO generations (user_id, parent_id, version, platform, team_id, channel_id, thread_id,
+       progress_message_id, template, recipient_name, recipient_interest, instruction, steps)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+     RETURNING ${COLUMNS}`,
+    [g.userId, g.parentId ?? null, g.version ?? 1, g.platform, g.teamId, g.channelId ?? null, g.threadId ?? null,
+      g.progressMessageId ?? null, g.template, g.recipientName, g.recipientInterest, g.instruction ?? null,
+      JSON.stringify(g.steps ?? {})],
+  );
+  return rows[0]!;
+}
+
+export async function getGeneration(db: Db, id: string): Promise<Generation | undefined> {
+  const { rows } = await db.query<Generation>(`SELECT ${COLUMNS} FROM generations WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+/** Where the progress message is, once the bot has posted it. */
+export async function setThreadAddress(
+  db: Db,
+  id: string,
+  address: { channelId: string; threadId: string | null; progressMessageId: string | null },
+): Promise<void> {
+  await db.query(
+    `UPDATE generations SET channel_id = $2, thread_id = $3, progress_message_id = $4, updated_at = now()
+     WHERE id = $1`,
+    [id, address.channelId, address.threadId, address.progressMessageId],
+  );
+}
+
+/** A worker took the job: count the attempt. Returns the row as it now is. */
+export async function markRunning(db: Db, id: string): Promise<Generation | undefined> {
+  const { rows } = await db.query<Generation>(
+    `UPDATE generations
+     SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now()
+     WHERE id = $1 AND status IN ('queued', 'running')
+     RETURNING ${COLUMNS}`,
+    [id],
+  );
+  return rows[0];
+}
+
+/**
+ * Saves one step's record. Atomic per step (jsonb_set on the stored value), so two steps finishing
+ * at the same moment (research and arXiv run concurrently) do not overwrite each other.
+ */
+export async function saveStep(db: Db, id: string, step: string, record: unknown): Promise<void> {
+  await db.query(
+    `UPDATE generations SET steps = jsonb_set(steps, ARRAY[$2::text], $3::jsonb), current_step = $2, updated_at = now()
+     WHERE id = $1`,
+    [id, step, JSON.stringify(record)],
+  );
+}
+
+export async function setCurrentStep(db: Db, id: string, step: string): Promise<void> {
+  await db.query('UPDATE generations SET current_step = $2, updated_at = now() WHERE id = $1', [id, step]);
+}
+
+/** Recorded before the result is posted: a retry that finds it without message ids looks for its own post. */
+export async function markPosting(db: Db, id: string): Promise<void> {
+  await db.query(
+    'UPDATE generations SET result_posting_at = coalesce(result_posting_at, now()), updated_at = now() WHERE id = $1',
+    [id],
+  );
+}
+
+export async function saveResultMessages(db: Db, id: string, messageIds: readonly string[]): Promise<void> {
+  await db.query('UPDATE generations SET result_message_ids = $2, updated_at = now() WHERE id = $1', [id, messageIds]);
+}
+
+export async function markSucceeded(db: Db, id: string, result: { email: string; sources: unknown }): Promise<void> {
+  await db.query(
+    `UPDATE generations SET status = 'succeeded', email = $2, sources = $3, error = NULL, current_step = NULL,
+       finished_at = now(), updated_at = now()
+     WHERE id = $1`,
+    [id, result.email, JSON.stringify(result.sources)],
+  );
+}
+
+export async function markFailed(db: Db, id: string, error: string): Promise<void> {
+  await db.query(
+    `UPDATE generations SET status = 'failed', error = $2, finished_at = now(), updated_at = now() WHERE id = $1`,
+    [id, error],
+  );
+}
+
+/** Generations a user started since the start of the current UTC day (the quota's window). */
+export async function countToday(db: Db, userId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM generations
+     WHERE user_id = $1 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
+    [userId],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/** The generation whose result includes this message (reactions and buttons). */
+export async function findByResultMessage(
+  db: Db,
+  platform: Platform,
+  messageId: string,
+): Promise<Generation | undefined> {
+  const { rows } = await db.query<Generation>(
+    `SELECT ${COLUMNS} FROM generations WHERE platform = $1 AND result_message_ids @> ARRAY[$2::text]
+     ORDER BY created_at DESC LIMIT 1`,
+    [platform, messageId],
+  );
+  return rows[0];
+}
+
+/** A user's latest generations, newest first. */
+export async function recentGenerations(db: Db, userId: string, limit = 10): Promise<Generation[]> {
+  const { rows } = await db.query<Generation>(
+    `SELECT ${COLUMNS} FROM generations WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2`,
+    [userId, limit],
+  );
+  return rows;
+}
+
+/** The highest version in a regeneration chain's thread (for "Version 3"). */
+export async function latestVersionInThread(db: Db, platform: Platform, channelId: string, threadId: string): Promise<number> {
+  const { rows } = await db.query<{ v: number | null }>(
+    'SELECT max(version) AS v FROM generations WHERE platform = $1 AND channel_id = $2 AND thread_id = $3',
+    [platform, channelId, threadId],
+  );
+  return rows[0]?.v ?? 0;
+}

@@ -1,0 +1,54 @@
+/** The `users` table: one row per platform identity. */
+import type { Db } from './pool.ts';
+
+export type Platform = 'slack' | 'discord' | 'cli';
+
+export interface User {
+  id: string;
+  platform: Platform;
+  teamId: string;
+  platformUserId: string;
+  displayName: string | null;
+  isAdmin: boolean;
+  generationCount: number;
+}
+
+export interface UserIdentity {
+  platform: Platform;
+  /** Slack team / Discord guild; '' where there is none. */
+  teamId: string;
+  platformUserId: string;
+  displayName?: string | null | undefined;
+  isAdmin?: boolean | undefined;
+}
+
+const COLUMNS = `id, platform, team_id AS "teamId", platform_user_id AS "platformUserId",
+  display_name AS "displayName", is_admin AS "isAdmin", generation_count AS "generationCount"`;
+
+/** Creates the user on first sight; later calls refresh the display name and admin flag. */
+export async function upsertUser(db: Db, identity: UserIdentity): Promise<User> {
+  const { rows } = await db.query<User>(
+    `INSERT INTO users (platform, team_id, platform_user_id, display_name, is_admin)
+     VALUES ($1, $2, $3, $4, coalesce($5, false))
+     ON CONFLICT (platform, team_id, platform_user_id) DO UPDATE
+       SET display_name = coalesce(EXCLUDED.display_name, users.display_name),
+           is_admin = coalesce($5, users.is_admin)
+     RETURNING ${COLUMNS}`,
+    [identity.platform, identity.teamId, identity.platformUserId, identity.displayName ?? null, identity.isAdmin ?? null],
+  );
+  return rows[0]!;
+}
+
+export async function getUser(db: Db, id: string): Promise<User | undefined> {
+  const { rows } = await db.query<User>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+/** Locks the user's row until the transaction ends: serialises quota checks for one user. */
+export async function lockUser(db: Db, id: string): Promise<void> {
+  await db.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id]);
+}
+
+export async function incrementGenerationCount(db: Db, id: string): Promise<void> {
+  await db.query('UPDATE users SET generation_count = generation_count + 1 WHERE id = $1', [id]);
+}

@@ -1,0 +1,129 @@
+/**
+ * Creating a generation: validate the request, check the user's daily quota, insert the row and
+ * enqueue its job — the insert and the send in one transaction, so a crash between them cannot
+ * leave a row without a job or a job without a row.
+ */
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import { z } from 'zod';
+import { ErrorCode, PermanentError } from '../errors.ts';
+import { withTransaction, type Db } from '../db/pool.ts';
+import { countToday, insertGeneration, type Generation, type NewGeneration } from '../db/generations.ts';
+import { lockUser, incrementGenerationCount, upsertUser, type UserIdentity } from '../db/users.ts';
+import { saveTemplate } from '../db/templates.ts';
+import { QUEUES, type GenerateJob } from './queue.ts';
+
+/** Control characters other than tab and newline: invisible, and trouble for prompts and chat. */
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
+const cleanText = (min: number, max: number, what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .transform((s) => s.replace(/\r\n?/g, '\n').replace(CONTROL_CHARS, '').trim())
+    .pipe(
+      z
+        .string()
+        .min(min, { error: min === 1 ? `${what} is required` : `${what} must be at least ${min} characters` })
+        .max(max, { error: `${what} must be at most ${max.toLocaleString('en-US')} characters` }),
+    );
+
+/** What a user asks for. Field names match the modal's block ids. */
+export const GenerationRequestSchema = z.object({
+  template: cleanText(20, 20_000, 'The template'),
+  recipientName: cleanText(1, 200, "The recipient's name").refine((s) => !s.includes('\n'), {
+    error: "The recipient's name must be one line",
+  }),
+  recipientInterest: cleanText(1, 500, "The recipient's research interest"),
+});
+export type GenerationRequest = z.infer<typeof GenerationRequestSchema>;
+
+/** Bad input, with a message per field so a form can show each where it belongs. */
+export class InvalidRequestError extends PermanentError {
+  readonly fields: Readonly<Partial<Record<keyof GenerationRequest, string>>>;
+  constructor(fields: Partial<Record<keyof GenerationRequest, string>>) {
+    super(ErrorCode.InvalidInput, Object.values(fields).join('. '));
+    this.fields = fields;
+  }
+}
+
+export class QuotaExceededError extends PermanentError {
+  readonly quota: number;
+  constructor(quota: number) {
+    super(
+      ErrorCode.QuotaExceeded,
+      `You have used all ${quota} emails for today. The quota resets at midnight UTC; ` +
+        'ask your admin to raise SCRIBE_DAILY_QUOTA if you need more.',
+    );
+    this.quota = quota;
+  }
+}
+
+/** Validates a request; throws `InvalidRequestError` naming every bad field. */
+export function parseGenerationRequest(input: unknown): GenerationRequest {
+  const parsed = GenerationRequestSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const fields: Partial<Record<keyof GenerationRequest, string>> = {};
+  for (const issue of parsed.error.issues) {
+    const field = issue.path[0] as keyof GenerationRequest | undefined;
+    if (field && !fields[field]) fields[field] = issue.message;
+  }
+  throw new InvalidRequestError(fields);
+}
+
+export interface EnqueueDeps {
+  pool: pg.Pool;
+  boss: PgBoss;
+  dailyQuota: number;
+}
+
+export interface CreateGenerationInput {
+  user: UserIdentity;
+  request: unknown;
+  /** Where the conversation lives, when the bot already posted the progress message. */
+  address?: Pick<NewGeneration, 'channelId' | 'threadId' | 'progressMessageId'>;
+}
+
+/** pg-boss runs its insert through this, on the transaction's client. */
+function bossDb(db: Db) {
+  return { executeSql: (text: string, values?: unknown[]) => db.query(text, values) };
+}
+
+/** Remaining generations today, for `/scribe status`. */
+export async function remainingQuota(db: Db, userId: string, dailyQuota: number): Promise<number> {
+  return Math.max(0, dailyQuota - (await countToday(db, userId)));
+}
+
+/**
+ * Creates and enqueues a generation. Throws `InvalidRequestError` or `QuotaExceededError`
+ * (nothing is written then).
+ */
+export async function createGeneration(deps: EnqueueDeps, input: CreateGenerationInput): Promise<Generation> {
+  const request = parseGenerationRequest(input.request);
+  return withTransaction(deps.pool, async (tx) => {
+    const user = await upsertUser(tx, input.user);
+    // Serialise this user's requests so two at once cannot both take the last slot.
+    await lockUser(tx, user.id);
+    if ((await countToday(tx, user.id)) >= deps.dailyQuota) throw new QuotaExceededError(deps.dailyQuota);
+    const generation = await insertGeneration(tx, {
+      userId: user.id,
+      platform: input.user.platform,
+      teamId: input.user.teamId,
+      ...input.address,
+      ...request,
+    });
+    await saveTemplate(tx, user.id, request.template);
+    await incrementGenerationCount(tx, user.id);
+    await sendJob(deps.boss, tx, generation.id);
+    return generation;
+  });
+}
+
+/** Sends the generation's job on `db` (a transaction's client, so it commits with the row). */
+export async function sendJob(boss: PgBoss, db: Db, generationId: string): Promise<void> {
+  const job: GenerateJob = { generationId };
+  const id = await boss.send(QUEUES.generate, job, { singletonKey: generationId, db: bossDb(db) });
+  if (id === null) {
+    // `exclusive` refuses a second job for a generation that already has one queued or active.
+    throw new PermanentError(ErrorCode.Internal, `Generation ${generationId} already has a job in the queue`);
+  }
+}
