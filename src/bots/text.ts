@@ -1,0 +1,66 @@
+/**
+ * Platform-neutral rendering of the thread view as plain text: the terminal (`scribe draft`), the
+ * notification fallback of chat messages, and "copy as plain text".
+ */
+import { STEP_LABELS, STEP_NAMES } from '../pipeline/types.ts';
+import type { ProgressView, ResultView, StepView } from '../jobs/reporter.ts';
+
+export const STEP_ICONS: Record<StepView['state'], string> = {
+  pending: '◻️',
+  running: '⏳',
+  done: '✅',
+  skipped: '⏭️',
+  failed: '❌',
+};
+
+export function formatSeconds(seconds: number | undefined): string {
+  return seconds === undefined ? '' : `${seconds.toFixed(1)} s`;
+}
+
+/** One line per step, e.g. "✅ Researching the web — 5.3 s", with warnings below. */
+export function progressLines(view: ProgressView): string[] {
+  const lines: string[] = [];
+  for (const name of STEP_NAMES) {
+    const step = view.steps[name];
+    const detail = [formatSeconds(step.seconds), step.note].filter(Boolean).join(' · ');
+    lines.push(`${STEP_ICONS[step.state]} ${STEP_LABELS[name]}${detail ? ` — ${detail}` : ''}`);
+    for (const warning of step.warnings) lines.push(`    ⚠️ ${warning}`);
+  }
+  if (view.status === 'retrying' && view.retry) {
+    lines.push(`🔁 ${view.retry.reason} — retrying in ${view.retry.inSeconds} s (try ${view.retry.attempt} of ${view.retry.of})`);
+  }
+  if (view.status === 'failed' && view.error) lines.push(`❌ ${view.error}`);
+  return lines;
+}
+
+export function progressTitle(view: ProgressView): string {
+  const version = view.version > 1 ? ` (version ${view.version})` : '';
+  switch (view.status) {
+    case 'succeeded':
+      return `Email to ${view.recipientName} is ready${version}`;
+    case 'failed':
+      return `Could not write the email to ${view.recipientName}${version}`;
+    default:
+      return `Drafting an email to ${view.recipientName}${version}`;
+  }
+}
+
+/** The numbered sources: web pages as cited in the research, then the arXiv papers. */
+export function sourceLines(view: ResultView): string[] {
+  const lines = view.sources.map((s) => `[${s.n}] ${s.title} — ${s.url}`);
+  for (const paper of view.papers) lines.push(`• ${paper.title} (${paper.year}) — ${paper.url}`);
+  return lines;
+}
+
+/** The whole result as plain text: the email, then problems (drafts), then sources. */
+export function resultText(view: ResultView): string {
+  const parts: string[] = [];
+  if (view.draft) {
+    parts.push(`DRAFT — check before sending:\n${view.problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  parts.push(view.email);
+  for (const note of view.notes) parts.push(`Note: ${note}`);
+  const sources = sourceLines(view);
+  if (sources.length) parts.push(`Sources:\n${sources.join('\n')}`);
+  return parts.join('\n\n');
+}
