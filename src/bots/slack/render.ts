@@ -1,0 +1,109 @@
+/**
+ * Block Kit for the thread view: pure functions from the platform-neutral models, so they are
+ * tested without a network. Slack limits that shape this file:
+ * - a section's text is at most 3,000 characters (longer is rejected with `invalid_blocks`);
+ * - at most 50 blocks per message;
+ * - a message's `text` (the notification and search fallback) is cut by Slack past 40,000.
+ */
+import type { ProgressView, ResultView } from '../../jobs/reporter.ts';
+import { splitText } from '../split.ts';
+import { progressLines, progressTitle, resultText } from '../text.ts';
+
+export const SLACK_SECTION_LIMIT = 3_000;
+export const SLACK_MAX_BLOCKS = 50;
+
+/** Action ids of the result's buttons; the value is the generation id. */
+export const ACTIONS = {
+  regenerate: 'scribe_regenerate',
+  shorter: 'scribe_shorter',
+  copy: 'scribe_copy',
+} as const;
+
+export interface SlackBlock {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface SlackMessage {
+  text: string;
+  blocks: SlackBlock[];
+}
+
+/** Escapes text for mrkdwn: Slack treats &, < and > as control characters. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const section = (text: string, type: 'mrkdwn' | 'plain_text' = 'mrkdwn'): SlackBlock => ({
+  type: 'section',
+  text: type === 'plain_text' ? { type, text, emoji: true } : { type, text },
+});
+
+const context = (text: string): SlackBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+
+/** Sections holding `text`, each within the section limit, split at paragraph breaks. */
+function sections(text: string, type: 'mrkdwn' | 'plain_text'): SlackBlock[] {
+  return splitText(text, SLACK_SECTION_LIMIT).map((piece) => section(piece.text, type));
+}
+
+export function renderProgress(view: ProgressView): SlackMessage {
+  const title = progressTitle(view);
+  const lines = progressLines(view).map(escapeMrkdwn);
+  return {
+    text: title,
+    blocks: [section(`*${escapeMrkdwn(title)}*`), ...sections(lines.join('\n'), 'mrkdwn')],
+  };
+}
+
+/**
+ * The result: the email as plain text (so nothing in it is read as formatting and it copies
+ * exactly), split across sections at paragraph breaks; then the sources; then the buttons.
+ */
+export function renderResult(view: ResultView, generationId: string): SlackMessage {
+  const blocks: SlackBlock[] = [];
+  const version = view.version > 1 ? ` — version ${view.version}` : '';
+  blocks.push(context(`✉️ *Email to ${escapeMrkdwn(view.recipientName)}*${version}`));
+  if (view.draft) {
+    const problems = view.problems.map((p) => `• ${escapeMrkdwn(p)}`).join('\n');
+    blocks.push(section(`⚠️ *Draft — check before sending:*\n${problems}`.slice(0, SLACK_SECTION_LIMIT)));
+  }
+  blocks.push(...sections(view.email, 'plain_text'));
+  for (const note of view.notes) blocks.push(context(`ℹ️ ${escapeMrkdwn(note)}`));
+
+  const sourceLines = [
+    ...view.sources.map((s) => `[${s.n}] <${s.url}|${escapeMrkdwn(s.title || s.url)}>`),
+    ...view.papers.map((p) => `• <${p.url}|${escapeMrkdwn(p.title)}> (${p.year})`),
+  ];
+  if (sourceLines.length) {
+    blocks.push({ type: 'divider' });
+    blocks.push(...sections(`*Sources*\n${sourceLines.join('\n')}`, 'mrkdwn'));
+  }
+  blocks.push({
+    type: 'actions',
+    block_id: 'scribe_result_actions',
+    elements: [
+      button('🔁 Regenerate', ACTIONS.regenerate, generationId),
+      button('✂️ Shorter', ACTIONS.shorter, generationId),
+      button('📋 Copy as plain text', ACTIONS.copy, generationId),
+    ],
+  });
+  if (blocks.length > SLACK_MAX_BLOCKS) {
+    // Only a pathological source list gets here: keep the email and buttons, trim the sources.
+    const actions = blocks.pop()!;
+    blocks.length = SLACK_MAX_BLOCKS - 2;
+    blocks.push(context('…more sources in the text version'), actions);
+  }
+  return { text: resultText(view), blocks };
+}
+
+function button(text: string, actionId: string, value: string): SlackBlock {
+  return { type: 'button', text: { type: 'plain_text', text, emoji: true }, action_id: actionId, value };
+}
+
+/** "Copy as plain text": the email alone in a code block (ephemeral). */
+export function renderCopy(email: string): SlackMessage {
+  // A code block shows the text verbatim; three backticks inside would end it early.
+  const body = email.replace(/```/g, '`\u200b``');
+  const blocks = splitText(body, SLACK_SECTION_LIMIT - 6).map((piece) => section(`\`\`\`${piece.text}\`\`\``));
+  return { text: email, blocks };
+}

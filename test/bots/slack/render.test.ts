@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { initialProgress } from '../../../src/jobs/progress.ts';
+import type { ResultView } from '../../../src/jobs/reporter.ts';
+import { ACTIONS, renderCopy, renderProgress, renderResult, SLACK_SECTION_LIMIT, type SlackBlock } from '../../../src/bots/slack/render.ts';
+
+const textOf = (block: SlackBlock) => (block.text as { text: string } | undefined)?.text ?? '';
+
+function result(email: string, extra: Partial<ResultView> = {}): ResultView {
+  return {
+    recipientName: 'Dr. Ada <Lovelace>',
+    version: 1,
+    email,
+    draft: false,
+    problems: [],
+    sources: [{ n: 1, url: 'https://uni.example/ada', title: 'Ada & the Engine' }],
+    papers: [{ id: '2401.00010', title: 'Notes on the Engine', authors: ['A. Lovelace'], year: 2024, abstract: '', url: 'https://arxiv.org/abs/2401.00010', categories: [] }],
+    notes: [],
+    ...extra,
+  };
+}
+
+describe('Slack rendering', () => {
+  it('shows each step with its state, seconds and warnings', () => {
+    const view = initialProgress('Dr. Ada Lovelace', 1);
+    view.status = 'running';
+    view.steps.parse = { state: 'done', seconds: 1.2, warnings: [] };
+    view.steps.research = { state: 'running', warnings: [] };
+    view.steps.arxiv = { state: 'done', seconds: 0.8, warnings: ['1 of 6 papers had no abstract'] };
+    const message = renderProgress(view);
+    expect(message.text).toBe('Drafting an email to Dr. Ada Lovelace');
+    const body = message.blocks.map(textOf).join('\n');
+    expect(body).toContain('✅ Reading the template — 1.2 s');
+    expect(body).toContain('⏳ Researching the web');
+    expect(body).toContain('⚠️ 1 of 6 papers had no abstract');
+    expect(body).toContain('◻️ Writing the email');
+  });
+
+  it('splits a 9,000-character email across plain-text sections without losing a character', () => {
+    const email = Array.from({ length: 47 }, (_, i) => `Paragraph ${i}: ${'word '.repeat(36).trim()}.`).join('\n\n');
+    expect(email.length).toBeGreaterThanOrEqual(9_000);
+    const message = renderResult(result(email), 'gen-1');
+    const emailBlocks = message.blocks.filter((b) => b.type === 'section' && (b.text as { type: string }).type === 'plain_text');
+    expect(emailBlocks.length).toBeGreaterThanOrEqual(3);
+    for (const block of emailBlocks) expect(textOf(block).length).toBeLessThanOrEqual(SLACK_SECTION_LIMIT);
+    expect(emailBlocks.map(textOf).join('\n\n')).toBe(email);
+    expect(message.text.startsWith(email)).toBe(true);
+  });
+
+  it('lists sources as escaped links and offers the three buttons with the generation id', () => {
+    const message = renderResult(result('Dear Ada,\n\nHello.'), 'gen-42');
+    const all = JSON.stringify(message.blocks);
+    expect(all).toContain('[1] <https://uni.example/ada|Ada &amp; the Engine>');
+    expect(all).toContain('<https://arxiv.org/abs/2401.00010|Notes on the Engine> (2024)');
+    expect(all).toContain('Dr. Ada &lt;Lovelace&gt;');
+    const actions = message.blocks.find((b) => b.type === 'actions');
+    expect((actions?.elements as { action_id: string; value: string }[]).map((e) => [e.action_id, e.value])).toEqual([
+      [ACTIONS.regenerate, 'gen-42'],
+      [ACTIONS.shorter, 'gen-42'],
+      [ACTIONS.copy, 'gen-42'],
+    ]);
+  });
+
+  it('marks a draft with its problems above the email', () => {
+    const message = renderResult(result('Dear {{name}}', { draft: true, problems: ['A placeholder is left: {{name}}'] }), 'g');
+    const first = message.blocks.findIndex((b) => textOf(b).includes('Draft — check before sending'));
+    const email = message.blocks.findIndex((b) => textOf(b) === 'Dear {{name}}');
+    expect(first).toBeGreaterThan(-1);
+    expect(first).toBeLessThan(email);
+    expect(message.text).toContain('DRAFT');
+  });
+
+  it('puts the plain email in code blocks for copying, each within the limit', () => {
+    const email = 'x'.repeat(7_000);
+    const copy = renderCopy(email);
+    for (const block of copy.blocks) {
+      expect(textOf(block).length).toBeLessThanOrEqual(SLACK_SECTION_LIMIT);
+      expect(textOf(block)).toMatch(/^```[\s\S]*```$/);
+    }
+    expect(copy.blocks.map((b) => textOf(b).slice(3, -3)).join('')).toBe(email);
+  });
+});
