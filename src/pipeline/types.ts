@@ -107,7 +107,14 @@ export interface StepResult<T> {
 
 export type ProgressEvent =
   | { step: StepName; kind: 'started' }
-  | { step: StepName; kind: 'finished'; durationMs: number; warnings: string[] }
+  | {
+      step: StepName;
+      kind: 'finished';
+      durationMs: number;
+      warnings: string[];
+      /** True when the output was reused from the research cache rather than produced now. */
+      reused?: boolean;
+    }
   | { step: StepName; kind: 'skipped'; reason: string }
   | { step: StepName; kind: 'failed'; message: string }
   | { step: StepName; kind: 'retrying'; attempt: number; delayMs: number; message: string };

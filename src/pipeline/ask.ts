@@ -1,0 +1,59 @@
+/**
+ * "Ask for structured output, with one corrective retry": an answer that fails its schema is sent
+ * back once with the validation error; a second invalid answer fails the step for good.
+ */
+import type { z } from 'zod';
+import { InvalidAnswerError } from '../errors.ts';
+import type { Llm, LlmRequest, LlmUsage } from './ports.ts';
+
+export interface AskResult<T> {
+  value: T;
+  usage: LlmUsage;
+  /** True when the first answer was invalid and the corrected one was used. */
+  corrected: boolean;
+}
+
+/** The follow-up message that names what was wrong with the previous answer. */
+export function correctionMessage(issues: string): string {
+  return (
+    'Your previous answer could not be used because it does not match the required JSON shape:\n' +
+    `${issues}\n` +
+    'Answer again with only the corrected JSON object, nothing else.'
+  );
+}
+
+/**
+ * `llm.structured` with one corrective retry. `what` names the asker in the final error, e.g.
+ * "template parser" → "The template parser returned an answer we could not use twice: …".
+ * Other errors (transient or permanent) pass through unchanged.
+ */
+export async function askStructured<T>(
+  llm: Llm,
+  request: LlmRequest & { schema: z.ZodType<T>; name: string },
+  what: string,
+): Promise<AskResult<T>> {
+  let first: InvalidAnswerError;
+  try {
+    const answer = await llm.structured(request);
+    return { ...answer, corrected: false };
+  } catch (err) {
+    if (!(err instanceof InvalidAnswerError)) throw err;
+    first = err;
+  }
+  const messages = [
+    ...request.messages,
+    { role: 'assistant' as const, content: first.raw === '' ? '(empty answer)' : first.raw },
+    { role: 'user' as const, content: correctionMessage(first.issues) },
+  ];
+  try {
+    const answer = await llm.structured({ ...request, messages });
+    // The port does not report the usage of an invalid answer; only the corrected one counts here.
+    return { ...answer, corrected: true };
+  } catch (err) {
+    if (!(err instanceof InvalidAnswerError)) throw err;
+    throw new InvalidAnswerError(
+      `The ${what} returned an answer we could not use twice: ${err.issues}`,
+      { raw: err.raw, issues: err.issues, service: err.service ?? 'Anthropic', cause: err },
+    );
+  }
+}

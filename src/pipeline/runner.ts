@@ -1,0 +1,241 @@
+/**
+ * Runs the four steps: parse; then research and arXiv concurrently (both need only the parse);
+ * then compose. Owns what the steps do not: timing, retries of transient failures, progress
+ * events, checkpoints, resuming from saved steps, and the research cache.
+ */
+import { performance } from 'node:perf_hooks';
+import type { z } from 'zod';
+import { ErrorCode, InvalidAnswerError, PermanentError, RetryableError, ScribeError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { CachedResearch, Llm, LlmRequest, PageReader, PaperSearch, ResearchCache, WebSearch } from './ports.ts';
+import { researchCacheKey } from './research-cache-key.ts';
+import { withRetry, type RetryPolicy } from './retry.ts';
+import { findPapers } from './steps/arxiv.ts';
+import { composeEmail } from './steps/compose.ts';
+import { parseTemplate } from './steps/parse.ts';
+import { researchRecipient } from './steps/research.ts';
+import {
+  STEP_LABELS,
+  type PipelineData,
+  type ProgressEvent,
+  type StepName,
+  type StepOutputs,
+  type StepRecord,
+  type StepRecords,
+  type StepResult,
+} from './types.ts';
+
+export interface PipelineDeps {
+  llm: Llm;
+  search: WebSearch;
+  papers: PaperSearch;
+  pages: PageReader;
+  /** Research reused for the same recipient; none: always research afresh. */
+  cache?: ResearchCache | undefined;
+  models: { fast: string; writer: string };
+  /** How long cached research stays good; 0 turns the cache off. */
+  researchCacheTtlMs: number;
+  /** Overrides of the retry policy (tests: a tiny `baseMs`, a recording `sleep`). */
+  retry?: Partial<RetryPolicy> | undefined;
+  logger: Logger;
+  /** Clocks, for tests: `elapsed` measures durations (performance.now), `now` stamps finishedAt (Date.now). */
+  clock?: { elapsed?: () => number; now?: () => number } | undefined;
+}
+
+export interface RunOptions {
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
+  /**
+   * Awaited after each step's output is recorded, before the run goes on (the worker checkpoints
+   * to Postgres here). Calls never overlap: research and arXiv finishing together are serialised.
+   */
+  onStepDone?: ((step: StepName, record: StepRecord) => Promise<void>) | undefined;
+  signal?: AbortSignal | undefined;
+  logger?: Logger | undefined;
+}
+
+/** What a step function sees: the ports with the retry policy applied, its model names, the signal. */
+export type StepPorts = Pick<PipelineDeps, 'llm' | 'search' | 'papers' | 'pages' | 'models'> & {
+  signal: AbortSignal | undefined;
+};
+
+export const SKIP_REASON_ARXIV = 'only for research templates';
+
+/**
+ * Runs every step that `data.steps` has no record of and returns the completed data (the input
+ * object is not changed). Throws a `ScribeError` with `step` set and a message for the user;
+ * `RetryableError` when trying again later may help.
+ */
+export async function runPipeline(data: PipelineData, deps: PipelineDeps, options: RunOptions = {}): Promise<PipelineData> {
+  const logger = options.logger ?? deps.logger;
+  const { signal } = options;
+  const elapsed = deps.clock?.elapsed ?? (() => performance.now());
+  const now = deps.clock?.now ?? Date.now;
+  const steps: StepRecords = { ...data.steps };
+
+  const emit = (event: ProgressEvent) => {
+    try {
+      options.onProgress?.(event);
+    } catch (err) {
+      logger.warn({ err, event }, 'progress listener threw; ignoring it');
+    }
+  };
+
+  let checkpoints: Promise<unknown> = Promise.resolve();
+  const record = <S extends StepName>(step: S, rec: StepRecord<S>): Promise<void> => {
+    (steps as Record<S, StepRecord<S>>)[step] = rec;
+    const done = checkpoints.then(() => options.onStepDone?.(step, rec as StepRecord));
+    checkpoints = done.catch(() => undefined);
+    return done;
+  };
+
+  const portsFor = (step: StepName): StepPorts => {
+    const retry = <T>(call: () => Promise<T>) =>
+      withRetry(call, {
+        ...deps.retry,
+        signal,
+        onRetry: ({ attempt, delayMs, error }) => {
+          logger.warn({ step, attempt, delayMs, err: error }, 'transient failure; retrying');
+          emit({ step, kind: 'retrying', attempt, delayMs, message: error.message });
+        },
+      });
+    return {
+      llm: {
+        complete: (request) => retry(() => deps.llm.complete(request)),
+        structured: <T>(request: LlmRequest & { schema: z.ZodType<T>; name: string }) =>
+          retry(() => deps.llm.structured(request)),
+      },
+      search: { search: (query, opts) => retry(() => deps.search.search(query, opts)) },
+      papers: { byAuthor: (name, opts) => retry(() => deps.papers.byAuthor(name, opts)) },
+      // Page failures become warnings in the research step; retrying them would only slow it down.
+      pages: deps.pages,
+      models: deps.models,
+      signal,
+    };
+  };
+
+  const run = async <S extends StepName>(
+    step: S,
+    fn: (ports: StepPorts) => Promise<StepResult<StepOutputs[S]>>,
+  ): Promise<void> => {
+    if (signal?.aborted) throw stepError(step, signal.reason, signal);
+    emit({ step, kind: 'started' });
+    const started = elapsed();
+    let result: StepResult<StepOutputs[S]>;
+    try {
+      result = await fn(portsFor(step));
+    } catch (err) {
+      const error = stepError(step, err, signal);
+      logger.warn({ step, err: error }, 'step failed');
+      emit({ step, kind: 'failed', message: error.message });
+      throw error;
+    }
+    const durationMs = Math.round(elapsed() - started);
+    const finishedAt = new Date(now()).toISOString();
+    await record(step, { status: 'done', output: result.output, durationMs, warnings: result.warnings, finishedAt });
+    logger.debug({ step, durationMs, warnings: result.warnings.length }, 'step finished');
+    emit({ step, kind: 'finished', durationMs, warnings: result.warnings });
+  };
+
+  const skip = async (step: StepName, reason: string) => {
+    await record(step, { status: 'skipped', output: null, durationMs: 0, warnings: [], finishedAt: new Date(now()).toISOString() });
+    emit({ step, kind: 'skipped', reason });
+  };
+
+  // The cached record keeps its own duration and finishedAt: the TTL runs from the original research.
+  const reuse = async <S extends 'research' | 'arxiv'>(step: S, cached: StepRecord<S>) => {
+    await record(step, { ...cached, reused: true });
+    emit({ step, kind: 'finished', durationMs: cached.durationMs, warnings: cached.warnings, reused: true });
+  };
+
+  // Step 1.
+  const { input } = data;
+  if (!steps.parse) await run('parse', (p) => parseTemplate(input, p));
+  const parsed = steps.parse?.output;
+  if (!parsed) {
+    throw new PermanentError(ErrorCode.Internal, 'The saved reading of the template is missing; start a new email.', { step: 'parse' });
+  }
+  const wantsArxiv = parsed.templateType === 'RESEARCH';
+
+  // Steps 2 and 3, from the cache when it has them.
+  const cache = deps.cache && deps.researchCacheTtlMs > 0 ? deps.cache : undefined;
+  const key = researchCacheKey({ ...input, templateType: parsed.templateType });
+  if (cache && (!steps.research || (wantsArxiv && !steps.arxiv))) {
+    const hit = await cache.get(key, deps.researchCacheTtlMs).catch((err: unknown) => {
+      logger.warn({ err }, 'research cache unavailable; researching afresh');
+      return undefined;
+    });
+    if (!steps.research && isCachedRecord(hit?.research)) await reuse('research', hit.research);
+    if (wantsArxiv && !steps.arxiv && isCachedRecord(hit?.arxiv)) await reuse('arxiv', hit.arxiv);
+  }
+  const fresh: StepName[] = [];
+  const concurrent: Promise<void>[] = [];
+  if (!steps.research) {
+    concurrent.push(run('research', (p) => researchRecipient({ input, parsed }, p)).then(() => void fresh.push('research')));
+  }
+  if (!steps.arxiv) {
+    concurrent.push(
+      wantsArxiv
+        ? run('arxiv', (p) => findPapers({ ...input, searchTerms: parsed.searchTerms }, p)).then(() => void fresh.push('arxiv'))
+        : skip('arxiv', SKIP_REASON_ARXIV),
+    );
+  }
+  // Wait for both even when one fails, so the other's output is saved for the next try.
+  const failure = (await Promise.allSettled(concurrent)).find((s) => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  if (cache && fresh.length > 0 && (steps.research?.output?.sources.length ?? 0) > 0) {
+    const value: CachedResearch = { research: withoutReuse(steps.research), arxiv: withoutReuse(steps.arxiv) };
+    await cache.put(key, value).catch((err: unknown) => logger.warn({ err }, 'could not store research in the cache'));
+  }
+
+  // Step 4.
+  if (!steps.compose) {
+    const research = steps.research?.output;
+    const papers = steps.arxiv?.output?.papers ?? [];
+    await run('compose', (p) => composeEmail({ input, parsed, research, papers }, p));
+  }
+  return { input, steps };
+}
+
+/** A cached record as we stored it (it went through JSON and the database). */
+function isCachedRecord<R extends StepRecord>(rec: R | undefined): rec is R {
+  return rec !== undefined && rec !== null && (rec.status === 'done' || rec.status === 'skipped') && Array.isArray(rec.warnings);
+}
+
+function withoutReuse<R extends StepRecord>(rec: R | undefined): R | undefined {
+  if (!rec) return undefined;
+  const { reused: _reused, ...rest } = rec;
+  return rest as R;
+}
+
+/**
+ * The error a failed step throws: the same class (so retry-or-fail is decided the same way),
+ * `step` set, and the message saying which step failed.
+ */
+export function stepError(step: StepName, err: unknown, signal?: AbortSignal): ScribeError {
+  const label = STEP_LABELS[step];
+  if (signal?.aborted) {
+    return new RetryableError(
+      ErrorCode.Internal,
+      `${label} was interrupted (the worker is shutting down); it will resume from the last finished step.`,
+      { step, cause: err },
+    );
+  }
+  if (!(err instanceof ScribeError)) {
+    const message = err instanceof Error ? err.message : String(err);
+    return new ScribeError(
+      ErrorCode.Internal,
+      `${label} failed unexpectedly (${message}). This is a bug in Scribe: try again, and tell the maintainers if it keeps happening.`,
+      { step, cause: err },
+    );
+  }
+  const details = { service: err.service, status: err.status, step, cause: err };
+  const message = `${label} failed: ${err.message}`;
+  if (err instanceof InvalidAnswerError) {
+    const hint = step === 'compose' ? 'Try again.' : 'Try again; if it keeps happening, simplify the template.';
+    const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
+    return new InvalidAnswerError(`${sentence} ${hint}`, { ...details, raw: err.raw, issues: err.issues });
+  }
+  if (err instanceof RetryableError) return new RetryableError(err.code, message, { ...details, retryAfterMs: err.retryAfterMs });
+  if (err instanceof PermanentError) return new PermanentError(err.code, message, details);
+  return new ScribeError(err.code, message, details);
+}

@@ -1,0 +1,290 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, InvalidAnswerError, PermanentError, RetryableError, ScribeError } from '../../src/errors.ts';
+import { SKIP_REASON_ARXIV, runPipeline } from '../../src/pipeline/runner.ts';
+import { EMAIL_ANSWER } from '../../src/pipeline/steps/compose.ts';
+import { PARSE_ANSWER } from '../../src/pipeline/steps/parse.ts';
+import type { PipelineData, ProgressEvent, StepName, StepRecord } from '../../src/pipeline/types.ts';
+import { fails, memoryCache, papersDouble, rawAnswer, searchDouble, sequence } from './doubles.ts';
+import { BACKGROUND_RESULTS, INPUT, TEMPLATE, fillTemplate, parseAnswer, testDeps } from './fixtures.ts';
+
+const fresh = (): PipelineData => ({ input: { ...INPUT }, steps: {} });
+
+function recorder() {
+  const events: ProgressEvent[] = [];
+  const saved: { step: StepName; record: StepRecord }[] = [];
+  return {
+    events,
+    saved,
+    options: {
+      onProgress: (e: ProgressEvent) => void events.push(e),
+      onStepDone: async (step: StepName, record: StepRecord) => void saved.push({ step, record }),
+    },
+  };
+}
+
+const busy = (retryAfterMs?: number) =>
+  new RetryableError(ErrorCode.ServiceUnavailable, 'Exa is unavailable (503)', { service: 'Exa', status: 503, retryAfterMs });
+
+describe('runPipeline: normal runs', () => {
+  it('runs all four steps for a RESEARCH template, saving each as it finishes', async () => {
+    const t = testDeps();
+    const r = recorder();
+    const data = fresh();
+    const out = await runPipeline(data, t.deps, r.options);
+    expect(data.steps).toEqual({}); // the input is not changed
+    expect(Object.keys(out.steps).sort()).toEqual(['arxiv', 'compose', 'parse', 'research']);
+    expect(out.steps.compose?.output).toEqual({ email: fillTemplate(TEMPLATE), draft: false, problems: [] });
+    expect(out.steps.arxiv?.output?.papers.map((p) => p.id)).toEqual(['2201.00003', '2301.00002', '2401.00001']);
+    expect(out.steps.research?.output?.sources).toHaveLength(3);
+    for (const step of ['parse', 'research', 'arxiv', 'compose'] as const) {
+      const rec = out.steps[step];
+      expect(rec?.status).toBe('done');
+      expect(rec?.durationMs).toBeGreaterThanOrEqual(0);
+      expect(Number.isNaN(Date.parse(rec?.finishedAt ?? ''))).toBe(false);
+    }
+    // Research and arXiv run concurrently: either may finish first.
+    const middle = (names: string[]) => [names[0], [...names.slice(1, 3)].sort(), names[3]];
+    expect(middle(r.saved.map((s) => s.step))).toEqual(['parse', ['arxiv', 'research'], 'compose']);
+    for (const s of r.saved) expect(s.record).toBe(out.steps[s.step]);
+    const kinds = r.events.map((e) => `${e.step}:${e.kind}`);
+    expect(kinds.slice(0, 2)).toEqual(['parse:started', 'parse:finished']);
+    expect(kinds.slice(2, 4)).toEqual(['research:started', 'arxiv:started']);
+    expect(kinds.slice(4, 6).sort()).toEqual(['arxiv:finished', 'research:finished']);
+    expect(kinds.slice(6)).toEqual(['compose:started', 'compose:finished']);
+    // The papers step's output reached the writer.
+    expect(t.llm.requests.at(-1)?.messages[0]?.content).toContain('<paper id="2201.00003"');
+  });
+
+  it.each(['BOOK', 'GENERAL'] as const)('skips arXiv for a %s template, with the reason', async (templateType) => {
+    const t = testDeps({ templateType });
+    const r = recorder();
+    const out = await runPipeline(fresh(), t.deps, r.options);
+    expect(t.papers.authors).toEqual([]);
+    expect(out.steps.arxiv).toMatchObject({ status: 'skipped', output: null, warnings: [] });
+    expect(r.events).toContainEqual({ step: 'arxiv', kind: 'skipped', reason: SKIP_REASON_ARXIV });
+    expect(r.saved.map((s) => s.step)).toContain('arxiv');
+    expect(t.search.queries).toHaveLength(templateType === 'BOOK' ? 2 : 1);
+    expect(out.steps.compose?.output?.draft).toBe(false);
+  });
+});
+
+describe('runPipeline: timing', () => {
+  it('measures durations with the elapsed clock and stamps finishedAt with the wall clock', async () => {
+    const t = testDeps({ templateType: 'GENERAL' });
+    let tick = 0;
+    const clock = { elapsed: () => (tick += 250), now: () => Date.UTC(2025, 0, 2, 3, 4, 5) };
+    const out = await runPipeline(fresh(), { ...t.deps, clock });
+    expect(out.steps.parse).toMatchObject({ durationMs: 250, finishedAt: '2025-01-02T03:04:05.000Z' });
+    expect(out.steps.arxiv).toMatchObject({ status: 'skipped', durationMs: 0 });
+  });
+});
+
+describe('runPipeline: concurrency', () => {
+  it('runs research and arXiv at the same time: parse + max(research, arXiv) + compose', async () => {
+    // parse 50 ms; research = two concurrent searches (100 ms) + summary (100 ms) = 200 ms;
+    // arXiv 150 ms; compose 50 ms. In sequence: 450 ms. Concurrently: 300 ms.
+    const t = testDeps({
+      latencyMs: { llm: { parsed_template: 50, research_summary: 100, email: 50 }, search: 100, papers: 150 },
+    });
+    const r = recorder();
+    const out = await runPipeline(fresh(), t.deps, r.options);
+    const [parse] = t.log.of('llm', PARSE_ANSWER);
+    const searches = t.log.of('search');
+    const [papers] = t.log.of('papers');
+    const [compose] = t.log.of('llm', EMAIL_ANSWER);
+    const summary = t.log.of('llm', 'research_summary').at(-1);
+    if (!parse?.endedAt || !papers?.endedAt || !compose?.endedAt || !summary?.endedAt) throw new Error('missing calls');
+    // Both start after the parse, and overlap each other.
+    expect(papers.startedAt).toBeGreaterThanOrEqual(parse.endedAt);
+    for (const s of searches) expect(s.startedAt).toBeGreaterThanOrEqual(parse.endedAt);
+    expect(papers.startedAt).toBeLessThan(Math.min(...searches.map((s) => s.endedAt ?? Infinity)));
+    expect(Math.min(...searches.map((s) => s.startedAt))).toBeLessThan(papers.endedAt);
+    // Compose waits for both.
+    expect(compose.startedAt).toBeGreaterThanOrEqual(Math.max(summary.endedAt, papers.endedAt));
+    const total = compose.endedAt - parse.startedAt;
+    expect(total).toBeGreaterThanOrEqual(295);
+    expect(total).toBeLessThan(400); // the sum would be 450
+    expect(out.steps.research?.durationMs).toBeGreaterThanOrEqual(195);
+    expect(out.steps.arxiv?.durationMs).toBeGreaterThanOrEqual(145);
+    expect(out.steps.arxiv?.durationMs).toBeLessThan(out.steps.research?.durationMs ?? 0);
+  });
+
+  it('never overlaps onStepDone calls, and waits for them before going on', async () => {
+    const t = testDeps({ latencyMs: { search: 5, papers: 5 } });
+    let inside = 0;
+    let maxInside = 0;
+    const log: string[] = [];
+    await runPipeline(fresh(), t.deps, {
+      onProgress: (e) => {
+        if (e.kind === 'started') log.push(`start ${e.step}`);
+      },
+      onStepDone: async (step) => {
+        inside++;
+        maxInside = Math.max(maxInside, inside);
+        log.push(`save ${step}`);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        log.push(`saved ${step}`);
+        inside--;
+      },
+    });
+    expect(maxInside).toBe(1);
+    expect(log.indexOf('start compose')).toBeGreaterThan(log.indexOf('saved research'));
+    expect(log.indexOf('start compose')).toBeGreaterThan(log.indexOf('saved arxiv'));
+    expect(log.indexOf('start research')).toBeGreaterThan(log.indexOf('saved parse'));
+  });
+});
+
+describe('runPipeline: resume and cache', () => {
+  it('resumes from saved steps without calling any port for them', async () => {
+    const first = await runPipeline(fresh(), testDeps().deps);
+    const t = testDeps();
+    const r = recorder();
+    const { parse, research, arxiv } = first.steps;
+    const out = await runPipeline({ input: INPUT, steps: { parse, research, arxiv } }, t.deps, r.options);
+    expect(t.log.calls.map((c) => c.what)).toEqual([EMAIL_ANSWER]);
+    expect(r.saved.map((s) => s.step)).toEqual(['compose']);
+    expect(r.events.map((e) => `${e.step}:${e.kind}`)).toEqual(['compose:started', 'compose:finished']);
+    expect(out.steps.research).toBe(research);
+
+    const again = testDeps();
+    await runPipeline(out, again.deps);
+    expect(again.log.calls).toEqual([]);
+  });
+
+  it('reuses cached research for the same recipient: no search, no scraping, no arXiv', async () => {
+    const t = testDeps({ withCache: true });
+    await runPipeline(fresh(), t.deps);
+    expect(t.cache?.puts).toHaveLength(1);
+    const before = t.log.calls.length;
+
+    const r = recorder();
+    const out = await runPipeline({ input: { ...INPUT, recipientName: '  ada   LOVELACE ' }, steps: {} }, t.deps, r.options);
+    const after = t.log.calls.slice(before);
+    expect(after.map((c) => c.what)).toEqual([PARSE_ANSWER, EMAIL_ANSWER]);
+    expect(t.pages.reads).toHaveLength(1); // only the first run's
+    expect(out.steps.research?.reused).toBe(true);
+    expect(out.steps.arxiv?.reused).toBe(true);
+    expect(r.events).toContainEqual(expect.objectContaining({ step: 'research', kind: 'finished', reused: true }));
+    expect(r.saved.map((s) => [s.step, s.record.reused ?? false])).toEqual([
+      ['parse', false], ['research', true], ['arxiv', true], ['compose', false],
+    ]);
+    expect(t.cache?.puts).toHaveLength(1); // nothing new to store
+    // What was cached is stored without the reuse mark.
+    const stored = [...(t.cache?.entries.values() ?? [])][0]?.value;
+    expect(stored?.research?.reused).toBeUndefined();
+  });
+
+  it('ignores research older than the TTL', async () => {
+    let now = 0;
+    const t = testDeps();
+    const cache = memoryCache(() => now);
+    const deps = { ...t.deps, cache, researchCacheTtlMs: 1_000 };
+    await runPipeline(fresh(), deps);
+    now = 1_001;
+    const searchesBefore = t.search.queries.length;
+    const out = await runPipeline(fresh(), deps);
+    expect(t.search.queries.length).toBe(searchesBefore + 2);
+    expect(out.steps.research?.reused).toBeUndefined();
+  });
+
+  it('does not cache research that found no usable source', async () => {
+    const t = testDeps({ withCache: true, templateType: 'GENERAL' });
+    const deps = { ...t.deps, search: searchDouble(() => []) };
+    const out = await runPipeline(fresh(), deps);
+    expect(out.steps.research?.warnings).toEqual([expect.stringMatching(/^No web page about Ada Lovelace/)]);
+    expect(t.cache?.puts).toEqual([]);
+  });
+});
+
+describe('runPipeline: failures and retries', () => {
+  it('retries a transient failure, honouring retryAfterMs, and reports it', async () => {
+    const t = testDeps();
+    const search = searchDouble(sequence(fails(busy(2_000)), BACKGROUND_RESULTS, BACKGROUND_RESULTS), { log: t.log });
+    const r = recorder();
+    const out = await runPipeline(fresh(), { ...t.deps, search }, r.options);
+    expect(search.queries).toHaveLength(3);
+    expect(t.sleeps).toEqual([2_000]);
+    expect(r.events).toContainEqual({ step: 'research', kind: 'retrying', attempt: 2, delayMs: 2_000, message: 'Exa is unavailable (503)' });
+    expect(out.steps.compose?.status).toBe('done');
+  });
+
+  it('backs off with jitter between LLM retries', async () => {
+    const overloaded = new RetryableError(ErrorCode.ServiceUnavailable, 'Anthropic is overloaded (529)', { status: 529 });
+    const t = testDeps({
+      llm: { structured: { [PARSE_ANSWER]: sequence<unknown, unknown>(fails(overloaded), fails(overloaded), parseAnswer()) } },
+    });
+    await runPipeline(fresh(), t.deps);
+    // baseMs 10, random 0.5: half of 10, then half of 20.
+    expect(t.sleeps).toEqual([5, 10]);
+  });
+
+  it('fails after the last attempt with a retryable error naming the step', async () => {
+    const t = testDeps();
+    const papers = papersDouble(() => Promise.reject(busy()));
+    const r = recorder();
+    const error = await runPipeline(fresh(), { ...t.deps, papers }, r.options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error).toMatchObject({ step: 'arxiv', service: 'Exa', message: 'Finding papers on arXiv failed: Exa is unavailable (503)' });
+    expect(papers.authors).toHaveLength(3);
+    expect(r.events.filter((e) => e.kind === 'retrying').map((e) => e.step)).toEqual(['arxiv', 'arxiv']);
+  });
+
+  it('fails fast on a permanent error, after saving the concurrent step that succeeded', async () => {
+    const t = testDeps();
+    const rejected = new PermanentError(ErrorCode.ServiceRejected, 'arXiv rejected the query (400).', { service: 'arXiv', status: 400 });
+    const papers = papersDouble(() => Promise.reject(rejected));
+    const r = recorder();
+    const error = await runPipeline(fresh(), { ...t.deps, papers }, r.options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error).toMatchObject({ step: 'arxiv', code: ErrorCode.ServiceRejected, status: 400 });
+    expect((error as Error).message).toBe('Finding papers on arXiv failed: arXiv rejected the query (400).');
+    expect((error as Error).cause).toBe(rejected);
+    expect(papers.authors).toHaveLength(1);
+    expect(t.sleeps).toEqual([]);
+    expect(r.events).toContainEqual({ step: 'arxiv', kind: 'failed', message: (error as Error).message });
+    expect(r.saved.map((s) => s.step)).toEqual(['parse', 'research']);
+    expect(t.log.of('llm', EMAIL_ANSWER)).toEqual([]);
+  });
+
+  it('recovers from one invalid parse answer with a corrective retry', async () => {
+    const t = testDeps({ llm: { structured: { [PARSE_ANSWER]: sequence<unknown, unknown>(rawAnswer('RESEARCH, I think'), parseAnswer()) } } });
+    const out = await runPipeline(fresh(), t.deps);
+    expect(t.log.of('llm', PARSE_ANSWER)).toHaveLength(2);
+    expect(out.steps.compose?.status).toBe('done');
+  });
+
+  it('fails the parse step after a second invalid answer, saying what to do', async () => {
+    const t = testDeps({ llm: { structured: { [PARSE_ANSWER]: sequence<unknown, unknown>(rawAnswer('no'), { templateType: 'POEM' }) } } });
+    const r = recorder();
+    const error = await runPipeline(fresh(), t.deps, r.options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidAnswerError);
+    expect(error).toMatchObject({ step: 'parse', code: ErrorCode.InvalidAnswer });
+    expect((error as Error).message).toMatch(
+      /^Reading the template failed: The template parser returned an answer we could not use twice: [\s\S]+\. Try again; if it keeps happening, simplify the template\.$/,
+    );
+    expect(r.events.at(-1)).toEqual({ step: 'parse', kind: 'failed', message: (error as Error).message });
+    expect(t.log.of('search')).toEqual([]);
+  });
+
+  it('reports an unexpected error as a bug, with the step', async () => {
+    const t = testDeps();
+    const search = searchDouble(() => {
+      throw new TypeError('results.map is not a function');
+    });
+    const error = await runPipeline(fresh(), { ...t.deps, search }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ScribeError);
+    expect(error).toMatchObject({ step: 'research', code: ErrorCode.Internal });
+    expect((error as Error).message).toMatch(/^Researching the web failed unexpectedly \(results\.map is not a function\)\. This is a bug in Scribe/);
+  });
+
+  it('stops with a retryable "interrupted" error when aborted', async () => {
+    const t = testDeps();
+    const controller = new AbortController();
+    controller.abort(new Error('shutting down'));
+    const error = await runPipeline(fresh(), t.deps, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error).toMatchObject({ step: 'parse' });
+    expect((error as Error).message).toMatch(/interrupted/);
+    expect(t.log.calls).toEqual([]);
+  });
+});

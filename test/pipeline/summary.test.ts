@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { formatSources, summarizeRun } from '../../src/pipeline/summary.ts';
+import type { PipelineData } from '../../src/pipeline/types.ts';
+import { INPUT, PAPERS } from './fixtures.ts';
+
+const done = { durationMs: 1, warnings: [], finishedAt: '2025-01-01T00:00:00.000Z', status: 'done' as const };
+
+describe('summarizeRun', () => {
+  it('is undefined before there is an email', () => {
+    expect(summarizeRun({ input: INPUT, steps: {} })).toBeUndefined();
+  });
+
+  it('gives the email, the numbered web sources and the papers', () => {
+    const data: PipelineData = {
+      input: INPUT,
+      steps: {
+        research: { ...done, output: { summary: 's [1]', sources: [{ n: 1, url: 'https://uni.example/~ada', title: 'Ada' }] } },
+        arxiv: { ...done, output: { papers: PAPERS.slice(0, 1) } },
+        compose: { ...done, output: { email: 'Dear Ada', draft: true, problems: ['p'] } },
+      },
+    };
+    const summary = summarizeRun(data);
+    expect(summary).toEqual({
+      email: 'Dear Ada',
+      draft: true,
+      problems: ['p'],
+      sources: [{ n: 1, url: 'https://uni.example/~ada', title: 'Ada' }],
+      papers: [{ id: '2401.00001', title: 'A survey of weaving looms', year: 2024, url: 'https://arxiv.org/abs/2401.00001' }],
+    });
+    expect(formatSources(summary!)).toBe(
+      'Sources\n[1] Ada — https://uni.example/~ada\n\narXiv papers\nA survey of weaving looms (2024) — https://arxiv.org/abs/2401.00001',
+    );
+  });
+
+  it('handles a skipped arXiv step and no sources', () => {
+    const data: PipelineData = {
+      input: INPUT,
+      steps: {
+        arxiv: { ...done, status: 'skipped', output: null },
+        compose: { ...done, output: { email: 'Hi', draft: false, problems: [] } },
+      },
+    };
+    const summary = summarizeRun(data);
+    expect(summary?.papers).toEqual([]);
+    expect(formatSources(summary!)).toBe('');
+  });
+});
