@@ -1,0 +1,11 @@
+/**
+ * The fake Slack for tests: `startFakeSlack()` (server.ts) and the types tests use.
+ * See server.ts for an example and driver.ts for acting as people do.
+ */
+export { FakeSlack, startFakeSlack, type FakeSlackOptions, type SeenMessage } from './server.ts';
+export { SlackDriver, HttpTransport, SocketTransport, slackSignature, type Delivery, type DeliverOptions, type DeliveryKind } from './driver.ts';
+export type { RecordedCall, ResponseUrlPost, SlackFault } from './http.ts';
+export type { ClickInput, CommandInput, ReactInput, SubmitInput } from './payloads.ts';
+export type { SocketAck } from './socket.ts';
+export type { EphemeralMessage, FakeChannel, FakeUser, StoredView } from './state.ts';
+export { visibleText } from './format.ts';

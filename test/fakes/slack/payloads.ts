@@ -1,0 +1,213 @@
+/**
+ * The payloads Slack sends an app when people act, built from the fake workspace so they agree
+ * with it: a slash command (form fields), a modal submission (values taken from the modal the app
+ * opened, keyed by block id), a button press on a stored message, a reaction (an Events API
+ * `event_callback`) and `url_verification`. Each act hands out what Slack would: trigger ids and
+ * response URLs that the fake then honours.
+ */
+import { apiMessage, apiView } from './format.ts';
+import { slackId } from './ids.ts';
+import type { SlackState } from './state.ts';
+
+/** A person's act in a channel. Defaults: `U0ADA` in `C0GENERAL`. */
+export interface ActorInput {
+  user?: string;
+  channel?: string;
+}
+
+/** `/scribe some text`. */
+export interface CommandInput extends ActorInput {
+  command?: string;
+  text?: string;
+}
+
+/** Submitting the modal `viewId` (default: the person's newest open one). */
+export interface SubmitInput {
+  user?: string;
+  viewId?: string;
+  /** Value per input block id (`{ template: '…', recipient_name: 'Ada' }`); unset inputs are null. */
+  values: Record<string, string>;
+}
+
+/** Pressing the button `actionId` on the message at channel + ts. */
+export interface ClickInput extends ActorInput {
+  ts: string;
+  actionId: string;
+}
+
+/** Reacting to the message at channel + ts. */
+export interface ReactInput extends ActorInput {
+  ts: string;
+  /** Emoji name without colons (default `repeat`). */
+  reaction?: string;
+  /** Reuse an event id (Slack's redelivery keeps it). */
+  eventId?: string;
+}
+
+/** The deprecated verification token Slack still sends in payloads. */
+export const VERIFICATION_TOKEN = 'fakeVerificationToken0001';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const nowTs = (): string => {
+  const micros = Date.now() * 1000;
+  return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
+};
+
+/** Builds payloads against one workspace; `baseUrl` is where response URLs point (the fake). */
+export class Payloads {
+  private readonly state: SlackState;
+  private readonly baseUrl: string;
+
+  constructor(state: SlackState, baseUrl: string) {
+    this.state = state;
+    this.baseUrl = baseUrl;
+  }
+
+  private actor(input: ActorInput): { user: string; channel: string } {
+    const user = this.state.ensureUser(input.user ?? 'U0ADA');
+    const channel = input.channel ?? 'C0GENERAL';
+    if (!this.state.channels.has(channel)) this.state.ensureChannel(channel);
+    return { user: user.id, channel };
+  }
+
+  private userField(id: string): Record<string, unknown> {
+    const user = this.state.users.get(id);
+    return { id, username: user?.name ?? id, name: user?.name ?? id, team_id: this.state.team.id };
+  }
+
+  /** Slash command form fields (all strings, as Slack posts them). */
+  slashCommand(input: CommandInput): { fields: Record<string, string>; triggerId: string; responseUrl: string } {
+    const { user, channel } = this.actor(input);
+    const triggerId = this.state.issueTrigger(user);
+    const responseUrl = this.baseUrl + this.state.issueResponseUrl('commands', { channel, user });
+    const fields = {
+      token: VERIFICATION_TOKEN,
+      team_id: this.state.team.id,
+      team_domain: this.state.team.domain,
+      channel_id: channel,
+      channel_name: this.state.channels.get(channel)?.name ?? channel,
+      user_id: user,
+      user_name: this.state.users.get(user)?.name ?? user,
+      command: input.command ?? '/scribe',
+      text: input.text ?? '',
+      api_app_id: this.state.bot.appId,
+      is_enterprise_install: 'false',
+      response_url: responseUrl,
+      trigger_id: triggerId,
+    };
+    return { fields, triggerId, responseUrl };
+  }
+
+  /** A `view_submission` for a modal the app opened, with `state.values` shaped like Slack's. */
+  viewSubmission(input: SubmitInput): { payload: Record<string, unknown>; viewId: string } {
+    const user = input.user ?? 'U0ADA';
+    const stored = input.viewId
+      ? this.state.views.get(input.viewId)
+      : [...this.state.views.values()].reverse().find((v) => v.user === user && v.state === 'open');
+    if (!stored || stored.state !== 'open') throw new Error(`fake Slack: ${user} has no open modal ${input.viewId ?? ''}`);
+    const values: Record<string, Record<string, unknown>> = {};
+    const known = new Set<string>();
+    for (const block of stored.view.blocks) {
+      if (!isRecord(block) || block.type !== 'input' || !isRecord(block.element)) continue;
+      const blockId = String(block.block_id);
+      const actionId = typeof block.element.action_id === 'string' ? block.element.action_id : slackId('', 5);
+      known.add(blockId);
+      const value = input.values[blockId];
+      values[blockId] = { [actionId]: { type: block.element.type, value: value ?? null } };
+    }
+    const unknown = Object.keys(input.values).filter((k) => !known.has(k));
+    if (unknown.length > 0) throw new Error(`fake Slack: the modal has no input block ${unknown.join(', ')}`);
+    const payload = {
+      type: 'view_submission',
+      team: { id: this.state.team.id, domain: this.state.team.domain },
+      user: this.userField(user),
+      api_app_id: this.state.bot.appId,
+      token: VERIFICATION_TOKEN,
+      trigger_id: this.state.issueTrigger(user),
+      view: apiView(this.state, stored, values),
+      response_urls: [],
+      is_enterprise_install: false,
+      enterprise: null,
+    };
+    return { payload, viewId: stored.id };
+  }
+
+  /** A `block_actions` payload for a button of a stored message. */
+  blockActions(input: ClickInput): { payload: Record<string, unknown>; triggerId: string; responseUrl: string } {
+    const { user, channel } = this.actor(input);
+    const message = this.state.find(channel, input.ts);
+    if (!message) throw new Error(`fake Slack: no message ${channel}/${input.ts}`);
+    let found: { blockId: string; element: Record<string, unknown> } | undefined;
+    for (const block of message.blocks ?? []) {
+      if (!isRecord(block)) continue;
+      const elements = [...(Array.isArray(block.elements) ? block.elements : []), block.accessory];
+      const element = elements.find((e): e is Record<string, unknown> => isRecord(e) && e.action_id === input.actionId);
+      if (element) found = { blockId: String(block.block_id), element };
+    }
+    if (!found) throw new Error(`fake Slack: message ${input.ts} has no button ${input.actionId}`);
+    const triggerId = this.state.issueTrigger(user);
+    const responseUrl = this.baseUrl + this.state.issueResponseUrl('actions', { channel, user, messageTs: message.ts });
+    const payload = {
+      type: 'block_actions',
+      user: this.userField(user),
+      api_app_id: this.state.bot.appId,
+      token: VERIFICATION_TOKEN,
+      container: {
+        type: 'message', message_ts: message.ts, channel_id: channel, is_ephemeral: false,
+        ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+      },
+      trigger_id: triggerId,
+      team: { id: this.state.team.id, domain: this.state.team.domain },
+      enterprise: null,
+      is_enterprise_install: false,
+      channel: { id: channel, name: this.state.channels.get(channel)?.name ?? channel },
+      message: apiMessage(this.state, message, false),
+      state: { values: {} },
+      response_url: responseUrl,
+      actions: [{
+        action_id: input.actionId, block_id: found.blockId, text: found.element.text,
+        ...(found.element.value !== undefined ? { value: found.element.value } : {}),
+        ...(found.element.style !== undefined ? { style: found.element.style } : {}),
+        type: found.element.type, action_ts: nowTs(),
+      }],
+    };
+    return { payload, triggerId, responseUrl };
+  }
+
+  /** A `reaction_added` event_callback; the reaction is also added to the stored message. */
+  reactionAdded(input: ReactInput): { payload: Record<string, unknown>; eventId: string } {
+    const { user, channel } = this.actor(input);
+    const reaction = input.reaction ?? 'repeat';
+    const message = this.state.find(channel, input.ts);
+    if (message) this.state.react(message, reaction, user);
+    const eventId = input.eventId ?? slackId('Ev', 10);
+    const payload = this.eventCallback(eventId, {
+      type: 'reaction_added', user, reaction,
+      item: { type: 'message', channel, ts: input.ts },
+      ...(message ? { item_user: message.user } : {}),
+      event_ts: nowTs(),
+    });
+    return { payload, eventId };
+  }
+
+  /** Wraps an event in the Events API envelope. */
+  eventCallback(eventId: string, event: Record<string, unknown>): Record<string, unknown> {
+    return {
+      token: VERIFICATION_TOKEN,
+      team_id: this.state.team.id,
+      context_team_id: this.state.team.id,
+      context_enterprise_id: null,
+      api_app_id: this.state.bot.appId,
+      event,
+      type: 'event_callback',
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ enterprise_id: null, team_id: this.state.team.id, user_id: this.state.bot.userId, is_bot: true, is_enterprise_install: false }],
+      is_ext_shared_channel: false,
+      event_context: `4-${Buffer.from(eventId).toString('base64url')}`,
+    };
+  }
+}
