@@ -14,6 +14,8 @@ export const ErrorCode = {
   QuotaExceeded: 'quota_exceeded',
   NotAllowed: 'not_allowed',
   NotFound: 'not_found',
+  /** The same request arrived twice in a moment (a double click, a replayed event). */
+  Duplicate: 'duplicate',
   ServiceUnavailable: 'service_unavailable',
   RateLimited: 'rate_limited',
   Timeout: 'timeout',

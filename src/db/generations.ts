@@ -170,6 +170,25 @@ export async function findByResultMessage(
   return rows[0];
 }
 
+/**
+ * A child of `parentId` with the same instruction created within the last `withinMs` (database
+ * time): the guard against starting the same regeneration twice.
+ */
+export async function findRecentChild(
+  db: Db,
+  parentId: string,
+  instruction: string | null,
+  withinMs: number,
+): Promise<Generation | undefined> {
+  const { rows } = await db.query<Generation>(
+    `SELECT ${COLUMNS} FROM generations
+     WHERE parent_id = $1 AND instruction IS NOT DISTINCT FROM $2 AND created_at > now() - $3 * interval '1 millisecond'
+     ORDER BY created_at DESC LIMIT 1`,
+    [parentId, instruction, withinMs],
+  );
+  return rows[0];
+}
+
 /** A user's latest generations, newest first. */
 export async function recentGenerations(db: Db, userId: string, limit = 10): Promise<Generation[]> {
   const { rows } = await db.query<Generation>(

@@ -33,11 +33,26 @@ export interface RegenerateInput {
   /** The bot's progress message for the new version, when it posted one first. */
   progressMessageId?: string | null | undefined;
   now?: Date;
+  /**
+   * When set: refuse (with `DuplicateRegenerationError`) if a child of the same parent with the same
+   * instruction was created within this many ms — whoever asked. Checked under the owner's row
+   * lock, so two requests racing from two processes cannot both pass.
+   */
+  collapseWithinMs?: number | undefined;
 }
 
 export class NotAllowedError extends PermanentError {
   constructor(message: string) {
     super(ErrorCode.NotAllowed, message);
+  }
+}
+
+/** The same regeneration was started a moment ago; `existing` is that child. */
+export class DuplicateRegenerationError extends PermanentError {
+  readonly existing: Generation;
+  constructor(existing: Generation) {
+    super(ErrorCode.Duplicate, 'A new version of this email is already being written.');
+    this.existing = existing;
   }
 }
 
@@ -63,6 +78,10 @@ export async function regenerate(deps: RegenerateDeps, input: RegenerateInput): 
       throw new NotAllowedError('Only the person who asked for this email (or an admin) can regenerate it.');
     }
     await lockUser(tx, parent.userId);
+    if (input.collapseWithinMs !== undefined) {
+      const recent = await generations.findRecentChild(tx, parent.id, input.instruction ?? null, input.collapseWithinMs);
+      if (recent) throw new DuplicateRegenerationError(recent);
+    }
     if ((await countToday(tx, parent.userId)) >= deps.dailyQuota) throw new QuotaExceededError(deps.dailyQuota);
     const version =
       parent.channelId && parent.threadId

@@ -57,6 +57,26 @@ export function channelRoutes(deps: RouteDeps): RouteDef[] {
     }),
     r('POST', '/channels/:channel/messages/:message/threads', (ctx) => createThread(deps, ctx, ctx.params.message)),
     r('POST', '/channels/:channel/threads', (ctx) => createThread(deps, ctx, undefined)),
+    r('DELETE', '/channels/:channel', (ctx) => {
+      // Only threads are deleted through the fake (Manage Threads, as on Discord).
+      const channel = world.channels.get(ctx.params.channel!);
+      if (!channel || !isThread(channel)) return fail(403, 'Missing Permissions', 50013);
+      const check = requireBot(deps, channel.id, Permission.ManageThreads);
+      if ('error' in check) return check.error;
+      world.channels.delete(channel.id);
+      deps.emit('THREAD_DELETE', { id: channel.id, type: channel.type, guild_id: channel.guild_id, parent_id: channel.parent_id });
+      return { status: 200, body: channel };
+    }),
+    r('PUT', '/channels/:channel/thread-members/:user', (ctx) => {
+      const channel = world.channels.get(ctx.params.channel!);
+      if (channel && !isThread(channel)) return fail(400, 'Cannot execute action on this channel type', 50024);
+      const check = requireBot(deps, ctx.params.channel!, Permission.SendMessagesInThreads);
+      if ('error' in check) return check.error;
+      if (!world.guildOf(check.channel.id)?.members.has(ctx.params.user!)) return fail(404, 'Unknown Member', 10007);
+      const members = world.threadMembers.get(check.channel.id) ?? new Set<string>();
+      world.threadMembers.set(check.channel.id, members.add(ctx.params.user!));
+      return { status: 204 };
+    }),
     r('POST', '/channels/:channel/typing', (ctx) => {
       const check = requireBot(deps, ctx.params.channel!, Permission.SendMessages);
       return 'error' in check ? check.error : { status: 204 };

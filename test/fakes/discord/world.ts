@@ -73,6 +73,8 @@ export class DiscordWorld {
   readonly users = new Map<string, APIUser>();
   readonly guilds = new Map<string, FakeGuild>();
   readonly channels = new Map<string, FakeChannel>();
+  /** Thread id → ids of the users added to it (`PUT /channels/{thread}/thread-members/{user}`). */
+  readonly threadMembers = new Map<string, Set<string>>();
   /** The default guild, its #general text channel and its roles. */
   readonly guild: FakeGuild;
   readonly channel: APITextChannel;

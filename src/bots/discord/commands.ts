@@ -1,0 +1,80 @@
+/**
+ * The `/scribe` application command and its registration (`scribe discord-register`).
+ *
+ * Help, history and status are an optional `action` choice rather than subcommands: Discord does
+ * not let a command with subcommands run without one, and `/scribe` alone must open the form.
+ * So `/scribe` → form; `/scribe recipient_name:… recipient_interest:… template:…` → runs at once;
+ * `/scribe action:history` → your last emails. Guild-only (threads need a server).
+ */
+import {
+  ApplicationCommandOptionType, ApplicationCommandType, ApplicationIntegrationType, InteractionContextType, Routes,
+  type APIApplicationCommand, type REST, type RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import { z } from 'zod';
+import { INPUTS } from './ids.ts';
+
+export const COMMAND_NAME = 'scribe';
+
+/** What `action` may ask for instead of writing an email. */
+export const INFO_ACTIONS = ['help', 'history', 'status'] as const;
+export type InfoAction = (typeof INFO_ACTIONS)[number];
+
+/** The command as Discord registers it. */
+export const SCRIBE_COMMAND = {
+  name: COMMAND_NAME,
+  type: ApplicationCommandType.ChatInput,
+  description: 'Write a personalised outreach email to a researcher',
+  contexts: [InteractionContextType.Guild],
+  integration_types: [ApplicationIntegrationType.GuildInstall],
+  options: [
+    {
+      type: ApplicationCommandOptionType.String,
+      name: INPUTS.recipientName,
+      description: "The recipient's name, e.g. Dr. Ada Lovelace",
+      max_length: 200,
+    },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: INPUTS.recipientInterest,
+      description: 'Their research interest, e.g. analytical engines',
+      max_length: 500,
+    },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: INPUTS.template,
+      description: 'Your email template (one line here; run /scribe alone for the multi-line form)',
+      max_length: 6_000,
+    },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'action',
+      description: 'Instead of writing: how to use Scribe, your last emails, or the service status',
+      choices: INFO_ACTIONS.map((a) => ({ name: a, value: a })),
+    },
+  ],
+} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
+
+/** The command's options as they arrive; absent ones are undefined. */
+export const ScribeOptionsSchema = z.object({
+  recipient_name: z.string().optional(),
+  recipient_interest: z.string().optional(),
+  template: z.string().optional(),
+  action: z.enum(INFO_ACTIONS).optional(),
+});
+export type ScribeOptions = z.infer<typeof ScribeOptionsSchema>;
+
+export interface RegisterCommandsOptions {
+  rest: REST;
+  applicationId: string;
+  /** Register for one guild (instant) instead of globally (may take up to an hour to appear). */
+  guildId?: string | undefined;
+}
+
+/** Registers (replaces) Scribe's commands, globally or for one guild. Returns what Discord saved. */
+export async function registerDiscordCommands(options: RegisterCommandsOptions): Promise<APIApplicationCommand[]> {
+  const route = options.guildId
+    ? Routes.applicationGuildCommands(options.applicationId, options.guildId)
+    : Routes.applicationCommands(options.applicationId);
+  // Discord answers a bulk overwrite with the saved commands.
+  return (await options.rest.put(route, { body: [SCRIBE_COMMAND] })) as APIApplicationCommand[];
+}

@@ -1,0 +1,262 @@
+/**
+ * The thread view as Discord messages: pure functions from the platform-neutral models, tested
+ * without a network. Discord's limits shape this file:
+ * - 2,000 characters of `content` per message;
+ * - an embed's title 256 and description 4,096 characters; at most 10 embeds and 6,000 characters
+ *   across all the embeds of one message;
+ * - custom ids up to 100 characters; modal labels 45, label descriptions 100, text inputs 4,000.
+ * Discord counts code points; we measure `String#length` (UTF-16 units), which is never fewer.
+ *
+ * Where the email goes — `content`, unescaped, not embeds. Discord's "Copy Text" (desktop and
+ * mobile) copies a message's content exactly as sent, which is what a person pastes into their
+ * mail client; an embed cannot be copied on mobile at all, and escaping markdown would put a
+ * backslash before every `*` and `_` of each copy. The price: markdown in an email (rare — a
+ * `*stressed*` word, a line starting `# `) shows as formatting on screen, while the copy stays
+ * exact. Mentions are switched off (`allowed_mentions`), so an `@everyone` in an email pings no one,
+ * and link previews are suppressed on messages that hold only email text. Everything else we write
+ * (titles, warnings, sources) goes into embeds with markdown escaped.
+ */
+import {
+  ButtonStyle, ComponentType, MessageFlags, TextInputStyle,
+  type APIActionRowComponent, type APIButtonComponent, type APIEmbed, type APIModalInteractionResponseCallbackData,
+} from 'discord.js';
+import type { ProgressView, ResultView } from '../../jobs/reporter.ts';
+import { splitText, type Piece } from '../split.ts';
+import { progressLines, progressTitle } from '../text.ts';
+import { INPUTS, MODAL_ID, resultButtonId } from './ids.ts';
+
+export const DISCORD_LIMITS = {
+  content: 2_000,
+  embedTitle: 256,
+  embedDescription: 4_096,
+  embedsPerMessage: 10,
+  embedTotal: 6_000,
+  textInputValue: 4_000,
+} as const;
+
+export const COLORS = {
+  queued: 0x99aab5,
+  running: 0x5865f2,
+  retrying: 0xfee75c,
+  succeeded: 0x57f287,
+  failed: 0xed4245,
+  draft: 0xfee75c,
+  info: 0x4f545c,
+} as const;
+
+/** Nobody is pinged by what Scribe posts. */
+export const NO_MENTIONS = { parse: [] as [] };
+
+export type ButtonRow = APIActionRowComponent<APIButtonComponent>;
+
+/** One message of a result. Every field is set, so the same body can replace an earlier version. */
+export interface ResultMessage {
+  content: string;
+  embeds: APIEmbed[];
+  components: ButtonRow[];
+  allowed_mentions: typeof NO_MENTIONS;
+  flags: number;
+}
+
+const URL_PATTERN = /https?:\/\/[^\s<>]+/g;
+
+/** Escapes Discord markdown outside URLs (a backslash inside a URL would break the link). */
+export function escapeMarkdown(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(URL_PATTERN)) {
+    out += escapePlain(text.slice(last, match.index)) + match[0];
+    last = match.index + match[0].length;
+  }
+  return out + escapePlain(text.slice(last));
+}
+
+function escapePlain(text: string): string {
+  return text.replace(/[\\*_~`|[\]<>]/g, '\\$&').replace(/^(\s*)([#>-])/gm, '$1\\$2');
+}
+
+/** Cuts `text` to `max` characters at a boundary, marking the cut. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${splitText(text, max - 1)[0]!.text}…`;
+}
+
+/** Lines joined by newlines, dropping the ones that do not fit and saying how many. */
+function fitLines(lines: readonly string[], max: number): string {
+  const kept: string[] = [];
+  let length = 0;
+  for (const [i, line] of lines.entries()) {
+    const more = `… and ${lines.length - i} more`;
+    const next = length + (kept.length ? 1 : 0) + line.length;
+    const roomForNote = i === lines.length - 1 ? max : max - more.length - 1;
+    if (next > roomForNote) {
+      kept.push(more);
+      return kept.join('\n').slice(0, max);
+    }
+    kept.push(line);
+    length = next;
+  }
+  return kept.join('\n');
+}
+
+/** The progress message: one embed with the four steps, their seconds and warnings. */
+export function renderProgress(view: ProgressView): APIEmbed {
+  return {
+    title: truncate(progressTitle(view), DISCORD_LIMITS.embedTitle),
+    description: fitLines(progressLines(view).map(escapeMarkdown), DISCORD_LIMITS.embedDescription),
+    color: COLORS[view.status],
+  };
+}
+
+/** The thread's name: "Email to Dr. Ada Lovelace" within Discord's 100 characters. */
+export function threadName(recipientName: string): string {
+  return truncate(`Email to ${recipientName}`, 100);
+}
+
+/**
+ * The email as message-sized pieces: split at paragraph breaks, then lines, sentences, words —
+ * never mid-word (a single "word" over 2,000 characters, a URL, is the only exception).
+ * `joinPieces(emailParts(email)) === email`.
+ */
+export function emailParts(email: string): Piece[] {
+  return splitText(email, DISCORD_LIMITS.content);
+}
+
+/** The result: the email, then the sources, then the Regenerate and Shorter buttons. */
+export function renderResult(view: ResultView, generationId: string): ResultMessage[] {
+  const messages: ResultMessage[] = emailParts(view.email).map((piece) => ({
+    content: piece.text === '' ? '(empty)' : piece.text,
+    embeds: [],
+    components: [],
+    allowed_mentions: NO_MENTIONS,
+    flags: 0,
+  }));
+  if (view.draft) {
+    messages[0]!.embeds.push({
+      title: '⚠️ Draft — check before sending',
+      description: fitLines(view.problems.map((p) => `• ${escapeMarkdown(p)}`), DISCORD_LIMITS.embedDescription),
+      color: COLORS.draft,
+    });
+  }
+  const tail: APIEmbed[] = [];
+  if (view.notes.length) {
+    tail.push({ description: fitLines(view.notes.map((n) => `ℹ️ ${escapeMarkdown(n)}`), DISCORD_LIMITS.embedDescription), color: COLORS.info });
+  }
+  tail.push(...sourceEmbeds(view));
+  for (const embed of tail) {
+    const last = messages[messages.length - 1]!;
+    if (last.embeds.length < DISCORD_LIMITS.embedsPerMessage && embedsSize([...last.embeds, embed]) <= DISCORD_LIMITS.embedTotal) {
+      last.embeds.push(embed);
+    } else {
+      messages.push({ content: '', embeds: [embed], components: [], allowed_mentions: NO_MENTIONS, flags: 0 });
+    }
+  }
+  messages[messages.length - 1]!.components = [resultButtons(generationId)];
+  // Link previews would clutter a message that holds only email text; our own embeds must stay.
+  for (const m of messages) m.flags = m.embeds.length ? 0 : MessageFlags.SuppressEmbeds;
+  return messages;
+}
+
+/** The Regenerate and Shorter buttons under a result. */
+export function resultButtons(generationId: string): ButtonRow {
+  return {
+    type: ComponentType.ActionRow,
+    components: [
+      { type: ComponentType.Button, style: ButtonStyle.Primary, label: 'Regenerate', emoji: { name: '🔁' }, custom_id: resultButtonId('regenerate', generationId) },
+      { type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Shorter', emoji: { name: '✂️' }, custom_id: resultButtonId('shorter', generationId) },
+    ],
+  };
+}
+
+/** Characters Discord counts towards a message's 6,000 across its embeds. */
+export function embedsSize(embeds: readonly APIEmbed[]): number {
+  let n = 0;
+  for (const e of embeds) {
+    n += (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.author?.name.length ?? 0);
+    for (const f of e.fields ?? []) n += f.name.length + f.value.length;
+  }
+  return n;
+}
+
+/** The numbered web sources and the arXiv papers, as embeds within the description limit. */
+export function sourceEmbeds(view: Pick<ResultView, 'sources' | 'papers'>): APIEmbed[] {
+  const lines: string[] = [];
+  if (view.sources.length) {
+    lines.push('**Web pages**');
+    for (const s of view.sources) lines.push(`\\[${s.n}\\] ${link(s.title || hostOf(s.url), s.url)}`);
+  }
+  if (view.papers.length) {
+    lines.push('**arXiv papers**');
+    for (const p of view.papers) lines.push(`• ${link(p.title, p.url)} (${p.year})`);
+  }
+  if (!lines.length) return [];
+  // Each line is at most ~500 characters, so a split falls between lines.
+  return splitText(lines.join('\n'), DISCORD_LIMITS.embedDescription).map((piece, i) => ({
+    ...(i === 0 ? { title: 'Sources' } : {}),
+    description: piece.text,
+    color: COLORS.info,
+  }));
+}
+
+/** A masked link; non-http(s) addresses are shown as text, never linked. */
+function link(title: string, url: string): string {
+  const text = escapeMarkdown(truncate(title.replace(/\s+/g, ' ').trim(), 200)).replace(/[()]/g, '\\$&');
+  if (!/^https?:\/\//i.test(url)) return text;
+  const href = url.slice(0, 300).replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return `[${text}](${href})`;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return url;
+  }
+}
+
+/** Said in the thread when a generation fails for good. */
+export function renderFailure(message: string): Pick<ResultMessage, 'content' | 'allowed_mentions'> {
+  return { content: truncate(`❌ ${message}`, DISCORD_LIMITS.content), allowed_mentions: NO_MENTIONS };
+}
+
+/** The `/scribe` form, prefilled with the last template (cut to Discord's 4,000, saying so). */
+export function renderDraftModal(lastTemplate: string | undefined): APIModalInteractionResponseCallbackData {
+  const truncated = lastTemplate !== undefined && lastTemplate.length > DISCORD_LIMITS.textInputValue;
+  const prefill = truncated ? splitText(lastTemplate, DISCORD_LIMITS.textInputValue)[0]!.text : lastTemplate;
+  const description = truncated
+    ? 'Your last template is over 4,000 characters: only its beginning is shown here.'
+    : prefill
+      ? 'Prefilled with your last template.'
+      : 'Your email, with placeholders such as {name} or [their paper] to fill in.';
+  return {
+    custom_id: MODAL_ID,
+    title: 'Write an outreach email',
+    components: [
+      {
+        type: ComponentType.Label,
+        label: 'Email template',
+        description,
+        component: {
+          type: ComponentType.TextInput, custom_id: INPUTS.template, style: TextInputStyle.Paragraph,
+          required: true, min_length: 20, max_length: DISCORD_LIMITS.textInputValue, ...(prefill ? { value: prefill } : {}),
+        },
+      },
+      {
+        type: ComponentType.Label,
+        label: "Recipient's name",
+        component: {
+          type: ComponentType.TextInput, custom_id: INPUTS.recipientName, style: TextInputStyle.Short,
+          required: true, max_length: 200, placeholder: 'Dr. Ada Lovelace',
+        },
+      },
+      {
+        type: ComponentType.Label,
+        label: 'Their research interest',
+        component: {
+          type: ComponentType.TextInput, custom_id: INPUTS.recipientInterest, style: TextInputStyle.Short,
+          required: true, max_length: 500, placeholder: 'analytical engines',
+        },
+      },
+    ],
+  };
+}

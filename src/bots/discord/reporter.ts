@@ -1,0 +1,160 @@
+/**
+ * `ThreadReporter` for Discord, over REST only (no gateway), so any number of workers on any
+ * machine can report. Where things live:
+ * - The first progress message is posted in the channel and the thread is started on it; Discord
+ *   gives such a thread the message's own id. A regeneration's progress message is posted inside
+ *   the thread. So the progress message is in the channel when its id is the thread's id (or there
+ *   is no thread), otherwise in the thread — see `progressChannelOf`.
+ * - Results and failure replies go into the thread, or the channel when there is none.
+ *
+ * Exactly once: every result message is sent with a `nonce` derived from the generation and the
+ * part, and `enforce_nonce`, so Discord answers a repeated send (a retry after a crash between
+ * posting and saving the ids) with the message it already made instead of a second one. Discord
+ * remembers nonces for a few minutes, which covers pg-boss handing out a dead worker's job again.
+ *
+ * Rate limits: @discordjs/rest queues per route and waits out 429s itself; edits are coalesced by
+ * the worker (src/jobs/coalesce.ts).
+ */
+import { createHash } from 'node:crypto';
+import { DiscordAPIError, HTTPError, REST, Routes, type RESTPostAPIChannelMessageResult } from 'discord.js';
+import type { DiscordConfig } from '../../config.ts';
+import { ErrorCode, PermanentError, RetryableError, type ScribeError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { PostResultOptions, ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
+import { renderFailure, renderProgress, renderResult, type ResultMessage } from './render.ts';
+
+/** Discord's JSON error codes we act on. */
+export const DiscordCode = {
+  UnknownChannel: 10003,
+  UnknownMessage: 10008,
+  MissingAccess: 50001,
+  MissingPermissions: 50013,
+} as const;
+
+/** A REST client for the bot token at `config.apiUrl`; composition roots call this. */
+export function createDiscordRest(config: Pick<DiscordConfig, 'token' | 'apiUrl'>): REST {
+  return new REST({ api: config.apiUrl }).setToken(config.token);
+}
+
+/** The channel (or thread) that holds the progress message. */
+export function progressChannelOf(address: ThreadAddress): string | null {
+  if (address.threadId && address.progressMessageId !== address.threadId) return address.threadId;
+  return address.channelId;
+}
+
+/** Where replies go: the thread, or the channel when there is none. */
+export function replyChannelOf(address: ThreadAddress): string | null {
+  return address.threadId ?? address.channelId;
+}
+
+/**
+ * ≤ 25 characters (Discord's limit): a hash of the generation id, then the part. `replacing` (the
+ * id of a recorded message that was deleted) gives its replacement a nonce of its own: the old
+ * nonce could be answered with the deleted message.
+ */
+export function nonceFor(generationId: string, part: number | 'failed', replacing?: string): string {
+  const hash = createHash('sha256').update(replacing ? `${generationId}:${replacing}` : generationId).digest('base64url').slice(0, 19);
+  return `${hash}.${part === 'failed' ? 'f' : part}`;
+}
+
+/** True for 403s that mean the bot lacks a permission or cannot see the channel. */
+export function isMissingPermission(err: unknown): boolean {
+  return err instanceof DiscordAPIError && err.status === 403 &&
+    (err.code === DiscordCode.MissingPermissions || err.code === DiscordCode.MissingAccess);
+}
+
+/** A Discord failure in Scribe's vocabulary: 429, 5xx and network trouble may pass; the rest will not. */
+export function toScribeError(err: unknown, doing: string): ScribeError {
+  const details = { service: 'Discord', cause: err };
+  if (isMissingPermission(err)) {
+    return new PermanentError(ErrorCode.NotAllowed,
+      `Discord refused ${doing}: Scribe is missing a permission in this channel (View Channel, Send Messages, ` +
+      'Send Messages in Threads, Embed Links). Ask a server admin to grant them, then try again.', { ...details, status: 403 });
+  }
+  if (err instanceof DiscordAPIError || err instanceof HTTPError) {
+    if (err.status === 429 || err.status >= 500) {
+      return new RetryableError(ErrorCode.ServiceUnavailable, `Discord is not answering (${err.status}) while ${doing}`, { ...details, status: err.status });
+    }
+    const gone = err instanceof DiscordAPIError && (err.code === DiscordCode.UnknownChannel || err.code === DiscordCode.UnknownMessage);
+    return new PermanentError(gone ? ErrorCode.NotFound : ErrorCode.ServiceRejected,
+      gone ? `The Discord thread or message is gone (${doing})` : `Discord rejected ${doing}: ${err.message}`, { ...details, status: err.status });
+  }
+  // fetch failures and timeouts (AbortError) from the transport.
+  return new RetryableError(ErrorCode.ServiceUnavailable, `Could not reach Discord while ${doing}`, details);
+}
+
+export interface DiscordReporterOptions {
+  rest: REST;
+  logger: Logger;
+}
+
+/** The Discord `ThreadReporter`. */
+export function createDiscordReporter({ rest, logger }: DiscordReporterOptions): ThreadReporter {
+  async function post(channelId: string, body: object, doing: string): Promise<string> {
+    try {
+      // The response is Discord's message object (typed by discord-api-types, not validated).
+      const message = (await rest.post(Routes.channelMessages(channelId), { body })) as RESTPostAPIChannelMessageResult;
+      return message.id;
+    } catch (err) {
+      throw toScribeError(err, doing);
+    }
+  }
+
+  /** Edits a message; false when it no longer exists (someone deleted it). */
+  async function edit(channelId: string, messageId: string, body: object, doing: string): Promise<boolean> {
+    try {
+      await rest.patch(Routes.channelMessage(channelId, messageId), { body });
+      return true;
+    } catch (err) {
+      if (err instanceof DiscordAPIError && err.code === DiscordCode.UnknownMessage) return false;
+      throw toScribeError(err, doing);
+    }
+  }
+
+  return {
+    async progress(address: ThreadAddress, view: ProgressView): Promise<void> {
+      const channelId = progressChannelOf(address);
+      if (!channelId || !address.progressMessageId) return;
+      const found = await edit(channelId, address.progressMessageId, { embeds: [renderProgress(view)] }, 'updating the progress message');
+      if (!found) logger.warn({ generationId: address.generationId }, 'progress message is gone; not updating it');
+    },
+
+    async result(address: ThreadAddress, view: ResultView, options: PostResultOptions): Promise<{ messageIds: string[] }> {
+      const log = logger.child({ generationId: address.generationId });
+      const channelId = replyChannelOf(address);
+      if (!channelId) throw new PermanentError(ErrorCode.Internal, 'This Discord generation has no channel to post in');
+      const messages = renderResult(view, address.generationId);
+      const ids: string[] = [];
+      for (const [i, message] of messages.entries()) {
+        const existing = options.existingMessageIds[i];
+        const doing = `posting part ${i + 1} of ${messages.length} of the email`;
+        if (existing && (await edit(channelId, existing, message, doing))) {
+          ids.push(existing);
+          continue;
+        }
+        ids.push(await post(channelId, withNonce(message, nonceFor(address.generationId, i, existing)), doing));
+      }
+      // A longer earlier version left messages past the new end: remove them (best effort).
+      for (const stale of options.existingMessageIds.slice(messages.length)) {
+        await rest.delete(Routes.channelMessage(channelId, stale)).catch((err: unknown) => log.warn({ err }, 'could not delete a stale result message'));
+      }
+      log.info({ messages: ids.length, edited: Math.min(options.existingMessageIds.length, ids.length), maybePosted: options.maybePosted }, 'result delivered to Discord');
+      return { messageIds: ids };
+    },
+
+    async failed(address: ThreadAddress, message: string): Promise<void> {
+      const channelId = replyChannelOf(address);
+      if (!channelId) return;
+      // Without a thread, reply to the progress message so the failure sits under its request.
+      const reference = !address.threadId && address.progressMessageId
+        ? { message_reference: { message_id: address.progressMessageId, fail_if_not_exists: false } }
+        : {};
+      const body = { ...renderFailure(message), ...reference, nonce: nonceFor(address.generationId, 'failed'), enforce_nonce: true };
+      await post(channelId, body, 'reporting the failure');
+    },
+  };
+}
+
+function withNonce(message: ResultMessage, nonce: string): ResultMessage & { nonce: string; enforce_nonce: true } {
+  return { ...message, nonce, enforce_nonce: true };
+}

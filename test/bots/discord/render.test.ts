@@ -1,0 +1,173 @@
+import { MessageFlags } from 'discord.js';
+import { describe, expect, it } from 'vitest';
+import { joinPieces } from '../../../src/bots/split.ts';
+import { parseResultButtonId } from '../../../src/bots/discord/ids.ts';
+import {
+  COLORS, DISCORD_LIMITS, emailParts, embedsSize, escapeMarkdown, renderDraftModal, renderProgress, renderResult,
+  type ResultMessage,
+} from '../../../src/bots/discord/render.ts';
+import { initialProgress } from '../../../src/jobs/progress.ts';
+import type { ResultView } from '../../../src/jobs/reporter.ts';
+import type { Source } from '../../../src/pipeline/types.ts';
+import { validateMessage, validateModal, type ModalData } from '../../fakes/discord/validate.ts';
+
+const GEN = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
+
+function result(email: string, extra: Partial<ResultView> = {}): ResultView {
+  return {
+    recipientName: 'Dr. Ada Lovelace',
+    version: 1,
+    email,
+    draft: false,
+    problems: [],
+    sources: [{ n: 1, url: 'https://uni.example/ada', title: 'Ada *and* the [Engine]' }],
+    papers: [{ id: '2401.00010', title: 'Notes on the Engine', authors: ['A. Lovelace'], year: 2024, abstract: '', url: 'https://arxiv.org/abs/2401.00010', categories: [] }],
+    notes: [],
+    ...extra,
+  };
+}
+
+/** Every message must be one Discord accepts (the fake applies Discord's limits, in code points). */
+function expectValid(messages: ResultMessage[]): void {
+  for (const m of messages) expect(validateMessage(m, false)).toBeNull();
+}
+
+describe('Discord progress embed', () => {
+  it('shows the four steps with state icons, seconds and escaped warnings, coloured by status', () => {
+    const view = initialProgress('Dr. Ada Lovelace', 1);
+    view.status = 'running';
+    view.steps.parse = { state: 'done', seconds: 1.2, warnings: [] };
+    view.steps.research = { state: 'running', warnings: [] };
+    view.steps.arxiv = { state: 'done', seconds: 0.8, warnings: ['2 of 5 pages could not be read: *timeout* on https://x.example/a_b_c'] };
+    const embed = renderProgress(view);
+    expect(embed.title).toBe('Drafting an email to Dr. Ada Lovelace');
+    expect(embed.color).toBe(COLORS.running);
+    expect(embed.description?.split('\n')).toEqual([
+      '✅ Reading the template — 1.2 s',
+      '⏳ Researching the web',
+      '✅ Finding papers on arXiv — 0.8 s',
+      // Markdown escaped, the URL left intact so it still links.
+      '    ⚠️ 2 of 5 pages could not be read: \\*timeout\\* on https://x.example/a_b_c',
+      '◻️ Writing the email',
+    ]);
+    expect(renderProgress({ ...view, status: 'failed', error: 'Exa is down' }).color).toBe(COLORS.failed);
+    expect(renderProgress({ ...view, status: 'succeeded' })).toMatchObject({ title: 'Email to Dr. Ada Lovelace is ready', color: COLORS.succeeded });
+  });
+
+  it('keeps a flood of warnings within the description limit and says how many were left out', () => {
+    const view = initialProgress('Ada', 1);
+    view.steps.research = { state: 'done', seconds: 5, warnings: Array.from({ length: 400 }, (_, i) => `page ${i} could not be read`) };
+    const embed = renderProgress(view);
+    expect(embed.description!.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedDescription);
+    expect(embed.description).toMatch(/… and \d+ more$/);
+  });
+});
+
+describe('Discord result messages', () => {
+  it('splits a 9,000-character email into messages of at most 2,000 characters, never mid-word, losing nothing', () => {
+    // Long paragraphs, so the split must fall inside paragraphs (at sentences or spaces).
+    const sentence = 'The analytical engine weaves algebraic patterns just as the loom weaves flowers and leaves. ';
+    const email = Array.from({ length: 4 }, (_, i) => `Paragraph ${i}. ${sentence.repeat(25).trim()}`).join('\n\n').slice(0, 9_000);
+    expect(email).toHaveLength(9_000);
+    const messages = renderResult(result(email), GEN);
+    const parts = emailParts(email);
+    expect(parts.length).toBeGreaterThanOrEqual(5);
+    expect(joinPieces(parts)).toBe(email);
+    expect(messages.slice(0, parts.length).map((m) => m.content)).toEqual(parts.map((p) => p.text));
+    for (const part of parts.slice(0, -1)) {
+      expect(part.text.length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
+      expect(part.separator).not.toBe(''); // cut at whitespace, so no word is broken
+      expect(part.text).toMatch(/[a-z.]$/);
+    }
+    expectValid(messages);
+  });
+
+  it('puts the sources after the email and the buttons on the last message', () => {
+    const messages = renderResult(result('Dear Dr. Lovelace,\n\nI loved your notes.'), GEN);
+    expect(messages).toHaveLength(1);
+    const [only] = messages;
+    expect(only!.content).toBe('Dear Dr. Lovelace,\n\nI loved your notes.');
+    expect(only!.embeds[0]).toMatchObject({ title: 'Sources' });
+    expect(only!.embeds[0]!.description).toBe([
+      '**Web pages**',
+      '\\[1\\] [Ada \\*and\\* the \\[Engine\\]](https://uni.example/ada)',
+      '**arXiv papers**',
+      '• [Notes on the Engine](https://arxiv.org/abs/2401.00010) (2024)',
+    ].join('\n'));
+    const buttons = only!.components[0]!.components.map((b) => ('custom_id' in b ? b.custom_id : ''));
+    expect(buttons.map(parseResultButtonId)).toEqual([
+      { action: 'regenerate', generationId: GEN },
+      { action: 'shorter', generationId: GEN },
+    ]);
+    expect(only!.flags).toBe(0); // our embeds must stay visible
+  });
+
+  it('keeps the email verbatim for copying: markdown unescaped, mentions disabled, link previews off', () => {
+    const email = 'Dear @everyone,\n\nYour *favourite* result is at https://x.example/a_(b).\n\n# Not a heading';
+    const [message] = renderResult(result(email, { sources: [], papers: [] }), GEN);
+    expect(message!.content).toBe(email);
+    expect(message!.allowed_mentions).toEqual({ parse: [] });
+    expect(message!.flags).toBe(MessageFlags.SuppressEmbeds);
+  });
+
+  it('fits a huge source list into embeds within 4,096 each, 6,000 and 10 per message, dropping none', () => {
+    const sources: Source[] = Array.from({ length: 300 }, (_, i) => ({
+      n: i + 1, url: `https://example.org/${i}/${'p'.repeat(80)}`, title: `A very long page title number ${i} `.repeat(5),
+    }));
+    const messages = renderResult(result('Dear Ada,\n\nHello.', { sources, draft: true, problems: ['No paper is named.'] }), GEN);
+    expect(messages.length).toBeGreaterThan(2);
+    expectValid(messages);
+    for (const m of messages) {
+      expect(m.embeds.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedsPerMessage);
+      expect(embedsSize(m.embeds)).toBeLessThanOrEqual(DISCORD_LIMITS.embedTotal);
+      for (const e of m.embeds) expect(e.description!.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedDescription);
+    }
+    const all = messages.flatMap((m) => m.embeds.map((e) => e.description)).join('\n');
+    for (let n = 1; n <= 300; n++) expect(all).toContain(`\\[${n}\\] `);
+    expect(messages[0]!.embeds[0]).toMatchObject({ title: '⚠️ Draft — check before sending', description: '• No paper is named.' });
+    expect(messages.map((m) => m.components.length)).toEqual([...Array(messages.length - 1).fill(0), 1]);
+  });
+
+  it('links only http(s) addresses and keeps parentheses from ending a link early', () => {
+    const [message] = renderResult(result('Hi.', {
+      papers: [],
+      sources: [
+        { n: 1, url: 'https://en.example/wiki/Engine_(computing)', title: 'Engine (computing)' },
+        { n: 2, url: 'javascript:alert(1)', title: 'Sneaky' },
+      ],
+    }), GEN);
+    const description = message!.embeds[0]!.description!;
+    expect(description).toContain('\\[1\\] [Engine \\(computing\\)](https://en.example/wiki/Engine_%28computing%29)');
+    expect(description).toContain('\\[2\\] Sneaky');
+    expect(description).not.toContain('javascript:');
+  });
+
+  it('escapes markdown but not inside URLs', () => {
+    expect(escapeMarkdown('a_b *c* https://x.example/a_b [d]')).toBe('a\\_b \\*c\\* https://x.example/a_b \\[d\\]');
+    expect(escapeMarkdown('# title\n> quote\n- item')).toBe('\\# title\n\\> quote\n\\- item');
+  });
+});
+
+describe('Discord /scribe form', () => {
+  // The fake's view of a modal: the text inputs inside their labels.
+  const inputs = (modal: ReturnType<typeof renderDraftModal>) =>
+    (modal as unknown as ModalData).components.map((c) => c.component);
+
+  it('has the three inputs, prefilled with the last template', () => {
+    const modal = renderDraftModal('Dear {name},\n\nI enjoyed your work on {topic}.');
+    expect(validateModal(modal as unknown as ModalData)).toBeNull();
+    expect(inputs(modal).map((i) => i?.custom_id)).toEqual(['template', 'recipient_name', 'recipient_interest']);
+    expect(inputs(modal)[0]).toMatchObject({ value: 'Dear {name},\n\nI enjoyed your work on {topic}.', style: 2 });
+    expect(renderDraftModal(undefined).components[0]).not.toHaveProperty('component.value');
+  });
+
+  it('cuts a saved template over 4,000 characters at a boundary and says so', () => {
+    const long = Array.from({ length: 60 }, (_, i) => `Line ${i}: ${'x'.repeat(90)}`).join('\n');
+    const modal = renderDraftModal(long);
+    expect(validateModal(modal as unknown as ModalData)).toBeNull();
+    const value = inputs(modal)[0]?.value ?? '';
+    expect(value.length).toBeLessThanOrEqual(4_000);
+    expect(long.startsWith(`${value}\n`)).toBe(true);
+    expect(modal.components[0]).toHaveProperty('description', 'Your last template is over 4,000 characters: only its beginning is shown here.');
+  });
+});
