@@ -1,0 +1,94 @@
+/**
+ * The shared plumbing of the HTTP fakes: a server on 127.0.0.1, every request recorded, and
+ * injected trouble (latency, error answers, malformed bodies, hangs) for the next requests.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  /** Parsed JSON body, when it was JSON. */
+  json: unknown;
+  at: number;
+}
+
+export type Trouble =
+  | { status: number; headers?: Record<string, string>; body?: string }
+  | { hang: true }
+  | { malformed: true };
+
+export interface FakeHttp {
+  url: string;
+  port: number;
+  requests: RecordedRequest[];
+  /** Delay before every answer. */
+  latencyMs: number;
+  /** Trouble for the next requests, one per request, in order (matching `path` when given). */
+  failNext(trouble: Trouble[], path?: RegExp): void;
+  close(): Promise<void>;
+}
+
+export type Handler = (req: RecordedRequest, res: http.ServerResponse) => void | Promise<void>;
+
+export async function startFakeHttp(handler: Handler): Promise<FakeHttp> {
+  const queued: { trouble: Trouble; path: RegExp | undefined }[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const fake: FakeHttp = {
+    url: '',
+    port: 0,
+    requests: [],
+    latencyMs: 0,
+    failNext(trouble, path) {
+      for (const t of trouble) queued.push({ trouble: t, path });
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    let json: unknown;
+    try {
+      json = body ? JSON.parse(body) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, json, at: Date.now() };
+    fake.requests.push(recorded);
+    if (fake.latencyMs > 0) await new Promise((r) => setTimeout(r, fake.latencyMs));
+    const index = queued.findIndex((q) => !q.path || q.path.test(recorded.path));
+    if (index >= 0) {
+      const trouble = queued.splice(index, 1)[0]!.trouble;
+      if ('hang' in trouble) return; // never answers; the client's timeout must act
+      if ('malformed' in trouble) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"this is": not json');
+        return;
+      }
+      res.writeHead(trouble.status, { 'content-type': 'application/json', ...trouble.headers });
+      res.end(trouble.body ?? JSON.stringify({ error: `injected ${trouble.status}` }));
+      return;
+    }
+    await handler(recorded, res);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  fake.port = (server.address() as AddressInfo).port;
+  fake.url = `http://127.0.0.1:${fake.port}`;
+  return fake;
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
