@@ -50,8 +50,10 @@ export interface CreateLoggerOptions {
   level?: string;
   /** Secret values to scrub from every line, whatever field they hide in. */
   secrets?: readonly string[];
-  /** Where lines go. Default: stdout (pretty-printed only when it is a TTY and pino-pretty is installed). */
+  /** Where lines go. Default: file descriptor `fd`. */
   destination?: DestinationStream;
+  /** 1 (stdout, the default) or 2 (stderr). */
+  fd?: 1 | 2;
   name?: string;
 }
 
@@ -67,7 +69,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
       hooks: { streamWrite: (line) => scrub(line, secrets) },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    options.destination ?? pino.destination({ dest: options.fd ?? 1, sync: false }),
   );
 }
 

@@ -3,12 +3,18 @@
  * logger, pool and clients, hands them down, and owns start and stop. No other module reads
  * `process.env` or constructs a client.
  */
-import { parseArgs } from 'node:util';
-import { ConfigError, integrationsOf, loadConfig, secretsOf, type Config } from './config.ts';
+import { ConfigError, loadConfig, secretsOf, type Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
-import { createLifecycle, type Lifecycle } from './lifecycle.ts';
-import { openDatabase, type Database } from './db/database.ts';
+import { createLifecycle } from './lifecycle.ts';
+import { openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { logIntegrations, openMigratedDatabase, type CommandResult } from './commands/common.ts';
+import { runDraft } from './commands/draft.ts';
+import { composeWorker } from './commands/worker.ts';
+import { platformReporters, startBots } from './commands/bots.ts';
+import { registerDiscordCommands } from './bots/discord/commands.ts';
+import { createDiscordRest } from './bots/discord/reporter.ts';
+import { parseArgs } from 'node:util';
 import { startQueue } from './jobs/queue.ts';
 import { startHttpServer } from './http/server.ts';
 import { healthRoute } from './http/health.ts';
@@ -31,20 +37,8 @@ Configuration comes from environment variables; see .env.example and README.md.
 With DATABASE_URL unset, an embedded PostgreSQL runs in $SCRIBE_DATA_DIR/postgres.
 `;
 
-/** Commands whose features arrive with later issues say so plainly instead of pretending. */
-const NOT_YET: Record<string, string> = {
-  bot: 'The Slack and Discord bots are not built yet (issues 5 and 6). `scribe start` runs what exists.',
-  worker: 'The job worker is not built yet (issue 4). `scribe start` runs the queue and HTTP server.',
-  draft: 'The research-and-writing pipeline is not built yet (issue 3).',
-  'discord-register': 'The Discord bot is not built yet (issue 6).',
-};
+type Command = (config: Config, logger: Logger, args: string[]) => Promise<CommandResult>;
 
-type Command = (config: Config, logger: Logger, args: string[]) => Promise<number | 'running'>;
-
-const COMMANDS: Record<string, Command> = {
-  start: runStart,
-  migrate: runMigrate,
-};
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
@@ -53,10 +47,17 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = command === undefined ? 1 : 0;
     return;
   }
+  const COMMANDS: Record<string, Command> = {
+    start: runStart,
+    bot: runBot,
+    worker: runWorker,
+    migrate: runMigrate,
+    draft: runDraft,
+    'discord-register': runDiscordRegister,
+  };
   const run = COMMANDS[command];
   if (!run) {
-    const later = NOT_YET[command];
-    process.stderr.write(later ? `scribe ${command}: ${later}\n` : `scribe: unknown command "${command}"\n\n${HELP}`);
+    process.stderr.write(`scribe: unknown command "${command}"\n\n${HELP}`);
     process.exitCode = 2;
     return;
   }
@@ -72,7 +73,12 @@ export async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  // `draft` prints the email on stdout: its logs go to stderr, and only warnings and worse.
+  const logger = createLogger({
+    level: command === 'draft' && config.logLevel === 'info' ? 'warn' : config.logLevel,
+    secrets: secretsOf(config),
+    ...(command === 'draft' ? { fd: 2 } : {}),
+  });
   try {
     const result = await run(config, logger, args);
     if (result !== 'running') process.exitCode = result;
@@ -83,48 +89,80 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-/** Opens the database and registers it for shutdown; migrations run before anything uses it. */
-async function openMigratedDatabase(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<Database> {
-  const db = await openDatabase(config, logger);
-  lifecycle.add('database', () => db.close(), 60_000);
-  await migrate(db.pool, logger);
-  return db;
+/** What each long-running command runs. */
+interface Roles {
+  bots: boolean;
+  worker: boolean;
+  http: boolean;
 }
 
-async function runStart(config: Config, logger: Logger): Promise<number | 'running'> {
+/** The composition root of `start`, `bot` and `worker`: the same parts, in different sets. */
+async function runService(command: string, roles: Roles, config: Config, logger: Logger): Promise<CommandResult> {
   const lifecycle = createLifecycle(logger);
   lifecycle.handleSignals();
   try {
     const db = await openMigratedDatabase(config, logger, lifecycle);
-    const queue = await startQueue({ connectionString: db.url, logger });
+    const queue = await startQueue({ connectionString: db.url, logger, supervise: roles.worker });
     lifecycle.add('queue', () => queue.stop());
-    const roles = ['http', 'queue'];
-    const http = await startHttpServer({
-      port: config.port,
-      logger,
-      routes: [
-        healthRoute({
-          config,
-          db: db.pool,
-          queue,
-          roles,
-          embeddedDatabase: db.embedded !== undefined,
-          startedAt: new Date(),
-        }),
-      ],
-    });
-    lifecycle.add('http', () => http.close(), 10_000);
+    const parts = { config, logger, lifecycle, pool: db.pool, boss: queue.boss };
+    const running: string[] = [];
+    if (roles.worker) {
+      await composeWorker({ ...parts, reporters: platformReporters(config, logger) });
+      running.push('worker');
+    }
+    if (roles.http) {
+      const http = await startHttpServer({
+        port: config.port,
+        logger,
+        routes: [
+          healthRoute({
+            config,
+            db: db.pool,
+            queue,
+            roles: running,
+            embeddedDatabase: db.embedded !== undefined,
+            startedAt: new Date(),
+          }),
+        ],
+      });
+      lifecycle.add('http', () => http.close(), 10_000);
+      running.push('http');
+    }
+    if (roles.bots) running.push(...(await startBots(parts)));
     logIntegrations(config, logger);
-    logger.info({ port: http.port, health: `http://localhost:${http.port}/health` }, 'scribe is running');
+    const health = roles.http ? `http://localhost:${config.port}/health` : undefined;
+    logger.info({ command, running, health }, 'scribe is running');
     return 'running';
   } catch (err) {
-    logger.fatal({ err }, 'scribe start failed');
-    await lifecycle.shutdown('start failed');
+    logger.fatal({ err }, `scribe ${command} failed`);
+    await lifecycle.shutdown(`${command} failed`);
     return 1;
   }
 }
 
-async function runMigrate(config: Config, logger: Logger): Promise<number> {
+const runStart: Command = (config, logger) => runService('start', { bots: true, worker: true, http: true }, config, logger);
+const runBot: Command = (config, logger) => runService('bot', { bots: true, worker: false, http: true }, config, logger);
+const runWorker: Command = (config, logger) => runService('worker', { bots: false, worker: true, http: false }, config, logger);
+
+async function runDiscordRegister(config: Config, logger: Logger, args: string[]): Promise<CommandResult> {
+  const { values } = parseArgs({ args, options: { guild: { type: 'string' } }, strict: true });
+  if (!config.discord) {
+    process.stderr.write('scribe discord-register: set DISCORD_TOKEN and DISCORD_APPLICATION_ID first\n');
+    return 1;
+  }
+  const commands = await registerDiscordCommands({
+    rest: createDiscordRest(config.discord),
+    applicationId: config.discord.applicationId,
+    guildId: values.guild,
+  });
+  logger.info(
+    { commands: commands.map((c) => c.name), scope: values.guild ? `guild ${values.guild}` : 'global' },
+    values.guild ? 'commands registered for the guild (available at once)' : 'commands registered globally (may take up to an hour to appear)',
+  );
+  return 0;
+}
+
+async function runMigrate(config: Config, logger: Logger): Promise<CommandResult> {
   const lifecycle = createLifecycle(logger);
   try {
     const db = await openDatabase(config, logger);
@@ -134,19 +172,6 @@ async function runMigrate(config: Config, logger: Logger): Promise<number> {
     return 0;
   } finally {
     await lifecycle.shutdown('migrate finished');
-  }
-}
-
-function logIntegrations(config: Config, logger: Logger): void {
-  const integrations = integrationsOf(config);
-  for (const [name, state] of Object.entries(integrations)) {
-    if (!state.configured) logger.warn({ integration: name, missing: state.missing }, `${name} is not configured`);
-  }
-  if (!config.slack && !config.discord) {
-    logger.warn(
-      'no chat platform is configured: set SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) ' +
-        'for Slack, or DISCORD_TOKEN + DISCORD_APPLICATION_ID for Discord (see README.md)',
-    );
   }
 }
 

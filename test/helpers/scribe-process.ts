@@ -23,6 +23,8 @@ export interface ScribeProcess {
   logs: LogLine[];
   /** Everything written to stdout/stderr that was not a JSON log line. */
   output: string[];
+  /** Lines written to stdout that were not JSON log lines. */
+  stdout: string[];
   /** Resolves with the first log line (past or future) that matches. */
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Resolves with the exit code (or signal name) once the process has exited. */
@@ -53,9 +55,10 @@ export function spawnScribe(args: string[], env: NodeJS.ProcessEnv, options: Spa
   const child = spawn(file, rest, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
   const output: string[] = [];
+  const stdout: string[] = [];
   const waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
 
-  const onLine = (text: string) => {
+  const onLine = (text: string, fromStdout = false) => {
     let line: LogLine | undefined;
     try {
       const parsed: unknown = JSON.parse(text);
@@ -65,6 +68,7 @@ export function spawnScribe(args: string[], env: NodeJS.ProcessEnv, options: Spa
     }
     if (!line) {
       output.push(text);
+      if (fromStdout) stdout.push(text);
       return;
     }
     logs.push(line);
@@ -75,8 +79,8 @@ export function spawnScribe(args: string[], env: NodeJS.ProcessEnv, options: Spa
       }
     }
   };
-  readline.createInterface({ input: child.stdout! }).on('line', onLine);
-  readline.createInterface({ input: child.stderr! }).on('line', onLine);
+  readline.createInterface({ input: child.stdout! }).on('line', (l) => onLine(l, true));
+  readline.createInterface({ input: child.stderr! }).on('line', (l) => onLine(l));
 
   const exited = new Promise<number | string>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
@@ -86,6 +90,7 @@ export function spawnScribe(args: string[], env: NodeJS.ProcessEnv, options: Spa
     child,
     logs,
     output,
+    stdout,
     exited,
     kill: (signal = 'SIGTERM') => child.kill(signal),
     waitForLog(match, timeoutMs = 60_000) {
@@ -117,7 +122,7 @@ export function spawnScribe(args: string[], env: NodeJS.ProcessEnv, options: Spa
 export async function runScribe(args: string[], env: NodeJS.ProcessEnv) {
   const proc = spawnScribe(args, env);
   const code = await proc.exited;
-  return { code, logs: proc.logs, output: proc.output.join('\n') };
+  return { code, logs: proc.logs, output: proc.output.join('\n'), stdout: proc.stdout.join('\n') };
 }
 
 export function freePort(): Promise<number> {

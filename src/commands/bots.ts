@@ -1,0 +1,46 @@
+/**
+ * The chat side of a composition root: the bots that are configured, and the REST/Web API
+ * reporters the worker uses to edit and post. Slack joins here with its issue.
+ */
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import type { Config } from '../config.ts';
+import type { Lifecycle } from '../lifecycle.ts';
+import type { Logger } from '../log.ts';
+import type { PlatformReporters } from '../bots/router.ts';
+import { startDiscordBot } from '../bots/discord/bot.ts';
+import { createDiscordReporter, createDiscordRest } from '../bots/discord/reporter.ts';
+
+export interface BotParts {
+  config: Config;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  pool: pg.Pool;
+  boss: PgBoss;
+}
+
+/** Starts the configured chat bots (receivers: validate, record, enqueue). Returns their names. */
+export async function startBots(parts: BotParts): Promise<string[]> {
+  const { config, logger, lifecycle } = parts;
+  const started: string[] = [];
+  if (config.discord) {
+    const bot = await startDiscordBot({
+      config: config.discord,
+      pool: parts.pool,
+      boss: parts.boss,
+      dailyQuota: config.dailyQuota,
+      researchCacheTtlMs: config.researchCacheTtlMs,
+      logger,
+    });
+    lifecycle.add('discord bot', () => bot.stop(), 10_000);
+    started.push('discord');
+  }
+  return started;
+}
+
+/** The worker's reporters: REST and Web API clients only, no gateway or socket. */
+export function platformReporters(config: Config, logger: Logger): PlatformReporters {
+  const reporters: PlatformReporters = {};
+  if (config.discord) reporters.discord = createDiscordReporter({ rest: createDiscordRest(config.discord), logger });
+  return reporters;
+}

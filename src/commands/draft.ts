@@ -1,0 +1,96 @@
+/**
+ * `scribe draft --template FILE --name NAME --interest TEXT [--json]`: one generation in the
+ * terminal, through the same pipeline the worker runs. Progress lines go to stderr, the email to
+ * stdout. It needs no database: nothing is saved, and no research cache is used.
+ */
+import fs from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { asScribeError } from '../errors.ts';
+import { createConsoleReporter } from '../bots/console.ts';
+import { InvalidRequestError, parseGenerationRequest } from '../jobs/enqueue.ts';
+import { applyProgressEvent, initialProgress } from '../jobs/progress.ts';
+import type { ProgressView, ThreadAddress } from '../jobs/reporter.ts';
+import { resultViewOf } from '../jobs/worker.ts';
+import { createPipelineClients } from '../pipeline/clients/index.ts';
+import { runPipeline } from '../pipeline/runner.ts';
+
+const USAGE = 'usage: scribe draft --template FILE --name NAME --interest TEXT [--json]';
+
+export async function runDraft(config: Config, logger: Logger, args: string[]): Promise<number> {
+  let values: { template?: string; name?: string; interest?: string; json?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        template: { type: 'string' },
+        name: { type: 'string' },
+        interest: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`scribe draft: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!values.template || values.name === undefined || values.interest === undefined) {
+    process.stderr.write(`scribe draft: --template, --name and --interest are required\n${USAGE}\n`);
+    return 2;
+  }
+  let template: string;
+  try {
+    template = await fs.readFile(values.template, 'utf8');
+  } catch (err) {
+    process.stderr.write(`scribe draft: cannot read the template file ${values.template}: ${(err as NodeJS.ErrnoException).code ?? err}\n`);
+    return 1;
+  }
+  let request;
+  try {
+    request = parseGenerationRequest({ template, recipientName: values.name, recipientInterest: values.interest });
+  } catch (err) {
+    if (err instanceof InvalidRequestError) {
+      process.stderr.write(`scribe draft: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+
+  const clients = createPipelineClients(config, logger);
+  const reporter = createConsoleReporter({ json: values.json ?? false });
+  const address: ThreadAddress = {
+    generationId: 'draft',
+    platform: 'cli',
+    teamId: '',
+    channelId: null,
+    threadId: null,
+    progressMessageId: null,
+  };
+  let view: ProgressView = { ...initialProgress(request.recipientName, 1), status: 'running' };
+  try {
+    const data = await runPipeline(
+      { input: request, steps: {} },
+      {
+        ...clients,
+        models: { fast: config.anthropic.fastModel, writer: config.anthropic.writerModel },
+        researchCacheTtlMs: 0,
+        logger,
+      },
+      {
+        onProgress: (event) => {
+          view = applyProgressEvent(view, event);
+          void reporter.progress(address, view);
+        },
+      },
+    );
+    await reporter.result(address, resultViewOf(request.recipientName, 1, data), { existingMessageIds: [], maybePosted: false });
+    return 0;
+  } catch (err) {
+    const error = asScribeError(err);
+    process.stderr.write(`scribe draft: ${error.message}\n`);
+    return 1;
+  } finally {
+    await clients.close();
+  }
+}

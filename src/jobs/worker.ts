@@ -1,0 +1,242 @@
+/**
+ * The `scribe.generate` handler: loads the generation, runs the pipeline from the first step
+ * without a saved output, checkpoints every step to Postgres as it finishes, reports progress
+ * through the `ThreadReporter` port, and posts the result exactly once.
+ *
+ * Exactly once: the result's message ids are saved before the status becomes `succeeded`, and
+ * `result_posting_at` is set before posting, so a retry either edits the recorded messages or asks
+ * the adapter to look for its own earlier post. The handler never throws for a generation it has
+ * settled; it throws (→ pg-boss retry) only for retryable failures with tries left.
+ */
+import type { PgBoss, JobResult, JobWithMetadata } from 'pg-boss';
+import { z } from 'zod';
+import type pg from 'pg';
+import { asScribeError, isRetryable, type ScribeError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import * as generations from '../db/generations.ts';
+import type { Generation } from '../db/generations.ts';
+import { runPipeline, type PipelineDeps } from '../pipeline/runner.ts';
+import { summarizeRun } from '../pipeline/summary.ts';
+import type { PipelineData, StepName, StepRecord, StepRecords } from '../pipeline/types.ts';
+import { applyProgressEvent, initialProgress } from './progress.ts';
+import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
+import type { ProgressView, ResultView, ThreadAddress, ThreadReporter } from './reporter.ts';
+
+const JobSchema = z.object({ generationId: z.uuid() });
+
+export interface WorkerDeps {
+  pool: pg.Pool;
+  reporter: ThreadReporter;
+  /** Pipeline dependencies except the logger, which the worker scopes per generation. */
+  pipeline: Omit<PipelineDeps, 'logger'>;
+  logger: Logger;
+}
+
+export interface AttemptInfo {
+  /** 0 for the first try. */
+  retryCount: number;
+  retryLimit: number;
+  retryDelaySeconds: number;
+  retryDelayMaxSeconds: number | undefined;
+}
+
+export type Outcome = 'succeeded' | 'failed' | 'retry' | 'skipped';
+
+export function addressOf(g: Generation): ThreadAddress {
+  return {
+    generationId: g.id,
+    platform: g.platform,
+    teamId: g.teamId,
+    channelId: g.channelId,
+    threadId: g.threadId,
+    progressMessageId: g.progressMessageId,
+  };
+}
+
+/** Runs one generation to its end (or to a retryable failure). */
+export async function processGeneration(
+  deps: WorkerDeps,
+  generationId: string,
+  attempt: AttemptInfo,
+  signal?: AbortSignal,
+): Promise<{ outcome: Outcome; error?: ScribeError }> {
+  const logger = deps.logger.child({ generationId });
+  const row = await generations.getGeneration(deps.pool, generationId);
+  if (!row) {
+    logger.warn('job for a generation that does not exist; dropping it');
+    return { outcome: 'skipped' };
+  }
+  if (row.status === 'succeeded' || row.status === 'failed') {
+    logger.info({ status: row.status }, 'generation already settled; nothing to do');
+    return { outcome: 'skipped' };
+  }
+  const running = (await generations.markRunning(deps.pool, generationId)) ?? row;
+  const address = addressOf(running);
+  // Saved steps are JSON we wrote ourselves through `saveStep`.
+  const saved = running.steps as StepRecords;
+  let view: ProgressView = { ...initialProgress(running.recipientName, running.version, saved), status: 'running' };
+  const report = () => deps.reporter.progress(address, view);
+  await report();
+
+  const data: PipelineData = {
+    input: {
+      template: running.template,
+      recipientName: running.recipientName,
+      recipientInterest: running.recipientInterest,
+      instruction: running.instruction ?? undefined,
+    },
+    steps: { ...saved },
+  };
+
+  try {
+    const finished = await runPipeline(data, { ...deps.pipeline, logger }, {
+      logger,
+      signal,
+      onProgress: (event) => {
+        view = applyProgressEvent(view, event);
+        void report();
+      },
+      onStepDone: async (step: StepName, record: StepRecord) => {
+        await generations.saveStep(deps.pool, generationId, step, record);
+        logger.info({ step, durationMs: record.durationMs, warnings: record.warnings.length }, 'step saved');
+      },
+    });
+    const result = resultViewOf(running.recipientName, running.version, finished);
+    // Recorded before posting: if we die between the post and saving its ids, the retry looks for it.
+    await generations.markPosting(deps.pool, generationId);
+    const posted = await deps.reporter.result(address, result, {
+      existingMessageIds: running.resultMessageIds,
+      maybePosted: running.resultPostingAt !== null && running.resultMessageIds.length === 0,
+    });
+    await generations.saveResultMessages(deps.pool, generationId, posted.messageIds);
+    await generations.markSucceeded(deps.pool, generationId, {
+      email: result.email,
+      sources: { web: result.sources, papers: result.papers },
+    });
+    view = { ...view, status: 'succeeded', retry: undefined };
+    await report();
+    await deps.reporter.flush?.(address);
+    logger.info({ messages: posted.messageIds.length, draft: result.draft }, 'generation succeeded');
+    return { outcome: 'succeeded' };
+  } catch (err) {
+    const error = asScribeError(err);
+    const triesLeft = attempt.retryCount < attempt.retryLimit;
+    if (isRetryable(error) && triesLeft) {
+      const inSeconds = nextRetryDelaySeconds(attempt);
+      view = {
+        ...view,
+        status: 'retrying',
+        retry: { attempt: attempt.retryCount + 2, of: attempt.retryLimit + 1, inSeconds, reason: error.message },
+      };
+      await report();
+      logger.warn({ err: error, retryCount: attempt.retryCount, inSeconds }, 'generation will be retried');
+      return { outcome: 'retry', error };
+    }
+    const tries = attempt.retryCount + 1;
+    const message = isRetryable(error)
+      ? `${error.message} — failed after ${tries} ${tries === 1 ? 'try' : 'tries'}. Try again later with 🔁 or /scribe.`
+      : error.message;
+    await generations.markFailed(deps.pool, generationId, message);
+    view = { ...view, status: 'failed', retry: undefined, error: message };
+    await report();
+    await deps.reporter.failed(address, message).catch((e: unknown) => logger.error({ err: e }, 'could not report the failure'));
+    logger.error({ err: error }, 'generation failed');
+    return { outcome: 'failed', error };
+  }
+}
+
+/** The delay pg-boss will wait before the next try (its backoff without the jitter). */
+export function nextRetryDelaySeconds(a: AttemptInfo): number {
+  const delay = a.retryDelaySeconds * 2 ** a.retryCount;
+  return Math.round(a.retryDelayMaxSeconds ? Math.min(delay, a.retryDelayMaxSeconds) : delay);
+}
+
+/** The result as the thread shows it, from a finished run. */
+export function resultViewOf(recipientName: string, version: number, data: PipelineData): ResultView {
+  const summary = summarizeRun(data);
+  if (!summary) throw new Error('the pipeline finished without an email');
+  const notes: string[] = [];
+  const research = data.steps.research;
+  if (research?.status === 'done' && research.output?.sources.length === 0) {
+    notes.push('No web page about the recipient could be read; the email rests on the template and arXiv only.');
+  }
+  return {
+    recipientName,
+    version,
+    email: summary.email,
+    draft: summary.draft,
+    problems: summary.problems,
+    sources: summary.sources,
+    papers: data.steps.arxiv?.output?.papers ?? [],
+    notes,
+  };
+}
+
+export interface StartWorkerOptions {
+  boss: PgBoss;
+  concurrency: number;
+}
+
+/**
+ * Subscribes the handler to `scribe.generate`. Returns a stop function that stops fetching, waits
+ * for running jobs up to `timeoutMs`, then aborts them (their saved steps let the next worker resume).
+ */
+export async function startWorker(deps: WorkerDeps, options: StartWorkerOptions) {
+  const abort = new AbortController();
+  const workOptions = {
+    ...WORKER_POLLING,
+    batchSize: 1,
+    localConcurrency: options.concurrency,
+    includeMetadata: true,
+    // Per-job results let a permanent failure go straight to the dead-letter queue, skipping retries.
+    perJobResults: true,
+  } as const;
+  const workerId = await options.boss.work<GenerateJob, unknown, typeof workOptions>(
+    QUEUES.generate,
+    workOptions,
+    async (jobs: JobWithMetadata<GenerateJob>[]): Promise<JobResult[]> => {
+      const results: JobResult[] = [];
+      for (const job of jobs) results.push(await handleJob(deps, job, abort.signal));
+      return results;
+    },
+  );
+  deps.logger.info({ concurrency: options.concurrency }, 'worker started');
+  return {
+    workerId,
+    async stop(timeoutMs = 30_000) {
+      const drained = options.boss.offWork(QUEUES.generate, { id: workerId, wait: true });
+      const timer = setTimeout(() => abort.abort(new Error('worker shutting down')), timeoutMs);
+      try {
+        await drained;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+async function handleJob(deps: WorkerDeps, job: JobWithMetadata<GenerateJob>, signal: AbortSignal): Promise<JobResult> {
+  const parsed = JobSchema.safeParse(job.data);
+  if (!parsed.success) {
+    deps.logger.error({ jobId: job.id, data: job.data }, 'malformed generate job; dead-lettering it');
+    return { id: job.id, status: 'deadletter', output: { error: 'malformed job payload' } };
+  }
+  try {
+    const { outcome, error } = await processGeneration(deps, parsed.data.generationId, {
+      retryCount: job.retryCount,
+      retryLimit: job.retryLimit,
+      retryDelaySeconds: job.retryDelay,
+      retryDelayMaxSeconds: job.retryDelayMax,
+    }, signal);
+    const output = error ? { error: error.message, code: error.code } : { outcome };
+    if (outcome === 'retry') return { id: job.id, status: 'failed', output };
+    // A permanent failure, or the last try: straight to the dead-letter queue, no more retries.
+    if (outcome === 'failed') return { id: job.id, status: 'deadletter', output };
+    return { id: job.id, status: 'completed', output };
+  } catch (err) {
+    // The database itself failed us (saving a step, marking the row): let pg-boss try again later;
+    // the saved steps make the retry cheap.
+    deps.logger.error({ err, generationId: parsed.data.generationId }, 'worker error; the job will be retried');
+    return { id: job.id, status: 'failed', output: { error: asScribeError(err).message } };
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The whole pipeline with the real clients (Anthropic SDK, exa-js, fetch + XML parser, the page
+ * reader) against the local fakes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.ts';
+import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
+import type { CachedResearch, ResearchCache } from '../../src/pipeline/ports.ts';
+import { runPipeline, type PipelineDeps } from '../../src/pipeline/runner.ts';
+import type { PipelineData, ProgressEvent } from '../../src/pipeline/types.ts';
+import { OVERLOADED } from '../fakes/anthropic.ts';
+import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+
+let services: Services;
+let clients: PipelineClients;
+const logger = silentLogger();
+
+beforeAll(async () => {
+  services = await startServices();
+  clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
+});
+afterAll(async () => {
+  await clients?.close();
+  await services?.close();
+});
+
+function deps(extra: Partial<PipelineDeps> = {}): PipelineDeps {
+  return {
+    ...clients,
+    models: { fast: 'claude-haiku-5-5', writer: 'claude-sonnet-5-5' },
+    researchCacheTtlMs: 0,
+    retry: { baseMs: 10, maxMs: 50 },
+    logger,
+    ...extra,
+  };
+}
+
+const fresh = (): PipelineData => ({ input: { template: TEMPLATE, ...RECIPIENT }, steps: {} });
+
+describe('the pipeline end to end', () => {
+  it('writes the email from the template, the web and arXiv, with numbered sources', async () => {
+    const events: ProgressEvent[] = [];
+    const data = await runPipeline(fresh(), deps(), { onProgress: (e) => events.push(e) });
+
+    expect(data.steps.parse?.output).toMatchObject({ templateType: 'RESEARCH', placeholders: expect.arrayContaining(['{{last_name}}', '[their research topic]']) });
+    const research = data.steps.research?.output;
+    expect(research?.sources.map((s) => s.url)).toEqual(['https://uni.example/~ada', services.pages.page('/profile')]);
+    expect(research?.summary).toMatch(/\[1\]/);
+    expect(data.steps.arxiv?.output?.papers.map((p) => p.id)).toEqual(['2401.00010', '2301.00020']);
+    const email = data.steps.compose?.output;
+    expect(email?.draft).toBe(false);
+    expect(email?.email).toContain('Dear Dr. Lovelace,');
+    expect(email?.email).toContain('I read your recent work on analytical engines with great interest.');
+    expect(email?.email).not.toMatch(/\{\{|\[their/);
+
+    // The page Exa gave no text for was read over HTTP, and the model saw it as quoted data.
+    expect(services.pages.requests.some((r) => r.path === '/profile')).toBe(true);
+    const summaryCall = services.anthropic.callsFor('research_summary').at(-1);
+    expect(summaryCall?.messages[0]?.content).toContain('<sources>');
+    expect(events.filter((e) => e.kind === 'finished').map((e) => e.step).sort()).toEqual(['arxiv', 'compose', 'parse', 'research']);
+  });
+
+  it('runs research and arXiv at the same time', async () => {
+    services.anthropic.latencyFor.parsed_template = 100;
+    services.exa.latencyMs = 300;
+    services.arxiv.latencyMs = 300;
+    try {
+      const started = Date.now();
+      await runPipeline(fresh(), deps());
+      const took = Date.now() - started;
+      // Two Exa searches run side by side, and arXiv beside them: ≈ 100 + 300, not 100 + 600.
+      const exaAt = services.exa.requests.slice(-2).map((r) => r.at);
+      const arxivAt = services.arxiv.requests.at(-1)!.at;
+      expect(Math.abs(arxivAt - exaAt[0]!)).toBeLessThan(200);
+      expect(took).toBeLessThan(100 + 300 + 300 + 500);
+    } finally {
+      services.anthropic.latencyFor.parsed_template = 0;
+      services.exa.latencyMs = 0;
+      services.arxiv.latencyMs = 0;
+    }
+  });
+
+  it('retries an overloaded model and succeeds', async () => {
+    services.anthropic.failNext([OVERLOADED, OVERLOADED]);
+    const before = services.anthropic.requests.length;
+    const events: ProgressEvent[] = [];
+    const data = await runPipeline(fresh(), deps(), { onProgress: (e) => events.push(e) });
+    expect(data.steps.compose?.output?.email).toContain('Dear Dr. Lovelace');
+    expect(events.filter((e) => e.kind === 'retrying')).toHaveLength(2);
+    // parse, summary and compose, plus the two overloaded answers that were retried.
+    expect(services.anthropic.requests.length - before).toBe(3 + 2);
+  });
+
+  it('calls no search, page or arXiv service when the research is cached', async () => {
+    const store = new Map<string, CachedResearch>();
+    const cache: ResearchCache = { get: async (k) => store.get(k), put: async (k, v) => void store.set(k, v) };
+    await runPipeline(fresh(), deps({ cache, researchCacheTtlMs: 60_000 }));
+    const counts = () => [services.exa.requests.length, services.arxiv.requests.length, services.pages.requests.length];
+    const before = counts();
+    const again = await runPipeline({ input: { template: TEMPLATE, recipientName: ' ada  LOVELACE ', recipientInterest: 'Analytical engines' }, steps: {} }, deps({ cache, researchCacheTtlMs: 60_000 }));
+    expect(counts()).toEqual(before);
+    expect(again.steps.research?.reused).toBe(true);
+    expect(again.steps.compose?.output?.email).toContain('Dear Dr.');
+  });
+});
