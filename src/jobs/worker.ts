@@ -75,7 +75,16 @@ export async function processGeneration(
   // Saved steps are JSON we wrote ourselves through `saveStep`.
   const saved = running.steps as StepRecords;
   let view: ProgressView = { ...initialProgress(running.recipientName, running.version, saved), status: 'running' };
-  const report = () => deps.reporter.progress(address, view);
+  // Progress reports go out one after another, each with the view as it was when asked for, so a
+  // slow early edit can never land after a later one.
+  let reporting: Promise<void> = Promise.resolve();
+  const report = (): Promise<void> => {
+    const snapshot = view;
+    reporting = reporting
+      .then(() => deps.reporter.progress(address, snapshot))
+      .catch((err: unknown) => logger.warn({ err }, 'progress report failed'));
+    return reporting;
+  };
   await report();
 
   const data: PipelineData = {
@@ -175,6 +184,8 @@ export function resultViewOf(recipientName: string, version: number, data: Pipel
 export interface StartWorkerOptions {
   boss: PgBoss;
   concurrency: number;
+  /** Polling overrides (tests poll faster than WORKER_POLLING). */
+  polling?: { pollingIntervalSeconds?: number; notifyPollingIntervalSeconds?: number };
 }
 
 /**
@@ -185,6 +196,7 @@ export async function startWorker(deps: WorkerDeps, options: StartWorkerOptions)
   const abort = new AbortController();
   const workOptions = {
     ...WORKER_POLLING,
+    ...options.polling,
     batchSize: 1,
     localConcurrency: options.concurrency,
     includeMetadata: true,
