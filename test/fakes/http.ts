@@ -15,10 +15,15 @@ export interface RecordedRequest {
   at: number;
 }
 
+/**
+ * One injected failure: an error answer, a request that never gets an answer (the client's
+ * timeout must act), a 200 whose JSON body is cut off, or a connection dropped without an answer.
+ */
 export type Trouble =
   | { status: number; headers?: Record<string, string>; body?: string }
   | { hang: true }
-  | { malformed: true };
+  | { malformed: true }
+  | { drop: true };
 
 export interface FakeHttp {
   url: string;
@@ -28,11 +33,14 @@ export interface FakeHttp {
   latencyMs: number;
   /** Trouble for the next requests, one per request, in order (matching `path` when given). */
   failNext(trouble: Trouble[], path?: RegExp): void;
+  /** Drops injected trouble not yet used. */
+  clearFailures(): void;
   close(): Promise<void>;
 }
 
 export type Handler = (req: RecordedRequest, res: http.ServerResponse) => void | Promise<void>;
 
+/** A server on 127.0.0.1 (a free port) that records every request, then answers with `handler` unless trouble is queued. */
 export async function startFakeHttp(handler: Handler): Promise<FakeHttp> {
   const queued: { trouble: Trouble; path: RegExp | undefined }[] = [];
   const sockets = new Set<import('node:net').Socket>();
@@ -43,6 +51,9 @@ export async function startFakeHttp(handler: Handler): Promise<FakeHttp> {
     latencyMs: 0,
     failNext(trouble, path) {
       for (const t of trouble) queued.push({ trouble: t, path });
+    },
+    clearFailures() {
+      queued.length = 0;
     },
     close: () =>
       new Promise((resolve) => {
@@ -67,6 +78,10 @@ export async function startFakeHttp(handler: Handler): Promise<FakeHttp> {
     if (index >= 0) {
       const trouble = queued.splice(index, 1)[0]!.trouble;
       if ('hang' in trouble) return; // never answers; the client's timeout must act
+      if ('drop' in trouble) {
+        res.socket?.destroy();
+        return;
+      }
       if ('malformed' in trouble) {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{"this is": not json');
@@ -88,6 +103,7 @@ export async function startFakeHttp(handler: Handler): Promise<FakeHttp> {
   return fake;
 }
 
+/** Writes a JSON answer. */
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));

@@ -47,7 +47,12 @@ export interface SpawnOptions {
 }
 
 export function spawnScribe(args: string[], env: NodeJS.ProcessEnv, options: SpawnOptions = {}): ScribeProcess {
-  const command = [process.execPath, MAIN, ...args];
+  return spawnNode([MAIN, ...args], env, options);
+}
+
+/** Runs a TypeScript entry point (e.g. test/helpers/worker-child.ts) on this Node, with log parsing. */
+export function spawnNode(argv: string[], env: NodeJS.ProcessEnv, options: SpawnOptions = {}): ScribeProcess {
+  const command = [process.execPath, ...argv];
   if (options.runAs) {
     command.unshift('setpriv', `--reuid=${options.runAs.user}`, `--regid=${options.runAs.group}`, '--clear-groups');
   }

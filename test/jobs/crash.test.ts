@@ -1,0 +1,138 @@
+/**
+ * Workers as separate processes, killed outright at the worst moments: the generation still
+ * finishes, no step is run twice, and exactly one result is posted. Then three workers share 60
+ * generations.
+ */
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getGeneration } from '../../src/db/generations.ts';
+import { createGeneration } from '../../src/jobs/enqueue.ts';
+import { startQueue, type JobQueue } from '../../src/jobs/queue.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
+import { ROOT, cleanEnv, spawnNode, type ScribeProcess } from '../helpers/scribe-process.ts';
+import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+import { TEST_TUNING } from '../helpers/tuning.ts';
+
+const CHILD = path.join(ROOT, 'test/helpers/worker-child.ts');
+let db: TestDatabase;
+let queue: JobQueue;
+let services: Services;
+const children: ScribeProcess[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase({ migrated: true });
+  await createRecordingTable(db.pool);
+  // Created here first: heartbeat and backoff are fixed when the queue is made.
+  queue = await startQueue({ connectionString: db.url, logger: silentLogger(), tuning: TEST_TUNING, supervise: false });
+  services = await startServices();
+});
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.child.exitCode === null && child.child.signalCode === null) child.kill('SIGKILL');
+    await child.exited;
+  }
+  services.exa.latencyMs = 0;
+  services.anthropic.latencyFor.email = 0;
+});
+afterAll(async () => {
+  await services?.close();
+  await queue?.stop({ timeoutMs: 5_000 });
+  await db?.drop();
+});
+
+async function worker(name: string, extra: Record<string, string> = {}): Promise<ScribeProcess> {
+  const child = spawnNode([CHILD], cleanEnv({ ...services.env, DATABASE_URL: db.url, TEST_WORKER_NAME: name, ...extra }));
+  children.push(child);
+  await child.waitForLog((l) => l.msg === 'test worker ready');
+  return child;
+}
+
+async function enqueue(userId: string) {
+  const g = await createGeneration(
+    { pool: db.pool, boss: queue.boss, dailyQuota: 1_000 },
+    { user: { platform: 'slack', teamId: 'T1', platformUserId: userId }, request: { template: TEMPLATE, ...RECIPIENT }, address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' } },
+  );
+  return g.id;
+}
+
+async function succeeded(id: string, timeout = 60_000) {
+  await expect.poll(async () => (await getGeneration(db.pool, id))?.status, { timeout, interval: 200 }).toBe('succeeded');
+  return (await getGeneration(db.pool, id))!;
+}
+
+const parseCalls = () => services.anthropic.callsFor('parsed_template').length;
+
+describe('a worker killed mid-job', () => {
+  it('is replaced by another that resumes after the last saved step: no second parse, one result', async () => {
+    services.exa.latencyMs = 5_000; // step 2 takes a while: the kill lands inside it
+    const first = await worker('first');
+    const parsesBefore = parseCalls();
+    const exaBefore = services.exa.requests.length;
+    const id = await enqueue('U-kill-1');
+    await expect.poll(() => services.exa.requests.length, { timeout: 20_000, interval: 50 }).toBeGreaterThan(exaBefore);
+    expect((await getGeneration(db.pool, id))?.steps).toHaveProperty('parse');
+    first.kill('SIGKILL');
+    await first.exited;
+    services.exa.latencyMs = 0;
+
+    await worker('second');
+    const row = await succeeded(id);
+    expect(parseCalls() - parsesBefore).toBe(1);
+    expect(row.attempts).toBe(2);
+    expect((await postsFor(db.pool, id)).filter((p) => p.kind === 'result')).toHaveLength(1);
+  });
+
+  it('after the result was recorded but before the status changed: the retry edits, never posts again', async () => {
+    await worker('dies-after-ids', { TEST_CRASH_AT: 'after-ids' });
+    const id = await enqueue('U-kill-2');
+    await children[0]!.exited;
+    const stuck = await getGeneration(db.pool, id);
+    expect(stuck).toMatchObject({ status: 'running' });
+    expect(stuck?.resultMessageIds).toHaveLength(1);
+
+    await worker('second');
+    const row = await succeeded(id);
+    const results = (await postsFor(db.pool, id)).filter((p) => p.kind === 'result');
+    expect(results).toHaveLength(1);
+    expect(results[0]!.edits).toBe(1);
+    expect(row.resultMessageIds).toEqual([results[0]!.id]);
+  });
+
+  it('between the post and saving its address: the retry finds its own post instead of posting again', async () => {
+    await worker('dies-after-post', { TEST_CRASH_AT: 'after-post' });
+    const id = await enqueue('U-kill-3');
+    await children[0]!.exited;
+    const stuck = await getGeneration(db.pool, id);
+    expect(stuck?.resultMessageIds).toEqual([]);
+    expect(stuck?.resultPostingAt).not.toBeNull();
+
+    await worker('second');
+    const row = await succeeded(id);
+    const results = (await postsFor(db.pool, id)).filter((p) => p.kind === 'result');
+    expect(results).toHaveLength(1);
+    expect(row.resultMessageIds).toEqual([results[0]!.id]);
+  });
+});
+
+describe('three workers', () => {
+  it('share 60 generations: each succeeds exactly once, none is lost, all three work', async () => {
+    services.anthropic.latencyFor.email = 30; // a little work per job, so the queue is shared
+    const workers = await Promise.all(['w1', 'w2', 'w3'].map((name) => worker(name)));
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) ids.push(await enqueue(`U-scale-${i % 6}`));
+    await expect
+      .poll(async () => (await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM generations WHERE id = ANY($1) AND status = 'succeeded'", [ids])).rows[0]?.n, { timeout: 120_000, interval: 250 })
+      .toBe(60);
+    const { rows } = await db.pool.query<{ generation_id: string; n: number }>(
+      "SELECT generation_id, count(*)::int AS n FROM test_thread_posts WHERE kind = 'result' AND generation_id = ANY($1) GROUP BY generation_id",
+      [ids],
+    );
+    expect(rows).toHaveLength(60);
+    expect(rows.every((r) => r.n === 1)).toBe(true);
+    const handled = workers.map((w) => w.logs.filter((l) => l.msg === 'generation succeeded').length);
+    expect(handled.reduce((a, b) => a + b, 0)).toBe(60);
+    for (const n of handled) expect(n).toBeGreaterThan(0);
+  }, 150_000);
+});

@@ -1,0 +1,164 @@
+/**
+ * The worker in process: real Postgres, real pg-boss, real clients against the fakes, and a
+ * recording reporter that stores posts like a chat platform.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getGeneration } from '../../src/db/generations.ts';
+import { createGeneration } from '../../src/jobs/enqueue.ts';
+import { QUEUES, startQueue, type JobQueue } from '../../src/jobs/queue.ts';
+import { regenerate } from '../../src/jobs/regenerate.ts';
+import { createResearchCache } from '../../src/jobs/research-cache.ts';
+import { startWorker, type WorkerDeps } from '../../src/jobs/worker.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
+import { OVERLOADED } from '../fakes/anthropic.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createRecordingReporter, createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
+import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+
+const logger = silentLogger();
+const FAST_POLLING = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 };
+let db: TestDatabase;
+let queue: JobQueue;
+let services: Services;
+let clients: PipelineClients;
+let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+
+beforeAll(async () => {
+  db = await createTestDatabase({ migrated: true });
+  await createRecordingTable(db.pool);
+  queue = await startQueue({
+    connectionString: db.url,
+    logger,
+    enableSpies: true,
+    monitorIntervalSeconds: 1,
+    tuning: { retryDelaySeconds: 1, retryDelayMaxSeconds: 1 },
+  });
+  services = await startServices();
+  clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
+});
+afterEach(async () => {
+  await worker?.stop(5_000);
+  worker = undefined;
+  services.anthropic.respond(() => undefined);
+});
+afterAll(async () => {
+  await clients?.close();
+  await services?.close();
+  await queue?.stop({ timeoutMs: 5_000 });
+  await db?.drop();
+});
+
+function deps(overrides: Partial<WorkerDeps['pipeline']> = {}): WorkerDeps {
+  return {
+    pool: db.pool,
+    reporter: createRecordingReporter(db.pool),
+    logger,
+    pipeline: {
+      ...clients,
+      cache: createResearchCache(db.pool),
+      models: { fast: 'claude-haiku-5-5', writer: 'claude-sonnet-5-5' },
+      researchCacheTtlMs: 0,
+      retry: { attempts: 2, baseMs: 10, maxMs: 20 },
+      ...overrides,
+    },
+  };
+}
+
+async function start(overrides: Partial<WorkerDeps['pipeline']> = {}) {
+  worker = await startWorker(deps(overrides), { boss: queue.boss, concurrency: 1, polling: FAST_POLLING });
+}
+
+const user = (id: string) => ({ platform: 'slack' as const, teamId: 'T1', platformUserId: id });
+async function enqueue(userId = 'U1') {
+  return createGeneration(
+    { pool: db.pool, boss: queue.boss, dailyQuota: 1_000 },
+    { user: user(userId), request: { template: TEMPLATE, ...RECIPIENT }, address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' } },
+  );
+}
+async function settled(id: string) {
+  await expect.poll(async () => (await getGeneration(db.pool, id))?.status, { timeout: 30_000, interval: 100 }).toMatch(/succeeded|failed/);
+  return (await getGeneration(db.pool, id))!;
+}
+const jobState = async (generationId: string, queue_: string = QUEUES.generate) =>
+  (await queue.boss.findJobs<{ generationId: string }>(queue_, { data: { generationId } })).map((j) => j.state);
+
+describe('the generate worker', () => {
+  it('takes a generation from queued to succeeded, saving every step and posting one result', async () => {
+    await start();
+    const generation = await enqueue();
+    const row = await settled(generation.id);
+    expect(row.status).toBe('succeeded');
+    expect(Object.keys(row.steps).sort()).toEqual(['arxiv', 'compose', 'parse', 'research']);
+    expect(row.email).toContain('Dear Dr. Lovelace,');
+    expect(row.sources).toMatchObject({ web: [{ n: 1, url: 'https://uni.example/~ada' }, { n: 2 }], papers: [{ id: '2401.00010' }, { id: '2301.00020' }] });
+    expect(row.attempts).toBe(1);
+
+    const posts = await postsFor(db.pool, generation.id);
+    const results = posts.filter((p) => p.kind === 'result');
+    expect(results).toHaveLength(1);
+    expect(row.resultMessageIds).toEqual([results[0]!.id]);
+    const progress = posts.find((p) => p.kind === 'progress')!.body as { status: string; steps: Record<string, { state: string }> };
+    expect(progress.status).toBe('succeeded');
+    expect(Object.values(progress.steps).map((s) => s.state)).toEqual(['done', 'done', 'done', 'done']);
+    expect(await jobState(generation.id)).toEqual(['completed']);
+  });
+
+  it('retries a service that stays down, tells the thread, then fails and dead-letters the job', async () => {
+    services.anthropic.respond(() => undefined);
+    const always529 = Array.from({ length: 40 }, () => OVERLOADED);
+    services.anthropic.failNext(always529);
+    await start();
+    const generation = await enqueue('U-down');
+    const row = await settled(generation.id);
+    services.anthropic.clearFailures(); // nothing left over for later tests
+    expect(row.status).toBe('failed');
+    expect(row.attempts).toBe(4);
+    expect(row.error).toBe('Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 4 tries. Try again later with 🔁 or /scribe.');
+    const posts = await postsFor(db.pool, generation.id);
+    expect(posts.filter((p) => p.kind === 'failed').map((p) => (p.body as { message: string }).message)).toEqual([row.error]);
+    expect(posts.filter((p) => p.kind === 'result')).toHaveLength(0);
+    expect(await jobState(generation.id)).toEqual(['failed']);
+    expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
+  }, 60_000);
+
+  it('fails a permanent error at once, without retries', async () => {
+    const wrongKey = createPipelineClients(services.config({ ANTHROPIC_API_KEY: 'sk-ant-wrong' }), logger);
+    await start({ llm: wrongKey.llm });
+    const generation = await enqueue('U-401');
+    const row = await settled(generation.id);
+    expect(row.status).toBe('failed');
+    expect(row.attempts).toBe(1);
+    expect(row.error).toBe('Reading the template failed: Anthropic rejected our credentials (401): check ANTHROPIC_API_KEY');
+    expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
+  });
+
+  it('regenerates with the parent\'s research: no new search, scraping or arXiv, only the composer', async () => {
+    await start();
+    const parent = await settled((await enqueue('U-regen')).id);
+    const counts = () => ({
+      exa: services.exa.requests.length,
+      arxiv: services.arxiv.requests.length,
+      pages: services.pages.requests.length,
+      parse: services.anthropic.callsFor('parsed_template').length,
+      compose: services.anthropic.callsFor('email').length,
+    });
+    const before = counts();
+    const child = await regenerate(
+      { pool: db.pool, boss: queue.boss, dailyQuota: 1_000, researchCacheTtlMs: 3_600_000 },
+      { generationId: parent.id, byUser: user('U-regen'), instruction: 'Make it shorter' },
+    );
+    const row = await settled(child.id);
+    expect(row).toMatchObject({ status: 'succeeded', parentId: parent.id, version: 2 });
+    expect(counts()).toEqual({ ...before, compose: before.compose + 1 });
+    expect(services.anthropic.callsFor('email').at(-1)?.messages[0]?.content).toContain('The sender also asks: Make it shorter');
+  });
+
+  it('refuses a regeneration by someone else', async () => {
+    await start();
+    const parent = await settled((await enqueue('U-owner')).id);
+    await expect(
+      regenerate({ pool: db.pool, boss: queue.boss, dailyQuota: 1_000, researchCacheTtlMs: 0 }, { generationId: parent.id, byUser: user('U-stranger') }),
+    ).rejects.toThrow('Only the person who asked for this email (or an admin) can regenerate it.');
+  });
+});
