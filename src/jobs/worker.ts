@@ -11,7 +11,7 @@
 import type { PgBoss, JobResult, JobWithMetadata } from 'pg-boss';
 import { z } from 'zod';
 import type pg from 'pg';
-import { asScribeError, isRetryable, type ScribeError } from '../errors.ts';
+import { ErrorCode, RetryableError, asScribeError, isRetryable, type ScribeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import * as generations from '../db/generations.ts';
 import type { Generation } from '../db/generations.ts';
@@ -106,22 +106,24 @@ export async function processGeneration(
         void report();
       },
       onStepDone: async (step: StepName, record: StepRecord) => {
-        await generations.saveStep(deps.pool, generationId, step, record);
+        await database(() => generations.saveStep(deps.pool, generationId, step, record));
         logger.info({ step, durationMs: record.durationMs, warnings: record.warnings.length }, 'step saved');
       },
     });
     const result = resultViewOf(running.recipientName, running.version, finished);
     // Recorded before posting: if we die between the post and saving its ids, the retry looks for it.
-    await generations.markPosting(deps.pool, generationId);
+    await database(() => generations.markPosting(deps.pool, generationId));
     const posted = await deps.reporter.result(address, result, {
       existingMessageIds: running.resultMessageIds,
       maybePosted: running.resultPostingAt !== null && running.resultMessageIds.length === 0,
     });
-    await generations.saveResultMessages(deps.pool, generationId, posted.messageIds);
-    await generations.markSucceeded(deps.pool, generationId, {
-      email: result.email,
-      sources: { web: result.sources, papers: result.papers },
-    });
+    await database(() => generations.saveResultMessages(deps.pool, generationId, posted.messageIds));
+    await database(() =>
+      generations.markSucceeded(deps.pool, generationId, {
+        email: result.email,
+        sources: { web: result.sources, papers: result.papers },
+      }),
+    );
     view = { ...view, status: 'succeeded', retry: undefined };
     await report();
     await deps.reporter.flush?.(address);
@@ -151,6 +153,21 @@ export async function processGeneration(
     await deps.reporter.failed(address, message).catch((e: unknown) => logger.error({ err: e }, 'could not report the failure'));
     logger.error({ err: error }, 'generation failed');
     return { outcome: 'failed', error };
+  }
+}
+
+/**
+ * Runs a database write; a failure (the database restarting, a dropped connection) becomes a
+ * RetryableError, so the job is tried again from the last saved step instead of failing for good.
+ */
+async function database<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    throw new RetryableError(ErrorCode.ServiceUnavailable, `The database is unavailable (${(err as Error).message})`, {
+      service: 'PostgreSQL',
+      cause: err,
+    });
   }
 }
 
