@@ -116,6 +116,20 @@ describe('a worker killed mid-job', () => {
   });
 });
 
+describe('a worker told to stop', () => {
+  it('finishes the job it is running, then exits 0', async () => {
+    services.anthropic.latencyFor.email = 1_500;
+    const stopping = await worker('stopping');
+    const composeBefore = services.anthropic.callsFor('email').length;
+    const id = await enqueue('U-drain');
+    await expect.poll(() => services.anthropic.callsFor('email').length, { timeout: 20_000, interval: 50 }).toBeGreaterThan(composeBefore);
+    stopping.kill('SIGTERM');
+    expect(await stopping.exited).toBe(0);
+    expect((await getGeneration(db.pool, id))?.status).toBe('succeeded');
+    expect(stopping.logs.some((l) => l.msg === 'generation succeeded' && l.generationId === id)).toBe(true);
+  });
+});
+
 describe('three workers', () => {
   it('share 60 generations: each succeeds exactly once, none is lost, all three work', async () => {
     services.anthropic.latencyFor.email = 30; // a little work per job, so the queue is shared
