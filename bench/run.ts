@@ -3,9 +3,11 @@
  * `npm run bench -- pipeline` runs one group.
  */
 import { benchPipeline } from './pipeline.ts';
+import { benchWorker } from './worker.ts';
 
 const groups: Record<string, () => Promise<void>> = {
   pipeline: benchPipeline,
+  worker: benchWorker,
 };
 
 const wanted = process.argv.slice(2);

@@ -9,11 +9,8 @@ import { createLifecycle } from './lifecycle.ts';
 import { openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { logIntegrations, openMigratedDatabase, type CommandResult } from './commands/common.ts';
-import { runDraft } from './commands/draft.ts';
 import { composeWorker } from './commands/worker.ts';
 import { platformReporters, startBots } from './commands/bots.ts';
-import { registerDiscordCommands } from './bots/discord/commands.ts';
-import { createDiscordRest } from './bots/discord/reporter.ts';
 import { parseArgs } from 'node:util';
 import { startQueue } from './jobs/queue.ts';
 import { startHttpServer } from './http/server.ts';
@@ -52,7 +49,7 @@ export async function main(argv: string[]): Promise<void> {
     bot: runBot,
     worker: runWorker,
     migrate: runMigrate,
-    draft: runDraft,
+    draft: async (config, logger, args) => (await import('./commands/draft.ts')).runDraft(config, logger, args),
     'discord-register': runDiscordRegister,
   };
   const run = COMMANDS[command];
@@ -107,7 +104,7 @@ async function runService(command: string, roles: Roles, config: Config, logger:
     const parts = { config, logger, lifecycle, pool: db.pool, boss: queue.boss };
     const running: string[] = [];
     if (roles.worker) {
-      await composeWorker({ ...parts, reporters: platformReporters(config, logger) });
+      await composeWorker({ ...parts, reporters: await platformReporters(config, logger) });
       running.push('worker');
     }
     if (roles.http) {
@@ -150,6 +147,8 @@ async function runDiscordRegister(config: Config, logger: Logger, args: string[]
     process.stderr.write('scribe discord-register: set DISCORD_TOKEN and DISCORD_APPLICATION_ID first\n');
     return 1;
   }
+  const { registerDiscordCommands } = await import('./bots/discord/commands.ts');
+  const { createDiscordRest } = await import('./bots/discord/reporter.ts');
   const commands = await registerDiscordCommands({
     rest: createDiscordRest(config.discord),
     applicationId: config.discord.applicationId,

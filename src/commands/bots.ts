@@ -8,8 +8,9 @@ import type { Config } from '../config.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { PlatformReporters } from '../bots/router.ts';
-import { startDiscordBot } from '../bots/discord/bot.ts';
-import { createDiscordReporter, createDiscordRest } from '../bots/discord/reporter.ts';
+
+// Platform modules are imported only when their platform is configured: discord.js alone adds
+// ~60 MB to a process, which a worker on a 1 GB Pi should not pay for a platform it does not serve.
 
 export interface BotParts {
   config: Config;
@@ -24,6 +25,7 @@ export async function startBots(parts: BotParts): Promise<string[]> {
   const { config, logger, lifecycle } = parts;
   const started: string[] = [];
   if (config.discord) {
+    const { startDiscordBot } = await import('../bots/discord/bot.ts');
     const bot = await startDiscordBot({
       config: config.discord,
       pool: parts.pool,
@@ -39,8 +41,11 @@ export async function startBots(parts: BotParts): Promise<string[]> {
 }
 
 /** The worker's reporters: REST and Web API clients only, no gateway or socket. */
-export function platformReporters(config: Config, logger: Logger): PlatformReporters {
+export async function platformReporters(config: Config, logger: Logger): Promise<PlatformReporters> {
   const reporters: PlatformReporters = {};
-  if (config.discord) reporters.discord = createDiscordReporter({ rest: createDiscordRest(config.discord), logger });
+  if (config.discord) {
+    const { createDiscordReporter, createDiscordRest } = await import('../bots/discord/reporter.ts');
+    reporters.discord = createDiscordReporter({ rest: createDiscordRest(config.discord), logger });
+  }
   return reporters;
 }

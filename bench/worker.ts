@@ -1,0 +1,174 @@
+/**
+ * Worker benchmarks (issue 4, design.md section 9): enqueue-to-start latency, checkpoint write
+ * cost, emails per minute at concurrency 1 and 4 with the seed latencies, idle RSS of `scribe
+ * worker`, and peak PSS of a worker plus Chromium while it reads a JavaScript page.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { getGeneration, saveStep } from '../src/db/generations.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { createPool } from '../src/db/pool.ts';
+import { createGeneration } from '../src/jobs/enqueue.ts';
+import { startQueue } from '../src/jobs/queue.ts';
+import { createResearchCache } from '../src/jobs/research-cache.ts';
+import { startWorker } from '../src/jobs/worker.ts';
+import { silentLogger } from '../src/log.ts';
+import { createPipelineClients } from '../src/pipeline/clients/index.ts';
+import { createRecordingReporter, createRecordingTable } from '../test/helpers/recording-reporter.ts';
+import { ROOT, cleanEnv, spawnNode, spawnScribe } from '../test/helpers/scribe-process.ts';
+import { RECIPIENT, TEMPLATE, startServices, type Services } from '../test/helpers/services.ts';
+import { TEST_TUNING } from '../test/helpers/tuning.ts';
+import { SEED_MS } from './pipeline.ts';
+import { rssMb, treePssMb } from './memory.ts';
+import { report, stats } from './report.ts';
+
+const logger = silentLogger();
+
+export async function benchWorker(): Promise<void> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'scribe-bench-'));
+  await fs.chmod(dir, 0o755);
+  const server = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: dir, logger });
+  const adminUrl = process.env.DATABASE_URL ?? server!.url;
+  const dbName = `scribe_bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+  const pool = createPool({ connectionString: url, logger });
+  await migrate(pool, logger);
+  await createRecordingTable(pool);
+  const queue = await startQueue({ connectionString: url, logger, tuning: TEST_TUNING });
+  const services = await startServices();
+  const user = { platform: 'slack' as const, teamId: 'T1', platformUserId: 'U-bench' };
+  const enqueue = () =>
+    createGeneration({ pool, boss: queue.boss, dailyQuota: 1_000_000 }, { user, request: { template: TEMPLATE, ...RECIPIENT }, address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' } });
+  const settled = async (id: string) => {
+    for (;;) {
+      const row = await getGeneration(pool, id);
+      if (row?.status === 'succeeded' || row?.status === 'failed') return row;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
+  const startInProcess = (concurrency: number) =>
+    startWorker(
+      {
+        pool,
+        reporter: createRecordingReporter(pool),
+        logger,
+        pipeline: { ...clients, cache: createResearchCache(pool), models: { fast: 'f', writer: 'w' }, researchCacheTtlMs: 0 },
+      },
+      { boss: queue.boss, concurrency },
+    );
+
+  try {
+    // Enqueue to start: the job's row is committed, NOTIFY wakes the idle worker, it marks the row running.
+    let worker = await startInProcess(1);
+    const latencies: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const g = await enqueue();
+      const row = await settled(g.id);
+      latencies.push(row.startedAt!.getTime() - row.createdAt.getTime());
+    }
+    const l = stats(latencies.slice(5));
+    report({ bench: 'worker.enqueue_to_start_ms', ...l, runs: latencies.length - 5, target: 'p50 < 100 ms', met: l.p50 < 100 });
+
+    // Checkpoint: one step's record written to its row.
+    const g = await enqueue();
+    await settled(g.id);
+    const record = (await getGeneration(pool, g.id))!.steps.research;
+    const writes: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      await saveStep(pool, g.id, 'research', record);
+      writes.push(performance.now() - t);
+    }
+    report({ bench: 'worker.checkpoint_write_ms', ...stats(writes), bytes: JSON.stringify(record).length });
+    await worker.stop();
+
+    // Throughput with the seed latencies.
+    services.anthropic.latencyFor.parsed_template = SEED_MS.parse;
+    services.anthropic.latencyFor.email = SEED_MS.compose;
+    services.exa.latencyMs = SEED_MS.research;
+    services.arxiv.latencyMs = SEED_MS.arxiv;
+    for (const [concurrency, count] of [[1, 3], [4, 8]] as const) {
+      worker = await startInProcess(concurrency);
+      const started = performance.now();
+      const ids = await Promise.all(Array.from({ length: count }, () => enqueue().then((x) => x.id)));
+      await Promise.all(ids.map(settled));
+      const minutes = (performance.now() - started) / 60_000;
+      report({ bench: `worker.emails_per_minute.concurrency_${concurrency}`, emails: count, per_minute: Math.round((count / minutes) * 10) / 10, seconds: Math.round(minutes * 600) / 10 });
+      await worker.stop();
+    }
+    for (const key of Object.keys(services.anthropic.latencyFor)) services.anthropic.latencyFor[key] = 0;
+    services.exa.latencyMs = 0;
+    services.arxiv.latencyMs = 0;
+
+    await benchIdleRss(url, services);
+    await benchBrowserPss(url, services, pool, enqueue, settled);
+  } finally {
+    await clients.close();
+    await services.close();
+    await queue.stop({ timeoutMs: 5_000 });
+    await pool.end();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    await server?.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `scribe worker` as users run it, idle, no browser: RSS after start-up settles. */
+async function benchIdleRss(url: string, services: Services): Promise<void> {
+  const proc = spawnScribe(['worker'], cleanEnv({ ...services.env, DATABASE_URL: url, LOG_LEVEL: 'info' }));
+  await proc.waitForLog((line) => line.msg === 'scribe is running');
+  await new Promise((r) => setTimeout(r, 3_000));
+  const rss = rssMb(proc.child.pid!);
+  proc.kill('SIGTERM');
+  await proc.exited;
+  report({ bench: 'worker.idle_rss_mb', rss_mb: rss, target: '< 120 MB', met: rss < 120 });
+}
+
+/** A worker process reading a page that needs JavaScript: peak PSS of it and its Chromium. */
+async function benchBrowserPss(
+  url: string,
+  services: Services,
+  pool: pg.Pool,
+  enqueue: () => Promise<{ id: string }>,
+  settled: (id: string) => Promise<unknown>,
+): Promise<void> {
+  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!(await fs.access(chromium).then(() => true, () => false))) {
+    report({ bench: 'worker.browser_peak_pss_mb', skipped: `no Chromium at ${chromium}` });
+    return;
+  }
+  const child = spawnNode([path.join(ROOT, 'test/helpers/worker-child.ts')], cleanEnv({ ...services.env, DATABASE_URL: url, CHROMIUM_PATH: chromium }));
+  await child.waitForLog((l) => l.msg === 'test worker ready');
+  const idle = treePssMb(child.child.pid!);
+  services.exa.defaults = [{ url: services.pages.page('/js-only'), title: 'Lab page', text: undefined }];
+  const g = await enqueue();
+  let peak = { mb: 0, processes: 0 };
+  let done = false;
+  const finished = settled(g.id).then(() => (done = true));
+  while (!done) {
+    const now = treePssMb(child.child.pid!);
+    if (now.mb > peak.mb) peak = now;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await finished;
+  const row = await pool.query<{ via: string }>("SELECT steps->'research'->'output'->'sources' AS via FROM generations WHERE id = $1", [g.id]);
+  child.kill('SIGTERM');
+  await child.exited;
+  report({
+    bench: 'worker.browser_peak_pss_mb',
+    worker_idle_pss_mb: idle.mb,
+    peak_pss_mb: peak.mb,
+    processes_at_peak: peak.processes,
+    sources: row.rows[0]?.via,
+    target: '< 450 MB',
+    met: peak.mb > 0 && peak.mb < 450,
+  });
+}
