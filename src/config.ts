@@ -182,8 +182,8 @@ export function loadConfig(
   let slack: SlackConfig | undefined;
   if (e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) {
     if (!e.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
-    if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN)
-      problems.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+    // A bot token alone is enough for a worker (it only uses the Web API); the bot itself says
+    // at start that it needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode).
     if (e.SLACK_BOT_TOKEN) {
       slack = {
         botToken: e.SLACK_BOT_TOKEN,
@@ -264,9 +264,11 @@ export function integrationsOf(
   config: Config,
 ): Record<IntegrationName, { configured: boolean; missing?: string[] }> {
   return {
-    slack: config.slack
-      ? { configured: true }
-      : { configured: false, missing: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET or SLACK_APP_TOKEN'] },
+    slack: !config.slack
+      ? { configured: false, missing: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET or SLACK_APP_TOKEN'] }
+      : config.slack.signingSecret || config.slack.appToken
+        ? { configured: true }
+        : { configured: false, missing: ['SLACK_SIGNING_SECRET or SLACK_APP_TOKEN'] },
     discord: config.discord
       ? { configured: true }
       : { configured: false, missing: ['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID'] },

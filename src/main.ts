@@ -13,7 +13,7 @@ import { composeWorker } from './commands/worker.ts';
 import { platformReporters, startBots } from './commands/bots.ts';
 import { parseArgs } from 'node:util';
 import { startQueue } from './jobs/queue.ts';
-import { startHttpServer } from './http/server.ts';
+import { startHttpServer, type HttpServer } from './http/server.ts';
 import { healthRoute } from './http/health.ts';
 
 const HELP = `scribe — personalised academic outreach emails from Slack and Discord
@@ -103,12 +103,13 @@ async function runService(command: string, roles: Roles, config: Config, logger:
     lifecycle.add('queue', () => queue.stop());
     const parts = { config, logger, lifecycle, pool: db.pool, boss: queue.boss };
     const running: string[] = [];
+    let http: HttpServer | undefined;
     if (roles.worker) {
       await composeWorker({ ...parts, reporters: await platformReporters(config, logger) });
       running.push('worker');
     }
     if (roles.http) {
-      const http = await startHttpServer({
+      http = await startHttpServer({
         port: config.port,
         logger,
         routes: [
@@ -122,10 +123,12 @@ async function runService(command: string, roles: Roles, config: Config, logger:
           }),
         ],
       });
-      lifecycle.add('http', () => http.close(), 10_000);
+      const server = http;
+      lifecycle.add('http', () => server.close(), 10_000);
       running.push('http');
     }
-    if (roles.bots) running.push(...(await startBots(parts)));
+    // Bots start after the HTTP server (Slack over HTTP mounts on it) and so stop before it.
+    if (roles.bots) running.push(...(await startBots({ ...parts, http })));
     logIntegrations(config, logger);
     const health = roles.http ? `http://localhost:${config.port}/health` : undefined;
     logger.info({ command, running, health }, 'scribe is running');

@@ -90,6 +90,10 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('debug');
   });
 
+  it('accepts a bot token alone (a worker needs only the Web API)', () => {
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }, noFiles).slack).toMatchObject({ botToken: 'xoxb-1', signingSecret: undefined, appToken: undefined });
+  });
+
   it('finds Chromium at its Debian path when CHROMIUM_PATH is unset', () => {
     const config = loadConfig({}, { fileExists: (f) => f === '/usr/bin/chromium' });
     expect(config.chromiumPath).toBe('/usr/bin/chromium');
@@ -127,7 +131,6 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     [{ CHROMIUM_PATH: '/nope/chromium' }, 'CHROMIUM_PATH: no file at "/nope/chromium"'],
     [{ SLACK_SIGNING_SECRET: 'abc' }, 'SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set'],
-    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)'],
     [{ DISCORD_TOKEN: 'abc' }, 'DISCORD_APPLICATION_ID: required when DISCORD_TOKEN is set'],
     [{ DISCORD_APPLICATION_ID: '123456789' }, 'DISCORD_TOKEN: required when DISCORD_APPLICATION_ID is set'],
   ])('names the variable and what was expected: %j', (env, problem) => {

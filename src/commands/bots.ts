@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { PlatformReporters } from '../bots/router.ts';
+import type { HttpServer } from '../http/server.ts';
 
 // Platform modules are imported only when their platform is configured: discord.js alone adds
 // ~60 MB to a process, which a worker on a 1 GB Pi should not pay for a platform it does not serve.
@@ -18,12 +19,28 @@ export interface BotParts {
   lifecycle: Lifecycle;
   pool: pg.Pool;
   boss: PgBoss;
+  /** Scribe's HTTP server: Slack over HTTP receives its requests on it. */
+  http?: HttpServer | undefined;
 }
 
 /** Starts the configured chat bots (receivers: validate, record, enqueue). Returns their names. */
 export async function startBots(parts: BotParts): Promise<string[]> {
   const { config, logger, lifecycle } = parts;
   const started: string[] = [];
+  if (config.slack) {
+    const { startSlackBot } = await import('../bots/slack/app.ts');
+    const bot = await startSlackBot({
+      config: config.slack,
+      pool: parts.pool,
+      boss: parts.boss,
+      dailyQuota: config.dailyQuota,
+      researchCacheTtlMs: config.researchCacheTtlMs,
+      logger,
+      http: parts.http,
+    });
+    lifecycle.add('slack bot', () => bot.stop(), 15_000);
+    started.push(`slack (${bot.mode})`);
+  }
   if (config.discord) {
     const { startDiscordBot } = await import('../bots/discord/bot.ts');
     const bot = await startDiscordBot({
@@ -43,6 +60,11 @@ export async function startBots(parts: BotParts): Promise<string[]> {
 /** The worker's reporters: REST and Web API clients only, no gateway or socket. */
 export async function platformReporters(config: Config, logger: Logger): Promise<PlatformReporters> {
   const reporters: PlatformReporters = {};
+  if (config.slack) {
+    const { createSlackClient } = await import('../bots/slack/client.ts');
+    const { createSlackReporter } = await import('../bots/slack/reporter.ts');
+    reporters.slack = createSlackReporter({ client: createSlackClient(config.slack, { logger }), logger });
+  }
   if (config.discord) {
     const { createDiscordReporter, createDiscordRest } = await import('../bots/discord/reporter.ts');
     reporters.discord = createDiscordReporter({ rest: createDiscordRest(config.discord), logger });

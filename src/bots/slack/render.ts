@@ -46,20 +46,63 @@ function sections(text: string, type: 'mrkdwn' | 'plain_text'): SlackBlock[] {
   return splitText(text, SLACK_SECTION_LIMIT).map((piece) => section(piece.text, type));
 }
 
+/** The progress message: the title, then each step with its state, seconds and warnings. */
 export function renderProgress(view: ProgressView): SlackMessage {
   const title = progressTitle(view);
   const lines = progressLines(view).map(escapeMrkdwn);
   return {
-    text: title,
+    text: escapeMrkdwn(title),
     blocks: [section(`*${escapeMrkdwn(title)}*`), ...sections(lines.join('\n'), 'mrkdwn')],
   };
+}
+
+/** A failure said in the thread: plain words, what to do next. */
+export function renderFailure(message: string): SlackMessage {
+  const text = `❌ ${escapeMrkdwn(message)}`;
+  return { text, blocks: sections(text, 'mrkdwn') };
 }
 
 /**
  * The result: the email as plain text (so nothing in it is read as formatting and it copies
  * exactly), split across sections at paragraph breaks; then the sources; then the buttons.
+ * One message: past 50 blocks the source list is trimmed (see `renderResultMessages` for the
+ * lossless form the reporter posts).
  */
 export function renderResult(view: ResultView, generationId: string): SlackMessage {
+  const blocks = resultBlocks(view, generationId);
+  if (blocks.length > SLACK_MAX_BLOCKS) {
+    // Only a pathological source list gets here: keep the email and buttons, trim the sources.
+    const actions = blocks.pop()!;
+    blocks.length = SLACK_MAX_BLOCKS - 2;
+    blocks.push(context('…more sources in the text version'), actions);
+  }
+  return { text: fallbackText(resultText(view)), blocks };
+}
+
+/**
+ * The result as one or more messages of at most 50 blocks each, nothing trimmed: the heading
+ * first, the buttons on the last. The first message's `text` (notifications and search) holds the
+ * plain email; later ones say which part they are.
+ */
+export function renderResultMessages(view: ResultView, generationId: string): SlackMessage[] {
+  const blocks = resultBlocks(view, generationId);
+  const parts: SlackBlock[][] = [];
+  for (let i = 0; i < blocks.length; i += SLACK_MAX_BLOCKS) parts.push(blocks.slice(i, i + SLACK_MAX_BLOCKS));
+  return parts.map((part, i) => ({
+    text: i === 0 ? fallbackText(resultText(view)) : `Email to ${escapeMrkdwn(view.recipientName)} (part ${i + 1} of ${parts.length})`,
+    blocks: part,
+  }));
+}
+
+/** Slack refuses a message `text` over 40,000 characters; the blocks hold everything anyway. */
+const SLACK_TEXT_LIMIT = 40_000;
+
+function fallbackText(text: string): string {
+  const escaped = escapeMrkdwn(text);
+  return escaped.length <= SLACK_TEXT_LIMIT ? escaped : `${escaped.slice(0, SLACK_TEXT_LIMIT - 1)}…`;
+}
+
+function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
   const blocks: SlackBlock[] = [];
   const version = view.version > 1 ? ` — version ${view.version}` : '';
   blocks.push(context(`✉️ *Email to ${escapeMrkdwn(view.recipientName)}*${version}`));
@@ -68,7 +111,7 @@ export function renderResult(view: ResultView, generationId: string): SlackMessa
     blocks.push(section(`⚠️ *Draft — check before sending:*\n${problems}`.slice(0, SLACK_SECTION_LIMIT)));
   }
   blocks.push(...sections(view.email, 'plain_text'));
-  for (const note of view.notes) blocks.push(context(`ℹ️ ${escapeMrkdwn(note)}`));
+  for (const note of view.notes) blocks.push(context(`ℹ️ ${escapeMrkdwn(note)}`.slice(0, SLACK_SECTION_LIMIT)));
 
   const sourceLines = [
     ...view.sources.map((s) => `[${s.n}] <${s.url}|${escapeMrkdwn(s.title || s.url)}>`),
@@ -87,13 +130,7 @@ export function renderResult(view: ResultView, generationId: string): SlackMessa
       button('📋 Copy as plain text', ACTIONS.copy, generationId),
     ],
   });
-  if (blocks.length > SLACK_MAX_BLOCKS) {
-    // Only a pathological source list gets here: keep the email and buttons, trim the sources.
-    const actions = blocks.pop()!;
-    blocks.length = SLACK_MAX_BLOCKS - 2;
-    blocks.push(context('…more sources in the text version'), actions);
-  }
-  return { text: resultText(view), blocks };
+  return blocks;
 }
 
 function button(text: string, actionId: string, value: string): SlackBlock {
@@ -103,7 +140,8 @@ function button(text: string, actionId: string, value: string): SlackBlock {
 /** "Copy as plain text": the email alone in a code block (ephemeral). */
 export function renderCopy(email: string): SlackMessage {
   // A code block shows the text verbatim; three backticks inside would end it early.
-  const body = email.replace(/```/g, '`\u200b``');
+  // Slack reads &, < and > as control characters even inside code blocks.
+  const body = escapeMrkdwn(email).replace(/```/g, '`\u200b``');
   const blocks = splitText(body, SLACK_SECTION_LIMIT - 6).map((piece) => section(`\`\`\`${piece.text}\`\`\``));
   return { text: email, blocks };
 }

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { boolArg, intArg, jsonArg, metadataArg, parseArgs, requireString, SlackApiError, type MethodContext, type MethodDef } from './api.ts';
 import { messageBlocksSchema, slackErrorLines } from './blocks.ts';
 import { apiMessage } from './format.ts';
-import { slackId } from './ids.ts';
+import { compareTs, slackId } from './ids.ts';
 import type { FakeChannel, SlackState, StoredMessage } from './state.ts';
 
 const MAX_TEXT = 40_000;
@@ -152,14 +152,22 @@ function info({ state, args }: MethodContext): Record<string, unknown> {
 }
 
 function replies({ state, args }: MethodContext): Record<string, unknown> {
-  const a = parseArgs(z.looseObject({ include_all_metadata: boolArg.optional(), limit: intArg.min(1).optional(), cursor: z.string().optional() }), args);
+  const a = parseArgs(z.looseObject({
+    include_all_metadata: boolArg.optional(), limit: intArg.min(1).optional(), cursor: z.string().optional(),
+    oldest: z.string().optional(), latest: z.string().optional(), inclusive: boolArg.optional(),
+  }), args);
   const channel = state.channels.get(requireString(args, 'channel', 'channel_not_found'));
   if (!channel) throw new SlackApiError('channel_not_found');
   if (!channel.member) throw new SlackApiError(channel.isPrivate ? 'channel_not_found' : 'not_in_channel');
   const ts = requireString(args, 'ts', 'thread_not_found');
   const target = state.find(channel.id, ts);
   if (!target) throw new SlackApiError('thread_not_found');
-  const all = state.list(channel.id, target.threadTs ?? target.ts);
+  // The parent first, then the replies within oldest/latest (exclusive unless `inclusive`).
+  const [parent, ...rest] = state.list(channel.id, target.threadTs ?? target.ts);
+  const within = (ts: string): boolean =>
+    (a.oldest === undefined || compareTs(ts, a.oldest) > 0 || (a.inclusive === true && compareTs(ts, a.oldest) === 0)) &&
+    (a.latest === undefined || compareTs(ts, a.latest) < 0 || (a.inclusive === true && compareTs(ts, a.latest) === 0));
+  const all = parent ? [parent, ...rest.filter((m) => within(m.ts))] : [];
   const start = a.cursor ? Number(Buffer.from(a.cursor, 'base64').toString().replace('offset:', '')) : 0;
   const limit = Math.min(a.limit ?? 1000, 1000);
   const page = all.slice(start, start + limit);

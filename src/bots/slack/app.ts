@@ -1,0 +1,124 @@
+/**
+ * The Slack bot: a Bolt `App` that validates, records and enqueues; it never runs the pipeline.
+ *
+ * Two transports, one set of handlers:
+ * - HTTP (Events API, slash commands and interactivity posted to one Request URL): Bolt's
+ *   `HTTPReceiver` is mounted on Scribe's own HTTP server at `POST /slack/events` — Bolt verifies
+ *   the signature and refuses timestamps older than 5 minutes (401) — and never opens a port.
+ * - Socket Mode when `SLACK_APP_TOKEN` is set: Bolt asks `apps.connections.open` for a WebSocket
+ *   and receives the same payloads over it; no public URL needed.
+ *
+ * Bolt is built with `deferInitialization` and `init()` is awaited, so a bad token fails the start
+ * with its reason (auth.test) instead of an unhandled rejection later.
+ */
+import type http from 'node:http';
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import { App, HTTPReceiver } from '@slack/bolt';
+import type { SlackConfig } from '../../config.ts';
+import { ErrorCode, PermanentError } from '../../errors.ts';
+import { sendJson, type HttpServer } from '../../http/server.ts';
+import type { Logger } from '../../log.ts';
+import { boltLogger, slackClientOptions, toScribeError, type RetryOptions } from './client.ts';
+import { createRecentKeys, postToResponseUrl, type SlackBotDeps } from './deps.ts';
+import { REGENERATE_COLLAPSE_MS } from './regeneration.ts';
+import { registerSlackHandlers, type HandledEvent } from './register.ts';
+
+/** Where Slack posts over HTTP (the manifest's Request URLs). */
+export const SLACK_EVENTS_PATH = '/slack/events';
+/** How long an event id is remembered: Slack's last redelivery comes about 5 minutes after the first. */
+const EVENT_ID_MEMORY_MS = 15 * 60_000;
+
+/** What `startSlackBot` needs; composition roots pass `config.slack` and the shared pool, queue and HTTP server. */
+export interface StartSlackBotOptions {
+  config: SlackConfig;
+  pool: pg.Pool;
+  boss: PgBoss;
+  dailyQuota: number;
+  researchCacheTtlMs: number;
+  logger: Logger;
+  /** Scribe's HTTP server: required over HTTP (no `appToken`), unused in Socket Mode. */
+  http?: HttpServer;
+  /** The Web API retry policy; default `SLACK_RETRY` (tests pass a short one). */
+  retryConfig?: RetryOptions;
+  /** Called after every handled request with what came of it (tests wait on it; logs have it too). */
+  onOutcome?: (event: HandledEvent) => void;
+}
+
+/** A running Slack bot. */
+export interface SlackBot {
+  app: App;
+  mode: 'http' | 'socket';
+  /** Stops taking requests (HTTP: answers 503; Socket Mode: disconnects) and waits for handlers in flight. */
+  stop(): Promise<void>;
+}
+
+/** Starts the Slack bot over HTTP (on `options.http`) or Socket Mode (when `config.appToken` is set). */
+export async function startSlackBot(options: StartSlackBotOptions): Promise<SlackBot> {
+  const { config } = options;
+  const logger = options.logger.child({ platform: 'slack' });
+  const mode = config.appToken ? 'socket' : 'http';
+  let receiver: HTTPReceiver | undefined;
+  if (mode === 'http') {
+    if (!config.signingSecret) {
+      throw new PermanentError(ErrorCode.NotConfigured, 'Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)');
+    }
+    if (!options.http) throw new PermanentError(ErrorCode.Internal, 'Slack over HTTP needs the HTTP server to mount /slack/events on');
+    receiver = new HTTPReceiver({ signingSecret: config.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger(logger, 'bolt-http') });
+  }
+  const app = new App({
+    token: config.botToken,
+    logger: boltLogger(logger, 'bolt'),
+    deferInitialization: true,
+    // An explicit, bounded retryConfig: Socket Mode would otherwise write { retries: 100 } into these.
+    clientOptions: slackClientOptions(config, { logger, ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}) }),
+    ...(receiver ? { receiver } : { socketMode: true, appToken: config.appToken }),
+  });
+  const deps: SlackBotDeps = {
+    pool: options.pool,
+    boss: options.boss,
+    dailyQuota: options.dailyQuota,
+    researchCacheTtlMs: options.researchCacheTtlMs,
+    client: app.client,
+    logger,
+    recentRequests: createRecentKeys(REGENERATE_COLLAPSE_MS),
+    recentEvents: createRecentKeys(EVENT_ID_MEMORY_MS),
+    respond: postToResponseUrl,
+  };
+  const handlers = registerSlackHandlers(app, deps, options.onOutcome);
+  app.error(async (err) => {
+    logger.error({ err }, 'slack app error');
+  });
+
+  await app.init().catch((err: unknown) => {
+    throw toScribeError(err, 'checking SLACK_BOT_TOKEN (auth.test)');
+  });
+  let stopped = false;
+  if (receiver && options.http) {
+    const listener = receiver.requestListener;
+    options.http.route({
+      method: 'POST',
+      path: SLACK_EVENTS_PATH,
+      handler: (req: http.IncomingMessage, res: http.ServerResponse) => {
+        // Slack retries what it could not deliver; another process (or this one, restarted) takes it.
+        if (stopped) return sendJson(res, 503, { error: 'shutting down' });
+        listener(req, res);
+      },
+    });
+  } else {
+    await app.start().catch((err: unknown) => {
+      throw toScribeError(err, 'opening a Socket Mode connection with SLACK_APP_TOKEN');
+    });
+  }
+  logger.info({ mode }, 'slack bot started');
+  return {
+    app,
+    mode,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (mode === 'socket') await app.stop();
+      await handlers.drain();
+    },
+  };
+}

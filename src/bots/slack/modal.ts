@@ -1,0 +1,144 @@
+/**
+ * The `/scribe` modal: three input blocks whose block ids are the contract (`template`,
+ * `recipient_name`, `recipient_interest`), the channel (and the command's response URL) carried in
+ * `private_metadata`, and parsing of what a submission holds. Pure functions.
+ */
+import { z } from 'zod';
+import type { types } from '@slack/bolt';
+import type { GenerationRequest } from '../../jobs/enqueue.ts';
+import { splitText } from '../split.ts';
+
+/** The slash command (as in slack/manifest.yml). */
+export const COMMAND = '/scribe';
+/** The modal's `callback_id`. */
+export const MODAL_CALLBACK_ID = 'scribe_draft';
+/** The action id of every input's element; the block id names the field. */
+export const INPUT_ACTION_ID = 'value';
+
+/** Input block ids, by request field. */
+export const BLOCK_IDS = {
+  template: 'template',
+  recipientName: 'recipient_name',
+  recipientInterest: 'recipient_interest',
+} as const satisfies Record<keyof GenerationRequest, string>;
+
+/** Slack's limit on a plain-text input's value (and `initial_value`). */
+export const SLACK_INPUT_LIMIT = 3_000;
+const NAME_MAX = 200;
+const INTEREST_MAX = 500;
+
+/** Where the modal was opened: the channel, and the command's response URL (valid 30 minutes). */
+export const ModalMetadataSchema = z.object({ channel: z.string().min(1), responseUrl: z.url().optional() });
+/** What `private_metadata` carries. */
+export type ModalMetadata = z.infer<typeof ModalMetadataSchema>;
+
+const input = (blockId: string, label: string, options: { multiline?: boolean; max: number; initial?: string; placeholder?: string; hint?: string }): types.InputBlock => ({
+  type: 'input',
+  block_id: blockId,
+  label: { type: 'plain_text', text: label },
+  element: {
+    type: 'plain_text_input',
+    action_id: INPUT_ACTION_ID,
+    multiline: options.multiline ?? false,
+    max_length: options.max,
+    ...(options.initial ? { initial_value: options.initial } : {}),
+    ...(options.placeholder ? { placeholder: { type: 'plain_text', text: options.placeholder } } : {}),
+  },
+  ...(options.hint ? { hint: { type: 'plain_text', text: options.hint } } : {}),
+});
+
+/** The modal, prefilled with `lastTemplate` (its beginning, when longer than Slack allows). */
+export function draftModal(metadata: ModalMetadata, lastTemplate?: string): types.ModalView {
+  let initial = lastTemplate;
+  let note: types.ContextBlock | undefined;
+  if (initial !== undefined && initial.length > SLACK_INPUT_LIMIT) {
+    initial = splitText(initial, SLACK_INPUT_LIMIT)[0]?.text;
+    note = {
+      type: 'context',
+      elements: [{
+        type: 'mrkdwn',
+        text: `Your last template is ${lastTemplate!.length.toLocaleString('en-US')} characters; a Slack form holds ` +
+          `${SLACK_INPUT_LIMIT.toLocaleString('en-US')}, so only its beginning is filled in.`,
+      }],
+    };
+  }
+  return {
+    type: 'modal',
+    callback_id: MODAL_CALLBACK_ID,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: 'Scribe' },
+    submit: { type: 'plain_text', text: 'Draft the email' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      input(BLOCK_IDS.template, 'Email template', {
+        multiline: true, max: SLACK_INPUT_LIMIT, ...(initial ? { initial } : {}),
+        placeholder: 'Dear {name},\n\nI read your work on {topic}…',
+        hint: 'Your email with placeholders; Scribe fills them in from the recipient’s research.',
+      }),
+      ...(note ? [note] : []),
+      input(BLOCK_IDS.recipientName, 'Recipient’s name', { max: NAME_MAX, placeholder: 'Dr. Ada Lovelace' }),
+      input(BLOCK_IDS.recipientInterest, 'Their research interest', { multiline: true, max: INTEREST_MAX, placeholder: 'analytical engines' }),
+    ],
+  };
+}
+
+/** A modal saying why nothing was started (replaces the form: `response_action: update`). */
+export function noticeModal(title: string, text: string): types.ModalView {
+  return {
+    type: 'modal',
+    callback_id: `${MODAL_CALLBACK_ID}_notice`,
+    title: { type: 'plain_text', text: title.slice(0, 24) },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+  };
+}
+
+const inputValue = z
+  .looseObject({ [INPUT_ACTION_ID]: z.looseObject({ value: z.string().nullish() }).optional() })
+  .optional()
+  .transform((v) => v?.[INPUT_ACTION_ID]?.value ?? '');
+
+/** The fields of a `view_submission` the handler relies on. */
+export const SubmissionSchema = z.looseObject({
+  user: z.looseObject({ id: z.string().min(1), name: z.string().optional(), team_id: z.string().optional() }),
+  team: z.looseObject({ id: z.string().min(1) }).nullish(),
+  view: z.looseObject({
+    private_metadata: z.string(),
+    state: z.looseObject({
+      values: z.looseObject({
+        [BLOCK_IDS.template]: inputValue,
+        [BLOCK_IDS.recipientName]: inputValue,
+        [BLOCK_IDS.recipientInterest]: inputValue,
+      }),
+    }),
+  }),
+});
+
+/** The request as typed into the modal, unvalidated (createGeneration validates). */
+export function requestOf(submission: z.infer<typeof SubmissionSchema>): Record<keyof GenerationRequest, string> {
+  const values = submission.view.state.values;
+  return {
+    template: values[BLOCK_IDS.template],
+    recipientName: values[BLOCK_IDS.recipientName],
+    recipientInterest: values[BLOCK_IDS.recipientInterest],
+  };
+}
+
+/** `private_metadata` as the modal was opened with it; undefined when it is not ours. */
+export function metadataOf(privateMetadata: string): ModalMetadata | undefined {
+  try {
+    const parsed = ModalMetadataSchema.safeParse(JSON.parse(privateMetadata));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field errors keyed by block id, as `response_action: errors` wants them. */
+export function fieldErrors(fields: Partial<Record<keyof GenerationRequest, string>>): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const [field, message] of Object.entries(fields)) {
+    errors[BLOCK_IDS[field as keyof GenerationRequest]] = message;
+  }
+  return errors;
+}

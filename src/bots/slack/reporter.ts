@@ -1,0 +1,157 @@
+/**
+ * `ThreadReporter` for Slack, over the Web API only (no socket), so any number of workers on any
+ * machine can report. Where things live (all in `address.channelId`):
+ * - the progress message at `progressMessageId` (the thread's parent for a first version, a reply
+ *   in the thread for a regeneration), edited with `chat.update`;
+ * - the result and failure replies in the thread `threadId`.
+ *
+ * Exactly once: every result message carries metadata `scribe_result` with the generation id and
+ * its part. A retry that was told a post may exist (`maybePosted`) reads the thread once —
+ * `conversations.replies` from the progress message on, with metadata — and edits what it finds
+ * instead of posting again. One call: for apps outside the Marketplace Slack allows it once a
+ * minute and 15 messages per page, and the parts sit right after the progress message.
+ *
+ * Rate limits: the WebClient waits out 429s (Retry-After) and retries within its bounded policy;
+ * the worker coalesces progress edits per message (src/jobs/coalesce.ts).
+ */
+import { z } from 'zod';
+import { ErrorCode, PermanentError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { PostResultOptions, ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
+import { MESSAGE_GONE, slackErrorCode, toScribeError, type WebClient } from './client.ts';
+import { renderFailure, renderProgress, renderResultMessages, type SlackMessage } from './render.ts';
+
+/** `event_type` of the metadata on result messages. */
+export const RESULT_EVENT_TYPE = 'scribe_result';
+
+/** Slack's page size for conversations.replies for apps outside the Marketplace (since 2025). */
+const REPLIES_LIMIT = 15;
+
+/** Message metadata as Scribe writes it. */
+interface Metadata {
+  event_type: string;
+  event_payload: Record<string, string | number>;
+}
+
+/** What `createSlackReporter` needs: a Web API client and a logger, nothing else (no socket). */
+export interface SlackReporterOptions {
+  /** A WebClient for the bot token, pointed at SLACK_API_URL, with a bounded retry policy (`createSlackClient`). */
+  client: WebClient;
+  logger: Logger;
+}
+
+const RepliesSchema = z.object({
+  messages: z
+    .array(z.looseObject({
+      ts: z.string(),
+      metadata: z.looseObject({
+        event_type: z.string(),
+        event_payload: z.looseObject({ generation_id: z.string().optional(), part: z.number().int().min(0).optional() }).optional(),
+      }).optional(),
+    }))
+    .default([]),
+});
+
+/** The Slack `ThreadReporter`. */
+export function createSlackReporter({ client, logger }: SlackReporterOptions): ThreadReporter {
+  async function post(channel: string, threadTs: string | undefined, message: SlackMessage, metadata: Metadata | undefined, doing: string): Promise<string> {
+    let ts: string | undefined;
+    try {
+      ({ ts } = await client.chat.postMessage({
+        channel,
+        text: message.text,
+        blocks: message.blocks,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...(metadata ? { metadata } : {}),
+        unfurl_links: false,
+        unfurl_media: false,
+      }));
+    } catch (err) {
+      throw toScribeError(err, doing);
+    }
+    if (!ts) throw new PermanentError(ErrorCode.ServiceRejected, `Slack answered ${doing} without a message ts`, { service: 'Slack' });
+    return ts;
+  }
+
+  /** Edits a message; false when it no longer exists (someone deleted it). */
+  async function edit(channel: string, ts: string, message: SlackMessage, metadata: Metadata | undefined, doing: string): Promise<boolean> {
+    try {
+      await client.chat.update({
+        channel,
+        ts,
+        text: message.text,
+        blocks: message.blocks,
+        ...(metadata ? { metadata } : {}),
+      });
+      return true;
+    } catch (err) {
+      if (MESSAGE_GONE.has(slackErrorCode(err) ?? '')) return false;
+      throw toScribeError(err, doing);
+    }
+  }
+
+  /** Our earlier result messages for this generation, by part, from one read of the thread. */
+  async function findOwnPosts(address: ThreadAddress & { channelId: string; threadId: string }, log: Logger): Promise<string[]> {
+    let answer: unknown;
+    try {
+      answer = await client.conversations.replies({
+        channel: address.channelId,
+        ts: address.threadId,
+        include_all_metadata: true,
+        limit: REPLIES_LIMIT,
+        ...(address.progressMessageId ? { oldest: address.progressMessageId, inclusive: true } : {}),
+      });
+    } catch (err) {
+      throw toScribeError(err, 'looking for an earlier post of the email');
+    }
+    const found: string[] = [];
+    for (const m of RepliesSchema.parse(answer).messages) {
+      const payload = m.metadata?.event_type === RESULT_EVENT_TYPE ? m.metadata.event_payload : undefined;
+      if (payload?.generation_id === address.generationId) found[payload.part ?? 0] = m.ts;
+    }
+    log.info({ found: found.filter(Boolean).length }, 'looked for an earlier post of the result');
+    // Parts missing from the middle (a crash between two posts) are posted again.
+    return Array.from(found, (ts) => ts ?? '');
+  }
+
+  return {
+    async progress(address: ThreadAddress, view: ProgressView): Promise<void> {
+      if (!address.channelId || !address.progressMessageId) return;
+      const found = await edit(address.channelId, address.progressMessageId, renderProgress(view), undefined, 'updating the progress message');
+      if (!found) logger.warn({ generationId: address.generationId }, 'progress message is gone; not updating it');
+    },
+
+    async result(address: ThreadAddress, view: ResultView, options: PostResultOptions): Promise<{ messageIds: string[] }> {
+      const log = logger.child({ generationId: address.generationId });
+      const { channelId, threadId } = address;
+      if (!channelId) throw new PermanentError(ErrorCode.Internal, 'This Slack generation has no channel to post in');
+      const messages = renderResultMessages(view, address.generationId);
+      let existing: string[] = [...options.existingMessageIds];
+      if (existing.length === 0 && options.maybePosted && threadId) {
+        existing = await findOwnPosts({ ...address, channelId, threadId }, log);
+      }
+      const ids: string[] = [];
+      for (const [part, message] of messages.entries()) {
+        const metadata: Metadata = { event_type: RESULT_EVENT_TYPE, event_payload: { generation_id: address.generationId, part, parts: messages.length } };
+        const doing = `posting part ${part + 1} of ${messages.length} of the email`;
+        const ts = existing[part];
+        if (ts && (await edit(channelId, ts, message, metadata, doing))) {
+          ids.push(ts);
+          continue;
+        }
+        ids.push(await post(channelId, threadId ?? undefined, message, metadata, doing));
+      }
+      // A longer earlier version left messages past the new end: remove them (best effort).
+      for (const stale of existing.slice(messages.length).filter(Boolean)) {
+        await client.chat.delete({ channel: channelId, ts: stale }).catch((err: unknown) => log.warn({ err }, 'could not delete a stale result message'));
+      }
+      log.info({ messages: ids.length, edited: existing.filter(Boolean).length, maybePosted: options.maybePosted }, 'result delivered to Slack');
+      return { messageIds: ids };
+    },
+
+    async failed(address: ThreadAddress, message: string): Promise<void> {
+      if (!address.channelId) return;
+      await post(address.channelId, address.threadId ?? address.progressMessageId ?? undefined, renderFailure(message), undefined, 'reporting the failure');
+    },
+  };
+}

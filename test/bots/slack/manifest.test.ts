@@ -1,0 +1,41 @@
+/**
+ * slack/manifest.yml agrees with the code: the command, the one Request URL path, the event the
+ * bot listens to, and exactly the scopes of the Web API methods it calls.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SLACK_EVENTS_PATH } from '../../../src/bots/slack/app.ts';
+import { COMMAND } from '../../../src/bots/slack/modal.ts';
+
+const manifest = readFileSync(new URL('../../../slack/manifest.yml', import.meta.url), 'utf8');
+/** The list items under a key, e.g. `bot:` → its `- item` lines (comments skipped). */
+function listUnder(key: string): string[] {
+  const lines = manifest.split('\n');
+  const start = lines.findIndex((l) => l.trim() === `${key}:`);
+  const items: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim().startsWith('#')) continue;
+    const item = /^\s*- (\S+)\s*$/.exec(line);
+    if (!item) break;
+    items.push(item[1]!);
+  }
+  return items;
+}
+
+describe('Slack app manifest', () => {
+  it('declares the command, and points every Request URL at /slack/events', () => {
+    expect(manifest).toContain(`- command: ${COMMAND}\n`);
+    const urls = [...manifest.matchAll(/^\s*(?:url|request_url): (\S+)$/gm)].map((m) => m[1]);
+    expect(urls).toEqual(Array(3).fill(`https://YOUR-HOST${SLACK_EVENTS_PATH}`));
+    expect(manifest).toMatch(/^\s*socket_mode_enabled: false$/m);
+    expect(manifest).toMatch(/interactivity:\n\s+is_enabled: true/);
+  });
+
+  it('subscribes to reaction_added only, and asks for only the scopes Scribe uses', () => {
+    expect(listUnder('bot_events')).toEqual(['reaction_added']);
+    expect(listUnder('bot').sort()).toEqual([
+      'channels:history', 'chat:write', 'chat:write.public', 'commands', 'groups:history', 'im:history',
+      'im:write', 'reactions:read', 'users:read',
+    ]);
+  });
+});
