@@ -50,7 +50,7 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
       let event: HandledEvent;
       try {
         event = { kind, id, outcome: await handle() };
-        deps.logger.debug(event, 'slack request handled');
+        deps.logger.info(event, 'slack request handled');
       } catch (err) {
         deps.logger.error({ err, kind, id }, 'slack handler failed');
         event = { kind, id, outcome: 'error', error: err };
