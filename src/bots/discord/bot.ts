@@ -91,7 +91,7 @@ export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, on
     let event: HandledEvent;
     try {
       event = { kind, id, outcome: await handle() };
-      deps.logger.debug(event, 'discord event handled');
+      deps.logger.info(event, 'discord event handled');
     } catch (err) {
       deps.logger.error({ err, kind, id }, 'discord handler failed');
       if (interaction) await apologise(interaction).catch((e: unknown) => deps.logger.warn({ err: e }, 'could not apologise'));

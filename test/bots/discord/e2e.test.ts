@@ -1,0 +1,75 @@
+/**
+ * Discord end to end, with Scribe started as users start it (`scribe start`, a child process) and
+ * every service faked: /scribe → modal → submission → a thread on the progress embed, edited
+ * through the four steps → the email with its sources → 🔁 → a second version, no new research.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord/index.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
+import { cleanEnv, freePort, spawnScribe, type ScribeProcess } from '../../helpers/scribe-process.ts';
+import { RECIPIENT, TEMPLATE, startServices, type Services } from '../../helpers/services.ts';
+
+let discord: FakeDiscord;
+let services: Services;
+let db: TestDatabase;
+let scribe: ScribeProcess;
+
+beforeAll(async () => {
+  [discord, services, db] = await Promise.all([startFakeDiscord({ heartbeatIntervalMs: 1_000 }), startServices(), createTestDatabase()]);
+  scribe = spawnScribe(
+    ['start'],
+    cleanEnv({
+      ...services.env,
+      DATABASE_URL: db.url,
+      PORT: String(await freePort()),
+      DISCORD_TOKEN: discord.token,
+      DISCORD_APPLICATION_ID: discord.applicationId,
+      DISCORD_API_URL: discord.apiUrl,
+      LOG_LEVEL: 'info',
+    }),
+  );
+  await scribe.waitForLog((l) => l.msg === 'scribe is running');
+});
+
+afterAll(async () => {
+  scribe?.kill('SIGTERM');
+  await scribe?.exited;
+  await Promise.all([discord?.close(), services?.close()]);
+  await db?.drop();
+});
+
+const handled = (id: string) => scribe.waitForLog((l) => l.msg === 'discord event handled' && l.id === id, 15_000);
+const emails = (threadId: string) => discord.channelView(threadId).filter((m) => m.content.includes('Dear Dr. Lovelace'));
+
+it('drafts an email from /scribe into a thread, then regenerates it from a reaction', async () => {
+  const { ada, grace } = discord.people;
+  const cmd = discord.slashCommand({ user: ada });
+  expect((await handled(cmd.id)).outcome).toBe('modal');
+  const submit = discord.submitModal(cmd.id, { template: TEMPLATE, recipient_name: RECIPIENT.recipientName, recipient_interest: RECIPIENT.recipientInterest });
+  expect((await handled(submit.id)).outcome).toBe('started');
+
+  const progress = discord.channelView(discord.channelId).find((m) => m.threadId !== undefined)!;
+  expect(progress.embeds[0]?.title).toBe('Drafting an email to Ada Lovelace');
+  await expect.poll(() => emails(progress.threadId!).length, { timeout: 30_000, interval: 100 }).toBe(1);
+
+  const thread = discord.channelView(progress.threadId!);
+  const all = thread.map((m) => [m.content, ...m.embeds.map((e) => `${e.title ?? ''}\n${e.description ?? ''}`)].join('\n')).join('\n');
+  expect(all).toContain('I read your recent work on analytical engines with great interest.');
+  expect(all).toContain('https://uni.example/~ada');
+  expect(all).toContain('Programs for analytical engines');
+  expect(JSON.stringify(thread.at(-1)?.components)).toMatch(/scribe:regenerate:/);
+
+  // The progress embed went through the steps and ended done.
+  await expect.poll(() => discord.channelView(discord.channelId).find((m) => m.id === progress.id)?.embeds[0]?.description ?? '', { timeout: 10_000 })
+    .toMatch(/✅ Reading the template[\s\S]*✅ Researching the web[\s\S]*✅ Finding papers on arXiv[\s\S]*✅ Writing the email/);
+  expect(discord.revisions(progress.id).length).toBeGreaterThanOrEqual(3);
+
+  // 🔁 by someone else: ignored. By the requester: version 2, with no new research.
+  const result = emails(progress.threadId!)[0]!;
+  discord.react(result.id, '🔁', grace);
+  expect((await handled(`${result.id}:${grace.id}:🔁`)).outcome).toMatch(/ignored|not.?allowed/i);
+  const before = { exa: services.exa.requests.length, arxiv: services.arxiv.requests.length, pages: services.pages.requests.length };
+  discord.react(result.id, '🔁', ada);
+  await expect.poll(() => emails(progress.threadId!).length, { timeout: 30_000, interval: 100 }).toBe(2);
+  expect({ exa: services.exa.requests.length, arxiv: services.arxiv.requests.length, pages: services.pages.requests.length }).toEqual(before);
+}, 90_000);
