@@ -1,8 +1,14 @@
 /**
  * A local Anthropic Messages API (`POST /v1/messages`) for the real SDK: real response shapes
- * (message, content blocks, tool_use, usage), real error bodies, and a default "model" that
- * answers Scribe's three structured questions plausibly — parse the template, summarise sources
- * with citations, fill the template. Tests script other answers with `respond`.
+ * (message, content blocks, usage), real error bodies, and a default "model" that answers Scribe's
+ * three structured questions plausibly — parse the template, summarise sources with citations,
+ * fill the template — and any other structured question with a value built from its JSON schema.
+ *
+ * A question is named by the structured-output schema's `title` (what the client sends), or by a
+ * forced tool's name. Scripting, most specific first:
+ *   fake.queue('parsed_template', { json: {...} }, { text: 'not json' })  // next answers to one question (or model)
+ *   fake.respond((req) => req.model.includes('sonnet') ? { text: 'Hi' } : undefined)  // undefined: default
+ *   fake.failNext([RATE_LIMITED, OVERLOADED])  // HTTP trouble, before any answer
  */
 import crypto from 'node:crypto';
 import { sendJson, startFakeHttp, type FakeHttp, type RecordedRequest } from './http.ts';
@@ -14,37 +20,67 @@ export interface MessagesRequest {
   messages: { role: 'user' | 'assistant'; content: string }[];
   tools?: { name: string; input_schema: unknown }[];
   tool_choice?: { type: string; name?: string };
+  output_config?: { format?: { type: 'json_schema'; schema: JsonSchema } | null };
 }
 
-/** What the fake model says: text, a tool call's input, or nothing (use the default). */
-export type Reply = { text: string } | { tool: unknown } | undefined;
+export interface JsonSchema {
+  type?: string;
+  title?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  minItems?: number;
+}
+
+/**
+ * What the fake model says: free text; a JSON value (sent as the text of a structured answer, or as
+ * a forced tool's input); a raw stop reason to simulate a cut-off; or undefined for the default.
+ */
+export type Reply =
+  | { text: string; stopReason?: 'end_turn' | 'max_tokens' | 'refusal' }
+  | { json: unknown }
+  /** Same as `json` (kept for scripts written for the forced-tool era). */
+  | { tool: unknown }
+  | undefined;
 
 export interface FakeAnthropic extends FakeHttp {
   apiKey: string;
   /** Requests to /v1/messages, parsed. */
   calls(): MessagesRequest[];
-  /** Calls that asked for a given structured answer (tool name). */
-  callsFor(tool: string): MessagesRequest[];
-  /** Scripts answers; return undefined to fall back to the default model. */
+  /** Calls that asked a given structured question (schema title or tool name). */
+  callsFor(question: string): MessagesRequest[];
+  /** Scripts answers; return undefined to fall back to queued answers, then the default model. */
   respond(responder: (request: MessagesRequest) => Reply): void;
-  /** Delay per model or tool name (the seed latencies of the benchmarks). */
+  /** Answers for the next calls of one question (or one model), used once each, in order. */
+  queue(questionOrModel: string, ...replies: Exclude<Reply, undefined>[]): void;
+  /** Delay per model or question name (the seed latencies of the benchmarks). */
   latencyFor: Record<string, number>;
 }
 
-export const anthropicError = (status: number, type: string, message: string) => ({
+/** An injected failure in Anthropic's real error shape, for `failNext`. */
+export const anthropicError = (status: number, type: string, message: string, headers: Record<string, string> = {}) => ({
   status,
-  headers: (status === 429 ? { 'retry-after': '1' } : {}) as Record<string, string>,
-  body: JSON.stringify({ type: 'error', error: { type, message } }),
+  headers: { ...(status === 429 ? { 'retry-after': '1' } : {}), ...headers },
+  body: JSON.stringify({ type: 'error', error: { type, message }, request_id: `req_${crypto.randomBytes(8).toString('hex')}` }),
 });
 export const OVERLOADED = anthropicError(529, 'overloaded_error', 'Overloaded');
 export const RATE_LIMITED = anthropicError(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit');
 
+/** The question a request asks: its structured-output schema's title, or its forced tool's name. */
+export function questionOf(request: MessagesRequest): string | undefined {
+  return request.output_config?.format?.schema.title ?? request.tool_choice?.name;
+}
+
 const PLACEHOLDER = /\{\{[^{}\n]{1,80}\}\}|\[[^[\]\n]{1,80}\]/g;
 const SENDER = /your|my[ _]?name|sender/i;
 
+/** Starts the fake on 127.0.0.1; `apiKey` is the only key it accepts (x-api-key or Bearer). */
 export async function startFakeAnthropic(options: { apiKey?: string } = {}): Promise<FakeAnthropic> {
   const apiKey = options.apiKey ?? 'sk-ant-test-key';
   let responder: (request: MessagesRequest) => Reply = () => undefined;
+  const queues = new Map<string, Exclude<Reply, undefined>[]>();
   const latencyFor: Record<string, number> = {};
 
   const http = await startFakeHttp(async (req, res) => {
@@ -57,28 +93,46 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
       sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
       return;
     }
-    const request = req.json as MessagesRequest;
-    const tool = request.tool_choice?.name;
-    const delay = (tool ? latencyFor[tool] : undefined) ?? latencyFor[request.model] ?? 0;
+    const request = req.json as MessagesRequest | undefined;
+    if (!request || typeof request.model !== 'string' || !Array.isArray(request.messages)) {
+      sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'model: Field required' } });
+      return;
+    }
+    const question = questionOf(request);
+    const delay = (question ? latencyFor[question] : undefined) ?? latencyFor[request.model] ?? 0;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    const reply = responder(request) ?? defaultReply(request);
+    const queued = [question, request.model].map((k) => (k ? queues.get(k) : undefined)).find((q) => q && q.length > 0);
+    const reply = responder(request) ?? queued?.shift() ?? defaultReply(request);
+    const forcedTool = request.tool_choice?.type === 'tool' ? request.tool_choice.name : undefined;
+    const value = 'json' in reply ? reply.json : 'tool' in reply ? reply.tool : undefined;
     const content =
-      'tool' in reply
-        ? [{ type: 'tool_use', id: `toolu_${crypto.randomBytes(8).toString('hex')}`, name: tool ?? 'answer', input: reply.tool }]
-        : [{ type: 'text', text: reply.text }];
-    sendJson(res, 200, {
-      id: `msg_${crypto.randomBytes(12).toString('hex')}`,
-      type: 'message',
-      role: 'assistant',
-      model: request.model,
-      content,
-      stop_reason: 'tool' in reply ? 'tool_use' : 'end_turn',
-      stop_sequence: null,
-      usage: {
-        input_tokens: Math.ceil(JSON.stringify(request.messages).length / 4),
-        output_tokens: Math.ceil(JSON.stringify(content).length / 4),
+      'text' in reply
+        ? [{ type: 'text', text: reply.text }]
+        : forcedTool
+          ? [{ type: 'tool_use', id: `toolu_${crypto.randomBytes(8).toString('hex')}`, name: forcedTool, input: value }]
+          : [{ type: 'text', text: JSON.stringify(value) }];
+    const stopReason = 'text' in reply ? (reply.stopReason ?? 'end_turn') : forcedTool ? 'tool_use' : 'end_turn';
+    sendJson(
+      res,
+      200,
+      {
+        id: `msg_${crypto.randomBytes(12).toString('hex')}`,
+        type: 'message',
+        role: 'assistant',
+        model: request.model,
+        content,
+        stop_reason: stopReason,
+        stop_sequence: null,
+        usage: {
+          input_tokens: Math.ceil(JSON.stringify(request.messages).length / 4),
+          output_tokens: Math.ceil(JSON.stringify(content).length / 4),
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+          service_tier: 'standard',
+        },
       },
-    }, { 'request-id': `req_${crypto.randomBytes(8).toString('hex')}` });
+      { 'request-id': `req_${crypto.randomBytes(8).toString('hex')}` },
+    );
   });
 
   const messagesCalls = () =>
@@ -87,29 +141,33 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
     apiKey,
     latencyFor,
     calls: messagesCalls,
-    callsFor: (tool: string) => messagesCalls().filter((c) => c.tool_choice?.name === tool),
+    callsFor: (question: string) => messagesCalls().filter((c) => questionOf(c) === question),
     respond(next: (request: MessagesRequest) => Reply) {
       responder = next;
+    },
+    queue(questionOrModel: string, ...replies: Exclude<Reply, undefined>[]) {
+      queues.set(questionOrModel, [...(queues.get(questionOrModel) ?? []), ...replies]);
     },
   });
 }
 
-/** A plausible answer to each of Scribe's questions. */
-export function defaultReply(request: MessagesRequest): { text: string } | { tool: unknown } {
+/** A plausible answer to each of Scribe's questions; a schema-shaped value for any other. */
+export function defaultReply(request: MessagesRequest): Exclude<Reply, undefined> {
   const prompt = request.messages.map((m) => m.content).join('\n');
-  switch (request.tool_choice?.name) {
+  const question = questionOf(request);
+  switch (question) {
     case 'parsed_template': {
       const template = /<<<TEMPLATE\n([\s\S]*?)\nTEMPLATE>>>/.exec(prompt)?.[1] ?? prompt;
       const interest = /research interest:\s*(.+)/i.exec(prompt)?.[1]?.trim() ?? 'their research';
       const type = /\bbook\b/i.test(template) ? 'BOOK' : /paper|research|work|lab|thesis/i.test(template) ? 'RESEARCH' : 'GENERAL';
-      return { tool: { templateType: type, searchTerms: [interest.slice(0, 100)], placeholders: [...new Set(template.match(PLACEHOLDER) ?? [])] } };
+      return { json: { templateType: type, searchTerms: [interest.slice(0, 100)], placeholders: [...new Set(template.match(PLACEHOLDER) ?? [])] } };
     }
     case 'research_summary': {
       const sources = [...prompt.matchAll(/<source n="(\d+)"[^>]*title="([^"]*)"/g)];
       const summary = sources.length
         ? sources.map(([, n, title]) => `The recipient is described in "${title}" [${n}].`).join(' ')
         : '';
-      return { tool: { summary } };
+      return { json: { summary } };
     }
     case 'email': {
       const template = /<template>\n([\s\S]*?)\n<\/template>/.exec(prompt)?.[1] ?? 'Hello.';
@@ -118,9 +176,33 @@ export function defaultReply(request: MessagesRequest): { text: string } | { too
       const email = template.replace(PLACEHOLDER, (p) =>
         SENDER.test(p) ? p : /name/i.test(p) ? (name.split(' ').at(-1) ?? name) : interest,
       );
-      return { tool: { email } };
+      return { json: { email } };
     }
+  }
+  const schema =
+    request.output_config?.format?.schema ??
+    (request.tools?.find((t) => t.name === request.tool_choice?.name)?.input_schema as JsonSchema | undefined);
+  return schema ? { json: sampleOf(schema) } : { text: 'Hello from the fake model.' };
+}
+
+/** A value that satisfies a (structured-outputs subset) JSON schema: first enum value, one item, etc. */
+export function sampleOf(schema: JsonSchema): unknown {
+  if (schema.const !== undefined) return schema.const;
+  if (schema.enum?.length) return schema.enum[0];
+  if (schema.anyOf?.[0]) return sampleOf(schema.anyOf[0]);
+  switch (schema.type) {
+    case 'object':
+      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, sampleOf(s)]));
+    case 'array':
+      return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () => sampleOf(schema.items ?? { type: 'string' }));
+    case 'integer':
+    case 'number':
+      return 1;
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
     default:
-      return { text: 'Hello from the fake model.' };
+      return 'example';
   }
 }

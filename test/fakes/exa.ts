@@ -1,6 +1,11 @@
 /**
  * A local Exa API (`POST /search`) for exa-js: realistic result objects, some with page text and
  * some without (those the research step must read itself). Results are scripted per query.
+ *
+ *   fake.results(/Lovelace/, [{ url, title, text }, { url, title, text: undefined }])
+ *   fake.defaults = [...]            // for queries no rule matches
+ *   fake.failNext([{ status: 429, headers: { 'retry-after': '2' } }, { hang: true }])
+ *   fake.queries()                   // the queries received
  */
 import crypto from 'node:crypto';
 import { sendJson, startFakeHttp, type FakeHttp } from './http.ts';
@@ -23,6 +28,7 @@ export interface FakeExa extends FakeHttp {
   defaults: ExaResult[];
 }
 
+/** Starts the fake on 127.0.0.1; it accepts only `apiKey` (header x-api-key). */
 export async function startFakeExa(options: { apiKey?: string; defaults?: ExaResult[] } = {}): Promise<FakeExa> {
   const apiKey = options.apiKey ?? 'exa-test-key';
   const rules: { match: RegExp; results: ExaResult[] }[] = [];

@@ -1,6 +1,12 @@
 /**
  * The shared plumbing of the HTTP fakes: a server on 127.0.0.1, every request recorded, and
  * injected trouble (latency, error answers, malformed bodies, hangs) for the next requests.
+ *
+ *   fake.latencyMs = 300                                   // before every answer
+ *   fake.failNext([{ status: 429, headers: { 'retry-after': '1' } }, { status: 529 }])
+ *   fake.failNext([{ hang: true }], /^\/search/)            // only for matching paths
+ *   fake.failNext([{ malformed: true }, { drop: true }])   // cut-off JSON; connection closed
+ *   fake.requests                                          // method, path, headers, body, json, at
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -107,4 +113,13 @@ export async function startFakeHttp(handler: Handler): Promise<FakeHttp> {
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** A URL on 127.0.0.1 where nothing listens (connections are refused), e.g. for "service down". */
+export async function deadUrl(): Promise<string> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }

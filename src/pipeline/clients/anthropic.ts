@@ -1,14 +1,22 @@
 /**
- * `Llm` on the official Anthropic SDK. Structured answers use forced tool use: the model must call
- * one tool whose input schema is the zod schema's JSON Schema, and we validate that input with zod
- * again (the API checks the shape loosely). The SDK's own retries are off: the pipeline's retry
- * policy is the single place that decides.
+ * `Llm` on the official Anthropic SDK.
+ *
+ * Structured answers use the API's structured outputs (`output_config.format`, a JSON schema the
+ * model's text is constrained to). The schema is the zod schema's JSON Schema passed through the
+ * SDK's own transform (which moves constraints the API cannot enforce, such as `maxLength`, into
+ * descriptions), titled with the question's name so logs and the local fake can tell questions
+ * apart. We then parse and validate the text with zod ourselves rather than with `messages.parse`,
+ * so a bad answer becomes an `InvalidAnswerError` carrying the raw text and readable issues.
+ *
+ * The SDK's own retries are off: the pipeline's retry policy is the single place that decides.
  */
-import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
+import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { transformJSONSchema } from '@anthropic-ai/sdk/lib/transform-json-schema';
 import { z } from 'zod';
 import { ErrorCode, InvalidAnswerError, PermanentError, type ScribeError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
 import type { Llm, LlmRequest, LlmUsage } from '../ports.ts';
-import { classifyHttpFailure, parseRetryAfter, timeoutError } from './errors.ts';
+import { classifyHttpFailure, describeNetworkError, retryAfterFrom, timeoutError } from './errors.ts';
 
 const SERVICE = 'Anthropic';
 
@@ -16,10 +24,12 @@ export interface AnthropicLlmOptions {
   apiKey: string;
   /** Default: the SDK's (https://api.anthropic.com). */
   baseUrl?: string | undefined;
+  logger?: Logger | undefined;
   /** Per request. Default 120 s (a long email from the writer model takes a while). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
+/** An `Llm` that talks to the Anthropic Messages API; failures are mapped to Scribe's error vocabulary. */
 export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const client = new Anthropic({
@@ -30,8 +40,9 @@ export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
   });
 
   async function send(request: LlmRequest, extra: Partial<Anthropic.MessageCreateParamsNonStreaming> = {}) {
+    const started = Date.now();
     try {
-      return await client.messages.create(
+      const message = await client.messages.create(
         {
           model: request.model,
           system: request.system,
@@ -41,101 +52,115 @@ export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
         },
         { signal: request.signal },
       );
+      options.logger?.debug(
+        { model: request.model, ms: Date.now() - started, stopReason: message.stop_reason, usage: message.usage },
+        'anthropic answered',
+      );
+      return message;
     } catch (err) {
-      throw toScribeError(err, request.model, timeoutMs);
+      const mapped = toScribeError(err, request.model, timeoutMs);
+      options.logger?.debug({ model: request.model, ms: Date.now() - started, err: mapped }, 'anthropic failed');
+      throw mapped;
     }
   }
 
   return {
     async complete(request) {
       const message = await send(request);
-      const text = message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('');
+      const text = textOf(message);
       if (!text.trim()) {
-        throw new InvalidAnswerError('Anthropic returned an empty answer', { service: SERVICE, raw: '', issues: 'no text' });
+        throw new InvalidAnswerError(`Anthropic returned an empty answer (stop reason: ${message.stop_reason})`, {
+          service: SERVICE,
+          raw: '',
+          issues: 'the answer had no text',
+        });
       }
       return { text, usage: usageOf(message.usage) };
     },
 
     async structured<T>(request: LlmRequest & { schema: z.ZodType<T>; name: string }) {
-      const inputSchema = z.toJSONSchema(request.schema, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
       const message = await send(request, {
-        tools: [
-          {
-            name: request.name,
-            description: `Give your answer as the input of this tool.`,
-            input_schema: { ...inputSchema, type: 'object' } as Anthropic.Tool.InputSchema,
-          },
-        ],
-        tool_choice: { type: 'tool', name: request.name },
+        output_config: { format: { type: 'json_schema', schema: jsonSchemaFor(request.schema, request.name) } },
       });
-      const block = message.content.find((b) => b.type === 'tool_use' && b.name === request.name);
+      const raw = textOf(message);
+      const invalid = (issues: string) =>
+        new InvalidAnswerError(`Anthropic's answer did not match the expected "${request.name}" shape`, { service: SERVICE, raw, issues });
+      // A cut-off or refused answer is not the JSON we asked for, whatever its first characters.
+      if (message.stop_reason === 'max_tokens') throw invalid(`the answer was cut off at max_tokens (${request.maxTokens})`);
+      if (message.stop_reason === 'refusal') throw invalid('the model declined to answer');
       let candidate: unknown;
-      let raw: string;
-      if (block && block.type === 'tool_use') {
-        candidate = block.input;
-        raw = JSON.stringify(block.input);
-      } else {
-        // Some answers arrive as JSON text despite the forced tool: accept that too.
-        raw = message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('');
-        candidate = parseJsonLoosely(raw);
+      try {
+        candidate = JSON.parse(raw);
+      } catch (err) {
+        throw invalid(`the answer is not valid JSON (${(err as Error).message})`);
       }
       const parsed = request.schema.safeParse(candidate);
-      if (!parsed.success) {
-        throw new InvalidAnswerError(`Anthropic's answer did not match the expected "${request.name}" shape`, {
-          service: SERVICE,
-          raw,
-          issues: z.prettifyError(parsed.error),
-        });
-      }
+      if (!parsed.success) throw invalid(z.prettifyError(parsed.error));
       return { value: parsed.data, usage: usageOf(message.usage) };
     },
   };
+}
+
+/** The JSON schema sent as `output_config.format.schema` for a zod schema. */
+export function jsonSchemaFor(schema: z.ZodType, name: string): Record<string, unknown> {
+  // `io: 'input'`: the model writes what the schema accepts, before any zod transform runs.
+  const json = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  return { ...transformJSONSchema(json), title: name };
+}
+
+function textOf(message: Anthropic.Message): string {
+  return message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('');
 }
 
 function usageOf(usage: Anthropic.Usage): LlmUsage {
   return { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens };
 }
 
-/** JSON, or JSON inside a ```json fence; undefined when there is none. */
-function parseJsonLoosely(text: string): unknown {
-  const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(text);
-  try {
-    return JSON.parse((fenced?.[1] ?? text).trim());
-  } catch {
-    return undefined;
-  }
-}
-
 function toScribeError(err: unknown, model: string, timeoutMs: number): ScribeError {
+  const base = { service: SERVICE, cause: err };
   if (err instanceof APIConnectionTimeoutError) return timeoutError(SERVICE, timeoutMs, err);
-  if (err instanceof APIConnectionError) {
-    return classifyHttpFailure({ service: SERVICE, status: undefined, detail: err.message, cause: err });
+  if (err instanceof APIUserAbortError) {
+    return classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the request was cancelled', cause: err });
   }
-  if (err instanceof APIError) {
+  if (err instanceof APIConnectionError) {
+    return classifyHttpFailure({ service: SERVICE, status: undefined, detail: describeNetworkError(err), cause: err });
+  }
+  if (err instanceof APIError && err.status !== undefined) {
     const detail = errorMessageOf(err.error) ?? err.message;
-    if (err.status === 404) {
-      return new PermanentError(ErrorCode.ServiceRejected, `Anthropic does not know the model "${model}" (404): check SCRIBE_FAST_MODEL / SCRIBE_WRITER_MODEL`, {
-        service: SERVICE,
-        status: 404,
-        cause: err,
-      });
+    switch (err.status) {
+      case 404:
+        return new PermanentError(
+          ErrorCode.ServiceRejected,
+          `Anthropic does not know the model "${model}" (404): check SCRIBE_FAST_MODEL / SCRIBE_WRITER_MODEL`,
+          { ...base, status: 404 },
+        );
+      case 400:
+      case 413:
+      case 422:
+        return new PermanentError(ErrorCode.ServiceRejected, `Anthropic refused the request for model "${model}" (${err.status}): ${detail.slice(0, 200)}`, {
+          ...base,
+          status: err.status,
+        });
+      case 402:
+        return new PermanentError(ErrorCode.ServiceRejected, `Anthropic refused the request (402): check the account's billing (${detail.slice(0, 120)})`, {
+          ...base,
+          status: 402,
+        });
     }
     return classifyHttpFailure({
       service: SERVICE,
       status: err.status,
       detail,
-      retryAfterMs: parseRetryAfter(err.headers?.get('retry-after')),
+      retryAfterMs: retryAfterFrom(err.headers),
       credentialVar: 'ANTHROPIC_API_KEY',
       cause: err,
     });
   }
-  if (err instanceof Error && err.name === 'AbortError') {
-    return classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the request was cancelled', cause: err });
-  }
-  // A body that was not JSON, or another SDK failure: the service misbehaved, try again later.
+  // A 200 whose body was not JSON, or another SDK failure: the service misbehaved, try again later.
   return classifyHttpFailure({ service: SERVICE, status: undefined, detail: err instanceof Error ? err.message : String(err), cause: err });
 }
 
+/** The `error.message` of Anthropic's error body `{type:'error', error:{type, message}}`. */
 function errorMessageOf(body: unknown): string | undefined {
   if (body && typeof body === 'object' && 'error' in body) {
     const inner = (body as { error: unknown }).error;

@@ -1,18 +1,20 @@
 /**
- * `PaperSearch` on the arXiv API (Atom XML). arXiv asks clients to make one request at a time
- * with a pause between them (3 s), so every instance shares one serial queue.
+ * `PaperSearch` on the arXiv API (Atom XML). arXiv asks API clients for one request at a time and
+ * a pause of 3 s between them, so all instances in this process share one serial lane per API
+ * origin, and a request starts only `minIntervalMs` after the previous one finished.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
-import { ScribeError } from '../../errors.ts';
+import { ErrorCode, PermanentError, ScribeError } from '../../errors.ts';
 import type { PaperSearch } from '../ports.ts';
 import type { Paper } from '../types.ts';
-import { classifyHttpFailure, parseRetryAfter, withTimeout } from './errors.ts';
+import { classifyHttpFailure, describeNetworkError, retryAfterFrom, withTimeout } from './errors.ts';
 
 const SERVICE = 'arXiv';
 
-// fast-xml-parser's defaults are wrong for arXiv: "2401.00010" would become a number, a single
-// entry or author would not be an array, and link hrefs (attributes) would be dropped.
+// fast-xml-parser's defaults are wrong for arXiv: "2401.10000" would become the number 2401.1, a
+// single entry, author or category would not be an array, and link hrefs (attributes) would be lost.
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
@@ -30,103 +32,189 @@ const EntrySchema = z.object({
   published: text,
   author: z.array(z.object({ name: text })).default([]),
   category: z.array(z.object({ '@_term': z.string() })).default([]),
-  link: z.array(z.object({ '@_href': z.string(), '@_rel': z.string().optional(), '@_type': z.string().optional() })).default([]),
+  link: z.array(z.object({ '@_href': z.string(), '@_rel': z.string().optional() })).default([]),
 });
+const ErrorEntrySchema = z.object({ id: text, title: text.optional(), summary: text.optional() });
 const FeedSchema = z.object({ feed: z.object({ entry: z.array(z.unknown()).default([]) }) });
 
 export interface ArxivPapersOptions {
+  /** The query endpoint, e.g. https://export.arxiv.org/api/query (ARXIV_API_URL). */
   apiUrl: string;
-  /** Pause between requests (arXiv asks for 3 s). */
-  minIntervalMs?: number;
-  timeoutMs?: number;
+  /** Pause between the end of one request and the start of the next (arXiv asks for 3 s). */
+  minIntervalMs?: number | undefined;
+  /** Per request. Default 30 s. */
+  timeoutMs?: number | undefined;
+  fetch?: typeof globalThis.fetch | undefined;
 }
 
-/** Lower-case letters only, accents removed: "Ada  Lovelace-King" → "ada lovelace king". */
-export function normaliseName(name: string): string {
-  return name.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z]+/g, ' ').trim();
+const TITLES = new Set(['dr', 'prof', 'professor', 'mr', 'mrs', 'ms', 'mx', 'sir', 'dame', 'phd', 'jr', 'sr', 'ii', 'iii']);
+
+/** Lower-case letters only, accents and titles removed: "Prof. Adá  Lovelace-King" → ["ada", "lovelace", "king"]. */
+export function nameParts(name: string): string[] {
+  return name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .split(/[^\p{L}]+/u)
+    .filter((p) => p !== '' && !TITLES.has(p));
 }
 
 /** True when `author` can be `wanted`: same surname, and first names equal or initials that fit. */
 export function sameAuthor(author: string, wanted: string): boolean {
-  const a = normaliseName(author).split(' ').filter(Boolean);
-  const w = normaliseName(wanted).split(' ').filter((p) => p && !['dr', 'prof', 'professor'].includes(p));
+  const a = nameParts(author);
+  const w = nameParts(wanted);
   if (a.length === 0 || w.length === 0 || a.at(-1) !== w.at(-1)) return false;
+  if (a.length === 1 || w.length === 1) return true;
   const firstA = a[0]!;
   const firstW = w[0]!;
-  if (a.length === 1 || w.length === 1) return true;
   return firstA === firstW || (firstA.length === 1 && firstW.startsWith(firstA)) || (firstW.length === 1 && firstA.startsWith(firstW));
+}
+
+/**
+ * arXiv's `search_query` for an author: the name as a phrase in the author field, plus "First
+ * Last" without middle names and "F Last" (arXiv lists many authors by initial), joined with OR.
+ * Undefined when the name has no letters.
+ */
+export function authorQuery(name: string): string | undefined {
+  const words = name
+    .normalize('NFC')
+    .split(/[^\p{L}\p{M}'-]+/u)
+    .filter((w) => w !== '' && !TITLES.has(w.toLowerCase()));
+  if (words.length === 0) return undefined;
+  const first = words[0]!;
+  const last = words.at(-1)!;
+  const variants = [words.join(' ')];
+  if (words.length > 2) variants.push(`${first} ${last}`);
+  if (words.length > 1 && first.length > 1) variants.push(`${first[0]} ${last}`);
+  return [...new Set(variants)].map((v) => `au:"${v}"`).join(' OR ');
 }
 
 /** Parses an arXiv Atom feed into papers (id without version, one-line title and abstract). */
 export function parseArxivFeed(xml: string): Paper[] {
-  const feed = FeedSchema.safeParse(parser.parse(xml));
-  if (!feed.success) throw classifyHttpFailure({ service: SERVICE, status: 502, detail: 'the answer was not an Atom feed' });
+  let doc: unknown;
+  try {
+    doc = parser.parse(xml);
+  } catch (err) {
+    throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the answer was not XML', cause: err });
+  }
+  const feed = FeedSchema.safeParse(doc);
+  if (!feed.success) throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the answer was not an Atom feed' });
   const papers: Paper[] = [];
   for (const raw of feed.data.feed.entry) {
+    // A query arXiv cannot run comes back as one entry whose id points at its error list.
+    const error = ErrorEntrySchema.safeParse(raw);
+    if (error.success && error.data.id.includes('/api/errors')) {
+      throw new PermanentError(ErrorCode.ServiceRejected, `arXiv refused the search: ${oneLine(error.data.summary ?? error.data.title ?? 'an error')}`, {
+        service: SERVICE,
+      });
+    }
     const entry = EntrySchema.safeParse(raw);
     if (!entry.success) continue;
     const e = entry.data;
-    const id = /abs\/(.+?)(v\d+)?$/.exec(e.id)?.[1] ?? e.id;
-    const abs = e.link.find((l) => l['@_rel'] === 'alternate')?.['@_href'] ?? `https://arxiv.org/abs/${id}`;
+    const id = /abs\/(.+?)(?:v\d+)?$/.exec(e.id)?.[1] ?? e.id;
+    const year = Number(e.published.slice(0, 4));
+    if (!Number.isInteger(year)) continue;
+    const alternate = e.link.find((l) => l['@_rel'] === 'alternate')?.['@_href'];
     papers.push({
       id,
-      title: e.title.replace(/\s+/g, ' ').trim(),
-      authors: e.author.map((a) => a.name.replace(/\s+/g, ' ').trim()),
-      year: Number(e.published.slice(0, 4)),
-      abstract: (e.summary ?? '').replace(/\s+/g, ' ').trim(),
-      url: abs,
+      title: oneLine(e.title),
+      authors: e.author.map((a) => oneLine(a.name)),
+      year,
+      abstract: oneLine(e.summary ?? ''),
+      url: alternate ?? `https://arxiv.org/abs/${id}`,
       categories: e.category.map((c) => c['@_term']),
     });
   }
   return papers;
 }
 
-let queue: Promise<unknown> = Promise.resolve();
-let lastRequestAt = 0;
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
-/** Runs `fn` after every earlier arXiv request, and at least `intervalMs` after the last one began. */
-function politely<T>(intervalMs: number, fn: () => Promise<T>): Promise<T> {
-  const run = queue.then(async () => {
-    const wait = lastRequestAt + intervalMs - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    lastRequestAt = Date.now();
-    return fn();
+interface Lane {
+  tail: Promise<unknown>;
+  lastDoneAt: number;
+}
+const lanes = new Map<string, Lane>();
+
+/**
+ * Runs `task` after every earlier task for the same origin has finished, and `intervalMs` after the
+ * last one. A caller that gives up while waiting is answered at once; its task then never runs.
+ */
+function inLane<T>(origin: string, intervalMs: number, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+  let lane = lanes.get(origin);
+  if (!lane) {
+    lane = { tail: Promise.resolve(), lastDoneAt: 0 };
+    lanes.set(origin, lane);
+  }
+  const current = lane;
+  const run = current.tail.then(async () => {
+    const wait = current.lastDoneAt + intervalMs - Date.now();
+    if (wait > 0) await delay(wait, undefined, { signal });
+    signal?.throwIfAborted();
+    try {
+      return await task();
+    } finally {
+      current.lastDoneAt = Date.now();
+    }
   });
-  queue = run.catch(() => undefined);
-  return run;
+  current.tail = run.catch(() => undefined);
+  if (!signal) return run;
+  return Promise.race([
+    run,
+    new Promise<never>((_, reject) => {
+      const cancelled = () => reject(classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the request was cancelled' }));
+      if (signal.aborted) cancelled();
+      signal.addEventListener('abort', cancelled, { once: true });
+      void run.finally(() => signal.removeEventListener('abort', cancelled)).catch(() => undefined);
+    }),
+  ]);
 }
 
+/** A `PaperSearch` on the arXiv API; results keep only papers whose authors really match the name. */
 export function createArxivPapers(options: ArxivPapersOptions): PaperSearch {
   const interval = options.minIntervalMs ?? 3_000;
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const origin = new URL(options.apiUrl).origin;
+
+  async function get(url: URL, signal: AbortSignal | undefined): Promise<string> {
+    return withTimeout(
+      SERVICE,
+      timeoutMs,
+      async (timeoutSignal) => {
+        let res: Response;
+        try {
+          res = await fetchImpl(url, { signal: timeoutSignal, headers: { 'user-agent': 'scribe/0.1 (academic outreach drafts)' } });
+        } catch (err) {
+          if (err instanceof ScribeError) throw err;
+          throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: describeNetworkError(err), cause: err });
+        }
+        const body = await res.text();
+        if (res.status === 400 && body.includes('/api/errors')) parseArxivFeed(body); // throws arXiv's own explanation
+        if (!res.ok) {
+          throw classifyHttpFailure({ service: SERVICE, status: res.status, retryAfterMs: retryAfterFrom(res.headers) });
+        }
+        return body;
+      },
+      signal,
+    );
+  }
+
   return {
     async byAuthor(authorName, { maxResults, signal }) {
-      const name = normaliseName(authorName)
-        .split(' ')
-        .filter((p) => !['dr', 'prof', 'professor'].includes(p))
-        .join(' ');
+      const query = authorQuery(authorName);
+      if (!query || maxResults <= 0) return [];
       const url = new URL(options.apiUrl);
-      url.searchParams.set('search_query', `au:"${name}"`);
+      url.searchParams.set('search_query', query);
       url.searchParams.set('sortBy', 'submittedDate');
       url.searchParams.set('sortOrder', 'descending');
       url.searchParams.set('start', '0');
-      url.searchParams.set('max_results', String(maxResults));
-      const xml = await politely(interval, () =>
-        withTimeout(SERVICE, timeoutMs, async (timeoutSignal) => {
-          let res: Response;
-          try {
-            res = await fetch(url, { signal: timeoutSignal, headers: { 'user-agent': 'scribe (academic outreach)' } });
-          } catch (err) {
-            if (err instanceof ScribeError) throw err;
-            throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: (err as Error).message, cause: err });
-          }
-          if (!res.ok) {
-            throw classifyHttpFailure({ service: SERVICE, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) });
-          }
-          return res.text();
-        }, signal),
-      );
-      return parseArxivFeed(xml).filter((p) => p.authors.some((a) => sameAuthor(a, authorName)));
+      // Room for the namesakes the author filter drops.
+      url.searchParams.set('max_results', String(Math.min(100, maxResults * 2)));
+      const xml = await inLane(origin, interval, signal, () => get(url, signal));
+      return parseArxivFeed(xml)
+        .filter((p) => p.authors.some((a) => sameAuthor(a, authorName)))
+        .slice(0, maxResults);
     },
   };
 }

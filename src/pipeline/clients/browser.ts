@@ -1,13 +1,20 @@
 /**
  * One Chromium for the whole worker, for the pages that need JavaScript: launched on first need,
- * pages one at a time by default, each in a fresh context whose every request (subresources and
- * redirects included) passes the URL guard, and closed after an idle period so an idle worker holds
- * no browser (Chromium with one page costs ~360 MB on a 1 GB Pi).
+ * pages one at a time by default, and closed after an idle period so an idle worker holds no
+ * browser (Chromium with one page costs ~360 MB on a 1 GB Pi).
+ *
+ * Chromium does not ask Playwright's router about redirect hops, so a routed request that is simply
+ * continued could be redirected anywhere. Instead every request the page makes is performed by us
+ * (`guardedRequest`: each hop checked, connected to the checked address) and the answer handed back
+ * with `route.fulfill`; refused ones are aborted. WebSockets are closed, service workers blocked,
+ * and images, media and fonts never fetched (text is all we read).
  */
 import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Route } from 'playwright-core';
 import { ErrorCode, ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
+import { describeNetworkError, formatDuration } from './errors.ts';
+import { guardedRequest, readCapped, RedirectError } from './guarded-http.ts';
 import type { UrlGuard } from './ssrf.ts';
 
 // Debian's /usr/bin/chromium is a shell wrapper; Playwright needs the binary itself.
@@ -24,16 +31,23 @@ const ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--disable-extensions',
+  '--dns-prefetch-disable',
+  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
   '--mute-audio',
 ];
+
+const SKIPPED = new Set(['image', 'media', 'font', 'eventsource', 'websocket', 'manifest']);
+const HOP_BY_HOP = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive']);
 
 export interface BrowserPoolOptions {
   executablePath: string;
   logger: Logger;
-  idleCloseMs?: number;
-  maxConcurrentPages?: number;
-  /** Characters of page text kept at most. */
-  maxTextChars?: number;
+  /** Close the browser after this long without pages. Default 30 s. */
+  idleCloseMs?: number | undefined;
+  /** Pages open at once. Default 1. */
+  maxConcurrentPages?: number | undefined;
+  /** Characters of page text kept at most. Default 200,000. */
+  maxTextChars?: number | undefined;
 }
 
 export interface RenderedPage {
@@ -42,12 +56,26 @@ export interface RenderedPage {
   text: string;
 }
 
+export interface RenderOptions {
+  guard: UrlGuard;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  /** Per response the page loads. Default 2 MB. */
+  maxBytes?: number | undefined;
+}
+
 export interface BrowserPool {
-  render(url: string, options: { guard: UrlGuard; timeoutMs: number; signal?: AbortSignal | undefined }): Promise<RenderedPage>;
+  /** Loads `url` in a fresh context and returns its visible text; throws `page_failed`/`page_refused`. */
+  render(url: string, options: RenderOptions): Promise<RenderedPage>;
   isRunning(): boolean;
   /** The browser process id, while one runs (memory benchmarks). */
   pid(): number | undefined;
   close(): Promise<void>;
+}
+
+/** The executable Playwright should start: Debian's real binary for its /usr/bin/chromium wrapper. */
+export function resolveChromium(path: string): string {
+  return path === '/usr/bin/chromium' && fs.existsSync(DEBIAN_BINARY) ? DEBIAN_BINARY : path;
 }
 
 /** The browser's main process: our child process whose name is chromium (Linux /proc). */
@@ -67,34 +95,35 @@ function chromiumChildPid(): number | undefined {
   return undefined;
 }
 
-export function resolveChromium(path: string): string {
-  return path === '/usr/bin/chromium' && fs.existsSync(DEBIAN_BINARY) ? DEBIAN_BINARY : path;
-}
-
+/** A lazily launched, idle-closed shared Chromium. */
 export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
   const idleCloseMs = options.idleCloseMs ?? 30_000;
   const maxPages = options.maxConcurrentPages ?? 1;
   const maxTextChars = options.maxTextChars ?? 200_000;
   let browser: Promise<Browser> | undefined;
+  let browserPid: number | undefined;
   let active = 0;
   const waiting: (() => void)[] = [];
   let idleTimer: NodeJS.Timeout | undefined;
 
   const launch = (): Promise<Browser> => {
-    browser ??= chromium
+    if (browser) return browser;
+    const launching: Promise<Browser> = chromium
       .launch({ executablePath: resolveChromium(options.executablePath), args: ARGS, headless: true })
       .then((b) => {
-        options.logger.info('browser launched');
+        browserPid = chromiumChildPid();
+        options.logger.info({ pid: browserPid }, 'browser launched');
         b.on('disconnected', () => {
-          browser = undefined;
+          if (browser === launching) browser = undefined;
         });
         return b;
       })
       .catch((err: unknown) => {
-        browser = undefined;
-        throw new ScribeError(ErrorCode.PageFailed, `the browser could not start (${options.executablePath}): ${(err as Error).message}`, { cause: err });
+        if (browser === launching) browser = undefined;
+        throw new ScribeError(ErrorCode.PageFailed, `the browser could not start (${options.executablePath}): ${firstLine(err)}`, { cause: err });
       });
-    return browser;
+    browser = launching;
+    return launching;
   };
 
   // A slot is handed straight from the page that finishes to the next one waiting, so the idle
@@ -109,10 +138,7 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
   };
   const release = () => {
     const next = waiting.shift();
-    if (next) {
-      next();
-      return;
-    }
+    if (next) return next();
     active -= 1;
     if (active === 0) {
       idleTimer = setTimeout(() => void pool.close(), idleCloseMs);
@@ -120,53 +146,81 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     }
   };
 
+  async function renderIn(b: Browser, url: string, { guard, timeoutMs, signal, maxBytes = 2_000_000 }: RenderOptions): Promise<RenderedPage> {
+    const done = new AbortController();
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const requests = AbortSignal.any([done.signal, deadline, ...(signal ? [signal] : [])]);
+    // Why the page's own document could not be fetched: a better message than Chromium's net::ERR_*.
+    let documentFailure: unknown;
+    let finalUrl = url;
+    const context = await b.newContext({ javaScriptEnabled: true, serviceWorkers: 'block', acceptDownloads: false });
+    try {
+      await context.routeWebSocket(/.*/, (ws) => ws.close({ code: 1008, reason: 'not allowed' }));
+      await context.route('**/*', async (route: Route) => {
+        const request = route.request();
+        if (SKIPPED.has(request.resourceType())) return route.abort('blockedbyclient').catch(() => undefined);
+        const isDocument = request.isNavigationRequest() && request.frame().parentFrame() === null;
+        try {
+          const headers = await request.allHeaders();
+          const answer = await guardedRequest(request.url(), guard, {
+            method: request.method(),
+            headers,
+            body: request.postDataBuffer() ?? undefined,
+            signal: requests,
+          });
+          const { bytes } = await readCapped(answer.response, maxBytes);
+          if (isDocument) finalUrl = answer.finalUrl;
+          await route.fulfill({ status: answer.response.statusCode ?? 200, headers: responseHeaders(answer.response.headers), body: bytes });
+        } catch (err) {
+          if (isDocument) documentFailure ??= err;
+          options.logger.debug({ url: request.url(), err }, 'browser request not served');
+          await route.abort(err instanceof ScribeError ? 'blockedbyclient' : 'failed').catch(() => undefined);
+        }
+      });
+      const page = await context.newPage();
+      const onAbort = () => void page.close().catch(() => undefined);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        await page.goto(url, { timeout: timeoutMs, waitUntil: 'domcontentloaded' });
+        // Let scripts that fill the page run; a page that keeps the network busy is cut off.
+        await page.waitForLoadState('networkidle', { timeout: Math.min(5_000, timeoutMs) }).catch(() => undefined);
+        // A string expression: the project's types have no DOM library.
+        const [title, text] = await Promise.all([page.title(), page.evaluate('document.body ? document.body.innerText : ""')]);
+        return { finalUrl, title, text: String(text).slice(0, maxTextChars) };
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    } catch (err) {
+      if (signal?.aborted) throw new ScribeError(ErrorCode.PageFailed, `${url} could not be read: cancelled`, { cause: err });
+      if (deadline.aborted || /Timeout/i.test(firstLine(err))) {
+        throw new ScribeError(ErrorCode.PageFailed, `${url} could not be read: timed out after ${formatDuration(timeoutMs)} in the browser`, { cause: err });
+      }
+      if (documentFailure instanceof ScribeError) throw documentFailure; // refused by the guard, or no such host
+      if (err instanceof ScribeError) throw err;
+      const why = documentFailure ? (documentFailure instanceof RedirectError ? documentFailure.message : describeNetworkError(documentFailure)) : firstLine(err);
+      throw new ScribeError(ErrorCode.PageFailed, `${url} could not be read: ${why}`, { cause: err });
+    } finally {
+      done.abort();
+      await context.close().catch(() => undefined);
+    }
+  }
+
   const pool: BrowserPool = {
-    async render(url, { guard, timeoutMs, signal }) {
+    async render(url, renderOptions) {
       await acquire();
       try {
-        const b = await launch();
-        const context = await b.newContext({ javaScriptEnabled: true, serviceWorkers: 'block' });
-        try {
-          await context.route('**/*', async (route) => {
-            try {
-              await guard.resolve(route.request().url());
-              await route.continue();
-            } catch {
-              await route.abort('blockedbyclient');
-            }
-          });
-          const page = await context.newPage();
-          const onAbort = () => void page.close();
-          signal?.addEventListener('abort', onAbort, { once: true });
-          try {
-            await page.goto(url, { timeout: timeoutMs, waitUntil: 'domcontentloaded' });
-            // Let scripts that fill the page run; a page that keeps the network busy is cut off.
-            await page.waitForLoadState('networkidle', { timeout: Math.min(5_000, timeoutMs) }).catch(() => undefined);
-            // A string expression: the project's types have no DOM library.
-            const [title, text] = await Promise.all([page.title(), page.evaluate('document.body ? document.body.innerText : ""')]);
-            return { finalUrl: page.url(), title, text: String(text).slice(0, maxTextChars) };
-          } finally {
-            signal?.removeEventListener('abort', onAbort);
-          }
-        } catch (err) {
-          if (err instanceof ScribeError) throw err;
-          const message = /Timeout/i.test((err as Error).message)
-            ? `timed out after ${Math.round(timeoutMs / 1000)} s in the browser`
-            : (err as Error).message.split('\n')[0];
-          throw new ScribeError(ErrorCode.PageFailed, `${url} could not be read: ${message}`, { cause: err });
-        } finally {
-          await context.close().catch(() => undefined);
-        }
+        return await renderIn(await launch(), url, renderOptions);
       } finally {
         release();
       }
     },
     isRunning: () => browser !== undefined,
-    pid: () => (browser ? chromiumChildPid() : undefined),
+    pid: () => (browser ? browserPid : undefined),
     async close() {
       clearTimeout(idleTimer);
       const current = browser;
       browser = undefined;
+      browserPid = undefined;
       if (!current) return;
       const b = await current.catch(() => undefined);
       await b?.close().catch(() => undefined);
@@ -174,4 +228,18 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     },
   };
   return pool;
+}
+
+/** Response headers as `route.fulfill` takes them; Playwright splits Set-Cookie on newlines. */
+function responseHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    out[name] = Array.isArray(value) ? value.join(name === 'set-cookie' ? '\n' : ', ') : value;
+  }
+  return out;
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
 }

@@ -1,12 +1,17 @@
 /**
  * `WebSearch` on exa-js: one POST /search per query, asking Exa for each page's text. Results it
  * could not give text for come back with `text` undefined; the research step reads those pages.
+ *
+ * We call exa-js's public `rawRequest` (its base URL, key and headers, the same body `search`
+ * sends) rather than `search`, because `search` throws away the response headers (Retry-After on a
+ * 429) and reports a dead connection and a bad answer alike; with the raw response each failure is
+ * classified precisely.
  */
 import { Exa } from 'exa-js';
 import { z } from 'zod';
 import { ScribeError } from '../../errors.ts';
 import type { WebResult, WebSearch } from '../ports.ts';
-import { classifyHttpFailure, withTimeout } from './errors.ts';
+import { classifyHttpFailure, describeNetworkError, retryAfterFrom, withTimeout } from './errors.ts';
 
 const SERVICE = 'Exa';
 
@@ -23,29 +28,55 @@ const ResponseSchema = z.object({ results: z.array(z.unknown()) });
 export interface ExaSearchOptions {
   apiKey: string;
   baseUrl: string;
-  timeoutMs?: number;
-  /** Page text asked for per result. */
-  maxCharacters?: number;
+  /** Per search. Default 30 s. */
+  timeoutMs?: number | undefined;
+  /** Page text asked for per result. Default 20,000 characters. */
+  maxCharacters?: number | undefined;
 }
 
+/** A `WebSearch` backed by Exa; failures are mapped to Scribe's error vocabulary (service "Exa"). */
 export function createExaSearch(options: ExaSearchOptions): WebSearch {
-  const exa = new Exa(options.apiKey, options.baseUrl);
+  const exa = new Exa(options.apiKey, options.baseUrl.replace(/\/+$/, ''));
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const maxCharacters = options.maxCharacters ?? 20_000;
   return {
     async search(query, { numResults, signal }) {
-      let response: unknown;
-      try {
-        // exa-js takes no AbortSignal: the deadline races the request.
-        response = await withTimeout(SERVICE, timeoutMs, () =>
-          exa.search(query, { numResults, contents: { text: { maxCharacters: options.maxCharacters ?? 20_000 } } }),
-          signal,
-        );
-      } catch (err) {
-        throw toScribeError(err);
-      }
-      const parsed = ResponseSchema.safeParse(response);
+      const body = { query, numResults, contents: { text: { maxCharacters } } };
+      // exa-js takes no AbortSignal: the deadline (and the caller's signal) race the request.
+      const json = await withTimeout(
+        SERVICE,
+        timeoutMs,
+        async () => {
+          let res: Response;
+          try {
+            res = await exa.rawRequest('/search', 'POST', body);
+          } catch (err) {
+            throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: describeNetworkError(err), cause: err });
+          }
+          const text = await res.text().catch(() => '');
+          if (!res.ok) {
+            throw classifyHttpFailure({
+              service: SERVICE,
+              status: res.status,
+              detail: errorMessageOf(text),
+              retryAfterMs: retryAfterFrom(res.headers),
+              credentialVar: 'EXA_API_KEY',
+            });
+          }
+          try {
+            return JSON.parse(text) as unknown;
+          } catch (err) {
+            throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the answer was not valid JSON', cause: err });
+          }
+        },
+        signal,
+      ).catch((err: unknown) => {
+        if (err instanceof ScribeError) throw err;
+        throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: describeNetworkError(err), cause: err });
+      });
+      const parsed = ResponseSchema.safeParse(json);
       if (!parsed.success) {
-        throw classifyHttpFailure({ service: SERVICE, status: 502, detail: 'the answer had no results list' });
+        throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the answer had no results list' });
       }
       const results: WebResult[] = [];
       for (const item of parsed.data.results) {
@@ -56,7 +87,7 @@ export function createExaSearch(options: ExaSearchOptions): WebSearch {
           title: r.data.title?.trim() || r.data.url,
           text: r.data.text?.trim() || undefined,
           publishedDate: r.data.publishedDate ?? undefined,
-          author: r.data.author ?? undefined,
+          author: r.data.author?.trim() || undefined,
         });
       }
       return results;
@@ -64,16 +95,17 @@ export function createExaSearch(options: ExaSearchOptions): WebSearch {
   };
 }
 
-function toScribeError(err: unknown): ScribeError {
-  if (err instanceof ScribeError) return err;
-  // exa-js throws ExaError with `statusCode`; fetch failures are TypeErrors with no status.
-  const status =
-    err && typeof err === 'object' && 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : undefined;
-  return classifyHttpFailure({
-    service: SERVICE,
-    status,
-    detail: err instanceof Error ? err.message : String(err),
-    credentialVar: 'EXA_API_KEY',
-    cause: err,
-  });
+/** Exa's error bodies: `{error: "…"}`, `{error: {message}}` or `{message}`; else the start of the text. */
+function errorMessageOf(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { error?: unknown; message?: unknown };
+    if (typeof body.error === 'string') return body.error;
+    if (body.error && typeof body.error === 'object' && 'message' in body.error && typeof body.error.message === 'string') {
+      return body.error.message;
+    }
+    if (typeof body.message === 'string') return body.message;
+  } catch {
+    // not JSON: fall through
+  }
+  return text.trim().slice(0, 120) || undefined;
 }

@@ -1,7 +1,9 @@
 /**
  * The real clients behind the pipeline's ports, built from Config. Composition roots call this;
  * nothing else constructs a client. A missing key does not stop the service: the port answers
- * with a permanent "not configured" error that names the variable to set.
+ * with a permanent "not configured" error that names the variable to set. (Web search without
+ * EXA_API_KEY throws too rather than returning no results: an email silently written without
+ * research would look like a bad email, not like a missing setting.)
  */
 import type { Config } from '../../config.ts';
 import { ErrorCode, PermanentError } from '../../errors.ts';
@@ -31,19 +33,22 @@ export interface ClientTuning {
   browserIdleCloseMs?: number;
 }
 
-const notConfigured = (what: string, variable: string) =>
-  new PermanentError(ErrorCode.NotConfigured, `${what} is not configured: set ${variable}.`);
+const notConfigured = (variable: string, what: string) =>
+  new PermanentError(ErrorCode.NotConfigured, `${variable} is not set, so Scribe cannot ${what}: set it and restart.`, {
+    service: variable.startsWith('EXA') ? 'Exa' : 'Anthropic',
+  });
 
+/** Builds every client from Config; `close()` shuts the browser (the only one holding resources). */
 export function createPipelineClients(config: Config, logger: Logger, tuning: ClientTuning = {}): PipelineClients {
   const llm: Llm = config.anthropic.apiKey
-    ? createAnthropicLlm({ apiKey: config.anthropic.apiKey, baseUrl: config.anthropic.baseUrl })
+    ? createAnthropicLlm({ apiKey: config.anthropic.apiKey, baseUrl: config.anthropic.baseUrl, logger: logger.child({ client: 'anthropic' }) })
     : {
-        complete: () => Promise.reject(notConfigured('Claude (Anthropic)', 'ANTHROPIC_API_KEY')),
-        structured: () => Promise.reject(notConfigured('Claude (Anthropic)', 'ANTHROPIC_API_KEY')),
+        complete: () => Promise.reject(notConfigured('ANTHROPIC_API_KEY', 'ask Claude (Anthropic)')),
+        structured: () => Promise.reject(notConfigured('ANTHROPIC_API_KEY', 'ask Claude (Anthropic)')),
       };
   const search: WebSearch = config.exa.apiKey
     ? createExaSearch({ apiKey: config.exa.apiKey, baseUrl: config.exa.baseUrl })
-    : { search: () => Promise.reject(notConfigured('Web search (Exa)', 'EXA_API_KEY')) };
+    : { search: () => Promise.reject(notConfigured('EXA_API_KEY', 'search the web (Exa)')) };
   const papers = createArxivPapers({ apiUrl: config.arxivApiUrl, minIntervalMs: tuning.arxivIntervalMs });
   const guard = createUrlGuard({ allowHosts: config.scrapeAllowHosts });
   const browser = config.chromiumPath

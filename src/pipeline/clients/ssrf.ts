@@ -22,26 +22,42 @@ for (const [range, prefix] of [
 for (const [range, prefix] of [
   // IPv4-mapped addresses (::ffff:0:0/96) are judged by their IPv4 part in isPublicAddress: a rule for
   // them here would also match every plain IPv4 address (BlockList maps IPv4 into that range).
-  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['100::', 64], ['2001::', 32],
-  ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
+  // ::/96 covers ::, ::1 and the deprecated IPv4-compatible form (::127.0.0.1); NAT64, Teredo and
+  // 6to4 embed IPv4 addresses that could lead back inside, so they go too.
+  ['::', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 32], ['2001:db8::', 32],
+  ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ] as const) {
   blocked.addSubnet(range, prefix, 'ipv6');
 }
 
-/** True when `ip` is a public unicast address. */
+/** The IPv4 address inside an IPv4-mapped IPv6 address (::ffff:a.b.c.d, in any spelling), if any. */
+function mappedIpv4(ip: string): string | undefined {
+  let head = ip.toLowerCase();
+  let tail: number[] = [];
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(head);
+  if (dotted) {
+    head = `${dotted[1]}0:0`;
+    tail = dotted[2]!.split('.').map(Number);
+  }
+  const [left = '', right] = head.split('::');
+  const groups = (part: string) => (part === '' ? [] : part.split(':'));
+  const l = groups(left);
+  const r = right === undefined ? [] : groups(right);
+  const all = right === undefined ? l : [...l, ...Array<string>(8 - l.length - r.length).fill('0'), ...r];
+  if (all.length !== 8) return undefined;
+  const words = all.map((g) => Number.parseInt(g, 16));
+  if (words.slice(0, 5).some((w) => w !== 0) || words[5] !== 0xffff) return undefined;
+  const [hi = 0, lo = 0] = words.slice(6);
+  return (tail.length === 4 ? tail : [hi >> 8, hi & 255, lo >> 8, lo & 255]).join('.');
+}
+
+/** True when `ip` is a public unicast address (not loopback, private, link-local, reserved, …). */
 export function isPublicAddress(ip: string): boolean {
   const family = net.isIP(ip);
   if (family === 0) return false;
   if (family === 6) {
-    // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible forms: judge the embedded IPv4 address.
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-    if (mapped?.[1]) return isPublicAddress(mapped[1]);
-    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(ip);
-    if (hex?.[1] && hex[2]) {
-      const high = Number.parseInt(hex[1], 16);
-      const low = Number.parseInt(hex[2], 16);
-      return isPublicAddress(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
-    }
+    const v4 = mappedIpv4(ip);
+    if (v4 !== undefined) return isPublicAddress(v4);
     return !blocked.check(ip, 'ipv6');
   }
   return !blocked.check(ip, 'ipv4');
@@ -59,18 +75,27 @@ export type Lookup = (hostname: string) => Promise<{ address: string; family: nu
 export interface UrlGuard {
   /** Checks a URL and picks the address to connect to; throws `page_refused` when not allowed. */
   resolve(url: string | URL): Promise<ResolvedTarget>;
+  /** Checks a URL; throws `page_refused` when not allowed (`page_failed` when its host does not resolve). */
+  check(url: string | URL): Promise<void>;
   /** True when the host is on the allow-list (tests: 127.0.0.1). */
   allowed(hostname: string): boolean;
 }
 
-export function createUrlGuard(options: { allowHosts: readonly string[]; lookup?: Lookup }): UrlGuard {
+/**
+ * The SSRF guard for scraped URLs. `allowHosts` are exact host names (or literal addresses) that
+ * skip the address check (tests: 127.0.0.1); `lookup` replaces DNS (tests).
+ */
+export function createUrlGuard(options: { allowHosts: readonly string[]; lookup?: Lookup | undefined }): UrlGuard {
   const allow = new Set(options.allowHosts.map((h) => h.toLowerCase()));
   const lookup: Lookup = options.lookup ?? ((host) => dns.lookup(host, { all: true, verbatim: true }));
   const refuse = (url: string, why: string) =>
     new PermanentError(ErrorCode.PageRefused, `${url} was not read: ${why}`);
 
-  return {
+  const guard: UrlGuard = {
     allowed: (hostname) => allow.has(stripBrackets(hostname).toLowerCase()),
+    async check(input) {
+      await guard.resolve(input);
+    },
     async resolve(input) {
       let url: URL;
       try {
@@ -78,7 +103,8 @@ export function createUrlGuard(options: { allowHosts: readonly string[]; lookup?
       } catch {
         throw refuse(String(input), 'not a valid URL');
       }
-      const shown = url.toString();
+      // Never repeat credentials in a message: it ends up in logs and in the chat thread.
+      const shown = url.username || url.password ? withoutCredentials(url) : url.toString();
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse(shown, `${url.protocol} links are not read`);
       if (url.username || url.password) throw refuse(shown, 'links with credentials are not read');
       const host = stripBrackets(url.hostname).toLowerCase();
@@ -102,6 +128,14 @@ export function createUrlGuard(options: { allowHosts: readonly string[]; lookup?
       return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
     },
   };
+  return guard;
+}
+
+function withoutCredentials(url: URL): string {
+  const copy = new URL(url);
+  copy.username = '';
+  copy.password = '';
+  return copy.toString();
 }
 
 function stripBrackets(host: string): string {

@@ -1,81 +1,167 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { InvalidAnswerError, PermanentError, RetryableError } from '../../../src/errors.ts';
+import { ErrorCode, InvalidAnswerError, PermanentError, RetryableError } from '../../../src/errors.ts';
 import { createAnthropicLlm } from '../../../src/pipeline/clients/anthropic.ts';
-import { OVERLOADED, RATE_LIMITED, startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic.ts';
+import type { Llm } from '../../../src/pipeline/ports.ts';
+import { anthropicError, OVERLOADED, RATE_LIMITED, startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic.ts';
+import { deadUrl } from '../../fakes/http.ts';
 
 let fake: FakeAnthropic;
 beforeAll(async () => {
   fake = await startFakeAnthropic();
 });
 afterAll(() => fake.close());
+beforeEach(() => fake.respond(() => undefined));
 
-const Answer = z.object({ colour: z.enum(['red', 'blue']), count: z.number().int() });
-const ask = (llm = createAnthropicLlm({ apiKey: fake.apiKey, baseUrl: fake.url })) =>
-  llm.structured({ model: 'claude-haiku-5-5', system: 's', messages: [{ role: 'user', content: 'q' }], maxTokens: 100, schema: Answer, name: 'answer' });
+const MODEL = 'claude-haiku-5-5';
+const Answer = z.object({ colour: z.enum(['red', 'blue']), count: z.number().int(), note: z.string().max(10).optional() });
+const llmFor = (overrides: Partial<Parameters<typeof createAnthropicLlm>[0]> = {}): Llm =>
+  createAnthropicLlm({ apiKey: fake.apiKey, baseUrl: fake.url, ...overrides });
+const ask = (llm = llmFor(), signal?: AbortSignal) =>
+  llm.structured({ model: MODEL, system: 's', messages: [{ role: 'user', content: 'q' }], maxTokens: 100, schema: Answer, name: 'answer', signal });
+const failureOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 
-describe('Anthropic Llm', () => {
-  it('returns text answers with usage', async () => {
+describe('Anthropic Llm: answers', () => {
+  it('returns text answers with usage, sending the request as the Messages API expects', async () => {
     fake.respond(() => ({ text: 'Hello, Ada.' }));
-    const llm = createAnthropicLlm({ apiKey: fake.apiKey, baseUrl: fake.url });
-    const { text, usage } = await llm.complete({ model: 'claude-haiku-5-5', system: 'be brief', messages: [{ role: 'user', content: 'hi' }], maxTokens: 50 });
+    const { text, usage } = await llmFor().complete({
+      model: MODEL,
+      system: 'be brief',
+      messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'Hello.' }, { role: 'user', content: 'again' }],
+      maxTokens: 50,
+    });
     expect(text).toBe('Hello, Ada.');
     expect(usage.inputTokens).toBeGreaterThan(0);
-    const sent = fake.calls().at(-1)!;
-    expect(sent).toMatchObject({ model: 'claude-haiku-5-5', system: 'be brief', max_tokens: 50 });
+    expect(usage.outputTokens).toBeGreaterThan(0);
+    const sent = fake.requests.at(-1)!;
+    // SDK 1.x sends the key as a Bearer token; older versions used x-api-key (the fake takes both).
+    expect(sent.headers.authorization ?? `Bearer ${String(sent.headers['x-api-key'])}`).toBe(`Bearer ${fake.apiKey}`);
+    expect(sent.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(sent.headers['x-stainless-retry-count']).toBe('0');
+    expect(sent.json).toEqual({
+      model: MODEL,
+      system: 'be brief',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'Hello.' }, { role: 'user', content: 'again' }],
+    });
   });
 
-  it('asks for structured answers through a forced tool whose schema is the zod schema', async () => {
-    fake.respond(() => ({ tool: { colour: 'red', count: 3 } }));
+  it('asks for structured answers with a titled JSON schema and validates the answer with zod', async () => {
+    fake.queue('answer', { json: { colour: 'red', count: 3 } });
     const { value } = await ask();
     expect(value).toEqual({ colour: 'red', count: 3 });
-    const sent = fake.calls().at(-1)!;
-    expect(sent.tool_choice).toEqual({ type: 'tool', name: 'answer' });
-    expect(JSON.stringify(sent.tools?.[0]?.input_schema)).toContain('"enum":["red","blue"]');
+    const schema = fake.calls().at(-1)!.output_config?.format?.schema as Record<string, unknown>;
+    expect(schema).toMatchObject({
+      title: 'answer',
+      type: 'object',
+      additionalProperties: false,
+      required: ['colour', 'count'],
+      properties: { colour: { enum: ['red', 'blue'] }, count: { type: 'integer' } },
+    });
+    // What the API cannot enforce is described to the model, and still checked by zod here.
+    expect(JSON.stringify(schema)).toContain('maxLength: 10');
+    expect(fake.calls().at(-1)!.tool_choice).toBeUndefined();
   });
 
-  it('throws InvalidAnswerError with the raw answer and the issues when the shape is wrong', async () => {
-    fake.respond(() => ({ tool: { colour: 'green', count: 'many' } }));
-    const err = await ask().catch((e: unknown) => e);
+  it('answers a structured question by default with a value shaped by its schema', async () => {
+    const { value } = await ask();
+    expect(value).toEqual({ colour: 'red', count: 1, note: 'example' });
+  });
+
+  it('throws InvalidAnswerError with the raw text when the answer is not JSON', async () => {
+    fake.queue('answer', { text: 'Sure! The colour is red.' });
+    const err = await failureOf(ask());
     expect(err).toBeInstanceOf(InvalidAnswerError);
-    expect((err as InvalidAnswerError).raw).toContain('green');
-    expect((err as InvalidAnswerError).issues).toMatch(/colour/);
-    expect((err as InvalidAnswerError).issues).toMatch(/count/);
+    expect(err).toMatchObject({ code: ErrorCode.InvalidAnswer, service: 'Anthropic', raw: 'Sure! The colour is red.' });
+    expect((err as InvalidAnswerError).issues).toMatch(/^the answer is not valid JSON/);
   });
 
-  it('turns 429 into a RetryableError carrying Retry-After, and 529 into a RetryableError', async () => {
-    fake.respond(() => ({ tool: { colour: 'blue', count: 1 } }));
-    fake.failNext([RATE_LIMITED]);
-    const limited = await ask().catch((e: unknown) => e);
-    expect(limited).toBeInstanceOf(RetryableError);
-    expect(limited).toMatchObject({ status: 429, retryAfterMs: 1000, service: 'Anthropic' });
+  it('throws InvalidAnswerError naming every field that does not match', async () => {
+    fake.queue('answer', { json: { colour: 'green', count: 'many', note: 'far too long a note' } });
+    const err = (await failureOf(ask())) as InvalidAnswerError;
+    expect(err).toBeInstanceOf(InvalidAnswerError);
+    expect(JSON.parse(err.raw)).toEqual({ colour: 'green', count: 'many', note: 'far too long a note' });
+    expect(err.issues).toMatch(/colour/);
+    expect(err.issues).toMatch(/count/);
+    expect(err.issues).toMatch(/note/);
+    expect(err.message).toBe('Anthropic\'s answer did not match the expected "answer" shape');
+  });
 
-    fake.failNext([OVERLOADED]);
-    const overloaded = await ask().catch((e: unknown) => e);
-    expect(overloaded).toBeInstanceOf(RetryableError);
-    expect((overloaded as Error).message).toBe('Anthropic is overloaded (529): Overloaded');
+  it('treats an answer cut off at max_tokens as invalid, even when it starts like JSON', async () => {
+    fake.queue('answer', { text: '{"colour": "red", "cou', stopReason: 'max_tokens' });
+    const err = (await failureOf(ask())) as InvalidAnswerError;
+    expect(err).toBeInstanceOf(InvalidAnswerError);
+    expect(err.issues).toBe('the answer was cut off at max_tokens (100)');
+  });
+});
+
+describe('Anthropic Llm: failures', () => {
+  it('turns 429 into RateLimited carrying Retry-After, preferring retry-after-ms', async () => {
+    fake.failNext([RATE_LIMITED]);
+    const limited = await failureOf(ask());
+    expect(limited).toBeInstanceOf(RetryableError);
+    expect(limited).toMatchObject({ code: ErrorCode.RateLimited, status: 429, retryAfterMs: 1000, service: 'Anthropic' });
+
+    fake.failNext([anthropicError(429, 'rate_limit_error', 'slow down', { 'retry-after': '2', 'retry-after-ms': '1500' })]);
+    expect(await failureOf(ask())).toMatchObject({ retryAfterMs: 1500 });
+  });
+
+  it.each([
+    [529, OVERLOADED, 'Anthropic is overloaded (529): Overloaded'],
+    [500, anthropicError(500, 'api_error', 'Internal server error'), 'Anthropic answered 500: Internal server error'],
+    [503, anthropicError(503, 'api_error', 'Service unavailable'), 'Anthropic answered 503: Service unavailable'],
+  ])('turns %i into a retryable ServiceUnavailable, without retrying itself', async (status, trouble, message) => {
+    const before = fake.requests.length;
+    fake.failNext([trouble]);
+    const err = await failureOf(ask());
+    expect(err).toBeInstanceOf(RetryableError);
+    expect(err).toMatchObject({ code: ErrorCode.ServiceUnavailable, status, message });
+    expect(fake.requests.length - before).toBe(1);
   });
 
   it('turns a wrong key into a PermanentError that says what to check', async () => {
-    const err = await ask(createAnthropicLlm({ apiKey: 'sk-ant-wrong', baseUrl: fake.url })).catch((e: unknown) => e);
+    const err = await failureOf(ask(llmFor({ apiKey: 'sk-ant-wrong' })));
     expect(err).toBeInstanceOf(PermanentError);
+    expect(err).toMatchObject({ code: ErrorCode.ServiceRejected, status: 401, service: 'Anthropic' });
     expect((err as Error).message).toBe('Anthropic rejected our credentials (401): check ANTHROPIC_API_KEY');
   });
 
-  it('treats a malformed body and a dead server as retryable', async () => {
+  it('names the model in 404 and 400 refusals', async () => {
+    fake.failNext([anthropicError(404, 'not_found_error', 'model: claude-haiku-5-5')]);
+    const missing = await failureOf(ask());
+    expect(missing).toBeInstanceOf(PermanentError);
+    expect((missing as Error).message).toBe('Anthropic does not know the model "claude-haiku-5-5" (404): check SCRIBE_FAST_MODEL / SCRIBE_WRITER_MODEL');
+
+    fake.failNext([anthropicError(400, 'invalid_request_error', 'output_config.format: not supported')]);
+    const refused = await failureOf(ask());
+    expect(refused).toBeInstanceOf(PermanentError);
+    expect((refused as Error).message).toBe('Anthropic refused the request for model "claude-haiku-5-5" (400): output_config.format: not supported');
+  });
+
+  it('treats a malformed body, a dropped connection and a dead server as retryable', async () => {
     fake.failNext([{ malformed: true }]);
-    expect(await ask().catch((e: unknown) => e)).toBeInstanceOf(RetryableError);
-    const dead = createAnthropicLlm({ apiKey: 'k', baseUrl: 'http://127.0.0.1:1' });
-    const err = await ask(dead).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RetryableError);
-    expect((err as Error).message).toMatch(/^Anthropic could not be reached/);
+    expect(await failureOf(ask())).toBeInstanceOf(RetryableError);
+    fake.failNext([{ drop: true }]);
+    expect(await failureOf(ask())).toMatchObject({ code: ErrorCode.ServiceUnavailable, message: 'Anthropic could not be reached: the connection was closed unexpectedly' });
+    const dead = await failureOf(ask(llmFor({ baseUrl: await deadUrl() })));
+    expect(dead).toBeInstanceOf(RetryableError);
+    expect((dead as Error).message).toBe('Anthropic could not be reached: the connection was refused');
   });
 
   it('gives up on a hanging request at its timeout', async () => {
     fake.failNext([{ hang: true }]);
-    const llm = createAnthropicLlm({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 300 });
-    const err = await ask(llm).catch((e: unknown) => e);
+    const err = await failureOf(ask(llmFor({ timeoutMs: 300 })));
     expect(err).toBeInstanceOf(RetryableError);
-    expect((err as Error).message).toMatch(/did not answer within/);
+    expect(err).toMatchObject({ code: ErrorCode.Timeout, message: 'Anthropic did not answer within 300 ms' });
+  });
+
+  it('stops when the caller aborts', async () => {
+    fake.failNext([{ hang: true }]);
+    const controller = new AbortController();
+    const before = fake.requests.length;
+    const pending = failureOf(ask(llmFor(), controller.signal));
+    await expect.poll(() => fake.requests.length).toBe(before + 1);
+    controller.abort();
+    expect(await pending).toMatchObject({ message: 'Anthropic could not be reached: the request was cancelled' });
   });
 });

@@ -1,10 +1,10 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBrowserPool, type BrowserPool } from '../../../src/pipeline/clients/browser.ts';
-import { createPageReader } from '../../../src/pipeline/clients/page-reader.ts';
-import { createUrlGuard } from '../../../src/pipeline/clients/ssrf.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { createPageReader, extractText } from '../../../src/pipeline/clients/page-reader.ts';
+import { createUrlGuard } from '../../../src/pipeline/clients/ssrf.ts';
 import { INJECTION, startFakePages, type FakePages } from '../../fakes/pages.ts';
-import { CHROMIUM, chromiumOrSkip } from '../../helpers/chromium.ts';
 
 const logger = silentLogger();
 let pages: FakePages;
@@ -16,92 +16,107 @@ beforeAll(async () => {
 });
 afterAll(() => pages.close());
 
+const reader = (overrides: Partial<Parameters<typeof createPageReader>[0]> = {}) =>
+  createPageReader({ guard, browser: undefined, logger, timeoutMs: 1_500, ...overrides });
 const failure = (p: Promise<unknown>) => p.then(() => 'read', (e: Error & { code?: string }) => `${e.code}: ${e.message}`);
 
 describe('page reader over plain HTTP', () => {
-  const reader = () => createPageReader({ guard, browser: undefined, logger, timeoutMs: 1_500 });
-
-  it('reads a static page\'s main text without the browser', async () => {
-    const page = await reader().read(pages.page('/profile'));
-    expect(page.via).toBe('http');
-    expect(page.title).toMatch(/Ada Lovelace/);
+  it("reads a static page's main text without the browser", async () => {
+    const url = pages.page('/profile');
+    const page = await reader().read(url);
+    expect(page).toMatchObject({ url, finalUrl: url, via: 'http' });
+    expect(page.title).toBe('Ada Lovelace — Department of Computing');
     expect(page.text).toContain('finding 11 concerns loops in punched-card programs');
-    expect(page.text).not.toContain('<p>');
+    expect(page.text).not.toMatch(/<\/?p>/);
+    expect(pages.requests.at(-1)!.headers['user-agent']).toMatch(/ScribeBot/);
+  });
+
+  it('keeps list items and paragraphs apart', async () => {
+    const page = await reader().read(pages.page('/publications'));
+    expect(page.text).toContain('their loops.\nNotes on the Analytical Engine, part 2.');
   });
 
   it('keeps instruction-like text as plain page text (it is data for the model, never obeyed here)', async () => {
-    const page = await reader().read(pages.page('/injection'));
-    expect(page.text).toContain(INJECTION);
+    expect((await reader().read(pages.page('/injection'))).text).toContain(INJECTION);
   });
 
-  it('stops downloading a 5 MB page at the size cap', async () => {
-    const capped = createPageReader({ guard, browser: undefined, logger, maxBytes: 200_000 });
-    const page = await capped.read(pages.page('/huge'));
-    expect(page.text.length).toBeGreaterThan(1_000);
+  it('decodes the charset the server names, and reads text/plain as text', async () => {
+    expect((await reader().read(pages.page('/latin1'))).text).toContain('Société Générale de Mécanique: café, crème, naïve.');
+    expect((await reader().read(pages.page('/text'))).text).toMatch(/^Ada Lovelace <curriculum vitae>\n/);
+  });
+
+  it('stops downloading a 5 MB page at the size cap, keeps its beginning, and logs that', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
+    const page = await reader({ maxBytes: 200_000, logger: pino({ level: 'info' }, sink) }).read(pages.page('/huge'));
+    expect(page.text.length).toBeGreaterThan(100_000);
     expect(page.text.length).toBeLessThanOrEqual(200_000);
+    expect(page.text).toMatch(/^Ada Lovelace is a professor/);
+    await expect.poll(() => pages.hugeBytesSent()).toBeGreaterThan(0);
     expect(pages.hugeBytesSent()).toBeLessThan(5_000_000);
+    expect(lines.join('')).toContain('page larger than the size cap; read its beginning only');
   });
 
   it('gives up on a page that never answers at its timeout', async () => {
-    expect(await failure(reader().read(pages.page('/slow')))).toMatch(/^page_failed: .*\/slow could not be read: timed out after 2 s$/);
+    expect(await failure(reader().read(pages.page('/slow')))).toBe(`page_failed: ${pages.page('/slow')} could not be read: timed out after 1.5 s`);
   });
 
-  it('refuses a redirect to a private address, and one to a loopback host not on the allow-list', async () => {
-    const strict = createPageReader({ guard: createUrlGuard({ allowHosts: ['127.0.0.1'] }), browser: undefined, logger });
-    expect(await failure(strict.read(pages.page('/redirect?to=http://10.0.0.1/admin')))).toBe(
+  it('says "cancelled" when the caller aborts', async () => {
+    const controller = new AbortController();
+    const before = pages.requests.length;
+    const pending = failure(reader().read(pages.page('/slow'), { signal: controller.signal }));
+    await expect.poll(() => pages.requests.length).toBe(before + 1);
+    controller.abort();
+    expect(await pending).toBe(`page_failed: ${pages.page('/slow')} could not be read: cancelled`);
+  });
+
+  it('follows redirects within allowed hosts, up to a limit', async () => {
+    const page = await reader().read(pages.page('/redirect?to=/profile'));
+    expect(page.finalUrl).toBe(pages.page('/profile'));
+    expect(await failure(reader().read(pages.page('/loop')))).toBe(`page_failed: ${pages.page('/loop')} could not be read: more than 5 redirects`);
+  });
+
+  it('refuses redirects to private, metadata and loopback addresses, and never connects to them', async () => {
+    expect(await failure(reader().read(pages.page('/to-private')))).toBe(
       'page_refused: http://10.0.0.1/admin was not read: it points to a private or local address (10.0.0.1)',
     );
-    expect(await failure(strict.read(pages.page(`/redirect?to=http://localhost:${pages.port}/profile`)))).toMatch(
-      /^page_refused: http:\/\/localhost:\d+\/profile was not read: it points to a private or local address/,
+    expect(await failure(reader().read(pages.page('/to-metadata')))).toBe(
+      'page_refused: http://169.254.169.254/latest/meta-data/ was not read: it points to a private or local address (169.254.169.254)',
     );
-    const noAllow = createPageReader({ guard: createUrlGuard({ allowHosts: [] }), browser: undefined, logger });
-    expect(await failure(noAllow.read(pages.page('/profile')))).toMatch(/^page_refused: /);
+    // localhost is this same server, but only 127.0.0.1 is on the allow-list.
+    const before = pages.requests.length;
+    expect(await failure(reader().read(pages.page(`/redirect?to=http://localhost:${pages.port}/secret`)))).toMatch(
+      /^page_refused: http:\/\/localhost:\d+\/secret was not read: it points to a private or local address \((127\.0\.0\.1|::1)\)$/,
+    );
+    expect(pages.requests.slice(before).map((r) => r.path)).toEqual([`/redirect?to=http://localhost:${pages.port}/secret`]);
+    const strict = reader({ guard: createUrlGuard({ allowHosts: [] }) });
+    expect(await failure(strict.read(pages.page('/profile')))).toMatch(/^page_refused: /);
+  });
+
+  it('connects to the address the guard checked, not to a second DNS answer', async () => {
+    // faculty.test exists only in the guard's lookup: connecting by name would fail with ENOTFOUND.
+    const pinned = createUrlGuard({ allowHosts: ['faculty.test'], lookup: async () => [{ address: '127.0.0.1', family: 4 }] });
+    const page = await reader({ guard: pinned }).read(`http://faculty.test:${pages.port}/profile`);
+    expect(page.text).toContain('punched-card programs');
+    expect(pages.requests.at(-1)!.headers.host).toBe(`faculty.test:${pages.port}`);
   });
 
   it('explains pages that are not HTML, missing, or need JavaScript without a browser', async () => {
-    expect(await failure(reader().read(pages.page('/not-html')))).toMatch(/it is not a web page \(application\/pdf\)$/);
-    expect(await failure(reader().read(pages.page('/missing')))).toMatch(/the site answered 404$/);
-    const js = await reader().read(pages.page('/js-only'));
-    expect(js.text).toBe('Loading…'); // all the static HTML has; with a browser it is rendered (below)
+    expect(await failure(reader().read(pages.page('/not-html')))).toMatch(/could not be read: it is not a web page \(application\/pdf\)$/);
+    expect(await failure(reader().read(pages.page('/missing')))).toMatch(/could not be read: the site answered 404 Not Found$/);
+    expect(await failure(reader().read(pages.page('/delayed')))).toMatch(/could not be read: it needs JavaScript and no browser is configured \(CHROMIUM_PATH\)$/);
+    // Short static text is still returned when there is no browser to do better.
+    expect((await reader().read(pages.page('/js-only'))).text).toBe('Loading…');
   });
 });
 
-describe.runIf(chromiumOrSkip())('page reader with the shared browser', () => {
-  let browser: BrowserPool;
-  beforeAll(() => {
-    browser = createBrowserPool({ executablePath: CHROMIUM!, logger, idleCloseMs: 300 });
-  });
-  afterAll(() => browser.close());
-
-  it('renders a JavaScript page in Chromium, launched only when needed and closed when idle', async () => {
-    const reader = createPageReader({ guard, browser, logger, timeoutMs: 20_000 });
-    await reader.read(pages.page('/profile'));
-    expect(browser.isRunning()).toBe(false);
-
-    const page = await reader.read(pages.page('/js-only'));
-    expect(page.via).toBe('browser');
-    expect(page.text).toContain('The Lovelace Lab');
-    expect(page.text).toContain('punched-card programs');
-    expect(browser.isRunning()).toBe(true);
-    await expect.poll(() => browser.isRunning(), { timeout: 5_000, interval: 50 }).toBe(false);
+describe('text extraction', () => {
+  it('reads pages that leave out <html> and <body>, as HTML allows', () => {
+    expect(extractText('<!doctype html><title>Ada</title><p>First.</p><p>Second.</p>')).toEqual({ title: 'Ada', text: 'First.\nSecond.' });
+    expect(extractText('<ul><li>One</li><li>Two<br>lines</li></ul>').text).toBe('One\nTwo\nlines');
   });
 
-  it('renders one page at a time', async () => {
-    const started = pages.requests.length;
-    await Promise.all([
-      browser.render(pages.page('/delayed?a'), { guard, timeoutMs: 10_000 }),
-      browser.render(pages.page('/delayed?b'), { guard, timeoutMs: 10_000 }),
-    ]);
-    const loads = pages.requests.slice(started).filter((r) => r.path.startsWith('/delayed'));
-    expect(loads).toHaveLength(2);
-    // The second page is asked for only after the first (400 ms to answer) was done.
-    expect(loads[1]!.at - loads[0]!.at).toBeGreaterThanOrEqual(390);
-  });
-
-  it('blocks the browser from requests to refused hosts', async () => {
-    const strict = createUrlGuard({ allowHosts: ['127.0.0.1'] });
-    const rendered = await browser.render(pages.page('/redirect?to=http://10.0.0.1/'), { guard: strict, timeoutMs: 5_000 }).catch((e: Error) => e);
-    expect(rendered).toBeInstanceOf(Error);
-    expect((rendered as Error).message).toMatch(/could not be read/);
+  it('drops scripts, styles and templates', () => {
+    expect(extractText('<body><p>Shown</p><script>var hidden = 1;</script><style>p{}</style><template>t</template></body>').text).toBe('Shown');
   });
 });

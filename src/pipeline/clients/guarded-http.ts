@@ -1,0 +1,120 @@
+/**
+ * HTTP for scraping, shared by the page reader and the browser's request router: every hop of a
+ * redirect chain passes the URL guard, and each connection goes to the very address the guard
+ * checked, so a second DNS answer cannot send us elsewhere (DNS rebinding). TLS still verifies the
+ * certificate for the host name. Bodies are read up to a size cap.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { UrlGuard } from './ssrf.ts';
+
+export interface GuardedRequest {
+  method?: string | undefined;
+  headers?: Record<string, string> | undefined;
+  body?: Buffer | undefined;
+  signal: AbortSignal;
+  maxRedirects?: number | undefined;
+}
+
+export interface GuardedResponse {
+  /** Where the last hop went. */
+  finalUrl: string;
+  /** The final answer (not a redirect), its body not read yet. */
+  response: http.IncomingMessage;
+}
+
+/** Thrown when a redirect chain is longer than allowed or points nowhere. */
+export class RedirectError extends Error {}
+
+// Credentials must not follow a redirect to another site.
+const DROPPED_ON_REDIRECT = ['cookie', 'authorization'];
+
+/**
+ * Sends a request, following redirects itself (each hop checked by `guard`). Throws the guard's
+ * `page_refused`/`page_failed` errors as they are, `RedirectError`, or the socket's error.
+ */
+export async function guardedRequest(url: string, guard: UrlGuard, init: GuardedRequest): Promise<GuardedResponse> {
+  const maxRedirects = init.maxRedirects ?? 5;
+  let current = url;
+  let method = (init.method ?? 'GET').toUpperCase();
+  let body = init.body;
+  let headers = { ...init.headers };
+  for (let hop = 0; hop <= maxRedirects; hop++) {
+    const target = await untilAborted(guard.resolve(current), init.signal);
+    const response = await send(target.url, target.address, { method, headers, body, signal: init.signal });
+    const status = response.statusCode ?? 0;
+    const location = response.headers.location;
+    if (status < 300 || status >= 400 || status === 304 || !location) return { finalUrl: target.url.toString(), response };
+    response.resume();
+    if (!URL.canParse(location, target.url.href)) throw new RedirectError('it redirects to an invalid address');
+    const next = new URL(location, target.url);
+    if (next.origin !== target.url.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !DROPPED_ON_REDIRECT.includes(k.toLowerCase())));
+    // As browsers do: 303 always, and 301/302 after a POST, continue as a GET without a body.
+    if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+      method = 'GET';
+      body = undefined;
+    }
+    current = next.toString();
+  }
+  throw new RedirectError(`more than ${maxRedirects} redirects`);
+}
+
+function send(
+  url: URL,
+  address: string,
+  init: { method: string; headers: Record<string, string>; body: Buffer | undefined; signal: AbortSignal },
+): Promise<http.IncomingMessage> {
+  const secure = url.protocol === 'https:';
+  const request = secure ? https.request : http.request;
+  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  // Only identity bodies: we neither ask for nor decode compression.
+  const headers = Object.fromEntries(
+    Object.entries(init.headers).filter(([k]) => !['host', 'accept-encoding', 'connection', 'content-length'].includes(k.toLowerCase())),
+  );
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: address,
+      port: url.port || (secure ? 443 : 80),
+      path: `${url.pathname}${url.search}`,
+      method: init.method,
+      headers: { ...headers, host: url.host },
+      // SNI takes host names only; for a literal address the certificate is checked against it.
+      ...(secure && !net.isIP(hostname) ? { servername: hostname } : {}),
+      signal: init.signal,
+    });
+    req.on('response', resolve);
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+/** The body's first `maxBytes`; a longer body is cut there and its download stopped. */
+export async function readCapped(res: http.IncomingMessage, maxBytes: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  // The request's abort signal destroys the stream, which ends this loop with an error.
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    const room = maxBytes - size;
+    if (chunk.length >= room) {
+      chunks.push(chunk.subarray(0, room));
+      truncated = true;
+      res.destroy();
+      break;
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return { bytes: Buffer.concat(chunks), truncated };
+}
+
+/** `promise`, or the signal's reason as soon as it aborts (DNS has no deadline of its own). */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
