@@ -1,18 +1,35 @@
 /**
- * `npm run bench`: Scribe's speed and memory targets (design.md section 9), as JSON lines.
- * `npm run bench -- pipeline` runs one group.
+ * `npm run bench`: Scribe's speed and memory targets (design.md section 9), as JSON lines on
+ * stdout. `npm run bench -- pipeline worker` runs some groups. PostgreSQL: DATABASE_URL, or an
+ * embedded one in a temporary directory.
  */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { silentLogger } from '../src/log.ts';
+import { benchChat } from './chat.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchWorker } from './worker.ts';
 
-const groups: Record<string, () => Promise<void>> = {
-  pipeline: benchPipeline,
+const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
+  pipeline: () => benchPipeline(),
   worker: benchWorker,
+  chat: benchChat,
 };
 
 const wanted = process.argv.slice(2);
-for (const [name, run] of Object.entries(groups)) {
-  if (wanted.length && !wanted.includes(name)) continue;
-  process.stderr.write(`bench: ${name}\n`);
-  await run();
+const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'scribe-bench-'));
+await fs.chmod(dir, 0o755);
+const server = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: dir, logger: silentLogger() });
+try {
+  const url = process.env.DATABASE_URL ?? server!.url;
+  for (const [name, run] of Object.entries(groups)) {
+    if (wanted.length && !wanted.includes(name)) continue;
+    process.stderr.write(`bench: ${name}\n`);
+    await run(url);
+  }
+} finally {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
 }

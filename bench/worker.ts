@@ -4,10 +4,8 @@
  * worker`, and peak PSS of a worker plus Chromium while it reads a JavaScript page.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { getGeneration, saveStep } from '../src/db/generations.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
@@ -27,11 +25,7 @@ import { report, stats } from './report.ts';
 
 const logger = silentLogger();
 
-export async function benchWorker(): Promise<void> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'scribe-bench-'));
-  await fs.chmod(dir, 0o755);
-  const server = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: dir, logger });
-  const adminUrl = process.env.DATABASE_URL ?? server!.url;
+export async function benchWorker(adminUrl: string): Promise<void> {
   const dbName = `scribe_bench_${Date.now()}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -116,8 +110,6 @@ export async function benchWorker(): Promise<void> {
     await pool.end();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
-    await server?.stop();
-    await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
