@@ -10,7 +10,7 @@
  *
  * The SDK's own retries are off: the pipeline's retry policy is the single place that decides.
  */
-import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { transformJSONSchema } from '@anthropic-ai/sdk/lib/transform-json-schema';
 import { z } from 'zod';
 import { ErrorCode, InvalidAnswerError, PermanentError, type ScribeError } from '../../errors.ts';
@@ -32,17 +32,24 @@ export interface AnthropicLlmOptions {
 /** An `Llm` that talks to the Anthropic Messages API; failures are mapped to Scribe's error vocabulary. */
 export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const client = new Anthropic({
-    apiKey: options.apiKey,
-    ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
-    maxRetries: 0,
-    timeout: timeoutMs,
-  });
+  // The SDK is imported on the first request: ~25 MB an idle worker does not need to hold.
+  let client: Promise<Anthropic> | undefined;
+  const getClient = () =>
+    (client ??= loadSdk().then(
+      (sdk) =>
+        new sdk.default({
+          apiKey: options.apiKey,
+          ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
+          maxRetries: 0,
+          timeout: timeoutMs,
+        }),
+    ));
 
   async function send(request: LlmRequest, extra: Partial<Anthropic.MessageCreateParamsNonStreaming> = {}) {
     const started = Date.now();
+    const sdk = await loadSdk();
     try {
-      const message = await client.messages.create(
+      const message = await (await getClient()).messages.create(
         {
           model: request.model,
           system: request.system,
@@ -58,7 +65,7 @@ export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
       );
       return message;
     } catch (err) {
-      const mapped = toScribeError(err, request.model, timeoutMs);
+      const mapped = toScribeError(sdk, err, request.model, timeoutMs);
       options.logger?.debug({ model: request.model, ms: Date.now() - started, err: mapped }, 'anthropic failed');
       throw mapped;
     }
@@ -116,7 +123,12 @@ function usageOf(usage: Anthropic.Usage): LlmUsage {
   return { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens };
 }
 
-function toScribeError(err: unknown, model: string, timeoutMs: number): ScribeError {
+type Sdk = typeof import('@anthropic-ai/sdk');
+let sdkModule: Promise<Sdk> | undefined;
+const loadSdk = (): Promise<Sdk> => (sdkModule ??= import('@anthropic-ai/sdk'));
+
+function toScribeError(sdk: Sdk, err: unknown, model: string, timeoutMs: number): ScribeError {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk;
   const base = { service: SERVICE, cause: err };
   if (err instanceof APIConnectionTimeoutError) return timeoutError(SERVICE, timeoutMs, err);
   if (err instanceof APIUserAbortError) {

@@ -10,7 +10,7 @@
  * and images, media and fonts never fetched (text is all we read).
  */
 import fs from 'node:fs';
-import { chromium, type Browser, type Route } from 'playwright-core';
+import type { Browser, Route } from 'playwright-core';
 import { ErrorCode, ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { describeNetworkError, formatDuration } from './errors.ts';
@@ -108,8 +108,9 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
 
   const launch = (): Promise<Browser> => {
     if (browser) return browser;
-    const launching: Promise<Browser> = chromium
-      .launch({ executablePath: resolveChromium(options.executablePath), args: ARGS, headless: true })
+    // Imported on first need: playwright-core alone adds ~80 MB to a process that never scrapes.
+    const launching: Promise<Browser> = import('playwright-core')
+      .then(({ chromium }) => chromium.launch({ executablePath: resolveChromium(options.executablePath), args: ARGS, headless: true }))
       .then((b) => {
         browserPid = chromiumChildPid();
         options.logger.info({ pid: browserPid }, 'browser launched');

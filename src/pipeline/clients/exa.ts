@@ -7,7 +7,7 @@
  * 429) and reports a dead connection and a bad answer alike; with the raw response each failure is
  * classified precisely.
  */
-import { Exa } from 'exa-js';
+import type { Exa } from 'exa-js';
 import { z } from 'zod';
 import { ScribeError } from '../../errors.ts';
 import type { WebResult, WebSearch } from '../ports.ts';
@@ -36,7 +36,11 @@ export interface ExaSearchOptions {
 
 /** A `WebSearch` backed by Exa; failures are mapped to Scribe's error vocabulary (service "Exa"). */
 export function createExaSearch(options: ExaSearchOptions): WebSearch {
-  const exa = new Exa(options.apiKey, options.baseUrl.replace(/\/+$/, ''));
+  // exa-js (with the OpenAI SDK it depends on) is imported on the first search: ~30 MB an idle
+  // worker does not need to hold.
+  let client: Promise<Exa> | undefined;
+  const exaClient = () =>
+    (client ??= import('exa-js').then(({ Exa: ExaClient }) => new ExaClient(options.apiKey, options.baseUrl.replace(/\/+$/, ''))));
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxCharacters = options.maxCharacters ?? 20_000;
   return {
@@ -49,7 +53,7 @@ export function createExaSearch(options: ExaSearchOptions): WebSearch {
         async () => {
           let res: Response;
           try {
-            res = await exa.rawRequest('/search', 'POST', body);
+            res = await (await exaClient()).rawRequest('/search', 'POST', body);
           } catch (err) {
             throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: describeNetworkError(err), cause: err });
           }

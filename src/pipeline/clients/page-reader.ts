@@ -8,8 +8,7 @@
  * has its biography at the top, so the first `maxBytes` are kept (the download is stopped there)
  * and the truncation is logged. The timeout bounds the HTTP read; a browser render gets its own.
  */
-import { Readability } from '@mozilla/readability';
-import { parseHTML } from 'linkedom';
+import type { Readability as ReadabilityClass } from '@mozilla/readability';
 import { ErrorCode, ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { Page, PageReader } from '../ports.ts';
@@ -75,7 +74,7 @@ export function createPageReader(options: PageReaderOptions): PageReader {
       const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(readOptions.signal ? [readOptions.signal] : [])]);
       const fetched = await fetchHtml(url, signal, readOptions.signal);
       if (fetched.truncated) options.logger.info({ url, maxBytes }, 'page larger than the size cap; read its beginning only');
-      const extracted = extractText(fetched.html);
+      const extracted = await extractText(fetched.html);
       if (extracted.text.length >= minTextChars) {
         return { url, finalUrl: fetched.finalUrl, title: extracted.title, text: extracted.text, via: 'http' } satisfies Page;
       }
@@ -111,7 +110,16 @@ function decode(bytes: Buffer, contentType: string): string {
 const BLOCKS = 'p, div, li, dt, dd, h1, h2, h3, h4, h5, h6, tr, td, th, section, article, header, footer, blockquote, pre, ul, ol, table';
 
 /** The main text of an HTML document (Readability), falling back to the body's text. */
-export function extractText(html: string): { title: string; text: string } {
+/** linkedom and Readability, imported on the first page read (~30 MB an idle worker need not hold). */
+let domLibraries: Promise<{ parseHTML: typeof import('linkedom').parseHTML; Readability: typeof ReadabilityClass }> | undefined;
+const loadDom = () =>
+  (domLibraries ??= Promise.all([import('linkedom'), import('@mozilla/readability')]).then(([l, r]) => ({
+    parseHTML: l.parseHTML,
+    Readability: r.Readability,
+  })));
+
+export async function extractText(html: string): Promise<{ title: string; text: string }> {
+  const { parseHTML, Readability } = await loadDom();
   const { document } = parseHTML(withBody(html));
   for (const el of document.querySelectorAll('script, style, noscript, template, svg')) el.remove();
   // textContent runs blocks together ("…2010.Notes on…"): end each block and <br> with a newline.

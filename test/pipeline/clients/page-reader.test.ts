@@ -111,12 +111,12 @@ describe('page reader over plain HTTP', () => {
 });
 
 describe('text extraction', () => {
-  it('reads pages that leave out <html> and <body>, as HTML allows', () => {
-    expect(extractText('<!doctype html><title>Ada</title><p>First.</p><p>Second.</p>')).toEqual({ title: 'Ada', text: 'First.\nSecond.' });
-    expect(extractText('<ul><li>One</li><li>Two<br>lines</li></ul>').text).toBe('One\nTwo\nlines');
+  it('reads pages that leave out <html> and <body>, as HTML allows', async () => {
+    expect(await extractText('<!doctype html><title>Ada</title><p>First.</p><p>Second.</p>')).toEqual({ title: 'Ada', text: 'First.\nSecond.' });
+    expect((await extractText('<ul><li>One</li><li>Two<br>lines</li></ul>')).text).toBe('One\nTwo\nlines');
   });
 
-  it('drops scripts, styles and templates', () => {
-    expect(extractText('<body><p>Shown</p><script>var hidden = 1;</script><style>p{}</style><template>t</template></body>').text).toBe('Shown');
+  it('drops scripts, styles and templates', async () => {
+    expect((await extractText('<body><p>Shown</p><script>var hidden = 1;</script><style>p{}</style><template>t</template></body>')).text).toBe('Shown');
   });
 });
