@@ -4,11 +4,10 @@
 import type { APIEmbed } from 'discord.js';
 import { recentGenerations, type Generation } from '../../db/generations.ts';
 import { upsertUser, type UserIdentity } from '../../db/users.ts';
-import { remainingQuota } from '../../jobs/enqueue.ts';
-import { QUEUES } from '../../jobs/queue.ts';
 import type { DiscordBotDeps } from './deps.ts';
 import type { InfoAction } from './commands.ts';
 import { COLORS, escapeMarkdown, truncate } from './render.ts';
+import { readStatus, statusLines } from '../outcomes.ts';
 
 export interface InfoReply {
   content?: string;
@@ -68,32 +67,5 @@ function whereIs(g: Generation): string {
 
 async function statusText(deps: DiscordBotDeps, identity: UserIdentity): Promise<string> {
   const user = await upsertUser(deps.pool, identity);
-  const [queue, workers, left] = await Promise.all([
-    deps.boss.getQueue(QUEUES.generate),
-    liveWorkers(deps),
-    remainingQuota(deps.pool, user.id, deps.dailyQuota),
-  ]);
-  const waiting = queue ? `${queue.queuedCount} waiting, ${queue.activeCount} being written` : 'not set up yet';
-  const workerLine = workers === undefined
-    ? 'unknown (the worker registry could not be read)'
-    : workers > 0
-      ? `${workers} running`
-      : '⚠️ none running — emails wait in the queue until a worker starts';
-  return [
-    '**Scribe status**',
-    `Queue: ${waiting}`,
-    `Workers: ${workerLine}`,
-    `Your quota: ${left} of ${deps.dailyQuota} emails left today (resets at midnight UTC)`,
-  ].join('\n');
-}
-
-/** pg-boss instances heard from recently that work the generate queue. */
-async function liveWorkers(deps: DiscordBotDeps): Promise<number | undefined> {
-  try {
-    const instances = await deps.boss.getInstances();
-    return instances.filter((i) => i.live && i.workers.some((w) => w.queue === QUEUES.generate)).length;
-  } catch (err) {
-    deps.logger.warn({ err }, 'could not read the pg-boss instance registry');
-    return undefined;
-  }
+  return statusLines(await readStatus(deps, user.id), { title: '**Scribe status**', warning: '⚠️' });
 }

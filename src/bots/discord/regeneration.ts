@@ -9,16 +9,16 @@
  * (a second bot, a gateway replaying a reaction after RESUME) handles it.
  */
 import { Routes, type RESTPostAPIChannelMessageResult } from 'discord.js';
-import { ErrorCode, ScribeError } from '../../errors.ts';
-import { getGeneration, latestVersionInThread, type Generation } from '../../db/generations.ts';
+import { getGeneration, latestVersionInThread } from '../../db/generations.ts';
 import { getUser, upsertUser, type UserIdentity } from '../../db/users.ts';
 import { QuotaExceededError, remainingQuota } from '../../jobs/enqueue.ts';
 import { initialProgress } from '../../jobs/progress.ts';
-import { DuplicateRegenerationError, INSTRUCTIONS, NotAllowedError, regenerate, reusableSteps } from '../../jobs/regenerate.ts';
+import { INSTRUCTIONS, regenerate, reusableSteps } from '../../jobs/regenerate.ts';
 import type { DiscordBotDeps } from './deps.ts';
 import type { ResultAction } from './ids.ts';
 import { NO_MENTIONS, renderProgress } from './render.ts';
 import { isMissingPermission } from './reporter.ts';
+import { refusedRegeneration, type RegenerationOutcome } from '../outcomes.ts';
 
 /** Requests for the same new version within this window are one request. */
 export const REGENERATE_COLLAPSE_MS = 10_000;
@@ -31,13 +31,7 @@ export interface RegenerationInput {
   isAdmin: () => Promise<boolean>;
 }
 
-export type RegenerationOutcome =
-  | { kind: 'started'; child: Generation }
-  | { kind: 'duplicate' }
-  | { kind: 'not-allowed'; requesterId: string | undefined }
-  | { kind: 'quota'; message: string }
-  | { kind: 'not-found' }
-  | { kind: 'cannot-post' };
+export type { RegenerationOutcome } from '../outcomes.ts';
 
 /** Runs the flow; answers what happened, for the handler to tell (or not tell) the person. */
 export async function requestRegeneration(deps: DiscordBotDeps, input: RegenerationInput): Promise<RegenerationOutcome> {
@@ -87,11 +81,7 @@ export async function requestRegeneration(deps: DiscordBotDeps, input: Regenerat
   } catch (err) {
     await rest.delete(Routes.channelMessage(channelId, progressMessageId))
       .catch((e: unknown) => log.warn({ err: e }, 'could not remove an unused progress message'));
-    if (err instanceof DuplicateRegenerationError) return { kind: 'duplicate' };
-    if (err instanceof NotAllowedError) return { kind: 'not-allowed', requesterId: undefined };
-    if (err instanceof QuotaExceededError) return { kind: 'quota', message: err.message };
-    if (err instanceof ScribeError && err.code === ErrorCode.NotFound) return { kind: 'not-found' };
-    throw err;
+    return refusedRegeneration(err);
   }
 }
 

@@ -3,10 +3,9 @@
  */
 import { recentGenerations, type Generation } from '../../db/generations.ts';
 import { upsertUser, type UserIdentity } from '../../db/users.ts';
-import { remainingQuota } from '../../jobs/enqueue.ts';
-import { QUEUES } from '../../jobs/queue.ts';
 import type { SlackBotDeps } from './deps.ts';
 import { escapeMrkdwn } from './render.ts';
+import { readStatus, statusLines } from '../outcomes.ts';
 
 /** `/scribe help`. */
 export const HELP = [
@@ -52,32 +51,5 @@ export function whereIs(g: Generation, teamDomain: string | undefined): string {
 }
 
 async function statusText(deps: SlackBotDeps, userId: string): Promise<string> {
-  const [queue, workers, left] = await Promise.all([
-    deps.boss.getQueue(QUEUES.generate),
-    liveWorkers(deps),
-    remainingQuota(deps.pool, userId, deps.dailyQuota),
-  ]);
-  const waiting = queue ? `${queue.queuedCount} waiting, ${queue.activeCount} being written` : 'not set up yet';
-  const workerLine = workers === undefined
-    ? 'unknown (the worker registry could not be read)'
-    : workers > 0
-      ? `${workers} running`
-      : ':warning: none running — emails wait in the queue until a worker starts';
-  return [
-    '*Scribe status*',
-    `Queue: ${waiting}`,
-    `Workers: ${workerLine}`,
-    `Your quota: ${left} of ${deps.dailyQuota} emails left today (resets at midnight UTC)`,
-  ].join('\n');
-}
-
-/** pg-boss instances heard from recently that work the generate queue. */
-async function liveWorkers(deps: SlackBotDeps): Promise<number | undefined> {
-  try {
-    const instances = await deps.boss.getInstances();
-    return instances.filter((i) => i.live && i.workers.some((w) => w.queue === QUEUES.generate)).length;
-  } catch (err) {
-    deps.logger.warn({ err }, 'could not read the pg-boss instance registry');
-    return undefined;
-  }
+  return statusLines(await readStatus(deps, userId), { title: '*Scribe status*', warning: ':warning:' });
 }

@@ -16,15 +16,15 @@
  *   This needs no table of seen event ids.
  */
 import { z } from 'zod';
-import { ErrorCode, ScribeError } from '../../errors.ts';
-import { findRecentChild, getGeneration, latestVersionInThread, type Generation } from '../../db/generations.ts';
+import { findRecentChild, getGeneration, latestVersionInThread } from '../../db/generations.ts';
 import { getUser, upsertUser, type UserIdentity } from '../../db/users.ts';
 import { QuotaExceededError, remainingQuota } from '../../jobs/enqueue.ts';
 import { initialProgress } from '../../jobs/progress.ts';
-import { DuplicateRegenerationError, INSTRUCTIONS, NotAllowedError, regenerate, reusableSteps } from '../../jobs/regenerate.ts';
+import { INSTRUCTIONS, regenerate, reusableSteps } from '../../jobs/regenerate.ts';
 import { CANNOT_POST, slackErrorCode } from './client.ts';
 import type { SlackBotDeps } from './deps.ts';
 import { renderProgress } from './render.ts';
+import { refusedRegeneration, type RegenerationOutcome } from '../outcomes.ts';
 
 /** Requests for the same new version within this window are one request. */
 export const REGENERATE_COLLAPSE_MS = 10_000;
@@ -44,13 +44,7 @@ export interface RegenerationInput {
 }
 
 /** What came of a request, for the handler to tell (or not tell) the person. */
-export type RegenerationOutcome =
-  | { kind: 'started'; child: Generation }
-  | { kind: 'duplicate' }
-  | { kind: 'not-allowed'; requesterId: string | undefined }
-  | { kind: 'quota'; message: string }
-  | { kind: 'not-found' }
-  | { kind: 'cannot-post' };
+export type { RegenerationOutcome } from '../outcomes.ts';
 
 const UsersInfoSchema = z.looseObject({
   user: z.looseObject({ is_admin: z.boolean().optional(), is_owner: z.boolean().optional(), is_primary_owner: z.boolean().optional() }).optional(),
@@ -110,11 +104,7 @@ export async function requestRegeneration(deps: SlackBotDeps, input: Regeneratio
   } catch (err) {
     await client.chat.delete({ channel: parent.channelId, ts: progressMessageId })
       .catch((e: unknown) => log.warn({ err: e }, 'could not remove an unused progress message'));
-    if (err instanceof DuplicateRegenerationError) return { kind: 'duplicate' };
-    if (err instanceof NotAllowedError) return { kind: 'not-allowed', requesterId: undefined };
-    if (err instanceof QuotaExceededError) return { kind: 'quota', message: err.message };
-    if (err instanceof ScribeError && err.code === ErrorCode.NotFound) return { kind: 'not-found' };
-    throw err;
+    return refusedRegeneration(err);
   }
 }
 
