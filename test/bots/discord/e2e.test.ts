@@ -41,15 +41,21 @@ afterAll(async () => {
 const handled = (id: string) => scribe.waitForLog((l) => l.msg === 'discord event handled' && l.id === id, 15_000);
 const emails = (threadId: string) => discord.channelView(threadId).filter((m) => m.content.includes('Dear Dr. Lovelace'));
 
-it('drafts an email from /scribe into a thread, then regenerates it from a reaction', async () => {
+it('drafts an email from /scribe into a thread (through a gateway disconnect), then regenerates it from a reaction', async () => {
   const { ada, grace } = discord.people;
   const cmd = discord.slashCommand({ user: ada });
   expect((await handled(cmd.id)).outcome).toBe('modal');
   const submit = discord.submitModal(cmd.id, { template: TEMPLATE, recipient_name: RECIPIENT.recipientName, recipient_interest: RECIPIENT.recipientInterest });
   expect((await handled(submit.id)).outcome).toBe('started');
 
+  // The gateway drops while the email is being written: the bot resumes its session, and the
+  // worker, which only uses REST, carries on.
+  const received = discord.gateway.received.length;
+  discord.gateway.disconnect({ code: 4000 });
+  await discord.gateway.waitForResume(received);
+
   const progress = discord.channelView(discord.channelId).find((m) => m.threadId !== undefined)!;
-  expect(progress.embeds[0]?.title).toBe('Drafting an email to Ada Lovelace');
+  expect(discord.revisions(progress.id)[0]?.embeds?.[0]?.title).toBe('Drafting an email to Ada Lovelace');
   await expect.poll(() => emails(progress.threadId!).length, { timeout: 30_000, interval: 100 }).toBe(1);
 
   const thread = discord.channelView(progress.threadId!);
