@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describePosition, ordinal, queuePosition, queuePositions } from '../../src/jobs/queue-position.ts';
+import { createGeneration } from '../../src/jobs/enqueue.ts';
+import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+const TEMPLATE = 'Dear {{name}},\n\nI read your work on {{topic}} and would love to talk.\n\nBest, Sam';
+
+let db: TestDatabase;
+let queue: JobQueue;
+
+beforeAll(async () => {
+  db = await createTestDatabase({ migrated: true });
+  // No worker on this queue: every job sent stays waiting.
+  queue = await startQueue({ connectionString: db.url, logger: silentLogger() });
+});
+
+afterAll(async () => {
+  await queue?.stop({ timeoutMs: 5_000 });
+  await db?.drop();
+});
+
+const create = (user: string, name: string) =>
+  createGeneration(
+    { pool: db.pool, boss: queue.boss, dailyQuota: 100 },
+    {
+      user: { platform: 'slack', teamId: 'T1', platformUserId: user, displayName: user },
+      request: { template: TEMPLATE, recipientName: name, recipientInterest: 'graph theory' },
+    },
+  );
+
+describe('queuePositions', () => {
+  it('numbers waiting generations in the order pg-boss will start them, and moves them up as jobs start', async () => {
+    const a = await create('U1', 'Ada Lovelace');
+    const b = await create('U2', 'Grace Hopper');
+    const c = await create('U3', 'Emmy Noether');
+
+    let positions = await queuePositions(db.pool);
+    expect([a, b, c].map((g) => positions.get(g.id)?.position)).toEqual([1, 2, 3]);
+    // Nothing has finished yet: no duration to estimate from.
+    expect(positions.get(b.id)?.etaSeconds).toBeUndefined();
+
+    // Three finished generations of 10, 20 and 30 s: the median is 20 s.
+    const done = await Promise.all(['x', 'x', 'x'].map((n, i) => create(`U-done-${i}`, n)));
+    for (const [i, g] of done.entries()) {
+      await db.pool.query(
+        `UPDATE generations SET status = 'succeeded', started_at = now() - make_interval(secs => $2 + 60),
+           finished_at = now() - interval '60 seconds' WHERE id = $1`,
+        [g.id, (i + 1) * 10],
+      );
+      // Their jobs are no longer waiting.
+      await queue.boss.cancel(QUEUES.generate, (await jobIdOf(g.id))!);
+    }
+
+    // The first job starts: the others move up, and one job is running (one slot).
+    const [started] = await queue.boss.fetch<GenerateJob>(QUEUES.generate);
+    expect(started?.data.generationId).toBe(a.id);
+    positions = await queuePositions(db.pool);
+    expect(positions.has(a.id)).toBe(false);
+    expect(positions.get(b.id)).toEqual({ generationId: b.id, position: 1, etaSeconds: 20 });
+    expect(positions.get(c.id)).toEqual({ generationId: c.id, position: 2, etaSeconds: 40 });
+    expect(await queuePosition(db.pool, c.id)).toEqual(positions.get(c.id));
+    expect(await queuePosition(db.pool, a.id)).toBeUndefined();
+  });
+});
+
+async function jobIdOf(generationId: string): Promise<string | undefined> {
+  const jobs = await queue.boss.findJobs<GenerateJob>(QUEUES.generate, { data: { generationId } });
+  return jobs[0]?.id;
+}
+
+describe('describePosition', () => {
+  it('says the place and the estimate as a person would', () => {
+    expect(describePosition({ position: 2, etaSeconds: 40 })).toBe('2nd in line — about 40 s');
+    expect(describePosition({ position: 1, etaSeconds: 12 })).toBe('Next in line — about 10 s');
+    expect(describePosition({ position: 3, etaSeconds: 150 })).toBe('3rd in line — about 3 min');
+    expect(describePosition({ position: 4, etaSeconds: undefined })).toBe('4th in line');
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(ordinal)).toEqual(
+      ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st', '111th'],
+    );
+  });
+});
