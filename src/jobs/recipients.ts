@@ -1,0 +1,153 @@
+/**
+ * A batch's recipients, from what people paste or upload: one recipient per line as
+ * `Name | research interest`, or tab-separated (rows copied from a spreadsheet), or comma-separated;
+ * or a CSV file with a header naming the `name` and `interest` columns in any order, quoted fields
+ * allowed (csv-parse does the quoting). Every line that cannot be used is reported with its line
+ * number, and a batch with any such line is refused whole: nothing starts until the input is valid.
+ */
+import { parse, type InfoRecord } from 'csv-parse/sync';
+import { GenerationRequestSchema } from './enqueue.ts';
+
+/** One recipient, with the line it came from (1-based, as an editor numbers them). */
+export interface Recipient {
+  line: number;
+  recipientName: string;
+  recipientInterest: string;
+}
+
+export interface RecipientProblem {
+  /** Undefined for problems of the whole input (empty, too many). */
+  line: number | undefined;
+  message: string;
+}
+
+export type RecipientsResult =
+  | { ok: true; recipients: Recipient[] }
+  | { ok: false; problems: RecipientProblem[]; recipients: Recipient[] };
+
+export interface ParseRecipientsOptions {
+  /** Most recipients in one batch (`SCRIBE_BATCH_MAX`). */
+  max: number;
+}
+
+/** Problems listed back to the person at most; the rest are counted. */
+export const MAX_PROBLEMS_SHOWN = 20;
+
+const NAME_HEADER = /^(recipient[\s_-]*)?(full[\s_-]*)?name$/i;
+const INTEREST_HEADER = /^(research[\s_-]*)?(interests?|topics?|field|area)$/i;
+const DELIMITERS = ['|', '\t', ','] as const;
+type Delimiter = (typeof DELIMITERS)[number];
+
+/** Parses and validates a batch's recipients; see the module comment for the accepted forms. */
+export function parseRecipients(text: string, options: ParseRecipientsOptions): RecipientsResult {
+  const source = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  const rows = headerRows(source) ?? lineRows(source);
+  const problems: RecipientProblem[] = [];
+  const recipients: Recipient[] = [];
+  const seen = new Map<string, number>();
+  for (const row of rows) {
+    if ('problem' in row) {
+      problems.push({ line: row.line, message: row.problem });
+      continue;
+    }
+    const name = GenerationRequestSchema.shape.recipientName.safeParse(row.name);
+    const interest = GenerationRequestSchema.shape.recipientInterest.safeParse(row.interest);
+    if (!name.success || !interest.success) {
+      const why = [name, interest].flatMap((r) => (r.success ? [] : [r.error.issues[0]?.message ?? 'invalid']));
+      problems.push({ line: row.line, message: why.join('; ') });
+      continue;
+    }
+    const key = `${name.data.toLowerCase()}\u0000${interest.data.toLowerCase()}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      problems.push({ line: row.line, message: `the same recipient as line ${earlier}` });
+      continue;
+    }
+    seen.set(key, row.line);
+    recipients.push({ line: row.line, recipientName: name.data, recipientInterest: interest.data });
+  }
+  if (recipients.length === 0 && problems.length === 0) {
+    problems.push({ line: undefined, message: 'No recipients given: write one per line, as `Name | research interest`.' });
+  }
+  if (recipients.length > options.max) {
+    problems.push({
+      line: undefined,
+      message: `${recipients.length} recipients is more than the ${options.max} a batch can have; split it into smaller batches.`,
+    });
+  }
+  return problems.length ? { ok: false, problems, recipients } : { ok: true, recipients };
+}
+
+type Row = { line: number; name: string; interest: string } | { line: number; problem: string };
+
+/** Rows of a CSV (or TSV, or pipe-separated) text whose first line names the columns; undefined without such a header. */
+function headerRows(source: string): Row[] | undefined {
+  const firstLine = source.split('\n').findIndex((l) => l.trim() !== '');
+  if (firstLine < 0) return undefined;
+  const header = source.split('\n')[firstLine] ?? '';
+  const delimiter = DELIMITERS.find((d) => header.includes(d));
+  if (!delimiter) return undefined;
+  const cells = splitLine(header, delimiter).map((c) => c.trim());
+  const nameAt = cells.findIndex((c) => NAME_HEADER.test(c));
+  const interestAt = cells.findIndex((c) => INTEREST_HEADER.test(c));
+  if (nameAt < 0 || interestAt < 0) return undefined;
+
+  let records: { record: string[]; info: InfoRecord }[];
+  try {
+    const options = { delimiter, info: true, relax_column_count: true, skip_empty_lines: true, trim: true, from_line: firstLine + 2 };
+    // csv-parse's typings do not narrow on `info: true`, which wraps each record as { record, info }.
+    records = parse(source, options) as unknown as typeof records;
+  } catch (err) {
+    const line = (err as { lines?: number }).lines;
+    return [{ line: line ?? firstLine + 1, problem: `this is not valid CSV (${(err as Error).message.split('\n')[0]})` }];
+  }
+  return records.map(({ record, info }) => {
+    // `info.lines` is the line the record ends on; a quoted newline makes it start earlier.
+    const line = info.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
+    const name = record[nameAt];
+    const interest = record[interestAt];
+    if (name === undefined || interest === undefined) return { line, problem: `expected a "${cells[nameAt]}" and an "${cells[interestAt]}" value` };
+    return { line, name, interest };
+  });
+}
+
+/** Rows of a text without a header: each line `name <sep> interest`, the separator found per line. */
+function lineRows(source: string): Row[] {
+  const rows: Row[] = [];
+  for (const [i, raw] of source.split('\n').entries()) {
+    const text = raw.trim();
+    if (text === '' || text.startsWith('#')) continue;
+    const line = i + 1;
+    const delimiter = DELIMITERS.find((d) => text.includes(d));
+    if (!delimiter) {
+      rows.push({ line, problem: 'expected `Name | research interest` (or a tab or comma between them)' });
+      continue;
+    }
+    const [name = '', ...rest] = splitLine(text, delimiter);
+    // An unquoted interest may hold commas itself ("Ada Lovelace, engines, poetry"); a spreadsheet
+    // row's further columns (an email address, a note) are not part of the interest.
+    const interest = (delimiter === '\t' ? (rest[0] ?? '') : rest.join(delimiter === ',' ? ', ' : ' | ')).trim();
+    rows.push({ line, name: name.trim(), interest });
+  }
+  return rows;
+}
+
+/** One line's cells; commas honour CSV quoting, `|` and tabs split plainly. */
+function splitLine(line: string, delimiter: Delimiter): string[] {
+  if (delimiter !== ',') return line.split(delimiter);
+  try {
+    const [cells] = parse(line, { relax_quotes: true, relax_column_count: true, trim: true }) as string[][];
+    return cells ?? [line];
+  } catch {
+    return line.split(',');
+  }
+}
+
+/** "line 3: …" lines for the person, at most MAX_PROBLEMS_SHOWN of them. */
+export function describeProblems(problems: readonly RecipientProblem[]): string[] {
+  const lines = problems
+    .slice(0, MAX_PROBLEMS_SHOWN)
+    .map((p) => (p.line === undefined ? p.message : `Line ${p.line}: ${p.message}`));
+  if (problems.length > MAX_PROBLEMS_SHOWN) lines.push(`…and ${problems.length - MAX_PROBLEMS_SHOWN} more`);
+  return lines;
+}
