@@ -21,6 +21,19 @@ export const ErrorCode = {
   Timeout: 'timeout',
   ServiceRejected: 'service_rejected',
   InvalidAnswer: 'invalid_answer',
+  /**
+   * The organisation's (or workspace's) Anthropic spend limit is reached: every request fails until
+   * someone raises it in the Anthropic Console, so retrying only wastes the user's time.
+   */
+  SpendLimitReached: 'spend_limit_reached',
+  /** The model's answer hit the request's `max_tokens`: the same request would be cut again. */
+  AnswerTooLong: 'answer_too_long',
+  /** The input leaves the model no room to answer (stop reason `model_context_window_exceeded`). */
+  InputTooLong: 'input_too_long',
+  /** The model declined to answer (stop reason `refusal`). */
+  ModelDeclined: 'model_declined',
+  /** The model stopped before finishing for another reason (`pause_turn`, an unknown stop reason). */
+  AnswerIncomplete: 'answer_incomplete',
   PageRefused: 'page_refused',
   PageFailed: 'page_failed',
   Internal: 'internal',

@@ -25,7 +25,9 @@ export function correctionMessage(issues: string): string {
 /**
  * `llm.structured` with one corrective retry. `what` names the asker in the final error, e.g.
  * "template parser" → "The template parser returned an answer we could not use twice: …".
- * Other errors (transient or permanent) pass through unchanged.
+ * Other errors (transient or permanent) pass through unchanged, among them an answer that did not
+ * finish (cut off at max_tokens, refused, paused: see `stopReasonError` in clients/anthropic.ts),
+ * which the same request, corrected or not, would not finish either.
  */
 export async function askStructured<T>(
   llm: Llm,

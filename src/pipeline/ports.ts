@@ -24,19 +24,34 @@ export interface LlmRequest {
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * Tokens one answer used. The three input counts are disjoint (Anthropic's `input_tokens` leaves
+ * out cached input), so the whole input is their sum; each is priced differently.
+ */
 export interface LlmUsage {
+  /** Input read without the prompt cache. */
   inputTokens: number;
   outputTokens: number;
+  /** Input written to the prompt cache by this request. */
+  cacheCreationInputTokens: number;
+  /** Input read from the prompt cache. */
+  cacheReadInputTokens: number;
 }
 
 /** A large language model (Anthropic Messages API). */
 export interface Llm {
-  /** A free-text answer. */
+  /**
+   * A free-text answer. Only a finished answer is a success: one cut off at `maxTokens`, refused,
+   * or stopped for another reason throws (see `ErrorCode.AnswerTooLong`, `ModelDeclined`,
+   * `InputTooLong`, `AnswerIncomplete`).
+   */
   complete(request: LlmRequest): Promise<{ text: string; usage: LlmUsage }>;
   /**
-   * A structured answer: JSON validated against `schema`. An answer that is not valid JSON or does
-   * not match throws `InvalidAnswerError` carrying the raw text and the issues, so the caller can
-   * ask again once with the validation error.
+   * A structured answer: JSON validated against `schema`. A finished answer that is not valid JSON
+   * or does not match throws `InvalidAnswerError` carrying the raw text and the issues, so the
+   * caller can ask again once with the validation error. An unfinished one (cut off, refused,
+   * paused) throws the same errors as `complete`, never `InvalidAnswerError`: asking again with a
+   * correction would not help.
    */
   structured<T>(
     request: LlmRequest & { schema: z.ZodType<T>; name: string },

@@ -8,7 +8,9 @@
  * forced tool's name. Scripting, most specific first:
  *   fake.queue('parsed_template', { json: {...} }, { text: 'not json' })  // next answers to one question (or model)
  *   fake.respond((req) => req.model.includes('sonnet') ? { text: 'Hi' } : undefined)  // undefined: default
- *   fake.failNext([RATE_LIMITED, OVERLOADED])  // HTTP trouble, before any answer
+ *   fake.queue('answer', { text: '{"a', stopReason: 'max_tokens' })  // any stop reason, known or not
+ *   fake.queue('answer', { json: {...}, usage: { cache_read_input_tokens: 900 } })  // usage fields as sent
+ *   fake.failNext([RATE_LIMITED, OVERLOADED, SPEND_LIMIT_REACHED])  // HTTP trouble, before any answer
  */
 import crypto from 'node:crypto';
 import { sendJson, startFakeHttp, type FakeHttp, type RecordedRequest } from './http.ts';
@@ -34,15 +36,35 @@ export interface JsonSchema {
   minItems?: number;
 }
 
+/** The Messages API's `usage` object, as the API sends it. */
+export interface WireUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number | null;
+  cache_read_input_tokens: number | null;
+  cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number } | null;
+  service_tier: string | null;
+}
+
+/**
+ * How an answer ends: its stop reason as the API sends it (any string, so values newer than the
+ * SDK can be simulated; default `end_turn`, or `tool_use` for a forced tool), and usage fields that
+ * replace the computed ones.
+ */
+export interface ReplyEnding {
+  stopReason?: string;
+  usage?: Partial<WireUsage>;
+}
+
 /**
  * What the fake model says: free text; a JSON value (sent as the text of a structured answer, or as
- * a forced tool's input); a raw stop reason to simulate a cut-off; or undefined for the default.
+ * a forced tool's input); or undefined for the default.
  */
 export type Reply =
-  | { text: string; stopReason?: 'end_turn' | 'max_tokens' | 'refusal' }
-  | { json: unknown }
+  | ({ text: string } & ReplyEnding)
+  | ({ json: unknown } & ReplyEnding)
   /** Same as `json` (kept for scripts written for the forced-tool era). */
-  | { tool: unknown }
+  | ({ tool: unknown } & ReplyEnding)
   | undefined;
 
 export interface FakeAnthropic extends FakeHttp {
@@ -67,6 +89,26 @@ export const anthropicError = (status: number, type: string, message: string, he
 });
 export const OVERLOADED = anthropicError(529, 'overloaded_error', 'Overloaded');
 export const RATE_LIMITED = anthropicError(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit');
+
+/**
+ * The organisation has crossed its usage tier's monthly spend cap. As Anthropic's errors page
+ * (platform.claude.com/docs/en/api/errors) documents it: a 429 `rate_limit_error` with no
+ * retry-after header, told apart from a rate limit only by `error.details.error_code`. (The
+ * message's wording is ours; the docs do not quote it.)
+ */
+export const SPEND_LIMIT_REACHED = {
+  status: 429,
+  headers: { 'request-id': 'req_011CSpendLimitReached000' },
+  body: JSON.stringify({
+    type: 'error',
+    error: {
+      type: 'rate_limit_error',
+      message: 'You have reached your monthly API usage limit for your usage tier. Your access will resume at 00:00 UTC on the first day of next month.',
+      details: { error_code: 'enforced_spend_limit_reached' },
+    },
+    request_id: 'req_011CSpendLimitReached000',
+  }),
+};
 
 /** The question a request asks: its structured-output schema's title, or its forced tool's name. */
 export function questionOf(request: MessagesRequest): string | undefined {
@@ -111,7 +153,7 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
         : forcedTool
           ? [{ type: 'tool_use', id: `toolu_${crypto.randomBytes(8).toString('hex')}`, name: forcedTool, input: value }]
           : [{ type: 'text', text: JSON.stringify(value) }];
-    const stopReason = 'text' in reply ? (reply.stopReason ?? 'end_turn') : forcedTool ? 'tool_use' : 'end_turn';
+    const stopReason = reply.stopReason ?? ('text' in reply || !forcedTool ? 'end_turn' : 'tool_use');
     sendJson(
       res,
       200,
@@ -128,8 +170,10 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
           output_tokens: Math.ceil(JSON.stringify(content).length / 4),
           cache_creation_input_tokens: 0,
           cache_read_input_tokens: 0,
+          cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
           service_tier: 'standard',
-        },
+          ...reply.usage,
+        } satisfies WireUsage,
       },
       { 'request-id': `req_${crypto.randomBytes(8).toString('hex')}` },
     );

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ErrorCode, InvalidAnswerError, RetryableError } from '../../src/errors.ts';
+import { ErrorCode, InvalidAnswerError, PermanentError, RetryableError } from '../../src/errors.ts';
 import { askStructured } from '../../src/pipeline/ask.ts';
+import { createAnthropicLlm } from '../../src/pipeline/clients/anthropic.ts';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic.ts';
 import { fails, llmDouble, rawAnswer, sequence } from './doubles.ts';
 
 const schema = z.object({ n: z.number() });
@@ -39,5 +41,37 @@ describe('askStructured', () => {
     const llm = llmDouble({ structured: { n: sequence<unknown, unknown>(fails(busy)) } });
     await expect(askStructured(llm, request, 'counter')).rejects.toBe(busy);
     expect(llm.requests).toHaveLength(1);
+  });
+});
+
+describe('askStructured with the Anthropic client', () => {
+  let fake: FakeAnthropic;
+  beforeAll(async () => {
+    fake = await startFakeAnthropic();
+  });
+  afterAll(() => fake.close());
+  const llm = () => createAnthropicLlm({ apiKey: fake.apiKey, baseUrl: fake.url });
+
+  it('still corrects a finished answer that is not the JSON asked for', async () => {
+    fake.queue('n', { text: 'n is one' }, { json: { n: 1 } });
+    const before = fake.calls().length;
+    await expect(askStructured(llm(), request, 'counter')).resolves.toMatchObject({ value: { n: 1 }, corrected: true });
+    expect(fake.calls().length - before).toBe(2);
+  });
+
+  // The text each one arrives with looks like broken JSON; a correction would not change the outcome.
+  it.each([
+    ['max_tokens', '{"n": 12345', PermanentError, ErrorCode.AnswerTooLong],
+    ['refusal', '', PermanentError, ErrorCode.ModelDeclined],
+    ['model_context_window_exceeded', '{"n"', PermanentError, ErrorCode.InputTooLong],
+    ['pause_turn', '', RetryableError, ErrorCode.AnswerIncomplete],
+  ] as const)('does not send an answer that stopped with %s back for correction', async (stopReason, text, kind, code) => {
+    fake.queue('n', { text, stopReason });
+    const before = fake.calls().length;
+    const error = await askStructured(llm(), request, 'counter').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(kind);
+    expect(error).not.toBeInstanceOf(InvalidAnswerError);
+    expect(error).toMatchObject({ code });
+    expect(fake.calls().length - before).toBe(1);
   });
 });

@@ -115,7 +115,7 @@ export function llmDouble(options: LlmDoubleOptions = {}): LlmDouble {
   const counts = new Map<string, number>();
   const latency = (name: string) =>
     typeof options.latencyMs === 'number' ? options.latencyMs : (options.latencyMs?.[name] ?? 0);
-  const usage = { inputTokens: 10, outputTokens: 10 };
+  const usage = { inputTokens: 10, outputTokens: 10, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
   return {
     requests,
     log,

@@ -8,12 +8,16 @@
  * apart. We then parse and validate the text with zod ourselves rather than with `messages.parse`,
  * so a bad answer becomes an `InvalidAnswerError` carrying the raw text and readable issues.
  *
+ * Only a finished answer (stop reason `end_turn` or `stop_sequence`) is a success; every other
+ * stop reason becomes its own error (`stopReasonError`), before any JSON is parsed, so an unfinished
+ * answer is never mistaken for invalid JSON and sent back for correction.
+ *
  * The SDK's own retries are off: the pipeline's retry policy is the single place that decides.
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { transformJSONSchema } from '@anthropic-ai/sdk/lib/transform-json-schema';
 import { z } from 'zod';
-import { ErrorCode, InvalidAnswerError, PermanentError, type ScribeError } from '../../errors.ts';
+import { ErrorCode, InvalidAnswerError, PermanentError, RetryableError, type ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { Llm, LlmRequest, LlmUsage } from '../ports.ts';
 import { classifyHttpFailure, describeNetworkError, retryAfterFrom, timeoutError } from './errors.ts';
@@ -74,6 +78,8 @@ export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
   return {
     async complete(request) {
       const message = await send(request);
+      const unfinished = stopReasonError(message.stop_reason, request, 'answer');
+      if (unfinished) throw unfinished;
       const text = textOf(message);
       if (!text.trim()) {
         throw new InvalidAnswerError(`Anthropic returned an empty answer (stop reason: ${message.stop_reason})`, {
@@ -89,12 +95,12 @@ export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
       const message = await send(request, {
         output_config: { format: { type: 'json_schema', schema: jsonSchemaFor(request.schema, request.name) } },
       });
+      // An unfinished answer is not the JSON we asked for, whatever its first characters.
+      const unfinished = stopReasonError(message.stop_reason, request, `"${request.name}" answer`);
+      if (unfinished) throw unfinished;
       const raw = textOf(message);
       const invalid = (issues: string) =>
         new InvalidAnswerError(`Anthropic's answer did not match the expected "${request.name}" shape`, { service: SERVICE, raw, issues });
-      // A cut-off or refused answer is not the JSON we asked for, whatever its first characters.
-      if (message.stop_reason === 'max_tokens') throw invalid(`the answer was cut off at max_tokens (${request.maxTokens})`);
-      if (message.stop_reason === 'refusal') throw invalid('the model declined to answer');
       let candidate: unknown;
       try {
         candidate = JSON.parse(raw);
@@ -120,7 +126,63 @@ function textOf(message: Anthropic.Message): string {
 }
 
 function usageOf(usage: Anthropic.Usage): LlmUsage {
-  return { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens };
+  // The cache counts are null or absent when the request used no prompt cache.
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheCreationInputTokens: usage.cache_creation_input_tokens ?? 0,
+    cacheReadInputTokens: usage.cache_read_input_tokens ?? 0,
+  };
+}
+
+/**
+ * What a stop reason means for Scribe: undefined for a finished answer, else the error to throw.
+ * Scribe offers the model no tools and sets no stop sequences, so:
+ * - `end_turn`, `stop_sequence`: finished.
+ * - `max_tokens`: cut off; the same request would be cut again, so permanent (`AnswerTooLong`).
+ * - `model_context_window_exceeded`: the input left no room for the answer; permanent (`InputTooLong`).
+ * - `refusal`: the model declined; asking again the same way gets the same answer (`ModelDeclined`).
+ * - `pause_turn`: the API paused a long turn. Continuing it means sending the paused content back
+ *   as an assistant turn, which Scribe's string messages and structured outputs do not carry, so a
+ *   fresh request is made instead: retryable (`AnswerIncomplete`), through the pipeline's policy.
+ * - `tool_use` (we offered none), null, or a value newer than this code: permanent (`AnswerIncomplete`),
+ *   naming the value, rather than passing off an answer we cannot vouch for as finished.
+ */
+export function stopReasonError(stopReason: string | null, request: Pick<LlmRequest, 'model' | 'maxTokens'>, what: string): ScribeError | undefined {
+  const details = { service: SERVICE };
+  switch (stopReason) {
+    case 'end_turn':
+    case 'stop_sequence':
+      return undefined;
+    case 'max_tokens':
+      return new PermanentError(
+        ErrorCode.AnswerTooLong,
+        `Anthropic's ${what} was longer than ${request.maxTokens} tokens and was cut off (model "${request.model}"); asking again would cut it again`,
+        details,
+      );
+    case 'model_context_window_exceeded':
+      return new PermanentError(
+        ErrorCode.InputTooLong,
+        `The input is too large for the context window of model "${request.model}": it left no room for the ${what}. Use a shorter template or instruction`,
+        details,
+      );
+    case 'refusal':
+      return new PermanentError(
+        ErrorCode.ModelDeclined,
+        `The model declined to write the ${what} (model "${request.model}"). Change the template or the instruction and try again`,
+        details,
+      );
+    case 'pause_turn':
+      return new RetryableError(ErrorCode.AnswerIncomplete, `Anthropic paused the ${what} before it was finished (stop reason "pause_turn")`, details);
+    case 'tool_use':
+      return new PermanentError(ErrorCode.AnswerIncomplete, `Anthropic stopped the ${what} to call a tool, but Scribe offered none (stop reason "tool_use")`, details);
+    default:
+      return new PermanentError(
+        ErrorCode.AnswerIncomplete,
+        `Anthropic stopped the ${what} for a reason Scribe does not know (stop reason ${JSON.stringify(stopReason)})`,
+        details,
+      );
+  }
 }
 
 type Sdk = typeof import('@anthropic-ai/sdk');
@@ -139,6 +201,15 @@ function toScribeError(sdk: Sdk, err: unknown, model: string, timeoutMs: number)
   }
   if (err instanceof APIError && err.status !== undefined) {
     const detail = errorMessageOf(err.error) ?? err.message;
+    const spendLimit = spendLimitOf(err.status, err.error, detail);
+    if (spendLimit) {
+      return new PermanentError(
+        ErrorCode.SpendLimitReached,
+        `The organisation's Anthropic spend limit is reached (${err.status}, ${spendLimit}): no email can be written until someone raises the limit ` +
+          `(or moves to a higher usage tier) in the Anthropic Console. Anthropic said: ${detail.slice(0, 200)}`,
+        { ...base, status: err.status },
+      );
+    }
     switch (err.status) {
       case 404:
         return new PermanentError(
@@ -170,6 +241,24 @@ function toScribeError(sdk: Sdk, err: unknown, model: string, timeoutMs: number)
   }
   // A 200 whose body was not JSON, or another SDK failure: the service misbehaved, try again later.
   return classifyHttpFailure({ service: SERVICE, status: undefined, detail: err instanceof Error ? err.message : String(err), cause: err });
+}
+
+// 429s that are not rate limits: they last until the limit is raised or the month ends, and carry no retry-after.
+const SPEND_LIMIT_CODES = new Set(['enforced_spend_limit_reached', 'contract_spend_limit_reached']);
+
+/**
+ * Why a failure is a spend limit, or undefined when it is not one: a 429 whose
+ * `error.details.error_code` names a spend limit (a tier's monthly cap, a contract's), or the 400
+ * Anthropic answers once a limit the organisation or workspace set for itself is reached ("You
+ * have reached your specified (workspace) API usage limits…").
+ */
+function spendLimitOf(status: number, body: unknown, detail: string): string | undefined {
+  const inner = body && typeof body === 'object' && 'error' in body ? (body as { error: unknown }).error : undefined;
+  const details = inner && typeof inner === 'object' && 'details' in inner ? (inner as { details: unknown }).details : undefined;
+  const code = details && typeof details === 'object' && 'error_code' in details ? (details as { error_code: unknown }).error_code : undefined;
+  if (status === 429 && typeof code === 'string' && SPEND_LIMIT_CODES.has(code)) return code;
+  if (status === 400 && /^You have reached your specified (workspace )?API usage limits/i.test(detail)) return 'a usage limit set in the Console';
+  return undefined;
 }
 
 /** The `error.message` of Anthropic's error body `{type:'error', error:{type, message}}`. */

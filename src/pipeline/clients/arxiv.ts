@@ -15,16 +15,22 @@ const SERVICE = 'arXiv';
 
 // fast-xml-parser's defaults are wrong for arXiv: "2401.10000" would become the number 2401.1, a
 // single entry, author or category would not be an array, and link hrefs (attributes) would be lost.
+// arXiv's manual shows every element declaring its namespace (`<id xmlns="…Atom">`), and a feed
+// may use a prefix (`<atom:entry>`): namespace declarations are dropped and prefixes removed, so
+// all forms read alike (no arXiv extension element shares a name with an Atom one).
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: true,
+  removeNSPrefix: true,
   isArray: (name) => ['entry', 'author', 'category', 'link'].includes(name),
 });
 
-const text = z.union([z.string(), z.number()]).transform(String);
+const scalar = z.union([z.string(), z.number()]).transform(String);
+// An element with attributes (`<title type="text">…`) comes as `{ '#text': …, '@_type': … }`.
+const text = z.union([scalar, z.object({ '#text': scalar.default('') }).transform((o) => o['#text'])]);
 const EntrySchema = z.object({
   id: text,
   title: text,
@@ -89,25 +95,46 @@ export function authorQuery(name: string): string | undefined {
   return [...new Set(variants)].map((v) => `au:"${v}"`).join(' OR ');
 }
 
-/** Parses an arXiv Atom feed into papers (id without version, one-line title and abstract). */
-export function parseArxivFeed(xml: string): Paper[] {
+/** The feed's entries, or undefined when `xml` is not an Atom feed. */
+function entriesOf(xml: string): unknown[] | undefined {
   let doc: unknown;
   try {
     doc = parser.parse(xml);
-  } catch (err) {
-    throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the answer was not XML', cause: err });
+  } catch {
+    return undefined;
   }
   const feed = FeedSchema.safeParse(doc);
-  if (!feed.success) throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the answer was not an Atom feed' });
-  const papers: Paper[] = [];
-  for (const raw of feed.data.feed.entry) {
-    // A query arXiv cannot run comes back as one entry whose id points at its error list.
+  return feed.success ? feed.data.feed.entry : undefined;
+}
+
+/**
+ * arXiv's own explanation when `xml` is its answer to a query it cannot run: a feed whose entry has
+ * an id under http://arxiv.org/api/errors (e.g. `…/api/errors#incorrect_id_format_for_1234.12345`)
+ * and the explanation in its summary. arXiv sends it with 400 or 200; it is read at any status.
+ * Undefined for anything else.
+ */
+export function arxivErrorOf(xml: string, status?: number): PermanentError | undefined {
+  for (const raw of entriesOf(xml) ?? []) {
     const error = ErrorEntrySchema.safeParse(raw);
-    if (error.success && error.data.id.includes('/api/errors')) {
-      throw new PermanentError(ErrorCode.ServiceRejected, `arXiv refused the search: ${oneLine(error.data.summary ?? error.data.title ?? 'an error')}`, {
+    if (error.success && /\/api\/errors(#|$)/.test(error.data.id)) {
+      const because = oneLine(error.data.summary ?? '') || oneLine(error.data.title ?? '') || error.data.id;
+      return new PermanentError(ErrorCode.ServiceRejected, `arXiv refused the search: ${because}`, {
         service: SERVICE,
+        ...(status === undefined ? {} : { status }),
       });
     }
+  }
+  return undefined;
+}
+
+/** Parses an arXiv Atom feed into papers (id without version, one-line title and abstract). */
+export function parseArxivFeed(xml: string): Paper[] {
+  const entries = entriesOf(xml);
+  if (!entries) throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the answer was not an Atom feed' });
+  const refused = arxivErrorOf(xml);
+  if (refused) throw refused;
+  const papers: Paper[] = [];
+  for (const raw of entries) {
     const entry = EntrySchema.safeParse(raw);
     if (!entry.success) continue;
     const e = entry.data;
@@ -190,9 +217,9 @@ export function createArxivPapers(options: ArxivPapersOptions): PaperSearch {
           throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: describeNetworkError(err), cause: err });
         }
         const body = await res.text();
-        if (res.status === 400 && body.includes('/api/errors')) parseArxivFeed(body); // throws arXiv's own explanation
         if (!res.ok) {
-          throw classifyHttpFailure({ service: SERVICE, status: res.status, retryAfterMs: retryAfterFrom(res.headers) });
+          // arXiv's explanation of a query it cannot run, whatever the status; else the status decides.
+          throw arxivErrorOf(body, res.status) ?? classifyHttpFailure({ service: SERVICE, status: res.status, retryAfterMs: retryAfterFrom(res.headers) });
         }
         return body;
       },

@@ -99,17 +99,29 @@ export function createExaSearch(options: ExaSearchOptions): WebSearch {
   };
 }
 
-/** Exa's error bodies: `{error: "…"}`, `{error: {message}}` or `{message}`; else the start of the text. */
+/**
+ * The explanation in an Exa error body, read as exa-js reads it: `{error: "Bad Request", message:
+ * "Invalid query"}` → "Bad Request. Invalid query" (the reason is often in `message` alone);
+ * `{requestId, error: "…", tag}` → the error; the agent-style envelope `{error: {code, message,
+ * detail}}` → its message and detail. Else the start of the text.
+ */
 function errorMessageOf(text: string): string | undefined {
+  let body: unknown;
   try {
-    const body = JSON.parse(text) as { error?: unknown; message?: unknown };
-    if (typeof body.error === 'string') return body.error;
-    if (body.error && typeof body.error === 'object' && 'message' in body.error && typeof body.error.message === 'string') {
-      return body.error.message;
-    }
-    if (typeof body.message === 'string') return body.message;
+    body = JSON.parse(text);
   } catch {
-    // not JSON: fall through
+    return text.trim().slice(0, 120) || undefined; // not JSON: a proxy's page, say
   }
-  return text.trim().slice(0, 120) || undefined;
+  if (!body || typeof body !== 'object') return text.trim().slice(0, 120) || undefined;
+  const { error, message } = body as { error?: unknown; message?: unknown };
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+  if (error && typeof error === 'object') {
+    const envelope = error as { message?: unknown; code?: unknown; detail?: unknown };
+    const said = str(envelope.message) ?? str(message) ?? str(envelope.code);
+    const detail = str(envelope.detail);
+    return said && detail && detail !== said ? `${said}: ${detail}` : (said ?? detail);
+  }
+  const [first, second] = [str(error), str(message)];
+  if (first && second) return `${first}${/[.!?:]$/.test(first) ? '' : '.'} ${second}`;
+  return first ?? second;
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ErrorCode, InvalidAnswerError, PermanentError, RetryableError } from '../../../src/errors.ts';
 import { createAnthropicLlm } from '../../../src/pipeline/clients/anthropic.ts';
 import type { Llm } from '../../../src/pipeline/ports.ts';
-import { anthropicError, OVERLOADED, RATE_LIMITED, startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic.ts';
+import { withRetry } from '../../../src/pipeline/retry.ts';
+import { anthropicError, OVERLOADED, RATE_LIMITED, SPEND_LIMIT_REACHED, startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic.ts';
 import { deadUrl } from '../../fakes/http.ts';
 
 let fake: FakeAnthropic;
@@ -19,6 +20,7 @@ const llmFor = (overrides: Partial<Parameters<typeof createAnthropicLlm>[0]> = {
   createAnthropicLlm({ apiKey: fake.apiKey, baseUrl: fake.url, ...overrides });
 const ask = (llm = llmFor(), signal?: AbortSignal) =>
   llm.structured({ model: MODEL, system: 's', messages: [{ role: 'user', content: 'q' }], maxTokens: 100, schema: Answer, name: 'answer', signal });
+const complete = (llm = llmFor()) => llm.complete({ model: MODEL, system: 's', messages: [{ role: 'user', content: 'q' }], maxTokens: 100 });
 const failureOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 
 describe('Anthropic Llm: answers', () => {
@@ -87,11 +89,51 @@ describe('Anthropic Llm: answers', () => {
     expect(err.message).toBe('Anthropic\'s answer did not match the expected "answer" shape');
   });
 
-  it('treats an answer cut off at max_tokens as invalid, even when it starts like JSON', async () => {
-    fake.queue('answer', { text: '{"colour": "red", "cou', stopReason: 'max_tokens' });
-    const err = (await failureOf(ask())) as InvalidAnswerError;
-    expect(err).toBeInstanceOf(InvalidAnswerError);
-    expect(err.issues).toBe('the answer was cut off at max_tokens (100)');
+  it("counts the prompt cache's input tokens apart, as the API reports them", async () => {
+    const usage = { input_tokens: 12, output_tokens: 7, cache_creation_input_tokens: 300, cache_read_input_tokens: 1200 };
+    fake.queue('answer', { json: { colour: 'blue', count: 2 }, usage });
+    expect((await ask()).usage).toEqual({ inputTokens: 12, outputTokens: 7, cacheCreationInputTokens: 300, cacheReadInputTokens: 1200 });
+
+    fake.respond(() => ({ text: 'Hello.', usage }));
+    expect((await complete()).usage).toEqual({ inputTokens: 12, outputTokens: 7, cacheCreationInputTokens: 300, cacheReadInputTokens: 1200 });
+
+    // Older answers and requests without caching send null.
+    fake.respond(() => ({ text: 'Hello.', usage: { input_tokens: 5, output_tokens: 2, cache_creation_input_tokens: null, cache_read_input_tokens: null } }));
+    expect((await complete()).usage).toEqual({ inputTokens: 5, outputTokens: 2, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 });
+  });
+});
+
+describe('Anthropic Llm: stop reasons', () => {
+  it.each(['end_turn', 'stop_sequence'])('takes an answer that stopped with %s as finished', async (stopReason) => {
+    fake.respond(() => ({ text: 'Dear Dr. Lovelace,', stopReason }));
+    expect((await complete()).text).toBe('Dear Dr. Lovelace,');
+    fake.respond(() => ({ json: { colour: 'red', count: 3 }, stopReason }));
+    expect((await ask()).value).toEqual({ colour: 'red', count: 3 });
+  });
+
+  // What the API sends for each: the cut-off or partial text, or nothing at all.
+  const unfinished = [
+    ['max_tokens', '{"colour": "red", "cou', PermanentError, ErrorCode.AnswerTooLong,
+      /^Anthropic's (answer|"answer" answer) was longer than 100 tokens and was cut off \(model "claude-haiku-5-5"\)/],
+    ['refusal', '', PermanentError, ErrorCode.ModelDeclined, /^The model declined to write the (answer|"answer" answer) \(model "claude-haiku-5-5"\)\. Change the template/],
+    ['model_context_window_exceeded', '{"colour": "re', PermanentError, ErrorCode.InputTooLong,
+      /^The input is too large for the context window of model "claude-haiku-5-5": it left no room for the (answer|"answer" answer)/],
+    ['pause_turn', '', RetryableError, ErrorCode.AnswerIncomplete, /^Anthropic paused the (answer|"answer" answer) before it was finished \(stop reason "pause_turn"\)$/],
+    ['tool_use', '', PermanentError, ErrorCode.AnswerIncomplete, /to call a tool, but Scribe offered none/],
+    ['compaction_needed', 'Dear', PermanentError, ErrorCode.AnswerIncomplete, /for a reason Scribe does not know \(stop reason "compaction_needed"\)$/],
+  ] as const;
+
+  it.each(unfinished)('turns %s into its own error, in free text and structured answers alike', async (stopReason, text, kind, code, message) => {
+    for (const call of [complete, ask]) {
+      fake.respond(() => ({ text, stopReason }));
+      const before = fake.calls().length;
+      const err = await failureOf(call());
+      expect(err).toBeInstanceOf(kind);
+      expect(err).not.toBeInstanceOf(InvalidAnswerError); // never "not valid JSON", never sent back for correction
+      expect(err).toMatchObject({ code, service: 'Anthropic' });
+      expect((err as Error).message).toMatch(message);
+      expect(fake.calls().length - before).toBe(1);
+    }
   });
 });
 
@@ -104,6 +146,32 @@ describe('Anthropic Llm: failures', () => {
 
     fake.failNext([anthropicError(429, 'rate_limit_error', 'slow down', { 'retry-after': '2', 'retry-after-ms': '1500' })]);
     expect(await failureOf(ask())).toMatchObject({ retryAfterMs: 1500 });
+  });
+
+  it('turns a reached spend limit (a 429 without retry-after) into a PermanentError that says who must act, tried once', async () => {
+    fake.failNext([SPEND_LIMIT_REACHED]);
+    const before = fake.requests.length;
+    const sleeps: number[] = [];
+    // Through the pipeline's own retry policy: a permanent failure is not tried again.
+    const err = await failureOf(withRetry(() => complete(), { sleep: async (ms) => void sleeps.push(ms) }));
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err).toMatchObject({ code: ErrorCode.SpendLimitReached, status: 429, service: 'Anthropic' });
+    expect((err as Error).message).toMatch(
+      /^The organisation's Anthropic spend limit is reached \(429, enforced_spend_limit_reached\): no email can be written until someone raises the limit \(or moves to a higher usage tier\) in the Anthropic Console\. Anthropic said: You have reached your monthly API usage limit/,
+    );
+    expect((err as Error).message).not.toMatch(/rate limit/i);
+    expect(fake.requests.length - before).toBe(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('turns the 400 for a spend limit the organisation set itself into the same error', async () => {
+    fake.failNext([
+      anthropicError(400, 'invalid_request_error', 'You have reached your specified workspace API usage limits. You will regain access on 2026-12-01 at 00:00 UTC.'),
+    ]);
+    const err = await failureOf(ask());
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err).toMatchObject({ code: ErrorCode.SpendLimitReached, status: 400 });
+    expect((err as Error).message).toMatch(/spend limit is reached .*Anthropic Console\. Anthropic said: You have reached your specified workspace API usage limits\. You will regain access on 2026-12-01/);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, PermanentError, RetryableError } from '../../../src/errors.ts';
 import { authorQuery, createArxivPapers, parseArxivFeed, sameAuthor } from '../../../src/pipeline/clients/arxiv.ts';
-import { atomFeed, errorFeed, startFakeArxiv, type FakeArxiv, type FakePaper } from '../../fakes/arxiv.ts';
+import { atomFeed, errorFeed, MANUAL_ERROR_FEED, MANUAL_FEED, startFakeArxiv, withAtomPrefix, type FakeArxiv, type FakePaper } from '../../fakes/arxiv.ts';
 import { deadUrl } from '../../fakes/http.ts';
 
 const PAPERS: FakePaper[] = [
@@ -72,6 +72,35 @@ describe('arXiv feed parsing', () => {
     })();
     expect(err).toBeInstanceOf(PermanentError);
     expect(err).toMatchObject({ code: ErrorCode.ServiceRejected, service: 'arXiv', message: 'arXiv refused the search: incorrect id format for 1234.12345' });
+  });
+});
+
+describe("arXiv feed parsing: the manual's forms", () => {
+  const H1 = {
+    id: 'hep-ex/0307015',
+    title: 'Multi-Electron Production at High Transverse Momenta in ep Collisions at HERA',
+    authors: ['H1 Collaboration'],
+    year: 2003,
+    abstract: 'Multi-electron production is studied at high electron transverse momentum in positron- and electron-proton collisions using the H1 detector at HERA.',
+    url: 'http://arxiv.org/abs/hep-ex/0307015v1',
+    categories: ['hep-ex'],
+  };
+
+  it('reads a feed whose every element declares its namespace (<id xmlns="…Atom">)', () => {
+    expect(parseArxivFeed(MANUAL_FEED)).toEqual([H1]);
+  });
+
+  it('reads a feed written with an Atom prefix (<atom:entry>), in either form', () => {
+    expect(parseArxivFeed(withAtomPrefix(MANUAL_FEED))).toEqual([H1]);
+    expect(parseArxivFeed(withAtomPrefix(atomFeed(PAPERS.slice(0, 2), 'au:x')))).toEqual(parseArxivFeed(atomFeed(PAPERS.slice(0, 2), 'au:x')));
+    expect(parseArxivFeed(withAtomPrefix(atomFeed(PAPERS, 'au:x')))).toHaveLength(4);
+  });
+
+  it("turns the manual's error entry into a PermanentError in arXiv's words", () => {
+    for (const xml of [MANUAL_ERROR_FEED, withAtomPrefix(MANUAL_ERROR_FEED)]) {
+      expect(() => parseArxivFeed(xml)).toThrow(PermanentError);
+      expect(() => parseArxivFeed(xml)).toThrow(/^arXiv refused the search: incorrect id format for 1234\.12345$/);
+    }
   });
 });
 
@@ -177,5 +206,27 @@ describe('arXiv PaperSearch', () => {
     }
     const dead = await failureOf(createArxivPapers({ apiUrl: `${await deadUrl()}/api/query`, minIntervalMs: 0 }).byAuthor('Ada Lovelace', { maxResults: 5 }));
     expect(dead).toMatchObject({ code: ErrorCode.ServiceUnavailable, message: 'arXiv could not be reached: the connection was refused' });
+  });
+
+  it("reads the manual's feed form from the API, and its error entry at any status", async () => {
+    const fresh = await startFakeArxiv(PAPERS);
+    try {
+      const papers = createArxivPapers({ apiUrl: fresh.apiUrl, minIntervalMs: 0 });
+      const atom = { 'content-type': 'application/atom+xml; charset=utf-8' };
+      fresh.failNext([{ status: 200, headers: atom, body: MANUAL_FEED }]);
+      expect((await papers.byAuthor('H1 Collaboration', { maxResults: 5 })).map((p) => p.id)).toEqual(['hep-ex/0307015']);
+
+      for (const status of [200, 400, 500]) {
+        fresh.failNext([{ status, headers: atom, body: MANUAL_ERROR_FEED }]);
+        const refused = await failureOf(papers.byAuthor('Ada Lovelace', { maxResults: 5 }));
+        expect(refused).toBeInstanceOf(PermanentError);
+        expect(refused).toMatchObject({ code: ErrorCode.ServiceRejected, service: 'arXiv', message: 'arXiv refused the search: incorrect id format for 1234.12345' });
+      }
+      // A failure that is not arXiv's error entry is still judged by its status.
+      fresh.failNext([{ status: 500, headers: atom, body: atomFeed([], 'au:x') }]);
+      expect(await failureOf(papers.byAuthor('Ada Lovelace', { maxResults: 5 }))).toBeInstanceOf(RetryableError);
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -55,6 +55,28 @@ describe('Exa WebSearch', () => {
     });
   });
 
+  it("keeps Exa's explanation of a 400, in each of its error bodies", async () => {
+    const refused = async (body: unknown) => {
+      exa.failNext([{ status: 400, body: JSON.stringify(body) }]);
+      const err = await failureOf(search().search('', { numResults: 1 }));
+      expect(err).toBeInstanceOf(PermanentError);
+      expect(err).toMatchObject({ code: ErrorCode.ServiceRejected, status: 400, service: 'Exa' });
+      return (err as Error).message;
+    };
+    // exa-js's own fixture: the reason is in `message`, `error` only names the status.
+    expect(await refused({ requestId: 'b3a8f0c2e1d94c6f', error: 'Bad Request', message: 'Invalid query', statusCode: 400 })).toBe(
+      'Exa refused the request (400): Bad Request. Invalid query',
+    );
+    // Exa's error-codes page: a requestId, the message in `error`, a machine-readable tag.
+    expect(await refused({ requestId: 'b3a8f0c2e1d94c6f', error: 'Invalid query: query must not be empty', tag: 'INVALID_REQUEST_BODY' })).toBe(
+      'Exa refused the request (400): Invalid query: query must not be empty',
+    );
+    // The nested envelope exa-js unwraps (newer endpoints).
+    expect(await refused({ requestId: 'b3a8f0c2e1d94c6f', error: { type: 'INVALID_REQUEST', code: 'INVALID_REQUEST_BODY', message: 'Invalid query', detail: 'query must not be empty' } })).toBe(
+      'Exa refused the request (400): Invalid query: query must not be empty',
+    );
+  });
+
   it('treats a malformed body, a dropped connection and a dead server as retryable', async () => {
     exa.failNext([{ malformed: true }]);
     expect(await failureOf(search().search('q', { numResults: 1 }))).toMatchObject({ code: ErrorCode.ServiceUnavailable, message: 'Exa could not be reached: the answer was not valid JSON' });
