@@ -101,6 +101,8 @@ export async function processGeneration(
     const finished = await runPipeline(data, { ...deps.pipeline, logger }, {
       logger,
       signal,
+      // Research is shared within the requester's workspace or guild only (their template steers it).
+      cacheScope: { platform: running.platform, teamId: running.teamId, userId: running.userId },
       onProgress: (event) => {
         view = applyProgressEvent(view, event);
         void report();

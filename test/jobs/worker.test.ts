@@ -161,4 +161,32 @@ describe('the generate worker', () => {
       regenerate({ pool: db.pool, boss: queue.boss, dailyQuota: 1_000, researchCacheTtlMs: 0 }, { generationId: parent.id, byUser: user('U-stranger') }),
     ).rejects.toThrow('Only the person who asked for this email (or an admin) can regenerate it.');
   });
+
+  it('shares cached research within a workspace only: another team researches afresh', async () => {
+    await start({ researchCacheTtlMs: 3_600_000 });
+    const inTeam = (teamId: string, platformUserId: string) =>
+      createGeneration(
+        { pool: db.pool, boss: queue.boss, dailyQuota: 1_000 },
+        {
+          user: { platform: 'slack', teamId, platformUserId },
+          request: { template: TEMPLATE, ...RECIPIENT },
+          address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' },
+        },
+      );
+    const searches = () => services.exa.requests.length;
+    const before = searches();
+    expect((await settled((await inTeam('T-cache-1', 'U-c1')).id)).status).toBe('succeeded');
+    const afterFirst = searches();
+    expect(afterFirst).toBeGreaterThan(before);
+    // A colleague in the same workspace reuses it.
+    const colleague = await settled((await inTeam('T-cache-1', 'U-c2')).id);
+    expect(colleague.status).toBe('succeeded');
+    expect(searches()).toBe(afterFirst);
+    expect((colleague.steps as { research?: { reused?: boolean } }).research?.reused).toBe(true);
+    // Another workspace asking about the same recipient does not.
+    const stranger = await settled((await inTeam('T-cache-2', 'U-c3')).id);
+    expect(stranger.status).toBe('succeeded');
+    expect(searches()).toBeGreaterThan(afterFirst);
+    expect((stranger.steps as { research?: { reused?: boolean } }).research?.reused).toBeUndefined();
+  });
 });
