@@ -131,7 +131,9 @@ export async function runPipeline(data: PipelineData, deps: PipelineDeps, option
     } catch (err) {
       const error = stepError(step, err, signal);
       logger.warn({ step, err: error }, 'step failed');
-      emit({ step, kind: 'failed', message: error.message });
+      // The text of an error that is not ours was never written for the person (it is in the log).
+      const ours = err instanceof ScribeError || signal?.aborted;
+      emit({ step, kind: 'failed', message: ours ? error.message : `${STEP_LABELS[step]} failed unexpectedly.` });
       throw error;
     }
     const durationMs = Math.round(elapsed() - started);

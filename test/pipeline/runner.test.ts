@@ -281,10 +281,13 @@ describe('runPipeline: failures and retries', () => {
     const search = searchDouble(() => {
       throw new TypeError('results.map is not a function');
     });
-    const error = await runPipeline(fresh(), { ...t.deps, search }).catch((e: unknown) => e);
+    const r = recorder();
+    const error = await runPipeline(fresh(), { ...t.deps, search }, r.options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ScribeError);
     expect(error).toMatchObject({ step: 'research', code: ErrorCode.Internal });
     expect((error as Error).message).toMatch(/^Researching the web failed unexpectedly \(results\.map is not a function\)\. This is a bug in Scribe/);
+    // The progress view (chat) gets no text that was not written for it.
+    expect(r.events).toContainEqual({ step: 'research', kind: 'failed', message: 'Researching the web failed unexpectedly.' });
   });
 
   it('stops with a retryable "interrupted" error when aborted', async () => {
