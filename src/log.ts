@@ -38,12 +38,24 @@ export const REDACT_PATHS: string[] = [
   ...SECRET_KEYS.map((k) => (k.includes('-') ? `*.headers["${k}"]` : `*.headers.${k}`)),
 ];
 
-/** Token shapes that must never reach a log even when we were not told about them. */
-const TOKEN_PATTERNS: RegExp[] = [
-  /xox[abposr]-[A-Za-z0-9-]{6,}/g, // Slack bot/user tokens
-  /xapp-[A-Za-z0-9-]{6,}/g, // Slack app-level tokens
-  /sk-ant-[A-Za-z0-9_-]{6,}/g, // Anthropic keys
-  /(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/g, // passwords in connection URLs
+/**
+ * Token shapes that must never reach a log (or a chat message) even when we were not told about
+ * them. Where a pattern has a capture group, the first one (a key name, a URL's user) is kept.
+ */
+const TOKEN_PATTERNS: readonly { pattern: RegExp; replace: (match: string, ...groups: string[]) => string }[] = [
+  { pattern: /xox[abposr]-[A-Za-z0-9-]{6,}/g, replace: () => REDACTED }, // Slack bot/user tokens
+  { pattern: /xapp-[A-Za-z0-9-]{6,}/g, replace: () => REDACTED }, // Slack app-level tokens
+  { pattern: /sk-ant-[A-Za-z0-9_-]{6,}/g, replace: () => REDACTED }, // Anthropic keys
+  // Discord bot tokens: base64 user id, timestamp, HMAC.
+  { pattern: /\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,}/g, replace: () => REDACTED },
+  // Passwords in connection URLs.
+  { pattern: /(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/g, replace: (_m, prefix = '') => `${prefix}${REDACTED}@` },
+  // Credentials an echoing proxy or SDK put into a message: "Bearer …", "x-api-key: …".
+  { pattern: /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi, replace: (_m, prefix = '') => `${prefix}${REDACTED}` },
+  {
+    pattern: /\b((?:x-api-key|api[-_]?key|x-goog-api-key|authorization|cookie|set-cookie|password|secret|token)["']?\s*[:=]\s*["']?)(?!Bearer\b|\[redacted\])([^\s"',;]{6,})/gi,
+    replace: (_m, prefix = '') => `${prefix}${REDACTED}`,
+  },
 ];
 
 export interface CreateLoggerOptions {
@@ -58,9 +70,7 @@ export interface CreateLoggerOptions {
 }
 
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
-  const secrets = [...new Set(options.secrets ?? [])].filter((s) => s.length >= 6);
-  // Longest first, so a secret that contains another is replaced whole.
-  secrets.sort((a, b) => b.length - a.length);
+  const secrets = secretList(options.secrets ?? []);
   return pino(
     {
       level: options.level ?? 'info',
@@ -73,7 +83,15 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   );
 }
 
-/** Replaces secret values and token-shaped strings in one serialised log line. */
+/** Secrets worth scrubbing: unique, at least 6 characters, longest first (a secret that contains another is replaced whole). */
+function secretList(secrets: readonly string[]): string[] {
+  return [...new Set(secrets)].filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Replaces secret values and token-shaped strings in one serialised log line, or any other text
+ * (chat-bound messages go through it too, see `src/jobs/chat-text.ts`). Pure.
+ */
 export function scrub(line: string, secrets: readonly string[]): string {
   let out = line;
   for (const secret of secrets) {
@@ -82,12 +100,18 @@ export function scrub(line: string, secrets: readonly string[]): string {
     const escaped = JSON.stringify(secret).slice(1, -1);
     if (escaped !== secret && out.includes(escaped)) out = out.split(escaped).join(REDACTED);
   }
-  for (const pattern of TOKEN_PATTERNS) {
-    out = out.replace(pattern, (match, prefix: unknown) =>
-      typeof prefix === 'string' && match.startsWith(prefix) ? `${prefix}${REDACTED}@` : REDACTED,
+  for (const { pattern, replace } of TOKEN_PATTERNS) {
+    out = out.replace(pattern, (match: string, ...groups: unknown[]) =>
+      replace(match, ...groups.filter((g): g is string => typeof g === 'string')),
     );
   }
   return out;
+}
+
+/** `scrub` with a fixed set of secrets, prepared once: `(text) => text without them`. */
+export function createScrubber(secrets: readonly string[]): (text: string) => string {
+  const list = secretList(secrets);
+  return (text) => scrub(text, list);
 }
 
 /** A logger that discards everything (tests and libraries that need one). */

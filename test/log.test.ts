@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, REDACTED } from '../src/log.ts';
+import { createLogger, createScrubber, REDACTED, scrub } from '../src/log.ts';
 
 /** A logger writing into memory, returning the lines as text once flushed. */
 function capture(secrets: string[] = []) {
@@ -67,5 +67,24 @@ describe('logger redaction', () => {
     logger.child({ generationId: 'gen-1', step: 'parse' }).info('step started');
     const line = JSON.parse(text()) as Record<string, unknown>;
     expect(line).toMatchObject({ generationId: 'gen-1', step: 'parse', msg: 'step started' });
+  });
+
+  it('removes credentials an upstream echoed back: Bearer tokens, key headers, Discord bot tokens', () => {
+    const { logger, text } = capture();
+    const discord = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GAbCdE.abcdefghijklmnopqrstuvwxyz0123';
+    logger.error(`proxy said: Authorization: Bearer abc.def-ghi123; x-api-key: 0f1e2d3c-unknown; bot ${discord}`);
+    const out = text();
+    for (const secret of ['abc.def-ghi123', '0f1e2d3c-unknown', discord]) expect(out).not.toContain(secret);
+    expect(out).toContain('Bearer [redacted]');
+    expect(out).toContain('x-api-key: [redacted]');
+  });
+});
+
+describe('the scrubber as a pure function', () => {
+  it('is the same for logs and any other text, with the secrets prepared once', () => {
+    const clean = createScrubber(['short', 'my-long-secret', 'my-long-secret-plus']);
+    expect(clean('a my-long-secret-plus and my-long-secret, not short')).toBe(`a ${REDACTED} and ${REDACTED}, not short`);
+    expect(scrub('key sk-ant-api03-abcdefgh', [])).toBe(`key ${REDACTED}`);
+    expect(clean('"token":"[redacted]" stays as it is; maxTokens: 1024 too')).toBe('"token":"[redacted]" stays as it is; maxTokens: 1024 too');
   });
 });

@@ -147,7 +147,10 @@ describe('scribe CLI', () => {
     try {
       const first = await runScribe(['migrate'], cleanEnv({ DATABASE_URL: db.url }));
       expect(first.code).toBe(0);
-      expect(first.logs.find((l) => l.msg === 'migrations applied')).toMatchObject({ applied: ['001'] });
+      const { readMigrations } = await import('../src/db/migrate.ts');
+      const shipped = (await readMigrations()).map((m) => m.version);
+      expect(first.logs.find((l) => l.msg === 'migrations applied')).toMatchObject({ applied: shipped });
+      expect(shipped[0]).toBe('001');
       const second = await runScribe(['migrate'], cleanEnv({ DATABASE_URL: db.url }));
       expect(second.code).toBe(0);
       expect(second.logs.some((l) => l.msg === 'database is up to date')).toBe(true);

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
-import type { Config } from '../config.ts';
+import { secretsOf, type Config } from '../config.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { routeByPlatform, type PlatformReporters } from '../bots/router.ts';
@@ -35,6 +35,7 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
       pool: parts.pool,
       reporter,
       logger,
+      secrets: secretsOf(config),
       pipeline: {
         llm: clients.llm,
         search: clients.search,

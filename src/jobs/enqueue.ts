@@ -11,29 +11,35 @@ import { withTransaction, type Db } from '../db/pool.ts';
 import { countToday, insertGeneration, type Generation, type NewGeneration } from '../db/generations.ts';
 import { lockUser, incrementGenerationCount, upsertUser, type UserIdentity } from '../db/users.ts';
 import { saveTemplate } from '../db/templates.ts';
+import { cleanInputText, hasLetter, isWellFormedText } from '../text/clean.ts';
 import { QUEUES, type GenerateJob } from './queue.ts';
-
-/** Control characters other than tab and newline: invisible, and trouble for prompts and chat. */
-const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 
 const cleanText = (min: number, max: number, what: string) =>
   z
     .string({ error: `${what} is required` })
-    .transform((s) => s.replace(/\r\n?/g, '\n').replace(CONTROL_CHARS, '').trim())
+    .transform(cleanInputText)
     .pipe(
       z
         .string()
         .min(min, { error: min === 1 ? `${what} is required` : `${what} must be at least ${min} characters` })
-        .max(max, { error: `${what} must be at most ${max.toLocaleString('en-US')} characters` }),
+        .max(max, { error: `${what} must be at most ${max.toLocaleString('en-US')} characters` })
+        .refine(isWellFormedText, {
+          error: `${what} contains a broken character (half of an emoji or symbol); please type it again`,
+          abort: true,
+        }),
     );
+
+/** A name or an interest: besides the text rules, it must have a letter (not only digits or symbols). */
+const wordyText = (min: number, max: number, what: string) =>
+  cleanText(min, max, what).refine(hasLetter, { error: `${what} must contain at least one letter` });
 
 /** What a user asks for. Field names match the modal's block ids. */
 export const GenerationRequestSchema = z.object({
   template: cleanText(20, 20_000, 'The template'),
-  recipientName: cleanText(1, 200, "The recipient's name").refine((s) => !s.includes('\n'), {
+  recipientName: wordyText(1, 200, "The recipient's name").refine((s) => !s.includes('\n'), {
     error: "The recipient's name must be one line",
   }),
-  recipientInterest: cleanText(1, 500, "The recipient's research interest"),
+  recipientInterest: wordyText(1, 500, "The recipient's research interest"),
 });
 export type GenerationRequest = z.infer<typeof GenerationRequestSchema>;
 

@@ -1,12 +1,17 @@
 /** The pipeline's `ResearchCache` port on the `research_cache` table. */
 import { getCachedResearch, putCachedResearch } from '../db/research-cache.ts';
 import type { Db } from '../db/pool.ts';
-import type { CachedResearch, ResearchCache } from '../pipeline/ports.ts';
+import type { ResearchCache } from '../pipeline/ports.ts';
+import { CachedResearchSchema } from '../pipeline/records.ts';
 
 export function createResearchCache(db: Db): ResearchCache {
   return {
-    // Values are what `put` stored: JSON we wrote ourselves.
-    get: async (key, maxAgeMs) => (await getCachedResearch(db, key, maxAgeMs)) as CachedResearch | undefined,
+    // The row is parsed like any other input: one that does not match (an older shape, a row
+    // edited by hand) is a miss, and the fresh research that follows replaces it.
+    get: async (key, maxAgeMs) => {
+      const parsed = CachedResearchSchema.safeParse(await getCachedResearch(db, key, maxAgeMs));
+      return parsed.success ? parsed.data : undefined;
+    },
     put: (key, value) => putCachedResearch(db, key, value),
   };
 }

@@ -18,6 +18,7 @@ import type { Generation } from '../db/generations.ts';
 import { runPipeline, type PipelineDeps } from '../pipeline/runner.ts';
 import { summarizeRun } from '../pipeline/summary.ts';
 import type { PipelineData, StepName, StepRecord, StepRecords } from '../pipeline/types.ts';
+import { chatFailureText, chatSafeView, createChatScrubber } from './chat-text.ts';
 import { applyProgressEvent, initialProgress } from './progress.ts';
 import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
 import type { ProgressView, ResultView, ThreadAddress, ThreadReporter } from './reporter.ts';
@@ -30,6 +31,8 @@ export interface WorkerDeps {
   /** Pipeline dependencies except the logger, which the worker scopes per generation. */
   pipeline: Omit<PipelineDeps, 'logger'>;
   logger: Logger;
+  /** Configured secret values, scrubbed from every text sent to the thread (as from the logs). */
+  secrets?: readonly string[] | undefined;
 }
 
 export interface AttemptInfo {
@@ -78,8 +81,10 @@ export async function processGeneration(
   // Progress reports go out one after another, each with the view as it was when asked for, so a
   // slow early edit can never land after a later one.
   let reporting: Promise<void> = Promise.resolve();
+  // Everything the thread is shown that may come from an error goes through this.
+  const clean = createChatScrubber(deps.secrets ?? []);
   const report = (): Promise<void> => {
-    const snapshot = view;
+    const snapshot = chatSafeView(view, clean);
     reporting = reporting
       .then(() => deps.reporter.progress(address, snapshot))
       .catch((err: unknown) => logger.warn({ err }, 'progress report failed'));
@@ -101,6 +106,8 @@ export async function processGeneration(
     const finished = await runPipeline(data, { ...deps.pipeline, logger }, {
       logger,
       signal,
+      // Research is shared within the requester's workspace or guild only (their template steers it).
+      cacheScope: { platform: running.platform, teamId: running.teamId, userId: running.userId },
       onProgress: (event) => {
         view = applyProgressEvent(view, event);
         void report();
@@ -144,9 +151,10 @@ export async function processGeneration(
       return { outcome: 'retry', error };
     }
     const tries = attempt.retryCount + 1;
+    const text = chatFailureText(error, generationId, clean);
     const message = isRetryable(error)
-      ? `${error.message} — failed after ${tries} ${tries === 1 ? 'try' : 'tries'}. Try again later with 🔁 or /scribe.`
-      : error.message;
+      ? `${text} — failed after ${tries} ${tries === 1 ? 'try' : 'tries'}. Try again later with 🔁 or /scribe.`
+      : text;
     await generations.markFailed(deps.pool, generationId, message);
     view = { ...view, status: 'failed', retry: undefined, error: message };
     await report();

@@ -125,6 +125,50 @@ export function unknownPaperMentions(
   return [...new Set(unknown)];
 }
 
+// Links with a scheme or "www.", and bare "host.tld/path" ones on common top-level domains (a
+// bare "x.y/z" is too often something else: "Node.js/Deno").
+const BARE_TLDS = 'com|org|net|edu|gov|info|biz|io|ai|co|app|dev|me|xyz|ly|gl|link|site|online|page|uk|de|fr|ru|cn|in|us|eu';
+const URL_IN_TEXT = new RegExp(
+  `\\b(?:https?:\\/\\/|www\\.)[^\\s<>"'\`]+|\\b(?:[a-z0-9-]+\\.)+(?:${BARE_TLDS})\\/[^\\s<>"'\`]*`,
+  'gi',
+);
+
+/** A link as written, without the sentence's punctuation after it (a ")" only when unbalanced). */
+function trimLink(link: string): string {
+  let out = link.replace(/[.,;:!?'"”’»*_]+$/, '');
+  while (/[)\]}]$/.test(out) && (out.match(/[([{]/g) ?? []).length < (out.match(/[)\]}]/g) ?? []).length) {
+    out = out.slice(0, -1).replace(/[.,;:!?'"”’»*_]+$/, '');
+  }
+  return out;
+}
+
+/** What makes two links the same: host without "www.", path without a trailing "/", query; not scheme or fragment. */
+function linkKey(link: string): string {
+  try {
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(link) ? link : `https://${link}`);
+    return `${url.hostname.toLowerCase().replace(/^www\./, '')}${url.pathname.replace(/\/+$/, '')}${url.search}`;
+  } catch {
+    return link.toLowerCase();
+  }
+}
+
+/** The links written in a text, trimmed, unique, in order. */
+export function findLinks(text: string): string[] {
+  return [...new Set([...text.matchAll(URL_IN_TEXT)].map((m) => trimLink(m[0])).filter((l) => l.length > 0))];
+}
+
+/**
+ * Links in the email that are in neither the template nor the sources (web pages and papers).
+ * A link to a site or folder above a known page ("uni.example" for "uni.example/~ada") is known
+ * too. A link the model wrote on its own, or copied from a page's text, is what a prompt injection
+ * would plant ("apply at https://evil.example"), so it is a problem, not a detail.
+ */
+export function unknownLinks(email: string, known: { template: string; urls: readonly string[] }): string[] {
+  const keys = [...findLinks(known.template), ...known.urls].map(linkKey);
+  const isKnown = (key: string) => keys.some((k) => k === key || k.startsWith(`${key}/`) || k.startsWith(`${key}?`));
+  return findLinks(email).filter((link) => !isKnown(linkKey(link)));
+}
+
 /** Phrases that make an email read as machine-written. */
 export const MACHINE_TELLS: readonly { phrase: string; pattern: RegExp }[] = [
   { phrase: 'I hope this email finds you well', pattern: /\bI hope (?:this|the|my) (?:e-?mail|message|note|letter) finds you well/i },
@@ -151,6 +195,8 @@ export interface EmailCheckInput {
   papers: readonly Paper[];
   /** Titles of the web sources. */
   sourceTitles: readonly string[];
+  /** URLs of the web sources (the papers' come with `papers`). */
+  sourceUrls: readonly string[];
   /** The research summary, where a quoted book or paper title may legitimately come from. */
   researchSummary: string;
 }
@@ -175,6 +221,8 @@ export function checkEmail(input: EmailCheckInput): string[] {
   }
   const unknown = unknownPaperMentions(email, input.papers, input.sourceTitles, [template, input.researchSummary]);
   if (unknown.length > 0) problems.push(`Mentions work not among the papers or sources found: ${unknown.join(', ')}.`);
+  const links = unknownLinks(email, { template, urls: [...input.sourceUrls, ...input.papers.map((p) => p.url)] });
+  if (links.length > 0) problems.push(`Has links that are in neither the template nor the sources: ${quoteList(links, 5)}.`);
   const tells = machineTells(email, template);
   if (tells.length > 0) problems.push(`Uses machine-sounding phrases: ${quoteList(tells, tells.length)}.`);
   if (email.length > MAX_EMAIL_CHARS) {

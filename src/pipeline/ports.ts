@@ -101,7 +101,7 @@ export interface PageReader {
   close(): Promise<void>;
 }
 
-/** Research (steps 2–3 outputs) reused for the same recipient within the TTL. */
+/** Research (steps 2–3 outputs) reused for the same recipient and search terms, within one workspace or guild, within the TTL. */
 export interface CachedResearch {
   research: StepRecord<'research'> | undefined;
   arxiv: StepRecord<'arxiv'> | undefined;

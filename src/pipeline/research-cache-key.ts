@@ -1,9 +1,25 @@
 /**
- * The research cache key: the same recipient, interest and template type share research, however
- * the name was typed ("Ada  Lovelace", "ada lovelace", "Ádá Lovelace").
+ * The research cache key: the same recipient, interest, template type and search terms share
+ * research within one workspace or guild, however the name was typed ("Ada  Lovelace",
+ * "ada lovelace", "Ádá Lovelace").
+ *
+ * Research is scoped because it is steered by the requester: the search terms come from their
+ * template, so a key without the scope would let one workspace's template decide what another
+ * workspace's email is based on.
  */
 import { createHash } from 'node:crypto';
 import type { TemplateType } from './types.ts';
+
+/**
+ * Whose research it is: the chat platform and the Slack team / Discord guild. Where there is no
+ * team (a direct message, the CLI: `teamId` is ''), the research is the user's own.
+ */
+export interface CacheScope {
+  platform: string;
+  teamId: string;
+  /** The requester (our `users.id`); only used when `teamId` is ''. */
+  userId: string;
+}
 
 /** Lowercased, trimmed, whitespace collapsed, diacritics removed. */
 export function normaliseForKey(text: string): string {
@@ -16,20 +32,35 @@ export function normaliseForKey(text: string): string {
 }
 
 /**
- * sha256 (hex) of the normalised name, interest and template type. The parts are JSON-encoded
- * together so no separator can make two different triples collide; the "v1" tag lets a change of
- * the cached shape start afresh.
+ * The search terms as a set: normalised, empty ones dropped, duplicates removed, sorted. Order
+ * does not matter to the searches (they are joined into one query), so it does not split the key.
+ */
+export function normaliseTerms(terms: readonly string[]): string[] {
+  return [...new Set(terms.map(normaliseForKey).filter((t) => t !== ''))].sort();
+}
+
+/**
+ * sha256 (hex) of the scope, the normalised name and interest, the template type and the search
+ * terms. The parts are JSON-encoded together so no separator can make two different tuples
+ * collide; the version tag lets a change of the key or of the cached shape start afresh ("v1"
+ * keys, unscoped, are never looked up again).
  */
 export function researchCacheKey(parts: {
+  scope: CacheScope;
   recipientName: string;
   recipientInterest: string;
   templateType: TemplateType;
+  searchTerms: readonly string[];
 }): string {
+  const { platform, teamId, userId } = parts.scope;
   const material = JSON.stringify([
-    'v1',
+    'v2',
+    platform,
+    teamId === '' ? ['user', userId] : ['team', teamId],
     normaliseForKey(parts.recipientName),
     normaliseForKey(parts.recipientInterest),
     parts.templateType,
+    normaliseTerms(parts.searchTerms),
   ]);
   return createHash('sha256').update(material).digest('hex');
 }

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { ErrorCode, InvalidAnswerError, PermanentError, RetryableError, ScribeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { CachedResearch, Llm, LlmRequest, PageReader, PaperSearch, ResearchCache, WebSearch } from './ports.ts';
-import { researchCacheKey } from './research-cache-key.ts';
+import { researchCacheKey, type CacheScope } from './research-cache-key.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 import { findPapers } from './steps/arxiv.ts';
 import { composeEmail } from './steps/compose.ts';
@@ -30,7 +30,7 @@ export interface PipelineDeps {
   search: WebSearch;
   papers: PaperSearch;
   pages: PageReader;
-  /** Research reused for the same recipient; none: always research afresh. */
+  /** Research reused for the same recipient within a scope (`RunOptions.cacheScope`); none: always research afresh. */
   cache?: ResearchCache | undefined;
   models: { fast: string; writer: string };
   /** How long cached research stays good; 0 turns the cache off. */
@@ -51,6 +51,11 @@ export interface RunOptions {
   onStepDone?: ((step: StepName, record: StepRecord) => Promise<void>) | undefined;
   signal?: AbortSignal | undefined;
   logger?: Logger | undefined;
+  /**
+   * Whose research this run may reuse and store: the requester's workspace or guild. Without a
+   * scope the research cache is not used at all, so nothing is ever shared by accident.
+   */
+  cacheScope?: CacheScope | undefined;
 }
 
 /** What a step function sees: the ports with the retry policy applied, its model names, the signal. */
@@ -126,7 +131,9 @@ export async function runPipeline(data: PipelineData, deps: PipelineDeps, option
     } catch (err) {
       const error = stepError(step, err, signal);
       logger.warn({ step, err: error }, 'step failed');
-      emit({ step, kind: 'failed', message: error.message });
+      // The text of an error that is not ours was never written for the person (it is in the log).
+      const ours = err instanceof ScribeError || signal?.aborted;
+      emit({ step, kind: 'failed', message: ours ? error.message : `${STEP_LABELS[step]} failed unexpectedly.` });
       throw error;
     }
     const durationMs = Math.round(elapsed() - started);
@@ -157,8 +164,11 @@ export async function runPipeline(data: PipelineData, deps: PipelineDeps, option
   const wantsArxiv = parsed.templateType === 'RESEARCH';
 
   // Steps 2 and 3, from the cache when it has them.
-  const cache = deps.cache && deps.researchCacheTtlMs > 0 ? deps.cache : undefined;
-  const key = researchCacheKey({ ...input, templateType: parsed.templateType });
+  const scope = options.cacheScope;
+  const cache = deps.cache && deps.researchCacheTtlMs > 0 && scope ? deps.cache : undefined;
+  const key = scope
+    ? researchCacheKey({ ...input, scope, templateType: parsed.templateType, searchTerms: parsed.searchTerms })
+    : '';
   if (cache && (!steps.research || (wantsArxiv && !steps.arxiv))) {
     const hit = await cache.get(key, deps.researchCacheTtlMs).catch((err: unknown) => {
       logger.warn({ err }, 'research cache unavailable; researching afresh');

@@ -22,11 +22,15 @@ async function tables(pool: TestDatabase['pool']): Promise<string[]> {
   return rows.map((r) => r.table_name);
 }
 
+/** The versions in migrations/, in order (more are added over time: tests should not list them). */
+const shippedVersions = async () => (await readMigrations()).map((m) => m.version);
+
 describe('migrate', () => {
   it('creates the schema of design.md section 5 on an empty database', async () => {
     db = await createTestDatabase();
     const applied = await migrate(db.pool, logger);
-    expect(applied).toEqual(['001']);
+    expect(applied).toEqual(await shippedVersions());
+    expect(applied.slice(0, 2)).toEqual(['001', '002']);
     expect(await tables(db.pool)).toEqual(['generations', 'research_cache', 'schema_migrations', 'templates', 'users']);
 
     const { rows } = await db.pool.query<{ column_name: string }>(
@@ -68,9 +72,10 @@ describe('migrate', () => {
     const other = createPool({ connectionString: db.url, logger, max: 2 });
     try {
       const results = await Promise.all([migrate(db.pool, logger), migrate(other, logger), migrate(db.pool, logger)]);
-      expect(results.flat()).toEqual(['001']);
-      const { rows } = await db.pool.query('SELECT version FROM schema_migrations');
-      expect(rows).toEqual([{ version: '001' }]);
+      const versions = await shippedVersions();
+      expect(results.flat()).toEqual(versions);
+      const { rows } = await db.pool.query('SELECT version FROM schema_migrations ORDER BY version');
+      expect(rows).toEqual(versions.map((version) => ({ version })));
     } finally {
       await other.end();
     }
@@ -98,5 +103,15 @@ describe('migrate', () => {
     await migrate(db.pool, logger, [first]);
     const edited = { ...first, sql: `${first.sql}\n-- edited`, checksum: 'different' };
     await expect(migrate(db.pool, logger, [edited])).rejects.toThrow(/was changed after it was applied/);
+  });
+
+  it('002 drops the unscoped research cache rows of 001', async () => {
+    db = await createTestDatabase();
+    const all = await readMigrations();
+    await migrate(db.pool, logger, all.filter((m) => m.version === '001'));
+    await db.pool.query(`INSERT INTO research_cache (key, value) VALUES ('v1-key', '{"research": null}')`);
+    expect(await migrate(db.pool, logger, all)).toContain('002');
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM research_cache');
+    expect(rows[0]).toEqual({ n: 0 });
   });
 });

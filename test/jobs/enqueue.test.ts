@@ -64,7 +64,19 @@ describe('createGeneration', () => {
       recipientInterest: 'compilers',
     });
     expect(request.template).toBe('Dear Dr. X,\nI loved your paper.\nBest');
-    expect(request.recipientName).toBe('Grace\u200B Hopper');
+    expect(request.recipientName).toBe('Grace Hopper');
+  });
+
+  it('strips invisible format characters (zero-width, bidi controls, BOM) from every field', async () => {
+    const request = parseGenerationRequest({
+      template: `\uFEFFDear Dr. X,\u200B I loved \u2066your\u2069 paper on {{topic}}.\u202C\nBest`,
+      recipientName: '\u202Eecalevol adA\u202C',
+      recipientInterest: '\u200Eanalytical\u200F \u200Cengines\u200D\u202A\u202B\u202D\u2067\u2068',
+    });
+    expect(request.template).toBe('Dear Dr. X, I loved your paper on {{topic}}.\nBest');
+    expect(request.recipientName).toBe('ecalevol adA');
+    expect(request.recipientInterest).toBe('analytical engines');
+    for (const value of Object.values(request)) expect(value).not.toMatch(/[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/);
   });
 
   it.each([
@@ -74,6 +86,17 @@ describe('createGeneration', () => {
     [{ template: TEMPLATE, recipientName: 'n'.repeat(201), recipientInterest: 'x' }, 'recipientName', "The recipient's name must be at most 200 characters"],
     [{ template: TEMPLATE, recipientName: 'Ada', recipientInterest: 'i'.repeat(501) }, 'recipientInterest', "The recipient's research interest must be at most 500 characters"],
     [{ template: TEMPLATE, recipientName: 'Ada' }, 'recipientInterest', "The recipient's research interest is required"],
+    // Invisible-only, letterless and broken text.
+    [{ template: TEMPLATE, recipientName: '\u200B\u200C\u200D\uFEFF', recipientInterest: 'x' }, 'recipientName', "The recipient's name is required"],
+    [{ template: TEMPLATE, recipientName: ' \u202E\u2066 ', recipientInterest: 'x' }, 'recipientName', "The recipient's name is required"],
+    [{ template: TEMPLATE, recipientName: '1234 !!', recipientInterest: 'x' }, 'recipientName', "The recipient's name must contain at least one letter"],
+    [{ template: TEMPLATE, recipientName: '😀🎉', recipientInterest: 'x' }, 'recipientName', "The recipient's name must contain at least one letter"],
+    [{ template: TEMPLATE, recipientName: 'Ada \uD800 Lovelace', recipientInterest: 'x' }, 'recipientName', "The recipient's name contains a broken character (half of an emoji or symbol); please type it again"],
+    [{ template: TEMPLATE, recipientName: 'Ada', recipientInterest: '\uDC00' }, 'recipientInterest', "The recipient's research interest contains a broken character (half of an emoji or symbol); please type it again"],
+    [{ template: TEMPLATE, recipientName: 'Ada', recipientInterest: '42 / 7' }, 'recipientInterest', "The recipient's research interest must contain at least one letter"],
+    [{ template: TEMPLATE, recipientName: 'Ada', recipientInterest: '\u200B\u200B' }, 'recipientInterest', "The recipient's research interest is required"],
+    [{ template: `${TEMPLATE} \uD83D`, recipientName: 'Ada', recipientInterest: 'x' }, 'template', 'The template contains a broken character (half of an emoji or symbol); please type it again'],
+    [{ template: `\u200B${'\u200B'.repeat(30)}Hi {{x}}`, recipientName: 'Ada', recipientInterest: 'x' }, 'template', 'The template must be at least 20 characters'],
   ])('refuses bad input with a message on the field, and creates no job: %#', async (request, field, message) => {
     const before = (await queue.boss.getQueue(QUEUES.generate))?.totalCount;
     const err = await createGeneration(deps(), { user: user('U-bad'), request }).catch((e: unknown) => e);
@@ -82,6 +105,27 @@ describe('createGeneration', () => {
     const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM generations g JOIN users u ON u.id = g.user_id WHERE u.platform_user_id = 'U-bad'");
     expect(rows[0]).toEqual({ n: 0 });
     expect((await queue.boss.getQueue(QUEUES.generate))?.totalCount).toBe(before);
+  });
+
+  it('accepts names in any script, with their marks, and emoji around a letter', () => {
+    for (const recipientName of ['Ἀριστοτέλης', '李白', 'Nguyễn Thị Minh', 'محمد بن موسى', 'O’Neil-Smith 🎓', 'Dr. A. B.']) {
+      expect(parseGenerationRequest({ template: TEMPLATE, recipientName, recipientInterest: 'λ-calculus' }).recipientName).toBe(recipientName);
+    }
+  });
+
+  it('reports every bad field at once', () => {
+    const err = (() => {
+      try {
+        return parseGenerationRequest({ template: TEMPLATE, recipientName: '\u200B', recipientInterest: '123' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect((err as InvalidRequestError).fields).toEqual({
+      recipientName: "The recipient's name is required",
+      recipientInterest: "The recipient's research interest must contain at least one letter",
+    });
   });
 
   it('stops at the daily quota with a clear message, and creates no row or job', async () => {

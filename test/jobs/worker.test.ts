@@ -3,14 +3,17 @@
  * recording reporter that stores posts like a chat platform.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, PermanentError, ScribeError } from '../../src/errors.ts';
 import { getGeneration } from '../../src/db/generations.ts';
 import { createGeneration } from '../../src/jobs/enqueue.ts';
 import { QUEUES, startQueue, type JobQueue } from '../../src/jobs/queue.ts';
 import { regenerate } from '../../src/jobs/regenerate.ts';
+import type { ProgressView, ThreadReporter } from '../../src/jobs/reporter.ts';
 import { createResearchCache } from '../../src/jobs/research-cache.ts';
 import { startWorker, type WorkerDeps } from '../../src/jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
+import type { Llm, PageReader, WebSearch } from '../../src/pipeline/ports.ts';
 import { OVERLOADED } from '../fakes/anthropic.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { createRecordingReporter, createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
@@ -160,5 +163,111 @@ describe('the generate worker', () => {
     await expect(
       regenerate({ pool: db.pool, boss: queue.boss, dailyQuota: 1_000, researchCacheTtlMs: 0 }, { generationId: parent.id, byUser: user('U-stranger') }),
     ).rejects.toThrow('Only the person who asked for this email (or an admin) can regenerate it.');
+  });
+
+  it('shares cached research within a workspace only: another team researches afresh', async () => {
+    await start({ researchCacheTtlMs: 3_600_000 });
+    const inTeam = (teamId: string, platformUserId: string) =>
+      createGeneration(
+        { pool: db.pool, boss: queue.boss, dailyQuota: 1_000 },
+        {
+          user: { platform: 'slack', teamId, platformUserId },
+          request: { template: TEMPLATE, ...RECIPIENT },
+          address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' },
+        },
+      );
+    const searches = () => services.exa.requests.length;
+    const before = searches();
+    expect((await settled((await inTeam('T-cache-1', 'U-c1')).id)).status).toBe('succeeded');
+    const afterFirst = searches();
+    expect(afterFirst).toBeGreaterThan(before);
+    // A colleague in the same workspace reuses it.
+    const colleague = await settled((await inTeam('T-cache-1', 'U-c2')).id);
+    expect(colleague.status).toBe('succeeded');
+    expect(searches()).toBe(afterFirst);
+    expect((colleague.steps as { research?: { reused?: boolean } }).research?.reused).toBe(true);
+    // Another workspace asking about the same recipient does not.
+    const stranger = await settled((await inTeam('T-cache-2', 'U-c3')).id);
+    expect(stranger.status).toBe('succeeded');
+    expect(searches()).toBeGreaterThan(afterFirst);
+    expect((stranger.steps as { research?: { reused?: boolean } }).research?.reused).toBeUndefined();
+  });
+});
+
+describe('what the worker tells the thread about errors', () => {
+  const SECRET = 'configured-exa-secret-77';
+  const failingLlm = (err: unknown): Llm => ({
+    complete: async () => {
+      throw err;
+    },
+    structured: async () => {
+      throw err;
+    },
+  });
+  /** Starts a worker with the config's secrets; returns every progress view the thread was sent. */
+  async function startScrubbing(overrides: Partial<WorkerDeps['pipeline']>) {
+    const recording = createRecordingReporter(db.pool);
+    const views: ProgressView[] = [];
+    const reporter: ThreadReporter = {
+      ...recording,
+      progress: (address, view) => {
+        views.push(view);
+        return recording.progress(address, view);
+      },
+    };
+    worker = await startWorker({ ...deps(overrides), reporter, secrets: [SECRET] }, { boss: queue.boss, concurrency: 1, polling: FAST_POLLING });
+    return views;
+  }
+  const failedMessages = async (id: string) =>
+    (await postsFor(db.pool, id)).filter((p) => p.kind === 'failed').map((p) => (p.body as { message: string }).message);
+
+  it('scrubs secrets, key shapes and internal addresses from a failure before it reaches the thread', async () => {
+    const leaky = new PermanentError(
+      ErrorCode.ServiceRejected,
+      `Anthropic rejected the request (400): proxy http://10.0.0.7:8080/v1/messages echoed x-api-key: sk-ant-api03-leakedleaked and ${SECRET}`,
+      { service: 'Anthropic', status: 400 },
+    );
+    const views = await startScrubbing({ llm: failingLlm(leaky) });
+    const generation = await enqueue('U-leak');
+    const row = await settled(generation.id);
+    expect(row.status).toBe('failed');
+    const [message, ...others] = await failedMessages(generation.id);
+    expect(others).toEqual([]);
+    expect(message).toBe(
+      'Reading the template failed: Anthropic rejected the request (400): proxy [internal address] echoed x-api-key: [redacted] and [redacted]',
+    );
+    expect(row.error).toBe(message);
+    const shown = JSON.stringify(views);
+    expect(views.at(-1)).toMatchObject({ status: 'failed', error: message });
+    for (const leak of [SECRET, 'sk-ant-api03-leakedleaked', '10.0.0.7']) expect(shown).not.toContain(leak);
+  });
+
+  it('says a plain Error in generic words, with a reference, and shows its text nowhere in the thread', async () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'content') at /srv/scribe/src/pipeline/ask.ts:42");
+    const views = await startScrubbing({ llm: failingLlm(bug) });
+    const generation = await enqueue('U-bug');
+    const row = await settled(generation.id);
+    expect(row.status).toBe('failed');
+    const generic = `Something went wrong on our side (reference ${generation.id.slice(0, 8)}); the team has the details in the logs.`;
+    expect(await failedMessages(generation.id)).toEqual([generic]);
+    expect(row.error).toBe(generic);
+    expect(views.at(-1)).toMatchObject({ status: 'failed', error: generic, steps: { parse: { state: 'failed', note: 'Reading the template failed unexpectedly.' } } });
+    expect(JSON.stringify(views)).not.toMatch(/Cannot read|srv\/scribe/);
+  });
+
+  it('scrubs step warnings shown in the progress view, keeping public hosts', async () => {
+    const search: WebSearch = { search: async () => [{ url: 'https://public.example/ada', title: 'Ada', text: undefined }] };
+    const pages: PageReader = {
+      read: async () => {
+        throw new ScribeError(ErrorCode.PageFailed, 'ECONNREFUSED 10.9.8.7:443 via http://proxy.internal:3128');
+      },
+      close: async () => undefined,
+    };
+    const views = await startScrubbing({ search, pages });
+    const generation = await enqueue('U-warn');
+    expect((await settled(generation.id)).status).toBe('succeeded');
+    const warnings = views.at(-1)?.steps.research.warnings ?? [];
+    expect(warnings[0]).toBe('1 of 1 pages could not be read: public.example/ada (ECONNREFUSED [internal address] via [internal address])');
+    expect(JSON.stringify(views)).not.toMatch(/10\.9\.8\.7|proxy\.internal/);
   });
 });

@@ -100,6 +100,7 @@ describe('checkEmail', () => {
     placeholders: ['{{last_name}}', '[their research topic]', '[Your Name]'],
     papers: PAPERS,
     sourceTitles: [],
+    sourceUrls: [],
     researchSummary: '',
   };
 
@@ -117,6 +118,30 @@ describe('checkEmail', () => {
     expect(problems[3]).toBe('Uses machine-sounding phrases: “I hope this email finds you well”.');
     expect(problems[4]).toBe(`The email is ${email.length.toLocaleString('en')} characters long; the limit is 10,000.`);
     expect(email.length).toBeGreaterThan(MAX_EMAIL_CHARS);
+  });
+
+  it('flags links that are in neither the template nor the sources, as a problem', () => {
+    const template = `${TEMPLATE}\n\nMy page: https://sam.example/thesis`;
+    const sources = { ...base, template, sourceUrls: ['https://uni.example/~ada/papers?lang=en', 'https://www.scholar.example/ada'] };
+    const email = (extra: string) => `${fillTemplate(template)}\n${extra}`;
+    // Links from the template, the sources and the papers, as written or a little tidied, pass.
+    for (const fine of [
+      'See https://sam.example/thesis.',
+      'Your page (https://uni.example/~ada/papers?lang=en) and http://scholar.example/ada/ and www.scholar.example/ada#top.',
+      'Your group at https://uni.example/ and uni.example/~ada.',
+      `The paper at ${PAPERS[0]!.url}, and [the survey](${PAPERS[1]!.url}).`,
+      'It runs on Node.js/Deno and e.g. TCP/IP.',
+    ]) {
+      expect(checkEmail({ ...sources, email: email(fine) }), fine).toEqual([]);
+    }
+    expect(checkEmail({ ...sources, email: email('Please confirm at https://evil.example/login?u=ada, then reply.') })).toEqual([
+      'Has links that are in neither the template nor the sources: “https://evil.example/login?u=ada”.',
+    ]);
+    expect(checkEmail({ ...sources, email: email('Mirror: www.evil.example/ada and evil.com/x (also https://uni.example.evil.example/~ada).') })).toEqual([
+      'Has links that are in neither the template nor the sources: “www.evil.example/ada”, “evil.com/x”, “https://uni.example.evil.example/~ada”.',
+    ]);
+    // Another page on a source's site is not that source.
+    expect(checkEmail({ ...sources, email: email('https://uni.example/~eve/phish') })).toHaveLength(1);
   });
 
   it('calls an empty email empty', () => {

@@ -94,10 +94,11 @@ describe('the pipeline end to end', () => {
   it('calls no search, page or arXiv service when the research is cached', async () => {
     const store = new Map<string, CachedResearch>();
     const cache: ResearchCache = { get: async (k) => store.get(k), put: async (k, v) => void store.set(k, v) };
-    await runPipeline(fresh(), deps({ cache, researchCacheTtlMs: 60_000 }));
+    const cacheScope = { platform: 'slack', teamId: 'T1', userId: 'u1' };
+    await runPipeline(fresh(), deps({ cache, researchCacheTtlMs: 60_000 }), { cacheScope });
     const counts = () => [services.exa.requests.length, services.arxiv.requests.length, services.pages.requests.length];
     const before = counts();
-    const again = await runPipeline({ input: { template: TEMPLATE, recipientName: ' ada  LOVELACE ', recipientInterest: 'Analytical engines' }, steps: {} }, deps({ cache, researchCacheTtlMs: 60_000 }));
+    const again = await runPipeline({ input: { template: TEMPLATE, recipientName: ' ada  LOVELACE ', recipientInterest: 'Analytical engines' }, steps: {} }, deps({ cache, researchCacheTtlMs: 60_000 }), { cacheScope });
     expect(counts()).toEqual(before);
     expect(again.steps.research?.reused).toBe(true);
     expect(again.steps.compose?.output?.email).toContain('Dear Dr.');

@@ -8,6 +8,7 @@ import { fails, memoryCache, papersDouble, rawAnswer, searchDouble, sequence } f
 import { BACKGROUND_RESULTS, INPUT, TEMPLATE, fillTemplate, parseAnswer, testDeps } from './fixtures.ts';
 
 const fresh = (): PipelineData => ({ input: { ...INPUT }, steps: {} });
+const SCOPE = { platform: 'slack', teamId: 'T1', userId: 'user-1' };
 
 function recorder() {
   const events: ProgressEvent[] = [];
@@ -153,12 +154,12 @@ describe('runPipeline: resume and cache', () => {
 
   it('reuses cached research for the same recipient: no search, no scraping, no arXiv', async () => {
     const t = testDeps({ withCache: true });
-    await runPipeline(fresh(), t.deps);
+    await runPipeline(fresh(), t.deps, { cacheScope: SCOPE });
     expect(t.cache?.puts).toHaveLength(1);
     const before = t.log.calls.length;
 
     const r = recorder();
-    const out = await runPipeline({ input: { ...INPUT, recipientName: '  ada   LOVELACE ' }, steps: {} }, t.deps, r.options);
+    const out = await runPipeline({ input: { ...INPUT, recipientName: '  ada   LOVELACE ' }, steps: {} }, t.deps, { ...r.options, cacheScope: SCOPE });
     const after = t.log.calls.slice(before);
     expect(after.map((c) => c.what)).toEqual([PARSE_ANSWER, EMAIL_ANSWER]);
     expect(t.pages.reads).toHaveLength(1); // only the first run's
@@ -179,10 +180,10 @@ describe('runPipeline: resume and cache', () => {
     const t = testDeps();
     const cache = memoryCache(() => now);
     const deps = { ...t.deps, cache, researchCacheTtlMs: 1_000 };
-    await runPipeline(fresh(), deps);
+    await runPipeline(fresh(), deps, { cacheScope: SCOPE });
     now = 1_001;
     const searchesBefore = t.search.queries.length;
-    const out = await runPipeline(fresh(), deps);
+    const out = await runPipeline(fresh(), deps, { cacheScope: SCOPE });
     expect(t.search.queries.length).toBe(searchesBefore + 2);
     expect(out.steps.research?.reused).toBeUndefined();
   });
@@ -190,9 +191,18 @@ describe('runPipeline: resume and cache', () => {
   it('does not cache research that found no usable source', async () => {
     const t = testDeps({ withCache: true, templateType: 'GENERAL' });
     const deps = { ...t.deps, search: searchDouble(() => []) };
-    const out = await runPipeline(fresh(), deps);
+    const out = await runPipeline(fresh(), deps, { cacheScope: SCOPE });
     expect(out.steps.research?.warnings).toEqual([expect.stringMatching(/^No web page about Ada Lovelace/)]);
     expect(t.cache?.puts).toEqual([]);
+  });
+
+  it('does not use the cache at all without a scope', async () => {
+    const t = testDeps({ withCache: true });
+    await runPipeline(fresh(), t.deps);
+    await runPipeline(fresh(), t.deps);
+    expect(t.cache?.gets).toEqual([]);
+    expect(t.cache?.puts).toEqual([]);
+    expect(t.search.queries).toHaveLength(4);
   });
 });
 
@@ -271,10 +281,13 @@ describe('runPipeline: failures and retries', () => {
     const search = searchDouble(() => {
       throw new TypeError('results.map is not a function');
     });
-    const error = await runPipeline(fresh(), { ...t.deps, search }).catch((e: unknown) => e);
+    const r = recorder();
+    const error = await runPipeline(fresh(), { ...t.deps, search }, r.options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ScribeError);
     expect(error).toMatchObject({ step: 'research', code: ErrorCode.Internal });
     expect((error as Error).message).toMatch(/^Researching the web failed unexpectedly \(results\.map is not a function\)\. This is a bug in Scribe/);
+    // The progress view (chat) gets no text that was not written for it.
+    expect(r.events).toContainEqual({ step: 'research', kind: 'failed', message: 'Researching the web failed unexpectedly.' });
   });
 
   it('stops with a retryable "interrupted" error when aborted', async () => {

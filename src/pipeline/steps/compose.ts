@@ -49,7 +49,7 @@ export function composePrompt({ input, parsed, research, papers }: ComposeInput)
   const paperList = papers
     .map((p) => `<paper id="${p.id}" year="${p.year}" title="${neutralise(p.title).replace(/"/g, "'")}">\n${neutralise(p.abstract.slice(0, 1_200))}\n</paper>`)
     .join('\n');
-  const sourceList = (research?.sources ?? []).map((s) => `[${s.n}] ${neutralise(s.title)} — ${s.url}`).join('\n');
+  const sourceList = (research?.sources ?? []).map((s) => `[${s.n}] ${neutralise(s.title)} — ${neutralise(s.url)}`).join('\n');
   const parts = [
     `Recipient: ${input.recipientName}\nTheir research interest: ${input.recipientInterest}`,
     `The template:\n<template>\n${input.template}\n</template>`,
@@ -73,6 +73,7 @@ export async function composeEmail(compose: ComposeInput, deps: ComposeDeps): Pr
       placeholders: compose.parsed.placeholders,
       papers: compose.papers,
       sourceTitles: (compose.research?.sources ?? []).map((s) => s.title),
+      sourceUrls: (compose.research?.sources ?? []).map((s) => s.url),
       researchSummary: compose.research?.summary ?? '',
     });
   const messages: LlmMessage[] = [{ role: 'user', content: composePrompt(compose) }];

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { askStructured } from '../ask.ts';
 import { trimToSentence } from '../chunk.ts';
 import type { Llm, PageReader, WebResult, WebSearch } from '../ports.ts';
-import { DATA_NOT_INSTRUCTIONS, cleanCitations, packSources, quoteSources, type SourceText } from '../sources.ts';
+import { DATA_NOT_INSTRUCTIONS, cleanCitations, neutralise, packSources, quoteSources, type SourceText } from '../sources.ts';
 import type { ParsedTemplate, PipelineInput, ResearchOutput, StepResult } from '../types.ts';
 import { readPages } from './read-pages.ts';
 
@@ -81,8 +81,9 @@ export async function researchRecipient(research: ResearchInput, deps: ResearchD
     summary = await summarise(deps, who, quoteSources(sources), RESEARCH_LIMITS.summaryChars);
   } else {
     // Long material: notes per batch, then one summary of the notes (which keep the citations).
+    // The notes were written from untrusted text, so they are quoted like it.
     const notes = await Promise.all(batches.map((b) => summarise(deps, who, quoteSources(b), 2_000)));
-    const quotedNotes = `<sources>\n${notes.map((n, i) => `<notes part="${i + 1}">\n${n}\n</notes>`).join('\n')}\n</sources>`;
+    const quotedNotes = `<sources>\n${notes.map((n, i) => `<notes part="${i + 1}">\n${neutralise(n)}\n</notes>`).join('\n')}\n</sources>`;
     summary = await summarise(deps, who, quotedNotes, RESEARCH_LIMITS.summaryChars);
   }
   const valid = new Set(sources.map((s) => s.n));
