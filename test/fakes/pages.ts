@@ -12,8 +12,13 @@
  *   /loop                                    redirects to itself forever
  *   /secret                                  what must never be fetched through a refused route
  *   /latin1, /text, /not-html, /missing      charsets, text/plain, a PDF, a 404
+ *   /deep?depth=N                            N nested <div>s (2,000: 22 KB that froze Readability for 107 s)
+ *   /elements?n=N                            N small elements
+ *   /compressed?encoding=gzip|deflate|br|…   the profile, compressed (sent although nobody asked)
+ *   /bomb                                    gzip: 40 KB that inflate to 40 MB of HTML
  */
 import type http from 'node:http';
+import zlib from 'node:zlib';
 import { startFakeHttp, type FakeHttp } from './http.ts';
 
 export interface FakePages extends FakeHttp {
@@ -34,6 +39,10 @@ export const SECRET = 'instance-metadata: iam/security-credentials/role AKIA-NOT
 
 const html = (title: string, body: string) =>
   `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>${body}</body></html>`;
+
+let bombBytes: Buffer | undefined;
+/** 40 MB of HTML, gzipped (~40 KB): the reader must stop inflating at its size cap. */
+const bomb = () => (bombBytes ??= zlib.gzipSync(Buffer.from(`<!doctype html><html><body><p>${paragraph(20)}</p><p>${' '.repeat(40_000_000)}</p></body></html>`)));
 
 /** Starts the fake web on 127.0.0.1. */
 export async function startFakePages(): Promise<FakePages> {
@@ -113,6 +122,23 @@ export async function startFakePages(): Promise<FakePages> {
         return void res.end('%PDF-1.4');
       case '/missing':
         return send(res, 404, html('Not found', 'Not found'));
+      case '/deep': {
+        const depth = Number(url.searchParams.get('depth') ?? 2000);
+        return send(res, 200, `<!doctype html><html><head><title>Deep</title></head><body>${'<div>'.repeat(depth)}${paragraph(1)}${'</div>'.repeat(depth)}</body></html>`);
+      }
+      case '/elements':
+        return send(res, 200, html('Elements', '<b>x</b>'.repeat(Number(url.searchParams.get('n') ?? 60_000))));
+      case '/compressed': {
+        const encoding = url.searchParams.get('encoding') ?? 'gzip';
+        const body = Buffer.from(html('Ada Lovelace — Department of Computing', `<main><article><h1>Ada Lovelace</h1><p>${PROFILE_TEXT}</p></article></main>`));
+        const encoded =
+          encoding === 'gzip' ? zlib.gzipSync(body) : encoding === 'deflate' ? zlib.deflateSync(body) : encoding === 'br' ? zlib.brotliCompressSync(body) : body;
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-encoding': encoding });
+        return void res.end(encoded);
+      }
+      case '/bomb':
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip' });
+        return void res.end(bomb());
       default:
         return send(res, 404, html('Not found', 'Not found'));
     }
