@@ -17,7 +17,7 @@ import type { BrowserPool } from './browser.ts';
 import { describeNetworkError, formatDuration } from './errors.ts';
 import { normaliseWhitespace, type DomLimits } from './extract.ts';
 import { ExtractError, sharedExtractor, type Extractor } from './extractor.ts';
-import { guardedRequest, readCapped, RedirectError } from './guarded-http.ts';
+import { BodyError, guardedRequest, readCapped, RedirectError } from './guarded-http.ts';
 import type { UrlGuard } from './ssrf.ts';
 
 export interface PageReaderOptions {
@@ -83,7 +83,7 @@ export function createPageReader(options: PageReaderOptions): PageReader {
       return { finalUrl, html: /text\/plain/i.test(type) ? `<pre>${escapeHtml(body)}</pre>` : body, truncated };
     } catch (err) {
       if (err instanceof ScribeError) throw err;
-      if (err instanceof RedirectError) throw failed(url, err.message, err);
+      if (err instanceof RedirectError || (err instanceof BodyError && !signal.aborted)) throw failed(url, err.message, err);
       throw failed(url, why(err), err);
     }
   }

@@ -111,6 +111,32 @@ describe('page reader over plain HTTP', () => {
   });
 });
 
+describe('compressed answers (sent although we never ask for compression)', () => {
+  it('decompresses gzip, deflate and br bodies instead of reading their bytes as text', async () => {
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const page = await reader().read(pages.page(`/compressed?encoding=${encoding}`));
+      expect(page.title).toBe('Ada Lovelace — Department of Computing');
+      expect(page.text).toContain('finding 11 concerns loops in punched-card programs');
+      expect(page.text).toMatch(/^[\x20-\x7e\u00a0-\u024f—\n]+$/); // text, not binary
+    }
+    expect(pages.requests.at(-1)!.headers['accept-encoding']).toBeUndefined();
+  });
+
+  it('stops inflating at the size cap (a 40 KB body that inflates to 40 MB)', async () => {
+    const page = await reader({ maxBytes: 200_000 }).read(pages.page('/bomb'));
+    expect(page.text).toMatch(/^Ada Lovelace is a professor/);
+    expect(page.text.length).toBeLessThan(200_000);
+  });
+
+  it('refuses an encoding it does not read, or a body that does not decompress', async () => {
+    const url = pages.page('/compressed?encoding=compress');
+    expect(await failure(reader().read(url))).toBe(`page_failed: ${url} could not be read: it is sent compressed as "compress", which is not read`);
+    const broken = pages.page('/compressed?encoding=gzip-lie');
+    pages.failNext([{ status: 200, headers: { 'content-type': 'text/html', 'content-encoding': 'gzip' }, body: 'not gzip at all, though it says so' }], /gzip-lie/);
+    expect(await failure(reader().read(broken))).toBe(`page_failed: ${broken} could not be read: its compressed body could not be decompressed`);
+  });
+});
+
 describe('text extraction', () => {
   it('reads pages that leave out <html> and <body>, as HTML allows', async () => {
     expect(await extractText('<!doctype html><title>Ada</title><p>First.</p><p>Second.</p>')).toEqual({ title: 'Ada', text: 'First.\nSecond.' });
