@@ -95,11 +95,16 @@ function send(
   });
 }
 
+/** Bytes left for several bodies together (a page's subresources); `readCapped` counts them down. */
+export interface ByteBudget {
+  left: number;
+}
+
 /**
- * The body's first `maxBytes`, decompressed (gzip, deflate, br); a longer body is cut there and its
+ * The body's first `maxBytes` (and no more than `budget` has left), decompressed (gzip, deflate, br); a longer body is cut there and its
  * download stopped. Throws `BodyError` for another content-encoding or a body that does not inflate.
  */
-export async function readCapped(res: http.IncomingMessage, maxBytes: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+export async function readCapped(res: http.IncomingMessage, maxBytes: number, budget?: ByteBudget): Promise<{ bytes: Buffer; truncated: boolean }> {
   const body = decoded(res);
   const chunks: Buffer[] = [];
   let size = 0;
@@ -107,7 +112,8 @@ export async function readCapped(res: http.IncomingMessage, maxBytes: number): P
   try {
     // The request's abort signal destroys the stream, which ends this loop with an error.
     for await (const chunk of body as AsyncIterable<Buffer>) {
-      const room = maxBytes - size;
+      const room = Math.min(maxBytes - size, budget ? budget.left : Infinity);
+      if (budget) budget.left -= Math.min(chunk.length, room);
       if (chunk.length >= room) {
         chunks.push(chunk.subarray(0, room));
         truncated = true;
