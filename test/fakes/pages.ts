@@ -12,8 +12,18 @@
  *   /loop                                    redirects to itself forever
  *   /secret                                  what must never be fetched through a refused route
  *   /latin1, /text, /not-html, /missing      charsets, text/plain, a PDF, a 404
+ *   /deep?depth=N                            N nested <div>s (2,000: 22 KB that froze Readability for 107 s)
+ *   /elements?n=N                            N small elements
+ *   /compressed?encoding=gzip|deflate|br|…   the profile, compressed (sent although nobody asked)
+ *   /bomb                                    gzip: 40 KB that inflate to 40 MB of HTML
+ *   /many?n=N&size=B                         JavaScript firing N parallel fetches of /big?size=B (see big())
+ *   /big?size=B                              B bytes, after 50 ms
+ *   /escape?stun=H:P&turn=H:P&ws=URL&wss=URL  WebRTC (STUN, TURN over TCP), a preconnect, and WebSockets
+ *                                            from a dedicated Worker: connections the browser makes by itself
+ *   /cors-open                               text any origin may read (access-control-allow-origin: *)
  */
 import type http from 'node:http';
+import zlib from 'node:zlib';
 import { startFakeHttp, type FakeHttp } from './http.ts';
 
 export interface FakePages extends FakeHttp {
@@ -21,6 +31,8 @@ export interface FakePages extends FakeHttp {
   page(path: string): string;
   /** Bytes written for /huge so far (the reader must stop early). */
   hugeBytesSent(): number;
+  /** /big requests received so far, and the most answered at once. */
+  big(): { count: number; maxInFlight: number };
 }
 
 const paragraph = (n: number, who = 'Ada Lovelace') =>
@@ -35,9 +47,17 @@ export const SECRET = 'instance-metadata: iam/security-credentials/role AKIA-NOT
 const html = (title: string, body: string) =>
   `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>${body}</body></html>`;
 
+let bombBytes: Buffer | undefined;
+/** 40 MB of HTML, gzipped (~40 KB): the reader must stop inflating at its size cap. */
+const bomb = () => (bombBytes ??= zlib.gzipSync(Buffer.from(`<!doctype html><html><body><p>${paragraph(20)}</p><p>${' '.repeat(40_000_000)}</p></body></html>`)));
+
+const bigBodies = new Map<number, Buffer>();
+const bigBody = (size: number) => bigBodies.get(size) ?? bigBodies.set(size, Buffer.alloc(size, 'a')).get(size)!;
+
 /** Starts the fake web on 127.0.0.1. */
 export async function startFakePages(): Promise<FakePages> {
   let hugeBytes = 0;
+  const big = { count: 0, inFlight: 0, maxInFlight: 0 };
   const send = (res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers });
     res.end(body);
@@ -113,6 +133,61 @@ export async function startFakePages(): Promise<FakePages> {
         return void res.end('%PDF-1.4');
       case '/missing':
         return send(res, 404, html('Not found', 'Not found'));
+      case '/deep': {
+        const depth = Number(url.searchParams.get('depth') ?? 2000);
+        return send(res, 200, `<!doctype html><html><head><title>Deep</title></head><body>${'<div>'.repeat(depth)}${paragraph(1)}${'</div>'.repeat(depth)}</body></html>`);
+      }
+      case '/elements':
+        return send(res, 200, html('Elements', '<b>x</b>'.repeat(Number(url.searchParams.get('n') ?? 60_000))));
+      case '/compressed': {
+        const encoding = url.searchParams.get('encoding') ?? 'gzip';
+        const body = Buffer.from(html('Ada Lovelace — Department of Computing', `<main><article><h1>Ada Lovelace</h1><p>${PROFILE_TEXT}</p></article></main>`));
+        const encoded =
+          encoding === 'gzip' ? zlib.gzipSync(body) : encoding === 'deflate' ? zlib.deflateSync(body) : encoding === 'br' ? zlib.brotliCompressSync(body) : body;
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-encoding': encoding });
+        return void res.end(encoded);
+      }
+      case '/many': {
+        const n = Number(url.searchParams.get('n') ?? 100);
+        const size = Number(url.searchParams.get('size') ?? 2_000_000);
+        return send(res, 200, html('Many fetches', `<main><p>${paragraph(5)}</p><p id="got"></p></main><script>
+          Promise.allSettled(Array.from({ length: ${n} }, (_, i) => fetch('/big?size=${size}&i=' + i).then((r) => r.text()))).then((all) => {
+            document.getElementById('got').textContent = 'Fetched ' + all.filter((a) => a.status === 'fulfilled').length + ' of ${n}.';
+          });
+        </script>`));
+      }
+      case '/big': {
+        big.count += 1;
+        big.inFlight += 1;
+        big.maxInFlight = Math.max(big.maxInFlight, big.inFlight);
+        res.on('close', () => (big.inFlight -= 1));
+        await new Promise((r) => setTimeout(r, 50));
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        // One buffer for every answer of a size: the fake's own memory must not count in the test's RSS.
+        return void res.end(bigBody(Number(url.searchParams.get('size') ?? 2_000_000)));
+      }
+      case '/escape': {
+        const q = (name: string) => JSON.stringify(url.searchParams.get(name) ?? '');
+        return send(res, 200, html('Escape attempts', `<link rel="preconnect" href=${q('ws').replace('ws://', 'http://')}>
+          <main><p>${paragraph(4)}</p><p id="rtc"></p><p id="worker"></p></main><script>
+          const say = (id, text) => { document.getElementById(id).textContent = text; };
+          const Rtc = window.RTCPeerConnection || window.webkitRTCPeerConnection;
+          if (!Rtc) say('rtc', 'WebRTC: unavailable.');
+          else {
+            const pc = new Rtc({ iceServers: [{ urls: 'stun:' + ${q('stun')} }, { urls: 'turn:' + ${q('turn')} + '?transport=tcp', username: 'u', credential: 'p' }] });
+            pc.createDataChannel('x');
+            pc.createOffer().then((o) => pc.setLocalDescription(o)).then(() => say('rtc', 'WebRTC: gathering.'), (e) => say('rtc', 'WebRTC: ' + e));
+          }
+          const code = 'for (const u of ' + JSON.stringify([${q('ws')}, ${q('wss')}]) + ') { try { new WebSocket(u); } catch (e) {} } postMessage("ran");';
+          const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
+          worker.onmessage = (e) => say('worker', 'Worker: ' + e.data + '.');
+        </script>`));
+      }
+      case '/cors-open':
+        return send(res, 200, 'open data for every origin', { 'content-type': 'text/plain', 'access-control-allow-origin': '*' });
+      case '/bomb':
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip' });
+        return void res.end(bomb());
       default:
         return send(res, 404, html('Not found', 'Not found'));
     }
@@ -120,5 +195,6 @@ export async function startFakePages(): Promise<FakePages> {
   return Object.assign(fake, {
     page: (path: string) => `${fake.url}${path}`,
     hugeBytesSent: () => hugeBytes,
+    big: () => ({ count: big.count, maxInFlight: big.maxInFlight }),
   });
 }

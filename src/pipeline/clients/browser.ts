@@ -8,17 +8,26 @@
  * (`guardedRequest`: each hop checked, connected to the checked address) and the answer handed back
  * with `route.fulfill`; refused ones are aborted. WebSockets are closed, service workers blocked,
  * and images, media and fonts never fetched (text is all we read).
+ *
+ * What the router never sees must not reach the network either: Chromium's own connections
+ * (WebRTC, WebSockets opened in workers, preconnects) are sent to a proxy that does not exist, with
+ * loopback included, and `RTCPeerConnection` is removed from every frame. Per page, the router
+ * serves a few requests at a time, a bounded number and a bounded total of bytes (the answers pass
+ * through this process's memory), and refuses SCRAPE_ALLOW_HOSTS hosts to a page not on one. Answers
+ * without CORS headers get one that matches no origin: Playwright would otherwise allow the page's
+ * origin, and a page could read any other site's answers.
  */
 import fs from 'node:fs';
 import type { Browser, Route } from 'playwright-core';
-import { ErrorCode, ScribeError } from '../../errors.ts';
+import { ErrorCode, PermanentError, ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { describeNetworkError, formatDuration } from './errors.ts';
-import { guardedRequest, readCapped, RedirectError } from './guarded-http.ts';
+import { guardedRequest, readCapped, RedirectError, type ByteBudget } from './guarded-http.ts';
 import type { UrlGuard } from './ssrf.ts';
 
 // Debian's /usr/bin/chromium is a shell wrapper; Playwright needs the binary itself.
 const DEBIAN_BINARY = '/usr/lib/chromium/chromium';
+const DEAD_PROXY_PORT = 9;
 
 const ARGS = [
   '--headless',
@@ -32,9 +41,29 @@ const ARGS = [
   '--disable-sync',
   '--disable-extensions',
   '--dns-prefetch-disable',
-  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
   '--mute-audio',
+  // WebRTC may use UDP only through a proxy: with the dead proxy below, none at all.
+  '--webrtc-ip-handling-policy=disable_non_proxied_udp',
+  // Every request the router answers never reaches Chromium's network stack; the connections it
+  // does not see (WebSockets in workers, preconnects, TURN over TCP) go to this proxy, which is
+  // not there. Port 9 (discard): a port below 1024 cannot be taken by an unprivileged process, so
+  // no other program on the machine can start listening there and receive the traffic, as one
+  // could on a free port picked at start; nothing serves discard today. `<-loopback>` removes
+  // Chromium's implicit bypass for localhost and 127.0.0.0/8, which would connect them directly.
+  `--proxy-server=http://127.0.0.1:${DEAD_PROXY_PORT}`,
+  '--proxy-bypass-list=<-loopback>',
 ];
+
+/** Runs in every frame before the page's scripts: no WebRTC at all (belt and braces with the flags). */
+const NO_WEBRTC = `for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'mozRTCPeerConnection', 'RTCDataChannel', 'RTCIceCandidate', 'RTCSessionDescription']) {
+  try { delete globalThis[name]; } catch {}
+}`;
+
+/**
+ * The Access-Control-Allow-Origin given to answers that had none: an origin no page can have
+ * (.invalid never resolves), so Chromium's CORS check fails as it would have without Playwright.
+ */
+export const NO_CORS_ORIGIN = 'https://no-cors.invalid';
 
 const SKIPPED = new Set(['image', 'media', 'font', 'eventsource', 'websocket', 'manifest']);
 const HOP_BY_HOP = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive']);
@@ -48,6 +77,12 @@ export interface BrowserPoolOptions {
   maxConcurrentPages?: number | undefined;
   /** Characters of page text kept at most. Default 200,000. */
   maxTextChars?: number | undefined;
+  /** Per page: requests served at once (the rest wait). Default 6. */
+  maxConcurrentRequests?: number | undefined;
+  /** Per page: requests served, the page itself included (the rest are aborted). Default 150. */
+  maxRequests?: number | undefined;
+  /** Per page: bytes of all its answers together (the rest are aborted). Default 8 MB. */
+  maxTotalBytes?: number | undefined;
 }
 
 export interface RenderedPage {
@@ -100,6 +135,11 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
   const idleCloseMs = options.idleCloseMs ?? 30_000;
   const maxPages = options.maxConcurrentPages ?? 1;
   const maxTextChars = options.maxTextChars ?? 200_000;
+  const limits = {
+    concurrent: options.maxConcurrentRequests ?? 6,
+    requests: options.maxRequests ?? 150,
+    bytes: options.maxTotalBytes ?? 8_000_000,
+  };
   let browser: Promise<Browser> | undefined;
   let browserPid: number | undefined;
   let active = 0;
@@ -155,27 +195,40 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     let documentFailure: unknown;
     let finalUrl = url;
     const context = await b.newContext({ javaScriptEnabled: true, serviceWorkers: 'block', acceptDownloads: false });
+    const served = servedRequests(limits, requests, (what) => options.logger.info({ url, ...limits }, `page makes ${what}; the rest are aborted`));
+    const pageGuard = forPage(guard, url);
     try {
+      await context.addInitScript({ content: NO_WEBRTC });
       await context.routeWebSocket(/.*/, (ws) => ws.close({ code: 1008, reason: 'not allowed' }));
       await context.route('**/*', async (route: Route) => {
         const request = route.request();
         if (SKIPPED.has(request.resourceType())) return route.abort('blockedbyclient').catch(() => undefined);
         const isDocument = request.isNavigationRequest() && request.frame().parentFrame() === null;
+        const slot = await served.acquire();
+        if (!slot) return route.abort('blockedbyclient').catch(() => undefined);
         try {
           const headers = await request.allHeaders();
-          const answer = await guardedRequest(request.url(), guard, {
+          const answer = await guardedRequest(request.url(), pageGuard, {
             method: request.method(),
             headers,
             body: request.postDataBuffer() ?? undefined,
             signal: requests,
           });
-          const { bytes } = await readCapped(answer.response, maxBytes);
+          const { bytes, truncated } = await readCapped(answer.response, maxBytes, served.budget);
+          if (truncated && served.budget.left <= 0 && !isDocument) {
+            served.exhausted();
+            return await route.abort('blockedbyclient').catch(() => undefined);
+          }
           if (isDocument) finalUrl = answer.finalUrl;
-          await route.fulfill({ status: answer.response.statusCode ?? 200, headers: responseHeaders(answer.response.headers), body: bytes });
+          await served.oneAtATime(() =>
+            route.fulfill({ status: answer.response.statusCode ?? 200, headers: responseHeaders(answer.response.headers), body: bytes }),
+          );
         } catch (err) {
           if (isDocument) documentFailure ??= err;
           options.logger.debug({ url: request.url(), err }, 'browser request not served');
           await route.abort(err instanceof ScribeError ? 'blockedbyclient' : 'failed').catch(() => undefined);
+        } finally {
+          slot.release();
         }
       });
       const page = await context.newPage();
@@ -231,14 +284,103 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
   return pool;
 }
 
-/** Response headers as `route.fulfill` takes them; Playwright splits Set-Cookie on newlines. */
-function responseHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
+/**
+ * Response headers as `route.fulfill` takes them; Playwright splits Set-Cookie on newlines. An
+ * answer without Access-Control-Allow-Origin gets `NO_CORS_ORIGIN`: Playwright adds the page's
+ * own origin (and allow-credentials) when the header is missing, which would let any page read
+ * any other origin's answers.
+ */
+export function responseHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(name === 'set-cookie' ? '\n' : ', ') : value;
   }
+  out['access-control-allow-origin'] ??= NO_CORS_ORIGIN;
   return out;
+}
+
+/**
+ * The guard for everything a page loads: a page whose host is not on SCRAPE_ALLOW_HOSTS may not
+ * load from those hosts (they are private ones trusted for themselves, not a way in for any public
+ * page). Applies to every request and redirect hop of the render, top-level navigations included.
+ */
+export function forPage(guard: UrlGuard, pageUrl: string): UrlGuard {
+  const hostOf = (u: string | URL) => (URL.canParse(String(u)) ? new URL(u).hostname : '');
+  if (guard.allowed(hostOf(pageUrl))) return guard;
+  const pageGuard: UrlGuard = {
+    allowed: (host) => guard.allowed(host),
+    check: async (u) => void (await pageGuard.resolve(u)),
+    async resolve(u) {
+      if (guard.allowed(hostOf(u))) {
+        throw new PermanentError(ErrorCode.PageRefused, `${String(u)} was not read: a page outside SCRAPE_ALLOW_HOSTS may not load from those hosts`);
+      }
+      return guard.resolve(u);
+    },
+  };
+  return pageGuard;
+}
+
+interface Slot {
+  release(): void;
+}
+
+/**
+ * A page's request allowance: at most `concurrent` served at once (the rest wait, in order), at
+ * most `requests` in all, and `budget` bytes for all answers together. `acquire` resolves
+ * undefined for a request to abort; `onLimit` is called once per kind of limit reached.
+ */
+function servedRequests(
+  limits: { concurrent: number; requests: number; bytes: number },
+  signal: AbortSignal,
+  onLimit: (what: string) => void,
+): { acquire(): Promise<Slot | undefined>; budget: ByteBudget; exhausted(): void; oneAtATime(fulfil: () => Promise<void>): Promise<void> } {
+  let active = 0;
+  let started = 0;
+  const waiting: (() => void)[] = [];
+  const budget: ByteBudget = { left: limits.bytes };
+  const said = new Set<string>();
+  const limit = (what: string) => {
+    if (!said.has(what)) onLimit(what);
+    said.add(what);
+    return undefined;
+  };
+  const wakeAll = () => waiting.splice(0).forEach((wake) => wake());
+  signal.addEventListener('abort', wakeAll, { once: true });
+  const release = () => {
+    active -= 1;
+    // Once the bytes are spent, every waiting request is to be aborted now, not one per release.
+    if (budget.left <= 0) wakeAll();
+    else waiting.shift()?.();
+  };
+  let fulfilling: Promise<void> = Promise.resolve();
+  return {
+    budget,
+    // Handing a body to Chromium makes several copies of it (base64, the protocol message): one
+    // body at a time keeps those copies from piling up.
+    oneAtATime(fulfil) {
+      const next = fulfilling.then(fulfil);
+      fulfilling = next.catch(() => undefined);
+      return next;
+    },
+    exhausted: () => void limit(`more than ${limits.bytes.toLocaleString('en')} bytes of requests`),
+    async acquire() {
+      if (started >= limits.requests) return limit(`more than ${limits.requests} requests`);
+      started += 1;
+      while (active >= limits.concurrent && !signal.aborted && budget.left > 0) await new Promise<void>((wake) => waiting.push(wake));
+      if (signal.aborted) return undefined;
+      if (budget.left <= 0) return limit(`more than ${limits.bytes.toLocaleString('en')} bytes of requests`);
+      active += 1;
+      let released = false;
+      return {
+        release() {
+          if (released) return;
+          released = true;
+          release();
+        },
+      };
+    },
+  };
 }
 
 function firstLine(err: unknown): string {

@@ -2,11 +2,14 @@
  * HTTP for scraping, shared by the page reader and the browser's request router: every hop of a
  * redirect chain passes the URL guard, and each connection goes to the very address the guard
  * checked, so a second DNS answer cannot send us elsewhere (DNS rebinding). TLS still verifies the
- * certificate for the host name. Bodies are read up to a size cap.
+ * certificate for the host name. Bodies are read up to a size cap, decompressed when a server
+ * compresses them although we never ask it to (the cap counts the decompressed bytes).
  */
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
 import type { UrlGuard } from './ssrf.ts';
 
 export interface GuardedRequest {
@@ -26,6 +29,9 @@ export interface GuardedResponse {
 
 /** Thrown when a redirect chain is longer than allowed or points nowhere. */
 export class RedirectError extends Error {}
+
+/** Thrown for a body in an encoding we do not read, or one that does not decompress; the message is for the user. */
+export class BodyError extends Error {}
 
 // Credentials must not follow a redirect to another site.
 const DROPPED_ON_REDIRECT = ['cookie', 'authorization'];
@@ -89,24 +95,69 @@ function send(
   });
 }
 
-/** The body's first `maxBytes`; a longer body is cut there and its download stopped. */
-export async function readCapped(res: http.IncomingMessage, maxBytes: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+/** Bytes left for several bodies together (a page's subresources); `readCapped` counts them down. */
+export interface ByteBudget {
+  left: number;
+}
+
+/**
+ * The body's first `maxBytes` (and no more than `budget` has left), decompressed (gzip, deflate, br); a longer body is cut there and its
+ * download stopped. Throws `BodyError` for another content-encoding or a body that does not inflate.
+ */
+export async function readCapped(res: http.IncomingMessage, maxBytes: number, budget?: ByteBudget): Promise<{ bytes: Buffer; truncated: boolean }> {
+  const body = decoded(res);
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
-  // The request's abort signal destroys the stream, which ends this loop with an error.
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    const room = maxBytes - size;
-    if (chunk.length >= room) {
-      chunks.push(chunk.subarray(0, room));
-      truncated = true;
-      res.destroy();
-      break;
+  try {
+    // The request's abort signal destroys the stream, which ends this loop with an error.
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      const room = Math.min(maxBytes - size, budget ? budget.left : Infinity);
+      if (budget) budget.left -= Math.min(chunk.length, room);
+      if (chunk.length >= room) {
+        chunks.push(chunk.subarray(0, room));
+        truncated = true;
+        break;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
     }
-    chunks.push(chunk);
-    size += chunk.length;
+  } catch (err) {
+    // The decoder's own error (not the download's, which it forwards): the body is not what it says.
+    if (body !== res && !res.errored && (err as { name?: string }).name !== 'AbortError') {
+      throw new BodyError('its compressed body could not be decompressed', { cause: err });
+    }
+    throw res.errored ?? err;
+  } finally {
+    if (!res.complete) res.destroy(); // stops a download cut at the cap, or one whose body failed
+    if (body !== res) body.destroy();
   }
   return { bytes: Buffer.concat(chunks), truncated };
+}
+
+/**
+ * The body as sent, or inflated. We send no Accept-Encoding, so a compressed answer comes from a
+ * misbehaving server; it is still a page, so it is read, but only to the same size cap (a 40 KB
+ * gzip that inflates to 40 MB is stopped at the cap). Truncated streams are flushed, not failed.
+ */
+function decoded(res: http.IncomingMessage): Readable {
+  const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (encoding === '' || encoding === 'identity') return res;
+  const flush = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? zlib.createGunzip(flush)
+      : encoding === 'deflate'
+        ? zlib.createInflate(flush)
+        : encoding === 'br'
+          ? zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH })
+          : undefined;
+  if (!decoder) {
+    res.destroy();
+    throw new BodyError(`it is sent compressed as "${encoding.slice(0, 40)}", which is not read`);
+  }
+  res.on('error', (err) => decoder.destroy(err));
+  return res.pipe(decoder);
 }
 
 /** `promise`, or the signal's reason as soon as it aborts (DNS has no deadline of its own). */

@@ -6,15 +6,18 @@
  *
  * The size cap truncates rather than fails: a faculty page padded with 5 MB of publications still
  * has its biography at the top, so the first `maxBytes` are kept (the download is stopped there)
- * and the truncation is logged. The timeout bounds the HTTP read; a browser render gets its own.
+ * and the truncation is logged. The timeout bounds the HTTP read and the text extraction together
+ * (extraction runs in a worker thread that is terminated at the deadline, see `extractor.ts`); a
+ * browser render gets its own.
  */
-import type { Readability as ReadabilityClass } from '@mozilla/readability';
 import { ErrorCode, ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { Page, PageReader } from '../ports.ts';
 import type { BrowserPool } from './browser.ts';
 import { describeNetworkError, formatDuration } from './errors.ts';
-import { guardedRequest, readCapped, RedirectError } from './guarded-http.ts';
+import { normaliseWhitespace, type DomLimits } from './extract.ts';
+import { ExtractError, sharedExtractor, type Extractor } from './extractor.ts';
+import { BodyError, guardedRequest, readCapped, RedirectError } from './guarded-http.ts';
 import type { UrlGuard } from './ssrf.ts';
 
 export interface PageReaderOptions {
@@ -30,7 +33,13 @@ export interface PageReaderOptions {
   minTextChars?: number | undefined;
   maxRedirects?: number | undefined;
   userAgent?: string | undefined;
+  /** Pages deeper or larger than this are refused before Readability runs (defaults in extract.ts). */
+  domLimits?: Partial<DomLimits> | undefined;
+  /** Where text is extracted; default: the process's one worker thread (`sharedExtractor`), which this reader does not close. */
+  extractor?: Extractor | undefined;
 }
+
+export { extractText, normaliseWhitespace } from './extract.ts';
 
 const USER_AGENT = 'Mozilla/5.0 (compatible; ScribeBot/0.1; academic outreach research)';
 const ACCEPT = 'text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8';
@@ -43,6 +52,16 @@ export function createPageReader(options: PageReaderOptions): PageReader {
   const headers = { 'user-agent': options.userAgent ?? USER_AGENT, accept: ACCEPT };
   const failed = (url: string, why: string, cause?: unknown) =>
     new ScribeError(ErrorCode.PageFailed, `${url} could not be read: ${why}`, { cause });
+  const extractor = options.extractor ?? sharedExtractor(options.logger);
+
+  async function extract(url: string, html: string, signal: AbortSignal, caller: AbortSignal | undefined) {
+    try {
+      return await extractor.extract(html, signal, options.domLimits);
+    } catch (err) {
+      if (err instanceof ExtractError) throw failed(url, err.message, err);
+      throw failed(url, caller?.aborted ? 'cancelled' : `timed out after ${formatDuration(timeoutMs)} while extracting its text`, err);
+    }
+  }
 
   async function fetchHtml(url: string, signal: AbortSignal, caller: AbortSignal | undefined) {
     const why = (err: unknown) =>
@@ -64,7 +83,7 @@ export function createPageReader(options: PageReaderOptions): PageReader {
       return { finalUrl, html: /text\/plain/i.test(type) ? `<pre>${escapeHtml(body)}</pre>` : body, truncated };
     } catch (err) {
       if (err instanceof ScribeError) throw err;
-      if (err instanceof RedirectError) throw failed(url, err.message, err);
+      if (err instanceof RedirectError || (err instanceof BodyError && !signal.aborted)) throw failed(url, err.message, err);
       throw failed(url, why(err), err);
     }
   }
@@ -72,9 +91,10 @@ export function createPageReader(options: PageReaderOptions): PageReader {
   return {
     async read(url, readOptions = {}) {
       const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(readOptions.signal ? [readOptions.signal] : [])]);
+      extractor.warm(); // the worker thread starts while the page downloads
       const fetched = await fetchHtml(url, signal, readOptions.signal);
       if (fetched.truncated) options.logger.info({ url, maxBytes }, 'page larger than the size cap; read its beginning only');
-      const extracted = await extractText(fetched.html);
+      const extracted = await extract(url, fetched.html, signal, readOptions.signal);
       if (extracted.text.length >= minTextChars) {
         return { url, finalUrl: fetched.finalUrl, title: extracted.title, text: extracted.text, via: 'http' } satisfies Page;
       }
@@ -105,59 +125,6 @@ function decode(bytes: Buffer, contentType: string): string {
   } catch {
     return new TextDecoder('utf-8').decode(bytes); // a charset TextDecoder does not know
   }
-}
-
-const BLOCKS = 'p, div, li, dt, dd, h1, h2, h3, h4, h5, h6, tr, td, th, section, article, header, footer, blockquote, pre, ul, ol, table';
-
-/** The main text of an HTML document (Readability), falling back to the body's text. */
-/** linkedom and Readability, imported on the first page read (~30 MB an idle worker need not hold). */
-let domLibraries: Promise<{ parseHTML: typeof import('linkedom').parseHTML; Readability: typeof ReadabilityClass }> | undefined;
-const loadDom = () =>
-  (domLibraries ??= Promise.all([import('linkedom'), import('@mozilla/readability')]).then(([l, r]) => ({
-    parseHTML: l.parseHTML,
-    Readability: r.Readability,
-  })));
-
-export async function extractText(html: string): Promise<{ title: string; text: string }> {
-  const { parseHTML, Readability } = await loadDom();
-  const { document } = parseHTML(withBody(html));
-  for (const el of document.querySelectorAll('script, style, noscript, template, svg')) el.remove();
-  // textContent runs blocks together ("…2010.Notes on…"): end each block and <br> with a newline.
-  for (const el of document.querySelectorAll(BLOCKS)) el.append('\n');
-  for (const el of document.querySelectorAll('br')) el.replaceWith('\n');
-  const title = normaliseWhitespace(document.querySelector('title')?.textContent ?? '');
-  for (const el of document.querySelectorAll('body title')) el.remove(); // a head-less page's title landed in the body
-  let article: { textContent?: string | null; title?: string | null } | null = null;
-  try {
-    // linkedom's document is close enough to the DOM Readability expects.
-    article = new Readability(document as unknown as ConstructorParameters<typeof Readability>[0], { charThreshold: 200 }).parse();
-  } catch {
-    article = null;
-  }
-  const readable = normaliseWhitespace(article?.textContent ?? '');
-  const body = normaliseWhitespace(document.body?.textContent ?? document.documentElement?.textContent ?? '');
-  // Readability sometimes keeps one small block of a page with no clear article: then the body is better.
-  return { title: article?.title?.trim() || title, text: readable.length >= body.length * 0.3 ? readable : body };
-}
-
-/**
- * linkedom is no HTML5 parser: it does not invent the <html> and <body> that browsers add to a
- * page which leaves them out (valid HTML), and then finds no body. Add them.
- */
-function withBody(html: string): string {
-  const hasHtml = /<html[\s>]/i.test(html);
-  if (/<body[\s>]/i.test(html)) return hasHtml ? html : `<!doctype html><html>${html.replace(/<!doctype[^>]*>/i, '')}</html>`;
-  const headEnd = /<\/head\s*>/i.exec(html);
-  if (headEnd) {
-    const at = headEnd.index + headEnd[0].length;
-    return `${html.slice(0, at)}<body>${html.slice(at).replace(/<\/html\s*>\s*$/i, '')}</body></html>`;
-  }
-  return `<!doctype html><html><head></head><body>${html.replace(/<!doctype[^>]*>/i, '').replace(/<\/?html[^>]*>/gi, '')}</body></html>`;
-}
-
-/** Spaces collapsed, at most one blank line, trimmed. */
-export function normaliseWhitespace(text: string): string {
-  return text.replace(/[ \t\f\v\u00a0]+/g, ' ').replace(/\s*\n\s*/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
 }
 
 function escapeHtml(text: string): string {

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +111,32 @@ describe('page reader over plain HTTP', () => {
   });
 });
 
+describe('compressed answers (sent although we never ask for compression)', () => {
+  it('decompresses gzip, deflate and br bodies instead of reading their bytes as text', async () => {
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const page = await reader().read(pages.page(`/compressed?encoding=${encoding}`));
+      expect(page.title).toBe('Ada Lovelace — Department of Computing');
+      expect(page.text).toContain('finding 11 concerns loops in punched-card programs');
+      expect(page.text).toMatch(/^[\x20-\x7e\u00a0-\u024f—\n]+$/); // text, not binary
+    }
+    expect(pages.requests.at(-1)!.headers['accept-encoding']).toBeUndefined();
+  });
+
+  it('stops inflating at the size cap (a 40 KB body that inflates to 40 MB)', async () => {
+    const page = await reader({ maxBytes: 200_000 }).read(pages.page('/bomb'));
+    expect(page.text).toMatch(/^Ada Lovelace is a professor/);
+    expect(page.text.length).toBeLessThan(200_000);
+  });
+
+  it('refuses an encoding it does not read, or a body that does not decompress', async () => {
+    const url = pages.page('/compressed?encoding=compress');
+    expect(await failure(reader().read(url))).toBe(`page_failed: ${url} could not be read: it is sent compressed as "compress", which is not read`);
+    const broken = pages.page('/compressed?encoding=gzip-lie');
+    pages.failNext([{ status: 200, headers: { 'content-type': 'text/html', 'content-encoding': 'gzip' }, body: 'not gzip at all, though it says so' }], /gzip-lie/);
+    expect(await failure(reader().read(broken))).toBe(`page_failed: ${broken} could not be read: its compressed body could not be decompressed`);
+  });
+});
+
 describe('text extraction', () => {
   it('reads pages that leave out <html> and <body>, as HTML allows', async () => {
     expect(await extractText('<!doctype html><title>Ada</title><p>First.</p><p>Second.</p>')).toEqual({ title: 'Ada', text: 'First.\nSecond.' });
@@ -118,5 +145,36 @@ describe('text extraction', () => {
 
   it('drops scripts, styles and templates', async () => {
     expect((await extractText('<body><p>Shown</p><script>var hidden = 1;</script><style>p{}</style><template>t</template></body>')).text).toBe('Shown');
+  });
+});
+
+describe('pages built to freeze or bloat the reader', () => {
+  it('refuses a deeply nested page (22 KB, 2,000 levels) before Readability runs', async () => {
+    const url = pages.page('/deep?depth=2000');
+    expect(await failure(reader().read(url))).toBe(`page_failed: ${url} could not be read: its HTML is nested too deeply (more than 256 levels)`);
+    // Ordinary nesting is read.
+    expect((await reader().read(pages.page('/deep?depth=60'))).text).toContain('finding 0 concerns loops');
+  });
+
+  it('refuses a page with too many elements before parsing it', async () => {
+    const url = pages.page('/elements?n=60000');
+    expect(await failure(reader().read(url))).toBe(`page_failed: ${url} could not be read: it has too many HTML elements (60,005, at most 50,000 are read)`);
+  });
+
+  it('gives up at the page deadline when extraction runs long, and the event loop stays responsive meanwhile', async () => {
+    // Past the depth check (lifted), Readability needs ~100 s for this page; the deadline must stop it.
+    const slow = reader({ timeoutMs: 2_000, domLimits: { maxDepth: 1_000_000 } });
+    const url = pages.page('/deep?depth=2000');
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const started = performance.now();
+    const result = await failure(slow.read(url));
+    const elapsed = performance.now() - started;
+    delay.disable();
+    expect(result).toBe(`page_failed: ${url} could not be read: timed out after 2 s while extracting its text`);
+    expect(elapsed).toBeLessThan(2_000 + 2_000); // the deadline, and a generous margin on a loaded machine
+    expect(delay.max / 1e6).toBeLessThan(300); // ms: the main thread never waited on Readability
+    // The stopped worker thread is replaced: the next page reads as usual.
+    expect((await slow.read(pages.page('/profile'))).text).toContain('finding 11 concerns loops in punched-card programs');
   });
 });

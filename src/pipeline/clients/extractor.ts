@@ -1,0 +1,176 @@
+/**
+ * Text extraction off the main thread: one reusable worker thread (`extract-worker.ts`) runs
+ * linkedom and Readability, one page at a time, and is terminated — then replaced on the next
+ * page — when a page's deadline passes or its caller gives up. A frozen Readability (its time
+ * grows with the cube of the nesting depth) then costs the page, never the process: pg-boss
+ * heartbeats and Slack acks keep running on the main thread.
+ *
+ * Memory: one thread rather than one per page (each holds the libraries, ~30 MB), its heap capped
+ * (`resourceLimits`; a page past it fails instead of growing the process), and it is ended after
+ * an idle period so an idle worker process holds no DOM libraries at all.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../log.ts';
+import type { ExtractAnswer, ExtractJob } from './extract-worker.ts';
+import { DEFAULT_DOM_LIMITS, type DomLimits } from './extract.ts';
+
+export interface ExtractorOptions {
+  logger: Logger;
+  /** The worker thread's heap (V8 old generation), in MB. Default 192. */
+  maxHeapMb?: number | undefined;
+  /** End the worker thread after this long without pages. Default 30 s. */
+  idleCloseMs?: number | undefined;
+}
+
+/** Why a page's text could not be extracted (its shape, or the worker failing); the message is for the user. */
+export class ExtractError extends Error {}
+
+export interface Extractor {
+  /** Starts the worker thread (and its imports) ahead of the first page, while it downloads. */
+  warm(): void;
+  /**
+   * The page's title and main text. Rejects with `ExtractError` (also for a page past `limits`),
+   * or with `signal.reason` when the signal aborts first (the thread is then terminated if it was
+   * on this page).
+   */
+  extract(html: string, signal: AbortSignal, limits?: Partial<DomLimits>): Promise<{ title: string; text: string }>;
+  close(): Promise<void>;
+}
+
+interface Job {
+  id: number;
+  html: string;
+  limits: DomLimits;
+  signal: AbortSignal;
+  resolve(value: { title: string; text: string }): void;
+  reject(err: unknown): void;
+  onAbort(): void;
+}
+
+let shared: Extractor | undefined;
+
+/**
+ * The process's extractor: one worker thread however many page readers there are. It is never
+ * closed by them; it ends its thread when idle and never keeps the process alive.
+ */
+export function sharedExtractor(logger: Logger): Extractor {
+  return (shared ??= createExtractor({ logger }));
+}
+
+/** An extractor with one worker thread, started on first need. */
+export function createExtractor(options: ExtractorOptions): Extractor {
+  const maxHeapMb = options.maxHeapMb ?? 192;
+  const idleCloseMs = options.idleCloseMs ?? 30_000;
+  let worker: Worker | undefined;
+  let running: Job | undefined;
+  const queue: Job[] = [];
+  let nextId = 1;
+  let idleTimer: NodeJS.Timeout | undefined;
+
+  const settle = (job: Job) => {
+    job.signal.removeEventListener('abort', job.onAbort);
+    if (running === job) running = undefined;
+  };
+
+  /** Ends the current thread (its job, if any, is failed by the caller first). */
+  const stop = (w: Worker) => {
+    if (worker === w) worker = undefined;
+    void w.terminate().catch(() => undefined);
+  };
+
+  const spawn = (): Worker => {
+    const w = new Worker(new URL('./extract-worker.ts', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } });
+    w.on('message', (answer: ExtractAnswer) => {
+      const job = running;
+      if (worker !== w || !job || job.id !== answer.id) return;
+      settle(job);
+      if (answer.ok) job.resolve({ title: answer.title, text: answer.text });
+      else job.reject(new ExtractError('refused' in answer ? answer.refused : `its text could not be extracted (${answer.error})`));
+      pump();
+    });
+    // A thread past its heap cap ends with ERR_WORKER_OUT_OF_MEMORY ('error', then 'exit').
+    const lost = (why: string) => {
+      if (worker !== w) return;
+      worker = undefined;
+      const job = running;
+      if (job) {
+        settle(job);
+        job.reject(new ExtractError(why));
+      }
+      pump();
+    };
+    w.on('error', (err: Error & { code?: string }) => {
+      options.logger.warn({ err }, 'text extraction worker failed; it is restarted for the next page');
+      lost(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `it needs more memory than a page may use (${maxHeapMb} MB)` : `its text could not be extracted (${err.message})`);
+    });
+    w.on('exit', () => lost('its text could not be extracted (the extraction worker stopped)'));
+    return w;
+  };
+
+  const idle = () => {
+    clearTimeout(idleTimer);
+    if (!worker) return;
+    worker.unref(); // an idle thread must not keep the process alive
+    const w = worker;
+    idleTimer = setTimeout(() => stop(w), idleCloseMs);
+    idleTimer.unref();
+  };
+
+  const pump = () => {
+    if (running) return;
+    const job = queue.shift();
+    if (!job) return idle();
+    clearTimeout(idleTimer);
+    worker ??= spawn();
+    worker.ref();
+    running = job;
+    worker.postMessage({ id: job.id, html: job.html, limits: job.limits } satisfies ExtractJob);
+  };
+
+  return {
+    warm() {
+      if (worker) return;
+      worker = spawn();
+      if (!running) idle();
+    },
+    extract(html, signal, limits) {
+      return new Promise((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason);
+        const job: Job = {
+          id: nextId++,
+          html,
+          limits: { ...DEFAULT_DOM_LIMITS, ...limits },
+          signal,
+          resolve,
+          reject,
+          onAbort: () => {
+            const wasRunning = running === job;
+            settle(job);
+            if (wasRunning && worker) {
+              // Mid-Readability: the only way to stop it is to end the thread.
+              options.logger.warn('text extraction stopped (page deadline or cancelled); the extraction worker is restarted');
+              stop(worker);
+            } else if (queue.includes(job)) {
+              queue.splice(queue.indexOf(job), 1);
+            }
+            reject(signal.reason);
+            pump();
+          },
+        };
+        signal.addEventListener('abort', job.onAbort, { once: true });
+        queue.push(job);
+        pump();
+      });
+    },
+    async close() {
+      clearTimeout(idleTimer);
+      const w = worker;
+      worker = undefined;
+      for (const job of [...(running ? [running] : []), ...queue.splice(0)]) {
+        settle(job);
+        job.reject(new ExtractError('the page reader was closed'));
+      }
+      await w?.terminate().catch(() => undefined);
+    },
+  };
+}
