@@ -204,7 +204,7 @@ describe('runPipeline: failures and retries', () => {
     const out = await runPipeline(fresh(), { ...t.deps, search }, r.options);
     expect(search.queries).toHaveLength(3);
     expect(t.sleeps).toEqual([2_000]);
-    expect(r.events).toContainEqual({ step: 'research', kind: 'retrying', attempt: 2, delayMs: 2_000, message: 'Exa is unavailable (503)' });
+    expect(r.events).toContainEqual({ step: 'research', kind: 'retrying', attempt: 2, of: 3, delayMs: 2_000, message: 'Exa is unavailable (503)' });
     expect(out.steps.compose?.status).toBe('done');
   });
 
