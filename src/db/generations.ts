@@ -77,19 +77,6 @@ export async function getGeneration(db: Db, id: string): Promise<Generation | un
   return rows[0];
 }
 
-/** Where the progress message is, once the bot has posted it. */
-export async function setThreadAddress(
-  db: Db,
-  id: string,
-  address: { channelId: string; threadId: string | null; progressMessageId: string | null },
-): Promise<void> {
-  await db.query(
-    `UPDATE generations SET channel_id = $2, thread_id = $3, progress_message_id = $4, updated_at = now()
-     WHERE id = $1`,
-    [id, address.channelId, address.threadId, address.progressMessageId],
-  );
-}
-
 /** A worker took the job: count the attempt. Returns the row as it now is. */
 export async function markRunning(db: Db, id: string): Promise<Generation | undefined> {
   const { rows } = await db.query<Generation>(
@@ -112,10 +99,6 @@ export async function saveStep(db: Db, id: string, step: string, record: unknown
      WHERE id = $1`,
     [id, step, JSON.stringify(record)],
   );
-}
-
-export async function setCurrentStep(db: Db, id: string, step: string): Promise<void> {
-  await db.query('UPDATE generations SET current_step = $2, updated_at = now() WHERE id = $1', [id, step]);
 }
 
 /** Recorded before the result is posted: a retry that finds it without message ids looks for its own post. */
