@@ -17,7 +17,7 @@ import * as generations from '../db/generations.ts';
 import type { Generation } from '../db/generations.ts';
 import { runPipeline, type PipelineDeps } from '../pipeline/runner.ts';
 import { summarizeRun } from '../pipeline/summary.ts';
-import type { PipelineData, StepName, StepRecord, StepRecords } from '../pipeline/types.ts';
+import type { PipelineData, StepName, StepRecord } from '../pipeline/types.ts';
 import { applyProgressEvent, initialProgress } from './progress.ts';
 import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
 import type { ProgressView, ResultView, ThreadAddress, ThreadReporter } from './reporter.ts';
@@ -72,8 +72,11 @@ export async function processGeneration(
   }
   const running = (await generations.markRunning(deps.pool, generationId)) ?? row;
   const address = addressOf(running);
-  // Saved steps are JSON we wrote ourselves through `saveStep`.
-  const saved = running.steps as StepRecords;
+  // Records that did not parse were left out by the row mapping: those steps run again.
+  for (const { step, problem } of running.invalidSteps) {
+    logger.warn({ step, problem }, 'a saved step record does not parse; that step will be redone');
+  }
+  const saved = running.steps;
   let view: ProgressView = { ...initialProgress(running.recipientName, running.version, saved), status: 'running' };
   // Progress reports go out one after another, each with the view as it was when asked for, so a
   // slow early edit can never land after a later one.

@@ -161,4 +161,38 @@ describe('the generate worker', () => {
       regenerate({ pool: db.pool, boss: queue.boss, dailyQuota: 1_000, researchCacheTtlMs: 0 }, { generationId: parent.id, byUser: user('U-stranger') }),
     ).rejects.toThrow('Only the person who asked for this email (or an admin) can regenerate it.');
   });
+
+  it('redoes a saved step whose record does not parse, and keeps the others', async () => {
+    await start();
+    const source = await settled((await enqueue('U-corrupt-source')).id);
+    await worker!.stop(5_000);
+    worker = undefined;
+    // A row resumed with a broken research record (an older shape, a hand edit) and no email yet.
+    const generation = await enqueue('U-corrupt');
+    const { parse, research, arxiv } = source.steps;
+    const broken = { ...research, output: { summary: 42, sources: 'none' } };
+    await db.pool.query('UPDATE generations SET steps = $2 WHERE id = $1', [generation.id, JSON.stringify({ parse, research: broken, arxiv })]);
+    const loaded = (await getGeneration(db.pool, generation.id))!;
+    expect(Object.keys(loaded.steps).sort()).toEqual(['arxiv', 'parse']);
+    expect(loaded.invalidSteps.map((i) => i.step)).toEqual(['research']);
+
+    const counts = () => ({
+      exa: services.exa.requests.length,
+      arxiv: services.arxiv.requests.length,
+      parse: services.anthropic.callsFor('parsed_template').length,
+      compose: services.anthropic.callsFor('email').length,
+    });
+    const before = counts();
+    await start();
+    const row = await settled(generation.id);
+    expect(row.status).toBe('succeeded');
+    const after = counts();
+    expect(after.parse).toBe(before.parse); // kept
+    expect(after.arxiv).toBe(before.arxiv); // kept
+    expect(after.exa).toBeGreaterThan(before.exa); // redone
+    expect(after.compose).toBe(before.compose + 1);
+    expect(row.invalidSteps).toEqual([]);
+    expect(row.steps.research?.output?.summary).toEqual(expect.any(String));
+    expect(row.steps.parse).toEqual(parse);
+  });
 });
