@@ -142,6 +142,21 @@ export async function markFailed(db: Db, id: string, error: string): Promise<voi
   );
 }
 
+/**
+ * Marks a generation failed only if it is still unsettled (`queued` or `running`); returns the row
+ * when this call did it. Conditional, so two sweepers (one per worker) settle a row only once and
+ * never overwrite a row that a worker settled meanwhile.
+ */
+export async function failUnsettled(db: Db, id: string, error: string): Promise<Generation | undefined> {
+  const { rows } = await db.query<GenerationRow>(
+    `UPDATE generations SET status = 'failed', error = $2, current_step = NULL, finished_at = now(), updated_at = now()
+     WHERE id = $1 AND status IN ('queued', 'running')
+     RETURNING ${COLUMNS}`,
+    [id, error],
+  );
+  return rows[0] && toGeneration(rows[0]);
+}
+
 /** Generations a user started since the start of the current UTC day (the quota's window). */
 export async function countToday(db: Db, userId: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>(

@@ -2,6 +2,7 @@
  * The worker in process: real Postgres, real pg-boss, real clients against the fakes, and a
  * recording reporter that stores posts like a chat platform.
  */
+import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getGeneration } from '../../src/db/generations.ts';
 import { createGeneration } from '../../src/jobs/enqueue.ts';
@@ -49,9 +50,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function deps(overrides: Partial<WorkerDeps['pipeline']> = {}): WorkerDeps {
+function deps(overrides: Partial<WorkerDeps['pipeline']> = {}, pool: pg.Pool = db.pool): WorkerDeps {
   return {
-    pool: db.pool,
+    pool,
     reporter: createRecordingReporter(db.pool),
     logger,
     pipeline: {
@@ -65,8 +66,37 @@ function deps(overrides: Partial<WorkerDeps['pipeline']> = {}): WorkerDeps {
   };
 }
 
-async function start(overrides: Partial<WorkerDeps['pipeline']> = {}) {
-  worker = await startWorker(deps(overrides), { boss: queue.boss, concurrency: 1, polling: FAST_POLLING });
+async function start(
+  overrides: Partial<WorkerDeps['pipeline']> = {},
+  options: { pool?: pg.Pool; sweep?: { intervalMs?: number; graceMs?: number } } = {},
+) {
+  worker = await startWorker(deps(overrides, options.pool), { boss: queue.boss, concurrency: 1, polling: FAST_POLLING, sweep: options.sweep });
+}
+
+/**
+ * The app's pool, except that the first query matching `pattern` fails as a dropped connection
+ * does: the database failing under the worker at one chosen write.
+ */
+function failingOnce(pool: pg.Pool, pattern: RegExp) {
+  const state = { failed: 0 };
+  const proxy = new Proxy(pool, {
+    get(target, prop) {
+      if (prop === 'query') {
+        return (...args: unknown[]) => {
+          const first = args[0];
+          const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
+          if (state.failed === 0 && text !== undefined && pattern.test(text)) {
+            state.failed++;
+            return Promise.reject(new Error('Connection terminated unexpectedly'));
+          }
+          return (target.query as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { pool: proxy, state };
 }
 
 const user = (id: string) => ({ platform: 'slack' as const, teamId: 'T1', platformUserId: id });
@@ -114,9 +144,12 @@ describe('the generate worker', () => {
     services.anthropic.clearFailures(); // nothing left over for later tests
     expect(row.status).toBe('failed');
     expect(row.attempts).toBe(4);
-    expect(row.error).toBe('Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 4 tries. Try again later with 🔁 or /scribe.');
+    // The row says what failed; the thread's reply adds the chat's way to try again.
+    expect(row.error).toBe('Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 4 tries.');
     const posts = await postsFor(db.pool, generation.id);
-    expect(posts.filter((p) => p.kind === 'failed').map((p) => (p.body as { message: string }).message)).toEqual([row.error]);
+    expect(posts.filter((p) => p.kind === 'failed').map((p) => (p.body as { message: string }).message)).toEqual([
+      `${row.error} Try again later with 🔁 or /scribe.`,
+    ]);
     expect(posts.filter((p) => p.kind === 'result')).toHaveLength(0);
     expect(await jobState(generation.id)).toEqual(['failed']);
     expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
@@ -161,6 +194,29 @@ describe('the generate worker', () => {
       regenerate({ pool: db.pool, boss: queue.boss, dailyQuota: 1_000, researchCacheTtlMs: 0 }, { generationId: parent.id, byUser: user('U-stranger') }),
     ).rejects.toThrow('Only the person who asked for this email (or an admin) can regenerate it.');
   });
+
+  it('leaves a failed row and tells the thread once when the database fails as the last try is marked failed', async () => {
+    services.anthropic.failNext(Array.from({ length: 40 }, () => OVERLOADED));
+    // Only markFailed's statement (the sweeper's conditional update differs) fails, once.
+    const flaky = failingOnce(db.pool, /SET status = 'failed', error = \$2, finished_at/);
+    await start({}, { pool: flaky.pool, sweep: { intervalMs: 200, graceMs: 0 } });
+    const generation = await enqueue('U-db-at-the-end');
+    const row = await settled(generation.id);
+    services.anthropic.clearFailures();
+    expect(flaky.state.failed).toBe(1);
+    expect(row.status).toBe('failed');
+    expect(row.attempts).toBe(4);
+    expect(row.error).toBe('Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 4 tries.');
+    expect(await jobState(generation.id)).toEqual(['failed']);
+    expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
+    // Told once: by the handler at once, not again by the sweep that settled the row.
+    await worker!.sweep();
+    const posts = await postsFor(db.pool, generation.id);
+    expect(posts.filter((p) => p.kind === 'failed').map((p) => (p.body as { message: string }).message)).toEqual([
+      `${row.error} Try again later with 🔁 or /scribe.`,
+    ]);
+    expect((posts.find((p) => p.kind === 'progress')?.body as { status: string }).status).toBe('failed');
+  }, 60_000);
 
   it('redoes a saved step whose record does not parse, and keeps the others', async () => {
     await start();
