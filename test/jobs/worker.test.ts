@@ -106,6 +106,14 @@ async function enqueue(userId = 'U1') {
     { user: user(userId), request: { template: TEMPLATE, ...RECIPIENT }, address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' } },
   );
 }
+/**
+ * The job's states once pg-boss has settled it. The row settles first (the handler writes it,
+ * then returns the job's result), so a test that has seen the row waits for the job.
+ */
+async function jobSettled(generationId: string, queue_: string = QUEUES.generate) {
+  await expect.poll(() => jobState(generationId, queue_), { timeout: 10_000, interval: 50 }).not.toEqual(expect.arrayContaining(['active']));
+  return jobState(generationId, queue_);
+}
 async function settled(id: string) {
   await expect.poll(async () => (await getGeneration(db.pool, id))?.status, { timeout: 30_000, interval: 100 }).toMatch(/succeeded|failed/);
   return (await getGeneration(db.pool, id))!;
@@ -131,7 +139,7 @@ describe('the generate worker', () => {
     const progress = posts.find((p) => p.kind === 'progress')!.body as { status: string; steps: Record<string, { state: string }> };
     expect(progress.status).toBe('succeeded');
     expect(Object.values(progress.steps).map((s) => s.state)).toEqual(['done', 'done', 'done', 'done']);
-    expect(await jobState(generation.id)).toEqual(['completed']);
+    expect(await jobSettled(generation.id)).toEqual(['completed']);
   });
 
   it('retries a service that stays down, tells the thread, then fails and dead-letters the job', async () => {
@@ -151,7 +159,7 @@ describe('the generate worker', () => {
       `${row.error} Try again later with 🔁 or /scribe.`,
     ]);
     expect(posts.filter((p) => p.kind === 'result')).toHaveLength(0);
-    expect(await jobState(generation.id)).toEqual(['failed']);
+    expect(await jobSettled(generation.id)).toEqual(['failed']);
     expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
   }, 60_000);
 
@@ -163,6 +171,7 @@ describe('the generate worker', () => {
     expect(row.status).toBe('failed');
     expect(row.attempts).toBe(1);
     expect(row.error).toBe('Reading the template failed: Anthropic rejected our credentials (401): check ANTHROPIC_API_KEY');
+    expect(await jobSettled(generation.id)).toEqual(['failed']);
     expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
   });
 
@@ -207,7 +216,7 @@ describe('the generate worker', () => {
     expect(row.status).toBe('failed');
     expect(row.attempts).toBe(4);
     expect(row.error).toBe('Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 4 tries.');
-    expect(await jobState(generation.id)).toEqual(['failed']);
+    expect(await jobSettled(generation.id)).toEqual(['failed']);
     expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
     // Told once: by the handler at once, not again by the sweep that settled the row.
     await worker!.sweep();
