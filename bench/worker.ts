@@ -73,7 +73,7 @@ export async function benchWorker(adminUrl: string): Promise<void> {
     // Checkpoint: one step's record written to its row.
     const g = await enqueue();
     await settled(g.id);
-    const record = (await getGeneration(pool, g.id))!.steps.research;
+    const record = (await getGeneration(pool, g.id))!.steps.research!;
     const writes: number[] = [];
     for (let i = 0; i < 200; i++) {
       const t = performance.now();

@@ -5,7 +5,10 @@
 import type { Writable } from 'node:stream';
 import { STEP_LABELS, STEP_NAMES, type StepName } from '../pipeline/types.ts';
 import type { ProgressView, ResultView, ThreadReporter } from '../jobs/reporter.ts';
-import { STEP_ICONS, formatSeconds, resultText } from './text.ts';
+import { STEP_ICONS, failureText, formatSeconds, resultText } from './text.ts';
+
+/** What to do after a failure with a passing cause, in the terminal. */
+export const CONSOLE_TRY_AGAIN = 'Run scribe draft again later.';
 
 export interface ConsoleReporterOptions {
   /** Progress lines. Default: process.stderr. */
@@ -47,8 +50,8 @@ export function createConsoleReporter(options: ConsoleReporterOptions = {}): Thr
       resultOut.write(options.json ? `${JSON.stringify(view, null, 2)}\n` : `${resultText(view)}\n`);
       return { messageIds: ['console'] };
     },
-    async failed(_address, message) {
-      progressOut.write(`❌ ${message}\n`);
+    async failed(_address, failure) {
+      progressOut.write(`❌ ${failureText(failure, CONSOLE_TRY_AGAIN)}\n`);
     },
     lastResult: () => last,
   };

@@ -28,7 +28,7 @@ export function routeByPlatform(reporters: PlatformReporters): ThreadReporter {
   return {
     progress: (address, view) => pick(address).progress(address, view),
     result: (address, view, options) => pick(address).result(address, view, options),
-    failed: (address, message) => pick(address).failed(address, message),
+    failed: (address, failure) => pick(address).failed(address, failure),
     flush: async (address) => pick(address).flush?.(address),
   };
 }

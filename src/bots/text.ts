@@ -3,7 +3,7 @@
  * notification fallback of chat messages, and "copy as plain text".
  */
 import { STEP_LABELS, STEP_NAMES } from '../pipeline/types.ts';
-import type { ProgressView, ResultView, StepView } from '../jobs/reporter.ts';
+import { describeFailure, type FailureReport, type ProgressView, type ResultView, type StepView } from '../jobs/reporter.ts';
 
 export const STEP_ICONS: Record<StepView['state'], string> = {
   pending: '◻️',
@@ -63,4 +63,13 @@ export function resultText(view: ResultView): string {
   const sources = sourceLines(view);
   if (sources.length) parts.push(`Sources:\n${sources.join('\n')}`);
   return parts.join('\n\n');
+}
+
+/** What to do after a failure with a passing cause, in a chat (Slack and Discord alike). */
+export const CHAT_TRY_AGAIN = 'Try again later with 🔁 or /scribe.';
+
+/** A failure in plain words, then — when trying again may help — the reporter's way to do it. */
+export function failureText(failure: FailureReport, tryAgain: string): string {
+  const text = describeFailure(failure);
+  return failure.retryable ? `${text} ${tryAgain}` : text;
 }

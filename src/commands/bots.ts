@@ -1,6 +1,6 @@
 /**
- * The chat side of a composition root: the bots that are configured, and the REST/Web API
- * reporters the worker uses to edit and post. Slack joins here with its issue.
+ * The chat side of a composition root: the bots that are configured (Slack, Discord), and the
+ * REST/Web API reporters the worker uses to edit and post.
  */
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';

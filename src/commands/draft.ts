@@ -7,12 +7,12 @@ import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { asScribeError } from '../errors.ts';
+import { asScribeError, isRetryable } from '../errors.ts';
 import { createConsoleReporter } from '../bots/console.ts';
 import { InvalidRequestError, parseGenerationRequest } from '../jobs/enqueue.ts';
 import { applyProgressEvent, initialProgress } from '../jobs/progress.ts';
 import type { ProgressView, ThreadAddress } from '../jobs/reporter.ts';
-import { resultViewOf } from '../jobs/worker.ts';
+import { resultViewOf } from '../jobs/result-view.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
 import { runPipeline } from '../pipeline/runner.ts';
 
@@ -88,7 +88,8 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     return 0;
   } catch (err) {
     const error = asScribeError(err);
-    process.stderr.write(`scribe draft: ${error.message}\n`);
+    // Worded by the console reporter, with the terminal's next step (not the chat's 🔁 or /scribe).
+    await reporter.failed(address, { message: error.message, retryable: isRetryable(error), tries: 1 });
     return 1;
   } finally {
     await clients.close();

@@ -1,7 +1,10 @@
 /**
  * The `generations` table: one email request, its inputs, where it lives in the chat, each step's
- * saved output and its outcome. Step outputs are opaque JSON here (the worker gives them meaning).
+ * saved output and its outcome. The saved steps are parsed with the pipeline's record schemas as
+ * rows are read, so callers get typed records and never a cast.
  */
+import { parseStepRecords, type InvalidStepRecord } from '../pipeline/records.ts';
+import type { StepName, StepRecord, StepRecords } from '../pipeline/types.ts';
 import type { Db } from './pool.ts';
 import type { Platform } from './users.ts';
 
@@ -25,8 +28,10 @@ export interface Generation {
   instruction: string | null;
   status: GenerationStatus;
   currentStep: string | null;
-  /** Per step name: its saved record (see pipeline `StepRecord`). */
-  steps: Record<string, unknown>;
+  /** Per step name: its saved record. Records that did not parse are left out (that step is redone). */
+  steps: StepRecords;
+  /** Saved step records that did not parse, and why: for the reader to log. Usually empty. */
+  invalidSteps: InvalidStepRecord[];
   email: string | null;
   sources: unknown;
   error: string | null;
@@ -56,11 +61,19 @@ export interface NewGeneration {
   recipientName: string;
   recipientInterest: string;
   instruction?: string | null | undefined;
-  steps?: Record<string, unknown> | undefined;
+  steps?: StepRecords | undefined;
+}
+
+/** A row as Postgres returns it: `steps` is whatever JSON the column holds. */
+type GenerationRow = Omit<Generation, 'steps' | 'invalidSteps'> & { steps: unknown };
+
+function toGeneration(row: GenerationRow): Generation {
+  const { steps, invalid } = parseStepRecords(row.steps);
+  return { ...row, steps, invalidSteps: invalid };
 }
 
 export async function insertGeneration(db: Db, g: NewGeneration): Promise<Generation> {
-  const { rows } = await db.query<Generation>(
+  const { rows } = await db.query<GenerationRow>(
     `INSERT INTO generations (user_id, parent_id, version, platform, team_id, channel_id, thread_id,
        progress_message_id, template, recipient_name, recipient_interest, instruction, steps)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -69,53 +82,36 @@ export async function insertGeneration(db: Db, g: NewGeneration): Promise<Genera
       g.progressMessageId ?? null, g.template, g.recipientName, g.recipientInterest, g.instruction ?? null,
       JSON.stringify(g.steps ?? {})],
   );
-  return rows[0]!;
+  return toGeneration(rows[0]!);
 }
 
 export async function getGeneration(db: Db, id: string): Promise<Generation | undefined> {
-  const { rows } = await db.query<Generation>(`SELECT ${COLUMNS} FROM generations WHERE id = $1`, [id]);
-  return rows[0];
-}
-
-/** Where the progress message is, once the bot has posted it. */
-export async function setThreadAddress(
-  db: Db,
-  id: string,
-  address: { channelId: string; threadId: string | null; progressMessageId: string | null },
-): Promise<void> {
-  await db.query(
-    `UPDATE generations SET channel_id = $2, thread_id = $3, progress_message_id = $4, updated_at = now()
-     WHERE id = $1`,
-    [id, address.channelId, address.threadId, address.progressMessageId],
-  );
+  const { rows } = await db.query<GenerationRow>(`SELECT ${COLUMNS} FROM generations WHERE id = $1`, [id]);
+  return rows[0] && toGeneration(rows[0]);
 }
 
 /** A worker took the job: count the attempt. Returns the row as it now is. */
 export async function markRunning(db: Db, id: string): Promise<Generation | undefined> {
-  const { rows } = await db.query<Generation>(
+  const { rows } = await db.query<GenerationRow>(
     `UPDATE generations
      SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now()
      WHERE id = $1 AND status IN ('queued', 'running')
      RETURNING ${COLUMNS}`,
     [id],
   );
-  return rows[0];
+  return rows[0] && toGeneration(rows[0]);
 }
 
 /**
  * Saves one step's record. Atomic per step (jsonb_set on the stored value), so two steps finishing
  * at the same moment (research and arXiv run concurrently) do not overwrite each other.
  */
-export async function saveStep(db: Db, id: string, step: string, record: unknown): Promise<void> {
+export async function saveStep(db: Db, id: string, step: StepName, record: StepRecord): Promise<void> {
   await db.query(
     `UPDATE generations SET steps = jsonb_set(steps, ARRAY[$2::text], $3::jsonb), current_step = $2, updated_at = now()
      WHERE id = $1`,
     [id, step, JSON.stringify(record)],
   );
-}
-
-export async function setCurrentStep(db: Db, id: string, step: string): Promise<void> {
-  await db.query('UPDATE generations SET current_step = $2, updated_at = now() WHERE id = $1', [id, step]);
 }
 
 /** Recorded before the result is posted: a retry that finds it without message ids looks for its own post. */
@@ -146,6 +142,21 @@ export async function markFailed(db: Db, id: string, error: string): Promise<voi
   );
 }
 
+/**
+ * Marks a generation failed only if it is still unsettled (`queued` or `running`); returns the row
+ * when this call did it. Conditional, so two sweepers (one per worker) settle a row only once and
+ * never overwrite a row that a worker settled meanwhile.
+ */
+export async function failUnsettled(db: Db, id: string, error: string): Promise<Generation | undefined> {
+  const { rows } = await db.query<GenerationRow>(
+    `UPDATE generations SET status = 'failed', error = $2, current_step = NULL, finished_at = now(), updated_at = now()
+     WHERE id = $1 AND status IN ('queued', 'running')
+     RETURNING ${COLUMNS}`,
+    [id, error],
+  );
+  return rows[0] && toGeneration(rows[0]);
+}
+
 /** Generations a user started since the start of the current UTC day (the quota's window). */
 export async function countToday(db: Db, userId: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
@@ -162,12 +173,12 @@ export async function findByResultMessage(
   platform: Platform,
   messageId: string,
 ): Promise<Generation | undefined> {
-  const { rows } = await db.query<Generation>(
+  const { rows } = await db.query<GenerationRow>(
     `SELECT ${COLUMNS} FROM generations WHERE platform = $1 AND result_message_ids @> ARRAY[$2::text]
      ORDER BY created_at DESC LIMIT 1`,
     [platform, messageId],
   );
-  return rows[0];
+  return rows[0] && toGeneration(rows[0]);
 }
 
 /**
@@ -180,22 +191,22 @@ export async function findRecentChild(
   instruction: string | null,
   withinMs: number,
 ): Promise<Generation | undefined> {
-  const { rows } = await db.query<Generation>(
+  const { rows } = await db.query<GenerationRow>(
     `SELECT ${COLUMNS} FROM generations
      WHERE parent_id = $1 AND instruction IS NOT DISTINCT FROM $2 AND created_at > now() - $3 * interval '1 millisecond'
      ORDER BY created_at DESC LIMIT 1`,
     [parentId, instruction, withinMs],
   );
-  return rows[0];
+  return rows[0] && toGeneration(rows[0]);
 }
 
 /** A user's latest generations, newest first. */
 export async function recentGenerations(db: Db, userId: string, limit = 10): Promise<Generation[]> {
-  const { rows } = await db.query<Generation>(
+  const { rows } = await db.query<GenerationRow>(
     `SELECT ${COLUMNS} FROM generations WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2`,
     [userId, limit],
   );
-  return rows;
+  return rows.map(toGeneration);
 }
 
 /** The highest version in a regeneration chain's thread (for "Version 3"). */

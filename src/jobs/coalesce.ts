@@ -79,9 +79,9 @@ export function coalesceProgress(inner: ThreadReporter, options: CoalesceOptions
       await finish(address);
       return inner.result(address, view, resultOptions);
     },
-    async failed(address, message) {
+    async failed(address, failure) {
       await finish(address);
-      return inner.failed(address, message);
+      return inner.failed(address, failure);
     },
     flush,
   };

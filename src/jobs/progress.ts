@@ -7,6 +7,9 @@ import type { ProgressView, StepView } from './reporter.ts';
 
 const ms = (n: number) => Math.round(n / 100) / 10;
 
+/** The note under a step whose output came from the research cache or a parent generation. */
+export const REUSED_NOTE = 'reused from earlier research';
+
 /** The view of a generation before anything runs, or resumed from its saved steps. */
 export function initialProgress(recipientName: string, version: number, saved: StepRecords = {}): ProgressView {
   const steps = {} as Record<StepName, StepView>;
@@ -17,7 +20,7 @@ export function initialProgress(recipientName: string, version: number, saved: S
           state: record.status === 'skipped' ? 'skipped' : 'done',
           seconds: record.status === 'skipped' ? undefined : ms(record.durationMs),
           warnings: [...record.warnings],
-          note: record.reused ? 'reused from earlier research' : undefined,
+          note: record.reused ? REUSED_NOTE : undefined,
         }
       : { state: 'pending', warnings: [] };
   }
@@ -33,7 +36,12 @@ export function applyProgressEvent(view: ProgressView, event: ProgressEvent): Pr
       steps[event.step] = { ...step, state: 'running', warnings: [] };
       return { ...view, steps, status: 'running', retry: undefined };
     case 'finished':
-      steps[event.step] = { state: 'done', seconds: ms(event.durationMs), warnings: [...event.warnings] };
+      steps[event.step] = {
+        state: 'done',
+        seconds: ms(event.durationMs),
+        warnings: [...event.warnings],
+        ...(event.reused ? { note: REUSED_NOTE } : {}),
+      };
       return { ...view, steps, retry: undefined };
     case 'skipped':
       steps[event.step] = { state: 'skipped', warnings: [], note: event.reason };
@@ -45,7 +53,7 @@ export function applyProgressEvent(view: ProgressView, event: ProgressEvent): Pr
       return {
         ...view,
         status: 'retrying',
-        retry: { attempt: event.attempt, of: 0, inSeconds: Math.ceil(event.delayMs / 1000), reason: event.message },
+        retry: { attempt: event.attempt, of: event.of, inSeconds: Math.ceil(event.delayMs / 1000), reason: event.message },
       };
   }
 }

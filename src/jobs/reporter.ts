@@ -4,6 +4,7 @@
  * `scribe draft`, and by a recording reporter in tests. The models are platform-neutral: the
  * adapters render them (Block Kit, embeds, terminal lines).
  */
+import type { Generation } from '../db/generations.ts';
 import type { Paper, Source, StepName } from '../pipeline/types.ts';
 
 /** Where a generation's conversation lives, as stored on its row. */
@@ -14,6 +15,18 @@ export interface ThreadAddress {
   channelId: string | null;
   threadId: string | null;
   progressMessageId: string | null;
+}
+
+/** The address of a generation's thread, from its row. */
+export function addressOf(g: Generation): ThreadAddress {
+  return {
+    generationId: g.id,
+    platform: g.platform,
+    teamId: g.teamId,
+    channelId: g.channelId,
+    threadId: g.threadId,
+    progressMessageId: g.progressMessageId,
+  };
 }
 
 export type StepState = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
@@ -63,6 +76,32 @@ export interface PostResultOptions {
   maybePosted: boolean;
 }
 
+/**
+ * A generation that failed for good, as the worker knows it. Each reporter words it for its
+ * medium, with what to do next there: a chat says "Try again later with 🔁 or /scribe", the
+ * terminal "run scribe draft again" (`describeFailure` is the part they share).
+ */
+export interface FailureReport {
+  /** What failed and where, in plain words (the error's message). */
+  message: string;
+  /** The cause was passing (a service down, a timeout): trying again later may work. */
+  retryable: boolean;
+  /** Tries made in all, the first included. */
+  tries: number;
+}
+
+/**
+ * The failure in platform-neutral words, without what to do next: the message, and for a passing
+ * cause how many tries it took ("… — failed after 4 tries."). Stored on the row and shown in the
+ * progress view; a reporter adds its own next step.
+ */
+export function describeFailure(failure: FailureReport): string {
+  // No count for a job that never ran (its row was swept before any try).
+  if (!failure.retryable || failure.tries < 1) return failure.message;
+  const tries = failure.tries === 1 ? '1 try' : `${failure.tries} tries`;
+  return `${failure.message} — failed after ${tries}.`;
+}
+
 export interface ThreadReporter {
   /** The progress message changed. Adapters may coalesce calls; the last state must be delivered. */
   progress(address: ThreadAddress, view: ProgressView): Promise<void>;
@@ -70,9 +109,10 @@ export interface ThreadReporter {
   result(address: ThreadAddress, view: ResultView, options: PostResultOptions): Promise<{ messageIds: string[] }>;
   /**
    * The generation failed for good: say so in the thread (a reply, so the person is notified), in
-   * plain words with what to do next. The progress message shows it too, through `progress`.
+   * plain words with what to do next on this platform. The progress message shows it too, through
+   * `progress`.
    */
-  failed(address: ThreadAddress, message: string): Promise<void>;
+  failed(address: ThreadAddress, failure: FailureReport): Promise<void>;
   /** Waits until every coalesced progress edit has been delivered. */
   flush?(address: ThreadAddress): Promise<void>;
 }

@@ -5,8 +5,13 @@
  *
  * Exactly once: the result's message ids are saved before the status becomes `succeeded`, and
  * `result_posting_at` is set before posting, so a retry either edits the recorded messages or asks
- * the adapter to look for its own earlier post. The handler never throws for a generation it has
- * settled; it throws (→ pg-boss retry) only for retryable failures with tries left.
+ * the adapter to look for its own earlier post.
+ *
+ * The handler never throws: it answers each job `completed`, `failed` (pg-boss retries it, or on
+ * the last try dead-letters it) or `deadletter`. A dead job always ends with a failed row and a
+ * message in the thread: where the row cannot be written (the database failing under us), the
+ * job's output says what to record, and the sweeper (`sweeper.ts`, at start and every few
+ * minutes) records it.
  */
 import type { PgBoss, JobResult, JobWithMetadata } from 'pg-boss';
 import { z } from 'zod';
@@ -14,14 +19,14 @@ import type pg from 'pg';
 import { ErrorCode, RetryableError, asScribeError, isRetryable, type ScribeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import * as generations from '../db/generations.ts';
-import type { Generation } from '../db/generations.ts';
 import { runPipeline, type PipelineDeps } from '../pipeline/runner.ts';
-import { summarizeRun } from '../pipeline/summary.ts';
-import type { PipelineData, StepName, StepRecord, StepRecords } from '../pipeline/types.ts';
+import type { PipelineData, StepName, StepRecord } from '../pipeline/types.ts';
 import { chatFailureText, chatSafeView, createChatScrubber } from './chat-text.ts';
 import { applyProgressEvent, initialProgress } from './progress.ts';
 import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
-import type { ProgressView, ResultView, ThreadAddress, ThreadReporter } from './reporter.ts';
+import { addressOf, describeFailure, type FailureReport, type ProgressView, type ThreadReporter } from './reporter.ts';
+import { resultViewOf } from './result-view.ts';
+import { SWEEP_DEFAULTS, startSweeper, type GenerateJobOutput } from './sweeper.ts';
 
 const JobSchema = z.object({ generationId: z.uuid() });
 
@@ -45,15 +50,13 @@ export interface AttemptInfo {
 
 export type Outcome = 'succeeded' | 'failed' | 'retry' | 'skipped';
 
-export function addressOf(g: Generation): ThreadAddress {
-  return {
-    generationId: g.id,
-    platform: g.platform,
-    teamId: g.teamId,
-    channelId: g.channelId,
-    threadId: g.threadId,
-    progressMessageId: g.progressMessageId,
-  };
+export interface ProcessResult {
+  outcome: Outcome;
+  error?: ScribeError | undefined;
+  /** For `failed`: what the thread was told. */
+  failure?: FailureReport | undefined;
+  /** For `failed`: the thread was told (so the sweeper need not tell it again). */
+  reported?: boolean | undefined;
 }
 
 /** Runs one generation to its end (or to a retryable failure). */
@@ -62,9 +65,9 @@ export async function processGeneration(
   generationId: string,
   attempt: AttemptInfo,
   signal?: AbortSignal,
-): Promise<{ outcome: Outcome; error?: ScribeError }> {
+): Promise<ProcessResult> {
   const logger = deps.logger.child({ generationId });
-  const row = await generations.getGeneration(deps.pool, generationId);
+  const row = await database(() => generations.getGeneration(deps.pool, generationId));
   if (!row) {
     logger.warn('job for a generation that does not exist; dropping it');
     return { outcome: 'skipped' };
@@ -73,10 +76,13 @@ export async function processGeneration(
     logger.info({ status: row.status }, 'generation already settled; nothing to do');
     return { outcome: 'skipped' };
   }
-  const running = (await generations.markRunning(deps.pool, generationId)) ?? row;
+  const running = (await database(() => generations.markRunning(deps.pool, generationId))) ?? row;
   const address = addressOf(running);
-  // Saved steps are JSON we wrote ourselves through `saveStep`.
-  const saved = running.steps as StepRecords;
+  // Records that did not parse were left out by the row mapping: those steps run again.
+  for (const { step, problem } of running.invalidSteps) {
+    logger.warn({ step, problem }, 'a saved step record does not parse; that step will be redone');
+  }
+  const saved = running.steps;
   let view: ProgressView = { ...initialProgress(running.recipientName, running.version, saved), status: 'running' };
   // Progress reports go out one after another, each with the view as it was when asked for, so a
   // slow early edit can never land after a later one.
@@ -150,18 +156,35 @@ export async function processGeneration(
       logger.warn({ err: error, retryCount: attempt.retryCount, inSeconds }, 'generation will be retried');
       return { outcome: 'retry', error };
     }
-    const tries = attempt.retryCount + 1;
-    const text = chatFailureText(error, generationId, clean);
-    const message = isRetryable(error)
-      ? `${text} — failed after ${tries} ${tries === 1 ? 'try' : 'tries'}. Try again later with 🔁 or /scribe.`
-      : text;
-    await generations.markFailed(deps.pool, generationId, message);
+    // The text is scrubbed for chat (secrets, internal addresses; generic words for errors not ours).
+    const failure = failureReportOf(chatFailureText(error, generationId, clean), error, attempt.retryCount + 1);
+    const message = describeFailure(failure);
+    // The row first, but the thread is told even when the database fails us here: the person
+    // hears at once, and the sweeper marks the row from the job's output later.
+    try {
+      await database(() => generations.markFailed(deps.pool, generationId, message));
+    } catch (dbError) {
+      logger.error({ err: dbError }, 'could not mark the generation failed; the sweeper will');
+    }
     view = { ...view, status: 'failed', retry: undefined, error: message };
     await report();
-    await deps.reporter.failed(address, message).catch((e: unknown) => logger.error({ err: e }, 'could not report the failure'));
+    let reported = true;
+    await deps.reporter.failed(address, failure).catch((e: unknown) => {
+      reported = false;
+      logger.error({ err: e }, 'could not report the failure');
+    });
     logger.error({ err: error }, 'generation failed');
-    return { outcome: 'failed', error };
+    return { outcome: 'failed', error, failure, reported };
   }
+}
+
+/**
+ * What the person is told when a generation fails for good: the one place a failure message for
+ * the thread is built (the worker's failure path, and a job whose handler could not finish, which
+ * the sweeper reports). Reporters add what to do next on their platform.
+ */
+export function failureReportOf(message: string, error: ScribeError, tries: number): FailureReport {
+  return { message, retryable: isRetryable(error), tries };
 }
 
 /**
@@ -185,40 +208,28 @@ export function nextRetryDelaySeconds(a: AttemptInfo): number {
   return Math.round(a.retryDelayMaxSeconds ? Math.min(delay, a.retryDelayMaxSeconds) : delay);
 }
 
-/** The result as the thread shows it, from a finished run. */
-export function resultViewOf(recipientName: string, version: number, data: PipelineData): ResultView {
-  const summary = summarizeRun(data);
-  if (!summary) throw new Error('the pipeline finished without an email');
-  const notes: string[] = [];
-  const research = data.steps.research;
-  if (research?.status === 'done' && research.output?.sources.length === 0) {
-    notes.push('No web page about the recipient could be read; the email rests on the template and arXiv only.');
-  }
-  return {
-    recipientName,
-    version,
-    email: summary.email,
-    draft: summary.draft,
-    problems: summary.problems,
-    sources: summary.sources,
-    papers: data.steps.arxiv?.output?.papers ?? [],
-    notes,
-  };
-}
-
 export interface StartWorkerOptions {
   boss: PgBoss;
   concurrency: number;
   /** Polling overrides (tests poll faster than WORKER_POLLING). */
   polling?: { pollingIntervalSeconds?: number; notifyPollingIntervalSeconds?: number };
+  /** The sweeper for lost generations (see `sweeper.ts`); tests sweep sooner. */
+  sweep?: { intervalMs?: number; graceMs?: number };
 }
 
 /**
- * Subscribes the handler to `scribe.generate`. Returns a stop function that stops fetching, waits
- * for running jobs up to `timeoutMs`, then aborts them (their saved steps let the next worker resume).
+ * Sweeps for lost generations (rows whose job ended without settling them: dead-lettered while no
+ * worker was up, or the database failing at the end), then subscribes the handler to
+ * `scribe.generate` and keeps sweeping every few minutes. Returns a stop function that stops
+ * fetching, waits for running jobs up to `timeoutMs`, then aborts them (their saved steps let the
+ * next worker resume).
  */
 export async function startWorker(deps: WorkerDeps, options: StartWorkerOptions) {
   const abort = new AbortController();
+  const sweeper = await startSweeper(
+    { pool: deps.pool, reporter: deps.reporter, logger: deps.logger },
+    { intervalMs: options.sweep?.intervalMs ?? SWEEP_DEFAULTS.intervalMs, graceMs: options.sweep?.graceMs },
+  );
   const workOptions = {
     ...WORKER_POLLING,
     ...options.polling,
@@ -240,7 +251,10 @@ export async function startWorker(deps: WorkerDeps, options: StartWorkerOptions)
   deps.logger.info({ concurrency: options.concurrency }, 'worker started');
   return {
     workerId,
+    /** Runs a sweep for lost generations now. */
+    sweep: () => sweeper.sweep(),
     async stop(timeoutMs = 30_000) {
+      await sweeper.stop();
       const drained = options.boss.offWork(QUEUES.generate, { id: workerId, wait: true });
       const timer = setTimeout(() => abort.abort(new Error('worker shutting down')), timeoutMs);
       try {
@@ -259,21 +273,33 @@ async function handleJob(deps: WorkerDeps, job: JobWithMetadata<GenerateJob>, si
     return { id: job.id, status: 'deadletter', output: { error: 'malformed job payload' } };
   }
   try {
-    const { outcome, error } = await processGeneration(deps, parsed.data.generationId, {
+    const result = await processGeneration(deps, parsed.data.generationId, {
       retryCount: job.retryCount,
       retryLimit: job.retryLimit,
       retryDelaySeconds: job.retryDelay,
       retryDelayMaxSeconds: job.retryDelayMax,
     }, signal);
-    const output = error ? { error: error.message, code: error.code } : { outcome };
+    const { outcome, error } = result;
+    const output: GenerateJobOutput = error ? { error: error.message, code: error.code } : { outcome };
     if (outcome === 'retry') return { id: job.id, status: 'failed', output };
-    // A permanent failure, or the last try: straight to the dead-letter queue, no more retries.
-    if (outcome === 'failed') return { id: job.id, status: 'deadletter', output };
+    // A permanent failure, or the last try: straight to the dead-letter queue, no more retries. When
+    // the row could not be marked, the sweeper reads what to record (and whether to tell) from here.
+    if (outcome === 'failed') {
+      return { id: job.id, status: 'deadletter', output: { ...output, failure: result.failure, reported: result.reported } };
+    }
     return { id: job.id, status: 'completed', output };
   } catch (err) {
-    // The database itself failed us (saving a step, marking the row): let pg-boss try again later;
-    // the saved steps make the retry cheap.
+    // The database failed us before the run began (loading or marking the row): pg-boss tries again
+    // later. On the last try it dead-letters the job, and the sweeper settles the row with this
+    // failure and tells the thread.
+    const error = asScribeError(err);
     deps.logger.error({ err, generationId: parsed.data.generationId }, 'worker error; the job will be retried');
-    return { id: job.id, status: 'failed', output: { error: asScribeError(err).message } };
+    const output: GenerateJobOutput = {
+      error: error.message,
+      code: error.code,
+      failure: failureReportOf(chatFailureText(error, parsed.data.generationId, createChatScrubber(deps.secrets ?? [])), error, job.retryCount + 1),
+      reported: false,
+    };
+    return { id: job.id, status: 'failed', output };
   }
 }

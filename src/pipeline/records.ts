@@ -1,12 +1,28 @@
 /**
- * zod schemas for step records read back from storage (the research cache), tied to the types
- * in `types.ts` with `satisfies`, so a change to a type that the schema does not follow fails to
- * type-check. JSON from the database is a boundary like any other: it may be a row written by an
- * older version, or edited by hand.
+ * zod schemas for step records read back from storage (`generations.steps`, the research cache),
+ * tied to the types in `types.ts` with `satisfies`, so a change to a type that the schema does not
+ * follow fails to type-check. JSON from the database is a boundary like any other: it may be a row
+ * written by an older version, or edited by hand.
+ *
+ * These describe what the pipeline *stored*, not what a model may answer: the answer schemas in
+ * `steps/` are stricter (e.g. at most 5 search terms), and the stored output is what the step
+ * made of the answer.
  */
 import { z } from 'zod';
 import type { CachedResearch } from './ports.ts';
-import type { ArxivOutput, Paper, ResearchOutput, Source, StepRecord } from './types.ts';
+import {
+  STEP_NAMES,
+  TEMPLATE_TYPES,
+  type ArxivOutput,
+  type ComposeOutput,
+  type ParsedTemplate,
+  type Paper,
+  type ResearchOutput,
+  type Source,
+  type StepName,
+  type StepRecord,
+  type StepRecords,
+} from './types.ts';
 
 export const SourceSchema = z.object({
   n: z.number().int().positive(),
@@ -31,6 +47,18 @@ export const PaperSchema = z.object({
 
 export const ArxivOutputSchema = z.object({ papers: z.array(PaperSchema) }) satisfies z.ZodType<ArxivOutput>;
 
+export const ParseOutputSchema = z.object({
+  templateType: z.enum(TEMPLATE_TYPES),
+  searchTerms: z.array(z.string()),
+  placeholders: z.array(z.string()),
+}) satisfies z.ZodType<ParsedTemplate>;
+
+export const ComposeOutputSchema = z.object({
+  email: z.string().min(1),
+  draft: z.boolean(),
+  problems: z.array(z.string()),
+}) satisfies z.ZodType<ComposeOutput>;
+
 function stepRecordSchema<T extends z.ZodType>(output: T) {
   return z.object({
     status: z.enum(['done', 'skipped']),
@@ -42,8 +70,19 @@ function stepRecordSchema<T extends z.ZodType>(output: T) {
   });
 }
 
+/**
+ * A record the run cannot go on without unless it holds an output: the template's reading (every
+ * later step needs it) and the email. Parse and compose are never skipped, so a null output there
+ * is a broken record, redone rather than trusted.
+ */
+function doneRecordSchema<T extends z.ZodType>(output: T) {
+  return stepRecordSchema(output).extend({ status: z.literal('done'), output });
+}
+
+export const ParseRecordSchema = doneRecordSchema(ParseOutputSchema) satisfies z.ZodType<StepRecord<'parse'>>;
 export const ResearchRecordSchema = stepRecordSchema(ResearchOutputSchema) satisfies z.ZodType<StepRecord<'research'>>;
 export const ArxivRecordSchema = stepRecordSchema(ArxivOutputSchema) satisfies z.ZodType<StepRecord<'arxiv'>>;
+export const ComposeRecordSchema = doneRecordSchema(ComposeOutputSchema) satisfies z.ZodType<StepRecord<'compose'>>;
 
 /** A research cache value: research, and arXiv when the template wanted it. */
 export const CachedResearchSchema = z
@@ -53,3 +92,45 @@ export const CachedResearchSchema = z
     arxiv: ArxivRecordSchema.optional(),
   })
   .transform(({ research, arxiv }) => ({ research, arxiv })) satisfies z.ZodType<CachedResearch>;
+
+/** One schema per step name. */
+export const STEP_RECORD_SCHEMAS = {
+  parse: ParseRecordSchema,
+  research: ResearchRecordSchema,
+  arxiv: ArxivRecordSchema,
+  compose: ComposeRecordSchema,
+} as const satisfies { [S in StepName]: z.ZodType<StepRecord<S>> };
+
+/** A stored step record that did not parse, and why (for the log). */
+export interface InvalidStepRecord {
+  step: string;
+  problem: string;
+}
+
+/**
+ * Parses a stored `steps` object record by record. A record that does not parse is left out —
+ * the runner then does that step again, which is always safe — and reported in `invalid`; so is a
+ * key that names no step. A value that is not an object at all yields no steps.
+ */
+export function parseStepRecords(value: unknown): { steps: StepRecords; invalid: InvalidStepRecord[] } {
+  const steps: StepRecords = {};
+  const invalid: InvalidStepRecord[] = [];
+  if (value === null || value === undefined) return { steps, invalid };
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    return { steps, invalid: [{ step: '*', problem: `expected an object of step records, got ${Array.isArray(value) ? 'an array' : typeof value}` }] };
+  }
+  for (const [step, record] of Object.entries(value)) {
+    if (!isStepName(step)) {
+      invalid.push({ step, problem: 'not a step name' });
+      continue;
+    }
+    const parsed = STEP_RECORD_SCHEMAS[step].safeParse(record);
+    if (parsed.success) (steps as Record<StepName, StepRecord>)[step] = parsed.data;
+    else invalid.push({ step, problem: z.prettifyError(parsed.error) });
+  }
+  return { steps, invalid };
+}
+
+function isStepName(name: string): name is StepName {
+  return (STEP_NAMES as readonly string[]).includes(name);
+}

@@ -9,7 +9,7 @@ import { ErrorCode, InvalidAnswerError, PermanentError, RetryableError, ScribeEr
 import type { Logger } from '../log.ts';
 import type { CachedResearch, Llm, LlmRequest, PageReader, PaperSearch, ResearchCache, WebSearch } from './ports.ts';
 import { researchCacheKey, type CacheScope } from './research-cache-key.ts';
-import { withRetry, type RetryPolicy } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
 import { findPapers } from './steps/arxiv.ts';
 import { composeEmail } from './steps/compose.ts';
 import { parseTemplate } from './steps/parse.ts';
@@ -93,6 +93,7 @@ export async function runPipeline(data: PipelineData, deps: PipelineDeps, option
     return done;
   };
 
+  const tries = deps.retry?.attempts ?? DEFAULT_RETRY_POLICY.attempts;
   const portsFor = (step: StepName): StepPorts => {
     const retry = <T>(call: () => Promise<T>) =>
       withRetry(call, {
@@ -100,7 +101,7 @@ export async function runPipeline(data: PipelineData, deps: PipelineDeps, option
         signal,
         onRetry: ({ attempt, delayMs, error }) => {
           logger.warn({ step, attempt, delayMs, err: error }, 'transient failure; retrying');
-          emit({ step, kind: 'retrying', attempt, delayMs, message: error.message });
+          emit({ step, kind: 'retrying', attempt, of: tries, delayMs, message: error.message });
         },
       });
     return {

@@ -25,16 +25,3 @@ export function summarizeRun(data: PipelineData): RunSummary | undefined {
     papers: (data.steps.arxiv?.output?.papers ?? []).map(({ id, title, year, url }) => ({ id, title, year, url })),
   };
 }
-
-/** Plain-text "Sources" block: `[1] Title — url` lines, then `Title (2024) — url` for papers. Empty when none. */
-export function formatSources(summary: Pick<RunSummary, 'sources' | 'papers'>): string {
-  const lines: string[] = [];
-  if (summary.sources.length > 0) {
-    lines.push('Sources', ...summary.sources.map((s) => `[${s.n}] ${s.title} — ${s.url}`));
-  }
-  if (summary.papers.length > 0) {
-    if (lines.length > 0) lines.push('');
-    lines.push('arXiv papers', ...summary.papers.map((p) => `${p.title} (${p.year}) — ${p.url}`));
-  }
-  return lines.join('\n');
-}

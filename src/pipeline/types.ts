@@ -117,4 +117,13 @@ export type ProgressEvent =
     }
   | { step: StepName; kind: 'skipped'; reason: string }
   | { step: StepName; kind: 'failed'; message: string }
-  | { step: StepName; kind: 'retrying'; attempt: number; delayMs: number; message: string };
+  | {
+      step: StepName;
+      kind: 'retrying';
+      /** The try about to be made (2 for the first retry) … */
+      attempt: number;
+      /** … out of this many in all (the retry policy's `attempts`). */
+      of: number;
+      delayMs: number;
+      message: string;
+    };

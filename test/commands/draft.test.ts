@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OVERLOADED } from '../fakes/anthropic.ts';
 import { cleanEnv, runScribe } from '../helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
 
@@ -52,7 +53,25 @@ describe('scribe draft', () => {
     const { code, output, stdout } = await runScribe(args(), cleanEnv({ ...services.env, ANTHROPIC_API_KEY: 'sk-ant-wrong' }));
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(output).toContain('scribe draft: Reading the template failed: Anthropic rejected our credentials (401): check ANTHROPIC_API_KEY');
+    expect(output).toContain('❌ Reading the template failed: Anthropic rejected our credentials (401): check ANTHROPIC_API_KEY');
+    expect(output).not.toContain('scribe draft again');
+  });
+
+  it('says what to do next in terminal words when a service stays down', async () => {
+    services.anthropic.failNext(Array.from({ length: 10 }, () => OVERLOADED));
+    try {
+      const { code, output, stdout } = await runScribe(args(), cleanEnv(services.env));
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(output).toContain(
+        '❌ Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 1 try. Run scribe draft again later.',
+      );
+      // The chat's way to try again ("with 🔁 or /scribe") means nothing in a terminal.
+      expect(output).not.toContain('with 🔁');
+      expect(output).not.toContain('/scribe');
+    } finally {
+      services.anthropic.clearFailures();
+    }
   });
 
   it('explains bad arguments', async () => {

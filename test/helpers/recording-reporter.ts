@@ -6,7 +6,8 @@
  */
 import crypto from 'node:crypto';
 import type { Db } from '../../src/db/pool.ts';
-import type { ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../src/jobs/reporter.ts';
+import { CHAT_TRY_AGAIN, failureText } from '../../src/bots/text.ts';
+import type { FailureReport, ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../src/jobs/reporter.ts';
 
 export interface RecordedPost {
   id: string;
@@ -64,11 +65,13 @@ export function createRecordingReporter(db: Db, options: RecordingReporterOption
       options.afterResultPosted?.(address.generationId);
       return { messageIds: [id] };
     },
-    async failed(address: ThreadAddress, message: string) {
+    async failed(address: ThreadAddress, failure: FailureReport) {
+      // Worded as the chat adapters word it; the structured report is kept beside it.
+      const message = failureText(failure, CHAT_TRY_AGAIN);
       await db.query("INSERT INTO test_thread_posts (id, generation_id, kind, body) VALUES ($1, $2, 'failed', $3)", [
         `failed-${crypto.randomUUID()}`,
         address.generationId,
-        JSON.stringify({ message }),
+        JSON.stringify({ message, failure }),
       ]);
     },
   };

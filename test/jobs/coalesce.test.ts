@@ -69,7 +69,7 @@ describe('coalesceProgress', () => {
 
     await coalesced.progress(address, view('broken', 'failed'));
     await coalesced.progress(address, view('broken again', 'failed'));
-    await coalesced.failed(address, 'Anthropic is down');
+    await coalesced.failed(address, { message: 'Anthropic is down', retryable: true, tries: 4 });
     expect(calls.slice(-2)).toEqual(['progress', 'failed']);
     expect(edits.at(-1)?.label).toBe('broken again');
   });

@@ -145,8 +145,10 @@ describe('three workers', () => {
     );
     expect(rows).toHaveLength(60);
     expect(rows.every((r) => r.n === 1)).toBe(true);
-    const handled = workers.map((w) => w.logs.filter((l) => l.msg === 'generation succeeded').length);
-    expect(handled.reduce((a, b) => a + b, 0)).toBe(60);
+    // A worker logs "generation succeeded" just after the row's status changes: wait for the last.
+    const handledBy = () => workers.map((w) => w.logs.filter((l) => l.msg === 'generation succeeded').length);
+    await expect.poll(() => handledBy().reduce((a, b) => a + b, 0), { timeout: 10_000, interval: 50 }).toBe(60);
+    const handled = handledBy();
     for (const n of handled) expect(n).toBeGreaterThan(0);
   }, 150_000);
 });

@@ -24,10 +24,25 @@ describe('progress view', () => {
     expect(view.steps.parse).toEqual({ state: 'done', seconds: 1.2, warnings: [] });
     view = applyProgressEvent(view, { step: 'arxiv', kind: 'skipped', reason: 'only for research templates' });
     expect(view.steps.arxiv).toEqual({ state: 'skipped', warnings: [], note: 'only for research templates' });
-    view = applyProgressEvent(view, { step: 'research', kind: 'retrying', attempt: 2, delayMs: 29_500, message: 'Exa answered 503' });
+    view = applyProgressEvent(view, { step: 'research', kind: 'retrying', attempt: 2, of: 3, delayMs: 29_500, message: 'Exa answered 503' });
     expect(view.status).toBe('retrying');
-    expect(view.retry).toMatchObject({ attempt: 2, inSeconds: 30, reason: 'Exa answered 503' });
+    // Exactly: the thread shows "(try 2 of 3)", never "of 0".
+    expect(view.retry).toEqual({ attempt: 2, of: 3, inSeconds: 30, reason: 'Exa answered 503' });
     view = applyProgressEvent(view, { step: 'research', kind: 'failed', message: 'Exa is down' });
     expect(view.steps.research).toMatchObject({ state: 'failed', note: 'Exa is down' });
+  });
+
+  it('keeps the runner\'s reuse mark: research taken from the cache mid-run says so', () => {
+    let view = initialProgress('Ada', 1);
+    view = applyProgressEvent(view, { step: 'research', kind: 'finished', durationMs: 5_300, warnings: ['1 of 4 pages could not be read'], reused: true });
+    expect(view.steps.research).toEqual({
+      state: 'done',
+      seconds: 5.3,
+      warnings: ['1 of 4 pages could not be read'],
+      note: 'reused from earlier research',
+    });
+    // A fresh run has no note.
+    view = applyProgressEvent(view, { step: 'compose', kind: 'finished', durationMs: 3_100, warnings: [] });
+    expect(view.steps.compose).toEqual({ state: 'done', seconds: 3.1, warnings: [] });
   });
 });

@@ -2,6 +2,7 @@
  * The worker in process: real Postgres, real pg-boss, real clients against the fakes, and a
  * recording reporter that stores posts like a chat platform.
  */
+import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, PermanentError, ScribeError } from '../../src/errors.ts';
 import { getGeneration } from '../../src/db/generations.ts';
@@ -52,9 +53,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function deps(overrides: Partial<WorkerDeps['pipeline']> = {}): WorkerDeps {
+function deps(overrides: Partial<WorkerDeps['pipeline']> = {}, pool: pg.Pool = db.pool): WorkerDeps {
   return {
-    pool: db.pool,
+    pool,
     reporter: createRecordingReporter(db.pool),
     logger,
     pipeline: {
@@ -68,8 +69,37 @@ function deps(overrides: Partial<WorkerDeps['pipeline']> = {}): WorkerDeps {
   };
 }
 
-async function start(overrides: Partial<WorkerDeps['pipeline']> = {}) {
-  worker = await startWorker(deps(overrides), { boss: queue.boss, concurrency: 1, polling: FAST_POLLING });
+async function start(
+  overrides: Partial<WorkerDeps['pipeline']> = {},
+  options: { pool?: pg.Pool; sweep?: { intervalMs?: number; graceMs?: number } } = {},
+) {
+  worker = await startWorker(deps(overrides, options.pool), { boss: queue.boss, concurrency: 1, polling: FAST_POLLING, sweep: options.sweep });
+}
+
+/**
+ * The app's pool, except that the first query matching `pattern` fails as a dropped connection
+ * does: the database failing under the worker at one chosen write.
+ */
+function failingOnce(pool: pg.Pool, pattern: RegExp) {
+  const state = { failed: 0 };
+  const proxy = new Proxy(pool, {
+    get(target, prop) {
+      if (prop === 'query') {
+        return (...args: unknown[]) => {
+          const first = args[0];
+          const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
+          if (state.failed === 0 && text !== undefined && pattern.test(text)) {
+            state.failed++;
+            return Promise.reject(new Error('Connection terminated unexpectedly'));
+          }
+          return (target.query as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { pool: proxy, state };
 }
 
 const user = (id: string) => ({ platform: 'slack' as const, teamId: 'T1', platformUserId: id });
@@ -78,6 +108,14 @@ async function enqueue(userId = 'U1') {
     { pool: db.pool, boss: queue.boss, dailyQuota: 1_000 },
     { user: user(userId), request: { template: TEMPLATE, ...RECIPIENT }, address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' } },
   );
+}
+/**
+ * The job's states once pg-boss has settled it. The row settles first (the handler writes it,
+ * then returns the job's result), so a test that has seen the row waits for the job.
+ */
+async function jobSettled(generationId: string, queue_: string = QUEUES.generate) {
+  await expect.poll(() => jobState(generationId, queue_), { timeout: 10_000, interval: 50 }).not.toEqual(expect.arrayContaining(['active']));
+  return jobState(generationId, queue_);
 }
 async function settled(id: string) {
   await expect.poll(async () => (await getGeneration(db.pool, id))?.status, { timeout: 30_000, interval: 100 }).toMatch(/succeeded|failed/);
@@ -104,7 +142,7 @@ describe('the generate worker', () => {
     const progress = posts.find((p) => p.kind === 'progress')!.body as { status: string; steps: Record<string, { state: string }> };
     expect(progress.status).toBe('succeeded');
     expect(Object.values(progress.steps).map((s) => s.state)).toEqual(['done', 'done', 'done', 'done']);
-    expect(await jobState(generation.id)).toEqual(['completed']);
+    expect(await jobSettled(generation.id)).toEqual(['completed']);
   });
 
   it('retries a service that stays down, tells the thread, then fails and dead-letters the job', async () => {
@@ -117,11 +155,14 @@ describe('the generate worker', () => {
     services.anthropic.clearFailures(); // nothing left over for later tests
     expect(row.status).toBe('failed');
     expect(row.attempts).toBe(4);
-    expect(row.error).toBe('Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 4 tries. Try again later with 🔁 or /scribe.');
+    // The row says what failed; the thread's reply adds the chat's way to try again.
+    expect(row.error).toBe('Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 4 tries.');
     const posts = await postsFor(db.pool, generation.id);
-    expect(posts.filter((p) => p.kind === 'failed').map((p) => (p.body as { message: string }).message)).toEqual([row.error]);
+    expect(posts.filter((p) => p.kind === 'failed').map((p) => (p.body as { message: string }).message)).toEqual([
+      `${row.error} Try again later with 🔁 or /scribe.`,
+    ]);
     expect(posts.filter((p) => p.kind === 'result')).toHaveLength(0);
-    expect(await jobState(generation.id)).toEqual(['failed']);
+    expect(await jobSettled(generation.id)).toEqual(['failed']);
     expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
   }, 60_000);
 
@@ -133,6 +174,7 @@ describe('the generate worker', () => {
     expect(row.status).toBe('failed');
     expect(row.attempts).toBe(1);
     expect(row.error).toBe('Reading the template failed: Anthropic rejected our credentials (401): check ANTHROPIC_API_KEY');
+    expect(await jobSettled(generation.id)).toEqual(['failed']);
     expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
   });
 
@@ -269,5 +311,62 @@ describe('what the worker tells the thread about errors', () => {
     const warnings = views.at(-1)?.steps.research.warnings ?? [];
     expect(warnings[0]).toBe('1 of 1 pages could not be read: public.example/ada (ECONNREFUSED [internal address] via [internal address])');
     expect(JSON.stringify(views)).not.toMatch(/10\.9\.8\.7|proxy\.internal/);
+  });
+
+  it('leaves a failed row and tells the thread once when the database fails as the last try is marked failed', async () => {
+    services.anthropic.failNext(Array.from({ length: 40 }, () => OVERLOADED));
+    // Only markFailed's statement (the sweeper's conditional update differs) fails, once.
+    const flaky = failingOnce(db.pool, /SET status = 'failed', error = \$2, finished_at/);
+    await start({}, { pool: flaky.pool, sweep: { intervalMs: 200, graceMs: 0 } });
+    const generation = await enqueue('U-db-at-the-end');
+    const row = await settled(generation.id);
+    services.anthropic.clearFailures();
+    expect(flaky.state.failed).toBe(1);
+    expect(row.status).toBe('failed');
+    expect(row.attempts).toBe(4);
+    expect(row.error).toBe('Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 4 tries.');
+    expect(await jobSettled(generation.id)).toEqual(['failed']);
+    expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
+    // Told once: by the handler at once, not again by the sweep that settled the row.
+    await worker!.sweep();
+    const posts = await postsFor(db.pool, generation.id);
+    expect(posts.filter((p) => p.kind === 'failed').map((p) => (p.body as { message: string }).message)).toEqual([
+      `${row.error} Try again later with 🔁 or /scribe.`,
+    ]);
+    expect((posts.find((p) => p.kind === 'progress')?.body as { status: string }).status).toBe('failed');
+  }, 60_000);
+
+  it('redoes a saved step whose record does not parse, and keeps the others', async () => {
+    await start();
+    const source = await settled((await enqueue('U-corrupt-source')).id);
+    await worker!.stop(5_000);
+    worker = undefined;
+    // A row resumed with a broken research record (an older shape, a hand edit) and no email yet.
+    const generation = await enqueue('U-corrupt');
+    const { parse, research, arxiv } = source.steps;
+    const broken = { ...research, output: { summary: 42, sources: 'none' } };
+    await db.pool.query('UPDATE generations SET steps = $2 WHERE id = $1', [generation.id, JSON.stringify({ parse, research: broken, arxiv })]);
+    const loaded = (await getGeneration(db.pool, generation.id))!;
+    expect(Object.keys(loaded.steps).sort()).toEqual(['arxiv', 'parse']);
+    expect(loaded.invalidSteps.map((i) => i.step)).toEqual(['research']);
+
+    const counts = () => ({
+      exa: services.exa.requests.length,
+      arxiv: services.arxiv.requests.length,
+      parse: services.anthropic.callsFor('parsed_template').length,
+      compose: services.anthropic.callsFor('email').length,
+    });
+    const before = counts();
+    await start();
+    const row = await settled(generation.id);
+    expect(row.status).toBe('succeeded');
+    const after = counts();
+    expect(after.parse).toBe(before.parse); // kept
+    expect(after.arxiv).toBe(before.arxiv); // kept
+    expect(after.exa).toBeGreaterThan(before.exa); // redone
+    expect(after.compose).toBe(before.compose + 1);
+    expect(row.invalidSteps).toEqual([]);
+    expect(row.steps.research?.output?.summary).toEqual(expect.any(String));
+    expect(row.steps.parse).toEqual(parse);
   });
 });

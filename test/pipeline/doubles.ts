@@ -1,12 +1,13 @@
 /**
  * In-memory doubles of the pipeline's ports for unit tests: each is scripted by the test (what to
  * answer to the n-th call), can add latency, and records every call with performance.now()
- * timestamps so tests assert ordering and overlap rather than guess wall-clock times.
+ * timestamps so tests assert ordering and overlap rather than guess wall-clock times. Latency is a
+ * setTimeout and the timestamps read the global `performance`, so under vitest's fake timers
+ * both run on the virtual clock and a test can assert exact times.
  *
  * These are not the wire-level fakes (test/fakes/): those check the real clients; these check
  * the pipeline's own logic.
  */
-import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { ErrorCode, InvalidAnswerError, ScribeError } from '../../src/errors.ts';
 import type {
@@ -74,7 +75,7 @@ export class CallLog {
     return this.calls.filter((c) => c.port === port && (what === undefined || c.what === what));
   }
   async track<T>(port: Call['port'], what: string, request: unknown, latencyMs: number, fn: () => T | Promise<T>): Promise<T> {
-    const call: Call = { port, what, request, startedAt: performance.now(), endedAt: undefined, failed: false };
+    const call: Call = { port, what, request, startedAt: globalThis.performance.now(), endedAt: undefined, failed: false };
     this.calls.push(call);
     try {
       if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
@@ -83,7 +84,7 @@ export class CallLog {
       call.failed = true;
       throw err;
     } finally {
-      call.endedAt = performance.now();
+      call.endedAt = globalThis.performance.now();
     }
   }
 }

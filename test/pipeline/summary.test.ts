@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSources, summarizeRun } from '../../src/pipeline/summary.ts';
+import { summarizeRun } from '../../src/pipeline/summary.ts';
 import type { PipelineData } from '../../src/pipeline/types.ts';
 import { INPUT, PAPERS } from './fixtures.ts';
 
@@ -27,9 +27,6 @@ describe('summarizeRun', () => {
       sources: [{ n: 1, url: 'https://uni.example/~ada', title: 'Ada' }],
       papers: [{ id: '2401.00001', title: 'A survey of weaving looms', year: 2024, url: 'https://arxiv.org/abs/2401.00001' }],
     });
-    expect(formatSources(summary!)).toBe(
-      'Sources\n[1] Ada — https://uni.example/~ada\n\narXiv papers\nA survey of weaving looms (2024) — https://arxiv.org/abs/2401.00001',
-    );
   });
 
   it('handles a skipped arXiv step and no sources', () => {
@@ -42,6 +39,6 @@ describe('summarizeRun', () => {
     };
     const summary = summarizeRun(data);
     expect(summary?.papers).toEqual([]);
-    expect(formatSources(summary!)).toBe('');
+    expect(summary?.sources).toEqual([]);
   });
 });

@@ -20,7 +20,8 @@ import { DiscordAPIError, HTTPError, REST, Routes, type RESTPostAPIChannelMessag
 import type { DiscordConfig } from '../../config.ts';
 import { ErrorCode, PermanentError, RetryableError, type ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { PostResultOptions, ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
+import type { FailureReport, PostResultOptions, ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
+import { CHAT_TRY_AGAIN, failureText } from '../text.ts';
 import { renderFailure, renderProgress, renderResult, type ResultMessage } from './render.ts';
 
 /** Discord's JSON error codes we act on. */
@@ -142,14 +143,14 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
       return { messageIds: ids };
     },
 
-    async failed(address: ThreadAddress, message: string): Promise<void> {
+    async failed(address: ThreadAddress, failure: FailureReport): Promise<void> {
       const channelId = replyChannelOf(address);
       if (!channelId) return;
       // Without a thread, reply to the progress message so the failure sits under its request.
       const reference = !address.threadId && address.progressMessageId
         ? { message_reference: { message_id: address.progressMessageId, fail_if_not_exists: false } }
         : {};
-      const body = { ...renderFailure(message), ...reference, nonce: nonceFor(address.generationId, 'failed'), enforce_nonce: true };
+      const body = { ...renderFailure(failureText(failure, CHAT_TRY_AGAIN)), ...reference, nonce: nonceFor(address.generationId, 'failed'), enforce_nonce: true };
       await post(channelId, body, 'reporting the failure');
     },
   };

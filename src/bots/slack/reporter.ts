@@ -17,7 +17,8 @@
 import { z } from 'zod';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { PostResultOptions, ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
+import type { FailureReport, PostResultOptions, ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
+import { CHAT_TRY_AGAIN, failureText } from '../text.ts';
 import { MESSAGE_GONE, slackErrorCode, toScribeError, type WebClient } from './client.ts';
 import { renderFailure, renderProgress, renderResultMessages, type SlackMessage } from './render.ts';
 
@@ -149,9 +150,9 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
       return { messageIds: ids };
     },
 
-    async failed(address: ThreadAddress, message: string): Promise<void> {
+    async failed(address: ThreadAddress, failure: FailureReport): Promise<void> {
       if (!address.channelId) return;
-      await post(address.channelId, address.threadId ?? address.progressMessageId ?? undefined, renderFailure(message), undefined, 'reporting the failure');
+      await post(address.channelId, address.threadId ?? address.progressMessageId ?? undefined, renderFailure(failureText(failure, CHAT_TRY_AGAIN)), undefined, 'reporting the failure');
     },
   };
 }

@@ -112,8 +112,8 @@ describe('Discord reporter', () => {
 
   it('says a failure in the thread in plain words, and only once', async () => {
     const address = await conversation();
-    await reporter.failed(address, 'Exa is not answering — failed after 4 tries. Try again later with 🔁 or /scribe.');
-    await reporter.failed(address, 'Exa is not answering — failed after 4 tries. Try again later with 🔁 or /scribe.');
+    await reporter.failed(address, { message: 'Exa is not answering', retryable: true, tries: 4 });
+    await reporter.failed(address, { message: 'Exa is not answering', retryable: true, tries: 4 });
     expect(contents(address.threadId!)).toEqual(['❌ Exa is not answering — failed after 4 tries. Try again later with 🔁 or /scribe.']);
   });
 
@@ -121,7 +121,7 @@ describe('Discord reporter', () => {
     const address = await conversation({ thread: false });
     const { messageIds } = await reporter.result(address, view('Dear Ada,\n\nHello.'), { existingMessageIds: [], maybePosted: false });
     expect(fake.message(messageIds[0]!).channel_id).toBe(fake.channelId);
-    await reporter.failed(address, 'Something broke.');
+    await reporter.failed(address, { message: 'Something broke.', retryable: false, tries: 1 });
     const reply = fake.channelView(fake.channelId).at(-1)!;
     expect(reply.content).toBe('❌ Something broke.');
     expect(fake.message(reply.id).message_reference?.message_id).toBe(address.progressMessageId);

@@ -164,7 +164,7 @@ describe('Slack reporter', () => {
 
   it('says a failure in the thread in plain words', async () => {
     const address = await conversation();
-    await reporter.failed(address, 'Exa is not answering — failed after 4 tries. Try again later with 🔁 or /scribe.');
+    await reporter.failed(address, { message: 'Exa is not answering', retryable: true, tries: 4 });
     expect(replies(address).map((m) => m.text)).toEqual(['❌ Exa is not answering — failed after 4 tries. Try again later with 🔁 or /scribe.']);
   });
 

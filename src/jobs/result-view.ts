@@ -1,0 +1,28 @@
+/**
+ * The result as a thread shows it, built from a finished run. Shared by the worker and
+ * `scribe draft`, so both show the same email, sources and notes.
+ */
+import { summarizeRun } from '../pipeline/summary.ts';
+import type { PipelineData } from '../pipeline/types.ts';
+import type { ResultView } from './reporter.ts';
+
+/** The result view of a finished run. Throws if the run has no email (a bug: the runner always composes). */
+export function resultViewOf(recipientName: string, version: number, data: PipelineData): ResultView {
+  const summary = summarizeRun(data);
+  if (!summary) throw new Error('the pipeline finished without an email');
+  const notes: string[] = [];
+  const research = data.steps.research;
+  if (research?.status === 'done' && research.output?.sources.length === 0) {
+    notes.push('No web page about the recipient could be read; the email rests on the template and arXiv only.');
+  }
+  return {
+    recipientName,
+    version,
+    email: summary.email,
+    draft: summary.draft,
+    problems: summary.problems,
+    sources: summary.sources,
+    papers: data.steps.arxiv?.output?.papers ?? [],
+    notes,
+  };
+}
