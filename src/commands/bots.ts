@@ -28,7 +28,7 @@ export async function startBots(parts: BotParts): Promise<string[]> {
   const { config, logger, lifecycle } = parts;
   const started: string[] = [];
   if (config.slack) {
-    const { startSlackBot } = await import('../bots/slack/app.ts');
+    const { startSlackBot } = await import('../bots/slack/bot.ts');
     const bot = await startSlackBot({
       config: config.slack,
       pool: parts.pool,
