@@ -6,6 +6,7 @@
  * - a message's `text` (the notification and search fallback) is cut by Slack past 40,000.
  */
 import type { ProgressView, ResultView } from '../../jobs/reporter.ts';
+import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText } from '../split.ts';
 import { progressLines, progressTitle, resultText } from '../text.ts';
 import { RESULT_BUTTON_IDS } from './ids.ts';
@@ -36,14 +37,8 @@ export function escapeMrkdwn(text: string): string {
  * escaped as mrkdwn wants. Without this `https://evil.example/?q=><!channel><` pings the channel.
  */
 export function safeHref(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
-  return parsed.href.replace(/\|/g, '%7C').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/&/g, '&amp;');
+  const href = httpHref(url);
+  return href === undefined ? undefined : encodeChars(href, /[|<>]/g).replace(/&/g, '&amp;');
 }
 
 /** `<href|title>`, or the title (or address) as plain text when the address is not a safe link. */

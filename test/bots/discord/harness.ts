@@ -2,9 +2,11 @@
  * The Discord bot as `scribe bot` runs it — real discord.js, real Postgres, real pg-boss — against
  * the fake Discord, with waiters on what the handlers report (`onOutcome`) instead of sleeps.
  */
-import { startDiscordBot, type DiscordBot, type HandledEvent } from '../../../src/bots/discord/bot.ts';
+import { startDiscordBot, type DiscordBot } from '../../../src/bots/discord/bot.ts';
+import type { HandledEvent } from '../../../src/bots/shared/handled.ts';
 import { registerDiscordCommands } from '../../../src/bots/discord/commands.ts';
-import { createDiscordRest, createDiscordReporter } from '../../../src/bots/discord/reporter.ts';
+import { createDiscordRest } from '../../../src/bots/discord/client.ts';
+import { createDiscordReporter } from '../../../src/bots/discord/reporter.ts';
 import * as generations from '../../../src/db/generations.ts';
 import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../../src/jobs/queue.ts';
 import type { ResultView } from '../../../src/jobs/reporter.ts';

@@ -1,9 +1,10 @@
 import { MessageFlags } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { joinPieces } from '../../../src/bots/split.ts';
-import { parseResultButtonId } from '../../../src/bots/discord/ids.ts';
+import { parseResultButton } from '../../../src/bots/discord/ids.ts';
+import { renderDraftModal } from '../../../src/bots/discord/modal.ts';
 import {
-  COLORS, DISCORD_LIMITS, emailParts, embedsSize, escapeMarkdown, renderDraftModal, renderProgress, renderResult,
+  COLORS, DISCORD_LIMITS, emailParts, embedsSize, escapeMarkdown, renderProgress, renderResult,
   type ResultMessage,
 } from '../../../src/bots/discord/render.ts';
 import { initialProgress } from '../../../src/jobs/progress.ts';
@@ -95,7 +96,7 @@ describe('Discord result messages', () => {
       '• [Notes on the Engine](https://arxiv.org/abs/2401.00010) (2024)',
     ].join('\n'));
     const buttons = only!.components[0]!.components.map((b) => ('custom_id' in b ? b.custom_id : ''));
-    expect(buttons.map(parseResultButtonId)).toEqual([
+    expect(buttons.map(parseResultButton)).toEqual([
       { action: 'regenerate', generationId: GEN },
       { action: 'shorter', generationId: GEN },
     ]);
