@@ -210,7 +210,7 @@ const MAX_HREF = 500;
 export function safeHref(url: string): string | undefined {
   const href = httpHref(url);
   if (href === undefined) return undefined;
-  const encoded = encodeChars(href, /[()<>\s]/g);
+  const encoded = encodeChars(href, /[()[\]<>\s]/g);
   return encoded.length <= MAX_HREF ? encoded : undefined;
 }
 

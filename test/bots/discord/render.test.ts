@@ -143,6 +143,27 @@ describe('Discord result messages', () => {
     expect(description).not.toContain('javascript:');
   });
 
+  it('keeps a hostile source address from breaking out of its link or spoofing its text', () => {
+    const [message] = renderResult(result('Hi.', {
+      papers: [],
+      sources: [
+        { n: 1, url: 'https://evil.example/a) [Your bank](https://bank.example', title: 'Notes' },
+        { n: 2, url: 'https://evil.example/x y?q=<@everyone>', title: 'Spaces' },
+        { n: 3, url: 'https://evil.example/login', title: 'https://bank.example/login' },
+        { n: 4, url: 'data:text/html,<script>1</script>', title: 'Data' },
+      ],
+    }), GEN);
+    const description = message!.embeds[0]!.description!;
+    // One link per source: the address never closes the link early or starts another.
+    expect(description).toContain('\\[1\\] [Notes](https://evil.example/a%29%20%5BYour%20bank%5D%28https://bank.example)');
+    expect(description).toContain('\\[2\\] [Spaces](https://evil.example/x%20y?q=%3C@everyone%3E)');
+    // A title that reads as an address shows the host it really opens.
+    expect(description).toContain('\\[3\\] [evil.example](https://evil.example/login)');
+    expect(description).not.toContain('](https://bank.example');
+    expect(description).toContain('\\[4\\] Data');
+    expect(description).not.toContain('data:');
+  });
+
   it('escapes markdown but not inside URLs', () => {
     expect(escapeMarkdown('a_b *c* https://x.example/a_b [d]')).toBe('a\\_b \\*c\\* https://x.example/a_b \\[d\\]');
     expect(escapeMarkdown('# title\n> quote\n- item')).toBe('\\# title\n\\> quote\n\\- item');

@@ -63,6 +63,29 @@ describe('Slack rendering', () => {
     ]);
   });
 
+  it('keeps a hostile source address from mentioning the channel or spoofing its link text', () => {
+    const message = firstMessage(result('Hi.', {
+      papers: [{ id: '1', title: 'Paper', authors: [], year: 2024, abstract: '', url: 'https://arxiv.example/abs/1|Trusted', categories: [] }],
+      sources: [
+        { n: 1, url: 'https://evil.example/?q=><!channel><', title: 'Notes' },
+        { n: 2, url: 'https://evil.example/|Your bank', title: 'Spoof' },
+        { n: 3, url: 'https://evil.example/?a=1&b=<@U0ADA>', title: 'Amp' },
+        { n: 4, url: 'javascript:alert(1)', title: 'Sneaky' },
+      ],
+    }), 'g');
+    const sources = message.blocks.map(textOf).find((t) => t.startsWith('*Sources*'))!;
+    expect(sources).not.toContain('<!channel>');
+    expect(sources).not.toContain('<@U0ADA>');
+    expect(sources).toContain('[1] <https://evil.example/?q=%3E%3C!channel%3E%3C|Notes>');
+    expect(sources).toContain('[2] <https://evil.example/%7CYour%20bank|Spoof>');
+    expect(sources).toContain('[3] <https://evil.example/?a=1&amp;b=%3C@U0ADA%3E|Amp>');
+    expect(sources).toContain('[4] Sneaky');
+    expect(sources).not.toContain('javascript:');
+    expect(sources).toContain('• <https://arxiv.example/abs/1%7CTrusted|Paper> (2024)');
+    // Every link is exactly <address|text>: one `|`, no `<` or `>` inside.
+    for (const link of sources.match(/<[^>]*>/g) ?? []) expect(link).toMatch(/^<https?:\/\/[^<>|\s]+\|[^<>|]*>$/);
+  });
+
   it('marks a draft with its problems above the email', () => {
     const message = firstMessage(result('Dear {{name}}', { draft: true, problems: ['A placeholder is left: {{name}}'] }), 'g');
     const first = message.blocks.findIndex((b) => textOf(b).includes('Draft — check before sending'));
