@@ -36,7 +36,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+/** `guildIds`: the bot's `DISCORD_GUILD_IDS` (default: every guild). */
+export async function startHarness(options: { guildIds?: string[] } = {}): Promise<Harness> {
   const fake = await startFakeDiscord({ heartbeatIntervalMs: 500 });
   const db = await createTestDatabase({ migrated: true });
   const queue = await startQueue({ connectionString: db.url, logger: silentLogger() });
@@ -46,7 +47,7 @@ export async function startHarness(): Promise<Harness> {
   const seen = new Map<string, HandledEvent>();
   const waiting = new Map<string, (e: HandledEvent) => void>();
   const bot = await startDiscordBot({
-    config: { token: fake.token, applicationId: fake.applicationId, apiUrl: fake.apiUrl },
+    config: { token: fake.token, applicationId: fake.applicationId, apiUrl: fake.apiUrl, guildIds: options.guildIds },
     pool: db.pool,
     boss: queue.boss,
     dailyQuota: DAILY_QUOTA,
