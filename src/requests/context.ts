@@ -45,12 +45,11 @@ export async function loadActionContext(db: Db, query: ActionQuery, known: Known
     actorIsAdmin ??= query.actor.isAdmin ?? (await query.isAdmin());
     if (!actorIsAdmin) requesterId = (await getUser(db, parent.userId))?.platformUserId;
   }
-  const [recent, usedToday] = parent
-    ? await Promise.all([
-        query.collapseWithinMs === undefined ? undefined : findRecentChild(db, parent.id, query.instruction, query.collapseWithinMs),
-        countTodayForQuota(db, parent.userId),
-      ])
-    : [undefined, 0];
+  // One after the other: `db` may be a transaction's single client.
+  const recent = parent && query.collapseWithinMs !== undefined
+    ? await findRecentChild(db, parent.id, query.instruction, query.collapseWithinMs)
+    : undefined;
+  const usedToday = parent ? await countTodayForQuota(db, parent.userId) : 0;
   return {
     parent, actor, actorTeamId: query.actor.teamId, actorIsAdmin, requesterId,
     messageId: query.messageId, on: query.on, recent, usedToday, dailyQuota: query.dailyQuota,
