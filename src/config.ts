@@ -42,6 +42,8 @@ export interface DiscordConfig {
   token: string;
   applicationId: string;
   apiUrl: string;
+  /** `DISCORD_GUILD_IDS`: the only guilds Scribe serves; undefined serves every guild it is added to. */
+  guildIds?: readonly string[] | undefined;
 }
 
 export interface Config {
@@ -128,6 +130,11 @@ const EnvSchema = z.object({
     message: 'expected the numeric application id (a snowflake)',
   }),
   DISCORD_API_URL: url('the Discord REST base'),
+  DISCORD_GUILD_IDS: optionalText
+    .transform((v) => (v === undefined || v === '' ? undefined : v.split(',').map((id) => id.trim()).filter(Boolean)))
+    .refine((ids) => ids === undefined || (ids.length > 0 && ids.every((id) => /^\d{5,25}$/.test(id))), {
+      message: 'expected comma-separated guild ids (snowflakes)',
+    }),
   ANTHROPIC_API_KEY: optionalText,
   ANTHROPIC_BASE_URL: url('the Anthropic API base'),
   SCRIBE_FAST_MODEL: optionalText,
@@ -203,6 +210,7 @@ export function loadConfig(
         token: e.DISCORD_TOKEN,
         applicationId: e.DISCORD_APPLICATION_ID,
         apiUrl: (e.DISCORD_API_URL ?? DEFAULTS.discordApiUrl).replace(/\/+$/, ''),
+        guildIds: e.DISCORD_GUILD_IDS,
       };
     }
   }

@@ -151,7 +151,7 @@ async function runDiscordRegister(config: Config, logger: Logger, args: string[]
     return 1;
   }
   const { registerDiscordCommands } = await import('./bots/discord/commands.ts');
-  const { createDiscordRest } = await import('./bots/discord/reporter.ts');
+  const { createDiscordRest } = await import('./bots/discord/client.ts');
   const commands = await registerDiscordCommands({
     rest: createDiscordRest(config.discord),
     applicationId: config.discord.applicationId,

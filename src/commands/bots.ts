@@ -1,6 +1,6 @@
 /**
- * The chat side of a composition root: the bots that are configured (Slack, Discord), and the
- * REST/Web API reporters the worker uses to edit and post.
+ * The chat side of a composition root: the bots that are configured, and the REST/Web API
+ * reporters the worker uses to edit and post.
  */
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { PlatformReporters } from '../bots/router.ts';
+import type { BotOptions } from '../bots/shared/deps.ts';
 import type { HttpServer } from '../http/server.ts';
 
 // Platform modules are imported only when their platform is configured: discord.js alone adds
@@ -27,30 +28,22 @@ export interface BotParts {
 export async function startBots(parts: BotParts): Promise<string[]> {
   const { config, logger, lifecycle } = parts;
   const started: string[] = [];
+  const common: BotOptions = {
+    pool: parts.pool,
+    boss: parts.boss,
+    dailyQuota: config.dailyQuota,
+    researchCacheTtlMs: config.researchCacheTtlMs,
+    logger,
+  };
   if (config.slack) {
-    const { startSlackBot } = await import('../bots/slack/app.ts');
-    const bot = await startSlackBot({
-      config: config.slack,
-      pool: parts.pool,
-      boss: parts.boss,
-      dailyQuota: config.dailyQuota,
-      researchCacheTtlMs: config.researchCacheTtlMs,
-      logger,
-      http: parts.http,
-    });
+    const { startSlackBot } = await import('../bots/slack/bot.ts');
+    const bot = await startSlackBot({ ...common, config: config.slack, http: parts.http });
     lifecycle.add('slack bot', () => bot.stop(), 15_000);
     started.push(`slack (${bot.mode})`);
   }
   if (config.discord) {
     const { startDiscordBot } = await import('../bots/discord/bot.ts');
-    const bot = await startDiscordBot({
-      config: config.discord,
-      pool: parts.pool,
-      boss: parts.boss,
-      dailyQuota: config.dailyQuota,
-      researchCacheTtlMs: config.researchCacheTtlMs,
-      logger,
-    });
+    const bot = await startDiscordBot({ ...common, config: config.discord });
     lifecycle.add('discord bot', () => bot.stop(), 10_000);
     started.push('discord');
   }
@@ -66,7 +59,8 @@ export async function platformReporters(config: Config, logger: Logger): Promise
     reporters.slack = createSlackReporter({ client: createSlackClient(config.slack, { logger }), logger });
   }
   if (config.discord) {
-    const { createDiscordReporter, createDiscordRest } = await import('../bots/discord/reporter.ts');
+    const { createDiscordRest } = await import('../bots/discord/client.ts');
+    const { createDiscordReporter } = await import('../bots/discord/reporter.ts');
     reporters.discord = createDiscordReporter({ rest: createDiscordRest(config.discord), logger });
   }
   return reporters;

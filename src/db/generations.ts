@@ -217,3 +217,21 @@ export async function latestVersionInThread(db: Db, platform: Platform, channelI
   );
   return rows[0]?.v ?? 0;
 }
+
+/**
+ * Generations counted against a person's daily quota since the start of the UTC day. A Discord
+ * person is one quota across every guild (anyone can add the bot to more servers, and their user
+ * id is global); elsewhere the person is their row (platform + workspace + user).
+ */
+export async function countTodayForQuota(db: Db, userId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM generations g
+     JOIN users u ON u.id = g.user_id
+     JOIN users me ON me.id = $1
+     WHERE u.platform = me.platform AND u.platform_user_id = me.platform_user_id
+       AND (me.platform = 'discord' OR u.team_id = me.team_id)
+       AND g.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
+    [userId],
+  );
+  return rows[0]?.n ?? 0;
+}

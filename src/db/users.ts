@@ -52,3 +52,17 @@ export async function lockUser(db: Db, id: string): Promise<void> {
 export async function incrementGenerationCount(db: Db, id: string): Promise<void> {
   await db.query('UPDATE users SET generation_count = generation_count + 1 WHERE id = $1', [id]);
 }
+
+/**
+ * Serialises quota checks for one person until the transaction ends, with the same scope as
+ * `countTodayForQuota`: a Discord person across guilds, anyone else per workspace. An advisory lock,
+ * because a Discord person has one row per guild.
+ */
+export async function lockQuota(db: Db, userId: string): Promise<void> {
+  await db.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended(
+       'scribe-quota:' || platform || ':' || CASE WHEN platform = 'discord' THEN '' ELSE team_id END || ':' || platform_user_id, 0))
+     FROM users WHERE id = $1`,
+    [userId],
+  );
+}

@@ -8,10 +8,12 @@ import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import { ErrorCode, PermanentError } from '../errors.ts';
 import { withTransaction, type Db } from '../db/pool.ts';
-import { countToday, insertGeneration, type Generation, type NewGeneration } from '../db/generations.ts';
-import { lockUser, incrementGenerationCount, upsertUser, type UserIdentity } from '../db/users.ts';
+import { countTodayForQuota, insertGeneration, type Generation, type NewGeneration } from '../db/generations.ts';
+import { incrementGenerationCount, lockQuota, upsertUser, type User, type UserIdentity } from '../db/users.ts';
 import { saveTemplate } from '../db/templates.ts';
 import { cleanInputText, hasLetter, isWellFormedText } from '../text/clean.ts';
+import { checkStart, type StartRefusal } from '../requests/checks.ts';
+import { loadStartContext } from '../requests/context.ts';
 import { QUEUES, type GenerateJob } from './queue.ts';
 
 const cleanText = (min: number, max: number, what: string) =>
@@ -82,11 +84,13 @@ export interface EnqueueDeps {
   dailyQuota: number;
 }
 
+/** Where the conversation lives, when the bot already posted the progress message. */
+export type GenerationAddress = Pick<NewGeneration, 'channelId' | 'threadId' | 'progressMessageId'>;
+
 export interface CreateGenerationInput {
   user: UserIdentity;
   request: unknown;
-  /** Where the conversation lives, when the bot already posted the progress message. */
-  address?: Pick<NewGeneration, 'channelId' | 'threadId' | 'progressMessageId'>;
+  address?: GenerationAddress;
 }
 
 /** pg-boss runs its insert through this, on the transaction's client. */
@@ -94,33 +98,59 @@ function bossDb(db: Db) {
   return { executeSql: (text: string, values?: unknown[]) => db.query(text, values) };
 }
 
-/** Remaining generations today, for `/scribe status`. */
+/** Remaining generations today, for `/scribe status` (the same count the quota check uses). */
 export async function remainingQuota(db: Db, userId: string, dailyQuota: number): Promise<number> {
-  return Math.max(0, dailyQuota - (await countToday(db, userId)));
+  return Math.max(0, dailyQuota - (await countTodayForQuota(db, userId)));
+}
+
+/** What the authoritative half of a start needs: the person's row (upserted already) and the request, parsed. */
+export interface CommitGenerationInput {
+  user: User;
+  identity: UserIdentity;
+  request: GenerationRequest;
+  address?: GenerationAddress | undefined;
 }
 
 /**
- * Creates and enqueues a generation. Throws `InvalidRequestError` or `QuotaExceededError`
+ * The authoritative half of a start, on `tx` (a transaction's client): takes the person's quota
+ * lock, checks again on a context loaded under it, then inserts the row and sends its job — both
+ * commit or neither. Returns the refusal instead when the check fails (nothing is written then).
+ */
+export async function commitGeneration(deps: EnqueueDeps, tx: Db, input: CommitGenerationInput): Promise<Generation | StartRefusal> {
+  // Serialise this person's requests so two at once cannot both take the last slot.
+  await lockQuota(tx, input.user.id);
+  const refusal = checkStart(await loadStartContext(tx, input.identity, deps.dailyQuota, input.user));
+  if (refusal) return refusal;
+  const generation = await insertGeneration(tx, {
+    userId: input.user.id,
+    platform: input.identity.platform,
+    teamId: input.identity.teamId,
+    ...input.address,
+    ...input.request,
+  });
+  await saveTemplate(tx, input.user.id, input.request.template);
+  await incrementGenerationCount(tx, input.user.id);
+  await sendJob(deps.boss, tx, generation.id);
+  return generation;
+}
+
+/** A start's refusal as the error callers without a chat get (the CLI, benchmarks, tests). */
+export function startRefusalError(refusal: StartRefusal): PermanentError {
+  return new QuotaExceededError(refusal.quota);
+}
+
+/**
+ * Creates and enqueues a generation, for callers without a chat (the chat bots go through
+ * `startGeneration`, which posts first). Throws `InvalidRequestError` or `QuotaExceededError`
  * (nothing is written then).
  */
 export async function createGeneration(deps: EnqueueDeps, input: CreateGenerationInput): Promise<Generation> {
   const request = parseGenerationRequest(input.request);
   return withTransaction(deps.pool, async (tx) => {
     const user = await upsertUser(tx, input.user);
-    // Serialise this user's requests so two at once cannot both take the last slot.
-    await lockUser(tx, user.id);
-    if ((await countToday(tx, user.id)) >= deps.dailyQuota) throw new QuotaExceededError(deps.dailyQuota);
-    const generation = await insertGeneration(tx, {
-      userId: user.id,
-      platform: input.user.platform,
-      teamId: input.user.teamId,
-      ...input.address,
-      ...request,
-    });
-    await saveTemplate(tx, user.id, request.template);
-    await incrementGenerationCount(tx, user.id);
-    await sendJob(deps.boss, tx, generation.id);
-    return generation;
+    const result = await commitGeneration(deps, tx, { user, identity: input.user, request, address: input.address });
+    if ('kind' in result) throw startRefusalError(result);
+    return result;
   });
 }
 

@@ -2,21 +2,23 @@
  * Regeneration: a new version of an email in the same thread, reusing the parent's research
  * (steps 1–3) unless it is older than the research cache TTL. Only the composer runs again, with
  * an optional instruction ("Make it shorter").
+ *
+ * `commitVersion` is the authoritative half of every new-version action (src/requests/act.ts runs
+ * the optimistic half and the posting); `regenerate` is the same for callers without a chat.
  */
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
 import { ErrorCode, PermanentError } from '../errors.ts';
-import { withTransaction } from '../db/pool.ts';
+import { withTransaction, type Db } from '../db/pool.ts';
 import * as generations from '../db/generations.ts';
 import type { Generation } from '../db/generations.ts';
-import { countToday } from '../db/generations.ts';
-import { lockUser, upsertUser, type UserIdentity } from '../db/users.ts';
+import { lockQuota, upsertUser, type User, type UserIdentity } from '../db/users.ts';
 import type { StepRecords } from '../pipeline/types.ts';
+import { checkAction, type Refusal } from '../requests/checks.ts';
+import { loadActionContext, type ActionQuery } from '../requests/context.ts';
 import { QuotaExceededError, sendJob } from './enqueue.ts';
 
-export const INSTRUCTIONS = {
-  shorter: 'Make the email noticeably shorter (about half as long), keeping the template’s fixed sentences.',
-} as const;
+export { INSTRUCTIONS } from '../requests/actions.ts';
 
 export interface RegenerateDeps {
   pool: pg.Pool;
@@ -35,8 +37,8 @@ export interface RegenerateInput {
   now?: Date;
   /**
    * When set: refuse (with `DuplicateRegenerationError`) if a child of the same parent with the same
-   * instruction was created within this many ms — whoever asked. Checked under the owner's row
-   * lock, so two requests racing from two processes cannot both pass.
+   * instruction was created within this many ms — whoever asked. Checked under the quota lock, so
+   * two requests racing from two processes cannot both pass.
    */
   collapseWithinMs?: number | undefined;
 }
@@ -68,41 +70,89 @@ export function reusableSteps(parent: Generation, ttlMs: number, now: Date): Ste
   return { parse: reused(parse), research: reused(research), arxiv: reused(arxiv) };
 }
 
-/** Creates and enqueues the next version. Throws NotAllowedError, QuotaExceededError, or not_found. */
+/** The version number the next one in the parent's thread gets. */
+export async function nextVersion(db: Db, parent: Generation): Promise<number> {
+  return parent.channelId && parent.threadId
+    ? (await generations.latestVersionInThread(db, parent.platform, parent.channelId, parent.threadId)) + 1
+    : parent.version + 1;
+}
+
+/** The authoritative half of a new version: what the optimistic half already knows, and the post. */
+export interface CommitVersionInput {
+  query: ActionQuery;
+  actor: User;
+  actorIsAdmin: boolean | undefined;
+  progressMessageId: string | null;
+  now?: Date | undefined;
+}
+
+/**
+ * On `tx`: takes the requester's quota lock, checks again on a context loaded under it, then
+ * inserts the child (charged to the requester: it is their email) and sends its job. Returns the
+ * refusal instead when the check fails (nothing is written then).
+ */
+export async function commitVersion(deps: RegenerateDeps, tx: Db, input: CommitVersionInput): Promise<Generation | Refusal> {
+  const parent = await generations.getGeneration(tx, input.query.generationId);
+  if (parent) await lockQuota(tx, parent.userId);
+  const ctx = await loadActionContext(tx, input.query, { parent, actor: input.actor, actorIsAdmin: input.actorIsAdmin });
+  const refusal = checkAction(ctx);
+  if (refusal || !parent) return refusal ?? { kind: 'not-found' };
+  const child = await generations.insertGeneration(tx, {
+    userId: parent.userId,
+    parentId: parent.id,
+    version: await nextVersion(tx, parent),
+    platform: parent.platform,
+    teamId: parent.teamId,
+    channelId: parent.channelId,
+    threadId: parent.threadId,
+    progressMessageId: input.progressMessageId,
+    template: parent.template,
+    recipientName: parent.recipientName,
+    recipientInterest: parent.recipientInterest,
+    instruction: input.query.instruction,
+    steps: reusableSteps(parent, deps.researchCacheTtlMs, input.now ?? new Date()),
+  });
+  await sendJob(deps.boss, tx, child.id);
+  return child;
+}
+
+/** A refused regeneration as an error. */
+export function regenerationError(refusal: Refusal): PermanentError {
+  switch (refusal.kind) {
+    case 'quota':
+      return new QuotaExceededError(refusal.quota);
+    case 'duplicate':
+      return new DuplicateRegenerationError(refusal.existing);
+    case 'not-found':
+      return new PermanentError(ErrorCode.NotFound, 'That email no longer exists.');
+    case 'wrong-team':
+    case 'wrong-message':
+    case 'not-allowed':
+      return new NotAllowedError('Only the person who asked for this email (or an admin) can regenerate it.');
+  }
+}
+
+/**
+ * Creates and enqueues the next version, for callers without a chat (the bots go through
+ * `requestAction`). Throws NotAllowedError, DuplicateRegenerationError, QuotaExceededError, or not_found.
+ */
 export async function regenerate(deps: RegenerateDeps, input: RegenerateInput): Promise<Generation> {
   return withTransaction(deps.pool, async (tx) => {
-    const parent = await generations.getGeneration(tx, input.generationId);
-    if (!parent) throw new PermanentError(ErrorCode.NotFound, 'That email no longer exists.');
-    const user = await upsertUser(tx, input.byUser);
-    if (user.id !== parent.userId && !input.byUser.isAdmin) {
-      throw new NotAllowedError('Only the person who asked for this email (or an admin) can regenerate it.');
-    }
-    await lockUser(tx, parent.userId);
-    if (input.collapseWithinMs !== undefined) {
-      const recent = await generations.findRecentChild(tx, parent.id, input.instruction ?? null, input.collapseWithinMs);
-      if (recent) throw new DuplicateRegenerationError(recent);
-    }
-    if ((await countToday(tx, parent.userId)) >= deps.dailyQuota) throw new QuotaExceededError(deps.dailyQuota);
-    const version =
-      parent.channelId && parent.threadId
-        ? (await generations.latestVersionInThread(tx, parent.platform, parent.channelId, parent.threadId)) + 1
-        : parent.version + 1;
-    const child = await generations.insertGeneration(tx, {
-      userId: parent.userId,
-      parentId: parent.id,
-      version,
-      platform: parent.platform,
-      teamId: parent.teamId,
-      channelId: parent.channelId,
-      threadId: parent.threadId,
-      progressMessageId: input.progressMessageId ?? null,
-      template: parent.template,
-      recipientName: parent.recipientName,
-      recipientInterest: parent.recipientInterest,
+    const actor = await upsertUser(tx, input.byUser);
+    const query: ActionQuery = {
+      generationId: input.generationId,
+      actor: input.byUser,
+      messageId: null,
+      on: 'result',
       instruction: input.instruction ?? null,
-      steps: reusableSteps(parent, deps.researchCacheTtlMs, input.now ?? new Date()),
+      collapseWithinMs: input.collapseWithinMs,
+      dailyQuota: deps.dailyQuota,
+      isAdmin: async () => input.byUser.isAdmin ?? false,
+    };
+    const result = await commitVersion(deps, tx, {
+      query, actor, actorIsAdmin: undefined, progressMessageId: input.progressMessageId ?? null, now: input.now,
     });
-    await sendJob(deps.boss, tx, child.id);
-    return child;
+    if ('kind' in result) throw regenerationError(result);
+    return result;
   });
 }

@@ -1,10 +1,14 @@
 /**
  * Discord event handlers, thin: parse what the payload carries (zod), acknowledge within Discord's
- * 3 seconds, then hand over to the flows (draft.ts, regeneration.ts, info.ts) and say the outcome.
- * Each returns a short outcome name, which bot.ts logs and passes to `onOutcome` (tests wait on it).
+ * 3 seconds, then hand over to the request layer (src/requests/) with Discord's port and say the
+ * outcome. Each returns a short outcome name, which register.ts logs and passes to `onOutcome`
+ * (tests wait on it).
+ *
+ * The channel of a command or form comes from register.ts: discord.js takes it from the
+ * interaction's `channel` object only, and Discord may send just `channel_id`.
  */
 import {
-  MessageFlags, PermissionFlagsBits, Routes,
+  MessageFlags, PermissionFlagsBits,
   type ButtonInteraction, type ChatInputCommandInteraction, type MessageReaction, type ModalSubmitInteraction,
   type PartialMessageReaction, type PartialUser, type PermissionsBitField, type User,
 } from 'discord.js';
@@ -12,17 +16,21 @@ import { z } from 'zod';
 import { findByResultMessage } from '../../db/generations.ts';
 import { lastTemplate } from '../../db/templates.ts';
 import { upsertUser, type UserIdentity } from '../../db/users.ts';
+import type { GenerationRequest } from '../../jobs/enqueue.ts';
+import { requestAction } from '../../requests/act.ts';
+import { startGeneration, type StartOutcome } from '../../requests/start.ts';
+import { BEFORE_ACK_DEADLINE_MS, within } from '../shared/deadline.ts';
+import { answerAction, quotaText } from '../shared/outcomes.ts';
 import { ScribeOptionsSchema } from './commands.ts';
-import type { DiscordBotDeps } from './deps.ts';
-import { draftReply, startDraft, type DraftInput } from './draft.ts';
-import { INPUTS, MODAL_ID, parseResultButtonId, REGENERATE_EMOJIS } from './ids.ts';
+import { servesGuild, type DiscordBotDeps } from './deps.ts';
+import { INPUTS, MODAL_ID, parseResultButton, REGENERATE_REACTIONS } from './ids.ts';
 import { infoReply } from './info.ts';
-import { regenerationReply, requestRegeneration } from './regeneration.ts';
-import { renderDraftModal } from './render.ts';
+import { renderDraftModal } from './modal.ts';
+import { actionPort, DISCORD_STYLE, startPort, tellInThread, type StartPlace } from './port.ts';
+import { escapeMarkdown } from './render.ts';
 
 const EPHEMERAL = MessageFlags.Ephemeral;
-/** Showing the modal is the interaction's first answer, due within 3 s: don't wait long for the prefill. */
-const PREFILL_DEADLINE_MS = 1_500;
+const QUIET = { parse: [] as [] };
 
 type GuildInteraction = ChatInputCommandInteraction | ModalSubmitInteraction | ButtonInteraction;
 type Identity = UserIdentity & { platform: 'discord' };
@@ -37,12 +45,33 @@ function identityOf(interaction: GuildInteraction): Identity {
   };
 }
 
-/** `/scribe`: the form, a direct run, or help/history/status. */
-export async function handleScribeCommand(deps: DiscordBotDeps, interaction: ChatInputCommandInteraction): Promise<string> {
+/** Said instead of anything else in a guild `DISCORD_GUILD_IDS` leaves out. */
+export const NOT_SERVED = 'Scribe is not enabled on this server. Ask the person who runs Scribe to add this server to DISCORD_GUILD_IDS.';
+/** Said when the interaction names no channel at all (never guess one). */
+export const NO_CHANNEL = "I can't tell which channel this came from, so I can't post anything. Please run /scribe again in a server channel.";
+
+/** Refuses what Scribe must not handle here; undefined when it may go on. */
+async function refuseHere(deps: DiscordBotDeps, interaction: ChatInputCommandInteraction | ModalSubmitInteraction, channelId: string | null): Promise<string | undefined> {
+  const say = (content: string) => interaction.reply({ content, flags: EPHEMERAL });
   if (!interaction.inGuild()) {
-    await interaction.reply({ content: 'Use /scribe in a server channel: I write in threads there.', flags: EPHEMERAL });
+    await say('Use /scribe in a server channel: I write in threads there.');
     return 'not-in-guild';
   }
+  if (!servesGuild(deps, interaction.guildId)) {
+    await say(NOT_SERVED);
+    return 'refused:guild';
+  }
+  if (!channelId) {
+    await say(NO_CHANNEL);
+    return 'no-channel';
+  }
+  return undefined;
+}
+
+/** `/scribe`: the form, a direct run, or help/history/status. */
+export async function handleScribeCommand(deps: DiscordBotDeps, interaction: ChatInputCommandInteraction, channelId: string | null): Promise<string> {
+  const refused = await refuseHere(deps, interaction, channelId);
+  if (refused || !channelId) return refused ?? 'no-channel';
   const options = ScribeOptionsSchema.parse({
     recipient_name: interaction.options.getString(INPUTS.recipientName) ?? undefined,
     recipient_interest: interaction.options.getString(INPUTS.recipientInterest) ?? undefined,
@@ -52,14 +81,16 @@ export async function handleScribeCommand(deps: DiscordBotDeps, interaction: Cha
   const identity = identityOf(interaction);
   if (options.action) {
     await interaction.deferReply({ flags: EPHEMERAL });
-    await interaction.editReply({ ...(await infoReply(deps, options.action, identity)), allowedMentions: { parse: [] } });
+    await interaction.editReply({ ...(await infoReply(deps, options.action, identity)), allowedMentions: QUIET });
     return `info:${options.action}`;
   }
   // In the command's option order, so the reply lists what is missing as the person sees it.
   const given = { recipientName: options.recipient_name, recipientInterest: options.recipient_interest, template: options.template };
   const missing = Object.entries(given).filter(([, v]) => v === undefined).map(([k]) => INPUTS[k as keyof typeof INPUTS]);
   if (missing.length === 3) {
-    await interaction.showModal(renderDraftModal(await prefillFor(deps, identity)));
+    // Showing the modal is the interaction's first answer, due within 3 s: don't wait long for the prefill.
+    const prefill = await within(deps.logger, upsertUser(deps.pool, identity).then((u) => lastTemplate(deps.pool, u.id)), BEFORE_ACK_DEADLINE_MS, 'load the last template');
+    await interaction.showModal(renderDraftModal(prefill));
     return 'modal';
   }
   if (missing.length > 0) {
@@ -70,32 +101,35 @@ export async function handleScribeCommand(deps: DiscordBotDeps, interaction: Cha
     });
     return 'incomplete';
   }
-  return runDraft(deps, interaction, given);
+  return runStart(deps, interaction, channelId, given);
 }
 
 const ModalValuesSchema = z.object({ template: z.string(), recipientName: z.string(), recipientInterest: z.string() });
 
 /** The `/scribe` form was submitted. */
-export async function handleDraftModal(deps: DiscordBotDeps, interaction: ModalSubmitInteraction): Promise<string> {
-  if (interaction.customId !== MODAL_ID || !interaction.inGuild()) return 'ignored';
+export async function handleDraftSubmission(deps: DiscordBotDeps, interaction: ModalSubmitInteraction, channelId: string | null): Promise<string> {
+  if (interaction.customId !== MODAL_ID) return 'ignored';
+  const refused = await refuseHere(deps, interaction, channelId);
+  if (refused || !channelId) return refused ?? 'no-channel';
   const values = ModalValuesSchema.parse({
     template: interaction.fields.getTextInputValue(INPUTS.template),
     recipientName: interaction.fields.getTextInputValue(INPUTS.recipientName),
     recipientInterest: interaction.fields.getTextInputValue(INPUTS.recipientInterest),
   });
-  return runDraft(deps, interaction, values);
+  return runStart(deps, interaction, channelId, values);
 }
 
-async function runDraft(deps: DiscordBotDeps, interaction: ChatInputCommandInteraction | ModalSubmitInteraction, request: unknown): Promise<string> {
+async function runStart(deps: DiscordBotDeps, interaction: ChatInputCommandInteraction | ModalSubmitInteraction, channelId: string, request: Record<string, unknown>): Promise<string> {
   await interaction.deferReply({ flags: EPHEMERAL });
-  const input: DraftInput = {
-    user: identityOf(interaction),
-    channelId: interaction.channelId ?? '',
-    request,
+  const identity = identityOf(interaction);
+  const port = startPort(deps, {
+    userId: identity.platformUserId,
+    channelId,
+    recipientName: typeof request.recipientName === 'string' ? request.recipientName : '',
     missing: missingPermissions(interaction.appPermissions),
-  };
-  const outcome = await startDraft(deps, input);
-  await interaction.editReply({ content: draftReply(outcome, input.channelId), allowedMentions: { parse: [] } });
+  });
+  const outcome = await startGeneration(deps, port, { identity, request });
+  await interaction.editReply({ content: startReply(outcome, port, channelId), allowedMentions: QUIET });
   return outcome.kind;
 }
 
@@ -103,43 +137,70 @@ const POST_NEEDS = { 'View Channel': PermissionFlagsBits.ViewChannel, 'Send Mess
 const THREAD_NEEDS = { 'Create Public Threads': PermissionFlagsBits.CreatePublicThreads, 'Send Messages in Threads': PermissionFlagsBits.SendMessagesInThreads };
 
 /** What the bot lacks in the interaction's channel, by name (Discord sends its permissions along). */
-export function missingPermissions(app: Readonly<PermissionsBitField> | null | undefined): DraftInput['missing'] {
+export function missingPermissions(app: Readonly<PermissionsBitField> | null | undefined): StartPlace['missing'] {
   // Without the field (never in a guild), let REST answer instead.
   if (!app) return { post: [], thread: [] };
   const lacking = (needs: Record<string, bigint>) => Object.entries(needs).filter(([, bit]) => !app.has(bit)).map(([name]) => name);
   return { post: lacking(POST_NEEDS), thread: lacking(THREAD_NEEDS) };
 }
 
-async function prefillFor(deps: DiscordBotDeps, identity: Identity): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), PREFILL_DEADLINE_MS);
-  });
-  const lookup = (async () => lastTemplate(deps.pool, (await upsertUser(deps.pool, identity)).id))();
-  try {
-    return await Promise.race([lookup, deadline]);
-  } catch (err) {
-    deps.logger.warn({ err }, 'could not load the last template; opening an empty form');
-    return undefined;
-  } finally {
-    clearTimeout(timer);
+const FIELD_NAMES: Record<keyof GenerationRequest, string> = {
+  template: INPUTS.template,
+  recipientName: INPUTS.recipientName,
+  recipientInterest: INPUTS.recipientInterest,
+};
+
+/** What the person is told (ephemerally) about their request. */
+export function startReply(outcome: StartOutcome, port: ReturnType<typeof startPort>, channelId: string): string {
+  switch (outcome.kind) {
+    case 'invalid': {
+      const lines = Object.entries(outcome.fields).map(([field, message]) =>
+        `• \`${FIELD_NAMES[field as keyof GenerationRequest]}\`: ${message}`);
+      return `I couldn't start that email:\n${lines.join('\n')}`;
+    }
+    case 'quota':
+      return quotaText(outcome.quota);
+    case 'cannot-post':
+      return `I can't post in <#${channelId}>: I'm missing ${list(port.cannotPost)} there. ` +
+        'Ask a server admin to allow Scribe in this channel, or run /scribe in another one. Nothing was started.';
+    case 'started': {
+      const name = escapeMarkdown(outcome.generation.recipientName);
+      if (outcome.threadId) return `✍️ Drafting your email to **${name}** in <#${outcome.threadId}>. You'll be notified there when it's ready.`;
+      const why = port.threadProblem && port.threadProblem !== 'failed'
+        ? `I'm missing ${list(port.threadProblem.missing)} here (a server admin can allow them)`
+        : 'Discord did not let me';
+      return `✍️ Drafting your email to **${name}** right here in <#${channelId}>. I couldn't start a thread — ${why} — ` +
+        'so the progress and the email will be posted in this channel.';
+    }
   }
+}
+
+function list(names: readonly string[]): string {
+  return names.length <= 1 ? (names[0] ?? 'a permission') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
 
 /** "Regenerate" / "Shorter" under a result. */
 export async function handleResultButton(deps: DiscordBotDeps, interaction: ButtonInteraction): Promise<string> {
-  const parsed = parseResultButtonId(interaction.customId);
+  const parsed = parseResultButton(interaction.customId);
   if (!parsed || !interaction.inGuild()) return 'ignored';
+  if (!servesGuild(deps, interaction.guildId)) {
+    await interaction.reply({ content: NOT_SERVED, flags: EPHEMERAL });
+    return 'refused:guild';
+  }
   await interaction.deferUpdate();
-  const outcome = await requestRegeneration(deps, {
-    generationId: parsed.generationId,
+  const identity = identityOf(interaction);
+  const outcome = await requestAction(deps, actionPort(deps, identity.platformUserId, async () => identity.isAdmin ?? false), {
     action: parsed.action,
-    actor: identityOf(interaction),
-    isAdmin: async () => interaction.memberPermissions.has(PermissionFlagsBits.ManageMessages),
+    generationId: parsed.generationId,
+    actor: identity,
+    messageId: interaction.message.id,
+    // The interaction's snowflake holds the moment the person clicked.
+    requestedAt: interaction.createdAt,
   });
-  const reply = regenerationReply(outcome);
-  if (reply) await interaction.followUp({ content: reply, flags: EPHEMERAL, allowedMentions: { parse: [] } });
-  return outcome.kind;
+  const tell = async (content: string) => {
+    await interaction.followUp({ content, flags: EPHEMERAL, allowedMentions: QUIET });
+  };
+  return answerAction(outcome, { action: parsed.action, trigger: 'button', style: DISCORD_STYLE, tell, logger: deps.logger });
 }
 
 /** 🔁 or 🔄 on a result message: a new version, if the reactor asked for it (or moderates). */
@@ -149,27 +210,22 @@ export async function handleReaction(
   user: User | PartialUser,
 ): Promise<string> {
   if (user.id === reaction.client.user.id || user.bot) return 'ignored:bot';
-  if (!REGENERATE_EMOJIS.includes(reaction.emoji.name ?? '')) return 'ignored:emoji';
+  if (!REGENERATE_REACTIONS.includes(reaction.emoji.name ?? '')) return 'ignored:emoji';
   const guildId = reaction.message.guildId;
   if (!guildId) return 'ignored:no-guild';
+  if (!servesGuild(deps, guildId)) return 'ignored:guild';
   // Found by the stored message ids, never by reading channel history.
   const parent = await findByResultMessage(deps.pool, 'discord', reaction.message.id);
   if (!parent) return 'ignored:not-a-result';
-  const outcome = await requestRegeneration(deps, {
-    generationId: parent.id,
+  const outcome = await requestAction(deps, actionPort(deps, user.id, () => canManageMessages(reaction, user.id, parent.channelId)), {
     action: 'regenerate',
+    generationId: parent.id,
     actor: { platform: 'discord', teamId: guildId, platformUserId: user.id, displayName: user.globalName ?? user.username ?? null },
-    isAdmin: () => canManageMessages(reaction, user.id, parent.channelId),
+    messageId: reaction.message.id,
+    // A reaction carries no time of its own: the time it arrived.
   });
-  const replyChannel = parent.threadId ?? parent.channelId;
-  if (outcome.kind === 'quota' && replyChannel) {
-    // No interaction to answer privately: say it in the thread, to the person.
-    await deps.rest.post(Routes.channelMessages(replyChannel), {
-      body: { content: `<@${user.id}> ${outcome.message}`, allowed_mentions: { users: [user.id] } },
-    }).catch((err: unknown) => deps.logger.warn({ err, generationId: parent.id }, 'could not tell about the quota'));
-  }
-  // Others' reactions are ignored, as the design asks: a reaction is not a request to them.
-  return outcome.kind === 'not-allowed' ? 'ignored:not-allowed' : outcome.kind;
+  const tell = tellInThread(deps, parent.threadId ?? parent.channelId, user.id);
+  return answerAction(outcome, { action: 'regenerate', trigger: 'reaction', style: DISCORD_STYLE, tell, logger: deps.logger });
 }
 
 /** Whether the member may moderate the channel (Manage Messages), asking Discord for the member if needed. */

@@ -4,6 +4,7 @@
  * interaction payload could have been sent by an old message or another app version.
  */
 import { z } from 'zod';
+import { ACTION_KINDS, type ActionKind } from '../../requests/actions.ts';
 
 /** The `/scribe` modal. */
 export const MODAL_ID = 'scribe:draft';
@@ -15,26 +16,25 @@ export const INPUTS = {
   recipientInterest: 'recipient_interest',
 } as const;
 
-/** What a result button asks for. */
-export const RESULT_ACTIONS = ['regenerate', 'shorter'] as const;
-export type ResultAction = (typeof RESULT_ACTIONS)[number];
-
 /** Reactions that ask for a new version (Slack's `:repeat:` and `:arrows_counterclockwise:`). */
-export const REGENERATE_EMOJIS: readonly string[] = ['🔁', '🔄'];
+export const REGENERATE_REACTIONS: readonly string[] = ['🔁', '🔄'];
+
+/** What a result button does: an action of the request layer. */
+export type ResultButton = ActionKind;
 
 /** `scribe:regenerate:<generationId>` — 54 characters, within Discord's 100. */
-export function resultButtonId(action: ResultAction, generationId: string): string {
-  return `scribe:${action}:${generationId}`;
+export function resultButtonId(button: ResultButton, generationId: string): string {
+  return `scribe:${button}:${generationId}`;
 }
 
 const ResultButtonIdSchema = z
   .string()
   .transform((s) => s.split(':'))
-  .pipe(z.tuple([z.literal('scribe'), z.enum(RESULT_ACTIONS), z.uuid()]))
+  .pipe(z.tuple([z.literal('scribe'), z.enum(ACTION_KINDS as [ActionKind, ...ActionKind[]]), z.uuid()]))
   .transform(([, action, generationId]) => ({ action, generationId }));
 
 /** The action and generation of a result button, or undefined when the id is not one of ours. */
-export function parseResultButtonId(customId: string): { action: ResultAction; generationId: string } | undefined {
+export function parseResultButton(customId: string): { action: ResultButton; generationId: string } | undefined {
   const parsed = ResultButtonIdSchema.safeParse(customId);
   return parsed.success ? parsed.data : undefined;
 }

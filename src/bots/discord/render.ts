@@ -4,7 +4,7 @@
  * - 2,000 characters of `content` per message;
  * - an embed's title 256 and description 4,096 characters; at most 10 embeds and 6,000 characters
  *   across all the embeds of one message;
- * - custom ids up to 100 characters; modal labels 45, label descriptions 100, text inputs 4,000.
+ * - custom ids up to 100 characters.
  * Discord counts code points; we measure `String#length` (UTF-16 units), which is never fewer.
  *
  * Where the email goes — `content`, unescaped, not embeds. Discord's "Copy Text" (desktop and
@@ -17,13 +17,14 @@
  * (titles, warnings, sources) goes into embeds with markdown escaped.
  */
 import {
-  ButtonStyle, ComponentType, MessageFlags, TextInputStyle,
-  type APIActionRowComponent, type APIButtonComponent, type APIEmbed, type APIModalInteractionResponseCallbackData,
+  ButtonStyle, ComponentType, MessageFlags,
+  type APIActionRowComponent, type APIButtonComponent, type APIEmbed,
 } from 'discord.js';
 import type { ProgressView, ResultView } from '../../jobs/reporter.ts';
+import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText, type Piece } from '../split.ts';
 import { progressLines, progressTitle } from '../text.ts';
-import { INPUTS, MODAL_ID, resultButtonId } from './ids.ts';
+import { resultButtonId } from './ids.ts';
 
 export const DISCORD_LIMITS = {
   content: 2_000,
@@ -198,12 +199,31 @@ export function sourceEmbeds(view: Pick<ResultView, 'sources' | 'papers'>): APIE
   }));
 }
 
-/** A masked link; non-http(s) addresses are shown as text, never linked. */
+/** Links longer than this are shown by their host: a masked link's address is the part people cannot see. */
+const MAX_HREF = 500;
+
+/**
+ * A source's address as a masked-link target, or undefined when it is not a plain http(s) URL.
+ * `new URL().href` percent-encodes spaces, quotes and `<>`; the parentheses that would end the
+ * link early (`[t](https://a.example/x) [Bank](https://evil.example)`) are encoded by hand.
+ */
+export function safeHref(url: string): string | undefined {
+  const href = httpHref(url);
+  if (href === undefined) return undefined;
+  const encoded = encodeChars(href, /[()[\]<>\s]/g);
+  return encoded.length <= MAX_HREF ? encoded : undefined;
+}
+
+/** Text that reads as an address: as a masked link's text it could promise one site and open another. */
+const LOOKS_LIKE_ADDRESS = /:\/\/|www\.|^[a-z\d-]+(\.[a-z\d-]+)+(\/\S*)?$/i;
+
+/** A masked link; non-http(s) addresses are shown as text, never linked; a title that looks like an address is replaced by the real host. */
 function link(title: string, url: string): string {
-  const text = escapeMarkdown(truncate(title.replace(/\s+/g, ' ').trim(), 200)).replace(/[()]/g, '\\$&');
-  if (!/^https?:\/\//i.test(url)) return text;
-  const href = url.slice(0, 300).replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-  return `[${text}](${href})`;
+  const href = safeHref(url);
+  const clean = truncate(title.replace(/\s+/g, ' ').trim(), 200);
+  if (!href) return escapeMarkdown(clean || url).replace(/[()]/g, '\\$&');
+  const shown = !clean || LOOKS_LIKE_ADDRESS.test(clean) ? hostOf(href) : clean;
+  return `[${escapeMarkdown(shown).replace(/[()]/g, '\\$&')}](${href})`;
 }
 
 function hostOf(url: string): string {
@@ -217,46 +237,4 @@ function hostOf(url: string): string {
 /** Said in the thread when a generation fails for good. */
 export function renderFailure(message: string): Pick<ResultMessage, 'content' | 'allowed_mentions'> {
   return { content: truncate(`❌ ${message}`, DISCORD_LIMITS.content), allowed_mentions: NO_MENTIONS };
-}
-
-/** The `/scribe` form, prefilled with the last template (cut to Discord's 4,000, saying so). */
-export function renderDraftModal(lastTemplate: string | undefined): APIModalInteractionResponseCallbackData {
-  const truncated = lastTemplate !== undefined && lastTemplate.length > DISCORD_LIMITS.textInputValue;
-  const prefill = truncated ? splitText(lastTemplate, DISCORD_LIMITS.textInputValue)[0]!.text : lastTemplate;
-  const description = truncated
-    ? 'Your last template is over 4,000 characters: only its beginning is shown here.'
-    : prefill
-      ? 'Prefilled with your last template.'
-      : 'Your email, with placeholders such as {name} or [their paper] to fill in.';
-  return {
-    custom_id: MODAL_ID,
-    title: 'Write an outreach email',
-    components: [
-      {
-        type: ComponentType.Label,
-        label: 'Email template',
-        description,
-        component: {
-          type: ComponentType.TextInput, custom_id: INPUTS.template, style: TextInputStyle.Paragraph,
-          required: true, min_length: 20, max_length: DISCORD_LIMITS.textInputValue, ...(prefill ? { value: prefill } : {}),
-        },
-      },
-      {
-        type: ComponentType.Label,
-        label: "Recipient's name",
-        component: {
-          type: ComponentType.TextInput, custom_id: INPUTS.recipientName, style: TextInputStyle.Short,
-          required: true, max_length: 200, placeholder: 'Dr. Ada Lovelace',
-        },
-      },
-      {
-        type: ComponentType.Label,
-        label: 'Their research interest',
-        component: {
-          type: ComponentType.TextInput, custom_id: INPUTS.recipientInterest, style: TextInputStyle.Short,
-          required: true, max_length: 500, placeholder: 'analytical engines',
-        },
-      },
-    ],
-  };
 }

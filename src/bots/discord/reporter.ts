@@ -16,26 +16,13 @@
  * the worker (src/jobs/coalesce.ts).
  */
 import { createHash } from 'node:crypto';
-import { DiscordAPIError, HTTPError, REST, Routes, type RESTPostAPIChannelMessageResult } from 'discord.js';
-import type { DiscordConfig } from '../../config.ts';
-import { ErrorCode, PermanentError, RetryableError, type ScribeError } from '../../errors.ts';
+import { DiscordAPIError, Routes, type REST, type RESTPostAPIChannelMessageResult } from 'discord.js';
+import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { FailureReport, PostResultOptions, ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText } from '../text.ts';
+import { DiscordCode, toScribeError } from './client.ts';
 import { renderFailure, renderProgress, renderResult, type ResultMessage } from './render.ts';
-
-/** Discord's JSON error codes we act on. */
-export const DiscordCode = {
-  UnknownChannel: 10003,
-  UnknownMessage: 10008,
-  MissingAccess: 50001,
-  MissingPermissions: 50013,
-} as const;
-
-/** A REST client for the bot token at `config.apiUrl`; composition roots call this. */
-export function createDiscordRest(config: Pick<DiscordConfig, 'token' | 'apiUrl'>): REST {
-  return new REST({ api: config.apiUrl }).setToken(config.token);
-}
 
 /** The channel (or thread) that holds the progress message. */
 export function progressChannelOf(address: ThreadAddress): string | null {
@@ -56,32 +43,6 @@ export function replyChannelOf(address: ThreadAddress): string | null {
 export function nonceFor(generationId: string, part: number | 'failed', replacing?: string): string {
   const hash = createHash('sha256').update(replacing ? `${generationId}:${replacing}` : generationId).digest('base64url').slice(0, 19);
   return `${hash}.${part === 'failed' ? 'f' : part}`;
-}
-
-/** True for 403s that mean the bot lacks a permission or cannot see the channel. */
-export function isMissingPermission(err: unknown): boolean {
-  return err instanceof DiscordAPIError && err.status === 403 &&
-    (err.code === DiscordCode.MissingPermissions || err.code === DiscordCode.MissingAccess);
-}
-
-/** A Discord failure in Scribe's vocabulary: 429, 5xx and network trouble may pass; the rest will not. */
-export function toScribeError(err: unknown, doing: string): ScribeError {
-  const details = { service: 'Discord', cause: err };
-  if (isMissingPermission(err)) {
-    return new PermanentError(ErrorCode.NotAllowed,
-      `Discord refused ${doing}: Scribe is missing a permission in this channel (View Channel, Send Messages, ` +
-      'Send Messages in Threads, Embed Links). Ask a server admin to grant them, then try again.', { ...details, status: 403 });
-  }
-  if (err instanceof DiscordAPIError || err instanceof HTTPError) {
-    if (err.status === 429 || err.status >= 500) {
-      return new RetryableError(ErrorCode.ServiceUnavailable, `Discord is not answering (${err.status}) while ${doing}`, { ...details, status: err.status });
-    }
-    const gone = err instanceof DiscordAPIError && (err.code === DiscordCode.UnknownChannel || err.code === DiscordCode.UnknownMessage);
-    return new PermanentError(gone ? ErrorCode.NotFound : ErrorCode.ServiceRejected,
-      gone ? `The Discord thread or message is gone (${doing})` : `Discord rejected ${doing}: ${err.message}`, { ...details, status: err.status });
-  }
-  // fetch failures and timeouts (AbortError) from the transport.
-  return new RetryableError(ErrorCode.ServiceUnavailable, `Could not reach Discord while ${doing}`, details);
 }
 
 export interface DiscordReporterOptions {

@@ -74,7 +74,7 @@ export function slackErrorCode(err: unknown): string | undefined {
 }
 
 /** Codes that mean the bot cannot post where it was asked to. */
-export const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'cannot_dm_bot']);
+export const CANNOT_POST_CODES = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'cannot_dm_bot']);
 
 /** Codes that mean the message is gone or is not ours to edit. */
 export const MESSAGE_GONE = new Set(['message_not_found', 'cant_update_message', 'cant_delete_message']);
@@ -90,7 +90,7 @@ export function toScribeError(err: unknown, doing: string): ScribeError {
     if (code === 'internal_error' || code === 'fatal_error' || code === 'service_unavailable' || code === 'request_timeout') {
       return new RetryableError(ErrorCode.ServiceUnavailable, `Slack is having trouble (${code}) while ${doing}`, details);
     }
-    if (CANNOT_POST.has(code)) {
+    if (CANNOT_POST_CODES.has(code)) {
       return new PermanentError(ErrorCode.NotAllowed,
         `Slack refused ${doing}: Scribe is not in this channel (or it was archived). Invite @Scribe with /invite, then try again.`, details);
     }

@@ -3,9 +3,12 @@
  */
 import { recentGenerations, type Generation } from '../../db/generations.ts';
 import { upsertUser, type UserIdentity } from '../../db/users.ts';
+import { historyLine, historyTitle, NO_HISTORY, readStatus, statusLines } from '../shared/outcomes.ts';
 import type { SlackBotDeps } from './deps.ts';
-import { escapeMrkdwn } from './render.ts';
-import { readStatus, statusLines } from '../outcomes.ts';
+import { SLACK_STYLE } from './port.ts';
+
+/** What `/scribe <word>` may ask for instead of the form. */
+export type InfoAction = 'help' | 'history' | 'status';
 
 /** `/scribe help`. */
 export const HELP = [
@@ -17,28 +20,19 @@ export const HELP = [
   '• I need to be in the channel to post there (`/invite @Scribe`); otherwise I write to you in a DM.',
 ].join('\n');
 
-const STATUS_WORDS: Record<Generation['status'], string> = {
-  queued: '⏳ waiting',
-  running: '✍️ writing',
-  succeeded: '✅ ready',
-  failed: '❌ failed',
-};
-
-/** The answer to `history` or `status`; `teamDomain` (from the command) makes message links. */
-export async function infoText(deps: SlackBotDeps, action: 'history' | 'status', user: UserIdentity, teamDomain?: string): Promise<string> {
-  const row = await upsertUser(deps.pool, user);
-  return action === 'history' ? historyText(deps, row.id, teamDomain) : statusText(deps, row.id);
-}
-
-async function historyText(deps: SlackBotDeps, userId: string, teamDomain: string | undefined): Promise<string> {
-  const rows = await recentGenerations(deps.pool, userId, 10);
-  if (!rows.length) return 'You haven’t asked for an email yet. Run `/scribe` to write one.';
-  const lines = rows.map((g) => {
-    const when = `<!date^${Math.floor(g.createdAt.getTime() / 1000)}^{date_short_pretty} {time}|${g.createdAt.toISOString()}>`;
-    const version = g.version > 1 ? ` (version ${g.version})` : '';
-    return `• ${when} *${escapeMrkdwn(g.recipientName.slice(0, 80))}*${version} — ${STATUS_WORDS[g.status]} — ${whereIs(g, teamDomain)}`;
-  });
-  return [`*Your last ${rows.length === 1 ? 'email' : `${rows.length} emails`}*`, ...lines].join('\n');
+/** The answer to one info action; `teamDomain` (from the command) makes message links. */
+export async function infoReply(deps: SlackBotDeps, action: InfoAction, identity: UserIdentity, teamDomain?: string): Promise<string> {
+  if (action === 'help') return HELP;
+  const user = await upsertUser(deps.pool, identity);
+  if (action === 'status') return statusLines(await readStatus(deps, user.id), SLACK_STYLE);
+  const rows = await recentGenerations(deps.pool, user.id, 10);
+  if (!rows.length) return NO_HISTORY;
+  const lines = rows.map((g) => historyLine(g, {
+    when: `<!date^${Math.floor(g.createdAt.getTime() / 1000)}^{date_short_pretty} {time}|${g.createdAt.toISOString()}>`,
+    name: SLACK_STYLE.bold(g.recipientName.slice(0, 80)),
+    where: whereIs(g, teamDomain),
+  }));
+  return [SLACK_STYLE.bold(historyTitle(rows.length)), ...lines].join('\n');
 }
 
 /** A link to the email: the result when posted, else the progress message; the channel when no link can be made. */
@@ -48,8 +42,4 @@ export function whereIs(g: Generation, teamDomain: string | undefined): string {
   if (!teamDomain || !ts) return `in <#${g.channelId}>`;
   const thread = g.threadId && g.threadId !== ts ? `?thread_ts=${g.threadId}&cid=${g.channelId}` : '';
   return `<https://${teamDomain}.slack.com/archives/${g.channelId}/p${ts.replace('.', '')}${thread}|open>`;
-}
-
-async function statusText(deps: SlackBotDeps, userId: string): Promise<string> {
-  return statusLines(await readStatus(deps, userId), { title: '*Scribe status*', warning: ':warning:' });
 }

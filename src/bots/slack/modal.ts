@@ -7,20 +7,7 @@ import { z } from 'zod';
 import type { types } from '@slack/bolt';
 import type { GenerationRequest } from '../../jobs/enqueue.ts';
 import { splitText } from '../split.ts';
-
-/** The slash command (as in slack/manifest.yml). */
-export const COMMAND = '/scribe';
-/** The modal's `callback_id`. */
-export const MODAL_CALLBACK_ID = 'scribe_draft';
-/** The action id of every input's element; the block id names the field. */
-export const INPUT_ACTION_ID = 'value';
-
-/** Input block ids, by request field. */
-export const BLOCK_IDS = {
-  template: 'template',
-  recipientName: 'recipient_name',
-  recipientInterest: 'recipient_interest',
-} as const satisfies Record<keyof GenerationRequest, string>;
+import { INPUT_ACTION_ID, INPUTS, MODAL_ID } from './ids.ts';
 
 /** Slack's limit on a plain-text input's value (and `initial_value`). */
 export const SLACK_INPUT_LIMIT = 3_000;
@@ -48,7 +35,7 @@ const input = (blockId: string, label: string, options: { multiline?: boolean; m
 });
 
 /** The modal, prefilled with `lastTemplate` (its beginning, when longer than Slack allows). */
-export function draftModal(metadata: ModalMetadata, lastTemplate?: string): types.ModalView {
+export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string): types.ModalView {
   let initial = lastTemplate;
   let note: types.ContextBlock | undefined;
   if (initial !== undefined && initial.length > SLACK_INPUT_LIMIT) {
@@ -64,20 +51,20 @@ export function draftModal(metadata: ModalMetadata, lastTemplate?: string): type
   }
   return {
     type: 'modal',
-    callback_id: MODAL_CALLBACK_ID,
+    callback_id: MODAL_ID,
     private_metadata: JSON.stringify(metadata),
     title: { type: 'plain_text', text: 'Scribe' },
     submit: { type: 'plain_text', text: 'Draft the email' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      input(BLOCK_IDS.template, 'Email template', {
+      input(INPUTS.template, 'Email template', {
         multiline: true, max: SLACK_INPUT_LIMIT, ...(initial ? { initial } : {}),
         placeholder: 'Dear {name},\n\nI read your work on {topic}…',
         hint: 'Your email with placeholders; Scribe fills them in from the recipient’s research.',
       }),
       ...(note ? [note] : []),
-      input(BLOCK_IDS.recipientName, 'Recipient’s name', { max: NAME_MAX, placeholder: 'Dr. Ada Lovelace' }),
-      input(BLOCK_IDS.recipientInterest, 'Their research interest', { multiline: true, max: INTEREST_MAX, placeholder: 'analytical engines' }),
+      input(INPUTS.recipientName, 'Recipient’s name', { max: NAME_MAX, placeholder: 'Dr. Ada Lovelace' }),
+      input(INPUTS.recipientInterest, 'Their research interest', { multiline: true, max: INTEREST_MAX, placeholder: 'analytical engines' }),
     ],
   };
 }
@@ -86,7 +73,7 @@ export function draftModal(metadata: ModalMetadata, lastTemplate?: string): type
 export function noticeModal(title: string, text: string): types.ModalView {
   return {
     type: 'modal',
-    callback_id: `${MODAL_CALLBACK_ID}_notice`,
+    callback_id: `${MODAL_ID}_notice`,
     title: { type: 'plain_text', text: title.slice(0, 24) },
     close: { type: 'plain_text', text: 'Close' },
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
@@ -106,9 +93,9 @@ export const SubmissionSchema = z.looseObject({
     private_metadata: z.string(),
     state: z.looseObject({
       values: z.looseObject({
-        [BLOCK_IDS.template]: inputValue,
-        [BLOCK_IDS.recipientName]: inputValue,
-        [BLOCK_IDS.recipientInterest]: inputValue,
+        [INPUTS.template]: inputValue,
+        [INPUTS.recipientName]: inputValue,
+        [INPUTS.recipientInterest]: inputValue,
       }),
     }),
   }),
@@ -118,9 +105,9 @@ export const SubmissionSchema = z.looseObject({
 export function requestOf(submission: z.infer<typeof SubmissionSchema>): Record<keyof GenerationRequest, string> {
   const values = submission.view.state.values;
   return {
-    template: values[BLOCK_IDS.template],
-    recipientName: values[BLOCK_IDS.recipientName],
-    recipientInterest: values[BLOCK_IDS.recipientInterest],
+    template: values[INPUTS.template],
+    recipientName: values[INPUTS.recipientName],
+    recipientInterest: values[INPUTS.recipientInterest],
   };
 }
 
@@ -138,7 +125,7 @@ export function metadataOf(privateMetadata: string): ModalMetadata | undefined {
 export function fieldErrors(fields: Partial<Record<keyof GenerationRequest, string>>): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const [field, message] of Object.entries(fields)) {
-    errors[BLOCK_IDS[field as keyof GenerationRequest]] = message;
+    errors[INPUTS[field as keyof GenerationRequest]] = message;
   }
   return errors;
 }

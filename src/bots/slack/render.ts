@@ -6,18 +6,14 @@
  * - a message's `text` (the notification and search fallback) is cut by Slack past 40,000.
  */
 import type { ProgressView, ResultView } from '../../jobs/reporter.ts';
+import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText } from '../split.ts';
 import { progressLines, progressTitle, resultText } from '../text.ts';
+import { RESULT_BUTTON_IDS } from './ids.ts';
 
 export const SLACK_SECTION_LIMIT = 3_000;
 export const SLACK_MAX_BLOCKS = 50;
 
-/** Action ids of the result's buttons; the value is the generation id. */
-export const ACTIONS = {
-  regenerate: 'scribe_regenerate',
-  shorter: 'scribe_shorter',
-  copy: 'scribe_copy',
-} as const;
 
 export interface SlackBlock {
   type: string;
@@ -32,6 +28,24 @@ export interface SlackMessage {
 /** Escapes text for mrkdwn: Slack treats &, < and > as control characters. */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * A source's address as a link target Slack cannot be tricked by, or undefined when it is not a
+ * plain http(s) URL. `new URL().href` percent-encodes `<`, `>`, spaces and quotes; `|` (which
+ * would start the link text: `<https://evil.example/|Your bank>`) is encoded by hand, and `&` is
+ * escaped as mrkdwn wants. Without this `https://evil.example/?q=><!channel><` pings the channel.
+ */
+export function safeHref(url: string): string | undefined {
+  const href = httpHref(url);
+  return href === undefined ? undefined : encodeChars(href, /[|<>]/g).replace(/&/g, '&amp;');
+}
+
+/** `<href|title>`, or the title (or address) as plain text when the address is not a safe link. */
+export function mrkdwnLink(url: string, title: string): string {
+  const href = safeHref(url);
+  const text = escapeMrkdwn((title.replace(/\s+/g, ' ').trim() || url).slice(0, 300));
+  return href ? `<${href}|${text}>` : text;
 }
 
 const section = (text: string, type: 'mrkdwn' | 'plain_text' = 'mrkdwn'): SlackBlock => ({
@@ -63,28 +77,13 @@ export function renderFailure(message: string): SlackMessage {
 }
 
 /**
- * The result: the email as plain text (so nothing in it is read as formatting and it copies
- * exactly), split across sections at paragraph breaks; then the sources; then the buttons.
- * One message: past 50 blocks the source list is trimmed (see `renderResultMessages` for the
- * lossless form the reporter posts).
- */
-export function renderResult(view: ResultView, generationId: string): SlackMessage {
-  const blocks = resultBlocks(view, generationId);
-  if (blocks.length > SLACK_MAX_BLOCKS) {
-    // Only a pathological source list gets here: keep the email and buttons, trim the sources.
-    const actions = blocks.pop()!;
-    blocks.length = SLACK_MAX_BLOCKS - 2;
-    blocks.push(context('…more sources in the text version'), actions);
-  }
-  return { text: fallbackText(resultText(view)), blocks };
-}
-
-/**
  * The result as one or more messages of at most 50 blocks each, nothing trimmed: the heading
- * first, the buttons on the last. The first message's `text` (notifications and search) holds the
- * plain email; later ones say which part they are.
+ * first, the email as plain text (so nothing in it is read as formatting and it copies exactly)
+ * split across sections at paragraph breaks, then the sources, the buttons on the last message.
+ * The first message's `text` (notifications and search) holds the plain email; later ones say
+ * which part they are.
  */
-export function renderResultMessages(view: ResultView, generationId: string): SlackMessage[] {
+export function renderResult(view: ResultView, generationId: string): SlackMessage[] {
   const blocks = resultBlocks(view, generationId);
   const parts: SlackBlock[][] = [];
   for (let i = 0; i < blocks.length; i += SLACK_MAX_BLOCKS) parts.push(blocks.slice(i, i + SLACK_MAX_BLOCKS));
@@ -114,8 +113,8 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
   for (const note of view.notes) blocks.push(context(`ℹ️ ${escapeMrkdwn(note)}`.slice(0, SLACK_SECTION_LIMIT)));
 
   const sourceLines = [
-    ...view.sources.map((s) => `[${s.n}] <${s.url}|${escapeMrkdwn(s.title || s.url)}>`),
-    ...view.papers.map((p) => `• <${p.url}|${escapeMrkdwn(p.title)}> (${p.year})`),
+    ...view.sources.map((s) => `[${s.n}] ${mrkdwnLink(s.url, s.title)}`),
+    ...view.papers.map((p) => `• ${mrkdwnLink(p.url, p.title)} (${p.year})`),
   ];
   if (sourceLines.length) {
     blocks.push({ type: 'divider' });
@@ -125,9 +124,9 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
     type: 'actions',
     block_id: 'scribe_result_actions',
     elements: [
-      button('🔁 Regenerate', ACTIONS.regenerate, generationId),
-      button('✂️ Shorter', ACTIONS.shorter, generationId),
-      button('📋 Copy as plain text', ACTIONS.copy, generationId),
+      button('🔁 Regenerate', RESULT_BUTTON_IDS.regenerate, generationId),
+      button('✂️ Shorter', RESULT_BUTTON_IDS.shorter, generationId),
+      button('📋 Copy as plain text', RESULT_BUTTON_IDS.copy, generationId),
     ],
   });
   return blocks;

@@ -20,7 +20,7 @@ import type { Logger } from '../../log.ts';
 import type { FailureReport, PostResultOptions, ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText } from '../text.ts';
 import { MESSAGE_GONE, slackErrorCode, toScribeError, type WebClient } from './client.ts';
-import { renderFailure, renderProgress, renderResultMessages, type SlackMessage } from './render.ts';
+import { renderFailure, renderProgress, renderResult, type SlackMessage } from './render.ts';
 
 /** `event_type` of the metadata on result messages. */
 export const RESULT_EVENT_TYPE = 'scribe_result';
@@ -126,7 +126,7 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
       const log = logger.child({ generationId: address.generationId });
       const { channelId, threadId } = address;
       if (!channelId) throw new PermanentError(ErrorCode.Internal, 'This Slack generation has no channel to post in');
-      const messages = renderResultMessages(view, address.generationId);
+      const messages = renderResult(view, address.generationId);
       let existing: string[] = [...options.existingMessageIds];
       if (existing.length === 0 && options.maybePosted && threadId) {
         existing = await findOwnPosts({ ...address, channelId, threadId }, log);

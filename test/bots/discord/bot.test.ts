@@ -4,7 +4,8 @@
  * what gets recorded (the generation's address, its job).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDiscordRest, createDiscordReporter } from '../../../src/bots/discord/reporter.ts';
+import { createDiscordRest } from '../../../src/bots/discord/client.ts';
+import { createDiscordReporter } from '../../../src/bots/discord/reporter.ts';
 import { initialProgress } from '../../../src/jobs/progress.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { Permission } from '../../fakes/discord/index.ts';

@@ -2,9 +2,11 @@
  * The Discord bot as `scribe bot` runs it — real discord.js, real Postgres, real pg-boss — against
  * the fake Discord, with waiters on what the handlers report (`onOutcome`) instead of sleeps.
  */
-import { startDiscordBot, type DiscordBot, type HandledEvent } from '../../../src/bots/discord/bot.ts';
+import { startDiscordBot, type DiscordBot } from '../../../src/bots/discord/bot.ts';
+import type { HandledEvent } from '../../../src/bots/shared/handled.ts';
 import { registerDiscordCommands } from '../../../src/bots/discord/commands.ts';
-import { createDiscordRest, createDiscordReporter } from '../../../src/bots/discord/reporter.ts';
+import { createDiscordRest } from '../../../src/bots/discord/client.ts';
+import { createDiscordReporter } from '../../../src/bots/discord/reporter.ts';
 import * as generations from '../../../src/db/generations.ts';
 import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../../src/jobs/queue.ts';
 import type { ResultView } from '../../../src/jobs/reporter.ts';
@@ -34,7 +36,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+/** `guildIds`: the bot's `DISCORD_GUILD_IDS` (default: every guild). */
+export async function startHarness(options: { guildIds?: string[] } = {}): Promise<Harness> {
   const fake = await startFakeDiscord({ heartbeatIntervalMs: 500 });
   const db = await createTestDatabase({ migrated: true });
   const queue = await startQueue({ connectionString: db.url, logger: silentLogger() });
@@ -44,7 +47,7 @@ export async function startHarness(): Promise<Harness> {
   const seen = new Map<string, HandledEvent>();
   const waiting = new Map<string, (e: HandledEvent) => void>();
   const bot = await startDiscordBot({
-    config: { token: fake.token, applicationId: fake.applicationId, apiUrl: fake.apiUrl },
+    config: { token: fake.token, applicationId: fake.applicationId, apiUrl: fake.apiUrl, guildIds: options.guildIds },
     pool: db.pool,
     boss: queue.boss,
     dailyQuota: DAILY_QUOTA,

@@ -5,9 +5,12 @@
  */
 import { Routes } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRecentKeys } from '../../../src/bots/discord/deps.ts';
-import { requestRegeneration, REGENERATE_COLLAPSE_MS } from '../../../src/bots/discord/regeneration.ts';
-import { createDiscordRest } from '../../../src/bots/discord/reporter.ts';
+import { createDiscordRest } from '../../../src/bots/discord/client.ts';
+import type { DiscordBotDeps } from '../../../src/bots/discord/deps.ts';
+import { actionPort } from '../../../src/bots/discord/port.ts';
+import { requestRegeneration } from '../../../src/requests/act.ts';
+import { COLLAPSE_MS } from '../../../src/requests/actions.ts';
+import { createRecentKeys } from '../../../src/requests/recent-keys.ts';
 import { getGeneration, type Generation } from '../../../src/db/generations.ts';
 import { INSTRUCTIONS } from '../../../src/jobs/regenerate.ts';
 import { silentLogger } from '../../../src/log.ts';
@@ -84,18 +87,20 @@ describe('Discord regeneration', () => {
   });
 
   it('collapses duplicates in the database too, when two processes each let one through', async () => {
-    const { parent, threadId } = await finished('Mary Somerville');
+    const { parent, resultIds, threadId } = await finished('Mary Somerville');
     const before = h.fake.channelView(threadId).length;
-    const deps = () => ({
+    const deps = (): DiscordBotDeps => ({
       pool: h.db.pool, boss: h.queue.boss, dailyQuota: DAILY_QUOTA, researchCacheTtlMs: 3600_000, logger: silentLogger(),
-      rest: createDiscordRest({ token: h.fake.token, apiUrl: h.fake.apiUrl }),
-      recent: createRecentKeys(REGENERATE_COLLAPSE_MS), // each "process" has its own memory
+      rest: createDiscordRest({ token: h.fake.token, apiUrl: h.fake.apiUrl }), guildIds: undefined,
+      recentRequests: createRecentKeys(COLLAPSE_MS), // each "process" has its own memory
     });
-    const ask = () => requestRegeneration(deps(), {
-      generationId: parent.id, action: 'regenerate',
-      actor: { platform: 'discord', teamId: h.fake.guildId, platformUserId: h.fake.people.ada.id },
-      isAdmin: async () => false,
-    });
+    const ask = () => {
+      const d = deps();
+      return requestRegeneration(d, actionPort(d, h.fake.people.ada.id, async () => false), {
+        generationId: parent.id, action: 'regenerate', messageId: resultIds[0]!,
+        actor: { platform: 'discord', teamId: h.fake.guildId, platformUserId: h.fake.people.ada.id },
+      });
+    };
     const outcomes = await Promise.all([ask(), ask()]);
     expect(outcomes.map((o) => o.kind).sort()).toEqual(['duplicate', 'started']);
     expect(await childrenOf(parent)).toHaveLength(1);

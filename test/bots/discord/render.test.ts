@@ -1,9 +1,10 @@
 import { MessageFlags } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { joinPieces } from '../../../src/bots/split.ts';
-import { parseResultButtonId } from '../../../src/bots/discord/ids.ts';
+import { parseResultButton } from '../../../src/bots/discord/ids.ts';
+import { renderDraftModal } from '../../../src/bots/discord/modal.ts';
 import {
-  COLORS, DISCORD_LIMITS, emailParts, embedsSize, escapeMarkdown, renderDraftModal, renderProgress, renderResult,
+  COLORS, DISCORD_LIMITS, emailParts, embedsSize, escapeMarkdown, renderProgress, renderResult,
   type ResultMessage,
 } from '../../../src/bots/discord/render.ts';
 import { initialProgress } from '../../../src/jobs/progress.ts';
@@ -95,7 +96,7 @@ describe('Discord result messages', () => {
       '• [Notes on the Engine](https://arxiv.org/abs/2401.00010) (2024)',
     ].join('\n'));
     const buttons = only!.components[0]!.components.map((b) => ('custom_id' in b ? b.custom_id : ''));
-    expect(buttons.map(parseResultButtonId)).toEqual([
+    expect(buttons.map(parseResultButton)).toEqual([
       { action: 'regenerate', generationId: GEN },
       { action: 'shorter', generationId: GEN },
     ]);
@@ -140,6 +141,27 @@ describe('Discord result messages', () => {
     expect(description).toContain('\\[1\\] [Engine \\(computing\\)](https://en.example/wiki/Engine_%28computing%29)');
     expect(description).toContain('\\[2\\] Sneaky');
     expect(description).not.toContain('javascript:');
+  });
+
+  it('keeps a hostile source address from breaking out of its link or spoofing its text', () => {
+    const [message] = renderResult(result('Hi.', {
+      papers: [],
+      sources: [
+        { n: 1, url: 'https://evil.example/a) [Your bank](https://bank.example', title: 'Notes' },
+        { n: 2, url: 'https://evil.example/x y?q=<@everyone>', title: 'Spaces' },
+        { n: 3, url: 'https://evil.example/login', title: 'https://bank.example/login' },
+        { n: 4, url: 'data:text/html,<script>1</script>', title: 'Data' },
+      ],
+    }), GEN);
+    const description = message!.embeds[0]!.description!;
+    // One link per source: the address never closes the link early or starts another.
+    expect(description).toContain('\\[1\\] [Notes](https://evil.example/a%29%20%5BYour%20bank%5D%28https://bank.example)');
+    expect(description).toContain('\\[2\\] [Spaces](https://evil.example/x%20y?q=%3C@everyone%3E)');
+    // A title that reads as an address shows the host it really opens.
+    expect(description).toContain('\\[3\\] [evil.example](https://evil.example/login)');
+    expect(description).not.toContain('](https://bank.example');
+    expect(description).toContain('\\[4\\] Data');
+    expect(description).not.toContain('data:');
   });
 
   it('escapes markdown but not inside URLs', () => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Routes, type REST, type RESTPostAPIChannelMessageResult } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDiscordRest, createDiscordReporter, nonceFor } from '../../../src/bots/discord/reporter.ts';
+import { createDiscordRest } from '../../../src/bots/discord/client.ts';
+import { createDiscordReporter, nonceFor } from '../../../src/bots/discord/reporter.ts';
 import { emailParts } from '../../../src/bots/discord/render.ts';
 import { ErrorCode, PermanentError } from '../../../src/errors.ts';
 import { initialProgress } from '../../../src/jobs/progress.ts';

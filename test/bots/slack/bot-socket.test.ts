@@ -3,7 +3,7 @@
  * the app token, the same handlers answering envelopes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIONS } from '../../../src/bots/slack/render.ts';
+import { RESULT_BUTTON_IDS as ACTIONS } from '../../../src/bots/slack/ids.ts';
 import { startHarness, TEMPLATE, type Harness } from './harness.ts';
 
 let h: Harness;

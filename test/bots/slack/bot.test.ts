@@ -3,7 +3,7 @@
  * submission, help / history / status, request verification, the quota and the DM fallback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSlackBot } from '../../../src/bots/slack/app.ts';
+import { startSlackBot } from '../../../src/bots/slack/bot.ts';
 import { ErrorCode } from '../../../src/errors.ts';
 import type { HttpServer } from '../../../src/http/server.ts';
 import { createGeneration } from '../../../src/jobs/enqueue.ts';

@@ -3,9 +3,9 @@
  * Postgres, real pg-boss — against the fake Slack, with waiters on what the handlers report
  * (`onOutcome`) instead of sleeps.
  */
-import { startSlackBot, SLACK_EVENTS_PATH, type SlackBot } from '../../../src/bots/slack/app.ts';
+import { startSlackBot, SLACK_EVENTS_PATH, type SlackBot } from '../../../src/bots/slack/bot.ts';
 import { createSlackClient } from '../../../src/bots/slack/client.ts';
-import type { HandledEvent } from '../../../src/bots/slack/register.ts';
+import type { HandledEvent } from '../../../src/bots/shared/handled.ts';
 import { createSlackReporter } from '../../../src/bots/slack/reporter.ts';
 import * as generations from '../../../src/db/generations.ts';
 import { startHttpServer, type HttpServer } from '../../../src/http/server.ts';

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SLACK_EVENTS_PATH } from '../../../src/bots/slack/app.ts';
-import { COMMAND } from '../../../src/bots/slack/modal.ts';
+import { SLACK_EVENTS_PATH } from '../../../src/bots/slack/bot.ts';
+import { COMMAND } from '../../../src/bots/slack/ids.ts';
 
 const manifest = readFileSync(new URL('../../../slack/manifest.yml', import.meta.url), 'utf8');
 /** The list items under a key, e.g. `bot:` → its `- item` lines (comments skipped). */

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { draftModal, fieldErrors, metadataOf, requestOf, SLACK_INPUT_LIMIT, SubmissionSchema } from '../../../src/bots/slack/modal.ts';
+import { renderDraftModal, fieldErrors, metadataOf, requestOf, SLACK_INPUT_LIMIT, SubmissionSchema } from '../../../src/bots/slack/modal.ts';
 
 type Input = { type: string; block_id?: string; element?: { initial_value?: string; max_length?: number }; elements?: Array<{ text: string }> };
-const blocks = (view: ReturnType<typeof draftModal>) => view.blocks as unknown as Input[];
+const blocks = (view: ReturnType<typeof renderDraftModal>) => view.blocks as unknown as Input[];
 
 describe('Slack modal', () => {
   it('carries the channel and response URL, and has the three inputs by block id', () => {
-    const view = draftModal({ channel: 'C1', responseUrl: 'https://hooks.slack.com/commands/T1/1/abc' }, 'Dear {name}, hello there my friend.');
+    const view = renderDraftModal({ channel: 'C1', responseUrl: 'https://hooks.slack.com/commands/T1/1/abc' }, 'Dear {name}, hello there my friend.');
     expect(metadataOf(view.private_metadata!)).toEqual({ channel: 'C1', responseUrl: 'https://hooks.slack.com/commands/T1/1/abc' });
     expect(blocks(view).map((b) => b.block_id)).toEqual(['template', 'recipient_name', 'recipient_interest']);
     expect(blocks(view)[0]?.element?.initial_value).toBe('Dear {name}, hello there my friend.');
@@ -16,14 +16,14 @@ describe('Slack modal', () => {
   it('fills in only the beginning of a template longer than Slack allows, and says so', () => {
     const long = Array.from({ length: 40 }, (_, i) => `Paragraph ${i}: ${'word '.repeat(20).trim()}.`).join('\n\n');
     expect(long.length).toBeGreaterThan(SLACK_INPUT_LIMIT);
-    const view = draftModal({ channel: 'C1' }, long);
+    const view = renderDraftModal({ channel: 'C1' }, long);
     const initial = blocks(view)[0]?.element?.initial_value ?? '';
     expect(initial.length).toBeLessThanOrEqual(SLACK_INPUT_LIMIT);
     expect(long.startsWith(initial)).toBe(true);
     expect(initial.endsWith('.')).toBe(true);
     expect(blocks(view)[1]).toMatchObject({ type: 'context' });
     expect(blocks(view)[1]?.elements?.[0]?.text).toContain(`${long.length.toLocaleString('en-US')} characters`);
-    expect(blocks(draftModal({ channel: 'C1' }))[0]?.element?.initial_value).toBeUndefined();
+    expect(blocks(renderDraftModal({ channel: 'C1' }))[0]?.element?.initial_value).toBeUndefined();
   });
 
   it('reads a submission, empty inputs as empty strings', () => {

@@ -3,9 +3,10 @@
  * guarantees against duplicates (a redelivered event_id, a restart in between, quick repeats).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRecentKeys, type SlackBotDeps } from '../../../src/bots/slack/deps.ts';
+import type { SlackBotDeps } from '../../../src/bots/slack/deps.ts';
+import { createRecentKeys } from '../../../src/requests/recent-keys.ts';
 import { handleReaction } from '../../../src/bots/slack/handlers.ts';
-import { ACTIONS } from '../../../src/bots/slack/render.ts';
+import { RESULT_BUTTON_IDS as ACTIONS } from '../../../src/bots/slack/ids.ts';
 import type { Generation } from '../../../src/db/generations.ts';
 import { createGeneration } from '../../../src/jobs/enqueue.ts';
 import { INSTRUCTIONS } from '../../../src/jobs/regenerate.ts';

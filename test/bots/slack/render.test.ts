@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { initialProgress } from '../../../src/jobs/progress.ts';
 import type { ResultView } from '../../../src/jobs/reporter.ts';
-import { ACTIONS, renderCopy, renderProgress, renderResult, SLACK_SECTION_LIMIT, type SlackBlock } from '../../../src/bots/slack/render.ts';
+import { RESULT_BUTTON_IDS as ACTIONS } from '../../../src/bots/slack/ids.ts';
+import { renderCopy, renderProgress, renderResult, SLACK_SECTION_LIMIT, type SlackBlock } from '../../../src/bots/slack/render.ts';
 
+/** The first message of a result (these fit in one). */
+const firstMessage = (view: ResultView, generationId: string) => renderResult(view, generationId)[0]!;
 const textOf = (block: SlackBlock) => (block.text as { text: string } | undefined)?.text ?? '';
 
 function result(email: string, extra: Partial<ResultView> = {}): ResultView {
@@ -38,7 +41,7 @@ describe('Slack rendering', () => {
   it('splits a 9,000-character email across plain-text sections without losing a character', () => {
     const email = Array.from({ length: 47 }, (_, i) => `Paragraph ${i}: ${'word '.repeat(36).trim()}.`).join('\n\n');
     expect(email.length).toBeGreaterThanOrEqual(9_000);
-    const message = renderResult(result(email), 'gen-1');
+    const message = firstMessage(result(email), 'gen-1');
     const emailBlocks = message.blocks.filter((b) => b.type === 'section' && (b.text as { type: string }).type === 'plain_text');
     expect(emailBlocks.length).toBeGreaterThanOrEqual(3);
     for (const block of emailBlocks) expect(textOf(block).length).toBeLessThanOrEqual(SLACK_SECTION_LIMIT);
@@ -47,7 +50,7 @@ describe('Slack rendering', () => {
   });
 
   it('lists sources as escaped links and offers the three buttons with the generation id', () => {
-    const message = renderResult(result('Dear Ada,\n\nHello.'), 'gen-42');
+    const message = firstMessage(result('Dear Ada,\n\nHello.'), 'gen-42');
     const all = JSON.stringify(message.blocks);
     expect(all).toContain('[1] <https://uni.example/ada|Ada &amp; the Engine>');
     expect(all).toContain('<https://arxiv.org/abs/2401.00010|Notes on the Engine> (2024)');
@@ -60,8 +63,31 @@ describe('Slack rendering', () => {
     ]);
   });
 
+  it('keeps a hostile source address from mentioning the channel or spoofing its link text', () => {
+    const message = firstMessage(result('Hi.', {
+      papers: [{ id: '1', title: 'Paper', authors: [], year: 2024, abstract: '', url: 'https://arxiv.example/abs/1|Trusted', categories: [] }],
+      sources: [
+        { n: 1, url: 'https://evil.example/?q=><!channel><', title: 'Notes' },
+        { n: 2, url: 'https://evil.example/|Your bank', title: 'Spoof' },
+        { n: 3, url: 'https://evil.example/?a=1&b=<@U0ADA>', title: 'Amp' },
+        { n: 4, url: 'javascript:alert(1)', title: 'Sneaky' },
+      ],
+    }), 'g');
+    const sources = message.blocks.map(textOf).find((t) => t.startsWith('*Sources*'))!;
+    expect(sources).not.toContain('<!channel>');
+    expect(sources).not.toContain('<@U0ADA>');
+    expect(sources).toContain('[1] <https://evil.example/?q=%3E%3C!channel%3E%3C|Notes>');
+    expect(sources).toContain('[2] <https://evil.example/%7CYour%20bank|Spoof>');
+    expect(sources).toContain('[3] <https://evil.example/?a=1&amp;b=%3C@U0ADA%3E|Amp>');
+    expect(sources).toContain('[4] Sneaky');
+    expect(sources).not.toContain('javascript:');
+    expect(sources).toContain('• <https://arxiv.example/abs/1%7CTrusted|Paper> (2024)');
+    // Every link is exactly <address|text>: one `|`, no `<` or `>` inside.
+    for (const link of sources.match(/<[^>]*>/g) ?? []) expect(link).toMatch(/^<https?:\/\/[^<>|\s]+\|[^<>|]*>$/);
+  });
+
   it('marks a draft with its problems above the email', () => {
-    const message = renderResult(result('Dear {{name}}', { draft: true, problems: ['A placeholder is left: {{name}}'] }), 'g');
+    const message = firstMessage(result('Dear {{name}}', { draft: true, problems: ['A placeholder is left: {{name}}'] }), 'g');
     const first = message.blocks.findIndex((b) => textOf(b).includes('Draft — check before sending'));
     const email = message.blocks.findIndex((b) => textOf(b) === 'Dear {{name}}');
     expect(first).toBeGreaterThan(-1);

@@ -20,6 +20,11 @@ export interface ActorOptions {
   user?: APIUser;
   channelId?: string;
   locale?: string;
+  /**
+   * false: send only `channel_id`, no `channel` object — Discord documents `channel` as partial and
+   * optional, and discord.js then has no `interaction.channelId`.
+   */
+  channelObject?: boolean;
 }
 
 /** An option value as the user typed it; its Discord type follows from the JS type. */
@@ -52,7 +57,7 @@ function base(world: DiscordWorld, type: number, actor: ActorOptions): Record<st
     version: 1,
     guild: { id: channel.guild_id, locale: 'en-US', features: [] },
     guild_id: channel.guild_id,
-    channel,
+    ...(actor.channelObject === false ? {} : { channel }),
     channel_id: channel.id,
     member: { ...member, permissions: world.permissionsIn(channel.id, user.id).toString() },
     app_permissions: world.permissionsIn(channel.id, world.bot.id).toString(),

@@ -33,6 +33,10 @@ export interface SubmitInput {
 export interface ClickInput extends ActorInput {
   ts: string;
   actionId: string;
+  /** A `value` other than the button's, as a forged or stale payload would carry. */
+  value?: string;
+  /** The clicker's workspace, when not the fake's own (a payload from another workspace). */
+  teamId?: string;
 }
 
 /** Reacting to the message at channel + ts. */
@@ -152,7 +156,7 @@ export class Payloads {
     const responseUrl = this.baseUrl + this.state.issueResponseUrl('actions', { channel, user, messageTs: message.ts });
     const payload = {
       type: 'block_actions',
-      user: this.userField(user),
+      user: { ...this.userField(user), ...(input.teamId ? { team_id: input.teamId } : {}) },
       api_app_id: this.state.bot.appId,
       token: VERIFICATION_TOKEN,
       container: {
@@ -160,7 +164,7 @@ export class Payloads {
         ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
       },
       trigger_id: triggerId,
-      team: { id: this.state.team.id, domain: this.state.team.domain },
+      team: { id: input.teamId ?? this.state.team.id, domain: this.state.team.domain },
       enterprise: null,
       is_enterprise_install: false,
       channel: { id: channel, name: this.state.channels.get(channel)?.name ?? channel },
@@ -169,7 +173,7 @@ export class Payloads {
       response_url: responseUrl,
       actions: [{
         action_id: input.actionId, block_id: found.blockId, text: found.element.text,
-        ...(found.element.value !== undefined ? { value: found.element.value } : {}),
+        ...(input.value !== undefined ? { value: input.value } : found.element.value !== undefined ? { value: found.element.value } : {}),
         ...(found.element.style !== undefined ? { style: found.element.style } : {}),
         type: found.element.type, action_ts: nowTs(),
       }],

@@ -12,17 +12,15 @@
  * with its reason (auth.test) instead of an unhandled rejection later.
  */
 import type http from 'node:http';
-import type pg from 'pg';
-import type { PgBoss } from 'pg-boss';
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { SlackConfig } from '../../config.ts';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import { sendJson, type HttpServer } from '../../http/server.ts';
-import type { Logger } from '../../log.ts';
+import { createRecentKeys } from '../../requests/recent-keys.ts';
+import { requestDeps, type BotOptions } from '../shared/deps.ts';
 import { boltLogger, slackClientOptions, toScribeError, type RetryOptions } from './client.ts';
-import { createRecentKeys, postToResponseUrl, type SlackBotDeps } from './deps.ts';
-import { REGENERATE_COLLAPSE_MS } from './regeneration.ts';
-import { registerSlackHandlers, type HandledEvent } from './register.ts';
+import { postToResponseUrl, type SlackBotDeps } from './deps.ts';
+import { registerSlackHandlers } from './register.ts';
 
 /** Where Slack posts over HTTP (the manifest's Request URLs). */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -30,19 +28,12 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 const EVENT_ID_MEMORY_MS = 15 * 60_000;
 
 /** What `startSlackBot` needs; composition roots pass `config.slack` and the shared pool, queue and HTTP server. */
-export interface StartSlackBotOptions {
+export interface StartSlackBotOptions extends BotOptions {
   config: SlackConfig;
-  pool: pg.Pool;
-  boss: PgBoss;
-  dailyQuota: number;
-  researchCacheTtlMs: number;
-  logger: Logger;
   /** Scribe's HTTP server: required over HTTP (no `appToken`), unused in Socket Mode. */
-  http?: HttpServer;
+  http?: HttpServer | undefined;
   /** The Web API retry policy; default `SLACK_RETRY` (tests pass a short one). */
   retryConfig?: RetryOptions;
-  /** Called after every handled request with what came of it (tests wait on it; logs have it too). */
-  onOutcome?: (event: HandledEvent) => void;
 }
 
 /** A running Slack bot. */
@@ -75,13 +66,8 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.appToken }),
   });
   const deps: SlackBotDeps = {
-    pool: options.pool,
-    boss: options.boss,
-    dailyQuota: options.dailyQuota,
-    researchCacheTtlMs: options.researchCacheTtlMs,
+    ...requestDeps(options, logger),
     client: app.client,
-    logger,
-    recentRequests: createRecentKeys(REGENERATE_COLLAPSE_MS),
     recentEvents: createRecentKeys(EVENT_ID_MEMORY_MS),
     respond: postToResponseUrl,
   };

@@ -1,0 +1,50 @@
+/**
+ * The `/scribe` form (a modal): the three inputs whose custom ids are the contract, prefilled with
+ * the last template. Discord's limits: labels 45, label descriptions 100, text inputs 4,000.
+ */
+import { ComponentType, TextInputStyle, type APIModalInteractionResponseCallbackData } from 'discord.js';
+import { splitText } from '../split.ts';
+import { INPUTS, MODAL_ID } from './ids.ts';
+import { DISCORD_LIMITS } from './render.ts';
+
+/** The `/scribe` form, prefilled with the last template (cut to Discord's 4,000, saying so). */
+export function renderDraftModal(lastTemplate: string | undefined): APIModalInteractionResponseCallbackData {
+  const truncated = lastTemplate !== undefined && lastTemplate.length > DISCORD_LIMITS.textInputValue;
+  const prefill = truncated ? splitText(lastTemplate, DISCORD_LIMITS.textInputValue)[0]!.text : lastTemplate;
+  const description = truncated
+    ? 'Your last template is over 4,000 characters: only its beginning is shown here.'
+    : prefill
+      ? 'Prefilled with your last template.'
+      : 'Your email, with placeholders such as {name} or [their paper] to fill in.';
+  return {
+    custom_id: MODAL_ID,
+    title: 'Write an outreach email',
+    components: [
+      {
+        type: ComponentType.Label,
+        label: 'Email template',
+        description,
+        component: {
+          type: ComponentType.TextInput, custom_id: INPUTS.template, style: TextInputStyle.Paragraph,
+          required: true, min_length: 20, max_length: DISCORD_LIMITS.textInputValue, ...(prefill ? { value: prefill } : {}),
+        },
+      },
+      {
+        type: ComponentType.Label,
+        label: "Recipient's name",
+        component: {
+          type: ComponentType.TextInput, custom_id: INPUTS.recipientName, style: TextInputStyle.Short,
+          required: true, max_length: 200, placeholder: 'Dr. Ada Lovelace',
+        },
+      },
+      {
+        type: ComponentType.Label,
+        label: 'Their research interest',
+        component: {
+          type: ComponentType.TextInput, custom_id: INPUTS.recipientInterest, style: TextInputStyle.Short,
+          required: true, max_length: 500, placeholder: 'analytical engines',
+        },
+      },
+    ],
+  };
+}

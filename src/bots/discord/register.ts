@@ -1,0 +1,74 @@
+/**
+ * Wires the Discord handlers to the client's events. Every handler runs inside the shared runner
+ * (logs, `onOutcome`, handlers in flight); here Discord's part: a failure is answered privately
+ * rather than left as "The application did not respond", and the channel of an interaction that
+ * arrives without a `channel` object is read from its raw `channel_id`.
+ */
+import {
+  Client, Events, MessageFlags,
+  type GatewayDispatchPayload, type Interaction, type MessageReaction, type PartialMessageReaction, type PartialUser, type User,
+} from 'discord.js';
+import { createHandlerRunner, SORRY, type HandledEvent, type HandlerRunner } from '../shared/handled.ts';
+import { COMMAND_NAME } from './commands.ts';
+import type { DiscordBotDeps } from './deps.ts';
+import { handleDraftSubmission, handleReaction, handleResultButton, handleScribeCommand } from './handlers.ts';
+
+/** Interactions whose `channel_id` is remembered between the raw packet and the handler; they follow at once. */
+const MAX_REMEMBERED = 100;
+
+/**
+ * discord.js sets `interaction.channelId` from the payload's `channel` object only; Discord
+ * documents `channel_id` as the field and may send it alone. The raw packet is emitted just before
+ * the interaction is built, so its `channel_id` is kept here by interaction id.
+ */
+function rawChannelIds(client: Client): (interaction: Interaction) => string | null {
+  const byInteraction = new Map<string, string>();
+  client.on(Events.Raw, (packet: GatewayDispatchPayload) => {
+    if (packet.t !== 'INTERACTION_CREATE' || !packet.d.channel_id) return;
+    byInteraction.set(packet.d.id, packet.d.channel_id);
+    for (const key of byInteraction.keys()) {
+      if (byInteraction.size <= MAX_REMEMBERED) break;
+      byInteraction.delete(key);
+    }
+  });
+  return (interaction) => {
+    const raw = byInteraction.get(interaction.id);
+    byInteraction.delete(interaction.id);
+    const id = interaction.channelId ?? raw ?? null;
+    return id === '' ? null : id;
+  };
+}
+
+/** Wires the handlers to the client's events; every handler's failure is logged and answered. */
+export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, onOutcome?: (event: HandledEvent) => void): Pick<HandlerRunner, 'drain'> {
+  const runner = createHandlerRunner(deps.logger, 'discord event handled', onOutcome);
+  const channelOf = rawChannelIds(client);
+  client.on(Events.InteractionCreate, (interaction) => {
+    const sorry = () => apologise(interaction);
+    if (interaction.isChatInputCommand() && interaction.commandName === COMMAND_NAME) {
+      const channelId = channelOf(interaction);
+      void runner.run('command', interaction.id, () => handleScribeCommand(deps, interaction, channelId), sorry);
+    } else if (interaction.isModalSubmit()) {
+      const channelId = channelOf(interaction);
+      void runner.run('modal', interaction.id, () => handleDraftSubmission(deps, interaction, channelId), sorry);
+    } else if (interaction.isButton()) {
+      channelOf(interaction);
+      void runner.run('button', interaction.id, () => handleResultButton(deps, interaction), sorry);
+    } else {
+      channelOf(interaction);
+    }
+  });
+  client.on(Events.MessageReactionAdd, (reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser) => {
+    const id = `${reaction.message.id}:${user.id}:${reaction.emoji.name ?? reaction.emoji.id ?? ''}`;
+    void runner.run('reaction', id, () => handleReaction(deps, reaction, user));
+  });
+  return runner;
+}
+
+/** Something broke on our side: say so privately rather than leave "The application did not respond". */
+async function apologise(interaction: Interaction): Promise<void> {
+  if (!interaction.isRepliable()) return;
+  const body = { content: SORRY, flags: MessageFlags.Ephemeral } as const;
+  if (interaction.deferred || interaction.replied) await interaction.followUp(body);
+  else await interaction.reply(body);
+}

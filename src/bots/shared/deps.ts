@@ -1,0 +1,36 @@
+/**
+ * The dependency bundle both bots start from: what the composition root hands `startSlackBot` and
+ * `startDiscordBot`, and the request layer's deps built from it once per bot.
+ */
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import type { Logger } from '../../log.ts';
+import { COLLAPSE_MS } from '../../requests/actions.ts';
+import type { RequestDeps } from '../../requests/port.ts';
+import { createRecentKeys } from '../../requests/recent-keys.ts';
+import type { HandledEvent } from './handled.ts';
+
+/** What every bot is started with, besides its platform's config. */
+export interface BotOptions {
+  pool: pg.Pool;
+  boss: PgBoss;
+  dailyQuota: number;
+  researchCacheTtlMs: number;
+  logger: Logger;
+  /** Called after every handled event with what came of it (tests wait on it; logs have it too). */
+  onOutcome?: ((event: HandledEvent) => void) | undefined;
+}
+
+export type { RequestDeps } from '../../requests/port.ts';
+
+/** The request layer's deps for one bot: its own in-memory dedupe memory, its platform's child logger. */
+export function requestDeps(options: BotOptions, logger: Logger): RequestDeps {
+  return {
+    pool: options.pool,
+    boss: options.boss,
+    dailyQuota: options.dailyQuota,
+    researchCacheTtlMs: options.researchCacheTtlMs,
+    logger,
+    recentRequests: createRecentKeys(COLLAPSE_MS),
+  };
+}

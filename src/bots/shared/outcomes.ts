@@ -1,0 +1,141 @@
+/**
+ * What the Slack and Discord bots say, where the words are the same: the outcome of a request, the
+ * figures and lines of `/scribe status`, the status words of `/scribe history`. Each platform
+ * passes its style (mentions, bold, its admin and its own hints); the words stay here so the two
+ * cannot drift.
+ */
+import type { PgBoss } from 'pg-boss';
+import type pg from 'pg';
+import type { Generation, GenerationStatus } from '../../db/generations.ts';
+import type { Logger } from '../../log.ts';
+import { QuotaExceededError, remainingQuota } from '../../jobs/enqueue.ts';
+import { QUEUES } from '../../jobs/queue.ts';
+import { ACTIONS, type ActionKind } from '../../requests/actions.ts';
+import type { ActionOutcome } from '../../requests/act.ts';
+import type { TellPrivately } from '../../requests/port.ts';
+
+/** How a platform writes what the shared words need. */
+export interface ChatStyle {
+  /** A mention that notifies no one by itself (`<@U…>`). */
+  mention(userId: string): string;
+  /** Bold, with the text escaped for the platform. */
+  bold(text: string): string;
+  /** The command as a person types it, formatted (`` `/scribe` ``). */
+  command: string;
+  /** Who besides the requester may act: "a workspace admin", "a member with Manage Messages". */
+  admin: string;
+  /** Why a new version cannot be posted in the thread, and what to do. */
+  cannotPostInThread: string;
+  /** The status title, bold, and the warning sign. */
+  statusTitle: string;
+  warning: string;
+}
+
+/** How an action was asked for: buttons answer everyone; reactions only the requester, and only when it matters. */
+export type Trigger = 'button' | 'reaction';
+
+/** The quota message a person sees. */
+export function quotaText(quota: number): string {
+  return new QuotaExceededError(quota).message;
+}
+
+/** What a person is told about an action's outcome; undefined when nothing needs saying. */
+export function actionReply(action: ActionKind, outcome: ActionOutcome, style: ChatStyle): string | undefined {
+  switch (outcome.kind) {
+    case 'not-allowed':
+      return `Only ${outcome.requesterId ? style.mention(outcome.requesterId) : 'the person who asked for this email'} ` +
+        `or ${style.admin} can ${ACTIONS[action].verb}.`;
+    case 'quota':
+      return quotaText(outcome.quota);
+    // Another team's email is "not found" to this one: nothing says it exists.
+    case 'not-found':
+    case 'wrong-team':
+    case 'wrong-message':
+      return `That email no longer exists, so there is nothing to regenerate. Run ${style.command} to write a new one.`;
+    case 'cannot-post':
+      return style.cannotPostInThread;
+    case 'started':
+    case 'duplicate':
+      return undefined;
+  }
+}
+
+/** A reaction is not a request to anyone but the requester: others' are ignored without a word. */
+const SAID_TO_REACTIONS: ReadonlySet<ActionOutcome['kind']> = new Set(['quota', 'cannot-post']);
+
+/** Tells the person what came of an action, if anything, and names the outcome for the logs. */
+export async function answerAction(
+  outcome: ActionOutcome,
+  how: { action: ActionKind; trigger: Trigger; style: ChatStyle; tell: TellPrivately; logger: Logger },
+): Promise<string> {
+  const silent = how.trigger === 'reaction' && !SAID_TO_REACTIONS.has(outcome.kind);
+  const reply = silent ? undefined : actionReply(how.action, outcome, how.style);
+  if (reply) await how.tell(reply).catch((err: unknown) => how.logger.warn({ err }, 'could not tell the person what came of their request'));
+  return silent && outcome.kind !== 'started' && outcome.kind !== 'duplicate' ? `ignored:${outcome.kind}` : outcome.kind;
+}
+
+/** How `/scribe history` names a generation's state. */
+export const STATUS_WORDS: Record<GenerationStatus, string> = {
+  queued: '⏳ waiting',
+  running: '✍️ writing',
+  succeeded: '✅ ready',
+  failed: '❌ failed',
+};
+
+/** One line of `/scribe history`: when, whom, which version, its state, and where it is. */
+export function historyLine(g: Generation, parts: { when: string; name: string; where: string }): string {
+  const version = g.version > 1 ? ` (version ${g.version})` : '';
+  return `• ${parts.when} ${parts.name}${version} — ${STATUS_WORDS[g.status]} — ${parts.where}`;
+}
+
+/** "Your last 3 emails". */
+export function historyTitle(count: number): string {
+  return `Your last ${count === 1 ? 'email' : `${count} emails`}`;
+}
+
+export const NO_HISTORY = 'You haven’t asked for an email yet. Run `/scribe` to write one.';
+
+export interface StatusFigures {
+  /** "3 waiting, 1 being written", or "not set up yet". */
+  waiting: string;
+  /** Live workers on the generate queue; undefined when the registry could not be read. */
+  workers: number | undefined;
+  left: number;
+  quota: number;
+}
+
+/** Queue depth, live workers and the person's remaining quota, read at once. */
+export async function readStatus(
+  deps: { pool: pg.Pool; boss: PgBoss; dailyQuota: number; logger: Logger },
+  userId: string,
+): Promise<StatusFigures> {
+  const [queue, workers, left] = await Promise.all([
+    deps.boss.getQueue(QUEUES.generate),
+    deps.boss.getInstances().then(
+      (instances) => instances.filter((i) => i.live && i.workers.some((w) => w.queue === QUEUES.generate)).length,
+      (err: unknown) => {
+        deps.logger.warn({ err }, 'could not read the pg-boss instance registry');
+        return undefined;
+      },
+    ),
+    remainingQuota(deps.pool, userId, deps.dailyQuota),
+  ]);
+  const waiting = queue ? `${queue.queuedCount} waiting, ${queue.activeCount} being written` : 'not set up yet';
+  return { waiting, workers, left, quota: deps.dailyQuota };
+}
+
+/** The status lines, with the platform's bold title and warning sign. */
+export function statusLines(s: StatusFigures, style: Pick<ChatStyle, 'statusTitle' | 'warning'>): string {
+  const workerLine =
+    s.workers === undefined
+      ? 'unknown (the worker registry could not be read)'
+      : s.workers > 0
+        ? `${s.workers} running`
+        : `${style.warning} none running — emails wait in the queue until a worker starts`;
+  return [
+    style.statusTitle,
+    `Queue: ${s.waiting}`,
+    `Workers: ${workerLine}`,
+    `Your quota: ${s.left} of ${s.quota} emails left today (resets at midnight UTC)`,
+  ].join('\n');
+}

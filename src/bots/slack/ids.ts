@@ -1,0 +1,48 @@
+/**
+ * The names Slack carries back to us: the command, the modal's callback id and its input block
+ * ids, the result buttons' action ids, the regenerate reactions. Anything in a payload could come
+ * from an old message or another app version, so it is parsed, never trusted.
+ */
+import type { GenerationRequest } from '../../jobs/enqueue.ts';
+import { isActionKind, type ActionKind } from '../../requests/actions.ts';
+
+/** The slash command (as in slack/manifest.yml). */
+export const COMMAND = '/scribe';
+/** The modal's `callback_id`. */
+export const MODAL_ID = 'scribe_draft';
+/** The action id of every input's element; the block id names the field. */
+export const INPUT_ACTION_ID = 'value';
+
+/** Input block ids, by request field. */
+export const INPUTS = {
+  template: 'template',
+  recipientName: 'recipient_name',
+  recipientInterest: 'recipient_interest',
+} as const satisfies Record<keyof GenerationRequest, string>;
+
+/** Reactions that ask for a new version: 🔁, 🔄, ♻️. */
+export const REGENERATE_REACTIONS: readonly string[] = ['repeat', 'arrows_counterclockwise', 'recycle'];
+
+/** What a result button does: an action of the request layer, or "Copy as plain text". */
+export type ResultButton = ActionKind | 'copy';
+
+const PREFIX = 'scribe_';
+
+/** A result button's `action_id` (`scribe_regenerate`); its `value` is the generation id. */
+export function resultButtonId(button: ResultButton): string {
+  return `${PREFIX}${button}`;
+}
+
+/** The button an `action_id` names, or undefined when it is not one of ours. */
+export function parseResultButton(actionId: string): ResultButton | undefined {
+  if (!actionId.startsWith(PREFIX)) return undefined;
+  const name = actionId.slice(PREFIX.length);
+  return name === 'copy' || isActionKind(name) ? name : undefined;
+}
+
+/** Every result button's action id, for registering listeners. */
+export const RESULT_BUTTON_IDS: Record<ResultButton, string> = {
+  regenerate: resultButtonId('regenerate'),
+  shorter: resultButtonId('shorter'),
+  copy: resultButtonId('copy'),
+};

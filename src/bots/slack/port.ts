@@ -1,0 +1,138 @@
+/**
+ * The request layer's port on Slack: posting progress messages, threads (a Slack thread hangs off
+ * the progress message itself), removing what a refused request posted, saying things to one
+ * person, and Slack's wording style.
+ *
+ * Slash commands cannot run inside threads, so the bot always makes the thread's parent itself;
+ * where it is not a member of the channel, it drafts in a DM with the person and says why.
+ */
+import { z } from 'zod';
+import { CANNOT_POST, type ActionPort, type PostedMessage, type StartPort, type TellPrivately } from '../../requests/port.ts';
+import type { ChatStyle } from '../shared/outcomes.ts';
+import { CANNOT_POST_CODES, slackErrorCode } from './client.ts';
+import type { SlackBotDeps } from './deps.ts';
+import { escapeMrkdwn, renderProgress, type SlackMessage } from './render.ts';
+
+export const SLACK_STYLE: ChatStyle = {
+  mention: (userId) => `<@${userId}>`,
+  bold: (text) => `*${escapeMrkdwn(text)}*`,
+  command: '`/scribe`',
+  admin: 'a workspace admin',
+  cannotPostInThread: "I can't post in this thread any more: I'm not in the channel. Invite me with `/invite @Scribe`, then try again.",
+  statusTitle: '*Scribe status*',
+  warning: ':warning:',
+};
+
+const cannotPost = (err: unknown) => CANNOT_POST_CODES.has(slackErrorCode(err) ?? '');
+
+async function post(deps: SlackBotDeps, channel: string, message: Pick<SlackMessage, 'text'> & Partial<SlackMessage>, threadTs?: string): Promise<string> {
+  const { ts } = await deps.client.chat.postMessage({ channel, ...message, ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
+  if (!ts) throw new Error('chat.postMessage answered without a ts');
+  return ts;
+}
+
+async function removeQuietly(deps: SlackBotDeps, channel: string, ts: string | undefined): Promise<void> {
+  if (!ts) return;
+  await deps.client.chat.delete({ channel, ts }).catch((err: unknown) => deps.logger.warn({ err, channel, ts }, 'could not remove an unused message'));
+}
+
+/** Where `/scribe` ran, and for whom. */
+export interface StartPlace {
+  userId: string;
+  channel: string;
+  /** The command's response URL (valid 30 minutes), carried by the modal. */
+  responseUrl: string | undefined;
+  recipientName: string;
+}
+
+/** The start port; `where` tells afterwards whether it drafted in the channel or in a DM. */
+export function startPort(deps: SlackBotDeps, place: StartPlace): StartPort & { where: 'channel' | 'dm' } {
+  let mentionTs: string | undefined;
+  const port = {
+    where: 'channel' as 'channel' | 'dm',
+    async postProgress(view: Parameters<StartPort['postProgress']>[0]): Promise<PostedMessage> {
+      const message = renderProgress(view);
+      try {
+        return { channelId: place.channel, messageId: await post(deps, place.channel, message) };
+      } catch (err) {
+        if (!cannotPost(err)) throw err;
+      }
+      // Not a member (or a private channel): the person's DM with the bot instead, and why.
+      deps.logger.info({ channel: place.channel }, 'not in the channel; drafting in a DM');
+      const dm = (await deps.client.conversations.open({ users: place.userId })).channel?.id;
+      if (!dm) throw new Error('conversations.open answered without a channel id');
+      const why = `I'm not a member of <#${place.channel}>, so I'm drafting your email here instead. ` +
+        `To have me post in <#${place.channel}>, invite me there with \`/invite @Scribe\`.`;
+      await deps.client.chat.postMessage({ channel: dm, text: why });
+      if (place.responseUrl) {
+        await deps.respond(place.responseUrl, {
+          text: `I can't post in this channel because I'm not a member, so I'm drafting your email to ` +
+            `*${escapeMrkdwn(place.recipientName)}* in our DM instead. Invite me with \`/invite @Scribe\` to use me here.`,
+        }).catch((e: unknown) => deps.logger.warn({ err: e }, 'could not explain the DM through the response URL'));
+      }
+      port.where = 'dm';
+      return { channelId: dm, messageId: await post(deps, dm, message) };
+    },
+    async openThread(progress: PostedMessage): Promise<string> {
+      // Slack subscribes a person to a thread they are mentioned in: they hear about the result.
+      if (port.where === 'channel') {
+        const text = `<@${place.userId}> I'll post the email in this thread when it's ready.`;
+        mentionTs = await post(deps, progress.channelId, { text }, progress.messageId).catch((err: unknown) => {
+          deps.logger.warn({ err }, 'could not mention the requester in the thread');
+          return undefined;
+        });
+      }
+      return progress.messageId;
+    },
+    async remove(progress: PostedMessage): Promise<void> {
+      await removeQuietly(deps, progress.channelId, mentionTs);
+      await removeQuietly(deps, progress.channelId, progress.messageId);
+    },
+  };
+  return port;
+}
+
+const UsersInfoSchema = z.looseObject({
+  user: z.looseObject({ is_admin: z.boolean().optional(), is_owner: z.boolean().optional(), is_primary_owner: z.boolean().optional() }).optional(),
+});
+
+/** Whether a person is a workspace admin or owner (`users.info`; asked only when it matters). */
+export async function isWorkspaceAdmin(deps: Pick<SlackBotDeps, 'client'>, userId: string): Promise<boolean> {
+  const { user } = UsersInfoSchema.parse(await deps.client.users.info({ user: userId }));
+  return Boolean(user?.is_admin || user?.is_owner || user?.is_primary_owner);
+}
+
+/** The action port for one person's request. */
+export function actionPort(deps: SlackBotDeps, actorId: string): ActionPort {
+  return {
+    isAdmin: () => isWorkspaceAdmin(deps, actorId),
+    async postProgress(parent, view) {
+      if (!parent.channelId || !parent.threadId) return CANNOT_POST;
+      try {
+        return { channelId: parent.channelId, messageId: await post(deps, parent.channelId, renderProgress(view), parent.threadId) };
+      } catch (err) {
+        if (cannotPost(err)) return CANNOT_POST;
+        throw err;
+      }
+    },
+    remove: (message) => removeQuietly(deps, message.channelId, message.messageId),
+  };
+}
+
+/** Through the response URL when there is one, else a DM. */
+export function tellViaResponseUrl(deps: SlackBotDeps, responseUrl: string | undefined, userId: string): TellPrivately {
+  return async (text) => {
+    if (responseUrl) {
+      const sent = await deps.respond(responseUrl, { text, replace_original: false }).then(() => true, () => false);
+      if (sent) return;
+    }
+    await deps.client.chat.postMessage({ channel: userId, text });
+  };
+}
+
+/** No response URL for a reaction: an ephemeral in the thread, which needs the bot in the channel. */
+export function tellInThread(deps: SlackBotDeps, channel: string, threadTs: string | null, userId: string): TellPrivately {
+  return async (text) => {
+    await deps.client.chat.postEphemeral({ channel, user: userId, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+  };
+}

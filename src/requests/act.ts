@@ -1,0 +1,92 @@
+/**
+ * Actions on an existing email (the table in actions.ts), from a button or a reaction, on any
+ * platform. One flow, one dedupe rule:
+ *
+ * 1. In memory, per process: the same person asking the same thing of the same email within
+ *    `COLLAPSE_MS` (a double click, 🔁 and 🔄 together) is dropped before any query.
+ * 2. In Postgres, across processes and restarts: a request made at time T is answered by any new
+ *    version of that email asked for the same way since T, so the dedupe window is
+ *    `collapseWindowMs(T)` = max(10 s, now − T + clock skew). Checked before anything is posted
+ *    (a duplicate leaves no trace in the thread) and again under the quota lock.
+ *
+ * T is the platform's own time of the request where there is one: Slack's `event_ts` (kept by a
+ * redelivery), a Discord interaction's snowflake; else the time it arrived.
+ *
+ * Authorisation is `checkAction`: the same team as the email, a message of the email, the
+ * requester or an admin.
+ */
+import { withTransaction } from '../db/pool.ts';
+import type { Generation } from '../db/generations.ts';
+import type { UserIdentity } from '../db/users.ts';
+import { initialProgress } from '../jobs/progress.ts';
+import { commitVersion, nextVersion, reusableSteps } from '../jobs/regenerate.ts';
+import { ACTIONS, collapseWindowMs, type ActionKind } from './actions.ts';
+import { checkAction, type Refusal } from './checks.ts';
+import { loadActionContext, type ActionQuery } from './context.ts';
+import { CANNOT_POST, type ActionPort, type RequestDeps } from './port.ts';
+
+/** What came of an action, for the adapter to word (or keep quiet about). */
+export type ActionOutcome =
+  | { kind: 'started'; child: Generation }
+  | { kind: 'cannot-post' }
+  | Exclude<Refusal, { kind: 'duplicate' }>
+  | { kind: 'duplicate' };
+
+export interface ActionInput {
+  action: ActionKind;
+  generationId: string;
+  /** Who asks, with their team/guild as the platform says it. */
+  actor: UserIdentity;
+  /** The message the button was on, or the message reacted to. */
+  messageId: string;
+  /** When the person asked, by the platform's clock; default: now. */
+  requestedAt?: Date | undefined;
+}
+
+/** Runs an action; answers what happened. Throws only for what nobody planned for. */
+export async function requestAction(deps: RequestDeps, port: ActionPort, input: ActionInput): Promise<ActionOutcome> {
+  const spec = ACTIONS[input.action];
+  if (!deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`)) return { kind: 'duplicate' };
+  const query: ActionQuery = {
+    generationId: input.generationId,
+    actor: input.actor,
+    messageId: input.messageId,
+    on: spec.on,
+    instruction: spec.effect.instruction,
+    collapseWithinMs: collapseWindowMs(input.requestedAt),
+    dailyQuota: deps.dailyQuota,
+    isAdmin: () => port.isAdmin(),
+  };
+  const ctx = await loadActionContext(deps.pool, query);
+  const early = checkAction(ctx);
+  const parent = ctx.parent;
+  if (early || !parent) return refused(early ?? { kind: 'not-found' });
+  const log = deps.logger.child({ generationId: parent.id, action: input.action });
+
+  // The version and reused steps shown until the worker's first edit (which has the final word).
+  const view = initialProgress(parent.recipientName, await nextVersion(deps.pool, parent), reusableSteps(parent, deps.researchCacheTtlMs, new Date()));
+  const progress = await port.postProgress(parent, view, spec.effect.asked);
+  if (progress === CANNOT_POST) return { kind: 'cannot-post' };
+  try {
+    const result = await withTransaction(deps.pool, (tx) => commitVersion(deps, tx, {
+      query, actor: ctx.actor, actorIsAdmin: ctx.actorIsAdmin, progressMessageId: progress.messageId,
+    }));
+    if ('kind' in result) {
+      await port.remove(progress);
+      return refused(result);
+    }
+    log.info({ childId: result.id, version: result.version, platform: parent.platform }, 'new version queued');
+    return { kind: 'started', child: result };
+  } catch (err) {
+    await port.remove(progress);
+    throw err;
+  }
+}
+
+/** A refusal as an outcome (a duplicate's existing version stays inside the layer). */
+function refused(refusal: Refusal): ActionOutcome {
+  return refusal.kind === 'duplicate' ? { kind: 'duplicate' } : refusal;
+}
+
+/** A new version of an email (Regenerate, Shorter, 🔁): `requestAction` under the name callers know. */
+export const requestRegeneration = requestAction;

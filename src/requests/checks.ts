@@ -1,0 +1,76 @@
+/**
+ * Every check on a request, written once, as pure functions over a loaded context. The flows run
+ * them twice by design: optimistically before the first post (or before the ack, where a platform
+ * wants an early answer, e.g. Slack's modal), and authoritatively inside the transaction, under
+ * the quota lock, on a context reloaded there. Nothing here queries or posts.
+ */
+import type { Generation } from '../db/generations.ts';
+import type { User } from '../db/users.ts';
+
+/** Why a request is refused. */
+export type Refusal =
+  | { kind: 'quota'; quota: number }
+  | { kind: 'not-found' }
+  /** The actor's workspace/guild is not the email's. */
+  | { kind: 'wrong-team' }
+  /** The clicked (or reacted-to) message is not one of the email's own messages. */
+  | { kind: 'wrong-message' }
+  | { kind: 'not-allowed'; requesterId: string | undefined }
+  | { kind: 'duplicate'; existing: Generation };
+
+/** What a new generation is checked against. */
+export interface StartContext {
+  user: User;
+  /** Generations counted against this person's quota today. */
+  usedToday: number;
+  dailyQuota: number;
+}
+
+/** The only reason a new generation is refused once its input is valid. */
+export type StartRefusal = Extract<Refusal, { kind: 'quota' }>;
+
+export function checkStart(ctx: StartContext): StartRefusal | undefined {
+  if (ctx.usedToday >= ctx.dailyQuota) return { kind: 'quota', quota: ctx.dailyQuota };
+  return undefined;
+}
+
+/**
+ * What an action on an existing email is checked against. Everything but the admin flag is
+ * always loaded; the platform is asked about admins only when it matters.
+ */
+export interface ActionContext {
+  parent: Generation | undefined;
+  actor: User;
+  /** The actor's workspace/guild as the platform says it (not as stored). */
+  actorTeamId: string;
+  /** Asked of the platform only when the actor is not the requester (and in the right team). */
+  actorIsAdmin: boolean | undefined;
+  /** The requester's platform user id, for "Only <@U…> can …". */
+  requesterId: string | undefined;
+  /** The message the action came from; null when it came from no chat message (CLI, tests). */
+  messageId: string | null;
+  /** Which of the parent's messages the action may come from. */
+  on: 'result';
+  /** A version of the parent asked for the same way within the dedupe window. */
+  recent: Generation | undefined;
+  /** The requester's use of their quota today (the email and its versions are theirs). */
+  usedToday: number;
+  dailyQuota: number;
+}
+
+/** Whether the action may go ahead; the first reason it may not, in the order a person would care. */
+export function checkAction(ctx: ActionContext): Refusal | undefined {
+  const { parent } = ctx;
+  if (!parent || parent.platform !== ctx.actor.platform) return { kind: 'not-found' };
+  if (parent.teamId !== ctx.actorTeamId) return { kind: 'wrong-team' };
+  if (ctx.messageId !== null && !parent.resultMessageIds.includes(ctx.messageId)) return { kind: 'wrong-message' };
+  if (ctx.actor.id !== parent.userId && ctx.actorIsAdmin !== true) return { kind: 'not-allowed', requesterId: ctx.requesterId };
+  if (ctx.recent) return { kind: 'duplicate', existing: ctx.recent };
+  if (ctx.usedToday >= ctx.dailyQuota) return { kind: 'quota', quota: ctx.dailyQuota };
+  return undefined;
+}
+
+/** True when the actor is someone other than the requester, so the platform must say if they are an admin. */
+export function needsAdminCheck(parent: Generation, actor: User, actorTeamId: string): boolean {
+  return actor.id !== parent.userId && parent.teamId === actorTeamId;
+}

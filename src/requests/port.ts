@@ -1,0 +1,55 @@
+/**
+ * The port between the request layer and a chat platform: the few things the flows need a
+ * platform to do, each adapter implementing them with its own API (Slack's Web API, Discord REST).
+ * Words are not part of it: the flows answer with outcomes, and src/bots/shared/outcomes.ts words
+ * them with each platform's style.
+ */
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import type { Generation } from '../db/generations.ts';
+import type { ProgressView } from '../jobs/reporter.ts';
+import type { Logger } from '../log.ts';
+import type { RecentKeys } from './recent-keys.ts';
+
+/** What every flow needs; the bots' dependency bundles extend it. */
+export interface RequestDeps {
+  pool: pg.Pool;
+  boss: PgBoss;
+  dailyQuota: number;
+  researchCacheTtlMs: number;
+  logger: Logger;
+  /** Requests (generation + person + action) seen lately in this process: the in-memory half of the dedupe rule. */
+  recentRequests: RecentKeys;
+}
+
+/** A message the bot posted. */
+export interface PostedMessage {
+  channelId: string;
+  messageId: string;
+}
+
+/** The bot may not post where it was asked to (not in the channel, a missing permission). */
+export const CANNOT_POST = 'cannot-post';
+
+/** How a new generation reaches its chat. */
+export interface StartPort {
+  /** Posts the first progress message where the request was made (or wherever the adapter falls back to). */
+  postProgress(view: ProgressView): Promise<PostedMessage | typeof CANNOT_POST>;
+  /** Opens the thread the result will be posted in; null when there is none (the channel then). */
+  openThread(progress: PostedMessage): Promise<string | null>;
+  /** Removes what `postProgress` and `openThread` made (a request refused after posting). */
+  remove(progress: PostedMessage, threadId: string | null): Promise<void>;
+}
+
+/** How an action on an existing email reaches its chat. */
+export interface ActionPort {
+  /** Whether the actor may act on others' emails (workspace admin, Manage Messages); asked only when it matters. */
+  isAdmin(): Promise<boolean>;
+  /** Posts a new version's progress message in the parent's thread. */
+  postProgress(parent: Generation, view: ProgressView, asked: string): Promise<PostedMessage | typeof CANNOT_POST>;
+  /** Removes a message `postProgress` made (a request refused after posting). */
+  remove(message: PostedMessage): Promise<void>;
+}
+
+/** Something said to the person only (ephemeral, response URL, DM). Used by the bots to tell outcomes. */
+export type TellPrivately = (text: string) => Promise<void>;

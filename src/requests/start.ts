@@ -1,0 +1,78 @@
+/**
+ * Starting a generation from a chat: validate, check the quota, post the progress message and
+ * open its thread through the platform's port, then record and enqueue under the quota lock.
+ * A request refused after the first post (another request took the last slot meanwhile) removes
+ * what it posted: nothing is left half-started.
+ */
+import { withTransaction } from '../db/pool.ts';
+import type { Generation } from '../db/generations.ts';
+import type { UserIdentity } from '../db/users.ts';
+import {
+  commitGeneration, InvalidRequestError, parseGenerationRequest, type GenerationRequest,
+} from '../jobs/enqueue.ts';
+import { initialProgress } from '../jobs/progress.ts';
+import { checkStart, type StartContext } from './checks.ts';
+import { loadStartContext } from './context.ts';
+import { CANNOT_POST, type RequestDeps, type StartPort } from './port.ts';
+
+export type StartOutcome =
+  | { kind: 'invalid'; fields: InvalidRequestError['fields'] }
+  | { kind: 'quota'; quota: number }
+  | { kind: 'cannot-post' }
+  | { kind: 'started'; generation: Generation; threadId: string | null };
+
+export type StartInput = {
+  identity: UserIdentity;
+  /** Loaded (and checked) before the platform's ack by `prepareStart`; loaded here when absent. */
+  context?: StartContext | undefined;
+} & (
+  /** As typed: validated here. */
+  | { request: unknown; parsed?: false }
+  /** Validated already (a form that showed the errors on its fields): not parsed again. */
+  | { request: GenerationRequest; parsed: true }
+);
+
+/**
+ * The optimistic check alone, for a platform that must answer before it acks (Slack's modal):
+ * the context it loads is handed to `startGeneration`, which does not load it again.
+ */
+export async function prepareStart(deps: RequestDeps, identity: UserIdentity): Promise<{ context: StartContext; refused: boolean }> {
+  const context = await loadStartContext(deps.pool, identity, deps.dailyQuota);
+  return { context, refused: checkStart(context) !== undefined };
+}
+
+/** Runs the flow; answers what happened, for the adapter to word. Throws only for what nobody planned for. */
+export async function startGeneration(deps: RequestDeps, port: StartPort, input: StartInput): Promise<StartOutcome> {
+  let request: GenerationRequest;
+  try {
+    request = input.parsed ? input.request : parseGenerationRequest(input.request);
+  } catch (err) {
+    if (err instanceof InvalidRequestError) return { kind: 'invalid', fields: err.fields };
+    throw err;
+  }
+  const context = input.context ?? (await loadStartContext(deps.pool, input.identity, deps.dailyQuota));
+  const early = checkStart(context);
+  if (early) return early;
+
+  const progress = await port.postProgress(initialProgress(request.recipientName, 1));
+  if (progress === CANNOT_POST) return { kind: 'cannot-post' };
+  const log = deps.logger.child({ channelId: progress.channelId, progressMessageId: progress.messageId });
+  const threadId = await port.openThread(progress);
+  try {
+    const result = await withTransaction(deps.pool, (tx) => commitGeneration(deps, tx, {
+      user: context.user,
+      identity: input.identity,
+      request,
+      address: { channelId: progress.channelId, threadId, progressMessageId: progress.messageId },
+    }));
+    if ('kind' in result) {
+      await port.remove(progress, threadId);
+      return result;
+    }
+    log.info({ generationId: result.id, threadId, platform: input.identity.platform }, 'generation queued');
+    return { kind: 'started', generation: result, threadId };
+  } catch (err) {
+    await port.remove(progress, threadId);
+    throw err;
+  }
+}
