@@ -11,7 +11,12 @@ import { RECIPIENT, TEMPLATE, startServices } from '../test/helpers/services.ts'
 import { report, stats } from './report.ts';
 
 export async function benchChat(databaseUrl: string): Promise<void> {
-  const [slack, discord, services, port] = await Promise.all([startFakeSlack(), startFakeDiscord(), startServices(), freePort()]);
+  const [slack, discord, services, port] = await Promise.all([
+    startFakeSlack(),
+    startFakeDiscord(),
+    startServices(),
+    freePort(),
+  ]);
   const db = await createTestDatabase(databaseUrl);
   const scribe = spawnScribe(
     ['start'],
@@ -37,22 +42,49 @@ export async function benchChat(databaseUrl: string): Promise<void> {
     for (let i = 0; i < 10; i++) await driver.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text: 'help' });
     const acks: number[] = [];
     for (let round = 0; round < 3; round++) {
-      const results = await Promise.all(Array.from({ length: 50 }, () => driver.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text: '' })));
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => driver.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text: '' })),
+      );
       for (const r of results) acks.push(r.ms);
     }
     const ack = stats(acks);
-    report({ bench: 'slack.slash_to_ack_ms', in_flight: 50, ...ack, samples: acks.length, target: 'p99 < 100 ms', met: ack.p99 < 100 });
+    report({
+      bench: 'slack.slash_to_ack_ms',
+      in_flight: 50,
+      ...ack,
+      samples: acks.length,
+      target: 'p99 < 100 ms',
+      met: ack.p99 < 100,
+    });
 
     // Let the burst's modals (opened after each ack) finish before counting one generation's calls.
-    await slack.until(() => slack.callsTo('views.open').length >= acks.length, 'the burst\'s modals', 30_000);
+    await slack.until(() => slack.callsTo('views.open').length >= acks.length, "the burst's modals", 30_000);
 
     // Web API calls for one generation: from the modal's submission to the final progress edit.
     await driver.slashCommand({ user: 'U0GRACE', channel: 'C0GENERAL', text: '' });
     await slack.until(() => slack.views('U0GRACE')[0], 'the modal');
     const before = slack.calls.length;
-    await driver.submitView({ user: 'U0GRACE', values: { template: TEMPLATE, recipient_name: RECIPIENT.recipientName, recipient_interest: RECIPIENT.recipientInterest } });
-    const progress = await slack.until(() => slack.messagesIn('C0GENERAL').find((m) => m.fromBot && /Ada Lovelace/.test(m.visible) && m.threadTs === undefined), 'progress', 20_000);
-    await slack.until(() => /ready/.test(slack.messagesIn('C0GENERAL').find((m) => m.ts === progress.ts)?.visible ?? ''), 'final progress', 30_000);
+    await driver.submitView({
+      user: 'U0GRACE',
+      values: {
+        template: TEMPLATE,
+        recipient_name: RECIPIENT.recipientName,
+        recipient_interest: RECIPIENT.recipientInterest,
+      },
+    });
+    const progress = await slack.until(
+      () =>
+        slack
+          .messagesIn('C0GENERAL')
+          .find((m) => m.fromBot && /Ada Lovelace/.test(m.visible) && m.threadTs === undefined),
+      'progress',
+      20_000,
+    );
+    await slack.until(
+      () => /ready/.test(slack.messagesIn('C0GENERAL').find((m) => m.ts === progress.ts)?.visible ?? ''),
+      'final progress',
+      30_000,
+    );
     const calls = slack.calls.slice(before).map((c) => c.method);
     const byMethod: Record<string, number> = {};
     for (const m of calls) byMethod[m] = (byMethod[m] ?? 0) + 1;
@@ -60,9 +92,20 @@ export async function benchChat(databaseUrl: string): Promise<void> {
 
     // Discord: REST calls for one generation, from the command to the result.
     const restBefore = discord.rest.calls.length;
-    const cmd = discord.slashCommand({ user: discord.people.ada, options: { template: TEMPLATE, recipient_name: RECIPIENT.recipientName, recipient_interest: RECIPIENT.recipientInterest } });
+    const cmd = discord.slashCommand({
+      user: discord.people.ada,
+      options: {
+        template: TEMPLATE,
+        recipient_name: RECIPIENT.recipientName,
+        recipient_interest: RECIPIENT.recipientInterest,
+      },
+    });
     for (;;) {
-      const thread = discord.channelView(discord.channelId).find((m) => m.threadId && discord.channelView(m.threadId).some((x) => x.content.includes('Dear Dr. Lovelace')));
+      const thread = discord
+        .channelView(discord.channelId)
+        .find(
+          (m) => m.threadId && discord.channelView(m.threadId).some((x) => x.content.includes('Dear Dr. Lovelace')),
+        );
       if (thread) break;
       await new Promise((r) => setTimeout(r, 50));
     }

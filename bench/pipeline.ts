@@ -41,7 +41,13 @@ export async function benchPipeline(): Promise<void> {
       runs.push(performance.now() - t);
     }
     const overhead = stats(runs);
-    report({ bench: 'pipeline.overhead_per_email_ms', ...overhead, runs: runs.length, target: '< 50 ms', met: overhead.p50 < 50 });
+    report({
+      bench: 'pipeline.overhead_per_email_ms',
+      ...overhead,
+      runs: runs.length,
+      target: '< 50 ms',
+      met: overhead.p50 < 50,
+    });
 
     // Seed latencies. Research = two Exa searches side by side (5.3 s each) + a zero-latency summary.
     services.anthropic.latencyFor.parsed_template = SEED_MS.parse;

@@ -38,7 +38,14 @@ export async function benchWorker(adminUrl: string): Promise<void> {
   const services = await startServices();
   const user = { platform: 'slack' as const, teamId: 'T1', platformUserId: 'U-bench' };
   const enqueue = () =>
-    createGeneration({ pool, boss: queue.boss, dailyQuota: 1_000_000 }, { user, request: { template: TEMPLATE, ...RECIPIENT }, address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' } });
+    createGeneration(
+      { pool, boss: queue.boss, dailyQuota: 1_000_000 },
+      {
+        user,
+        request: { template: TEMPLATE, ...RECIPIENT },
+        address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' },
+      },
+    );
   const settled = async (id: string) => {
     for (;;) {
       const row = await getGeneration(pool, id);
@@ -53,7 +60,12 @@ export async function benchWorker(adminUrl: string): Promise<void> {
         pool,
         reporter: createRecordingReporter(pool),
         logger,
-        pipeline: { ...clients, cache: createResearchCache(pool), models: { fast: 'f', writer: 'w' }, researchCacheTtlMs: 0 },
+        pipeline: {
+          ...clients,
+          cache: createResearchCache(pool),
+          models: { fast: 'f', writer: 'w' },
+          researchCacheTtlMs: 0,
+        },
       },
       { boss: queue.boss, concurrency },
     );
@@ -68,7 +80,13 @@ export async function benchWorker(adminUrl: string): Promise<void> {
       latencies.push(row.startedAt!.getTime() - row.createdAt.getTime());
     }
     const l = stats(latencies.slice(5));
-    report({ bench: 'worker.enqueue_to_start_ms', ...l, runs: latencies.length - 5, target: 'p50 < 100 ms', met: l.p50 < 100 });
+    report({
+      bench: 'worker.enqueue_to_start_ms',
+      ...l,
+      runs: latencies.length - 5,
+      target: 'p50 < 100 ms',
+      met: l.p50 < 100,
+    });
 
     // Checkpoint: one step's record written to its row.
     const g = await enqueue();
@@ -88,13 +106,21 @@ export async function benchWorker(adminUrl: string): Promise<void> {
     services.anthropic.latencyFor.email = SEED_MS.compose;
     services.exa.latencyMs = SEED_MS.research;
     services.arxiv.latencyMs = SEED_MS.arxiv;
-    for (const [concurrency, count] of [[1, 3], [4, 8]] as const) {
+    for (const [concurrency, count] of [
+      [1, 3],
+      [4, 8],
+    ] as const) {
       worker = await startInProcess(concurrency);
       const started = performance.now();
       const ids = await Promise.all(Array.from({ length: count }, () => enqueue().then((x) => x.id)));
       await Promise.all(ids.map(settled));
       const minutes = (performance.now() - started) / 60_000;
-      report({ bench: `worker.emails_per_minute.concurrency_${concurrency}`, emails: count, per_minute: Math.round((count / minutes) * 10) / 10, seconds: Math.round(minutes * 600) / 10 });
+      report({
+        bench: `worker.emails_per_minute.concurrency_${concurrency}`,
+        emails: count,
+        per_minute: Math.round((count / minutes) * 10) / 10,
+        seconds: Math.round(minutes * 600) / 10,
+      });
       await worker.stop();
     }
     for (const key of Object.keys(services.anthropic.latencyFor)) services.anthropic.latencyFor[key] = 0;
@@ -133,11 +159,19 @@ async function benchBrowserPss(
   settled: (id: string) => Promise<unknown>,
 ): Promise<void> {
   const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!(await fs.access(chromium).then(() => true, () => false))) {
+  if (
+    !(await fs.access(chromium).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     report({ bench: 'worker.browser_peak_pss_mb', skipped: `no Chromium at ${chromium}` });
     return;
   }
-  const child = spawnNode([path.join(ROOT, 'test/helpers/worker-child.ts')], cleanEnv({ ...services.env, DATABASE_URL: url, CHROMIUM_PATH: chromium }));
+  const child = spawnNode(
+    [path.join(ROOT, 'test/helpers/worker-child.ts')],
+    cleanEnv({ ...services.env, DATABASE_URL: url, CHROMIUM_PATH: chromium }),
+  );
   await child.waitForLog((l) => l.msg === 'test worker ready');
   const idle = treePssMb(child.child.pid!);
   services.exa.defaults = [{ url: services.pages.page('/js-only'), title: 'Lab page', text: undefined }];
@@ -151,7 +185,10 @@ async function benchBrowserPss(
     await new Promise((r) => setTimeout(r, 50));
   }
   await finished;
-  const row = await pool.query<{ via: string }>("SELECT steps->'research'->'output'->'sources' AS via FROM generations WHERE id = $1", [g.id]);
+  const row = await pool.query<{ via: string }>(
+    "SELECT steps->'research'->'output'->'sources' AS via FROM generations WHERE id = $1",
+    [g.id],
+  );
   child.kill('SIGTERM');
   await child.exited;
   report({

@@ -74,10 +74,7 @@ export interface Config {
 export class ConfigError extends ScribeError {
   readonly problems: readonly string[];
   constructor(problems: string[]) {
-    super(
-      ErrorCode.ConfigInvalid,
-      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
+    super(ErrorCode.ConfigInvalid, `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.problems = problems;
   }
 }
@@ -111,10 +108,9 @@ const integer = (min: number, max: number) =>
     .optional();
 
 const EnvSchema = z.object({
-  DATABASE_URL: optionalText.refine(
-    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
-    { message: 'expected a postgres:// or postgresql:// connection URL' },
-  ),
+  DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: 'expected a postgres:// or postgresql:// connection URL',
+  }),
   SCRIBE_DATA_DIR: optionalText,
   PORT: integer(0, 65_535),
   SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), {
@@ -131,7 +127,14 @@ const EnvSchema = z.object({
   }),
   DISCORD_API_URL: url('the Discord REST base'),
   DISCORD_GUILD_IDS: optionalText
-    .transform((v) => (v === undefined || v === '' ? undefined : v.split(',').map((id) => id.trim()).filter(Boolean)))
+    .transform((v) =>
+      v === undefined || v === ''
+        ? undefined
+        : v
+            .split(',')
+            .map((id) => id.trim())
+            .filter(Boolean),
+    )
     .refine((ids) => ids === undefined || (ids.length > 0 && ids.every((id) => /^\d{5,25}$/.test(id))), {
       message: 'expected comma-separated guild ids (snowflakes)',
     }),
@@ -149,10 +152,9 @@ const EnvSchema = z.object({
   RESEARCH_CACHE_TTL: optionalText.refine((v) => v === undefined || parseDuration(v) !== undefined, {
     message: 'expected a duration such as 24h, 30m, 90s or 7d',
   }),
-  LOG_LEVEL: optionalText.refine(
-    (v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v),
-    { message: `expected one of ${LOG_LEVELS.join(', ')}` },
-  ),
+  LOG_LEVEL: optionalText.refine((v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v), {
+    message: `expected one of ${LOG_LEVELS.join(', ')}`,
+  }),
 });
 
 export interface LoadConfigOptions {
@@ -163,10 +165,7 @@ export interface LoadConfigOptions {
 }
 
 /** Parses the environment; throws `ConfigError` listing every problem. */
-export function loadConfig(
-  env: Record<string, string | undefined>,
-  options: LoadConfigOptions = {},
-): Readonly<Config> {
+export function loadConfig(env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Readonly<Config> {
   // Empty values count as unset: `PORT=` in an .env file means "use the default".
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
@@ -188,7 +187,8 @@ export function loadConfig(
   // Each platform needs its variables together; half a configuration is a mistake worth naming.
   let slack: SlackConfig | undefined;
   if (e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) {
-    if (!e.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
+    if (!e.SLACK_BOT_TOKEN)
+      problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
     // A bot token alone is enough for a worker (it only uses the Web API); the bot itself says
     // at start that it needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode).
     if (e.SLACK_BOT_TOKEN) {
@@ -268,9 +268,7 @@ export function secretsOf(config: Config): string[] {
 /** Which integrations are configured, and what is missing for the rest (for /health and start-up logs). */
 export type IntegrationName = 'slack' | 'discord' | 'anthropic' | 'exa' | 'chromium';
 
-export function integrationsOf(
-  config: Config,
-): Record<IntegrationName, { configured: boolean; missing?: string[] }> {
+export function integrationsOf(config: Config): Record<IntegrationName, { configured: boolean; missing?: string[] }> {
   return {
     slack: !config.slack
       ? { configured: false, missing: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET or SLACK_APP_TOKEN'] }
@@ -280,9 +278,7 @@ export function integrationsOf(
     discord: config.discord
       ? { configured: true }
       : { configured: false, missing: ['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID'] },
-    anthropic: config.anthropic.apiKey
-      ? { configured: true }
-      : { configured: false, missing: ['ANTHROPIC_API_KEY'] },
+    anthropic: config.anthropic.apiKey ? { configured: true } : { configured: false, missing: ['ANTHROPIC_API_KEY'] },
     exa: config.exa.apiKey ? { configured: true } : { configured: false, missing: ['EXA_API_KEY'] },
     chromium: config.chromiumPath ? { configured: true } : { configured: false, missing: ['CHROMIUM_PATH'] },
   };

@@ -70,11 +70,7 @@ export class ScribeError extends Error {
 export class RetryableError extends ScribeError {
   readonly retryAfterMs: number | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    details: ScribeErrorDetails & { retryAfterMs?: number } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, details: ScribeErrorDetails & { retryAfterMs?: number } = {}) {
     super(code, message, details);
     this.retryAfterMs = details.retryAfterMs;
   }

@@ -53,7 +53,8 @@ const TOKEN_PATTERNS: readonly { pattern: RegExp; replace: (match: string, ...gr
   // Credentials an echoing proxy or SDK put into a message: "Bearer …", "x-api-key: …".
   { pattern: /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi, replace: (_m, prefix = '') => `${prefix}${REDACTED}` },
   {
-    pattern: /\b((?:x-api-key|api[-_]?key|x-goog-api-key|authorization|cookie|set-cookie|password|secret|token)["']?\s*[:=]\s*["']?)(?!Bearer\b|\[redacted\])([^\s"',;]{6,})/gi,
+    pattern:
+      /\b((?:x-api-key|api[-_]?key|x-goog-api-key|authorization|cookie|set-cookie|password|secret|token)["']?\s*[:=]\s*["']?)(?!Bearer\b|\[redacted\])([^\s"',;]{6,})/gi,
     replace: (_m, prefix = '') => `${prefix}${REDACTED}`,
   },
 ];

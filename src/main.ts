@@ -36,7 +36,6 @@ With DATABASE_URL unset, an embedded PostgreSQL runs in $SCRIBE_DATA_DIR/postgre
 
 type Command = (config: Config, logger: Logger, args: string[]) => Promise<CommandResult>;
 
-
 export async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -140,9 +139,12 @@ async function runService(command: string, roles: Roles, config: Config, logger:
   }
 }
 
-const runStart: Command = (config, logger) => runService('start', { bots: true, worker: true, http: true }, config, logger);
-const runBot: Command = (config, logger) => runService('bot', { bots: true, worker: false, http: true }, config, logger);
-const runWorker: Command = (config, logger) => runService('worker', { bots: false, worker: true, http: false }, config, logger);
+const runStart: Command = (config, logger) =>
+  runService('start', { bots: true, worker: true, http: true }, config, logger);
+const runBot: Command = (config, logger) =>
+  runService('bot', { bots: true, worker: false, http: true }, config, logger);
+const runWorker: Command = (config, logger) =>
+  runService('worker', { bots: false, worker: true, http: false }, config, logger);
 
 async function runDiscordRegister(config: Config, logger: Logger, args: string[]): Promise<CommandResult> {
   const { values } = parseArgs({ args, options: { guild: { type: 'string' } }, strict: true });
@@ -159,7 +161,9 @@ async function runDiscordRegister(config: Config, logger: Logger, args: string[]
   });
   logger.info(
     { commands: commands.map((c) => c.name), scope: values.guild ? `guild ${values.guild}` : 'global' },
-    values.guild ? 'commands registered for the guild (available at once)' : 'commands registered globally (may take up to an hour to appear)',
+    values.guild
+      ? 'commands registered for the guild (available at once)'
+      : 'commands registered globally (may take up to an hour to appear)',
   );
   return 0;
 }

@@ -91,7 +91,11 @@ describe('loadConfig', () => {
   });
 
   it('accepts a bot token alone (a worker needs only the Web API)', () => {
-    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }, noFiles).slack).toMatchObject({ botToken: 'xoxb-1', signingSecret: undefined, appToken: undefined });
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }, noFiles).slack).toMatchObject({
+      botToken: 'xoxb-1',
+      signingSecret: undefined,
+      appToken: undefined,
+    });
   });
 
   it('finds Chromium at its Debian path when CHROMIUM_PATH is unset', () => {
@@ -116,19 +120,40 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: expected a postgres:// or postgresql:// connection URL'],
     [{ PORT: 'eighty' }, 'PORT: expected a whole number from 0 to 65535, got "eighty"'],
     [{ PORT: '70000' }, 'PORT: expected a whole number from 0 to 65535, got "70000"'],
-    [{ SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN: expected a bot token starting with "xoxb-"'],
-    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-2' }, 'SLACK_APP_TOKEN: expected an app-level token starting with "xapp-"'],
-    [{ SLACK_API_URL: 'not a url' }, 'SLACK_API_URL: expected the Slack Web API base (an absolute URL), got "not a url"'],
-    [{ DISCORD_API_URL: 'discord' }, 'DISCORD_API_URL: expected the Discord REST base (an absolute URL), got "discord"'],
-    [{ DISCORD_TOKEN: 't', DISCORD_APPLICATION_ID: 'my-app' }, 'DISCORD_APPLICATION_ID: expected the numeric application id (a snowflake), got "my-app"'],
+    [
+      { SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_SIGNING_SECRET: 's' },
+      'SLACK_BOT_TOKEN: expected a bot token starting with "xoxb-"',
+    ],
+    [
+      { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-2' },
+      'SLACK_APP_TOKEN: expected an app-level token starting with "xapp-"',
+    ],
+    [
+      { SLACK_API_URL: 'not a url' },
+      'SLACK_API_URL: expected the Slack Web API base (an absolute URL), got "not a url"',
+    ],
+    [
+      { DISCORD_API_URL: 'discord' },
+      'DISCORD_API_URL: expected the Discord REST base (an absolute URL), got "discord"',
+    ],
+    [
+      { DISCORD_TOKEN: 't', DISCORD_APPLICATION_ID: 'my-app' },
+      'DISCORD_APPLICATION_ID: expected the numeric application id (a snowflake), got "my-app"',
+    ],
     [{ ANTHROPIC_BASE_URL: '/v1' }, 'ANTHROPIC_BASE_URL: expected the Anthropic API base (an absolute URL), got "/v1"'],
     [{ EXA_BASE_URL: 'exa' }, 'EXA_BASE_URL: expected the Exa API base (an absolute URL), got "exa"'],
     [{ ARXIV_API_URL: 'arxiv' }, 'ARXIV_API_URL: expected the arXiv API query URL (an absolute URL), got "arxiv"'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY: expected a whole number from 1 to 64, got "0"'],
     [{ WORKER_CONCURRENCY: '2.5' }, 'WORKER_CONCURRENCY: expected a whole number from 1 to 64, got "2.5"'],
     [{ SCRIBE_DAILY_QUOTA: '-1' }, 'SCRIBE_DAILY_QUOTA: expected a whole number from 0 to 1000000, got "-1"'],
-    [{ RESEARCH_CACHE_TTL: 'a day' }, 'RESEARCH_CACHE_TTL: expected a duration such as 24h, 30m, 90s or 7d, got "a day"'],
-    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
+    [
+      { RESEARCH_CACHE_TTL: 'a day' },
+      'RESEARCH_CACHE_TTL: expected a duration such as 24h, 30m, 90s or 7d, got "a day"',
+    ],
+    [
+      { LOG_LEVEL: 'verbose' },
+      'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
+    ],
     [{ CHROMIUM_PATH: '/nope/chromium' }, 'CHROMIUM_PATH: no file at "/nope/chromium"'],
     [{ SLACK_SIGNING_SECRET: 'abc' }, 'SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set'],
     [{ DISCORD_TOKEN: 'abc' }, 'DISCORD_APPLICATION_ID: required when DISCORD_TOKEN is set'],

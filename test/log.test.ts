@@ -31,7 +31,16 @@ describe('logger redaction', () => {
       'calling out',
     );
     const out = text();
-    for (const secret of ['discord-bot-token-1', 'exa-key-2', 'slack-signing-3', 'bot-token-4', 'app-token-5', 'anthropic-6', 'anthropic-7', 'nested-key-8']) {
+    for (const secret of [
+      'discord-bot-token-1',
+      'exa-key-2',
+      'slack-signing-3',
+      'bot-token-4',
+      'app-token-5',
+      'anthropic-6',
+      'anthropic-7',
+      'nested-key-8',
+    ]) {
       expect(out).not.toContain(secret);
     }
     expect(out).toContain(REDACTED);
@@ -83,8 +92,12 @@ describe('logger redaction', () => {
 describe('the scrubber as a pure function', () => {
   it('is the same for logs and any other text, with the secrets prepared once', () => {
     const clean = createScrubber(['short', 'my-long-secret', 'my-long-secret-plus']);
-    expect(clean('a my-long-secret-plus and my-long-secret, not short')).toBe(`a ${REDACTED} and ${REDACTED}, not short`);
+    expect(clean('a my-long-secret-plus and my-long-secret, not short')).toBe(
+      `a ${REDACTED} and ${REDACTED}, not short`,
+    );
     expect(scrub('key sk-ant-api03-abcdefgh', [])).toBe(`key ${REDACTED}`);
-    expect(clean('"token":"[redacted]" stays as it is; maxTokens: 1024 too')).toBe('"token":"[redacted]" stays as it is; maxTokens: 1024 too');
+    expect(clean('"token":"[redacted]" stays as it is; maxTokens: 1024 too')).toBe(
+      '"token":"[redacted]" stays as it is; maxTokens: 1024 too',
+    );
   });
 });

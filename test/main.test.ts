@@ -44,7 +44,11 @@ async function embeddedClient(dir: string): Promise<pg.Client> {
 }
 
 async function startService(port: number, dir = dataDir, options: Parameters<typeof spawnScribe>[2] = {}) {
-  const proc = spawnScribe(['start'], cleanEnv({ SCRIBE_DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'info' }), options);
+  const proc = spawnScribe(
+    ['start'],
+    cleanEnv({ SCRIBE_DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'info' }),
+    options,
+  );
   await proc.waitForLog((l) => l.msg === 'scribe is running');
   return proc;
 }
@@ -62,7 +66,9 @@ describe('scribe start without DATABASE_URL', () => {
     expect(first.logs.some((l) => l.msg === 'migration applied')).toBe(true);
 
     const client = await embeddedClient(dataDir);
-    await client.query("INSERT INTO users (platform, team_id, platform_user_id, display_name) VALUES ('slack', 'T1', 'U1', 'Ada')");
+    await client.query(
+      "INSERT INTO users (platform, team_id, platform_user_id, display_name) VALUES ('slack', 'T1', 'U1', 'Ada')",
+    );
     await client.end();
 
     first.kill('SIGTERM');
@@ -129,7 +135,10 @@ describe('scribe CLI', () => {
   });
 
   it('exits 1 naming every invalid variable, before touching the database', async () => {
-    const { code, output } = await runScribe(['start'], cleanEnv({ PORT: 'abc', LOG_LEVEL: 'loud', SCRIBE_DATA_DIR: dataDir }));
+    const { code, output } = await runScribe(
+      ['start'],
+      cleanEnv({ PORT: 'abc', LOG_LEVEL: 'loud', SCRIBE_DATA_DIR: dataDir }),
+    );
     expect(code).toBe(1);
     expect(output).toContain('PORT: expected a whole number from 0 to 65535, got "abc"');
     expect(output).toContain('LOG_LEVEL: expected one of');

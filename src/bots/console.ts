@@ -19,7 +19,9 @@ export interface ConsoleReporterOptions {
   json?: boolean;
 }
 
-export function createConsoleReporter(options: ConsoleReporterOptions = {}): ThreadReporter & { lastResult(): ResultView | undefined } {
+export function createConsoleReporter(
+  options: ConsoleReporterOptions = {},
+): ThreadReporter & { lastResult(): ResultView | undefined } {
   const progressOut = options.progressOut ?? process.stderr;
   const resultOut = options.resultOut ?? process.stdout;
   const printed = new Map<StepName, string>();

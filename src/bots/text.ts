@@ -3,7 +3,13 @@
  * notification fallback of chat messages, and "copy as plain text".
  */
 import { STEP_LABELS, STEP_NAMES } from '../pipeline/types.ts';
-import { describeFailure, type FailureReport, type ProgressView, type ResultView, type StepView } from '../jobs/reporter.ts';
+import {
+  describeFailure,
+  type FailureReport,
+  type ProgressView,
+  type ResultView,
+  type StepView,
+} from '../jobs/reporter.ts';
 
 export const STEP_ICONS: Record<StepView['state'], string> = {
   pending: '◻️',
@@ -27,7 +33,9 @@ export function progressLines(view: ProgressView): string[] {
     for (const warning of step.warnings) lines.push(`    ⚠️ ${warning}`);
   }
   if (view.status === 'retrying' && view.retry) {
-    lines.push(`🔁 ${view.retry.reason} — retrying in ${view.retry.inSeconds} s (try ${view.retry.attempt} of ${view.retry.of})`);
+    lines.push(
+      `🔁 ${view.retry.reason} — retrying in ${view.retry.inSeconds} s (try ${view.retry.attempt} of ${view.retry.of})`,
+    );
   }
   if (view.status === 'failed' && view.error) lines.push(`❌ ${view.error}`);
   return lines;

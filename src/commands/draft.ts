@@ -43,7 +43,9 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
   try {
     template = await fs.readFile(values.template, 'utf8');
   } catch (err) {
-    process.stderr.write(`scribe draft: cannot read the template file ${values.template}: ${(err as NodeJS.ErrnoException).code ?? err}\n`);
+    process.stderr.write(
+      `scribe draft: cannot read the template file ${values.template}: ${(err as NodeJS.ErrnoException).code ?? err}\n`,
+    );
     return 1;
   }
   let request;
@@ -84,7 +86,10 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
         },
       },
     );
-    await reporter.result(address, resultViewOf(request.recipientName, 1, data), { existingMessageIds: [], maybePosted: false });
+    await reporter.result(address, resultViewOf(request.recipientName, 1, data), {
+      existingMessageIds: [],
+      maybePosted: false,
+    });
     return 0;
   } catch (err) {
     const error = asScribeError(err);

@@ -16,13 +16,8 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
-  logger: Logger,
-): Promise<Database> {
-  const embedded = config.databaseUrl
-    ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, logger: Logger): Promise<Database> {
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
   const url = embedded?.url ?? config.databaseUrl ?? '';
   const pool = createPool({ connectionString: url, logger });
   let closed = false;

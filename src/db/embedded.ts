@@ -110,7 +110,10 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
   try {
     await pgCtl(['start', '-w', '-t', '60', '-l', logFile, '-o', serverOptions]);
   } catch (err) {
-    const tail = await fs.readFile(logFile, 'utf8').then((t) => t.split('\n').slice(-15).join('\n'), () => '');
+    const tail = await fs.readFile(logFile, 'utf8').then(
+      (t) => t.split('\n').slice(-15).join('\n'),
+      () => '',
+    );
     throw new ScribeError(
       ErrorCode.Internal,
       `The embedded PostgreSQL in ${dataDirectory} did not start. Its log says:\n${tail}`,

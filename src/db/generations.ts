@@ -78,9 +78,21 @@ export async function insertGeneration(db: Db, g: NewGeneration): Promise<Genera
        progress_message_id, template, recipient_name, recipient_interest, instruction, steps)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
      RETURNING ${COLUMNS}`,
-    [g.userId, g.parentId ?? null, g.version ?? 1, g.platform, g.teamId, g.channelId ?? null, g.threadId ?? null,
-      g.progressMessageId ?? null, g.template, g.recipientName, g.recipientInterest, g.instruction ?? null,
-      JSON.stringify(g.steps ?? {})],
+    [
+      g.userId,
+      g.parentId ?? null,
+      g.version ?? 1,
+      g.platform,
+      g.teamId,
+      g.channelId ?? null,
+      g.threadId ?? null,
+      g.progressMessageId ?? null,
+      g.template,
+      g.recipientName,
+      g.recipientInterest,
+      g.instruction ?? null,
+      JSON.stringify(g.steps ?? {}),
+    ],
   );
   return toGeneration(rows[0]!);
 }
@@ -210,7 +222,12 @@ export async function recentGenerations(db: Db, userId: string, limit = 10): Pro
 }
 
 /** The highest version in a regeneration chain's thread (for "Version 3"). */
-export async function latestVersionInThread(db: Db, platform: Platform, channelId: string, threadId: string): Promise<number> {
+export async function latestVersionInThread(
+  db: Db,
+  platform: Platform,
+  channelId: string,
+  threadId: string,
+): Promise<number> {
   const { rows } = await db.query<{ v: number | null }>(
     'SELECT max(version) AS v FROM generations WHERE platform = $1 AND channel_id = $2 AND thread_id = $3',
     [platform, channelId, threadId],

@@ -44,11 +44,7 @@ export async function readMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
 }
 
 /** Applies pending migrations; returns the versions it applied (empty when up to date). */
-export async function migrate(
-  pool: pg.Pool,
-  logger: Logger,
-  migrations?: Migration[],
-): Promise<string[]> {
+export async function migrate(pool: pg.Pool, logger: Logger, migrations?: Migration[]): Promise<string[]> {
   const all = migrations ?? (await readMigrations());
   const client = await pool.connect();
   const applied: string[] = [];

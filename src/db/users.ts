@@ -34,7 +34,13 @@ export async function upsertUser(db: Db, identity: UserIdentity): Promise<User> 
        SET display_name = coalesce(EXCLUDED.display_name, users.display_name),
            is_admin = coalesce($5, users.is_admin)
      RETURNING ${COLUMNS}`,
-    [identity.platform, identity.teamId, identity.platformUserId, identity.displayName ?? null, identity.isAdmin ?? null],
+    [
+      identity.platform,
+      identity.teamId,
+      identity.platformUserId,
+      identity.displayName ?? null,
+      identity.isAdmin ?? null,
+    ],
   );
   return rows[0]!;
 }

@@ -16,7 +16,8 @@ export const INTERNAL_ADDRESS = '[internal address]';
 export const INTERNAL_PATH = '[path]';
 
 /** Host names that only mean something inside a network. */
-const INTERNAL_NAME = /^(?:localhost|[a-z0-9-]+|.+\.(?:internal|local|localhost|localdomain|lan|corp|intranet|home|home\.arpa|svc|cluster\.local))$/i;
+const INTERNAL_NAME =
+  /^(?:localhost|[a-z0-9-]+|.+\.(?:internal|local|localhost|localdomain|lan|corp|intranet|home|home\.arpa|svc|cluster\.local))$/i;
 
 /** True for a host (name or address literal) that is not a public internet host. */
 function isInternalHost(host: string): boolean {

@@ -20,7 +20,10 @@ export interface CoalesceOptions {
 }
 
 /** Wraps a reporter so that `progress` calls are coalesced per progress message. */
-export function coalesceProgress(inner: ThreadReporter, options: CoalesceOptions): ThreadReporter & {
+export function coalesceProgress(
+  inner: ThreadReporter,
+  options: CoalesceOptions,
+): ThreadReporter & {
   flush(address: ThreadAddress): Promise<void>;
 } {
   const intervalMs = options.intervalMs ?? 1_000;

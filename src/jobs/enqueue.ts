@@ -116,7 +116,11 @@ export interface CommitGenerationInput {
  * lock, checks again on a context loaded under it, then inserts the row and sends its job — both
  * commit or neither. Returns the refusal instead when the check fails (nothing is written then).
  */
-export async function commitGeneration(deps: EnqueueDeps, tx: Db, input: CommitGenerationInput): Promise<Generation | StartRefusal> {
+export async function commitGeneration(
+  deps: EnqueueDeps,
+  tx: Db,
+  input: CommitGenerationInput,
+): Promise<Generation | StartRefusal> {
   // Serialise this person's requests so two at once cannot both take the last slot.
   await lockQuota(tx, input.user.id);
   const refusal = checkStart(await loadStartContext(tx, input.identity, deps.dailyQuota, input.user));

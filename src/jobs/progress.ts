@@ -53,7 +53,12 @@ export function applyProgressEvent(view: ProgressView, event: ProgressEvent): Pr
       return {
         ...view,
         status: 'retrying',
-        retry: { attempt: event.attempt, of: event.of, inSeconds: Math.ceil(event.delayMs / 1000), reason: event.message },
+        retry: {
+          attempt: event.attempt,
+          of: event.of,
+          inSeconds: Math.ceil(event.delayMs / 1000),
+          reason: event.message,
+        },
       };
   }
 }

@@ -67,7 +67,10 @@ export function parseRecipients(text: string, options: ParseRecipientsOptions): 
     recipients.push({ line: row.line, recipientName: name.data, recipientInterest: interest.data });
   }
   if (recipients.length === 0 && problems.length === 0) {
-    problems.push({ line: undefined, message: 'No recipients given: write one per line, as `Name | research interest`.' });
+    problems.push({
+      line: undefined,
+      message: 'No recipients given: write one per line, as `Name | research interest`.',
+    });
   }
   if (recipients.length > options.max) {
     problems.push({
@@ -94,19 +97,29 @@ function headerRows(source: string): Row[] | undefined {
 
   let records: { record: string[]; info: InfoRecord }[];
   try {
-    const options = { delimiter, info: true, relax_column_count: true, skip_empty_lines: true, trim: true, from_line: firstLine + 2 };
+    const options = {
+      delimiter,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      from_line: firstLine + 2,
+    };
     // csv-parse's typings do not narrow on `info: true`, which wraps each record as { record, info }.
     records = parse(source, options) as unknown as typeof records;
   } catch (err) {
     const line = (err as { lines?: number }).lines;
-    return [{ line: line ?? firstLine + 1, problem: `this is not valid CSV (${(err as Error).message.split('\n')[0]})` }];
+    return [
+      { line: line ?? firstLine + 1, problem: `this is not valid CSV (${(err as Error).message.split('\n')[0]})` },
+    ];
   }
   return records.map(({ record, info }) => {
     // `info.lines` is the line the record ends on; a quoted newline makes it start earlier.
     const line = info.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
     const name = record[nameAt];
     const interest = record[interestAt];
-    if (name === undefined || interest === undefined) return { line, problem: `expected a "${cells[nameAt]}" and an "${cells[interestAt]}" value` };
+    if (name === undefined || interest === undefined)
+      return { line, problem: `expected a "${cells[nameAt]}" and an "${cells[interestAt]}" value` };
     return { line, name, interest };
   });
 }

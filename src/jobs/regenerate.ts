@@ -91,10 +91,18 @@ export interface CommitVersionInput {
  * inserts the child (charged to the requester: it is their email) and sends its job. Returns the
  * refusal instead when the check fails (nothing is written then).
  */
-export async function commitVersion(deps: RegenerateDeps, tx: Db, input: CommitVersionInput): Promise<Generation | Refusal> {
+export async function commitVersion(
+  deps: RegenerateDeps,
+  tx: Db,
+  input: CommitVersionInput,
+): Promise<Generation | Refusal> {
   const parent = await generations.getGeneration(tx, input.query.generationId);
   if (parent) await lockQuota(tx, parent.userId);
-  const ctx = await loadActionContext(tx, input.query, { parent, actor: input.actor, actorIsAdmin: input.actorIsAdmin });
+  const ctx = await loadActionContext(tx, input.query, {
+    parent,
+    actor: input.actor,
+    actorIsAdmin: input.actorIsAdmin,
+  });
   const refusal = checkAction(ctx);
   if (refusal || !parent) return refusal ?? { kind: 'not-found' };
   const child = await generations.insertGeneration(tx, {
@@ -150,7 +158,11 @@ export async function regenerate(deps: RegenerateDeps, input: RegenerateInput): 
       isAdmin: async () => input.byUser.isAdmin ?? false,
     };
     const result = await commitVersion(deps, tx, {
-      query, actor, actorIsAdmin: undefined, progressMessageId: input.progressMessageId ?? null, now: input.now,
+      query,
+      actor,
+      actorIsAdmin: undefined,
+      progressMessageId: input.progressMessageId ?? null,
+      now: input.now,
     });
     if ('kind' in result) throw regenerationError(result);
     return result;

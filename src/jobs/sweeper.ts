@@ -117,13 +117,26 @@ export async function sweepLostGenerations(deps: SweepDeps, options: SweepOption
     const row = await generations.failUnsettled(deps.pool, lost.id, message);
     if (!row) continue; // settled meanwhile, by its worker or another sweep
     settled.push(row.id);
-    logger.warn({ jobState: lost.jobState ?? 'gone', alreadyReported }, 'generation left unsettled by its job; marked failed');
+    logger.warn(
+      { jobState: lost.jobState ?? 'gone', alreadyReported },
+      'generation left unsettled by its job; marked failed',
+    );
     if (alreadyReported) continue;
     const address = addressOf(row);
-    const view = { ...initialProgress(row.recipientName, row.version, row.steps), status: 'failed' as const, error: message };
-    await deps.reporter.progress(address, view).catch((err: unknown) => logger.warn({ err }, 'could not update the progress message'));
-    await deps.reporter.failed(address, failure).catch((err: unknown) => logger.error({ err }, 'could not report the failure'));
-    await deps.reporter.flush?.(address).catch((err: unknown) => logger.warn({ err }, 'could not flush the progress message'));
+    const view = {
+      ...initialProgress(row.recipientName, row.version, row.steps),
+      status: 'failed' as const,
+      error: message,
+    };
+    await deps.reporter
+      .progress(address, view)
+      .catch((err: unknown) => logger.warn({ err }, 'could not update the progress message'));
+    await deps.reporter
+      .failed(address, failure)
+      .catch((err: unknown) => logger.error({ err }, 'could not report the failure'));
+    await deps.reporter
+      .flush?.(address)
+      .catch((err: unknown) => logger.warn({ err }, 'could not flush the progress message'));
   }
   return settled;
 }
@@ -138,7 +151,10 @@ export interface SweeperHandle {
  * Sweeps once now (awaited, so a worker starts with its lost rows settled) and then every
  * `intervalMs`. A sweep that fails (the database down) is logged and tried at the next interval.
  */
-export async function startSweeper(deps: SweepDeps, options: SweepOptions & { intervalMs?: number | undefined } = {}): Promise<SweeperHandle> {
+export async function startSweeper(
+  deps: SweepDeps,
+  options: SweepOptions & { intervalMs?: number | undefined } = {},
+): Promise<SweeperHandle> {
   let current: Promise<string[]> | undefined;
   const sweep = (): Promise<string[]> => {
     // One sweep at a time in this process; a tick during a slow sweep joins it.

@@ -109,20 +109,24 @@ export async function processGeneration(
   };
 
   try {
-    const finished = await runPipeline(data, { ...deps.pipeline, logger }, {
-      logger,
-      signal,
-      // Research is shared within the requester's workspace or guild only (their template steers it).
-      cacheScope: { platform: running.platform, teamId: running.teamId, userId: running.userId },
-      onProgress: (event) => {
-        view = applyProgressEvent(view, event);
-        void report();
+    const finished = await runPipeline(
+      data,
+      { ...deps.pipeline, logger },
+      {
+        logger,
+        signal,
+        // Research is shared within the requester's workspace or guild only (their template steers it).
+        cacheScope: { platform: running.platform, teamId: running.teamId, userId: running.userId },
+        onProgress: (event) => {
+          view = applyProgressEvent(view, event);
+          void report();
+        },
+        onStepDone: async (step: StepName, record: StepRecord) => {
+          await database(() => generations.saveStep(deps.pool, generationId, step, record));
+          logger.info({ step, durationMs: record.durationMs, warnings: record.warnings.length }, 'step saved');
+        },
       },
-      onStepDone: async (step: StepName, record: StepRecord) => {
-        await database(() => generations.saveStep(deps.pool, generationId, step, record));
-        logger.info({ step, durationMs: record.durationMs, warnings: record.warnings.length }, 'step saved');
-      },
-    });
+    );
     const result = resultViewOf(running.recipientName, running.version, finished);
     // Recorded before posting: if we die between the post and saving its ids, the retry looks for it.
     await database(() => generations.markPosting(deps.pool, generationId));
@@ -273,19 +277,28 @@ async function handleJob(deps: WorkerDeps, job: JobWithMetadata<GenerateJob>, si
     return { id: job.id, status: 'deadletter', output: { error: 'malformed job payload' } };
   }
   try {
-    const result = await processGeneration(deps, parsed.data.generationId, {
-      retryCount: job.retryCount,
-      retryLimit: job.retryLimit,
-      retryDelaySeconds: job.retryDelay,
-      retryDelayMaxSeconds: job.retryDelayMax,
-    }, signal);
+    const result = await processGeneration(
+      deps,
+      parsed.data.generationId,
+      {
+        retryCount: job.retryCount,
+        retryLimit: job.retryLimit,
+        retryDelaySeconds: job.retryDelay,
+        retryDelayMaxSeconds: job.retryDelayMax,
+      },
+      signal,
+    );
     const { outcome, error } = result;
     const output: GenerateJobOutput = error ? { error: error.message, code: error.code } : { outcome };
     if (outcome === 'retry') return { id: job.id, status: 'failed', output };
     // A permanent failure, or the last try: straight to the dead-letter queue, no more retries. When
     // the row could not be marked, the sweeper reads what to record (and whether to tell) from here.
     if (outcome === 'failed') {
-      return { id: job.id, status: 'deadletter', output: { ...output, failure: result.failure, reported: result.reported } };
+      return {
+        id: job.id,
+        status: 'deadletter',
+        output: { ...output, failure: result.failure, reported: result.reported },
+      };
     }
     return { id: job.id, status: 'completed', output };
   } catch (err) {
@@ -297,7 +310,11 @@ async function handleJob(deps: WorkerDeps, job: JobWithMetadata<GenerateJob>, si
     const output: GenerateJobOutput = {
       error: error.message,
       code: error.code,
-      failure: failureReportOf(chatFailureText(error, parsed.data.generationId, createChatScrubber(deps.secrets ?? [])), error, job.retryCount + 1),
+      failure: failureReportOf(
+        chatFailureText(error, parsed.data.generationId, createChatScrubber(deps.secrets ?? [])),
+        error,
+        job.retryCount + 1,
+      ),
       reported: false,
     };
     return { id: job.id, status: 'failed', output };

@@ -53,9 +53,11 @@ export async function askStructured<T>(
     return { ...answer, corrected: true };
   } catch (err) {
     if (!(err instanceof InvalidAnswerError)) throw err;
-    throw new InvalidAnswerError(
-      `The ${what} returned an answer we could not use twice: ${err.issues}`,
-      { raw: err.raw, issues: err.issues, service: err.service ?? 'Anthropic', cause: err },
-    );
+    throw new InvalidAnswerError(`The ${what} returned an answer we could not use twice: ${err.issues}`, {
+      raw: err.raw,
+      issues: err.issues,
+      service: err.service ?? 'Anthropic',
+      cause: err,
+    });
   }
 }

@@ -29,7 +29,24 @@ function isPlaceholderLike(match: string): boolean {
   if (match.startsWith('<') && HTML_TAGS.has(inner.toLowerCase())) return false;
   return true;
 }
-const HTML_TAGS = new Set(['a', 'b', 'i', 'u', 'p', 'br', 'hr', 'em', 'strong', 'div', 'span', 'ul', 'ol', 'li', 'html', 'body']);
+const HTML_TAGS = new Set([
+  'a',
+  'b',
+  'i',
+  'u',
+  'p',
+  'br',
+  'hr',
+  'em',
+  'strong',
+  'div',
+  'span',
+  'ul',
+  'ol',
+  'li',
+  'html',
+  'body',
+]);
 
 /** Placeholders written in the text (`{{…}}`, `{…}`, `[…]`, `<…>`), unique, in order of appearance. */
 export function findPlaceholders(text: string): string[] {
@@ -48,7 +65,10 @@ export function findPlaceholders(text: string): string[] {
  * the composer leaves it as written and the checks do not count it as left unfilled.
  */
 export function isSenderPlaceholder(placeholder: string): boolean {
-  const inner = placeholder.replace(/[{}[\]<>]/g, '').replace(/[_-]+/g, ' ').trim();
+  const inner = placeholder
+    .replace(/[{}[\]<>]/g, '')
+    .replace(/[_-]+/g, ' ')
+    .trim();
   return /^(your|my|sender'?s?)\s+(full\s+)?(name|signature)$/i.test(inner);
 }
 
@@ -127,7 +147,8 @@ export function unknownPaperMentions(
 
 // Links with a scheme or "www.", and bare "host.tld/path" ones on common top-level domains (a
 // bare "x.y/z" is too often something else: "Node.js/Deno").
-const BARE_TLDS = 'com|org|net|edu|gov|info|biz|io|ai|co|app|dev|me|xyz|ly|gl|link|site|online|page|uk|de|fr|ru|cn|in|us|eu';
+const BARE_TLDS =
+  'com|org|net|edu|gov|info|biz|io|ai|co|app|dev|me|xyz|ly|gl|link|site|online|page|uk|de|fr|ru|cn|in|us|eu';
 const URL_IN_TEXT = new RegExp(
   `\\b(?:https?:\\/\\/|www\\.)[^\\s<>"'\`]+|\\b(?:[a-z0-9-]+\\.)+(?:${BARE_TLDS})\\/[^\\s<>"'\`]*`,
   'gi',
@@ -171,16 +192,25 @@ export function unknownLinks(email: string, known: { template: string; urls: rea
 
 /** Phrases that make an email read as machine-written. */
 export const MACHINE_TELLS: readonly { phrase: string; pattern: RegExp }[] = [
-  { phrase: 'I hope this email finds you well', pattern: /\bI hope (?:this|the|my) (?:e-?mail|message|note|letter) finds you well/i },
+  {
+    phrase: 'I hope this email finds you well',
+    pattern: /\bI hope (?:this|the|my) (?:e-?mail|message|note|letter) finds you well/i,
+  },
   { phrase: 'I am reaching out', pattern: /\bI(?: am|'m|’m) reaching out\b/i },
   { phrase: 'I wanted to reach out', pattern: /\bI wanted to reach out\b/i },
   { phrase: 'delve', pattern: /\bdelv(?:e|es|ed|ing)\b/i },
   { phrase: 'tapestry', pattern: /\btapestry\b/i },
   { phrase: 'a testament to', pattern: /\ba testament to\b/i },
   { phrase: 'navigate the complexities', pattern: /\bnavigat(?:e|ing) the complexities\b/i },
-  { phrase: "in today's fast-paced world", pattern: /\bin today['’]s (?:fast-paced|rapidly evolving|ever-changing)\b/i },
+  {
+    phrase: "in today's fast-paced world",
+    pattern: /\bin today['’]s (?:fast-paced|rapidly evolving|ever-changing)\b/i,
+  },
   { phrase: 'as an AI', pattern: /\bas an AI\b/i },
-  { phrase: 'a preamble ("Here is the email…")', pattern: /^\s*(?:certainly|sure|here is|here's)\b[^\n]*\b(?:email|draft)\b/i },
+  {
+    phrase: 'a preamble ("Here is the email…")',
+    pattern: /^\s*(?:certainly|sure|here is|here's)\b[^\n]*\b(?:email|draft)\b/i,
+  },
 ];
 
 /** The machine-writing tells in `email`, except those the sender's template itself uses. */
@@ -202,8 +232,10 @@ export interface EmailCheckInput {
 }
 
 const quoteList = (items: readonly string[], max = 3) =>
-  items.slice(0, max).map((s) => `“${s.length > 80 ? `${s.slice(0, 79)}…` : s}”`).join(', ') +
-  (items.length > max ? ` and ${items.length - max} more` : '');
+  items
+    .slice(0, max)
+    .map((s) => `“${s.length > 80 ? `${s.slice(0, 79)}…` : s}”`)
+    .join(', ') + (items.length > max ? ` and ${items.length - max} more` : '');
 
 /** Every problem with the email, in plain words; empty when it passes. */
 export function checkEmail(input: EmailCheckInput): string[] {
@@ -222,11 +254,14 @@ export function checkEmail(input: EmailCheckInput): string[] {
   const unknown = unknownPaperMentions(email, input.papers, input.sourceTitles, [template, input.researchSummary]);
   if (unknown.length > 0) problems.push(`Mentions work not among the papers or sources found: ${unknown.join(', ')}.`);
   const links = unknownLinks(email, { template, urls: [...input.sourceUrls, ...input.papers.map((p) => p.url)] });
-  if (links.length > 0) problems.push(`Has links that are in neither the template nor the sources: ${quoteList(links, 5)}.`);
+  if (links.length > 0)
+    problems.push(`Has links that are in neither the template nor the sources: ${quoteList(links, 5)}.`);
   const tells = machineTells(email, template);
   if (tells.length > 0) problems.push(`Uses machine-sounding phrases: ${quoteList(tells, tells.length)}.`);
   if (email.length > MAX_EMAIL_CHARS) {
-    problems.push(`The email is ${email.length.toLocaleString('en')} characters long; the limit is ${MAX_EMAIL_CHARS.toLocaleString('en')}.`);
+    problems.push(
+      `The email is ${email.length.toLocaleString('en')} characters long; the limit is ${MAX_EMAIL_CHARS.toLocaleString('en')}.`,
+    );
   }
   return problems;
 }

@@ -5,8 +5,34 @@
 
 /** Words that end in a full stop without ending a sentence ("Dr. Lovelace", "e.g. this"). */
 const ABBREVIATIONS = new Set([
-  'dr', 'mr', 'mrs', 'ms', 'prof', 'st', 'jr', 'sr', 'vs', 'etc', 'e.g', 'i.e', 'al', 'fig', 'no',
-  'inc', 'ltd', 'co', 'dept', 'univ', 'approx', 'cf', 'ph.d', 'mt', 'vol', 'pp', 'ed', 'eds',
+  'dr',
+  'mr',
+  'mrs',
+  'ms',
+  'prof',
+  'st',
+  'jr',
+  'sr',
+  'vs',
+  'etc',
+  'e.g',
+  'i.e',
+  'al',
+  'fig',
+  'no',
+  'inc',
+  'ltd',
+  'co',
+  'dept',
+  'univ',
+  'approx',
+  'cf',
+  'ph.d',
+  'mt',
+  'vol',
+  'pp',
+  'ed',
+  'eds',
 ]);
 
 // A boundary is end punctuation (with any closing quotes or brackets) followed by whitespace, or a

@@ -53,9 +53,7 @@ export interface Llm {
    * paused) throws the same errors as `complete`, never `InvalidAnswerError`: asking again with a
    * correction would not help.
    */
-  structured<T>(
-    request: LlmRequest & { schema: z.ZodType<T>; name: string },
-  ): Promise<{ value: T; usage: LlmUsage }>;
+  structured<T>(request: LlmRequest & { schema: z.ZodType<T>; name: string }): Promise<{ value: T; usage: LlmUsage }>;
 }
 
 export interface WebResult {

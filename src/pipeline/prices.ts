@@ -47,7 +47,12 @@ export interface TokenUsage {
   cacheCreationInputTokens: number;
 }
 
-export const ZERO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 };
+export const ZERO_USAGE: TokenUsage = {
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadInputTokens: 0,
+  cacheCreationInputTokens: 0,
+};
 
 export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
   return {

@@ -117,7 +117,15 @@ export function parseStepRecords(value: unknown): { steps: StepRecords; invalid:
   const invalid: InvalidStepRecord[] = [];
   if (value === null || value === undefined) return { steps, invalid };
   if (typeof value !== 'object' || Array.isArray(value)) {
-    return { steps, invalid: [{ step: '*', problem: `expected an object of step records, got ${Array.isArray(value) ? 'an array' : typeof value}` }] };
+    return {
+      steps,
+      invalid: [
+        {
+          step: '*',
+          problem: `expected an object of step records, got ${Array.isArray(value) ? 'an array' : typeof value}`,
+        },
+      ],
+    };
   }
   for (const [step, record] of Object.entries(value)) {
     if (!isStepName(step)) {

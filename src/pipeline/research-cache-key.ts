@@ -23,12 +23,7 @@ export interface CacheScope {
 
 /** Lowercased, trimmed, whitespace collapsed, diacritics removed. */
 export function normaliseForKey(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 /**

@@ -70,7 +70,11 @@ export const SKIP_REASON_ARXIV = 'only for research templates';
  * object is not changed). Throws a `ScribeError` with `step` set and a message for the user;
  * `RetryableError` when trying again later may help.
  */
-export async function runPipeline(data: PipelineData, deps: PipelineDeps, options: RunOptions = {}): Promise<PipelineData> {
+export async function runPipeline(
+  data: PipelineData,
+  deps: PipelineDeps,
+  options: RunOptions = {},
+): Promise<PipelineData> {
   const logger = options.logger ?? deps.logger;
   const { signal } = options;
   const elapsed = deps.clock?.elapsed ?? (() => performance.now());
@@ -145,7 +149,13 @@ export async function runPipeline(data: PipelineData, deps: PipelineDeps, option
   };
 
   const skip = async (step: StepName, reason: string) => {
-    await record(step, { status: 'skipped', output: null, durationMs: 0, warnings: [], finishedAt: new Date(now()).toISOString() });
+    await record(step, {
+      status: 'skipped',
+      output: null,
+      durationMs: 0,
+      warnings: [],
+      finishedAt: new Date(now()).toISOString(),
+    });
     emit({ step, kind: 'skipped', reason });
   };
 
@@ -160,7 +170,9 @@ export async function runPipeline(data: PipelineData, deps: PipelineDeps, option
   if (!steps.parse) await run('parse', (p) => parseTemplate(input, p));
   const parsed = steps.parse?.output;
   if (!parsed) {
-    throw new PermanentError(ErrorCode.Internal, 'The saved reading of the template is missing; start a new email.', { step: 'parse' });
+    throw new PermanentError(ErrorCode.Internal, 'The saved reading of the template is missing; start a new email.', {
+      step: 'parse',
+    });
   }
   const wantsArxiv = parsed.templateType === 'RESEARCH';
 
@@ -181,12 +193,16 @@ export async function runPipeline(data: PipelineData, deps: PipelineDeps, option
   const fresh: StepName[] = [];
   const concurrent: Promise<void>[] = [];
   if (!steps.research) {
-    concurrent.push(run('research', (p) => researchRecipient({ input, parsed }, p)).then(() => void fresh.push('research')));
+    concurrent.push(
+      run('research', (p) => researchRecipient({ input, parsed }, p)).then(() => void fresh.push('research')),
+    );
   }
   if (!steps.arxiv) {
     concurrent.push(
       wantsArxiv
-        ? run('arxiv', (p) => findPapers({ ...input, searchTerms: parsed.searchTerms }, p)).then(() => void fresh.push('arxiv'))
+        ? run('arxiv', (p) => findPapers({ ...input, searchTerms: parsed.searchTerms }, p)).then(
+            () => void fresh.push('arxiv'),
+          )
         : skip('arxiv', SKIP_REASON_ARXIV),
     );
   }
@@ -209,7 +225,12 @@ export async function runPipeline(data: PipelineData, deps: PipelineDeps, option
 
 /** A cached record as we stored it (it went through JSON and the database). */
 function isCachedRecord<R extends StepRecord>(rec: R | undefined): rec is R {
-  return rec !== undefined && rec !== null && (rec.status === 'done' || rec.status === 'skipped') && Array.isArray(rec.warnings);
+  return (
+    rec !== undefined &&
+    rec !== null &&
+    (rec.status === 'done' || rec.status === 'skipped') &&
+    Array.isArray(rec.warnings)
+  );
 }
 
 function withoutReuse<R extends StepRecord>(rec: R | undefined): R | undefined {
@@ -246,7 +267,8 @@ export function stepError(step: StepName, err: unknown, signal?: AbortSignal): S
     const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
     return new InvalidAnswerError(`${sentence} ${hint}`, { ...details, raw: err.raw, issues: err.issues });
   }
-  if (err instanceof RetryableError) return new RetryableError(err.code, message, { ...details, retryAfterMs: err.retryAfterMs });
+  if (err instanceof RetryableError)
+    return new RetryableError(err.code, message, { ...details, retryAfterMs: err.retryAfterMs });
   if (err instanceof PermanentError) return new PermanentError(err.code, message, details);
   return new ScribeError(err.code, message, details);
 }

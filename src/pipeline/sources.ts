@@ -24,7 +24,16 @@ export const DATA_NOT_INSTRUCTIONS =
  * The tags our prompts use around quoted and user text (`quoteSources`, the research notes, the
  * compose prompt). Quoted text must not be able to open or close any of them.
  */
-export const DELIMITER_TAGS = ['sources', 'source', 'notes', 'note', 'research', 'papers', 'paper', 'template'] as const;
+export const DELIMITER_TAGS = [
+  'sources',
+  'source',
+  'notes',
+  'note',
+  'research',
+  'papers',
+  'paper',
+  'template',
+] as const;
 
 const TAG_NAMES: ReadonlySet<string> = new Set(DELIMITER_TAGS);
 // "<" and what NFKC leaves looking like it (‹ is what we turn them into, so it is not matched),
@@ -54,13 +63,18 @@ export function neutralise(text: string): string {
 }
 
 function attribute(value: string): string {
-  return neutralise(value).replace(/["\n\r]/g, ' ').slice(0, 300);
+  return neutralise(value)
+    .replace(/["\n\r]/g, ' ')
+    .slice(0, 300);
 }
 
 /** `<sources><source n="1" url="…" title="…">text</source>…</sources>`, each text neutralised. */
 export function quoteSources(sources: readonly SourceText[]): string {
   const body = sources
-    .map((s) => `<source n="${s.n}" url="${attribute(s.url)}" title="${attribute(s.title)}">\n${neutralise(s.text.trim())}\n</source>`)
+    .map(
+      (s) =>
+        `<source n="${s.n}" url="${attribute(s.url)}" title="${attribute(s.title)}">\n${neutralise(s.text.trim())}\n</source>`,
+    )
     .join('\n');
   return `<sources>\n${body}\n</sources>`;
 }

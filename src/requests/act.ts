@@ -46,7 +46,8 @@ export interface ActionInput {
 /** Runs an action; answers what happened. Throws only for what nobody planned for. */
 export async function requestAction(deps: RequestDeps, port: ActionPort, input: ActionInput): Promise<ActionOutcome> {
   const spec = ACTIONS[input.action];
-  if (!deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`)) return { kind: 'duplicate' };
+  if (!deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`))
+    return { kind: 'duplicate' };
   const query: ActionQuery = {
     generationId: input.generationId,
     actor: input.actor,
@@ -64,13 +65,22 @@ export async function requestAction(deps: RequestDeps, port: ActionPort, input: 
   const log = deps.logger.child({ generationId: parent.id, action: input.action });
 
   // The version and reused steps shown until the worker's first edit (which has the final word).
-  const view = initialProgress(parent.recipientName, await nextVersion(deps.pool, parent), reusableSteps(parent, deps.researchCacheTtlMs, new Date()));
+  const view = initialProgress(
+    parent.recipientName,
+    await nextVersion(deps.pool, parent),
+    reusableSteps(parent, deps.researchCacheTtlMs, new Date()),
+  );
   const progress = await port.postProgress(parent, view, spec.effect.asked);
   if (progress === CANNOT_POST) return { kind: 'cannot-post' };
   try {
-    const result = await withTransaction(deps.pool, (tx) => commitVersion(deps, tx, {
-      query, actor: ctx.actor, actorIsAdmin: ctx.actorIsAdmin, progressMessageId: progress.messageId,
-    }));
+    const result = await withTransaction(deps.pool, (tx) =>
+      commitVersion(deps, tx, {
+        query,
+        actor: ctx.actor,
+        actorIsAdmin: ctx.actorIsAdmin,
+        progressMessageId: progress.messageId,
+      }),
+    );
     if ('kind' in result) {
       await port.remove(progress);
       return refused(result);

@@ -32,8 +32,16 @@ export interface ActionSpec {
 }
 
 export const ACTIONS = {
-  regenerate: { on: 'result', verb: 'regenerate it', effect: { type: 'new-version', instruction: null, asked: 'a new version' } },
-  shorter: { on: 'result', verb: 'regenerate it', effect: { type: 'new-version', instruction: INSTRUCTIONS.shorter, asked: 'a shorter version' } },
+  regenerate: {
+    on: 'result',
+    verb: 'regenerate it',
+    effect: { type: 'new-version', instruction: null, asked: 'a new version' },
+  },
+  shorter: {
+    on: 'result',
+    verb: 'regenerate it',
+    effect: { type: 'new-version', instruction: INSTRUCTIONS.shorter, asked: 'a shorter version' },
+  },
 } as const satisfies Record<string, ActionSpec>;
 
 /** The name of an action, as buttons and logs carry it. */

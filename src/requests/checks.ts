@@ -64,7 +64,8 @@ export function checkAction(ctx: ActionContext): Refusal | undefined {
   if (!parent || parent.platform !== ctx.actor.platform) return { kind: 'not-found' };
   if (parent.teamId !== ctx.actorTeamId) return { kind: 'wrong-team' };
   if (ctx.messageId !== null && !parent.resultMessageIds.includes(ctx.messageId)) return { kind: 'wrong-message' };
-  if (ctx.actor.id !== parent.userId && ctx.actorIsAdmin !== true) return { kind: 'not-allowed', requesterId: ctx.requesterId };
+  if (ctx.actor.id !== parent.userId && ctx.actorIsAdmin !== true)
+    return { kind: 'not-allowed', requesterId: ctx.requesterId };
   if (ctx.recent) return { kind: 'duplicate', existing: ctx.recent };
   if (ctx.usedToday >= ctx.dailyQuota) return { kind: 'quota', quota: ctx.dailyQuota };
   return undefined;

@@ -9,7 +9,12 @@ import { getUser, upsertUser, type User, type UserIdentity } from '../db/users.t
 import { needsAdminCheck, type ActionContext, type StartContext } from './checks.ts';
 
 /** Upserts the person and counts their quota use. `user`: already upserted in this request. */
-export async function loadStartContext(db: Db, identity: UserIdentity, dailyQuota: number, user?: User): Promise<StartContext> {
+export async function loadStartContext(
+  db: Db,
+  identity: UserIdentity,
+  dailyQuota: number,
+  user?: User,
+): Promise<StartContext> {
   const row = user ?? (await upsertUser(db, identity));
   return { user: row, usedToday: await countTodayForQuota(db, row.id), dailyQuota };
 }
@@ -46,12 +51,21 @@ export async function loadActionContext(db: Db, query: ActionQuery, known: Known
     if (!actorIsAdmin) requesterId = (await getUser(db, parent.userId))?.platformUserId;
   }
   // One after the other: `db` may be a transaction's single client.
-  const recent = parent && query.collapseWithinMs !== undefined
-    ? await findRecentChild(db, parent.id, query.instruction, query.collapseWithinMs)
-    : undefined;
+  const recent =
+    parent && query.collapseWithinMs !== undefined
+      ? await findRecentChild(db, parent.id, query.instruction, query.collapseWithinMs)
+      : undefined;
   const usedToday = parent ? await countTodayForQuota(db, parent.userId) : 0;
   return {
-    parent, actor, actorTeamId: query.actor.teamId, actorIsAdmin, requesterId,
-    messageId: query.messageId, on: query.on, recent, usedToday, dailyQuota: query.dailyQuota,
+    parent,
+    actor,
+    actorTeamId: query.actor.teamId,
+    actorIsAdmin,
+    requesterId,
+    messageId: query.messageId,
+    on: query.on,
+    recent,
+    usedToday,
+    dailyQuota: query.dailyQuota,
   };
 }

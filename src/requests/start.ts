@@ -8,7 +8,10 @@ import { withTransaction } from '../db/pool.ts';
 import type { Generation } from '../db/generations.ts';
 import type { UserIdentity } from '../db/users.ts';
 import {
-  commitGeneration, InvalidRequestError, parseGenerationRequest, type GenerationRequest,
+  commitGeneration,
+  InvalidRequestError,
+  parseGenerationRequest,
+  type GenerationRequest,
 } from '../jobs/enqueue.ts';
 import { initialProgress } from '../jobs/progress.ts';
 import { checkStart, type StartContext } from './checks.ts';
@@ -25,8 +28,8 @@ export type StartInput = {
   identity: UserIdentity;
   /** Loaded (and checked) before the platform's ack by `prepareStart`; loaded here when absent. */
   context?: StartContext | undefined;
-} & (
-  /** As typed: validated here. */
+} & /** As typed: validated here. */
+(
   | { request: unknown; parsed?: false }
   /** Validated already (a form that showed the errors on its fields): not parsed again. */
   | { request: GenerationRequest; parsed: true }
@@ -36,7 +39,10 @@ export type StartInput = {
  * The optimistic check alone, for a platform that must answer before it acks (Slack's modal):
  * the context it loads is handed to `startGeneration`, which does not load it again.
  */
-export async function prepareStart(deps: RequestDeps, identity: UserIdentity): Promise<{ context: StartContext; refused: boolean }> {
+export async function prepareStart(
+  deps: RequestDeps,
+  identity: UserIdentity,
+): Promise<{ context: StartContext; refused: boolean }> {
   const context = await loadStartContext(deps.pool, identity, deps.dailyQuota);
   return { context, refused: checkStart(context) !== undefined };
 }
@@ -59,12 +65,14 @@ export async function startGeneration(deps: RequestDeps, port: StartPort, input:
   const log = deps.logger.child({ channelId: progress.channelId, progressMessageId: progress.messageId });
   const threadId = await port.openThread(progress);
   try {
-    const result = await withTransaction(deps.pool, (tx) => commitGeneration(deps, tx, {
-      user: context.user,
-      identity: input.identity,
-      request,
-      address: { channelId: progress.channelId, threadId, progressMessageId: progress.messageId },
-    }));
+    const result = await withTransaction(deps.pool, (tx) =>
+      commitGeneration(deps, tx, {
+        user: context.user,
+        identity: input.identity,
+        request,
+        address: { channelId: progress.channelId, threadId, progressMessageId: progress.messageId },
+      }),
+    );
     if ('kind' in result) {
       await port.remove(progress, threadId);
       return result;

@@ -24,7 +24,9 @@ describe('splitText', () => {
   });
 
   it('falls back to sentence ends inside a paragraph longer than the limit', () => {
-    const paragraph = Array.from({ length: 40 }, (_, i) => `This is sentence number ${i} of a long paragraph.`).join(' ');
+    const paragraph = Array.from({ length: 40 }, (_, i) => `This is sentence number ${i} of a long paragraph.`).join(
+      ' ',
+    );
     const pieces = splitText(paragraph, 500);
     for (const piece of pieces) {
       expect(piece.text.length).toBeLessThanOrEqual(500);

@@ -22,17 +22,32 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const args = () => ['draft', '--template', templateFile, '--name', RECIPIENT.recipientName, '--interest', RECIPIENT.recipientInterest];
+const args = () => [
+  'draft',
+  '--template',
+  templateFile,
+  '--name',
+  RECIPIENT.recipientName,
+  '--interest',
+  RECIPIENT.recipientInterest,
+];
 
 describe('scribe draft', () => {
   it('prints a line per step on stderr and the email with its sources on stdout', async () => {
     const { code, stdout, output } = await runScribe(args(), cleanEnv(services.env));
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Dear Dr\. Lovelace,\n\nI read your recent work on analytical engines with great interest\./);
+    expect(stdout).toMatch(
+      /^Dear Dr\. Lovelace,\n\nI read your recent work on analytical engines with great interest\./,
+    );
     expect(stdout).toContain('Best regards,\n[Your Name]');
     expect(stdout).toContain('Sources:\n[1] Ada Lovelace — University of London — https://uni.example/~ada');
     expect(stdout).toContain('• Programs for analytical engines (2024) — http://arxiv.org/abs/2401.00010v1');
-    for (const step of ['Reading the template', 'Researching the web', 'Finding papers on arXiv', 'Writing the email']) {
+    for (const step of [
+      'Reading the template',
+      'Researching the web',
+      'Finding papers on arXiv',
+      'Writing the email',
+    ]) {
       expect(output).toMatch(new RegExp(`✅ ${step} \\(\\d+\\.\\d s\\)`));
     }
     // Progress stays off stdout, so `scribe draft … > email.txt` keeps only the email.
@@ -42,7 +57,12 @@ describe('scribe draft', () => {
   it('prints the whole result as JSON with --json', async () => {
     const { code, stdout } = await runScribe([...args(), '--json'], cleanEnv(services.env));
     expect(code).toBe(0);
-    const result = JSON.parse(stdout) as { email: string; sources: unknown[]; papers: { id: string }[]; draft: boolean };
+    const result = JSON.parse(stdout) as {
+      email: string;
+      sources: unknown[];
+      papers: { id: string }[];
+      draft: boolean;
+    };
     expect(result.email).toContain('Dear Dr. Lovelace');
     expect(result.sources).toHaveLength(2);
     expect(result.papers.map((p) => p.id)).toEqual(['2401.00010', '2301.00020']);
@@ -50,10 +70,15 @@ describe('scribe draft', () => {
   });
 
   it('exits 1 with a one-line reason when the model rejects the key', async () => {
-    const { code, output, stdout } = await runScribe(args(), cleanEnv({ ...services.env, ANTHROPIC_API_KEY: 'sk-ant-wrong' }));
+    const { code, output, stdout } = await runScribe(
+      args(),
+      cleanEnv({ ...services.env, ANTHROPIC_API_KEY: 'sk-ant-wrong' }),
+    );
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(output).toContain('❌ Reading the template failed: Anthropic rejected our credentials (401): check ANTHROPIC_API_KEY');
+    expect(output).toContain(
+      '❌ Reading the template failed: Anthropic rejected our credentials (401): check ANTHROPIC_API_KEY',
+    );
     expect(output).not.toContain('scribe draft again');
   });
 
@@ -78,7 +103,10 @@ describe('scribe draft', () => {
     const missing = await runScribe(['draft', '--name', 'Ada'], cleanEnv(services.env));
     expect(missing.code).toBe(2);
     expect(missing.output).toContain('--template, --name and --interest are required');
-    const noFile = await runScribe(['draft', '--template', '/nope.txt', '--name', 'Ada', '--interest', 'x'], cleanEnv(services.env));
+    const noFile = await runScribe(
+      ['draft', '--template', '/nope.txt', '--name', 'Ada', '--interest', 'x'],
+      cleanEnv(services.env),
+    );
     expect(noFile.code).toBe(1);
     expect(noFile.output).toContain('cannot read the template file /nope.txt: ENOENT');
   });

@@ -37,9 +37,26 @@ describe('migrate', () => {
       "SELECT column_name FROM information_schema.columns WHERE table_name = 'generations'",
     );
     const columns = rows.map((r) => r.column_name);
-    for (const column of ['user_id', 'parent_id', 'team_id', 'channel_id', 'thread_id', 'progress_message_id',
-      'result_message_ids', 'template', 'recipient_name', 'recipient_interest', 'status', 'current_step', 'steps',
-      'email', 'sources', 'error', 'created_at', 'updated_at']) {
+    for (const column of [
+      'user_id',
+      'parent_id',
+      'team_id',
+      'channel_id',
+      'thread_id',
+      'progress_message_id',
+      'result_message_ids',
+      'template',
+      'recipient_name',
+      'recipient_interest',
+      'status',
+      'current_step',
+      'steps',
+      'email',
+      'sources',
+      'error',
+      'created_at',
+      'updated_at',
+    ]) {
       expect(columns).toContain(column);
     }
 
@@ -108,7 +125,11 @@ describe('migrate', () => {
   it('002 drops the unscoped research cache rows of 001', async () => {
     db = await createTestDatabase();
     const all = await readMigrations();
-    await migrate(db.pool, logger, all.filter((m) => m.version === '001'));
+    await migrate(
+      db.pool,
+      logger,
+      all.filter((m) => m.version === '001'),
+    );
     await db.pool.query(`INSERT INTO research_cache (key, value) VALUES ('v1-key', '{"research": null}')`);
     expect(await migrate(db.pool, logger, all)).toContain('002');
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM research_cache');

@@ -82,10 +82,19 @@ export interface FakeAnthropic extends FakeHttp {
 }
 
 /** An injected failure in Anthropic's real error shape, for `failNext`. */
-export const anthropicError = (status: number, type: string, message: string, headers: Record<string, string> = {}) => ({
+export const anthropicError = (
+  status: number,
+  type: string,
+  message: string,
+  headers: Record<string, string> = {},
+) => ({
   status,
   headers: { ...(status === 429 ? { 'retry-after': '1' } : {}), ...headers },
-  body: JSON.stringify({ type: 'error', error: { type, message }, request_id: `req_${crypto.randomBytes(8).toString('hex')}` }),
+  body: JSON.stringify({
+    type: 'error',
+    error: { type, message },
+    request_id: `req_${crypto.randomBytes(8).toString('hex')}`,
+  }),
 });
 export const OVERLOADED = anthropicError(529, 'overloaded_error', 'Overloaded');
 export const RATE_LIMITED = anthropicError(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit');
@@ -103,7 +112,8 @@ export const SPEND_LIMIT_REACHED = {
     type: 'error',
     error: {
       type: 'rate_limit_error',
-      message: 'You have reached your monthly API usage limit for your usage tier. Your access will resume at 00:00 UTC on the first day of next month.',
+      message:
+        'You have reached your monthly API usage limit for your usage tier. Your access will resume at 00:00 UTC on the first day of next month.',
       details: { error_code: 'enforced_spend_limit_reached' },
     },
     request_id: 'req_011CSpendLimitReached000',
@@ -180,7 +190,9 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
   });
 
   const messagesCalls = () =>
-    http.requests.filter((r: RecordedRequest) => r.path.startsWith('/v1/messages') && r.json).map((r) => r.json as MessagesRequest);
+    http.requests
+      .filter((r: RecordedRequest) => r.path.startsWith('/v1/messages') && r.json)
+      .map((r) => r.json as MessagesRequest);
   return Object.assign(http, {
     apiKey,
     latencyFor,
@@ -203,8 +215,18 @@ export function defaultReply(request: MessagesRequest): Exclude<Reply, undefined
     case 'parsed_template': {
       const template = /<<<TEMPLATE\n([\s\S]*?)\nTEMPLATE>>>/.exec(prompt)?.[1] ?? prompt;
       const interest = /research interest:\s*(.+)/i.exec(prompt)?.[1]?.trim() ?? 'their research';
-      const type = /\bbook\b/i.test(template) ? 'BOOK' : /paper|research|work|lab|thesis/i.test(template) ? 'RESEARCH' : 'GENERAL';
-      return { json: { templateType: type, searchTerms: [interest.slice(0, 100)], placeholders: [...new Set(template.match(PLACEHOLDER) ?? [])] } };
+      const type = /\bbook\b/i.test(template)
+        ? 'BOOK'
+        : /paper|research|work|lab|thesis/i.test(template)
+          ? 'RESEARCH'
+          : 'GENERAL';
+      return {
+        json: {
+          templateType: type,
+          searchTerms: [interest.slice(0, 100)],
+          placeholders: [...new Set(template.match(PLACEHOLDER) ?? [])],
+        },
+      };
     }
     case 'research_summary': {
       const sources = [...prompt.matchAll(/<source n="(\d+)"[^>]*title="([^"]*)"/g)];
@@ -238,7 +260,9 @@ export function sampleOf(schema: JsonSchema): unknown {
     case 'object':
       return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, sampleOf(s)]));
     case 'array':
-      return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () => sampleOf(schema.items ?? { type: 'string' }));
+      return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () =>
+        sampleOf(schema.items ?? { type: 'string' }),
+      );
     case 'integer':
     case 'number':
       return 1;

@@ -176,7 +176,16 @@ export async function startFakeArxiv(papers: FakePaper[] = []): Promise<FakeArxi
     }
     const max = Number(url.searchParams.get('max_results') ?? 10);
     const found = (self?.papers ?? [])
-      .filter((p) => p.authors.some((a) => surnames.some((s) => a.toLowerCase().split(/[\s.-]+/).includes(s))))
+      .filter((p) =>
+        p.authors.some((a) =>
+          surnames.some((s) =>
+            a
+              .toLowerCase()
+              .split(/[\s.-]+/)
+              .includes(s),
+          ),
+        ),
+      )
       .sort((a, b) => b.published.localeCompare(a.published));
     res.writeHead(200, { 'content-type': 'application/atom+xml; charset=utf-8' });
     res.end(atomFeed(found.slice(0, max), query, found.length));

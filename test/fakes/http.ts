@@ -77,7 +77,14 @@ export async function startFakeHttp(handler: Handler): Promise<FakeHttp> {
     } catch {
       json = undefined;
     }
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, json, at: Date.now() };
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: req.headers,
+      body,
+      json,
+      at: Date.now(),
+    };
     fake.requests.push(recorded);
     if (fake.latencyMs > 0) await new Promise((r) => setTimeout(r, fake.latencyMs));
     const index = queued.findIndex((q) => !q.path || q.path.test(recorded.path));
@@ -110,7 +117,12 @@ export async function startFakeHttp(handler: Handler): Promise<FakeHttp> {
 }
 
 /** Writes a JSON answer. */
-export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }

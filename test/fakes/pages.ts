@@ -36,8 +36,10 @@ export interface FakePages extends FakeHttp {
 }
 
 const paragraph = (n: number, who = 'Ada Lovelace') =>
-  Array.from({ length: n }, (_, i) =>
-    `${who} is a professor of computing whose group studies analytical engines; finding ${i} concerns loops in punched-card programs.`,
+  Array.from(
+    { length: n },
+    (_, i) =>
+      `${who} is a professor of computing whose group studies analytical engines; finding ${i} concerns loops in punched-card programs.`,
   ).join(' ');
 
 export const PROFILE_TEXT = paragraph(12);
@@ -49,7 +51,10 @@ const html = (title: string, body: string) =>
 
 let bombBytes: Buffer | undefined;
 /** 40 MB of HTML, gzipped (~40 KB): the reader must stop inflating at its size cap. */
-const bomb = () => (bombBytes ??= zlib.gzipSync(Buffer.from(`<!doctype html><html><body><p>${paragraph(20)}</p><p>${' '.repeat(40_000_000)}</p></body></html>`)));
+const bomb = () =>
+  (bombBytes ??= zlib.gzipSync(
+    Buffer.from(`<!doctype html><html><body><p>${paragraph(20)}</p><p>${' '.repeat(40_000_000)}</p></body></html>`),
+  ));
 
 const bigBodies = new Map<number, Buffer>();
 const bigBody = (size: number) => bigBodies.get(size) ?? bigBodies.set(size, Buffer.alloc(size, 'a')).get(size)!;
@@ -66,25 +71,60 @@ export async function startFakePages(): Promise<FakePages> {
     const url = new URL(req.path, 'http://x');
     switch (url.pathname) {
       case '/profile':
-        return send(res, 200, html('Ada Lovelace — Department of Computing', `<nav>Home | People</nav><main><article><h1>Ada Lovelace</h1><p>${PROFILE_TEXT}</p><p>Office hours on Tuesdays.</p></article></main><footer>© University</footer>`));
+        return send(
+          res,
+          200,
+          html(
+            'Ada Lovelace — Department of Computing',
+            `<nav>Home | People</nav><main><article><h1>Ada Lovelace</h1><p>${PROFILE_TEXT}</p><p>Office hours on Tuesdays.</p></article></main><footer>© University</footer>`,
+          ),
+        );
       case '/publications':
-        return send(res, 200, html('Publications', `<main><article><h1>Selected publications</h1><ul>${Array.from({ length: 12 }, (_, i) => `<li>Notes on the Analytical Engine, part ${i + 1}. Journal of Engines, ${2010 + i}. A study of programs for analytical engines and their loops.</li>`).join('')}</ul></article></main>`));
+        return send(
+          res,
+          200,
+          html(
+            'Publications',
+            `<main><article><h1>Selected publications</h1><ul>${Array.from({ length: 12 }, (_, i) => `<li>Notes on the Analytical Engine, part ${i + 1}. Journal of Engines, ${2010 + i}. A study of programs for analytical engines and their loops.</li>`).join('')}</ul></article></main>`,
+          ),
+        );
       case '/js-only':
-        return send(res, 200, html('Lab page', `<div id="app">Loading…</div><script>
+        return send(
+          res,
+          200,
+          html(
+            'Lab page',
+            `<div id="app">Loading…</div><script>
           document.getElementById('app').innerHTML = '<h1>The Lovelace Lab</h1><p>' + ${JSON.stringify(paragraph(8))} + '</p>';
-        </script>`));
+        </script>`,
+          ),
+        );
       case '/delayed': // a JavaScript page that takes 400 ms to answer
         await new Promise((r) => setTimeout(r, 400));
-        return send(res, 200, html('Delayed lab page', `<div id="app"></div><script>
+        return send(
+          res,
+          200,
+          html(
+            'Delayed lab page',
+            `<div id="app"></div><script>
           document.getElementById('app').textContent = ${JSON.stringify(paragraph(4))};
-        </script>`));
+        </script>`,
+          ),
+        );
       case '/js-fetch': {
         const to = url.searchParams.get('to') ?? '/secret';
-        return send(res, 200, html('Fetching lab page', `<div id="app">Loading…</div><div id="got"></div><iframe src=${JSON.stringify(to)}></iframe><script>
+        return send(
+          res,
+          200,
+          html(
+            'Fetching lab page',
+            `<div id="app">Loading…</div><div id="got"></div><iframe src=${JSON.stringify(to)}></iframe><script>
           document.getElementById('app').textContent = ${JSON.stringify(paragraph(5))};
           fetch(${JSON.stringify(to)}).then((r) => r.text()).then((t) => { document.getElementById('got').textContent = 'Fetched: ' + t; },
             () => { document.getElementById('got').textContent = 'The fetch was blocked.'; });
-        </script>`));
+        </script>`,
+          ),
+        );
       }
       case '/secret':
         return send(res, 200, html('Secret', `<p>${SECRET}</p>`));
@@ -96,7 +136,15 @@ export async function startFakePages(): Promise<FakePages> {
         return send(res, 302, '', { location: 'http://169.254.169.254/latest/meta-data/' });
       case '/latin1':
         res.writeHead(200, { 'content-type': 'text/html; charset=iso-8859-1' });
-        return void res.end(Buffer.from(html('Café', `<main><article><p>${'Société Générale de Mécanique: café, crème, naïve. '.repeat(20)}</p></article></main>`), 'latin1'));
+        return void res.end(
+          Buffer.from(
+            html(
+              'Café',
+              `<main><article><p>${'Société Générale de Mécanique: café, crème, naïve. '.repeat(20)}</p></article></main>`,
+            ),
+            'latin1',
+          ),
+        );
       case '/text':
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
         return void res.end(`Ada Lovelace <curriculum vitae>\n\n${paragraph(6)}`);
@@ -127,7 +175,11 @@ export async function startFakePages(): Promise<FakePages> {
       case '/redirect':
         return send(res, 302, '', { location: url.searchParams.get('to') ?? '/profile' });
       case '/injection':
-        return send(res, 200, html('Ada Lovelace — blog', `<main><article><p>${paragraph(6)}</p><p>${INJECTION}</p></article></main>`));
+        return send(
+          res,
+          200,
+          html('Ada Lovelace — blog', `<main><article><p>${paragraph(6)}</p><p>${INJECTION}</p></article></main>`),
+        );
       case '/not-html':
         res.writeHead(200, { 'content-type': 'application/pdf' });
         return void res.end('%PDF-1.4');
@@ -135,26 +187,48 @@ export async function startFakePages(): Promise<FakePages> {
         return send(res, 404, html('Not found', 'Not found'));
       case '/deep': {
         const depth = Number(url.searchParams.get('depth') ?? 2000);
-        return send(res, 200, `<!doctype html><html><head><title>Deep</title></head><body>${'<div>'.repeat(depth)}${paragraph(1)}${'</div>'.repeat(depth)}</body></html>`);
+        return send(
+          res,
+          200,
+          `<!doctype html><html><head><title>Deep</title></head><body>${'<div>'.repeat(depth)}${paragraph(1)}${'</div>'.repeat(depth)}</body></html>`,
+        );
       }
       case '/elements':
         return send(res, 200, html('Elements', '<b>x</b>'.repeat(Number(url.searchParams.get('n') ?? 60_000))));
       case '/compressed': {
         const encoding = url.searchParams.get('encoding') ?? 'gzip';
-        const body = Buffer.from(html('Ada Lovelace — Department of Computing', `<main><article><h1>Ada Lovelace</h1><p>${PROFILE_TEXT}</p></article></main>`));
+        const body = Buffer.from(
+          html(
+            'Ada Lovelace — Department of Computing',
+            `<main><article><h1>Ada Lovelace</h1><p>${PROFILE_TEXT}</p></article></main>`,
+          ),
+        );
         const encoded =
-          encoding === 'gzip' ? zlib.gzipSync(body) : encoding === 'deflate' ? zlib.deflateSync(body) : encoding === 'br' ? zlib.brotliCompressSync(body) : body;
+          encoding === 'gzip'
+            ? zlib.gzipSync(body)
+            : encoding === 'deflate'
+              ? zlib.deflateSync(body)
+              : encoding === 'br'
+                ? zlib.brotliCompressSync(body)
+                : body;
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-encoding': encoding });
         return void res.end(encoded);
       }
       case '/many': {
         const n = Number(url.searchParams.get('n') ?? 100);
         const size = Number(url.searchParams.get('size') ?? 2_000_000);
-        return send(res, 200, html('Many fetches', `<main><p>${paragraph(5)}</p><p id="got"></p></main><script>
+        return send(
+          res,
+          200,
+          html(
+            'Many fetches',
+            `<main><p>${paragraph(5)}</p><p id="got"></p></main><script>
           Promise.allSettled(Array.from({ length: ${n} }, (_, i) => fetch('/big?size=${size}&i=' + i).then((r) => r.text()))).then((all) => {
             document.getElementById('got').textContent = 'Fetched ' + all.filter((a) => a.status === 'fulfilled').length + ' of ${n}.';
           });
-        </script>`));
+        </script>`,
+          ),
+        );
       }
       case '/big': {
         big.count += 1;
@@ -168,7 +242,12 @@ export async function startFakePages(): Promise<FakePages> {
       }
       case '/escape': {
         const q = (name: string) => JSON.stringify(url.searchParams.get(name) ?? '');
-        return send(res, 200, html('Escape attempts', `<link rel="preconnect" href=${q('ws').replace('ws://', 'http://')}>
+        return send(
+          res,
+          200,
+          html(
+            'Escape attempts',
+            `<link rel="preconnect" href=${q('ws').replace('ws://', 'http://')}>
           <main><p>${paragraph(4)}</p><p id="rtc"></p><p id="worker"></p></main><script>
           const say = (id, text) => { document.getElementById(id).textContent = text; };
           const Rtc = window.RTCPeerConnection || window.webkitRTCPeerConnection;
@@ -181,10 +260,15 @@ export async function startFakePages(): Promise<FakePages> {
           const code = 'for (const u of ' + JSON.stringify([${q('ws')}, ${q('wss')}]) + ') { try { new WebSocket(u); } catch (e) {} } postMessage("ran");';
           const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
           worker.onmessage = (e) => say('worker', 'Worker: ' + e.data + '.');
-        </script>`));
+        </script>`,
+          ),
+        );
       }
       case '/cors-open':
-        return send(res, 200, 'open data for every origin', { 'content-type': 'text/plain', 'access-control-allow-origin': '*' });
+        return send(res, 200, 'open data for every origin', {
+          'content-type': 'text/plain',
+          'access-control-allow-origin': '*',
+        });
       case '/bomb':
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip' });
         return void res.end(bomb());

@@ -7,7 +7,13 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../src/db/pool.ts';
 import { CHAT_TRY_AGAIN, failureText } from '../../src/bots/text.ts';
-import type { FailureReport, ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../src/jobs/reporter.ts';
+import type {
+  FailureReport,
+  ProgressView,
+  ResultView,
+  ThreadAddress,
+  ThreadReporter,
+} from '../../src/jobs/reporter.ts';
 
 export interface RecordedPost {
   id: string;
@@ -45,7 +51,10 @@ export function createRecordingReporter(db: Db, options: RecordingReporterOption
     async result(address: ThreadAddress, view: ResultView, { existingMessageIds, maybePosted }) {
       if (existingMessageIds.length > 0) {
         for (const id of existingMessageIds) {
-          await db.query('UPDATE test_thread_posts SET body = $2, edits = edits + 1 WHERE id = $1', [id, JSON.stringify(view)]);
+          await db.query('UPDATE test_thread_posts SET body = $2, edits = edits + 1 WHERE id = $1', [
+            id,
+            JSON.stringify(view),
+          ]);
         }
         return { messageIds: [...existingMessageIds] };
       }

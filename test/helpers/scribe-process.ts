@@ -103,7 +103,11 @@ export function spawnNode(argv: string[], env: NodeJS.ProcessEnv, options: Spawn
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
-          reject(new Error(`no matching log line within ${timeoutMs} ms; got:\n${[...logs.map((l) => JSON.stringify(l)), ...output].join('\n')}`));
+          reject(
+            new Error(
+              `no matching log line within ${timeoutMs} ms; got:\n${[...logs.map((l) => JSON.stringify(l)), ...output].join('\n')}`,
+            ),
+          );
         }, timeoutMs);
         const waiter = {
           match,
@@ -116,7 +120,11 @@ export function spawnNode(argv: string[], env: NodeJS.ProcessEnv, options: Spawn
         void exited.then((code) => {
           if (!waiters.includes(waiter)) return;
           clearTimeout(timer);
-          reject(new Error(`scribe exited (${code}) before the log line appeared; got:\n${[...logs.map((l) => JSON.stringify(l)), ...output].join('\n')}`));
+          reject(
+            new Error(
+              `scribe exited (${code}) before the log line appeared; got:\n${[...logs.map((l) => JSON.stringify(l)), ...output].join('\n')}`,
+            ),
+          );
         });
       });
     },

@@ -32,14 +32,33 @@ export interface Services {
 }
 
 export async function startServices(): Promise<Services> {
-  const [anthropic, exa, arxiv, pages] = await Promise.all([startFakeAnthropic(), startFakeExa(), startFakeArxiv(), startFakePages()]);
+  const [anthropic, exa, arxiv, pages] = await Promise.all([
+    startFakeAnthropic(),
+    startFakeExa(),
+    startFakeArxiv(),
+    startFakePages(),
+  ]);
   exa.defaults = [
     { url: 'https://uni.example/~ada', title: 'Ada Lovelace — University of London', text: PROFILE_TEXT },
     { url: pages.page('/profile'), title: 'Ada Lovelace — profile', text: undefined },
   ];
   arxiv.papers = [
-    { id: '2401.00010', title: 'Programs for analytical engines', authors: ['Ada Lovelace', 'Charles Babbage'], published: '2024-01-02T00:00:00Z', summary: 'We write loops for analytical engines.', categories: ['cs.PL'] },
-    { id: '2301.00020', title: 'A survey of weaving looms', authors: ['Ada Lovelace'], published: '2023-01-02T00:00:00Z', summary: 'Textile machinery.', categories: ['cs.CY'] },
+    {
+      id: '2401.00010',
+      title: 'Programs for analytical engines',
+      authors: ['Ada Lovelace', 'Charles Babbage'],
+      published: '2024-01-02T00:00:00Z',
+      summary: 'We write loops for analytical engines.',
+      categories: ['cs.PL'],
+    },
+    {
+      id: '2301.00020',
+      title: 'A survey of weaving looms',
+      authors: ['Ada Lovelace'],
+      published: '2023-01-02T00:00:00Z',
+      summary: 'Textile machinery.',
+      categories: ['cs.CY'],
+    },
   ];
   const env = {
     ANTHROPIC_API_KEY: anthropic.apiKey,

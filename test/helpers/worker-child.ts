@@ -55,7 +55,11 @@ const worker = await startWorker(
       retry: { baseMs: 10, maxMs: 50 },
     },
   },
-  { boss: queue.boss, concurrency: config.workerConcurrency, polling: { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 } },
+  {
+    boss: queue.boss,
+    concurrency: config.workerConcurrency,
+    polling: { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 },
+  },
 );
 logger.info('test worker ready');
 

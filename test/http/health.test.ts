@@ -8,7 +8,10 @@ import { silentLogger } from '../../src/log.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const logger = silentLogger();
-const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret' }, { fileExists: () => false });
+const config = loadConfig(
+  { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret' },
+  { fileExists: () => false },
+);
 
 let db: TestDatabase;
 let queue: JobQueue;

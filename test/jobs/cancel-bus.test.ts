@@ -31,7 +31,7 @@ describe('the cancel bus', () => {
     const reason = aborted(target.signal);
     await announceCancel(db.pool, 'gen-a');
     expect(await reason).toBeInstanceOf(CancelledError);
-    expect((await reason as CancelledError).generationId).toBe('gen-a');
+    expect(((await reason) as CancelledError).generationId).toBe('gen-a');
     expect(other.signal.aborted).toBe(false);
     target.release();
     other.release();
@@ -67,7 +67,9 @@ describe('the cancel bus', () => {
   });
 
   it('reconnects after its connection is killed and hears cancels again', async () => {
-    await db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'scribe-cancel' AND datname = current_database()`);
+    await db.pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'scribe-cancel' AND datname = current_database()`,
+    );
     await until(() => !bus.listening, 'the listener to notice');
     await until(() => bus.listening, 'the listener to reconnect');
     const watch = bus.watch('gen-after');

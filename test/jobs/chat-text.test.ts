@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, InvalidAnswerError, PermanentError, RetryableError, ScribeError, asScribeError } from '../../src/errors.ts';
+import {
+  ErrorCode,
+  InvalidAnswerError,
+  PermanentError,
+  RetryableError,
+  ScribeError,
+  asScribeError,
+} from '../../src/errors.ts';
 import {
   INTERNAL_ADDRESS,
   INTERNAL_PATH,
@@ -19,7 +26,9 @@ const GENERATION = '3f2a9c1e-7b4d-4e8f-9a0b-1c2d3e4f5a6b';
 
 describe('createChatScrubber', () => {
   it('removes configured secrets and key shapes, as the log scrubber does', () => {
-    const out = clean(`Exa rejected the key ${SECRET}; proxy echoed x-api-key: sk-ant-api03-abcdefghijk and Authorization: Bearer abc.def-ghi`);
+    const out = clean(
+      `Exa rejected the key ${SECRET}; proxy echoed x-api-key: sk-ant-api03-abcdefghijk and Authorization: Bearer abc.def-ghi`,
+    );
     expect(out).not.toContain(SECRET);
     expect(out).not.toContain('sk-ant-api03-abcdefghijk');
     expect(out).not.toContain('abc.def-ghi');
@@ -60,12 +69,16 @@ describe('createChatScrubber', () => {
   it('replaces bare private addresses, internal host names with ports, and absolute paths', () => {
     expect(clean('connect ECONNREFUSED 10.1.2.3:5432')).toBe(`connect ECONNREFUSED ${INTERNAL_ADDRESS}`);
     expect(clean('connect ECONNREFUSED ::1:443 then fe80::1')).not.toMatch(/::1|fe80/);
-    expect(clean('getaddrinfo ENOTFOUND postgres-primary.svc.cluster.local')).toBe(`getaddrinfo ENOTFOUND ${INTERNAL_ADDRESS}`);
+    expect(clean('getaddrinfo ENOTFOUND postgres-primary.svc.cluster.local')).toBe(
+      `getaddrinfo ENOTFOUND ${INTERNAL_ADDRESS}`,
+    );
     expect(clean('talking to localhost:5432')).toBe(`talking to ${INTERNAL_ADDRESS}`);
     expect(clean("ENOENT: no such file or directory, open '/srv/scribe/.data/postgres/pg.conf'")).toBe(
       `ENOENT: no such file or directory, open '${INTERNAL_PATH}'`,
     );
-    expect(clean('the browser could not start (/usr/bin/chromium): boom')).toBe(`the browser could not start (${INTERNAL_PATH}): boom`);
+    expect(clean('the browser could not start (/usr/bin/chromium): boom')).toBe(
+      `the browser could not start (${INTERNAL_PATH}): boom`,
+    );
     expect(clean('at C:\\srv\\scribe\\index.ts')).toBe(`at ${INTERNAL_PATH}`);
   });
 
@@ -121,7 +134,11 @@ describe('chatSafeView', () => {
       status: 'failed' as const,
       steps: {
         ...base.steps,
-        research: { state: 'done' as const, seconds: 1, warnings: ['1 of 1 pages could not be read: uni.example/x (connect ECONNREFUSED 10.0.0.9:80)'] },
+        research: {
+          state: 'done' as const,
+          seconds: 1,
+          warnings: ['1 of 1 pages could not be read: uni.example/x (connect ECONNREFUSED 10.0.0.9:80)'],
+        },
         compose: { state: 'failed' as const, warnings: [], note: `Writing the email failed: key ${SECRET}` },
       },
       retry: { attempt: 2, of: 3, inSeconds: 30, reason: 'http://10.0.0.7/v1 is down' },
@@ -129,7 +146,9 @@ describe('chatSafeView', () => {
     };
     const safe = chatSafeView(view, clean);
     expect(JSON.stringify(safe)).not.toMatch(/10\.0\.0|exa-configured-secret/);
-    expect(safe.steps.research.warnings).toEqual([`1 of 1 pages could not be read: uni.example/x (connect ECONNREFUSED ${INTERNAL_ADDRESS})`]);
+    expect(safe.steps.research.warnings).toEqual([
+      `1 of 1 pages could not be read: uni.example/x (connect ECONNREFUSED ${INTERNAL_ADDRESS})`,
+    ]);
     expect(safe.steps.compose.note).toBe(`Writing the email failed: key ${REDACTED}`);
     expect(safe.retry?.reason).toBe(`${INTERNAL_ADDRESS} is down`);
     expect(safe.error).toBe(`key ${REDACTED}`);

@@ -63,7 +63,11 @@ describe('coalesceProgress', () => {
     const coalesced = coalesceProgress(reporter, { intervalMs: 10_000, logger: silentLogger() });
     await coalesced.progress(address, view('first'));
     await coalesced.progress(address, view('final', 'succeeded'));
-    await coalesced.result(address, { recipientName: 'x', version: 1, email: 'e', draft: false, problems: [], sources: [], papers: [], notes: [] }, { existingMessageIds: [], maybePosted: false });
+    await coalesced.result(
+      address,
+      { recipientName: 'x', version: 1, email: 'e', draft: false, problems: [], sources: [], papers: [], notes: [] },
+      { existingMessageIds: [], maybePosted: false },
+    );
     expect(calls).toEqual(['progress', 'progress', 'result']);
     expect(edits.at(-1)).toMatchObject({ label: 'final', status: 'succeeded' });
 

@@ -43,7 +43,10 @@ afterAll(async () => {
 });
 
 async function worker(name: string, extra: Record<string, string> = {}): Promise<ScribeProcess> {
-  const child = spawnNode([CHILD], cleanEnv({ ...services.env, DATABASE_URL: db.url, TEST_WORKER_NAME: name, ...extra }));
+  const child = spawnNode(
+    [CHILD],
+    cleanEnv({ ...services.env, DATABASE_URL: db.url, TEST_WORKER_NAME: name, ...extra }),
+  );
   children.push(child);
   await child.waitForLog((l) => l.msg === 'test worker ready');
   return child;
@@ -52,13 +55,19 @@ async function worker(name: string, extra: Record<string, string> = {}): Promise
 async function enqueue(userId: string) {
   const g = await createGeneration(
     { pool: db.pool, boss: queue.boss, dailyQuota: 1_000 },
-    { user: { platform: 'slack', teamId: 'T1', platformUserId: userId }, request: { template: TEMPLATE, ...RECIPIENT }, address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' } },
+    {
+      user: { platform: 'slack', teamId: 'T1', platformUserId: userId },
+      request: { template: TEMPLATE, ...RECIPIENT },
+      address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' },
+    },
   );
   return g.id;
 }
 
 async function succeeded(id: string, timeout = 60_000) {
-  await expect.poll(async () => (await getGeneration(db.pool, id))?.status, { timeout, interval: 200 }).toBe('succeeded');
+  await expect
+    .poll(async () => (await getGeneration(db.pool, id))?.status, { timeout, interval: 200 })
+    .toBe('succeeded');
   return (await getGeneration(db.pool, id))!;
 }
 
@@ -122,7 +131,9 @@ describe('a worker told to stop', () => {
     const stopping = await worker('stopping');
     const composeBefore = services.anthropic.callsFor('email').length;
     const id = await enqueue('U-drain');
-    await expect.poll(() => services.anthropic.callsFor('email').length, { timeout: 20_000, interval: 50 }).toBeGreaterThan(composeBefore);
+    await expect
+      .poll(() => services.anthropic.callsFor('email').length, { timeout: 20_000, interval: 50 })
+      .toBeGreaterThan(composeBefore);
     stopping.kill('SIGTERM');
     expect(await stopping.exited).toBe(0);
     expect((await getGeneration(db.pool, id))?.status).toBe('succeeded');
@@ -137,7 +148,16 @@ describe('three workers', () => {
     const ids: string[] = [];
     for (let i = 0; i < 60; i++) ids.push(await enqueue(`U-scale-${i % 6}`));
     await expect
-      .poll(async () => (await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM generations WHERE id = ANY($1) AND status = 'succeeded'", [ids])).rows[0]?.n, { timeout: 120_000, interval: 250 })
+      .poll(
+        async () =>
+          (
+            await db.pool.query<{ n: number }>(
+              "SELECT count(*)::int AS n FROM generations WHERE id = ANY($1) AND status = 'succeeded'",
+              [ids],
+            )
+          ).rows[0]?.n,
+        { timeout: 120_000, interval: 250 },
+      )
       .toBe(60);
     const { rows } = await db.pool.query<{ generation_id: string; n: number }>(
       "SELECT generation_id, count(*)::int AS n FROM test_thread_posts WHERE kind = 'result' AND generation_id = ANY($1) GROUP BY generation_id",

@@ -76,40 +76,116 @@ describe('createGeneration', () => {
     expect(request.template).toBe('Dear Dr. X, I loved your paper on {{topic}}.\nBest');
     expect(request.recipientName).toBe('ecalevol adA');
     expect(request.recipientInterest).toBe('analytical engines');
-    for (const value of Object.values(request)) expect(value).not.toMatch(/[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/);
+    for (const value of Object.values(request))
+      expect(value).not.toMatch(/[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/);
   });
 
   it.each([
-    [{ template: 'too short', recipientName: 'Ada', recipientInterest: 'x' }, 'template', 'The template must be at least 20 characters'],
-    [{ template: 'x'.repeat(20_001), recipientName: 'Ada', recipientInterest: 'x' }, 'template', 'The template must be at most 20,000 characters'],
-    [{ template: TEMPLATE, recipientName: '   ', recipientInterest: 'x' }, 'recipientName', "The recipient's name is required"],
-    [{ template: TEMPLATE, recipientName: 'n'.repeat(201), recipientInterest: 'x' }, 'recipientName', "The recipient's name must be at most 200 characters"],
-    [{ template: TEMPLATE, recipientName: 'Ada', recipientInterest: 'i'.repeat(501) }, 'recipientInterest', "The recipient's research interest must be at most 500 characters"],
-    [{ template: TEMPLATE, recipientName: 'Ada' }, 'recipientInterest', "The recipient's research interest is required"],
+    [
+      { template: 'too short', recipientName: 'Ada', recipientInterest: 'x' },
+      'template',
+      'The template must be at least 20 characters',
+    ],
+    [
+      { template: 'x'.repeat(20_001), recipientName: 'Ada', recipientInterest: 'x' },
+      'template',
+      'The template must be at most 20,000 characters',
+    ],
+    [
+      { template: TEMPLATE, recipientName: '   ', recipientInterest: 'x' },
+      'recipientName',
+      "The recipient's name is required",
+    ],
+    [
+      { template: TEMPLATE, recipientName: 'n'.repeat(201), recipientInterest: 'x' },
+      'recipientName',
+      "The recipient's name must be at most 200 characters",
+    ],
+    [
+      { template: TEMPLATE, recipientName: 'Ada', recipientInterest: 'i'.repeat(501) },
+      'recipientInterest',
+      "The recipient's research interest must be at most 500 characters",
+    ],
+    [
+      { template: TEMPLATE, recipientName: 'Ada' },
+      'recipientInterest',
+      "The recipient's research interest is required",
+    ],
     // Invisible-only, letterless and broken text.
-    [{ template: TEMPLATE, recipientName: '\u200B\u200C\u200D\uFEFF', recipientInterest: 'x' }, 'recipientName', "The recipient's name is required"],
-    [{ template: TEMPLATE, recipientName: ' \u202E\u2066 ', recipientInterest: 'x' }, 'recipientName', "The recipient's name is required"],
-    [{ template: TEMPLATE, recipientName: '1234 !!', recipientInterest: 'x' }, 'recipientName', "The recipient's name must contain at least one letter"],
-    [{ template: TEMPLATE, recipientName: '😀🎉', recipientInterest: 'x' }, 'recipientName', "The recipient's name must contain at least one letter"],
-    [{ template: TEMPLATE, recipientName: 'Ada \uD800 Lovelace', recipientInterest: 'x' }, 'recipientName', "The recipient's name contains a broken character (half of an emoji or symbol); please type it again"],
-    [{ template: TEMPLATE, recipientName: 'Ada', recipientInterest: '\uDC00' }, 'recipientInterest', "The recipient's research interest contains a broken character (half of an emoji or symbol); please type it again"],
-    [{ template: TEMPLATE, recipientName: 'Ada', recipientInterest: '42 / 7' }, 'recipientInterest', "The recipient's research interest must contain at least one letter"],
-    [{ template: TEMPLATE, recipientName: 'Ada', recipientInterest: '\u200B\u200B' }, 'recipientInterest', "The recipient's research interest is required"],
-    [{ template: `${TEMPLATE} \uD83D`, recipientName: 'Ada', recipientInterest: 'x' }, 'template', 'The template contains a broken character (half of an emoji or symbol); please type it again'],
-    [{ template: `\u200B${'\u200B'.repeat(30)}Hi {{x}}`, recipientName: 'Ada', recipientInterest: 'x' }, 'template', 'The template must be at least 20 characters'],
+    [
+      { template: TEMPLATE, recipientName: '\u200B\u200C\u200D\uFEFF', recipientInterest: 'x' },
+      'recipientName',
+      "The recipient's name is required",
+    ],
+    [
+      { template: TEMPLATE, recipientName: ' \u202E\u2066 ', recipientInterest: 'x' },
+      'recipientName',
+      "The recipient's name is required",
+    ],
+    [
+      { template: TEMPLATE, recipientName: '1234 !!', recipientInterest: 'x' },
+      'recipientName',
+      "The recipient's name must contain at least one letter",
+    ],
+    [
+      { template: TEMPLATE, recipientName: '😀🎉', recipientInterest: 'x' },
+      'recipientName',
+      "The recipient's name must contain at least one letter",
+    ],
+    [
+      { template: TEMPLATE, recipientName: 'Ada \uD800 Lovelace', recipientInterest: 'x' },
+      'recipientName',
+      "The recipient's name contains a broken character (half of an emoji or symbol); please type it again",
+    ],
+    [
+      { template: TEMPLATE, recipientName: 'Ada', recipientInterest: '\uDC00' },
+      'recipientInterest',
+      "The recipient's research interest contains a broken character (half of an emoji or symbol); please type it again",
+    ],
+    [
+      { template: TEMPLATE, recipientName: 'Ada', recipientInterest: '42 / 7' },
+      'recipientInterest',
+      "The recipient's research interest must contain at least one letter",
+    ],
+    [
+      { template: TEMPLATE, recipientName: 'Ada', recipientInterest: '\u200B\u200B' },
+      'recipientInterest',
+      "The recipient's research interest is required",
+    ],
+    [
+      { template: `${TEMPLATE} \uD83D`, recipientName: 'Ada', recipientInterest: 'x' },
+      'template',
+      'The template contains a broken character (half of an emoji or symbol); please type it again',
+    ],
+    [
+      { template: `\u200B${'\u200B'.repeat(30)}Hi {{x}}`, recipientName: 'Ada', recipientInterest: 'x' },
+      'template',
+      'The template must be at least 20 characters',
+    ],
   ])('refuses bad input with a message on the field, and creates no job: %#', async (request, field, message) => {
     const before = (await queue.boss.getQueue(QUEUES.generate))?.totalCount;
     const err = await createGeneration(deps(), { user: user('U-bad'), request }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidRequestError);
     expect((err as InvalidRequestError).fields).toEqual({ [field]: message });
-    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM generations g JOIN users u ON u.id = g.user_id WHERE u.platform_user_id = 'U-bad'");
+    const { rows } = await db.pool.query(
+      "SELECT count(*)::int AS n FROM generations g JOIN users u ON u.id = g.user_id WHERE u.platform_user_id = 'U-bad'",
+    );
     expect(rows[0]).toEqual({ n: 0 });
     expect((await queue.boss.getQueue(QUEUES.generate))?.totalCount).toBe(before);
   });
 
   it('accepts names in any script, with their marks, and emoji around a letter', () => {
-    for (const recipientName of ['Ἀριστοτέλης', '李白', 'Nguyễn Thị Minh', 'محمد بن موسى', 'O’Neil-Smith 🎓', 'Dr. A. B.']) {
-      expect(parseGenerationRequest({ template: TEMPLATE, recipientName, recipientInterest: 'λ-calculus' }).recipientName).toBe(recipientName);
+    for (const recipientName of [
+      'Ἀριστοτέλης',
+      '李白',
+      'Nguyễn Thị Minh',
+      'محمد بن موسى',
+      'O’Neil-Smith 🎓',
+      'Dr. A. B.',
+    ]) {
+      expect(
+        parseGenerationRequest({ template: TEMPLATE, recipientName, recipientInterest: 'λ-calculus' }).recipientName,
+      ).toBe(recipientName);
     }
   });
 
@@ -139,7 +215,9 @@ describe('createGeneration', () => {
     expect((err as Error).message).toBe(
       'You have used all 2 emails for today. The quota resets at midnight UTC; ask your admin to raise SCRIBE_DAILY_QUOTA if you need more.',
     );
-    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM generations WHERE user_id = $1', [second.userId]);
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM generations WHERE user_id = $1', [
+      second.userId,
+    ]);
     expect(rows[0]).toEqual({ n: 2 });
   });
 

@@ -54,23 +54,38 @@ afterAll(async () => {
 });
 
 it('finishes a generation although PostgreSQL restarted during it', async () => {
-  child = spawnNode([path.join(ROOT, 'test/helpers/worker-child.ts')], cleanEnv({ ...services.env, DATABASE_URL: server.url, LOG_LEVEL: 'info' }));
+  child = spawnNode(
+    [path.join(ROOT, 'test/helpers/worker-child.ts')],
+    cleanEnv({ ...services.env, DATABASE_URL: server.url, LOG_LEVEL: 'info' }),
+  );
   await child.waitForLog((l) => l.msg === 'test worker ready');
 
   services.exa.latencyMs = 2_000; // the restart happens while step 2 waits for Exa
   const generation = await createGeneration(
     { pool, boss: queue.boss, dailyQuota: 100 },
-    { user: { platform: 'slack', teamId: 'T1', platformUserId: 'U1' }, request: { template: TEMPLATE, ...RECIPIENT }, address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' } },
+    {
+      user: { platform: 'slack', teamId: 'T1', platformUserId: 'U1' },
+      request: { template: TEMPLATE, ...RECIPIENT },
+      address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' },
+    },
   );
   await expect.poll(() => services.exa.requests.length, { timeout: 20_000, interval: 50 }).toBeGreaterThan(0);
 
   await server.stop();
   // The worker notices: saving step 2 fails while the database is down, and the job is to be retried.
-  await child.waitForLog((l) => l.msg === 'generation will be retried' && /database is unavailable/.test(JSON.stringify(l.err)), 30_000);
+  await child.waitForLog(
+    (l) => l.msg === 'generation will be retried' && /database is unavailable/.test(JSON.stringify(l.err)),
+    30_000,
+  );
   services.exa.latencyMs = 0;
   server = await startEmbeddedPostgres({ dataDir: dir, logger, port });
 
-  await expect.poll(async () => (await getGeneration(pool, generation.id).catch(() => undefined))?.status, { timeout: 90_000, interval: 250 }).toMatch(/succeeded|failed/);
+  await expect
+    .poll(async () => (await getGeneration(pool, generation.id).catch(() => undefined))?.status, {
+      timeout: 90_000,
+      interval: 250,
+    })
+    .toMatch(/succeeded|failed/);
   const row = await getGeneration(pool, generation.id);
   expect(row?.error ?? null).toBeNull();
   expect(row?.status).toBe('succeeded');

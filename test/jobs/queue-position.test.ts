@@ -76,8 +76,18 @@ describe('describePosition', () => {
     expect(describePosition({ position: 1, etaSeconds: 12 })).toBe('Next in line — about 10 s');
     expect(describePosition({ position: 3, etaSeconds: 150 })).toBe('3rd in line — about 3 min');
     expect(describePosition({ position: 4, etaSeconds: undefined })).toBe('4th in line');
-    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(ordinal)).toEqual(
-      ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st', '111th'],
-    );
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(ordinal)).toEqual([
+      '1st',
+      '2nd',
+      '3rd',
+      '4th',
+      '11th',
+      '12th',
+      '13th',
+      '21st',
+      '22nd',
+      '101st',
+      '111th',
+    ]);
   });
 });

@@ -41,11 +41,19 @@ describe('the scribe.generate queue', () => {
 
   it('delivers a sent job to a handler with its payload', async () => {
     const seen: GenerateJob[] = [];
-    const worker = await queue.boss.work<GenerateJob>(QUEUES.generate, { pollingIntervalSeconds: 0.5 }, async (jobs) => {
-      for (const job of jobs) seen.push(job.data);
-    });
+    const worker = await queue.boss.work<GenerateJob>(
+      QUEUES.generate,
+      { pollingIntervalSeconds: 0.5 },
+      async (jobs) => {
+        for (const job of jobs) seen.push(job.data);
+      },
+    );
     try {
-      const id = await queue.boss.send(QUEUES.generate, { generationId: 'g-delivered' }, { singletonKey: 'g-delivered' });
+      const id = await queue.boss.send(
+        QUEUES.generate,
+        { generationId: 'g-delivered' },
+        { singletonKey: 'g-delivered' },
+      );
       expect(id).toEqual(expect.any(String));
       await queue.boss.getSpy(QUEUES.generate).waitForJobWithId(id!, 'completed');
       expect(seen).toEqual([{ generationId: 'g-delivered' }]);

@@ -31,7 +31,8 @@ describe('parseRecipients', () => {
   });
 
   it('reads a CSV file with a header in any column order, quoted fields and a newline inside quotes', () => {
-    const csv = '\uFEFFinterest,email,Name\n"graph theory, combinatorics",x@y.z,Paul Erdős\n"quantum\nfield theory",,"Dirac, Paul"\n';
+    const csv =
+      '\uFEFFinterest,email,Name\n"graph theory, combinatorics",x@y.z,Paul Erdős\n"quantum\nfield theory",,"Dirac, Paul"\n';
     expect(pairs(csv)).toEqual([
       [2, 'Paul Erdős', 'graph theory, combinatorics'],
       [3, 'Dirac, Paul', 'quantum\nfield theory'],
@@ -41,11 +42,15 @@ describe('parseRecipients', () => {
 
   it('reports a broken CSV file by line', () => {
     const result = parse('name,interest\nAda,engines\n"Grace,compilers\n');
-    expect(result.ok ? [] : describeProblems(result.problems)).toEqual([expect.stringMatching(/^Line \d+: this is not valid CSV/)]);
+    expect(result.ok ? [] : describeProblems(result.problems)).toEqual([
+      expect.stringMatching(/^Line \d+: this is not valid CSV/),
+    ]);
   });
 
   it('lists every line it cannot use, by number, and refuses the batch whole', () => {
-    const result = parse('Ada Lovelace | engines\njust a name\n | no name\nGrace Hopper |\nAda Lovelace | engines\nAlan Turing | computability');
+    const result = parse(
+      'Ada Lovelace | engines\njust a name\n | no name\nGrace Hopper |\nAda Lovelace | engines\nAlan Turing | computability',
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems.map((p) => p.line)).toEqual([2, 3, 4, 5]);

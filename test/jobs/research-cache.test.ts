@@ -31,7 +31,9 @@ const T1: CacheScope = { platform: 'slack', teamId: 'T1', userId: 'user-1' };
 /** One run with its own doubles sharing the database cache; `searchTerms` is what the parser says. */
 async function run(scope: CacheScope, options: { searchTerms?: string[]; recipientName?: string } = {}) {
   const terms = options.searchTerms;
-  const t = testDeps(terms ? { llm: { structured: { [PARSE_ANSWER]: () => ({ ...parseAnswer(), searchTerms: terms }) } } } : {});
+  const t = testDeps(
+    terms ? { llm: { structured: { [PARSE_ANSWER]: () => ({ ...parseAnswer(), searchTerms: terms }) } } } : {},
+  );
   const out = await runPipeline(
     { input: { ...INPUT, recipientName: options.recipientName ?? INPUT.recipientName }, steps: {} },
     { ...t.deps, cache },
@@ -40,7 +42,8 @@ async function run(scope: CacheScope, options: { searchTerms?: string[]; recipie
   return { out, searches: t.search.queries.length, arxiv: t.papers.authors.length };
 }
 
-const rows = async () => (await db.pool.query<{ key: string; value: unknown }>('SELECT key, value FROM research_cache')).rows;
+const rows = async () =>
+  (await db.pool.query<{ key: string; value: unknown }>('SELECT key, value FROM research_cache')).rows;
 
 describe('the research cache', () => {
   it('is not shared between two workspaces asking about the same recipient', async () => {
@@ -78,7 +81,12 @@ describe('the research cache', () => {
 
   it('treats a row that does not parse as a miss, and replaces it with fresh research', async () => {
     await run(T1);
-    const key = researchCacheKey({ ...INPUT, scope: T1, templateType: 'RESEARCH', searchTerms: parseAnswer().searchTerms });
+    const key = researchCacheKey({
+      ...INPUT,
+      scope: T1,
+      templateType: 'RESEARCH',
+      searchTerms: parseAnswer().searchTerms,
+    });
     expect((await rows()).map((r) => r.key)).toEqual([key]);
     // Valid JSON, but not the shape: a summary that is not text, a source without a number.
     await db.pool.query(
@@ -100,7 +108,12 @@ describe('the research cache', () => {
   it('treats other corruptions as a miss too: not an object, a wrong status, arXiv papers of the wrong shape', async () => {
     await run(T1);
     const [{ key } = { key: '' }] = await rows();
-    for (const value of ['"text"', '[]', '{"research": {"status": "lost"}}', '{"arxiv": {"status": "done", "output": {"papers": [{"id": 1}]}, "durationMs": 0, "warnings": [], "finishedAt": "x"}}']) {
+    for (const value of [
+      '"text"',
+      '[]',
+      '{"research": {"status": "lost"}}',
+      '{"arxiv": {"status": "done", "output": {"papers": [{"id": 1}]}, "durationMs": 0, "warnings": [], "finishedAt": "x"}}',
+    ]) {
       await db.pool.query('UPDATE research_cache SET value = $2::jsonb WHERE key = $1', [key, value]);
       expect(await cache.get(key, 60_000), value).toBeUndefined();
     }

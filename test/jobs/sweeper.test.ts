@@ -63,7 +63,9 @@ async function deadLetterAll(ids: string[], output: GenerateJobOutput) {
     async (jobs): Promise<JobResult[]> => jobs.map((j) => ({ id: j.id, status: 'deadletter', output })),
   );
   for (const id of ids) {
-    await expect.poll(async () => (await jobsOf(id)).map((j) => j.state), { timeout: 15_000, interval: 100 }).toEqual(['failed']);
+    await expect
+      .poll(async () => (await jobsOf(id)).map((j) => j.state), { timeout: 15_000, interval: 100 })
+      .toEqual(['failed']);
   }
   await queue.boss.offWork(QUEUES.generate, { id: workerId, wait: true });
 }
@@ -84,7 +86,12 @@ describe('the sweeper', () => {
     expect((await getGeneration(db.pool, generation.id))?.status).toBe('queued');
 
     worker = await startWorker(
-      { pool: db.pool, reporter: createRecordingReporter(db.pool), logger, pipeline: { ...clients, models: { fast: 'f', writer: 'w' }, researchCacheTtlMs: 0 } },
+      {
+        pool: db.pool,
+        reporter: createRecordingReporter(db.pool),
+        logger,
+        pipeline: { ...clients, models: { fast: 'f', writer: 'w' }, researchCacheTtlMs: 0 },
+      },
       { boss: queue.boss, concurrency: 1, sweep: { graceMs: 0 } },
     );
     // Settled by the sweep the worker runs before it takes jobs: no waiting.
@@ -119,7 +126,7 @@ describe('the sweeper', () => {
     const failure = { message: 'Writing the email failed: the template is empty.', retryable: false, tries: 1 };
     await deadLetterAll([generation.id], { error: failure.message, failure, reported: true });
     expect(await sweepLostGenerations(sweepDeps(), { graceMs: 0 })).toEqual([generation.id]);
-    expect((await getGeneration(db.pool, generation.id))).toMatchObject({ status: 'failed', error: failure.message });
+    expect(await getGeneration(db.pool, generation.id)).toMatchObject({ status: 'failed', error: failure.message });
     expect(await failedMessages(generation.id)).toEqual([]);
   });
 
@@ -140,7 +147,10 @@ describe('the sweeper', () => {
   it('settles and reports a row once when two sweeps run at the same time (two workers)', async () => {
     const generation = await enqueue('U-twice');
     await queue.boss.deleteJob(QUEUES.generate, (await jobsOf(generation.id))[0]!.id);
-    const [a, b] = await Promise.all([sweepLostGenerations(sweepDeps(), { graceMs: 0 }), sweepLostGenerations(sweepDeps(), { graceMs: 0 })]);
+    const [a, b] = await Promise.all([
+      sweepLostGenerations(sweepDeps(), { graceMs: 0 }),
+      sweepLostGenerations(sweepDeps(), { graceMs: 0 }),
+    ]);
     expect([...a!, ...b!]).toEqual([generation.id]);
     expect(await failedMessages(generation.id)).toHaveLength(1);
   });

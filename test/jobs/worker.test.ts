@@ -73,7 +73,12 @@ async function start(
   overrides: Partial<WorkerDeps['pipeline']> = {},
   options: { pool?: pg.Pool; sweep?: { intervalMs?: number; graceMs?: number } } = {},
 ) {
-  worker = await startWorker(deps(overrides, options.pool), { boss: queue.boss, concurrency: 1, polling: FAST_POLLING, sweep: options.sweep });
+  worker = await startWorker(deps(overrides, options.pool), {
+    boss: queue.boss,
+    concurrency: 1,
+    polling: FAST_POLLING,
+    sweep: options.sweep,
+  });
 }
 
 /**
@@ -106,7 +111,11 @@ const user = (id: string) => ({ platform: 'slack' as const, teamId: 'T1', platfo
 async function enqueue(userId = 'U1') {
   return createGeneration(
     { pool: db.pool, boss: queue.boss, dailyQuota: 1_000 },
-    { user: user(userId), request: { template: TEMPLATE, ...RECIPIENT }, address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' } },
+    {
+      user: user(userId),
+      request: { template: TEMPLATE, ...RECIPIENT },
+      address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' },
+    },
   );
 }
 /**
@@ -114,11 +123,15 @@ async function enqueue(userId = 'U1') {
  * then returns the job's result), so a test that has seen the row waits for the job.
  */
 async function jobSettled(generationId: string, queue_: string = QUEUES.generate) {
-  await expect.poll(() => jobState(generationId, queue_), { timeout: 10_000, interval: 50 }).not.toEqual(expect.arrayContaining(['active']));
+  await expect
+    .poll(() => jobState(generationId, queue_), { timeout: 10_000, interval: 50 })
+    .not.toEqual(expect.arrayContaining(['active']));
   return jobState(generationId, queue_);
 }
 async function settled(id: string) {
-  await expect.poll(async () => (await getGeneration(db.pool, id))?.status, { timeout: 30_000, interval: 100 }).toMatch(/succeeded|failed/);
+  await expect
+    .poll(async () => (await getGeneration(db.pool, id))?.status, { timeout: 30_000, interval: 100 })
+    .toMatch(/succeeded|failed/);
   return (await getGeneration(db.pool, id))!;
 }
 const jobState = async (generationId: string, queue_: string = QUEUES.generate) =>
@@ -132,14 +145,20 @@ describe('the generate worker', () => {
     expect(row.status).toBe('succeeded');
     expect(Object.keys(row.steps).sort()).toEqual(['arxiv', 'compose', 'parse', 'research']);
     expect(row.email).toContain('Dear Dr. Lovelace,');
-    expect(row.sources).toMatchObject({ web: [{ n: 1, url: 'https://uni.example/~ada' }, { n: 2 }], papers: [{ id: '2401.00010' }, { id: '2301.00020' }] });
+    expect(row.sources).toMatchObject({
+      web: [{ n: 1, url: 'https://uni.example/~ada' }, { n: 2 }],
+      papers: [{ id: '2401.00010' }, { id: '2301.00020' }],
+    });
     expect(row.attempts).toBe(1);
 
     const posts = await postsFor(db.pool, generation.id);
     const results = posts.filter((p) => p.kind === 'result');
     expect(results).toHaveLength(1);
     expect(row.resultMessageIds).toEqual([results[0]!.id]);
-    const progress = posts.find((p) => p.kind === 'progress')!.body as { status: string; steps: Record<string, { state: string }> };
+    const progress = posts.find((p) => p.kind === 'progress')!.body as {
+      status: string;
+      steps: Record<string, { state: string }>;
+    };
     expect(progress.status).toBe('succeeded');
     expect(Object.values(progress.steps).map((s) => s.state)).toEqual(['done', 'done', 'done', 'done']);
     expect(await jobSettled(generation.id)).toEqual(['completed']);
@@ -156,7 +175,9 @@ describe('the generate worker', () => {
     expect(row.status).toBe('failed');
     expect(row.attempts).toBe(4);
     // The row says what failed; the thread's reply adds the chat's way to try again.
-    expect(row.error).toBe('Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 4 tries.');
+    expect(row.error).toBe(
+      'Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 4 tries.',
+    );
     const posts = await postsFor(db.pool, generation.id);
     expect(posts.filter((p) => p.kind === 'failed').map((p) => (p.body as { message: string }).message)).toEqual([
       `${row.error} Try again later with 🔁 or /scribe.`,
@@ -173,12 +194,14 @@ describe('the generate worker', () => {
     const row = await settled(generation.id);
     expect(row.status).toBe('failed');
     expect(row.attempts).toBe(1);
-    expect(row.error).toBe('Reading the template failed: Anthropic rejected our credentials (401): check ANTHROPIC_API_KEY');
+    expect(row.error).toBe(
+      'Reading the template failed: Anthropic rejected our credentials (401): check ANTHROPIC_API_KEY',
+    );
     expect(await jobSettled(generation.id)).toEqual(['failed']);
     expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
   });
 
-  it('regenerates with the parent\'s research: no new search, scraping or arXiv, only the composer', async () => {
+  it("regenerates with the parent's research: no new search, scraping or arXiv, only the composer", async () => {
     await start();
     const parent = await settled((await enqueue('U-regen')).id);
     const counts = () => ({
@@ -196,14 +219,19 @@ describe('the generate worker', () => {
     const row = await settled(child.id);
     expect(row).toMatchObject({ status: 'succeeded', parentId: parent.id, version: 2 });
     expect(counts()).toEqual({ ...before, compose: before.compose + 1 });
-    expect(services.anthropic.callsFor('email').at(-1)?.messages[0]?.content).toContain('The sender also asks: Make it shorter');
+    expect(services.anthropic.callsFor('email').at(-1)?.messages[0]?.content).toContain(
+      'The sender also asks: Make it shorter',
+    );
   });
 
   it('refuses a regeneration by someone else', async () => {
     await start();
     const parent = await settled((await enqueue('U-owner')).id);
     await expect(
-      regenerate({ pool: db.pool, boss: queue.boss, dailyQuota: 1_000, researchCacheTtlMs: 0 }, { generationId: parent.id, byUser: user('U-stranger') }),
+      regenerate(
+        { pool: db.pool, boss: queue.boss, dailyQuota: 1_000, researchCacheTtlMs: 0 },
+        { generationId: parent.id, byUser: user('U-stranger') },
+      ),
     ).rejects.toThrow('Only the person who asked for this email (or an admin) can regenerate it.');
   });
 
@@ -257,11 +285,16 @@ describe('what the worker tells the thread about errors', () => {
         return recording.progress(address, view);
       },
     };
-    worker = await startWorker({ ...deps(overrides), reporter, secrets: [SECRET] }, { boss: queue.boss, concurrency: 1, polling: FAST_POLLING });
+    worker = await startWorker(
+      { ...deps(overrides), reporter, secrets: [SECRET] },
+      { boss: queue.boss, concurrency: 1, polling: FAST_POLLING },
+    );
     return views;
   }
   const failedMessages = async (id: string) =>
-    (await postsFor(db.pool, id)).filter((p) => p.kind === 'failed').map((p) => (p.body as { message: string }).message);
+    (await postsFor(db.pool, id))
+      .filter((p) => p.kind === 'failed')
+      .map((p) => (p.body as { message: string }).message);
 
   it('scrubs secrets, key shapes and internal addresses from a failure before it reaches the thread', async () => {
     const leaky = new PermanentError(
@@ -285,7 +318,9 @@ describe('what the worker tells the thread about errors', () => {
   });
 
   it('says a plain Error in generic words, with a reference, and shows its text nowhere in the thread', async () => {
-    const bug = new TypeError("Cannot read properties of undefined (reading 'content') at /srv/scribe/src/pipeline/ask.ts:42");
+    const bug = new TypeError(
+      "Cannot read properties of undefined (reading 'content') at /srv/scribe/src/pipeline/ask.ts:42",
+    );
     const views = await startScrubbing({ llm: failingLlm(bug) });
     const generation = await enqueue('U-bug');
     const row = await settled(generation.id);
@@ -293,12 +328,18 @@ describe('what the worker tells the thread about errors', () => {
     const generic = `Something went wrong on our side (reference ${generation.id.slice(0, 8)}); the team has the details in the logs.`;
     expect(await failedMessages(generation.id)).toEqual([generic]);
     expect(row.error).toBe(generic);
-    expect(views.at(-1)).toMatchObject({ status: 'failed', error: generic, steps: { parse: { state: 'failed', note: 'Reading the template failed unexpectedly.' } } });
+    expect(views.at(-1)).toMatchObject({
+      status: 'failed',
+      error: generic,
+      steps: { parse: { state: 'failed', note: 'Reading the template failed unexpectedly.' } },
+    });
     expect(JSON.stringify(views)).not.toMatch(/Cannot read|srv\/scribe/);
   });
 
   it('scrubs step warnings shown in the progress view, keeping public hosts', async () => {
-    const search: WebSearch = { search: async () => [{ url: 'https://public.example/ada', title: 'Ada', text: undefined }] };
+    const search: WebSearch = {
+      search: async () => [{ url: 'https://public.example/ada', title: 'Ada', text: undefined }],
+    };
     const pages: PageReader = {
       read: async () => {
         throw new ScribeError(ErrorCode.PageFailed, 'ECONNREFUSED 10.9.8.7:443 via http://proxy.internal:3128');
@@ -309,7 +350,9 @@ describe('what the worker tells the thread about errors', () => {
     const generation = await enqueue('U-warn');
     expect((await settled(generation.id)).status).toBe('succeeded');
     const warnings = views.at(-1)?.steps.research.warnings ?? [];
-    expect(warnings[0]).toBe('1 of 1 pages could not be read: public.example/ada (ECONNREFUSED [internal address] via [internal address])');
+    expect(warnings[0]).toBe(
+      '1 of 1 pages could not be read: public.example/ada (ECONNREFUSED [internal address] via [internal address])',
+    );
     expect(JSON.stringify(views)).not.toMatch(/10\.9\.8\.7|proxy\.internal/);
   });
 
@@ -324,7 +367,9 @@ describe('what the worker tells the thread about errors', () => {
     expect(flaky.state.failed).toBe(1);
     expect(row.status).toBe('failed');
     expect(row.attempts).toBe(4);
-    expect(row.error).toBe('Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 4 tries.');
+    expect(row.error).toBe(
+      'Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 4 tries.',
+    );
     expect(await jobSettled(generation.id)).toEqual(['failed']);
     expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
     // Told once: by the handler at once, not again by the sweep that settled the row.
@@ -345,7 +390,10 @@ describe('what the worker tells the thread about errors', () => {
     const generation = await enqueue('U-corrupt');
     const { parse, research, arxiv } = source.steps;
     const broken = { ...research, output: { summary: 42, sources: 'none' } };
-    await db.pool.query('UPDATE generations SET steps = $2 WHERE id = $1', [generation.id, JSON.stringify({ parse, research: broken, arxiv })]);
+    await db.pool.query('UPDATE generations SET steps = $2 WHERE id = $1', [
+      generation.id,
+      JSON.stringify({ parse, research: broken, arxiv }),
+    ]);
     const loaded = (await getGeneration(db.pool, generation.id))!;
     expect(Object.keys(loaded.steps).sort()).toEqual(['arxiv', 'parse']);
     expect(loaded.invalidSteps.map((i) => i.step)).toEqual(['research']);

@@ -7,7 +7,14 @@ import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic.ts';
 import { fails, llmDouble, rawAnswer, sequence } from './doubles.ts';
 
 const schema = z.object({ n: z.number() });
-const request = { model: 'm', system: 's', messages: [{ role: 'user' as const, content: 'Give n.' }], maxTokens: 10, schema, name: 'n' };
+const request = {
+  model: 'm',
+  system: 's',
+  messages: [{ role: 'user' as const, content: 'Give n.' }],
+  maxTokens: 10,
+  schema,
+  name: 'n',
+};
 
 describe('askStructured', () => {
   it('returns a valid first answer without a follow-up', async () => {
@@ -25,14 +32,18 @@ describe('askStructured', () => {
     expect(retry?.messages[1]).toEqual({ role: 'assistant', content: '{"n":"one"}' });
     expect(retry?.messages[2]?.role).toBe('user');
     expect(retry?.messages[2]?.content).toContain('expected number');
-    expect(retry?.messages[2]?.content).toMatch(/^Your previous answer could not be used[\s\S]*Answer again with only the corrected JSON/);
+    expect(retry?.messages[2]?.content).toMatch(
+      /^Your previous answer could not be used[\s\S]*Answer again with only the corrected JSON/,
+    );
   });
 
   it('fails with a clear InvalidAnswerError after a second invalid answer', async () => {
     const llm = llmDouble({ structured: { n: sequence<unknown, unknown>(rawAnswer('sorry, no JSON'), { n: 'one' }) } });
     const error = await askStructured(llm, request, 'template parser').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidAnswerError);
-    expect((error as Error).message).toMatch(/^The template parser returned an answer we could not use twice: .*expected number/s);
+    expect((error as Error).message).toMatch(
+      /^The template parser returned an answer we could not use twice: .*expected number/s,
+    );
     expect(llm.requests).toHaveLength(2);
   });
 
@@ -65,13 +76,16 @@ describe('askStructured with the Anthropic client', () => {
     ['refusal', '', PermanentError, ErrorCode.ModelDeclined],
     ['model_context_window_exceeded', '{"n"', PermanentError, ErrorCode.InputTooLong],
     ['pause_turn', '', RetryableError, ErrorCode.AnswerIncomplete],
-  ] as const)('does not send an answer that stopped with %s back for correction', async (stopReason, text, kind, code) => {
-    fake.queue('n', { text, stopReason });
-    const before = fake.calls().length;
-    const error = await askStructured(llm(), request, 'counter').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(kind);
-    expect(error).not.toBeInstanceOf(InvalidAnswerError);
-    expect(error).toMatchObject({ code });
-    expect(fake.calls().length - before).toBe(1);
-  });
+  ] as const)(
+    'does not send an answer that stopped with %s back for correction',
+    async (stopReason, text, kind, code) => {
+      fake.queue('n', { text, stopReason });
+      const before = fake.calls().length;
+      const error = await askStructured(llm(), request, 'counter').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(kind);
+      expect(error).not.toBeInstanceOf(InvalidAnswerError);
+      expect(error).toMatchObject({ code });
+      expect(fake.calls().length - before).toBe(1);
+    },
+  );
 });

@@ -19,7 +19,8 @@ describe('findPlaceholders', () => {
   });
 
   it('ignores citations, Markdown links, e-mail addresses, URLs and HTML tags', () => {
-    const text = 'As shown [1] and [2, 3]. See [the site](https://x.example). Write to <ada@uni.example> or <https://x.example>.<br> [x]';
+    const text =
+      'As shown [1] and [2, 3]. See [the site](https://x.example). Write to <ada@uni.example> or <https://x.example>.<br> [x]';
     expect(findPlaceholders(text)).toEqual([]);
   });
 });
@@ -56,7 +57,10 @@ describe('fixedTextKept', () => {
       .replace('I would be glad to share my notes.', '');
     const kept = fixedTextKept(TEMPLATE, email, placeholders);
     expect(kept.share).toBe(0.5);
-    expect(kept.missing).toEqual(['Would you have time for a short call next month?', 'I would be glad to share my notes.']);
+    expect(kept.missing).toEqual([
+      'Would you have time for a short call next month?',
+      'I would be glad to share my notes.',
+    ]);
     expect(kept.share).toBeLessThan(FIXED_TEXT_THRESHOLD);
   });
 
@@ -69,12 +73,22 @@ describe('unknownPaperMentions', () => {
   it('flags arXiv ids and quoted titles that match no paper found', () => {
     const email =
       'Your paper “Programs for Analytical Engines” (arXiv:2301.00002v2) and "A Theory of Difference Engines" (2405.12345) impressed me.';
-    expect(unknownPaperMentions(email, PAPERS, [], [])).toEqual(['arXiv 2405.12345', '“A Theory of Difference Engines”']);
+    expect(unknownPaperMentions(email, PAPERS, [], [])).toEqual([
+      'arXiv 2405.12345',
+      '“A Theory of Difference Engines”',
+    ]);
   });
 
   it('accepts titles from the web sources or quoted in the research summary or template', () => {
     const email = 'I enjoyed "Notes on the Analytical Engine" and *The Thinking Machine of Tomorrow*.';
-    expect(unknownPaperMentions(email, [], ['Notes on the Analytical Engine — Wikipedia'], ['Her book The Thinking Machine of Tomorrow [2].'])).toEqual([]);
+    expect(
+      unknownPaperMentions(
+        email,
+        [],
+        ['Notes on the Analytical Engine — Wikipedia'],
+        ['Her book The Thinking Machine of Tomorrow [2].'],
+      ),
+    ).toEqual([]);
   });
 
   it('ignores short quotes', () => {
@@ -85,12 +99,23 @@ describe('unknownPaperMentions', () => {
 describe('machineTells', () => {
   it('finds the tells, except those the template itself uses', () => {
     const email = 'I hope this message finds you well. I am reaching out to delve into your rich tapestry of work.';
-    expect(machineTells(email, 'Hello')).toEqual(['I hope this email finds you well', 'I am reaching out', 'delve', 'tapestry']);
-    expect(machineTells(email, 'I hope this message finds you well.')).toEqual(['I am reaching out', 'delve', 'tapestry']);
+    expect(machineTells(email, 'Hello')).toEqual([
+      'I hope this email finds you well',
+      'I am reaching out',
+      'delve',
+      'tapestry',
+    ]);
+    expect(machineTells(email, 'I hope this message finds you well.')).toEqual([
+      'I am reaching out',
+      'delve',
+      'tapestry',
+    ]);
   });
 
   it('catches a preamble before the email', () => {
-    expect(machineTells('Here is the email you asked for:\n\nDear Dr. Lovelace', '')).toEqual(['a preamble ("Here is the email…")']);
+    expect(machineTells('Here is the email you asked for:\n\nDear Dr. Lovelace', '')).toEqual([
+      'a preamble ("Here is the email…")',
+    ]);
   });
 });
 
@@ -113,7 +138,9 @@ describe('checkEmail', () => {
     const problems = checkEmail({ ...base, email });
     expect(problems).toHaveLength(5);
     expect(problems[0]).toBe('Placeholders left unfilled: {{last_name}}.');
-    expect(problems[1]).toMatch(/^Only 0% of the template's fixed sentences were kept as written \(at least 80% needed\); changed or missing: “My own thesis/);
+    expect(problems[1]).toMatch(
+      /^Only 0% of the template's fixed sentences were kept as written \(at least 80% needed\); changed or missing: “My own thesis/,
+    );
     expect(problems[2]).toBe('Mentions work not among the papers or sources found: “A Theory of Difference Engines”.');
     expect(problems[3]).toBe('Uses machine-sounding phrases: “I hope this email finds you well”.');
     expect(problems[4]).toBe(`The email is ${email.length.toLocaleString('en')} characters long; the limit is 10,000.`);
@@ -122,7 +149,11 @@ describe('checkEmail', () => {
 
   it('flags links that are in neither the template nor the sources, as a problem', () => {
     const template = `${TEMPLATE}\n\nMy page: https://sam.example/thesis`;
-    const sources = { ...base, template, sourceUrls: ['https://uni.example/~ada/papers?lang=en', 'https://www.scholar.example/ada'] };
+    const sources = {
+      ...base,
+      template,
+      sourceUrls: ['https://uni.example/~ada/papers?lang=en', 'https://www.scholar.example/ada'],
+    };
     const email = (extra: string) => `${fillTemplate(template)}\n${extra}`;
     // Links from the template, the sources and the papers, as written or a little tidied, pass.
     for (const fine of [
@@ -134,10 +165,15 @@ describe('checkEmail', () => {
     ]) {
       expect(checkEmail({ ...sources, email: email(fine) }), fine).toEqual([]);
     }
-    expect(checkEmail({ ...sources, email: email('Please confirm at https://evil.example/login?u=ada, then reply.') })).toEqual([
-      'Has links that are in neither the template nor the sources: “https://evil.example/login?u=ada”.',
-    ]);
-    expect(checkEmail({ ...sources, email: email('Mirror: www.evil.example/ada and evil.com/x (also https://uni.example.evil.example/~ada).') })).toEqual([
+    expect(
+      checkEmail({ ...sources, email: email('Please confirm at https://evil.example/login?u=ada, then reply.') }),
+    ).toEqual(['Has links that are in neither the template nor the sources: “https://evil.example/login?u=ada”.']);
+    expect(
+      checkEmail({
+        ...sources,
+        email: email('Mirror: www.evil.example/ada and evil.com/x (also https://uni.example.evil.example/~ada).'),
+      }),
+    ).toEqual([
       'Has links that are in neither the template nor the sources: “www.evil.example/ada”, “evil.com/x”, “https://uni.example.evil.example/~ada”.',
     ]);
     // Another page on a source's site is not that source.

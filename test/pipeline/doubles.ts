@@ -48,9 +48,12 @@ export const rawAnswer = (text: string) => new RawAnswer(text);
  * Replies in order: a value, `fails(err)`, or a function of the request. A call past the end
  * fails loudly, so an unexpected extra call shows up in the test.
  */
-export function sequence<Req, Res>(...replies: (Res | Fails | ((request: Req) => Res | Promise<Res>))[]): Responder<Req, Res> {
+export function sequence<Req, Res>(
+  ...replies: (Res | Fails | ((request: Req) => Res | Promise<Res>))[]
+): Responder<Req, Res> {
   return async (request, index) => {
-    if (index >= replies.length) throw new Error(`double: unexpected call #${index + 1} (only ${replies.length} scripted)`);
+    if (index >= replies.length)
+      throw new Error(`double: unexpected call #${index + 1} (only ${replies.length} scripted)`);
     const reply = replies[index];
     if (reply instanceof Fails) throw reply.error;
     if (typeof reply === 'function') return (reply as (r: Req) => Res | Promise<Res>)(request);
@@ -74,8 +77,21 @@ export class CallLog {
   of(port: Call['port'], what?: string): Call[] {
     return this.calls.filter((c) => c.port === port && (what === undefined || c.what === what));
   }
-  async track<T>(port: Call['port'], what: string, request: unknown, latencyMs: number, fn: () => T | Promise<T>): Promise<T> {
-    const call: Call = { port, what, request, startedAt: globalThis.performance.now(), endedAt: undefined, failed: false };
+  async track<T>(
+    port: Call['port'],
+    what: string,
+    request: unknown,
+    latencyMs: number,
+    fn: () => T | Promise<T>,
+  ): Promise<T> {
+    const call: Call = {
+      port,
+      what,
+      request,
+      startedAt: globalThis.performance.now(),
+      endedAt: undefined,
+      failed: false,
+    };
     this.calls.push(call);
     try {
       if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
@@ -123,8 +139,15 @@ export function llmDouble(options: LlmDoubleOptions = {}): LlmDouble {
     async complete(request) {
       const index = counts.get('complete') ?? 0;
       counts.set('complete', index + 1);
-      const respond = options.complete ?? (() => { throw new Error('double: complete() not scripted'); });
-      return log.track('llm', 'complete', request, latency('complete'), async () => ({ text: await respond(request, index), usage }));
+      const respond =
+        options.complete ??
+        (() => {
+          throw new Error('double: complete() not scripted');
+        });
+      return log.track('llm', 'complete', request, latency('complete'), async () => ({
+        text: await respond(request, index),
+        usage,
+      }));
     },
     async structured<T>(request: LlmRequest & { schema: z.ZodType<T>; name: string }) {
       requests.push(request);
@@ -141,7 +164,11 @@ export function llmDouble(options: LlmDoubleOptions = {}): LlmDouble {
           try {
             json = JSON.parse(raw);
           } catch {
-            throw new InvalidAnswerError('The model did not answer with JSON.', { raw, issues: 'the answer is not valid JSON', service: 'Anthropic' });
+            throw new InvalidAnswerError('The model did not answer with JSON.', {
+              raw,
+              issues: 'the answer is not valid JSON',
+              service: 'Anthropic',
+            });
           }
         } else {
           json = answer;
@@ -167,7 +194,10 @@ export interface DoubleOptions {
 }
 
 /** A `WebSearch` answering each query from `respond`; `queries` lists what was asked. */
-export function searchDouble(respond: Responder<string, WebResult[]>, options: DoubleOptions = {}): WebSearch & { queries: string[] } {
+export function searchDouble(
+  respond: Responder<string, WebResult[]>,
+  options: DoubleOptions = {},
+): WebSearch & { queries: string[] } {
   const queries: string[] = [];
   const log = options.log ?? new CallLog();
   return {
@@ -180,7 +210,10 @@ export function searchDouble(respond: Responder<string, WebResult[]>, options: D
 }
 
 /** A `PaperSearch` answering from `respond`; `authors` lists who was asked for. */
-export function papersDouble(respond: Responder<string, Paper[]>, options: DoubleOptions = {}): PaperSearch & { authors: string[] } {
+export function papersDouble(
+  respond: Responder<string, Paper[]>,
+  options: DoubleOptions = {},
+): PaperSearch & { authors: string[] } {
   const authors: string[] = [];
   const log = options.log ?? new CallLog();
   return {
@@ -214,7 +247,8 @@ export function pagesDouble(
         return await log.track('pages', 'read', url, options.latencyMs ?? 0, () => {
           const entry = table[url];
           if (entry instanceof Error) throw entry;
-          if (entry === undefined) throw new ScribeError(ErrorCode.PageFailed, `${url} answered 404 Not Found`, { status: 404 });
+          if (entry === undefined)
+            throw new ScribeError(ErrorCode.PageFailed, `${url} answered 404 Not Found`, { status: 404 });
           return { url, finalUrl: url, title: `Page ${url}`, text: entry, via: 'http' as const };
         });
       } finally {

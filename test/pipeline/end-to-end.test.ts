@@ -42,7 +42,10 @@ describe('the pipeline end to end', () => {
     const events: ProgressEvent[] = [];
     const data = await runPipeline(fresh(), deps(), { onProgress: (e) => events.push(e) });
 
-    expect(data.steps.parse?.output).toMatchObject({ templateType: 'RESEARCH', placeholders: expect.arrayContaining(['{{last_name}}', '[their research topic]']) });
+    expect(data.steps.parse?.output).toMatchObject({
+      templateType: 'RESEARCH',
+      placeholders: expect.arrayContaining(['{{last_name}}', '[their research topic]']),
+    });
     const research = data.steps.research?.output;
     expect(research?.sources.map((s) => s.url)).toEqual(['https://uni.example/~ada', services.pages.page('/profile')]);
     expect(research?.summary).toMatch(/\[1\]/);
@@ -57,7 +60,12 @@ describe('the pipeline end to end', () => {
     expect(services.pages.requests.some((r) => r.path === '/profile')).toBe(true);
     const summaryCall = services.anthropic.callsFor('research_summary').at(-1);
     expect(summaryCall?.messages[0]?.content).toContain('<sources>');
-    expect(events.filter((e) => e.kind === 'finished').map((e) => e.step).sort()).toEqual(['arxiv', 'compose', 'parse', 'research']);
+    expect(
+      events
+        .filter((e) => e.kind === 'finished')
+        .map((e) => e.step)
+        .sort(),
+    ).toEqual(['arxiv', 'compose', 'parse', 'research']);
   });
 
   it('runs research and arXiv at the same time', async () => {
@@ -98,7 +106,14 @@ describe('the pipeline end to end', () => {
     await runPipeline(fresh(), deps({ cache, researchCacheTtlMs: 60_000 }), { cacheScope });
     const counts = () => [services.exa.requests.length, services.arxiv.requests.length, services.pages.requests.length];
     const before = counts();
-    const again = await runPipeline({ input: { template: TEMPLATE, recipientName: ' ada  LOVELACE ', recipientInterest: 'Analytical engines' }, steps: {} }, deps({ cache, researchCacheTtlMs: 60_000 }), { cacheScope });
+    const again = await runPipeline(
+      {
+        input: { template: TEMPLATE, recipientName: ' ada  LOVELACE ', recipientInterest: 'Analytical engines' },
+        steps: {},
+      },
+      deps({ cache, researchCacheTtlMs: 60_000 }),
+      { cacheScope },
+    );
     expect(counts()).toEqual(before);
     expect(again.steps.research?.reused).toBe(true);
     expect(again.steps.compose?.output?.email).toContain('Dear Dr.');

@@ -46,17 +46,34 @@ export const BACKGROUND_RESULTS: WebResult[] = [
 export const PUBLICATION_RESULTS: WebResult[] = [
   // The same page as above, with a fragment: deduplicated.
   { url: 'https://uni.example/~ada#papers', title: 'Ada Lovelace — papers', text: LONG_TEXT },
-  { url: 'https://scholar.example/ada', title: 'Ada Lovelace on Scholar', text: `${LONG_TEXT} Notes on the Analytical Engine.` },
+  {
+    url: 'https://scholar.example/ada',
+    title: 'Ada Lovelace on Scholar',
+    text: `${LONG_TEXT} Notes on the Analytical Engine.`,
+  },
 ];
 
 export function paper(id: string, title: string, year: number, abstract = ''): Paper {
-  return { id, title, authors: ['Ada Lovelace'], year, abstract, url: `https://arxiv.org/abs/${id}`, categories: ['cs.PL'] };
+  return {
+    id,
+    title,
+    authors: ['Ada Lovelace'],
+    year,
+    abstract,
+    url: `https://arxiv.org/abs/${id}`,
+    categories: ['cs.PL'],
+  };
 }
 
 export const PAPERS: Paper[] = [
   paper('2401.00001', 'A survey of weaving looms', 2024, 'Textile machinery.'),
   paper('2301.00002', 'Programs for analytical engines', 2023, 'We write programs for analytical engines.'),
-  paper('2201.00003', 'Bernoulli numbers on a mechanical engine', 2022, 'An analytical engine computes Bernoulli numbers.'),
+  paper(
+    '2201.00003',
+    'Bernoulli numbers on a mechanical engine',
+    2022,
+    'An analytical engine computes Bernoulli numbers.',
+  ),
 ];
 
 /** The template text between the compose prompt's <template> markers. */
@@ -71,16 +88,22 @@ export function templateOf(request: StructuredRequest): string {
 export function fillTemplate(template: string): string {
   let email = template;
   for (const p of findPlaceholders(template)) {
-    if (!isSenderPlaceholder(p)) email = email.split(p).join(p.includes('name') ? 'Lovelace' : 'programs for analytical engines');
+    if (!isSenderPlaceholder(p))
+      email = email.split(p).join(p.includes('name') ? 'Lovelace' : 'programs for analytical engines');
   }
   return email;
 }
 
 export function parseAnswer(templateType: TemplateType = 'RESEARCH') {
-  return { templateType, searchTerms: ['analytical engines', 'Bernoulli numbers'], placeholders: ['{{last_name}}', '[their research topic]'] };
+  return {
+    templateType,
+    searchTerms: ['analytical engines', 'Bernoulli numbers'],
+    placeholders: ['{{last_name}}', '[their research topic]'],
+  };
 }
 
-export const SUMMARY = 'Ada Lovelace is a professor of computing at the University of London [1]. She studies programs for analytical engines [2].';
+export const SUMMARY =
+  'Ada Lovelace is a professor of computing at the University of London [1]. She studies programs for analytical engines [2].';
 
 /** An LLM double that answers every step well. */
 export function happyLlmOptions(templateType: TemplateType = 'RESEARCH'): LlmDoubleOptions {

@@ -1,15 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import {
-  addUsage, DEFAULT_PRICES, exaCost, formatUsd, parsePriceOverrides, priceOf, tokenCost, ZERO_USAGE,
+  addUsage,
+  DEFAULT_PRICES,
+  exaCost,
+  formatUsd,
+  parsePriceOverrides,
+  priceOf,
+  tokenCost,
+  ZERO_USAGE,
 } from '../../src/pipeline/prices.ts';
 
-const usage = (inputTokens: number, outputTokens: number, cacheReadInputTokens = 0, cacheCreationInputTokens = 0) =>
-  ({ inputTokens, outputTokens, cacheReadInputTokens, cacheCreationInputTokens });
+const usage = (inputTokens: number, outputTokens: number, cacheReadInputTokens = 0, cacheCreationInputTokens = 0) => ({
+  inputTokens,
+  outputTokens,
+  cacheReadInputTokens,
+  cacheCreationInputTokens,
+});
 
 describe('prices', () => {
   it('prices a model by its longest matching prefix, and an exact name over any prefix', () => {
     expect(priceOf(DEFAULT_PRICES, 'claude-haiku-5-5')).toEqual(DEFAULT_PRICES.models['claude-haiku']);
-    const table = { ...DEFAULT_PRICES, models: { ...DEFAULT_PRICES.models, 'claude-sonnet-5': { input: 9, output: 9, cacheRead: 9, cacheWrite: 9 } } };
+    const table = {
+      ...DEFAULT_PRICES,
+      models: { ...DEFAULT_PRICES.models, 'claude-sonnet-5': { input: 9, output: 9, cacheRead: 9, cacheWrite: 9 } },
+    };
     expect(priceOf(table, 'claude-sonnet-5-5')?.input).toBe(9);
     expect(priceOf(table, 'claude-sonnet-4-5')?.input).toBe(3);
     expect(priceOf(DEFAULT_PRICES, 'gpt-5')).toBeUndefined();
@@ -17,14 +31,19 @@ describe('prices', () => {
 
   it('adds input, output, cache read and cache write tokens at their own rates', () => {
     // Sonnet: 2,000 in × $3 + 500 out × $15 + 10,000 cache read × $0.30 + 1,000 cache write × $3.75, per million.
-    expect(tokenCost(DEFAULT_PRICES, 'claude-sonnet-5-5', usage(2_000, 500, 10_000, 1_000))).toBeCloseTo(0.006 + 0.0075 + 0.003 + 0.00375, 10);
+    expect(tokenCost(DEFAULT_PRICES, 'claude-sonnet-5-5', usage(2_000, 500, 10_000, 1_000))).toBeCloseTo(
+      0.006 + 0.0075 + 0.003 + 0.00375,
+      10,
+    );
     expect(tokenCost(DEFAULT_PRICES, 'mystery-model', usage(1, 1))).toBeUndefined();
     expect(exaCost(DEFAULT_PRICES, 2)).toBeCloseTo(0.03, 10);
     expect(addUsage(usage(1, 2, 3, 4), addUsage(ZERO_USAGE, usage(10, 20, 30, 40)))).toEqual(usage(11, 22, 33, 44));
   });
 
   it('takes overrides from SCRIBE_PRICES_JSON over the defaults, and names what is wrong', () => {
-    const table = parsePriceOverrides('{"models":{"claude-haiku":{"input":2,"output":6,"cacheRead":0.2,"cacheWrite":2.5}},"exaSearch":0.01}');
+    const table = parsePriceOverrides(
+      '{"models":{"claude-haiku":{"input":2,"output":6,"cacheRead":0.2,"cacheWrite":2.5}},"exaSearch":0.01}',
+    );
     expect(table.models['claude-haiku']?.input).toBe(2);
     expect(table.models['claude-sonnet']).toEqual(DEFAULT_PRICES.models['claude-sonnet']);
     expect(table.exaSearch).toBe(0.01);
@@ -34,6 +53,13 @@ describe('prices', () => {
   });
 
   it('shows amounts with enough digits to tell emails apart', () => {
-    expect([0, 0.0004, 0.0243, 0.1, 1.372, 12.5].map(formatUsd)).toEqual(['$0.000', '<$0.001', '$0.024', '$0.100', '$1.37', '$12.50']);
+    expect([0, 0.0004, 0.0243, 0.1, 1.372, 12.5].map(formatUsd)).toEqual([
+      '$0.000',
+      '<$0.001',
+      '$0.024',
+      '$0.100',
+      '$1.37',
+      '$12.50',
+    ]);
   });
 });

@@ -3,14 +3,27 @@ import { parseStepRecords } from '../../src/pipeline/records.ts';
 import { PAPERS } from './fixtures.ts';
 
 const base = { durationMs: 1200, warnings: [], finishedAt: '2026-01-01T00:00:00.000Z' };
-const parse = { ...base, status: 'done', output: { templateType: 'RESEARCH', searchTerms: ['engines'], placeholders: ['[topic]'] } };
-const research = { ...base, status: 'done', output: { summary: 'Ada wrote [1].', sources: [{ n: 1, url: 'https://uni.example/~ada', title: 'Ada' }] }, reused: true };
+const parse = {
+  ...base,
+  status: 'done',
+  output: { templateType: 'RESEARCH', searchTerms: ['engines'], placeholders: ['[topic]'] },
+};
+const research = {
+  ...base,
+  status: 'done',
+  output: { summary: 'Ada wrote [1].', sources: [{ n: 1, url: 'https://uni.example/~ada', title: 'Ada' }] },
+  reused: true,
+};
 const arxiv = { ...base, status: 'skipped', output: null, durationMs: 0 };
 const compose = { ...base, status: 'done', output: { email: 'Dear Ada', draft: false, problems: [] } };
 
 describe('parseStepRecords', () => {
   it('keeps records that match their step, as they were stored', () => {
-    const { steps, invalid } = parseStepRecords(JSON.parse(JSON.stringify({ parse, research, arxiv: { ...base, status: 'done', output: { papers: PAPERS } }, compose })));
+    const { steps, invalid } = parseStepRecords(
+      JSON.parse(
+        JSON.stringify({ parse, research, arxiv: { ...base, status: 'done', output: { papers: PAPERS } }, compose }),
+      ),
+    );
     expect(invalid).toEqual([]);
     expect(steps).toEqual({ parse, research, arxiv: { ...base, status: 'done', output: { papers: PAPERS } }, compose });
   });
@@ -22,14 +35,20 @@ describe('parseStepRecords', () => {
   });
 
   it('redoes a reading of the template or an email without an output, and ignores unknown keys', () => {
-    const { steps, invalid } = parseStepRecords({ parse: { ...parse, output: null }, compose: { ...compose, status: 'skipped' }, review: compose });
+    const { steps, invalid } = parseStepRecords({
+      parse: { ...parse, output: null },
+      compose: { ...compose, status: 'skipped' },
+      review: compose,
+    });
     expect(steps).toEqual({});
     expect(invalid.map((i) => i.step)).toEqual(['parse', 'compose', 'review']);
   });
 
   it('yields no steps for a value that is not an object of records', () => {
     expect(parseStepRecords(null)).toEqual({ steps: {}, invalid: [] });
-    expect(parseStepRecords([parse]).invalid).toEqual([{ step: '*', problem: 'expected an object of step records, got an array' }]);
+    expect(parseStepRecords([parse]).invalid).toEqual([
+      { step: '*', problem: 'expected an object of step records, got an array' },
+    ]);
     expect(parseStepRecords('parse').steps).toEqual({});
   });
 });

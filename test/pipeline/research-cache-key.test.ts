@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { normaliseForKey, normaliseTerms, researchCacheKey, type CacheScope } from '../../src/pipeline/research-cache-key.ts';
+import {
+  normaliseForKey,
+  normaliseTerms,
+  researchCacheKey,
+  type CacheScope,
+} from '../../src/pipeline/research-cache-key.ts';
 import type { TemplateType } from '../../src/pipeline/types.ts';
 
 const T1: CacheScope = { platform: 'slack', teamId: 'T1', userId: 'user-1' };
@@ -31,14 +36,18 @@ describe('researchCacheKey', () => {
 
   it('is scoped by platform and team or guild: two workspaces never share a key', () => {
     expect(key('Ada Lovelace')).not.toBe(key('Ada Lovelace', undefined, undefined, undefined, { ...T1, teamId: 'T2' }));
-    expect(key('Ada Lovelace')).not.toBe(key('Ada Lovelace', undefined, undefined, undefined, { ...T1, platform: 'discord' }));
+    expect(key('Ada Lovelace')).not.toBe(
+      key('Ada Lovelace', undefined, undefined, undefined, { ...T1, platform: 'discord' }),
+    );
     // Within a team, who asked does not matter: research is shared there.
     expect(key('Ada Lovelace')).toBe(key('Ada Lovelace', undefined, undefined, undefined, { ...T1, userId: 'user-2' }));
   });
 
   it('scopes direct messages and the CLI (no team) to the user', () => {
     const dm = (userId: string) => ({ platform: 'discord', teamId: '', userId });
-    expect(key('Ada Lovelace', undefined, undefined, undefined, dm('a'))).not.toBe(key('Ada Lovelace', undefined, undefined, undefined, dm('b')));
+    expect(key('Ada Lovelace', undefined, undefined, undefined, dm('a'))).not.toBe(
+      key('Ada Lovelace', undefined, undefined, undefined, dm('b')),
+    );
     // A user id can never pass for a team id.
     expect(key('Ada Lovelace', undefined, undefined, undefined, dm('T1'))).not.toBe(
       key('Ada Lovelace', undefined, undefined, undefined, { platform: 'discord', teamId: 'T1', userId: 'x' }),
@@ -48,13 +57,21 @@ describe('researchCacheKey', () => {
   it('includes the search terms, as a set: order, case and repeats do not matter', () => {
     expect(normaliseTerms([' Looms ', 'analytical  engines', 'looms', ''])).toEqual(['analytical engines', 'looms']);
     const terms = ['analytical engines', 'Bernoulli numbers'];
-    expect(key('Ada Lovelace', undefined, undefined, terms)).toBe(key('Ada Lovelace', undefined, undefined, ['bernoulli NUMBERS', 'analytical engines', 'Analytical Engines']));
-    expect(key('Ada Lovelace', undefined, undefined, terms)).not.toBe(key('Ada Lovelace', undefined, undefined, ['analytical engines', 'crypto wallets']));
-    expect(key('Ada Lovelace', undefined, undefined, terms)).not.toBe(key('Ada Lovelace', undefined, undefined, ['analytical engines']));
+    expect(key('Ada Lovelace', undefined, undefined, terms)).toBe(
+      key('Ada Lovelace', undefined, undefined, ['bernoulli NUMBERS', 'analytical engines', 'Analytical Engines']),
+    );
+    expect(key('Ada Lovelace', undefined, undefined, terms)).not.toBe(
+      key('Ada Lovelace', undefined, undefined, ['analytical engines', 'crypto wallets']),
+    );
+    expect(key('Ada Lovelace', undefined, undefined, terms)).not.toBe(
+      key('Ada Lovelace', undefined, undefined, ['analytical engines']),
+    );
   });
 
   it('is not the unscoped v1 key of the same recipient (old rows are never reused)', () => {
-    const v1 = createHash('sha256').update(JSON.stringify(['v1', 'ada lovelace', 'analytical engines', 'RESEARCH'])).digest('hex');
+    const v1 = createHash('sha256')
+      .update(JSON.stringify(['v1', 'ada lovelace', 'analytical engines', 'RESEARCH']))
+      .digest('hex');
     expect(key('Ada Lovelace')).not.toBe(v1);
   });
 });

@@ -3,7 +3,11 @@ import { ErrorCode, PermanentError, RetryableError } from '../../src/errors.ts';
 import { backoffDelay, withRetry, type RetryInfo } from '../../src/pipeline/retry.ts';
 
 const busy = (retryAfterMs?: number) =>
-  new RetryableError(ErrorCode.ServiceUnavailable, 'Exa is overloaded (529)', { service: 'Exa', status: 529, retryAfterMs });
+  new RetryableError(ErrorCode.ServiceUnavailable, 'Exa is overloaded (529)', {
+    service: 'Exa',
+    status: 529,
+    retryAfterMs,
+  });
 
 function recorder() {
   const sleeps: number[] = [];
@@ -40,7 +44,10 @@ describe('withRetry', () => {
     await expect(withRetry(fn, r.options)).resolves.toBe('ok');
     expect(fn).toHaveBeenCalledTimes(3);
     expect(r.sleeps).toEqual([50, 100]);
-    expect(r.retries.map((i) => [i.attempt, i.delayMs])).toEqual([[2, 50], [3, 100]]);
+    expect(r.retries.map((i) => [i.attempt, i.delayMs])).toEqual([
+      [2, 50],
+      [3, 100],
+    ]);
   });
 
   it('respects retryAfterMs', async () => {
@@ -60,7 +67,10 @@ describe('withRetry', () => {
 
   it('fails at once on a permanent error', async () => {
     const r = recorder();
-    const error = new PermanentError(ErrorCode.ServiceRejected, 'Anthropic rejected the API key (401): check ANTHROPIC_API_KEY');
+    const error = new PermanentError(
+      ErrorCode.ServiceRejected,
+      'Anthropic rejected the API key (401): check ANTHROPIC_API_KEY',
+    );
     const fn = vi.fn().mockRejectedValue(error);
     await expect(withRetry(fn, r.options)).rejects.toBe(error);
     expect(fn).toHaveBeenCalledTimes(1);

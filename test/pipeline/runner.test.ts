@@ -24,7 +24,11 @@ function recorder() {
 }
 
 const busy = (retryAfterMs?: number) =>
-  new RetryableError(ErrorCode.ServiceUnavailable, 'Exa is unavailable (503)', { service: 'Exa', status: 503, retryAfterMs });
+  new RetryableError(ErrorCode.ServiceUnavailable, 'Exa is unavailable (503)', {
+    service: 'Exa',
+    status: 503,
+    retryAfterMs,
+  });
 
 describe('runPipeline: normal runs', () => {
   it('runs all four steps for a RESEARCH template, saving each as it finishes', async () => {
@@ -93,14 +97,21 @@ describe('runPipeline: concurrency', () => {
       });
       const r = recorder();
       const t0 = globalThis.performance.now();
-      const running = runPipeline(fresh(), { ...t.deps, clock: { elapsed: () => globalThis.performance.now() } }, r.options);
+      const running = runPipeline(
+        fresh(),
+        { ...t.deps, clock: { elapsed: () => globalThis.performance.now() } },
+        r.options,
+      );
       await vi.runAllTimersAsync();
       const out = await running;
       const at = (calls: { startedAt: number; endedAt: number | undefined }[]) =>
         calls.map((c) => [c.startedAt - t0, (c.endedAt ?? NaN) - t0]);
       expect(at(t.log.of('llm', PARSE_ANSWER))).toEqual([[0, 50]]);
       // Both start as soon as the parse ends, and overlap each other.
-      expect(at(t.log.of('search'))).toEqual([[50, 150], [50, 150]]);
+      expect(at(t.log.of('search'))).toEqual([
+        [50, 150],
+        [50, 150],
+      ]);
       expect(at(t.log.of('papers'))).toEqual([[50, 200]]);
       expect(at(t.log.of('llm', 'research_summary')).at(-1)).toEqual([150, 250]);
       // Compose waits for both: it starts at max(250, 200), and the whole run takes 300, not 450.
@@ -163,7 +174,10 @@ describe('runPipeline: resume and cache', () => {
     const before = t.log.calls.length;
 
     const r = recorder();
-    const out = await runPipeline({ input: { ...INPUT, recipientName: '  ada   LOVELACE ' }, steps: {} }, t.deps, { ...r.options, cacheScope: SCOPE });
+    const out = await runPipeline({ input: { ...INPUT, recipientName: '  ada   LOVELACE ' }, steps: {} }, t.deps, {
+      ...r.options,
+      cacheScope: SCOPE,
+    });
     const after = t.log.calls.slice(before);
     expect(after.map((c) => c.what)).toEqual([PARSE_ANSWER, EMAIL_ANSWER]);
     expect(t.pages.reads).toHaveLength(1); // only the first run's
@@ -171,7 +185,10 @@ describe('runPipeline: resume and cache', () => {
     expect(out.steps.arxiv?.reused).toBe(true);
     expect(r.events).toContainEqual(expect.objectContaining({ step: 'research', kind: 'finished', reused: true }));
     expect(r.saved.map((s) => [s.step, s.record.reused ?? false])).toEqual([
-      ['parse', false], ['research', true], ['arxiv', true], ['compose', false],
+      ['parse', false],
+      ['research', true],
+      ['arxiv', true],
+      ['compose', false],
     ]);
     expect(t.cache?.puts).toHaveLength(1); // nothing new to store
     // What was cached is stored without the reuse mark.
@@ -218,14 +235,25 @@ describe('runPipeline: failures and retries', () => {
     const out = await runPipeline(fresh(), { ...t.deps, search }, r.options);
     expect(search.queries).toHaveLength(3);
     expect(t.sleeps).toEqual([2_000]);
-    expect(r.events).toContainEqual({ step: 'research', kind: 'retrying', attempt: 2, of: 3, delayMs: 2_000, message: 'Exa is unavailable (503)' });
+    expect(r.events).toContainEqual({
+      step: 'research',
+      kind: 'retrying',
+      attempt: 2,
+      of: 3,
+      delayMs: 2_000,
+      message: 'Exa is unavailable (503)',
+    });
     expect(out.steps.compose?.status).toBe('done');
   });
 
   it('backs off with jitter between LLM retries', async () => {
-    const overloaded = new RetryableError(ErrorCode.ServiceUnavailable, 'Anthropic is overloaded (529)', { status: 529 });
+    const overloaded = new RetryableError(ErrorCode.ServiceUnavailable, 'Anthropic is overloaded (529)', {
+      status: 529,
+    });
     const t = testDeps({
-      llm: { structured: { [PARSE_ANSWER]: sequence<unknown, unknown>(fails(overloaded), fails(overloaded), parseAnswer()) } },
+      llm: {
+        structured: { [PARSE_ANSWER]: sequence<unknown, unknown>(fails(overloaded), fails(overloaded), parseAnswer()) },
+      },
     });
     await runPipeline(fresh(), t.deps);
     // baseMs 10, random 0.5: half of 10, then half of 20.
@@ -238,14 +266,21 @@ describe('runPipeline: failures and retries', () => {
     const r = recorder();
     const error = await runPipeline(fresh(), { ...t.deps, papers }, r.options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryableError);
-    expect(error).toMatchObject({ step: 'arxiv', service: 'Exa', message: 'Finding papers on arXiv failed: Exa is unavailable (503)' });
+    expect(error).toMatchObject({
+      step: 'arxiv',
+      service: 'Exa',
+      message: 'Finding papers on arXiv failed: Exa is unavailable (503)',
+    });
     expect(papers.authors).toHaveLength(3);
     expect(r.events.filter((e) => e.kind === 'retrying').map((e) => e.step)).toEqual(['arxiv', 'arxiv']);
   });
 
   it('fails fast on a permanent error, after saving the concurrent step that succeeded', async () => {
     const t = testDeps();
-    const rejected = new PermanentError(ErrorCode.ServiceRejected, 'arXiv rejected the query (400).', { service: 'arXiv', status: 400 });
+    const rejected = new PermanentError(ErrorCode.ServiceRejected, 'arXiv rejected the query (400).', {
+      service: 'arXiv',
+      status: 400,
+    });
     const papers = papersDouble(() => Promise.reject(rejected));
     const r = recorder();
     const error = await runPipeline(fresh(), { ...t.deps, papers }, r.options).catch((e: unknown) => e);
@@ -261,14 +296,20 @@ describe('runPipeline: failures and retries', () => {
   });
 
   it('recovers from one invalid parse answer with a corrective retry', async () => {
-    const t = testDeps({ llm: { structured: { [PARSE_ANSWER]: sequence<unknown, unknown>(rawAnswer('RESEARCH, I think'), parseAnswer()) } } });
+    const t = testDeps({
+      llm: {
+        structured: { [PARSE_ANSWER]: sequence<unknown, unknown>(rawAnswer('RESEARCH, I think'), parseAnswer()) },
+      },
+    });
     const out = await runPipeline(fresh(), t.deps);
     expect(t.log.of('llm', PARSE_ANSWER)).toHaveLength(2);
     expect(out.steps.compose?.status).toBe('done');
   });
 
   it('fails the parse step after a second invalid answer, saying what to do', async () => {
-    const t = testDeps({ llm: { structured: { [PARSE_ANSWER]: sequence<unknown, unknown>(rawAnswer('no'), { templateType: 'POEM' }) } } });
+    const t = testDeps({
+      llm: { structured: { [PARSE_ANSWER]: sequence<unknown, unknown>(rawAnswer('no'), { templateType: 'POEM' }) } },
+    });
     const r = recorder();
     const error = await runPipeline(fresh(), t.deps, r.options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidAnswerError);
@@ -289,9 +330,15 @@ describe('runPipeline: failures and retries', () => {
     const error = await runPipeline(fresh(), { ...t.deps, search }, r.options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ScribeError);
     expect(error).toMatchObject({ step: 'research', code: ErrorCode.Internal });
-    expect((error as Error).message).toMatch(/^Researching the web failed unexpectedly \(results\.map is not a function\)\. This is a bug in Scribe/);
+    expect((error as Error).message).toMatch(
+      /^Researching the web failed unexpectedly \(results\.map is not a function\)\. This is a bug in Scribe/,
+    );
     // The progress view (chat) gets no text that was not written for it.
-    expect(r.events).toContainEqual({ step: 'research', kind: 'failed', message: 'Researching the web failed unexpectedly.' });
+    expect(r.events).toContainEqual({
+      step: 'research',
+      kind: 'failed',
+      message: 'Researching the web failed unexpectedly.',
+    });
   });
 
   it('stops with a retryable "interrupted" error when aborted', async () => {

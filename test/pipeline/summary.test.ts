@@ -14,7 +14,10 @@ describe('summarizeRun', () => {
     const data: PipelineData = {
       input: INPUT,
       steps: {
-        research: { ...done, output: { summary: 's [1]', sources: [{ n: 1, url: 'https://uni.example/~ada', title: 'Ada' }] } },
+        research: {
+          ...done,
+          output: { summary: 's [1]', sources: [{ n: 1, url: 'https://uni.example/~ada', title: 'Ada' }] },
+        },
         arxiv: { ...done, output: { papers: PAPERS.slice(0, 1) } },
         compose: { ...done, output: { email: 'Dear Ada', draft: true, problems: ['p'] } },
       },
@@ -25,7 +28,9 @@ describe('summarizeRun', () => {
       draft: true,
       problems: ['p'],
       sources: [{ n: 1, url: 'https://uni.example/~ada', title: 'Ada' }],
-      papers: [{ id: '2401.00001', title: 'A survey of weaving looms', year: 2024, url: 'https://arxiv.org/abs/2401.00001' }],
+      papers: [
+        { id: '2401.00001', title: 'A survey of weaving looms', year: 2024, url: 'https://arxiv.org/abs/2401.00001' },
+      ],
     });
   });
 

@@ -3,8 +3,12 @@ import { cleanInputText, hasLetter, isWellFormedText } from '../../src/text/clea
 
 describe('cleanInputText', () => {
   it('removes each invisible format character of the list, and only those', () => {
-    const invisible = [0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0xfeff];
-    for (const code of invisible) expect(cleanInputText(`a${String.fromCodePoint(code)}b`), code.toString(16)).toBe('ab');
+    const invisible = [
+      0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
+      0xfeff,
+    ];
+    for (const code of invisible)
+      expect(cleanInputText(`a${String.fromCodePoint(code)}b`), code.toString(16)).toBe('ab');
     // Visible neighbours of those ranges stay.
     expect(cleanInputText('a\u2010b\u2030c\u2070d')).toBe('a\u2010b\u2030c\u2070d');
   });

@@ -49,7 +49,10 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
     await client.destroy();
     throw err;
   }
-  logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, guildAllowList: options.config.guildIds?.length }, 'discord bot connected');
+  logger.info(
+    { user: client.user?.tag, guilds: client.guilds.cache.size, guildAllowList: options.config.guildIds?.length },
+    'discord bot connected',
+  );
   return {
     client,
     async stop() {

@@ -22,25 +22,40 @@ export function createDiscordRest(config: Pick<DiscordConfig, 'token' | 'apiUrl'
 
 /** True for 403s that mean the bot lacks a permission or cannot see the channel. */
 export function isMissingPermission(err: unknown): boolean {
-  return err instanceof DiscordAPIError && err.status === 403 &&
-    (err.code === DiscordCode.MissingPermissions || err.code === DiscordCode.MissingAccess);
+  return (
+    err instanceof DiscordAPIError &&
+    err.status === 403 &&
+    (err.code === DiscordCode.MissingPermissions || err.code === DiscordCode.MissingAccess)
+  );
 }
 
 /** A Discord failure in Scribe's vocabulary: 429, 5xx and network trouble may pass; the rest will not. */
 export function toScribeError(err: unknown, doing: string): ScribeError {
   const details = { service: 'Discord', cause: err };
   if (isMissingPermission(err)) {
-    return new PermanentError(ErrorCode.NotAllowed,
+    return new PermanentError(
+      ErrorCode.NotAllowed,
       `Discord refused ${doing}: Scribe is missing a permission in this channel (View Channel, Send Messages, ` +
-      'Send Messages in Threads, Embed Links). Ask a server admin to grant them, then try again.', { ...details, status: 403 });
+        'Send Messages in Threads, Embed Links). Ask a server admin to grant them, then try again.',
+      { ...details, status: 403 },
+    );
   }
   if (err instanceof DiscordAPIError || err instanceof HTTPError) {
     if (err.status === 429 || err.status >= 500) {
-      return new RetryableError(ErrorCode.ServiceUnavailable, `Discord is not answering (${err.status}) while ${doing}`, { ...details, status: err.status });
+      return new RetryableError(
+        ErrorCode.ServiceUnavailable,
+        `Discord is not answering (${err.status}) while ${doing}`,
+        { ...details, status: err.status },
+      );
     }
-    const gone = err instanceof DiscordAPIError && (err.code === DiscordCode.UnknownChannel || err.code === DiscordCode.UnknownMessage);
-    return new PermanentError(gone ? ErrorCode.NotFound : ErrorCode.ServiceRejected,
-      gone ? `The Discord thread or message is gone (${doing})` : `Discord rejected ${doing}: ${err.message}`, { ...details, status: err.status });
+    const gone =
+      err instanceof DiscordAPIError &&
+      (err.code === DiscordCode.UnknownChannel || err.code === DiscordCode.UnknownMessage);
+    return new PermanentError(
+      gone ? ErrorCode.NotFound : ErrorCode.ServiceRejected,
+      gone ? `The Discord thread or message is gone (${doing})` : `Discord rejected ${doing}: ${err.message}`,
+      { ...details, status: err.status },
+    );
   }
   // fetch failures and timeouts (AbortError) from the transport.
   return new RetryableError(ErrorCode.ServiceUnavailable, `Could not reach Discord while ${doing}`, details);

@@ -7,8 +7,14 @@
  * `/scribe action:history` → your last emails. Guild-only (threads need a server).
  */
 import {
-  ApplicationCommandOptionType, ApplicationCommandType, ApplicationIntegrationType, InteractionContextType, Routes,
-  type APIApplicationCommand, type REST, type RESTPostAPIChatInputApplicationCommandsJSONBody,
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ApplicationIntegrationType,
+  InteractionContextType,
+  Routes,
+  type APIApplicationCommand,
+  type REST,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import { z } from 'zod';
 import { INPUTS } from './ids.ts';

@@ -8,9 +8,16 @@
  * interaction's `channel` object only, and Discord may send just `channel_id`.
  */
 import {
-  MessageFlags, PermissionFlagsBits,
-  type ButtonInteraction, type ChatInputCommandInteraction, type MessageReaction, type ModalSubmitInteraction,
-  type PartialMessageReaction, type PartialUser, type PermissionsBitField, type User,
+  MessageFlags,
+  PermissionFlagsBits,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type MessageReaction,
+  type ModalSubmitInteraction,
+  type PartialMessageReaction,
+  type PartialUser,
+  type PermissionsBitField,
+  type User,
 } from 'discord.js';
 import { z } from 'zod';
 import { findByResultMessage } from '../../db/generations.ts';
@@ -46,12 +53,18 @@ function identityOf(interaction: GuildInteraction): Identity {
 }
 
 /** Said instead of anything else in a guild `DISCORD_GUILD_IDS` leaves out. */
-export const NOT_SERVED = 'Scribe is not enabled on this server. Ask the person who runs Scribe to add this server to DISCORD_GUILD_IDS.';
+export const NOT_SERVED =
+  'Scribe is not enabled on this server. Ask the person who runs Scribe to add this server to DISCORD_GUILD_IDS.';
 /** Said when the interaction names no channel at all (never guess one). */
-export const NO_CHANNEL = "I can't tell which channel this came from, so I can't post anything. Please run /scribe again in a server channel.";
+export const NO_CHANNEL =
+  "I can't tell which channel this came from, so I can't post anything. Please run /scribe again in a server channel.";
 
 /** Refuses what Scribe must not handle here; undefined when it may go on. */
-async function refuseHere(deps: DiscordBotDeps, interaction: ChatInputCommandInteraction | ModalSubmitInteraction, channelId: string | null): Promise<string | undefined> {
+async function refuseHere(
+  deps: DiscordBotDeps,
+  interaction: ChatInputCommandInteraction | ModalSubmitInteraction,
+  channelId: string | null,
+): Promise<string | undefined> {
   const say = (content: string) => interaction.reply({ content, flags: EPHEMERAL });
   if (!interaction.inGuild()) {
     await say('Use /scribe in a server channel: I write in threads there.');
@@ -69,7 +82,11 @@ async function refuseHere(deps: DiscordBotDeps, interaction: ChatInputCommandInt
 }
 
 /** `/scribe`: the form, a direct run, or help/history/status. */
-export async function handleScribeCommand(deps: DiscordBotDeps, interaction: ChatInputCommandInteraction, channelId: string | null): Promise<string> {
+export async function handleScribeCommand(
+  deps: DiscordBotDeps,
+  interaction: ChatInputCommandInteraction,
+  channelId: string | null,
+): Promise<string> {
   const refused = await refuseHere(deps, interaction, channelId);
   if (refused || !channelId) return refused ?? 'no-channel';
   const options = ScribeOptionsSchema.parse({
@@ -85,17 +102,29 @@ export async function handleScribeCommand(deps: DiscordBotDeps, interaction: Cha
     return `info:${options.action}`;
   }
   // In the command's option order, so the reply lists what is missing as the person sees it.
-  const given = { recipientName: options.recipient_name, recipientInterest: options.recipient_interest, template: options.template };
-  const missing = Object.entries(given).filter(([, v]) => v === undefined).map(([k]) => INPUTS[k as keyof typeof INPUTS]);
+  const given = {
+    recipientName: options.recipient_name,
+    recipientInterest: options.recipient_interest,
+    template: options.template,
+  };
+  const missing = Object.entries(given)
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => INPUTS[k as keyof typeof INPUTS]);
   if (missing.length === 3) {
     // Showing the modal is the interaction's first answer, due within 3 s: don't wait long for the prefill.
-    const prefill = await within(deps.logger, upsertUser(deps.pool, identity).then((u) => lastTemplate(deps.pool, u.id)), BEFORE_ACK_DEADLINE_MS, 'load the last template');
+    const prefill = await within(
+      deps.logger,
+      upsertUser(deps.pool, identity).then((u) => lastTemplate(deps.pool, u.id)),
+      BEFORE_ACK_DEADLINE_MS,
+      'load the last template',
+    );
     await interaction.showModal(renderDraftModal(prefill));
     return 'modal';
   }
   if (missing.length > 0) {
     await interaction.reply({
-      content: `To write at once, give all three options — missing: ${missing.map((m) => `\`${m}\``).join(', ')}. ` +
+      content:
+        `To write at once, give all three options — missing: ${missing.map((m) => `\`${m}\``).join(', ')}. ` +
         'Or run `/scribe` with no options to open the form.',
       flags: EPHEMERAL,
     });
@@ -107,7 +136,11 @@ export async function handleScribeCommand(deps: DiscordBotDeps, interaction: Cha
 const ModalValuesSchema = z.object({ template: z.string(), recipientName: z.string(), recipientInterest: z.string() });
 
 /** The `/scribe` form was submitted. */
-export async function handleDraftSubmission(deps: DiscordBotDeps, interaction: ModalSubmitInteraction, channelId: string | null): Promise<string> {
+export async function handleDraftSubmission(
+  deps: DiscordBotDeps,
+  interaction: ModalSubmitInteraction,
+  channelId: string | null,
+): Promise<string> {
   if (interaction.customId !== MODAL_ID) return 'ignored';
   const refused = await refuseHere(deps, interaction, channelId);
   if (refused || !channelId) return refused ?? 'no-channel';
@@ -119,7 +152,12 @@ export async function handleDraftSubmission(deps: DiscordBotDeps, interaction: M
   return runStart(deps, interaction, channelId, values);
 }
 
-async function runStart(deps: DiscordBotDeps, interaction: ChatInputCommandInteraction | ModalSubmitInteraction, channelId: string, request: Record<string, unknown>): Promise<string> {
+async function runStart(
+  deps: DiscordBotDeps,
+  interaction: ChatInputCommandInteraction | ModalSubmitInteraction,
+  channelId: string,
+  request: Record<string, unknown>,
+): Promise<string> {
   await interaction.deferReply({ flags: EPHEMERAL });
   const identity = identityOf(interaction);
   const port = startPort(deps, {
@@ -133,14 +171,24 @@ async function runStart(deps: DiscordBotDeps, interaction: ChatInputCommandInter
   return outcome.kind;
 }
 
-const POST_NEEDS = { 'View Channel': PermissionFlagsBits.ViewChannel, 'Send Messages': PermissionFlagsBits.SendMessages, 'Embed Links': PermissionFlagsBits.EmbedLinks };
-const THREAD_NEEDS = { 'Create Public Threads': PermissionFlagsBits.CreatePublicThreads, 'Send Messages in Threads': PermissionFlagsBits.SendMessagesInThreads };
+const POST_NEEDS = {
+  'View Channel': PermissionFlagsBits.ViewChannel,
+  'Send Messages': PermissionFlagsBits.SendMessages,
+  'Embed Links': PermissionFlagsBits.EmbedLinks,
+};
+const THREAD_NEEDS = {
+  'Create Public Threads': PermissionFlagsBits.CreatePublicThreads,
+  'Send Messages in Threads': PermissionFlagsBits.SendMessagesInThreads,
+};
 
 /** What the bot lacks in the interaction's channel, by name (Discord sends its permissions along). */
 export function missingPermissions(app: Readonly<PermissionsBitField> | null | undefined): StartPlace['missing'] {
   // Without the field (never in a guild), let REST answer instead.
   if (!app) return { post: [], thread: [] };
-  const lacking = (needs: Record<string, bigint>) => Object.entries(needs).filter(([, bit]) => !app.has(bit)).map(([name]) => name);
+  const lacking = (needs: Record<string, bigint>) =>
+    Object.entries(needs)
+      .filter(([, bit]) => !app.has(bit))
+      .map(([name]) => name);
   return { post: lacking(POST_NEEDS), thread: lacking(THREAD_NEEDS) };
 }
 
@@ -154,23 +202,30 @@ const FIELD_NAMES: Record<keyof GenerationRequest, string> = {
 export function startReply(outcome: StartOutcome, port: ReturnType<typeof startPort>, channelId: string): string {
   switch (outcome.kind) {
     case 'invalid': {
-      const lines = Object.entries(outcome.fields).map(([field, message]) =>
-        `• \`${FIELD_NAMES[field as keyof GenerationRequest]}\`: ${message}`);
+      const lines = Object.entries(outcome.fields).map(
+        ([field, message]) => `• \`${FIELD_NAMES[field as keyof GenerationRequest]}\`: ${message}`,
+      );
       return `I couldn't start that email:\n${lines.join('\n')}`;
     }
     case 'quota':
       return quotaText(outcome.quota);
     case 'cannot-post':
-      return `I can't post in <#${channelId}>: I'm missing ${list(port.cannotPost)} there. ` +
-        'Ask a server admin to allow Scribe in this channel, or run /scribe in another one. Nothing was started.';
+      return (
+        `I can't post in <#${channelId}>: I'm missing ${list(port.cannotPost)} there. ` +
+        'Ask a server admin to allow Scribe in this channel, or run /scribe in another one. Nothing was started.'
+      );
     case 'started': {
       const name = escapeMarkdown(outcome.generation.recipientName);
-      if (outcome.threadId) return `✍️ Drafting your email to **${name}** in <#${outcome.threadId}>. You'll be notified there when it's ready.`;
-      const why = port.threadProblem && port.threadProblem !== 'failed'
-        ? `I'm missing ${list(port.threadProblem.missing)} here (a server admin can allow them)`
-        : 'Discord did not let me';
-      return `✍️ Drafting your email to **${name}** right here in <#${channelId}>. I couldn't start a thread — ${why} — ` +
-        'so the progress and the email will be posted in this channel.';
+      if (outcome.threadId)
+        return `✍️ Drafting your email to **${name}** in <#${outcome.threadId}>. You'll be notified there when it's ready.`;
+      const why =
+        port.threadProblem && port.threadProblem !== 'failed'
+          ? `I'm missing ${list(port.threadProblem.missing)} here (a server admin can allow them)`
+          : 'Discord did not let me';
+      return (
+        `✍️ Drafting your email to **${name}** right here in <#${channelId}>. I couldn't start a thread — ${why} — ` +
+        'so the progress and the email will be posted in this channel.'
+      );
     }
   }
 }
@@ -189,18 +244,28 @@ export async function handleResultButton(deps: DiscordBotDeps, interaction: Butt
   }
   await interaction.deferUpdate();
   const identity = identityOf(interaction);
-  const outcome = await requestAction(deps, actionPort(deps, identity.platformUserId, async () => identity.isAdmin ?? false), {
-    action: parsed.action,
-    generationId: parsed.generationId,
-    actor: identity,
-    messageId: interaction.message.id,
-    // The interaction's snowflake holds the moment the person clicked.
-    requestedAt: interaction.createdAt,
-  });
+  const outcome = await requestAction(
+    deps,
+    actionPort(deps, identity.platformUserId, async () => identity.isAdmin ?? false),
+    {
+      action: parsed.action,
+      generationId: parsed.generationId,
+      actor: identity,
+      messageId: interaction.message.id,
+      // The interaction's snowflake holds the moment the person clicked.
+      requestedAt: interaction.createdAt,
+    },
+  );
   const tell = async (content: string) => {
     await interaction.followUp({ content, flags: EPHEMERAL, allowedMentions: QUIET });
   };
-  return answerAction(outcome, { action: parsed.action, trigger: 'button', style: DISCORD_STYLE, tell, logger: deps.logger });
+  return answerAction(outcome, {
+    action: parsed.action,
+    trigger: 'button',
+    style: DISCORD_STYLE,
+    tell,
+    logger: deps.logger,
+  });
 }
 
 /** 🔁 or 🔄 on a result message: a new version, if the reactor asked for it (or moderates). */
@@ -217,19 +282,38 @@ export async function handleReaction(
   // Found by the stored message ids, never by reading channel history.
   const parent = await findByResultMessage(deps.pool, 'discord', reaction.message.id);
   if (!parent) return 'ignored:not-a-result';
-  const outcome = await requestAction(deps, actionPort(deps, user.id, () => canManageMessages(reaction, user.id, parent.channelId)), {
-    action: 'regenerate',
-    generationId: parent.id,
-    actor: { platform: 'discord', teamId: guildId, platformUserId: user.id, displayName: user.globalName ?? user.username ?? null },
-    messageId: reaction.message.id,
-    // A reaction carries no time of its own: the time it arrived.
-  });
+  const outcome = await requestAction(
+    deps,
+    actionPort(deps, user.id, () => canManageMessages(reaction, user.id, parent.channelId)),
+    {
+      action: 'regenerate',
+      generationId: parent.id,
+      actor: {
+        platform: 'discord',
+        teamId: guildId,
+        platformUserId: user.id,
+        displayName: user.globalName ?? user.username ?? null,
+      },
+      messageId: reaction.message.id,
+      // A reaction carries no time of its own: the time it arrived.
+    },
+  );
   const tell = tellInThread(deps, parent.threadId ?? parent.channelId, user.id);
-  return answerAction(outcome, { action: 'regenerate', trigger: 'reaction', style: DISCORD_STYLE, tell, logger: deps.logger });
+  return answerAction(outcome, {
+    action: 'regenerate',
+    trigger: 'reaction',
+    style: DISCORD_STYLE,
+    tell,
+    logger: deps.logger,
+  });
 }
 
 /** Whether the member may moderate the channel (Manage Messages), asking Discord for the member if needed. */
-async function canManageMessages(reaction: MessageReaction | PartialMessageReaction, userId: string, channelId: string | null): Promise<boolean> {
+async function canManageMessages(
+  reaction: MessageReaction | PartialMessageReaction,
+  userId: string,
+  channelId: string | null,
+): Promise<boolean> {
   const guild = reaction.message.guild;
   if (!guild) return false;
   const member = await guild.members.fetch(userId).catch(() => undefined);

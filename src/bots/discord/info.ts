@@ -18,7 +18,7 @@ export interface InfoReply {
 export const HELP = [
   '**Scribe writes personalised outreach emails to researchers.**',
   '',
-  '• `/scribe` opens a form: your email template (prefilled with your last one), the recipient\'s name and their research interest.',
+  "• `/scribe` opens a form: your email template (prefilled with your last one), the recipient's name and their research interest.",
   '• `/scribe recipient_name:… recipient_interest:… template:…` runs at once (the template on one line).',
   '• I post the progress in the channel and the email in a thread on it, with the sources I used.',
   '• 🔁 on the email, or its **Regenerate** button, writes a new version reusing the research; **Shorter** writes a shorter one. Only you (or a member with Manage Messages) can do that.',
@@ -32,11 +32,13 @@ export async function infoReply(deps: DiscordBotDeps, action: InfoAction, identi
   if (action === 'status') return { content: statusLines(await readStatus(deps, user.id), DISCORD_STYLE) };
   const rows = await recentGenerations(deps.pool, user.id, 10);
   if (!rows.length) return { content: NO_HISTORY };
-  const lines = rows.map((g) => historyLine(g, {
-    when: `<t:${Math.floor(g.createdAt.getTime() / 1000)}:R>`,
-    name: DISCORD_STYLE.bold(truncate(g.recipientName, 60)),
-    where: whereIs(g),
-  }));
+  const lines = rows.map((g) =>
+    historyLine(g, {
+      when: `<t:${Math.floor(g.createdAt.getTime() / 1000)}:R>`,
+      name: DISCORD_STYLE.bold(truncate(g.recipientName, 60)),
+      where: whereIs(g),
+    }),
+  );
   return { embeds: [{ title: historyTitle(rows.length), description: lines.join('\n'), color: COLORS.info }] };
 }
 

@@ -5,7 +5,13 @@
  * posted inside the thread. Also Discord's wording style.
  */
 import { Routes, type RESTPostAPIChannelMessageResult, type RESTPostAPIChannelThreadsResult } from 'discord.js';
-import { CANNOT_POST, type ActionPort, type PostedMessage, type StartPort, type TellPrivately } from '../../requests/port.ts';
+import {
+  CANNOT_POST,
+  type ActionPort,
+  type PostedMessage,
+  type StartPort,
+  type TellPrivately,
+} from '../../requests/port.ts';
 import type { ChatStyle } from '../shared/outcomes.ts';
 import { isMissingPermission } from './client.ts';
 import type { DiscordBotDeps } from './deps.ts';
@@ -19,7 +25,8 @@ export const DISCORD_STYLE: ChatStyle = {
   bold: (text) => `**${escapeMarkdown(text)}**`,
   command: '/scribe',
   admin: 'a member with Manage Messages',
-  cannotPostInThread: "I can't post in this thread any more (I'm missing Send Messages in Threads or Embed Links). " +
+  cannotPostInThread:
+    "I can't post in this thread any more (I'm missing Send Messages in Threads or Embed Links). " +
     'Ask a server admin to allow them, then try again.',
   statusTitle: '**Scribe status**',
   warning: '⚠️',
@@ -33,7 +40,9 @@ async function post(deps: DiscordBotDeps, channelId: string, body: object): Prom
 }
 
 async function removeQuietly(deps: DiscordBotDeps, route: `/${string}`): Promise<void> {
-  await deps.rest.delete(route).catch((err: unknown) => deps.logger.warn({ err, route }, 'could not remove an unused message'));
+  await deps.rest
+    .delete(route)
+    .catch((err: unknown) => deps.logger.warn({ err, route }, 'could not remove an unused message'));
 }
 
 /** Where `/scribe` ran, for whom, and the permissions the bot lacks there (from `app_permissions`). */
@@ -45,7 +54,10 @@ export interface StartPlace {
 }
 
 /** The start port; afterwards it tells what it could not do, for the reply. */
-export function startPort(deps: DiscordBotDeps, place: StartPlace): StartPort & {
+export function startPort(
+  deps: DiscordBotDeps,
+  place: StartPlace,
+): StartPort & {
   cannotPost: string[];
   threadProblem: { missing: string[] } | 'failed' | undefined;
 } {
@@ -57,7 +69,11 @@ export function startPort(deps: DiscordBotDeps, place: StartPlace): StartPort & 
         port.cannotPost = place.missing.post;
         return CANNOT_POST;
       }
-      const body = { content: `Requested by <@${place.userId}>`, embeds: [renderProgress(view)], allowed_mentions: NO_MENTIONS };
+      const body = {
+        content: `Requested by <@${place.userId}>`,
+        embeds: [renderProgress(view)],
+        allowed_mentions: NO_MENTIONS,
+      };
       try {
         return { channelId: place.channelId, messageId: await post(deps, place.channelId, body) };
       } catch (err) {
@@ -74,15 +90,22 @@ export function startPort(deps: DiscordBotDeps, place: StartPlace): StartPort & 
       let threadId: string;
       try {
         const body = { name: threadName(place.recipientName), auto_archive_duration: THREAD_AUTO_ARCHIVE_MINUTES };
-        threadId = ((await deps.rest.post(Routes.threads(progress.channelId, progress.messageId), { body })) as RESTPostAPIChannelThreadsResult).id;
+        threadId = (
+          (await deps.rest.post(Routes.threads(progress.channelId, progress.messageId), {
+            body,
+          })) as RESTPostAPIChannelThreadsResult
+        ).id;
       } catch (err) {
         // Without a thread the same flow goes on in the channel; the person is told why.
-        port.threadProblem = isMissingPermission(err) ? { missing: ['Create Public Threads', 'Send Messages in Threads'] } : 'failed';
+        port.threadProblem = isMissingPermission(err)
+          ? { missing: ['Create Public Threads', 'Send Messages in Threads'] }
+          : 'failed';
         deps.logger.warn({ err }, 'could not start a thread; the email will be posted in the channel');
         return null;
       }
       // A thread member is notified of the replies in it (the result, a failure).
-      await deps.rest.put(Routes.threadMembers(threadId, place.userId))
+      await deps.rest
+        .put(Routes.threadMembers(threadId, place.userId))
         .catch((err: unknown) => deps.logger.warn({ err, threadId }, 'could not add the requester to the thread'));
       return threadId;
     },
@@ -101,7 +124,11 @@ export function actionPort(deps: DiscordBotDeps, actorId: string, isAdmin: () =>
     async postProgress(parent, view, asked) {
       const channelId = parent.threadId ?? parent.channelId;
       if (!channelId) return CANNOT_POST;
-      const body = { content: `<@${actorId}> asked for ${asked}`, embeds: [renderProgress(view)], allowed_mentions: NO_MENTIONS };
+      const body = {
+        content: `<@${actorId}> asked for ${asked}`,
+        embeds: [renderProgress(view)],
+        allowed_mentions: NO_MENTIONS,
+      };
       try {
         return { channelId, messageId: await post(deps, channelId, body) };
       } catch (err) {

@@ -5,8 +5,15 @@
  * arrives without a `channel` object is read from its raw `channel_id`.
  */
 import {
-  Client, Events, MessageFlags,
-  type GatewayDispatchPayload, type Interaction, type MessageReaction, type PartialMessageReaction, type PartialUser, type User,
+  Client,
+  Events,
+  MessageFlags,
+  type GatewayDispatchPayload,
+  type Interaction,
+  type MessageReaction,
+  type PartialMessageReaction,
+  type PartialUser,
+  type User,
 } from 'discord.js';
 import { createHandlerRunner, SORRY, type HandledEvent, type HandlerRunner } from '../shared/handled.ts';
 import { COMMAND_NAME } from './commands.ts';
@@ -40,7 +47,11 @@ function rawChannelIds(client: Client): (interaction: Interaction) => string | n
 }
 
 /** Wires the handlers to the client's events; every handler's failure is logged and answered. */
-export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, onOutcome?: (event: HandledEvent) => void): Pick<HandlerRunner, 'drain'> {
+export function registerDiscordHandlers(
+  client: Client,
+  deps: DiscordBotDeps,
+  onOutcome?: (event: HandledEvent) => void,
+): Pick<HandlerRunner, 'drain'> {
   const runner = createHandlerRunner(deps.logger, 'discord event handled', onOutcome);
   const channelOf = rawChannelIds(client);
   client.on(Events.InteractionCreate, (interaction) => {
@@ -58,10 +69,13 @@ export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, on
       channelOf(interaction);
     }
   });
-  client.on(Events.MessageReactionAdd, (reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser) => {
-    const id = `${reaction.message.id}:${user.id}:${reaction.emoji.name ?? reaction.emoji.id ?? ''}`;
-    void runner.run('reaction', id, () => handleReaction(deps, reaction, user));
-  });
+  client.on(
+    Events.MessageReactionAdd,
+    (reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser) => {
+      const id = `${reaction.message.id}:${user.id}:${reaction.emoji.name ?? reaction.emoji.id ?? ''}`;
+      void runner.run('reaction', id, () => handleReaction(deps, reaction, user));
+    },
+  );
   return runner;
 }
 

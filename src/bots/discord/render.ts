@@ -17,8 +17,12 @@
  * (titles, warnings, sources) goes into embeds with markdown escaped.
  */
 import {
-  ButtonStyle, ComponentType, MessageFlags,
-  type APIActionRowComponent, type APIButtonComponent, type APIEmbed,
+  ButtonStyle,
+  ComponentType,
+  MessageFlags,
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type APIEmbed,
 } from 'discord.js';
 import type { ProgressView, ResultView } from '../../jobs/reporter.ts';
 import { encodeChars, httpHref } from '../shared/links.ts';
@@ -135,18 +139,30 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
   if (view.draft) {
     messages[0]!.embeds.push({
       title: '⚠️ Draft — check before sending',
-      description: fitLines(view.problems.map((p) => `• ${escapeMarkdown(p)}`), DISCORD_LIMITS.embedDescription),
+      description: fitLines(
+        view.problems.map((p) => `• ${escapeMarkdown(p)}`),
+        DISCORD_LIMITS.embedDescription,
+      ),
       color: COLORS.draft,
     });
   }
   const tail: APIEmbed[] = [];
   if (view.notes.length) {
-    tail.push({ description: fitLines(view.notes.map((n) => `ℹ️ ${escapeMarkdown(n)}`), DISCORD_LIMITS.embedDescription), color: COLORS.info });
+    tail.push({
+      description: fitLines(
+        view.notes.map((n) => `ℹ️ ${escapeMarkdown(n)}`),
+        DISCORD_LIMITS.embedDescription,
+      ),
+      color: COLORS.info,
+    });
   }
   tail.push(...sourceEmbeds(view));
   for (const embed of tail) {
     const last = messages[messages.length - 1]!;
-    if (last.embeds.length < DISCORD_LIMITS.embedsPerMessage && embedsSize([...last.embeds, embed]) <= DISCORD_LIMITS.embedTotal) {
+    if (
+      last.embeds.length < DISCORD_LIMITS.embedsPerMessage &&
+      embedsSize([...last.embeds, embed]) <= DISCORD_LIMITS.embedTotal
+    ) {
       last.embeds.push(embed);
     } else {
       messages.push({ content: '', embeds: [embed], components: [], allowed_mentions: NO_MENTIONS, flags: 0 });
@@ -163,8 +179,20 @@ export function resultButtons(generationId: string): ButtonRow {
   return {
     type: ComponentType.ActionRow,
     components: [
-      { type: ComponentType.Button, style: ButtonStyle.Primary, label: 'Regenerate', emoji: { name: '🔁' }, custom_id: resultButtonId('regenerate', generationId) },
-      { type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Shorter', emoji: { name: '✂️' }, custom_id: resultButtonId('shorter', generationId) },
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Primary,
+        label: 'Regenerate',
+        emoji: { name: '🔁' },
+        custom_id: resultButtonId('regenerate', generationId),
+      },
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Secondary,
+        label: 'Shorter',
+        emoji: { name: '✂️' },
+        custom_id: resultButtonId('shorter', generationId),
+      },
     ],
   };
 }
@@ -173,7 +201,11 @@ export function resultButtons(generationId: string): ButtonRow {
 export function embedsSize(embeds: readonly APIEmbed[]): number {
   let n = 0;
   for (const e of embeds) {
-    n += (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.author?.name.length ?? 0);
+    n +=
+      (e.title?.length ?? 0) +
+      (e.description?.length ?? 0) +
+      (e.footer?.text.length ?? 0) +
+      (e.author?.name.length ?? 0);
     for (const f of e.fields ?? []) n += f.name.length + f.value.length;
   }
   return n;

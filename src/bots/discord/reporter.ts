@@ -19,7 +19,14 @@ import { createHash } from 'node:crypto';
 import { DiscordAPIError, Routes, type REST, type RESTPostAPIChannelMessageResult } from 'discord.js';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { FailureReport, PostResultOptions, ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
+import type {
+  FailureReport,
+  PostResultOptions,
+  ProgressView,
+  ResultView,
+  ThreadAddress,
+  ThreadReporter,
+} from '../../jobs/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText } from '../text.ts';
 import { DiscordCode, toScribeError } from './client.ts';
 import { renderFailure, renderProgress, renderResult, type ResultMessage } from './render.ts';
@@ -41,7 +48,10 @@ export function replyChannelOf(address: ThreadAddress): string | null {
  * nonce could be answered with the deleted message.
  */
 export function nonceFor(generationId: string, part: number | 'failed', replacing?: string): string {
-  const hash = createHash('sha256').update(replacing ? `${generationId}:${replacing}` : generationId).digest('base64url').slice(0, 19);
+  const hash = createHash('sha256')
+    .update(replacing ? `${generationId}:${replacing}` : generationId)
+    .digest('base64url')
+    .slice(0, 19);
   return `${hash}.${part === 'failed' ? 'f' : part}`;
 }
 
@@ -77,11 +87,20 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
     async progress(address: ThreadAddress, view: ProgressView): Promise<void> {
       const channelId = progressChannelOf(address);
       if (!channelId || !address.progressMessageId) return;
-      const found = await edit(channelId, address.progressMessageId, { embeds: [renderProgress(view)] }, 'updating the progress message');
+      const found = await edit(
+        channelId,
+        address.progressMessageId,
+        { embeds: [renderProgress(view)] },
+        'updating the progress message',
+      );
       if (!found) logger.warn({ generationId: address.generationId }, 'progress message is gone; not updating it');
     },
 
-    async result(address: ThreadAddress, view: ResultView, options: PostResultOptions): Promise<{ messageIds: string[] }> {
+    async result(
+      address: ThreadAddress,
+      view: ResultView,
+      options: PostResultOptions,
+    ): Promise<{ messageIds: string[] }> {
       const log = logger.child({ generationId: address.generationId });
       const channelId = replyChannelOf(address);
       if (!channelId) throw new PermanentError(ErrorCode.Internal, 'This Discord generation has no channel to post in');
@@ -98,9 +117,18 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
       }
       // A longer earlier version left messages past the new end: remove them (best effort).
       for (const stale of options.existingMessageIds.slice(messages.length)) {
-        await rest.delete(Routes.channelMessage(channelId, stale)).catch((err: unknown) => log.warn({ err }, 'could not delete a stale result message'));
+        await rest
+          .delete(Routes.channelMessage(channelId, stale))
+          .catch((err: unknown) => log.warn({ err }, 'could not delete a stale result message'));
       }
-      log.info({ messages: ids.length, edited: Math.min(options.existingMessageIds.length, ids.length), maybePosted: options.maybePosted }, 'result delivered to Discord');
+      log.info(
+        {
+          messages: ids.length,
+          edited: Math.min(options.existingMessageIds.length, ids.length),
+          maybePosted: options.maybePosted,
+        },
+        'result delivered to Discord',
+      );
       return { messageIds: ids };
     },
 
@@ -108,10 +136,16 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
       const channelId = replyChannelOf(address);
       if (!channelId) return;
       // Without a thread, reply to the progress message so the failure sits under its request.
-      const reference = !address.threadId && address.progressMessageId
-        ? { message_reference: { message_id: address.progressMessageId, fail_if_not_exists: false } }
-        : {};
-      const body = { ...renderFailure(failureText(failure, CHAT_TRY_AGAIN)), ...reference, nonce: nonceFor(address.generationId, 'failed'), enforce_nonce: true };
+      const reference =
+        !address.threadId && address.progressMessageId
+          ? { message_reference: { message_id: address.progressMessageId, fail_if_not_exists: false } }
+          : {};
+      const body = {
+        ...renderFailure(failureText(failure, CHAT_TRY_AGAIN)),
+        ...reference,
+        nonce: nonceFor(address.generationId, 'failed'),
+        enforce_nonce: true,
+      };
       await post(channelId, body, 'reporting the failure');
     },
   };

@@ -16,13 +16,22 @@ export interface HandledEvent {
 
 export interface HandlerRunner {
   /** Runs one handler; `onError` answers the person after a failure (best effort). Never rejects. */
-  run(kind: HandledEvent['kind'], id: string, handle: () => Promise<string>, onError?: () => Promise<unknown>): Promise<void>;
+  run(
+    kind: HandledEvent['kind'],
+    id: string,
+    handle: () => Promise<string>,
+    onError?: () => Promise<unknown>,
+  ): Promise<void>;
   /** Waits for the handlers still running (up to `timeoutMs`). */
   drain(timeoutMs?: number): Promise<void>;
 }
 
 /** `handledMessage` is the log line of a handled event (`slack request handled`, `discord event handled`). */
-export function createHandlerRunner(logger: Logger, handledMessage: string, onOutcome?: (event: HandledEvent) => void): HandlerRunner {
+export function createHandlerRunner(
+  logger: Logger,
+  handledMessage: string,
+  onOutcome?: (event: HandledEvent) => void,
+): HandlerRunner {
   const inFlight = new Set<Promise<void>>();
   return {
     run(kind, id, handle, onError) {

@@ -43,8 +43,10 @@ export function quotaText(quota: number): string {
 export function actionReply(action: ActionKind, outcome: ActionOutcome, style: ChatStyle): string | undefined {
   switch (outcome.kind) {
     case 'not-allowed':
-      return `Only ${outcome.requesterId ? style.mention(outcome.requesterId) : 'the person who asked for this email'} ` +
-        `or ${style.admin} can ${ACTIONS[action].verb}.`;
+      return (
+        `Only ${outcome.requesterId ? style.mention(outcome.requesterId) : 'the person who asked for this email'} ` +
+        `or ${style.admin} can ${ACTIONS[action].verb}.`
+      );
     case 'quota':
       return quotaText(outcome.quota);
     // Another team's email is "not found" to this one: nothing says it exists.
@@ -70,8 +72,13 @@ export async function answerAction(
 ): Promise<string> {
   const silent = how.trigger === 'reaction' && !SAID_TO_REACTIONS.has(outcome.kind);
   const reply = silent ? undefined : actionReply(how.action, outcome, how.style);
-  if (reply) await how.tell(reply).catch((err: unknown) => how.logger.warn({ err }, 'could not tell the person what came of their request'));
-  return silent && outcome.kind !== 'started' && outcome.kind !== 'duplicate' ? `ignored:${outcome.kind}` : outcome.kind;
+  if (reply)
+    await how
+      .tell(reply)
+      .catch((err: unknown) => how.logger.warn({ err }, 'could not tell the person what came of their request'));
+  return silent && outcome.kind !== 'started' && outcome.kind !== 'duplicate'
+    ? `ignored:${outcome.kind}`
+    : outcome.kind;
 }
 
 /** How `/scribe history` names a generation's state. */

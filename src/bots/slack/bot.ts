@@ -52,17 +52,28 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
   let receiver: HTTPReceiver | undefined;
   if (mode === 'http') {
     if (!config.signingSecret) {
-      throw new PermanentError(ErrorCode.NotConfigured, 'Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)');
+      throw new PermanentError(
+        ErrorCode.NotConfigured,
+        'Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)',
+      );
     }
-    if (!options.http) throw new PermanentError(ErrorCode.Internal, 'Slack over HTTP needs the HTTP server to mount /slack/events on');
-    receiver = new HTTPReceiver({ signingSecret: config.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger(logger, 'bolt-http') });
+    if (!options.http)
+      throw new PermanentError(ErrorCode.Internal, 'Slack over HTTP needs the HTTP server to mount /slack/events on');
+    receiver = new HTTPReceiver({
+      signingSecret: config.signingSecret,
+      endpoints: SLACK_EVENTS_PATH,
+      logger: boltLogger(logger, 'bolt-http'),
+    });
   }
   const app = new App({
     token: config.botToken,
     logger: boltLogger(logger, 'bolt'),
     deferInitialization: true,
     // An explicit, bounded retryConfig: Socket Mode would otherwise write { retries: 100 } into these.
-    clientOptions: slackClientOptions(config, { logger, ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}) }),
+    clientOptions: slackClientOptions(config, {
+      logger,
+      ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
+    }),
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.appToken }),
   });
   const deps: SlackBotDeps = {

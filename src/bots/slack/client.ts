@@ -19,7 +19,13 @@ export type WebClient = InstanceType<typeof webApi.WebClient>;
 export type RetryOptions = NonNullable<webApi.WebClientOptions['retryConfig']>;
 
 /** Production policy: 4 tries over about 7 s (plus any Retry-After waits), then the caller decides. */
-export const SLACK_RETRY = { retries: 3, factor: 2, minTimeout: 1_000, maxTimeout: 4_000, randomize: true } as const satisfies RetryOptions;
+export const SLACK_RETRY = {
+  retries: 3,
+  factor: 2,
+  minTimeout: 1_000,
+  maxTimeout: 4_000,
+  randomize: true,
+} as const satisfies RetryOptions;
 
 /** Per request; the WebClient's default is no timeout at all. */
 export const SLACK_REQUEST_TIMEOUT_MS = 15_000;
@@ -31,7 +37,10 @@ export interface SlackClientOptions {
 }
 
 /** The options Scribe gives every WebClient (also Bolt's `clientOptions`). No `headers`: Socket Mode reuses these. */
-export function slackClientOptions(config: Pick<SlackConfig, 'apiUrl'>, options: SlackClientOptions): webApi.WebClientOptions {
+export function slackClientOptions(
+  config: Pick<SlackConfig, 'apiUrl'>,
+  options: SlackClientOptions,
+): webApi.WebClientOptions {
   return {
     slackApiUrl: config.apiUrl,
     retryConfig: { ...(options.retryConfig ?? SLACK_RETRY) },
@@ -41,7 +50,10 @@ export function slackClientOptions(config: Pick<SlackConfig, 'apiUrl'>, options:
 }
 
 /** A WebClient for the bot token at `config.apiUrl`; composition roots call this for the worker. */
-export function createSlackClient(config: Pick<SlackConfig, 'botToken' | 'apiUrl'>, options: SlackClientOptions): WebClient {
+export function createSlackClient(
+  config: Pick<SlackConfig, 'botToken' | 'apiUrl'>,
+  options: SlackClientOptions,
+): WebClient {
   return new webApi.WebClient(config.botToken, slackClientOptions(config, options));
 }
 
@@ -49,7 +61,10 @@ export function createSlackClient(config: Pick<SlackConfig, 'botToken' | 'apiUrl
 export function boltLogger(logger: Logger, component = 'slack-sdk'): BoltLogger {
   const child = logger.child({ component });
   // Loggers from the Slack SDKs take printf-style arguments; pino takes an object and a message.
-  const write = (level: 'debug' | 'warn' | 'error') => (...msg: unknown[]) => child[level](format(...msg));
+  const write =
+    (level: 'debug' | 'warn' | 'error') =>
+    (...msg: unknown[]) =>
+      child[level](format(...msg));
   return {
     debug: write('debug'),
     // The SDKs' "info" is chatty (every reconnect, every rate-limit wait): debug for us.
@@ -59,10 +74,13 @@ export function boltLogger(logger: Logger, component = 'slack-sdk'): BoltLogger 
     // LOG_LEVEL decides, not the SDKs.
     setLevel() {},
     getLevel: () =>
-      child.isLevelEnabled('debug') ? LogLevel.DEBUG
-      : child.isLevelEnabled('info') ? LogLevel.INFO
-      : child.isLevelEnabled('warn') ? LogLevel.WARN
-      : LogLevel.ERROR,
+      child.isLevelEnabled('debug')
+        ? LogLevel.DEBUG
+        : child.isLevelEnabled('info')
+          ? LogLevel.INFO
+          : child.isLevelEnabled('warn')
+            ? LogLevel.WARN
+            : LogLevel.ERROR,
     setName() {},
   };
 }
@@ -74,44 +92,88 @@ export function slackErrorCode(err: unknown): string | undefined {
 }
 
 /** Codes that mean the bot cannot post where it was asked to. */
-export const CANNOT_POST_CODES = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'cannot_dm_bot']);
+export const CANNOT_POST_CODES = new Set([
+  'not_in_channel',
+  'channel_not_found',
+  'is_archived',
+  'restricted_action',
+  'cannot_dm_bot',
+]);
 
 /** Codes that mean the message is gone or is not ours to edit. */
 export const MESSAGE_GONE = new Set(['message_not_found', 'cant_update_message', 'cant_delete_message']);
 
-const BAD_CREDENTIALS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'missing_scope', 'not_allowed_token_type']);
+const BAD_CREDENTIALS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'missing_scope',
+  'not_allowed_token_type',
+]);
 
 /** A Slack failure as a ScribeError: 429, 5xx and network trouble may pass later; the rest will not. */
 export function toScribeError(err: unknown, doing: string): ScribeError {
   const details = { service: 'Slack', cause: err };
   const code = slackErrorCode(err);
   if (code !== undefined) {
-    if (code === 'ratelimited') return new RetryableError(ErrorCode.RateLimited, `Slack is rate limiting Scribe while ${doing}`, details);
-    if (code === 'internal_error' || code === 'fatal_error' || code === 'service_unavailable' || code === 'request_timeout') {
-      return new RetryableError(ErrorCode.ServiceUnavailable, `Slack is having trouble (${code}) while ${doing}`, details);
+    if (code === 'ratelimited')
+      return new RetryableError(ErrorCode.RateLimited, `Slack is rate limiting Scribe while ${doing}`, details);
+    if (
+      code === 'internal_error' ||
+      code === 'fatal_error' ||
+      code === 'service_unavailable' ||
+      code === 'request_timeout'
+    ) {
+      return new RetryableError(
+        ErrorCode.ServiceUnavailable,
+        `Slack is having trouble (${code}) while ${doing}`,
+        details,
+      );
     }
     if (CANNOT_POST_CODES.has(code)) {
-      return new PermanentError(ErrorCode.NotAllowed,
-        `Slack refused ${doing}: Scribe is not in this channel (or it was archived). Invite @Scribe with /invite, then try again.`, details);
+      return new PermanentError(
+        ErrorCode.NotAllowed,
+        `Slack refused ${doing}: Scribe is not in this channel (or it was archived). Invite @Scribe with /invite, then try again.`,
+        details,
+      );
     }
     if (BAD_CREDENTIALS.has(code)) {
-      return new PermanentError(ErrorCode.NotConfigured,
-        `Slack refused Scribe's credentials (${code}) while ${doing}: check the token and the app's scopes (slack/manifest.yml).`, details);
+      return new PermanentError(
+        ErrorCode.NotConfigured,
+        `Slack refused Scribe's credentials (${code}) while ${doing}: check the token and the app's scopes (slack/manifest.yml).`,
+        details,
+      );
     }
-    if (MESSAGE_GONE.has(code)) return new PermanentError(ErrorCode.NotFound, `The Slack message is gone (${doing})`, details);
+    if (MESSAGE_GONE.has(code))
+      return new PermanentError(ErrorCode.NotFound, `The Slack message is gone (${doing})`, details);
     return new PermanentError(ErrorCode.ServiceRejected, `Slack rejected ${doing}: ${code}`, details);
   }
   if (err instanceof webApi.WebAPIRateLimitedError) {
-    return new RetryableError(ErrorCode.RateLimited, `Slack is rate limiting Scribe while ${doing}`, { ...details, status: 429, retryAfterMs: err.retryAfter * 1000 });
+    return new RetryableError(ErrorCode.RateLimited, `Slack is rate limiting Scribe while ${doing}`, {
+      ...details,
+      status: 429,
+      retryAfterMs: err.retryAfter * 1000,
+    });
   }
   if (err instanceof webApi.WebAPIHTTPError) {
     const retryable = err.statusCode === 429 || err.statusCode >= 500;
     return retryable
-      ? new RetryableError(ErrorCode.ServiceUnavailable, `Slack is not answering (${err.statusCode}) while ${doing}`, { ...details, status: err.statusCode })
-      : new PermanentError(ErrorCode.ServiceRejected, `Slack rejected ${doing} (${err.statusCode})`, { ...details, status: err.statusCode });
+      ? new RetryableError(ErrorCode.ServiceUnavailable, `Slack is not answering (${err.statusCode}) while ${doing}`, {
+          ...details,
+          status: err.statusCode,
+        })
+      : new PermanentError(ErrorCode.ServiceRejected, `Slack rejected ${doing} (${err.statusCode})`, {
+          ...details,
+          status: err.statusCode,
+        });
   }
   // Request errors, timeouts, and the WebClient's "A rate limit was exceeded" after its last retry.
   const rateLimited = err instanceof Error && err.message.startsWith('A rate limit was exceeded');
-  return new RetryableError(rateLimited ? ErrorCode.RateLimited : ErrorCode.ServiceUnavailable,
-    rateLimited ? `Slack is rate limiting Scribe while ${doing}` : `Could not reach Slack while ${doing}`, { ...details, ...(rateLimited ? { status: 429 } : {}) });
+  return new RetryableError(
+    rateLimited ? ErrorCode.RateLimited : ErrorCode.ServiceUnavailable,
+    rateLimited ? `Slack is rate limiting Scribe while ${doing}` : `Could not reach Slack while ${doing}`,
+    { ...details, ...(rateLimited ? { status: 429 } : {}) },
+  );
 }

@@ -25,7 +25,11 @@ import { renderCopy } from './render.ts';
 /** A slash command's ack: nothing, or an ephemeral answer. */
 export type CommandAck = (response?: { text: string; response_type?: 'ephemeral' }) => Promise<void>;
 /** A view_submission's ack: close (nothing), errors on fields, or another view. */
-export type ViewAck = (response?: { response_action: 'errors'; errors: Record<string, string> } | { response_action: 'update'; view: types.ModalView }) => Promise<void>;
+export type ViewAck = (
+  response?:
+    | { response_action: 'errors'; errors: Record<string, string> }
+    | { response_action: 'update'; view: types.ModalView },
+) => Promise<void>;
 /** A plain ack (buttons). */
 export type Ack = () => Promise<void>;
 /** An answer through the request's response URL (Bolt's `respond`). */
@@ -50,14 +54,27 @@ const CommandSchema = z.looseObject({
 });
 
 /** `/scribe`: the modal, or help / history / status, for the caller only. */
-export async function handleScribeCommand(deps: SlackBotDeps, args: { body: unknown; ack: CommandAck; respond: Respond }): Promise<string> {
+export async function handleScribeCommand(
+  deps: SlackBotDeps,
+  args: { body: unknown; ack: CommandAck; respond: Respond },
+): Promise<string> {
   const command = CommandSchema.parse(args.body);
-  const user: Identity = { platform: 'slack', teamId: command.team_id, platformUserId: command.user_id, displayName: command.user_name ?? null };
+  const user: Identity = {
+    platform: 'slack',
+    teamId: command.team_id,
+    platformUserId: command.user_id,
+    displayName: command.user_name ?? null,
+  };
   const word = command.text.trim().toLowerCase();
   if (word === '') {
     await args.ack();
     // The trigger id lasts 3 s: the prefill may not hold up the modal.
-    const prefill = await within(deps.logger, upsertUser(deps.pool, user).then((u) => lastTemplate(deps.pool, u.id)), BEFORE_ACK_DEADLINE_MS, 'load the last template');
+    const prefill = await within(
+      deps.logger,
+      upsertUser(deps.pool, user).then((u) => lastTemplate(deps.pool, u.id)),
+      BEFORE_ACK_DEADLINE_MS,
+      'load the last template',
+    );
     await deps.client.views.open({
       trigger_id: command.trigger_id,
       view: renderDraftModal({ channel: command.channel_id, responseUrl: command.response_url }, prefill),
@@ -73,16 +90,25 @@ export async function handleScribeCommand(deps: SlackBotDeps, args: { body: unkn
     await args.respond({ response_type: 'ephemeral', text: await infoReply(deps, word, user, command.team_domain) });
     return word;
   }
-  await args.ack({ response_type: 'ephemeral', text: `I don't know \`/scribe ${command.text.trim().slice(0, 50)}\`.\n\n${HELP}` });
+  await args.ack({
+    response_type: 'ephemeral',
+    text: `I don't know \`/scribe ${command.text.trim().slice(0, 50)}\`.\n\n${HELP}`,
+  });
   return 'unknown';
 }
 
 /** The modal was submitted: errors on the fields, the quota on the modal, or close it and start. */
-export async function handleDraftSubmission(deps: SlackBotDeps, args: { body: unknown; ack: ViewAck }): Promise<string> {
+export async function handleDraftSubmission(
+  deps: SlackBotDeps,
+  args: { body: unknown; ack: ViewAck },
+): Promise<string> {
   const submission = SubmissionSchema.parse(args.body);
   const metadata = metadataOf(submission.view.private_metadata);
   if (!metadata) {
-    await args.ack({ response_action: 'update', view: noticeModal('Form out of date', 'This form is out of date. Close it and run `/scribe` again.') });
+    await args.ack({
+      response_action: 'update',
+      view: noticeModal('Form out of date', 'This form is out of date. Close it and run `/scribe` again.'),
+    });
     return 'stale';
   }
   let request: GenerationRequest;
@@ -106,16 +132,27 @@ export async function handleDraftSubmission(deps: SlackBotDeps, args: { body: un
     return 'quota';
   }
   await args.ack();
-  const port = startPort(deps, { userId: identity.platformUserId, channel: metadata.channel, responseUrl: metadata.responseUrl, recipientName: request.recipientName });
+  const port = startPort(deps, {
+    userId: identity.platformUserId,
+    channel: metadata.channel,
+    responseUrl: metadata.responseUrl,
+    recipientName: request.recipientName,
+  });
   const outcome = await startGeneration(deps, port, { identity, request, parsed: true, context: prepared?.context });
   if (outcome.kind === 'started') return `started:${port.where}`;
   // Another request took the last slot after the check above; the modal is closed by now.
-  if (outcome.kind === 'quota') await tellViaResponseUrl(deps, metadata.responseUrl, identity.platformUserId)(quotaText(outcome.quota));
+  if (outcome.kind === 'quota')
+    await tellViaResponseUrl(deps, metadata.responseUrl, identity.platformUserId)(quotaText(outcome.quota));
   return outcome.kind;
 }
 
 const ButtonSchema = z.looseObject({
-  user: z.looseObject({ id: z.string().min(1), name: z.string().optional(), username: z.string().optional(), team_id: z.string().optional() }),
+  user: z.looseObject({
+    id: z.string().min(1),
+    name: z.string().optional(),
+    username: z.string().optional(),
+    team_id: z.string().optional(),
+  }),
   team: z.looseObject({ id: z.string().min(1) }).nullish(),
   container: z.looseObject({ message_ts: z.string().optional() }).optional(),
   message: z.looseObject({ ts: z.string().optional() }).optional(),
@@ -123,7 +160,10 @@ const ButtonSchema = z.looseObject({
 });
 
 /** "Regenerate", "Shorter" and "Copy as plain text" under a result; the value is the generation id. */
-export async function handleResultButton(deps: SlackBotDeps, args: { body: unknown; ack: Ack; respond: Respond }): Promise<string> {
+export async function handleResultButton(
+  deps: SlackBotDeps,
+  args: { body: unknown; ack: Ack; respond: Respond },
+): Promise<string> {
   await args.ack();
   const body = ButtonSchema.parse(args.body);
   const [pressed] = body.actions;
@@ -131,7 +171,8 @@ export async function handleResultButton(deps: SlackBotDeps, args: { body: unkno
   if (!pressed || !button) return 'ignored';
   const teamId = body.team?.id ?? body.user.team_id ?? '';
   const messageId = body.container?.message_ts ?? body.message?.ts ?? '';
-  const tell = (text: string) => args.respond({ response_type: 'ephemeral', replace_original: false, text }).then(() => undefined);
+  const tell = (text: string) =>
+    args.respond({ response_type: 'ephemeral', replace_original: false, text }).then(() => undefined);
   if (button === 'copy') {
     const generation = await getGeneration(deps.pool, pressed.value);
     // The same team and message rule as every action: a forged value must not show another workspace's email.
@@ -145,7 +186,12 @@ export async function handleResultButton(deps: SlackBotDeps, args: { body: unkno
   const outcome = await requestAction(deps, actionPort(deps, body.user.id), {
     action: button,
     generationId: pressed.value,
-    actor: { platform: 'slack', teamId, platformUserId: body.user.id, displayName: body.user.name ?? body.user.username ?? null },
+    actor: {
+      platform: 'slack',
+      teamId,
+      platformUserId: body.user.id,
+      displayName: body.user.name ?? body.user.username ?? null,
+    },
     messageId,
     requestedAt: tsTime(pressed.action_ts),
   });
@@ -184,5 +230,11 @@ export async function handleReaction(deps: SlackBotDeps, args: { body: unknown }
     requestedAt: tsTime(event.event_ts),
   });
   const tell = tellInThread(deps, channel, parent.threadId, event.user);
-  return answerAction(outcome, { action: 'regenerate', trigger: 'reaction', style: SLACK_STYLE, tell, logger: deps.logger });
+  return answerAction(outcome, {
+    action: 'regenerate',
+    trigger: 'reaction',
+    style: SLACK_STYLE,
+    tell,
+    logger: deps.logger,
+  });
 }

@@ -21,17 +21,24 @@ export const HELP = [
 ].join('\n');
 
 /** The answer to one info action; `teamDomain` (from the command) makes message links. */
-export async function infoReply(deps: SlackBotDeps, action: InfoAction, identity: UserIdentity, teamDomain?: string): Promise<string> {
+export async function infoReply(
+  deps: SlackBotDeps,
+  action: InfoAction,
+  identity: UserIdentity,
+  teamDomain?: string,
+): Promise<string> {
   if (action === 'help') return HELP;
   const user = await upsertUser(deps.pool, identity);
   if (action === 'status') return statusLines(await readStatus(deps, user.id), SLACK_STYLE);
   const rows = await recentGenerations(deps.pool, user.id, 10);
   if (!rows.length) return NO_HISTORY;
-  const lines = rows.map((g) => historyLine(g, {
-    when: `<!date^${Math.floor(g.createdAt.getTime() / 1000)}^{date_short_pretty} {time}|${g.createdAt.toISOString()}>`,
-    name: SLACK_STYLE.bold(g.recipientName.slice(0, 80)),
-    where: whereIs(g, teamDomain),
-  }));
+  const lines = rows.map((g) =>
+    historyLine(g, {
+      when: `<!date^${Math.floor(g.createdAt.getTime() / 1000)}^{date_short_pretty} {time}|${g.createdAt.toISOString()}>`,
+      name: SLACK_STYLE.bold(g.recipientName.slice(0, 80)),
+      where: whereIs(g, teamDomain),
+    }),
+  );
   return [SLACK_STYLE.bold(historyTitle(rows.length)), ...lines].join('\n');
 }
 

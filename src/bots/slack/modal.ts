@@ -19,7 +19,11 @@ export const ModalMetadataSchema = z.object({ channel: z.string().min(1), respon
 /** What `private_metadata` carries. */
 export type ModalMetadata = z.infer<typeof ModalMetadataSchema>;
 
-const input = (blockId: string, label: string, options: { multiline?: boolean; max: number; initial?: string; placeholder?: string; hint?: string }): types.InputBlock => ({
+const input = (
+  blockId: string,
+  label: string,
+  options: { multiline?: boolean; max: number; initial?: string; placeholder?: string; hint?: string },
+): types.InputBlock => ({
   type: 'input',
   block_id: blockId,
   label: { type: 'plain_text', text: label },
@@ -42,11 +46,14 @@ export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string)
     initial = splitText(initial, SLACK_INPUT_LIMIT)[0]?.text;
     note = {
       type: 'context',
-      elements: [{
-        type: 'mrkdwn',
-        text: `Your last template is ${lastTemplate!.length.toLocaleString('en-US')} characters; a Slack form holds ` +
-          `${SLACK_INPUT_LIMIT.toLocaleString('en-US')}, so only its beginning is filled in.`,
-      }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text:
+            `Your last template is ${lastTemplate!.length.toLocaleString('en-US')} characters; a Slack form holds ` +
+            `${SLACK_INPUT_LIMIT.toLocaleString('en-US')}, so only its beginning is filled in.`,
+        },
+      ],
     };
   }
   return {
@@ -58,13 +65,19 @@ export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string)
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
       input(INPUTS.template, 'Email template', {
-        multiline: true, max: SLACK_INPUT_LIMIT, ...(initial ? { initial } : {}),
+        multiline: true,
+        max: SLACK_INPUT_LIMIT,
+        ...(initial ? { initial } : {}),
         placeholder: 'Dear {name},\n\nI read your work on {topic}…',
         hint: 'Your email with placeholders; Scribe fills them in from the recipient’s research.',
       }),
       ...(note ? [note] : []),
       input(INPUTS.recipientName, 'Recipient’s name', { max: NAME_MAX, placeholder: 'Dr. Ada Lovelace' }),
-      input(INPUTS.recipientInterest, 'Their research interest', { multiline: true, max: INTEREST_MAX, placeholder: 'analytical engines' }),
+      input(INPUTS.recipientInterest, 'Their research interest', {
+        multiline: true,
+        max: INTEREST_MAX,
+        placeholder: 'analytical engines',
+      }),
     ],
   };
 }

@@ -7,7 +7,13 @@
  * where it is not a member of the channel, it drafts in a DM with the person and says why.
  */
 import { z } from 'zod';
-import { CANNOT_POST, type ActionPort, type PostedMessage, type StartPort, type TellPrivately } from '../../requests/port.ts';
+import {
+  CANNOT_POST,
+  type ActionPort,
+  type PostedMessage,
+  type StartPort,
+  type TellPrivately,
+} from '../../requests/port.ts';
 import type { ChatStyle } from '../shared/outcomes.ts';
 import { CANNOT_POST_CODES, slackErrorCode } from './client.ts';
 import type { SlackBotDeps } from './deps.ts';
@@ -18,22 +24,35 @@ export const SLACK_STYLE: ChatStyle = {
   bold: (text) => `*${escapeMrkdwn(text)}*`,
   command: '`/scribe`',
   admin: 'a workspace admin',
-  cannotPostInThread: "I can't post in this thread any more: I'm not in the channel. Invite me with `/invite @Scribe`, then try again.",
+  cannotPostInThread:
+    "I can't post in this thread any more: I'm not in the channel. Invite me with `/invite @Scribe`, then try again.",
   statusTitle: '*Scribe status*',
   warning: ':warning:',
 };
 
 const cannotPost = (err: unknown) => CANNOT_POST_CODES.has(slackErrorCode(err) ?? '');
 
-async function post(deps: SlackBotDeps, channel: string, message: Pick<SlackMessage, 'text'> & Partial<SlackMessage>, threadTs?: string): Promise<string> {
-  const { ts } = await deps.client.chat.postMessage({ channel, ...message, ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false });
+async function post(
+  deps: SlackBotDeps,
+  channel: string,
+  message: Pick<SlackMessage, 'text'> & Partial<SlackMessage>,
+  threadTs?: string,
+): Promise<string> {
+  const { ts } = await deps.client.chat.postMessage({
+    channel,
+    ...message,
+    ...(threadTs ? { thread_ts: threadTs } : {}),
+    unfurl_links: false,
+  });
   if (!ts) throw new Error('chat.postMessage answered without a ts');
   return ts;
 }
 
 async function removeQuietly(deps: SlackBotDeps, channel: string, ts: string | undefined): Promise<void> {
   if (!ts) return;
-  await deps.client.chat.delete({ channel, ts }).catch((err: unknown) => deps.logger.warn({ err, channel, ts }, 'could not remove an unused message'));
+  await deps.client.chat
+    .delete({ channel, ts })
+    .catch((err: unknown) => deps.logger.warn({ err, channel, ts }, 'could not remove an unused message'));
 }
 
 /** Where `/scribe` ran, and for whom. */
@@ -61,14 +80,18 @@ export function startPort(deps: SlackBotDeps, place: StartPlace): StartPort & { 
       deps.logger.info({ channel: place.channel }, 'not in the channel; drafting in a DM');
       const dm = (await deps.client.conversations.open({ users: place.userId })).channel?.id;
       if (!dm) throw new Error('conversations.open answered without a channel id');
-      const why = `I'm not a member of <#${place.channel}>, so I'm drafting your email here instead. ` +
+      const why =
+        `I'm not a member of <#${place.channel}>, so I'm drafting your email here instead. ` +
         `To have me post in <#${place.channel}>, invite me there with \`/invite @Scribe\`.`;
       await deps.client.chat.postMessage({ channel: dm, text: why });
       if (place.responseUrl) {
-        await deps.respond(place.responseUrl, {
-          text: `I can't post in this channel because I'm not a member, so I'm drafting your email to ` +
-            `*${escapeMrkdwn(place.recipientName)}* in our DM instead. Invite me with \`/invite @Scribe\` to use me here.`,
-        }).catch((e: unknown) => deps.logger.warn({ err: e }, 'could not explain the DM through the response URL'));
+        await deps
+          .respond(place.responseUrl, {
+            text:
+              `I can't post in this channel because I'm not a member, so I'm drafting your email to ` +
+              `*${escapeMrkdwn(place.recipientName)}* in our DM instead. Invite me with \`/invite @Scribe\` to use me here.`,
+          })
+          .catch((e: unknown) => deps.logger.warn({ err: e }, 'could not explain the DM through the response URL'));
       }
       port.where = 'dm';
       return { channelId: dm, messageId: await post(deps, dm, message) };
@@ -93,7 +116,13 @@ export function startPort(deps: SlackBotDeps, place: StartPlace): StartPort & { 
 }
 
 const UsersInfoSchema = z.looseObject({
-  user: z.looseObject({ is_admin: z.boolean().optional(), is_owner: z.boolean().optional(), is_primary_owner: z.boolean().optional() }).optional(),
+  user: z
+    .looseObject({
+      is_admin: z.boolean().optional(),
+      is_owner: z.boolean().optional(),
+      is_primary_owner: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 /** Whether a person is a workspace admin or owner (`users.info`; asked only when it matters). */
@@ -109,7 +138,10 @@ export function actionPort(deps: SlackBotDeps, actorId: string): ActionPort {
     async postProgress(parent, view) {
       if (!parent.channelId || !parent.threadId) return CANNOT_POST;
       try {
-        return { channelId: parent.channelId, messageId: await post(deps, parent.channelId, renderProgress(view), parent.threadId) };
+        return {
+          channelId: parent.channelId,
+          messageId: await post(deps, parent.channelId, renderProgress(view), parent.threadId),
+        };
       } catch (err) {
         if (cannotPost(err)) return CANNOT_POST;
         throw err;
@@ -123,7 +155,10 @@ export function actionPort(deps: SlackBotDeps, actorId: string): ActionPort {
 export function tellViaResponseUrl(deps: SlackBotDeps, responseUrl: string | undefined, userId: string): TellPrivately {
   return async (text) => {
     if (responseUrl) {
-      const sent = await deps.respond(responseUrl, { text, replace_original: false }).then(() => true, () => false);
+      const sent = await deps.respond(responseUrl, { text, replace_original: false }).then(
+        () => true,
+        () => false,
+      );
       if (sent) return;
     }
     await deps.client.chat.postMessage({ channel: userId, text });
@@ -131,7 +166,12 @@ export function tellViaResponseUrl(deps: SlackBotDeps, responseUrl: string | und
 }
 
 /** No response URL for a reaction: an ephemeral in the thread, which needs the bot in the channel. */
-export function tellInThread(deps: SlackBotDeps, channel: string, threadTs: string | null, userId: string): TellPrivately {
+export function tellInThread(
+  deps: SlackBotDeps,
+  channel: string,
+  threadTs: string | null,
+  userId: string,
+): TellPrivately {
   return async (text) => {
     await deps.client.chat.postEphemeral({ channel, user: userId, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
   };

@@ -7,17 +7,28 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import { createHandlerRunner, SORRY, type HandledEvent, type HandlerRunner } from '../shared/handled.ts';
 import type { SlackBotDeps } from './deps.ts';
-import { handleDraftSubmission, handleReaction, handleResultButton, handleScribeCommand, type Respond } from './handlers.ts';
+import {
+  handleDraftSubmission,
+  handleReaction,
+  handleResultButton,
+  handleScribeCommand,
+  type Respond,
+} from './handlers.ts';
 import { COMMAND, MODAL_ID, RESULT_BUTTON_IDS } from './ids.ts';
 import { metadataOf } from './modal.ts';
 
 /** A function that runs at most once; `called` tells whether it did. */
-function once<A extends unknown[]>(fn: (...args: A) => Promise<void>): ((...args: A) => Promise<void>) & { called: boolean } {
-  const wrapped = Object.assign(async (...args: A) => {
-    if (wrapped.called) return;
-    wrapped.called = true;
-    await fn(...args);
-  }, { called: false });
+function once<A extends unknown[]>(
+  fn: (...args: A) => Promise<void>,
+): ((...args: A) => Promise<void>) & { called: boolean } {
+  const wrapped = Object.assign(
+    async (...args: A) => {
+      if (wrapped.called) return;
+      wrapped.called = true;
+      await fn(...args);
+    },
+    { called: false },
+  );
   return wrapped;
 }
 
@@ -27,33 +38,54 @@ const idOf = (body: unknown, key: string): string => {
 };
 
 /** After a failure: the ack if it was not sent yet, else an apology (when there is a way to make one). */
-const afterFailure = (ack: (() => Promise<void>) & { called: boolean }, apologise?: () => Promise<unknown>) => async () => {
-  const wasAcked = ack.called;
-  await ack().catch(() => undefined);
-  if (wasAcked && apologise) await apologise();
-};
+const afterFailure =
+  (ack: (() => Promise<void>) & { called: boolean }, apologise?: () => Promise<unknown>) => async () => {
+    const wasAcked = ack.called;
+    await ack().catch(() => undefined);
+    if (wasAcked && apologise) await apologise();
+  };
 
 /** Registers `/scribe`, the modal's submission, the result buttons and `reaction_added`. */
-export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: (event: HandledEvent) => void): Pick<HandlerRunner, 'drain'> {
+export function registerSlackHandlers(
+  app: App,
+  deps: SlackBotDeps,
+  onOutcome?: (event: HandledEvent) => void,
+): Pick<HandlerRunner, 'drain'> {
   const runner = createHandlerRunner(deps.logger, 'slack request handled', onOutcome);
-  const sorry = (respond: Respond) => () => respond({ response_type: 'ephemeral', replace_original: false, text: SORRY });
+  const sorry = (respond: Respond) => () =>
+    respond({ response_type: 'ephemeral', replace_original: false, text: SORRY });
 
   app.command(COMMAND, async ({ body, ack, respond }) => {
     const acked = once(ack);
-    await runner.run('command', body.trigger_id, () => handleScribeCommand(deps, { body, ack: acked, respond }), afterFailure(acked, sorry(respond)));
+    await runner.run(
+      'command',
+      body.trigger_id,
+      () => handleScribeCommand(deps, { body, ack: acked, respond }),
+      afterFailure(acked, sorry(respond)),
+    );
   });
 
   app.view<ViewSubmitAction>({ callback_id: MODAL_ID, type: 'view_submission' }, async ({ body, ack }) => {
     const acked = once(ack);
     const responseUrl = metadataOf(body.view.private_metadata)?.responseUrl;
     const apologise = responseUrl ? () => deps.respond(responseUrl, { text: SORRY }) : undefined;
-    await runner.run('modal', body.view.id, () => handleDraftSubmission(deps, { body, ack: acked }), afterFailure(acked, apologise));
+    await runner.run(
+      'modal',
+      body.view.id,
+      () => handleDraftSubmission(deps, { body, ack: acked }),
+      afterFailure(acked, apologise),
+    );
   });
 
   for (const actionId of Object.values(RESULT_BUTTON_IDS)) {
     app.action({ type: 'block_actions', action_id: actionId }, async ({ body, ack, respond }) => {
       const acked = once(ack);
-      await runner.run('button', body.trigger_id, () => handleResultButton(deps, { body, ack: acked, respond }), afterFailure(acked, sorry(respond)));
+      await runner.run(
+        'button',
+        body.trigger_id,
+        () => handleResultButton(deps, { body, ack: acked, respond }),
+        afterFailure(acked, sorry(respond)),
+      );
     });
   }
 

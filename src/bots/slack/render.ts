@@ -14,7 +14,6 @@ import { RESULT_BUTTON_IDS } from './ids.ts';
 export const SLACK_SECTION_LIMIT = 3_000;
 export const SLACK_MAX_BLOCKS = 50;
 
-
 export interface SlackBlock {
   type: string;
   [key: string]: unknown;
@@ -88,7 +87,10 @@ export function renderResult(view: ResultView, generationId: string): SlackMessa
   const parts: SlackBlock[][] = [];
   for (let i = 0; i < blocks.length; i += SLACK_MAX_BLOCKS) parts.push(blocks.slice(i, i + SLACK_MAX_BLOCKS));
   return parts.map((part, i) => ({
-    text: i === 0 ? fallbackText(resultText(view)) : `Email to ${escapeMrkdwn(view.recipientName)} (part ${i + 1} of ${parts.length})`,
+    text:
+      i === 0
+        ? fallbackText(resultText(view))
+        : `Email to ${escapeMrkdwn(view.recipientName)} (part ${i + 1} of ${parts.length})`,
     blocks: part,
   }));
 }

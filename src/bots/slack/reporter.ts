@@ -17,7 +17,14 @@
 import { z } from 'zod';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { FailureReport, PostResultOptions, ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
+import type {
+  FailureReport,
+  PostResultOptions,
+  ProgressView,
+  ResultView,
+  ThreadAddress,
+  ThreadReporter,
+} from '../../jobs/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText } from '../text.ts';
 import { MESSAGE_GONE, slackErrorCode, toScribeError, type WebClient } from './client.ts';
 import { renderFailure, renderProgress, renderResult, type SlackMessage } from './render.ts';
@@ -43,19 +50,31 @@ export interface SlackReporterOptions {
 
 const RepliesSchema = z.object({
   messages: z
-    .array(z.looseObject({
-      ts: z.string(),
-      metadata: z.looseObject({
-        event_type: z.string(),
-        event_payload: z.looseObject({ generation_id: z.string().optional(), part: z.number().int().min(0).optional() }).optional(),
-      }).optional(),
-    }))
+    .array(
+      z.looseObject({
+        ts: z.string(),
+        metadata: z
+          .looseObject({
+            event_type: z.string(),
+            event_payload: z
+              .looseObject({ generation_id: z.string().optional(), part: z.number().int().min(0).optional() })
+              .optional(),
+          })
+          .optional(),
+      }),
+    )
     .default([]),
 });
 
 /** The Slack `ThreadReporter`. */
 export function createSlackReporter({ client, logger }: SlackReporterOptions): ThreadReporter {
-  async function post(channel: string, threadTs: string | undefined, message: SlackMessage, metadata: Metadata | undefined, doing: string): Promise<string> {
+  async function post(
+    channel: string,
+    threadTs: string | undefined,
+    message: SlackMessage,
+    metadata: Metadata | undefined,
+    doing: string,
+  ): Promise<string> {
     let ts: string | undefined;
     try {
       ({ ts } = await client.chat.postMessage({
@@ -70,12 +89,21 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
     } catch (err) {
       throw toScribeError(err, doing);
     }
-    if (!ts) throw new PermanentError(ErrorCode.ServiceRejected, `Slack answered ${doing} without a message ts`, { service: 'Slack' });
+    if (!ts)
+      throw new PermanentError(ErrorCode.ServiceRejected, `Slack answered ${doing} without a message ts`, {
+        service: 'Slack',
+      });
     return ts;
   }
 
   /** Edits a message; false when it no longer exists (someone deleted it). */
-  async function edit(channel: string, ts: string, message: SlackMessage, metadata: Metadata | undefined, doing: string): Promise<boolean> {
+  async function edit(
+    channel: string,
+    ts: string,
+    message: SlackMessage,
+    metadata: Metadata | undefined,
+    doing: string,
+  ): Promise<boolean> {
     try {
       await client.chat.update({
         channel,
@@ -92,7 +120,10 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
   }
 
   /** Our earlier result messages for this generation, by part, from one read of the thread. */
-  async function findOwnPosts(address: ThreadAddress & { channelId: string; threadId: string }, log: Logger): Promise<string[]> {
+  async function findOwnPosts(
+    address: ThreadAddress & { channelId: string; threadId: string },
+    log: Logger,
+  ): Promise<string[]> {
     let answer: unknown;
     try {
       answer = await client.conversations.replies({
@@ -118,11 +149,21 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
   return {
     async progress(address: ThreadAddress, view: ProgressView): Promise<void> {
       if (!address.channelId || !address.progressMessageId) return;
-      const found = await edit(address.channelId, address.progressMessageId, renderProgress(view), undefined, 'updating the progress message');
+      const found = await edit(
+        address.channelId,
+        address.progressMessageId,
+        renderProgress(view),
+        undefined,
+        'updating the progress message',
+      );
       if (!found) logger.warn({ generationId: address.generationId }, 'progress message is gone; not updating it');
     },
 
-    async result(address: ThreadAddress, view: ResultView, options: PostResultOptions): Promise<{ messageIds: string[] }> {
+    async result(
+      address: ThreadAddress,
+      view: ResultView,
+      options: PostResultOptions,
+    ): Promise<{ messageIds: string[] }> {
       const log = logger.child({ generationId: address.generationId });
       const { channelId, threadId } = address;
       if (!channelId) throw new PermanentError(ErrorCode.Internal, 'This Slack generation has no channel to post in');
@@ -133,7 +174,10 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
       }
       const ids: string[] = [];
       for (const [part, message] of messages.entries()) {
-        const metadata: Metadata = { event_type: RESULT_EVENT_TYPE, event_payload: { generation_id: address.generationId, part, parts: messages.length } };
+        const metadata: Metadata = {
+          event_type: RESULT_EVENT_TYPE,
+          event_payload: { generation_id: address.generationId, part, parts: messages.length },
+        };
         const doing = `posting part ${part + 1} of ${messages.length} of the email`;
         const ts = existing[part];
         if (ts && (await edit(channelId, ts, message, metadata, doing))) {
@@ -144,15 +188,26 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
       }
       // A longer earlier version left messages past the new end: remove them (best effort).
       for (const stale of existing.slice(messages.length).filter(Boolean)) {
-        await client.chat.delete({ channel: channelId, ts: stale }).catch((err: unknown) => log.warn({ err }, 'could not delete a stale result message'));
+        await client.chat
+          .delete({ channel: channelId, ts: stale })
+          .catch((err: unknown) => log.warn({ err }, 'could not delete a stale result message'));
       }
-      log.info({ messages: ids.length, edited: existing.filter(Boolean).length, maybePosted: options.maybePosted }, 'result delivered to Slack');
+      log.info(
+        { messages: ids.length, edited: existing.filter(Boolean).length, maybePosted: options.maybePosted },
+        'result delivered to Slack',
+      );
       return { messageIds: ids };
     },
 
     async failed(address: ThreadAddress, failure: FailureReport): Promise<void> {
       if (!address.channelId) return;
-      await post(address.channelId, address.threadId ?? address.progressMessageId ?? undefined, renderFailure(failureText(failure, CHAT_TRY_AGAIN)), undefined, 'reporting the failure');
+      await post(
+        address.channelId,
+        address.threadId ?? address.progressMessageId ?? undefined,
+        renderFailure(failureText(failure, CHAT_TRY_AGAIN)),
+        undefined,
+        'reporting the failure',
+      );
     },
   };
 }

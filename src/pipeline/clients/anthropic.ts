@@ -100,7 +100,11 @@ export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
       if (unfinished) throw unfinished;
       const raw = textOf(message);
       const invalid = (issues: string) =>
-        new InvalidAnswerError(`Anthropic's answer did not match the expected "${request.name}" shape`, { service: SERVICE, raw, issues });
+        new InvalidAnswerError(`Anthropic's answer did not match the expected "${request.name}" shape`, {
+          service: SERVICE,
+          raw,
+          issues,
+        });
       let candidate: unknown;
       try {
         candidate = JSON.parse(raw);
@@ -148,7 +152,11 @@ function usageOf(usage: Anthropic.Usage): LlmUsage {
  * - `tool_use` (we offered none), null, or a value newer than this code: permanent (`AnswerIncomplete`),
  *   naming the value, rather than passing off an answer we cannot vouch for as finished.
  */
-export function stopReasonError(stopReason: string | null, request: Pick<LlmRequest, 'model' | 'maxTokens'>, what: string): ScribeError | undefined {
+export function stopReasonError(
+  stopReason: string | null,
+  request: Pick<LlmRequest, 'model' | 'maxTokens'>,
+  what: string,
+): ScribeError | undefined {
   const details = { service: SERVICE };
   switch (stopReason) {
     case 'end_turn':
@@ -173,9 +181,17 @@ export function stopReasonError(stopReason: string | null, request: Pick<LlmRequ
         details,
       );
     case 'pause_turn':
-      return new RetryableError(ErrorCode.AnswerIncomplete, `Anthropic paused the ${what} before it was finished (stop reason "pause_turn")`, details);
+      return new RetryableError(
+        ErrorCode.AnswerIncomplete,
+        `Anthropic paused the ${what} before it was finished (stop reason "pause_turn")`,
+        details,
+      );
     case 'tool_use':
-      return new PermanentError(ErrorCode.AnswerIncomplete, `Anthropic stopped the ${what} to call a tool, but Scribe offered none (stop reason "tool_use")`, details);
+      return new PermanentError(
+        ErrorCode.AnswerIncomplete,
+        `Anthropic stopped the ${what} to call a tool, but Scribe offered none (stop reason "tool_use")`,
+        details,
+      );
     default:
       return new PermanentError(
         ErrorCode.AnswerIncomplete,
@@ -194,7 +210,12 @@ function toScribeError(sdk: Sdk, err: unknown, model: string, timeoutMs: number)
   const base = { service: SERVICE, cause: err };
   if (err instanceof APIConnectionTimeoutError) return timeoutError(SERVICE, timeoutMs, err);
   if (err instanceof APIUserAbortError) {
-    return classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the request was cancelled', cause: err });
+    return classifyHttpFailure({
+      service: SERVICE,
+      status: undefined,
+      detail: 'the request was cancelled',
+      cause: err,
+    });
   }
   if (err instanceof APIConnectionError) {
     return classifyHttpFailure({ service: SERVICE, status: undefined, detail: describeNetworkError(err), cause: err });
@@ -220,15 +241,23 @@ function toScribeError(sdk: Sdk, err: unknown, model: string, timeoutMs: number)
       case 400:
       case 413:
       case 422:
-        return new PermanentError(ErrorCode.ServiceRejected, `Anthropic refused the request for model "${model}" (${err.status}): ${detail.slice(0, 200)}`, {
-          ...base,
-          status: err.status,
-        });
+        return new PermanentError(
+          ErrorCode.ServiceRejected,
+          `Anthropic refused the request for model "${model}" (${err.status}): ${detail.slice(0, 200)}`,
+          {
+            ...base,
+            status: err.status,
+          },
+        );
       case 402:
-        return new PermanentError(ErrorCode.ServiceRejected, `Anthropic refused the request (402): check the account's billing (${detail.slice(0, 120)})`, {
-          ...base,
-          status: 402,
-        });
+        return new PermanentError(
+          ErrorCode.ServiceRejected,
+          `Anthropic refused the request (402): check the account's billing (${detail.slice(0, 120)})`,
+          {
+            ...base,
+            status: 402,
+          },
+        );
     }
     return classifyHttpFailure({
       service: SERVICE,
@@ -240,7 +269,12 @@ function toScribeError(sdk: Sdk, err: unknown, model: string, timeoutMs: number)
     });
   }
   // A 200 whose body was not JSON, or another SDK failure: the service misbehaved, try again later.
-  return classifyHttpFailure({ service: SERVICE, status: undefined, detail: err instanceof Error ? err.message : String(err), cause: err });
+  return classifyHttpFailure({
+    service: SERVICE,
+    status: undefined,
+    detail: err instanceof Error ? err.message : String(err),
+    cause: err,
+  });
 }
 
 // 429s that are not rate limits: they last until the limit is raised or the month ends, and carry no retry-after.
@@ -254,10 +288,15 @@ const SPEND_LIMIT_CODES = new Set(['enforced_spend_limit_reached', 'contract_spe
  */
 function spendLimitOf(status: number, body: unknown, detail: string): string | undefined {
   const inner = body && typeof body === 'object' && 'error' in body ? (body as { error: unknown }).error : undefined;
-  const details = inner && typeof inner === 'object' && 'details' in inner ? (inner as { details: unknown }).details : undefined;
-  const code = details && typeof details === 'object' && 'error_code' in details ? (details as { error_code: unknown }).error_code : undefined;
+  const details =
+    inner && typeof inner === 'object' && 'details' in inner ? (inner as { details: unknown }).details : undefined;
+  const code =
+    details && typeof details === 'object' && 'error_code' in details
+      ? (details as { error_code: unknown }).error_code
+      : undefined;
   if (status === 429 && typeof code === 'string' && SPEND_LIMIT_CODES.has(code)) return code;
-  if (status === 400 && /^You have reached your specified (workspace )?API usage limits/i.test(detail)) return 'a usage limit set in the Console';
+  if (status === 400 && /^You have reached your specified (workspace )?API usage limits/i.test(detail))
+    return 'a usage limit set in the Console';
   return undefined;
 }
 
@@ -265,7 +304,8 @@ function spendLimitOf(status: number, body: unknown, detail: string): string | u
 function errorMessageOf(body: unknown): string | undefined {
   if (body && typeof body === 'object' && 'error' in body) {
     const inner = (body as { error: unknown }).error;
-    if (inner && typeof inner === 'object' && 'message' in inner && typeof inner.message === 'string') return inner.message;
+    if (inner && typeof inner === 'object' && 'message' in inner && typeof inner.message === 'string')
+      return inner.message;
   }
   return undefined;
 }

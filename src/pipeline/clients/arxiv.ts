@@ -53,7 +53,22 @@ export interface ArxivPapersOptions {
   fetch?: typeof globalThis.fetch | undefined;
 }
 
-const TITLES = new Set(['dr', 'prof', 'professor', 'mr', 'mrs', 'ms', 'mx', 'sir', 'dame', 'phd', 'jr', 'sr', 'ii', 'iii']);
+const TITLES = new Set([
+  'dr',
+  'prof',
+  'professor',
+  'mr',
+  'mrs',
+  'ms',
+  'mx',
+  'sir',
+  'dame',
+  'phd',
+  'jr',
+  'sr',
+  'ii',
+  'iii',
+]);
 
 /** Lower-case letters only, accents and titles removed: "Prof. Adá  Lovelace-King" → ["ada", "lovelace", "king"]. */
 export function nameParts(name: string): string[] {
@@ -73,7 +88,11 @@ export function sameAuthor(author: string, wanted: string): boolean {
   if (a.length === 1 || w.length === 1) return true;
   const firstA = a[0]!;
   const firstW = w[0]!;
-  return firstA === firstW || (firstA.length === 1 && firstW.startsWith(firstA)) || (firstW.length === 1 && firstA.startsWith(firstW));
+  return (
+    firstA === firstW ||
+    (firstA.length === 1 && firstW.startsWith(firstA)) ||
+    (firstW.length === 1 && firstA.startsWith(firstW))
+  );
 }
 
 /**
@@ -130,7 +149,8 @@ export function arxivErrorOf(xml: string, status?: number): PermanentError | und
 /** Parses an arXiv Atom feed into papers (id without version, one-line title and abstract). */
 export function parseArxivFeed(xml: string): Paper[] {
   const entries = entriesOf(xml);
-  if (!entries) throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the answer was not an Atom feed' });
+  if (!entries)
+    throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the answer was not an Atom feed' });
   const refused = arxivErrorOf(xml);
   if (refused) throw refused;
   const papers: Paper[] = [];
@@ -167,7 +187,12 @@ const lanes = new Map<string, Lane>();
  * Runs `task` after every earlier task for the same origin has finished, and `intervalMs` after the
  * last one. A caller that gives up while waiting is answered at once; its task then never runs.
  */
-function inLane<T>(origin: string, intervalMs: number, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+function inLane<T>(
+  origin: string,
+  intervalMs: number,
+  signal: AbortSignal | undefined,
+  task: () => Promise<T>,
+): Promise<T> {
   let lane = lanes.get(origin);
   if (!lane) {
     lane = { tail: Promise.resolve(), lastDoneAt: 0 };
@@ -189,7 +214,8 @@ function inLane<T>(origin: string, intervalMs: number, signal: AbortSignal | und
   return Promise.race([
     run,
     new Promise<never>((_, reject) => {
-      const cancelled = () => reject(classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the request was cancelled' }));
+      const cancelled = () =>
+        reject(classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the request was cancelled' }));
       if (signal.aborted) cancelled();
       signal.addEventListener('abort', cancelled, { once: true });
       void run.finally(() => signal.removeEventListener('abort', cancelled)).catch(() => undefined);
@@ -211,15 +237,26 @@ export function createArxivPapers(options: ArxivPapersOptions): PaperSearch {
       async (timeoutSignal) => {
         let res: Response;
         try {
-          res = await fetchImpl(url, { signal: timeoutSignal, headers: { 'user-agent': 'scribe/0.1 (academic outreach drafts)' } });
+          res = await fetchImpl(url, {
+            signal: timeoutSignal,
+            headers: { 'user-agent': 'scribe/0.1 (academic outreach drafts)' },
+          });
         } catch (err) {
           if (err instanceof ScribeError) throw err;
-          throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: describeNetworkError(err), cause: err });
+          throw classifyHttpFailure({
+            service: SERVICE,
+            status: undefined,
+            detail: describeNetworkError(err),
+            cause: err,
+          });
         }
         const body = await res.text();
         if (!res.ok) {
           // arXiv's explanation of a query it cannot run, whatever the status; else the status decides.
-          throw arxivErrorOf(body, res.status) ?? classifyHttpFailure({ service: SERVICE, status: res.status, retryAfterMs: retryAfterFrom(res.headers) });
+          throw (
+            arxivErrorOf(body, res.status) ??
+            classifyHttpFailure({ service: SERVICE, status: res.status, retryAfterMs: retryAfterFrom(res.headers) })
+          );
         }
         return body;
       },

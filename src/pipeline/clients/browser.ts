@@ -150,7 +150,9 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     if (browser) return browser;
     // Imported on first need: playwright-core alone adds ~80 MB to a process that never scrapes.
     const launching: Promise<Browser> = import('playwright-core')
-      .then(({ chromium }) => chromium.launch({ executablePath: resolveChromium(options.executablePath), args: ARGS, headless: true }))
+      .then(({ chromium }) =>
+        chromium.launch({ executablePath: resolveChromium(options.executablePath), args: ARGS, headless: true }),
+      )
       .then((b) => {
         browserPid = chromiumChildPid();
         options.logger.info({ pid: browserPid }, 'browser launched');
@@ -161,7 +163,11 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
       })
       .catch((err: unknown) => {
         if (browser === launching) browser = undefined;
-        throw new ScribeError(ErrorCode.PageFailed, `the browser could not start (${options.executablePath}): ${firstLine(err)}`, { cause: err });
+        throw new ScribeError(
+          ErrorCode.PageFailed,
+          `the browser could not start (${options.executablePath}): ${firstLine(err)}`,
+          { cause: err },
+        );
       });
     browser = launching;
     return launching;
@@ -187,7 +193,11 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     }
   };
 
-  async function renderIn(b: Browser, url: string, { guard, timeoutMs, signal, maxBytes = 2_000_000 }: RenderOptions): Promise<RenderedPage> {
+  async function renderIn(
+    b: Browser,
+    url: string,
+    { guard, timeoutMs, signal, maxBytes = 2_000_000 }: RenderOptions,
+  ): Promise<RenderedPage> {
     const done = new AbortController();
     const deadline = AbortSignal.timeout(timeoutMs);
     const requests = AbortSignal.any([done.signal, deadline, ...(signal ? [signal] : [])]);
@@ -195,7 +205,9 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     let documentFailure: unknown;
     let finalUrl = url;
     const context = await b.newContext({ javaScriptEnabled: true, serviceWorkers: 'block', acceptDownloads: false });
-    const served = servedRequests(limits, requests, (what) => options.logger.info({ url, ...limits }, `page makes ${what}; the rest are aborted`));
+    const served = servedRequests(limits, requests, (what) =>
+      options.logger.info({ url, ...limits }, `page makes ${what}; the rest are aborted`),
+    );
     const pageGuard = forPage(guard, url);
     try {
       await context.addInitScript({ content: NO_WEBRTC });
@@ -221,7 +233,11 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
           }
           if (isDocument) finalUrl = answer.finalUrl;
           await served.oneAtATime(() =>
-            route.fulfill({ status: answer.response.statusCode ?? 200, headers: responseHeaders(answer.response.headers), body: bytes }),
+            route.fulfill({
+              status: answer.response.statusCode ?? 200,
+              headers: responseHeaders(answer.response.headers),
+              body: bytes,
+            }),
           );
         } catch (err) {
           if (isDocument) documentFailure ??= err;
@@ -239,19 +255,31 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
         // Let scripts that fill the page run; a page that keeps the network busy is cut off.
         await page.waitForLoadState('networkidle', { timeout: Math.min(5_000, timeoutMs) }).catch(() => undefined);
         // A string expression: the project's types have no DOM library.
-        const [title, text] = await Promise.all([page.title(), page.evaluate('document.body ? document.body.innerText : ""')]);
+        const [title, text] = await Promise.all([
+          page.title(),
+          page.evaluate('document.body ? document.body.innerText : ""'),
+        ]);
         return { finalUrl, title, text: String(text).slice(0, maxTextChars) };
       } finally {
         signal?.removeEventListener('abort', onAbort);
       }
     } catch (err) {
-      if (signal?.aborted) throw new ScribeError(ErrorCode.PageFailed, `${url} could not be read: cancelled`, { cause: err });
+      if (signal?.aborted)
+        throw new ScribeError(ErrorCode.PageFailed, `${url} could not be read: cancelled`, { cause: err });
       if (deadline.aborted || /Timeout/i.test(firstLine(err))) {
-        throw new ScribeError(ErrorCode.PageFailed, `${url} could not be read: timed out after ${formatDuration(timeoutMs)} in the browser`, { cause: err });
+        throw new ScribeError(
+          ErrorCode.PageFailed,
+          `${url} could not be read: timed out after ${formatDuration(timeoutMs)} in the browser`,
+          { cause: err },
+        );
       }
       if (documentFailure instanceof ScribeError) throw documentFailure; // refused by the guard, or no such host
       if (err instanceof ScribeError) throw err;
-      const why = documentFailure ? (documentFailure instanceof RedirectError ? documentFailure.message : describeNetworkError(documentFailure)) : firstLine(err);
+      const why = documentFailure
+        ? documentFailure instanceof RedirectError
+          ? documentFailure.message
+          : describeNetworkError(documentFailure)
+        : firstLine(err);
       throw new ScribeError(ErrorCode.PageFailed, `${url} could not be read: ${why}`, { cause: err });
     } finally {
       done.abort();
@@ -313,7 +341,10 @@ export function forPage(guard: UrlGuard, pageUrl: string): UrlGuard {
     check: async (u) => void (await pageGuard.resolve(u)),
     async resolve(u) {
       if (guard.allowed(hostOf(u))) {
-        throw new PermanentError(ErrorCode.PageRefused, `${String(u)} was not read: a page outside SCRAPE_ALLOW_HOSTS may not load from those hosts`);
+        throw new PermanentError(
+          ErrorCode.PageRefused,
+          `${String(u)} was not read: a page outside SCRAPE_ALLOW_HOSTS may not load from those hosts`,
+        );
       }
       return guard.resolve(u);
     },
@@ -334,7 +365,12 @@ function servedRequests(
   limits: { concurrent: number; requests: number; bytes: number },
   signal: AbortSignal,
   onLimit: (what: string) => void,
-): { acquire(): Promise<Slot | undefined>; budget: ByteBudget; exhausted(): void; oneAtATime(fulfil: () => Promise<void>): Promise<void> } {
+): {
+  acquire(): Promise<Slot | undefined>;
+  budget: ByteBudget;
+  exhausted(): void;
+  oneAtATime(fulfil: () => Promise<void>): Promise<void>;
+} {
   let active = 0;
   let started = 0;
   const waiting: (() => void)[] = [];
@@ -367,7 +403,8 @@ function servedRequests(
     async acquire() {
       if (started >= limits.requests) return limit(`more than ${limits.requests} requests`);
       started += 1;
-      while (active >= limits.concurrent && !signal.aborted && budget.left > 0) await new Promise<void>((wake) => waiting.push(wake));
+      while (active >= limits.concurrent && !signal.aborted && budget.left > 0)
+        await new Promise<void>((wake) => waiting.push(wake));
       if (signal.aborted) return undefined;
       if (budget.left <= 0) return limit(`more than ${limits.bytes.toLocaleString('en')} bytes of requests`);
       active += 1;

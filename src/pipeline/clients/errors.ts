@@ -20,7 +20,10 @@ export interface HttpFailure {
  * How long the service asked us to wait: `retry-after-ms` (Anthropic's precise form) when given,
  * else Retry-After as seconds or an HTTP date; undefined when absent or unreadable.
  */
-export function retryAfterFrom(headers: { get(name: string): string | null } | undefined, now = Date.now()): number | undefined {
+export function retryAfterFrom(
+  headers: { get(name: string): string | null } | undefined,
+  now = Date.now(),
+): number | undefined {
   const ms = Number(headers?.get('retry-after-ms') ?? Number.NaN);
   if (Number.isFinite(ms) && ms >= 0) return Math.round(ms);
   return parseRetryAfter(headers?.get('retry-after'), now);
@@ -58,7 +61,11 @@ export function classifyHttpFailure(f: HttpFailure): ScribeError {
   }
   if (status === 401 || status === 403) {
     const check = f.credentialVar ? `: check ${f.credentialVar}` : '';
-    return new PermanentError(ErrorCode.ServiceRejected, `${service} rejected our credentials (${status})${check}`, base);
+    return new PermanentError(
+      ErrorCode.ServiceRejected,
+      `${service} rejected our credentials (${status})${check}`,
+      base,
+    );
   }
   return new PermanentError(ErrorCode.ServiceRejected, `${service} refused the request (${status})${detail}`, base);
 }
@@ -93,7 +100,12 @@ export async function withTimeout<T>(
     }, ms);
     onAbort = () => {
       controller.abort(outer?.reason);
-      reject(new RetryableError(ErrorCode.ServiceUnavailable, `${service} request was cancelled`, { service, cause: outer?.reason }));
+      reject(
+        new RetryableError(ErrorCode.ServiceUnavailable, `${service} request was cancelled`, {
+          service,
+          cause: outer?.reason,
+        }),
+      );
     };
     if (outer?.aborted) onAbort();
     else outer?.addEventListener('abort', onAbort, { once: true });
@@ -133,7 +145,10 @@ export function describeNetworkError(err: unknown): string {
   let current: unknown = err;
   let innermost = err;
   for (let depth = 0; depth < 5 && current; depth++) {
-    const code = current && typeof current === 'object' && 'code' in current && typeof current.code === 'string' ? current.code : undefined;
+    const code =
+      current && typeof current === 'object' && 'code' in current && typeof current.code === 'string'
+        ? current.code
+        : undefined;
     if (code && NETWORK_CODES[code]) return NETWORK_CODES[code];
     innermost = current;
     current = current instanceof Error ? current.cause : undefined;

@@ -40,7 +40,9 @@ export function createExaSearch(options: ExaSearchOptions): WebSearch {
   // worker does not need to hold.
   let client: Promise<Exa> | undefined;
   const exaClient = () =>
-    (client ??= import('exa-js').then(({ Exa: ExaClient }) => new ExaClient(options.apiKey, options.baseUrl.replace(/\/+$/, ''))));
+    (client ??= import('exa-js').then(
+      ({ Exa: ExaClient }) => new ExaClient(options.apiKey, options.baseUrl.replace(/\/+$/, '')),
+    ));
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxCharacters = options.maxCharacters ?? 20_000;
   return {
@@ -55,7 +57,12 @@ export function createExaSearch(options: ExaSearchOptions): WebSearch {
           try {
             res = await (await exaClient()).rawRequest('/search', 'POST', body);
           } catch (err) {
-            throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: describeNetworkError(err), cause: err });
+            throw classifyHttpFailure({
+              service: SERVICE,
+              status: undefined,
+              detail: describeNetworkError(err),
+              cause: err,
+            });
           }
           const text = await res.text().catch(() => '');
           if (!res.ok) {
@@ -70,13 +77,23 @@ export function createExaSearch(options: ExaSearchOptions): WebSearch {
           try {
             return JSON.parse(text) as unknown;
           } catch (err) {
-            throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the answer was not valid JSON', cause: err });
+            throw classifyHttpFailure({
+              service: SERVICE,
+              status: undefined,
+              detail: 'the answer was not valid JSON',
+              cause: err,
+            });
           }
         },
         signal,
       ).catch((err: unknown) => {
         if (err instanceof ScribeError) throw err;
-        throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: describeNetworkError(err), cause: err });
+        throw classifyHttpFailure({
+          service: SERVICE,
+          status: undefined,
+          detail: describeNetworkError(err),
+          cause: err,
+        });
       });
       const parsed = ResponseSchema.safeParse(json);
       if (!parsed.success) {

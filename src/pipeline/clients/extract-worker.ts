@@ -28,7 +28,10 @@ port.on('message', async (job: ExtractJob) => {
   try {
     answer = { id: job.id, ok: true, ...(await extractText(job.html, job.limits)) };
   } catch (err) {
-    answer = err instanceof DomLimitError ? { id: job.id, ok: false, refused: err.message } : { id: job.id, ok: false, error: String(err instanceof Error ? err.message : err) };
+    answer =
+      err instanceof DomLimitError
+        ? { id: job.id, ok: false, refused: err.message }
+        : { id: job.id, ok: false, error: String(err instanceof Error ? err.message : err) };
   }
   port.postMessage(answer);
 });

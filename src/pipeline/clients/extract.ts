@@ -24,10 +24,13 @@ export const DEFAULT_DOM_LIMITS: DomLimits = { maxDepth: 256, maxElements: 50_00
 /** A page refused for its shape (too deep, too many elements); `message` is the reason, for the user. */
 export class DomLimitError extends Error {}
 
-const BLOCKS = 'p, div, li, dt, dd, h1, h2, h3, h4, h5, h6, tr, td, th, section, article, header, footer, blockquote, pre, ul, ol, table';
+const BLOCKS =
+  'p, div, li, dt, dd, h1, h2, h3, h4, h5, h6, tr, td, th, section, article, header, footer, blockquote, pre, ul, ol, table';
 
 /** linkedom and Readability, imported on the first page read (~30 MB a process need not hold until then). */
-let domLibraries: Promise<{ parseHTML: typeof import('linkedom').parseHTML; Readability: typeof ReadabilityClass }> | undefined;
+let domLibraries:
+  | Promise<{ parseHTML: typeof import('linkedom').parseHTML; Readability: typeof ReadabilityClass }>
+  | undefined;
 const loadDom = () =>
   (domLibraries ??= Promise.all([import('linkedom'), import('@mozilla/readability')]).then(([l, r]) => ({
     parseHTML: l.parseHTML,
@@ -44,17 +47,23 @@ export async function preloadDom(): Promise<void> {
  * `DomLimitError` for a page past `limits`. Runs synchronously after the first call's import:
  * call it in the extraction worker, not on a thread that must stay responsive.
  */
-export async function extractText(html: string, limits: DomLimits = DEFAULT_DOM_LIMITS): Promise<{ title: string; text: string }> {
+export async function extractText(
+  html: string,
+  limits: DomLimits = DEFAULT_DOM_LIMITS,
+): Promise<{ title: string; text: string }> {
   // Counted on the string first: parsing 2 MB of tiny elements already costs hundreds of MB.
   const elements = countStartTags(html);
   if (elements > limits.maxElements) {
-    throw new DomLimitError(`it has too many HTML elements (${elements.toLocaleString('en')}, at most ${limits.maxElements.toLocaleString('en')} are read)`);
+    throw new DomLimitError(
+      `it has too many HTML elements (${elements.toLocaleString('en')}, at most ${limits.maxElements.toLocaleString('en')} are read)`,
+    );
   }
   const { parseHTML, Readability } = await loadDom();
   const { document } = parseHTML(withBody(html));
   // Depth is measured on the parsed DOM, which knows implied end tags (<p>, <li>) and void elements.
   const depth = maxDepth(document.documentElement as unknown as DomNode | null, limits.maxDepth);
-  if (depth > limits.maxDepth) throw new DomLimitError(`its HTML is nested too deeply (more than ${limits.maxDepth} levels)`);
+  if (depth > limits.maxDepth)
+    throw new DomLimitError(`its HTML is nested too deeply (more than ${limits.maxDepth} levels)`);
   for (const el of document.querySelectorAll('script, style, noscript, template, svg')) el.remove();
   // textContent runs blocks together ("…2010.Notes on…"): end each block and <br> with a newline.
   for (const el of document.querySelectorAll(BLOCKS)) el.append('\n');
@@ -64,7 +73,9 @@ export async function extractText(html: string, limits: DomLimits = DEFAULT_DOM_
   let article: { textContent?: string | null; title?: string | null } | null = null;
   try {
     // linkedom's document is close enough to the DOM Readability expects.
-    article = new Readability(document as unknown as ConstructorParameters<typeof Readability>[0], { charThreshold: 200 }).parse();
+    article = new Readability(document as unknown as ConstructorParameters<typeof Readability>[0], {
+      charThreshold: 200,
+    }).parse();
   } catch {
     article = null;
   }
@@ -119,7 +130,8 @@ function maxDepth(root: DomNode | null, limit: number): number {
  */
 function withBody(html: string): string {
   const hasHtml = /<html[\s>]/i.test(html);
-  if (/<body[\s>]/i.test(html)) return hasHtml ? html : `<!doctype html><html>${html.replace(/<!doctype[^>]*>/i, '')}</html>`;
+  if (/<body[\s>]/i.test(html))
+    return hasHtml ? html : `<!doctype html><html>${html.replace(/<!doctype[^>]*>/i, '')}</html>`;
   const headEnd = /<\/head\s*>/i.exec(html);
   if (headEnd) {
     const at = headEnd.index + headEnd[0].length;
@@ -130,5 +142,9 @@ function withBody(html: string): string {
 
 /** Spaces collapsed, at most one blank line, trimmed. */
 export function normaliseWhitespace(text: string): string {
-  return text.replace(/[ \t\f\v\u00a0]+/g, ' ').replace(/\s*\n\s*/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+  return text
+    .replace(/[ \t\f\v\u00a0]+/g, ' ')
+    .replace(/\s*\n\s*/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }

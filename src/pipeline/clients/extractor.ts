@@ -79,13 +79,18 @@ export function createExtractor(options: ExtractorOptions): Extractor {
   };
 
   const spawn = (): Worker => {
-    const w = new Worker(new URL('./extract-worker.ts', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } });
+    const w = new Worker(new URL('./extract-worker.ts', import.meta.url), {
+      resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
+    });
     w.on('message', (answer: ExtractAnswer) => {
       const job = running;
       if (worker !== w || !job || job.id !== answer.id) return;
       settle(job);
       if (answer.ok) job.resolve({ title: answer.title, text: answer.text });
-      else job.reject(new ExtractError('refused' in answer ? answer.refused : `its text could not be extracted (${answer.error})`));
+      else
+        job.reject(
+          new ExtractError('refused' in answer ? answer.refused : `its text could not be extracted (${answer.error})`),
+        );
       pump();
     });
     // A thread past its heap cap ends with ERR_WORKER_OUT_OF_MEMORY ('error', then 'exit').
@@ -101,7 +106,11 @@ export function createExtractor(options: ExtractorOptions): Extractor {
     };
     w.on('error', (err: Error & { code?: string }) => {
       options.logger.warn({ err }, 'text extraction worker failed; it is restarted for the next page');
-      lost(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `it needs more memory than a page may use (${maxHeapMb} MB)` : `its text could not be extracted (${err.message})`);
+      lost(
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `it needs more memory than a page may use (${maxHeapMb} MB)`
+          : `its text could not be extracted (${err.message})`,
+      );
     });
     w.on('exit', () => lost('its text could not be extracted (the extraction worker stopped)'));
     return w;
@@ -148,7 +157,9 @@ export function createExtractor(options: ExtractorOptions): Extractor {
             settle(job);
             if (wasRunning && worker) {
               // Mid-Readability: the only way to stop it is to end the thread.
-              options.logger.warn('text extraction stopped (page deadline or cancelled); the extraction worker is restarted');
+              options.logger.warn(
+                'text extraction stopped (page deadline or cancelled); the extraction worker is restarted',
+              );
               stop(worker);
             } else if (queue.includes(job)) {
               queue.splice(queue.indexOf(job), 1);

@@ -51,11 +51,15 @@ export async function guardedRequest(url: string, guard: UrlGuard, init: Guarded
     const response = await send(target.url, target.address, { method, headers, body, signal: init.signal });
     const status = response.statusCode ?? 0;
     const location = response.headers.location;
-    if (status < 300 || status >= 400 || status === 304 || !location) return { finalUrl: target.url.toString(), response };
+    if (status < 300 || status >= 400 || status === 304 || !location)
+      return { finalUrl: target.url.toString(), response };
     response.resume();
     if (!URL.canParse(location, target.url.href)) throw new RedirectError('it redirects to an invalid address');
     const next = new URL(location, target.url);
-    if (next.origin !== target.url.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !DROPPED_ON_REDIRECT.includes(k.toLowerCase())));
+    if (next.origin !== target.url.origin)
+      headers = Object.fromEntries(
+        Object.entries(headers).filter(([k]) => !DROPPED_ON_REDIRECT.includes(k.toLowerCase())),
+      );
     // As browsers do: 303 always, and 301/302 after a POST, continue as a GET without a body.
     if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
       method = 'GET';
@@ -76,7 +80,9 @@ function send(
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
   // Only identity bodies: we neither ask for nor decode compression.
   const headers = Object.fromEntries(
-    Object.entries(init.headers).filter(([k]) => !['host', 'accept-encoding', 'connection', 'content-length'].includes(k.toLowerCase())),
+    Object.entries(init.headers).filter(
+      ([k]) => !['host', 'accept-encoding', 'connection', 'content-length'].includes(k.toLowerCase()),
+    ),
   );
   return new Promise((resolve, reject) => {
     const req = request({
@@ -104,7 +110,11 @@ export interface ByteBudget {
  * The body's first `maxBytes` (and no more than `budget` has left), decompressed (gzip, deflate, br); a longer body is cut there and its
  * download stopped. Throws `BodyError` for another content-encoding or a body that does not inflate.
  */
-export async function readCapped(res: http.IncomingMessage, maxBytes: number, budget?: ByteBudget): Promise<{ bytes: Buffer; truncated: boolean }> {
+export async function readCapped(
+  res: http.IncomingMessage,
+  maxBytes: number,
+  budget?: ByteBudget,
+): Promise<{ bytes: Buffer; truncated: boolean }> {
   const body = decoded(res);
   const chunks: Buffer[] = [];
   let size = 0;
@@ -141,7 +151,9 @@ export async function readCapped(res: http.IncomingMessage, maxBytes: number, bu
  * gzip that inflates to 40 MB is stopped at the cap). Truncated streams are flushed, not failed.
  */
 function decoded(res: http.IncomingMessage): Readable {
-  const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const encoding = String(res.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
   if (encoding === '' || encoding === 'identity') return res;
   const flush = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
   const decoder =

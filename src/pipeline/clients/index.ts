@@ -41,7 +41,11 @@ const notConfigured = (variable: string, what: string) =>
 /** Builds every client from Config; `close()` shuts the browser (the only one holding resources). */
 export function createPipelineClients(config: Config, logger: Logger, tuning: ClientTuning = {}): PipelineClients {
   const llm: Llm = config.anthropic.apiKey
-    ? createAnthropicLlm({ apiKey: config.anthropic.apiKey, baseUrl: config.anthropic.baseUrl, logger: logger.child({ client: 'anthropic' }) })
+    ? createAnthropicLlm({
+        apiKey: config.anthropic.apiKey,
+        baseUrl: config.anthropic.baseUrl,
+        logger: logger.child({ client: 'anthropic' }),
+      })
     : {
         complete: () => Promise.reject(notConfigured('ANTHROPIC_API_KEY', 'ask Claude (Anthropic)')),
         structured: () => Promise.reject(notConfigured('ANTHROPIC_API_KEY', 'ask Claude (Anthropic)')),

@@ -59,15 +59,27 @@ export function createPageReader(options: PageReaderOptions): PageReader {
       return await extractor.extract(html, signal, options.domLimits);
     } catch (err) {
       if (err instanceof ExtractError) throw failed(url, err.message, err);
-      throw failed(url, caller?.aborted ? 'cancelled' : `timed out after ${formatDuration(timeoutMs)} while extracting its text`, err);
+      throw failed(
+        url,
+        caller?.aborted ? 'cancelled' : `timed out after ${formatDuration(timeoutMs)} while extracting its text`,
+        err,
+      );
     }
   }
 
   async function fetchHtml(url: string, signal: AbortSignal, caller: AbortSignal | undefined) {
     const why = (err: unknown) =>
-      caller?.aborted ? 'cancelled' : signal.aborted ? `timed out after ${formatDuration(timeoutMs)}` : describeNetworkError(err);
+      caller?.aborted
+        ? 'cancelled'
+        : signal.aborted
+          ? `timed out after ${formatDuration(timeoutMs)}`
+          : describeNetworkError(err);
     try {
-      const { finalUrl, response: res } = await guardedRequest(url, options.guard, { headers, signal, maxRedirects: options.maxRedirects });
+      const { finalUrl, response: res } = await guardedRequest(url, options.guard, {
+        headers,
+        signal,
+        maxRedirects: options.maxRedirects,
+      });
       const status = res.statusCode ?? 0;
       if (status < 200 || status >= 300) {
         res.resume();
@@ -83,28 +95,48 @@ export function createPageReader(options: PageReaderOptions): PageReader {
       return { finalUrl, html: /text\/plain/i.test(type) ? `<pre>${escapeHtml(body)}</pre>` : body, truncated };
     } catch (err) {
       if (err instanceof ScribeError) throw err;
-      if (err instanceof RedirectError || (err instanceof BodyError && !signal.aborted)) throw failed(url, err.message, err);
+      if (err instanceof RedirectError || (err instanceof BodyError && !signal.aborted))
+        throw failed(url, err.message, err);
       throw failed(url, why(err), err);
     }
   }
 
   return {
     async read(url, readOptions = {}) {
-      const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(readOptions.signal ? [readOptions.signal] : [])]);
+      const signal = AbortSignal.any([
+        AbortSignal.timeout(timeoutMs),
+        ...(readOptions.signal ? [readOptions.signal] : []),
+      ]);
       extractor.warm(); // the worker thread starts while the page downloads
       const fetched = await fetchHtml(url, signal, readOptions.signal);
-      if (fetched.truncated) options.logger.info({ url, maxBytes }, 'page larger than the size cap; read its beginning only');
+      if (fetched.truncated)
+        options.logger.info({ url, maxBytes }, 'page larger than the size cap; read its beginning only');
       const extracted = await extract(url, fetched.html, signal, readOptions.signal);
       if (extracted.text.length >= minTextChars) {
-        return { url, finalUrl: fetched.finalUrl, title: extracted.title, text: extracted.text, via: 'http' } satisfies Page;
+        return {
+          url,
+          finalUrl: fetched.finalUrl,
+          title: extracted.title,
+          text: extracted.text,
+          via: 'http',
+        } satisfies Page;
       }
       if (!options.browser) {
         // Short but real text (a brief bio) is still worth having.
-        if (extracted.text.length > 0) return { url, finalUrl: fetched.finalUrl, title: extracted.title, text: extracted.text, via: 'http' };
+        if (extracted.text.length > 0)
+          return { url, finalUrl: fetched.finalUrl, title: extracted.title, text: extracted.text, via: 'http' };
         throw failed(url, 'it needs JavaScript and no browser is configured (CHROMIUM_PATH)');
       }
-      options.logger.debug({ url, staticChars: extracted.text.length }, 'too little static text; rendering in the browser');
-      const rendered = await options.browser.render(fetched.finalUrl, { guard: options.guard, timeoutMs, signal: readOptions.signal, maxBytes });
+      options.logger.debug(
+        { url, staticChars: extracted.text.length },
+        'too little static text; rendering in the browser',
+      );
+      const rendered = await options.browser.render(fetched.finalUrl, {
+        guard: options.guard,
+        timeoutMs,
+        signal: readOptions.signal,
+        maxBytes,
+      });
       const text = normaliseWhitespace(rendered.text);
       if (!text) throw failed(url, 'the page shows no text');
       return { url, finalUrl: rendered.finalUrl, title: rendered.title || extracted.title, text, via: 'browser' };

@@ -13,9 +13,21 @@ import { ErrorCode, PermanentError } from '../../errors.ts';
 
 const blocked = new net.BlockList();
 for (const [range, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16],
-  ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
 ] as const) {
   blocked.addSubnet(range, prefix, 'ipv4');
 }
@@ -24,8 +36,17 @@ for (const [range, prefix] of [
   // them here would also match every plain IPv4 address (BlockList maps IPv4 into that range).
   // ::/96 covers ::, ::1 and the deprecated IPv4-compatible form (::127.0.0.1); NAT64, Teredo and
   // 6to4 embed IPv4 addresses that could lead back inside, so they go too.
-  ['::', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 32], ['2001:db8::', 32],
-  ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+  ['::', 96],
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['100::', 64],
+  ['2001::', 32],
+  ['2001:db8::', 32],
+  ['2002::', 16],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
 ] as const) {
   blocked.addSubnet(range, prefix, 'ipv6');
 }
@@ -88,8 +109,7 @@ export interface UrlGuard {
 export function createUrlGuard(options: { allowHosts: readonly string[]; lookup?: Lookup | undefined }): UrlGuard {
   const allow = new Set(options.allowHosts.map((h) => h.toLowerCase()));
   const lookup: Lookup = options.lookup ?? ((host) => dns.lookup(host, { all: true, verbatim: true }));
-  const refuse = (url: string, why: string) =>
-    new PermanentError(ErrorCode.PageRefused, `${url} was not read: ${why}`);
+  const refuse = (url: string, why: string) => new PermanentError(ErrorCode.PageRefused, `${url} was not read: ${why}`);
 
   const guard: UrlGuard = {
     allowed: (hostname) => allow.has(stripBrackets(hostname).toLowerCase()),
@@ -105,7 +125,8 @@ export function createUrlGuard(options: { allowHosts: readonly string[]; lookup?
       }
       // Never repeat credentials in a message: it ends up in logs and in the chat thread.
       const shown = url.username || url.password ? withoutCredentials(url) : url.toString();
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse(shown, `${url.protocol} links are not read`);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw refuse(shown, `${url.protocol} links are not read`);
       if (url.username || url.password) throw refuse(shown, 'links with credentials are not read');
       const host = stripBrackets(url.hostname).toLowerCase();
       const literal = net.isIP(host);
@@ -119,7 +140,8 @@ export function createUrlGuard(options: { allowHosts: readonly string[]; lookup?
           throw new PermanentError(ErrorCode.PageFailed, `${shown} could not be read: its host name does not resolve`);
         }
       }
-      if (addresses.length === 0) throw new PermanentError(ErrorCode.PageFailed, `${shown} could not be read: no address`);
+      if (addresses.length === 0)
+        throw new PermanentError(ErrorCode.PageFailed, `${shown} could not be read: no address`);
       if (!allow.has(host)) {
         const bad = addresses.find((a) => !isPublicAddress(a.address));
         if (bad) throw refuse(shown, `it points to a private or local address (${bad.address})`);

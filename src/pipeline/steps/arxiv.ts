@@ -30,15 +30,16 @@ export async function findPapers(input: ArxivInput, deps: ArxivDeps): Promise<St
     return { output: { papers: [] }, warnings: [`No arXiv papers by ${name} were found.`] };
   }
   const ranked = rankPapers(candidates, [input.recipientInterest, ...input.searchTerms]);
-  const warnings =
-    ranked.every((r) => r.score === 0)
-      ? [`None of ${name}'s arXiv papers mention the interest; the most recent are used.`]
-      : [];
+  const warnings = ranked.every((r) => r.score === 0)
+    ? [`None of ${name}'s arXiv papers mention the interest; the most recent are used.`]
+    : [];
   return { output: { papers: ranked.slice(0, ARXIV_LIMITS.kept).map((r) => r.paper) }, warnings };
 }
 
 const STOPWORDS = new Set(
-  'a an and are as at be by for from has have in into is it its of on or that the their this to was were with using via based towards toward new our we'.split(' '),
+  'a an and are as at be by for from has have in into is it its of on or that the their this to was were with using via based towards toward new our we'.split(
+    ' ',
+  ),
 );
 
 /** Lowercased word stems of 3+ letters without stop words ("networks" → "network"). */

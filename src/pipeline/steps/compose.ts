@@ -47,9 +47,14 @@ Answer with JSON only: {"email": "..."}.`;
 /** The first request's user message: template, placeholders, then the quoted material. */
 export function composePrompt({ input, parsed, research, papers }: ComposeInput): string {
   const paperList = papers
-    .map((p) => `<paper id="${p.id}" year="${p.year}" title="${neutralise(p.title).replace(/"/g, "'")}">\n${neutralise(p.abstract.slice(0, 1_200))}\n</paper>`)
+    .map(
+      (p) =>
+        `<paper id="${p.id}" year="${p.year}" title="${neutralise(p.title).replace(/"/g, "'")}">\n${neutralise(p.abstract.slice(0, 1_200))}\n</paper>`,
+    )
     .join('\n');
-  const sourceList = (research?.sources ?? []).map((s) => `[${s.n}] ${neutralise(s.title)} — ${neutralise(s.url)}`).join('\n');
+  const sourceList = (research?.sources ?? [])
+    .map((s) => `[${s.n}] ${neutralise(s.title)} — ${neutralise(s.url)}`)
+    .join('\n');
   const parts = [
     `Recipient: ${input.recipientName}\nTheir research interest: ${input.recipientInterest}`,
     `The template:\n<template>\n${input.template}\n</template>`,
@@ -92,7 +97,9 @@ export async function composeEmail(compose: ComposeInput, deps: ComposeDeps): Pr
     firstProblems.length < secondProblems.length ? [first, firstProblems] : [second, secondProblems];
   return {
     output: { email, draft: true, problems },
-    warnings: [`The email still has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`} after a second try, so it is marked as a draft.`],
+    warnings: [
+      `The email still has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`} after a second try, so it is marked as a draft.`,
+    ],
   };
 }
 

@@ -7,7 +7,14 @@ import { z } from 'zod';
 import { askStructured } from '../ask.ts';
 import { trimToSentence } from '../chunk.ts';
 import type { Llm, PageReader, WebResult, WebSearch } from '../ports.ts';
-import { DATA_NOT_INSTRUCTIONS, cleanCitations, neutralise, packSources, quoteSources, type SourceText } from '../sources.ts';
+import {
+  DATA_NOT_INSTRUCTIONS,
+  cleanCitations,
+  neutralise,
+  packSources,
+  quoteSources,
+  type SourceText,
+} from '../sources.ts';
 import type { ParsedTemplate, PipelineInput, ResearchOutput, StepResult } from '../types.ts';
 import { readPages } from './read-pages.ts';
 
@@ -45,17 +52,23 @@ export function researchQueries({ input, parsed }: ResearchInput): { background:
   const name = input.recipientName.trim();
   const terms = parsed.searchTerms.join(' ');
   const background = `${name} ${input.recipientInterest.trim()} affiliation role current work`;
-  if (parsed.templateType === 'RESEARCH') return { background, publications: `${name} ${terms} research papers publications` };
+  if (parsed.templateType === 'RESEARCH')
+    return { background, publications: `${name} ${terms} research papers publications` };
   if (parsed.templateType === 'BOOK') return { background, publications: `${name} ${terms} books author` };
   return { background };
 }
 
 /** Searches, reads and summarises. No usable source is a warning and an empty summary, not a failure. */
-export async function researchRecipient(research: ResearchInput, deps: ResearchDeps): Promise<StepResult<ResearchOutput>> {
+export async function researchRecipient(
+  research: ResearchInput,
+  deps: ResearchDeps,
+): Promise<StepResult<ResearchOutput>> {
   const queries = researchQueries(research);
   const options = { numResults: RESEARCH_LIMITS.resultsPerQuery, signal: deps.signal };
   const found = await Promise.all(
-    [queries.background, queries.publications].filter((q) => q !== undefined).map((q) => deps.search.search(q, options)),
+    [queries.background, queries.publications]
+      .filter((q) => q !== undefined)
+      .map((q) => deps.search.search(q, options)),
   );
   const results = dedupeByUrl(found.flat());
   const { texts, warning } = await readPages(results, deps.pages, RESEARCH_LIMITS.readBelowChars, deps.signal);
@@ -70,7 +83,9 @@ export async function researchRecipient(research: ResearchInput, deps: ResearchD
     sources.push({ n: sources.length + 1, url: result.url, title: result.title.trim() || result.url, text });
   });
   if (sources.length === 0) {
-    warnings.push(`No web page about ${research.input.recipientName} could be used; the email will rest on the template${research.parsed.templateType === 'RESEARCH' ? ' and arXiv' : ''}.`);
+    warnings.push(
+      `No web page about ${research.input.recipientName} could be used; the email will rest on the template${research.parsed.templateType === 'RESEARCH' ? ' and arXiv' : ''}.`,
+    );
     return { output: { summary: '', sources: [] }, warnings };
   }
 

@@ -21,14 +21,20 @@ afterAll(async () => {
   await h?.close();
 });
 
-const countRows = async () => (await h.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM generations')).rows[0]!.n;
+const countRows = async () =>
+  (await h.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM generations')).rows[0]!.n;
 const publicMessages = () => h.fake.channelView(h.fake.channelId).filter((m) => !m.ephemeral);
 
 describe('Discord /scribe', () => {
   it('is registered with its options, guild-only', () => {
     const [command] = h.fake.commands.get(h.fake.guildId) ?? [];
     expect(command?.name).toBe('scribe');
-    expect(command?.options?.map((o) => o.name)).toEqual(['recipient_name', 'recipient_interest', 'template', 'action']);
+    expect(command?.options?.map((o) => o.name)).toEqual([
+      'recipient_name',
+      'recipient_interest',
+      'template',
+      'action',
+    ]);
     expect(command?.options?.every((o) => !('required' in o) || !o.required)).toBe(true);
   });
 
@@ -38,7 +44,11 @@ describe('Discord /scribe', () => {
     expect(await h.handled(cmd.id)).toMatchObject({ outcome: 'modal' });
     expect((await h.fake.nextCallback(cmd.id)).type).toBe(9);
 
-    const submit = h.fake.submitModal(cmd.id, { template: TEMPLATE, recipient_name: 'Grace Hopper', recipient_interest: 'compilers' });
+    const submit = h.fake.submitModal(cmd.id, {
+      template: TEMPLATE,
+      recipient_name: 'Grace Hopper',
+      recipient_interest: 'compilers',
+    });
     expect(await h.handled(submit.id)).toMatchObject({ outcome: 'started' });
     expect((await h.fake.nextCallback(submit.id)).data).toMatchObject({ flags: 64 }); // deferred, ephemeral
 
@@ -47,14 +57,25 @@ describe('Discord /scribe', () => {
     expect(progress.embeds[0]?.description).toContain('◻️ Reading the template');
     expect(progress.content).toBe(`Requested by <@${ada.id}>`);
     expect(progress.threadId).toBe(progress.id);
-    expect(h.fake.world.channels.get(progress.id)).toMatchObject({ name: 'Email to Grace Hopper', parent_id: h.fake.channelId });
+    expect(h.fake.world.channels.get(progress.id)).toMatchObject({
+      name: 'Email to Grace Hopper',
+      parent_id: h.fake.channelId,
+    });
     expect(h.fake.world.threadMembers.get(progress.id)?.has(ada.id)).toBe(true);
-    expect(h.replyTo(submit.id)).toBe(`✍️ Drafting your email to **Grace Hopper** in <#${progress.id}>. You'll be notified there when it's ready.`);
+    expect(h.replyTo(submit.id)).toBe(
+      `✍️ Drafting your email to **Grace Hopper** in <#${progress.id}>. You'll be notified there when it's ready.`,
+    );
 
     const generation = await h.generationByProgress(progress.id);
     expect(generation).toMatchObject({
-      status: 'queued', platform: 'discord', teamId: h.fake.guildId, channelId: h.fake.channelId,
-      threadId: progress.id, progressMessageId: progress.id, recipientName: 'Grace Hopper', template: TEMPLATE,
+      status: 'queued',
+      platform: 'discord',
+      teamId: h.fake.guildId,
+      channelId: h.fake.channelId,
+      threadId: progress.id,
+      progressMessageId: progress.id,
+      recipientName: 'Grace Hopper',
+      template: TEMPLATE,
     });
     const jobs = await h.jobsFor(generation!.id);
     expect(jobs).toHaveLength(1);
@@ -62,27 +83,46 @@ describe('Discord /scribe', () => {
 
     // Nothing later depends on the interaction token: once it has expired, the bot token still edits.
     h.fake.interactions.expireToken(submit.id);
-    const reporter = createDiscordReporter({ rest: createDiscordRest({ token: h.fake.token, apiUrl: h.fake.apiUrl }), logger: silentLogger() });
-    await reporter.progress({ ...generation!, generationId: generation!.id, platform: 'discord' }, { ...initialProgress('Grace Hopper', 1), status: 'running' });
+    const reporter = createDiscordReporter({
+      rest: createDiscordRest({ token: h.fake.token, apiUrl: h.fake.apiUrl }),
+      logger: silentLogger(),
+    });
+    await reporter.progress(
+      { ...generation!, generationId: generation!.id, platform: 'discord' },
+      { ...initialProgress('Grace Hopper', 1), status: 'running' },
+    );
     expect(h.fake.revisions(progress.id).length).toBeGreaterThan(1);
   });
 
   it('prefills the form with the last template used', async () => {
     const { mod } = h.fake.people;
     const mine = `${TEMPLATE}\n\nP.S. Only mine.`;
-    const run = h.fake.slashCommand({ user: mod, options: { recipient_name: 'Ada', recipient_interest: 'engines', template: mine } });
+    const run = h.fake.slashCommand({
+      user: mod,
+      options: { recipient_name: 'Ada', recipient_interest: 'engines', template: mine },
+    });
     expect(await h.handled(run.id)).toMatchObject({ outcome: 'started' });
     const cmd = h.fake.slashCommand({ user: mod });
     await h.handled(cmd.id);
-    const modal = (await h.fake.nextCallback(cmd.id)).data as { components: Array<{ component: { custom_id: string; value?: string } }> };
-    expect(modal.components.map((c) => c.component.custom_id)).toEqual(['template', 'recipient_name', 'recipient_interest']);
+    const modal = (await h.fake.nextCallback(cmd.id)).data as {
+      components: Array<{ component: { custom_id: string; value?: string } }>;
+    };
+    expect(modal.components.map((c) => c.component.custom_id)).toEqual([
+      'template',
+      'recipient_name',
+      'recipient_interest',
+    ]);
     expect(modal.components[0]!.component.value).toBe(mine);
   });
 
   it('runs at once with all three options', async () => {
     const { outcome, generation } = await h.draft({ name: 'Dr. Ada Lovelace' });
     expect(outcome).toBe('started');
-    expect(generation).toMatchObject({ recipientName: 'Dr. Ada Lovelace', recipientInterest: 'analytical engines', threadId: generation.progressMessageId });
+    expect(generation).toMatchObject({
+      recipientName: 'Dr. Ada Lovelace',
+      recipientInterest: 'analytical engines',
+      threadId: generation.progressMessageId,
+    });
     expect(await h.jobsFor(generation.id)).toHaveLength(1);
   });
 
@@ -96,9 +136,13 @@ describe('Discord /scribe', () => {
 
   it('names each bad field privately and posts nothing', async () => {
     const [rows, posted] = [await countRows(), publicMessages().length];
-    const cmd = h.fake.slashCommand({ options: { recipient_name: 'Ada', recipient_interest: 'engines', template: 'too short' } });
+    const cmd = h.fake.slashCommand({
+      options: { recipient_name: 'Ada', recipient_interest: 'engines', template: 'too short' },
+    });
     expect(await h.handled(cmd.id)).toMatchObject({ outcome: 'invalid' });
-    expect(h.replyTo(cmd.id)).toBe("I couldn't start that email:\n• `template`: The template must be at least 20 characters");
+    expect(h.replyTo(cmd.id)).toBe(
+      "I couldn't start that email:\n• `template`: The template must be at least 20 characters",
+    );
     expect(await countRows()).toBe(rows);
     expect(publicMessages()).toHaveLength(posted);
   });
@@ -106,13 +150,22 @@ describe('Discord /scribe', () => {
   it('refuses over the quota before posting anything', async () => {
     const user = h.fake.world.addUser('busy');
     h.fake.world.addMember(h.fake.world.guild, user.id);
-    const { rows: [row] } = await h.db.pool.query<{ id: string }>(
-      "INSERT INTO users (platform, team_id, platform_user_id) VALUES ('discord', $1, $2) RETURNING id", [h.fake.guildId, user.id]);
+    const {
+      rows: [row],
+    } = await h.db.pool.query<{ id: string }>(
+      "INSERT INTO users (platform, team_id, platform_user_id) VALUES ('discord', $1, $2) RETURNING id",
+      [h.fake.guildId, user.id],
+    );
     await h.db.pool.query(
       `INSERT INTO generations (user_id, platform, team_id, template, recipient_name, recipient_interest)
-       SELECT $1, 'discord', $2, 't', 'n', 'i' FROM generate_series(1, $3)`, [row!.id, h.fake.guildId, DAILY_QUOTA]);
+       SELECT $1, 'discord', $2, 't', 'n', 'i' FROM generate_series(1, $3)`,
+      [row!.id, h.fake.guildId, DAILY_QUOTA],
+    );
     const [rows, posted] = [await countRows(), publicMessages().length];
-    const cmd = h.fake.slashCommand({ user, options: { recipient_name: 'Ada', recipient_interest: 'engines', template: TEMPLATE } });
+    const cmd = h.fake.slashCommand({
+      user,
+      options: { recipient_name: 'Ada', recipient_interest: 'engines', template: TEMPLATE },
+    });
     expect(await h.handled(cmd.id)).toMatchObject({ outcome: 'quota' });
     expect(h.replyTo(cmd.id)).toContain(`You have used all ${DAILY_QUOTA} emails for today`);
     expect(await countRows()).toBe(rows);
@@ -122,30 +175,43 @@ describe('Discord /scribe', () => {
   it('without thread permissions, says why and goes on in the channel', async () => {
     h.fake.denyBot(h.fake.channelId, Permission.CreatePublicThreads);
     try {
-      const cmd = h.fake.slashCommand({ options: { recipient_name: 'Emmy Noether', recipient_interest: 'algebra', template: TEMPLATE } });
+      const cmd = h.fake.slashCommand({
+        options: { recipient_name: 'Emmy Noether', recipient_interest: 'algebra', template: TEMPLATE },
+      });
       expect(await h.handled(cmd.id)).toMatchObject({ outcome: 'started' });
       expect(h.replyTo(cmd.id)).toContain("I couldn't start a thread — I'm missing Create Public Threads here");
       const progress = publicMessages().at(-1)!;
       expect(progress.threadId).toBeUndefined();
-      expect(await h.generationByProgress(progress.id)).toMatchObject({ threadId: null, channelId: h.fake.channelId, recipientName: 'Emmy Noether' });
+      expect(await h.generationByProgress(progress.id)).toMatchObject({
+        threadId: null,
+        channelId: h.fake.channelId,
+        recipientName: 'Emmy Noether',
+      });
     } finally {
       h.fake.world.channel.permission_overwrites = [];
     }
 
     // Discord may refuse even when the interaction said we could: the 403 gets the same treatment.
     h.fake.rest.forbid('POST /channels/:channel/messages/:message/threads', { times: 1 });
-    const cmd = h.fake.slashCommand({ options: { recipient_name: 'Sophie Germain', recipient_interest: 'elasticity', template: TEMPLATE } });
+    const cmd = h.fake.slashCommand({
+      options: { recipient_name: 'Sophie Germain', recipient_interest: 'elasticity', template: TEMPLATE },
+    });
     expect(await h.handled(cmd.id)).toMatchObject({ outcome: 'started' });
     expect(h.replyTo(cmd.id)).toContain('Create Public Threads and Send Messages in Threads');
     const progress = publicMessages().at(-1)!;
-    expect(await h.generationByProgress(progress.id)).toMatchObject({ threadId: null, recipientName: 'Sophie Germain' });
+    expect(await h.generationByProgress(progress.id)).toMatchObject({
+      threadId: null,
+      recipientName: 'Sophie Germain',
+    });
   });
 
   it('when it cannot post in the channel at all, explains and starts nothing', async () => {
     const rows = await countRows();
     h.fake.denyBot(h.fake.channelId, Permission.SendMessages);
     try {
-      const cmd = h.fake.slashCommand({ options: { recipient_name: 'Ada', recipient_interest: 'engines', template: TEMPLATE } });
+      const cmd = h.fake.slashCommand({
+        options: { recipient_name: 'Ada', recipient_interest: 'engines', template: TEMPLATE },
+      });
       expect(await h.handled(cmd.id)).toMatchObject({ outcome: 'cannot-post' });
       expect(h.replyTo(cmd.id)).toContain("I'm missing Send Messages there");
       expect(await countRows()).toBe(rows);

@@ -15,7 +15,11 @@ let db: TestDatabase;
 let scribe: ScribeProcess;
 
 beforeAll(async () => {
-  [discord, services, db] = await Promise.all([startFakeDiscord({ heartbeatIntervalMs: 1_000 }), startServices(), createTestDatabase()]);
+  [discord, services, db] = await Promise.all([
+    startFakeDiscord({ heartbeatIntervalMs: 1_000 }),
+    startServices(),
+    createTestDatabase(),
+  ]);
   scribe = spawnScribe(
     ['start'],
     cleanEnv({
@@ -39,13 +43,18 @@ afterAll(async () => {
 });
 
 const handled = (id: string) => scribe.waitForLog((l) => l.msg === 'discord event handled' && l.id === id, 15_000);
-const emails = (threadId: string) => discord.channelView(threadId).filter((m) => m.content.includes('Dear Dr. Lovelace'));
+const emails = (threadId: string) =>
+  discord.channelView(threadId).filter((m) => m.content.includes('Dear Dr. Lovelace'));
 
 it('drafts an email from /scribe into a thread (through a gateway disconnect), then regenerates it from a reaction', async () => {
   const { ada, grace } = discord.people;
   const cmd = discord.slashCommand({ user: ada });
   expect((await handled(cmd.id)).outcome).toBe('modal');
-  const submit = discord.submitModal(cmd.id, { template: TEMPLATE, recipient_name: RECIPIENT.recipientName, recipient_interest: RECIPIENT.recipientInterest });
+  const submit = discord.submitModal(cmd.id, {
+    template: TEMPLATE,
+    recipient_name: RECIPIENT.recipientName,
+    recipient_interest: RECIPIENT.recipientInterest,
+  });
   expect((await handled(submit.id)).outcome).toBe('started');
 
   // The gateway drops while the email is being written: the bot resumes its session, and the
@@ -59,23 +68,39 @@ it('drafts an email from /scribe into a thread (through a gateway disconnect), t
   await expect.poll(() => emails(progress.threadId!).length, { timeout: 30_000, interval: 100 }).toBe(1);
 
   const thread = discord.channelView(progress.threadId!);
-  const all = thread.map((m) => [m.content, ...m.embeds.map((e) => `${e.title ?? ''}\n${e.description ?? ''}`)].join('\n')).join('\n');
+  const all = thread
+    .map((m) => [m.content, ...m.embeds.map((e) => `${e.title ?? ''}\n${e.description ?? ''}`)].join('\n'))
+    .join('\n');
   expect(all).toContain('I read your recent work on analytical engines with great interest.');
   expect(all).toContain('https://uni.example/~ada');
   expect(all).toContain('Programs for analytical engines');
   expect(JSON.stringify(thread.at(-1)?.components)).toMatch(/scribe:regenerate:/);
 
   // The progress embed went through the steps and ended done.
-  await expect.poll(() => discord.channelView(discord.channelId).find((m) => m.id === progress.id)?.embeds[0]?.description ?? '', { timeout: 10_000 })
-    .toMatch(/✅ Reading the template[\s\S]*✅ Researching the web[\s\S]*✅ Finding papers on arXiv[\s\S]*✅ Writing the email/);
+  await expect
+    .poll(
+      () => discord.channelView(discord.channelId).find((m) => m.id === progress.id)?.embeds[0]?.description ?? '',
+      { timeout: 10_000 },
+    )
+    .toMatch(
+      /✅ Reading the template[\s\S]*✅ Researching the web[\s\S]*✅ Finding papers on arXiv[\s\S]*✅ Writing the email/,
+    );
   expect(discord.revisions(progress.id).length).toBeGreaterThanOrEqual(3);
 
   // 🔁 by someone else: ignored. By the requester: version 2, with no new research.
   const result = emails(progress.threadId!)[0]!;
   discord.react(result.id, '🔁', grace);
   expect((await handled(`${result.id}:${grace.id}:🔁`)).outcome).toMatch(/ignored|not.?allowed/i);
-  const before = { exa: services.exa.requests.length, arxiv: services.arxiv.requests.length, pages: services.pages.requests.length };
+  const before = {
+    exa: services.exa.requests.length,
+    arxiv: services.arxiv.requests.length,
+    pages: services.pages.requests.length,
+  };
   discord.react(result.id, '🔁', ada);
   await expect.poll(() => emails(progress.threadId!).length, { timeout: 30_000, interval: 100 }).toBe(2);
-  expect({ exa: services.exa.requests.length, arxiv: services.arxiv.requests.length, pages: services.pages.requests.length }).toEqual(before);
+  expect({
+    exa: services.exa.requests.length,
+    arxiv: services.arxiv.requests.length,
+    pages: services.pages.requests.length,
+  }).toEqual(before);
 }, 90_000);

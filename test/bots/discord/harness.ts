@@ -14,7 +14,8 @@ import { silentLogger } from '../../../src/log.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
 import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord/index.ts';
 
-export const TEMPLATE = 'Dear {name},\n\nI read your work on {topic} and would love to hear more about it.\n\nBest, Sam';
+export const TEMPLATE =
+  'Dear {name},\n\nI read your work on {topic} and would love to hear more about it.\n\nBest, Sam';
 export const DAILY_QUOTA = 30;
 
 export interface Harness {
@@ -30,7 +31,10 @@ export interface Harness {
   /** Content of the app's reply to an interaction (its `@original` message). */
   replyTo(interactionId: string): string;
   /** Runs `/scribe` with all three options as `user` and waits for the outcome. */
-  draft(options?: { user?: FakeDiscord['people']['ada']; name?: string }): Promise<{ outcome: string; generation: generations.Generation }>;
+  draft(options?: {
+    user?: FakeDiscord['people']['ada'];
+    name?: string;
+  }): Promise<{ outcome: string; generation: generations.Generation }>;
   /** As the worker would: posts a result for the generation and records it as succeeded. */
   succeed(generation: generations.Generation): Promise<string[]>;
   close(): Promise<void>;
@@ -61,13 +65,19 @@ export async function startHarness(options: { guildIds?: string[] } = {}): Promi
   const reporter = createDiscordReporter({ rest, logger: silentLogger() });
 
   const harness: Harness = {
-    fake, db, queue, bot,
+    fake,
+    db,
+    queue,
+    bot,
     handled: (id) => {
       const done = seen.get(id);
       return done ? Promise.resolve(done) : new Promise((resolve) => waiting.set(id, resolve));
     },
     async generationByProgress(progressMessageId) {
-      const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM generations WHERE progress_message_id = $1', [progressMessageId]);
+      const { rows } = await db.pool.query<{ id: string }>(
+        'SELECT id FROM generations WHERE progress_message_id = $1',
+        [progressMessageId],
+      );
       return rows[0] ? generations.getGeneration(db.pool, rows[0].id) : undefined;
     },
     jobsFor: (generationId) => queue.boss.findJobs<GenerateJob>(QUEUES.generate, { data: { generationId } }),
@@ -77,21 +87,37 @@ export async function startHarness(options: { guildIds?: string[] } = {}): Promi
     },
     async draft({ user = fake.people.ada, name = 'Dr. Ada Lovelace' } = {}) {
       const before = fake.channelView(fake.channelId).length;
-      const cmd = fake.slashCommand({ user, options: { recipient_name: name, recipient_interest: 'analytical engines', template: TEMPLATE } });
+      const cmd = fake.slashCommand({
+        user,
+        options: { recipient_name: name, recipient_interest: 'analytical engines', template: TEMPLATE },
+      });
       const { outcome } = await harness.handled(cmd.id);
-      const progress = fake.channelView(fake.channelId).slice(before).find((m) => !m.ephemeral);
+      const progress = fake
+        .channelView(fake.channelId)
+        .slice(before)
+        .find((m) => !m.ephemeral);
       const generation = progress && (await harness.generationByProgress(progress.id));
       if (!generation) throw new Error(`no generation after /scribe (${outcome}): ${harness.replyTo(cmd.id)}`);
       return { outcome, generation };
     },
     async succeed(generation) {
       const view: ResultView = {
-        recipientName: generation.recipientName, version: generation.version, email: `Dear ${generation.recipientName},\n\nHello.`,
-        draft: false, problems: [], sources: [], papers: [], notes: [],
+        recipientName: generation.recipientName,
+        version: generation.version,
+        email: `Dear ${generation.recipientName},\n\nHello.`,
+        draft: false,
+        problems: [],
+        sources: [],
+        papers: [],
+        notes: [],
       };
       const address = {
-        generationId: generation.id, platform: 'discord' as const, teamId: generation.teamId, channelId: generation.channelId,
-        threadId: generation.threadId, progressMessageId: generation.progressMessageId,
+        generationId: generation.id,
+        platform: 'discord' as const,
+        teamId: generation.teamId,
+        channelId: generation.channelId,
+        threadId: generation.threadId,
+        progressMessageId: generation.progressMessageId,
       };
       const { messageIds } = await reporter.result(address, view, { existingMessageIds: [], maybePosted: false });
       await generations.saveResultMessages(db.pool, generation.id, messageIds);

@@ -27,7 +27,10 @@ afterAll(async () => {
 });
 
 async function childrenOf(parent: Generation): Promise<Generation[]> {
-  const { rows } = await h.db.pool.query<{ id: string }>('SELECT id FROM generations WHERE parent_id = $1 ORDER BY version', [parent.id]);
+  const { rows } = await h.db.pool.query<{ id: string }>(
+    'SELECT id FROM generations WHERE parent_id = $1 ORDER BY version',
+    [parent.id],
+  );
   return Promise.all(rows.map(async (r) => (await getGeneration(h.db.pool, r.id))!));
 }
 
@@ -48,7 +51,14 @@ describe('Discord regeneration', () => {
     const { parent, resultIds, threadId } = await finished('Dr. Ada Lovelace');
     expect(await react(resultIds[0]!, '🔁')).toMatchObject({ outcome: 'started' });
     const [child] = await childrenOf(parent);
-    expect(child).toMatchObject({ parentId: parent.id, version: 2, channelId: parent.channelId, threadId, instruction: null, status: 'queued' });
+    expect(child).toMatchObject({
+      parentId: parent.id,
+      version: 2,
+      channelId: parent.channelId,
+      threadId,
+      instruction: null,
+      status: 'queued',
+    });
     expect(await h.jobsFor(child!.id)).toHaveLength(1);
     const progress = h.fake.message(child!.progressMessageId!);
     expect(progress.channel_id).toBe(threadId);
@@ -62,8 +72,9 @@ describe('Discord regeneration', () => {
     expect(await react(resultIds[0]!, '🔁', h.fake.people.grace)).toMatchObject({ outcome: 'ignored:not-allowed' });
     expect(await react(resultIds[0]!, '👍')).toMatchObject({ outcome: 'ignored:emoji' });
     expect(await react(parent.progressMessageId!, '🔁')).toMatchObject({ outcome: 'ignored:not-a-result' });
-    await createDiscordRest({ token: h.fake.token, apiUrl: h.fake.apiUrl })
-      .put(Routes.channelMessageOwnReaction(threadId, resultIds[0]!, encodeURIComponent('🔄')));
+    await createDiscordRest({ token: h.fake.token, apiUrl: h.fake.apiUrl }).put(
+      Routes.channelMessageOwnReaction(threadId, resultIds[0]!, encodeURIComponent('🔄')),
+    );
     expect(await h.handled(`${resultIds[0]}:${h.fake.applicationId}:🔄`)).toMatchObject({ outcome: 'ignored:bot' });
     expect(await childrenOf(parent)).toHaveLength(0);
     expect(h.fake.channelView(threadId)).toHaveLength(before);
@@ -90,16 +101,27 @@ describe('Discord regeneration', () => {
     const { parent, resultIds, threadId } = await finished('Mary Somerville');
     const before = h.fake.channelView(threadId).length;
     const deps = (): DiscordBotDeps => ({
-      pool: h.db.pool, boss: h.queue.boss, dailyQuota: DAILY_QUOTA, researchCacheTtlMs: 3600_000, logger: silentLogger(),
-      rest: createDiscordRest({ token: h.fake.token, apiUrl: h.fake.apiUrl }), guildIds: undefined,
+      pool: h.db.pool,
+      boss: h.queue.boss,
+      dailyQuota: DAILY_QUOTA,
+      researchCacheTtlMs: 3600_000,
+      logger: silentLogger(),
+      rest: createDiscordRest({ token: h.fake.token, apiUrl: h.fake.apiUrl }),
+      guildIds: undefined,
       recentRequests: createRecentKeys(COLLAPSE_MS), // each "process" has its own memory
     });
     const ask = () => {
       const d = deps();
-      return requestRegeneration(d, actionPort(d, h.fake.people.ada.id, async () => false), {
-        generationId: parent.id, action: 'regenerate', messageId: resultIds[0]!,
-        actor: { platform: 'discord', teamId: h.fake.guildId, platformUserId: h.fake.people.ada.id },
-      });
+      return requestRegeneration(
+        d,
+        actionPort(d, h.fake.people.ada.id, async () => false),
+        {
+          generationId: parent.id,
+          action: 'regenerate',
+          messageId: resultIds[0]!,
+          actor: { platform: 'discord', teamId: h.fake.guildId, platformUserId: h.fake.people.ada.id },
+        },
+      );
     };
     const outcomes = await Promise.all([ask(), ask()]);
     expect(outcomes.map((o) => o.kind).sort()).toEqual(['duplicate', 'started']);
@@ -125,7 +147,10 @@ describe('Discord regeneration', () => {
     const grace = h.fake.people.grace;
     const refused = h.fake.pressButton(last, `scribe:regenerate:${parent.id}`, { user: grace });
     expect(await h.handled(refused.id)).toMatchObject({ outcome: 'not-allowed' });
-    const told = h.fake.channelView(threadId, grace.id).filter((m) => m.ephemeral).at(-1);
+    const told = h.fake
+      .channelView(threadId, grace.id)
+      .filter((m) => m.ephemeral)
+      .at(-1);
     expect(told?.content).toBe(`Only <@${h.fake.people.ada.id}> or a member with Manage Messages can regenerate it.`);
     expect(h.fake.channelView(threadId).some((m) => m.ephemeral)).toBe(false); // only Grace sees it
     expect(await childrenOf(parent)).toHaveLength(2);
@@ -137,10 +162,14 @@ describe('Discord regeneration', () => {
     const { generation } = await h.draft({ user, name: 'Lise Meitner' });
     await h.db.pool.query(
       `INSERT INTO generations (user_id, platform, team_id, template, recipient_name, recipient_interest)
-       SELECT $1, 'discord', $2, 't', 'n', 'i' FROM generate_series(2, $3)`, [generation.userId, h.fake.guildId, DAILY_QUOTA]);
+       SELECT $1, 'discord', $2, 't', 'n', 'i' FROM generate_series(2, $3)`,
+      [generation.userId, h.fake.guildId, DAILY_QUOTA],
+    );
     const [resultId] = await h.succeed(generation);
     expect(await react(resultId!, '🔁', user)).toMatchObject({ outcome: 'quota' });
-    expect(h.fake.channelView(generation.threadId!).at(-1)?.content).toMatch(new RegExp(`^<@${user.id}> You have used all ${DAILY_QUOTA} emails for today`));
+    expect(h.fake.channelView(generation.threadId!).at(-1)?.content).toMatch(
+      new RegExp(`^<@${user.id}> You have used all ${DAILY_QUOTA} emails for today`),
+    );
     expect(await childrenOf(generation)).toHaveLength(0);
   });
 });

@@ -4,7 +4,13 @@ import { joinPieces } from '../../../src/bots/split.ts';
 import { parseResultButton } from '../../../src/bots/discord/ids.ts';
 import { renderDraftModal } from '../../../src/bots/discord/modal.ts';
 import {
-  COLORS, DISCORD_LIMITS, emailParts, embedsSize, escapeMarkdown, renderProgress, renderResult,
+  COLORS,
+  DISCORD_LIMITS,
+  emailParts,
+  embedsSize,
+  escapeMarkdown,
+  renderProgress,
+  renderResult,
   type ResultMessage,
 } from '../../../src/bots/discord/render.ts';
 import { initialProgress } from '../../../src/jobs/progress.ts';
@@ -22,7 +28,17 @@ function result(email: string, extra: Partial<ResultView> = {}): ResultView {
     draft: false,
     problems: [],
     sources: [{ n: 1, url: 'https://uni.example/ada', title: 'Ada *and* the [Engine]' }],
-    papers: [{ id: '2401.00010', title: 'Notes on the Engine', authors: ['A. Lovelace'], year: 2024, abstract: '', url: 'https://arxiv.org/abs/2401.00010', categories: [] }],
+    papers: [
+      {
+        id: '2401.00010',
+        title: 'Notes on the Engine',
+        authors: ['A. Lovelace'],
+        year: 2024,
+        abstract: '',
+        url: 'https://arxiv.org/abs/2401.00010',
+        categories: [],
+      },
+    ],
     notes: [],
     ...extra,
   };
@@ -39,7 +55,11 @@ describe('Discord progress embed', () => {
     view.status = 'running';
     view.steps.parse = { state: 'done', seconds: 1.2, warnings: [] };
     view.steps.research = { state: 'running', warnings: [] };
-    view.steps.arxiv = { state: 'done', seconds: 0.8, warnings: ['2 of 5 pages could not be read: *timeout* on https://x.example/a_b_c'] };
+    view.steps.arxiv = {
+      state: 'done',
+      seconds: 0.8,
+      warnings: ['2 of 5 pages could not be read: *timeout* on https://x.example/a_b_c'],
+    };
     const embed = renderProgress(view);
     expect(embed.title).toBe('Drafting an email to Dr. Ada Lovelace');
     expect(embed.color).toBe(COLORS.running);
@@ -52,12 +72,19 @@ describe('Discord progress embed', () => {
       '◻️ Writing the email',
     ]);
     expect(renderProgress({ ...view, status: 'failed', error: 'Exa is down' }).color).toBe(COLORS.failed);
-    expect(renderProgress({ ...view, status: 'succeeded' })).toMatchObject({ title: 'Email to Dr. Ada Lovelace is ready', color: COLORS.succeeded });
+    expect(renderProgress({ ...view, status: 'succeeded' })).toMatchObject({
+      title: 'Email to Dr. Ada Lovelace is ready',
+      color: COLORS.succeeded,
+    });
   });
 
   it('keeps a flood of warnings within the description limit and says how many were left out', () => {
     const view = initialProgress('Ada', 1);
-    view.steps.research = { state: 'done', seconds: 5, warnings: Array.from({ length: 400 }, (_, i) => `page ${i} could not be read`) };
+    view.steps.research = {
+      state: 'done',
+      seconds: 5,
+      warnings: Array.from({ length: 400 }, (_, i) => `page ${i} could not be read`),
+    };
     const embed = renderProgress(view);
     expect(embed.description!.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedDescription);
     expect(embed.description).toMatch(/… and \d+ more$/);
@@ -68,7 +95,9 @@ describe('Discord result messages', () => {
   it('splits a 9,000-character email into messages of at most 2,000 characters, never mid-word, losing nothing', () => {
     // Long paragraphs, so the split must fall inside paragraphs (at sentences or spaces).
     const sentence = 'The analytical engine weaves algebraic patterns just as the loom weaves flowers and leaves. ';
-    const email = Array.from({ length: 4 }, (_, i) => `Paragraph ${i}. ${sentence.repeat(25).trim()}`).join('\n\n').slice(0, 9_000);
+    const email = Array.from({ length: 4 }, (_, i) => `Paragraph ${i}. ${sentence.repeat(25).trim()}`)
+      .join('\n\n')
+      .slice(0, 9_000);
     expect(email).toHaveLength(9_000);
     const messages = renderResult(result(email), GEN);
     const parts = emailParts(email);
@@ -89,12 +118,14 @@ describe('Discord result messages', () => {
     const [only] = messages;
     expect(only!.content).toBe('Dear Dr. Lovelace,\n\nI loved your notes.');
     expect(only!.embeds[0]).toMatchObject({ title: 'Sources' });
-    expect(only!.embeds[0]!.description).toBe([
-      '**Web pages**',
-      '\\[1\\] [Ada \\*and\\* the \\[Engine\\]](https://uni.example/ada)',
-      '**arXiv papers**',
-      '• [Notes on the Engine](https://arxiv.org/abs/2401.00010) (2024)',
-    ].join('\n'));
+    expect(only!.embeds[0]!.description).toBe(
+      [
+        '**Web pages**',
+        '\\[1\\] [Ada \\*and\\* the \\[Engine\\]](https://uni.example/ada)',
+        '**arXiv papers**',
+        '• [Notes on the Engine](https://arxiv.org/abs/2401.00010) (2024)',
+      ].join('\n'),
+    );
     const buttons = only!.components[0]!.components.map((b) => ('custom_id' in b ? b.custom_id : ''));
     expect(buttons.map(parseResultButton)).toEqual([
       { action: 'regenerate', generationId: GEN },
@@ -113,9 +144,14 @@ describe('Discord result messages', () => {
 
   it('fits a huge source list into embeds within 4,096 each, 6,000 and 10 per message, dropping none', () => {
     const sources: Source[] = Array.from({ length: 300 }, (_, i) => ({
-      n: i + 1, url: `https://example.org/${i}/${'p'.repeat(80)}`, title: `A very long page title number ${i} `.repeat(5),
+      n: i + 1,
+      url: `https://example.org/${i}/${'p'.repeat(80)}`,
+      title: `A very long page title number ${i} `.repeat(5),
     }));
-    const messages = renderResult(result('Dear Ada,\n\nHello.', { sources, draft: true, problems: ['No paper is named.'] }), GEN);
+    const messages = renderResult(
+      result('Dear Ada,\n\nHello.', { sources, draft: true, problems: ['No paper is named.'] }),
+      GEN,
+    );
     expect(messages.length).toBeGreaterThan(2);
     expectValid(messages);
     for (const m of messages) {
@@ -125,18 +161,24 @@ describe('Discord result messages', () => {
     }
     const all = messages.flatMap((m) => m.embeds.map((e) => e.description)).join('\n');
     for (let n = 1; n <= 300; n++) expect(all).toContain(`\\[${n}\\] `);
-    expect(messages[0]!.embeds[0]).toMatchObject({ title: '⚠️ Draft — check before sending', description: '• No paper is named.' });
+    expect(messages[0]!.embeds[0]).toMatchObject({
+      title: '⚠️ Draft — check before sending',
+      description: '• No paper is named.',
+    });
     expect(messages.map((m) => m.components.length)).toEqual([...Array(messages.length - 1).fill(0), 1]);
   });
 
   it('links only http(s) addresses and keeps parentheses from ending a link early', () => {
-    const [message] = renderResult(result('Hi.', {
-      papers: [],
-      sources: [
-        { n: 1, url: 'https://en.example/wiki/Engine_(computing)', title: 'Engine (computing)' },
-        { n: 2, url: 'javascript:alert(1)', title: 'Sneaky' },
-      ],
-    }), GEN);
+    const [message] = renderResult(
+      result('Hi.', {
+        papers: [],
+        sources: [
+          { n: 1, url: 'https://en.example/wiki/Engine_(computing)', title: 'Engine (computing)' },
+          { n: 2, url: 'javascript:alert(1)', title: 'Sneaky' },
+        ],
+      }),
+      GEN,
+    );
     const description = message!.embeds[0]!.description!;
     expect(description).toContain('\\[1\\] [Engine \\(computing\\)](https://en.example/wiki/Engine_%28computing%29)');
     expect(description).toContain('\\[2\\] Sneaky');
@@ -144,18 +186,23 @@ describe('Discord result messages', () => {
   });
 
   it('keeps a hostile source address from breaking out of its link or spoofing its text', () => {
-    const [message] = renderResult(result('Hi.', {
-      papers: [],
-      sources: [
-        { n: 1, url: 'https://evil.example/a) [Your bank](https://bank.example', title: 'Notes' },
-        { n: 2, url: 'https://evil.example/x y?q=<@everyone>', title: 'Spaces' },
-        { n: 3, url: 'https://evil.example/login', title: 'https://bank.example/login' },
-        { n: 4, url: 'data:text/html,<script>1</script>', title: 'Data' },
-      ],
-    }), GEN);
+    const [message] = renderResult(
+      result('Hi.', {
+        papers: [],
+        sources: [
+          { n: 1, url: 'https://evil.example/a) [Your bank](https://bank.example', title: 'Notes' },
+          { n: 2, url: 'https://evil.example/x y?q=<@everyone>', title: 'Spaces' },
+          { n: 3, url: 'https://evil.example/login', title: 'https://bank.example/login' },
+          { n: 4, url: 'data:text/html,<script>1</script>', title: 'Data' },
+        ],
+      }),
+      GEN,
+    );
     const description = message!.embeds[0]!.description!;
     // One link per source: the address never closes the link early or starts another.
-    expect(description).toContain('\\[1\\] [Notes](https://evil.example/a%29%20%5BYour%20bank%5D%28https://bank.example)');
+    expect(description).toContain(
+      '\\[1\\] [Notes](https://evil.example/a%29%20%5BYour%20bank%5D%28https://bank.example)',
+    );
     expect(description).toContain('\\[2\\] [Spaces](https://evil.example/x%20y?q=%3C@everyone%3E)');
     // A title that reads as an address shows the host it really opens.
     expect(description).toContain('\\[3\\] [evil.example](https://evil.example/login)');
@@ -190,6 +237,9 @@ describe('Discord /scribe form', () => {
     const value = inputs(modal)[0]?.value ?? '';
     expect(value.length).toBeLessThanOrEqual(4_000);
     expect(long.startsWith(`${value}\n`)).toBe(true);
-    expect(modal.components[0]).toHaveProperty('description', 'Your last template is over 4,000 characters: only its beginning is shown here.');
+    expect(modal.components[0]).toHaveProperty(
+      'description',
+      'Your last template is over 4,000 characters: only its beginning is shown here.',
+    );
   });
 });

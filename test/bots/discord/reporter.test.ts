@@ -24,12 +24,21 @@ afterAll(async () => {
   await fake?.close();
 });
 
-const LONG_EMAIL = Array.from({ length: 5 }, (_, i) => `Paragraph ${i}: ${'the engine weaves patterns '.repeat(70).trim()}.`).join('\n\n');
+const LONG_EMAIL = Array.from(
+  { length: 5 },
+  (_, i) => `Paragraph ${i}: ${'the engine weaves patterns '.repeat(70).trim()}.`,
+).join('\n\n');
 
 function view(email = LONG_EMAIL): ResultView {
   return {
-    recipientName: 'Dr. Ada Lovelace', version: 1, email, draft: false, problems: [], notes: [],
-    sources: [{ n: 1, url: 'https://uni.example/ada', title: 'Ada' }], papers: [],
+    recipientName: 'Dr. Ada Lovelace',
+    version: 1,
+    email,
+    draft: false,
+    problems: [],
+    notes: [],
+    sources: [{ n: 1, url: 'https://uni.example/ada', title: 'Ada' }],
+    papers: [],
   };
 }
 
@@ -40,9 +49,20 @@ async function conversation(options: { thread?: boolean } = {}): Promise<ThreadA
   })) as RESTPostAPIChannelMessageResult;
   let threadId: string | null = null;
   if (options.thread ?? true) {
-    threadId = ((await rest.post(Routes.threads(fake.channelId, message.id), { body: { name: 'Email to Dr. Ada Lovelace' } })) as { id: string }).id;
+    threadId = (
+      (await rest.post(Routes.threads(fake.channelId, message.id), {
+        body: { name: 'Email to Dr. Ada Lovelace' },
+      })) as { id: string }
+    ).id;
   }
-  return { generationId: randomUUID(), platform: 'discord', teamId: fake.guildId, channelId: fake.channelId, threadId, progressMessageId: message.id };
+  return {
+    generationId: randomUUID(),
+    platform: 'discord',
+    teamId: fake.guildId,
+    channelId: fake.channelId,
+    threadId,
+    progressMessageId: message.id,
+  };
 }
 
 const contents = (channelId: string) => fake.channelView(channelId).map((m) => m.content);
@@ -52,13 +72,22 @@ describe('Discord reporter', () => {
     const address = await conversation();
     expect(address.threadId).toBe(address.progressMessageId); // Discord: a thread takes its message's id
     const progress = initialProgress('Dr. Ada Lovelace', 1);
-    await reporter.progress(address, { ...progress, status: 'running', steps: { ...progress.steps, parse: { state: 'done', seconds: 1.2, warnings: [] } } });
+    await reporter.progress(address, {
+      ...progress,
+      status: 'running',
+      steps: { ...progress.steps, parse: { state: 'done', seconds: 1.2, warnings: [] } },
+    });
     const edited = fake.message(address.progressMessageId!);
     expect(edited.channel_id).toBe(fake.channelId);
     expect(edited.embeds[0]?.description).toContain('✅ Reading the template — 1.2 s');
 
-    const second = (await rest.post(Routes.channelMessages(address.threadId!), { body: { content: 'v2' } })) as RESTPostAPIChannelMessageResult;
-    await reporter.progress({ ...address, progressMessageId: second.id }, { ...initialProgress('Dr. Ada Lovelace', 2), status: 'succeeded' });
+    const second = (await rest.post(Routes.channelMessages(address.threadId!), {
+      body: { content: 'v2' },
+    })) as RESTPostAPIChannelMessageResult;
+    await reporter.progress(
+      { ...address, progressMessageId: second.id },
+      { ...initialProgress('Dr. Ada Lovelace', 2), status: 'succeeded' },
+    );
     expect(fake.message(second.id).embeds[0]?.title).toBe('Email to Dr. Ada Lovelace is ready (version 2)');
   });
 
@@ -72,7 +101,9 @@ describe('Discord reporter', () => {
     expect(contents(address.threadId!)).toEqual(parts.map((p) => p.text));
     expect(contents(fake.channelId)).not.toContain(parts[0]!.text);
     const posts = fake.rest.callsTo('POST /channels/:channel/messages').slice(-parts.length);
-    expect(posts.map((c) => c.body)).toEqual(parts.map((_, i) => expect.objectContaining({ nonce: nonceFor(address.generationId, i), enforce_nonce: true })));
+    expect(posts.map((c) => c.body)).toEqual(
+      parts.map((_, i) => expect.objectContaining({ nonce: nonceFor(address.generationId, i), enforce_nonce: true })),
+    );
     const last = fake.channelView(address.threadId!).at(-1)!;
     expect(JSON.stringify(last.components)).toContain(`scribe:regenerate:${address.generationId}`);
     expect(last.embeds[0]?.title).toBe('Sources');
@@ -89,15 +120,24 @@ describe('Discord reporter', () => {
 
   it('edits recorded messages instead of posting, and replaces one that was deleted', async () => {
     const address = await conversation();
-    const first = await reporter.result(address, view('Dear Ada,\n\nFirst version.'), { existingMessageIds: [], maybePosted: false });
+    const first = await reporter.result(address, view('Dear Ada,\n\nFirst version.'), {
+      existingMessageIds: [],
+      maybePosted: false,
+    });
     const postsBefore = fake.rest.callsTo('POST /channels/:channel/messages').length;
-    const edited = await reporter.result(address, view('Dear Ada,\n\nSecond version.'), { existingMessageIds: first.messageIds, maybePosted: false });
+    const edited = await reporter.result(address, view('Dear Ada,\n\nSecond version.'), {
+      existingMessageIds: first.messageIds,
+      maybePosted: false,
+    });
     expect(edited.messageIds).toEqual(first.messageIds);
     expect(fake.rest.callsTo('POST /channels/:channel/messages')).toHaveLength(postsBefore);
     expect(contents(address.threadId!)).toEqual(['Dear Ada,\n\nSecond version.']);
 
     await rest.delete(Routes.channelMessage(address.threadId!, first.messageIds[0]!));
-    const replaced = await reporter.result(address, view('Dear Ada,\n\nThird version.'), { existingMessageIds: first.messageIds, maybePosted: false });
+    const replaced = await reporter.result(address, view('Dear Ada,\n\nThird version.'), {
+      existingMessageIds: first.messageIds,
+      maybePosted: false,
+    });
     expect(replaced.messageIds[0]).not.toBe(first.messageIds[0]);
     expect(contents(address.threadId!)).toEqual(['Dear Ada,\n\nThird version.']);
   });
@@ -105,22 +145,33 @@ describe('Discord reporter', () => {
   it('waits out a 429 on a progress edit and delivers it', async () => {
     const address = await conversation();
     fake.rest.rateLimit('PATCH /channels/:channel/messages/:message', { retryAfter: 0.05 });
-    await reporter.progress(address, { ...initialProgress('Dr. Ada Lovelace', 1), status: 'failed', error: 'Exa is down' });
+    await reporter.progress(address, {
+      ...initialProgress('Dr. Ada Lovelace', 1),
+      status: 'failed',
+      error: 'Exa is down',
+    });
     const edits = fake.rest.callsTo((c) => c.method === 'PATCH' && c.path.endsWith(address.progressMessageId!));
     expect(edits.map((c) => c.status)).toEqual([429, 200]);
-    expect(fake.message(address.progressMessageId!).embeds[0]?.title).toBe('Could not write the email to Dr. Ada Lovelace');
+    expect(fake.message(address.progressMessageId!).embeds[0]?.title).toBe(
+      'Could not write the email to Dr. Ada Lovelace',
+    );
   });
 
   it('says a failure in the thread in plain words, and only once', async () => {
     const address = await conversation();
     await reporter.failed(address, { message: 'Exa is not answering', retryable: true, tries: 4 });
     await reporter.failed(address, { message: 'Exa is not answering', retryable: true, tries: 4 });
-    expect(contents(address.threadId!)).toEqual(['❌ Exa is not answering — failed after 4 tries. Try again later with 🔁 or /scribe.']);
+    expect(contents(address.threadId!)).toEqual([
+      '❌ Exa is not answering — failed after 4 tries. Try again later with 🔁 or /scribe.',
+    ]);
   });
 
   it('without a thread, posts the result in the channel and replies to the progress message on failure', async () => {
     const address = await conversation({ thread: false });
-    const { messageIds } = await reporter.result(address, view('Dear Ada,\n\nHello.'), { existingMessageIds: [], maybePosted: false });
+    const { messageIds } = await reporter.result(address, view('Dear Ada,\n\nHello.'), {
+      existingMessageIds: [],
+      maybePosted: false,
+    });
     expect(fake.message(messageIds[0]!).channel_id).toBe(fake.channelId);
     await reporter.failed(address, { message: 'Something broke.', retryable: false, tries: 1 });
     const reply = fake.channelView(fake.channelId).at(-1)!;
@@ -132,7 +183,9 @@ describe('Discord reporter', () => {
     const address = await conversation();
     fake.denyBot(fake.channelId, Permission.SendMessagesInThreads);
     try {
-      const err: unknown = await reporter.result(address, view('Dear Ada,\n\nHello.'), { existingMessageIds: [], maybePosted: false }).catch((e: unknown) => e);
+      const err: unknown = await reporter
+        .result(address, view('Dear Ada,\n\nHello.'), { existingMessageIds: [], maybePosted: false })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PermanentError);
       expect(err).toMatchObject({ code: ErrorCode.NotAllowed, status: 403, service: 'Discord' });
       expect((err as Error).message).toContain('Ask a server admin');

@@ -37,7 +37,9 @@ function discordDriver(): RequestDriver {
       return { parentId: generation.id, resultId: resultId! };
     },
     async pressRegenerate(email, by, options = {}) {
-      const payload = buttonPress(h.fake.world, h.fake.message(email.resultId), `scribe:regenerate:${email.parentId}`, { user: users.get(by)! });
+      const payload = buttonPress(h.fake.world, h.fake.message(email.resultId), `scribe:regenerate:${email.parentId}`, {
+        user: users.get(by)!,
+      });
       if (options.claimsGeneration) payload.data.custom_id = `scribe:regenerate:${options.claimsGeneration}`;
       if (options.fromOtherTeam) {
         // A press from another guild the bot is in (the member there is the same person).
@@ -48,15 +50,23 @@ function discordDriver(): RequestDriver {
       return (await h.handled(payload.id)).outcome;
     },
     async start(requester) {
-      const cmd = h.fake.slashCommand({ user: users.get(requester)!, options: { recipient_name: 'Ada', recipient_interest: 'engines', template: TEMPLATE } });
+      const cmd = h.fake.slashCommand({
+        user: users.get(requester)!,
+        options: { recipient_name: 'Ada', recipient_interest: 'engines', template: TEMPLATE },
+      });
       return (await h.handled(cmd.id)).outcome;
     },
     async useUpQuota(person) {
       const user = { platform: 'discord' as const, teamId: h.fake.guildId, platformUserId: person };
       const request = { template: TEMPLATE, recipientName: 'Dr. Filler', recipientInterest: 'quotas' };
-      const used = (await h.db.pool.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM generations g JOIN users u ON u.id = g.user_id WHERE u.platform_user_id = $1', [person])).rows[0]!.n;
-      for (let i = used; i < DAILY_QUOTA; i++) await createGeneration({ pool: h.db.pool, boss: h.queue.boss, dailyQuota: DAILY_QUOTA }, { user, request });
+      const used = (
+        await h.db.pool.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM generations g JOIN users u ON u.id = g.user_id WHERE u.platform_user_id = $1',
+          [person],
+        )
+      ).rows[0]!.n;
+      for (let i = used; i < DAILY_QUOTA; i++)
+        await createGeneration({ pool: h.db.pool, boss: h.queue.boss, dailyQuota: DAILY_QUOTA }, { user, request });
     },
     async blockPosting() {
       h.fake.denyBot(h.fake.channelId, Permission.SendMessagesInThreads | Permission.SendMessages);
@@ -65,10 +75,17 @@ function discordDriver(): RequestDriver {
       };
     },
     async versionsOf(email) {
-      const { rows } = await h.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM generations WHERE parent_id = $1', [email.parentId]);
+      const { rows } = await h.db.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM generations WHERE parent_id = $1',
+        [email.parentId],
+      );
       return rows[0]!.n;
     },
-    lastPrivate: (person, email) => h.fake.channelView(threads.get(email.parentId)!, person).filter((m) => m.ephemeral).at(-1)?.content,
+    lastPrivate: (person, email) =>
+      h.fake
+        .channelView(threads.get(email.parentId)!, person)
+        .filter((m) => m.ephemeral)
+        .at(-1)?.content,
   };
 }
 

@@ -22,7 +22,11 @@ export interface RequestDriver {
    * `fromOtherTeam`: the press comes from another workspace/guild. `claimsGeneration`: the button
    * carries another generation's id (a forged or mixed-up payload).
    */
-  pressRegenerate(email: EmailUnderTest, by: string, options?: { fromOtherTeam?: boolean; claimsGeneration?: string }): Promise<string>;
+  pressRegenerate(
+    email: EmailUnderTest,
+    by: string,
+    options?: { fromOtherTeam?: boolean; claimsGeneration?: string },
+  ): Promise<string>;
   /** `requester` starts a new email in the default channel; resolves with the outcome. */
   start(requester: string): Promise<string>;
   /** Uses up the person's quota for today. */
@@ -60,7 +64,9 @@ export const REQUEST_CASES: RequestCase[] = [
       const email = await d.finishedEmail(ada);
       expect(await d.pressRegenerate(email, grace)).toBe('not-allowed');
       expect(await d.versionsOf(email)).toBe(0);
-      expect(d.lastPrivate(grace, email)).toMatch(new RegExp(`^Only <@${ada}> or (a workspace admin|a member with Manage Messages) can regenerate it\\.$`));
+      expect(d.lastPrivate(grace, email)).toMatch(
+        new RegExp(`^Only <@${ada}> or (a workspace admin|a member with Manage Messages) can regenerate it\\.$`),
+      );
     },
   },
   {

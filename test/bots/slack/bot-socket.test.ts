@@ -31,14 +31,27 @@ describe('Slack bot in Socket Mode', () => {
     const command = await h.slack.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text: '' });
     expect(command.ms).toBeLessThan(3000);
     expect(await h.handled(command.triggerId)).toMatchObject({ outcome: 'modal' });
-    const invalid = await h.slack.submitView({ user: 'U0ADA', values: { template: TEMPLATE, recipient_name: '', recipient_interest: 'engines' } });
-    expect(invalid.body).toEqual({ response_action: 'errors', errors: { recipient_name: "The recipient's name is required" } });
+    const invalid = await h.slack.submitView({
+      user: 'U0ADA',
+      values: { template: TEMPLATE, recipient_name: '', recipient_interest: 'engines' },
+    });
+    expect(invalid.body).toEqual({
+      response_action: 'errors',
+      errors: { recipient_name: "The recipient's name is required" },
+    });
 
-    const submitted = await h.slack.submitView({ user: 'U0ADA', values: { template: TEMPLATE, recipient_name: 'Dr. Ada Lovelace', recipient_interest: 'analytical engines' } });
+    const submitted = await h.slack.submitView({
+      user: 'U0ADA',
+      values: { template: TEMPLATE, recipient_name: 'Dr. Ada Lovelace', recipient_interest: 'analytical engines' },
+    });
     expect(await h.handled(submitted.viewId, 2)).toMatchObject({ outcome: 'started:channel' });
     const progress = h.fake.messagesIn('C0GENERAL').find((m) => m.text === 'Drafting an email to Dr. Ada Lovelace');
     const generation = await h.generationByProgress(progress!.ts);
-    expect(generation).toMatchObject({ channelId: 'C0GENERAL', threadId: progress!.ts, progressMessageId: progress!.ts });
+    expect(generation).toMatchObject({
+      channelId: 'C0GENERAL',
+      threadId: progress!.ts,
+      progressMessageId: progress!.ts,
+    });
     expect(await h.jobsFor(generation!.id)).toHaveLength(1);
     expect(h.fake.socket.acks.every((a) => a.ms < 3000)).toBe(true);
   });
@@ -52,7 +65,12 @@ describe('Slack bot in Socket Mode', () => {
     expect(await h.handled(other.eventId)).toMatchObject({ outcome: 'ignored:not-allowed' });
     const reaction = await h.slack.react({ user: 'U0ADA', channel: 'C0GENERAL', ts: resultTs!, reaction: 'repeat' });
     expect(await h.handled(reaction.eventId)).toMatchObject({ outcome: 'started' });
-    const button = await h.slack.clickButton({ user: 'U0ADA', channel: 'C0GENERAL', ts: resultTs!, actionId: ACTIONS.shorter });
+    const button = await h.slack.clickButton({
+      user: 'U0ADA',
+      channel: 'C0GENERAL',
+      ts: resultTs!,
+      actionId: ACTIONS.shorter,
+    });
     expect(await h.handled(button.triggerId)).toMatchObject({ outcome: 'started' });
     expect((await h.children(parent.id)).map((c) => c.version)).toEqual([2, 3]);
   });

@@ -25,10 +25,15 @@ const blocksOf = (view: { blocks: unknown[] } | undefined) => (view?.blocks ?? [
 
 describe('Slack bot over HTTP', () => {
   it('mounts on Scribe’s HTTP server: url_verification, and 401 for a bad signature or an old timestamp', async () => {
-    expect(await h.slack.urlVerification('challenge-42')).toMatchObject({ status: 200, body: { challenge: 'challenge-42' } });
+    expect(await h.slack.urlVerification('challenge-42')).toMatchObject({
+      status: 200,
+      body: { challenge: 'challenge-42' },
+    });
     expect((await h.slack.slashCommand({ text: 'help' }, { signature: 'bad' })).status).toBe(401);
     expect((await h.slack.slashCommand({ text: 'help' }, { signature: 'missing' })).status).toBe(401);
-    expect((await h.slack.slashCommand({ text: 'help' }, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
+    expect(
+      (await h.slack.slashCommand({ text: 'help' }, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status,
+    ).toBe(401);
     expect(h.fake.callsTo('views.open')).toHaveLength(0);
   });
 
@@ -40,11 +45,21 @@ describe('Slack bot over HTTP', () => {
     const open = h.fake.callsTo('views.open').at(-1);
     expect(open?.args.trigger_id).toBe(command.triggerId);
     const [modal] = h.fake.views('U0ADA');
-    expect(blocksOf(modal?.view).filter((b) => b.type === 'input').map((b) => b.block_id)).toEqual(['template', 'recipient_name', 'recipient_interest']);
+    expect(
+      blocksOf(modal?.view)
+        .filter((b) => b.type === 'input')
+        .map((b) => b.block_id),
+    ).toEqual(['template', 'recipient_name', 'recipient_interest']);
     expect(blocksOf(modal?.view)[0]?.element).toMatchObject({ multiline: true });
-    expect(JSON.parse(String(modal?.view.private_metadata))).toMatchObject({ channel: 'C0GENERAL', responseUrl: command.responseUrl });
+    expect(JSON.parse(String(modal?.view.private_metadata))).toMatchObject({
+      channel: 'C0GENERAL',
+      responseUrl: command.responseUrl,
+    });
 
-    const submitted = await h.slack.submitView({ user: 'U0ADA', values: { template: TEMPLATE, recipient_name: 'Dr. Ada Lovelace', recipient_interest: 'analytical engines' } });
+    const submitted = await h.slack.submitView({
+      user: 'U0ADA',
+      values: { template: TEMPLATE, recipient_name: 'Dr. Ada Lovelace', recipient_interest: 'analytical engines' },
+    });
     expect(submitted.status).toBe(200);
     expect(submitted.body).toBeUndefined();
     expect(h.fake.views('U0ADA')).toHaveLength(0);
@@ -57,10 +72,19 @@ describe('Slack bot over HTTP', () => {
     expect(mention?.text).toContain('<@U0ADA>');
     const generation = await h.generationByProgress(progress!.ts);
     expect(generation).toMatchObject({
-      status: 'queued', platform: 'slack', teamId: 'T0FAKEUNI', channelId: 'C0GENERAL', threadId: progress!.ts,
-      progressMessageId: progress!.ts, recipientName: 'Dr. Ada Lovelace', recipientInterest: 'analytical engines', template: TEMPLATE,
+      status: 'queued',
+      platform: 'slack',
+      teamId: 'T0FAKEUNI',
+      channelId: 'C0GENERAL',
+      threadId: progress!.ts,
+      progressMessageId: progress!.ts,
+      recipientName: 'Dr. Ada Lovelace',
+      recipientInterest: 'analytical engines',
+      template: TEMPLATE,
     });
-    expect((await h.jobsFor(generation!.id)).map((j) => (j as { data: unknown }).data)).toEqual([{ generationId: generation!.id }]);
+    expect((await h.jobsFor(generation!.id)).map((j) => (j as { data: unknown }).data)).toEqual([
+      { generationId: generation!.id },
+    ]);
   });
 
   it('prefills the modal with the person’s last template', async () => {
@@ -75,10 +99,16 @@ describe('Slack bot over HTTP', () => {
     const command = await h.slack.slashCommand({ user: 'U0GRACE', text: '' });
     await h.handled(command.triggerId);
     const posts = h.fake.callsTo('chat.postMessage').length;
-    const submitted = await h.slack.submitView({ user: 'U0GRACE', values: { template: 'Too short', recipient_name: '  ', recipient_interest: 'compilers' } });
+    const submitted = await h.slack.submitView({
+      user: 'U0GRACE',
+      values: { template: 'Too short', recipient_name: '  ', recipient_interest: 'compilers' },
+    });
     expect(submitted.body).toEqual({
       response_action: 'errors',
-      errors: { template: 'The template must be at least 20 characters', recipient_name: "The recipient's name is required" },
+      errors: {
+        template: 'The template must be at least 20 characters',
+        recipient_name: "The recipient's name is required",
+      },
     });
     expect(h.fake.views('U0GRACE')[0]?.errors).toMatchObject({ recipient_name: "The recipient's name is required" });
     expect(await h.handled(submitted.viewId)).toMatchObject({ outcome: 'invalid' });
@@ -89,16 +119,28 @@ describe('Slack bot over HTTP', () => {
   it('says the quota is reached on the modal, and posts nothing', async () => {
     const user = { platform: 'slack' as const, teamId: 'T0FAKEUNI', platformUserId: 'U0BUSY' };
     for (let i = 0; i < DAILY_QUOTA; i++) {
-      await createGeneration({ pool: h.db.pool, boss: h.queue.boss, dailyQuota: DAILY_QUOTA }, {
-        user, request: { template: TEMPLATE, recipientName: `Dr. ${i}`, recipientInterest: 'x' },
-      });
+      await createGeneration(
+        { pool: h.db.pool, boss: h.queue.boss, dailyQuota: DAILY_QUOTA },
+        {
+          user,
+          request: { template: TEMPLATE, recipientName: `Dr. ${i}`, recipientInterest: 'x' },
+        },
+      );
     }
     const command = await h.slack.slashCommand({ user: 'U0BUSY', text: '' });
     await h.handled(command.triggerId);
     const posts = h.fake.callsTo('chat.postMessage').length;
-    const submitted = await h.slack.submitView({ user: 'U0BUSY', values: { template: TEMPLATE, recipient_name: 'Dr. Grace Hopper', recipient_interest: 'compilers' } });
-    expect(submitted.body).toMatchObject({ response_action: 'update', view: { title: { text: 'Daily quota reached' } } });
-    expect(JSON.stringify(h.fake.views('U0BUSY')[0]?.view.blocks)).toContain(`You have used all ${DAILY_QUOTA} emails for today`);
+    const submitted = await h.slack.submitView({
+      user: 'U0BUSY',
+      values: { template: TEMPLATE, recipient_name: 'Dr. Grace Hopper', recipient_interest: 'compilers' },
+    });
+    expect(submitted.body).toMatchObject({
+      response_action: 'update',
+      view: { title: { text: 'Daily quota reached' } },
+    });
+    expect(JSON.stringify(h.fake.views('U0BUSY')[0]?.view.blocks)).toContain(
+      `You have used all ${DAILY_QUOTA} emails for today`,
+    );
     expect(await h.handled(submitted.viewId)).toMatchObject({ outcome: 'quota' });
     expect(h.fake.callsTo('chat.postMessage')).toHaveLength(posts);
   });
@@ -124,37 +166,67 @@ describe('Slack bot over HTTP', () => {
 
     const history = await h.slack.slashCommand({ user: 'U0ADA', text: 'history' });
     expect(await h.handled(history.triggerId)).toMatchObject({ outcome: 'history' });
-    const shown = h.fake.ephemeralsFor('U0ADA').filter((e) => e.via === 'response_url').at(-1);
+    const shown = h.fake
+      .ephemeralsFor('U0ADA')
+      .filter((e) => e.via === 'response_url')
+      .at(-1);
     expect(shown?.text).toContain('*Dr. Ada Lovelace*');
     expect(shown?.text).toMatch(/<https:\/\/fake-uni\.slack\.com\/archives\/C0GENERAL\/p\d{16}\|open>/);
 
     const status = await h.slack.slashCommand({ user: 'U0ADA', text: 'status' });
     expect(await h.handled(status.triggerId)).toMatchObject({ outcome: 'status' });
-    const statusText = h.fake.ephemeralsFor('U0ADA').filter((e) => e.via === 'response_url').at(-1)?.text;
+    const statusText = h.fake
+      .ephemeralsFor('U0ADA')
+      .filter((e) => e.via === 'response_url')
+      .at(-1)?.text;
     expect(statusText).toContain('Queue: ');
     expect(statusText).toContain(`Your quota: ${DAILY_QUOTA - 1} of ${DAILY_QUOTA} emails left today`);
     expect(statusText).toContain('none running');
 
     const unknown = await h.slack.slashCommand({ user: 'U0ADA', text: 'frobnicate' });
-    expect(unknown.body).toMatchObject({ text: expect.stringContaining('I don\'t know `/scribe frobnicate`') });
+    expect(unknown.body).toMatchObject({ text: expect.stringContaining("I don't know `/scribe frobnicate`") });
     expect(h.fake.messagesIn('C0GENERAL').filter((m) => m.text.includes('Scribe status'))).toHaveLength(0);
   });
 
   it('refuses to start with a bad token, saying which one and why', async () => {
     const options = {
-      pool: h.db.pool, boss: h.queue.boss, dailyQuota: DAILY_QUOTA, researchCacheTtlMs: 0, logger: silentLogger(), retryConfig: RETRY,
+      pool: h.db.pool,
+      boss: h.queue.boss,
+      dailyQuota: DAILY_QUOTA,
+      researchCacheTtlMs: 0,
+      logger: silentLogger(),
+      retryConfig: RETRY,
     };
     const http = { route: () => expect.unreachable('no route for a bot that did not start') } as unknown as HttpServer;
-    const badBot = { botToken: 'xoxb-wrong', signingSecret: h.fake.signingSecret, appToken: undefined, apiUrl: h.fake.apiUrl };
+    const badBot = {
+      botToken: 'xoxb-wrong',
+      signingSecret: h.fake.signingSecret,
+      appToken: undefined,
+      apiUrl: h.fake.apiUrl,
+    };
     await expect(startSlackBot({ ...options, http, config: badBot })).rejects.toMatchObject({
-      code: ErrorCode.NotConfigured, message: expect.stringContaining('(invalid_auth) while checking SLACK_BOT_TOKEN'),
+      code: ErrorCode.NotConfigured,
+      message: expect.stringContaining('(invalid_auth) while checking SLACK_BOT_TOKEN'),
     });
-    const badApp = { botToken: h.fake.botToken, signingSecret: undefined, appToken: 'xapp-1-wrong', apiUrl: h.fake.apiUrl };
+    const badApp = {
+      botToken: h.fake.botToken,
+      signingSecret: undefined,
+      appToken: 'xapp-1-wrong',
+      apiUrl: h.fake.apiUrl,
+    };
     await expect(startSlackBot({ ...options, config: badApp })).rejects.toMatchObject({
-      code: ErrorCode.NotConfigured, message: expect.stringContaining('SLACK_APP_TOKEN'),
+      code: ErrorCode.NotConfigured,
+      message: expect.stringContaining('SLACK_APP_TOKEN'),
     });
-    const noSecret = { botToken: h.fake.botToken, signingSecret: undefined, appToken: undefined, apiUrl: h.fake.apiUrl };
-    await expect(startSlackBot({ ...options, http, config: noSecret })).rejects.toMatchObject({ code: ErrorCode.NotConfigured });
+    const noSecret = {
+      botToken: h.fake.botToken,
+      signingSecret: undefined,
+      appToken: undefined,
+      apiUrl: h.fake.apiUrl,
+    };
+    await expect(startSlackBot({ ...options, http, config: noSecret })).rejects.toMatchObject({
+      code: ErrorCode.NotConfigured,
+    });
   });
 
   it('once stopped, answers 503 (Slack retries elsewhere) while the HTTP server stays up', async () => {

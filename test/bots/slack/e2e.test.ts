@@ -16,7 +16,12 @@ let scribe: ScribeProcess;
 let port: number;
 
 beforeAll(async () => {
-  [slack, services, db, port] = await Promise.all([startFakeSlack(), startServices(), createTestDatabase(), freePort()]);
+  [slack, services, db, port] = await Promise.all([
+    startFakeSlack(),
+    startServices(),
+    createTestDatabase(),
+    freePort(),
+  ]);
   scribe = spawnScribe(
     ['start'],
     cleanEnv({
@@ -46,11 +51,22 @@ it('drafts an email from /scribe to a threaded result, then regenerates it from 
   await slack.until(() => slack.views('U0ADA')[0], 'the modal');
   await driver.submitView({
     user: 'U0ADA',
-    values: { template: TEMPLATE, recipient_name: RECIPIENT.recipientName, recipient_interest: RECIPIENT.recipientInterest },
+    values: {
+      template: TEMPLATE,
+      recipient_name: RECIPIENT.recipientName,
+      recipient_interest: RECIPIENT.recipientInterest,
+    },
   });
 
   // The progress message in the channel, its thread holding the result.
-  const progress = await slack.until(() => slack.messagesIn('C0GENERAL').find((m) => m.fromBot && /Drafting an email to Ada Lovelace|Email to Ada Lovelace/.test(m.visible)), 'the progress message', 10_000);
+  const progress = await slack.until(
+    () =>
+      slack
+        .messagesIn('C0GENERAL')
+        .find((m) => m.fromBot && /Drafting an email to Ada Lovelace|Email to Ada Lovelace/.test(m.visible)),
+    'the progress message',
+    10_000,
+  );
   const result = await slack.until(
     () => slack.messagesIn('C0GENERAL', progress.ts).find((m) => m.fromBot && m.visible.includes('Dear Dr. Lovelace')),
     'the result in the thread',
@@ -62,25 +78,44 @@ it('drafts an email from /scribe to a threaded result, then regenerates it from 
   expect(result.text).toContain('Dear Dr. Lovelace'); // the notification fallback holds the plain email
 
   // The progress message went through the steps in order and ended done.
-  const final = await slack.until(() => slack.messagesIn('C0GENERAL').find((m) => m.ts === progress.ts && /ready/.test(m.visible)), 'the final progress state', 10_000);
+  const final = await slack.until(
+    () => slack.messagesIn('C0GENERAL').find((m) => m.ts === progress.ts && /ready/.test(m.visible)),
+    'the final progress state',
+    10_000,
+  );
   const versions = final.versions.map((v) => JSON.stringify(v));
   const firstDone = (label: string) => versions.findIndex((v) => v.includes(`✅ ${label}`));
   expect(firstDone('Reading the template')).toBeGreaterThanOrEqual(0);
   expect(firstDone('Reading the template')).toBeLessThanOrEqual(firstDone('Writing the email'));
-  expect(final.visible).toMatch(/✅ Reading the template[\s\S]*✅ Researching the web[\s\S]*✅ Finding papers on arXiv[\s\S]*✅ Writing the email/);
+  expect(final.visible).toMatch(
+    /✅ Reading the template[\s\S]*✅ Researching the web[\s\S]*✅ Finding papers on arXiv[\s\S]*✅ Writing the email/,
+  );
 
   // 🔁 by the requester: version 2 in the same thread, with no new search, page or arXiv request.
-  const before = { exa: services.exa.requests.length, arxiv: services.arxiv.requests.length, pages: services.pages.requests.length };
+  const before = {
+    exa: services.exa.requests.length,
+    arxiv: services.arxiv.requests.length,
+    pages: services.pages.requests.length,
+  };
   await driver.react({ user: 'U0ADA', channel: 'C0GENERAL', ts: result.ts, reaction: 'repeat' });
   await slack.until(
-    () => slack.messagesIn('C0GENERAL', progress.ts).filter((m) => m.fromBot && m.visible.includes('Dear Dr. Lovelace')).length >= 2,
+    () =>
+      slack.messagesIn('C0GENERAL', progress.ts).filter((m) => m.fromBot && m.visible.includes('Dear Dr. Lovelace'))
+        .length >= 2,
     'the second version',
     30_000,
   );
-  expect({ exa: services.exa.requests.length, arxiv: services.arxiv.requests.length, pages: services.pages.requests.length }).toEqual(before);
+  expect({
+    exa: services.exa.requests.length,
+    arxiv: services.arxiv.requests.length,
+    pages: services.pages.requests.length,
+  }).toEqual(before);
 
   // Someone else's 🔁 is ignored.
-  const latest = slack.messagesIn('C0GENERAL', progress.ts).filter((m) => m.fromBot && m.visible.includes('Dear Dr. Lovelace')).at(-1)!;
+  const latest = slack
+    .messagesIn('C0GENERAL', progress.ts)
+    .filter((m) => m.fromBot && m.visible.includes('Dear Dr. Lovelace'))
+    .at(-1)!;
   const react = await driver.react({ user: 'U0GRACE', channel: 'C0GENERAL', ts: latest.ts, reaction: 'repeat' });
   expect(react.status).toBe(200);
   const handled = await scribe.waitForLog((l) => l.msg === 'slack request handled' && l.id === react.eventId);

@@ -15,7 +15,8 @@ import { silentLogger } from '../../../src/log.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
 import { startFakeSlack, type FakeSlack, type SlackDriver } from '../../fakes/slack/index.ts';
 
-export const TEMPLATE = 'Dear {name},\n\nI read your work on {topic} and would love to hear more about it.\n\nBest, Sam';
+export const TEMPLATE =
+  'Dear {name},\n\nI read your work on {topic} and would love to hear more about it.\n\nBest, Sam';
 export const DAILY_QUOTA = 20;
 export const RETRY = { retries: 1, factor: 1, minTimeout: 10, maxTimeout: 50 };
 /** A channel the bot is not a member of. */
@@ -45,12 +46,18 @@ export async function startHarness(options: { mode?: 'http' | 'socket' } = {}): 
   const fake = await startFakeSlack({ notInChannel: [OUTSIDE] });
   const db = await createTestDatabase({ migrated: true });
   const queue = await startQueue({ connectionString: db.url, logger: silentLogger() });
-  const http = mode === 'http' ? await startHttpServer({ port: 0, host: '127.0.0.1', logger: silentLogger() }) : undefined;
+  const http =
+    mode === 'http' ? await startHttpServer({ port: 0, host: '127.0.0.1', logger: silentLogger() }) : undefined;
 
   const seen = new Map<string, HandledEvent[]>();
   const waiting = new Set<() => void>();
   const bot = await startSlackBot({
-    config: { botToken: fake.botToken, signingSecret: fake.signingSecret, appToken: mode === 'socket' ? fake.appToken : undefined, apiUrl: fake.apiUrl },
+    config: {
+      botToken: fake.botToken,
+      signingSecret: fake.signingSecret,
+      appToken: mode === 'socket' ? fake.appToken : undefined,
+      apiUrl: fake.apiUrl,
+    },
     pool: db.pool,
     boss: queue.boss,
     dailyQuota: DAILY_QUOTA,
@@ -63,14 +70,24 @@ export async function startHarness(options: { mode?: 'http' | 'socket' } = {}): 
       for (const wake of waiting) wake();
     },
   });
-  const slack = http ? fake.httpDriver({ url: `http://127.0.0.1:${http.port}${SLACK_EVENTS_PATH}` }) : fake.socketDriver();
+  const slack = http
+    ? fake.httpDriver({ url: `http://127.0.0.1:${http.port}${SLACK_EVENTS_PATH}` })
+    : fake.socketDriver();
   const reporter = createSlackReporter({
-    client: createSlackClient({ botToken: fake.botToken, apiUrl: fake.apiUrl }, { logger: silentLogger(), retryConfig: RETRY }),
+    client: createSlackClient(
+      { botToken: fake.botToken, apiUrl: fake.apiUrl },
+      { logger: silentLogger(), retryConfig: RETRY },
+    ),
     logger: silentLogger(),
   });
 
   const harness: Harness = {
-    fake, db, queue, http, bot, slack,
+    fake,
+    db,
+    queue,
+    http,
+    bot,
+    slack,
     handled(id, n = 1) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -89,29 +106,48 @@ export async function startHarness(options: { mode?: 'http' | 'socket' } = {}): 
       });
     },
     async generationByProgress(progressMessageId) {
-      const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM generations WHERE progress_message_id = $1', [progressMessageId]);
+      const { rows } = await db.pool.query<{ id: string }>(
+        'SELECT id FROM generations WHERE progress_message_id = $1',
+        [progressMessageId],
+      );
       return rows[0] ? generations.getGeneration(db.pool, rows[0].id) : undefined;
     },
     async children(parentId) {
-      const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM generations WHERE parent_id = $1 ORDER BY created_at', [parentId]);
+      const { rows } = await db.pool.query<{ id: string }>(
+        'SELECT id FROM generations WHERE parent_id = $1 ORDER BY created_at',
+        [parentId],
+      );
       return Promise.all(rows.map(async (r) => (await generations.getGeneration(db.pool, r.id))!));
     },
     jobsFor: (generationId) => queue.boss.findJobs<GenerateJob>(QUEUES.generate, { data: { generationId } }),
     async draft({ user = 'U0ADA', channel = 'C0GENERAL', name = 'Dr. Ada Lovelace' } = {}) {
       const command = await slack.slashCommand({ user, channel, text: '' });
       await harness.handled(command.triggerId);
-      const submitted = await slack.submitView({ user, values: { template: TEMPLATE, recipient_name: name, recipient_interest: 'analytical engines' } });
+      const submitted = await slack.submitView({
+        user,
+        values: { template: TEMPLATE, recipient_name: name, recipient_interest: 'analytical engines' },
+      });
       const { outcome } = await harness.handled(submitted.viewId);
       return { outcome, viewId: submitted.viewId };
     },
     async succeed(generation) {
       const view: ResultView = {
-        recipientName: generation.recipientName, version: generation.version, email: `Dear ${generation.recipientName},\n\nHello.`,
-        draft: false, problems: [], sources: [], papers: [], notes: [],
+        recipientName: generation.recipientName,
+        version: generation.version,
+        email: `Dear ${generation.recipientName},\n\nHello.`,
+        draft: false,
+        problems: [],
+        sources: [],
+        papers: [],
+        notes: [],
       };
       const address: ThreadAddress = {
-        generationId: generation.id, platform: 'slack', teamId: generation.teamId, channelId: generation.channelId,
-        threadId: generation.threadId, progressMessageId: generation.progressMessageId,
+        generationId: generation.id,
+        platform: 'slack',
+        teamId: generation.teamId,
+        channelId: generation.channelId,
+        threadId: generation.threadId,
+        progressMessageId: generation.progressMessageId,
       };
       const { messageIds } = await reporter.result(address, view, { existingMessageIds: [], maybePosted: false });
       await generations.saveResultMessages(db.pool, generation.id, messageIds);

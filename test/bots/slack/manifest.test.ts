@@ -34,8 +34,15 @@ describe('Slack app manifest', () => {
   it('subscribes to reaction_added only, and asks for only the scopes Scribe uses', () => {
     expect(listUnder('bot_events')).toEqual(['reaction_added']);
     expect(listUnder('bot').sort()).toEqual([
-      'channels:history', 'chat:write', 'chat:write.public', 'commands', 'groups:history', 'im:history',
-      'im:write', 'reactions:read', 'users:read',
+      'channels:history',
+      'chat:write',
+      'chat:write.public',
+      'commands',
+      'groups:history',
+      'im:history',
+      'im:write',
+      'reactions:read',
+      'users:read',
     ]);
   });
 });

@@ -27,7 +27,10 @@ afterAll(async () => {
 async function finishedEmail(user = 'U0ADA'): Promise<{ parent: Generation; resultTs: string }> {
   const { outcome } = await h.draft({ user });
   expect(outcome).toBe('started:channel');
-  const progress = h.fake.messagesIn('C0GENERAL').filter((m) => m.fromBot).at(-1)!;
+  const progress = h.fake
+    .messagesIn('C0GENERAL')
+    .filter((m) => m.fromBot)
+    .at(-1)!;
   const parent = (await h.generationByProgress(progress.ts))!;
   const [resultTs] = await h.succeed(parent);
   return { parent, resultTs: resultTs! };
@@ -44,7 +47,13 @@ describe('Slack regeneration', () => {
     const [child] = await h.children(parent.id);
     const progress = threadOf(parent).at(-1)!;
     expect(progress.text).toBe('Drafting an email to Dr. Ada Lovelace (version 2)');
-    expect(child).toMatchObject({ version: 2, channelId: parent.channelId, threadId: parent.threadId, progressMessageId: progress.ts, instruction: null });
+    expect(child).toMatchObject({
+      version: 2,
+      channelId: parent.channelId,
+      threadId: parent.threadId,
+      progressMessageId: progress.ts,
+      instruction: null,
+    });
     expect(await h.jobsFor(child!.id)).toHaveLength(1);
   });
 
@@ -57,7 +66,12 @@ describe('Slack regeneration', () => {
     expect(threadOf(parent)).toHaveLength(before);
     expect(h.fake.ephemeralsFor('U0GRACE', 'C0GENERAL').filter((e) => e.via === 'chat.postEphemeral')).toHaveLength(0);
 
-    const admin = await h.slack.react({ user: 'U0ADMIN', channel: 'C0GENERAL', ts: resultTs, reaction: 'arrows_counterclockwise' });
+    const admin = await h.slack.react({
+      user: 'U0ADMIN',
+      channel: 'C0GENERAL',
+      ts: resultTs,
+      reaction: 'arrows_counterclockwise',
+    });
     expect(await h.handled(admin.eventId)).toMatchObject({ outcome: 'started' });
     expect(await h.children(parent.id)).toHaveLength(1);
     expect(h.fake.callsTo('users.info').map((c) => c.args.user)).toEqual(['U0GRACE', 'U0ADMIN']);
@@ -67,7 +81,12 @@ describe('Slack regeneration', () => {
     const { parent, resultTs } = await finishedEmail();
     const thumbs = await h.slack.react({ user: 'U0ADA', channel: 'C0GENERAL', ts: resultTs, reaction: '+1' });
     expect(await h.handled(thumbs.eventId)).toMatchObject({ outcome: 'ignored:emoji' });
-    const onProgress = await h.slack.react({ user: 'U0ADA', channel: 'C0GENERAL', ts: parent.progressMessageId!, reaction: 'repeat' });
+    const onProgress = await h.slack.react({
+      user: 'U0ADA',
+      channel: 'C0GENERAL',
+      ts: parent.progressMessageId!,
+      reaction: 'repeat',
+    });
     expect(await h.handled(onProgress.eventId)).toMatchObject({ outcome: 'ignored:not-a-result' });
     expect(await h.children(parent.id)).toHaveLength(0);
   });
@@ -83,11 +102,20 @@ describe('Slack regeneration', () => {
     // The 5-minute redelivery reaching a process that never saw the event (another bot, or this one restarted).
     const event = first.payload.event as Record<string, unknown>;
     const fiveMinutesAgo = Date.now() / 1000 - 5 * 60;
-    await h.db.pool.query("UPDATE generations SET created_at = now() - interval '4 minutes 50 seconds' WHERE parent_id = $1", [parent.id]);
+    await h.db.pool.query(
+      "UPDATE generations SET created_at = now() - interval '4 minutes 50 seconds' WHERE parent_id = $1",
+      [parent.id],
+    );
     const restarted = (): SlackBotDeps => ({
-      pool: h.db.pool, boss: h.queue.boss, dailyQuota: DAILY_QUOTA, researchCacheTtlMs: 24 * 3600_000,
-      client: h.bot.app.client, logger: silentLogger(), respond: async () => {},
-      recentRequests: createRecentKeys(10_000), recentEvents: createRecentKeys(60_000),
+      pool: h.db.pool,
+      boss: h.queue.boss,
+      dailyQuota: DAILY_QUOTA,
+      researchCacheTtlMs: 24 * 3600_000,
+      client: h.bot.app.client,
+      logger: silentLogger(),
+      respond: async () => {},
+      recentRequests: createRecentKeys(10_000),
+      recentEvents: createRecentKeys(60_000),
     });
     const body = { ...first.payload, event: { ...event, event_ts: fiveMinutesAgo.toFixed(6) } };
     expect(await handleReaction(restarted(), { body })).toBe('duplicate');
@@ -111,21 +139,46 @@ describe('Slack regeneration', () => {
 
   it('buttons: Regenerate and Shorter start versions; someone else is told why not', async () => {
     const { parent, resultTs } = await finishedEmail();
-    const regenerate = await h.slack.clickButton({ user: 'U0ADA', channel: 'C0GENERAL', ts: resultTs, actionId: ACTIONS.regenerate });
+    const regenerate = await h.slack.clickButton({
+      user: 'U0ADA',
+      channel: 'C0GENERAL',
+      ts: resultTs,
+      actionId: ACTIONS.regenerate,
+    });
     expect(regenerate.status).toBe(200);
     expect(await h.handled(regenerate.triggerId)).toMatchObject({ outcome: 'started' });
-    const shorter = await h.slack.clickButton({ user: 'U0ADA', channel: 'C0GENERAL', ts: resultTs, actionId: ACTIONS.shorter });
+    const shorter = await h.slack.clickButton({
+      user: 'U0ADA',
+      channel: 'C0GENERAL',
+      ts: resultTs,
+      actionId: ACTIONS.shorter,
+    });
     expect(await h.handled(shorter.triggerId)).toMatchObject({ outcome: 'started' });
     const children = await h.children(parent.id);
-    expect(children.map((c) => [c.version, c.instruction])).toEqual([[2, null], [3, INSTRUCTIONS.shorter]]);
-    expect(threadOf(parent).slice(-2).map((m) => m.text)).toEqual([
+    expect(children.map((c) => [c.version, c.instruction])).toEqual([
+      [2, null],
+      [3, INSTRUCTIONS.shorter],
+    ]);
+    expect(
+      threadOf(parent)
+        .slice(-2)
+        .map((m) => m.text),
+    ).toEqual([
       'Drafting an email to Dr. Ada Lovelace (version 2)',
       'Drafting an email to Dr. Ada Lovelace (version 3)',
     ]);
 
-    const grace = await h.slack.clickButton({ user: 'U0GRACE', channel: 'C0GENERAL', ts: resultTs, actionId: ACTIONS.regenerate });
+    const grace = await h.slack.clickButton({
+      user: 'U0GRACE',
+      channel: 'C0GENERAL',
+      ts: resultTs,
+      actionId: ACTIONS.regenerate,
+    });
     expect(await h.handled(grace.triggerId)).toMatchObject({ outcome: 'not-allowed' });
-    expect(h.fake.ephemeralsFor('U0GRACE').at(-1)).toMatchObject({ via: 'response_url', text: 'Only <@U0ADA> or a workspace admin can regenerate it.' });
+    expect(h.fake.ephemeralsFor('U0GRACE').at(-1)).toMatchObject({
+      via: 'response_url',
+      text: 'Only <@U0ADA> or a workspace admin can regenerate it.',
+    });
     expect(await h.children(parent.id)).toHaveLength(2);
     expect(threadOf(parent).find((m) => m.ts === resultTs)?.text).toContain('Hello.');
   });
@@ -135,19 +188,29 @@ describe('Slack regeneration', () => {
     const deps = { pool: h.db.pool, boss: h.queue.boss, dailyQuota: DAILY_QUOTA };
     const user = { platform: 'slack' as const, teamId: parent.teamId, platformUserId: 'U0FULL' };
     for (let i = 1; i < DAILY_QUOTA; i++) {
-      await createGeneration(deps, { user, request: { template: parent.template, recipientName: `Dr. ${i}`, recipientInterest: 'x' } });
+      await createGeneration(deps, {
+        user,
+        request: { template: parent.template, recipientName: `Dr. ${i}`, recipientInterest: 'x' },
+      });
     }
     const reaction = await h.slack.react({ user: 'U0FULL', channel: 'C0GENERAL', ts: resultTs, reaction: 'repeat' });
     expect(await h.handled(reaction.eventId)).toMatchObject({ outcome: 'quota' });
     expect(h.fake.ephemeralsFor('U0FULL', 'C0GENERAL').at(-1)).toMatchObject({
-      via: 'chat.postEphemeral', threadTs: parent.threadId, text: expect.stringContaining(`You have used all ${DAILY_QUOTA} emails for today`),
+      via: 'chat.postEphemeral',
+      threadTs: parent.threadId,
+      text: expect.stringContaining(`You have used all ${DAILY_QUOTA} emails for today`),
     });
     expect(await h.children(parent.id)).toHaveLength(0);
   });
 
   it('Copy as plain text: the email alone, in a code block, for the presser only', async () => {
     const { resultTs } = await finishedEmail();
-    const copy = await h.slack.clickButton({ user: 'U0GRACE', channel: 'C0GENERAL', ts: resultTs, actionId: ACTIONS.copy });
+    const copy = await h.slack.clickButton({
+      user: 'U0GRACE',
+      channel: 'C0GENERAL',
+      ts: resultTs,
+      actionId: ACTIONS.copy,
+    });
     expect(await h.handled(copy.triggerId)).toMatchObject({ outcome: 'copy' });
     const shown = h.fake.ephemeralsFor('U0GRACE').at(-1);
     expect(shown?.via).toBe('response_url');

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { initialProgress } from '../../../src/jobs/progress.ts';
 import type { ResultView } from '../../../src/jobs/reporter.ts';
 import { RESULT_BUTTON_IDS as ACTIONS } from '../../../src/bots/slack/ids.ts';
-import { renderCopy, renderProgress, renderResult, SLACK_SECTION_LIMIT, type SlackBlock } from '../../../src/bots/slack/render.ts';
+import {
+  renderCopy,
+  renderProgress,
+  renderResult,
+  SLACK_SECTION_LIMIT,
+  type SlackBlock,
+} from '../../../src/bots/slack/render.ts';
 
 /** The first message of a result (these fit in one). */
 const firstMessage = (view: ResultView, generationId: string) => renderResult(view, generationId)[0]!;
@@ -16,7 +22,17 @@ function result(email: string, extra: Partial<ResultView> = {}): ResultView {
     draft: false,
     problems: [],
     sources: [{ n: 1, url: 'https://uni.example/ada', title: 'Ada & the Engine' }],
-    papers: [{ id: '2401.00010', title: 'Notes on the Engine', authors: ['A. Lovelace'], year: 2024, abstract: '', url: 'https://arxiv.org/abs/2401.00010', categories: [] }],
+    papers: [
+      {
+        id: '2401.00010',
+        title: 'Notes on the Engine',
+        authors: ['A. Lovelace'],
+        year: 2024,
+        abstract: '',
+        url: 'https://arxiv.org/abs/2401.00010',
+        categories: [],
+      },
+    ],
     notes: [],
     ...extra,
   };
@@ -42,7 +58,9 @@ describe('Slack rendering', () => {
     const email = Array.from({ length: 47 }, (_, i) => `Paragraph ${i}: ${'word '.repeat(36).trim()}.`).join('\n\n');
     expect(email.length).toBeGreaterThanOrEqual(9_000);
     const message = firstMessage(result(email), 'gen-1');
-    const emailBlocks = message.blocks.filter((b) => b.type === 'section' && (b.text as { type: string }).type === 'plain_text');
+    const emailBlocks = message.blocks.filter(
+      (b) => b.type === 'section' && (b.text as { type: string }).type === 'plain_text',
+    );
     expect(emailBlocks.length).toBeGreaterThanOrEqual(3);
     for (const block of emailBlocks) expect(textOf(block).length).toBeLessThanOrEqual(SLACK_SECTION_LIMIT);
     expect(emailBlocks.map(textOf).join('\n\n')).toBe(email);
@@ -64,15 +82,28 @@ describe('Slack rendering', () => {
   });
 
   it('keeps a hostile source address from mentioning the channel or spoofing its link text', () => {
-    const message = firstMessage(result('Hi.', {
-      papers: [{ id: '1', title: 'Paper', authors: [], year: 2024, abstract: '', url: 'https://arxiv.example/abs/1|Trusted', categories: [] }],
-      sources: [
-        { n: 1, url: 'https://evil.example/?q=><!channel><', title: 'Notes' },
-        { n: 2, url: 'https://evil.example/|Your bank', title: 'Spoof' },
-        { n: 3, url: 'https://evil.example/?a=1&b=<@U0ADA>', title: 'Amp' },
-        { n: 4, url: 'javascript:alert(1)', title: 'Sneaky' },
-      ],
-    }), 'g');
+    const message = firstMessage(
+      result('Hi.', {
+        papers: [
+          {
+            id: '1',
+            title: 'Paper',
+            authors: [],
+            year: 2024,
+            abstract: '',
+            url: 'https://arxiv.example/abs/1|Trusted',
+            categories: [],
+          },
+        ],
+        sources: [
+          { n: 1, url: 'https://evil.example/?q=><!channel><', title: 'Notes' },
+          { n: 2, url: 'https://evil.example/|Your bank', title: 'Spoof' },
+          { n: 3, url: 'https://evil.example/?a=1&b=<@U0ADA>', title: 'Amp' },
+          { n: 4, url: 'javascript:alert(1)', title: 'Sneaky' },
+        ],
+      }),
+      'g',
+    );
     const sources = message.blocks.map(textOf).find((t) => t.startsWith('*Sources*'))!;
     expect(sources).not.toContain('<!channel>');
     expect(sources).not.toContain('<@U0ADA>');
@@ -87,7 +118,10 @@ describe('Slack rendering', () => {
   });
 
   it('marks a draft with its problems above the email', () => {
-    const message = firstMessage(result('Dear {{name}}', { draft: true, problems: ['A placeholder is left: {{name}}'] }), 'g');
+    const message = firstMessage(
+      result('Dear {{name}}', { draft: true, problems: ['A placeholder is left: {{name}}'] }),
+      'g',
+    );
     const first = message.blocks.findIndex((b) => textOf(b).includes('Draft — check before sending'));
     const email = message.blocks.findIndex((b) => textOf(b) === 'Dear {{name}}');
     expect(first).toBeGreaterThan(-1);

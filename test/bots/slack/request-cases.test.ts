@@ -28,14 +28,20 @@ function slackDriver(): RequestDriver {
     async finishedEmail(requester) {
       const { outcome } = await h.draft({ user: requester, channel: CHANNEL });
       if (outcome !== 'started:channel') throw new Error(`could not start an email: ${outcome}`);
-      const progress = h.fake.messagesIn(CHANNEL).filter((m) => m.fromBot).at(-1)!;
+      const progress = h.fake
+        .messagesIn(CHANNEL)
+        .filter((m) => m.fromBot)
+        .at(-1)!;
       const parent = (await h.generationByProgress(progress.ts))!;
       const [resultId] = await h.succeed(parent);
       return { parentId: parent.id, resultId: resultId! };
     },
     async pressRegenerate(email, by, options = {}) {
       const click = await h.slack.clickButton({
-        user: by, channel: CHANNEL, ts: email.resultId, actionId: RESULT_BUTTON_IDS.regenerate,
+        user: by,
+        channel: CHANNEL,
+        ts: email.resultId,
+        actionId: RESULT_BUTTON_IDS.regenerate,
         ...(options.claimsGeneration ? { value: options.claimsGeneration } : {}),
         ...(options.fromOtherTeam ? { teamId: 'T0OTHERCO' } : {}),
       });
@@ -47,9 +53,14 @@ function slackDriver(): RequestDriver {
     async useUpQuota(person) {
       const user = { platform: 'slack' as const, teamId: h.fake.state.team.id, platformUserId: person };
       const request = { template: TEMPLATE, recipientName: 'Dr. Filler', recipientInterest: 'quotas' };
-      const used = (await h.db.pool.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM generations g JOIN users u ON u.id = g.user_id WHERE u.platform_user_id = $1', [person])).rows[0]!.n;
-      for (let i = used; i < DAILY_QUOTA; i++) await createGeneration({ pool: h.db.pool, boss: h.queue.boss, dailyQuota: DAILY_QUOTA }, { user, request });
+      const used = (
+        await h.db.pool.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM generations g JOIN users u ON u.id = g.user_id WHERE u.platform_user_id = $1',
+          [person],
+        )
+      ).rows[0]!.n;
+      for (let i = used; i < DAILY_QUOTA; i++)
+        await createGeneration({ pool: h.db.pool, boss: h.queue.boss, dailyQuota: DAILY_QUOTA }, { user, request });
     },
     async blockPosting() {
       h.fake.state.ensureChannel(CHANNEL, { member: false });

@@ -16,11 +16,31 @@ const unknownWebhook = (): RouteResult => fail(404, 'Unknown Webhook', 10015);
 /** The interaction callback and webhook routes. */
 export function callbackRoutes(deps: RouteDeps): RouteDef[] {
   return [
-    { method: 'POST', pattern: '/interactions/:interaction/:token/callback', auth: false, handle: (ctx) => callback(deps, ctx) },
+    {
+      method: 'POST',
+      pattern: '/interactions/:interaction/:token/callback',
+      auth: false,
+      handle: (ctx) => callback(deps, ctx),
+    },
     { method: 'POST', pattern: '/webhooks/:application/:token', auth: false, handle: (ctx) => followUp(deps, ctx) },
-    { method: 'GET', pattern: '/webhooks/:application/:token/messages/:message', auth: false, handle: (ctx) => webhookMessage(deps, ctx) },
-    { method: 'PATCH', pattern: '/webhooks/:application/:token/messages/:message', auth: false, handle: (ctx) => webhookMessage(deps, ctx) },
-    { method: 'DELETE', pattern: '/webhooks/:application/:token/messages/:message', auth: false, handle: (ctx) => webhookMessage(deps, ctx) },
+    {
+      method: 'GET',
+      pattern: '/webhooks/:application/:token/messages/:message',
+      auth: false,
+      handle: (ctx) => webhookMessage(deps, ctx),
+    },
+    {
+      method: 'PATCH',
+      pattern: '/webhooks/:application/:token/messages/:message',
+      auth: false,
+      handle: (ctx) => webhookMessage(deps, ctx),
+    },
+    {
+      method: 'DELETE',
+      pattern: '/webhooks/:application/:token/messages/:message',
+      auth: false,
+      handle: (ctx) => webhookMessage(deps, ctx),
+    },
   ];
 }
 
@@ -43,16 +63,23 @@ function callback(deps: RouteDeps, ctx: RouteContext): RouteResult {
   let message: APIMessage | undefined;
   switch (body.type) {
     case 4: // CHANNEL_MESSAGE_WITH_SOURCE
-    case 5: { // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE: a "Scribe is thinking…" message
+    case 5: {
+      // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE: a "Scribe is thinking…" message
       const msg = data as MessageBody;
       const invalid = body.type === 4 ? validateMessage(msg, false) : null;
       if (invalid) return answer({ status: 400, body: invalid });
       const flags = (msg.flags ?? 0) | (body.type === 5 ? MessageFlag.Loading : 0);
-      message = createResponse(deps, record, body.type === 4 ? { ...msg, flags } : { flags }, interaction.type === 2 ? 20 : 0);
+      message = createResponse(
+        deps,
+        record,
+        body.type === 4 ? { ...msg, flags } : { flags },
+        interaction.type === 2 ? 20 : 0,
+      );
       break;
     }
     case 6: // DEFERRED_UPDATE_MESSAGE
-    case 7: { // UPDATE_MESSAGE
+    case 7: {
+      // UPDATE_MESSAGE
       if (!interaction.message) return answer(fail(400, 'Interaction callback type requires a message', 50035));
       record.originalMessageId = interaction.message.id;
       const stored = deps.messages.byId.get(interaction.message.id);
@@ -63,14 +90,21 @@ function callback(deps: RouteDeps, ctx: RouteContext): RouteResult {
       }
       break;
     }
-    case 9: { // MODAL: not allowed in answer to a modal submit
+    case 9: {
+      // MODAL: not allowed in answer to a modal submit
       if (interaction.type === 5) return answer(fail(400, 'Interaction has already been acknowledged.', 40060));
       const invalid = validateModal(data as unknown as ModalData);
       if (invalid) return answer({ status: 400, body: invalid });
       break;
     }
     default:
-      return answer(fail(400, 'Invalid Form Body', 50035, { errors: { type: { _errors: [{ code: 'BASE_TYPE_CHOICES', message: 'Value must be one of {4, 5, 6, 7, 9}.' }] } } }));
+      return answer(
+        fail(400, 'Invalid Form Body', 50035, {
+          errors: {
+            type: { _errors: [{ code: 'BASE_TYPE_CHOICES', message: 'Value must be one of {4, 5, 6, 7, 9}.' }] },
+          },
+        }),
+      );
   }
   if (!withResponse) return answer({ status: 204 });
   const ephemeral = ((message?.flags ?? 0) & MessageFlag.Ephemeral) !== 0;
@@ -80,7 +114,13 @@ function callback(deps: RouteDeps, ctx: RouteContext): RouteResult {
       interaction: {
         id: interaction.id,
         type: interaction.type,
-        ...(message ? { response_message_id: message.id, response_message_loading: body.type === 5, response_message_ephemeral: ephemeral } : {}),
+        ...(message
+          ? {
+              response_message_id: message.id,
+              response_message_loading: body.type === 5,
+              response_message_ephemeral: ephemeral,
+            }
+          : {}),
       },
       resource: { type: body.type, ...(message ? { message } : {}) },
     },
@@ -103,7 +143,13 @@ function createResponse(deps: RouteDeps, record: InteractionRecord, body: Messag
       authorizing_integration_owners: interaction.authorizing_integration_owners,
     } as APIMessage['interaction_metadata'],
   };
-  const message = deps.messages.create(channelOf(interaction), deps.world.bot, body, extra, ephemeral ? user.id : undefined);
+  const message = deps.messages.create(
+    channelOf(interaction),
+    deps.world.bot,
+    body,
+    extra,
+    ephemeral ? user.id : undefined,
+  );
   record.originalMessageId ??= message.id;
   return message;
 }
@@ -131,15 +177,21 @@ function followUp(deps: RouteDeps, ctx: RouteContext): RouteResult {
   // Discord: the first follow-up after a deferred response edits the "thinking" message instead.
   const original = record.originalMessageId ? deps.messages.byId.get(record.originalMessageId) : undefined;
   let message: APIMessage;
-  if (original && ((original.message.flags ?? 0) & MessageFlag.Loading)) {
+  if (original && (original.message.flags ?? 0) & MessageFlag.Loading) {
     message = editOriginal(deps, original, body);
   } else {
     const ephemeral = ((body.flags ?? 0) & MessageFlag.Ephemeral) !== 0;
     const user = record.payload.member?.user ?? record.payload.user!;
-    message = deps.messages.create(channelOf(record.payload), deps.world.bot, body, {
-      webhook_id: record.payload.application_id,
-      application_id: record.payload.application_id,
-    }, ephemeral ? user.id : undefined);
+    message = deps.messages.create(
+      channelOf(record.payload),
+      deps.world.bot,
+      body,
+      {
+        webhook_id: record.payload.application_id,
+        application_id: record.payload.application_id,
+      },
+      ephemeral ? user.id : undefined,
+    );
   }
   return wait ? { status: 200, body: message } : { status: 204 };
 }

@@ -26,7 +26,11 @@ export const unknownMessage = (): RouteResult => fail(404, 'Unknown Message', 10
  * Checks that the bot may act in a channel: without View Channel Discord answers 403 Missing
  * Access (50001); without one of `bits`, 403 Missing Permissions (50013).
  */
-export function requireBot(deps: RouteDeps, channelId: string, bits: bigint = 0n): { channel: FakeChannel } | { error: RouteResult } {
+export function requireBot(
+  deps: RouteDeps,
+  channelId: string,
+  bits: bigint = 0n,
+): { channel: FakeChannel } | { error: RouteResult } {
   const channel = deps.world.channels.get(channelId);
   if (!channel) return { error: unknownChannel() };
   const have = deps.world.permissionsIn(channelId, deps.world.bot.id);

@@ -7,10 +7,28 @@ import { once } from 'node:events';
 import zlib from 'node:zlib';
 import { REST } from '@discordjs/rest';
 import {
-  ActionRowBuilder, ButtonBuilder, ButtonStyle, ChannelType, Client, DiscordAPIError, Events, GatewayIntentBits,
-  ModalBuilder, Partials, Routes, TextInputBuilder, TextInputStyle,
-  type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type MessageReaction,
-  type ModalSubmitInteraction, type PartialMessageReaction, type PartialUser, type TextChannel, type User,
+  ActionRowBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  ChannelType,
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  ModalBuilder,
+  Partials,
+  Routes,
+  TextInputBuilder,
+  TextInputStyle,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type MessageReaction,
+  type ModalSubmitInteraction,
+  type PartialMessageReaction,
+  type PartialUser,
+  type TextChannel,
+  type User,
 } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -90,7 +108,11 @@ describe('fake Discord with the real discord.js', () => {
     expect(patch.params.message).toBe('@original'); // arrived as %40original
     expect(edited.content).toBe('Drafting an email to Dr. Ada Lovelace');
     const view = fake.channelView(fake.channelId);
-    expect(view.at(-1)).toMatchObject({ id: edited.id, content: 'Drafting an email to Dr. Ada Lovelace', author: 'Scribe' });
+    expect(view.at(-1)).toMatchObject({
+      id: edited.id,
+      content: 'Drafting an email to Dr. Ada Lovelace',
+      author: 'Scribe',
+    });
   });
 
   it('answers with_response=true with the message, and a first follow-up fills the deferred reply', async () => {
@@ -112,8 +134,12 @@ describe('fake Discord with the real discord.js', () => {
     const original = fake.interactions.get(history.id)?.originalMessageId;
     expect(first.id).toBe(original); // Discord edits the "thinking" message instead of posting
     expect(second.id).not.toBe(original);
-    expect(fake.channelView(fake.channelId, fake.people.ada.id).filter((m) => m.ephemeral).map((m) => m.content))
-      .toEqual(expect.arrayContaining(['How to use /scribe', 'Your last 10 emails']));
+    expect(
+      fake
+        .channelView(fake.channelId, fake.people.ada.id)
+        .filter((m) => m.ephemeral)
+        .map((m) => m.content),
+    ).toEqual(expect.arrayContaining(['How to use /scribe', 'Your last 10 emails']));
     // Only the first follow-up inherits the deferral's ephemeral flag; later ones are public unless flagged.
     expect(fake.channelView(fake.channelId).at(-1)).toMatchObject({ content: '(that is all)', ephemeral: false });
   });
@@ -127,11 +153,16 @@ describe('fake Discord with the real discord.js', () => {
       if (value) text.setValue(value);
       return new ActionRowBuilder<TextInputBuilder>().addComponents(text);
     };
-    await interaction.showModal(new ModalBuilder().setCustomId('scribe-modal').setTitle('Write an email').addComponents(
-      input('template', TextInputStyle.Paragraph, 'Dear {name},'),
-      input('recipient_name', TextInputStyle.Short),
-      input('recipient_interest', TextInputStyle.Short),
-    ));
+    await interaction.showModal(
+      new ModalBuilder()
+        .setCustomId('scribe-modal')
+        .setTitle('Write an email')
+        .addComponents(
+          input('template', TextInputStyle.Paragraph, 'Dear {name},'),
+          input('recipient_name', TextInputStyle.Short),
+          input('recipient_interest', TextInputStyle.Short),
+        ),
+    );
     expect((await fake.nextCallback(sent.id)).type).toBe(9);
 
     const submitted = nextInteraction((i): i is ModalSubmitInteraction => i.isModalSubmit());
@@ -148,7 +179,10 @@ describe('fake Discord with the real discord.js', () => {
   });
 
   it('sends a message, starts a thread on it and posts in the thread', async () => {
-    const message = await general().send({ content: 'Drafting an email to Dr. Ada Lovelace', embeds: [{ title: 'Progress', description: '1. parse: pending' }] });
+    const message = await general().send({
+      content: 'Drafting an email to Dr. Ada Lovelace',
+      embeds: [{ title: 'Progress', description: '1. parse: pending' }],
+    });
     const thread = await message.startThread({ name: 'Email to Dr. Ada Lovelace' });
     expect(thread.id).toBe(message.id); // Discord gives a message's thread the message's id
     expect(thread.type).toBe(ChannelType.PublicThread);
@@ -190,7 +224,9 @@ describe('fake Discord with the real discord.js', () => {
   });
 
   it('rejects what Discord rejects: 2,001 characters, an expired interaction token', async () => {
-    const tooLong: unknown = await general().send('x'.repeat(2001)).catch((e: unknown) => e);
+    const tooLong: unknown = await general()
+      .send('x'.repeat(2001))
+      .catch((e: unknown) => e);
     expect((tooLong as DiscordAPIError).code).toBe(50035);
     await general().send('🔁'.repeat(2000)); // code points, not UTF-16 units
 
@@ -205,7 +241,8 @@ describe('fake Discord with the real discord.js', () => {
 
   it('delivers a button press and a 🔁 reaction on an uncached message (partials)', async () => {
     const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
-      new ButtonBuilder().setCustomId('regenerate').setLabel('Regenerate').setStyle(ButtonStyle.Primary));
+      new ButtonBuilder().setCustomId('regenerate').setLabel('Regenerate').setStyle(ButtonStyle.Primary),
+    );
     const message = await general().send({ content: 'the email', components: [row] });
     const pressed = nextInteraction((i): i is ButtonInteraction => i.isButton());
     fake.pressButton(message.id, 'regenerate', { user: fake.people.grace });
@@ -216,7 +253,9 @@ describe('fake Discord with the real discord.js', () => {
     expect((await fake.nextCallback(button.id)).type).toBe(6);
 
     general().messages.cache.delete(message.id);
-    const reacted = once(client, Events.MessageReactionAdd) as Promise<[MessageReaction | PartialMessageReaction, User | PartialUser]>;
+    const reacted = once(client, Events.MessageReactionAdd) as Promise<
+      [MessageReaction | PartialMessageReaction, User | PartialUser]
+    >;
     fake.react(message.id, '🔁', fake.people.ada);
     const [reaction, user] = await reacted;
     expect(reaction.message.partial).toBe(true);
@@ -244,12 +283,22 @@ describe('fake Discord with the real discord.js', () => {
 
   it('registers commands and validates them as Discord does', async () => {
     const rest = new REST({ api: fake.apiUrl }).setToken(fake.token);
-    const body = [{ name: 'scribe', description: 'Write an outreach email', options: [{ type: 3, name: 'recipient_name', description: 'Who' }] }];
-    const saved = (await rest.put(Routes.applicationGuildCommands(fake.applicationId, fake.guildId), { body })) as Array<{ id: string }>;
+    const body = [
+      {
+        name: 'scribe',
+        description: 'Write an outreach email',
+        options: [{ type: 3, name: 'recipient_name', description: 'Who' }],
+      },
+    ];
+    const saved = (await rest.put(Routes.applicationGuildCommands(fake.applicationId, fake.guildId), {
+      body,
+    })) as Array<{ id: string }>;
     expect(saved).toHaveLength(1);
     expect(await rest.get(Routes.applicationGuildCommands(fake.applicationId, fake.guildId))).toEqual(saved);
     const bad = [{ name: 'Scribe Now', description: 'x' }];
-    await expect(rest.put(Routes.applicationCommands(fake.applicationId), { body: bad })).rejects.toMatchObject({ code: 50035 });
+    await expect(rest.put(Routes.applicationCommands(fake.applicationId), { body: bad })).rejects.toMatchObject({
+      code: 50035,
+    });
   });
 
   it('speaks zlib-stream when a client asks for it', async () => {

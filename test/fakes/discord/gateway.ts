@@ -12,7 +12,16 @@ import { EVENT_INTENT, Intent, guildCreatePayload, readyPayload } from './guild-
 import type { DiscordWorld } from './world.ts';
 
 /** Gateway opcodes used here (Discord's values). */
-export const Op = { Dispatch: 0, Heartbeat: 1, Identify: 2, Resume: 6, Reconnect: 7, InvalidSession: 9, Hello: 10, HeartbeatAck: 11 } as const;
+export const Op = {
+  Dispatch: 0,
+  Heartbeat: 1,
+  Identify: 2,
+  Resume: 6,
+  Reconnect: 7,
+  InvalidSession: 9,
+  Hello: 10,
+  HeartbeatAck: 11,
+} as const;
 
 /** A frame received from a client. */
 export interface ReceivedFrame {
@@ -113,7 +122,8 @@ export class FakeDiscordGateway {
 
   /** Forgets all sessions and sends op 9 (d=false): clients must IDENTIFY again. */
   invalidateSessions(): void {
-    for (const session of this.sessions.values()) session.conn?.send(JSON.stringify({ op: Op.InvalidSession, d: false }));
+    for (const session of this.sessions.values())
+      session.conn?.send(JSON.stringify({ op: Op.InvalidSession, d: false }));
     this.sessions.clear();
   }
 
@@ -136,7 +146,8 @@ export class FakeDiscordGateway {
 
   private accept(ws: WebSocket, query: URLSearchParams): void {
     // zlib-stream: one deflate context for the whole connection, each payload ending in a sync flush.
-    const deflate = query.get('compress') === 'zlib-stream' ? zlib.createDeflate({ flush: zlib.constants.Z_SYNC_FLUSH }) : undefined;
+    const deflate =
+      query.get('compress') === 'zlib-stream' ? zlib.createDeflate({ flush: zlib.constants.Z_SYNC_FLUSH }) : undefined;
     deflate?.on('data', (chunk: Buffer) => ws.readyState === WebSocket.OPEN && ws.send(chunk));
     const conn: Conn = {
       ws,
@@ -197,7 +208,8 @@ export class FakeDiscordGateway {
 
   private identify(conn: Conn, d: { token?: string; intents?: number; shard?: [number, number] }): void {
     if (conn.session) return void conn.ws.close(4005, 'Already authenticated.');
-    if (d.token !== this.world.token && d.token !== `Bot ${this.world.token}`) return void conn.ws.close(4004, 'Authentication failed.');
+    if (d.token !== this.world.token && d.token !== `Bot ${this.world.token}`)
+      return void conn.ws.close(4004, 'Authentication failed.');
     const session: Session = { id: randomBytes(16).toString('hex'), intents: d.intents ?? 0, seq: 0, log: [], conn };
     this.sessions.set(session.id, session);
     conn.session = session;
@@ -210,7 +222,8 @@ export class FakeDiscordGateway {
   }
 
   private resume(conn: Conn, d: { token?: string; session_id?: string; seq?: number | null }): void {
-    if (d.token !== this.world.token && d.token !== `Bot ${this.world.token}`) return void conn.ws.close(4004, 'Authentication failed.');
+    if (d.token !== this.world.token && d.token !== `Bot ${this.world.token}`)
+      return void conn.ws.close(4004, 'Authentication failed.');
     const session = d.session_id ? this.sessions.get(d.session_id) : undefined;
     if (!session) return conn.send(JSON.stringify({ op: Op.InvalidSession, d: false }));
     if (session.conn && session.conn !== conn) session.conn.ws.terminate();

@@ -16,7 +16,14 @@ import { callbackRoutes } from './callbacks.ts';
 import type { RouteDeps } from './deps.ts';
 import { FakeDiscordGateway, type GatewayOptions } from './gateway.ts';
 import { InteractionRegistry, type CallbackRecord, type InteractionTiming } from './interaction-registry.ts';
-import { buttonPress, chatInput, modalSubmit, reactionAdd, type ActorOptions, type ChatInputOptions } from './interactions.ts';
+import {
+  buttonPress,
+  chatInput,
+  modalSubmit,
+  reactionAdd,
+  type ActorOptions,
+  type ChatInputOptions,
+} from './interactions.ts';
 import { MessageStore, type ViewMessage } from './messages.ts';
 import { FakeDiscordRest } from './rest.ts';
 import { appRoutes, type CommandStore } from './routes-app.ts';
@@ -94,7 +101,9 @@ export class FakeDiscord {
   /** A person runs a slash command (default `/scribe`). */
   slashCommand(opts: ChatInputOptions = {}): ReturnType<typeof chatInput> {
     const name = opts.name ?? 'scribe';
-    const registered = [...(this.commands.get(this.guildId) ?? []), ...(this.commands.get('global') ?? [])].find((c) => c.name === name);
+    const registered = [...(this.commands.get(this.guildId) ?? []), ...(this.commands.get('global') ?? [])].find(
+      (c) => c.name === name,
+    );
     return this.interact(chatInput(this.world, { ...(registered ? { commandId: registered.id } : {}), ...opts }));
   }
 
@@ -102,18 +111,32 @@ export class FakeDiscord {
    * A person submits the modal the app showed in answer to `interactionId` (its type-9 callback).
    * Throws when the app answered that interaction with something else.
    */
-  submitModal(interactionId: string, values: Record<string, string>, actor: ActorOptions = {}): ReturnType<typeof modalSubmit> {
+  submitModal(
+    interactionId: string,
+    values: Record<string, string>,
+    actor: ActorOptions = {},
+  ): ReturnType<typeof modalSubmit> {
     const record = this.interactions.get(interactionId);
     if (record?.initial?.type !== 9) throw new Error(`interaction ${interactionId} was not answered with a modal`);
     const payload = record.payload;
     const user = actor.user ?? payload.member?.user ?? payload.user;
     const channelId = actor.channelId ?? payload.channel?.id;
     const modal = record.initial.data as unknown as ModalData;
-    return this.interact(modalSubmit(this.world, modal, values, { ...actor, ...(user ? { user } : {}), ...(channelId ? { channelId } : {}) }));
+    return this.interact(
+      modalSubmit(this.world, modal, values, {
+        ...actor,
+        ...(user ? { user } : {}),
+        ...(channelId ? { channelId } : {}),
+      }),
+    );
   }
 
   /** A person presses the button `customId` on a message. */
-  pressButton(messageId: string, customId: string, actor: Omit<ActorOptions, 'channelId'> = {}): ReturnType<typeof buttonPress> {
+  pressButton(
+    messageId: string,
+    customId: string,
+    actor: Omit<ActorOptions, 'channelId'> = {},
+  ): ReturnType<typeof buttonPress> {
     return this.interact(buttonPress(this.world, this.message(messageId), customId, actor));
   }
 

@@ -7,9 +7,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type {
-  APIApplicationCommandInteractionDataOption, APIChatInputApplicationCommandGuildInteraction,
-  APIMessage, APIMessageComponentButtonInteraction, APIModalSubmissionComponent, APIModalSubmitInteraction,
-  APIUser, GatewayMessageReactionAddDispatchData,
+  APIApplicationCommandInteractionDataOption,
+  APIChatInputApplicationCommandGuildInteraction,
+  APIMessage,
+  APIMessageComponentButtonInteraction,
+  APIModalSubmissionComponent,
+  APIModalSubmitInteraction,
+  APIUser,
+  GatewayMessageReactionAddDispatchData,
 } from 'discord.js';
 import { snowflake } from './snowflake.ts';
 import type { ModalData, TextInputLike } from './validate.ts';
@@ -79,7 +84,10 @@ function toOptions(values: Record<string, OptionValue>): APIApplicationCommandIn
 }
 
 /** A slash command (`INTERACTION_CREATE`, type 2, data type 1 CHAT_INPUT). */
-export function chatInput(world: DiscordWorld, opts: ChatInputOptions = {}): APIChatInputApplicationCommandGuildInteraction {
+export function chatInput(
+  world: DiscordWorld,
+  opts: ChatInputOptions = {},
+): APIChatInputApplicationCommandGuildInteraction {
   const values = toOptions(opts.options ?? {});
   const options = opts.subcommand ? [{ name: opts.subcommand, type: 1, options: values }] : values;
   const channel = world.channels.get(opts.channelId ?? world.channel.id);
@@ -100,7 +108,12 @@ export function chatInput(world: DiscordWorld, opts: ChatInputOptions = {}): API
  * the text the person typed. Inputs not in `values` keep their prefilled `value` (or ''), as the
  * client would submit them; the submission mirrors the modal's layout (action rows or labels).
  */
-export function modalSubmit(world: DiscordWorld, modal: ModalData, values: Record<string, string>, actor: ActorOptions = {}): APIModalSubmitInteraction {
+export function modalSubmit(
+  world: DiscordWorld,
+  modal: ModalData,
+  values: Record<string, string>,
+  actor: ActorOptions = {},
+): APIModalSubmitInteraction {
   const seen = new Set<string>();
   const submitted = (input: TextInputLike): Record<string, unknown> => {
     seen.add(input.custom_id);
@@ -125,7 +138,12 @@ export function modalSubmit(world: DiscordWorld, modal: ModalData, values: Recor
 }
 
 /** A button press (type 3, component_type 2) on a message the bot sent. */
-export function buttonPress(world: DiscordWorld, message: APIMessage, customId: string, actor: Omit<ActorOptions, 'channelId'> = {}): APIMessageComponentButtonInteraction {
+export function buttonPress(
+  world: DiscordWorld,
+  message: APIMessage,
+  customId: string,
+  actor: Omit<ActorOptions, 'channelId'> = {},
+): APIMessageComponentButtonInteraction {
   const found = JSON.stringify(message.components ?? []).includes(`"custom_id":${JSON.stringify(customId)}`);
   if (!found) throw new Error(`message ${message.id} has no component ${customId}`);
   return {
@@ -136,7 +154,12 @@ export function buttonPress(world: DiscordWorld, message: APIMessage, customId: 
 }
 
 /** A person's reaction (`MESSAGE_REACTION_ADD`); `emoji` is a unicode emoji such as `🔁`. */
-export function reactionAdd(world: DiscordWorld, message: APIMessage, emoji: string, user: APIUser = world.people.ada): GatewayMessageReactionAddDispatchData {
+export function reactionAdd(
+  world: DiscordWorld,
+  message: APIMessage,
+  emoji: string,
+  user: APIUser = world.people.ada,
+): GatewayMessageReactionAddDispatchData {
   const guildId = world.channels.get(message.channel_id)?.guild_id;
   if (!guildId) throw new Error(`message ${message.id} is not in a guild channel`);
   const member = world.member(guildId, user.id);

@@ -65,7 +65,13 @@ export class MessageStore {
   }
 
   /** Creates a message in a channel or thread and tells the gateway. */
-  create(channelId: string, author: APIUser, body: MessageBody, extra: Partial<APIMessage> = {}, visibleTo?: string): APIMessage {
+  create(
+    channelId: string,
+    author: APIUser,
+    body: MessageBody,
+    extra: Partial<APIMessage> = {},
+    visibleTo?: string,
+  ): APIMessage {
     const id = snowflake();
     const channel = this.world.channels.get(channelId);
     const isThread = channel !== undefined && channel.type !== 0;
@@ -93,10 +99,16 @@ export class MessageStore {
       ...(isThread ? { position: (channel as APIThreadChannel).total_message_sent ?? 0 } : {}),
       ...extra,
     };
-    const stored: StoredMessage = { message, revisions: [structuredClone(message)], reactions: new Map(), deleted: false };
+    const stored: StoredMessage = {
+      message,
+      revisions: [structuredClone(message)],
+      reactions: new Map(),
+      deleted: false,
+    };
     if (visibleTo) stored.visibleTo = visibleTo;
     this.byId.set(id, stored);
-    if (body.nonce !== undefined) this.nonces.set(`${channelId}:${author.id}:${body.nonce}`, { messageId: id, at: Date.now() });
+    if (body.nonce !== undefined)
+      this.nonces.set(`${channelId}:${author.id}:${body.nonce}`, { messageId: id, at: Date.now() });
     if (channel) {
       channel.last_message_id = id;
       if (isThread) {
@@ -121,7 +133,8 @@ export class MessageStore {
     if (body.content !== undefined) m.content = body.content ?? '';
     if (body.embeds !== undefined) m.embeds = (body.embeds ?? []).map(normaliseEmbed);
     if (body.components !== undefined) m.components = (body.components ?? []) as APIMessage['components'];
-    if (body.flags !== undefined && body.flags !== null) m.flags = body.flags | ((m.flags ?? 0) & MessageFlag.HasThread);
+    if (body.flags !== undefined && body.flags !== null)
+      m.flags = body.flags | ((m.flags ?? 0) & MessageFlag.HasThread);
     m.edited_timestamp = new Date().toISOString();
     stored.revisions.push(structuredClone(m));
     if (!stored.visibleTo) this.emit('MESSAGE_UPDATE', this.gatewayShape(m));
@@ -153,7 +166,12 @@ export class MessageStore {
    * Starts a public thread. From a message, the thread takes the message's id (as on Discord),
    * and the message gets the HAS_THREAD flag and a `thread` field.
    */
-  createThread(parentId: string, owner: APIUser, name: string, opts: { messageId?: string; type?: number; autoArchive?: number }): APIThreadChannel {
+  createThread(
+    parentId: string,
+    owner: APIUser,
+    name: string,
+    opts: { messageId?: string; type?: number; autoArchive?: number },
+  ): APIThreadChannel {
     const parent = this.world.channels.get(parentId);
     if (!parent) throw new Error(`no channel ${parentId}`);
     const now = new Date().toISOString();

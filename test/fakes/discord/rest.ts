@@ -174,10 +174,20 @@ export class FakeDiscordRest {
     const found = this.findRoute(method, segments);
     const { body, files, invalid } = await readBody(req);
     const call: RecordedCall = {
-      method, route: found.route?.pattern ?? '?', path, params: found.params, query: url.searchParams,
-      headers: req.headers, body, files, status: 0, at: Date.now(),
+      method,
+      route: found.route?.pattern ?? '?',
+      path,
+      params: found.params,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      files,
+      status: 0,
+      at: Date.now(),
     };
-    const result = invalid ? fail(400, 'The request body contains invalid JSON.', 50109) : await this.answer(call, found);
+    const result = invalid
+      ? fail(400, 'The request body contains invalid JSON.', 50109)
+      : await this.answer(call, found);
     if (result === 'drop') {
       req.socket.destroy();
       return;
@@ -189,7 +199,9 @@ export class FakeDiscordRest {
     if (result.status === 204) {
       res.writeHead(204, headers).end();
     } else {
-      res.writeHead(result.status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(result.body ?? null));
+      res
+        .writeHead(result.status, { 'content-type': 'application/json', ...headers })
+        .end(JSON.stringify(result.body ?? null));
     }
   }
 
@@ -206,13 +218,22 @@ export class FakeDiscordRest {
       if (fault.status) return { status: fault.status, body: fault.body, headers: fault.headers ?? {} };
     }
     try {
-      return await route.handle({ method: call.method, params: call.params, query: call.query, body: call.body, headers: call.headers });
+      return await route.handle({
+        method: call.method,
+        params: call.params,
+        query: call.query,
+        body: call.body,
+        headers: call.headers,
+      });
     } catch (err) {
       return fail(500, `500: Internal Server Error (fake: ${(err as Error).message})`, 0);
     }
   }
 
-  private findRoute(method: string, segments: string[]): { route?: RouteDef; params: Record<string, string>; known: boolean } {
+  private findRoute(
+    method: string,
+    segments: string[],
+  ): { route?: RouteDef; params: Record<string, string>; known: boolean } {
     let known = false;
     for (const route of this.routes) {
       const params = matchPattern(route.pattern, segments);

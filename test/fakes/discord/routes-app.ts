@@ -18,23 +18,39 @@ const NAME = /^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u;
 /** Gateway, user, application, command and guild routes. */
 export function appRoutes(deps: RouteDeps, commands: CommandStore): RouteDef[] {
   const { world } = deps;
-  const r = (method: string, pattern: string, handle: RouteDef['handle']): RouteDef => ({ method, pattern, auth: true, handle });
+  const r = (method: string, pattern: string, handle: RouteDef['handle']): RouteDef => ({
+    method,
+    pattern,
+    auth: true,
+    handle,
+  });
   const application = (): Record<string, unknown> => ({
-    id: world.applicationId, name: world.bot.username, icon: null, description: '', bot_public: true,
-    bot_require_code_grant: false, verify_key: 'f'.repeat(64), flags: 0, bot: world.bot,
-    owner: world.people.ada, team: null, approximate_guild_count: world.guilds.size,
+    id: world.applicationId,
+    name: world.bot.username,
+    icon: null,
+    description: '',
+    bot_public: true,
+    bot_require_code_grant: false,
+    verify_key: 'f'.repeat(64),
+    flags: 0,
+    bot: world.bot,
+    owner: world.people.ada,
+    team: null,
+    approximate_guild_count: world.guilds.size,
   });
   const commandRoutes = (base: string, key: (ctx: RouteContext) => string | RouteResult): RouteDef[] => [
     r('GET', base, (ctx) => withKey(key(ctx), (k) => ok(commands.get(k) ?? []))),
     r('PUT', base, (ctx) => withKey(key(ctx), (k) => putCommands(deps, commands, k, ctx.body))),
     r('POST', base, (ctx) => withKey(key(ctx), (k) => postCommand(deps, commands, k, ctx.body))),
-    r('DELETE', `${base}/:command`, (ctx) => withKey(key(ctx), (k) => {
-      const list = commands.get(k) ?? [];
-      const left = list.filter((c) => c.id !== ctx.params.command);
-      if (left.length === list.length) return fail(404, 'Unknown application command', 10063);
-      commands.set(k, left);
-      return { status: 204 };
-    })),
+    r('DELETE', `${base}/:command`, (ctx) =>
+      withKey(key(ctx), (k) => {
+        const list = commands.get(k) ?? [];
+        const left = list.filter((c) => c.id !== ctx.params.command);
+        if (left.length === list.length) return fail(404, 'Unknown application command', 10063);
+        commands.set(k, left);
+        return { status: 204 };
+      }),
+    ),
   ];
   const appKey = (ctx: RouteContext, k: string): string | RouteResult =>
     ctx.params.application === world.applicationId ? k : fail(403, 'Missing Access', 50001);
@@ -42,7 +58,12 @@ export function appRoutes(deps: RouteDeps, commands: CommandStore): RouteDef[] {
 
   return [
     r('GET', '/gateway/bot', () =>
-      ok({ url: deps.gatewayUrl(), shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } })),
+      ok({
+        url: deps.gatewayUrl(),
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+      }),
+    ),
     { method: 'GET', pattern: '/gateway', auth: false, handle: () => ok({ url: deps.gatewayUrl() }) },
     r('GET', '/users/@me', () => ok(world.bot)),
     r('GET', '/users/:user', (ctx) => {
@@ -53,11 +74,21 @@ export function appRoutes(deps: RouteDeps, commands: CommandStore): RouteDef[] {
     r('GET', '/oauth2/applications/@me', () => ok(application())),
     ...commandRoutes('/applications/:application/commands', (ctx) => appKey(ctx, 'global')),
     ...commandRoutes('/applications/:application/guilds/:guild/commands', (ctx) =>
-      guildOr404(ctx.params.guild) ? appKey(ctx, ctx.params.guild!) : fail(404, 'Unknown Guild', 10004)),
+      guildOr404(ctx.params.guild) ? appKey(ctx, ctx.params.guild!) : fail(404, 'Unknown Guild', 10004),
+    ),
     r('GET', '/guilds/:guild', (ctx) => {
       const guild = guildOr404(ctx.params.guild);
       if (!guild) return fail(404, 'Unknown Guild', 10004);
-      return ok({ id: guild.id, name: guild.name, icon: null, owner_id: guild.ownerId, roles: [...guild.roles.values()], emojis: [], stickers: [], features: [] });
+      return ok({
+        id: guild.id,
+        name: guild.name,
+        icon: null,
+        owner_id: guild.ownerId,
+        roles: [...guild.roles.values()],
+        emojis: [],
+        stickers: [],
+        features: [],
+      });
     }),
     r('GET', '/guilds/:guild/roles', (ctx) => {
       const guild = guildOr404(ctx.params.guild);
@@ -100,7 +131,8 @@ interface OptionBody {
 function commandProblems(body: CommandBody, path: string): string[] {
   const problems: string[] = [];
   const checkName = (name: unknown, at: string): void => {
-    if (typeof name !== 'string' || !NAME.test(name) || name !== name.toLowerCase()) problems.push(`${at}.name: APPLICATION_COMMAND_INVALID_NAME`);
+    if (typeof name !== 'string' || !NAME.test(name) || name !== name.toLowerCase())
+      problems.push(`${at}.name: APPLICATION_COMMAND_INVALID_NAME`);
   };
   const checkDescription = (d: unknown, at: string): void => {
     const n = typeof d === 'string' ? codePoints(d) : 0;
@@ -114,7 +146,8 @@ function commandProblems(body: CommandBody, path: string): string[] {
       const here = `${at}.options.${i}`;
       checkName(o.name, here);
       checkDescription(o.description, here);
-      if (o.required && optionalSeen) problems.push(`${here}: APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID (required options must come first)`);
+      if (o.required && optionalSeen)
+        problems.push(`${here}: APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID (required options must come first)`);
       if (!o.required) optionalSeen = true;
       checkOptions(o.options, here);
     });
@@ -125,7 +158,12 @@ function commandProblems(body: CommandBody, path: string): string[] {
   return problems;
 }
 
-function toCommand(deps: RouteDeps, key: string, body: CommandBody, existing?: APIApplicationCommand): APIApplicationCommand {
+function toCommand(
+  deps: RouteDeps,
+  key: string,
+  body: CommandBody,
+  existing?: APIApplicationCommand,
+): APIApplicationCommand {
   return {
     id: existing?.id ?? snowflake(),
     application_id: deps.world.applicationId,
@@ -143,7 +181,9 @@ function toCommand(deps: RouteDeps, key: string, body: CommandBody, existing?: A
 }
 
 function invalidCommands(problems: string[]): RouteResult {
-  return fail(400, 'Invalid Form Body', 50035, { errors: { _errors: problems.map((message) => ({ code: 'INVALID', message })) } });
+  return fail(400, 'Invalid Form Body', 50035, {
+    errors: { _errors: problems.map((message) => ({ code: 'INVALID', message })) },
+  });
 }
 
 function putCommands(deps: RouteDeps, commands: CommandStore, key: string, body: unknown): RouteResult {
@@ -152,7 +192,14 @@ function putCommands(deps: RouteDeps, commands: CommandStore, key: string, body:
   const problems = list.flatMap((c, i) => commandProblems(c, String(i)));
   if (problems.length) return invalidCommands(problems);
   const before = commands.get(key) ?? [];
-  const next = list.map((c) => toCommand(deps, key, c, before.find((b) => b.name === c.name && b.type === (c.type ?? 1))));
+  const next = list.map((c) =>
+    toCommand(
+      deps,
+      key,
+      c,
+      before.find((b) => b.name === c.name && b.type === (c.type ?? 1)),
+    ),
+  );
   commands.set(key, next);
   return ok(next);
 }

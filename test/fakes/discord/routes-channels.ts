@@ -11,8 +11,12 @@ import { Permission } from './world.ts';
 
 /** Message, thread and reaction routes. */
 export function channelRoutes(deps: RouteDeps): RouteDef[] {
-  const r = (method: string, pattern: string, handle: (ctx: RouteContext) => RouteResult): RouteDef =>
-    ({ method, pattern, auth: true, handle });
+  const r = (method: string, pattern: string, handle: (ctx: RouteContext) => RouteResult): RouteDef => ({
+    method,
+    pattern,
+    auth: true,
+    handle,
+  });
   const { world, messages } = deps;
   const reactionPath = '/channels/:channel/messages/:message/reactions/:emoji';
 
@@ -37,7 +41,8 @@ export function channelRoutes(deps: RouteDeps): RouteDef[] {
       if ('error' in check) return check.error;
       const stored = messages.get(ctx.params.channel!, ctx.params.message!);
       if (!stored || stored.visibleTo) return unknownMessage();
-      if (stored.message.author.id !== world.bot.id) return fail(403, 'Cannot edit a message authored by another user', 50005);
+      if (stored.message.author.id !== world.bot.id)
+        return fail(403, 'Cannot edit a message authored by another user', 50005);
       const body = (ctx.body ?? {}) as MessageBody;
       const invalid = validateMessage(body, true);
       if (invalid) return { status: 400, body: invalid };
@@ -64,7 +69,12 @@ export function channelRoutes(deps: RouteDeps): RouteDef[] {
       const check = requireBot(deps, channel.id, Permission.ManageThreads);
       if ('error' in check) return check.error;
       world.channels.delete(channel.id);
-      deps.emit('THREAD_DELETE', { id: channel.id, type: channel.type, guild_id: channel.guild_id, parent_id: channel.parent_id });
+      deps.emit('THREAD_DELETE', {
+        id: channel.id,
+        type: channel.type,
+        guild_id: channel.guild_id,
+        parent_id: channel.parent_id,
+      });
       return { status: 200, body: channel };
     }),
     r('PUT', '/channels/:channel/thread-members/:user', (ctx) => {
@@ -89,9 +99,16 @@ export function channelRoutes(deps: RouteDeps): RouteDef[] {
       const emoji = parseEmoji(ctx.params.emoji!);
       if (messages.addReaction(stored, ctx.params.emoji!, world.bot.id)) {
         deps.emit('MESSAGE_REACTION_ADD', {
-          user_id: world.bot.id, channel_id: ctx.params.channel, message_id: stored.message.id, guild_id: check.channel.guild_id,
-          member: world.member(check.channel.guild_id!, world.bot.id), emoji, message_author_id: stored.message.author.id,
-          burst: false, burst_colors: [], type: 0,
+          user_id: world.bot.id,
+          channel_id: ctx.params.channel,
+          message_id: stored.message.id,
+          guild_id: check.channel.guild_id,
+          member: world.member(check.channel.guild_id!, world.bot.id),
+          emoji,
+          message_author_id: stored.message.author.id,
+          burst: false,
+          burst_colors: [],
+          type: 0,
         });
       }
       return { status: 204 };
@@ -140,10 +157,15 @@ function createMessage(deps: RouteDeps, ctx: RouteContext): RouteResult {
   }
   if (body.message_reference?.message_id && !deps.messages.byId.has(body.message_reference.message_id)) {
     return fail(400, 'Invalid Form Body', 50035, {
-      errors: { message_reference: { _errors: [{ code: 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', message: 'Unknown message' }] } },
+      errors: {
+        message_reference: { _errors: [{ code: 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', message: 'Unknown message' }] },
+      },
     });
   }
-  return { status: 200, body: deps.messages.create(channelId, deps.world.bot, dropEmbedsWithoutPermission(deps, channelId, body)) };
+  return {
+    status: 200,
+    body: deps.messages.create(channelId, deps.world.bot, dropEmbedsWithoutPermission(deps, channelId, body)),
+  };
 }
 
 function createThread(deps: RouteDeps, ctx: RouteContext, messageId: string | undefined): RouteResult {
@@ -152,15 +174,24 @@ function createThread(deps: RouteDeps, ctx: RouteContext, messageId: string | un
   const type = messageId ? 11 : (body.type ?? 12);
   const channel = deps.world.channels.get(channelId);
   if (channel && isThread(channel)) return fail(400, 'Cannot execute action on this channel type', 50024);
-  const check = requireBot(deps, channelId, type === 12 ? Permission.CreatePrivateThreads : Permission.CreatePublicThreads);
+  const check = requireBot(
+    deps,
+    channelId,
+    type === 12 ? Permission.CreatePrivateThreads : Permission.CreatePublicThreads,
+  );
   if ('error' in check) return check.error;
   const invalid = validateThreadName(body.name);
   if (invalid) return { status: 400, body: invalid };
   if (messageId) {
     const stored = deps.messages.get(channelId, messageId);
     if (!stored || stored.visibleTo) return unknownMessage();
-    if (deps.world.channels.has(messageId)) return fail(400, 'A thread has already been created for this message', 160004);
+    if (deps.world.channels.has(messageId))
+      return fail(400, 'A thread has already been created for this message', 160004);
   }
-  const opts = { type, ...(messageId ? { messageId } : {}), ...(body.auto_archive_duration ? { autoArchive: body.auto_archive_duration } : {}) };
+  const opts = {
+    type,
+    ...(messageId ? { messageId } : {}),
+    ...(body.auto_archive_duration ? { autoArchive: body.auto_archive_duration } : {}),
+  };
   return { status: 201, body: deps.messages.createThread(channelId, deps.world.bot, body.name as string, opts) };
 }

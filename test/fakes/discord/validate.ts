@@ -106,7 +106,8 @@ export function validateMessage(body: MessageBody, partial: boolean): DiscordErr
     problems.push([['components'], 'BASE_TYPE_MAX_LENGTH', `Must be ${Limits.actionRows} or fewer in length.`]);
   }
   if (problems.length > 0) return formError(problems);
-  const empty = !body.content && embeds.length === 0 && (body.components?.length ?? 0) === 0 && !body.attachments?.length;
+  const empty =
+    !body.content && embeds.length === 0 && (body.components?.length ?? 0) === 0 && !body.attachments?.length;
   if (!partial && empty) return { message: 'Cannot send an empty message', code: 50006 };
   return null;
 }

@@ -5,8 +5,16 @@
  * with what REST allows.
  */
 import type {
-  APIGuildMember, APIOverwrite, APIRole, APIThreadChannel, APITextChannel, APIUser,
-  ChannelFlags, GuildMemberFlags, RoleFlags, UserFlags,
+  APIGuildMember,
+  APIOverwrite,
+  APIRole,
+  APIThreadChannel,
+  APITextChannel,
+  APIUser,
+  ChannelFlags,
+  GuildMemberFlags,
+  RoleFlags,
+  UserFlags,
 } from 'discord.js';
 import { snowflake } from './snowflake.ts';
 
@@ -28,8 +36,13 @@ export const Permission = {
 
 /** What @everyone may do in the default guild: chat, react, use commands, start threads. */
 export const EVERYONE_PERMISSIONS =
-  Permission.ViewChannel | Permission.SendMessages | Permission.ReadMessageHistory | Permission.AddReactions |
-  Permission.EmbedLinks | Permission.UseApplicationCommands | Permission.CreatePublicThreads |
+  Permission.ViewChannel |
+  Permission.SendMessages |
+  Permission.ReadMessageHistory |
+  Permission.AddReactions |
+  Permission.EmbedLinks |
+  Permission.UseApplicationCommands |
+  Permission.CreatePublicThreads |
   Permission.SendMessagesInThreads;
 
 /** A text channel or a thread: the only channel kinds the fake serves. */
@@ -121,7 +134,14 @@ export class DiscordWorld {
   /** Creates a guild with its @everyone role. */
   addGuild(name: string, ownerId: string): FakeGuild {
     const id = snowflake();
-    const guild: FakeGuild = { id, name, ownerId, joinedAt: new Date().toISOString(), roles: new Map(), members: new Map() };
+    const guild: FakeGuild = {
+      id,
+      name,
+      ownerId,
+      joinedAt: new Date().toISOString(),
+      roles: new Map(),
+      members: new Map(),
+    };
     this.guilds.set(id, guild);
     this.addRole(guild, '@everyone', EVERYONE_PERMISSIONS, { id, position: 0 });
     return guild;

@@ -9,7 +9,17 @@
  * with `thread_not_found` (Slack would post it at the top level), to catch lost addresses.
  */
 import { z } from 'zod';
-import { boolArg, intArg, jsonArg, metadataArg, parseArgs, requireString, SlackApiError, type MethodContext, type MethodDef } from './api.ts';
+import {
+  boolArg,
+  intArg,
+  jsonArg,
+  metadataArg,
+  parseArgs,
+  requireString,
+  SlackApiError,
+  type MethodContext,
+  type MethodDef,
+} from './api.ts';
 import { messageBlocksSchema, slackErrorLines } from './blocks.ts';
 import { apiMessage } from './format.ts';
 import { compareTs, slackId } from './ids.ts';
@@ -41,7 +51,10 @@ export function checkedBlocks(blocks: unknown[] | undefined): unknown[] | undefi
   const result = messageBlocksSchema.safeParse(blocks);
   if (!result.success) {
     const errors = slackErrorLines(result.error, '/blocks');
-    throw new SlackApiError('invalid_blocks', { errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
+    throw new SlackApiError('invalid_blocks', {
+      errors,
+      response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) },
+    });
   }
   return blocks.map((b) =>
     typeof b === 'object' && b !== null && !('block_id' in b) ? { ...b, block_id: slackId('', 5) } : b,
@@ -75,8 +88,13 @@ function postMessage({ state, args }: MethodContext): Record<string, unknown> {
   if (text === '' && !blocks?.length && !a.attachments?.length) throw new SlackApiError('no_text');
   const threadTs = threadParent(state, channel.id, a.thread_ts);
   const message = state.post({
-    channel: channel.id, user: state.bot.userId, botId: state.bot.botId, text,
-    ...(blocks ? { blocks } : {}), ...(threadTs ? { threadTs } : {}), ...(a.metadata ? { metadata: a.metadata } : {}),
+    channel: channel.id,
+    user: state.bot.userId,
+    botId: state.bot.botId,
+    text,
+    ...(blocks ? { blocks } : {}),
+    ...(threadTs ? { threadTs } : {}),
+    ...(a.metadata ? { metadata: a.metadata } : {}),
   });
   return { channel: channel.id, ts: message.ts, message: apiMessage(state, message) };
 }
@@ -88,11 +106,15 @@ function update({ state, args }: MethodContext): Record<string, unknown> {
   const blocks = checkedBlocks(a.blocks);
   const text = checkedText(a.text);
   if (text === undefined && blocks === undefined && a.attachments === undefined) throw new SlackApiError('no_text');
-  state.edit(message, {
-    text: text ?? message.text,
-    ...(blocks !== undefined ? { blocks } : {}),
-    ...(a.metadata ? { metadata: a.metadata } : {}),
-  }, state.bot.userId);
+  state.edit(
+    message,
+    {
+      text: text ?? message.text,
+      ...(blocks !== undefined ? { blocks } : {}),
+      ...(a.metadata ? { metadata: a.metadata } : {}),
+    },
+    state.bot.userId,
+  );
   return { channel, ts: message.ts, text: message.text, message: apiMessage(state, message) };
 }
 
@@ -113,26 +135,38 @@ function postEphemeral({ state, args }: MethodContext): Record<string, unknown> 
   const text = checkedText(a.text) ?? '';
   if (text === '' && !blocks?.length && !a.attachments?.length) throw new SlackApiError('no_text');
   state.addEphemeral({
-    channel: channel.id, user, text, via: 'chat.postEphemeral',
-    ...(blocks ? { blocks } : {}), ...(a.thread_ts ? { threadTs: a.thread_ts } : {}),
+    channel: channel.id,
+    user,
+    text,
+    via: 'chat.postEphemeral',
+    ...(blocks ? { blocks } : {}),
+    ...(a.thread_ts ? { threadTs: a.thread_ts } : {}),
   });
   // Ephemeral messages get a ts, but it addresses nothing the app can edit later.
   return { message_ts: `${Math.floor(Date.now() / 1000)}.${String(Date.now() % 1e6).padStart(6, '0')}` };
 }
 
 function open({ state, args }: MethodContext): Record<string, unknown> {
-  const a = parseArgs(z.looseObject({ users: z.string().optional(), channel: z.string().optional(), return_im: boolArg.optional() }), args);
+  const a = parseArgs(
+    z.looseObject({ users: z.string().optional(), channel: z.string().optional(), return_im: boolArg.optional() }),
+    args,
+  );
   let channel: FakeChannel | undefined;
   if (a.channel) channel = state.channels.get(a.channel);
   else {
-    const users = (a.users ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+    const users = (a.users ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean);
     if (users.length === 0) throw new SlackApiError('users_list_not_supplied');
     if (users.length > 1) throw new SlackApiError('not_supported', { detail: 'the fake opens one-to-one DMs only' });
     const user = users[0] as string;
     if (!state.users.has(user)) throw new SlackApiError('user_not_found');
     const existed = [...state.channels.values()].some((c) => c.isIm && c.imUser === user);
     channel = state.dmWith(user);
-    const info = a.return_im ? { id: channel.id, is_im: true, user, created: Math.floor(Date.now() / 1000), is_open: true } : { id: channel.id };
+    const info = a.return_im
+      ? { id: channel.id, is_im: true, user, created: Math.floor(Date.now() / 1000), is_open: true }
+      : { id: channel.id };
     return { ...(existed ? { no_op: true, already_open: true } : {}), channel: info };
   }
   if (!channel) throw new SlackApiError('channel_not_found');
@@ -144,18 +178,31 @@ function info({ state, args }: MethodContext): Record<string, unknown> {
   if (!channel || (channel.isPrivate && !channel.member)) throw new SlackApiError('channel_not_found');
   return {
     channel: {
-      id: channel.id, name: channel.name, is_channel: !channel.isIm && !channel.isPrivate, is_group: false,
-      is_im: channel.isIm, is_private: channel.isPrivate, is_member: channel.member, is_archived: false,
+      id: channel.id,
+      name: channel.name,
+      is_channel: !channel.isIm && !channel.isPrivate,
+      is_group: false,
+      is_im: channel.isIm,
+      is_private: channel.isPrivate,
+      is_member: channel.member,
+      is_archived: false,
       ...(channel.imUser ? { user: channel.imUser } : {}),
     },
   };
 }
 
 function replies({ state, args }: MethodContext): Record<string, unknown> {
-  const a = parseArgs(z.looseObject({
-    include_all_metadata: boolArg.optional(), limit: intArg.min(1).optional(), cursor: z.string().optional(),
-    oldest: z.string().optional(), latest: z.string().optional(), inclusive: boolArg.optional(),
-  }), args);
+  const a = parseArgs(
+    z.looseObject({
+      include_all_metadata: boolArg.optional(),
+      limit: intArg.min(1).optional(),
+      cursor: z.string().optional(),
+      oldest: z.string().optional(),
+      latest: z.string().optional(),
+      inclusive: boolArg.optional(),
+    }),
+    args,
+  );
   const channel = state.channels.get(requireString(args, 'channel', 'channel_not_found'));
   if (!channel) throw new SlackApiError('channel_not_found');
   if (!channel.member) throw new SlackApiError(channel.isPrivate ? 'channel_not_found' : 'not_in_channel');
@@ -165,7 +212,9 @@ function replies({ state, args }: MethodContext): Record<string, unknown> {
   // The parent first, then the replies within oldest/latest (exclusive unless `inclusive`).
   const [parent, ...rest] = state.list(channel.id, target.threadTs ?? target.ts);
   const within = (ts: string): boolean =>
-    (a.oldest === undefined || compareTs(ts, a.oldest) > 0 || (a.inclusive === true && compareTs(ts, a.oldest) === 0)) &&
+    (a.oldest === undefined ||
+      compareTs(ts, a.oldest) > 0 ||
+      (a.inclusive === true && compareTs(ts, a.oldest) === 0)) &&
     (a.latest === undefined || compareTs(ts, a.latest) < 0 || (a.inclusive === true && compareTs(ts, a.latest) === 0));
   const all = parent ? [parent, ...rest.filter((m) => within(m.ts))] : [];
   const start = a.cursor ? Number(Buffer.from(a.cursor, 'base64').toString().replace('offset:', '')) : 0;

@@ -26,18 +26,36 @@ function usersInfo({ state, args }: MethodContext): Record<string, unknown> {
   const user = state.users.get(requireString(args, 'user', 'user_not_found'));
   if (!user) throw new SlackApiError('user_not_found');
   const profile = {
-    real_name: user.realName, display_name: user.name, real_name_normalized: user.realName,
-    display_name_normalized: user.name, team: state.team.id,
+    real_name: user.realName,
+    display_name: user.name,
+    real_name_normalized: user.realName,
+    display_name_normalized: user.name,
+    team: state.team.id,
     image_48: 'https://secure.gravatar.com/avatar/00000000000000000000000000000000.jpg?s=48',
     ...(user.isBot ? { bot_id: state.bot.botId } : {}),
   };
   return {
     user: {
-      id: user.id, team_id: state.team.id, name: user.name, deleted: false, color: '9f69e7', real_name: user.realName,
-      tz: 'Europe/London', tz_label: 'Greenwich Mean Time', tz_offset: 0, profile,
-      is_admin: user.isAdmin, is_owner: user.isOwner, is_primary_owner: user.isOwner,
-      is_restricted: false, is_ultra_restricted: false, is_bot: user.isBot, is_app_user: false,
-      updated: 1700000000, is_email_confirmed: !user.isBot, who_can_share_contact_card: 'EVERYONE',
+      id: user.id,
+      team_id: state.team.id,
+      name: user.name,
+      deleted: false,
+      color: '9f69e7',
+      real_name: user.realName,
+      tz: 'Europe/London',
+      tz_label: 'Greenwich Mean Time',
+      tz_offset: 0,
+      profile,
+      is_admin: user.isAdmin,
+      is_owner: user.isOwner,
+      is_primary_owner: user.isOwner,
+      is_restricted: false,
+      is_ultra_restricted: false,
+      is_bot: user.isBot,
+      is_app_user: false,
+      updated: 1700000000,
+      is_email_confirmed: !user.isBot,
+      who_can_share_contact_card: 'EVERYONE',
     },
   };
 }
@@ -56,7 +74,10 @@ function checkedView(args: Record<string, unknown>): StoredView['view'] {
 const newHash = (): string => `${Math.floor(Date.now() / 1000)}.${hex(4)}`;
 
 function viewsOpen({ state, args }: MethodContext): Record<string, unknown> {
-  const trigger = typeof args.trigger_id === 'string' ? args.trigger_id : requireString(args, 'interactivity_pointer', 'invalid_arguments');
+  const trigger =
+    typeof args.trigger_id === 'string'
+      ? args.trigger_id
+      : requireString(args, 'interactivity_pointer', 'invalid_arguments');
   const view = checkedView(args);
   const used = state.useTrigger(trigger);
   if ('error' in used) throw new SlackApiError(used.error);
@@ -69,7 +90,9 @@ function viewsOpen({ state, args }: MethodContext): Record<string, unknown> {
 
 function viewsUpdate({ state, args }: MethodContext): Record<string, unknown> {
   const byId = typeof args.view_id === 'string' ? state.views.get(args.view_id) : undefined;
-  const stored = byId ?? [...state.views.values()].find((v) => args.external_id !== undefined && v.view.external_id === args.external_id);
+  const stored =
+    byId ??
+    [...state.views.values()].find((v) => args.external_id !== undefined && v.view.external_id === args.external_id);
   if (!stored || stored.state === 'closed') throw new SlackApiError('not_found');
   if (typeof args.hash === 'string' && args.hash !== stored.hash) throw new SlackApiError('hash_conflict');
   stored.view = checkedView(args);

@@ -40,7 +40,9 @@ export interface MethodDef {
 export function parseArgs<T extends z.ZodType>(schema: T, args: Record<string, unknown>): z.infer<T> {
   const parsed = schema.safeParse(args);
   if (parsed.success) return parsed.data;
-  const messages = parsed.error.issues.map((i) => `[ERROR] ${i.message} [json-pointer:/${i.path.map(String).join('/')}]`);
+  const messages = parsed.error.issues.map(
+    (i) => `[ERROR] ${i.message} [json-pointer:/${i.path.map(String).join('/')}]`,
+  );
   throw new SlackApiError('invalid_arguments', { response_metadata: { messages } });
 }
 
@@ -71,4 +73,6 @@ export function requireString(args: Record<string, unknown>, key: string, missin
 }
 
 /** Message metadata (`{ event_type, event_payload }`), as a JSON string or object. */
-export const metadataArg = jsonArg(z.object({ event_type: z.string().min(1), event_payload: z.record(z.string(), z.unknown()) })).optional();
+export const metadataArg = jsonArg(
+  z.object({ event_type: z.string().min(1), event_payload: z.record(z.string(), z.unknown()) }),
+).optional();

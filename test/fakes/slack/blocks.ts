@@ -36,10 +36,28 @@ const plainTextInput = z.looseObject({
   placeholder: plain(150).optional(),
 });
 const OTHER_ELEMENTS = [
-  'checkboxes', 'datepicker', 'datetimepicker', 'email_text_input', 'image', 'multi_static_select',
-  'multi_users_select', 'multi_conversations_select', 'multi_channels_select', 'multi_external_select',
-  'number_input', 'overflow', 'radio_buttons', 'rich_text_input', 'static_select', 'external_select',
-  'users_select', 'conversations_select', 'channels_select', 'timepicker', 'url_text_input', 'file_input',
+  'checkboxes',
+  'datepicker',
+  'datetimepicker',
+  'email_text_input',
+  'image',
+  'multi_static_select',
+  'multi_users_select',
+  'multi_conversations_select',
+  'multi_channels_select',
+  'multi_external_select',
+  'number_input',
+  'overflow',
+  'radio_buttons',
+  'rich_text_input',
+  'static_select',
+  'external_select',
+  'users_select',
+  'conversations_select',
+  'channels_select',
+  'timepicker',
+  'url_text_input',
+  'file_input',
   'workflow_button',
 ] as const;
 const otherElement = z.looseObject({ type: z.enum(OTHER_ELEMENTS), action_id: actionId });
@@ -49,26 +67,32 @@ const uniqueActionIds = (elements: Array<{ action_id?: string | undefined }>, ct
   const seen = new Set<string>();
   elements.forEach((e, i) => {
     if (e.action_id === undefined) return;
-    if (seen.has(e.action_id)) ctx.addIssue({ code: 'custom', message: 'action_id must be unique in the block', path: [i, 'action_id'] });
+    if (seen.has(e.action_id))
+      ctx.addIssue({ code: 'custom', message: 'action_id must be unique in the block', path: [i, 'action_id'] });
     seen.add(e.action_id);
   });
 };
 
 const block = z.discriminatedUnion('type', [
-  z.looseObject({
-    type: z.literal('section'),
-    block_id: blockId,
-    text: textObject(3000).optional(),
-    fields: z.array(textObject(2000)).min(1).max(10).optional(),
-    accessory: element.optional(),
-    expand: z.boolean().optional(),
-  }).refine((b) => b.text !== undefined || b.fields !== undefined, { message: 'must provide text or fields' }),
+  z
+    .looseObject({
+      type: z.literal('section'),
+      block_id: blockId,
+      text: textObject(3000).optional(),
+      fields: z.array(textObject(2000)).min(1).max(10).optional(),
+      accessory: element.optional(),
+      expand: z.boolean().optional(),
+    })
+    .refine((b) => b.text !== undefined || b.fields !== undefined, { message: 'must provide text or fields' }),
   z.looseObject({ type: z.literal('header'), block_id: blockId, text: plain(150) }),
   z.looseObject({ type: z.literal('divider'), block_id: blockId }),
   z.looseObject({
     type: z.literal('context'),
     block_id: blockId,
-    elements: z.array(z.union([textObject(3000), z.looseObject({ type: z.literal('image') })])).min(1).max(10),
+    elements: z
+      .array(z.union([textObject(3000), z.looseObject({ type: z.literal('image') })]))
+      .min(1)
+      .max(10),
   }),
   z.looseObject({
     type: z.literal('actions'),
@@ -85,18 +109,25 @@ const block = z.discriminatedUnion('type', [
     dispatch_action: z.boolean().optional(),
   }),
   z.looseObject({ type: z.literal('markdown'), block_id: blockId, text: z.string().min(1).max(12000) }),
-  z.looseObject({ type: z.enum(['image', 'rich_text', 'video', 'file', 'call', 'table', 'context_actions']), block_id: blockId }),
+  z.looseObject({
+    type: z.enum(['image', 'rich_text', 'video', 'file', 'call', 'table', 'context_actions']),
+    block_id: blockId,
+  }),
 ]);
 
 const blockList = (max: number) =>
-  z.array(block).max(max).superRefine((blocks, ctx) => {
-    const seen = new Set<string>();
-    blocks.forEach((b, i) => {
-      if (b.block_id === undefined) return;
-      if (seen.has(b.block_id)) ctx.addIssue({ code: 'custom', message: 'block_id must be unique', path: [i, 'block_id'] });
-      seen.add(b.block_id);
+  z
+    .array(block)
+    .max(max)
+    .superRefine((blocks, ctx) => {
+      const seen = new Set<string>();
+      blocks.forEach((b, i) => {
+        if (b.block_id === undefined) return;
+        if (seen.has(b.block_id))
+          ctx.addIssue({ code: 'custom', message: 'block_id must be unique', path: [i, 'block_id'] });
+        seen.add(b.block_id);
+      });
     });
-  });
 
 /** Blocks of a message (chat.postMessage, chat.update, chat.postEphemeral, response_url). */
 export const messageBlocksSchema = blockList(50);
@@ -120,7 +151,11 @@ export const viewSchema = z
     if (view.title === undefined) ctx.addIssue({ code: 'custom', message: 'must provide a title', path: ['title'] });
     const hasInput = view.blocks.some((b) => b.type === 'input');
     if (hasInput && view.submit === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must provide submit text when input blocks are present', path: ['submit'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must provide submit text when input blocks are present',
+        path: ['submit'],
+      });
     }
   });
 
@@ -134,10 +169,16 @@ export function slackErrorLines(error: z.ZodError, root: string): string[] {
     let message: string;
     switch (issue.code) {
       case 'too_big':
-        message = issue.origin === 'string' ? `must be less than ${Number(issue.maximum) + 1} characters` : `must contain no more than ${String(issue.maximum)} items`;
+        message =
+          issue.origin === 'string'
+            ? `must be less than ${Number(issue.maximum) + 1} characters`
+            : `must contain no more than ${String(issue.maximum)} items`;
         break;
       case 'too_small':
-        message = issue.origin === 'string' ? `must be more than ${Number(issue.minimum) - 1} characters` : `must contain at least ${String(issue.minimum)} items`;
+        message =
+          issue.origin === 'string'
+            ? `must be more than ${Number(issue.minimum) - 1} characters`
+            : `must contain at least ${String(issue.minimum)} items`;
         break;
       case 'invalid_union':
       case 'invalid_value':

@@ -16,7 +16,11 @@ const events: string[] = [];
 beforeAll(async () => {
   fake = await startFakeSlack();
   app = new App({
-    token: fake.botToken, appToken: fake.appToken, socketMode: true, logLevel: LogLevel.ERROR, deferInitialization: true,
+    token: fake.botToken,
+    appToken: fake.appToken,
+    socketMode: true,
+    logLevel: LogLevel.ERROR,
+    deferInitialization: true,
     // Given explicitly: without it the SocketModeClient writes its own (100 retries) into these options.
     clientOptions: { slackApiUrl: fake.apiUrl, retryConfig: { retries: 1, factor: 1, minTimeout: 10, maxTimeout: 50 } },
   });
@@ -25,7 +29,9 @@ beforeAll(async () => {
     await ack();
     await client.chat.postMessage({ channel: body.channel_id, text: `Working for <@${body.user_id}>` });
   });
-  app.view('scribe_modal', async ({ ack }) => ack({ response_action: 'errors', errors: { recipient_name: 'Required' } }));
+  app.view('scribe_modal', async ({ ack }) =>
+    ack({ response_action: 'errors', errors: { recipient_name: 'Required' } }),
+  );
   app.event('reaction_added', async ({ event }) => {
     events.push(event.reaction);
   });
@@ -56,7 +62,10 @@ describe('fake Slack driving a real Bolt App in Socket Mode', () => {
     const run = await slack.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text: '' });
     expect(run).toMatchObject({ status: 200, body: undefined });
     expect(run.ms).toBeLessThan(3000);
-    const posted = await fake.until(() => fake.messagesIn('C0GENERAL').find((m) => m.text === 'Working for <@U0ADA>'), 'the post');
+    const posted = await fake.until(
+      () => fake.messagesIn('C0GENERAL').find((m) => m.text === 'Working for <@U0ADA>'),
+      'the post',
+    );
     expect(posted.fromBot).toBe(true);
     expect(fake.socket.acks.map((a) => a.type)).toEqual(['slash_commands', 'slash_commands']);
   });
@@ -66,8 +75,18 @@ describe('fake Slack driving a real Bolt App in Socket Mode', () => {
     await app.client.views.open({
       trigger_id: triggerId,
       view: {
-        type: 'modal', callback_id: 'scribe_modal', title: { type: 'plain_text', text: 'Scribe' }, submit: { type: 'plain_text', text: 'Draft' },
-        blocks: [{ type: 'input', block_id: 'recipient_name', label: { type: 'plain_text', text: 'Name' }, element: { type: 'plain_text_input', action_id: 'value' } }],
+        type: 'modal',
+        callback_id: 'scribe_modal',
+        title: { type: 'plain_text', text: 'Scribe' },
+        submit: { type: 'plain_text', text: 'Draft' },
+        blocks: [
+          {
+            type: 'input',
+            block_id: 'recipient_name',
+            label: { type: 'plain_text', text: 'Name' },
+            element: { type: 'plain_text_input', action_id: 'value' },
+          },
+        ],
       },
     });
     const ack = await slack.submitView({ user: 'U0ADA', values: { recipient_name: '' } });
@@ -79,7 +98,11 @@ describe('fake Slack driving a real Bolt App in Socket Mode', () => {
     const { ts } = fake.state.post({ channel: 'C0GENERAL', user: 'U0SCRIBEBOT', botId: 'B0SCRIBE', text: 'The email' });
     const ack = await slack.react({ user: 'U0ADA', channel: 'C0GENERAL', ts, reaction: 'arrows_counterclockwise' });
     expect(ack.status).toBe(200);
-    expect(fake.socket.sent.at(-1)?.envelope).toMatchObject({ type: 'events_api', accepts_response_payload: false, retry_attempt: 0 });
+    expect(fake.socket.sent.at(-1)?.envelope).toMatchObject({
+      type: 'events_api',
+      accepts_response_payload: false,
+      retry_attempt: 0,
+    });
     // Bolt acks events before it runs the listeners.
     await vi.waitFor(() => expect(events).toEqual(['arrows_counterclockwise']));
   });
@@ -87,7 +110,9 @@ describe('fake Slack driving a real Bolt App in Socket Mode', () => {
   it('refuses a WebSocket without a valid ticket', async () => {
     const { WebSocket } = await import('ws');
     const ws = new WebSocket(`${fake.apiUrl.replace('http', 'ws').replace('/api/', '')}/link/?ticket=forged`);
-    const status = await new Promise<number | undefined>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode)));
+    const status = await new Promise<number | undefined>((resolve) =>
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode)),
+    );
     expect(status).toBe(401);
   });
 });

@@ -72,33 +72,51 @@ export class HttpTransport implements Transport {
   async deliver(kind: DeliveryKind, payload: Record<string, unknown>, options: DeliverOptions): Promise<Delivery> {
     // Bolt compares the content type exactly: Slack sends no charset, and neither may we.
     const [body, contentType] =
-      kind === 'command' ? [new URLSearchParams(payload as Record<string, string>).toString(), 'application/x-www-form-urlencoded']
-      : kind === 'interactive' ? [new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded']
-      : [JSON.stringify(payload), 'application/json'];
+      kind === 'command'
+        ? [new URLSearchParams(payload as Record<string, string>).toString(), 'application/x-www-form-urlencoded']
+        : kind === 'interactive'
+          ? [new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded']
+          : [JSON.stringify(payload), 'application/json'];
     return this.post(body, contentType, options);
   }
 
   /** Posts a raw body, signed (or not) as `options` say. */
   async post(body: string, contentType: string, options: DeliverOptions = {}): Promise<Delivery> {
     const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-    const headers: Record<string, string> = { 'content-type': contentType, 'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)' };
+    const headers: Record<string, string> = {
+      'content-type': contentType,
+      'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+    };
     if (options.signature !== 'missing') {
       headers['x-slack-request-timestamp'] = String(timestamp);
-      headers['x-slack-signature'] = slackSignature(options.signature === 'bad' ? `${this.signingSecret}-wrong` : this.signingSecret, timestamp, body);
+      headers['x-slack-signature'] = slackSignature(
+        options.signature === 'bad' ? `${this.signingSecret}-wrong` : this.signingSecret,
+        timestamp,
+        body,
+      );
     }
     if (options.retry) {
       headers['x-slack-retry-num'] = String(options.retry.num);
       headers['x-slack-retry-reason'] = options.retry.reason;
     }
     const started = performance.now();
-    const response = await fetch(this.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+    const response = await fetch(this.url, {
+      method: 'POST',
+      headers,
+      body,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    });
     const text = await response.text();
     const ms = performance.now() - started;
     return { status: response.status, headers: Object.fromEntries(response.headers), text, body: parseBody(text), ms };
   }
 }
 
-const ENVELOPES: Record<DeliveryKind, EnvelopeType> = { command: 'slash_commands', interactive: 'interactive', event: 'events_api' };
+const ENVELOPES: Record<DeliveryKind, EnvelopeType> = {
+  command: 'slash_commands',
+  interactive: 'interactive',
+  event: 'events_api',
+};
 
 /** Delivers as Socket Mode envelopes over the fake's WebSocket; the ack is the answer. */
 export class SocketTransport implements Transport {
@@ -115,7 +133,9 @@ export class SocketTransport implements Transport {
       ...(options.retry ? { retryAttempt: options.retry.num, retryReason: options.retry.reason } : {}),
     });
     const ack = await this.socket.waitForAck(envelopeId, options.timeoutMs ?? 10_000);
-    const empty = ack.payload === undefined || (typeof ack.payload === 'object' && ack.payload !== null && Object.keys(ack.payload).length === 0);
+    const empty =
+      ack.payload === undefined ||
+      (typeof ack.payload === 'object' && ack.payload !== null && Object.keys(ack.payload).length === 0);
     return {
       status: 200,
       headers: {},
@@ -139,15 +159,26 @@ export class SlackDriver {
   }
 
   /** Runs a slash command; the ack's text (if any) is shown to the person ephemerally. */
-  async slashCommand(input: CommandInput = {}, options: DeliverOptions = {}): Promise<Delivery & { triggerId: string; responseUrl: string; payload: Record<string, string> }> {
+  async slashCommand(
+    input: CommandInput = {},
+    options: DeliverOptions = {},
+  ): Promise<Delivery & { triggerId: string; responseUrl: string; payload: Record<string, string> }> {
     const { fields, triggerId, responseUrl } = this.payloads.slashCommand(input);
     const delivery = await this.transport.deliver('command', fields, options);
-    if (delivery.status === 200) applyCommandAck(this.state, { channel: fields.channel_id as string, user: fields.user_id as string }, delivery.body);
+    if (delivery.status === 200)
+      applyCommandAck(
+        this.state,
+        { channel: fields.channel_id as string, user: fields.user_id as string },
+        delivery.body,
+      );
     return { ...delivery, triggerId, responseUrl, payload: fields };
   }
 
   /** Submits a modal; the ack decides whether it closes, shows errors, or changes. */
-  async submitView(input: SubmitInput, options: DeliverOptions = {}): Promise<Delivery & { viewId: string; payload: Record<string, unknown> }> {
+  async submitView(
+    input: SubmitInput,
+    options: DeliverOptions = {},
+  ): Promise<Delivery & { viewId: string; payload: Record<string, unknown> }> {
     const { payload, viewId } = this.payloads.viewSubmission(input);
     const delivery = await this.transport.deliver('interactive', payload, options);
     if (delivery.status === 200) applyViewAck(this.state, viewId, delivery.body);
@@ -155,13 +186,19 @@ export class SlackDriver {
   }
 
   /** Presses a button on a message. */
-  async clickButton(input: ClickInput, options: DeliverOptions = {}): Promise<Delivery & { triggerId: string; responseUrl: string; payload: Record<string, unknown> }> {
+  async clickButton(
+    input: ClickInput,
+    options: DeliverOptions = {},
+  ): Promise<Delivery & { triggerId: string; responseUrl: string; payload: Record<string, unknown> }> {
     const { payload, triggerId, responseUrl } = this.payloads.blockActions(input);
     return { ...(await this.transport.deliver('interactive', payload, options)), triggerId, responseUrl, payload };
   }
 
   /** Reacts to a message (`reaction_added`); pass `eventId` and `options.retry` to redeliver. */
-  async react(input: ReactInput, options: DeliverOptions = {}): Promise<Delivery & { eventId: string; payload: Record<string, unknown> }> {
+  async react(
+    input: ReactInput,
+    options: DeliverOptions = {},
+  ): Promise<Delivery & { eventId: string; payload: Record<string, unknown> }> {
     const { payload, eventId } = this.payloads.reactionAdded(input);
     return { ...(await this.transport.deliver('event', payload, options)), eventId, payload };
   }
@@ -172,7 +209,14 @@ export class SlackDriver {
   }
 
   /** Slack's check of a new Request URL (HTTP only): the app must echo `challenge`. */
-  urlVerification(challenge = 'fake-challenge-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', options: DeliverOptions = {}): Promise<Delivery> {
-    return this.transport.deliver('event', { token: 'fakeVerificationToken0001', challenge, type: 'url_verification' }, options);
+  urlVerification(
+    challenge = 'fake-challenge-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+    options: DeliverOptions = {},
+  ): Promise<Delivery> {
+    return this.transport.deliver(
+      'event',
+      { token: 'fakeVerificationToken0001', challenge, type: 'url_verification' },
+      options,
+    );
   }
 }

@@ -20,15 +20,21 @@ export function apiMessage(state: SlackState, m: StoredMessage, includeMetadata 
           bot_id: m.botId,
           app_id: state.bot.appId,
           bot_profile: {
-            id: state.bot.botId, app_id: state.bot.appId, name: state.bot.name, deleted: false,
+            id: state.bot.botId,
+            app_id: state.bot.appId,
+            name: state.bot.name,
+            deleted: false,
             icons: { image_48: 'https://a.slack-edge.com/80588/img/plugins/app/bot_48.png' },
-            updated: 1700000000, team_id: state.team.id,
+            updated: 1700000000,
+            team_id: state.team.id,
           },
         }
       : {}),
     ...(m.blocks ? { blocks: m.blocks } : {}),
     ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
-    ...(m.threadTs !== undefined && m.threadTs !== m.ts ? { parent_user_id: state.find(m.channel, m.threadTs)?.user } : {}),
+    ...(m.threadTs !== undefined && m.threadTs !== m.ts
+      ? { parent_user_id: state.find(m.channel, m.threadTs)?.user }
+      : {}),
     ...(replies.length > 0 && last
       ? {
           reply_count: replies.length,
@@ -40,13 +46,19 @@ export function apiMessage(state: SlackState, m: StoredMessage, includeMetadata 
         }
       : {}),
     ...(m.edited ? { edited: m.edited } : {}),
-    ...(m.reactions.length > 0 ? { reactions: m.reactions.map((r) => ({ name: r.name, users: r.users, count: r.users.length })) } : {}),
+    ...(m.reactions.length > 0
+      ? { reactions: m.reactions.map((r) => ({ name: r.name, users: r.users, count: r.users.length })) }
+      : {}),
     ...(includeMetadata && m.metadata ? { metadata: m.metadata } : {}),
   };
 }
 
 /** A view in the shape `views.open` / `views.update` answer and interaction payloads carry. */
-export function apiView(state: SlackState, v: StoredView, values: Record<string, unknown> = {}): Record<string, unknown> {
+export function apiView(
+  state: SlackState,
+  v: StoredView,
+  values: Record<string, unknown> = {},
+): Record<string, unknown> {
   const { blocks, ...rest } = v.view;
   return {
     id: v.id,

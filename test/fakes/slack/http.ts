@@ -57,7 +57,8 @@ export interface SlackFault {
 }
 
 const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
-const SCOPES = 'commands,chat:write,chat:write.public,reactions:read,reactions:write,im:write,users:read,channels:history,groups:history,im:history';
+const SCOPES =
+  'commands,chat:write,chat:write.public,reactions:read,reactions:write,im:write,users:read,channels:history,groups:history,im:history';
 
 function decodeArgs(raw: string, contentType: string): Record<string, unknown> {
   if (raw === '') return {};
@@ -80,7 +81,10 @@ function decodeArgs(raw: string, contentType: string): Record<string, unknown> {
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json; charset=utf-8', ...headers });
+  res.writeHead(status, {
+    'content-type': typeof body === 'string' ? 'text/plain' : 'application/json; charset=utf-8',
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -132,7 +136,12 @@ export class SlackHttpServer {
 
   private takeFault(method: string, args: Record<string, unknown>): SlackFault | undefined {
     const index = this.faults.findIndex((f) =>
-      typeof f.method === 'string' ? f.method === method : f.method instanceof RegExp ? f.method.test(method) : f.method(method, args));
+      typeof f.method === 'string'
+        ? f.method === method
+        : f.method instanceof RegExp
+          ? f.method.test(method)
+          : f.method(method, args),
+    );
     const fault = this.faults[index];
     if (!fault) return undefined;
     if (--fault.left <= 0) this.faults.splice(index, 1);
@@ -148,7 +157,9 @@ export class SlackHttpServer {
     try {
       if (req.method === 'POST' && path.startsWith('/api/')) return await this.api(path.slice(5), raw, req, res);
       if (req.method === 'POST' && /^\/(commands|actions)\//.test(path)) {
-        const body = contentType.startsWith('application/json') ? (JSON.parse(raw) as Record<string, unknown>) : { text: raw };
+        const body = contentType.startsWith('application/json')
+          ? (JSON.parse(raw) as Record<string, unknown>)
+          : { text: raw };
         const answer = this.deps.handleResponseUrl(path, body);
         this.responseUrlPosts.push({ path, body, status: answer.status, at: Date.now() });
         this.deps.state.changed();
@@ -167,13 +178,30 @@ export class SlackHttpServer {
       args = decodeArgs(raw, req.headers['content-type'] ?? '');
     } catch {
       args = { raw };
-      this.calls.push({ method, args, headers: req.headers, status: 200, response: { ok: false, error: 'invalid_json' }, fault: false, at });
+      this.calls.push({
+        method,
+        args,
+        headers: req.headers,
+        status: 200,
+        response: { ok: false, error: 'invalid_json' },
+        fault: false,
+        at,
+      });
       return send(res, 200, { ok: false, error: 'invalid_json' });
     }
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const token = bearer ?? (typeof args.token === 'string' ? args.token : undefined);
     const record = (status: number, response: Record<string, unknown> | undefined, fault: boolean): void => {
-      this.calls.push({ method, args, headers: req.headers, ...(token ? { token } : {}), status, ...(response ? { response } : {}), fault, at });
+      this.calls.push({
+        method,
+        args,
+        headers: req.headers,
+        ...(token ? { token } : {}),
+        status,
+        ...(response ? { response } : {}),
+        fault,
+        at,
+      });
       this.deps.state.changed();
     };
     const delay = this.latencyMs + (this.methodLatencyMs.get(method) ?? 0);
@@ -186,9 +214,20 @@ export class SlackHttpServer {
       req.socket.destroy();
       return;
     }
-    if (fault && (fault.status !== undefined || fault.retryAfter !== undefined || fault.error !== undefined || fault.body !== undefined)) {
+    if (
+      fault &&
+      (fault.status !== undefined ||
+        fault.retryAfter !== undefined ||
+        fault.error !== undefined ||
+        fault.body !== undefined)
+    ) {
       const status = fault.status ?? (fault.retryAfter !== undefined ? 429 : 200);
-      const body = (fault.body ?? (fault.error ? { ok: false, error: fault.error } : status === 429 ? { ok: false, error: 'ratelimited' } : { ok: false, error: 'internal_error' })) as Record<string, unknown>;
+      const body = (fault.body ??
+        (fault.error
+          ? { ok: false, error: fault.error }
+          : status === 429
+            ? { ok: false, error: 'ratelimited' }
+            : { ok: false, error: 'internal_error' })) as Record<string, unknown>;
       const headers = { ...(status === 429 ? { 'retry-after': String(fault.retryAfter ?? 1) } : {}), ...fault.headers };
       record(status, body, true);
       return send(res, status, body, headers);
@@ -213,7 +252,8 @@ export class SlackHttpServer {
     const wanted = def.token === 'app' ? this.deps.appToken : this.deps.botToken;
     if (token === wanted) return;
     const isApp = token.startsWith('xapp-');
-    if ((def.token === 'app') !== isApp && (isApp || token.startsWith('xox'))) throw new SlackApiError('not_allowed_token_type');
+    if ((def.token === 'app') !== isApp && (isApp || token.startsWith('xox')))
+      throw new SlackApiError('not_allowed_token_type');
     throw new SlackApiError('invalid_auth');
   }
 

@@ -3,7 +3,15 @@
  * See server.ts for an example and driver.ts for acting as people do.
  */
 export { FakeSlack, startFakeSlack, type FakeSlackOptions, type SeenMessage } from './server.ts';
-export { SlackDriver, HttpTransport, SocketTransport, slackSignature, type Delivery, type DeliverOptions, type DeliveryKind } from './driver.ts';
+export {
+  SlackDriver,
+  HttpTransport,
+  SocketTransport,
+  slackSignature,
+  type Delivery,
+  type DeliverOptions,
+  type DeliveryKind,
+} from './driver.ts';
 export type { RecordedCall, ResponseUrlPost, SlackFault } from './http.ts';
 export type { ClickInput, CommandInput, ReactInput, SubmitInput } from './payloads.ts';
 export type { SocketAck } from './socket.ts';

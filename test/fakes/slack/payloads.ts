@@ -111,7 +111,8 @@ export class Payloads {
     const stored = input.viewId
       ? this.state.views.get(input.viewId)
       : [...this.state.views.values()].reverse().find((v) => v.user === user && v.state === 'open');
-    if (!stored || stored.state !== 'open') throw new Error(`fake Slack: ${user} has no open modal ${input.viewId ?? ''}`);
+    if (!stored || stored.state !== 'open')
+      throw new Error(`fake Slack: ${user} has no open modal ${input.viewId ?? ''}`);
     const values: Record<string, Record<string, unknown>> = {};
     const known = new Set<string>();
     for (const block of stored.view.blocks) {
@@ -160,7 +161,10 @@ export class Payloads {
       api_app_id: this.state.bot.appId,
       token: VERIFICATION_TOKEN,
       container: {
-        type: 'message', message_ts: message.ts, channel_id: channel, is_ephemeral: false,
+        type: 'message',
+        message_ts: message.ts,
+        channel_id: channel,
+        is_ephemeral: false,
         ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
       },
       trigger_id: triggerId,
@@ -171,12 +175,21 @@ export class Payloads {
       message: apiMessage(this.state, message, false),
       state: { values: {} },
       response_url: responseUrl,
-      actions: [{
-        action_id: input.actionId, block_id: found.blockId, text: found.element.text,
-        ...(input.value !== undefined ? { value: input.value } : found.element.value !== undefined ? { value: found.element.value } : {}),
-        ...(found.element.style !== undefined ? { style: found.element.style } : {}),
-        type: found.element.type, action_ts: nowTs(),
-      }],
+      actions: [
+        {
+          action_id: input.actionId,
+          block_id: found.blockId,
+          text: found.element.text,
+          ...(input.value !== undefined
+            ? { value: input.value }
+            : found.element.value !== undefined
+              ? { value: found.element.value }
+              : {}),
+          ...(found.element.style !== undefined ? { style: found.element.style } : {}),
+          type: found.element.type,
+          action_ts: nowTs(),
+        },
+      ],
     };
     return { payload, triggerId, responseUrl };
   }
@@ -189,7 +202,9 @@ export class Payloads {
     if (message) this.state.react(message, reaction, user);
     const eventId = input.eventId ?? slackId('Ev', 10);
     const payload = this.eventCallback(eventId, {
-      type: 'reaction_added', user, reaction,
+      type: 'reaction_added',
+      user,
+      reaction,
       item: { type: 'message', channel, ts: input.ts },
       ...(message ? { item_user: message.user } : {}),
       event_ts: nowTs(),
@@ -209,7 +224,15 @@ export class Payloads {
       type: 'event_callback',
       event_id: eventId,
       event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ enterprise_id: null, team_id: this.state.team.id, user_id: this.state.bot.userId, is_bot: true, is_enterprise_install: false }],
+      authorizations: [
+        {
+          enterprise_id: null,
+          team_id: this.state.team.id,
+          user_id: this.state.bot.userId,
+          is_bot: true,
+          is_enterprise_install: false,
+        },
+      ],
       is_ext_shared_channel: false,
       event_context: `4-${Buffer.from(eventId).toString('base64url')}`,
     };

@@ -25,7 +25,11 @@ function content(body: Record<string, unknown>): { text: string; blocks?: unknow
  * `delete_original` / `replace_original` act on the message a button was on; `response_type:
  * in_channel` posts in the channel; anything else is ephemeral to the person who acted.
  */
-export function handleResponseUrl(state: SlackState, path: string, body: Record<string, unknown>): { status: number; body: unknown } {
+export function handleResponseUrl(
+  state: SlackState,
+  path: string,
+  body: Record<string, unknown>,
+): { status: number; body: unknown } {
   const target = state.responseUrls.get(path);
   if (!target) return { status: 404, body: 'invalid_url' };
   if (Date.now() - target.issuedAt > RESPONSE_URL_TTL_MS) return { status: 404, body: 'expired_url' };
@@ -43,9 +47,21 @@ export function handleResponseUrl(state: SlackState, path: string, body: Record<
     if ((body.replace_original === true || body.replace_original === 'true') && original) {
       state.edit(original, message, state.bot.userId);
     } else if (body.response_type === 'in_channel') {
-      state.post({ channel: target.channel, user: state.bot.userId, botId: state.bot.botId, ...message, ...(threadTs ? { threadTs } : {}) });
+      state.post({
+        channel: target.channel,
+        user: state.bot.userId,
+        botId: state.bot.botId,
+        ...message,
+        ...(threadTs ? { threadTs } : {}),
+      });
     } else {
-      state.addEphemeral({ channel: target.channel, user: target.user, via: 'response_url', ...message, ...(threadTs ? { threadTs } : {}) });
+      state.addEphemeral({
+        channel: target.channel,
+        user: target.user,
+        via: 'response_url',
+        ...message,
+        ...(threadTs ? { threadTs } : {}),
+      });
     }
     return { status: 200, body: { ok: true } };
   } catch (error) {
@@ -79,7 +95,14 @@ export function applyViewAck(state: SlackState, viewId: string, body: unknown): 
       delete view.errors;
     } else {
       const id = slackId('V');
-      state.views.set(id, { id, user: view.user, view: next, hash: view.hash, rootViewId: view.rootViewId, state: 'open' });
+      state.views.set(id, {
+        id,
+        user: view.user,
+        view: next,
+        hash: view.hash,
+        rootViewId: view.rootViewId,
+        state: 'open',
+      });
     }
   } else if (action === 'clear') {
     for (const v of state.views.values()) if (v.rootViewId === view.rootViewId) v.state = 'closed';

@@ -19,7 +19,14 @@ import { SlackHttpServer, type RecordedCall, type ResponseUrlPost, type SlackFau
 import { Payloads } from './payloads.ts';
 import { handleResponseUrl } from './responses.ts';
 import { FakeSocketMode, type SocketModeOptions } from './socket.ts';
-import { SlackState, type EphemeralMessage, type MessageMetadata, type MessageVersion, type StoredView, type WorkspaceOptions } from './state.ts';
+import {
+  SlackState,
+  type EphemeralMessage,
+  type MessageMetadata,
+  type MessageVersion,
+  type StoredView,
+  type WorkspaceOptions,
+} from './state.ts';
 
 /** Everything configurable at start. */
 export interface FakeSlackOptions extends WorkspaceOptions, SocketModeOptions {
@@ -141,7 +148,9 @@ export class FakeSlack {
 
   /** Modals, newest last; `open` ones only unless `all`. */
   views(user?: string, all = false): StoredView[] {
-    return [...this.state.views.values()].filter((v) => (user === undefined || v.user === user) && (all || v.state === 'open'));
+    return [...this.state.views.values()].filter(
+      (v) => (user === undefined || v.user === user) && (all || v.state === 'open'),
+    );
   }
 
   /**
@@ -178,7 +187,10 @@ export class FakeSlack {
 
   /** A driver delivering over HTTP to the app's events URL, signed with `signingSecret`. */
   httpDriver(options: { url: string; signingSecret?: string }): SlackDriver {
-    const transport = new HttpTransport({ url: options.url, signingSecret: options.signingSecret ?? this.signingSecret });
+    const transport = new HttpTransport({
+      url: options.url,
+      signingSecret: options.signingSecret ?? this.signingSecret,
+    });
     return new SlackDriver(this.state, new Payloads(this.state, this.http.baseUrl), transport);
   }
 

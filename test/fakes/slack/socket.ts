@@ -93,12 +93,14 @@ export class FakeSocketMode extends EventEmitter {
       this.sockets.splice(this.sockets.indexOf(ws), 1);
       this.emit('disconnection');
     });
-    ws.send(JSON.stringify({
-      type: 'hello',
-      num_connections: this.sockets.length,
-      debug_info: { host: 'applink-fake-1', build_number: 1, approximate_connection_time: 18060 },
-      connection_info: { app_id: this.appId },
-    }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.sockets.length,
+        debug_info: { host: 'applink-fake-1', build_number: 1, approximate_connection_time: 18060 },
+        connection_info: { app_id: this.appId },
+      }),
+    );
     this.emit('connection');
   }
 
@@ -114,7 +116,10 @@ export class FakeSocketMode extends EventEmitter {
     const sent = this.sent.find((s) => s.envelopeId === envelopeId);
     const at = Date.now();
     const ack: SocketAck = {
-      envelopeId, type: sent?.type ?? 'events_api', at, ms: sent ? at - sent.at : 0,
+      envelopeId,
+      type: sent?.type ?? 'events_api',
+      at,
+      ms: sent ? at - sent.at : 0,
       ...('payload' in message ? { payload: message.payload } : {}),
     };
     this.acks.push(ack);
@@ -137,7 +142,9 @@ export class FakeSocketMode extends EventEmitter {
       type,
       payload,
       accepts_response_payload: options.acceptsResponsePayload ?? type !== 'events_api',
-      ...(type === 'events_api' ? { retry_attempt: options.retryAttempt ?? 0, retry_reason: options.retryReason ?? '' } : {}),
+      ...(type === 'events_api'
+        ? { retry_attempt: options.retryAttempt ?? 0, retry_reason: options.retryReason ?? '' }
+        : {}),
     };
     this.sent.push({ type, envelopeId, envelope, at: Date.now() });
     ws.send(JSON.stringify(envelope));
@@ -147,13 +154,19 @@ export class FakeSocketMode extends EventEmitter {
   /** The ack of an envelope, waiting up to `timeoutMs` (Slack's own limit is 3 s). */
   async waitForAck(envelopeId: string, timeoutMs = 3000): Promise<SocketAck> {
     const find = (): SocketAck | undefined => this.acks.find((a) => a.envelopeId === envelopeId);
-    await this.waitFor('ack', () => find() !== undefined, timeoutMs, `no ack for envelope ${envelopeId} within ${timeoutMs} ms`);
+    await this.waitFor(
+      'ack',
+      () => find() !== undefined,
+      timeoutMs,
+      `no ack for envelope ${envelopeId} within ${timeoutMs} ms`,
+    );
     return find() as SocketAck;
   }
 
   /** Tells every connection to reconnect, as Slack does when it recycles a server. */
   disconnectAll(reason = 'refresh_requested'): void {
-    for (const ws of this.sockets) ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-fake-1' } }));
+    for (const ws of this.sockets)
+      ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-fake-1' } }));
   }
 
   /**
@@ -162,14 +175,19 @@ export class FakeSocketMode extends EventEmitter {
    * first. (Cutting the TCP connection instead makes the SocketModeClient log a WebSocket error.)
    */
   async close(graceMs = 1000): Promise<void> {
-    await Promise.all([...this.sockets].map((ws) => new Promise<void>((resolve) => {
-      const timer = setTimeout(() => ws.terminate(), graceMs);
-      ws.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      ws.close(1001, 'server shutting down');
-    })));
+    await Promise.all(
+      [...this.sockets].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => ws.terminate(), graceMs);
+            ws.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            ws.close(1001, 'server shutting down');
+          }),
+      ),
+    );
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 

@@ -131,7 +131,14 @@ export class SlackState extends EventEmitter {
     this.bot = options.bot ?? { userId: 'U0SCRIBEBOT', botId: 'B0SCRIBE', appId: 'A0SCRIBEAPP', name: 'scribe' };
     this.triggerTtlMs = options.triggerTtlMs ?? 3000;
     for (const u of [...DEFAULT_USERS, ...(options.users ?? [])]) this.ensureUser(u.id, u);
-    this.users.set(this.bot.userId, { id: this.bot.userId, name: this.bot.name, realName: 'Scribe', isAdmin: false, isOwner: false, isBot: true });
+    this.users.set(this.bot.userId, {
+      id: this.bot.userId,
+      name: this.bot.name,
+      realName: 'Scribe',
+      isAdmin: false,
+      isOwner: false,
+      isBot: true,
+    });
     this.ensureChannel('C0GENERAL', { name: 'general' });
     for (const c of options.channels ?? []) this.ensureChannel(c.id, c);
     for (const id of options.notInChannel ?? []) this.ensureChannel(id, { member: false });
@@ -139,7 +146,14 @@ export class SlackState extends EventEmitter {
 
   /** Creates (or updates) a person. */
   ensureUser(id: string, patch: Partial<FakeUser> = {}): FakeUser {
-    const user = this.users.get(id) ?? { id, name: id.toLowerCase(), realName: id, isAdmin: false, isOwner: false, isBot: false };
+    const user = this.users.get(id) ?? {
+      id,
+      name: id.toLowerCase(),
+      realName: id,
+      isAdmin: false,
+      isOwner: false,
+      isBot: false,
+    };
     Object.assign(user, patch, { id });
     this.users.set(id, user);
     return user;
@@ -147,7 +161,13 @@ export class SlackState extends EventEmitter {
 
   /** Creates (or updates) a channel; new channels have the bot as a member. */
   ensureChannel(id: string, patch: Partial<FakeChannel> = {}): FakeChannel {
-    const channel = this.channels.get(id) ?? { id, name: id.toLowerCase(), isPrivate: id.startsWith('G'), isIm: false, member: true };
+    const channel = this.channels.get(id) ?? {
+      id,
+      name: id.toLowerCase(),
+      isPrivate: id.startsWith('G'),
+      isIm: false,
+      member: true,
+    };
     Object.assign(channel, patch, { id });
     this.channels.set(id, channel);
     this.changed();
@@ -161,10 +181,23 @@ export class SlackState extends EventEmitter {
   }
 
   /** Stores a new message (a reply when `threadTs` names a thread) and returns it. */
-  post(input: { channel: string; user: string; text: string; blocks?: unknown[]; threadTs?: string; metadata?: MessageMetadata; botId?: string }): StoredMessage {
+  post(input: {
+    channel: string;
+    user: string;
+    text: string;
+    blocks?: unknown[];
+    threadTs?: string;
+    metadata?: MessageMetadata;
+    botId?: string;
+  }): StoredMessage {
     const ts = this.clock.next();
     const message: StoredMessage = {
-      channel: input.channel, ts, user: input.user, text: input.text, reactions: [], deleted: false,
+      channel: input.channel,
+      ts,
+      user: input.user,
+      text: input.text,
+      reactions: [],
+      deleted: false,
       versions: [{ text: input.text, ...(input.blocks ? { blocks: input.blocks } : {}), at: Date.now() }],
       ...(input.blocks ? { blocks: input.blocks } : {}),
       ...(input.botId ? { botId: input.botId } : {}),
@@ -183,12 +216,20 @@ export class SlackState extends EventEmitter {
   }
 
   /** Replaces a message's content, keeping the previous version in `versions`. */
-  edit(message: StoredMessage, patch: { text: string; blocks?: unknown[]; metadata?: MessageMetadata }, by: string): void {
+  edit(
+    message: StoredMessage,
+    patch: { text: string; blocks?: unknown[]; metadata?: MessageMetadata },
+    by: string,
+  ): void {
     message.text = patch.text;
     if (patch.blocks !== undefined) message.blocks = patch.blocks;
     if (patch.metadata !== undefined) message.metadata = patch.metadata;
     message.edited = { user: by, ts: this.clock.next() };
-    message.versions.push({ text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}), at: Date.now() });
+    message.versions.push({
+      text: message.text,
+      ...(message.blocks ? { blocks: message.blocks } : {}),
+      at: Date.now(),
+    });
     this.changed();
   }
 
@@ -200,9 +241,10 @@ export class SlackState extends EventEmitter {
   /** A thread, parent first, or the channel's top-level messages when `threadTs` is omitted. */
   list(channel: string, threadTs?: string): StoredMessage[] {
     const all = (this.messages.get(channel) ?? []).filter((m) => !m.deleted);
-    const picked = threadTs === undefined
-      ? all.filter((m) => m.threadTs === undefined || m.threadTs === m.ts)
-      : all.filter((m) => m.ts === threadTs || m.threadTs === threadTs);
+    const picked =
+      threadTs === undefined
+        ? all.filter((m) => m.threadTs === undefined || m.threadTs === m.ts)
+        : all.filter((m) => m.ts === threadTs || m.threadTs === threadTs);
     return picked.sort((a, b) => compareTs(a.ts, b.ts));
   }
 
@@ -230,7 +272,9 @@ export class SlackState extends EventEmitter {
   }
 
   /** Spends a trigger id: the person it belongs to, or Slack's error code. */
-  useTrigger(id: string): { user: string } | { error: 'invalid_trigger_id' | 'expired_trigger_id' | 'exchanged_trigger_id' } {
+  useTrigger(
+    id: string,
+  ): { user: string } | { error: 'invalid_trigger_id' | 'expired_trigger_id' | 'exchanged_trigger_id' } {
     const trigger = this.triggers.get(id);
     if (!trigger) return { error: 'invalid_trigger_id' };
     if (trigger.used) return { error: 'exchanged_trigger_id' };

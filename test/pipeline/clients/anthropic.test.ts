@@ -4,7 +4,14 @@ import { ErrorCode, InvalidAnswerError, PermanentError, RetryableError } from '.
 import { createAnthropicLlm } from '../../../src/pipeline/clients/anthropic.ts';
 import type { Llm } from '../../../src/pipeline/ports.ts';
 import { withRetry } from '../../../src/pipeline/retry.ts';
-import { anthropicError, OVERLOADED, RATE_LIMITED, SPEND_LIMIT_REACHED, startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic.ts';
+import {
+  anthropicError,
+  OVERLOADED,
+  RATE_LIMITED,
+  SPEND_LIMIT_REACHED,
+  startFakeAnthropic,
+  type FakeAnthropic,
+} from '../../fakes/anthropic.ts';
 import { deadUrl } from '../../fakes/http.ts';
 
 let fake: FakeAnthropic;
@@ -15,13 +22,30 @@ afterAll(() => fake.close());
 beforeEach(() => fake.respond(() => undefined));
 
 const MODEL = 'claude-haiku-5-5';
-const Answer = z.object({ colour: z.enum(['red', 'blue']), count: z.number().int(), note: z.string().max(10).optional() });
+const Answer = z.object({
+  colour: z.enum(['red', 'blue']),
+  count: z.number().int(),
+  note: z.string().max(10).optional(),
+});
 const llmFor = (overrides: Partial<Parameters<typeof createAnthropicLlm>[0]> = {}): Llm =>
   createAnthropicLlm({ apiKey: fake.apiKey, baseUrl: fake.url, ...overrides });
 const ask = (llm = llmFor(), signal?: AbortSignal) =>
-  llm.structured({ model: MODEL, system: 's', messages: [{ role: 'user', content: 'q' }], maxTokens: 100, schema: Answer, name: 'answer', signal });
-const complete = (llm = llmFor()) => llm.complete({ model: MODEL, system: 's', messages: [{ role: 'user', content: 'q' }], maxTokens: 100 });
-const failureOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+  llm.structured({
+    model: MODEL,
+    system: 's',
+    messages: [{ role: 'user', content: 'q' }],
+    maxTokens: 100,
+    schema: Answer,
+    name: 'answer',
+    signal,
+  });
+const complete = (llm = llmFor()) =>
+  llm.complete({ model: MODEL, system: 's', messages: [{ role: 'user', content: 'q' }], maxTokens: 100 });
+const failureOf = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('Anthropic Llm: answers', () => {
   it('returns text answers with usage, sending the request as the Messages API expects', async () => {
@@ -29,7 +53,11 @@ describe('Anthropic Llm: answers', () => {
     const { text, usage } = await llmFor().complete({
       model: MODEL,
       system: 'be brief',
-      messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'Hello.' }, { role: 'user', content: 'again' }],
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'Hello.' },
+        { role: 'user', content: 'again' },
+      ],
       maxTokens: 50,
     });
     expect(text).toBe('Hello, Ada.');
@@ -44,7 +72,11 @@ describe('Anthropic Llm: answers', () => {
       model: MODEL,
       system: 'be brief',
       max_tokens: 50,
-      messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'Hello.' }, { role: 'user', content: 'again' }],
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'Hello.' },
+        { role: 'user', content: 'again' },
+      ],
     });
   });
 
@@ -90,16 +122,39 @@ describe('Anthropic Llm: answers', () => {
   });
 
   it("counts the prompt cache's input tokens apart, as the API reports them", async () => {
-    const usage = { input_tokens: 12, output_tokens: 7, cache_creation_input_tokens: 300, cache_read_input_tokens: 1200 };
+    const usage = {
+      input_tokens: 12,
+      output_tokens: 7,
+      cache_creation_input_tokens: 300,
+      cache_read_input_tokens: 1200,
+    };
     fake.queue('answer', { json: { colour: 'blue', count: 2 }, usage });
-    expect((await ask()).usage).toEqual({ inputTokens: 12, outputTokens: 7, cacheCreationInputTokens: 300, cacheReadInputTokens: 1200 });
+    expect((await ask()).usage).toEqual({
+      inputTokens: 12,
+      outputTokens: 7,
+      cacheCreationInputTokens: 300,
+      cacheReadInputTokens: 1200,
+    });
 
     fake.respond(() => ({ text: 'Hello.', usage }));
-    expect((await complete()).usage).toEqual({ inputTokens: 12, outputTokens: 7, cacheCreationInputTokens: 300, cacheReadInputTokens: 1200 });
+    expect((await complete()).usage).toEqual({
+      inputTokens: 12,
+      outputTokens: 7,
+      cacheCreationInputTokens: 300,
+      cacheReadInputTokens: 1200,
+    });
 
     // Older answers and requests without caching send null.
-    fake.respond(() => ({ text: 'Hello.', usage: { input_tokens: 5, output_tokens: 2, cache_creation_input_tokens: null, cache_read_input_tokens: null } }));
-    expect((await complete()).usage).toEqual({ inputTokens: 5, outputTokens: 2, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 });
+    fake.respond(() => ({
+      text: 'Hello.',
+      usage: { input_tokens: 5, output_tokens: 2, cache_creation_input_tokens: null, cache_read_input_tokens: null },
+    }));
+    expect((await complete()).usage).toEqual({
+      inputTokens: 5,
+      outputTokens: 2,
+      cacheCreationInputTokens: 0,
+      cacheReadInputTokens: 0,
+    });
   });
 });
 
@@ -113,28 +168,59 @@ describe('Anthropic Llm: stop reasons', () => {
 
   // What the API sends for each: the cut-off or partial text, or nothing at all.
   const unfinished = [
-    ['max_tokens', '{"colour": "red", "cou', PermanentError, ErrorCode.AnswerTooLong,
-      /^Anthropic's (answer|"answer" answer) was longer than 100 tokens and was cut off \(model "claude-haiku-5-5"\)/],
-    ['refusal', '', PermanentError, ErrorCode.ModelDeclined, /^The model declined to write the (answer|"answer" answer) \(model "claude-haiku-5-5"\)\. Change the template/],
-    ['model_context_window_exceeded', '{"colour": "re', PermanentError, ErrorCode.InputTooLong,
-      /^The input is too large for the context window of model "claude-haiku-5-5": it left no room for the (answer|"answer" answer)/],
-    ['pause_turn', '', RetryableError, ErrorCode.AnswerIncomplete, /^Anthropic paused the (answer|"answer" answer) before it was finished \(stop reason "pause_turn"\)$/],
+    [
+      'max_tokens',
+      '{"colour": "red", "cou',
+      PermanentError,
+      ErrorCode.AnswerTooLong,
+      /^Anthropic's (answer|"answer" answer) was longer than 100 tokens and was cut off \(model "claude-haiku-5-5"\)/,
+    ],
+    [
+      'refusal',
+      '',
+      PermanentError,
+      ErrorCode.ModelDeclined,
+      /^The model declined to write the (answer|"answer" answer) \(model "claude-haiku-5-5"\)\. Change the template/,
+    ],
+    [
+      'model_context_window_exceeded',
+      '{"colour": "re',
+      PermanentError,
+      ErrorCode.InputTooLong,
+      /^The input is too large for the context window of model "claude-haiku-5-5": it left no room for the (answer|"answer" answer)/,
+    ],
+    [
+      'pause_turn',
+      '',
+      RetryableError,
+      ErrorCode.AnswerIncomplete,
+      /^Anthropic paused the (answer|"answer" answer) before it was finished \(stop reason "pause_turn"\)$/,
+    ],
     ['tool_use', '', PermanentError, ErrorCode.AnswerIncomplete, /to call a tool, but Scribe offered none/],
-    ['compaction_needed', 'Dear', PermanentError, ErrorCode.AnswerIncomplete, /for a reason Scribe does not know \(stop reason "compaction_needed"\)$/],
+    [
+      'compaction_needed',
+      'Dear',
+      PermanentError,
+      ErrorCode.AnswerIncomplete,
+      /for a reason Scribe does not know \(stop reason "compaction_needed"\)$/,
+    ],
   ] as const;
 
-  it.each(unfinished)('turns %s into its own error, in free text and structured answers alike', async (stopReason, text, kind, code, message) => {
-    for (const call of [complete, ask]) {
-      fake.respond(() => ({ text, stopReason }));
-      const before = fake.calls().length;
-      const err = await failureOf(call());
-      expect(err).toBeInstanceOf(kind);
-      expect(err).not.toBeInstanceOf(InvalidAnswerError); // never "not valid JSON", never sent back for correction
-      expect(err).toMatchObject({ code, service: 'Anthropic' });
-      expect((err as Error).message).toMatch(message);
-      expect(fake.calls().length - before).toBe(1);
-    }
-  });
+  it.each(unfinished)(
+    'turns %s into its own error, in free text and structured answers alike',
+    async (stopReason, text, kind, code, message) => {
+      for (const call of [complete, ask]) {
+        fake.respond(() => ({ text, stopReason }));
+        const before = fake.calls().length;
+        const err = await failureOf(call());
+        expect(err).toBeInstanceOf(kind);
+        expect(err).not.toBeInstanceOf(InvalidAnswerError); // never "not valid JSON", never sent back for correction
+        expect(err).toMatchObject({ code, service: 'Anthropic' });
+        expect((err as Error).message).toMatch(message);
+        expect(fake.calls().length - before).toBe(1);
+      }
+    },
+  );
 });
 
 describe('Anthropic Llm: failures', () => {
@@ -142,9 +228,16 @@ describe('Anthropic Llm: failures', () => {
     fake.failNext([RATE_LIMITED]);
     const limited = await failureOf(ask());
     expect(limited).toBeInstanceOf(RetryableError);
-    expect(limited).toMatchObject({ code: ErrorCode.RateLimited, status: 429, retryAfterMs: 1000, service: 'Anthropic' });
+    expect(limited).toMatchObject({
+      code: ErrorCode.RateLimited,
+      status: 429,
+      retryAfterMs: 1000,
+      service: 'Anthropic',
+    });
 
-    fake.failNext([anthropicError(429, 'rate_limit_error', 'slow down', { 'retry-after': '2', 'retry-after-ms': '1500' })]);
+    fake.failNext([
+      anthropicError(429, 'rate_limit_error', 'slow down', { 'retry-after': '2', 'retry-after-ms': '1500' }),
+    ]);
     expect(await failureOf(ask())).toMatchObject({ retryAfterMs: 1500 });
   });
 
@@ -166,12 +259,18 @@ describe('Anthropic Llm: failures', () => {
 
   it('turns the 400 for a spend limit the organisation set itself into the same error', async () => {
     fake.failNext([
-      anthropicError(400, 'invalid_request_error', 'You have reached your specified workspace API usage limits. You will regain access on 2026-12-01 at 00:00 UTC.'),
+      anthropicError(
+        400,
+        'invalid_request_error',
+        'You have reached your specified workspace API usage limits. You will regain access on 2026-12-01 at 00:00 UTC.',
+      ),
     ]);
     const err = await failureOf(ask());
     expect(err).toBeInstanceOf(PermanentError);
     expect(err).toMatchObject({ code: ErrorCode.SpendLimitReached, status: 400 });
-    expect((err as Error).message).toMatch(/spend limit is reached .*Anthropic Console\. Anthropic said: You have reached your specified workspace API usage limits\. You will regain access on 2026-12-01/);
+    expect((err as Error).message).toMatch(
+      /spend limit is reached .*Anthropic Console\. Anthropic said: You have reached your specified workspace API usage limits\. You will regain access on 2026-12-01/,
+    );
   });
 
   it.each([
@@ -198,19 +297,26 @@ describe('Anthropic Llm: failures', () => {
     fake.failNext([anthropicError(404, 'not_found_error', 'model: claude-haiku-5-5')]);
     const missing = await failureOf(ask());
     expect(missing).toBeInstanceOf(PermanentError);
-    expect((missing as Error).message).toBe('Anthropic does not know the model "claude-haiku-5-5" (404): check SCRIBE_FAST_MODEL / SCRIBE_WRITER_MODEL');
+    expect((missing as Error).message).toBe(
+      'Anthropic does not know the model "claude-haiku-5-5" (404): check SCRIBE_FAST_MODEL / SCRIBE_WRITER_MODEL',
+    );
 
     fake.failNext([anthropicError(400, 'invalid_request_error', 'output_config.format: not supported')]);
     const refused = await failureOf(ask());
     expect(refused).toBeInstanceOf(PermanentError);
-    expect((refused as Error).message).toBe('Anthropic refused the request for model "claude-haiku-5-5" (400): output_config.format: not supported');
+    expect((refused as Error).message).toBe(
+      'Anthropic refused the request for model "claude-haiku-5-5" (400): output_config.format: not supported',
+    );
   });
 
   it('treats a malformed body, a dropped connection and a dead server as retryable', async () => {
     fake.failNext([{ malformed: true }]);
     expect(await failureOf(ask())).toBeInstanceOf(RetryableError);
     fake.failNext([{ drop: true }]);
-    expect(await failureOf(ask())).toMatchObject({ code: ErrorCode.ServiceUnavailable, message: 'Anthropic could not be reached: the connection was closed unexpectedly' });
+    expect(await failureOf(ask())).toMatchObject({
+      code: ErrorCode.ServiceUnavailable,
+      message: 'Anthropic could not be reached: the connection was closed unexpectedly',
+    });
     const dead = await failureOf(ask(llmFor({ baseUrl: await deadUrl() })));
     expect(dead).toBeInstanceOf(RetryableError);
     expect((dead as Error).message).toBe('Anthropic could not be reached: the connection was refused');

@@ -1,14 +1,49 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, PermanentError, RetryableError } from '../../../src/errors.ts';
 import { authorQuery, createArxivPapers, parseArxivFeed, sameAuthor } from '../../../src/pipeline/clients/arxiv.ts';
-import { atomFeed, errorFeed, MANUAL_ERROR_FEED, MANUAL_FEED, startFakeArxiv, withAtomPrefix, type FakeArxiv, type FakePaper } from '../../fakes/arxiv.ts';
+import {
+  atomFeed,
+  errorFeed,
+  MANUAL_ERROR_FEED,
+  MANUAL_FEED,
+  startFakeArxiv,
+  withAtomPrefix,
+  type FakeArxiv,
+  type FakePaper,
+} from '../../fakes/arxiv.ts';
 import { deadUrl } from '../../fakes/http.ts';
 
 const PAPERS: FakePaper[] = [
-  { id: '2401.10000', version: 2, title: 'Loops on the  Analytical Engine', authors: ['Ada Lovelace', 'Charles Babbage'], published: '2024-01-02T00:00:00Z', summary: 'We study loops.', categories: ['cs.PL', 'cs.LO'] },
-  { id: '2305.01000', title: 'Bernoulli numbers', authors: ['A. Lovelace'], published: '2023-05-01T00:00:00Z', summary: 'Numbers.' },
-  { id: '2201.12345', title: 'Unrelated', authors: ['Ada Lovelace-Smith'], published: '2022-01-01T00:00:00Z', summary: 'Someone else.' },
-  { id: '2112.00001', title: 'Also unrelated', authors: ['Bob Lovelace'], published: '2021-12-01T00:00:00Z', summary: 'A namesake.' },
+  {
+    id: '2401.10000',
+    version: 2,
+    title: 'Loops on the  Analytical Engine',
+    authors: ['Ada Lovelace', 'Charles Babbage'],
+    published: '2024-01-02T00:00:00Z',
+    summary: 'We study loops.',
+    categories: ['cs.PL', 'cs.LO'],
+  },
+  {
+    id: '2305.01000',
+    title: 'Bernoulli numbers',
+    authors: ['A. Lovelace'],
+    published: '2023-05-01T00:00:00Z',
+    summary: 'Numbers.',
+  },
+  {
+    id: '2201.12345',
+    title: 'Unrelated',
+    authors: ['Ada Lovelace-Smith'],
+    published: '2022-01-01T00:00:00Z',
+    summary: 'Someone else.',
+  },
+  {
+    id: '2112.00001',
+    title: 'Also unrelated',
+    authors: ['Bob Lovelace'],
+    published: '2021-12-01T00:00:00Z',
+    summary: 'A namesake.',
+  },
 ];
 
 let arxiv: FakeArxiv;
@@ -20,12 +55,28 @@ beforeEach(() => {
   arxiv.latencyMs = 0;
 });
 
-const failureOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const failureOf = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('arXiv feed parsing', () => {
   it('parses a one-entry feed: the id stays a string, a single author and category become lists', () => {
     const papers = parseArxivFeed(
-      atomFeed([{ id: '2401.10000', version: 3, title: 'One & only', authors: ['Ada Lovelace'], published: '2024-01-02T00:00:00Z', summary: ' Line\n  two ' }], 'au:x'),
+      atomFeed(
+        [
+          {
+            id: '2401.10000',
+            version: 3,
+            title: 'One & only',
+            authors: ['Ada Lovelace'],
+            published: '2024-01-02T00:00:00Z',
+            summary: ' Line\n  two ',
+          },
+        ],
+        'au:x',
+      ),
     );
     expect(papers).toEqual([
       {
@@ -45,7 +96,15 @@ describe('arXiv feed parsing', () => {
       atomFeed(
         [
           PAPERS[0]!,
-          { id: 'math/0501001', version: 4, title: 'Old style', authors: ['Ada Lovelace', 'Mary Somerville', 'Charles Babbage'], published: '2005-01-03T00:00:00Z', summary: 'Old.', categories: ['math.NT', 'math.HO', 'cs.DM'] },
+          {
+            id: 'math/0501001',
+            version: 4,
+            title: 'Old style',
+            authors: ['Ada Lovelace', 'Mary Somerville', 'Charles Babbage'],
+            published: '2005-01-03T00:00:00Z',
+            summary: 'Old.',
+            categories: ['math.NT', 'math.HO', 'cs.DM'],
+          },
         ],
         'au:x',
       ),
@@ -71,7 +130,11 @@ describe('arXiv feed parsing', () => {
       }
     })();
     expect(err).toBeInstanceOf(PermanentError);
-    expect(err).toMatchObject({ code: ErrorCode.ServiceRejected, service: 'arXiv', message: 'arXiv refused the search: incorrect id format for 1234.12345' });
+    expect(err).toMatchObject({
+      code: ErrorCode.ServiceRejected,
+      service: 'arXiv',
+      message: 'arXiv refused the search: incorrect id format for 1234.12345',
+    });
   });
 });
 
@@ -81,7 +144,8 @@ describe("arXiv feed parsing: the manual's forms", () => {
     title: 'Multi-Electron Production at High Transverse Momenta in ep Collisions at HERA',
     authors: ['H1 Collaboration'],
     year: 2003,
-    abstract: 'Multi-electron production is studied at high electron transverse momentum in positron- and electron-proton collisions using the H1 detector at HERA.',
+    abstract:
+      'Multi-electron production is studied at high electron transverse momentum in positron- and electron-proton collisions using the H1 detector at HERA.',
     url: 'http://arxiv.org/abs/hep-ex/0307015v1',
     categories: ['hep-ex'],
   };
@@ -92,7 +156,9 @@ describe("arXiv feed parsing: the manual's forms", () => {
 
   it('reads a feed written with an Atom prefix (<atom:entry>), in either form', () => {
     expect(parseArxivFeed(withAtomPrefix(MANUAL_FEED))).toEqual([H1]);
-    expect(parseArxivFeed(withAtomPrefix(atomFeed(PAPERS.slice(0, 2), 'au:x')))).toEqual(parseArxivFeed(atomFeed(PAPERS.slice(0, 2), 'au:x')));
+    expect(parseArxivFeed(withAtomPrefix(atomFeed(PAPERS.slice(0, 2), 'au:x')))).toEqual(
+      parseArxivFeed(atomFeed(PAPERS.slice(0, 2), 'au:x')),
+    );
     expect(parseArxivFeed(withAtomPrefix(atomFeed(PAPERS, 'au:x')))).toHaveLength(4);
   });
 
@@ -107,8 +173,12 @@ describe("arXiv feed parsing: the manual's forms", () => {
 describe('arXiv author names', () => {
   it('builds an author query: the name, without middle names, and with an initial', () => {
     expect(authorQuery('Dr. Ada Lovelace')).toBe('au:"Ada Lovelace" OR au:"A Lovelace"');
-    expect(authorQuery('Prof. Ada Byron Lovelace')).toBe('au:"Ada Byron Lovelace" OR au:"Ada Lovelace" OR au:"A Lovelace"');
-    expect(authorQuery('Émilie du Châtelet')).toBe('au:"Émilie du Châtelet" OR au:"Émilie Châtelet" OR au:"É Châtelet"');
+    expect(authorQuery('Prof. Ada Byron Lovelace')).toBe(
+      'au:"Ada Byron Lovelace" OR au:"Ada Lovelace" OR au:"A Lovelace"',
+    );
+    expect(authorQuery('Émilie du Châtelet')).toBe(
+      'au:"Émilie du Châtelet" OR au:"Émilie Châtelet" OR au:"É Châtelet"',
+    );
     expect(authorQuery('Lovelace')).toBe('au:"Lovelace"');
     expect(authorQuery('Ada "the enchantress" Lovelace')).not.toContain('""');
     expect(authorQuery('Dr.')).toBeUndefined();
@@ -130,9 +200,15 @@ describe('arXiv author names', () => {
 
 describe('arXiv PaperSearch', () => {
   it('asks for the newest papers by the author and keeps only real matches', async () => {
-    const found = await createArxivPapers({ apiUrl: arxiv.apiUrl, minIntervalMs: 0 }).byAuthor('Dr. Ada Lovelace', { maxResults: 10 });
+    const found = await createArxivPapers({ apiUrl: arxiv.apiUrl, minIntervalMs: 0 }).byAuthor('Dr. Ada Lovelace', {
+      maxResults: 10,
+    });
     expect(found.map((p) => p.id)).toEqual(['2401.10000', '2305.01000']);
-    expect(found[0]).toMatchObject({ title: 'Loops on the Analytical Engine', authors: ['Ada Lovelace', 'Charles Babbage'], categories: ['cs.PL', 'cs.LO'] });
+    expect(found[0]).toMatchObject({
+      title: 'Loops on the Analytical Engine',
+      authors: ['Ada Lovelace', 'Charles Babbage'],
+      categories: ['cs.PL', 'cs.LO'],
+    });
     const sent = new URL(arxiv.requests.at(-1)!.path, 'http://x');
     expect(sent.pathname).toBe('/api/query');
     expect(Object.fromEntries(sent.searchParams)).toEqual({
@@ -178,7 +254,10 @@ describe('arXiv PaperSearch', () => {
       const controller = new AbortController();
       const waiting = failureOf(papers.byAuthor('Ada Lovelace', { maxResults: 5, signal: controller.signal }));
       controller.abort();
-      expect(await waiting).toMatchObject({ code: ErrorCode.ServiceUnavailable, message: 'arXiv could not be reached: the request was cancelled' });
+      expect(await waiting).toMatchObject({
+        code: ErrorCode.ServiceUnavailable,
+        message: 'arXiv could not be reached: the request was cancelled',
+      });
       expect(own.requests).toHaveLength(1);
     } finally {
       await own.close();
@@ -195,7 +274,10 @@ describe('arXiv PaperSearch', () => {
       expect(busy).toMatchObject({ status: 503, retryAfterMs: 5000, service: 'arXiv' });
 
       fresh.failNext([{ hang: true }]);
-      expect(await failureOf(papers.byAuthor('Ada Lovelace', { maxResults: 5 }))).toMatchObject({ code: ErrorCode.Timeout, message: 'arXiv did not answer within 200 ms' });
+      expect(await failureOf(papers.byAuthor('Ada Lovelace', { maxResults: 5 }))).toMatchObject({
+        code: ErrorCode.Timeout,
+        message: 'arXiv did not answer within 200 ms',
+      });
 
       const badPath = createArxivPapers({ apiUrl: `${fresh.url}/api/wrong`, minIntervalMs: 0 });
       const refused = await failureOf(badPath.byAuthor('Ada Lovelace', { maxResults: 5 }));
@@ -204,8 +286,15 @@ describe('arXiv PaperSearch', () => {
     } finally {
       await fresh.close();
     }
-    const dead = await failureOf(createArxivPapers({ apiUrl: `${await deadUrl()}/api/query`, minIntervalMs: 0 }).byAuthor('Ada Lovelace', { maxResults: 5 }));
-    expect(dead).toMatchObject({ code: ErrorCode.ServiceUnavailable, message: 'arXiv could not be reached: the connection was refused' });
+    const dead = await failureOf(
+      createArxivPapers({ apiUrl: `${await deadUrl()}/api/query`, minIntervalMs: 0 }).byAuthor('Ada Lovelace', {
+        maxResults: 5,
+      }),
+    );
+    expect(dead).toMatchObject({
+      code: ErrorCode.ServiceUnavailable,
+      message: 'arXiv could not be reached: the connection was refused',
+    });
   });
 
   it("reads the manual's feed form from the API, and its error entry at any status", async () => {
@@ -214,13 +303,19 @@ describe('arXiv PaperSearch', () => {
       const papers = createArxivPapers({ apiUrl: fresh.apiUrl, minIntervalMs: 0 });
       const atom = { 'content-type': 'application/atom+xml; charset=utf-8' };
       fresh.failNext([{ status: 200, headers: atom, body: MANUAL_FEED }]);
-      expect((await papers.byAuthor('H1 Collaboration', { maxResults: 5 })).map((p) => p.id)).toEqual(['hep-ex/0307015']);
+      expect((await papers.byAuthor('H1 Collaboration', { maxResults: 5 })).map((p) => p.id)).toEqual([
+        'hep-ex/0307015',
+      ]);
 
       for (const status of [200, 400, 500]) {
         fresh.failNext([{ status, headers: atom, body: MANUAL_ERROR_FEED }]);
         const refused = await failureOf(papers.byAuthor('Ada Lovelace', { maxResults: 5 }));
         expect(refused).toBeInstanceOf(PermanentError);
-        expect(refused).toMatchObject({ code: ErrorCode.ServiceRejected, service: 'arXiv', message: 'arXiv refused the search: incorrect id format for 1234.12345' });
+        expect(refused).toMatchObject({
+          code: ErrorCode.ServiceRejected,
+          service: 'arXiv',
+          message: 'arXiv refused the search: incorrect id format for 1234.12345',
+        });
       }
       // A failure that is not arXiv's error entry is still judged by its status.
       fresh.failNext([{ status: 500, headers: atom, body: atomFeed([], 'au:x') }]);

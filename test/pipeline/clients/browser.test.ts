@@ -16,7 +16,11 @@ import { CHROMIUM, chromiumOrSkip } from '../../helpers/chromium.ts';
 const logger = silentLogger();
 // 127.0.0.1 (the fake web) is allowed; localhost, the same server by another name, is not.
 const guard = createUrlGuard({ allowHosts: ['127.0.0.1'] });
-const failure = (p: Promise<unknown>) => p.then(() => 'read', (e: Error & { code?: string }) => `${e.code}: ${e.message}`);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => 'read',
+    (e: Error & { code?: string }) => `${e.code}: ${e.message}`,
+  );
 
 describe.runIf(chromiumOrSkip())('shared browser', () => {
   let pages: FakePages;
@@ -52,7 +56,11 @@ describe.runIf(chromiumOrSkip())('shared browser', () => {
     await expect.poll(() => browser.isRunning(), { timeout: 5_000, interval: 50 }).toBe(false);
     expect(browser.pid()).toBeUndefined();
     // The process is gone (a zombie at most, until reaped), not merely forgotten.
-    await expect.poll(() => !fs.existsSync(`/proc/${pid}`) || /\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')), { timeout: 5_000 }).toBe(true);
+    await expect
+      .poll(() => !fs.existsSync(`/proc/${pid}`) || /\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')), {
+        timeout: 5_000,
+      })
+      .toBe(true);
   });
 
   it('renders one page at a time', async () => {
@@ -69,7 +77,10 @@ describe.runIf(chromiumOrSkip())('shared browser', () => {
 
   it("never fetches a refused host for the page's scripts and frames", async () => {
     const before = pages.requests.length;
-    const rendered = await browser.render(pages.page(`/js-fetch?to=http://localhost:${pages.port}/secret`), { guard, timeoutMs: 10_000 });
+    const rendered = await browser.render(pages.page(`/js-fetch?to=http://localhost:${pages.port}/secret`), {
+      guard,
+      timeoutMs: 10_000,
+    });
     expect(rendered.text).toContain('finding 4 concerns loops');
     expect(rendered.text).toContain('The fetch was blocked.');
     expect(rendered.text).not.toContain(SECRET);
@@ -90,8 +101,12 @@ describe.runIf(chromiumOrSkip())('shared browser', () => {
 
   it('refuses a page whose own address redirects to a refused host', async () => {
     const before = pages.requests.length;
-    const result = await failure(browser.render(pages.page(`/redirect?to=http://localhost:${pages.port}/js-only`), { guard, timeoutMs: 10_000 }));
-    expect(result).toMatch(/^page_refused: http:\/\/localhost:\d+\/js-only was not read: it points to a private or local address/);
+    const result = await failure(
+      browser.render(pages.page(`/redirect?to=http://localhost:${pages.port}/js-only`), { guard, timeoutMs: 10_000 }),
+    );
+    expect(result).toMatch(
+      /^page_refused: http:\/\/localhost:\d+\/js-only was not read: it points to a private or local address/,
+    );
     expect(pathsSince(before).filter((p) => p === '/js-only')).toEqual([]);
   });
 
@@ -179,11 +194,17 @@ describe.runIf(chromiumOrSkip())('shared browser: what a page cannot reach', () 
 
   it("cannot read another origin's answer that has no CORS headers, and can read one that allows it", async () => {
     const before = other.requests.length;
-    const closed = await browser.render(pages.page(`/js-fetch?to=${encodeURIComponent(other.page('/secret'))}`), { guard, timeoutMs: 10_000 });
+    const closed = await browser.render(pages.page(`/js-fetch?to=${encodeURIComponent(other.page('/secret'))}`), {
+      guard,
+      timeoutMs: 10_000,
+    });
     expect(other.requests.slice(before).some((r) => r.path === '/secret')).toBe(true); // it was served, then withheld by CORS
     expect(closed.text).toContain('The fetch was blocked.');
     expect(closed.text).not.toContain(SECRET);
-    const open = await browser.render(pages.page(`/js-fetch?to=${encodeURIComponent(other.page('/cors-open'))}`), { guard, timeoutMs: 10_000 });
+    const open = await browser.render(pages.page(`/js-fetch?to=${encodeURIComponent(other.page('/cors-open'))}`), {
+      guard,
+      timeoutMs: 10_000,
+    });
     expect(open.text).toContain('Fetched: open data for every origin');
   });
 
@@ -198,7 +219,10 @@ describe.runIf(chromiumOrSkip())('shared browser: what a page cannot reach', () 
       },
     };
     const before = pages.requests.length;
-    const rendered = await browser.render(`http://public.test:${pages.port}/js-fetch?to=${encodeURIComponent(pages.page('/secret'))}`, { guard: publicWeb, timeoutMs: 10_000 });
+    const rendered = await browser.render(
+      `http://public.test:${pages.port}/js-fetch?to=${encodeURIComponent(pages.page('/secret'))}`,
+      { guard: publicWeb, timeoutMs: 10_000 },
+    );
     expect(rendered.text).toContain('finding 4 concerns loops');
     expect(rendered.text).toContain('The fetch was blocked.');
     const paths = pages.requests.slice(before).map((r) => r.path);
@@ -206,7 +230,10 @@ describe.runIf(chromiumOrSkip())('shared browser: what a page cannot reach', () 
     expect(paths.filter((p) => p.startsWith('/secret'))).toEqual([]); // neither the fetch nor the frame
     // A page on an allow-listed host keeps its subresources there (the other port is the same host).
     const start = other.requests.length;
-    await browser.render(pages.page(`/js-fetch?to=${encodeURIComponent(other.page('/cors-open'))}`), { guard, timeoutMs: 10_000 });
+    await browser.render(pages.page(`/js-fetch?to=${encodeURIComponent(other.page('/cors-open'))}`), {
+      guard,
+      timeoutMs: 10_000,
+    });
     expect(other.requests.slice(start).some((r) => r.path === '/cors-open')).toBe(true);
   });
 });

@@ -8,7 +8,13 @@ let exa: FakeExa;
 beforeAll(async () => {
   exa = await startFakeExa();
   exa.results(/Lovelace/, [
-    { url: 'https://uni.example/ada', title: 'Ada Lovelace', text: '  Profile text  ', author: 'Dept. of Computing', publishedDate: '2024-05-01T00:00:00.000Z' },
+    {
+      url: 'https://uni.example/ada',
+      title: 'Ada Lovelace',
+      text: '  Profile text  ',
+      author: 'Dept. of Computing',
+      publishedDate: '2024-05-01T00:00:00.000Z',
+    },
     { url: 'https://js.example/lab', title: 'Lab', text: undefined },
     { url: 'not a url', title: 'Broken', text: 'x' },
   ]);
@@ -17,18 +23,38 @@ afterAll(() => exa.close());
 
 const search = (overrides: Partial<Parameters<typeof createExaSearch>[0]> = {}) =>
   createExaSearch({ apiKey: exa.apiKey, baseUrl: exa.url, ...overrides });
-const failureOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const failureOf = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('Exa WebSearch', () => {
   it('asks for page text and maps results, with text or without', async () => {
     const results = await search().search('Ada Lovelace background', { numResults: 5 });
     expect(results).toEqual([
-      { url: 'https://uni.example/ada', title: 'Ada Lovelace', text: 'Profile text', author: 'Dept. of Computing', publishedDate: '2024-05-01T00:00:00.000Z' },
-      { url: 'https://js.example/lab', title: 'Lab', text: undefined, author: undefined, publishedDate: '2025-03-01T00:00:00.000Z' },
+      {
+        url: 'https://uni.example/ada',
+        title: 'Ada Lovelace',
+        text: 'Profile text',
+        author: 'Dept. of Computing',
+        publishedDate: '2024-05-01T00:00:00.000Z',
+      },
+      {
+        url: 'https://js.example/lab',
+        title: 'Lab',
+        text: undefined,
+        author: undefined,
+        publishedDate: '2025-03-01T00:00:00.000Z',
+      },
     ]);
     const sent = exa.requests.at(-1)!;
     expect(sent.headers['x-api-key']).toBe(exa.apiKey);
-    expect(sent.json).toEqual({ query: 'Ada Lovelace background', numResults: 5, contents: { text: { maxCharacters: 20000 } } });
+    expect(sent.json).toEqual({
+      query: 'Ada Lovelace background',
+      numResults: 5,
+      contents: { text: { maxCharacters: 20000 } },
+    });
   });
 
   it('returns an empty list when nothing matches', async () => {
@@ -38,14 +64,26 @@ describe('Exa WebSearch', () => {
   it('turns a wrong key into a PermanentError naming EXA_API_KEY', async () => {
     const denied = await failureOf(search({ apiKey: 'nope' }).search('q', { numResults: 1 }));
     expect(denied).toBeInstanceOf(PermanentError);
-    expect(denied).toMatchObject({ code: ErrorCode.ServiceRejected, status: 401, service: 'Exa', message: 'Exa rejected our credentials (401): check EXA_API_KEY' });
+    expect(denied).toMatchObject({
+      code: ErrorCode.ServiceRejected,
+      status: 401,
+      service: 'Exa',
+      message: 'Exa rejected our credentials (401): check EXA_API_KEY',
+    });
   });
 
   it('turns 429 into RateLimited with Retry-After, and 5xx into ServiceUnavailable', async () => {
-    exa.failNext([{ status: 429, headers: { 'retry-after': '3' }, body: JSON.stringify({ error: 'Rate limit exceeded' }) }]);
+    exa.failNext([
+      { status: 429, headers: { 'retry-after': '3' }, body: JSON.stringify({ error: 'Rate limit exceeded' }) },
+    ]);
     const limited = await failureOf(search().search('q', { numResults: 1 }));
     expect(limited).toBeInstanceOf(RetryableError);
-    expect(limited).toMatchObject({ code: ErrorCode.RateLimited, status: 429, retryAfterMs: 3000, message: 'Exa is rate limiting us (429): Rate limit exceeded' });
+    expect(limited).toMatchObject({
+      code: ErrorCode.RateLimited,
+      status: 429,
+      retryAfterMs: 3000,
+      message: 'Exa is rate limiting us (429): Rate limit exceeded',
+    });
 
     exa.failNext([{ status: 503, body: 'upstream connect error' }]);
     expect(await failureOf(search().search('q', { numResults: 1 }))).toMatchObject({
@@ -64,22 +102,37 @@ describe('Exa WebSearch', () => {
       return (err as Error).message;
     };
     // exa-js's own fixture: the reason is in `message`, `error` only names the status.
-    expect(await refused({ requestId: 'b3a8f0c2e1d94c6f', error: 'Bad Request', message: 'Invalid query', statusCode: 400 })).toBe(
-      'Exa refused the request (400): Bad Request. Invalid query',
-    );
+    expect(
+      await refused({ requestId: 'b3a8f0c2e1d94c6f', error: 'Bad Request', message: 'Invalid query', statusCode: 400 }),
+    ).toBe('Exa refused the request (400): Bad Request. Invalid query');
     // Exa's error-codes page: a requestId, the message in `error`, a machine-readable tag.
-    expect(await refused({ requestId: 'b3a8f0c2e1d94c6f', error: 'Invalid query: query must not be empty', tag: 'INVALID_REQUEST_BODY' })).toBe(
-      'Exa refused the request (400): Invalid query: query must not be empty',
-    );
+    expect(
+      await refused({
+        requestId: 'b3a8f0c2e1d94c6f',
+        error: 'Invalid query: query must not be empty',
+        tag: 'INVALID_REQUEST_BODY',
+      }),
+    ).toBe('Exa refused the request (400): Invalid query: query must not be empty');
     // The nested envelope exa-js unwraps (newer endpoints).
-    expect(await refused({ requestId: 'b3a8f0c2e1d94c6f', error: { type: 'INVALID_REQUEST', code: 'INVALID_REQUEST_BODY', message: 'Invalid query', detail: 'query must not be empty' } })).toBe(
-      'Exa refused the request (400): Invalid query: query must not be empty',
-    );
+    expect(
+      await refused({
+        requestId: 'b3a8f0c2e1d94c6f',
+        error: {
+          type: 'INVALID_REQUEST',
+          code: 'INVALID_REQUEST_BODY',
+          message: 'Invalid query',
+          detail: 'query must not be empty',
+        },
+      }),
+    ).toBe('Exa refused the request (400): Invalid query: query must not be empty');
   });
 
   it('treats a malformed body, a dropped connection and a dead server as retryable', async () => {
     exa.failNext([{ malformed: true }]);
-    expect(await failureOf(search().search('q', { numResults: 1 }))).toMatchObject({ code: ErrorCode.ServiceUnavailable, message: 'Exa could not be reached: the answer was not valid JSON' });
+    expect(await failureOf(search().search('q', { numResults: 1 }))).toMatchObject({
+      code: ErrorCode.ServiceUnavailable,
+      message: 'Exa could not be reached: the answer was not valid JSON',
+    });
     exa.failNext([{ drop: true }]);
     expect(await failureOf(search().search('q', { numResults: 1 }))).toBeInstanceOf(RetryableError);
     const dead = await failureOf(search({ baseUrl: await deadUrl() }).search('q', { numResults: 1 }));

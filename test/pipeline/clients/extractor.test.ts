@@ -4,7 +4,11 @@ import { createExtractor } from '../../../src/pipeline/clients/extractor.ts';
 
 const extractor = createExtractor({ logger: silentLogger(), maxHeapMb: 24 });
 afterAll(() => extractor.close());
-const failure = (p: Promise<unknown>) => p.then(() => 'extracted', (e: Error) => e.message);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => 'extracted',
+    (e: Error) => e.message,
+  );
 
 describe('extraction worker thread', () => {
   it('fails a page that needs more than its heap cap, and then reads the next page in a new thread', async () => {
@@ -12,7 +16,10 @@ describe('extraction worker thread', () => {
     expect(await failure(extractor.extract(big, AbortSignal.timeout(30_000), { maxElements: 1_000_000 }))).toBe(
       'it needs more memory than a page may use (24 MB)',
     );
-    expect(await extractor.extract('<p>Back to normal.</p>', AbortSignal.timeout(10_000))).toEqual({ title: '', text: 'Back to normal.' });
+    expect(await extractor.extract('<p>Back to normal.</p>', AbortSignal.timeout(10_000))).toEqual({
+      title: '',
+      text: 'Back to normal.',
+    });
   });
 
   it('drops a queued page whose caller gave up, without stopping the one in progress', async () => {

@@ -19,7 +19,11 @@ afterAll(() => pages.close());
 
 const reader = (overrides: Partial<Parameters<typeof createPageReader>[0]> = {}) =>
   createPageReader({ guard, browser: undefined, logger, timeoutMs: 1_500, ...overrides });
-const failure = (p: Promise<unknown>) => p.then(() => 'read', (e: Error & { code?: string }) => `${e.code}: ${e.message}`);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => 'read',
+    (e: Error & { code?: string }) => `${e.code}: ${e.message}`,
+  );
 
 describe('page reader over plain HTTP', () => {
   it("reads a static page's main text without the browser", async () => {
@@ -42,7 +46,9 @@ describe('page reader over plain HTTP', () => {
   });
 
   it('decodes the charset the server names, and reads text/plain as text', async () => {
-    expect((await reader().read(pages.page('/latin1'))).text).toContain('Société Générale de Mécanique: café, crème, naïve.');
+    expect((await reader().read(pages.page('/latin1'))).text).toContain(
+      'Société Générale de Mécanique: café, crème, naïve.',
+    );
     expect((await reader().read(pages.page('/text'))).text).toMatch(/^Ada Lovelace <curriculum vitae>\n/);
   });
 
@@ -59,7 +65,9 @@ describe('page reader over plain HTTP', () => {
   });
 
   it('gives up on a page that never answers at its timeout', async () => {
-    expect(await failure(reader().read(pages.page('/slow')))).toBe(`page_failed: ${pages.page('/slow')} could not be read: timed out after 1.5 s`);
+    expect(await failure(reader().read(pages.page('/slow')))).toBe(
+      `page_failed: ${pages.page('/slow')} could not be read: timed out after 1.5 s`,
+    );
   });
 
   it('says "cancelled" when the caller aborts', async () => {
@@ -74,7 +82,9 @@ describe('page reader over plain HTTP', () => {
   it('follows redirects within allowed hosts, up to a limit', async () => {
     const page = await reader().read(pages.page('/redirect?to=/profile'));
     expect(page.finalUrl).toBe(pages.page('/profile'));
-    expect(await failure(reader().read(pages.page('/loop')))).toBe(`page_failed: ${pages.page('/loop')} could not be read: more than 5 redirects`);
+    expect(await failure(reader().read(pages.page('/loop')))).toBe(
+      `page_failed: ${pages.page('/loop')} could not be read: more than 5 redirects`,
+    );
   });
 
   it('refuses redirects to private, metadata and loopback addresses, and never connects to them', async () => {
@@ -89,23 +99,34 @@ describe('page reader over plain HTTP', () => {
     expect(await failure(reader().read(pages.page(`/redirect?to=http://localhost:${pages.port}/secret`)))).toMatch(
       /^page_refused: http:\/\/localhost:\d+\/secret was not read: it points to a private or local address \((127\.0\.0\.1|::1)\)$/,
     );
-    expect(pages.requests.slice(before).map((r) => r.path)).toEqual([`/redirect?to=http://localhost:${pages.port}/secret`]);
+    expect(pages.requests.slice(before).map((r) => r.path)).toEqual([
+      `/redirect?to=http://localhost:${pages.port}/secret`,
+    ]);
     const strict = reader({ guard: createUrlGuard({ allowHosts: [] }) });
     expect(await failure(strict.read(pages.page('/profile')))).toMatch(/^page_refused: /);
   });
 
   it('connects to the address the guard checked, not to a second DNS answer', async () => {
     // faculty.test exists only in the guard's lookup: connecting by name would fail with ENOTFOUND.
-    const pinned = createUrlGuard({ allowHosts: ['faculty.test'], lookup: async () => [{ address: '127.0.0.1', family: 4 }] });
+    const pinned = createUrlGuard({
+      allowHosts: ['faculty.test'],
+      lookup: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
     const page = await reader({ guard: pinned }).read(`http://faculty.test:${pages.port}/profile`);
     expect(page.text).toContain('punched-card programs');
     expect(pages.requests.at(-1)!.headers.host).toBe(`faculty.test:${pages.port}`);
   });
 
   it('explains pages that are not HTML, missing, or need JavaScript without a browser', async () => {
-    expect(await failure(reader().read(pages.page('/not-html')))).toMatch(/could not be read: it is not a web page \(application\/pdf\)$/);
-    expect(await failure(reader().read(pages.page('/missing')))).toMatch(/could not be read: the site answered 404 Not Found$/);
-    expect(await failure(reader().read(pages.page('/delayed')))).toMatch(/could not be read: it needs JavaScript and no browser is configured \(CHROMIUM_PATH\)$/);
+    expect(await failure(reader().read(pages.page('/not-html')))).toMatch(
+      /could not be read: it is not a web page \(application\/pdf\)$/,
+    );
+    expect(await failure(reader().read(pages.page('/missing')))).toMatch(
+      /could not be read: the site answered 404 Not Found$/,
+    );
+    expect(await failure(reader().read(pages.page('/delayed')))).toMatch(
+      /could not be read: it needs JavaScript and no browser is configured \(CHROMIUM_PATH\)$/,
+    );
     // Short static text is still returned when there is no browser to do better.
     expect((await reader().read(pages.page('/js-only'))).text).toBe('Loading…');
   });
@@ -130,35 +151,61 @@ describe('compressed answers (sent although we never ask for compression)', () =
 
   it('refuses an encoding it does not read, or a body that does not decompress', async () => {
     const url = pages.page('/compressed?encoding=compress');
-    expect(await failure(reader().read(url))).toBe(`page_failed: ${url} could not be read: it is sent compressed as "compress", which is not read`);
+    expect(await failure(reader().read(url))).toBe(
+      `page_failed: ${url} could not be read: it is sent compressed as "compress", which is not read`,
+    );
     const broken = pages.page('/compressed?encoding=gzip-lie');
-    pages.failNext([{ status: 200, headers: { 'content-type': 'text/html', 'content-encoding': 'gzip' }, body: 'not gzip at all, though it says so' }], /gzip-lie/);
-    expect(await failure(reader().read(broken))).toBe(`page_failed: ${broken} could not be read: its compressed body could not be decompressed`);
+    pages.failNext(
+      [
+        {
+          status: 200,
+          headers: { 'content-type': 'text/html', 'content-encoding': 'gzip' },
+          body: 'not gzip at all, though it says so',
+        },
+      ],
+      /gzip-lie/,
+    );
+    expect(await failure(reader().read(broken))).toBe(
+      `page_failed: ${broken} could not be read: its compressed body could not be decompressed`,
+    );
   });
 });
 
 describe('text extraction', () => {
   it('reads pages that leave out <html> and <body>, as HTML allows', async () => {
-    expect(await extractText('<!doctype html><title>Ada</title><p>First.</p><p>Second.</p>')).toEqual({ title: 'Ada', text: 'First.\nSecond.' });
+    expect(await extractText('<!doctype html><title>Ada</title><p>First.</p><p>Second.</p>')).toEqual({
+      title: 'Ada',
+      text: 'First.\nSecond.',
+    });
     expect((await extractText('<ul><li>One</li><li>Two<br>lines</li></ul>')).text).toBe('One\nTwo\nlines');
   });
 
   it('drops scripts, styles and templates', async () => {
-    expect((await extractText('<body><p>Shown</p><script>var hidden = 1;</script><style>p{}</style><template>t</template></body>')).text).toBe('Shown');
+    expect(
+      (
+        await extractText(
+          '<body><p>Shown</p><script>var hidden = 1;</script><style>p{}</style><template>t</template></body>',
+        )
+      ).text,
+    ).toBe('Shown');
   });
 });
 
 describe('pages built to freeze or bloat the reader', () => {
   it('refuses a deeply nested page (22 KB, 2,000 levels) before Readability runs', async () => {
     const url = pages.page('/deep?depth=2000');
-    expect(await failure(reader().read(url))).toBe(`page_failed: ${url} could not be read: its HTML is nested too deeply (more than 256 levels)`);
+    expect(await failure(reader().read(url))).toBe(
+      `page_failed: ${url} could not be read: its HTML is nested too deeply (more than 256 levels)`,
+    );
     // Ordinary nesting is read.
     expect((await reader().read(pages.page('/deep?depth=60'))).text).toContain('finding 0 concerns loops');
   });
 
   it('refuses a page with too many elements before parsing it', async () => {
     const url = pages.page('/elements?n=60000');
-    expect(await failure(reader().read(url))).toBe(`page_failed: ${url} could not be read: it has too many HTML elements (60,005, at most 50,000 are read)`);
+    expect(await failure(reader().read(url))).toBe(
+      `page_failed: ${url} could not be read: it has too many HTML elements (60,005, at most 50,000 are read)`,
+    );
   });
 
   it('gives up at the page deadline when extraction runs long, and the event loop stays responsive meanwhile', async () => {
@@ -175,6 +222,8 @@ describe('pages built to freeze or bloat the reader', () => {
     expect(elapsed).toBeLessThan(2_000 + 2_000); // the deadline, and a generous margin on a loaded machine
     expect(delay.max / 1e6).toBeLessThan(300); // ms: the main thread never waited on Readability
     // The stopped worker thread is replaced: the next page reads as usual.
-    expect((await slow.read(pages.page('/profile'))).text).toContain('finding 11 concerns loops in punched-card programs');
+    expect((await slow.read(pages.page('/profile'))).text).toContain(
+      'finding 11 concerns loops in punched-card programs',
+    );
   });
 });

@@ -15,22 +15,52 @@ const guard = createUrlGuard({
     return found.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
   },
 });
-const refusal = (url: string) => guard.resolve(url).then(() => 'allowed', (e: Error & { code?: string }) => `${e.code}: ${e.message}`);
+const refusal = (url: string) =>
+  guard.resolve(url).then(
+    () => 'allowed',
+    (e: Error & { code?: string }) => `${e.code}: ${e.message}`,
+  );
 
 describe('URL guard', () => {
   it.each([
-    ['127.0.0.1', false], ['10.1.2.3', false], ['172.20.0.1', false], ['192.168.1.1', false],
-    ['169.254.169.254', false], ['100.64.0.1', false], ['0.0.0.0', false], ['224.0.0.1', false],
-    ['172.31.255.255', false], ['100.127.255.254', false], ['198.18.0.1', false], ['255.255.255.255', false],
-    ['::1', false], ['::', false], ['fe80::1', false], ['fd00::1', false], ['fc00::1', false], ['ff02::1', false],
-    ['::ffff:127.0.0.1', false], ['::ffff:10.0.0.1', false], ['::ffff:7f00:1', false], ['0:0:0:0:0:ffff:a9fe:a9fe', false],
-    ['::127.0.0.1', false], ['2002:7f00:1::', false], ['64:ff9b::a00:1', false],
-    ['93.184.216.34', true], ['172.32.0.1', true], ['100.128.0.1', true], ['2606:4700::6810:85e5', true], ['::ffff:93.184.216.34', true],
+    ['127.0.0.1', false],
+    ['10.1.2.3', false],
+    ['172.20.0.1', false],
+    ['192.168.1.1', false],
+    ['169.254.169.254', false],
+    ['100.64.0.1', false],
+    ['0.0.0.0', false],
+    ['224.0.0.1', false],
+    ['172.31.255.255', false],
+    ['100.127.255.254', false],
+    ['198.18.0.1', false],
+    ['255.255.255.255', false],
+    ['::1', false],
+    ['::', false],
+    ['fe80::1', false],
+    ['fd00::1', false],
+    ['fc00::1', false],
+    ['ff02::1', false],
+    ['::ffff:127.0.0.1', false],
+    ['::ffff:10.0.0.1', false],
+    ['::ffff:7f00:1', false],
+    ['0:0:0:0:0:ffff:a9fe:a9fe', false],
+    ['::127.0.0.1', false],
+    ['2002:7f00:1::', false],
+    ['64:ff9b::a00:1', false],
+    ['93.184.216.34', true],
+    ['172.32.0.1', true],
+    ['100.128.0.1', true],
+    ['2606:4700::6810:85e5', true],
+    ['::ffff:93.184.216.34', true],
     ['not an address', false],
   ])('%s is public: %s', (ip, expected) => expect(isPublicAddress(ip)).toBe(expected));
 
   it('allows public hosts and connects to the address it checked', async () => {
-    await expect(guard.resolve('https://uni.example/~ada')).resolves.toMatchObject({ address: '93.184.216.34', family: 4 });
+    await expect(guard.resolve('https://uni.example/~ada')).resolves.toMatchObject({
+      address: '93.184.216.34',
+      family: 4,
+    });
   });
 
   it.each([
@@ -61,7 +91,9 @@ describe('URL guard', () => {
   });
 
   it('never repeats credentials in its messages', async () => {
-    expect(await refusal('http://admin:hunter2@uni.example/x')).toBe('page_refused: http://uni.example/x was not read: links with credentials are not read');
+    expect(await refusal('http://admin:hunter2@uni.example/x')).toBe(
+      'page_refused: http://uni.example/x was not read: links with credentials are not read',
+    );
   });
 
   it('names the private address in the refusal', async () => {
@@ -76,6 +108,8 @@ describe('URL guard', () => {
   });
 
   it('says when a host name does not resolve', async () => {
-    expect(await refusal('http://nowhere.example/')).toBe('page_failed: http://nowhere.example/ could not be read: its host name does not resolve');
+    expect(await refusal('http://nowhere.example/')).toBe(
+      'page_failed: http://nowhere.example/ could not be read: its host name does not resolve',
+    );
   });
 });

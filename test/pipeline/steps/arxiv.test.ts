@@ -4,7 +4,11 @@ import { findPapers, rankPapers, terms } from '../../../src/pipeline/steps/arxiv
 import { papersDouble, sequence } from '../doubles.ts';
 import { PAPERS, paper } from '../fixtures.ts';
 
-const input = { recipientName: ' Ada Lovelace ', recipientInterest: 'analytical engines', searchTerms: ['Bernoulli numbers'] };
+const input = {
+  recipientName: ' Ada Lovelace ',
+  recipientInterest: 'analytical engines',
+  searchTerms: ['Bernoulli numbers'],
+};
 
 describe('findPapers', () => {
   it('asks for 20 papers by the author and keeps the five most relevant', async () => {

@@ -52,14 +52,22 @@ describe('parseTemplate', () => {
     const result = await parseTemplate(INPUT, d);
     expect(result.output.templateType).toBe('GENERAL');
     expect(llm.requests).toHaveLength(2);
-    expect(llm.requests[1]?.messages.at(-1)?.content).toMatch(/Too big: expected array to have <=5 items[\s\S]*searchTerms/);
+    expect(llm.requests[1]?.messages.at(-1)?.content).toMatch(
+      /Too big: expected array to have <=5 items[\s\S]*searchTerms/,
+    );
   });
 
   it('fails with a clear permanent error after a second invalid answer', async () => {
-    const { llm, deps: d } = deps(rawAnswer('I think it is a research email.'), { templateType: 'LETTER', searchTerms: ['x'], placeholders: [] });
+    const { llm, deps: d } = deps(rawAnswer('I think it is a research email.'), {
+      templateType: 'LETTER',
+      searchTerms: ['x'],
+      placeholders: [],
+    });
     const error = await parseTemplate(INPUT, d).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidAnswerError);
-    expect((error as Error).message).toMatch(/^The template parser returned an answer we could not use twice: .*templateType/s);
+    expect((error as Error).message).toMatch(
+      /^The template parser returned an answer we could not use twice: .*templateType/s,
+    );
     expect(llm.requests).toHaveLength(2);
   });
 });
