@@ -9,7 +9,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { asScribeError, isRetryable } from '../errors.ts';
 import { createConsoleReporter } from '../bots/console.ts';
-import { InvalidRequestError, parseGenerationRequest } from '../jobs/enqueue.ts';
+import { type GenerationRequest, InvalidRequestError, parseGenerationRequest } from '../jobs/enqueue.ts';
 import { applyProgressEvent, initialProgress } from '../jobs/progress.ts';
 import type { ProgressView, ThreadAddress } from '../jobs/reporter.ts';
 import { resultViewOf } from '../jobs/result-view.ts';
@@ -48,7 +48,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     );
     return 1;
   }
-  let request;
+  let request: GenerationRequest;
   try {
     request = parseGenerationRequest({ template, recipientName: values.name, recipientInterest: values.interest });
   } catch (err) {

@@ -28,8 +28,7 @@ export type StartInput = {
   identity: UserIdentity;
   /** Loaded (and checked) before the platform's ack by `prepareStart`; loaded here when absent. */
   context?: StartContext | undefined;
-} & /** As typed: validated here. */
-(
+} /** As typed: validated here. */ & (
   | { request: unknown; parsed?: false }
   /** Validated already (a form that showed the errors on its fields): not parsed again. */
   | { request: GenerationRequest; parsed: true }

@@ -4,6 +4,7 @@
  */
 
 /** Control characters other than tab and newline: invisible, and trouble for prompts and chat. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's purpose.
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 
 /**

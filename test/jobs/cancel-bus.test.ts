@@ -16,8 +16,12 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** The abort reason, once the signal is aborted (at once when it already is). */
 const aborted = (signal: AbortSignal) =>
-  new Promise<unknown>((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true }));
+  new Promise<unknown>((resolve) => {
+    if (signal.aborted) resolve(signal.reason);
+    else signal.addEventListener('abort', () => resolve(signal.reason), { once: true });
+  });
 
 async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));

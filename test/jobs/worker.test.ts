@@ -378,7 +378,7 @@ describe('what the worker tells the thread about errors', () => {
     expect(posts.filter((p) => p.kind === 'failed').map((p) => (p.body as { message: string }).message)).toEqual([
       `${row.error} Try again later with 🔁 or /scribe.`,
     ]);
-    expect((posts.find((p) => p.kind === 'progress')?.body as { status: string }).status).toBe('failed');
+    expect((posts.find((p) => p.kind === 'progress')?.body as { status: string } | undefined)?.status).toBe('failed');
   }, 60_000);
 
   it('redoes a saved step whose record does not parse, and keeps the others', async () => {

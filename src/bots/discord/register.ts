@@ -5,7 +5,7 @@
  * arrives without a `channel` object is read from its raw `channel_id`.
  */
 import {
-  Client,
+  type Client,
   Events,
   MessageFlags,
   type GatewayDispatchPayload,

@@ -381,7 +381,9 @@ function servedRequests(
     said.add(what);
     return undefined;
   };
-  const wakeAll = () => waiting.splice(0).forEach((wake) => wake());
+  const wakeAll = () => {
+    for (const wake of waiting.splice(0)) wake();
+  };
   signal.addEventListener('abort', wakeAll, { once: true });
   const release = () => {
     active -= 1;

@@ -54,7 +54,8 @@ let shared: Extractor | undefined;
  * closed by them; it ends its thread when idle and never keeps the process alive.
  */
 export function sharedExtractor(logger: Logger): Extractor {
-  return (shared ??= createExtractor({ logger }));
+  shared ??= createExtractor({ logger });
+  return shared;
 }
 
 /** An extractor with one worker thread, started on first need. */

@@ -74,7 +74,9 @@ describe('Slack rendering', () => {
     expect(all).toContain('<https://arxiv.org/abs/2401.00010|Notes on the Engine> (2024)');
     expect(all).toContain('Dr. Ada &lt;Lovelace&gt;');
     const actions = message.blocks.find((b) => b.type === 'actions');
-    expect((actions?.elements as { action_id: string; value: string }[]).map((e) => [e.action_id, e.value])).toEqual([
+    expect(
+      ((actions?.elements ?? []) as { action_id: string; value: string }[]).map((e) => [e.action_id, e.value]),
+    ).toEqual([
       [ACTIONS.regenerate, 'gen-42'],
       [ACTIONS.shorter, 'gen-42'],
       [ACTIONS.copy, 'gen-42'],

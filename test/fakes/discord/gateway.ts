@@ -197,9 +197,11 @@ export class FakeDiscordGateway {
         if (this.ackHeartbeats) conn.send(JSON.stringify({ op: Op.HeartbeatAck, d: null }));
         return;
       case Op.Identify:
-        return this.identify(conn, (frame.d ?? {}) as { token?: string; intents?: number; shard?: [number, number] });
+        this.identify(conn, (frame.d ?? {}) as { token?: string; intents?: number; shard?: [number, number] });
+        return;
       case Op.Resume:
-        return this.resume(conn, (frame.d ?? {}) as { token?: string; session_id?: string; seq?: number | null });
+        this.resume(conn, (frame.d ?? {}) as { token?: string; session_id?: string; seq?: number | null });
+        return;
       default:
         // Presence updates (3), member requests (8) and the like are accepted and ignored.
         if (!conn.session) conn.ws.close(4003, 'Not authenticated.');
@@ -225,7 +227,10 @@ export class FakeDiscordGateway {
     if (d.token !== this.world.token && d.token !== `Bot ${this.world.token}`)
       return void conn.ws.close(4004, 'Authentication failed.');
     const session = d.session_id ? this.sessions.get(d.session_id) : undefined;
-    if (!session) return conn.send(JSON.stringify({ op: Op.InvalidSession, d: false }));
+    if (!session) {
+      conn.send(JSON.stringify({ op: Op.InvalidSession, d: false }));
+      return;
+    }
     if (session.conn && session.conn !== conn) session.conn.ws.terminate();
     session.conn = conn;
     conn.session = session;

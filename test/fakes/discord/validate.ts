@@ -59,9 +59,12 @@ function formError(problems: Problems): DiscordErrorBody {
   const errors: Record<string, unknown> = {};
   for (const [path, code, message] of problems) {
     let node = errors;
-    for (const key of path) node = (node[key] ??= {}) as Record<string, unknown>;
-    const list = ((node._errors as unknown[] | undefined) ??= []);
-    list.push({ code, message });
+    for (const key of path) {
+      node[key] ??= {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node._errors ??= [];
+    (node._errors as unknown[]).push({ code, message });
   }
   return { message: 'Invalid Form Body', code: 50035, errors };
 }

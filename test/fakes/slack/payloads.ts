@@ -111,8 +111,7 @@ export class Payloads {
     const stored = input.viewId
       ? this.state.views.get(input.viewId)
       : [...this.state.views.values()].reverse().find((v) => v.user === user && v.state === 'open');
-    if (!stored || stored.state !== 'open')
-      throw new Error(`fake Slack: ${user} has no open modal ${input.viewId ?? ''}`);
+    if (stored?.state !== 'open') throw new Error(`fake Slack: ${user} has no open modal ${input.viewId ?? ''}`);
     const values: Record<string, Record<string, unknown>> = {};
     const known = new Set<string>();
     for (const block of stored.view.blocks) {

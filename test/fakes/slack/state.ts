@@ -251,7 +251,10 @@ export class SlackState extends EventEmitter {
   /** Adds `user`'s reaction; false when it was already there. */
   react(message: StoredMessage, name: string, user: string): boolean {
     let reaction = message.reactions.find((r) => r.name === name);
-    if (!reaction) message.reactions.push((reaction = { name, users: [] }));
+    if (!reaction) {
+      reaction = { name, users: [] };
+      message.reactions.push(reaction);
+    }
     if (reaction.users.includes(user)) return false;
     reaction.users.push(user);
     this.changed();

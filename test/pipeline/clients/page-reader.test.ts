@@ -54,7 +54,12 @@ describe('page reader over plain HTTP', () => {
 
   it('stops downloading a 5 MB page at the size cap, keeps its beginning, and logs that', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
     const page = await reader({ maxBytes: 200_000, logger: pino({ level: 'info' }, sink) }).read(pages.page('/huge'));
     expect(page.text.length).toBeGreaterThan(100_000);
     expect(page.text.length).toBeLessThanOrEqual(200_000);
