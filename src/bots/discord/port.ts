@@ -5,13 +5,8 @@
  * posted inside the thread. Also Discord's wording style.
  */
 import { Routes, type RESTPostAPIChannelMessageResult, type RESTPostAPIChannelThreadsResult } from 'discord.js';
-import {
-  CANNOT_POST,
-  type ActionPort,
-  type PostedMessage,
-  type StartPort,
-  type TellPrivately,
-} from '../../requests/port.ts';
+import { CANNOT_POST } from '../../requests/port.ts';
+import type { ActionPort, PostedMessage, StartPort, TellPrivately } from '../../requests/port.ts';
 import type { ChatStyle } from '../shared/outcomes.ts';
 import { isMissingPermission } from './client.ts';
 import type { DiscordBotDeps } from './deps.ts';

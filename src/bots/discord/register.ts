@@ -15,7 +15,7 @@ import {
   type PartialUser,
   type User,
 } from 'discord.js';
-import { createHandlerRunner, SORRY, type HandledEvent, type HandlerRunner } from '../shared/handled.ts';
+import { createHandlerRunner, type OnOutcome, type Registration, SORRY } from '../shared/handled.ts';
 import { COMMAND_NAME } from './commands.ts';
 import type { DiscordBotDeps } from './deps.ts';
 import { handleDraftSubmission, handleReaction, handleResultButton, handleScribeCommand } from './handlers.ts';
@@ -47,11 +47,7 @@ function rawChannelIds(client: Client): (interaction: Interaction) => string | n
 }
 
 /** Wires the handlers to the client's events; every handler's failure is logged and answered. */
-export function registerDiscordHandlers(
-  client: Client,
-  deps: DiscordBotDeps,
-  onOutcome?: (event: HandledEvent) => void,
-): Pick<HandlerRunner, 'drain'> {
+export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, onOutcome?: OnOutcome): Registration {
   const runner = createHandlerRunner(deps.logger, 'discord event handled', onOutcome);
   const channelOf = rawChannelIds(client);
   client.on(Events.InteractionCreate, (interaction) => {

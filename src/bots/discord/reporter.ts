@@ -19,14 +19,7 @@ import { createHash } from 'node:crypto';
 import { DiscordAPIError, Routes, type REST, type RESTPostAPIChannelMessageResult } from 'discord.js';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type {
-  FailureReport,
-  PostResultOptions,
-  ProgressView,
-  ResultView,
-  ThreadAddress,
-  ThreadReporter,
-} from '../../jobs/reporter.ts';
+import type { ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText } from '../text.ts';
 import { DiscordCode, toScribeError } from './client.ts';
 import { renderFailure, renderProgress, renderResult, type ResultMessage } from './render.ts';
@@ -84,7 +77,8 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
   }
 
   return {
-    async progress(address: ThreadAddress, view: ProgressView): Promise<void> {
+    // Parameter and return types come from ThreadReporter.
+    async progress(address, view) {
       const channelId = progressChannelOf(address);
       if (!channelId || !address.progressMessageId) return;
       const found = await edit(
@@ -96,11 +90,7 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
       if (!found) logger.warn({ generationId: address.generationId }, 'progress message is gone; not updating it');
     },
 
-    async result(
-      address: ThreadAddress,
-      view: ResultView,
-      options: PostResultOptions,
-    ): Promise<{ messageIds: string[] }> {
+    async result(address, view, options) {
       const log = logger.child({ generationId: address.generationId });
       const channelId = replyChannelOf(address);
       if (!channelId) throw new PermanentError(ErrorCode.Internal, 'This Discord generation has no channel to post in');
@@ -132,7 +122,7 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
       return { messageIds: ids };
     },
 
-    async failed(address: ThreadAddress, failure: FailureReport): Promise<void> {
+    async failed(address, failure) {
       const channelId = replyChannelOf(address);
       if (!channelId) return;
       // Without a thread, reply to the progress message so the failure sits under its request.

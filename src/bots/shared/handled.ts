@@ -14,6 +14,12 @@ export interface HandledEvent {
   error?: unknown;
 }
 
+/** Told of every handled event (tests wait on it). */
+export type OnOutcome = (event: HandledEvent) => void;
+
+/** What registering a bot's handlers gives back: a way to wait for the handlers in flight. */
+export type Registration = Pick<HandlerRunner, 'drain'>;
+
 export interface HandlerRunner {
   /** Runs one handler; `onError` answers the person after a failure (best effort). Never rejects. */
   run(
@@ -27,11 +33,7 @@ export interface HandlerRunner {
 }
 
 /** `handledMessage` is the log line of a handled event (`slack request handled`, `discord event handled`). */
-export function createHandlerRunner(
-  logger: Logger,
-  handledMessage: string,
-  onOutcome?: (event: HandledEvent) => void,
-): HandlerRunner {
+export function createHandlerRunner(logger: Logger, handledMessage: string, onOutcome?: OnOutcome): HandlerRunner {
   const inFlight = new Set<Promise<void>>();
   return {
     run(kind, id, handle, onError) {

@@ -7,13 +7,8 @@
  * where it is not a member of the channel, it drafts in a DM with the person and says why.
  */
 import { z } from 'zod';
-import {
-  CANNOT_POST,
-  type ActionPort,
-  type PostedMessage,
-  type StartPort,
-  type TellPrivately,
-} from '../../requests/port.ts';
+import { CANNOT_POST } from '../../requests/port.ts';
+import type { ActionPort, PostedMessage, StartPort, TellPrivately } from '../../requests/port.ts';
 import type { ChatStyle } from '../shared/outcomes.ts';
 import { CANNOT_POST_CODES, slackErrorCode } from './client.ts';
 import type { SlackBotDeps } from './deps.ts';

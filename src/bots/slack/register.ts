@@ -5,7 +5,7 @@
  * after it (before the ack Slack shows its own error).
  */
 import type { App, ViewSubmitAction } from '@slack/bolt';
-import { createHandlerRunner, SORRY, type HandledEvent, type HandlerRunner } from '../shared/handled.ts';
+import { createHandlerRunner, type OnOutcome, type Registration, SORRY } from '../shared/handled.ts';
 import type { SlackBotDeps } from './deps.ts';
 import {
   handleDraftSubmission,
@@ -46,11 +46,7 @@ const afterFailure =
   };
 
 /** Registers `/scribe`, the modal's submission, the result buttons and `reaction_added`. */
-export function registerSlackHandlers(
-  app: App,
-  deps: SlackBotDeps,
-  onOutcome?: (event: HandledEvent) => void,
-): Pick<HandlerRunner, 'drain'> {
+export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: OnOutcome): Registration {
   const runner = createHandlerRunner(deps.logger, 'slack request handled', onOutcome);
   const sorry = (respond: Respond) => () =>
     respond({ response_type: 'ephemeral', replace_original: false, text: SORRY });

@@ -17,14 +17,7 @@
 import { z } from 'zod';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type {
-  FailureReport,
-  PostResultOptions,
-  ProgressView,
-  ResultView,
-  ThreadAddress,
-  ThreadReporter,
-} from '../../jobs/reporter.ts';
+import type { ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText } from '../text.ts';
 import { MESSAGE_GONE, slackErrorCode, toScribeError, type WebClient } from './client.ts';
 import { renderFailure, renderProgress, renderResult, type SlackMessage } from './render.ts';
@@ -147,7 +140,8 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
   }
 
   return {
-    async progress(address: ThreadAddress, view: ProgressView): Promise<void> {
+    // Parameter and return types come from ThreadReporter.
+    async progress(address, view) {
       if (!address.channelId || !address.progressMessageId) return;
       const found = await edit(
         address.channelId,
@@ -159,11 +153,7 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
       if (!found) logger.warn({ generationId: address.generationId }, 'progress message is gone; not updating it');
     },
 
-    async result(
-      address: ThreadAddress,
-      view: ResultView,
-      options: PostResultOptions,
-    ): Promise<{ messageIds: string[] }> {
+    async result(address, view, options) {
       const log = logger.child({ generationId: address.generationId });
       const { channelId, threadId } = address;
       if (!channelId) throw new PermanentError(ErrorCode.Internal, 'This Slack generation has no channel to post in');
@@ -199,7 +189,7 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
       return { messageIds: ids };
     },
 
-    async failed(address: ThreadAddress, failure: FailureReport): Promise<void> {
+    async failed(address, failure) {
       if (!address.channelId) return;
       await post(
         address.channelId,

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { ErrorCode, InvalidAnswerError, PermanentError, RetryableError, type ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { Llm, LlmRequest, LlmUsage } from '../ports.ts';
-import { classifyHttpFailure, describeNetworkError, retryAfterFrom, timeoutError } from './errors.ts';
+import { classifyHttpFailure, networkFailure, retryAfterFrom, timeoutError } from './errors.ts';
 
 const SERVICE = 'Anthropic';
 
@@ -218,7 +218,7 @@ function toScribeError(sdk: Sdk, err: unknown, model: string, timeoutMs: number)
     });
   }
   if (err instanceof APIConnectionError) {
-    return classifyHttpFailure({ service: SERVICE, status: undefined, detail: describeNetworkError(err), cause: err });
+    return networkFailure(SERVICE, err);
   }
   if (err instanceof APIError && err.status !== undefined) {
     const detail = errorMessageOf(err.error) ?? err.message;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ErrorCode, PermanentError, ScribeError } from '../../errors.ts';
 import type { PaperSearch } from '../ports.ts';
 import type { Paper } from '../types.ts';
-import { classifyHttpFailure, describeNetworkError, retryAfterFrom, withTimeout } from './errors.ts';
+import { classifyHttpFailure, networkFailure, retryAfterFrom, withTimeout } from './errors.ts';
 
 const SERVICE = 'arXiv';
 
@@ -243,12 +243,7 @@ export function createArxivPapers(options: ArxivPapersOptions): PaperSearch {
           });
         } catch (err) {
           if (err instanceof ScribeError) throw err;
-          throw classifyHttpFailure({
-            service: SERVICE,
-            status: undefined,
-            detail: describeNetworkError(err),
-            cause: err,
-          });
+          throw networkFailure(SERVICE, err);
         }
         const body = await res.text();
         if (!res.ok) {

@@ -38,6 +38,11 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
 
+/** The error for a request that got no answer at all (refused, reset, DNS, TLS): retryable. */
+export function networkFailure(service: string, err: unknown): ScribeError {
+  return classifyHttpFailure({ service, status: undefined, detail: describeNetworkError(err), cause: err });
+}
+
 /** The error for an HTTP answer that was not a success, or for no answer at all (`status` undefined). */
 export function classifyHttpFailure(f: HttpFailure): ScribeError {
   const { service, status } = f;

@@ -11,7 +11,7 @@ import type { Exa } from 'exa-js';
 import { z } from 'zod';
 import { ScribeError } from '../../errors.ts';
 import type { WebResult, WebSearch } from '../ports.ts';
-import { classifyHttpFailure, describeNetworkError, retryAfterFrom, withTimeout } from './errors.ts';
+import { classifyHttpFailure, networkFailure, retryAfterFrom, withTimeout } from './errors.ts';
 
 const SERVICE = 'Exa';
 
@@ -57,12 +57,7 @@ export function createExaSearch(options: ExaSearchOptions): WebSearch {
           try {
             res = await (await exaClient()).rawRequest('/search', 'POST', body);
           } catch (err) {
-            throw classifyHttpFailure({
-              service: SERVICE,
-              status: undefined,
-              detail: describeNetworkError(err),
-              cause: err,
-            });
+            throw networkFailure(SERVICE, err);
           }
           const text = await res.text().catch(() => '');
           if (!res.ok) {
@@ -88,12 +83,7 @@ export function createExaSearch(options: ExaSearchOptions): WebSearch {
         signal,
       ).catch((err: unknown) => {
         if (err instanceof ScribeError) throw err;
-        throw classifyHttpFailure({
-          service: SERVICE,
-          status: undefined,
-          detail: describeNetworkError(err),
-          cause: err,
-        });
+        throw networkFailure(SERVICE, err);
       });
       const parsed = ResponseSchema.safeParse(json);
       if (!parsed.success) {
