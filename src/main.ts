@@ -104,7 +104,7 @@ async function runService(command: string, roles: Roles, config: Config, logger:
     const running: string[] = [];
     let http: HttpServer | undefined;
     if (roles.worker) {
-      await composeWorker({ ...parts, reporters: await platformReporters(config, logger) });
+      await composeWorker({ ...parts, connectionString: db.url, reporters: await platformReporters(config, logger) });
       running.push('worker');
     }
     if (roles.http) {

@@ -38,6 +38,8 @@ export function progressLines(view: ProgressView): string[] {
     );
   }
   if (view.status === 'failed' && view.error) lines.push(`❌ ${view.error}`);
+  if (view.status === 'queued' && view.queue) lines.push(`⏳ ${view.queue}`);
+  if (view.status === 'cancelled') lines.push('🚫 Cancelled — nothing more will be posted.');
   return lines;
 }
 
@@ -48,6 +50,8 @@ export function progressTitle(view: ProgressView): string {
       return `Email to ${view.recipientName} is ready${version}`;
     case 'failed':
       return `Could not write the email to ${view.recipientName}${version}`;
+    case 'cancelled':
+      return `Cancelled: the email to ${view.recipientName}${version}`;
     default:
       return `Drafting an email to ${view.recipientName}${version}`;
   }

@@ -16,10 +16,10 @@ import { resultViewOf } from '../jobs/result-view.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
 import { runPipeline } from '../pipeline/runner.ts';
 
-const USAGE = 'usage: scribe draft --template FILE --name NAME --interest TEXT [--json]';
+const USAGE = 'usage: scribe draft --template FILE --name NAME --interest TEXT [--fresh] [--json]';
 
 export async function runDraft(config: Config, logger: Logger, args: string[]): Promise<number> {
-  let values: { template?: string; name?: string; interest?: string; json?: boolean };
+  let values: { template?: string; name?: string; interest?: string; json?: boolean; fresh?: boolean };
   try {
     ({ values } = parseArgs({
       args,
@@ -28,6 +28,9 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
         name: { type: 'string' },
         interest: { type: 'string' },
         json: { type: 'boolean', default: false },
+        // Accepted as on the chats (Fresh research): the terminal never reads a research cache, so
+        // every draft researches afresh already.
+        fresh: { type: 'boolean', default: false },
       },
       strict: true,
     }));
@@ -84,6 +87,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
           view = applyProgressEvent(view, event);
           void reporter.progress(address, view);
         },
+        freshResearch: values.fresh ?? false,
       },
     );
     await reporter.result(address, resultViewOf(request.recipientName, 1, data), {

@@ -9,6 +9,7 @@ import { secretsOf, type Config } from '../config.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { routeByPlatform, type PlatformReporters } from '../bots/router.ts';
+import { startCancelBus } from '../jobs/cancel-bus.ts';
 import { coalesceProgress } from '../jobs/coalesce.ts';
 import { createResearchCache } from '../jobs/research-cache.ts';
 import { startWorker } from '../jobs/worker.ts';
@@ -21,6 +22,8 @@ export interface WorkerParts {
   pool: pg.Pool;
   boss: PgBoss;
   reporters: PlatformReporters;
+  /** The database's URL, for the cancel bus's LISTEN connection. */
+  connectionString: string;
   /** How long running jobs may take to finish on shutdown before they are aborted. */
   drainTimeoutMs?: number;
 }
@@ -30,12 +33,15 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
   const clients = createPipelineClients(config, logger);
   lifecycle.add('pipeline clients', () => clients.close());
   const reporter = coalesceProgress(routeByPlatform(parts.reporters), { logger });
+  const cancelBus = await startCancelBus({ connectionString: parts.connectionString, logger });
+  lifecycle.add('cancel bus', () => cancelBus.stop());
   const worker = await startWorker(
     {
       pool: parts.pool,
       reporter,
       logger,
       secrets: secretsOf(config),
+      cancelBus,
       pipeline: {
         llm: clients.llm,
         search: clients.search,

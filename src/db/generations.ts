@@ -8,7 +8,10 @@ import type { StepName, StepRecord, StepRecords } from '../pipeline/types.ts';
 import type { Db } from './pool.ts';
 import type { Platform } from './users.ts';
 
-export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'awaiting_review';
+
+/** Statuses a generation can still move on from by itself (a worker holds or will take it). */
+export const UNSETTLED: readonly GenerationStatus[] = ['queued', 'running'];
 
 export interface Generation {
   id: string;
@@ -36,6 +39,16 @@ export interface Generation {
   sources: unknown;
   error: string | null;
   attempts: number;
+  /** The action that made this version ('regenerate', 'fresh', 'edit', …); null for a first version. */
+  action: string | null;
+  /** Research cache bypassed and replaced. */
+  freshResearch: boolean;
+  /** Stop after steps 1–3 for the person to review the research. */
+  reviewResearch: boolean;
+  cancelledBy: string | null;
+  /** For a failed row: whether trying again can help (null: not known, an older row). */
+  failureRetryable: boolean | null;
+  editedBy: string | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -45,7 +58,9 @@ const COLUMNS = `id, user_id AS "userId", parent_id AS "parentId", version, plat
   channel_id AS "channelId", thread_id AS "threadId", progress_message_id AS "progressMessageId",
   result_message_ids AS "resultMessageIds", result_posting_at AS "resultPostingAt", template,
   recipient_name AS "recipientName", recipient_interest AS "recipientInterest", instruction, status,
-  current_step AS "currentStep", steps, email, sources, error, attempts, created_at AS "createdAt",
+  current_step AS "currentStep", steps, email, sources, error, attempts, action, fresh_research AS "freshResearch",
+  review_research AS "reviewResearch", cancelled_by AS "cancelledBy",
+  failure_retryable AS "failureRetryable", edited_by AS "editedBy", created_at AS "createdAt",
   started_at AS "startedAt", finished_at AS "finishedAt"`;
 
 export interface NewGeneration {
@@ -62,6 +77,11 @@ export interface NewGeneration {
   recipientInterest: string;
   instruction?: string | null | undefined;
   steps?: StepRecords | undefined;
+  action?: string | null | undefined;
+  freshResearch?: boolean | undefined;
+  reviewResearch?: boolean | undefined;
+  /** An edited version is born finished: status succeeded with its email. */
+  edited?: { by: string; email: string; sources: unknown } | undefined;
 }
 
 /** A row as Postgres returns it: `steps` is whatever JSON the column holds. */
@@ -75,8 +95,11 @@ function toGeneration(row: GenerationRow): Generation {
 export async function insertGeneration(db: Db, g: NewGeneration): Promise<Generation> {
   const { rows } = await db.query<GenerationRow>(
     `INSERT INTO generations (user_id, parent_id, version, platform, team_id, channel_id, thread_id,
-       progress_message_id, template, recipient_name, recipient_interest, instruction, steps)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       progress_message_id, template, recipient_name, recipient_interest, instruction, steps,
+       action, fresh_research, review_research, edited_by, email, sources, status, finished_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+       CASE WHEN $17::uuid IS NULL THEN 'queued' ELSE 'succeeded' END,
+       CASE WHEN $17::uuid IS NULL THEN NULL ELSE now() END)
      RETURNING ${COLUMNS}`,
     [
       g.userId,
@@ -92,6 +115,12 @@ export async function insertGeneration(db: Db, g: NewGeneration): Promise<Genera
       g.recipientInterest,
       g.instruction ?? null,
       JSON.stringify(g.steps ?? {}),
+      g.action ?? null,
+      g.freshResearch ?? false,
+      g.reviewResearch ?? false,
+      g.edited?.by ?? null,
+      g.edited?.email ?? null,
+      g.edited ? JSON.stringify(g.edited.sources) : null,
     ],
   );
   return toGeneration(rows[0]!);
@@ -126,12 +155,24 @@ export async function saveStep(db: Db, id: string, step: StepName, record: StepR
   );
 }
 
-/** Recorded before the result is posted: a retry that finds it without message ids looks for its own post. */
-export async function markPosting(db: Db, id: string): Promise<void> {
-  await db.query(
-    'UPDATE generations SET result_posting_at = coalesce(result_posting_at, now()), updated_at = now() WHERE id = $1',
+/**
+ * Recorded before the result is posted: a retry that finds it without message ids looks for its own
+ * post. Only while the row is `running`: false when it was cancelled meanwhile (then nothing is
+ * posted). A cancel checks `result_posting_at` in the same way, so exactly one of the two wins.
+ */
+export async function markPosting(db: Db, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE generations SET result_posting_at = coalesce(result_posting_at, now()), updated_at = now()
+     WHERE id = $1 AND status = 'running'`,
     [id],
   );
+  return (rowCount ?? 0) > 0;
+}
+
+/** The row's status alone: the worker's check between steps (a cancel NOTIFY can be lost). */
+export async function statusOf(db: Db, id: string): Promise<GenerationStatus | undefined> {
+  const { rows } = await db.query<{ status: GenerationStatus }>('SELECT status FROM generations WHERE id = $1', [id]);
+  return rows[0]?.status;
 }
 
 export async function saveResultMessages(db: Db, id: string, messageIds: readonly string[]): Promise<void> {
@@ -147,10 +188,13 @@ export async function markSucceeded(db: Db, id: string, result: { email: string;
   );
 }
 
-export async function markFailed(db: Db, id: string, error: string): Promise<void> {
+export async function markFailed(db: Db, id: string, error: string, retryable?: boolean): Promise<void> {
+  // Not over a cancel: the person stopped it, and that is what the row says.
   await db.query(
-    `UPDATE generations SET status = 'failed', error = $2, finished_at = now(), updated_at = now() WHERE id = $1`,
-    [id, error],
+    `UPDATE generations SET status = 'failed', error = $2, finished_at = now(), updated_at = now(),
+       failure_retryable = $3
+     WHERE id = $1 AND status <> 'cancelled'`,
+    [id, error, retryable ?? null],
   );
 }
 
@@ -173,7 +217,7 @@ export async function failUnsettled(db: Db, id: string, error: string): Promise<
 export async function countToday(db: Db, userId: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM generations
-     WHERE user_id = $1 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
+     WHERE user_id = $1 AND status <> 'cancelled' AND edited_by IS NULL AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
     [userId],
   );
   return rows[0]?.n ?? 0;
@@ -202,12 +246,16 @@ export async function findRecentChild(
   parentId: string,
   instruction: string | null,
   withinMs: number,
+  action?: string | null,
 ): Promise<Generation | undefined> {
+  // `action` undefined: any action (callers from before actions were recorded); else that action,
+  // or one recorded before actions were (NULL), so a new Fresh research is not a Regenerate.
   const { rows } = await db.query<GenerationRow>(
     `SELECT ${COLUMNS} FROM generations
      WHERE parent_id = $1 AND instruction IS NOT DISTINCT FROM $2 AND created_at > now() - $3 * interval '1 millisecond'
+       AND ($4::text IS NULL OR action IS NULL OR action = $4)
      ORDER BY created_at DESC LIMIT 1`,
-    [parentId, instruction, withinMs],
+    [parentId, instruction, withinMs, action ?? null],
   );
   return rows[0] && toGeneration(rows[0]);
 }
@@ -247,8 +295,64 @@ export async function countTodayForQuota(db: Db, userId: string): Promise<number
      JOIN users me ON me.id = $1
      WHERE u.platform = me.platform AND u.platform_user_id = me.platform_user_id
        AND (me.platform = 'discord' OR u.team_id = me.team_id)
+       -- A cancelled generation gives its slot back; an edit costs no model call, so no slot.
+       AND g.status <> 'cancelled' AND g.edited_by IS NULL
        AND g.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
     [userId],
   );
   return rows[0]?.n ?? 0;
+}
+
+/**
+ * Cancels a generation that has not posted its email: queued, running or waiting for a review.
+ * Returns the row when this call cancelled it; undefined when it was settled already (by the
+ * worker posting the email, or by an earlier cancel), so two cancels settle it once.
+ */
+export async function cancelUnposted(db: Db, id: string, byUserId: string | null): Promise<Generation | undefined> {
+  const { rows } = await db.query<GenerationRow>(
+    `UPDATE generations SET status = 'cancelled', cancelled_by = $2, current_step = NULL, finished_at = now(),
+       updated_at = now()
+     WHERE id = $1 AND status IN ('queued', 'running', 'awaiting_review') AND result_posting_at IS NULL
+     RETURNING ${COLUMNS}`,
+    [id, byUserId],
+  );
+  return rows[0] && toGeneration(rows[0]);
+}
+
+/**
+ * A failed generation back to `queued` (Retry), keeping its saved steps so the worker resumes after
+ * the last one. Only from `failed`: returns undefined when another click got there first.
+ */
+export async function requeueFailed(db: Db, id: string): Promise<Generation | undefined> {
+  const { rows } = await db.query<GenerationRow>(
+    `UPDATE generations SET status = 'queued', error = NULL, finished_at = NULL, updated_at = now()
+     WHERE id = $1 AND status = 'failed'
+     RETURNING ${COLUMNS}`,
+    [id],
+  );
+  return rows[0] && toGeneration(rows[0]);
+}
+
+/** The worker stopped after steps 1–3 for the person to review the research (only while running). */
+export async function markAwaitingReview(db: Db, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE generations SET status = 'awaiting_review', current_step = NULL, updated_at = now()
+     WHERE id = $1 AND status = 'running'`,
+    [id],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/**
+ * "Write the email": back to `queued` with the review done (the worker then runs step 4 only).
+ * Only from `awaiting_review`: returns undefined when another click got there first.
+ */
+export async function resumeAfterReview(db: Db, id: string): Promise<Generation | undefined> {
+  const { rows } = await db.query<GenerationRow>(
+    `UPDATE generations SET status = 'queued', review_research = false, updated_at = now()
+     WHERE id = $1 AND status = 'awaiting_review'
+     RETURNING ${COLUMNS}`,
+    [id],
+  );
+  return rows[0] && toGeneration(rows[0]);
 }

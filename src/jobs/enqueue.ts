@@ -94,7 +94,7 @@ export interface CreateGenerationInput {
 }
 
 /** pg-boss runs its insert through this, on the transaction's client. */
-function bossDb(db: Db) {
+export function bossDb(db: Db) {
   return { executeSql: (text: string, values?: unknown[]) => db.query(text, values) };
 }
 
@@ -103,12 +103,19 @@ export async function remainingQuota(db: Db, userId: string, dailyQuota: number)
   return Math.max(0, dailyQuota - (await countTodayForQuota(db, userId)));
 }
 
+/** How a generation runs, besides what it is asked for. */
+export interface GenerationOptions {
+  /** Research afresh: the research cache is bypassed, and replaced with what this run finds. */
+  freshResearch?: boolean | undefined;
+}
+
 /** What the authoritative half of a start needs: the person's row (upserted already) and the request, parsed. */
 export interface CommitGenerationInput {
   user: User;
   identity: UserIdentity;
   request: GenerationRequest;
   address?: GenerationAddress | undefined;
+  options?: GenerationOptions | undefined;
 }
 
 /**
@@ -131,6 +138,7 @@ export async function commitGeneration(
     teamId: input.identity.teamId,
     ...input.address,
     ...input.request,
+    freshResearch: input.options?.freshResearch ?? false,
   });
   await saveTemplate(tx, input.user.id, input.request.template);
   await incrementGenerationCount(tx, input.user.id);

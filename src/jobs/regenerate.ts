@@ -70,6 +70,11 @@ export function reusableSteps(parent: Generation, ttlMs: number, now: Date): Ste
   return { parse: reused(parse), research: reused(research), arxiv: reused(arxiv) };
 }
 
+/** The steps a Fresh research version reuses: the reading of the template, nothing researched. */
+export function freshSteps(parent: Generation): StepRecords {
+  return parent.steps.parse ? { parse: { ...parent.steps.parse, reused: true } } : {};
+}
+
 /** The version number the next one in the parent's thread gets. */
 export async function nextVersion(db: Db, parent: Generation): Promise<number> {
   return parent.channelId && parent.threadId
@@ -118,7 +123,12 @@ export async function commitVersion(
     recipientName: parent.recipientName,
     recipientInterest: parent.recipientInterest,
     instruction: input.query.instruction,
-    steps: reusableSteps(parent, deps.researchCacheTtlMs, input.now ?? new Date()),
+    action: input.query.action ?? null,
+    // Fresh research keeps the reading of the template only: research and arXiv run again.
+    freshResearch: input.query.fresh === true,
+    steps: input.query.fresh
+      ? freshSteps(parent)
+      : reusableSteps(parent, deps.researchCacheTtlMs, input.now ?? new Date()),
   });
   await sendJob(deps.boss, tx, child.id);
   return child;

@@ -45,7 +45,11 @@ export interface ProgressView {
   recipientName: string;
   version: number;
   steps: Record<StepName, StepView>;
-  status: 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed';
+  status: 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+  /** While queued: where it stands ("2nd in line — about 40 s"), or "Retrying". */
+  queue?: string | undefined;
+  /** When failed: whether a Retry button can help (a passing cause). */
+  canRetry?: boolean | undefined;
   /** While waiting to retry: which attempt comes next, after how long, and why. */
   retry?: { attempt: number; of: number; inSeconds: number; reason: string } | undefined;
   /** Shown when failed: what went wrong and what to do, in plain words. */

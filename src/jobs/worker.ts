@@ -21,8 +21,11 @@ import type { Logger } from '../log.ts';
 import * as generations from '../db/generations.ts';
 import { runPipeline, type PipelineDeps } from '../pipeline/runner.ts';
 import type { PipelineData, StepName, StepRecord } from '../pipeline/types.ts';
+import type { CancelBus } from './cancel-bus.ts';
+import { jobSignal, throwIfCancelled, wasCancelled } from './cancel.ts';
 import { chatFailureText, chatSafeView, createChatScrubber } from './chat-text.ts';
 import { applyProgressEvent, initialProgress } from './progress.ts';
+import { startQueueBoard } from './queue-board.ts';
 import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
 import { addressOf, describeFailure, type FailureReport, type ProgressView, type ThreadReporter } from './reporter.ts';
 import { resultViewOf } from './result-view.ts';
@@ -38,6 +41,8 @@ export interface WorkerDeps {
   logger: Logger;
   /** Configured secret values, scrubbed from every text sent to the thread (as from the logs). */
   secrets?: readonly string[] | undefined;
+  /** Cancels reach a running job at once through it (cancel-bus.ts); without it, between steps only. */
+  cancelBus?: CancelBus | undefined;
 }
 
 export interface AttemptInfo {
@@ -48,7 +53,7 @@ export interface AttemptInfo {
   retryDelayMaxSeconds: number | undefined;
 }
 
-export type Outcome = 'succeeded' | 'failed' | 'retry' | 'skipped';
+export type Outcome = 'succeeded' | 'failed' | 'retry' | 'skipped' | 'cancelled';
 
 export interface ProcessResult {
   outcome: Outcome;
@@ -72,11 +77,16 @@ export async function processGeneration(
     logger.warn('job for a generation that does not exist; dropping it');
     return { outcome: 'skipped' };
   }
-  if (row.status === 'succeeded' || row.status === 'failed') {
+  if (row.status !== 'queued' && row.status !== 'running') {
     logger.info({ status: row.status }, 'generation already settled; nothing to do');
     return { outcome: 'skipped' };
   }
-  const running = (await database(() => generations.markRunning(deps.pool, generationId))) ?? row;
+  const running = await database(() => generations.markRunning(deps.pool, generationId));
+  if (!running) {
+    // Cancelled between the load and now.
+    logger.info('generation settled before it could start; nothing to do');
+    return { outcome: 'skipped' };
+  }
   const address = addressOf(running);
   // Records that did not parse were left out by the row mapping: those steps run again.
   for (const { step, problem } of running.invalidSteps) {
@@ -98,6 +108,15 @@ export async function processGeneration(
   };
   await report();
 
+  /** The generation was cancelled: say so on the progress message, post nothing, never retry. */
+  const stopCancelled = async (): Promise<ProcessResult> => {
+    view = { ...view, status: 'cancelled', retry: undefined };
+    await report();
+    await deps.reporter.flush?.(address);
+    logger.info('generation cancelled; its work stopped');
+    return { outcome: 'cancelled' };
+  };
+
   const data: PipelineData = {
     input: {
       template: running.template,
@@ -117,6 +136,7 @@ export async function processGeneration(
         signal,
         // Research is shared within the requester's workspace or guild only (their template steers it).
         cacheScope: { platform: running.platform, teamId: running.teamId, userId: running.userId },
+        freshResearch: running.freshResearch,
         onProgress: (event) => {
           view = applyProgressEvent(view, event);
           void report();
@@ -124,12 +144,16 @@ export async function processGeneration(
         onStepDone: async (step: StepName, record: StepRecord) => {
           await database(() => generations.saveStep(deps.pool, generationId, step, record));
           logger.info({ step, durationMs: record.durationMs, warnings: record.warnings.length }, 'step saved');
+          await throwIfCancelled(deps.pool, generationId);
         },
       },
     );
     const result = resultViewOf(running.recipientName, running.version, finished);
     // Recorded before posting: if we die between the post and saving its ids, the retry looks for it.
-    await database(() => generations.markPosting(deps.pool, generationId));
+    if (!(await database(() => generations.markPosting(deps.pool, generationId)))) {
+      // Cancelled after the last step: nothing is posted.
+      return await stopCancelled();
+    }
     const posted = await deps.reporter.result(address, result, {
       existingMessageIds: running.resultMessageIds,
       maybePosted: running.resultPostingAt !== null && running.resultMessageIds.length === 0,
@@ -147,6 +171,7 @@ export async function processGeneration(
     logger.info({ messages: posted.messageIds.length, draft: result.draft }, 'generation succeeded');
     return { outcome: 'succeeded' };
   } catch (err) {
+    if (await wasCancelled(deps.pool, generationId, err, signal)) return await stopCancelled();
     const error = asScribeError(err);
     const triesLeft = attempt.retryCount < attempt.retryLimit;
     if (isRetryable(error) && triesLeft) {
@@ -166,11 +191,11 @@ export async function processGeneration(
     // The row first, but the thread is told even when the database fails us here: the person
     // hears at once, and the sweeper marks the row from the job's output later.
     try {
-      await database(() => generations.markFailed(deps.pool, generationId, message));
+      await database(() => generations.markFailed(deps.pool, generationId, message, failure.retryable));
     } catch (dbError) {
       logger.error({ err: dbError }, 'could not mark the generation failed; the sweeper will');
     }
-    view = { ...view, status: 'failed', retry: undefined, error: message };
+    view = { ...view, status: 'failed', retry: undefined, error: message, canRetry: failure.retryable };
     await report();
     let reported = true;
     await deps.reporter.failed(address, failure).catch((e: unknown) => {
@@ -219,6 +244,8 @@ export interface StartWorkerOptions {
   polling?: { pollingIntervalSeconds?: number; notifyPollingIntervalSeconds?: number };
   /** The sweeper for lost generations (see `sweeper.ts`); tests sweep sooner. */
   sweep?: { intervalMs?: number; graceMs?: number };
+  /** How often waiting generations' queue positions are refreshed (queue-board.ts). */
+  queueBoardIntervalMs?: number;
 }
 
 /**
@@ -234,6 +261,7 @@ export async function startWorker(deps: WorkerDeps, options: StartWorkerOptions)
     { pool: deps.pool, reporter: deps.reporter, logger: deps.logger },
     { intervalMs: options.sweep?.intervalMs ?? SWEEP_DEFAULTS.intervalMs, graceMs: options.sweep?.graceMs },
   );
+  const board = startQueueBoard(deps, { intervalMs: options.queueBoardIntervalMs });
   const workOptions = {
     ...WORKER_POLLING,
     ...options.polling,
@@ -248,7 +276,10 @@ export async function startWorker(deps: WorkerDeps, options: StartWorkerOptions)
     workOptions,
     async (jobs: JobWithMetadata<GenerateJob>[]): Promise<JobResult[]> => {
       const results: JobResult[] = [];
+      // The queue moves when a job starts and when it ends: the waiting ones hear where they stand.
+      board.poke();
       for (const job of jobs) results.push(await handleJob(deps, job, abort.signal));
+      board.poke();
       return results;
     },
   );
@@ -259,6 +290,7 @@ export async function startWorker(deps: WorkerDeps, options: StartWorkerOptions)
     sweep: () => sweeper.sweep(),
     async stop(timeoutMs = 30_000) {
       await sweeper.stop();
+      await board.stop();
       const drained = options.boss.offWork(QUEUES.generate, { id: workerId, wait: true });
       const timer = setTimeout(() => abort.abort(new Error('worker shutting down')), timeoutMs);
       try {
@@ -270,12 +302,17 @@ export async function startWorker(deps: WorkerDeps, options: StartWorkerOptions)
   };
 }
 
-async function handleJob(deps: WorkerDeps, job: JobWithMetadata<GenerateJob>, signal: AbortSignal): Promise<JobResult> {
+async function handleJob(
+  deps: WorkerDeps,
+  job: JobWithMetadata<GenerateJob>,
+  shutdown: AbortSignal,
+): Promise<JobResult> {
   const parsed = JobSchema.safeParse(job.data);
   if (!parsed.success) {
     deps.logger.error({ jobId: job.id, data: job.data }, 'malformed generate job; dead-lettering it');
     return { id: job.id, status: 'deadletter', output: { error: 'malformed job payload' } };
   }
+  const { signal, release } = jobSignal([shutdown, job.signal], deps.cancelBus, parsed.data.generationId);
   try {
     const result = await processGeneration(
       deps,
@@ -318,5 +355,7 @@ async function handleJob(deps: WorkerDeps, job: JobWithMetadata<GenerateJob>, si
       reported: false,
     };
     return { id: job.id, status: 'failed', output };
+  } finally {
+    release();
   }
 }

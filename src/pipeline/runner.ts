@@ -56,6 +56,8 @@ export interface RunOptions {
    * scope the research cache is not used at all, so nothing is ever shared by accident.
    */
   cacheScope?: CacheScope | undefined;
+  /** Research afresh: the cache is not read, and what this run finds replaces what it held. */
+  freshResearch?: boolean | undefined;
 }
 
 /** What a step function sees: the ports with the retry policy applied, its model names, the signal. */
@@ -182,7 +184,7 @@ export async function runPipeline(
   const key = scope
     ? researchCacheKey({ ...input, scope, templateType: parsed.templateType, searchTerms: parsed.searchTerms })
     : '';
-  if (cache && (!steps.research || (wantsArxiv && !steps.arxiv))) {
+  if (cache && !options.freshResearch && (!steps.research || (wantsArxiv && !steps.arxiv))) {
     const hit = await cache.get(key, deps.researchCacheTtlMs).catch((err: unknown) => {
       logger.warn({ err }, 'research cache unavailable; researching afresh');
       return undefined;

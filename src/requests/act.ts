@@ -19,7 +19,9 @@ import { withTransaction } from '../db/pool.ts';
 import type { Generation } from '../db/generations.ts';
 import type { UserIdentity } from '../db/users.ts';
 import { initialProgress } from '../jobs/progress.ts';
+import { commitCancel, commitRetry, type SteerResult } from '../jobs/cancel.ts';
 import { commitVersion, nextVersion, reusableSteps } from '../jobs/regenerate.ts';
+import type { ProgressView } from '../jobs/reporter.ts';
 import { ACTIONS, collapseWindowMs, type ActionKind } from './actions.ts';
 import { checkAction, type Refusal } from './checks.ts';
 import { loadActionContext, type ActionQuery } from './context.ts';
@@ -30,7 +32,8 @@ export type ActionOutcome =
   | { kind: 'started'; child: Generation }
   | { kind: 'cannot-post' }
   | Exclude<Refusal, { kind: 'duplicate' }>
-  | { kind: 'duplicate' };
+  | { kind: 'duplicate' }
+  | SteerResult;
 
 export interface ActionInput {
   action: ActionKind;
@@ -48,13 +51,19 @@ export async function requestAction(deps: RequestDeps, port: ActionPort, input: 
   const spec = ACTIONS[input.action];
   if (!deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`))
     return { kind: 'duplicate' };
+  const effect = spec.effect;
+  const newVersion = effect.type === 'new-version';
   const query: ActionQuery = {
     generationId: input.generationId,
     actor: input.actor,
     messageId: input.messageId,
     on: spec.on,
-    instruction: spec.effect.instruction,
-    collapseWithinMs: collapseWindowMs(input.requestedAt),
+    instruction: newVersion ? effect.instruction : null,
+    action: input.action,
+    fresh: newVersion && 'fresh' in effect && effect.fresh === true,
+    charges: newVersion,
+    // Cancel and retry need no lookup: their conditional updates make a repeat a no-op.
+    collapseWithinMs: newVersion ? collapseWindowMs(input.requestedAt) : undefined,
     dailyQuota: deps.dailyQuota,
     isAdmin: () => port.isAdmin(),
   };
@@ -63,6 +72,26 @@ export async function requestAction(deps: RequestDeps, port: ActionPort, input: 
   const parent = ctx.parent;
   if (early || !parent) return refused(early ?? { kind: 'not-found' });
   const log = deps.logger.child({ generationId: parent.id, action: input.action });
+  if (!newVersion) {
+    const result = await withTransaction(deps.pool, async (tx) => {
+      // Checked again on the transaction: the person's row and admin flag as loaded above.
+      const again = checkAction(
+        await loadActionContext(tx, query, { actor: ctx.actor, actorIsAdmin: ctx.actorIsAdmin }),
+      );
+      if (again) return refused(again);
+      return effect.type === 'cancel'
+        ? commitCancel(deps.boss, tx, parent.id, ctx.actor.id)
+        : commitRetry(deps.boss, tx, parent.id);
+    });
+    if (result.kind === 'cancelled' || result.kind === 'retrying') {
+      log.info({ outcome: result.kind }, result.kind === 'cancelled' ? 'generation cancelled' : 'generation retried');
+      // The worker edits a running one too; a queued one has no worker to say it.
+      await port
+        .showProgress(result.generation, steeredView(result.generation, result.kind))
+        .catch((err: unknown) => log.warn({ err }, 'could not update the progress message'));
+    }
+    return result;
+  }
 
   // The version and reused steps shown until the worker's first edit (which has the final word).
   const view = initialProgress(
@@ -70,7 +99,7 @@ export async function requestAction(deps: RequestDeps, port: ActionPort, input: 
     await nextVersion(deps.pool, parent),
     reusableSteps(parent, deps.researchCacheTtlMs, new Date()),
   );
-  const progress = await port.postProgress(parent, view, spec.effect.asked);
+  const progress = await port.postProgress(parent, view, effect.asked);
   if (progress === CANNOT_POST) return { kind: 'cannot-post' };
   try {
     const result = await withTransaction(deps.pool, (tx) =>
@@ -91,6 +120,12 @@ export async function requestAction(deps: RequestDeps, port: ActionPort, input: 
     await port.remove(progress);
     throw err;
   }
+}
+
+/** The progress message after a cancel (the steps as saved, "Cancelled") or a retry (waiting again). */
+export function steeredView(g: Generation, kind: 'cancelled' | 'retrying'): ProgressView {
+  const view = initialProgress(g.recipientName, g.version, g.steps);
+  return kind === 'cancelled' ? { ...view, status: 'cancelled' } : { ...view, status: 'queued', queue: 'Retrying' };
 }
 
 /** A refusal as an outcome (a duplicate's existing version stays inside the layer). */

@@ -4,10 +4,9 @@
  * an action is one entry here (plus a button in each renderer): authorisation, the team check,
  * the message check and the dedupe rule come with it from `checks.ts` and `act.ts`.
  *
- * The next ones fit the same shape: `fresh` = a `new-version` effect with the research cache
- * bypassed, `edit` = a `new-version` whose email is given, `cancel` = `{ type: 'cancel' }` bound to
- * the progress message, `retry` = `{ type: 'retry' }` bound to the progress message of a failure,
- * `review` = `{ type: 'continue' }` on the research summary.
+ * `fresh` is a `new-version` with the research cache bypassed; `cancel` and `retry` act on the
+ * generation itself, from its progress message, and make no new version (no quota, no dedupe
+ * lookup: their conditional updates make a repeat a no-op).
  */
 
 export const INSTRUCTIONS = {
@@ -15,17 +14,27 @@ export const INSTRUCTIONS = {
 } as const;
 
 /** What an action does once it is allowed. */
-export type ActionEffect = {
-  type: 'new-version';
-  /** Passed to the composer ("Make it shorter"); null for the same email again. */
-  instruction: string | null;
-  /** How the new progress message says what was asked for: "asked for a shorter version". */
-  asked: string;
-};
+export type ActionEffect =
+  | {
+      type: 'new-version';
+      /** Passed to the composer ("Make it shorter"); null for the same email again. */
+      instruction: string | null;
+      /** How the new progress message says what was asked for: "asked for a shorter version". */
+      asked: string;
+      /** Research again, bypassing (and replacing) the research cache. */
+      fresh?: boolean;
+    }
+  /** Stop the generation (queued: pg-boss cancel; running: the worker aborts). See src/jobs/cancel.ts. */
+  | { type: 'cancel' }
+  /** A failed generation's job again, resuming after its last saved step. See src/jobs/cancel.ts. */
+  | { type: 'retry' };
+
+/** Which of an email's messages an action may come from. */
+export type ActionMessage = 'result' | 'progress';
 
 export interface ActionSpec {
   /** Which of the parent's messages the action may come from (a button on it, a reaction to it). */
-  on: 'result';
+  on: ActionMessage;
   effect: ActionEffect;
   /** The verb of "Only … can regenerate it." */
   verb: string;
@@ -42,6 +51,13 @@ export const ACTIONS = {
     verb: 'regenerate it',
     effect: { type: 'new-version', instruction: INSTRUCTIONS.shorter, asked: 'a shorter version' },
   },
+  fresh: {
+    on: 'result',
+    verb: 'regenerate it',
+    effect: { type: 'new-version', instruction: null, asked: 'a version with fresh research', fresh: true },
+  },
+  cancel: { on: 'progress', verb: 'cancel it', effect: { type: 'cancel' } },
+  retry: { on: 'progress', verb: 'retry it', effect: { type: 'retry' } },
 } as const satisfies Record<string, ActionSpec>;
 
 /** The name of an action, as buttons and logs carry it. */

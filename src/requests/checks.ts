@@ -50,7 +50,9 @@ export interface ActionContext {
   /** The message the action came from; null when it came from no chat message (CLI, tests). */
   messageId: string | null;
   /** Which of the parent's messages the action may come from. */
-  on: 'result';
+  on: 'result' | 'progress';
+  /** The action makes a new version, charged to the requester's quota (cancel and retry do not). */
+  charges: boolean;
   /** A version of the parent asked for the same way within the dedupe window. */
   recent: Generation | undefined;
   /** The requester's use of their quota today (the email and its versions are theirs). */
@@ -63,12 +65,17 @@ export function checkAction(ctx: ActionContext): Refusal | undefined {
   const { parent } = ctx;
   if (!parent || parent.platform !== ctx.actor.platform) return { kind: 'not-found' };
   if (parent.teamId !== ctx.actorTeamId) return { kind: 'wrong-team' };
-  if (ctx.messageId !== null && !parent.resultMessageIds.includes(ctx.messageId)) return { kind: 'wrong-message' };
+  if (ctx.messageId !== null && !isMessageOf(parent, ctx.on, ctx.messageId)) return { kind: 'wrong-message' };
   if (ctx.actor.id !== parent.userId && ctx.actorIsAdmin !== true)
     return { kind: 'not-allowed', requesterId: ctx.requesterId };
   if (ctx.recent) return { kind: 'duplicate', existing: ctx.recent };
-  if (ctx.usedToday >= ctx.dailyQuota) return { kind: 'quota', quota: ctx.dailyQuota };
+  if (ctx.charges && ctx.usedToday >= ctx.dailyQuota) return { kind: 'quota', quota: ctx.dailyQuota };
   return undefined;
+}
+
+/** Whether `messageId` is the parent's message the action is bound to. */
+function isMessageOf(parent: Generation, on: ActionContext['on'], messageId: string): boolean {
+  return on === 'progress' ? parent.progressMessageId === messageId : parent.resultMessageIds.includes(messageId);
 }
 
 /** True when the actor is someone other than the requester, so the platform must say if they are an admin. */

@@ -27,6 +27,12 @@ export interface ActionQuery {
   on: ActionContext['on'];
   /** The instruction of the version asked for: the dedupe lookup matches on it. */
   instruction: string | null;
+  /** The action's name, recorded on the version and matched by the dedupe lookup; undefined: any. */
+  action?: string | undefined;
+  /** Research again, bypassing the cache (Fresh research). */
+  fresh?: boolean | undefined;
+  /** The action makes a new version charged to the quota (default true). */
+  charges?: boolean | undefined;
   /** Undefined: no dedupe (a caller that asks on purpose, e.g. the CLI). */
   collapseWithinMs: number | undefined;
   dailyQuota: number;
@@ -53,7 +59,7 @@ export async function loadActionContext(db: Db, query: ActionQuery, known: Known
   // One after the other: `db` may be a transaction's single client.
   const recent =
     parent && query.collapseWithinMs !== undefined
-      ? await findRecentChild(db, parent.id, query.instruction, query.collapseWithinMs)
+      ? await findRecentChild(db, parent.id, query.instruction, query.collapseWithinMs, query.action)
       : undefined;
   const usedToday = parent ? await countTodayForQuota(db, parent.userId) : 0;
   return {
@@ -64,6 +70,7 @@ export async function loadActionContext(db: Db, query: ActionQuery, known: Known
     requesterId,
     messageId: query.messageId,
     on: query.on,
+    charges: query.charges ?? true,
     recent,
     usedToday,
     dailyQuota: query.dailyQuota,

@@ -49,6 +49,8 @@ export interface ActionPort {
   postProgress(parent: Generation, view: ProgressView, asked: string): Promise<PostedMessage | typeof CANNOT_POST>;
   /** Removes a message `postProgress` made (a request refused after posting). */
   remove(message: PostedMessage): Promise<void>;
+  /** Edits a generation's own progress message (after a cancel or a retry). */
+  showProgress(generation: Generation, view: ProgressView): Promise<void>;
 }
 
 /** Something said to the person only (ephemeral, response URL, DM). Used by the bots to tell outcomes. */

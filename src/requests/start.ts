@@ -9,6 +9,7 @@ import type { Generation } from '../db/generations.ts';
 import type { UserIdentity } from '../db/users.ts';
 import {
   commitGeneration,
+  type GenerationOptions,
   InvalidRequestError,
   parseGenerationRequest,
   type GenerationRequest,
@@ -28,6 +29,8 @@ export type StartInput = {
   identity: UserIdentity;
   /** Loaded (and checked) before the platform's ack by `prepareStart`; loaded here when absent. */
   context?: StartContext | undefined;
+  /** How to run it: research afresh (bypassing the cache). */
+  options?: GenerationOptions | undefined;
 } /** As typed: validated here. */ & (
   | { request: unknown; parsed?: false }
   /** Validated already (a form that showed the errors on its fields): not parsed again. */
@@ -70,6 +73,7 @@ export async function startGeneration(deps: RequestDeps, port: StartPort, input:
         identity: input.identity,
         request,
         address: { channelId: progress.channelId, threadId, progressMessageId: progress.messageId },
+        options: input.options,
       }),
     );
     if ('kind' in result) {

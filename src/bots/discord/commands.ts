@@ -52,6 +52,11 @@ export const SCRIBE_COMMAND = {
       max_length: 6_000,
     },
     {
+      type: ApplicationCommandOptionType.Boolean,
+      name: 'fresh',
+      description: 'Research the recipient afresh instead of reusing recent research',
+    },
+    {
       type: ApplicationCommandOptionType.String,
       name: 'action',
       description: 'Instead of writing: how to use Scribe, your last emails, or the service status',
@@ -66,6 +71,7 @@ export const ScribeOptionsSchema = z.object({
   recipient_interest: z.string().optional(),
   template: z.string().optional(),
   action: z.enum(INFO_ACTIONS).optional(),
+  fresh: z.boolean().optional(),
 });
 export type ScribeOptions = z.infer<typeof ScribeOptionsSchema>;
 

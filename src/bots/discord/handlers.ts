@@ -30,7 +30,7 @@ import { BEFORE_ACK_DEADLINE_MS, within } from '../shared/deadline.ts';
 import { answerAction, quotaText } from '../shared/outcomes.ts';
 import { ScribeOptionsSchema } from './commands.ts';
 import { servesGuild, type DiscordBotDeps } from './deps.ts';
-import { INPUTS, MODAL_ID, parseResultButton, REGENERATE_REACTIONS } from './ids.ts';
+import { FRESH_MODAL_ID, INPUTS, MODAL_ID, parseResultButton, REGENERATE_REACTIONS } from './ids.ts';
 import { infoReply } from './info.ts';
 import { renderDraftModal } from './modal.ts';
 import { actionPort, DISCORD_STYLE, startPort, tellInThread, type StartPlace } from './port.ts';
@@ -94,7 +94,9 @@ export async function handleScribeCommand(
     recipient_interest: interaction.options.getString(INPUTS.recipientInterest) ?? undefined,
     template: interaction.options.getString(INPUTS.template) ?? undefined,
     action: interaction.options.getString('action') ?? undefined,
+    fresh: interaction.options.getBoolean('fresh') ?? undefined,
   });
+  const fresh = options.fresh === true;
   const identity = identityOf(interaction);
   if (options.action) {
     await interaction.deferReply({ flags: EPHEMERAL });
@@ -118,7 +120,7 @@ export async function handleScribeCommand(
       BEFORE_ACK_DEADLINE_MS,
       'load the last template',
     );
-    await interaction.showModal(renderDraftModal(prefill));
+    await interaction.showModal(renderDraftModal(prefill, { fresh }));
     return 'modal';
   }
   if (missing.length > 0) {
@@ -130,7 +132,7 @@ export async function handleScribeCommand(
     });
     return 'incomplete';
   }
-  return runStart(deps, interaction, channelId, given);
+  return runStart(deps, interaction, channelId, given, fresh);
 }
 
 const ModalValuesSchema = z.object({ template: z.string(), recipientName: z.string(), recipientInterest: z.string() });
@@ -141,7 +143,7 @@ export async function handleDraftSubmission(
   interaction: ModalSubmitInteraction,
   channelId: string | null,
 ): Promise<string> {
-  if (interaction.customId !== MODAL_ID) return 'ignored';
+  if (interaction.customId !== MODAL_ID && interaction.customId !== FRESH_MODAL_ID) return 'ignored';
   const refused = await refuseHere(deps, interaction, channelId);
   if (refused || !channelId) return refused ?? 'no-channel';
   const values = ModalValuesSchema.parse({
@@ -149,7 +151,7 @@ export async function handleDraftSubmission(
     recipientName: interaction.fields.getTextInputValue(INPUTS.recipientName),
     recipientInterest: interaction.fields.getTextInputValue(INPUTS.recipientInterest),
   });
-  return runStart(deps, interaction, channelId, values);
+  return runStart(deps, interaction, channelId, values, interaction.customId === FRESH_MODAL_ID);
 }
 
 async function runStart(
@@ -157,6 +159,7 @@ async function runStart(
   interaction: ChatInputCommandInteraction | ModalSubmitInteraction,
   channelId: string,
   request: Record<string, unknown>,
+  fresh = false,
 ): Promise<string> {
   await interaction.deferReply({ flags: EPHEMERAL });
   const identity = identityOf(interaction);
@@ -166,7 +169,7 @@ async function runStart(
     recipientName: typeof request.recipientName === 'string' ? request.recipientName : '',
     missing: missingPermissions(interaction.appPermissions),
   });
-  const outcome = await startGeneration(deps, port, { identity, request });
+  const outcome = await startGeneration(deps, port, { identity, request, options: { freshResearch: fresh } });
   await interaction.editReply({ content: startReply(outcome, port, channelId), allowedMentions: QUIET });
   return outcome.kind;
 }

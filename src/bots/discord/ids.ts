@@ -8,6 +8,8 @@ import { ACTION_KINDS, type ActionKind } from '../../requests/actions.ts';
 
 /** The `/scribe` modal. */
 export const MODAL_ID = 'scribe:draft';
+/** The same modal opened by `/scribe fresh:true`: its email is researched afresh. */
+export const FRESH_MODAL_ID = 'scribe:draft:fresh';
 
 /** The modal's text inputs; also the names of the command's options. */
 export const INPUTS = {

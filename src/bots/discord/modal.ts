@@ -4,11 +4,14 @@
  */
 import { ComponentType, TextInputStyle, type APIModalInteractionResponseCallbackData } from 'discord.js';
 import { splitText } from '../split.ts';
-import { INPUTS, MODAL_ID } from './ids.ts';
+import { FRESH_MODAL_ID, INPUTS, MODAL_ID } from './ids.ts';
 import { DISCORD_LIMITS } from './render.ts';
 
 /** The `/scribe` form, prefilled with the last template (cut to Discord's 4,000, saying so). */
-export function renderDraftModal(lastTemplate: string | undefined): APIModalInteractionResponseCallbackData {
+export function renderDraftModal(
+  lastTemplate: string | undefined,
+  options: { fresh?: boolean } = {},
+): APIModalInteractionResponseCallbackData {
   const truncated = lastTemplate !== undefined && lastTemplate.length > DISCORD_LIMITS.textInputValue;
   const prefill = truncated ? splitText(lastTemplate, DISCORD_LIMITS.textInputValue)[0]!.text : lastTemplate;
   const description = truncated
@@ -17,7 +20,8 @@ export function renderDraftModal(lastTemplate: string | undefined): APIModalInte
       ? 'Prefilled with your last template.'
       : 'Your email, with placeholders such as {name} or [their paper] to fill in.';
   return {
-    custom_id: MODAL_ID,
+    // `/scribe fresh:true` opened it: the submission researches afresh too.
+    custom_id: options.fresh ? FRESH_MODAL_ID : MODAL_ID,
     title: 'Write an outreach email',
     components: [
       {

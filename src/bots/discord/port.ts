@@ -10,7 +10,9 @@ import type { ActionPort, PostedMessage, StartPort, TellPrivately } from '../../
 import type { ChatStyle } from '../shared/outcomes.ts';
 import { isMissingPermission } from './client.ts';
 import type { DiscordBotDeps } from './deps.ts';
-import { escapeMarkdown, NO_MENTIONS, renderProgress, threadName } from './render.ts';
+import { addressOf } from '../../jobs/reporter.ts';
+import { escapeMarkdown, NO_MENTIONS, progressComponents, renderProgress, threadName } from './render.ts';
+import { progressChannelOf } from './reporter.ts';
 
 /** One week: later regenerations find the thread still open. */
 const THREAD_AUTO_ARCHIVE_MINUTES = 10_080;
@@ -132,6 +134,13 @@ export function actionPort(deps: DiscordBotDeps, actorId: string, isAdmin: () =>
       }
     },
     remove: (message) => removeQuietly(deps, Routes.channelMessage(message.channelId, message.messageId)),
+    async showProgress(generation, view) {
+      const channelId = progressChannelOf(addressOf(generation));
+      if (!channelId || !generation.progressMessageId) return;
+      await deps.rest.patch(Routes.channelMessage(channelId, generation.progressMessageId), {
+        body: { embeds: [renderProgress(view)], components: progressComponents(view, generation.id) },
+      });
+    },
   };
 }
 

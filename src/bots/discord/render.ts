@@ -45,6 +45,7 @@ export const COLORS = {
   retrying: 0xfee75c,
   succeeded: 0x57f287,
   failed: 0xed4245,
+  cancelled: 0x4f545c,
   draft: 0xfee75c,
   info: 0x4f545c,
 } as const;
@@ -111,6 +112,27 @@ export function renderProgress(view: ProgressView): APIEmbed {
     description: fitLines(progressLines(view).map(escapeMarkdown), DISCORD_LIMITS.embedDescription),
     color: COLORS[view.status],
   };
+}
+
+/** The progress message's buttons: Cancel while it waits or runs, Retry after a passing failure. */
+export function progressComponents(view: ProgressView, generationId: string): ButtonRow[] {
+  const button = (
+    label: string,
+    emoji: string,
+    action: 'cancel' | 'retry',
+    style: ButtonStyle,
+  ): APIButtonComponent => ({
+    type: ComponentType.Button,
+    style: style as ButtonStyle.Danger,
+    label,
+    emoji: { name: emoji },
+    custom_id: resultButtonId(action, generationId),
+  });
+  if (view.status === 'queued' || view.status === 'running' || view.status === 'retrying')
+    return [{ type: ComponentType.ActionRow, components: [button('Cancel', '✋', 'cancel', ButtonStyle.Danger)] }];
+  if (view.status === 'failed' && view.canRetry)
+    return [{ type: ComponentType.ActionRow, components: [button('Retry', '🔁', 'retry', ButtonStyle.Primary)] }];
+  return [];
 }
 
 /** The thread's name: "Email to Dr. Ada Lovelace" within Discord's 100 characters. */
@@ -192,6 +214,13 @@ export function resultButtons(generationId: string): ButtonRow {
         label: 'Shorter',
         emoji: { name: '✂️' },
         custom_id: resultButtonId('shorter', generationId),
+      },
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Secondary,
+        label: 'Fresh research',
+        emoji: { name: '🔎' },
+        custom_id: resultButtonId('fresh', generationId),
       },
     ],
   };

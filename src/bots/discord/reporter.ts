@@ -22,7 +22,7 @@ import type { Logger } from '../../log.ts';
 import type { ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText } from '../text.ts';
 import { DiscordCode, toScribeError } from './client.ts';
-import { renderFailure, renderProgress, renderResult, type ResultMessage } from './render.ts';
+import { progressComponents, renderFailure, renderProgress, renderResult, type ResultMessage } from './render.ts';
 
 /** The channel (or thread) that holds the progress message. */
 export function progressChannelOf(address: ThreadAddress): string | null {
@@ -84,7 +84,7 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
       const found = await edit(
         channelId,
         address.progressMessageId,
-        { embeds: [renderProgress(view)] },
+        { embeds: [renderProgress(view)], components: progressComponents(view, address.generationId) },
         'updating the progress message',
       );
       if (!found) logger.warn({ generationId: address.generationId }, 'progress message is gone; not updating it');

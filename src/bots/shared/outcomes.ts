@@ -53,14 +53,36 @@ export function actionReply(action: ActionKind, outcome: ActionOutcome, style: C
     case 'not-found':
     case 'wrong-team':
     case 'wrong-message':
-      return `That email no longer exists, so there is nothing to regenerate. Run ${style.command} to write a new one.`;
+      return `That email no longer exists, so there is nothing to ${action === 'cancel' || action === 'retry' ? action : 'regenerate'}. Run ${style.command} to write a new one.`;
     case 'cannot-post':
       return style.cannotPostInThread;
+    case 'cancelled':
+      return 'Cancelled. Nothing more will be posted, and it does not count towards your quota.';
+    case 'retrying':
+      return 'Trying again from the last finished step.';
+    case 'too-late':
+      return 'Too late to cancel: the email was already posted, so nothing changed.';
+    case 'nothing-to-do':
+      return action === 'retry'
+        ? `Nothing to retry: this email is ${STATUS_PHRASES[outcome.status]}.`
+        : `Nothing to cancel: this email is ${STATUS_PHRASES[outcome.status]}.`;
+    case 'not-retryable':
+      return 'Retrying the same request would fail the same way; the message above says what to fix.';
     case 'started':
     case 'duplicate':
       return undefined;
   }
 }
+
+/** "Nothing to cancel: this email is already cancelled." */
+const STATUS_PHRASES: Record<GenerationStatus, string> = {
+  queued: 'already waiting to be written',
+  running: 'being written',
+  succeeded: 'already posted',
+  failed: 'failed already',
+  cancelled: 'already cancelled',
+  awaiting_review: 'waiting for your review',
+};
 
 /** A reaction is not a request to anyone but the requester: others' are ignored without a word. */
 const SAID_TO_REACTIONS: ReadonlySet<ActionOutcome['kind']> = new Set(['quota', 'cannot-post']);
@@ -87,6 +109,8 @@ export const STATUS_WORDS: Record<GenerationStatus, string> = {
   running: '✍️ writing',
   succeeded: '✅ ready',
   failed: '❌ failed',
+  cancelled: '🚫 cancelled',
+  awaiting_review: '👀 waiting for your review',
 };
 
 /** One line of `/scribe history`: when, whom, which version, its state, and where it is. */

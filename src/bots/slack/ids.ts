@@ -44,5 +44,8 @@ export function parseResultButton(actionId: string): ResultButton | undefined {
 export const RESULT_BUTTON_IDS: Record<ResultButton, string> = {
   regenerate: resultButtonId('regenerate'),
   shorter: resultButtonId('shorter'),
+  fresh: resultButtonId('fresh'),
+  cancel: resultButtonId('cancel'),
+  retry: resultButtonId('retry'),
   copy: resultButtonId('copy'),
 };

@@ -143,6 +143,16 @@ export function actionPort(deps: SlackBotDeps, actorId: string): ActionPort {
       }
     },
     remove: (message) => removeQuietly(deps, message.channelId, message.messageId),
+    async showProgress(generation, view) {
+      if (!generation.channelId || !generation.progressMessageId) return;
+      const message = renderProgress(view, generation.id);
+      await deps.client.chat.update({
+        channel: generation.channelId,
+        ts: generation.progressMessageId,
+        text: message.text,
+        blocks: message.blocks,
+      });
+    },
   };
 }
 

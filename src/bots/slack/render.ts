@@ -59,14 +59,24 @@ function sections(text: string, type: 'mrkdwn' | 'plain_text'): SlackBlock[] {
   return splitText(text, SLACK_SECTION_LIMIT).map((piece) => section(piece.text, type));
 }
 
-/** The progress message: the title, then each step with its state, seconds and warnings. */
-export function renderProgress(view: ProgressView): SlackMessage {
+/**
+ * The progress message: the title, then each step with its state, seconds and warnings; with the
+ * generation's id, its buttons (Cancel while it waits or runs, Retry after a passing failure).
+ */
+export function renderProgress(view: ProgressView, generationId?: string): SlackMessage {
   const title = progressTitle(view);
   const lines = progressLines(view).map(escapeMrkdwn);
-  return {
-    text: escapeMrkdwn(title),
-    blocks: [section(`*${escapeMrkdwn(title)}*`), ...sections(lines.join('\n'), 'mrkdwn')],
-  };
+  const blocks = [section(`*${escapeMrkdwn(title)}*`), ...sections(lines.join('\n'), 'mrkdwn')];
+  const buttons = generationId ? progressButtons(view, generationId) : [];
+  if (buttons.length) blocks.push({ type: 'actions', block_id: 'scribe_progress_actions', elements: buttons });
+  return { text: escapeMrkdwn(title), blocks };
+}
+
+function progressButtons(view: ProgressView, generationId: string): SlackBlock[] {
+  if (view.status === 'queued' || view.status === 'running' || view.status === 'retrying')
+    return [{ ...button('✋ Cancel', RESULT_BUTTON_IDS.cancel, generationId), style: 'danger' }];
+  if (view.status === 'failed' && view.canRetry) return [button('🔁 Retry', RESULT_BUTTON_IDS.retry, generationId)];
+  return [];
 }
 
 /** A failure said in the thread: plain words, what to do next. */
@@ -128,6 +138,7 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
     elements: [
       button('🔁 Regenerate', RESULT_BUTTON_IDS.regenerate, generationId),
       button('✂️ Shorter', RESULT_BUTTON_IDS.shorter, generationId),
+      button('🔎 Fresh research', RESULT_BUTTON_IDS.fresh, generationId),
       button('📋 Copy as plain text', RESULT_BUTTON_IDS.copy, generationId),
     ],
   });

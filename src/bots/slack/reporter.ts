@@ -146,7 +146,7 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
       const found = await edit(
         address.channelId,
         address.progressMessageId,
-        renderProgress(view),
+        renderProgress(view, address.generationId),
         undefined,
         'updating the progress message',
       );

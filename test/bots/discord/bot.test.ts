@@ -33,6 +33,7 @@ describe('Discord /scribe', () => {
       'recipient_name',
       'recipient_interest',
       'template',
+      'fresh',
       'action',
     ]);
     expect(command?.options?.every((o) => !('required' in o) || !o.required)).toBe(true);

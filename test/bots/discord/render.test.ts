@@ -130,6 +130,7 @@ describe('Discord result messages', () => {
     expect(buttons.map(parseResultButton)).toEqual([
       { action: 'regenerate', generationId: GEN },
       { action: 'shorter', generationId: GEN },
+      { action: 'fresh', generationId: GEN },
     ]);
     expect(only!.flags).toBe(0); // our embeds must stay visible
   });

@@ -79,6 +79,7 @@ describe('Slack rendering', () => {
     ).toEqual([
       [ACTIONS.regenerate, 'gen-42'],
       [ACTIONS.shorter, 'gen-42'],
+      [ACTIONS.fresh, 'gen-42'],
       [ACTIONS.copy, 'gen-42'],
     ]);
   });

@@ -1,0 +1,79 @@
+/**
+ * Keeps the progress messages of waiting generations saying where they stand ("2nd in line —
+ * about 40 s"). Each worker runs one: it refreshes when it starts or finishes a job (the moments
+ * the queue moves under it) and every few seconds (jobs enqueued by bots, or moved by other
+ * workers). A refresh is one query for every waiting job (`queuePositions`); a message is edited
+ * only when its line changed since this process last wrote it, through the worker's coalesced
+ * reporter like every other edit. With several workers each may write the same line once: harmless,
+ * and cheaper than electing one.
+ */
+import type { Db } from '../db/pool.ts';
+import { getGeneration } from '../db/generations.ts';
+import type { Logger } from '../log.ts';
+import { initialProgress } from './progress.ts';
+import { describePosition, queuePositions } from './queue-position.ts';
+import { addressOf, type ThreadReporter } from './reporter.ts';
+
+export interface QueueBoard {
+  /** Refresh soon (coalesced: one refresh at a time, one more if poked meanwhile). */
+  poke(): void;
+  /** One refresh, awaited (tests). */
+  refresh(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const QUEUE_BOARD_INTERVAL_MS = 2_000;
+
+export function startQueueBoard(
+  deps: { pool: Db; reporter: ThreadReporter; logger: Logger },
+  options: { intervalMs?: number } = {},
+): QueueBoard {
+  const shown = new Map<string, string>();
+  let current: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+
+  async function refreshOnce(): Promise<void> {
+    const positions = await queuePositions(deps.pool);
+    for (const id of shown.keys()) if (!positions.has(id)) shown.delete(id);
+    for (const position of positions.values()) {
+      const line = describePosition(position);
+      if (shown.get(position.generationId) === line) continue;
+      const g = await getGeneration(deps.pool, position.generationId);
+      // Only a row still waiting: one that started meanwhile has its worker's view.
+      if (g?.status !== 'queued' || !g.progressMessageId) continue;
+      shown.set(g.id, line);
+      await deps.reporter.progress(addressOf(g), {
+        ...initialProgress(g.recipientName, g.version, g.steps),
+        queue: line,
+      });
+    }
+  }
+
+  function run(): Promise<void> {
+    if (current) {
+      again = true;
+      return current;
+    }
+    current = (async () => {
+      do {
+        again = false;
+        await refreshOnce().catch((err: unknown) => deps.logger.warn({ err }, 'could not refresh queue positions'));
+      } while (again && !stopped);
+      current = undefined;
+    })();
+    return current;
+  }
+
+  const timer = setInterval(() => void run(), options.intervalMs ?? QUEUE_BOARD_INTERVAL_MS);
+  timer.unref();
+  return {
+    poke: () => void run(),
+    refresh: run,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await current;
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Steering a draft on Discord, end to end (`scribe start` as a child process, every service
+ * faked): Cancel of a running generation (refused for another member, said only to them; nothing
+ * posted afterwards; row `cancelled`), and `/scribe fresh:true` researching afresh.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord/index.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
+import { cleanEnv, freePort, spawnScribe, type ScribeProcess } from '../../helpers/scribe-process.ts';
+import { RECIPIENT, TEMPLATE, startServices, type Services } from '../../helpers/services.ts';
+
+let discord: FakeDiscord;
+let services: Services;
+let db: TestDatabase;
+let scribe: ScribeProcess;
+
+beforeAll(async () => {
+  [discord, services, db] = await Promise.all([
+    startFakeDiscord({ heartbeatIntervalMs: 1_000 }),
+    startServices(),
+    createTestDatabase(),
+  ]);
+  scribe = spawnScribe(
+    ['start'],
+    cleanEnv({
+      ...services.env,
+      DATABASE_URL: db.url,
+      PORT: String(await freePort()),
+      DISCORD_TOKEN: discord.token,
+      DISCORD_APPLICATION_ID: discord.applicationId,
+      DISCORD_API_URL: discord.apiUrl,
+      WORKER_CONCURRENCY: '1',
+      LOG_LEVEL: 'info',
+    }),
+  );
+  await scribe.waitForLog((l) => l.msg === 'scribe is running');
+});
+
+afterAll(async () => {
+  scribe?.kill('SIGTERM');
+  await scribe?.exited;
+  await Promise.all([discord?.close(), services?.close()]);
+  await db?.drop();
+});
+
+const handled = (id: string) => scribe.waitForLog((l) => l.msg === 'discord event handled' && l.id === id, 15_000);
+const emails = (threadId: string) => discord.channelView(threadId).filter((m) => m.content.includes('Dear Dr.'));
+
+/** /scribe with all options; answers the progress message (the thread's parent). */
+async function draft(name: string, extra: Record<string, string | boolean> = {}) {
+  const before = new Set(discord.channelView(discord.channelId).map((m) => m.id));
+  const cmd = discord.slashCommand({
+    user: discord.people.ada,
+    options: { recipient_name: name, recipient_interest: RECIPIENT.recipientInterest, template: TEMPLATE, ...extra },
+  });
+  expect((await handled(cmd.id)).outcome).toBe('started');
+  return discord.channelView(discord.channelId).find((m) => !before.has(m.id) && m.threadId !== undefined)!;
+}
+
+const buttonsOf = (messageId: string) => JSON.stringify(discord.message(messageId).components ?? []);
+
+it('cancels a running generation: refused for another member, then stopped with nothing posted', async () => {
+  const { ada, grace } = discord.people;
+  services.anthropic.latencyFor.email = 4_000;
+  const progress = await draft('Ada Running');
+  const row = async () =>
+    (
+      await db.pool.query<{ id: string; status: string }>(
+        'SELECT id, status FROM generations WHERE progress_message_id = $1',
+        [progress.id],
+      )
+    ).rows[0];
+  await expect.poll(() => row().then((r) => r?.status), { timeout: 20_000 }).toBe('running');
+  const id = (await row())!.id;
+  await expect.poll(() => buttonsOf(progress.id), { timeout: 10_000 }).toContain(`scribe:cancel:${id}`);
+  await scribe.waitForLog((l) => l.msg === 'step saved' && l.generationId === id && l.step === 'research', 20_000);
+
+  const refused = discord.pressButton(progress.id, `scribe:cancel:${id}`, { user: grace });
+  expect((await handled(refused.id)).outcome).toBe('not-allowed');
+  expect((await row())!.status).toBe('running');
+
+  const press = discord.pressButton(progress.id, `scribe:cancel:${id}`, { user: ada });
+  expect((await handled(press.id)).outcome).toBe('cancelled');
+  await scribe.waitForLog((l) => l.msg === 'generation cancelled; its work stopped' && l.generationId === id, 10_000);
+  await expect
+    .poll(() => discord.message(progress.id).embeds?.[0]?.description ?? '', { timeout: 10_000 })
+    .toMatch(/Cancelled/);
+  expect((await row())!.status).toBe('cancelled');
+  expect(buttonsOf(progress.id)).not.toContain('scribe:cancel');
+
+  // Nothing is posted later: the next generation finishes, and the cancelled thread has no email.
+  services.anthropic.latencyFor.email = 0;
+  const next = await draft(RECIPIENT.recipientName);
+  await expect.poll(() => emails(next.threadId!).length, { timeout: 30_000, interval: 100 }).toBe(1);
+  expect(emails(progress.threadId!)).toHaveLength(0);
+}, 120_000);
+
+it('/scribe fresh:true researches afresh although the research is cached', async () => {
+  const exaBefore = services.exa.requests.length;
+  const cached = await draft(RECIPIENT.recipientName);
+  await expect.poll(() => emails(cached.threadId!).length, { timeout: 30_000, interval: 100 }).toBe(1);
+  // The cache answered that one (the previous test researched the same recipient).
+  expect(services.exa.requests.length).toBe(exaBefore);
+  const fresh = await draft(RECIPIENT.recipientName, { fresh: true });
+  await expect.poll(() => emails(fresh.threadId!).length, { timeout: 30_000, interval: 100 }).toBe(1);
+  expect(services.exa.requests.length).toBeGreaterThan(exaBefore);
+}, 120_000);
