@@ -121,7 +121,7 @@ async function benchIdleRss(url: string, services: Services): Promise<void> {
   const rss = rssMb(proc.child.pid!);
   proc.kill('SIGTERM');
   await proc.exited;
-  report({ bench: 'worker.idle_rss_mb', rss_mb: rss, target: '< 120 MB', met: rss < 120 });
+  report({ bench: 'worker.idle_rss_mb', rss_mb: rss, target: '< 100 MB', met: rss < 100 });
 }
 
 /** A worker process reading a page that needs JavaScript: peak PSS of it and its Chromium. */
