@@ -21,7 +21,7 @@ const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
 const wanted = process.argv.slice(2);
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'scribe-bench-'));
 await fs.chmod(dir, 0o755);
-const server = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: dir, logger: silentLogger() });
+const server = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: dir, logger: silentLogger(), settings: { max_connections: 300 } });
 try {
   const url = process.env.DATABASE_URL ?? server!.url;
   for (const [name, run] of Object.entries(groups)) {

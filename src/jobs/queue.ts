@@ -102,7 +102,8 @@ export async function startQueue(options: StartQueueOptions): Promise<JobQueue> 
     connectionString: options.connectionString,
     schema: BOSS_SCHEMA,
     application_name: options.applicationName ?? 'scribe-queue',
-    max: 4,
+    // Its LISTEN connection, a fetch and a settle or heartbeat at a time: 3 (docs/decisions.md).
+    max: 3,
     useListenNotify: true,
     supervise: options.supervise ?? true,
     superviseIntervalSeconds: monitor,
