@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { silentLogger } from '../src/log.ts';
+import { benchBox } from './box.ts';
+import { benchBrowsers } from './browsers.ts';
 import { benchChat } from './chat.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchWorker } from './worker.ts';
@@ -16,6 +18,8 @@ const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   pipeline: () => benchPipeline(),
   worker: benchWorker,
   chat: benchChat,
+  browsers: () => benchBrowsers(),
+  box: () => benchBox(),
 };
 
 const wanted = process.argv.slice(2);

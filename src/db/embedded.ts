@@ -69,6 +69,8 @@ export const SMALL_BOX_SETTINGS = {
   max_parallel_maintenance_workers: 0,
   autovacuum_max_workers: 1,
   huge_pages: 'off',
+  // PostgreSQL 18 reads through I/O worker processes (3 by default); one is plenty here.
+  io_workers: 1,
 } as const satisfies Record<string, string | number>;
 
 export type ServerSettings = Partial<Record<string, string | number>>;
