@@ -9,6 +9,8 @@ import path from 'node:path';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { silentLogger } from '../src/log.ts';
 import { benchCancel } from './cancel.ts';
+import { benchBox } from './box.ts';
+import { benchBrowsers } from './browsers.ts';
 import { benchChat } from './chat.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchWorker } from './worker.ts';
@@ -18,6 +20,8 @@ const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   worker: benchWorker,
   chat: benchChat,
   cancel: benchCancel,
+  browsers: () => benchBrowsers(),
+  box: () => benchBox(),
 };
 
 const wanted = process.argv.slice(2);
@@ -25,7 +29,7 @@ const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'scribe-bench-'));
 await fs.chmod(dir, 0o755);
 const server = process.env.DATABASE_URL
   ? undefined
-  : await startEmbeddedPostgres({ dataDir: dir, logger: silentLogger() });
+  : await startEmbeddedPostgres({ dataDir: dir, logger: silentLogger(), settings: { max_connections: 300 } });
 try {
   const url = process.env.DATABASE_URL ?? server!.url;
   for (const [name, run] of Object.entries(groups)) {

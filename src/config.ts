@@ -20,7 +20,8 @@ export const DEFAULTS = {
   writerModel: 'claude-sonnet-5-5',
   exaBaseUrl: 'https://api.exa.ai',
   arxivApiUrl: 'https://export.arxiv.org/api/query',
-  chromiumCandidates: ['/usr/bin/chromium', '/usr/bin/chromium-browser'],
+  // The headless shell first: same engine, ~half the memory of the full browser (docs/decisions.md).
+  chromiumCandidates: ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium', '/usr/bin/chromium-browser'],
   workerConcurrency: 1,
   dailyQuota: 20,
   researchCacheTtl: '24h',

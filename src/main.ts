@@ -3,6 +3,8 @@
  * logger, pool and clients, hands them down, and owns start and stop. No other module reads
  * `process.env` or constructs a client.
  */
+// First: re-executes with the compile cache and small-box V8 flags before anything else loads.
+import './boot.ts';
 import { ConfigError, loadConfig, secretsOf, type Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createLifecycle } from './lifecycle.ts';

@@ -25,7 +25,12 @@ export async function setup(project: TestProject): Promise<void> {
   if (!url) {
     tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'scribe-test-pg-'));
     await fs.chmod(tempDir, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir: tempDir, logger: silentLogger() });
+    // Test files run in parallel, each with its own pools and worker processes.
+    embedded = await startEmbeddedPostgres({
+      dataDir: tempDir,
+      logger: silentLogger(),
+      settings: { max_connections: 300, shared_buffers: '128MB' },
+    });
     url = embedded.url;
     console.info(`[tests] DATABASE_URL is unset: using an embedded PostgreSQL on port ${embedded.port}`);
   }

@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import { routeByPlatform, type PlatformReporters } from '../bots/router.ts';
 import { startCancelBus } from '../jobs/cancel-bus.ts';
 import { coalesceProgress } from '../jobs/coalesce.ts';
+import { fenceReporter, startReclaimer, trackClaims } from '../jobs/reclaim.ts';
 import { createResearchCache } from '../jobs/research-cache.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
@@ -32,7 +33,11 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
   const { config, logger, lifecycle } = parts;
   const clients = createPipelineClients(config, logger);
   lifecycle.add('pipeline clients', () => clients.close());
-  const reporter = coalesceProgress(routeByPlatform(parts.reporters), { logger });
+  // Outermost, so an attempt that lost its job is stopped before anything is coalesced or sent.
+  const claims = trackClaims(parts.boss, parts.pool);
+  const reporter = fenceReporter(coalesceProgress(routeByPlatform(parts.reporters), { logger }), claims, logger);
+  const reclaimer = startReclaimer({ boss: parts.boss, db: parts.pool, logger, claims });
+  lifecycle.add('reclaimer', () => reclaimer.stop());
   const cancelBus = await startCancelBus({ connectionString: parts.connectionString, logger });
   lifecycle.add('cancel bus', () => cancelBus.stop());
   const worker = await startWorker(
@@ -52,7 +57,7 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
         researchCacheTtlMs: config.researchCacheTtlMs,
       },
     },
-    { boss: parts.boss, concurrency: config.workerConcurrency },
+    { boss: claims.boss, concurrency: config.workerConcurrency },
   );
   const drainMs = parts.drainTimeoutMs ?? 60_000;
   lifecycle.add('worker', () => worker.stop(drainMs), drainMs + 10_000);

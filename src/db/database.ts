@@ -16,10 +16,16 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Connections Scribe's own pool keeps at most. A worker runs one query at a time per job and the
+ * bots a few per command; more connections would only be more postgres processes on a small box.
+ */
+export const POOL_MAX = 5;
+
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, logger: Logger): Promise<Database> {
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
   const url = embedded?.url ?? config.databaseUrl ?? '';
-  const pool = createPool({ connectionString: url, logger });
+  const pool = createPool({ connectionString: url, logger, max: POOL_MAX });
   let closed = false;
   return {
     pool,

@@ -48,12 +48,41 @@ interface Credentials {
   password: string;
 }
 
+/**
+ * Server settings for a small box (a 1 GB Pi running Scribe, its database and a browser): few
+ * connections (each backend is a process of a few MB), small buffers, no JIT (LLVM alone maps tens
+ * of MB into a backend that uses it) and no parallel workers (more processes for queries that take
+ * milliseconds). Scribe needs about 8 connections: its pool (5) and pg-boss's (3).
+ * See docs/decisions.md ("The embedded PostgreSQL on a small box").
+ */
+export const SMALL_BOX_SETTINGS = {
+  max_connections: 20,
+  shared_buffers: '16MB',
+  work_mem: '2MB',
+  maintenance_work_mem: '16MB',
+  temp_buffers: '2MB',
+  wal_buffers: '1MB',
+  jit: 'off',
+  max_worker_processes: 2,
+  max_parallel_workers: 0,
+  max_parallel_workers_per_gather: 0,
+  max_parallel_maintenance_workers: 0,
+  autovacuum_max_workers: 1,
+  huge_pages: 'off',
+  // PostgreSQL 18 reads through I/O worker processes (3 by default); one is plenty here.
+  io_workers: 1,
+} as const satisfies Record<string, string | number>;
+
+export type ServerSettings = Partial<Record<string, string | number>>;
+
 export interface StartEmbeddedOptions {
   /** `$SCRIBE_DATA_DIR`; the cluster lives in `<dataDir>/postgres`. */
   dataDir: string;
   logger: Logger;
   /** Port to listen on (127.0.0.1 only). Default: a free port chosen at start. */
   port?: number;
+  /** Server settings over SMALL_BOX_SETTINGS (the test server wants many more connections). */
+  settings?: ServerSettings;
 }
 
 /** Starts (creating on first use) the embedded PostgreSQL and the `scribe` database. */
@@ -106,6 +135,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     // No Unix socket: its default directory may not be writable by the postgres user, and
     // everything connects over loopback TCP anyway.
     "-c unix_socket_directories=''",
+    ...Object.entries({ ...SMALL_BOX_SETTINGS, ...options.settings }).map(([name, value]) => `-c ${name}=${value}`),
   ].join(' ');
   try {
     await pgCtl(['start', '-w', '-t', '60', '-l', logFile, '-o', serverOptions]);

@@ -29,7 +29,8 @@ export interface GenerateJob {
  * - 3 retries with exponential backoff from `retryDelaySeconds` (30 s → ~30–60 s, ~60–120 s, …),
  *   capped; after the last one the job goes to the dead-letter queue.
  * - heartbeat: pg-boss refreshes it while the handler runs (every heartbeatSeconds / 2); a worker
- *   that died stops refreshing, and the monitor hands the job out again after ~heartbeatSeconds.
+ *   that died stops refreshing, and after heartbeatSeconds (10 s, the least pg-boss allows) every
+ *   other worker's reclaimer (reclaim.ts) hands the job out again at once, without the backoff.
  *   Expiry is the backstop for a living worker stuck on one job.
  */
 export function generateQueuePolicy(options: Partial<GenerateQueueTuning> = {}): Omit<Queue, 'name'> {
@@ -72,7 +73,7 @@ export const DEFAULT_TUNING = {
   retryDelaySeconds: 30,
   retryDelayMaxSeconds: 300,
   expireInSeconds: 20 * 60,
-  heartbeatSeconds: 30,
+  heartbeatSeconds: 10,
 } as const satisfies GenerateQueueTuning;
 
 export interface StartQueueOptions {
@@ -101,7 +102,8 @@ export async function startQueue(options: StartQueueOptions): Promise<JobQueue> 
     connectionString: options.connectionString,
     schema: BOSS_SCHEMA,
     application_name: options.applicationName ?? 'scribe-queue',
-    max: 4,
+    // Its LISTEN connection, a fetch and a settle or heartbeat at a time: 3 (docs/decisions.md).
+    max: 3,
     useListenNotify: true,
     supervise: options.supervise ?? true,
     superviseIntervalSeconds: monitor,
@@ -132,7 +134,8 @@ export async function ensureQueues(boss: PgBoss, tuning?: Partial<GenerateQueueT
   await boss.createQueue(QUEUES.generateDead, { retryLimit: 0, deleteAfterSeconds: 30 * 24 * 3600 });
   const policy = generateQueuePolicy(tuning);
   await boss.createQueue(QUEUES.generate, policy);
-  // Policy, dead letter, heartbeat and backoff cap are fixed at creation; the rest can follow tuning.
-  const { policy: _p, deadLetter: _d, heartbeatSeconds: _h, retryDelayMax: _m, ...updatable } = policy;
+  // Policy, dead letter and backoff cap are fixed at creation; the rest follows tuning (a queue made
+  // with the old 30 s heartbeat gets the 10 s one; jobs carry the heartbeat they were sent with).
+  const { policy: _p, deadLetter: _d, retryDelayMax: _m, ...updatable } = policy;
   await boss.updateQueue(QUEUES.generate, updatable);
 }

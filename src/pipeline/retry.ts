@@ -79,7 +79,7 @@ export function backoffDelay(
 export function interrupted(): RetryableError {
   return new RetryableError(
     ErrorCode.Internal,
-    'The run was interrupted (the worker is shutting down); it will resume from the last finished step.',
+    'The run was interrupted (the worker stopped, or another took the job over); it will resume from the last finished step.',
   );
 }
 

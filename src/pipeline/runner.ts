@@ -250,7 +250,7 @@ export function stepError(step: StepName, err: unknown, signal?: AbortSignal): S
   if (signal?.aborted) {
     return new RetryableError(
       ErrorCode.Internal,
-      `${label} was interrupted (the worker is shutting down); it will resume from the last finished step.`,
+      `${label} was interrupted (the worker stopped, or another took the job over); it will resume from the last finished step.`,
       { step, cause: err },
     );
   }

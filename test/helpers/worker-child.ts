@@ -3,11 +3,14 @@
  * the fakes) and the recording reporter, with crash points a test can ask for:
  * - TEST_CRASH_AT=after-post: SIGKILL right after the result was posted, before its ids are saved;
  * - TEST_CRASH_AT=after-ids: SIGKILL right after the result's ids were saved, before `succeeded`.
+ * TEST_TUNING_JSON overrides queue tuning (e.g. a long retry delay, to show a reclaim skips it).
+ * Like `scribe worker`, it reclaims stale jobs and fences its reporter to the attempt it runs.
  */
 import type pg from 'pg';
 import { loadConfig } from '../../src/config.ts';
 import { createPool } from '../../src/db/pool.ts';
 import { startQueue } from '../../src/jobs/queue.ts';
+import { fenceReporter, startReclaimer, trackClaims } from '../../src/jobs/reclaim.ts';
 import { createResearchCache } from '../../src/jobs/research-cache.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { createLogger } from '../../src/log.ts';
@@ -40,12 +43,19 @@ const workerPool: pg.Pool =
       })
     : pool;
 
-const queue = await startQueue({ connectionString: url, logger, monitorIntervalSeconds: 1, tuning: TEST_TUNING });
+const tuning = { ...TEST_TUNING, ...(JSON.parse(process.env.TEST_TUNING_JSON ?? '{}') as object) };
+const queue = await startQueue({ connectionString: url, logger, monitorIntervalSeconds: 1, tuning });
+const claims = trackClaims(queue.boss, pool);
+const reclaimer = startReclaimer({ boss: queue.boss, db: pool, logger, claims, intervalMs: 1_000 });
 const clients = createPipelineClients(config, logger, { arxivIntervalMs: 0 });
 const worker = await startWorker(
   {
     pool: workerPool,
-    reporter: createRecordingReporter(pool, { afterResultPosted: crashAt === 'after-post' ? die : undefined }),
+    reporter: fenceReporter(
+      createRecordingReporter(pool, { afterResultPosted: crashAt === 'after-post' ? die : undefined }),
+      claims,
+      logger,
+    ),
     logger,
     pipeline: {
       ...clients,
@@ -56,7 +66,7 @@ const worker = await startWorker(
     },
   },
   {
-    boss: queue.boss,
+    boss: claims.boss,
     concurrency: config.workerConcurrency,
     polling: { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 },
   },
@@ -66,6 +76,7 @@ logger.info('test worker ready');
 process.once('SIGTERM', () => {
   void (async () => {
     await worker.stop(5_000);
+    await reclaimer.stop();
     await queue.stop({ timeoutMs: 5_000 });
     await clients.close();
     await pool.end();

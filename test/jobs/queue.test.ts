@@ -33,7 +33,7 @@ describe('the scribe.generate queue', () => {
       retryLimit: 3,
       retryBackoff: true,
       expireInSeconds: 1200,
-      heartbeatSeconds: 30,
+      heartbeatSeconds: 10,
       deadLetter: 'scribe.generate.dead',
     });
     expect(await queue.boss.getQueue(QUEUES.generateDead)).not.toBeNull();

@@ -25,8 +25,25 @@ import { describeNetworkError, formatDuration } from './errors.ts';
 import { guardedRequest, readCapped, RedirectError, type ByteBudget } from './guarded-http.ts';
 import type { UrlGuard } from './ssrf.ts';
 
-// Debian's /usr/bin/chromium is a shell wrapper; Playwright needs the binary itself.
-const DEBIAN_BINARY = '/usr/lib/chromium/chromium';
+// Debian's /usr/bin/chromium and /usr/bin/chromium-headless-shell are shell wrappers; Playwright
+// needs the binary itself.
+const DEBIAN_BINARIES: Record<string, string> = {
+  '/usr/bin/chromium': '/usr/lib/chromium/chromium',
+  '/usr/bin/chromium-headless-shell': '/usr/lib/chromium/chromium-headless-shell',
+};
+
+/**
+ * Fewer Chromium processes for one page at a time (docs/decisions.md, "A lighter browser"): no
+ * zygote, one renderer, the GPU process folded into the browser, no out-of-process audio or
+ * per-site processes. Requests are still all routed through Playwright to the Node guard.
+ */
+export const MEMORY_ARGS = [
+  '--no-zygote',
+  '--renderer-process-limit=1',
+  '--in-process-gpu',
+  '--disable-webgl',
+  '--disable-features=AudioServiceOutOfProcess,IsolateOrigins,site-per-process',
+] as const;
 const DEAD_PROXY_PORT = 9;
 
 const ARGS = [
@@ -83,6 +100,8 @@ export interface BrowserPoolOptions {
   maxRequests?: number | undefined;
   /** Per page: bytes of all its answers together (the rest are aborted). Default 8 MB. */
   maxTotalBytes?: number | undefined;
+  /** Flags added after the fixed ones. Default MEMORY_ARGS (the bench compares others). */
+  extraArgs?: readonly string[] | undefined;
 }
 
 export interface RenderedPage {
@@ -110,7 +129,8 @@ export interface BrowserPool {
 
 /** The executable Playwright should start: Debian's real binary for its /usr/bin/chromium wrapper. */
 export function resolveChromium(path: string): string {
-  return path === '/usr/bin/chromium' && fs.existsSync(DEBIAN_BINARY) ? DEBIAN_BINARY : path;
+  const binary = DEBIAN_BINARIES[path];
+  return binary && fs.existsSync(binary) ? binary : path;
 }
 
 /** The browser's main process: our child process whose name is chromium (Linux /proc). */
@@ -151,7 +171,11 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     // Imported on first need: playwright-core alone adds ~80 MB to a process that never scrapes.
     const launching: Promise<Browser> = import('playwright-core')
       .then(({ chromium }) =>
-        chromium.launch({ executablePath: resolveChromium(options.executablePath), args: ARGS, headless: true }),
+        chromium.launch({
+          executablePath: resolveChromium(options.executablePath),
+          args: [...ARGS, ...(options.extraArgs ?? MEMORY_ARGS)],
+          headless: true,
+        }),
       )
       .then((b) => {
         browserPid = chromiumChildPid();

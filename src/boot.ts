@@ -1,0 +1,136 @@
+/**
+ * How the `scribe` process starts itself: with Node's compile cache and a small V8 young
+ * generation, re-executing itself once (`process.execve`, same pid) when it was started without.
+ *
+ * Why: on Node 24 the first `.ts` file loads the type stripper (swc compiled to WebAssembly), which
+ * stays resident: ~18 MB of an idle worker's ~125 MB. With `NODE_COMPILE_CACHE` set, Node keeps
+ * the stripped and compiled modules on disk and never loads the stripper again once they are cached.
+ * The young generation (`--max-semi-space-size`) grows to ~16 MB by default; Scribe waits on the
+ * network and allocates little, so 2 MB costs a few more scavenges and saves ~8 MB. Both are set
+ * on every box, so the bench measures what a Pi runs. See docs/decisions.md ("Idle memory").
+ *
+ * The module imports only `node:` built-ins and, being main.ts's first import, is evaluated before
+ * any other Scribe module, so a re-exec throws away little work. It runs only when `src/main.ts` is
+ * the process's entry point (never inside tests that import main.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import module from 'node:module';
+import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** V8 flags the service runs with, unless the operator already gave them a value. */
+export const V8_FLAGS = ['--max-semi-space-size=2'] as const;
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const MAIN = path.join(HERE, 'main.ts');
+/** Beside the installed packages, on disk (a tmpfs /tmp would hold it in RAM); one per install. */
+export const COMPILE_CACHE_DIR = path.join(HERE, '..', 'node_modules', '.cache', 'scribe-compile-cache');
+
+export interface BootState {
+  execArgv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface BootPlan {
+  /** Node options to add (flags the process lacks). */
+  addFlags: string[];
+  /** Environment to add. */
+  addEnv: Record<string, string>;
+}
+
+/** What a process started with `state` must add to run as the service should; undefined: nothing. */
+export function bootPlan(state: BootState, cacheDir = COMPILE_CACHE_DIR): BootPlan | undefined {
+  const given = [...state.execArgv, ...(state.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const addFlags = V8_FLAGS.filter((flag) => {
+    const name = flag.split('=')[0]!;
+    // V8 accepts --max_semi_space_size as well as --max-semi-space-size.
+    return !given.map((g) => g.replaceAll('_', '-')).some((g) => g === name || g.startsWith(`${name}=`));
+  });
+  const addEnv: Record<string, string> = {};
+  // An operator who disabled or placed the cache keeps their choice.
+  if (state.env.NODE_COMPILE_CACHE === undefined && state.env.NODE_DISABLE_COMPILE_CACHE === undefined) {
+    addEnv.NODE_COMPILE_CACHE = cacheDir;
+  }
+  if (addFlags.length === 0 && Object.keys(addEnv).length === 0) return undefined;
+  return { addFlags, addEnv };
+}
+
+/**
+ * Re-executes this process with the plan applied, when there is one and Node can (`process.execve`,
+ * Node ≥ 22.15 on POSIX). The new image satisfies the plan, so this happens at most once.
+ */
+export function boot(): void {
+  const plan = bootPlan({ execArgv: process.execArgv, env: process.env });
+  if (!plan) return;
+  const execve = (process as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
+  const cacheDir = plan.addEnv.NODE_COMPILE_CACHE;
+  if (cacheDir) {
+    try {
+      fs.mkdirSync(cacheDir, { recursive: true });
+    } catch {
+      // A read-only install: Node runs without the cache (it only warns under NODE_DEBUG).
+    }
+  }
+  if (cacheDir) warmCompileCache(cacheDir, [...process.execArgv, ...plan.addFlags]);
+  if (typeof execve !== 'function' || process.platform === 'win32') {
+    // No re-exec: at least cache the modules imported from here on.
+    if (cacheDir) module.enableCompileCache?.(cacheDir);
+    return;
+  }
+  const argv = [...process.execArgv, ...plan.addFlags, ...process.argv.slice(1)];
+  execve(process.execPath, [process.execPath, ...argv], { ...process.env, ...plan.addEnv });
+}
+
+/**
+ * Fills the compile cache for every source file when it is cold or the sources changed, in a
+ * short-lived child: otherwise the service itself would strip the first start's modules and keep
+ * the stripper resident until its next restart. A stamp of the sources (paths, sizes, mtimes), the
+ * Node version and the flags (V8 flags are part of the cache key) says when that is needed.
+ */
+function warmCompileCache(cacheDir: string, flags: string[]): void {
+  const src = path.join(HERE);
+  let files: string[];
+  try {
+    files = (fs.readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).sort();
+  } catch {
+    return;
+  }
+  const hash = crypto.createHash('sha256').update(`${process.version}\n${flags.join(' ')}\n`);
+  for (const file of files) {
+    const stat = fs.statSync(path.join(src, file), { throwIfNoEntry: false });
+    hash.update(`${file}:${stat?.size}:${stat?.mtimeMs}\n`);
+  }
+  const stamp = hash.digest('hex');
+  const stampFile = path.join(cacheDir, 'scribe-sources.stamp');
+  try {
+    fs.accessSync(cacheDir, fs.constants.W_OK); // another user's install: no cache to fill
+    if (fs.readFileSync(stampFile, { encoding: 'utf8', flag: 'a+' }) === stamp) return;
+  } catch {
+    return;
+  }
+  // Importing evaluates each module; Scribe's modules only define things at the top level (main.ts
+  // and this file act only as the entry point).
+  const urls = files.filter((f) => f !== 'boot.ts').map((f) => pathToFileURL(path.join(src, f)).href);
+  const script = `for (const u of ${JSON.stringify(urls)}) await import(u).catch(() => undefined);`;
+  const result = spawnSync(process.execPath, [...flags, '--input-type=module', '--eval', script], {
+    env: { ...process.env, NODE_COMPILE_CACHE: cacheDir },
+    stdio: 'ignore',
+    timeout: 120_000,
+  });
+  if (result.status === 0) fs.writeFileSync(stampFile, stamp);
+  // Otherwise the service strips what it loads, as it would without a cache.
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return fs.realpathSync(entry) === fs.realpathSync(MAIN);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) boot();

@@ -1,0 +1,46 @@
+/** The service's own start-up plan: compile cache and V8 flags, added only when missing. */
+import { describe, expect, it } from 'vitest';
+import { bootPlan, V8_FLAGS } from '../src/boot.ts';
+import fs from 'node:fs/promises';
+import { createTestDatabase } from './helpers/db.ts';
+import { cleanEnv, spawnScribe } from './helpers/scribe-process.ts';
+
+describe('bootPlan', () => {
+  it('adds the compile cache and the V8 flags to a plain start', () => {
+    expect(bootPlan({ execArgv: [], env: {} }, '/cache')).toEqual({
+      addFlags: [...V8_FLAGS],
+      addEnv: { NODE_COMPILE_CACHE: '/cache' },
+    });
+  });
+
+  it('keeps what the operator chose, in either spelling, in argv or NODE_OPTIONS', () => {
+    expect(bootPlan({ execArgv: ['--max-semi-space-size=8'], env: { NODE_COMPILE_CACHE: '/mine' } })).toBeUndefined();
+    expect(
+      bootPlan({ execArgv: [], env: { NODE_OPTIONS: '--max_semi_space_size=4', NODE_DISABLE_COMPILE_CACHE: '1' } }),
+    ).toBeUndefined();
+  });
+
+  it('is satisfied by the process it re-executes, so it re-executes once', () => {
+    const first = bootPlan({ execArgv: [], env: {} }, '/cache')!;
+    expect(bootPlan({ execArgv: first.addFlags, env: first.addEnv }, '/cache')).toBeUndefined();
+  });
+});
+
+describe('scribe worker', () => {
+  it('runs, under its own pid, with the V8 flags and the compile cache', async () => {
+    const db = await createTestDatabase({ migrated: true });
+    try {
+      const proc = spawnScribe(['worker'], cleanEnv({ DATABASE_URL: db.url, LOG_LEVEL: 'info' }));
+      await proc.waitForLog((l) => l.msg === 'scribe is running');
+      const pid = proc.child.pid!;
+      const argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+      const environ = (await fs.readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+      proc.kill('SIGTERM');
+      expect(await proc.exited).toBe(0);
+      for (const flag of V8_FLAGS) expect(argv).toContain(flag);
+      expect(environ.some((e) => e.startsWith('NODE_COMPILE_CACHE='))).toBe(true);
+    } finally {
+      await db.drop();
+    }
+  });
+});

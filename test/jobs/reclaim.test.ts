@@ -1,0 +1,177 @@
+/**
+ * Recovery from a worker that stopped answering (src/jobs/reclaim.ts), with workers as separate
+ * processes: a dead worker's job runs again as soon as its heartbeat is stale, not after the retry
+ * backoff (set to 2 minutes here, so waiting it out would miss every deadline below), resumed from
+ * its last saved step; a paused worker's job is taken over only once its heartbeat is stale, and the
+ * paused worker, woken up, posts nothing: exactly one result.
+ */
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getGeneration } from '../../src/db/generations.ts';
+import { createGeneration } from '../../src/jobs/enqueue.ts';
+import { BOSS_SCHEMA, QUEUES, startQueue, type JobQueue } from '../../src/jobs/queue.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
+import { ROOT, cleanEnv, spawnNode, type ScribeProcess } from '../helpers/scribe-process.ts';
+import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+
+const CHILD = path.join(ROOT, 'test/helpers/worker-child.ts');
+/** A long backoff: a job handed out again within seconds was reclaimed, not retried. */
+const TUNING = { retryDelaySeconds: 120, retryDelayMaxSeconds: 120, heartbeatSeconds: 10 };
+let db: TestDatabase;
+let queue: JobQueue;
+let services: Services;
+const children: ScribeProcess[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase({ migrated: true });
+  await createRecordingTable(db.pool);
+  queue = await startQueue({ connectionString: db.url, logger: silentLogger(), tuning: TUNING, supervise: false });
+  services = await startServices();
+});
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.child.exitCode === null && child.child.signalCode === null) {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    }
+    await child.exited;
+  }
+  services.exa.latencyMs = 0;
+});
+afterAll(async () => {
+  await services?.close();
+  await queue?.stop({ timeoutMs: 5_000 });
+  await db?.drop();
+});
+
+async function worker(name: string): Promise<ScribeProcess> {
+  const child = spawnNode(
+    [CHILD],
+    cleanEnv({
+      ...services.env,
+      DATABASE_URL: db.url,
+      TEST_WORKER_NAME: name,
+      TEST_TUNING_JSON: JSON.stringify(TUNING),
+    }),
+  );
+  children.push(child);
+  await child.waitForLog((l) => l.msg === 'test worker ready');
+  return child;
+}
+
+async function enqueue(userId: string) {
+  const g = await createGeneration(
+    { pool: db.pool, boss: queue.boss, dailyQuota: 1_000 },
+    {
+      user: { platform: 'slack', teamId: 'T1', platformUserId: userId },
+      request: { template: TEMPLATE, ...RECIPIENT },
+      address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' },
+    },
+  );
+  return g.id;
+}
+
+/** The generation's pg-boss job as the database sees it. */
+async function jobOf(generationId: string) {
+  const { rows } = await db.pool.query<{
+    retryCount: number;
+    state: string;
+    heartbeatOn: Date;
+    heartbeatSeconds: number;
+    startedOn: Date;
+  }>(
+    `SELECT retry_count AS "retryCount", state, heartbeat_on AS "heartbeatOn", heartbeat_seconds AS "heartbeatSeconds", started_on AS "startedOn"
+     FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND singleton_key = $2 ORDER BY created_on DESC LIMIT 1`,
+    [QUEUES.generate, generationId],
+  );
+  return rows[0]!;
+}
+
+/** Waits until the worker is inside step 2 (research): parse saved, Exa asked. */
+async function inResearch(id: string, exaBefore: number) {
+  await expect.poll(() => services.exa.requests.length, { timeout: 20_000, interval: 50 }).toBeGreaterThan(exaBefore);
+  expect((await getGeneration(db.pool, id))?.steps).toHaveProperty('parse');
+}
+
+const parseCalls = () => services.anthropic.callsFor('parsed_template').length;
+const results = async (id: string) => (await postsFor(db.pool, id)).filter((p) => p.kind === 'result');
+
+describe('a worker that died mid-job', () => {
+  it('has its job resumed by the next worker within seconds, from the last saved step, with one result', async () => {
+    services.exa.latencyMs = 5_000;
+    const first = await worker('dies');
+    const parsesBefore = parseCalls();
+    const exaBefore = services.exa.requests.length;
+    const id = await enqueue('U-reclaim-dead');
+    await inResearch(id, exaBefore);
+    first.kill('SIGKILL');
+    await first.exited;
+    services.exa.latencyMs = 0;
+
+    const up = Date.now();
+    await worker('next');
+    // Resumed: the new worker marked the row running again (attempt 2).
+    await expect
+      .poll(async () => (await getGeneration(db.pool, id))?.attempts, { timeout: 40_000, interval: 100 })
+      .toBe(2);
+    const resumedAfterMs = Date.now() - up;
+    // 10 s heartbeat + 1 s reclaim pass, with a generous margin for a loaded machine; the backoff is 120 s.
+    expect(resumedAfterMs).toBeLessThan(30_000);
+    await expect
+      .poll(async () => (await getGeneration(db.pool, id))?.status, { timeout: 30_000, interval: 200 })
+      .toBe('succeeded');
+    expect(parseCalls() - parsesBefore).toBe(1);
+    expect(await results(id)).toHaveLength(1);
+  }, 90_000);
+});
+
+describe('a worker that was paused mid-job (SIGSTOP)', () => {
+  it('is taken over only once its heartbeat is stale, and posts nothing when it wakes: exactly one result', async () => {
+    services.exa.latencyMs = 3_000;
+    const paused = await worker('paused');
+    const exaBefore = services.exa.requests.length;
+    const id = await enqueue('U-reclaim-paused');
+    await inResearch(id, exaBefore);
+    const other = await worker('other');
+    paused.kill('SIGSTOP');
+    const before = await jobOf(id);
+    expect(before.state).toBe('active');
+    services.exa.latencyMs = 0;
+
+    // The other worker takes it: a new claim (retry count up) ...
+    await expect
+      .poll(async () => (await jobOf(id)).retryCount, { timeout: 40_000, interval: 100 })
+      .toBeGreaterThan(before.retryCount);
+    const taken = await jobOf(id);
+    // ... and not before the paused worker's last heartbeat went stale.
+    expect(taken.startedOn.getTime()).toBeGreaterThanOrEqual(
+      before.heartbeatOn.getTime() + before.heartbeatSeconds * 1000,
+    );
+    await expect
+      .poll(async () => (await getGeneration(db.pool, id))?.status, { timeout: 30_000, interval: 200 })
+      .toBe('succeeded');
+    expect(other.logs.some((l) => l.msg === 'generation succeeded' && l.generationId === id)).toBe(true);
+    const [result] = await results(id);
+
+    // Woken up, the paused worker reports none of its run: either pg-boss's heartbeat aborts its
+    // job signal first (the run stops and is handed back), or the fence refuses its result.
+    paused.kill('SIGCONT');
+    // (Unfenced, it would post and log success instead.)
+    await paused.waitForLog(
+      (l) =>
+        l.generationId === id &&
+        ((l.msg.includes('lost its claim') && l.what === 'result') ||
+          l.msg === 'generation will be retried' ||
+          l.msg === 'generation succeeded'),
+      30_000,
+    );
+    expect(paused.logs.some((l) => l.msg === 'generation succeeded' && l.generationId === id)).toBe(false);
+    expect(await results(id)).toEqual([result]);
+    const row = await getGeneration(db.pool, id);
+    expect(row).toMatchObject({ status: 'succeeded', resultMessageIds: [result!.id] });
+    const progress = (await postsFor(db.pool, id)).find((p) => p.kind === 'progress');
+    expect(progress?.body).toMatchObject({ status: 'succeeded' });
+  }, 120_000);
+});
