@@ -4,6 +4,7 @@
  * rows are read, so callers get typed records and never a cast.
  */
 import { parseStepRecords, type InvalidStepRecord } from '../pipeline/records.ts';
+import { parseGenerationUsage, type GenerationUsage } from '../pipeline/usage.ts';
 import type { StepName, StepRecord, StepRecords } from '../pipeline/types.ts';
 import type { Db } from './pool.ts';
 import type { Platform } from './users.ts';
@@ -36,6 +37,10 @@ export interface Generation {
   sources: unknown;
   error: string | null;
   attempts: number;
+  /** What its LLM and Exa calls used, per step, over every try (src/pipeline/usage.ts). */
+  usage: GenerationUsage;
+  /** That usage priced when it was recorded, in USD. */
+  costUsd: number;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -45,7 +50,7 @@ const COLUMNS = `id, user_id AS "userId", parent_id AS "parentId", version, plat
   channel_id AS "channelId", thread_id AS "threadId", progress_message_id AS "progressMessageId",
   result_message_ids AS "resultMessageIds", result_posting_at AS "resultPostingAt", template,
   recipient_name AS "recipientName", recipient_interest AS "recipientInterest", instruction, status,
-  current_step AS "currentStep", steps, email, sources, error, attempts, created_at AS "createdAt",
+  current_step AS "currentStep", steps, email, sources, error, attempts, usage, cost_usd AS "costUsd", created_at AS "createdAt",
   started_at AS "startedAt", finished_at AS "finishedAt"`;
 
 export interface NewGeneration {
@@ -65,11 +70,16 @@ export interface NewGeneration {
 }
 
 /** A row as Postgres returns it: `steps` is whatever JSON the column holds. */
-type GenerationRow = Omit<Generation, 'steps' | 'invalidSteps'> & { steps: unknown };
+type GenerationRow = Omit<Generation, 'steps' | 'invalidSteps' | 'usage' | 'costUsd'> & {
+  steps: unknown;
+  usage: unknown;
+  /** numeric arrives as a string. */
+  costUsd: string;
+};
 
 function toGeneration(row: GenerationRow): Generation {
   const { steps, invalid } = parseStepRecords(row.steps);
-  return { ...row, steps, invalidSteps: invalid };
+  return { ...row, steps, invalidSteps: invalid, usage: parseGenerationUsage(row.usage), costUsd: Number(row.costUsd) };
 }
 
 export async function insertGeneration(db: Db, g: NewGeneration): Promise<Generation> {

@@ -27,8 +27,9 @@ import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
 import { addressOf, describeFailure, type FailureReport, type ProgressView, type ThreadReporter } from './reporter.ts';
 import { resultViewOf } from './result-view.ts';
 import { SWEEP_DEFAULTS, startSweeper, type GenerateJobOutput } from './sweeper.ts';
+import { NO_OBSERVABILITY, pauseAfterSpendLimit, recordTry, type Observability } from './usage.ts';
 
-const JobSchema = z.object({ generationId: z.uuid() });
+const JobSchema = z.object({ generationId: z.uuid(), traceparent: z.string().max(100).optional() });
 
 export interface WorkerDeps {
   pool: pg.Pool;
@@ -38,6 +39,8 @@ export interface WorkerDeps {
   logger: Logger;
   /** Configured secret values, scrubbed from every text sent to the thread (as from the logs). */
   secrets?: readonly string[] | undefined;
+  /** Prices, tracer and metrics (src/jobs/usage.ts); default: priced at the default table, nothing traced or counted. */
+  observability?: Observability | undefined;
 }
 
 export interface AttemptInfo {
@@ -83,6 +86,8 @@ export async function processGeneration(
     logger.warn({ step, problem }, 'a saved step record does not parse; that step will be redone');
   }
   const saved = running.steps;
+  const observability = deps.observability ?? NO_OBSERVABILITY;
+  const usage = recordTry(deps.pool, running, observability);
   let view: ProgressView = { ...initialProgress(running.recipientName, running.version, saved), status: 'running' };
   // Progress reports go out one after another, each with the view as it was when asked for, so a
   // slow early edit can never land after a later one.
@@ -115,6 +120,7 @@ export async function processGeneration(
       {
         logger,
         signal,
+        observer: usage.observer,
         // Research is shared within the requester's workspace or guild only (their template steers it).
         cacheScope: { platform: running.platform, teamId: running.teamId, userId: running.userId },
         onProgress: (event) => {
@@ -123,11 +129,17 @@ export async function processGeneration(
         },
         onStepDone: async (step: StepName, record: StepRecord) => {
           await database(() => generations.saveStep(deps.pool, generationId, step, record));
+          await database(() => usage.save());
           logger.info({ step, durationMs: record.durationMs, warnings: record.warnings.length }, 'step saved');
         },
       },
     );
-    const result = resultViewOf(running.recipientName, running.version, finished);
+    await database(() => usage.save());
+    const seconds = (Date.now() - (running.startedAt ?? running.createdAt).getTime()) / 1000;
+    const result = {
+      ...resultViewOf(running.recipientName, running.version, finished),
+      cost: { usd: usage.costUsd(), seconds },
+    };
     // Recorded before posting: if we die between the post and saving its ids, the retry looks for it.
     await database(() => generations.markPosting(deps.pool, generationId));
     const posted = await deps.reporter.result(address, result, {
@@ -148,6 +160,8 @@ export async function processGeneration(
     return { outcome: 'succeeded' };
   } catch (err) {
     const error = asScribeError(err);
+    // Calls billed before the failure are kept, for the next try's total and today's spend.
+    await usage.save().catch((e: unknown) => logger.warn({ err: e }, 'could not save the usage'));
     const triesLeft = attempt.retryCount < attempt.retryLimit;
     if (isRetryable(error) && triesLeft) {
       const inSeconds = nextRetryDelaySeconds(attempt);
@@ -160,6 +174,7 @@ export async function processGeneration(
       logger.warn({ err: error, retryCount: attempt.retryCount, inSeconds }, 'generation will be retried');
       return { outcome: 'retry', error };
     }
+    await pauseAfterSpendLimit(deps.pool, running, error, observability, logger);
     // The text is scrubbed for chat (secrets, internal addresses; generic words for errors not ours).
     const failure = failureReportOf(chatFailureText(error, generationId, clean), error, attempt.retryCount + 1);
     const message = describeFailure(failure);

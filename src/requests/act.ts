@@ -56,6 +56,7 @@ export async function requestAction(deps: RequestDeps, port: ActionPort, input: 
     instruction: spec.effect.instruction,
     collapseWithinMs: collapseWindowMs(input.requestedAt),
     dailyQuota: deps.dailyQuota,
+    dailyBudgetUsd: deps.dailyBudgetUsd,
     isAdmin: () => port.isAdmin(),
   };
   const ctx = await loadActionContext(deps.pool, query);

@@ -14,13 +14,13 @@ import {
   type GenerationRequest,
 } from '../jobs/enqueue.ts';
 import { initialProgress } from '../jobs/progress.ts';
-import { checkStart, type StartContext } from './checks.ts';
+import { checkStart, type StartContext, type StartRefusal } from './checks.ts';
 import { loadStartContext } from './context.ts';
 import { CANNOT_POST, type RequestDeps, type StartPort } from './port.ts';
 
 export type StartOutcome =
   | { kind: 'invalid'; fields: InvalidRequestError['fields'] }
-  | { kind: 'quota'; quota: number }
+  | StartRefusal
   | { kind: 'cannot-post' }
   | { kind: 'started'; generation: Generation; threadId: string | null };
 
@@ -41,9 +41,10 @@ export type StartInput = {
 export async function prepareStart(
   deps: RequestDeps,
   identity: UserIdentity,
-): Promise<{ context: StartContext; refused: boolean }> {
-  const context = await loadStartContext(deps.pool, identity, deps.dailyQuota);
-  return { context, refused: checkStart(context) !== undefined };
+): Promise<{ context: StartContext; refused: boolean; refusal: StartRefusal | undefined }> {
+  const context = await loadStartContext(deps.pool, identity, deps.dailyQuota, undefined, deps.dailyBudgetUsd);
+  const refusal = checkStart(context);
+  return { context, refused: refusal !== undefined, refusal };
 }
 
 /** Runs the flow; answers what happened, for the adapter to word. Throws only for what nobody planned for. */
@@ -55,7 +56,9 @@ export async function startGeneration(deps: RequestDeps, port: StartPort, input:
     if (err instanceof InvalidRequestError) return { kind: 'invalid', fields: err.fields };
     throw err;
   }
-  const context = input.context ?? (await loadStartContext(deps.pool, input.identity, deps.dailyQuota));
+  const context =
+    input.context ??
+    (await loadStartContext(deps.pool, input.identity, deps.dailyQuota, undefined, deps.dailyBudgetUsd));
   const early = checkStart(context);
   if (early) return early;
 
