@@ -14,7 +14,6 @@ import { createResearchCache } from '../jobs/research-cache.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
 import { NO_METRICS, type Metrics } from '../telemetry/metrics.ts';
-import { NO_TRACER, type Tracer } from '../telemetry/tracer.ts';
 
 export interface WorkerParts {
   config: Config;
@@ -23,8 +22,7 @@ export interface WorkerParts {
   pool: pg.Pool;
   boss: PgBoss;
   reporters: PlatformReporters;
-  /** Spans (tracing on) and counters (a process serving /metrics); default: none. */
-  tracer?: Tracer | undefined;
+  /** Counters (a process serving /metrics); default: none. */
   metrics?: Metrics | undefined;
   /** How long running jobs may take to finish on shutdown before they are aborted. */
   drainTimeoutMs?: number;
@@ -41,7 +39,7 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
       reporter,
       logger,
       secrets: secretsOf(config),
-      observability: { prices: config.prices, tracer: parts.tracer ?? NO_TRACER, metrics: parts.metrics ?? NO_METRICS },
+      observability: { prices: config.prices, metrics: parts.metrics ?? NO_METRICS },
       pipeline: {
         llm: clients.llm,
         search: clients.search,

@@ -15,6 +15,7 @@ import { cleanInputText, hasLetter, isWellFormedText } from '../text/clean.ts';
 import { checkStart, type StartRefusal } from '../requests/checks.ts';
 import { loadStartContext } from '../requests/context.ts';
 import { formatUsd } from '../pipeline/prices.ts';
+import { getTracer } from '../telemetry/tracer.ts';
 import { QUEUES, type GenerateJob } from './queue.ts';
 
 const cleanText = (min: number, max: number, what: string) =>
@@ -187,7 +188,8 @@ export async function createGeneration(deps: EnqueueDeps, input: CreateGeneratio
 
 /** Sends the generation's job on `db` (a transaction's client, so it commits with the row). */
 export async function sendJob(boss: PgBoss, db: Db, generationId: string): Promise<void> {
-  const job: GenerateJob = { generationId };
+  const traceparent = getTracer().traceparent();
+  const job: GenerateJob = traceparent ? { generationId, traceparent } : { generationId };
   const id = await boss.send(QUEUES.generate, job, { singletonKey: generationId, db: bossDb(db) });
   if (id === null) {
     // `exclusive` refuses a second job for a generation that already has one queued or active.

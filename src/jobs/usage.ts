@@ -13,7 +13,7 @@ import { createObserver, type PipelineObserver } from '../pipeline/observe.ts';
 import { DEFAULT_PRICES, type PriceTable } from '../pipeline/prices.ts';
 import { createUsageMeter, usageCost, type GenerationUsage } from '../pipeline/usage.ts';
 import { NO_METRICS, type Metrics } from '../telemetry/metrics.ts';
-import { NO_TRACER, type Tracer } from '../telemetry/tracer.ts';
+import { getTracer, type Tracer } from '../telemetry/tracer.ts';
 
 /** How long a workspace is refused new generations after an Anthropic spend limit. */
 export const SPEND_PAUSE_MS = 60 * 60 * 1000;
@@ -21,13 +21,14 @@ export const SPEND_PAUSE_MS = 60 * 60 * 1000;
 /** What the worker observes with; every part has a do-nothing default. */
 export interface Observability {
   prices: PriceTable;
-  tracer: Tracer;
+  /** Default: the process's tracer (`getTracer`). */
+  tracer?: Tracer | undefined;
   metrics: Metrics;
   /** Default `SPEND_PAUSE_MS`. */
   spendPauseMs?: number | undefined;
 }
 
-export const NO_OBSERVABILITY: Observability = { prices: DEFAULT_PRICES, tracer: NO_TRACER, metrics: NO_METRICS };
+export const NO_OBSERVABILITY: Observability = { prices: DEFAULT_PRICES, metrics: NO_METRICS };
 
 export interface TryRecorder {
   observer: PipelineObserver;
@@ -43,7 +44,7 @@ export function recordTry(pool: pg.Pool, generation: Generation, observability: 
   const observer = createObserver({
     meter,
     prices: observability.prices,
-    tracer: observability.tracer,
+    tracer: observability.tracer ?? getTracer(),
     metrics: observability.metrics,
   });
   let writes: Promise<void> = Promise.resolve();

@@ -27,6 +27,7 @@ import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
 import { addressOf, describeFailure, type FailureReport, type ProgressView, type ThreadReporter } from './reporter.ts';
 import { resultViewOf } from './result-view.ts';
 import { SWEEP_DEFAULTS, startSweeper, type GenerateJobOutput } from './sweeper.ts';
+import { getTracer } from '../telemetry/tracer.ts';
 import { NO_OBSERVABILITY, pauseAfterSpendLimit, recordTry, type Observability } from './usage.ts';
 
 const JobSchema = z.object({ generationId: z.uuid(), traceparent: z.string().max(100).optional() });
@@ -292,17 +293,25 @@ async function handleJob(deps: WorkerDeps, job: JobWithMetadata<GenerateJob>, si
     return { id: job.id, status: 'deadletter', output: { error: 'malformed job payload' } };
   }
   try {
-    const result = await processGeneration(
-      deps,
-      parsed.data.generationId,
-      {
-        retryCount: job.retryCount,
-        retryLimit: job.retryLimit,
-        retryDelaySeconds: job.retryDelay,
-        retryDelayMaxSeconds: job.retryDelayMax,
+    const attempt = {
+      retryCount: job.retryCount,
+      retryLimit: job.retryLimit,
+      retryDelaySeconds: job.retryDelay,
+      retryDelayMaxSeconds: job.retryDelayMax,
+    };
+    const { generationId, traceparent } = parsed.data;
+    // The request's trace goes on here: one trace per generation, every try a span in it.
+    const result = await getTracer().span(
+      'generation',
+      { 'scribe.generation_id': generationId, 'scribe.retry_count': job.retryCount },
+      async (span) => {
+        const r = await processGeneration(deps, generationId, attempt, signal);
+        span.setAttributes({ 'scribe.outcome': r.outcome });
+        return r;
       },
-      signal,
+      { parent: traceparent },
     );
+    deps.observability?.metrics.generation(result.outcome);
     const { outcome, error } = result;
     const output: GenerateJobOutput = error ? { error: error.message, code: error.code } : { outcome };
     if (outcome === 'retry') return { id: job.id, status: 'failed', output };

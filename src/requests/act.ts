@@ -15,6 +15,7 @@
  * Authorisation is `checkAction`: the same team as the email, a message of the email, the
  * requester or an admin.
  */
+import { getTracer } from '../telemetry/tracer.ts';
 import { withTransaction } from '../db/pool.ts';
 import type { Generation } from '../db/generations.ts';
 import type { UserIdentity } from '../db/users.ts';
@@ -44,7 +45,20 @@ export interface ActionInput {
 }
 
 /** Runs an action; answers what happened. Throws only for what nobody planned for. */
-export async function requestAction(deps: RequestDeps, port: ActionPort, input: ActionInput): Promise<ActionOutcome> {
+export function requestAction(deps: RequestDeps, port: ActionPort, input: ActionInput): Promise<ActionOutcome> {
+  // The trace of the new version starts here; the job payload carries it to the worker.
+  return getTracer().span(
+    `request ${input.action}`,
+    { 'scribe.platform': input.actor.platform, 'scribe.parent_id': input.generationId },
+    async (span) => {
+      const outcome = await act(deps, port, input);
+      span.setAttributes({ 'scribe.outcome': outcome.kind });
+      return outcome;
+    },
+  );
+}
+
+async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Promise<ActionOutcome> {
   const spec = ACTIONS[input.action];
   if (!deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`))
     return { kind: 'duplicate' };

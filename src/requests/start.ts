@@ -4,6 +4,7 @@
  * A request refused after the first post (another request took the last slot meanwhile) removes
  * what it posted: nothing is left half-started.
  */
+import { getTracer } from '../telemetry/tracer.ts';
 import { withTransaction } from '../db/pool.ts';
 import type { Generation } from '../db/generations.ts';
 import type { UserIdentity } from '../db/users.ts';
@@ -48,7 +49,19 @@ export async function prepareStart(
 }
 
 /** Runs the flow; answers what happened, for the adapter to word. Throws only for what nobody planned for. */
-export async function startGeneration(deps: RequestDeps, port: StartPort, input: StartInput): Promise<StartOutcome> {
+export function startGeneration(deps: RequestDeps, port: StartPort, input: StartInput): Promise<StartOutcome> {
+  // The generation's trace starts at the slash command; the job payload carries it to the worker.
+  return getTracer().span('request start', { 'scribe.platform': input.identity.platform }, async (span) => {
+    const outcome = await start(deps, port, input);
+    span.setAttributes({
+      'scribe.outcome': outcome.kind,
+      'scribe.generation_id': outcome.kind === 'started' ? outcome.generation.id : undefined,
+    });
+    return outcome;
+  });
+}
+
+async function start(deps: RequestDeps, port: StartPort, input: StartInput): Promise<StartOutcome> {
   let request: GenerationRequest;
   try {
     request = input.parsed ? input.request : parseGenerationRequest(input.request);

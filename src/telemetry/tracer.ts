@@ -46,3 +46,22 @@ export const NO_TRACER: Tracer = {
   traceId: () => undefined,
   shutdown: async () => undefined,
 };
+
+let processTracer: Tracer = NO_TRACER;
+
+/**
+ * The process's tracer. Process-wide like OpenTelemetry's own global provider: a trace crosses
+ * layers (request layer → job payload → worker → pipeline → logger) that share no dependency
+ * bundle, and threading a tracer through every one of them would touch every signature. The
+ * composition root sets it once (`startTracing`); until then it is the no-op.
+ */
+export function getTracer(): Tracer {
+  return processTracer;
+}
+
+/** Set by `startTracing` (and tests); returns the previous one. */
+export function setTracer(tracer: Tracer): Tracer {
+  const previous = processTracer;
+  processTracer = tracer;
+  return previous;
+}
