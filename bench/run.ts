@@ -9,6 +9,7 @@ import path from 'node:path';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { silentLogger } from '../src/log.ts';
 import { benchChat } from './chat.ts';
+import { benchObserve } from './observe.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchWorker } from './worker.ts';
 
@@ -16,6 +17,7 @@ const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   pipeline: () => benchPipeline(),
   worker: benchWorker,
   chat: benchChat,
+  observe: benchObserve,
 };
 
 const wanted = process.argv.slice(2);
