@@ -12,6 +12,7 @@ import { benchCancel } from './cancel.ts';
 import { benchBox } from './box.ts';
 import { benchBrowsers } from './browsers.ts';
 import { benchChat } from './chat.ts';
+import { benchObserve } from './observe.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchWorker } from './worker.ts';
 
@@ -22,6 +23,7 @@ const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   cancel: benchCancel,
   browsers: () => benchBrowsers(),
   box: () => benchBox(),
+  observe: benchObserve,
 };
 
 const wanted = process.argv.slice(2);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { z } from 'zod';
 import { ErrorCode, ScribeError } from './errors.ts';
+import { DEFAULT_PRICES, parsePriceOverrides, type PriceTable } from './pipeline/prices.ts';
 
 /** Defaults in one place (design.md section 4). */
 export const DEFAULTS = {
@@ -70,6 +71,12 @@ export interface Config {
   dailyQuota: number;
   researchCacheTtlMs: number;
   logLevel: LogLevel;
+  /** USD prices per model and per Exa search: the defaults, or SCRIBE_PRICES_JSON merged over them. */
+  prices: PriceTable;
+  /** `SCRIBE_DAILY_BUDGET_USD`: per workspace/guild and UTC day; undefined: no budget. */
+  dailyBudgetUsd: number | undefined;
+  /** Tracing (OpenTelemetry); undefined when OTEL_EXPORTER_OTLP_ENDPOINT is unset: off. */
+  tracing: { endpoint: string; serviceName: string } | undefined;
 }
 
 export class ConfigError extends ScribeError {
@@ -153,6 +160,15 @@ const EnvSchema = z.object({
   RESEARCH_CACHE_TTL: optionalText.refine((v) => v === undefined || parseDuration(v) !== undefined, {
     message: 'expected a duration such as 24h, 30m, 90s or 7d',
   }),
+  SCRIBE_PRICES_JSON: optionalText,
+  SCRIBE_DAILY_BUDGET_USD: optionalText.refine(
+    (v) => v === undefined || (Number.isFinite(Number(v)) && Number(v) >= 0),
+    {
+      message: 'expected an amount in USD, such as 5 or 2.50',
+    },
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url('the OTLP/HTTP collector'),
+  OTEL_SERVICE_NAME: optionalText,
   LOG_LEVEL: optionalText.refine((v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v), {
     message: `expected one of ${LOG_LEVELS.join(', ')}`,
   }),
@@ -223,6 +239,15 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   }
   chromiumPath ??= DEFAULTS.chromiumCandidates.find((c) => fileExists(c));
 
+  let prices: PriceTable = DEFAULT_PRICES;
+  if (e.SCRIBE_PRICES_JSON !== undefined) {
+    try {
+      prices = parsePriceOverrides(e.SCRIBE_PRICES_JSON);
+    } catch (err) {
+      problems.push(`SCRIBE_PRICES_JSON: ${(err as Error).message}`);
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const cwd = options.cwd ?? process.cwd();
@@ -249,6 +274,11 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     dailyQuota: e.SCRIBE_DAILY_QUOTA ?? DEFAULTS.dailyQuota,
     researchCacheTtlMs: parseDuration(e.RESEARCH_CACHE_TTL ?? DEFAULTS.researchCacheTtl) ?? 0,
     logLevel: (e.LOG_LEVEL ?? DEFAULTS.logLevel) as LogLevel,
+    prices,
+    dailyBudgetUsd: e.SCRIBE_DAILY_BUDGET_USD === undefined ? undefined : Number(e.SCRIBE_DAILY_BUDGET_USD),
+    tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, ''), serviceName: e.OTEL_SERVICE_NAME ?? 'scribe' }
+      : undefined,
   };
   return deepFreeze(config);
 }

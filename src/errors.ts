@@ -48,6 +48,19 @@ export interface ScribeErrorDetails {
   /** Pipeline step, when known. */
   step?: string;
   cause?: unknown;
+  /**
+   * Tokens the failed call was billed for: an answer that arrived but could not be used (invalid
+   * JSON, cut off, refused) still costs money, and the cost tracking counts it.
+   */
+  usage?: BilledUsage | undefined;
+}
+
+/** Tokens of one billed LLM answer (the shape of `LlmUsage` in pipeline/ports.ts, which errors cannot import). */
+export interface BilledUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationInputTokens: number;
+  cacheReadInputTokens: number;
 }
 
 export class ScribeError extends Error {
@@ -55,6 +68,7 @@ export class ScribeError extends Error {
   readonly service: string | undefined;
   readonly status: number | undefined;
   readonly step: string | undefined;
+  readonly usage: BilledUsage | undefined;
 
   constructor(code: ErrorCode, message: string, details: ScribeErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -63,6 +77,7 @@ export class ScribeError extends Error {
     this.service = details.service;
     this.status = details.status;
     this.step = details.step;
+    this.usage = details.usage;
   }
 }
 

@@ -6,6 +6,7 @@
  * of defence every configured secret value is replaced wherever it appears in a line (an SDK error
  * message that echoes a header, a URL with a password in it).
  */
+import { getTracer } from './telemetry/tracer.ts';
 import pino, { type Logger, type DestinationStream } from 'pino';
 
 export type { Logger } from 'pino';
@@ -70,6 +71,11 @@ export interface CreateLoggerOptions {
   name?: string;
 }
 
+function traceMixin(): { traceId?: string } {
+  const traceId = getTracer().traceId();
+  return traceId ? { traceId } : {};
+}
+
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const secrets = secretList(options.secrets ?? []);
   return pino(
@@ -79,6 +85,8 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       redact: { paths: REDACT_PATHS, censor: REDACTED },
       serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
       hooks: { streamWrite: (line) => scrub(line, secrets) },
+      // Every line written inside a traced generation carries its trace id (none with tracing off).
+      mixin: traceMixin,
     },
     options.destination ?? pino.destination({ dest: options.fd ?? 1, sync: false }),
   );

@@ -17,6 +17,9 @@ import { parseArgs } from 'node:util';
 import { startQueue } from './jobs/queue.ts';
 import { startHttpServer, type HttpServer } from './http/server.ts';
 import { healthRoute } from './http/health.ts';
+import { createPromMetrics } from './http/metrics.ts';
+import { chatHostsOf, watchChatCalls } from './telemetry/chat-calls.ts';
+import { startTracing } from './telemetry/start.ts';
 
 const HELP = `scribe — personalised academic outreach emails from Slack and Discord
 
@@ -99,14 +102,31 @@ async function runService(command: string, roles: Roles, config: Config, logger:
   const lifecycle = createLifecycle(logger);
   lifecycle.handleSignals();
   try {
+    // First, so the SDK's instrumentations see the modules loaded after it.
+    const tracer = await startTracing(config.tracing);
+    lifecycle.add('tracing', () => tracer.shutdown());
     const db = await openMigratedDatabase(config, logger, lifecycle);
+    // Counters live in the process that serves /metrics (a bare `scribe worker` serves no HTTP).
+    const prom = roles.http ? await createPromMetrics({ db: db.pool }) : undefined;
+    if (prom) {
+      const unwatch = watchChatCalls(
+        chatHostsOf({ slack: config.slack?.apiUrl, discord: config.discord?.apiUrl }),
+        prom.metrics,
+      );
+      lifecycle.add('chat metrics', async () => unwatch());
+    }
     const queue = await startQueue({ connectionString: db.url, logger, supervise: roles.worker });
     lifecycle.add('queue', () => queue.stop());
     const parts = { config, logger, lifecycle, pool: db.pool, boss: queue.boss };
     const running: string[] = [];
     let http: HttpServer | undefined;
     if (roles.worker) {
-      await composeWorker({ ...parts, connectionString: db.url, reporters: await platformReporters(config, logger) });
+      await composeWorker({
+        ...parts,
+        connectionString: db.url,
+        reporters: await platformReporters(config, logger),
+        metrics: prom?.metrics,
+      });
       running.push('worker');
     }
     if (roles.http) {
@@ -122,6 +142,7 @@ async function runService(command: string, roles: Roles, config: Config, logger:
             embeddedDatabase: db.embedded !== undefined,
             startedAt: new Date(),
           }),
+          ...(prom ? [prom.route] : []),
         ],
       });
       const server = http;

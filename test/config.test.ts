@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULTS, loadConfig, parseDuration, secretsOf } from '../src/config.ts';
+import { DEFAULT_PRICES } from '../src/pipeline/prices.ts';
 
 const noFiles = { fileExists: () => false, cwd: '/srv/scribe' };
 
@@ -12,6 +13,44 @@ function problemsOf(env: Record<string, string>): string[] {
   }
   throw new Error('expected loadConfig to throw');
 }
+
+describe('loadConfig: cost and telemetry', () => {
+  it('prices at the defaults, with no budget and tracing off, when nothing is set', () => {
+    const config = loadConfig({}, noFiles);
+    expect(config.prices).toEqual(DEFAULT_PRICES);
+    expect(config.dailyBudgetUsd).toBeUndefined();
+    expect(config.tracing).toBeUndefined();
+  });
+
+  it('reads SCRIBE_PRICES_JSON, SCRIBE_DAILY_BUDGET_USD and OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+    const config = loadConfig(
+      {
+        SCRIBE_PRICES_JSON: '{"exaSearch":0.01}',
+        SCRIBE_DAILY_BUDGET_USD: '2.50',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318/',
+        OTEL_SERVICE_NAME: 'scribe-pi',
+      },
+      noFiles,
+    );
+    expect(config.prices.exaSearch).toBe(0.01);
+    expect(config.prices.models).toEqual(DEFAULT_PRICES.models);
+    expect(config.dailyBudgetUsd).toBe(2.5);
+    expect(config.tracing).toEqual({ endpoint: 'http://127.0.0.1:4318', serviceName: 'scribe-pi' });
+  });
+
+  it('names a bad price table, budget or endpoint', () => {
+    const problems = problemsOf({
+      SCRIBE_PRICES_JSON: '{"models":{"x":{"input":1}}}',
+      SCRIBE_DAILY_BUDGET_USD: 'lots',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url',
+    });
+    expect(problems.join('\n')).toMatch(/SCRIBE_DAILY_BUDGET_USD/);
+    expect(problems.join('\n')).toMatch(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(problemsOf({ SCRIBE_PRICES_JSON: '{"models":{"x":{"input":1}}}' })).toEqual([
+      expect.stringMatching(/^SCRIBE_PRICES_JSON: models\.x\.output/),
+    ]);
+  });
+});
 
 describe('loadConfig', () => {
   it('gives every default for an empty environment', () => {

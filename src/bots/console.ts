@@ -5,6 +5,7 @@
 import type { Writable } from 'node:stream';
 import { STEP_LABELS, STEP_NAMES, type StepName } from '../pipeline/types.ts';
 import type { ProgressView, ResultView, ThreadReporter } from '../jobs/reporter.ts';
+import { resultFooter } from './shared/footer.ts';
 import { STEP_ICONS, failureText, formatSeconds, resultText } from './text.ts';
 
 /** What to do after a failure with a passing cause, in the terminal. */
@@ -50,6 +51,9 @@ export function createConsoleReporter(
     async result(_address, view) {
       last = view;
       resultOut.write(options.json ? `${JSON.stringify(view, null, 2)}\n` : `${resultText(view)}\n`);
+      // The cost goes with the progress lines, so `> email.txt` still captures the email alone.
+      const footer = resultFooter(view);
+      if (footer && !options.json) progressOut.write(`${footer}\n`);
       return { messageIds: ['console'] };
     },
     async failed(_address, failure) {

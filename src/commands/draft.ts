@@ -14,7 +14,9 @@ import { applyProgressEvent, initialProgress } from '../jobs/progress.ts';
 import type { ProgressView, ThreadAddress } from '../jobs/reporter.ts';
 import { resultViewOf } from '../jobs/result-view.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
+import { createObserver } from '../pipeline/observe.ts';
 import { runPipeline } from '../pipeline/runner.ts';
+import { createUsageMeter, usageCost } from '../pipeline/usage.ts';
 
 const USAGE = 'usage: scribe draft --template FILE --name NAME --interest TEXT [--fresh] [--json]';
 
@@ -73,6 +75,8 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     progressMessageId: null,
   };
   let view: ProgressView = { ...initialProgress(request.recipientName, 1), status: 'running' };
+  const meter = createUsageMeter();
+  const started = performance.now();
   try {
     const data = await runPipeline(
       { input: request, steps: {} },
@@ -83,6 +87,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
         logger,
       },
       {
+        observer: createObserver({ meter, prices: config.prices }),
         onProgress: (event) => {
           view = applyProgressEvent(view, event);
           void reporter.progress(address, view);
@@ -90,10 +95,15 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
         freshResearch: values.fresh ?? false,
       },
     );
-    await reporter.result(address, resultViewOf(request.recipientName, 1, data), {
-      existingMessageIds: [],
-      maybePosted: false,
-    });
+    const cost = { usd: usageCost(config.prices, meter.snapshot()).usd, seconds: (performance.now() - started) / 1000 };
+    await reporter.result(
+      address,
+      { ...resultViewOf(request.recipientName, 1, data), cost },
+      {
+        existingMessageIds: [],
+        maybePosted: false,
+      },
+    );
     return 0;
   } catch (err) {
     const error = asScribeError(err);

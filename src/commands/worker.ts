@@ -15,6 +15,7 @@ import { fenceReporter, startReclaimer, trackClaims } from '../jobs/reclaim.ts';
 import { createResearchCache } from '../jobs/research-cache.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
+import { NO_METRICS, type Metrics } from '../telemetry/metrics.ts';
 
 export interface WorkerParts {
   config: Config;
@@ -25,6 +26,8 @@ export interface WorkerParts {
   reporters: PlatformReporters;
   /** The database's URL, for the cancel bus's LISTEN connection. */
   connectionString: string;
+  /** Counters (a process serving /metrics); default: none. */
+  metrics?: Metrics | undefined;
   /** How long running jobs may take to finish on shutdown before they are aborted. */
   drainTimeoutMs?: number;
 }
@@ -47,6 +50,7 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
       logger,
       secrets: secretsOf(config),
       cancelBus,
+      observability: { prices: config.prices, metrics: parts.metrics ?? NO_METRICS },
       pipeline: {
         llm: clients.llm,
         search: clients.search,

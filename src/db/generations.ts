@@ -4,6 +4,7 @@
  * rows are read, so callers get typed records and never a cast.
  */
 import { parseStepRecords, type InvalidStepRecord } from '../pipeline/records.ts';
+import { parseGenerationUsage, type GenerationUsage } from '../pipeline/usage.ts';
 import type { StepName, StepRecord, StepRecords } from '../pipeline/types.ts';
 import type { Db } from './pool.ts';
 import type { Platform } from './users.ts';
@@ -49,6 +50,10 @@ export interface Generation {
   /** For a failed row: whether trying again can help (null: not known, an older row). */
   failureRetryable: boolean | null;
   editedBy: string | null;
+  /** What its LLM and Exa calls used, per step, over every try (src/pipeline/usage.ts). */
+  usage: GenerationUsage;
+  /** That usage priced when it was recorded, in USD. */
+  costUsd: number;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -60,7 +65,8 @@ const COLUMNS = `id, user_id AS "userId", parent_id AS "parentId", version, plat
   recipient_name AS "recipientName", recipient_interest AS "recipientInterest", instruction, status,
   current_step AS "currentStep", steps, email, sources, error, attempts, action, fresh_research AS "freshResearch",
   review_research AS "reviewResearch", cancelled_by AS "cancelledBy",
-  failure_retryable AS "failureRetryable", edited_by AS "editedBy", created_at AS "createdAt",
+  failure_retryable AS "failureRetryable", edited_by AS "editedBy", usage, cost_usd AS "costUsd",
+  created_at AS "createdAt",
   started_at AS "startedAt", finished_at AS "finishedAt"`;
 
 export interface NewGeneration {
@@ -85,11 +91,16 @@ export interface NewGeneration {
 }
 
 /** A row as Postgres returns it: `steps` is whatever JSON the column holds. */
-type GenerationRow = Omit<Generation, 'steps' | 'invalidSteps'> & { steps: unknown };
+type GenerationRow = Omit<Generation, 'steps' | 'invalidSteps' | 'usage' | 'costUsd'> & {
+  steps: unknown;
+  usage: unknown;
+  /** numeric arrives as a string. */
+  costUsd: string;
+};
 
 function toGeneration(row: GenerationRow): Generation {
   const { steps, invalid } = parseStepRecords(row.steps);
-  return { ...row, steps, invalidSteps: invalid };
+  return { ...row, steps, invalidSteps: invalid, usage: parseGenerationUsage(row.usage), costUsd: Number(row.costUsd) };
 }
 
 export async function insertGeneration(db: Db, g: NewGeneration): Promise<Generation> {

@@ -14,6 +14,8 @@ import { saveTemplate } from '../db/templates.ts';
 import { cleanInputText, hasLetter, isWellFormedText } from '../text/clean.ts';
 import { checkStart, type StartRefusal } from '../requests/checks.ts';
 import { loadStartContext } from '../requests/context.ts';
+import { formatUsd } from '../pipeline/prices.ts';
+import { getTracer } from '../telemetry/tracer.ts';
 import { QUEUES, type GenerateJob } from './queue.ts';
 
 const cleanText = (min: number, max: number, what: string) =>
@@ -82,6 +84,8 @@ export interface EnqueueDeps {
   pool: pg.Pool;
   boss: PgBoss;
   dailyQuota: number;
+  /** SCRIBE_DAILY_BUDGET_USD per workspace; undefined: none. */
+  dailyBudgetUsd?: number | undefined;
 }
 
 /** Where the conversation lives, when the bot already posted the progress message. */
@@ -130,7 +134,9 @@ export async function commitGeneration(
 ): Promise<Generation | StartRefusal> {
   // Serialise this person's requests so two at once cannot both take the last slot.
   await lockQuota(tx, input.user.id);
-  const refusal = checkStart(await loadStartContext(tx, input.identity, deps.dailyQuota, input.user));
+  const refusal = checkStart(
+    await loadStartContext(tx, input.identity, deps.dailyQuota, input.user, deps.dailyBudgetUsd),
+  );
   if (refusal) return refusal;
   const generation = await insertGeneration(tx, {
     userId: input.user.id,
@@ -148,7 +154,29 @@ export async function commitGeneration(
 
 /** A start's refusal as the error callers without a chat get (the CLI, benchmarks, tests). */
 export function startRefusalError(refusal: StartRefusal): PermanentError {
+  if (refusal.kind === 'budget') return new BudgetExceededError(refusal.budgetUsd, refusal.pausedUntil);
   return new QuotaExceededError(refusal.quota);
+}
+
+/** The workspace's daily budget is spent, or its generations are paused after an Anthropic spend limit. */
+export class BudgetExceededError extends PermanentError {
+  constructor(budgetUsd: number | undefined, pausedUntil: Date | undefined) {
+    super(ErrorCode.QuotaExceeded, budgetText(budgetUsd, pausedUntil));
+  }
+}
+
+/** What a person is told when the workspace's spend refuses a new email. */
+export function budgetText(budgetUsd: number | undefined, pausedUntil: Date | undefined): string {
+  if (pausedUntil) {
+    return (
+      'New emails are paused for this workspace: Scribe reached its Anthropic spend limit. ' +
+      `Ask the person who runs Scribe to raise the limit in the Anthropic Console; new emails are accepted again from ${pausedUntil.toISOString().slice(11, 16)} UTC.`
+    );
+  }
+  return (
+    `This workspace has spent its daily budget (${formatUsd(budgetUsd ?? 0)}) on emails today. ` +
+    'The budget resets at midnight UTC; ask your admin to raise SCRIBE_DAILY_BUDGET_USD if you need more.'
+  );
 }
 
 /**
@@ -168,7 +196,8 @@ export async function createGeneration(deps: EnqueueDeps, input: CreateGeneratio
 
 /** Sends the generation's job on `db` (a transaction's client, so it commits with the row). */
 export async function sendJob(boss: PgBoss, db: Db, generationId: string): Promise<void> {
-  const job: GenerateJob = { generationId };
+  const traceparent = getTracer().traceparent();
+  const job: GenerateJob = traceparent ? { generationId, traceparent } : { generationId };
   const id = await boss.send(QUEUES.generate, job, { singletonKey: generationId, db: bossDb(db) });
   if (id === null) {
     // `exclusive` refuses a second job for a generation that already has one queued or active.

@@ -16,9 +16,11 @@ export const QUEUES = {
 
 export const BOSS_SCHEMA = 'pgboss';
 
-/** What one generation job carries: only the id. Postgres is the single source of truth. */
+/** What one generation job carries: the id (Postgres is the single source of truth), and its trace. */
 export interface GenerateJob {
   generationId: string;
+  /** W3C trace context of the request that queued it, so the worker continues its trace. */
+  traceparent?: string | undefined;
 }
 
 /**

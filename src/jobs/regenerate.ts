@@ -16,7 +16,7 @@ import { lockQuota, upsertUser, type User, type UserIdentity } from '../db/users
 import type { StepRecords } from '../pipeline/types.ts';
 import { checkAction, type Refusal } from '../requests/checks.ts';
 import { loadActionContext, type ActionQuery } from '../requests/context.ts';
-import { QuotaExceededError, sendJob } from './enqueue.ts';
+import { sendJob, startRefusalError } from './enqueue.ts';
 
 export { INSTRUCTIONS } from '../requests/actions.ts';
 
@@ -24,6 +24,8 @@ export interface RegenerateDeps {
   pool: pg.Pool;
   boss: PgBoss;
   dailyQuota: number;
+  /** SCRIBE_DAILY_BUDGET_USD per workspace; undefined: none. */
+  dailyBudgetUsd?: number | undefined;
   researchCacheTtlMs: number;
 }
 
@@ -138,7 +140,8 @@ export async function commitVersion(
 export function regenerationError(refusal: Refusal): PermanentError {
   switch (refusal.kind) {
     case 'quota':
-      return new QuotaExceededError(refusal.quota);
+    case 'budget':
+      return startRefusalError(refusal);
     case 'duplicate':
       return new DuplicateRegenerationError(refusal.existing);
     case 'not-found':
@@ -165,6 +168,7 @@ export async function regenerate(deps: RegenerateDeps, input: RegenerateInput): 
       instruction: input.instruction ?? null,
       collapseWithinMs: input.collapseWithinMs,
       dailyQuota: deps.dailyQuota,
+      dailyBudgetUsd: deps.dailyBudgetUsd,
       isAdmin: async () => input.byUser.isAdmin ?? false,
     };
     const result = await commitVersion(deps, tx, {

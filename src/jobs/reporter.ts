@@ -68,6 +68,11 @@ export interface ResultView {
   papers: Paper[];
   /** Warnings worth repeating under the email (e.g. "no web sources could be read"). */
   notes: string[];
+  /**
+   * What this generation's own calls cost (a regenerate's reused steps cost nothing) and how long
+   * it took from its first try's start; shown as the footer (src/bots/shared/footer.ts).
+   */
+  cost?: { usd: number; seconds: number } | undefined;
 }
 
 export interface PostResultOptions {

@@ -30,8 +30,10 @@ import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
 import { addressOf, describeFailure, type FailureReport, type ProgressView, type ThreadReporter } from './reporter.ts';
 import { resultViewOf } from './result-view.ts';
 import { SWEEP_DEFAULTS, startSweeper, type GenerateJobOutput } from './sweeper.ts';
+import { getTracer } from '../telemetry/tracer.ts';
+import { NO_OBSERVABILITY, pauseAfterSpendLimit, recordTry, type Observability } from './usage.ts';
 
-const JobSchema = z.object({ generationId: z.uuid() });
+const JobSchema = z.object({ generationId: z.uuid(), traceparent: z.string().max(100).optional() });
 
 export interface WorkerDeps {
   pool: pg.Pool;
@@ -43,6 +45,9 @@ export interface WorkerDeps {
   secrets?: readonly string[] | undefined;
   /** Cancels reach a running job at once through it (cancel-bus.ts); without it, between steps only. */
   cancelBus?: CancelBus | undefined;
+
+  /** Prices, tracer and metrics (src/jobs/usage.ts); default: priced at the default table, nothing traced or counted. */
+  observability?: Observability | undefined;
 }
 
 export interface AttemptInfo {
@@ -93,6 +98,8 @@ export async function processGeneration(
     logger.warn({ step, problem }, 'a saved step record does not parse; that step will be redone');
   }
   const saved = running.steps;
+  const observability = deps.observability ?? NO_OBSERVABILITY;
+  const usage = recordTry(deps.pool, running, observability);
   let view: ProgressView = { ...initialProgress(running.recipientName, running.version, saved), status: 'running' };
   // Progress reports go out one after another, each with the view as it was when asked for, so a
   // slow early edit can never land after a later one.
@@ -134,6 +141,7 @@ export async function processGeneration(
       {
         logger,
         signal,
+        observer: usage.observer,
         // Research is shared within the requester's workspace or guild only (their template steers it).
         cacheScope: { platform: running.platform, teamId: running.teamId, userId: running.userId },
         freshResearch: running.freshResearch,
@@ -143,12 +151,18 @@ export async function processGeneration(
         },
         onStepDone: async (step: StepName, record: StepRecord) => {
           await database(() => generations.saveStep(deps.pool, generationId, step, record));
+          await database(() => usage.save());
           logger.info({ step, durationMs: record.durationMs, warnings: record.warnings.length }, 'step saved');
           await throwIfCancelled(deps.pool, generationId);
         },
       },
     );
-    const result = resultViewOf(running.recipientName, running.version, finished);
+    await database(() => usage.save());
+    const seconds = (Date.now() - (running.startedAt ?? running.createdAt).getTime()) / 1000;
+    const result = {
+      ...resultViewOf(running.recipientName, running.version, finished),
+      cost: { usd: usage.costUsd(), seconds },
+    };
     // Recorded before posting: if we die between the post and saving its ids, the retry looks for it.
     if (!(await database(() => generations.markPosting(deps.pool, generationId)))) {
       // Cancelled after the last step: nothing is posted.
@@ -173,6 +187,8 @@ export async function processGeneration(
   } catch (err) {
     if (await wasCancelled(deps.pool, generationId, err, signal)) return await stopCancelled();
     const error = asScribeError(err);
+    // Calls billed before the failure are kept, for the next try's total and today's spend.
+    await usage.save().catch((e: unknown) => logger.warn({ err: e }, 'could not save the usage'));
     const triesLeft = attempt.retryCount < attempt.retryLimit;
     if (isRetryable(error) && triesLeft) {
       const inSeconds = nextRetryDelaySeconds(attempt);
@@ -185,6 +201,7 @@ export async function processGeneration(
       logger.warn({ err: error, retryCount: attempt.retryCount, inSeconds }, 'generation will be retried');
       return { outcome: 'retry', error };
     }
+    await pauseAfterSpendLimit(deps.pool, running, error, observability, logger);
     // The text is scrubbed for chat (secrets, internal addresses; generic words for errors not ours).
     const failure = failureReportOf(chatFailureText(error, generationId, clean), error, attempt.retryCount + 1);
     const message = describeFailure(failure);
@@ -314,17 +331,25 @@ async function handleJob(
   }
   const { signal, release } = jobSignal([shutdown, job.signal], deps.cancelBus, parsed.data.generationId);
   try {
-    const result = await processGeneration(
-      deps,
-      parsed.data.generationId,
-      {
-        retryCount: job.retryCount,
-        retryLimit: job.retryLimit,
-        retryDelaySeconds: job.retryDelay,
-        retryDelayMaxSeconds: job.retryDelayMax,
+    const attempt = {
+      retryCount: job.retryCount,
+      retryLimit: job.retryLimit,
+      retryDelaySeconds: job.retryDelay,
+      retryDelayMaxSeconds: job.retryDelayMax,
+    };
+    const { generationId, traceparent } = parsed.data;
+    // The request's trace goes on here: one trace per generation, every try a span in it.
+    const result = await getTracer().span(
+      'generation',
+      { 'scribe.generation_id': generationId, 'scribe.retry_count': job.retryCount },
+      async (span) => {
+        const r = await processGeneration(deps, generationId, attempt, signal);
+        span.setAttributes({ 'scribe.outcome': r.outcome });
+        return r;
       },
-      signal,
+      { parent: traceparent },
     );
+    deps.observability?.metrics.generation(result.outcome);
     const { outcome, error } = result;
     const output: GenerateJobOutput = error ? { error: error.message, code: error.code } : { outcome };
     if (outcome === 'retry') return { id: job.id, status: 'failed', output };

@@ -5,9 +5,11 @@
 import type { z } from 'zod';
 import { InvalidAnswerError } from '../errors.ts';
 import type { Llm, LlmRequest, LlmUsage } from './ports.ts';
+import { addUsage } from './prices.ts';
 
 export interface AskResult<T> {
   value: T;
+  /** Both answers' tokens when the first was invalid: Anthropic bills each call. */
   usage: LlmUsage;
   /** True when the first answer was invalid and the corrected one was used. */
   corrected: boolean;
@@ -49,8 +51,7 @@ export async function askStructured<T>(
   ];
   try {
     const answer = await llm.structured({ ...request, messages });
-    // The port does not report the usage of an invalid answer; only the corrected one counts here.
-    return { ...answer, corrected: true };
+    return { ...answer, usage: first.usage ? addUsage(first.usage, answer.usage) : answer.usage, corrected: true };
   } catch (err) {
     if (!(err instanceof InvalidAnswerError)) throw err;
     throw new InvalidAnswerError(`The ${what} returned an answer we could not use twice: ${err.issues}`, {
@@ -58,6 +59,7 @@ export async function askStructured<T>(
       issues: err.issues,
       service: err.service ?? 'Anthropic',
       cause: err,
+      usage: err.usage,
     });
   }
 }

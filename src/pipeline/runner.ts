@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
 import { ErrorCode, InvalidAnswerError, PermanentError, RetryableError, ScribeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { NO_OBSERVER, type CallDescription, type PipelineObserver } from './observe.ts';
 import type { CachedResearch, Llm, LlmRequest, PageReader, PaperSearch, ResearchCache, WebSearch } from './ports.ts';
 import { researchCacheKey, type CacheScope } from './research-cache-key.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
@@ -58,6 +59,8 @@ export interface RunOptions {
   cacheScope?: CacheScope | undefined;
   /** Research afresh: the cache is not read, and what this run finds replaces what it held. */
   freshResearch?: boolean | undefined;
+  /** Sees each step and each try of each outside call: usage (cost), spans, metrics. */
+  observer?: PipelineObserver | undefined;
 }
 
 /** What a step function sees: the ports with the retry policy applied, its model names, the signal. */
@@ -100,9 +103,11 @@ export async function runPipeline(
   };
 
   const tries = deps.retry?.attempts ?? DEFAULT_RETRY_POLICY.attempts;
+  const observer = options.observer ?? NO_OBSERVER;
   const portsFor = (step: StepName): StepPorts => {
-    const retry = <T>(call: () => Promise<T>) =>
-      withRetry(call, {
+    // Each try is observed on its own: each is a call the service may bill.
+    const retry = <T>(what: CallDescription, call: () => Promise<T>) =>
+      withRetry((attempt) => observer.call(step, what, attempt, call), {
         ...deps.retry,
         signal,
         onRetry: ({ attempt, delayMs, error }) => {
@@ -112,14 +117,17 @@ export async function runPipeline(
       });
     return {
       llm: {
-        complete: (request) => retry(() => deps.llm.complete(request)),
+        complete: (request) => retry({ kind: 'llm', model: request.model }, () => deps.llm.complete(request)),
         structured: <T>(request: LlmRequest & { schema: z.ZodType<T>; name: string }) =>
-          retry(() => deps.llm.structured(request)),
+          retry({ kind: 'llm', model: request.model, name: request.name }, () => deps.llm.structured(request)),
       },
-      search: { search: (query, opts) => retry(() => deps.search.search(query, opts)) },
-      papers: { byAuthor: (name, opts) => retry(() => deps.papers.byAuthor(name, opts)) },
+      search: { search: (query, opts) => retry({ kind: 'exa' }, () => deps.search.search(query, opts)) },
+      papers: { byAuthor: (name, opts) => retry({ kind: 'arxiv' }, () => deps.papers.byAuthor(name, opts)) },
       // Page failures become warnings in the research step; retrying them would only slow it down.
-      pages: deps.pages,
+      pages: {
+        read: (url, opts) => observer.call(step, { kind: 'page', url }, 1, () => deps.pages.read(url, opts)),
+        close: () => deps.pages.close(),
+      },
       models: deps.models,
       signal,
     };
@@ -134,7 +142,7 @@ export async function runPipeline(
     const started = elapsed();
     let result: StepResult<StepOutputs[S]>;
     try {
-      result = await fn(portsFor(step));
+      result = await observer.step(step, () => fn(portsFor(step)));
     } catch (err) {
       const error = stepError(step, err, signal);
       logger.warn({ step, err: error }, 'step failed');

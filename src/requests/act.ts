@@ -15,6 +15,7 @@
  * Authorisation is `checkAction`: the same team as the email, a message of the email, the
  * requester or an admin.
  */
+import { getTracer } from '../telemetry/tracer.ts';
 import { withTransaction } from '../db/pool.ts';
 import type { Generation } from '../db/generations.ts';
 import type { UserIdentity } from '../db/users.ts';
@@ -47,7 +48,20 @@ export interface ActionInput {
 }
 
 /** Runs an action; answers what happened. Throws only for what nobody planned for. */
-export async function requestAction(deps: RequestDeps, port: ActionPort, input: ActionInput): Promise<ActionOutcome> {
+export function requestAction(deps: RequestDeps, port: ActionPort, input: ActionInput): Promise<ActionOutcome> {
+  // The trace of the new version starts here; the job payload carries it to the worker.
+  return getTracer().span(
+    `request ${input.action}`,
+    { 'scribe.platform': input.actor.platform, 'scribe.parent_id': input.generationId },
+    async (span) => {
+      const outcome = await act(deps, port, input);
+      span.setAttributes({ 'scribe.outcome': outcome.kind });
+      return outcome;
+    },
+  );
+}
+
+async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Promise<ActionOutcome> {
   const spec = ACTIONS[input.action];
   if (!deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`))
     return { kind: 'duplicate' };
@@ -62,9 +76,11 @@ export async function requestAction(deps: RequestDeps, port: ActionPort, input: 
     action: input.action,
     fresh: newVersion && 'fresh' in effect && effect.fresh === true,
     charges: newVersion,
+    spends: effect.type !== 'cancel',
     // Cancel and retry need no lookup: their conditional updates make a repeat a no-op.
     collapseWithinMs: newVersion ? collapseWindowMs(input.requestedAt) : undefined,
     dailyQuota: deps.dailyQuota,
+    dailyBudgetUsd: deps.dailyBudgetUsd,
     isAdmin: () => port.isAdmin(),
   };
   const ctx = await loadActionContext(deps.pool, query);

@@ -16,7 +16,30 @@ export type Refusal =
   /** The clicked (or reacted-to) message is not one of the email's own messages. */
   | { kind: 'wrong-message' }
   | { kind: 'not-allowed'; requesterId: string | undefined }
-  | { kind: 'duplicate'; existing: Generation };
+  | { kind: 'duplicate'; existing: Generation }
+  /**
+   * The workspace's spend today reached SCRIBE_DAILY_BUDGET_USD (`budgetUsd`), or its generations
+   * hit the Anthropic spend limit and new ones are paused (`pausedUntil`).
+   */
+  | { kind: 'budget'; budgetUsd: number | undefined; pausedUntil: Date | undefined };
+
+/** What the workspace (Slack team, Discord guild) has spent today, and whether it is paused. */
+export interface SpendContext {
+  todayUsd: number;
+  /** SCRIBE_DAILY_BUDGET_USD; undefined: no budget. */
+  budgetUsd: number | undefined;
+  /** Set while new generations are refused after an Anthropic spend limit. */
+  pausedUntil: Date | undefined;
+}
+
+/** The budget refusal, when the workspace's spend allows no new generation. */
+export function checkSpend(spend: SpendContext | undefined): Extract<Refusal, { kind: 'budget' }> | undefined {
+  if (!spend) return undefined;
+  if (spend.pausedUntil) return { kind: 'budget', budgetUsd: undefined, pausedUntil: spend.pausedUntil };
+  if (spend.budgetUsd !== undefined && spend.todayUsd >= spend.budgetUsd)
+    return { kind: 'budget', budgetUsd: spend.budgetUsd, pausedUntil: undefined };
+  return undefined;
+}
 
 /** What a new generation is checked against. */
 export interface StartContext {
@@ -24,14 +47,16 @@ export interface StartContext {
   /** Generations counted against this person's quota today. */
   usedToday: number;
   dailyQuota: number;
+  /** The workspace's spend (undefined: not checked, e.g. an older caller). */
+  spend?: SpendContext | undefined;
 }
 
-/** The only reason a new generation is refused once its input is valid. */
-export type StartRefusal = Extract<Refusal, { kind: 'quota' }>;
+/** Why a new generation is refused once its input is valid. */
+export type StartRefusal = Extract<Refusal, { kind: 'quota' | 'budget' }>;
 
 export function checkStart(ctx: StartContext): StartRefusal | undefined {
   if (ctx.usedToday >= ctx.dailyQuota) return { kind: 'quota', quota: ctx.dailyQuota };
-  return undefined;
+  return checkSpend(ctx.spend);
 }
 
 /**
@@ -53,11 +78,15 @@ export interface ActionContext {
   on: 'result' | 'progress';
   /** The action makes a new version, charged to the requester's quota (cancel and retry do not). */
   charges: boolean;
+  /** The action calls the model (everything but a cancel), so the workspace's budget applies. */
+  spends: boolean;
   /** A version of the parent asked for the same way within the dedupe window. */
   recent: Generation | undefined;
   /** The requester's use of their quota today (the email and its versions are theirs). */
   usedToday: number;
   dailyQuota: number;
+  /** The email's workspace's spend: a new version is a new generation. */
+  spend?: SpendContext | undefined;
 }
 
 /** Whether the action may go ahead; the first reason it may not, in the order a person would care. */
@@ -70,7 +99,8 @@ export function checkAction(ctx: ActionContext): Refusal | undefined {
     return { kind: 'not-allowed', requesterId: ctx.requesterId };
   if (ctx.recent) return { kind: 'duplicate', existing: ctx.recent };
   if (ctx.charges && ctx.usedToday >= ctx.dailyQuota) return { kind: 'quota', quota: ctx.dailyQuota };
-  return undefined;
+  // A cancel spends nothing; a retry and a new version call the model again, so the budget applies.
+  return ctx.spends ? checkSpend(ctx.spend) : undefined;
 }
 
 /** Whether `messageId` is the parent's message the action is bound to. */

@@ -6,7 +6,20 @@
 import type { Db } from '../db/pool.ts';
 import { countTodayForQuota, findRecentChild, getGeneration, type Generation } from '../db/generations.ts';
 import { getUser, upsertUser, type User, type UserIdentity } from '../db/users.ts';
-import { needsAdminCheck, type ActionContext, type StartContext } from './checks.ts';
+import { pausedUntil, workspaceSpendToday } from '../db/usage.ts';
+import { needsAdminCheck, type ActionContext, type SpendContext, type StartContext } from './checks.ts';
+
+/** The workspace's spend today and any pause; the sum is skipped when there is no budget to compare it with. */
+export async function loadSpendContext(
+  db: Db,
+  platform: UserIdentity['platform'],
+  teamId: string,
+  budgetUsd: number | undefined,
+): Promise<SpendContext> {
+  const paused = await pausedUntil(db, platform, teamId);
+  const todayUsd = budgetUsd === undefined ? 0 : await workspaceSpendToday(db, platform, teamId);
+  return { todayUsd, budgetUsd, pausedUntil: paused };
+}
 
 /** Upserts the person and counts their quota use. `user`: already upserted in this request. */
 export async function loadStartContext(
@@ -14,9 +27,12 @@ export async function loadStartContext(
   identity: UserIdentity,
   dailyQuota: number,
   user?: User,
+  dailyBudgetUsd?: number | undefined,
 ): Promise<StartContext> {
   const row = user ?? (await upsertUser(db, identity));
-  return { user: row, usedToday: await countTodayForQuota(db, row.id), dailyQuota };
+  const usedToday = await countTodayForQuota(db, row.id);
+  const spend = await loadSpendContext(db, identity.platform, identity.teamId, dailyBudgetUsd);
+  return { user: row, usedToday, dailyQuota, spend };
 }
 
 /** What an action request carries into the checks. */
@@ -33,9 +49,13 @@ export interface ActionQuery {
   fresh?: boolean | undefined;
   /** The action makes a new version charged to the quota (default true). */
   charges?: boolean | undefined;
+  /** Whether it calls the model (default true; false for a cancel). */
+  spends?: boolean | undefined;
   /** Undefined: no dedupe (a caller that asks on purpose, e.g. the CLI). */
   collapseWithinMs: number | undefined;
   dailyQuota: number;
+  /** SCRIBE_DAILY_BUDGET_USD, for the email's workspace. */
+  dailyBudgetUsd?: number | undefined;
   /** Asked at most once per request, and only when the actor is not the requester. */
   isAdmin: () => Promise<boolean>;
 }
@@ -62,7 +82,9 @@ export async function loadActionContext(db: Db, query: ActionQuery, known: Known
       ? await findRecentChild(db, parent.id, query.instruction, query.collapseWithinMs, query.action)
       : undefined;
   const usedToday = parent ? await countTodayForQuota(db, parent.userId) : 0;
+  const spend = parent ? await loadSpendContext(db, parent.platform, parent.teamId, query.dailyBudgetUsd) : undefined;
   return {
+    spend,
     parent,
     actor,
     actorTeamId: query.actor.teamId,
@@ -71,6 +93,7 @@ export async function loadActionContext(db: Db, query: ActionQuery, known: Known
     messageId: query.messageId,
     on: query.on,
     charges: query.charges ?? true,
+    spends: query.spends ?? true,
     recent,
     usedToday,
     dailyQuota: query.dailyQuota,

@@ -16,6 +16,8 @@ export interface RequestDeps {
   pool: pg.Pool;
   boss: PgBoss;
   dailyQuota: number;
+  /** SCRIBE_DAILY_BUDGET_USD per workspace; undefined: none. */
+  dailyBudgetUsd?: number | undefined;
   researchCacheTtlMs: number;
   logger: Logger;
   /** Requests (generation + person + action) seen lately in this process: the in-memory half of the dedupe rule. */

@@ -4,6 +4,7 @@
  * A request refused after the first post (another request took the last slot meanwhile) removes
  * what it posted: nothing is left half-started.
  */
+import { getTracer } from '../telemetry/tracer.ts';
 import { withTransaction } from '../db/pool.ts';
 import type { Generation } from '../db/generations.ts';
 import type { UserIdentity } from '../db/users.ts';
@@ -15,13 +16,13 @@ import {
   type GenerationRequest,
 } from '../jobs/enqueue.ts';
 import { initialProgress } from '../jobs/progress.ts';
-import { checkStart, type StartContext } from './checks.ts';
+import { checkStart, type StartContext, type StartRefusal } from './checks.ts';
 import { loadStartContext } from './context.ts';
 import { CANNOT_POST, type RequestDeps, type StartPort } from './port.ts';
 
 export type StartOutcome =
   | { kind: 'invalid'; fields: InvalidRequestError['fields'] }
-  | { kind: 'quota'; quota: number }
+  | StartRefusal
   | { kind: 'cannot-post' }
   | { kind: 'started'; generation: Generation; threadId: string | null };
 
@@ -44,13 +45,26 @@ export type StartInput = {
 export async function prepareStart(
   deps: RequestDeps,
   identity: UserIdentity,
-): Promise<{ context: StartContext; refused: boolean }> {
-  const context = await loadStartContext(deps.pool, identity, deps.dailyQuota);
-  return { context, refused: checkStart(context) !== undefined };
+): Promise<{ context: StartContext; refused: boolean; refusal: StartRefusal | undefined }> {
+  const context = await loadStartContext(deps.pool, identity, deps.dailyQuota, undefined, deps.dailyBudgetUsd);
+  const refusal = checkStart(context);
+  return { context, refused: refusal !== undefined, refusal };
 }
 
 /** Runs the flow; answers what happened, for the adapter to word. Throws only for what nobody planned for. */
-export async function startGeneration(deps: RequestDeps, port: StartPort, input: StartInput): Promise<StartOutcome> {
+export function startGeneration(deps: RequestDeps, port: StartPort, input: StartInput): Promise<StartOutcome> {
+  // The generation's trace starts at the slash command; the job payload carries it to the worker.
+  return getTracer().span('request start', { 'scribe.platform': input.identity.platform }, async (span) => {
+    const outcome = await start(deps, port, input);
+    span.setAttributes({
+      'scribe.outcome': outcome.kind,
+      'scribe.generation_id': outcome.kind === 'started' ? outcome.generation.id : undefined,
+    });
+    return outcome;
+  });
+}
+
+async function start(deps: RequestDeps, port: StartPort, input: StartInput): Promise<StartOutcome> {
   let request: GenerationRequest;
   try {
     request = input.parsed ? input.request : parseGenerationRequest(input.request);
@@ -58,7 +72,9 @@ export async function startGeneration(deps: RequestDeps, port: StartPort, input:
     if (err instanceof InvalidRequestError) return { kind: 'invalid', fields: err.fields };
     throw err;
   }
-  const context = input.context ?? (await loadStartContext(deps.pool, input.identity, deps.dailyQuota));
+  const context =
+    input.context ??
+    (await loadStartContext(deps.pool, input.identity, deps.dailyQuota, undefined, deps.dailyBudgetUsd));
   const early = checkStart(context);
   if (early) return early;
 

@@ -77,6 +77,8 @@ export interface FakeAnthropic extends FakeHttp {
   respond(responder: (request: MessagesRequest) => Reply): void;
   /** Answers for the next calls of one question (or one model), used once each, in order. */
   queue(questionOrModel: string, ...replies: Exclude<Reply, undefined>[]): void;
+  /** Every answer sent (errors injected with failNext are not answers): its model and usage, in order. */
+  answered(): { model: string; usage: WireUsage }[];
   /** Delay per model or question name (the seed latencies of the benchmarks). */
   latencyFor: Record<string, number>;
 }
@@ -134,6 +136,7 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
   let responder: (request: MessagesRequest) => Reply = () => undefined;
   const queues = new Map<string, Exclude<Reply, undefined>[]>();
   const latencyFor: Record<string, number> = {};
+  const answered: { model: string; usage: WireUsage }[] = [];
 
   const http = await startFakeHttp(async (req, res) => {
     if (req.method !== 'POST' || !req.path.startsWith('/v1/messages')) {
@@ -164,6 +167,16 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
           ? [{ type: 'tool_use', id: `toolu_${crypto.randomBytes(8).toString('hex')}`, name: forcedTool, input: value }]
           : [{ type: 'text', text: JSON.stringify(value) }];
     const stopReason = reply.stopReason ?? ('text' in reply || !forcedTool ? 'end_turn' : 'tool_use');
+    const usage = {
+      input_tokens: Math.ceil(JSON.stringify(request.messages).length / 4),
+      output_tokens: Math.ceil(JSON.stringify(content).length / 4),
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      service_tier: 'standard',
+      ...reply.usage,
+    } satisfies WireUsage;
+    answered.push({ model: request.model, usage });
     sendJson(
       res,
       200,
@@ -175,15 +188,7 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
         content,
         stop_reason: stopReason,
         stop_sequence: null,
-        usage: {
-          input_tokens: Math.ceil(JSON.stringify(request.messages).length / 4),
-          output_tokens: Math.ceil(JSON.stringify(content).length / 4),
-          cache_creation_input_tokens: 0,
-          cache_read_input_tokens: 0,
-          cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
-          service_tier: 'standard',
-          ...reply.usage,
-        } satisfies WireUsage,
+        usage,
       },
       { 'request-id': `req_${crypto.randomBytes(8).toString('hex')}` },
     );
@@ -195,6 +200,7 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
       .map((r) => r.json as MessagesRequest);
   return Object.assign(http, {
     apiKey,
+    answered: () => [...answered],
     latencyFor,
     calls: messagesCalls,
     callsFor: (question: string) => messagesCalls().filter((c) => questionOf(c) === question),

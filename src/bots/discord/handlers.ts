@@ -27,7 +27,7 @@ import type { GenerationRequest } from '../../jobs/enqueue.ts';
 import { requestAction } from '../../requests/act.ts';
 import { startGeneration, type StartOutcome } from '../../requests/start.ts';
 import { BEFORE_ACK_DEADLINE_MS, within } from '../shared/deadline.ts';
-import { answerAction, quotaText } from '../shared/outcomes.ts';
+import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { ScribeOptionsSchema } from './commands.ts';
 import { servesGuild, type DiscordBotDeps } from './deps.ts';
 import { FRESH_MODAL_ID, INPUTS, MODAL_ID, parseResultButton, REGENERATE_REACTIONS } from './ids.ts';
@@ -211,7 +211,8 @@ export function startReply(outcome: StartOutcome, port: ReturnType<typeof startP
       return `I couldn't start that email:\n${lines.join('\n')}`;
     }
     case 'quota':
-      return quotaText(outcome.quota);
+    case 'budget':
+      return refusalText(outcome);
     case 'cannot-post':
       return (
         `I can't post in <#${channelId}>: I'm missing ${list(port.cannotPost)} there. ` +

@@ -29,7 +29,7 @@ export const HELP = [
 export async function infoReply(deps: DiscordBotDeps, action: InfoAction, identity: UserIdentity): Promise<InfoReply> {
   if (action === 'help') return { content: HELP };
   const user = await upsertUser(deps.pool, identity);
-  if (action === 'status') return { content: statusLines(await readStatus(deps, user.id), DISCORD_STYLE) };
+  if (action === 'status') return { content: statusLines(await readStatus(deps, user), DISCORD_STYLE) };
   const rows = await recentGenerations(deps.pool, user.id, 10);
   if (!rows.length) return { content: NO_HISTORY };
   const lines = rows.map((g) =>

@@ -16,6 +16,7 @@
  * and link previews are suppressed on messages that hold only email text. Everything else we write
  * (titles, warnings, sources) goes into embeds with markdown escaped.
  */
+import { resultFooter } from '../shared/footer.ts';
 import {
   ButtonStyle,
   ComponentType,
@@ -179,6 +180,13 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
     });
   }
   tail.push(...sourceEmbeds(view));
+  const footer = resultFooter(view);
+  if (footer) {
+    // On the last embed when there is one; else an embed of its own (a footer needs an embed).
+    const lastEmbed = tail[tail.length - 1];
+    if (lastEmbed) lastEmbed.footer = { text: footer };
+    else tail.push({ footer: { text: footer }, color: COLORS.info });
+  }
   for (const embed of tail) {
     const last = messages[messages.length - 1]!;
     if (

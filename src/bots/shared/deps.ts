@@ -15,6 +15,8 @@ export interface BotOptions {
   pool: pg.Pool;
   boss: PgBoss;
   dailyQuota: number;
+  /** SCRIBE_DAILY_BUDGET_USD per workspace/guild; undefined: none. */
+  dailyBudgetUsd?: number | undefined;
   researchCacheTtlMs: number;
   logger: Logger;
   /** Called after every handled event with what came of it (tests wait on it; logs have it too). */
@@ -29,6 +31,7 @@ export function requestDeps(options: BotOptions, logger: Logger): RequestDeps {
     pool: options.pool,
     boss: options.boss,
     dailyQuota: options.dailyQuota,
+    dailyBudgetUsd: options.dailyBudgetUsd,
     researchCacheTtlMs: options.researchCacheTtlMs,
     logger,
     recentRequests: createRecentKeys(COLLAPSE_MS),

@@ -7,8 +7,12 @@
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
 import type { Generation, GenerationStatus } from '../../db/generations.ts';
+import { spendToday } from '../../db/usage.ts';
+import type { User } from '../../db/users.ts';
+import { formatUsd } from '../../pipeline/prices.ts';
 import type { Logger } from '../../log.ts';
-import { QuotaExceededError, remainingQuota } from '../../jobs/enqueue.ts';
+import { budgetText, QuotaExceededError, remainingQuota } from '../../jobs/enqueue.ts';
+import type { StartRefusal } from '../../requests/checks.ts';
 import { QUEUES } from '../../jobs/queue.ts';
 import { ACTIONS, type ActionKind } from '../../requests/actions.ts';
 import type { ActionOutcome } from '../../requests/act.ts';
@@ -39,6 +43,11 @@ export function quotaText(quota: number): string {
   return new QuotaExceededError(quota).message;
 }
 
+/** What a person is told when a new email is refused for its quota or the workspace's budget. */
+export function refusalText(refusal: StartRefusal): string {
+  return refusal.kind === 'budget' ? budgetText(refusal.budgetUsd, refusal.pausedUntil) : quotaText(refusal.quota);
+}
+
 /** What a person is told about an action's outcome; undefined when nothing needs saying. */
 export function actionReply(action: ActionKind, outcome: ActionOutcome, style: ChatStyle): string | undefined {
   switch (outcome.kind) {
@@ -48,7 +57,8 @@ export function actionReply(action: ActionKind, outcome: ActionOutcome, style: C
         `or ${style.admin} can ${ACTIONS[action].verb}.`
       );
     case 'quota':
-      return quotaText(outcome.quota);
+    case 'budget':
+      return refusalText(outcome);
     // Another team's email is "not found" to this one: nothing says it exists.
     case 'not-found':
     case 'wrong-team':
@@ -85,7 +95,7 @@ const STATUS_PHRASES: Record<GenerationStatus, string> = {
 };
 
 /** A reaction is not a request to anyone but the requester: others' are ignored without a word. */
-const SAID_TO_REACTIONS: ReadonlySet<ActionOutcome['kind']> = new Set(['quota', 'cannot-post']);
+const SAID_TO_REACTIONS: ReadonlySet<ActionOutcome['kind']> = new Set(['quota', 'budget', 'cannot-post']);
 
 /** Tells the person what came of an action, if anything, and names the outcome for the logs. */
 export async function answerAction(
@@ -116,7 +126,9 @@ export const STATUS_WORDS: Record<GenerationStatus, string> = {
 /** One line of `/scribe history`: when, whom, which version, its state, and where it is. */
 export function historyLine(g: Generation, parts: { when: string; name: string; where: string }): string {
   const version = g.version > 1 ? ` (version ${g.version})` : '';
-  return `• ${parts.when} ${parts.name}${version} — ${STATUS_WORDS[g.status]} — ${parts.where}`;
+  // Its own calls only: a regenerate that reused the research shows what writing it again cost.
+  const cost = g.costUsd > 0 ? ` — ${formatUsd(g.costUsd)}` : '';
+  return `• ${parts.when} ${parts.name}${version} — ${STATUS_WORDS[g.status]}${cost} — ${parts.where}`;
 }
 
 /** "Your last 3 emails". */
@@ -133,14 +145,19 @@ export interface StatusFigures {
   workers: number | undefined;
   left: number;
   quota: number;
+  /** USD spent today (UTC): by the person, and by their workspace or guild. */
+  spent: { user: number; workspace: number };
+  /** SCRIBE_DAILY_BUDGET_USD; undefined: none. */
+  budgetUsd: number | undefined;
 }
 
 /** Queue depth, live workers and the person's remaining quota, read at once. */
 export async function readStatus(
-  deps: { pool: pg.Pool; boss: PgBoss; dailyQuota: number; logger: Logger },
-  userId: string,
+  deps: { pool: pg.Pool; boss: PgBoss; dailyQuota: number; dailyBudgetUsd?: number | undefined; logger: Logger },
+  user: Pick<User, 'id' | 'platform' | 'teamId'>,
 ): Promise<StatusFigures> {
-  const [queue, workers, left] = await Promise.all([
+  const userId = user.id;
+  const [queue, workers, left, spent] = await Promise.all([
     deps.boss.getQueue(QUEUES.generate),
     deps.boss.getInstances().then(
       (instances) => instances.filter((i) => i.live && i.workers.some((w) => w.queue === QUEUES.generate)).length,
@@ -150,9 +167,10 @@ export async function readStatus(
       },
     ),
     remainingQuota(deps.pool, userId, deps.dailyQuota),
+    spendToday(deps.pool, { userId, platform: user.platform, teamId: user.teamId }),
   ]);
   const waiting = queue ? `${queue.queuedCount} waiting, ${queue.activeCount} being written` : 'not set up yet';
-  return { waiting, workers, left, quota: deps.dailyQuota };
+  return { waiting, workers, left, quota: deps.dailyQuota, spent, budgetUsd: deps.dailyBudgetUsd };
 }
 
 /** The status lines, with the platform's bold title and warning sign. */
@@ -168,5 +186,7 @@ export function statusLines(s: StatusFigures, style: Pick<ChatStyle, 'statusTitl
     `Queue: ${s.waiting}`,
     `Workers: ${workerLine}`,
     `Your quota: ${s.left} of ${s.quota} emails left today (resets at midnight UTC)`,
+    `Spent today: ≈ ${formatUsd(s.spent.user)} by you, ≈ ${formatUsd(s.spent.workspace)} in this workspace` +
+      (s.budgetUsd === undefined ? '' : ` of its ${formatUsd(s.budgetUsd)} daily budget`),
   ].join('\n');
 }

@@ -14,7 +14,7 @@ import { InvalidRequestError, parseGenerationRequest, type GenerationRequest } f
 import { requestAction } from '../../requests/act.ts';
 import { prepareStart, startGeneration } from '../../requests/start.ts';
 import { BEFORE_ACK_DEADLINE_MS, within } from '../shared/deadline.ts';
-import { answerAction, quotaText } from '../shared/outcomes.ts';
+import { answerAction, refusalText } from '../shared/outcomes.ts';
 import type { ResponseMessage, SlackBotDeps } from './deps.ts';
 import { parseResultButton, REGENERATE_REACTIONS } from './ids.ts';
 import { HELP, infoReply } from './info.ts';
@@ -127,9 +127,10 @@ export async function handleDraftSubmission(
   };
   // The optimistic check, so the quota can be said on the modal itself; the flow checks again under the lock.
   const prepared = await within(deps.logger, prepareStart(deps, identity), BEFORE_ACK_DEADLINE_MS, 'check the quota');
-  if (prepared?.refused) {
-    await args.ack({ response_action: 'update', view: noticeModal('Daily quota reached', quotaText(deps.dailyQuota)) });
-    return 'quota';
+  if (prepared?.refusal) {
+    const title = prepared.refusal.kind === 'budget' ? 'Daily budget reached' : 'Daily quota reached';
+    await args.ack({ response_action: 'update', view: noticeModal(title, refusalText(prepared.refusal)) });
+    return prepared.refusal.kind;
   }
   await args.ack();
   const port = startPort(deps, {
@@ -141,8 +142,8 @@ export async function handleDraftSubmission(
   const outcome = await startGeneration(deps, port, { identity, request, parsed: true, context: prepared?.context });
   if (outcome.kind === 'started') return `started:${port.where}`;
   // Another request took the last slot after the check above; the modal is closed by now.
-  if (outcome.kind === 'quota')
-    await tellViaResponseUrl(deps, metadata.responseUrl, identity.platformUserId)(quotaText(outcome.quota));
+  if (outcome.kind === 'quota' || outcome.kind === 'budget')
+    await tellViaResponseUrl(deps, metadata.responseUrl, identity.platformUserId)(refusalText(outcome));
   return outcome.kind;
 }
 

@@ -29,7 +29,7 @@ export async function infoReply(
 ): Promise<string> {
   if (action === 'help') return HELP;
   const user = await upsertUser(deps.pool, identity);
-  if (action === 'status') return statusLines(await readStatus(deps, user.id), SLACK_STYLE);
+  if (action === 'status') return statusLines(await readStatus(deps, user), SLACK_STYLE);
   const rows = await recentGenerations(deps.pool, user.id, 10);
   if (!rows.length) return NO_HISTORY;
   const lines = rows.map((g) =>

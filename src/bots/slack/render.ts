@@ -5,6 +5,7 @@
  * - at most 50 blocks per message;
  * - a message's `text` (the notification and search fallback) is cut by Slack past 40,000.
  */
+import { resultFooter } from '../shared/footer.ts';
 import type { ProgressView, ResultView } from '../../jobs/reporter.ts';
 import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText } from '../split.ts';
@@ -123,6 +124,8 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
   }
   blocks.push(...sections(view.email, 'plain_text'));
   for (const note of view.notes) blocks.push(context(`ℹ️ ${escapeMrkdwn(note)}`.slice(0, SLACK_SECTION_LIMIT)));
+  const footer = resultFooter(view);
+  if (footer) blocks.push(context(escapeMrkdwn(footer)));
 
   const sourceLines = [
     ...view.sources.map((s) => `[${s.n}] ${mrkdwnLink(s.url, s.title)}`),

@@ -78,7 +78,8 @@ export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
   return {
     async complete(request) {
       const message = await send(request);
-      const unfinished = stopReasonError(message.stop_reason, request, 'answer');
+      const usage = usageOf(message.usage);
+      const unfinished = stopReasonError(message.stop_reason, request, 'answer', usage);
       if (unfinished) throw unfinished;
       const text = textOf(message);
       if (!text.trim()) {
@@ -86,17 +87,20 @@ export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
           service: SERVICE,
           raw: '',
           issues: 'the answer had no text',
+          usage,
         });
       }
-      return { text, usage: usageOf(message.usage) };
+      return { text, usage };
     },
 
     async structured<T>(request: LlmRequest & { schema: z.ZodType<T>; name: string }) {
       const message = await send(request, {
         output_config: { format: { type: 'json_schema', schema: jsonSchemaFor(request.schema, request.name) } },
       });
+      // Billed whether or not the answer can be used: every error below carries it.
+      const usage = usageOf(message.usage);
       // An unfinished answer is not the JSON we asked for, whatever its first characters.
-      const unfinished = stopReasonError(message.stop_reason, request, `"${request.name}" answer`);
+      const unfinished = stopReasonError(message.stop_reason, request, `"${request.name}" answer`, usage);
       if (unfinished) throw unfinished;
       const raw = textOf(message);
       const invalid = (issues: string) =>
@@ -104,6 +108,7 @@ export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
           service: SERVICE,
           raw,
           issues,
+          usage,
         });
       let candidate: unknown;
       try {
@@ -113,7 +118,7 @@ export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
       }
       const parsed = request.schema.safeParse(candidate);
       if (!parsed.success) throw invalid(z.prettifyError(parsed.error));
-      return { value: parsed.data, usage: usageOf(message.usage) };
+      return { value: parsed.data, usage };
     },
   };
 }
@@ -156,8 +161,10 @@ export function stopReasonError(
   stopReason: string | null,
   request: Pick<LlmRequest, 'model' | 'maxTokens'>,
   what: string,
+  /** The answer's billed tokens, carried by the error so cost tracking counts them. */
+  usage?: LlmUsage,
 ): ScribeError | undefined {
-  const details = { service: SERVICE };
+  const details = { service: SERVICE, usage };
   switch (stopReason) {
     case 'end_turn':
     case 'stop_sequence':

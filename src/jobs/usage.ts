@@ -1,0 +1,83 @@
+/**
+ * Cost, spans and metrics for one try of a generation, as the worker runs it: a usage meter that
+ * starts from what earlier tries recorded on the row, an observer for the runner, and the writes
+ * that keep `generations.usage` / `cost_usd` up to date (after each step, and when the try ends,
+ * failed or not, so a billed call is never lost).
+ */
+import type pg from 'pg';
+import { ErrorCode, type ScribeError } from '../errors.ts';
+import type { Generation } from '../db/generations.ts';
+import { pauseWorkspace, saveUsage } from '../db/usage.ts';
+import type { Logger } from '../log.ts';
+import { createObserver, type PipelineObserver } from '../pipeline/observe.ts';
+import { DEFAULT_PRICES, type PriceTable } from '../pipeline/prices.ts';
+import { createUsageMeter, usageCost, type GenerationUsage } from '../pipeline/usage.ts';
+import { NO_METRICS, type Metrics } from '../telemetry/metrics.ts';
+import { getTracer, type Tracer } from '../telemetry/tracer.ts';
+
+/** How long a workspace is refused new generations after an Anthropic spend limit. */
+export const SPEND_PAUSE_MS = 60 * 60 * 1000;
+
+/** What the worker observes with; every part has a do-nothing default. */
+export interface Observability {
+  prices: PriceTable;
+  /** Default: the process's tracer (`getTracer`). */
+  tracer?: Tracer | undefined;
+  metrics: Metrics;
+  /** Default `SPEND_PAUSE_MS`. */
+  spendPauseMs?: number | undefined;
+}
+
+export const NO_OBSERVABILITY: Observability = { prices: DEFAULT_PRICES, metrics: NO_METRICS };
+
+export interface TryRecorder {
+  observer: PipelineObserver;
+  /** Writes the running total (earlier tries included) to the row. Writes never overlap. */
+  save(): Promise<void>;
+  /** USD of the generation so far, every try. */
+  costUsd(): number;
+  usage(): GenerationUsage;
+}
+
+export function recordTry(pool: pg.Pool, generation: Generation, observability: Observability): TryRecorder {
+  const meter = createUsageMeter(generation.usage);
+  const observer = createObserver({
+    meter,
+    prices: observability.prices,
+    tracer: observability.tracer ?? getTracer(),
+    metrics: observability.metrics,
+  });
+  let writes: Promise<void> = Promise.resolve();
+  const costUsd = () => usageCost(observability.prices, meter.snapshot()).usd;
+  return {
+    observer,
+    save() {
+      const usage = meter.snapshot();
+      const usd = usageCost(observability.prices, usage).usd;
+      const write = writes.then(() => saveUsage(pool, generation.id, usage, usd));
+      writes = write.catch(() => undefined);
+      return write;
+    },
+    costUsd,
+    usage: () => meter.snapshot(),
+  };
+}
+
+/**
+ * After a failure for good: an Anthropic spend limit stops new generations in the workspace for a
+ * while (every request would fail the same way until someone raises the limit).
+ */
+export async function pauseAfterSpendLimit(
+  pool: pg.Pool,
+  generation: Generation,
+  error: ScribeError,
+  observability: Observability,
+  logger: Logger,
+): Promise<void> {
+  if (error.code !== ErrorCode.SpendLimitReached) return;
+  const forMs = observability.spendPauseMs ?? SPEND_PAUSE_MS;
+  await pauseWorkspace(pool, generation.platform, generation.teamId, forMs, error.message).then(
+    () => logger.warn({ teamId: generation.teamId, forMs }, 'Anthropic spend limit: new generations paused'),
+    (err: unknown) => logger.error({ err }, 'could not pause the workspace after a spend limit'),
+  );
+}
