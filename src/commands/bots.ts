@@ -32,6 +32,7 @@ export async function startBots(parts: BotParts): Promise<string[]> {
     pool: parts.pool,
     boss: parts.boss,
     dailyQuota: config.dailyQuota,
+    batchMax: config.batchMax,
     researchCacheTtlMs: config.researchCacheTtlMs,
     logger,
   };

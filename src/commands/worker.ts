@@ -9,7 +9,9 @@ import { secretsOf, type Config } from '../config.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { routeByPlatform, type PlatformReporters } from '../bots/router.ts';
+import { withBatchUpdates, type PlatformBatchReporters } from '../jobs/batch.ts';
 import { coalesceProgress } from '../jobs/coalesce.ts';
+import { platformBatchReporters } from './batch-reporters.ts';
 import { createResearchCache } from '../jobs/research-cache.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
@@ -21,6 +23,8 @@ export interface WorkerParts {
   pool: pg.Pool;
   boss: PgBoss;
   reporters: PlatformReporters;
+  /** The batch tables' editors; default: one per configured platform. */
+  batchReporters?: PlatformBatchReporters;
   /** How long running jobs may take to finish on shutdown before they are aborted. */
   drainTimeoutMs?: number;
 }
@@ -29,7 +33,13 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
   const { config, logger, lifecycle } = parts;
   const clients = createPipelineClients(config, logger);
   lifecycle.add('pipeline clients', () => clients.close());
-  const reporter = coalesceProgress(routeByPlatform(parts.reporters), { logger });
+  // Batch rows' state changes also edit their batch's table (coalesced per batch).
+  const reporter = withBatchUpdates(coalesceProgress(routeByPlatform(parts.reporters), { logger }), {
+    pool: parts.pool,
+    reporters: parts.batchReporters ?? (await platformBatchReporters(config, logger)),
+    logger,
+  });
+  lifecycle.add('batch tables', () => reporter.flushBatches());
   const worker = await startWorker(
     {
       pool: parts.pool,

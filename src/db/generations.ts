@@ -8,12 +8,14 @@ import type { StepName, StepRecord, StepRecords } from '../pipeline/types.ts';
 import type { Db } from './pool.ts';
 import type { Platform } from './users.ts';
 
-export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface Generation {
   id: string;
   userId: string;
   parentId: string | null;
+  /** The batch this generation is one recipient of (migration 004); null for a single request. */
+  batchId: string | null;
   version: number;
   platform: Platform;
   teamId: string;
@@ -41,7 +43,7 @@ export interface Generation {
   finishedAt: Date | null;
 }
 
-const COLUMNS = `id, user_id AS "userId", parent_id AS "parentId", version, platform, team_id AS "teamId",
+const COLUMNS = `id, user_id AS "userId", parent_id AS "parentId", batch_id AS "batchId", version, platform, team_id AS "teamId",
   channel_id AS "channelId", thread_id AS "threadId", progress_message_id AS "progressMessageId",
   result_message_ids AS "resultMessageIds", result_posting_at AS "resultPostingAt", template,
   recipient_name AS "recipientName", recipient_interest AS "recipientInterest", instruction, status,

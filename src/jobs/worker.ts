@@ -72,11 +72,13 @@ export async function processGeneration(
     logger.warn('job for a generation that does not exist; dropping it');
     return { outcome: 'skipped' };
   }
-  if (row.status === 'succeeded' || row.status === 'failed') {
-    logger.info({ status: row.status }, 'generation already settled; nothing to do');
+  if (row.status !== 'queued' && row.status !== 'running') {
+    logger.info({ status: row.status }, 'generation already settled (or cancelled); nothing to do');
     return { outcome: 'skipped' };
   }
-  const running = (await database(() => generations.markRunning(deps.pool, generationId))) ?? row;
+  const running = await database(() => generations.markRunning(deps.pool, generationId));
+  // Settled between the read and the mark (a batch row cancelled just now): nothing to do.
+  if (!running) return { outcome: 'skipped' };
   const address = addressOf(running);
   // Records that did not parse were left out by the row mapping: those steps run again.
   for (const { step, problem } of running.invalidSteps) {

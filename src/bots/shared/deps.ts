@@ -16,6 +16,8 @@ export interface BotOptions {
   boss: PgBoss;
   dailyQuota: number;
   researchCacheTtlMs: number;
+  /** `SCRIBE_BATCH_MAX`. */
+  batchMax?: number | undefined;
   logger: Logger;
   /** Called after every handled event with what came of it (tests wait on it; logs have it too). */
   onOutcome?: ((event: HandledEvent) => void) | undefined;
@@ -30,6 +32,7 @@ export function requestDeps(options: BotOptions, logger: Logger): RequestDeps {
     boss: options.boss,
     dailyQuota: options.dailyQuota,
     researchCacheTtlMs: options.researchCacheTtlMs,
+    batchMax: options.batchMax,
     logger,
     recentRequests: createRecentKeys(COLLAPSE_MS),
   };

@@ -87,6 +87,7 @@ export const STATUS_WORDS: Record<GenerationStatus, string> = {
   running: '✍️ writing',
   succeeded: '✅ ready',
   failed: '❌ failed',
+  cancelled: '⏹️ cancelled',
 };
 
 /** One line of `/scribe history`: when, whom, which version, its state, and where it is. */
