@@ -96,10 +96,10 @@ export function tally(counts: Readonly<Record<BatchRowState, number>>): string {
 }
 
 /** One table row: "✅ Dr. Ada Lovelace — 9.6 s". `escape` makes the name safe for the platform. */
-export function batchRowLine(row: BatchRowView, escape: (text: string) => string = (t) => t): string {
+export function batchRowLine(row: BatchRowView, escapeText: (text: string) => string = (t) => t): string {
   const name = row.recipientName.length > NAME_MAX ? `${row.recipientName.slice(0, NAME_MAX - 1)}…` : row.recipientName;
   const seconds = row.seconds === undefined ? '' : ` — ${row.seconds.toFixed(1)} s`;
-  return `${BATCH_ICONS[row.state]} ${escape(name)}${seconds}`;
+  return `${BATCH_ICONS[row.state]} ${escapeText(name)}${seconds}`;
 }
 
 /**
@@ -109,9 +109,9 @@ export function batchRowLine(row: BatchRowView, escape: (text: string) => string
 export function batchTableLines(
   view: BatchView,
   budget: { maxChars: number; maxRows?: number },
-  escape?: (text: string) => string,
+  escapeText?: (text: string) => string,
 ): string[] {
-  const lines = view.rows.map((r) => batchRowLine(r, escape));
+  const lines = view.rows.map((r) => batchRowLine(r, escapeText));
   const maxRows = budget.maxRows ?? Number.POSITIVE_INFINITY;
   const total = lines.reduce((n, l) => n + l.length + 1, -1);
   if (lines.length <= maxRows && total <= budget.maxChars) return lines;
