@@ -204,8 +204,9 @@ export async function downloadCsv(
       `That file is ${Math.ceil(attachment.size / 1024)} KB; a recipients file can be at most ${MAX_CSV_BYTES / 1024} KB.`,
     );
   const url = new URL(attachment.url);
-  const apiHost = apiUrl ? new URL(apiUrl).host : undefined;
-  if (!CDN_HOSTS.has(url.hostname) && url.host !== apiHost) throw new CsvError('That file does not come from Discord.');
+  const apiHost = apiUrl ? new URL(apiUrl).hostname : undefined;
+  if (!CDN_HOSTS.has(url.hostname) && url.hostname !== apiHost)
+    throw new CsvError('That file does not come from Discord.');
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'error' });
   if (!response.ok || !response.body)
     throw new CsvError(`Discord answered ${response.status} for that file; attach it again.`);

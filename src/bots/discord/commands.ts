@@ -58,14 +58,13 @@ export const SCRIBE_COMMAND = {
     {
       type: ApplicationCommandOptionType.String,
       name: 'action',
-      description: 'Instead of writing: how to use Scribe, your last emails, the status, or the batch form',
+      description: 'Instead of writing: help, your last emails, the status, or the batch form',
       choices: [...INFO_ACTIONS, BATCH_ACTION].map((a) => ({ name: a, value: a })),
     },
     {
       type: ApplicationCommandOptionType.Attachment,
       name: RECIPIENTS_OPTION,
-      description:
-        'A CSV of recipients (name,interest columns): one email each, with the template option or your last one',
+      description: 'A CSV of recipients (name, interest columns): one email each, with your template',
     },
   ],
 } as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
