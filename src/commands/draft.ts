@@ -16,10 +16,12 @@ import { resultViewOf } from '../jobs/result-view.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
 import { runPipeline } from '../pipeline/runner.ts';
 
-const USAGE = 'usage: scribe draft --template FILE --name NAME --interest TEXT [--json]';
+const USAGE =
+  'usage: scribe draft --template FILE --name NAME --interest TEXT [--json]\n' +
+  '       scribe draft --template FILE --batch recipients.csv [--json] [--out DIR]';
 
 export async function runDraft(config: Config, logger: Logger, args: string[]): Promise<number> {
-  let values: { template?: string; name?: string; interest?: string; json?: boolean };
+  let values: { template?: string; name?: string; interest?: string; json?: boolean; batch?: string; out?: string };
   try {
     ({ values } = parseArgs({
       args,
@@ -28,12 +30,23 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
         name: { type: 'string' },
         interest: { type: 'string' },
         json: { type: 'boolean', default: false },
+        batch: { type: 'string' },
+        out: { type: 'string' },
       },
       strict: true,
     }));
   } catch (err) {
     process.stderr.write(`scribe draft: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
+  }
+  if (values.template && values.batch !== undefined) {
+    const { runDraftBatch } = await import('./draft-batch.ts');
+    return runDraftBatch(config, logger, {
+      template: values.template,
+      batch: values.batch,
+      json: values.json ?? false,
+      out: values.out,
+    });
   }
   if (!values.template || values.name === undefined || values.interest === undefined) {
     process.stderr.write(`scribe draft: --template, --name and --interest are required\n${USAGE}\n`);
