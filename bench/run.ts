@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { silentLogger } from '../src/log.ts';
+import { benchBatch } from './batch.ts';
 import { benchChat } from './chat.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchWorker } from './worker.ts';
@@ -16,6 +17,7 @@ const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   pipeline: () => benchPipeline(),
   worker: benchWorker,
   chat: benchChat,
+  batch: benchBatch,
 };
 
 const wanted = process.argv.slice(2);

@@ -31,7 +31,14 @@ describe('migrate', () => {
     const applied = await migrate(db.pool, logger);
     expect(applied).toEqual(await shippedVersions());
     expect(applied.slice(0, 2)).toEqual(['001', '002']);
-    expect(await tables(db.pool)).toEqual(['generations', 'research_cache', 'schema_migrations', 'templates', 'users']);
+    expect(await tables(db.pool)).toEqual([
+      'batches',
+      'generations',
+      'research_cache',
+      'schema_migrations',
+      'templates',
+      'users',
+    ]);
 
     const { rows } = await db.pool.query<{ column_name: string }>(
       "SELECT column_name FROM information_schema.columns WHERE table_name = 'generations'",
