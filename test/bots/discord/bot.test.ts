@@ -34,6 +34,7 @@ describe('Discord /scribe', () => {
       'recipient_interest',
       'template',
       'action',
+      'recipients',
     ]);
     expect(command?.options?.every((o) => !('required' in o) || !o.required)).toBe(true);
   });
