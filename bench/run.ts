@@ -11,6 +11,7 @@ import { silentLogger } from '../src/log.ts';
 import { benchCancel } from './cancel.ts';
 import { benchBox } from './box.ts';
 import { benchBrowsers } from './browsers.ts';
+import { benchBatch } from './batch.ts';
 import { benchChat } from './chat.ts';
 import { benchObserve } from './observe.ts';
 import { benchPipeline } from './pipeline.ts';
@@ -24,6 +25,7 @@ const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   browsers: () => benchBrowsers(),
   box: () => benchBox(),
   observe: benchObserve,
+  batch: benchBatch,
 };
 
 const wanted = process.argv.slice(2);

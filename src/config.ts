@@ -25,6 +25,7 @@ export const DEFAULTS = {
   chromiumCandidates: ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium', '/usr/bin/chromium-browser'],
   workerConcurrency: 1,
   dailyQuota: 20,
+  batchMax: 50,
   researchCacheTtl: '24h',
   logLevel: 'info',
 } as const;
@@ -69,6 +70,8 @@ export interface Config {
   scrapeAllowHosts: readonly string[];
   workerConcurrency: number;
   dailyQuota: number;
+  /** Most recipients in one batch (`SCRIBE_BATCH_MAX`). */
+  batchMax: number;
   researchCacheTtlMs: number;
   logLevel: LogLevel;
   /** USD prices per model and per Exa search: the defaults, or SCRIBE_PRICES_JSON merged over them. */
@@ -157,6 +160,7 @@ const EnvSchema = z.object({
   SCRAPE_ALLOW_HOSTS: optionalText,
   WORKER_CONCURRENCY: integer(1, 64),
   SCRIBE_DAILY_QUOTA: integer(0, 1_000_000),
+  SCRIBE_BATCH_MAX: integer(1, 500),
   RESEARCH_CACHE_TTL: optionalText.refine((v) => v === undefined || parseDuration(v) !== undefined, {
     message: 'expected a duration such as 24h, 30m, 90s or 7d',
   }),
@@ -272,6 +276,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       .filter((h) => h !== ''),
     workerConcurrency: e.WORKER_CONCURRENCY ?? DEFAULTS.workerConcurrency,
     dailyQuota: e.SCRIBE_DAILY_QUOTA ?? DEFAULTS.dailyQuota,
+    batchMax: e.SCRIBE_BATCH_MAX ?? DEFAULTS.batchMax,
     researchCacheTtlMs: parseDuration(e.RESEARCH_CACHE_TTL ?? DEFAULTS.researchCacheTtl) ?? 0,
     logLevel: (e.LOG_LEVEL ?? DEFAULTS.logLevel) as LogLevel,
     prices,

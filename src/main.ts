@@ -31,6 +31,7 @@ Commands:
   worker             job worker only: runs pipelines and edits chat messages
   migrate            apply database migrations and exit
   draft --template FILE --name NAME --interest TEXT [--json]
+  draft --template FILE --batch recipients.csv [--json] [--out DIR]
                      one generation in the terminal; the email goes to stdout
   discord-register [--guild ID]
                      register the /scribe command with Discord

@@ -33,6 +33,7 @@ export async function startBots(parts: BotParts): Promise<string[]> {
     boss: parts.boss,
     dailyQuota: config.dailyQuota,
     dailyBudgetUsd: config.dailyBudgetUsd,
+    batchMax: config.batchMax,
     researchCacheTtlMs: config.researchCacheTtlMs,
     logger,
   };

@@ -18,10 +18,20 @@ import { createObserver } from '../pipeline/observe.ts';
 import { runPipeline } from '../pipeline/runner.ts';
 import { createUsageMeter, usageCost } from '../pipeline/usage.ts';
 
-const USAGE = 'usage: scribe draft --template FILE --name NAME --interest TEXT [--fresh] [--json]';
+const USAGE =
+  'usage: scribe draft --template FILE --name NAME --interest TEXT [--fresh] [--json]\n' +
+  '       scribe draft --template FILE --batch recipients.csv [--json] [--out DIR]';
 
 export async function runDraft(config: Config, logger: Logger, args: string[]): Promise<number> {
-  let values: { template?: string; name?: string; interest?: string; json?: boolean; fresh?: boolean };
+  let values: {
+    template?: string;
+    name?: string;
+    interest?: string;
+    json?: boolean;
+    fresh?: boolean;
+    batch?: string;
+    out?: string;
+  };
   try {
     ({ values } = parseArgs({
       args,
@@ -33,12 +43,23 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
         // Accepted as on the chats (Fresh research): the terminal never reads a research cache, so
         // every draft researches afresh already.
         fresh: { type: 'boolean', default: false },
+        batch: { type: 'string' },
+        out: { type: 'string' },
       },
       strict: true,
     }));
   } catch (err) {
     process.stderr.write(`scribe draft: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
+  }
+  if (values.template && values.batch !== undefined) {
+    const { runDraftBatch } = await import('./draft-batch.ts');
+    return runDraftBatch(config, logger, {
+      template: values.template,
+      batch: values.batch,
+      json: values.json ?? false,
+      out: values.out,
+    });
   }
   if (!values.template || values.name === undefined || values.interest === undefined) {
     process.stderr.write(`scribe draft: --template, --name and --interest are required\n${USAGE}\n`);

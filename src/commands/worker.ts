@@ -10,8 +10,10 @@ import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { routeByPlatform, type PlatformReporters } from '../bots/router.ts';
 import { startCancelBus } from '../jobs/cancel-bus.ts';
+import { withBatchUpdates, type PlatformBatchReporters } from '../jobs/batch.ts';
 import { coalesceProgress } from '../jobs/coalesce.ts';
 import { fenceReporter, startReclaimer, trackClaims } from '../jobs/reclaim.ts';
+import { platformBatchReporters } from './batch-reporters.ts';
 import { createResearchCache } from '../jobs/research-cache.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
@@ -28,6 +30,8 @@ export interface WorkerParts {
   connectionString: string;
   /** Counters (a process serving /metrics); default: none. */
   metrics?: Metrics | undefined;
+  /** The batch tables' editors; default: one per configured platform. */
+  batchReporters?: PlatformBatchReporters;
   /** How long running jobs may take to finish on shutdown before they are aborted. */
   drainTimeoutMs?: number;
 }
@@ -36,9 +40,16 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
   const { config, logger, lifecycle } = parts;
   const clients = createPipelineClients(config, logger);
   lifecycle.add('pipeline clients', () => clients.close());
-  // Outermost, so an attempt that lost its job is stopped before anything is coalesced or sent.
+  // Outermost, so an attempt that lost its job is stopped before anything is coalesced or sent;
+  // batch rows' state changes also edit their batch's table (coalesced per batch).
   const claims = trackClaims(parts.boss, parts.pool);
-  const reporter = fenceReporter(coalesceProgress(routeByPlatform(parts.reporters), { logger }), claims, logger);
+  const batched = withBatchUpdates(coalesceProgress(routeByPlatform(parts.reporters), { logger }), {
+    pool: parts.pool,
+    reporters: parts.batchReporters ?? (await platformBatchReporters(config, logger)),
+    logger,
+  });
+  lifecycle.add('batch tables', () => batched.flushBatches());
+  const reporter = fenceReporter(batched, claims, logger);
   const reclaimer = startReclaimer({ boss: parts.boss, db: parts.pool, logger, claims });
   lifecycle.add('reclaimer', () => reclaimer.stop());
   const cancelBus = await startCancelBus({ connectionString: parts.connectionString, logger });

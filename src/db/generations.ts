@@ -18,6 +18,8 @@ export interface Generation {
   id: string;
   userId: string;
   parentId: string | null;
+  /** The batch this generation is one recipient of (migration 004); null for a single request. */
+  batchId: string | null;
   version: number;
   platform: Platform;
   teamId: string;
@@ -59,7 +61,7 @@ export interface Generation {
   finishedAt: Date | null;
 }
 
-const COLUMNS = `id, user_id AS "userId", parent_id AS "parentId", version, platform, team_id AS "teamId",
+const COLUMNS = `id, user_id AS "userId", parent_id AS "parentId", batch_id AS "batchId", version, platform, team_id AS "teamId",
   channel_id AS "channelId", thread_id AS "threadId", progress_message_id AS "progressMessageId",
   result_message_ids AS "resultMessageIds", result_posting_at AS "resultPostingAt", template,
   recipient_name AS "recipientName", recipient_interest AS "recipientInterest", instruction, status,

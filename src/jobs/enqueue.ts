@@ -194,11 +194,18 @@ export async function createGeneration(deps: EnqueueDeps, input: CreateGeneratio
   });
 }
 
-/** Sends the generation's job on `db` (a transaction's client, so it commits with the row). */
-export async function sendJob(boss: PgBoss, db: Db, generationId: string): Promise<void> {
+/**
+ * Sends the generation's job on `db` (a transaction's client, so it commits with the row).
+ * `priority`: higher runs first; single requests keep pg-boss's default 0, batch rows go below it.
+ */
+export async function sendJob(boss: PgBoss, db: Db, generationId: string, priority?: number): Promise<void> {
   const traceparent = getTracer().traceparent();
   const job: GenerateJob = traceparent ? { generationId, traceparent } : { generationId };
-  const id = await boss.send(QUEUES.generate, job, { singletonKey: generationId, db: bossDb(db) });
+  const id = await boss.send(QUEUES.generate, job, {
+    singletonKey: generationId,
+    db: bossDb(db),
+    ...(priority ? { priority } : {}),
+  });
   if (id === null) {
     // `exclusive` refuses a second job for a generation that already has one queued or active.
     throw new PermanentError(ErrorCode.Internal, `Generation ${generationId} already has a job in the queue`);

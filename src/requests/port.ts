@@ -22,6 +22,8 @@ export interface RequestDeps {
   logger: Logger;
   /** Requests (generation + person + action) seen lately in this process: the in-memory half of the dedupe rule. */
   recentRequests: RecentKeys;
+  /** `SCRIBE_BATCH_MAX`; default 50. */
+  batchMax?: number | undefined;
 }
 
 /** A message the bot posted. */

@@ -32,6 +32,7 @@ describe('migrate', () => {
     expect(applied).toEqual(await shippedVersions());
     expect(applied.slice(0, 2)).toEqual(['001', '002']);
     expect(await tables(db.pool)).toEqual([
+      'batches',
       'generations',
       'research_cache',
       'schema_migrations',

@@ -35,6 +35,7 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
     ...requestDeps(options, logger),
     rest: client.rest,
     guildIds: options.config.guildIds ? new Set(options.config.guildIds) : undefined,
+    apiUrl: options.config.apiUrl,
   };
   const handlers = registerDiscordHandlers(client, deps, options.onOutcome);
   client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));

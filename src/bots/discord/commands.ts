@@ -24,6 +24,10 @@ export const COMMAND_NAME = 'scribe';
 /** What `action` may ask for instead of writing an email. */
 export const INFO_ACTIONS = ['help', 'history', 'status'] as const;
 export type InfoAction = (typeof INFO_ACTIONS)[number];
+/** `action:batch` opens the "Several recipients" form. */
+export const BATCH_ACTION = 'batch';
+/** The CSV attachment option of a batch. */
+export const RECIPIENTS_OPTION = 'recipients';
 
 /** The command as Discord registers it. */
 export const SCRIBE_COMMAND = {
@@ -59,8 +63,13 @@ export const SCRIBE_COMMAND = {
     {
       type: ApplicationCommandOptionType.String,
       name: 'action',
-      description: 'Instead of writing: how to use Scribe, your last emails, or the service status',
-      choices: INFO_ACTIONS.map((a) => ({ name: a, value: a })),
+      description: 'Instead of writing: help, your last emails, the status, or the batch form',
+      choices: [...INFO_ACTIONS, BATCH_ACTION].map((a) => ({ name: a, value: a })),
+    },
+    {
+      type: ApplicationCommandOptionType.Attachment,
+      name: RECIPIENTS_OPTION,
+      description: 'A CSV of recipients (name, interest columns): one email each, with your template',
     },
   ],
 } as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
@@ -70,7 +79,7 @@ export const ScribeOptionsSchema = z.object({
   recipient_name: z.string().optional(),
   recipient_interest: z.string().optional(),
   template: z.string().optional(),
-  action: z.enum(INFO_ACTIONS).optional(),
+  action: z.enum([...INFO_ACTIONS, BATCH_ACTION]).optional(),
   fresh: z.boolean().optional(),
 });
 export type ScribeOptions = z.infer<typeof ScribeOptionsSchema>;

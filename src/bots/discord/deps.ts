@@ -10,6 +10,8 @@ export interface DiscordBotDeps extends RequestDeps {
   rest: REST;
   /** `DISCORD_GUILD_IDS`: the only guilds served; undefined serves every guild the bot is in. */
   guildIds: ReadonlySet<string> | undefined;
+  /** DISCORD_API_URL: its host may serve attachments too (the fake, in tests). */
+  apiUrl?: string | undefined;
 }
 
 /** Whether Scribe serves this guild. */

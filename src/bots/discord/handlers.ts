@@ -28,7 +28,8 @@ import { requestAction } from '../../requests/act.ts';
 import { startGeneration, type StartOutcome } from '../../requests/start.ts';
 import { BEFORE_ACK_DEADLINE_MS, within } from '../shared/deadline.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
-import { ScribeOptionsSchema } from './commands.ts';
+import { handleBatchAttachment, showBatchModal } from './batch-handlers.ts';
+import { BATCH_ACTION, RECIPIENTS_OPTION, ScribeOptionsSchema } from './commands.ts';
 import { servesGuild, type DiscordBotDeps } from './deps.ts';
 import { FRESH_MODAL_ID, INPUTS, MODAL_ID, parseResultButton, REGENERATE_REACTIONS } from './ids.ts';
 import { infoReply } from './info.ts';
@@ -96,6 +97,9 @@ export async function handleScribeCommand(
     action: interaction.options.getString('action') ?? undefined,
     fresh: interaction.options.getBoolean('fresh') ?? undefined,
   });
+  if (options.action === BATCH_ACTION) return showBatchModal(deps, interaction);
+  const attachment = interaction.options.getAttachment(RECIPIENTS_OPTION);
+  if (attachment) return handleBatchAttachment(deps, interaction, channelId, attachment, options.template, deps.apiUrl);
   const fresh = options.fresh === true;
   const identity = identityOf(interaction);
   if (options.action) {

@@ -16,6 +16,8 @@ import {
   type User,
 } from 'discord.js';
 import { createHandlerRunner, type OnOutcome, type Registration, SORRY } from '../shared/handled.ts';
+import { handleBatchCancel, handleBatchSubmission } from './batch-handlers.ts';
+import { BATCH_MODAL_ID, parseBatchCancelId } from './batch-render.ts';
 import { COMMAND_NAME } from './commands.ts';
 import type { DiscordBotDeps } from './deps.ts';
 import { handleDraftSubmission, handleReaction, handleResultButton, handleScribeCommand } from './handlers.ts';
@@ -57,10 +59,12 @@ export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, on
       void runner.run('command', interaction.id, () => handleScribeCommand(deps, interaction, channelId), sorry);
     } else if (interaction.isModalSubmit()) {
       const channelId = channelOf(interaction);
-      void runner.run('modal', interaction.id, () => handleDraftSubmission(deps, interaction, channelId), sorry);
+      const handle = interaction.customId === BATCH_MODAL_ID ? handleBatchSubmission : handleDraftSubmission;
+      void runner.run('modal', interaction.id, () => handle(deps, interaction, channelId), sorry);
     } else if (interaction.isButton()) {
       channelOf(interaction);
-      void runner.run('button', interaction.id, () => handleResultButton(deps, interaction), sorry);
+      const handle = parseBatchCancelId(interaction.customId) ? handleBatchCancel : handleResultButton;
+      void runner.run('button', interaction.id, () => handle(deps, interaction), sorry);
     } else {
       channelOf(interaction);
     }

@@ -18,6 +18,8 @@ export interface BotOptions {
   /** SCRIBE_DAILY_BUDGET_USD per workspace/guild; undefined: none. */
   dailyBudgetUsd?: number | undefined;
   researchCacheTtlMs: number;
+  /** `SCRIBE_BATCH_MAX`. */
+  batchMax?: number | undefined;
   logger: Logger;
   /** Called after every handled event with what came of it (tests wait on it; logs have it too). */
   onOutcome?: ((event: HandledEvent) => void) | undefined;
@@ -33,6 +35,7 @@ export function requestDeps(options: BotOptions, logger: Logger): RequestDeps {
     dailyQuota: options.dailyQuota,
     dailyBudgetUsd: options.dailyBudgetUsd,
     researchCacheTtlMs: options.researchCacheTtlMs,
+    batchMax: options.batchMax,
     logger,
     recentRequests: createRecentKeys(COLLAPSE_MS),
   };

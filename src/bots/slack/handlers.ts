@@ -15,6 +15,7 @@ import { requestAction } from '../../requests/act.ts';
 import { prepareStart, startGeneration } from '../../requests/start.ts';
 import { BEFORE_ACK_DEADLINE_MS, within } from '../shared/deadline.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
+import { openBatchModal } from './batch-handlers.ts';
 import type { ResponseMessage, SlackBotDeps } from './deps.ts';
 import { parseResultButton, REGENERATE_REACTIONS } from './ids.ts';
 import { HELP, infoReply } from './info.ts';
@@ -80,6 +81,11 @@ export async function handleScribeCommand(
       view: renderDraftModal({ channel: command.channel_id, responseUrl: command.response_url }, prefill),
     });
     return 'modal';
+  }
+  if (word === 'batch') {
+    await args.ack();
+    const place = { channel: command.channel_id, responseUrl: command.response_url, triggerId: command.trigger_id };
+    return openBatchModal(deps, place, user);
   }
   if (word === 'help') {
     await args.ack({ response_type: 'ephemeral', text: HELP });

@@ -6,6 +6,8 @@
  */
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import { createHandlerRunner, type OnOutcome, type Registration, SORRY } from '../shared/handled.ts';
+import { handleBatchCancel, handleBatchSubmission } from './batch-handlers.ts';
+import { BATCH_CANCEL_ID, BATCH_MODAL_ID } from './batch-render.ts';
 import type { SlackBotDeps } from './deps.ts';
 import {
   handleDraftSubmission,
@@ -70,6 +72,28 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
       body.view.id,
       () => handleDraftSubmission(deps, { body, ack: acked }),
       afterFailure(acked, apologise),
+    );
+  });
+
+  app.view<ViewSubmitAction>({ callback_id: BATCH_MODAL_ID, type: 'view_submission' }, async ({ body, ack }) => {
+    const acked = once(ack);
+    const responseUrl = metadataOf(body.view.private_metadata)?.responseUrl;
+    const apologise = responseUrl ? () => deps.respond(responseUrl, { text: SORRY }) : undefined;
+    await runner.run(
+      'modal',
+      body.view.id,
+      () => handleBatchSubmission(deps, { body, ack: acked }),
+      afterFailure(acked, apologise),
+    );
+  });
+
+  app.action({ type: 'block_actions', action_id: BATCH_CANCEL_ID }, async ({ body, ack, respond }) => {
+    const acked = once(ack);
+    await runner.run(
+      'button',
+      body.trigger_id,
+      () => handleBatchCancel(deps, { body, ack: acked, respond }),
+      afterFailure(acked, sorry(respond)),
     );
   });
 

@@ -35,6 +35,7 @@ describe('Discord /scribe', () => {
       'template',
       'fresh',
       'action',
+      'recipients',
     ]);
     expect(command?.options?.every((o) => !('required' in o) || !o.required)).toBe(true);
   });

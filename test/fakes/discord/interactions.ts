@@ -44,6 +44,8 @@ export interface ChatInputOptions extends ActorOptions {
   /** A subcommand (`/scribe help`): the options then belong to it. */
   subcommand?: string;
   options?: Record<string, OptionValue>;
+  /** Attachment options (type 11) by name, as uploaded: Discord sends their id, and the file in `resolved`. */
+  attachments?: Record<string, { filename: string; url: string; size: number; contentType?: string }>;
 }
 
 /** Everything common to guild interactions. `as` narrows to the specific interaction type. */
@@ -88,7 +90,11 @@ export function chatInput(
   world: DiscordWorld,
   opts: ChatInputOptions = {},
 ): APIChatInputApplicationCommandGuildInteraction {
-  const values = toOptions(opts.options ?? {});
+  const files = Object.entries(opts.attachments ?? {}).map(([name, file]) => ({ name, id: snowflake(), ...file }));
+  const values = [
+    ...toOptions(opts.options ?? {}),
+    ...files.map((f) => ({ name: f.name, type: 11, value: f.id }) as APIApplicationCommandInteractionDataOption),
+  ];
   const options = opts.subcommand ? [{ name: opts.subcommand, type: 1, options: values }] : values;
   const channel = world.channels.get(opts.channelId ?? world.channel.id);
   return {
@@ -99,6 +105,25 @@ export function chatInput(
       type: 1,
       ...(channel?.guild_id ? { guild_id: channel.guild_id } : {}),
       options: options as APIApplicationCommandInteractionDataOption[],
+      ...(files.length
+        ? {
+            resolved: {
+              attachments: Object.fromEntries(
+                files.map((f) => [
+                  f.id,
+                  {
+                    id: f.id,
+                    filename: f.filename,
+                    size: f.size,
+                    url: f.url,
+                    proxy_url: f.url,
+                    ...(f.contentType ? { content_type: f.contentType } : {}),
+                  },
+                ]),
+              ),
+            },
+          }
+        : {}),
     },
   } as unknown as APIChatInputApplicationCommandGuildInteraction; // assembled from `base`, checked by the tests
 }

@@ -1,0 +1,190 @@
+/**
+ * A batch on Discord end to end, in process: the real discord.js bot on the fake gateway and REST,
+ * real Postgres and pg-boss, the worker with the real Discord reporters against the fake services.
+ * `/scribe recipients:<file.csv>` with 3 bad rows refused (by line number) → the fixed file → one
+ * table edited to all ✅ and 12 emails, each once, in the batch's thread; the form with a failing
+ * recipient; Cancel batch.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createDiscordBatchReporter } from '../../../src/bots/discord/batch-reporter.ts';
+import { createDiscordRest } from '../../../src/bots/discord/client.ts';
+import { createDiscordReporter } from '../../../src/bots/discord/reporter.ts';
+import { withBatchUpdates } from '../../../src/jobs/batch.ts';
+import { coalesceProgress } from '../../../src/jobs/coalesce.ts';
+import { createResearchCache } from '../../../src/jobs/research-cache.ts';
+import { startWorker } from '../../../src/jobs/worker.ts';
+import { silentLogger } from '../../../src/log.ts';
+import { createPipelineClients, type PipelineClients } from '../../../src/pipeline/clients/index.ts';
+import { startServices, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { startHarness, type Harness } from './harness.ts';
+
+const logger = silentLogger();
+let h: Harness;
+let services: Services;
+let clients: PipelineClients;
+let worker: Awaited<ReturnType<typeof startWorker>>;
+let cdn: http.Server;
+const files = new Map<string, string>();
+
+beforeAll(async () => {
+  [h, services] = await Promise.all([startHarness(), startServices()]);
+  clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
+  const rest = createDiscordRest({ token: h.fake.token, apiUrl: h.fake.apiUrl });
+  const reporter = withBatchUpdates(coalesceProgress(createDiscordReporter({ rest, logger }), { logger }), {
+    pool: h.db.pool,
+    reporters: { discord: createDiscordBatchReporter({ rest, logger }) },
+    logger,
+    intervalMs: 300,
+  });
+  worker = await startWorker(
+    {
+      pool: h.db.pool,
+      reporter,
+      logger,
+      pipeline: {
+        ...clients,
+        cache: createResearchCache(h.db.pool),
+        models: { fast: 'claude-haiku-5-5', writer: 'claude-sonnet-5-5' },
+        researchCacheTtlMs: 24 * 3600_000,
+        retry: { attempts: 2, baseMs: 10, maxMs: 20 },
+      },
+    },
+    { boss: h.queue.boss, concurrency: 3, polling: { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 } },
+  );
+  // Discord's CDN, on 127.0.0.1 (the fake API's host).
+  cdn = http.createServer((req, res) => {
+    const body = files.get(req.url ?? '');
+    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'text/csv' }).end(body ?? '');
+  });
+  await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.stop(10_000);
+  await clients?.close();
+  await services?.close();
+  await new Promise((resolve) => cdn?.close(resolve));
+  await h?.close();
+});
+
+function upload(name: string, text: string) {
+  const path = `/attachments/1/2/${name}`;
+  files.set(path, text);
+  const url = `http://127.0.0.1:${(cdn.address() as AddressInfo).port}${path}`;
+  return { filename: name, url, size: Buffer.byteLength(text), contentType: 'text/csv' };
+}
+
+const until = async <T>(get: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> => {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = get();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+const NAMES = Array.from({ length: 12 }, (_, i) => `Doctor ${String.fromCharCode(65 + i)} Sample`);
+// Columns in the other order, quoted fields with commas: as a spreadsheet exports it.
+const csv = (rows: string[]) => `interest,name\n${rows.join('\n')}\n`;
+const GOOD = NAMES.map((n, i) => `"topic ${i}, with commas",${n}`);
+
+it('refuses a CSV with bad rows by line number, then drafts 12 emails once each in the thread, table all ✅', async () => {
+  const bad = csv([...GOOD.slice(0, 3), '"only an interest"', ...GOOD.slice(3, 9), ',', ...GOOD.slice(9), GOOD[0]!]);
+  const first = h.fake.slashCommand({
+    options: { template: TEMPLATE },
+    attachments: { recipients: upload('bad.csv', bad) },
+  });
+  expect((await h.handled(first.id)).outcome).toBe('batch:invalid');
+  const refusal = h.replyTo(first.id);
+  expect(refusal).toContain('Nothing was started');
+  expect(refusal).toContain('Line 5:');
+  expect(refusal).toContain('Line 12:');
+  expect(refusal).toContain('Line 16: the same recipient as line 2');
+  expect((await h.db.pool.query('SELECT 1 FROM generations')).rows).toHaveLength(0);
+
+  const second = h.fake.slashCommand({
+    options: { template: TEMPLATE },
+    attachments: { recipients: upload('good.csv', csv(GOOD)) },
+  });
+  expect((await h.handled(second.id)).outcome).toBe('batch:12');
+  const parent = await until(
+    () => h.fake.channelView(h.fake.channelId).find((m) => m.embeds[0]?.title?.includes('12 emails')),
+    'the batch table',
+  );
+  const done = await until(
+    () =>
+      h.fake.channelView(h.fake.channelId).find((m) => m.id === parent.id && m.embeds[0]?.title === '12 emails: 12 ✅'),
+    'the table all ✅',
+    90_000,
+  );
+  for (const name of NAMES) expect(done.embeds[0]!.description).toContain(`✅ ${name} — `);
+  expect(done.components).toEqual([]);
+  expect(done.content).toContain('Batch requested by');
+
+  const threadId = parent.threadId!;
+  expect(threadId).toBeTruthy();
+  const emails = h.fake.channelView(threadId).filter((m) => m.content.startsWith('Dear Dr.'));
+  expect(emails).toHaveLength(12);
+  const { rows } = await h.db.pool.query<{ recipient_name: string; result_message_ids: string[]; thread_id: string }>(
+    'SELECT recipient_name, result_message_ids, thread_id FROM generations ORDER BY batch_position',
+  );
+  expect(rows.map((r) => r.recipient_name)).toEqual(NAMES);
+  // Exactly once: each row's recorded result messages are its only ones in the thread.
+  const recorded = rows.flatMap((r) => r.result_message_ids);
+  expect(new Set(recorded).size).toBe(recorded.length);
+  expect(rows.every((r) => r.thread_id === threadId)).toBe(true);
+}, 150_000);
+
+it('shows a failing recipient on the table, with the failure said in the thread (the form)', async () => {
+  services.anthropic.respond((req) =>
+    req.model.includes('sonnet') && JSON.stringify(req.messages).includes('Broken Babbage')
+      ? { text: 'nope' }
+      : undefined,
+  );
+  try {
+    const command = h.fake.slashCommand({ options: { action: 'batch' } });
+    expect((await h.handled(command.id)).outcome).toBe('batch-modal');
+    const submitted = h.fake.submitModal(command.id, {
+      template: TEMPLATE,
+      recipients: 'Working Person | steam\nBroken Babbage | difference engines',
+    });
+    expect((await h.handled(submitted.id)).outcome).toBe('batch:2');
+    const table = await until(
+      () => h.fake.channelView(h.fake.channelId).find((m) => m.embeds[0]?.title === '2 emails: 1 ✅ 1 ❌'),
+      'the table with one failure',
+      90_000,
+    );
+    expect(table.embeds[0]!.description).toContain('❌ Broken Babbage');
+    const thread = h.fake.channelView(table.threadId!);
+    expect(thread.filter((m) => m.content.startsWith('❌'))).toHaveLength(1);
+    expect(thread.filter((m) => m.content.startsWith('Dear Dr.'))).toHaveLength(1);
+  } finally {
+    services.anthropic.respond(() => undefined);
+  }
+}, 120_000);
+
+it('Cancel batch stops the rows not yet started; only the requester may press it', async () => {
+  await worker.stop(10_000);
+  const command = h.fake.slashCommand({ options: { action: 'batch' } });
+  await h.handled(command.id);
+  const submitted = h.fake.submitModal(command.id, {
+    template: TEMPLATE,
+    recipients: 'Waiting One | a\nWaiting Two | b\nWaiting Three | c',
+  });
+  expect((await h.handled(submitted.id)).outcome).toBe('batch:3');
+  const table = await until(
+    () => h.fake.channelView(h.fake.channelId).find((m) => m.embeds[0]?.title?.startsWith('Drafting 3 emails')),
+    'the new table',
+  );
+  const button = JSON.stringify(table.components).match(/scribe:batch-cancel:[0-9a-f-]{36}/)![0];
+  const other = h.fake.pressButton(table.id, button, { user: h.fake.people.grace });
+  expect((await h.handled(other.id)).outcome).toBe('not-allowed');
+  const pressed = h.fake.pressButton(table.id, button);
+  expect((await h.handled(pressed.id)).outcome).toBe('cancelled:3');
+  const after = h.fake.channelView(h.fake.channelId).find((m) => m.id === table.id)!;
+  expect(after.embeds[0]!.title).toBe('3 emails: 3 🚫');
+  expect(after.components).toEqual([]);
+}, 60_000);

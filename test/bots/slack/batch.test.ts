@@ -1,0 +1,147 @@
+/**
+ * A batch on Slack end to end, in process: real Bolt on HTTP against the fake Slack, real
+ * Postgres and pg-boss, the worker with the real Slack reporters against the fake services.
+ * `/scribe batch` → 15 lines with 3 bad ones refused on the form (by line number) → fixed → one
+ * parent table edited to all ✅ and 12 emails, each exactly once, in its thread; then the quota.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { BATCH_CANCEL_ID } from '../../../src/bots/slack/batch-render.ts';
+import { createSlackBatchReporter } from '../../../src/bots/slack/batch-reporter.ts';
+import { createSlackClient } from '../../../src/bots/slack/client.ts';
+import { createSlackReporter } from '../../../src/bots/slack/reporter.ts';
+import { withBatchUpdates } from '../../../src/jobs/batch.ts';
+import { coalesceProgress } from '../../../src/jobs/coalesce.ts';
+import { createResearchCache } from '../../../src/jobs/research-cache.ts';
+import { startWorker } from '../../../src/jobs/worker.ts';
+import { silentLogger } from '../../../src/log.ts';
+import { createPipelineClients, type PipelineClients } from '../../../src/pipeline/clients/index.ts';
+import { startServices, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { RETRY, startHarness, type Harness } from './harness.ts';
+
+const logger = silentLogger();
+let h: Harness;
+let services: Services;
+let clients: PipelineClients;
+let worker: Awaited<ReturnType<typeof startWorker>>;
+
+beforeAll(async () => {
+  [h, services] = await Promise.all([startHarness(), startServices()]);
+  clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
+  const client = createSlackClient(
+    { botToken: h.fake.botToken, apiUrl: h.fake.apiUrl },
+    { logger, retryConfig: RETRY },
+  );
+  const reporter = withBatchUpdates(coalesceProgress(createSlackReporter({ client, logger }), { logger }), {
+    pool: h.db.pool,
+    reporters: { slack: createSlackBatchReporter({ client, logger }) },
+    logger,
+    intervalMs: 300,
+  });
+  worker = await startWorker(
+    {
+      pool: h.db.pool,
+      reporter,
+      logger,
+      pipeline: {
+        ...clients,
+        cache: createResearchCache(h.db.pool),
+        models: { fast: 'claude-haiku-5-5', writer: 'claude-sonnet-5-5' },
+        researchCacheTtlMs: 24 * 3600_000,
+        retry: { attempts: 2, baseMs: 10, maxMs: 20 },
+      },
+    },
+    { boss: h.queue.boss, concurrency: 3, polling: { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 } },
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.stop(10_000);
+  await clients?.close();
+  await services?.close();
+  await h?.close();
+});
+
+const NAMES = Array.from({ length: 12 }, (_, i) => `Professor ${String.fromCharCode(65 + i)}. Example`);
+const GOOD = NAMES.map((n, i) => `${n} | research topic ${i}`);
+
+async function openBatchModal(user: string) {
+  const command = await h.slack.slashCommand({ user, channel: 'C0GENERAL', text: 'batch' });
+  expect((await h.handled(command.triggerId)).outcome).toBe('batch-modal');
+}
+
+it('refuses bad lines first, then drafts 12 emails in one thread with one table that ends all ✅', async () => {
+  await openBatchModal('U0ADA');
+  const withErrors = [
+    ...GOOD.slice(0, 4),
+    'no separator',
+    ...GOOD.slice(4, 8),
+    ' | no name',
+    ...GOOD.slice(8),
+    GOOD[0],
+  ];
+  const first = await h.slack.submitView({
+    user: 'U0ADA',
+    values: { template: TEMPLATE, recipients: withErrors.join('\n') },
+  });
+  expect((await h.handled(first.viewId)).outcome).toBe('invalid');
+  const errors = h.fake.views('U0ADA', true).find((v) => v.id === first.viewId)?.errors;
+  expect(errors?.recipients).toContain('Line 5:');
+  expect(errors?.recipients).toContain('Line 10:');
+  expect(errors?.recipients).toContain('Line 15: the same recipient as line 1');
+  // Nothing was started or posted.
+  expect((await h.db.pool.query('SELECT 1 FROM generations')).rows).toHaveLength(0);
+  expect(h.fake.messagesIn('C0GENERAL')).toHaveLength(0);
+
+  const second = await h.slack.submitView({
+    user: 'U0ADA',
+    viewId: first.viewId,
+    values: { template: TEMPLATE, recipients: GOOD.join('\n') },
+  });
+  expect((await h.handled(second.viewId, 2)).outcome).toBe('batch:12');
+
+  const parent = await h.fake.until(
+    () => h.fake.messagesIn('C0GENERAL').find((m) => m.fromBot && m.visible.includes('12 emails')),
+    'the batch table',
+    10_000,
+  );
+  const final = await h.fake.until(
+    () => h.fake.messagesIn('C0GENERAL').find((m) => m.ts === parent.ts && m.visible.includes('12 emails: 12 ✅')),
+    'the table all ✅',
+    90_000,
+  );
+  for (const name of NAMES) expect(final.visible).toMatch(new RegExp(`✅ ${name.replace('.', '\\.')} — \\d+\\.\\d s`));
+  expect(JSON.stringify(final.blocks)).not.toContain(BATCH_CANCEL_ID);
+  // Edited as rows finished, but coalesced: far fewer edits than 24 state changes.
+  expect(final.versions.length).toBeGreaterThan(1);
+  expect(final.versions.length).toBeLessThan(24);
+
+  // Each email exactly once in the thread, labelled with its recipient, with the result buttons.
+  const replies = h.fake.messagesIn('C0GENERAL', parent.ts).filter((m) => m.fromBot && m.metadata);
+  expect(replies).toHaveLength(12);
+  for (const name of NAMES) {
+    const mine = replies.filter((m) => m.visible.includes(`Email to ${name}`));
+    expect(mine).toHaveLength(1);
+    expect(JSON.stringify(mine[0]!.blocks)).toContain('scribe_regenerate');
+  }
+}, 150_000);
+
+it('refuses a batch larger than the quota left, whole, with the numbers', async () => {
+  // 12 of the 20 are used: 9 recipients is one too many.
+  await openBatchModal('U0ADA');
+  const submitted = await h.slack.submitView({
+    user: 'U0ADA',
+    values: {
+      template: TEMPLATE,
+      recipients: GOOD.slice(0, 9)
+        .map((l) => `${l} again`)
+        .join('\n'),
+    },
+  });
+  expect((await h.handled(submitted.viewId)).outcome).toBe('quota');
+  const notice = h.fake.views('U0ADA', true).find((v) => v.id === submitted.viewId);
+  expect(JSON.stringify(notice?.view.blocks)).toContain(
+    'This batch has 9 recipients, but you have 8 of your 20 emails left',
+  );
+  const { rows } = await h.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM generations');
+  expect(rows[0]!.n).toBe(12);
+}, 30_000);
