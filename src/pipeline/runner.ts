@@ -58,6 +58,8 @@ export interface RunOptions {
   cacheScope?: CacheScope | undefined;
   /** Research afresh: the cache is not read, and what this run finds replaces what it held. */
   freshResearch?: boolean | undefined;
+  /** Stop after steps 1–3 (the research review): the result then has no `compose` record. */
+  stopBeforeCompose?: boolean | undefined;
 }
 
 /** What a step function sees: the ports with the retry policy applied, its model names, the signal. */
@@ -217,6 +219,7 @@ export async function runPipeline(
   }
 
   // Step 4.
+  if (options.stopBeforeCompose && !steps.compose) return { input, steps };
   if (!steps.compose) {
     const research = steps.research?.output;
     const papers = steps.arxiv?.output?.papers ?? [];

@@ -21,6 +21,7 @@ import type { UserIdentity } from '../db/users.ts';
 import { initialProgress } from '../jobs/progress.ts';
 import { commitCancel, commitRetry, type SteerResult } from '../jobs/cancel.ts';
 import { commitVersion, nextVersion, reusableSteps } from '../jobs/regenerate.ts';
+import { commitResume } from '../jobs/review.ts';
 import type { ProgressView } from '../jobs/reporter.ts';
 import { ACTIONS, collapseWindowMs, type ActionKind } from './actions.ts';
 import { checkAction, type Refusal } from './checks.ts';
@@ -79,12 +80,17 @@ export async function requestAction(deps: RequestDeps, port: ActionPort, input: 
         await loadActionContext(tx, query, { actor: ctx.actor, actorIsAdmin: ctx.actorIsAdmin }),
       );
       if (again) return refused(again);
-      return effect.type === 'cancel'
-        ? commitCancel(deps.boss, tx, parent.id, ctx.actor.id)
-        : commitRetry(deps.boss, tx, parent.id);
+      if (effect.type === 'cancel') return commitCancel(deps.boss, tx, parent.id, ctx.actor.id);
+      if (effect.type === 'resume') return commitResume(deps.boss, tx, parent.id);
+      // A form's button opens the form (the adapter's part); saving it is src/requests/edit.ts.
+      if (effect.type === 'form') return { kind: 'nothing-to-do' as const, status: parent.status };
+      return commitRetry(deps.boss, tx, parent.id);
     });
-    if (result.kind === 'cancelled' || result.kind === 'retrying') {
-      log.info({ outcome: result.kind }, result.kind === 'cancelled' ? 'generation cancelled' : 'generation retried');
+    if (result.kind === 'cancelled' || result.kind === 'retrying' || result.kind === 'writing') {
+      log.info(
+        { outcome: result.kind },
+        `generation ${result.kind === 'writing' ? 'resumed after review' : result.kind}`,
+      );
       // The worker edits a running one too; a queued one has no worker to say it.
       await port
         .showProgress(result.generation, steeredView(result.generation, result.kind))
@@ -123,9 +129,10 @@ export async function requestAction(deps: RequestDeps, port: ActionPort, input: 
 }
 
 /** The progress message after a cancel (the steps as saved, "Cancelled") or a retry (waiting again). */
-export function steeredView(g: Generation, kind: 'cancelled' | 'retrying'): ProgressView {
+export function steeredView(g: Generation, kind: 'cancelled' | 'retrying' | 'writing'): ProgressView {
   const view = initialProgress(g.recipientName, g.version, g.steps);
-  return kind === 'cancelled' ? { ...view, status: 'cancelled' } : { ...view, status: 'queued', queue: 'Retrying' };
+  if (kind === 'cancelled') return { ...view, status: 'cancelled' };
+  return { ...view, status: 'queued', queue: kind === 'retrying' ? 'Retrying' : 'Writing the email next' };
 }
 
 /** A refusal as an outcome (a duplicate's existing version stays inside the layer). */

@@ -18,7 +18,14 @@ import {
 import { createHandlerRunner, type OnOutcome, type Registration, SORRY } from '../shared/handled.ts';
 import { COMMAND_NAME } from './commands.ts';
 import type { DiscordBotDeps } from './deps.ts';
-import { handleDraftSubmission, handleReaction, handleResultButton, handleScribeCommand } from './handlers.ts';
+import {
+  handleDraftSubmission,
+  handleFormSubmission,
+  handleReaction,
+  handleResultButton,
+  handleScribeCommand,
+} from './handlers.ts';
+import { parseFormModal } from './ids.ts';
 
 /** Interactions whose `channel_id` is remembered between the raw packet and the handler; they follow at once. */
 const MAX_REMEMBERED = 100;
@@ -55,6 +62,9 @@ export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, on
     if (interaction.isChatInputCommand() && interaction.commandName === COMMAND_NAME) {
       const channelId = channelOf(interaction);
       void runner.run('command', interaction.id, () => handleScribeCommand(deps, interaction, channelId), sorry);
+    } else if (interaction.isModalSubmit() && parseFormModal(interaction.customId)) {
+      channelOf(interaction);
+      void runner.run('modal', interaction.id, () => handleFormSubmission(deps, interaction), sorry);
     } else if (interaction.isModalSubmit()) {
       const channelId = channelOf(interaction);
       void runner.run('modal', interaction.id, () => handleDraftSubmission(deps, interaction, channelId), sorry);
