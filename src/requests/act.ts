@@ -47,6 +47,10 @@ export interface ActionInput {
   requestedAt?: Date | undefined;
 }
 
+/** How long a progress-message action waits for a row whose id was reserved but not yet written: 4 × 500 ms. */
+const RESERVED_ID_WAITS = 4;
+const RESERVED_ID_WAIT_MS = 500;
+
 /** Runs an action; answers what happened. Throws only for what nobody planned for. */
 export async function requestAction(deps: RequestDeps, port: ActionPort, input: ActionInput): Promise<ActionOutcome> {
   const spec = ACTIONS[input.action];
@@ -68,7 +72,13 @@ export async function requestAction(deps: RequestDeps, port: ActionPort, input: 
     dailyQuota: deps.dailyQuota,
     isAdmin: () => port.isAdmin(),
   };
-  const ctx = await loadActionContext(deps.pool, query);
+  let ctx = await loadActionContext(deps.pool, query);
+  // The first progress message carries its row's reserved id a moment before the row is written:
+  // a Cancel pressed in that moment waits for it (briefly) instead of hearing "no longer exists".
+  for (let i = 0; !ctx.parent && spec.on === 'progress' && i < RESERVED_ID_WAITS; i++) {
+    await new Promise((resolve) => setTimeout(resolve, RESERVED_ID_WAIT_MS));
+    ctx = await loadActionContext(deps.pool, query, { actor: ctx.actor });
+  }
   const early = checkAction(ctx);
   const parent = ctx.parent;
   if (early || !parent) return refused(early ?? { kind: 'not-found' });
