@@ -22,8 +22,4 @@ ALTER TABLE generations ADD COLUMN IF NOT EXISTS batch_id uuid REFERENCES batche
 ALTER TABLE generations ADD COLUMN IF NOT EXISTS batch_position integer;
 CREATE INDEX IF NOT EXISTS generations_batch ON generations (batch_id) WHERE batch_id IS NOT NULL;
 
--- `cancelled` (a batch row stopped before it started). Issue 11's migration 003 adds the same
--- status; dropping and re-adding the constraint with it included is idempotent either way.
-ALTER TABLE generations DROP CONSTRAINT IF EXISTS generations_status_check;
-ALTER TABLE generations ADD CONSTRAINT generations_status_check
-  CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled'));
+-- `cancelled` (Cancel batch) comes with 003_steering's status constraint.

@@ -29,6 +29,8 @@ export function routeByPlatform(reporters: PlatformReporters): ThreadReporter {
     progress: (address, view) => pick(address).progress(address, view),
     result: (address, view, options) => pick(address).result(address, view, options),
     failed: (address, failure) => pick(address).failed(address, failure),
+    // Both chat reporters post reviews; the terminal never asks for one.
+    review: async (address, view) => (await pick(address).review?.(address, view)) ?? { messageIds: [] },
     flush: async (address) => pick(address).flush?.(address),
   };
 }

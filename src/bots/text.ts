@@ -40,6 +40,8 @@ export function progressLines(view: ProgressView): string[] {
   if (view.status === 'failed' && view.error) lines.push(`❌ ${view.error}`);
   if (view.status === 'queued' && view.queue) lines.push(`⏳ ${view.queue}`);
   if (view.status === 'cancelled') lines.push('🚫 Cancelled — nothing more will be posted.');
+  if (view.status === 'review')
+    lines.push('👀 The research is ready for your review in the thread: press “Write the email” when it looks right.');
   return lines;
 }
 
@@ -52,6 +54,8 @@ export function progressTitle(view: ProgressView): string {
       return `Could not write the email to ${view.recipientName}${version}`;
     case 'cancelled':
       return `Cancelled: the email to ${view.recipientName}${version}`;
+    case 'review':
+      return `Research for the email to ${view.recipientName} is ready for review${version}`;
     default:
       return `Drafting an email to ${view.recipientName}${version}`;
   }

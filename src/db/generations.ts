@@ -72,6 +72,8 @@ const COLUMNS = `id, user_id AS "userId", parent_id AS "parentId", batch_id AS "
   started_at AS "startedAt", finished_at AS "finishedAt"`;
 
 export interface NewGeneration {
+  /** Reserved by the caller before it posted (a button on the first message carries it); default: a new one. */
+  id?: string | undefined;
   userId: string;
   parentId?: string | null | undefined;
   version?: number | undefined;
@@ -90,6 +92,8 @@ export interface NewGeneration {
   reviewResearch?: boolean | undefined;
   /** An edited version is born finished: status succeeded with its email. */
   edited?: { by: string; email: string; sources: unknown } | undefined;
+  /** Messages already posted for it (an edited version is posted before its row is written). */
+  resultMessageIds?: readonly string[] | undefined;
 }
 
 /** A row as Postgres returns it: `steps` is whatever JSON the column holds. */
@@ -107,10 +111,11 @@ function toGeneration(row: GenerationRow): Generation {
 
 export async function insertGeneration(db: Db, g: NewGeneration): Promise<Generation> {
   const { rows } = await db.query<GenerationRow>(
-    `INSERT INTO generations (user_id, parent_id, version, platform, team_id, channel_id, thread_id,
-       progress_message_id, template, recipient_name, recipient_interest, instruction, steps,
+    `INSERT INTO generations (id, result_message_ids, user_id, parent_id, version, platform, team_id, channel_id,
+       thread_id, progress_message_id, template, recipient_name, recipient_interest, instruction, steps,
        action, fresh_research, review_research, edited_by, email, sources, status, finished_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+     VALUES (coalesce($20::uuid, gen_random_uuid()), $21, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+       $14, $15, $16, $17, $18, $19,
        CASE WHEN $17::uuid IS NULL THEN 'queued' ELSE 'succeeded' END,
        CASE WHEN $17::uuid IS NULL THEN NULL ELSE now() END)
      RETURNING ${COLUMNS}`,
@@ -134,6 +139,8 @@ export async function insertGeneration(db: Db, g: NewGeneration): Promise<Genera
       g.edited?.by ?? null,
       g.edited?.email ?? null,
       g.edited ? JSON.stringify(g.edited.sources) : null,
+      g.id ?? null,
+      g.resultMessageIds ?? [],
     ],
   );
   return toGeneration(rows[0]!);
@@ -366,6 +373,20 @@ export async function resumeAfterReview(db: Db, id: string): Promise<Generation 
      WHERE id = $1 AND status = 'awaiting_review'
      RETURNING ${COLUMNS}`,
     [id],
+  );
+  return rows[0] && toGeneration(rows[0]);
+}
+
+/**
+ * Replaces the research summary of a generation waiting for its review ("Edit research"); the
+ * composer then writes from it. Only while `awaiting_review`: false when the email is under way.
+ */
+export async function saveResearchSummary(db: Db, id: string, summary: string): Promise<Generation | undefined> {
+  const { rows } = await db.query<GenerationRow>(
+    `UPDATE generations SET steps = jsonb_set(steps, '{research,output,summary}', to_jsonb($2::text)), updated_at = now()
+     WHERE id = $1 AND status = 'awaiting_review' AND steps #> '{research,output}' IS NOT NULL
+     RETURNING ${COLUMNS}`,
+    [id, summary],
   );
   return rows[0] && toGeneration(rows[0]);
 }

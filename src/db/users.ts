@@ -11,6 +11,8 @@ export interface User {
   displayName: string | null;
   isAdmin: boolean;
   generationCount: number;
+  /** Their last answer to "Let me review the research first": the form's default next time. */
+  reviewResearch: boolean;
 }
 
 export interface UserIdentity {
@@ -23,7 +25,8 @@ export interface UserIdentity {
 }
 
 const COLUMNS = `id, platform, team_id AS "teamId", platform_user_id AS "platformUserId",
-  display_name AS "displayName", is_admin AS "isAdmin", generation_count AS "generationCount"`;
+  display_name AS "displayName", is_admin AS "isAdmin", generation_count AS "generationCount",
+  review_research AS "reviewResearch"`;
 
 /** Creates the user on first sight; later calls refresh the display name and admin flag. */
 export async function upsertUser(db: Db, identity: UserIdentity): Promise<User> {
@@ -71,4 +74,9 @@ export async function lockQuota(db: Db, userId: string): Promise<void> {
      FROM users WHERE id = $1`,
     [userId],
   );
+}
+
+/** Remembers the person's answer to "Let me review the research first" for their next form. */
+export async function saveReviewChoice(db: Db, id: string, review: boolean): Promise<void> {
+  await db.query('UPDATE users SET review_research = $2 WHERE id = $1 AND review_research <> $2', [id, review]);
 }

@@ -299,6 +299,8 @@ export function withBatchUpdates(
     },
     result: (address, view, resultOptions) => inner.result(address, view, resultOptions),
     failed: (address, failure) => inner.failed(address, failure),
+    // The worker pauses for a review only where one can be shown: pass it through.
+    ...(inner.review ? { review: inner.review.bind(inner) } : {}),
     ...(inner.flush
       ? { flush: (address: Parameters<NonNullable<ThreadReporter['flush']>>[0]) => inner.flush!(address) }
       : {}),

@@ -23,6 +23,8 @@ import { BOSS_SCHEMA, QUEUES } from './queue.ts';
 export type SteerResult =
   | { kind: 'cancelled'; generation: Generation }
   | { kind: 'retrying'; generation: Generation }
+  /** *Write the email* after the research review (review.ts): step 4 is queued. */
+  | { kind: 'writing'; generation: Generation }
   /** The email was posted (or is being posted) before the cancel: nothing changes. */
   | { kind: 'too-late' }
   /** Nothing to do in this state (already cancelled, failed, finished; not failed for a retry). */

@@ -86,6 +86,8 @@ export function coalesceProgress(
       await finish(address);
       return inner.failed(address, failure);
     },
+    // Only where the inner reporter can show a review: the worker pauses for one only then.
+    ...(inner.review ? { review: inner.review.bind(inner) } : {}),
     flush,
   };
 }

@@ -9,7 +9,14 @@ import { z } from 'zod';
 import { ErrorCode, PermanentError } from '../errors.ts';
 import { withTransaction, type Db } from '../db/pool.ts';
 import { countTodayForQuota, insertGeneration, type Generation, type NewGeneration } from '../db/generations.ts';
-import { incrementGenerationCount, lockQuota, upsertUser, type User, type UserIdentity } from '../db/users.ts';
+import {
+  incrementGenerationCount,
+  lockQuota,
+  saveReviewChoice,
+  upsertUser,
+  type User,
+  type UserIdentity,
+} from '../db/users.ts';
 import { saveTemplate } from '../db/templates.ts';
 import { cleanInputText, hasLetter, isWellFormedText } from '../text/clean.ts';
 import { checkStart, type StartRefusal } from '../requests/checks.ts';
@@ -111,6 +118,8 @@ export async function remainingQuota(db: Db, userId: string, dailyQuota: number)
 export interface GenerationOptions {
   /** Research afresh: the research cache is bypassed, and replaced with what this run finds. */
   freshResearch?: boolean | undefined;
+  /** Stop after the research for the person to review it; undefined: no (and the choice is not remembered). */
+  reviewResearch?: boolean | undefined;
 }
 
 /** What the authoritative half of a start needs: the person's row (upserted already) and the request, parsed. */
@@ -120,6 +129,8 @@ export interface CommitGenerationInput {
   request: GenerationRequest;
   address?: GenerationAddress | undefined;
   options?: GenerationOptions | undefined;
+  /** Reserved before the first post (its Cancel button carries it); default: a new one. */
+  id?: string | undefined;
 }
 
 /**
@@ -139,13 +150,18 @@ export async function commitGeneration(
   );
   if (refusal) return refusal;
   const generation = await insertGeneration(tx, {
+    id: input.id,
     userId: input.user.id,
     platform: input.identity.platform,
     teamId: input.identity.teamId,
     ...input.address,
     ...input.request,
     freshResearch: input.options?.freshResearch ?? false,
+    reviewResearch: input.options?.reviewResearch ?? false,
   });
+  // The form's checkbox defaults to the person's last answer.
+  if (input.options?.reviewResearch !== undefined)
+    await saveReviewChoice(tx, input.user.id, input.options.reviewResearch);
   await saveTemplate(tx, input.user.id, input.request.template);
   await incrementGenerationCount(tx, input.user.id);
   await sendJob(deps.boss, tx, generation.id);

@@ -120,6 +120,18 @@ export function fenceReporter(reporter: ThreadReporter, claims: Pick<Claims, 'ho
     },
   };
   if (reporter.flush) fenced.flush = (address) => reporter.flush!(address);
+  // Every optional call is forwarded too: the worker pauses for a review only where one can be shown.
+  if (reporter.review) {
+    const review = reporter.review.bind(reporter);
+    fenced.review = async (address, view) => {
+      if (await claims.holds()) return review(address, view);
+      lost('review', address.generationId);
+      throw new RetryableError(
+        ErrorCode.ServiceUnavailable,
+        'this worker lost its claim on the job; another worker runs it',
+      );
+    };
+  }
   return fenced;
 }
 

@@ -45,7 +45,8 @@ export interface ProgressView {
   recipientName: string;
   version: number;
   steps: Record<StepName, StepView>;
-  status: 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+  /** `review`: stopped after steps 1–3 until the person says "Write the email" (review.ts). */
+  status: 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled' | 'review';
   /** While queued: where it stands ("2nd in line — about 40 s"), or "Retrying". */
   queue?: string | undefined;
   /** When failed: whether a Retry button can help (a passing cause). */
@@ -73,6 +74,19 @@ export interface ResultView {
    * it took from its first try's start; shown as the footer (src/bots/shared/footer.ts).
    */
   cost?: { usd: number; seconds: number } | undefined;
+  /** An edited version: the platform user id of who edited it ("Version 3 — edited by …"). */
+  editedBy?: string | undefined;
+}
+
+/** The research as the person reviews it before the email is written (src/jobs/review.ts). */
+export interface ReviewView {
+  recipientName: string;
+  version: number;
+  summary: string;
+  sources: Source[];
+  papers: Pick<Paper, 'id' | 'title' | 'year' | 'url'>[];
+  /** The summary was edited: the platform user id of who edited it. */
+  editedBy?: string | undefined;
 }
 
 export interface PostResultOptions {
@@ -122,6 +136,11 @@ export interface ThreadReporter {
    * `progress`.
    */
   failed(address: ThreadAddress, failure: FailureReport): Promise<void>;
+  /**
+   * Posts the research for review in the thread, with *Write the email* and *Edit research*
+   * buttons. Optional: a reporter without it (the terminal) never pauses for a review.
+   */
+  review?(address: ThreadAddress, view: ReviewView): Promise<{ messageIds: string[] }>;
   /** Waits until every coalesced progress edit has been delivered. */
   flush?(address: ThreadAddress): Promise<void>;
 }

@@ -29,6 +29,7 @@ import { startQueueBoard } from './queue-board.ts';
 import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
 import { addressOf, describeFailure, type FailureReport, type ProgressView, type ThreadReporter } from './reporter.ts';
 import { resultViewOf } from './result-view.ts';
+import { postReview } from './review.ts';
 import { SWEEP_DEFAULTS, startSweeper, type GenerateJobOutput } from './sweeper.ts';
 import { getTracer } from '../telemetry/tracer.ts';
 import { NO_OBSERVABILITY, pauseAfterSpendLimit, recordTry, type Observability } from './usage.ts';
@@ -58,7 +59,7 @@ export interface AttemptInfo {
   retryDelayMaxSeconds: number | undefined;
 }
 
-export type Outcome = 'succeeded' | 'failed' | 'retry' | 'skipped' | 'cancelled';
+export type Outcome = 'succeeded' | 'failed' | 'retry' | 'skipped' | 'cancelled' | 'review';
 
 export interface ProcessResult {
   outcome: Outcome;
@@ -145,6 +146,8 @@ export async function processGeneration(
         // Research is shared within the requester's workspace or guild only (their template steers it).
         cacheScope: { platform: running.platform, teamId: running.teamId, userId: running.userId },
         freshResearch: running.freshResearch,
+        // The research review: stop after step 3 (only where the thread can show the research).
+        stopBeforeCompose: running.reviewResearch && deps.reporter.review !== undefined,
         onProgress: (event) => {
           view = applyProgressEvent(view, event);
           void report();
@@ -158,6 +161,17 @@ export async function processGeneration(
       },
     );
     await database(() => usage.save());
+    if (!finished.steps.compose) {
+      // Only while running: a cancel that came first wins.
+      if (!(await database(() => generations.markAwaitingReview(deps.pool, generationId))))
+        return await stopCancelled();
+      await postReview(deps.reporter, address, running, finished, logger);
+      view = { ...view, status: 'review', retry: undefined };
+      await report();
+      await deps.reporter.flush?.(address);
+      logger.info('research ready for review; the email waits for the person');
+      return { outcome: 'review' };
+    }
     const seconds = (Date.now() - (running.startedAt ?? running.createdAt).getTime()) / 1000;
     const result = {
       ...resultViewOf(running.recipientName, running.version, finished),

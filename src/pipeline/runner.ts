@@ -61,6 +61,8 @@ export interface RunOptions {
   freshResearch?: boolean | undefined;
   /** Sees each step and each try of each outside call: usage (cost), spans, metrics. */
   observer?: PipelineObserver | undefined;
+  /** Stop after steps 1–3 (the research review): the result then has no `compose` record. */
+  stopBeforeCompose?: boolean | undefined;
 }
 
 /** What a step function sees: the ports with the retry policy applied, its model names, the signal. */
@@ -225,6 +227,7 @@ export async function runPipeline(
   }
 
   // Step 4.
+  if (options.stopBeforeCompose && !steps.compose) return { input, steps };
   if (!steps.compose) {
     const research = steps.research?.output;
     const papers = steps.arxiv?.output?.papers ?? [];

@@ -22,6 +22,7 @@ import type { UserIdentity } from '../db/users.ts';
 import { initialProgress } from '../jobs/progress.ts';
 import { commitCancel, commitRetry, type SteerResult } from '../jobs/cancel.ts';
 import { commitVersion, nextVersion, reusableSteps } from '../jobs/regenerate.ts';
+import { commitResume } from '../jobs/review.ts';
 import type { ProgressView } from '../jobs/reporter.ts';
 import { ACTIONS, collapseWindowMs, type ActionKind } from './actions.ts';
 import { checkAction, type Refusal } from './checks.ts';
@@ -46,6 +47,10 @@ export interface ActionInput {
   /** When the person asked, by the platform's clock; default: now. */
   requestedAt?: Date | undefined;
 }
+
+/** How long a progress-message action waits for a row whose id was reserved but not yet written: 4 × 500 ms. */
+const RESERVED_ID_WAITS = 4;
+const RESERVED_ID_WAIT_MS = 500;
 
 /** Runs an action; answers what happened. Throws only for what nobody planned for. */
 export function requestAction(deps: RequestDeps, port: ActionPort, input: ActionInput): Promise<ActionOutcome> {
@@ -83,7 +88,13 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
     dailyBudgetUsd: deps.dailyBudgetUsd,
     isAdmin: () => port.isAdmin(),
   };
-  const ctx = await loadActionContext(deps.pool, query);
+  let ctx = await loadActionContext(deps.pool, query);
+  // The first progress message carries its row's reserved id a moment before the row is written:
+  // a Cancel pressed in that moment waits for it (briefly) instead of hearing "no longer exists".
+  for (let i = 0; !ctx.parent && spec.on === 'progress' && i < RESERVED_ID_WAITS; i++) {
+    await new Promise((resolve) => setTimeout(resolve, RESERVED_ID_WAIT_MS));
+    ctx = await loadActionContext(deps.pool, query, { actor: ctx.actor });
+  }
   const early = checkAction(ctx);
   const parent = ctx.parent;
   if (early || !parent) return refused(early ?? { kind: 'not-found' });
@@ -95,12 +106,17 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
         await loadActionContext(tx, query, { actor: ctx.actor, actorIsAdmin: ctx.actorIsAdmin }),
       );
       if (again) return refused(again);
-      return effect.type === 'cancel'
-        ? commitCancel(deps.boss, tx, parent.id, ctx.actor.id)
-        : commitRetry(deps.boss, tx, parent.id);
+      if (effect.type === 'cancel') return commitCancel(deps.boss, tx, parent.id, ctx.actor.id);
+      if (effect.type === 'resume') return commitResume(deps.boss, tx, parent.id);
+      // A form's button opens the form (the adapter's part); saving it is src/requests/edit.ts.
+      if (effect.type === 'form') return { kind: 'nothing-to-do' as const, status: parent.status };
+      return commitRetry(deps.boss, tx, parent.id);
     });
-    if (result.kind === 'cancelled' || result.kind === 'retrying') {
-      log.info({ outcome: result.kind }, result.kind === 'cancelled' ? 'generation cancelled' : 'generation retried');
+    if (result.kind === 'cancelled' || result.kind === 'retrying' || result.kind === 'writing') {
+      log.info(
+        { outcome: result.kind },
+        `generation ${result.kind === 'writing' ? 'resumed after review' : result.kind}`,
+      );
       // The worker edits a running one too; a queued one has no worker to say it.
       await port
         .showProgress(result.generation, steeredView(result.generation, result.kind))
@@ -139,9 +155,10 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
 }
 
 /** The progress message after a cancel (the steps as saved, "Cancelled") or a retry (waiting again). */
-export function steeredView(g: Generation, kind: 'cancelled' | 'retrying'): ProgressView {
+export function steeredView(g: Generation, kind: 'cancelled' | 'retrying' | 'writing'): ProgressView {
   const view = initialProgress(g.recipientName, g.version, g.steps);
-  return kind === 'cancelled' ? { ...view, status: 'cancelled' } : { ...view, status: 'queued', queue: 'Retrying' };
+  if (kind === 'cancelled') return { ...view, status: 'cancelled' };
+  return { ...view, status: 'queued', queue: kind === 'retrying' ? 'Retrying' : 'Writing the email next' };
 }
 
 /** A refusal as an outcome (a duplicate's existing version stays inside the layer). */

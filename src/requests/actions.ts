@@ -6,7 +6,9 @@
  *
  * `fresh` is a `new-version` with the research cache bypassed; `cancel` and `retry` act on the
  * generation itself, from its progress message, and make no new version (no quota, no dedupe
- * lookup: their conditional updates make a repeat a no-op).
+ * lookup: their conditional updates make a repeat a no-op). `edit` and `research` open a form; what
+ * the form saves goes through src/requests/edit.ts with the same checks. `write` and `research`
+ * come from the research review message, a reply in the generation's own thread.
  */
 
 export const INSTRUCTIONS = {
@@ -27,10 +29,17 @@ export type ActionEffect =
   /** Stop the generation (queued: pg-boss cancel; running: the worker aborts). See src/jobs/cancel.ts. */
   | { type: 'cancel' }
   /** A failed generation's job again, resuming after its last saved step. See src/jobs/cancel.ts. */
-  | { type: 'retry' };
+  | { type: 'retry' }
+  /** "Write the email" after the research review: step 4 only. See src/jobs/review.ts. */
+  | { type: 'resume' }
+  /** Opens a form (the email, the research summary); saving it is src/requests/edit.ts. */
+  | { type: 'form'; form: 'email' | 'research' };
 
-/** Which of an email's messages an action may come from. */
-export type ActionMessage = 'result' | 'progress';
+/**
+ * Which of an email's messages an action may come from: a result message, the progress message,
+ * or (`review`) a message in the generation's own thread, where the research review is posted.
+ */
+export type ActionMessage = 'result' | 'progress' | 'review';
 
 export interface ActionSpec {
   /** Which of the parent's messages the action may come from (a button on it, a reaction to it). */
@@ -58,6 +67,9 @@ export const ACTIONS = {
   },
   cancel: { on: 'progress', verb: 'cancel it', effect: { type: 'cancel' } },
   retry: { on: 'progress', verb: 'retry it', effect: { type: 'retry' } },
+  edit: { on: 'result', verb: 'edit it', effect: { type: 'form', form: 'email' } },
+  write: { on: 'review', verb: 'have it written', effect: { type: 'resume' } },
+  research: { on: 'review', verb: 'edit the research', effect: { type: 'form', form: 'research' } },
 } as const satisfies Record<string, ActionSpec>;
 
 /** The name of an action, as buttons and logs carry it. */

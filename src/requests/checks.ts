@@ -74,8 +74,11 @@ export interface ActionContext {
   requesterId: string | undefined;
   /** The message the action came from; null when it came from no chat message (CLI, tests). */
   messageId: string | null;
-  /** Which of the parent's messages the action may come from. */
-  on: 'result' | 'progress';
+  /**
+   * Which of the parent's messages the action may come from. For `review`, `messageId` is the
+   * thread the button's message is in (Slack's thread ts, Discord's thread id), as the platform says.
+   */
+  on: 'result' | 'progress' | 'review';
   /** The action makes a new version, charged to the requester's quota (cancel and retry do not). */
   charges: boolean;
   /** The action calls the model (everything but a cancel), so the workspace's budget applies. */
@@ -105,6 +108,7 @@ export function checkAction(ctx: ActionContext): Refusal | undefined {
 
 /** Whether `messageId` is the parent's message the action is bound to. */
 function isMessageOf(parent: Generation, on: ActionContext['on'], messageId: string): boolean {
+  if (on === 'review') return parent.threadId !== null && parent.threadId === messageId;
   return on === 'progress' ? parent.progressMessageId === messageId : parent.resultMessageIds.includes(messageId);
 }
 

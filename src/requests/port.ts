@@ -37,8 +37,11 @@ export const CANNOT_POST = 'cannot-post';
 
 /** How a new generation reaches its chat. */
 export interface StartPort {
-  /** Posts the first progress message where the request was made (or wherever the adapter falls back to). */
-  postProgress(view: ProgressView): Promise<PostedMessage | typeof CANNOT_POST>;
+  /**
+   * Posts the first progress message where the request was made (or wherever the adapter falls
+   * back to). `generationId`: the id reserved for the row, for the message's Cancel button.
+   */
+  postProgress(view: ProgressView, generationId?: string): Promise<PostedMessage | typeof CANNOT_POST>;
   /** Opens the thread the result will be posted in; null when there is none (the channel then). */
   openThread(progress: PostedMessage): Promise<string | null>;
   /** Removes what `postProgress` and `openThread` made (a request refused after posting). */

@@ -4,6 +4,7 @@
  * A request refused after the first post (another request took the last slot meanwhile) removes
  * what it posted: nothing is left half-started.
  */
+import { randomUUID } from 'node:crypto';
 import { getTracer } from '../telemetry/tracer.ts';
 import { withTransaction } from '../db/pool.ts';
 import type { Generation } from '../db/generations.ts';
@@ -78,7 +79,9 @@ async function start(deps: RequestDeps, port: StartPort, input: StartInput): Pro
   const early = checkStart(context);
   if (early) return early;
 
-  const progress = await port.postProgress(initialProgress(request.recipientName, 1));
+  // The row's id is reserved before the first post, so that message carries a working Cancel button.
+  const id = randomUUID();
+  const progress = await port.postProgress(initialProgress(request.recipientName, 1), id);
   if (progress === CANNOT_POST) return { kind: 'cannot-post' };
   const log = deps.logger.child({ channelId: progress.channelId, progressMessageId: progress.messageId });
   const threadId = await port.openThread(progress);
@@ -90,6 +93,7 @@ async function start(deps: RequestDeps, port: StartPort, input: StartInput): Pro
         request,
         address: { channelId: progress.channelId, threadId, progressMessageId: progress.messageId },
         options: input.options,
+        id,
       }),
     );
     if ('kind' in result) {

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { GenerationStatus } from '../../src/db/generations.ts';
 import { migrate, readMigrations } from '../../src/db/migrate.ts';
 import { createPool } from '../../src/db/pool.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -81,6 +82,28 @@ describe('migrate', () => {
         [user.rows[0]?.id],
       ),
     ).rejects.toThrow(/check constraint/);
+  });
+
+  it('accepts every status a generation can have once all migrations ran (a later file must not drop one)', async () => {
+    db = await createTestDatabase({ migrated: true });
+    const statuses: GenerationStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'awaiting_review'];
+    const { rows } = await db.pool.query<{ id: string }>(
+      `INSERT INTO users (platform, team_id, platform_user_id) VALUES ('cli', '', 'u-status') RETURNING id`,
+    );
+    for (const status of statuses) {
+      await db.pool.query(
+        `INSERT INTO generations (user_id, platform, template, recipient_name, recipient_interest, status)
+         VALUES ($1, 'cli', 't', 'n', 'i', $2)`,
+        [rows[0]!.id, status],
+      );
+    }
+    await expect(
+      db.pool.query(
+        `INSERT INTO generations (user_id, platform, template, recipient_name, recipient_interest, status)
+         VALUES ($1, 'cli', 't', 'n', 'i', 'exploded')`,
+        [rows[0]!.id],
+      ),
+    ).rejects.toThrow(/generations_status_check/);
   });
 
   it('is a no-op when applied again', async () => {

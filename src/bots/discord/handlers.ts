@@ -25,17 +25,28 @@ import { lastTemplate } from '../../db/templates.ts';
 import { upsertUser, type UserIdentity } from '../../db/users.ts';
 import type { GenerationRequest } from '../../jobs/enqueue.ts';
 import { requestAction } from '../../requests/act.ts';
+import { ACTIONS } from '../../requests/actions.ts';
+import { prepareForm, requestEdit, requestResearchEdit } from '../../requests/edit.ts';
 import { startGeneration, type StartOutcome } from '../../requests/start.ts';
 import { BEFORE_ACK_DEADLINE_MS, within } from '../shared/deadline.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { handleBatchAttachment, showBatchModal } from './batch-handlers.ts';
 import { BATCH_ACTION, RECIPIENTS_OPTION, ScribeOptionsSchema } from './commands.ts';
 import { servesGuild, type DiscordBotDeps } from './deps.ts';
-import { FRESH_MODAL_ID, INPUTS, MODAL_ID, parseResultButton, REGENERATE_REACTIONS } from './ids.ts';
+import {
+  FORM_INPUT,
+  FRESH_MODAL_ID,
+  INPUTS,
+  MODAL_ID,
+  parseFormModal,
+  parseResultButton,
+  REGENERATE_REACTIONS,
+  REVIEW_INPUT,
+} from './ids.ts';
 import { infoReply } from './info.ts';
-import { renderDraftModal } from './modal.ts';
-import { actionPort, DISCORD_STYLE, startPort, tellInThread, type StartPlace } from './port.ts';
-import { escapeMarkdown } from './render.ts';
+import { renderDraftModal, renderEditModal } from './modal.ts';
+import { actionPort, DISCORD_STYLE, editPort, startPort, tellInThread, type StartPlace } from './port.ts';
+import { DISCORD_LIMITS, escapeMarkdown } from './render.ts';
 
 const EPHEMERAL = MessageFlags.Ephemeral;
 const QUIET = { parse: [] as [] };
@@ -120,11 +131,14 @@ export async function handleScribeCommand(
     // Showing the modal is the interaction's first answer, due within 3 s: don't wait long for the prefill.
     const prefill = await within(
       deps.logger,
-      upsertUser(deps.pool, identity).then((u) => lastTemplate(deps.pool, u.id)),
+      upsertUser(deps.pool, identity).then(async (u) => ({
+        template: await lastTemplate(deps.pool, u.id),
+        review: u.reviewResearch,
+      })),
       BEFORE_ACK_DEADLINE_MS,
       'load the last template',
     );
-    await interaction.showModal(renderDraftModal(prefill, { fresh }));
+    await interaction.showModal(renderDraftModal(prefill?.template, { fresh, review: prefill?.review }));
     return 'modal';
   }
   if (missing.length > 0) {
@@ -155,7 +169,23 @@ export async function handleDraftSubmission(
     recipientName: interaction.fields.getTextInputValue(INPUTS.recipientName),
     recipientInterest: interaction.fields.getTextInputValue(INPUTS.recipientInterest),
   });
-  return runStart(deps, interaction, channelId, values, interaction.customId === FRESH_MODAL_ID);
+  return runStart(
+    deps,
+    interaction,
+    channelId,
+    values,
+    interaction.customId === FRESH_MODAL_ID,
+    reviewChoice(interaction),
+  );
+}
+
+/** The form's review checkbox; undefined when the form had none (an older one). */
+function reviewChoice(interaction: ModalSubmitInteraction): boolean | undefined {
+  try {
+    return interaction.fields.getCheckbox(REVIEW_INPUT);
+  } catch {
+    return undefined;
+  }
 }
 
 async function runStart(
@@ -164,6 +194,7 @@ async function runStart(
   channelId: string,
   request: Record<string, unknown>,
   fresh = false,
+  review?: boolean,
 ): Promise<string> {
   await interaction.deferReply({ flags: EPHEMERAL });
   const identity = identityOf(interaction);
@@ -173,7 +204,11 @@ async function runStart(
     recipientName: typeof request.recipientName === 'string' ? request.recipientName : '',
     missing: missingPermissions(interaction.appPermissions),
   });
-  const outcome = await startGeneration(deps, port, { identity, request, options: { freshResearch: fresh } });
+  const outcome = await startGeneration(deps, port, {
+    identity,
+    request,
+    options: { freshResearch: fresh, reviewResearch: review },
+  });
   await interaction.editReply({ content: startReply(outcome, port, channelId), allowedMentions: QUIET });
   return outcome.kind;
 }
@@ -250,8 +285,34 @@ export async function handleResultButton(deps: DiscordBotDeps, interaction: Butt
     await interaction.reply({ content: NOT_SERVED, flags: EPHEMERAL });
     return 'refused:guild';
   }
-  await interaction.deferUpdate();
   const identity = identityOf(interaction);
+  // The review's buttons are bound to the generation's thread: the channel their message is in.
+  const bound = ACTIONS[parsed.action].on === 'review' ? interaction.message.channelId : interaction.message.id;
+  if (parsed.action === 'edit' || parsed.action === 'research') {
+    // Checked before the form opens (the modal must be the first answer, within 3 s: no remote calls).
+    const prepared = await prepareForm(
+      deps,
+      { isAdmin: async () => identity.isAdmin ?? false },
+      parsed.action,
+      { generationId: parsed.generationId, actor: identity, messageId: bound, requestedAt: interaction.createdAt },
+      DISCORD_LIMITS.textInputValue,
+    );
+    if (prepared.kind === 'open') {
+      await interaction.showModal(renderEditModal(parsed.action, parsed.generationId, bound, prepared.text));
+      return `form:${parsed.action}`;
+    }
+    const reply = async (content: string) => {
+      await interaction.reply({ content, flags: EPHEMERAL, allowedMentions: QUIET });
+    };
+    return answerAction(prepared, {
+      action: parsed.action,
+      trigger: 'button',
+      style: DISCORD_STYLE,
+      tell: reply,
+      logger: deps.logger,
+    });
+  }
+  await interaction.deferUpdate();
   const outcome = await requestAction(
     deps,
     actionPort(deps, identity.platformUserId, async () => identity.isAdmin ?? false),
@@ -259,7 +320,7 @@ export async function handleResultButton(deps: DiscordBotDeps, interaction: Butt
       action: parsed.action,
       generationId: parsed.generationId,
       actor: identity,
-      messageId: interaction.message.id,
+      messageId: bound,
       // The interaction's snowflake holds the moment the person clicked.
       requestedAt: interaction.createdAt,
     },
@@ -269,6 +330,40 @@ export async function handleResultButton(deps: DiscordBotDeps, interaction: Butt
   };
   return answerAction(outcome, {
     action: parsed.action,
+    trigger: 'button',
+    style: DISCORD_STYLE,
+    tell,
+    logger: deps.logger,
+  });
+}
+
+/** An Edit / Edit research form was saved: the new version (or research) in the thread, the outcome said privately. */
+export async function handleFormSubmission(deps: DiscordBotDeps, interaction: ModalSubmitInteraction): Promise<string> {
+  const parsed = parseFormModal(interaction.customId);
+  if (!parsed || !interaction.inGuild()) return 'ignored';
+  if (!servesGuild(deps, interaction.guildId)) {
+    await interaction.reply({ content: NOT_SERVED, flags: EPHEMERAL });
+    return 'refused:guild';
+  }
+  await interaction.deferReply({ flags: EPHEMERAL });
+  const identity = identityOf(interaction);
+  const text = interaction.fields.getTextInputValue(FORM_INPUT);
+  const input = {
+    generationId: parsed.generationId,
+    actor: identity,
+    messageId: parsed.messageId,
+    requestedAt: interaction.createdAt,
+  };
+  const port = editPort(deps, async () => identity.isAdmin ?? false);
+  const outcome =
+    parsed.form === 'edit'
+      ? await requestEdit(deps, port, { ...input, email: text })
+      : await requestResearchEdit(deps, port, { ...input, summary: text });
+  const tell = async (content: string) => {
+    await interaction.editReply({ content, allowedMentions: QUIET });
+  };
+  return answerAction(outcome, {
+    action: parsed.form,
     trigger: 'button',
     style: DISCORD_STYLE,
     tell,

@@ -40,3 +40,38 @@ export function parseResultButton(customId: string): { action: ResultButton; gen
   const parsed = ResultButtonIdSchema.safeParse(customId);
   return parsed.success ? parsed.data : undefined;
 }
+
+/** The `/scribe` form's "Let me review the research first" checkbox. */
+export const REVIEW_INPUT = 'review_research';
+/** The one text input of the Edit form (the email) and of the Edit research form (the summary). */
+export const FORM_INPUT = 'text';
+
+/**
+ * An Edit / Edit research form: `scribe:form:edit:<generationId>:<messageId>` (the result message,
+ * or for research the thread, its button was on) — at most 86 characters, within Discord's 100.
+ */
+export function formModalId(form: 'edit' | 'research', generationId: string, messageId: string): string {
+  return `scribe:form:${form}:${generationId}:${messageId}`;
+}
+
+const FormModalIdSchema = z
+  .string()
+  .transform((s) => s.split(':'))
+  .pipe(
+    z.tuple([
+      z.literal('scribe'),
+      z.literal('form'),
+      z.enum(['edit', 'research']),
+      z.uuid(),
+      z.string().regex(/^\d{1,20}$/),
+    ]),
+  )
+  .transform(([, , form, generationId, messageId]) => ({ form, generationId, messageId }));
+
+/** The form, generation and message of an Edit / Edit research form, or undefined when not one of ours. */
+export function parseFormModal(
+  customId: string,
+): { form: 'edit' | 'research'; generationId: string; messageId: string } | undefined {
+  const parsed = FormModalIdSchema.safeParse(customId);
+  return parsed.success ? parsed.data : undefined;
+}

@@ -4,13 +4,13 @@
  */
 import { ComponentType, TextInputStyle, type APIModalInteractionResponseCallbackData } from 'discord.js';
 import { splitText } from '../split.ts';
-import { FRESH_MODAL_ID, INPUTS, MODAL_ID } from './ids.ts';
+import { FORM_INPUT, formModalId, FRESH_MODAL_ID, INPUTS, MODAL_ID, REVIEW_INPUT } from './ids.ts';
 import { DISCORD_LIMITS } from './render.ts';
 
 /** The `/scribe` form, prefilled with the last template (cut to Discord's 4,000, saying so). */
 export function renderDraftModal(
   lastTemplate: string | undefined,
-  options: { fresh?: boolean } = {},
+  options: { fresh?: boolean; review?: boolean } = {},
 ): APIModalInteractionResponseCallbackData {
   const truncated = lastTemplate !== undefined && lastTemplate.length > DISCORD_LIMITS.textInputValue;
   const prefill = truncated ? splitText(lastTemplate, DISCORD_LIMITS.textInputValue)[0]!.text : lastTemplate;
@@ -60,6 +60,43 @@ export function renderDraftModal(
           required: true,
           max_length: 500,
           placeholder: 'analytical engines',
+        },
+      },
+      {
+        type: ComponentType.Label,
+        label: 'Let me review the research first',
+        description: 'See what was found, edit it if you like, then have the email written.',
+        component: { type: ComponentType.Checkbox, custom_id: REVIEW_INPUT, default: options.review === true },
+      },
+    ],
+  };
+}
+
+/** The Edit form (the email) or the Edit research form (the summary), prefilled; `text` fits 4,000. */
+export function renderEditModal(
+  form: 'edit' | 'research',
+  generationId: string,
+  messageId: string,
+  text: string,
+): APIModalInteractionResponseCallbackData {
+  const email = form === 'edit';
+  return {
+    custom_id: formModalId(form, generationId, messageId),
+    title: email ? 'Edit the email' : 'Edit the research',
+    components: [
+      {
+        type: ComponentType.Label,
+        label: email ? 'Email' : 'Research summary',
+        description: email
+          ? 'Posted as a new version, checked like a written one (placeholders left, length).'
+          : 'The email will be written from this. Keep the [n] citations of the sources.',
+        component: {
+          type: ComponentType.TextInput,
+          custom_id: FORM_INPUT,
+          style: TextInputStyle.Paragraph,
+          required: true,
+          max_length: DISCORD_LIMITS.textInputValue,
+          value: text,
         },
       },
     ],

@@ -12,7 +12,8 @@ import { isMissingPermission } from './client.ts';
 import type { DiscordBotDeps } from './deps.ts';
 import { addressOf } from '../../jobs/reporter.ts';
 import { escapeMarkdown, NO_MENTIONS, progressComponents, renderProgress, threadName } from './render.ts';
-import { progressChannelOf } from './reporter.ts';
+import { createDiscordReporter, progressChannelOf, replyChannelOf } from './reporter.ts';
+import type { EditPort } from '../../requests/edit.ts';
 
 /** One week: later regenerations find the thread still open. */
 const THREAD_AUTO_ARCHIVE_MINUTES = 10_080;
@@ -61,7 +62,10 @@ export function startPort(
   const port = {
     cannotPost: [] as string[],
     threadProblem: undefined as { missing: string[] } | 'failed' | undefined,
-    async postProgress(view: Parameters<StartPort['postProgress']>[0]): Promise<PostedMessage | typeof CANNOT_POST> {
+    async postProgress(
+      view: Parameters<StartPort['postProgress']>[0],
+      generationId?: string,
+    ): Promise<PostedMessage | typeof CANNOT_POST> {
       if (place.missing.post.length) {
         port.cannotPost = place.missing.post;
         return CANNOT_POST;
@@ -69,6 +73,7 @@ export function startPort(
       const body = {
         content: `Requested by <@${place.userId}>`,
         embeds: [renderProgress(view)],
+        ...(generationId ? { components: progressComponents(view, generationId) } : {}),
         allowed_mentions: NO_MENTIONS,
       };
       try {
@@ -140,6 +145,18 @@ export function actionPort(deps: DiscordBotDeps, actorId: string, isAdmin: () =>
       await deps.rest.patch(Routes.channelMessage(channelId, generation.progressMessageId), {
         body: { embeds: [renderProgress(view)], components: progressComponents(view, generation.id) },
       });
+    },
+  };
+}
+
+/** The port of an Edit / Edit research: the worker's reporter posts in the thread. */
+export function editPort(deps: DiscordBotDeps, isAdmin: () => Promise<boolean>): EditPort {
+  return {
+    isAdmin,
+    reporter: createDiscordReporter({ rest: deps.rest, logger: deps.logger }),
+    async removeFromThread(g, messageIds) {
+      const channelId = replyChannelOf(addressOf(g));
+      for (const id of messageIds) if (channelId) await removeQuietly(deps, Routes.channelMessage(channelId, id));
     },
   };
 }

@@ -20,7 +20,14 @@ import { handleBatchCancel, handleBatchSubmission } from './batch-handlers.ts';
 import { BATCH_MODAL_ID, parseBatchCancelId } from './batch-render.ts';
 import { COMMAND_NAME } from './commands.ts';
 import type { DiscordBotDeps } from './deps.ts';
-import { handleDraftSubmission, handleReaction, handleResultButton, handleScribeCommand } from './handlers.ts';
+import {
+  handleDraftSubmission,
+  handleFormSubmission,
+  handleReaction,
+  handleResultButton,
+  handleScribeCommand,
+} from './handlers.ts';
+import { parseFormModal } from './ids.ts';
 
 /** Interactions whose `channel_id` is remembered between the raw packet and the handler; they follow at once. */
 const MAX_REMEMBERED = 100;
@@ -57,6 +64,9 @@ export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, on
     if (interaction.isChatInputCommand() && interaction.commandName === COMMAND_NAME) {
       const channelId = channelOf(interaction);
       void runner.run('command', interaction.id, () => handleScribeCommand(deps, interaction, channelId), sorry);
+    } else if (interaction.isModalSubmit() && parseFormModal(interaction.customId)) {
+      channelOf(interaction);
+      void runner.run('modal', interaction.id, () => handleFormSubmission(deps, interaction), sorry);
     } else if (interaction.isModalSubmit()) {
       const channelId = channelOf(interaction);
       const handle = interaction.customId === BATCH_MODAL_ID ? handleBatchSubmission : handleDraftSubmission;

@@ -25,7 +25,7 @@ import {
   type APIButtonComponent,
   type APIEmbed,
 } from 'discord.js';
-import type { ProgressView, ResultView } from '../../jobs/reporter.ts';
+import type { ProgressView, ResultView, ReviewView } from '../../jobs/reporter.ts';
 import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText, type Piece } from '../split.ts';
 import { progressLines, progressTitle } from '../text.ts';
@@ -47,6 +47,7 @@ export const COLORS = {
   succeeded: 0x57f287,
   failed: 0xed4245,
   cancelled: 0x4f545c,
+  review: 0xeb459e,
   draft: 0xfee75c,
   info: 0x4f545c,
 } as const;
@@ -129,7 +130,7 @@ export function progressComponents(view: ProgressView, generationId: string): Bu
     emoji: { name: emoji },
     custom_id: resultButtonId(action, generationId),
   });
-  if (view.status === 'queued' || view.status === 'running' || view.status === 'retrying')
+  if (view.status === 'queued' || view.status === 'running' || view.status === 'retrying' || view.status === 'review')
     return [{ type: ComponentType.ActionRow, components: [button('Cancel', '✋', 'cancel', ButtonStyle.Danger)] }];
   if (view.status === 'failed' && view.canRetry)
     return [{ type: ComponentType.ActionRow, components: [button('Retry', '🔁', 'retry', ButtonStyle.Primary)] }];
@@ -170,6 +171,10 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
     });
   }
   const tail: APIEmbed[] = [];
+  if (view.editedBy) {
+    // A mention in an embed pings no one.
+    tail.push({ description: `✏️ Version ${view.version} — edited by <@${view.editedBy}>`, color: COLORS.info });
+  }
   if (view.notes.length) {
     tail.push({
       description: fitLines(
@@ -230,7 +235,62 @@ export function resultButtons(generationId: string): ButtonRow {
         emoji: { name: '🔎' },
         custom_id: resultButtonId('fresh', generationId),
       },
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Secondary,
+        label: 'Edit',
+        emoji: { name: '✏️' },
+        custom_id: resultButtonId('edit', generationId),
+      },
     ],
+  };
+}
+
+/**
+ * The research for review: the summary in an embed (cut at the description limit, saying so),
+ * the sources, and the *Write the email* and *Edit research* buttons. One message.
+ */
+export function renderReview(view: ReviewView, generationId: string): ResultMessage {
+  const version = view.version > 1 ? ` (version ${view.version})` : '';
+  const edited = view.editedBy ? `✏️ Edited by <@${view.editedBy}>\n\n` : '';
+  const summary = escapeMarkdown(view.summary || '(No summary: nothing about the recipient could be read.)');
+  const embeds: APIEmbed[] = [
+    {
+      title: truncate(`🔎 Research on ${view.recipientName}${version}: review it first`, DISCORD_LIMITS.embedTitle),
+      description: truncate(`${edited}${summary}`, DISCORD_LIMITS.embedDescription),
+      color: COLORS.review,
+    },
+  ];
+  for (const embed of sourceEmbeds(view)) {
+    if (embedsSize([...embeds, embed]) > DISCORD_LIMITS.embedTotal) break;
+    embeds.push(embed);
+  }
+  const button = (
+    label: string,
+    emoji: string,
+    action: 'write' | 'research',
+    style: ButtonStyle,
+  ): APIButtonComponent => ({
+    type: ComponentType.Button,
+    style: style as ButtonStyle.Primary,
+    label,
+    emoji: { name: emoji },
+    custom_id: resultButtonId(action, generationId),
+  });
+  return {
+    content: '',
+    embeds,
+    components: [
+      {
+        type: ComponentType.ActionRow,
+        components: [
+          button('Write the email', '✍️', 'write', ButtonStyle.Primary),
+          button('Edit research', '✏️', 'research', ButtonStyle.Secondary),
+        ],
+      },
+    ],
+    allowed_mentions: NO_MENTIONS,
+    flags: 0,
   };
 }
 
@@ -249,7 +309,7 @@ export function embedsSize(embeds: readonly APIEmbed[]): number {
 }
 
 /** The numbered web sources and the arXiv papers, as embeds within the description limit. */
-export function sourceEmbeds(view: Pick<ResultView, 'sources' | 'papers'>): APIEmbed[] {
+export function sourceEmbeds(view: Pick<ReviewView, 'sources' | 'papers'>): APIEmbed[] {
   const lines: string[] = [];
   if (view.sources.length) {
     lines.push('**Web pages**');

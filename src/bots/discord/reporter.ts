@@ -22,7 +22,14 @@ import type { Logger } from '../../log.ts';
 import type { ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText } from '../text.ts';
 import { DiscordCode, toScribeError } from './client.ts';
-import { progressComponents, renderFailure, renderProgress, renderResult, type ResultMessage } from './render.ts';
+import {
+  progressComponents,
+  renderFailure,
+  renderProgress,
+  renderResult,
+  renderReview,
+  type ResultMessage,
+} from './render.ts';
 
 /** The channel (or thread) that holds the progress message. */
 export function progressChannelOf(address: ThreadAddress): string | null {
@@ -120,6 +127,16 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
         'result delivered to Discord',
       );
       return { messageIds: ids };
+    },
+
+    async review(address, view) {
+      const channelId = replyChannelOf(address);
+      if (!channelId) return { messageIds: [] };
+      return {
+        messageIds: [
+          await post(channelId, renderReview(view, address.generationId), 'posting the research for review'),
+        ],
+      };
     },
 
     async failed(address, failure) {

@@ -16,6 +16,7 @@ import type { StartRefusal } from '../../requests/checks.ts';
 import { QUEUES } from '../../jobs/queue.ts';
 import { ACTIONS, type ActionKind } from '../../requests/actions.ts';
 import type { ActionOutcome } from '../../requests/act.ts';
+import type { EditOutcome } from '../../requests/edit.ts';
 import type { TellPrivately } from '../../requests/port.ts';
 
 /** How a platform writes what the shared words need. */
@@ -48,8 +49,23 @@ export function refusalText(refusal: StartRefusal): string {
   return refusal.kind === 'budget' ? budgetText(refusal.budgetUsd, refusal.pausedUntil) : quotaText(refusal.quota);
 }
 
+/** What comes of an action or of a form (edit, edit research). */
+export type AnyActionOutcome = ActionOutcome | EditOutcome;
+
+/** The noun of "Nothing to …" and "there is nothing to …", per action. */
+const NOTHING_TO: Record<ActionKind, string> = {
+  regenerate: 'regenerate',
+  shorter: 'regenerate',
+  fresh: 'regenerate',
+  cancel: 'cancel',
+  retry: 'retry',
+  edit: 'edit',
+  write: 'write',
+  research: 'edit',
+};
+
 /** What a person is told about an action's outcome; undefined when nothing needs saying. */
-export function actionReply(action: ActionKind, outcome: ActionOutcome, style: ChatStyle): string | undefined {
+export function actionReply(action: ActionKind, outcome: AnyActionOutcome, style: ChatStyle): string | undefined {
   switch (outcome.kind) {
     case 'not-allowed':
       return (
@@ -63,7 +79,7 @@ export function actionReply(action: ActionKind, outcome: ActionOutcome, style: C
     case 'not-found':
     case 'wrong-team':
     case 'wrong-message':
-      return `That email no longer exists, so there is nothing to ${action === 'cancel' || action === 'retry' ? action : 'regenerate'}. Run ${style.command} to write a new one.`;
+      return `That email no longer exists, so there is nothing to ${NOTHING_TO[action]}. Run ${style.command} to write a new one.`;
     case 'cannot-post':
       return style.cannotPostInThread;
     case 'cancelled':
@@ -73,11 +89,30 @@ export function actionReply(action: ActionKind, outcome: ActionOutcome, style: C
     case 'too-late':
       return 'Too late to cancel: the email was already posted, so nothing changed.';
     case 'nothing-to-do':
-      return action === 'retry'
-        ? `Nothing to retry: this email is ${STATUS_PHRASES[outcome.status]}.`
-        : `Nothing to cancel: this email is ${STATUS_PHRASES[outcome.status]}.`;
+      return `Nothing to ${NOTHING_TO[action]}: this email is ${STATUS_PHRASES[outcome.status]}.`;
+    case 'writing':
+      return 'Writing the email from the research in the thread.';
+    case 'too-long':
+      return (
+        `This ${action === 'research' ? 'research summary' : 'email'} is ${outcome.length.toLocaleString('en-US')} characters; ` +
+        `a form here holds ${outcome.limit.toLocaleString('en-US')}, so it can't be edited in a form. ` +
+        (action === 'research'
+          ? 'Press Write the email to use it as it is.'
+          : 'Use Copy to take it as plain text and edit it in your mail client.')
+      );
+    case 'edited': {
+      const saved = `Version ${outcome.child.version} — edited by you — is in the thread.`;
+      return outcome.problems.length
+        ? `${saved} ${style.warning} Check it before sending:\n${outcome.problems.map((p) => `• ${p}`).join('\n')}`
+        : saved;
+    }
+    case 'research-saved':
+      return 'Saved: your edited research replaces the summary, and the email will be written from it. Press Write the email when it looks right.';
+    case 'unchanged':
+      return 'Nothing changed, so nothing was saved.';
     case 'not-retryable':
       return 'Retrying the same request would fail the same way; the message above says what to fix.';
+    case 'open':
     case 'started':
     case 'duplicate':
       return undefined;
@@ -95,11 +130,11 @@ const STATUS_PHRASES: Record<GenerationStatus, string> = {
 };
 
 /** A reaction is not a request to anyone but the requester: others' are ignored without a word. */
-const SAID_TO_REACTIONS: ReadonlySet<ActionOutcome['kind']> = new Set(['quota', 'budget', 'cannot-post']);
+const SAID_TO_REACTIONS: ReadonlySet<AnyActionOutcome['kind']> = new Set(['quota', 'budget', 'cannot-post']);
 
 /** Tells the person what came of an action, if anything, and names the outcome for the logs. */
 export async function answerAction(
-  outcome: ActionOutcome,
+  outcome: AnyActionOutcome,
   how: { action: ActionKind; trigger: Trigger; style: ChatStyle; tell: TellPrivately; logger: Logger },
 ): Promise<string> {
   const silent = how.trigger === 'reaction' && !SAID_TO_REACTIONS.has(outcome.kind);

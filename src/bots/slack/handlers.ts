@@ -10,6 +10,8 @@ import type { types } from '@slack/bolt';
 import { findByResultMessage, getGeneration } from '../../db/generations.ts';
 import { lastTemplate } from '../../db/templates.ts';
 import { upsertUser, type UserIdentity } from '../../db/users.ts';
+import { ACTIONS } from '../../requests/actions.ts';
+import { prepareForm, requestEdit, requestResearchEdit } from '../../requests/edit.ts';
 import { InvalidRequestError, parseGenerationRequest, type GenerationRequest } from '../../jobs/enqueue.ts';
 import { requestAction } from '../../requests/act.ts';
 import { prepareStart, startGeneration } from '../../requests/start.ts';
@@ -17,10 +19,21 @@ import { BEFORE_ACK_DEADLINE_MS, within } from '../shared/deadline.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { openBatchModal } from './batch-handlers.ts';
 import type { ResponseMessage, SlackBotDeps } from './deps.ts';
-import { parseResultButton, REGENERATE_REACTIONS } from './ids.ts';
+import { EDIT_MODAL_ID, EDIT_INPUT, parseResultButton, REGENERATE_REACTIONS, RESEARCH_INPUT } from './ids.ts';
 import { HELP, infoReply } from './info.ts';
-import { fieldErrors, metadataOf, noticeModal, renderDraftModal, requestOf, SubmissionSchema } from './modal.ts';
-import { actionPort, SLACK_STYLE, startPort, tellInThread, tellViaResponseUrl } from './port.ts';
+import {
+  fieldErrors,
+  formMetadataOf,
+  FormSubmissionSchema,
+  metadataOf,
+  noticeModal,
+  renderDraftModal,
+  renderEditModal,
+  requestOf,
+  SLACK_INPUT_LIMIT,
+  SubmissionSchema,
+} from './modal.ts';
+import { actionPort, editPort, SLACK_STYLE, startPort, tellInThread, tellViaResponseUrl } from './port.ts';
 import { renderCopy } from './render.ts';
 
 /** A slash command's ack: nothing, or an ephemeral answer. */
@@ -72,13 +85,20 @@ export async function handleScribeCommand(
     // The trigger id lasts 3 s: the prefill may not hold up the modal.
     const prefill = await within(
       deps.logger,
-      upsertUser(deps.pool, user).then((u) => lastTemplate(deps.pool, u.id)),
+      upsertUser(deps.pool, user).then(async (u) => ({
+        template: await lastTemplate(deps.pool, u.id),
+        review: u.reviewResearch,
+      })),
       BEFORE_ACK_DEADLINE_MS,
       'load the last template',
     );
     await deps.client.views.open({
       trigger_id: command.trigger_id,
-      view: renderDraftModal({ channel: command.channel_id, responseUrl: command.response_url }, prefill),
+      view: renderDraftModal(
+        { channel: command.channel_id, responseUrl: command.response_url },
+        prefill?.template,
+        prefill?.review,
+      ),
     });
     return 'modal';
   }
@@ -145,7 +165,14 @@ export async function handleDraftSubmission(
     responseUrl: metadata.responseUrl,
     recipientName: request.recipientName,
   });
-  const outcome = await startGeneration(deps, port, { identity, request, parsed: true, context: prepared?.context });
+  const review = submission.view.state.values.review_research;
+  const outcome = await startGeneration(deps, port, {
+    identity,
+    request,
+    parsed: true,
+    context: prepared?.context,
+    options: { reviewResearch: review },
+  });
   if (outcome.kind === 'started') return `started:${port.where}`;
   // Another request took the last slot after the check above; the modal is closed by now.
   if (outcome.kind === 'quota' || outcome.kind === 'budget')
@@ -161,7 +188,9 @@ const ButtonSchema = z.looseObject({
     team_id: z.string().optional(),
   }),
   team: z.looseObject({ id: z.string().min(1) }).nullish(),
-  container: z.looseObject({ message_ts: z.string().optional() }).optional(),
+  trigger_id: z.string().optional(),
+  channel: z.looseObject({ id: z.string() }).nullish(),
+  container: z.looseObject({ message_ts: z.string().optional(), thread_ts: z.string().optional() }).optional(),
   message: z.looseObject({ ts: z.string().optional() }).optional(),
   actions: z.array(z.looseObject({ action_id: z.string(), value: z.uuid(), action_ts: z.string().optional() })).min(1),
 });
@@ -190,19 +219,67 @@ export async function handleResultButton(
     await args.respond({ response_type: 'ephemeral', replace_original: false, ...renderCopy(generation.email) });
     return 'copy';
   }
-  const outcome = await requestAction(deps, actionPort(deps, body.user.id), {
-    action: button,
-    generationId: pressed.value,
-    actor: {
-      platform: 'slack',
-      teamId,
-      platformUserId: body.user.id,
-      displayName: body.user.name ?? body.user.username ?? null,
-    },
-    messageId,
-    requestedAt: tsTime(pressed.action_ts),
-  });
+  const actor: Identity = {
+    platform: 'slack',
+    teamId,
+    platformUserId: body.user.id,
+    displayName: body.user.name ?? body.user.username ?? null,
+  };
+  // The review's buttons are bound to the generation's thread (see requests/checks.ts).
+  const bound = ACTIONS[button].on === 'review' ? (body.container?.thread_ts ?? '') : messageId;
+  const input = { generationId: pressed.value, actor, messageId: bound, requestedAt: tsTime(pressed.action_ts) };
+  if (button === 'edit' || button === 'research') {
+    // The checks before the form opens: another person hears at once that they may not.
+    const prepared = await prepareForm(deps, editPort(deps, body.user.id), button, input, SLACK_INPUT_LIMIT);
+    const channel = body.channel?.id;
+    if (prepared.kind === 'open' && body.trigger_id && channel) {
+      const metadata = { generationId: pressed.value, channel, messageId: bound, thread: prepared.generation.threadId };
+      await deps.client.views.open({
+        trigger_id: body.trigger_id,
+        view: renderEditModal(button, metadata, prepared.text),
+      });
+      return `form:${button}`;
+    }
+    return answerAction(prepared, { action: button, trigger: 'button', style: SLACK_STYLE, tell, logger: deps.logger });
+  }
+  const outcome = await requestAction(deps, actionPort(deps, body.user.id), { action: button, ...input });
   return answerAction(outcome, { action: button, trigger: 'button', style: SLACK_STYLE, tell, logger: deps.logger });
+}
+
+/**
+ * An Edit or Edit research form was saved: the form closes at once, then the request layer posts
+ * the new version (or the edited research) in the thread; the person hears the outcome privately.
+ */
+export async function handleFormSubmission(deps: SlackBotDeps, args: { body: unknown; ack: ViewAck }): Promise<string> {
+  const submission = FormSubmissionSchema.parse(args.body);
+  const metadata = formMetadataOf(submission.view.private_metadata);
+  if (!metadata) {
+    await args.ack({
+      response_action: 'update',
+      view: noticeModal('Form out of date', 'This form is out of date. Close it and press the button again.'),
+    });
+    return 'stale';
+  }
+  await args.ack();
+  const action = submission.view.callback_id === EDIT_MODAL_ID ? 'edit' : 'research';
+  const values = submission.view.state.values;
+  const input = {
+    generationId: metadata.generationId,
+    actor: {
+      platform: 'slack' as const,
+      teamId: submission.team?.id ?? submission.user.team_id ?? '',
+      platformUserId: submission.user.id,
+      displayName: submission.user.name ?? null,
+    },
+    messageId: metadata.messageId,
+  };
+  const port = editPort(deps, submission.user.id);
+  const outcome =
+    action === 'edit'
+      ? await requestEdit(deps, port, { ...input, email: values[EDIT_INPUT] })
+      : await requestResearchEdit(deps, port, { ...input, summary: values[RESEARCH_INPUT] });
+  const tell = tellInThread(deps, metadata.channel, metadata.thread, submission.user.id);
+  return answerAction(outcome, { action, trigger: 'button', style: SLACK_STYLE, tell, logger: deps.logger });
 }
 
 const ReactionSchema = z.looseObject({

@@ -13,6 +13,16 @@ export const MODAL_ID = 'scribe_draft';
 /** The action id of every input's element; the block id names the field. */
 export const INPUT_ACTION_ID = 'value';
 
+/** The Edit form's `callback_id` (the email), and the Edit research form's (the summary). */
+export const EDIT_MODAL_ID = 'scribe_edit';
+export const RESEARCH_MODAL_ID = 'scribe_research';
+/** The one input block of each of those forms. */
+export const EDIT_INPUT = 'email';
+export const RESEARCH_INPUT = 'summary';
+/** The `/scribe` form's "Let me review the research first" checkbox block, and its option's value. */
+export const REVIEW_INPUT = 'review_research';
+export const REVIEW_OPTION = 'review';
+
 /** Input block ids, by request field. */
 export const INPUTS = {
   template: 'template',
@@ -47,5 +57,8 @@ export const RESULT_BUTTON_IDS: Record<ResultButton, string> = {
   fresh: resultButtonId('fresh'),
   cancel: resultButtonId('cancel'),
   retry: resultButtonId('retry'),
+  edit: resultButtonId('edit'),
+  write: resultButtonId('write'),
+  research: resultButtonId('research'),
   copy: resultButtonId('copy'),
 };

@@ -7,7 +7,17 @@ import { z } from 'zod';
 import type { types } from '@slack/bolt';
 import type { GenerationRequest } from '../../jobs/enqueue.ts';
 import { splitText } from '../split.ts';
-import { INPUT_ACTION_ID, INPUTS, MODAL_ID } from './ids.ts';
+import {
+  EDIT_INPUT,
+  EDIT_MODAL_ID,
+  INPUT_ACTION_ID,
+  INPUTS,
+  MODAL_ID,
+  RESEARCH_INPUT,
+  RESEARCH_MODAL_ID,
+  REVIEW_INPUT,
+  REVIEW_OPTION,
+} from './ids.ts';
 
 /** Slack's limit on a plain-text input's value (and `initial_value`). */
 export const SLACK_INPUT_LIMIT = 3_000;
@@ -38,8 +48,20 @@ const input = (
   ...(options.hint ? { hint: { type: 'plain_text', text: options.hint } } : {}),
 });
 
-/** The modal, prefilled with `lastTemplate` (its beginning, when longer than Slack allows). */
-export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string): types.ModalView {
+const REVIEW_CHOICE = {
+  text: { type: 'plain_text' as const, text: 'Let me review the research first' },
+  description: {
+    type: 'plain_text' as const,
+    text: 'See what was found, edit it if you like, then have the email written.',
+  },
+  value: REVIEW_OPTION,
+};
+
+/**
+ * The modal, prefilled with `lastTemplate` (its beginning, when longer than Slack allows) and the
+ * review checkbox as the person last left it.
+ */
+export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string, review = false): types.ModalView {
   let initial = lastTemplate;
   let note: types.ContextBlock | undefined;
   if (initial !== undefined && initial.length > SLACK_INPUT_LIMIT) {
@@ -78,8 +100,76 @@ export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string)
         max: INTEREST_MAX,
         placeholder: 'analytical engines',
       }),
+      {
+        type: 'input',
+        block_id: REVIEW_INPUT,
+        optional: true,
+        label: { type: 'plain_text', text: 'Research' },
+        element: {
+          type: 'checkboxes',
+          action_id: INPUT_ACTION_ID,
+          options: [REVIEW_CHOICE],
+          ...(review ? { initial_options: [REVIEW_CHOICE] } : {}),
+        },
+      },
     ],
   };
+}
+
+/** Where an Edit / Edit research form was opened from: the generation, its thread, for whom. */
+export const FormMetadataSchema = z.object({
+  generationId: z.uuid(),
+  channel: z.string().min(1),
+  /** The result message (Edit) or the thread (Edit research) the button was on. */
+  messageId: z.string().min(1),
+  thread: z.string().nullable(),
+});
+export type FormMetadata = z.infer<typeof FormMetadataSchema>;
+
+/** The Edit form (the email) or the Edit research form (the summary), prefilled; `text` fits 3,000. */
+export function renderEditModal(form: 'edit' | 'research', metadata: FormMetadata, text: string): types.ModalView {
+  const email = form === 'edit';
+  return {
+    type: 'modal',
+    callback_id: email ? EDIT_MODAL_ID : RESEARCH_MODAL_ID,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: email ? 'Edit the email' : 'Edit the research' },
+    submit: { type: 'plain_text', text: email ? 'Post as a new version' : 'Save the research' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      input(email ? EDIT_INPUT : RESEARCH_INPUT, email ? 'Email' : 'Research summary', {
+        multiline: true,
+        max: SLACK_INPUT_LIMIT,
+        initial: text,
+        hint: email
+          ? 'Saved as a new version in the thread, checked like a written one (placeholders left, length).'
+          : 'The email will be written from this summary. Keep the [n] citations that refer to the sources.',
+      }),
+    ],
+  };
+}
+
+/** The fields of an Edit / Edit research submission the handler relies on. */
+export const FormSubmissionSchema = z.looseObject({
+  user: z.looseObject({ id: z.string().min(1), name: z.string().optional(), team_id: z.string().optional() }),
+  team: z.looseObject({ id: z.string().min(1) }).nullish(),
+  view: z.looseObject({
+    callback_id: z.string(),
+    private_metadata: z.string(),
+    state: z.looseObject({
+      values: z.looseObject({ [EDIT_INPUT]: inputValueOf(), [RESEARCH_INPUT]: inputValueOf() }),
+    }),
+  }),
+});
+
+/** The form's metadata as it was opened with it; undefined when it is not ours. */
+export function formMetadataOf(privateMetadata: string): FormMetadata | undefined {
+  try {
+    const parsed = FormMetadataSchema.safeParse(JSON.parse(privateMetadata));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A modal saying why nothing was started (replaces the form: `response_action: update`). */
@@ -93,10 +183,25 @@ export function noticeModal(title: string, text: string): types.ModalView {
   };
 }
 
-const inputValue = z
-  .looseObject({ [INPUT_ACTION_ID]: z.looseObject({ value: z.string().nullish() }).optional() })
+function inputValueOf() {
+  return z
+    .looseObject({ [INPUT_ACTION_ID]: z.looseObject({ value: z.string().nullish() }).optional() })
+    .optional()
+    .transform((v) => v?.[INPUT_ACTION_ID]?.value ?? '');
+}
+const inputValue = inputValueOf();
+
+/** A checkboxes element's state: whether the review option is ticked (absent: an older form, no). */
+const reviewChoice = z
+  .looseObject({
+    [INPUT_ACTION_ID]: z
+      .looseObject({ selected_options: z.array(z.looseObject({ value: z.string() })).nullish() })
+      .optional(),
+  })
   .optional()
-  .transform((v) => v?.[INPUT_ACTION_ID]?.value ?? '');
+  .transform((v) =>
+    v === undefined ? undefined : (v[INPUT_ACTION_ID]?.selected_options ?? []).some((o) => o.value === REVIEW_OPTION),
+  );
 
 /** The fields of a `view_submission` the handler relies on. */
 export const SubmissionSchema = z.looseObject({
@@ -109,6 +214,7 @@ export const SubmissionSchema = z.looseObject({
         [INPUTS.template]: inputValue,
         [INPUTS.recipientName]: inputValue,
         [INPUTS.recipientInterest]: inputValue,
+        [REVIEW_INPUT]: reviewChoice,
       }),
     }),
   }),

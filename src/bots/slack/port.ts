@@ -9,6 +9,8 @@
 import { z } from 'zod';
 import { CANNOT_POST } from '../../requests/port.ts';
 import type { ActionPort, PostedMessage, StartPort, TellPrivately } from '../../requests/port.ts';
+import type { EditPort } from '../../requests/edit.ts';
+import { createSlackReporter } from './reporter.ts';
 import type { ChatStyle } from '../shared/outcomes.ts';
 import { CANNOT_POST_CODES, slackErrorCode } from './client.ts';
 import type { SlackBotDeps } from './deps.ts';
@@ -64,8 +66,8 @@ export function startPort(deps: SlackBotDeps, place: StartPlace): StartPort & { 
   let mentionTs: string | undefined;
   const port = {
     where: 'channel' as 'channel' | 'dm',
-    async postProgress(view: Parameters<StartPort['postProgress']>[0]): Promise<PostedMessage> {
-      const message = renderProgress(view);
+    async postProgress(view: Parameters<StartPort['postProgress']>[0], generationId?: string): Promise<PostedMessage> {
+      const message = renderProgress(view, generationId);
       try {
         return { channelId: place.channel, messageId: await post(deps, place.channel, message) };
       } catch (err) {
@@ -152,6 +154,17 @@ export function actionPort(deps: SlackBotDeps, actorId: string): ActionPort {
         text: message.text,
         blocks: message.blocks,
       });
+    },
+  };
+}
+
+/** The port of an Edit / Edit research: the worker's reporter posts in the thread. */
+export function editPort(deps: SlackBotDeps, actorId: string): EditPort {
+  return {
+    isAdmin: () => isWorkspaceAdmin(deps, actorId),
+    reporter: createSlackReporter({ client: deps.client, logger: deps.logger }),
+    async removeFromThread(g, messageIds) {
+      for (const ts of messageIds) if (g.channelId) await removeQuietly(deps, g.channelId, ts);
     },
   };
 }

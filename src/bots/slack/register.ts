@@ -11,12 +11,13 @@ import { BATCH_CANCEL_ID, BATCH_MODAL_ID } from './batch-render.ts';
 import type { SlackBotDeps } from './deps.ts';
 import {
   handleDraftSubmission,
+  handleFormSubmission,
   handleReaction,
   handleResultButton,
   handleScribeCommand,
   type Respond,
 } from './handlers.ts';
-import { COMMAND, MODAL_ID, RESULT_BUTTON_IDS } from './ids.ts';
+import { COMMAND, EDIT_MODAL_ID, MODAL_ID, RESEARCH_MODAL_ID, RESULT_BUTTON_IDS } from './ids.ts';
 import { metadataOf } from './modal.ts';
 
 /** A function that runs at most once; `called` tells whether it did. */
@@ -96,6 +97,19 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
       afterFailure(acked, sorry(respond)),
     );
   });
+
+  // Edit and Edit research: the outcome is said in the thread, to the person only.
+  for (const callbackId of [EDIT_MODAL_ID, RESEARCH_MODAL_ID]) {
+    app.view<ViewSubmitAction>({ callback_id: callbackId, type: 'view_submission' }, async ({ body, ack }) => {
+      const acked = once(ack);
+      await runner.run(
+        'modal',
+        body.view.id,
+        () => handleFormSubmission(deps, { body, ack: acked }),
+        afterFailure(acked),
+      );
+    });
+  }
 
   for (const actionId of Object.values(RESULT_BUTTON_IDS)) {
     app.action({ type: 'block_actions', action_id: actionId }, async ({ body, ack, respond }) => {

@@ -6,7 +6,7 @@
  * - a message's `text` (the notification and search fallback) is cut by Slack past 40,000.
  */
 import { resultFooter } from '../shared/footer.ts';
-import type { ProgressView, ResultView } from '../../jobs/reporter.ts';
+import type { ProgressView, ResultView, ReviewView } from '../../jobs/reporter.ts';
 import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText } from '../split.ts';
 import { progressLines, progressTitle, resultText } from '../text.ts';
@@ -74,7 +74,7 @@ export function renderProgress(view: ProgressView, generationId?: string): Slack
 }
 
 function progressButtons(view: ProgressView, generationId: string): SlackBlock[] {
-  if (view.status === 'queued' || view.status === 'running' || view.status === 'retrying')
+  if (view.status === 'queued' || view.status === 'running' || view.status === 'retrying' || view.status === 'review')
     return [{ ...button('✋ Cancel', RESULT_BUTTON_IDS.cancel, generationId), style: 'danger' }];
   if (view.status === 'failed' && view.canRetry) return [button('🔁 Retry', RESULT_BUTTON_IDS.retry, generationId)];
   return [];
@@ -117,7 +117,8 @@ function fallbackText(text: string): string {
 function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
   const blocks: SlackBlock[] = [];
   const version = view.version > 1 ? ` — version ${view.version}` : '';
-  blocks.push(context(`✉️ *Email to ${escapeMrkdwn(view.recipientName)}*${version}`));
+  const edited = view.editedBy ? `, edited by <@${escapeMrkdwn(view.editedBy)}>` : '';
+  blocks.push(context(`✉️ *Email to ${escapeMrkdwn(view.recipientName)}*${version}${edited}`));
   if (view.draft) {
     const problems = view.problems.map((p) => `• ${escapeMrkdwn(p)}`).join('\n');
     blocks.push(section(`⚠️ *Draft — check before sending:*\n${problems}`.slice(0, SLACK_SECTION_LIMIT)));
@@ -142,10 +143,37 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
       button('🔁 Regenerate', RESULT_BUTTON_IDS.regenerate, generationId),
       button('✂️ Shorter', RESULT_BUTTON_IDS.shorter, generationId),
       button('🔎 Fresh research', RESULT_BUTTON_IDS.fresh, generationId),
+      button('✏️ Edit', RESULT_BUTTON_IDS.edit, generationId),
       button('📋 Copy as plain text', RESULT_BUTTON_IDS.copy, generationId),
     ],
   });
   return blocks;
+}
+
+/**
+ * The research for review: the summary (plain text, split across sections), the sources, and the
+ * *Write the email* and *Edit research* buttons. One message: 50 blocks hold a long summary.
+ */
+export function renderReview(view: ReviewView, generationId: string): SlackMessage {
+  const version = view.version > 1 ? ` (version ${view.version})` : '';
+  const edited = view.editedBy ? ` — edited by <@${escapeMrkdwn(view.editedBy)}>` : '';
+  const title = `Research on ${view.recipientName}${version}: review it before the email is written`;
+  const blocks: SlackBlock[] = [context(`🔎 *${escapeMrkdwn(title)}*${edited}`)];
+  blocks.push(...sections(view.summary || '(No summary: nothing about the recipient could be read.)', 'plain_text'));
+  const sourceLines = [
+    ...view.sources.map((s) => `[${s.n}] ${mrkdwnLink(s.url, s.title)}`),
+    ...view.papers.map((p) => `• ${mrkdwnLink(p.url, p.title)} (${p.year})`),
+  ];
+  if (sourceLines.length) blocks.push(...sections(`*Sources*\n${sourceLines.join('\n')}`, 'mrkdwn'));
+  const actions: SlackBlock = {
+    type: 'actions',
+    block_id: 'scribe_review_actions',
+    elements: [
+      { ...button('✍️ Write the email', RESULT_BUTTON_IDS.write, generationId), style: 'primary' },
+      button('✏️ Edit research', RESULT_BUTTON_IDS.research, generationId),
+    ],
+  };
+  return { text: escapeMrkdwn(title), blocks: [...blocks.slice(0, SLACK_MAX_BLOCKS - 1), actions] };
 }
 
 function button(text: string, actionId: string, value: string): SlackBlock {

@@ -20,7 +20,7 @@ import type { Logger } from '../../log.ts';
 import type { ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText } from '../text.ts';
 import { MESSAGE_GONE, slackErrorCode, toScribeError, type WebClient } from './client.ts';
-import { renderFailure, renderProgress, renderResult, type SlackMessage } from './render.ts';
+import { renderFailure, renderProgress, renderResult, renderReview, type SlackMessage } from './render.ts';
 
 /** `event_type` of the metadata on result messages. */
 export const RESULT_EVENT_TYPE = 'scribe_result';
@@ -187,6 +187,19 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
         'result delivered to Slack',
       );
       return { messageIds: ids };
+    },
+
+    async review(address, view) {
+      if (!address.channelId) return { messageIds: [] };
+      const thread = address.threadId ?? address.progressMessageId ?? undefined;
+      const ts = await post(
+        address.channelId,
+        thread,
+        renderReview(view, address.generationId),
+        undefined,
+        'posting the research for review',
+      );
+      return { messageIds: [ts] };
     },
 
     async failed(address, failure) {

@@ -113,6 +113,7 @@ describe('Discord /scribe', () => {
       'template',
       'recipient_name',
       'recipient_interest',
+      'review_research',
     ]);
     expect(modal.components[0]!.component.value).toBe(mine);
   });

@@ -131,6 +131,7 @@ describe('Discord result messages', () => {
       { action: 'regenerate', generationId: GEN },
       { action: 'shorter', generationId: GEN },
       { action: 'fresh', generationId: GEN },
+      { action: 'edit', generationId: GEN },
     ]);
     expect(only!.flags).toBe(0); // our embeds must stay visible
   });
@@ -226,7 +227,12 @@ describe('Discord /scribe form', () => {
   it('has the three inputs, prefilled with the last template', () => {
     const modal = renderDraftModal('Dear {name},\n\nI enjoyed your work on {topic}.');
     expect(validateModal(modal as unknown as ModalData)).toBeNull();
-    expect(inputs(modal).map((i) => i?.custom_id)).toEqual(['template', 'recipient_name', 'recipient_interest']);
+    expect(inputs(modal).map((i) => i?.custom_id)).toEqual([
+      'template',
+      'recipient_name',
+      'recipient_interest',
+      'review_research',
+    ]);
     expect(inputs(modal)[0]).toMatchObject({ value: 'Dear {name},\n\nI enjoyed your work on {topic}.', style: 2 });
     expect(renderDraftModal(undefined).components[0]).not.toHaveProperty('component.value');
   });

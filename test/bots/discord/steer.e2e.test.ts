@@ -72,11 +72,19 @@ it('cancels a running generation: refused for another member, then stopped with 
     ).rows[0];
   await expect.poll(() => row().then((r) => r?.status), { timeout: 20_000 }).toBe('running');
   const id = (await row())!.id;
+  // The Cancel button is on the very first post of the progress message (its id reserved first).
+  expect(JSON.stringify(discord.revisions(progress.id)[0]?.components ?? [])).toContain(`scribe:cancel:${id}`);
   await expect.poll(() => buttonsOf(progress.id), { timeout: 10_000 }).toContain(`scribe:cancel:${id}`);
   await scribe.waitForLog((l) => l.msg === 'step saved' && l.generationId === id && l.step === 'research', 20_000);
 
   const refused = discord.pressButton(progress.id, `scribe:cancel:${id}`, { user: grace });
   expect((await handled(refused.id)).outcome).toBe('not-allowed');
+  // Said to Grace only: an ephemeral follow-up in the channel of the progress message.
+  const refusal = new RegExp(`Only <@${ada.id}> or a member with Manage Messages can cancel it\\.`);
+  expect(
+    discord.channelView(discord.channelId, grace.id).find((m) => m.ephemeral && refusal.test(m.content)),
+  ).toBeTruthy();
+  expect(discord.channelView(discord.channelId, ada.id).some((m) => refusal.test(m.content))).toBe(false);
   expect((await row())!.status).toBe('running');
 
   const press = discord.pressButton(progress.id, `scribe:cancel:${id}`, { user: ada });

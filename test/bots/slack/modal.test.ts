@@ -26,9 +26,15 @@ describe('Slack modal', () => {
       channel: 'C1',
       responseUrl: 'https://hooks.slack.com/commands/T1/1/abc',
     });
-    expect(blocks(view).map((b) => b.block_id)).toEqual(['template', 'recipient_name', 'recipient_interest']);
+    expect(blocks(view).map((b) => b.block_id)).toEqual([
+      'template',
+      'recipient_name',
+      'recipient_interest',
+      'review_research',
+    ]);
     expect(blocks(view)[0]?.element?.initial_value).toBe('Dear {name}, hello there my friend.');
-    expect(blocks(view).map((b) => b.element?.max_length)).toEqual([3000, 200, 500]);
+    expect(blocks(view).map((b) => b.element?.max_length)).toEqual([3000, 200, 500, undefined]);
+    expect(blocks(view)[3]?.element).toMatchObject({ type: 'checkboxes' });
   });
 
   it('fills in only the beginning of a template longer than Slack allows, and says so', () => {

@@ -80,6 +80,7 @@ describe('Slack rendering', () => {
       [ACTIONS.regenerate, 'gen-42'],
       [ACTIONS.shorter, 'gen-42'],
       [ACTIONS.fresh, 'gen-42'],
+      [ACTIONS.edit, 'gen-42'],
       [ACTIONS.copy, 'gen-42'],
     ]);
   });

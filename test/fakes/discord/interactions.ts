@@ -142,6 +142,15 @@ export function modalSubmit(
   const seen = new Set<string>();
   const submitted = (input: TextInputLike): Record<string, unknown> => {
     seen.add(input.custom_id);
+    // A checkbox (type 23) submits whether it is ticked: 'true' / 'false' in `values`, else its default.
+    if (input.type === 23) {
+      const given = values[input.custom_id];
+      return {
+        type: 23,
+        custom_id: input.custom_id,
+        value: given === undefined ? input.default === true : given === 'true',
+      };
+    }
     return {
       type: 4,
       ...(typeof input.id === 'number' ? { id: input.id } : {}),

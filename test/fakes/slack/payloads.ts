@@ -120,6 +120,14 @@ export class Payloads {
       const actionId = typeof block.element.action_id === 'string' ? block.element.action_id : slackId('', 5);
       known.add(blockId);
       const value = input.values[blockId];
+      if (block.element.type === 'checkboxes') {
+        // Checkboxes submit their ticked options: `values` names one by its value ('' for none), else the initial ones.
+        const options = Array.isArray(block.element.options) ? block.element.options.filter(isRecord) : [];
+        const initial = Array.isArray(block.element.initial_options) ? block.element.initial_options : [];
+        const selected = value === undefined ? initial : options.filter((o) => value !== '' && o.value === value);
+        values[blockId] = { [actionId]: { type: 'checkboxes', selected_options: selected } };
+        continue;
+      }
       values[blockId] = { [actionId]: { type: block.element.type, value: value ?? null } };
     }
     const unknown = Object.keys(input.values).filter((k) => !known.has(k));
