@@ -233,16 +233,6 @@ export async function failUnsettled(db: Db, id: string, error: string): Promise<
   return rows[0] && toGeneration(rows[0]);
 }
 
-/** Generations a user started since the start of the current UTC day (the quota's window). */
-export async function countToday(db: Db, userId: string): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM generations
-     WHERE user_id = $1 AND status <> 'cancelled' AND edited_by IS NULL AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
-    [userId],
-  );
-  return rows[0]?.n ?? 0;
-}
-
 /** The generation whose result includes this message (reactions and buttons). */
 export async function findByResultMessage(
   db: Db,

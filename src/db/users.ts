@@ -53,11 +53,6 @@ export async function getUser(db: Db, id: string): Promise<User | undefined> {
   return rows[0];
 }
 
-/** Locks the user's row until the transaction ends: serialises quota checks for one user. */
-export async function lockUser(db: Db, id: string): Promise<void> {
-  await db.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id]);
-}
-
 export async function incrementGenerationCount(db: Db, id: string): Promise<void> {
   await db.query('UPDATE users SET generation_count = generation_count + 1 WHERE id = $1', [id]);
 }
