@@ -161,7 +161,10 @@ describe('/metrics', () => {
     );
     expect(delta('scribe_llm_calls_total', { model: 'claude-sonnet-5-5' })).toBeGreaterThanOrEqual(1);
     expect(delta('scribe_cost_usd_total')).toBeCloseTo((await getGeneration(db.pool, generation.id))!.costUsd, 5);
-    expect(value(after.samples, 'scribe_queue_jobs', { state: 'active' })).toBe(0);
+    // pg-boss completes the job just after the handler returns: the gauge, read at scrape time, follows.
+    await expect
+      .poll(async () => value((await scrape()).samples, 'scribe_queue_jobs', { state: 'active' }), { timeout: 10_000 })
+      .toBe(0);
   });
 
   it('counts chat API calls by platform, with 429s and errors apart', async () => {
