@@ -16,7 +16,7 @@ import type { Db } from '../db/pool.ts';
 import * as generations from '../db/generations.ts';
 import type { Generation } from '../db/generations.ts';
 import { announceCancel, CancelledError, type CancelBus } from './cancel-bus.ts';
-import { bossDb, sendJob } from './enqueue.ts';
+import { bossDb, sendJobAgain } from './enqueue.ts';
 import { BOSS_SCHEMA, QUEUES } from './queue.ts';
 
 /** What came of a cancel or a retry, once allowed. */
@@ -68,7 +68,7 @@ export async function commitRetry(boss: PgBoss, tx: Db, generationId: string): P
   if (row.failureRetryable !== true) return { kind: 'not-retryable' };
   const requeued = await generations.requeueFailed(tx, generationId);
   if (!requeued) return { kind: 'nothing-to-do', status: 'queued' };
-  await sendJob(boss, tx, generationId);
+  await sendJobAgain(boss, tx, generationId);
   return { kind: 'retrying', generation: requeued };
 }
 

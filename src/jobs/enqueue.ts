@@ -23,7 +23,7 @@ import { checkStart, type StartRefusal } from '../requests/checks.ts';
 import { loadStartContext } from '../requests/context.ts';
 import { formatUsd } from '../pipeline/prices.ts';
 import { getTracer } from '../telemetry/tracer.ts';
-import { QUEUES, type GenerateJob } from './queue.ts';
+import { BOSS_SCHEMA, QUEUES, type GenerateJob } from './queue.ts';
 
 const cleanText = (min: number, max: number, what: string) =>
   z
@@ -214,6 +214,28 @@ export async function createGeneration(deps: EnqueueDeps, input: CreateGeneratio
  * Sends the generation's job on `db` (a transaction's client, so it commits with the row).
  * `priority`: higher runs first; single requests keep pg-boss's default 0, batch rows go below it.
  */
+/** How long `sendJobAgain` waits for the generation's previous job to be settled by pg-boss. */
+const PREVIOUS_JOB_WAIT_MS = 5_000;
+
+/**
+ * Sends a settled generation's job again (Retry, Write the email). The worker settles the row and
+ * posts the button before its handler returns, and pg-boss settles the job only after that: a
+ * click in between would meet the old job still `active`, which `exclusive` refuses. So wait
+ * (briefly) for pg-boss to finish with it first.
+ */
+export async function sendJobAgain(boss: PgBoss, db: Db, generationId: string): Promise<void> {
+  const until = Date.now() + PREVIOUS_JOB_WAIT_MS;
+  for (;;) {
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND singleton_key = $2 AND state = 'active'`,
+      [QUEUES.generate, generationId],
+    );
+    if ((rows[0]?.n ?? 0) === 0 || Date.now() > until) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await sendJob(boss, db, generationId);
+}
+
 export async function sendJob(boss: PgBoss, db: Db, generationId: string, priority?: number): Promise<void> {
   const traceparent = getTracer().traceparent();
   const job: GenerateJob = traceparent ? { generationId, traceparent } : { generationId };

@@ -14,7 +14,7 @@ import type { Generation } from '../db/generations.ts';
 import type { Logger } from '../log.ts';
 import type { PipelineData } from '../pipeline/types.ts';
 import type { SteerResult } from './cancel.ts';
-import { sendJob } from './enqueue.ts';
+import { sendJobAgain } from './enqueue.ts';
 import type { ReviewView, ThreadAddress, ThreadReporter } from './reporter.ts';
 
 /** The research of a generation (its saved steps 2 and 3) as the review shows it. */
@@ -56,6 +56,6 @@ export async function commitResume(boss: PgBoss, tx: Db, generationId: string): 
     return { kind: 'nothing-to-do', status: row?.status ?? 'cancelled' };
   }
   // The first job completed at the pause: a new one with the same singleton key.
-  await sendJob(boss, tx, generationId);
+  await sendJobAgain(boss, tx, generationId);
   return { kind: 'writing', generation: resumed };
 }

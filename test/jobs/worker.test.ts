@@ -178,10 +178,13 @@ describe('the generate worker', () => {
     expect(row.error).toBe(
       'Reading the template failed: Anthropic is overloaded (529): Overloaded — failed after 4 tries.',
     );
+    // The row is marked first, the thread told just after: wait for the reply, not for a guess.
+    const failures = async () =>
+      (await postsFor(db.pool, generation.id))
+        .filter((p) => p.kind === 'failed')
+        .map((p) => (p.body as { message: string }).message);
+    await expect.poll(failures, { timeout: 10_000 }).toEqual([`${row.error} Try again later with 🔁 or /scribe.`]);
     const posts = await postsFor(db.pool, generation.id);
-    expect(posts.filter((p) => p.kind === 'failed').map((p) => (p.body as { message: string }).message)).toEqual([
-      `${row.error} Try again later with 🔁 or /scribe.`,
-    ]);
     expect(posts.filter((p) => p.kind === 'result')).toHaveLength(0);
     expect(await jobSettled(generation.id)).toEqual(['failed']);
     expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);

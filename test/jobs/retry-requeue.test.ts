@@ -1,0 +1,53 @@
+/**
+ * Retry (and Write the email) send a settled generation's job again. The worker settles the row and
+ * posts the button before pg-boss settles the job, so a quick click meets the old job still active:
+ * the new job must wait for it rather than be refused by the queue's `exclusive` policy.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { withTransaction } from '../../src/db/pool.ts';
+import { markFailed, markRunning } from '../../src/db/generations.ts';
+import { commitRetry } from '../../src/jobs/cancel.ts';
+import { createGeneration } from '../../src/jobs/enqueue.ts';
+import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+const TEMPLATE = 'Dear {{name}},\n\nI read your work on {{topic}} and would love to talk.\n\nBest, Sam';
+
+let db: TestDatabase;
+let queue: JobQueue;
+
+beforeAll(async () => {
+  db = await createTestDatabase({ migrated: true });
+  queue = await startQueue({ connectionString: db.url, logger: silentLogger() });
+});
+
+afterAll(async () => {
+  await queue?.stop({ timeoutMs: 5_000 });
+  await db?.drop();
+});
+
+it('a Retry pressed while pg-boss is still finishing the failed job waits for it, then queues the generation again', async () => {
+  const generation = await createGeneration(
+    { pool: db.pool, boss: queue.boss, dailyQuota: 10 },
+    {
+      user: { platform: 'slack', teamId: 'T1', platformUserId: 'U-quick' },
+      request: { template: TEMPLATE, recipientName: 'Ada Lovelace', recipientInterest: 'engines' },
+    },
+  );
+  // A worker took the job and settled the row (a passing failure); its handler has not returned yet.
+  const [job] = await queue.boss.fetch<GenerateJob>(QUEUES.generate);
+  expect(job?.data.generationId).toBe(generation.id);
+  await markRunning(db.pool, generation.id);
+  await markFailed(db.pool, generation.id, 'Anthropic is overloaded — failed after 1 try.', true);
+
+  const retry = withTransaction(db.pool, (tx) => commitRetry(queue.boss, tx, generation.id));
+  // The handler returns a moment later and pg-boss fails the job (its last try: no retry left).
+  await db.pool.query('UPDATE pgboss.job SET retry_limit = 0 WHERE id = $1', [job!.id]);
+  await new Promise((r) => setTimeout(r, 300));
+  await queue.boss.fail(QUEUES.generate, job!.id, { error: 'overloaded' });
+
+  expect(await retry).toMatchObject({ kind: 'retrying' });
+  const jobs = await queue.boss.findJobs<GenerateJob>(QUEUES.generate, { data: { generationId: generation.id } });
+  expect(jobs.map((j) => j.state).sort()).toEqual(['created', 'failed']);
+});
