@@ -83,6 +83,8 @@ export function resultText(view: ResultView): string {
 
 /** What to do after a failure with a passing cause, in a chat (Slack and Discord alike). */
 export const CHAT_TRY_AGAIN = 'Try again later with 🔁 or /scribe.';
+/** Under a failure reply that carries the Retry button (a batch row's). */
+export const RETRY_HERE = 'Press Retry to pick up where it stopped.';
 
 /** A failure in plain words, then — when trying again may help — the reporter's way to do it. */
 export function failureText(failure: FailureReport, tryAgain: string): string {

@@ -113,3 +113,16 @@ export async function cancelBatchRows(db: Db, batchId: string): Promise<string[]
   );
   return rows.map((r) => r.id);
 }
+
+/** A batch row's place in its batch (1-based) and the batch's size; undefined for other rows. */
+export async function batchPlaceOf(
+  db: Db,
+  generationId: string,
+): Promise<{ position: number; size: number } | undefined> {
+  const { rows } = await db.query<{ position: number; size: number }>(
+    `SELECT g.batch_position + 1 AS position, b.size
+     FROM generations g JOIN batches b ON b.id = g.batch_id WHERE g.id = $1 AND g.batch_position IS NOT NULL`,
+    [generationId],
+  );
+  return rows[0];
+}

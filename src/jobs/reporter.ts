@@ -76,6 +76,8 @@ export interface ResultView {
   cost?: { usd: number; seconds: number } | undefined;
   /** An edited version: the platform user id of who edited it ("Version 3 — edited by …"). */
   editedBy?: string | undefined;
+  /** A batch row: its place in the batch (1-based), so the thread labels it "To … · 3 of 12". */
+  batch?: { position: number; size: number } | undefined;
 }
 
 /** The research as the person reviews it before the email is written (src/jobs/review.ts). */
@@ -97,6 +99,11 @@ export interface PostResultOptions {
    * post (Slack: message metadata via conversations.replies; Discord: the nonce) before posting.
    */
   maybePosted: boolean;
+  /**
+   * When that attempt started posting (the row's `result_posting_at`): the post, if any, is newer,
+   * so a reporter that must search a long thread (Slack) reads only from there on.
+   */
+  postingSince?: Date | null | undefined;
 }
 
 /**

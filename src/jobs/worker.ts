@@ -19,6 +19,7 @@ import type pg from 'pg';
 import { ErrorCode, RetryableError, asScribeError, isRetryable, type ScribeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import * as generations from '../db/generations.ts';
+import { batchPlaceOf } from '../db/batches.ts';
 import { runPipeline, type PipelineDeps } from '../pipeline/runner.ts';
 import type { PipelineData, StepName, StepRecord } from '../pipeline/types.ts';
 import type { CancelBus } from './cancel-bus.ts';
@@ -176,6 +177,8 @@ export async function processGeneration(
     const result = {
       ...resultViewOf(running.recipientName, running.version, finished),
       cost: { usd: usage.costUsd(), seconds },
+      // A batch row is labelled with its place in the batch ("3 of 12").
+      ...(running.batchId ? { batch: await database(() => batchPlaceOf(deps.pool, generationId)) } : {}),
     };
     // Recorded before posting: if we die between the post and saving its ids, the retry looks for it.
     if (!(await database(() => generations.markPosting(deps.pool, generationId)))) {
@@ -185,6 +188,7 @@ export async function processGeneration(
     const posted = await deps.reporter.result(address, result, {
       existingMessageIds: running.resultMessageIds,
       maybePosted: running.resultPostingAt !== null && running.resultMessageIds.length === 0,
+      postingSince: running.resultPostingAt,
     });
     await database(() => generations.saveResultMessages(deps.pool, generationId, posted.messageIds));
     await database(() =>

@@ -44,6 +44,8 @@ export interface ActionInput {
   actor: UserIdentity;
   /** The message the button was on, or the message reacted to. */
   messageId: string;
+  /** The thread that message is in, where the platform says it (binds a batch row's Retry). */
+  threadId?: string | null | undefined;
   /** When the person asked, by the platform's clock; default: now. */
   requestedAt?: Date | undefined;
 }
@@ -76,6 +78,7 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
     generationId: input.generationId,
     actor: input.actor,
     messageId: input.messageId,
+    threadId: input.threadId,
     on: spec.on,
     instruction: newVersion ? effect.instruction : null,
     action: input.action,

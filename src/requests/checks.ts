@@ -79,6 +79,12 @@ export interface ActionContext {
    * thread the button's message is in (Slack's thread ts, Discord's thread id), as the platform says.
    */
   on: 'result' | 'progress' | 'review';
+  /**
+   * The thread the button's message is in, as the platform says it (Slack's `thread_ts`, Discord's
+   * thread channel). A batch row has no progress message of its own: its `progress` actions (Retry
+   * on its failure reply) are bound to the batch's thread instead.
+   */
+  threadId?: string | null | undefined;
   /** The action makes a new version, charged to the requester's quota (cancel and retry do not). */
   charges: boolean;
   /** The action calls the model (everything but a cancel), so the workspace's budget applies. */
@@ -97,7 +103,8 @@ export function checkAction(ctx: ActionContext): Refusal | undefined {
   const { parent } = ctx;
   if (!parent || parent.platform !== ctx.actor.platform) return { kind: 'not-found' };
   if (parent.teamId !== ctx.actorTeamId) return { kind: 'wrong-team' };
-  if (ctx.messageId !== null && !isMessageOf(parent, ctx.on, ctx.messageId)) return { kind: 'wrong-message' };
+  if (ctx.messageId !== null && !isMessageOf(parent, ctx.on, ctx.messageId, ctx.threadId))
+    return { kind: 'wrong-message' };
   if (ctx.actor.id !== parent.userId && ctx.actorIsAdmin !== true)
     return { kind: 'not-allowed', requesterId: ctx.requesterId };
   if (ctx.recent) return { kind: 'duplicate', existing: ctx.recent };
@@ -107,8 +114,15 @@ export function checkAction(ctx: ActionContext): Refusal | undefined {
 }
 
 /** Whether `messageId` is the parent's message the action is bound to. */
-function isMessageOf(parent: Generation, on: ActionContext['on'], messageId: string): boolean {
+function isMessageOf(
+  parent: Generation,
+  on: ActionContext['on'],
+  messageId: string,
+  threadId: string | null | undefined,
+): boolean {
   if (on === 'review') return parent.threadId !== null && parent.threadId === messageId;
+  if (on === 'progress' && parent.progressMessageId === null && parent.batchId !== null)
+    return parent.threadId !== null && parent.threadId === threadId;
   return on === 'progress' ? parent.progressMessageId === messageId : parent.resultMessageIds.includes(messageId);
 }
 

@@ -41,6 +41,8 @@ export interface ActionQuery {
   actor: UserIdentity;
   messageId: string | null;
   on: ActionContext['on'];
+  /** The thread the message is in (see `ActionContext.threadId`). */
+  threadId?: string | null | undefined;
   /** The instruction of the version asked for: the dedupe lookup matches on it. */
   instruction: string | null;
   /** The action's name, recorded on the version and matched by the dedupe lookup; undefined: any. */
@@ -92,6 +94,7 @@ export async function loadActionContext(db: Db, query: ActionQuery, known: Known
     requesterId,
     messageId: query.messageId,
     on: query.on,
+    threadId: query.threadId,
     charges: query.charges ?? true,
     spends: query.spends ?? true,
     recent,

@@ -65,6 +65,8 @@ export type Reply =
   | ({ json: unknown } & ReplyEnding)
   /** Same as `json` (kept for scripts written for the forced-tool era). */
   | ({ tool: unknown } & ReplyEnding)
+  /** An error answer instead (e.g. `OVERLOADED`): for one recipient's calls only, where `failNext` hits all. */
+  | { error: { status: number; headers: Record<string, string>; body: string } }
   | undefined;
 
 export interface FakeAnthropic extends FakeHttp {
@@ -158,6 +160,11 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const queued = [question, request.model].map((k) => (k ? queues.get(k) : undefined)).find((q) => q && q.length > 0);
     const reply = responder(request) ?? queued?.shift() ?? defaultReply(request);
+    if ('error' in reply) {
+      res.writeHead(reply.error.status, { 'content-type': 'application/json', ...reply.error.headers });
+      res.end(reply.error.body);
+      return;
+    }
     const forcedTool = request.tool_choice?.type === 'tool' ? request.tool_choice.name : undefined;
     const value = 'json' in reply ? reply.json : 'tool' in reply ? reply.tool : undefined;
     const content =

@@ -321,6 +321,8 @@ export async function handleResultButton(deps: DiscordBotDeps, interaction: Butt
       generationId: parsed.generationId,
       actor: identity,
       messageId: bound,
+      // A batch row's Retry (on its failure reply) is bound to the batch's thread: this channel.
+      threadId: interaction.message.channelId,
       // The interaction's snowflake holds the moment the person clicked.
       requestedAt: interaction.createdAt,
     },

@@ -11,6 +11,8 @@ import type { ChatStyle } from '../shared/outcomes.ts';
 import { isMissingPermission } from './client.ts';
 import type { DiscordBotDeps } from './deps.ts';
 import { addressOf } from '../../jobs/reporter.ts';
+import { loadBatchView } from '../../jobs/batch.ts';
+import { renderBatch } from './batch-render.ts';
 import { escapeMarkdown, NO_MENTIONS, progressComponents, renderProgress, threadName } from './render.ts';
 import { createDiscordReporter, progressChannelOf, replyChannelOf } from './reporter.ts';
 import type { EditPort } from '../../requests/edit.ts';
@@ -140,6 +142,15 @@ export function actionPort(deps: DiscordBotDeps, actorId: string, isAdmin: () =>
     },
     remove: (message) => removeQuietly(deps, Routes.channelMessage(message.channelId, message.messageId)),
     async showProgress(generation, view) {
+      // A batch row's progress is its line in the batch's table (a Retry puts it back to ⏳).
+      if (generation.batchId) {
+        const loaded = await loadBatchView(deps.pool, generation.batchId);
+        const batch = loaded?.batch;
+        if (!loaded || !batch?.channelId || !batch.parentMessageId) return;
+        const { content: _content, ...body } = renderBatch(loaded.view, undefined);
+        await deps.rest.patch(Routes.channelMessage(batch.channelId, batch.parentMessageId), { body });
+        return;
+      }
       const channelId = progressChannelOf(addressOf(generation));
       if (!channelId || !generation.progressMessageId) return;
       await deps.rest.patch(Routes.channelMessage(channelId, generation.progressMessageId), {

@@ -34,6 +34,7 @@ import { resultButtonId } from './ids.ts';
 export const DISCORD_LIMITS = {
   content: 2_000,
   embedTitle: 256,
+  embedAuthorName: 256,
   embedDescription: 4_096,
   embedsPerMessage: 10,
   embedTotal: 6_000,
@@ -185,6 +186,14 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
     });
   }
   tail.push(...sourceEmbeds(view));
+  // A batch's thread holds many emails: each says whom it is for, in an embed (the content stays
+  // exactly the email, for Copy Text).
+  const label = batchLabel(view);
+  if (label) {
+    const first = tail[0];
+    if (first) first.author = { name: label };
+    else tail.push({ author: { name: label }, color: COLORS.info });
+  }
   const footer = resultFooter(view);
   if (footer) {
     // On the last embed when there is one; else an embed of its own (a footer needs an embed).
@@ -363,7 +372,41 @@ function hostOf(url: string): string {
   }
 }
 
-/** Said in the thread when a generation fails for good. */
-export function renderFailure(message: string): Pick<ResultMessage, 'content' | 'allowed_mentions'> {
-  return { content: truncate(`❌ ${message}`, DISCORD_LIMITS.content), allowed_mentions: NO_MENTIONS };
+/**
+ * Said in the thread when a generation fails for good. With `retryFor` (a batch row's passing
+ * failure: the row has no progress message to carry it) the message has the Retry button.
+ */
+export function renderFailure(
+  message: string,
+  retryFor?: string,
+): Pick<ResultMessage, 'content' | 'allowed_mentions' | 'components'> {
+  return {
+    content: truncate(`❌ ${message}`, DISCORD_LIMITS.content),
+    allowed_mentions: NO_MENTIONS,
+    components: retryFor
+      ? [
+          {
+            type: ComponentType.ActionRow,
+            components: [
+              {
+                type: ComponentType.Button,
+                style: ButtonStyle.Primary,
+                label: 'Retry',
+                emoji: { name: '🔁' },
+                custom_id: resultButtonId('retry', retryFor),
+              },
+            ],
+          },
+        ]
+      : [],
+  };
+}
+
+/** "To Dr. Ada Lovelace · 3 of 12": a batch email's label, outside the email's copyable text. */
+export function batchLabel(view: Pick<ResultView, 'recipientName' | 'batch'>): string | undefined {
+  if (!view.batch) return undefined;
+  return truncate(
+    `✉️ To ${view.recipientName} · ${view.batch.position} of ${view.batch.size}`,
+    DISCORD_LIMITS.embedAuthorName,
+  );
 }

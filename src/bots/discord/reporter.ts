@@ -20,7 +20,7 @@ import { DiscordAPIError, Routes, type REST, type RESTPostAPIChannelMessageResul
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
-import { CHAT_TRY_AGAIN, failureText } from '../text.ts';
+import { CHAT_TRY_AGAIN, failureText, RETRY_HERE } from '../text.ts';
 import { DiscordCode, toScribeError } from './client.ts';
 import {
   progressComponents,
@@ -148,7 +148,10 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
           ? { message_reference: { message_id: address.progressMessageId, fail_if_not_exists: false } }
           : {};
       const body = {
-        ...renderFailure(failureText(failure, CHAT_TRY_AGAIN)),
+        // A batch row has no progress message for the Retry button: its failure reply carries it.
+        ...(failure.retryable && !address.progressMessageId
+          ? renderFailure(failureText(failure, RETRY_HERE), address.generationId)
+          : renderFailure(failureText(failure, CHAT_TRY_AGAIN))),
         ...reference,
         nonce: nonceFor(address.generationId, 'failed'),
         enforce_nonce: true,

@@ -227,7 +227,14 @@ export async function handleResultButton(
   };
   // The review's buttons are bound to the generation's thread (see requests/checks.ts).
   const bound = ACTIONS[button].on === 'review' ? (body.container?.thread_ts ?? '') : messageId;
-  const input = { generationId: pressed.value, actor, messageId: bound, requestedAt: tsTime(pressed.action_ts) };
+  const input = {
+    generationId: pressed.value,
+    actor,
+    messageId: bound,
+    // A batch row's Retry (on its failure reply) is bound to the batch's thread.
+    threadId: body.container?.thread_ts ?? null,
+    requestedAt: tsTime(pressed.action_ts),
+  };
   if (button === 'edit' || button === 'research') {
     // The checks before the form opens: another person hears at once that they may not.
     const prepared = await prepareForm(deps, editPort(deps, body.user.id), button, input, SLACK_INPUT_LIMIT);

@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { CANNOT_POST } from '../../requests/port.ts';
 import type { ActionPort, PostedMessage, StartPort, TellPrivately } from '../../requests/port.ts';
 import type { EditPort } from '../../requests/edit.ts';
+import { loadBatchView } from '../../jobs/batch.ts';
+import { renderBatch } from './batch-render.ts';
 import { createSlackReporter } from './reporter.ts';
 import type { ChatStyle } from '../shared/outcomes.ts';
 import { CANNOT_POST_CODES, slackErrorCode } from './client.ts';
@@ -146,6 +148,18 @@ export function actionPort(deps: SlackBotDeps, actorId: string): ActionPort {
     },
     remove: (message) => removeQuietly(deps, message.channelId, message.messageId),
     async showProgress(generation, view) {
+      // A batch row's progress is its line in the batch's table (a Retry puts it back to ⏳).
+      if (generation.batchId) {
+        const loaded = await loadBatchView(deps.pool, generation.batchId);
+        const batch = loaded?.batch;
+        if (loaded && batch?.channelId && batch.parentMessageId)
+          await deps.client.chat.update({
+            channel: batch.channelId,
+            ts: batch.parentMessageId,
+            ...renderBatch(loaded.view),
+          });
+        return;
+      }
       if (!generation.channelId || !generation.progressMessageId) return;
       const message = renderProgress(view, generation.id);
       await deps.client.chat.update({

@@ -80,10 +80,20 @@ function progressButtons(view: ProgressView, generationId: string): SlackBlock[]
   return [];
 }
 
-/** A failure said in the thread: plain words, what to do next. */
-export function renderFailure(message: string): SlackMessage {
+/**
+ * A failure said in the thread: plain words, what to do next. With `retryFor` (a batch row's
+ * passing failure: the row has no progress message to carry it) the reply has the Retry button.
+ */
+export function renderFailure(message: string, retryFor?: string): SlackMessage {
   const text = `❌ ${escapeMrkdwn(message)}`;
-  return { text, blocks: sections(text, 'mrkdwn') };
+  const blocks = sections(text, 'mrkdwn');
+  if (retryFor)
+    blocks.push({
+      type: 'actions',
+      block_id: 'scribe_failure_actions',
+      elements: [button('🔁 Retry', RESULT_BUTTON_IDS.retry, retryFor)],
+    });
+  return { text, blocks };
 }
 
 /**
@@ -118,7 +128,8 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
   const blocks: SlackBlock[] = [];
   const version = view.version > 1 ? ` — version ${view.version}` : '';
   const edited = view.editedBy ? `, edited by <@${escapeMrkdwn(view.editedBy)}>` : '';
-  blocks.push(context(`✉️ *Email to ${escapeMrkdwn(view.recipientName)}*${version}${edited}`));
+  const place = view.batch ? ` · ${view.batch.position} of ${view.batch.size}` : '';
+  blocks.push(context(`✉️ *Email to ${escapeMrkdwn(view.recipientName)}*${place}${version}${edited}`));
   if (view.draft) {
     const problems = view.problems.map((p) => `• ${escapeMrkdwn(p)}`).join('\n');
     blocks.push(section(`⚠️ *Draft — check before sending:*\n${problems}`.slice(0, SLACK_SECTION_LIMIT)));

@@ -5,11 +5,14 @@
  *   in the thread for a regeneration), edited with `chat.update`;
  * - the result and failure replies in the thread `threadId`.
  *
- * Exactly once: every result message carries metadata `scribe_result` with the generation id and
- * its part. A retry that was told a post may exist (`maybePosted`) reads the thread once —
- * `conversations.replies` from the progress message on, with metadata — and edits what it finds
- * instead of posting again. One call: for apps outside the Marketplace Slack allows it once a
- * minute and 15 messages per page, and the parts sit right after the progress message.
+ * Exactly once: every result message carries metadata `scribe_result` with the generation id, its
+ * part and the number of parts. A retry that was told a post may exist (`maybePosted`) reads the
+ * thread — `conversations.replies` with metadata, from the moment the earlier attempt started
+ * posting (less a clock margin; else from the progress message) — and edits what it finds instead
+ * of posting again. It pages on with the cursor until every part is found or the thread ends: a
+ * batch's thread holds many rows' emails, so one page (15 messages for apps outside the
+ * Marketplace, which Slack allows once a minute) may not reach the row's post. Starting at the
+ * posting mark keeps that to a page or two.
  *
  * Rate limits: the WebClient waits out 429s (Retry-After) and retries within its bounded policy;
  * the worker coalesces progress edits per message (src/jobs/coalesce.ts).
@@ -18,7 +21,7 @@ import { z } from 'zod';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
-import { CHAT_TRY_AGAIN, failureText } from '../text.ts';
+import { CHAT_TRY_AGAIN, failureText, RETRY_HERE } from '../text.ts';
 import { MESSAGE_GONE, slackErrorCode, toScribeError, type WebClient } from './client.ts';
 import { renderFailure, renderProgress, renderResult, renderReview, type SlackMessage } from './render.ts';
 
@@ -27,6 +30,13 @@ export const RESULT_EVENT_TYPE = 'scribe_result';
 
 /** Slack's page size for conversations.replies for apps outside the Marketplace (since 2025). */
 const REPLIES_LIMIT = 15;
+/** Pages read at most when looking for an earlier post (a 50-row batch's thread is ~4 pages). */
+const REPLIES_MAX_PAGES = 20;
+/**
+ * How far before the posting mark (Postgres's clock) the search starts: Slack's clock may differ,
+ * and the mark is written just before the post.
+ */
+const POSTING_MARK_MARGIN_MS = 60_000;
 
 /** Message metadata as Scribe writes it. */
 interface Metadata {
@@ -50,14 +60,25 @@ const RepliesSchema = z.object({
           .looseObject({
             event_type: z.string(),
             event_payload: z
-              .looseObject({ generation_id: z.string().optional(), part: z.number().int().min(0).optional() })
+              .looseObject({
+                generation_id: z.string().optional(),
+                part: z.number().int().min(0).optional(),
+                parts: z.number().int().min(1).optional(),
+              })
               .optional(),
           })
           .optional(),
       }),
     )
     .default([]),
+  has_more: z.boolean().optional(),
+  response_metadata: z.looseObject({ next_cursor: z.string().optional() }).optional(),
 });
+
+/** A Slack `ts` for a moment: seconds with six decimals. */
+function slackTs(at: Date): string {
+  return (at.getTime() / 1000).toFixed(6);
+}
 
 /** The Slack `ThreadReporter`. */
 export function createSlackReporter({ client, logger }: SlackReporterOptions): ThreadReporter {
@@ -112,29 +133,46 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
     }
   }
 
-  /** Our earlier result messages for this generation, by part, from one read of the thread. */
+  /**
+   * Our earlier result messages for this generation, by part: the thread from `since` (else the
+   * progress message) on, page by page until every part is found or the thread ends.
+   */
   async function findOwnPosts(
     address: ThreadAddress & { channelId: string; threadId: string },
+    since: Date | null | undefined,
     log: Logger,
   ): Promise<string[]> {
-    let answer: unknown;
-    try {
-      answer = await client.conversations.replies({
-        channel: address.channelId,
-        ts: address.threadId,
-        include_all_metadata: true,
-        limit: REPLIES_LIMIT,
-        ...(address.progressMessageId ? { oldest: address.progressMessageId, inclusive: true } : {}),
-      });
-    } catch (err) {
-      throw toScribeError(err, 'looking for an earlier post of the email');
-    }
+    const oldest = since ? slackTs(new Date(since.getTime() - POSTING_MARK_MARGIN_MS)) : address.progressMessageId;
     const found: string[] = [];
-    for (const m of RepliesSchema.parse(answer).messages) {
-      const payload = m.metadata?.event_type === RESULT_EVENT_TYPE ? m.metadata.event_payload : undefined;
-      if (payload?.generation_id === address.generationId) found[payload.part ?? 0] = m.ts;
-    }
-    log.info({ found: found.filter(Boolean).length }, 'looked for an earlier post of the result');
+    let parts: number | undefined;
+    let cursor: string | undefined;
+    let pages = 0;
+    const complete = () => parts !== undefined && found.filter(Boolean).length >= parts;
+    do {
+      let answer: unknown;
+      try {
+        answer = await client.conversations.replies({
+          channel: address.channelId,
+          ts: address.threadId,
+          include_all_metadata: true,
+          limit: REPLIES_LIMIT,
+          ...(oldest ? { oldest, inclusive: true } : {}),
+          ...(cursor ? { cursor } : {}),
+        });
+      } catch (err) {
+        throw toScribeError(err, 'looking for an earlier post of the email');
+      }
+      pages++;
+      const page = RepliesSchema.parse(answer);
+      for (const m of page.messages) {
+        const payload = m.metadata?.event_type === RESULT_EVENT_TYPE ? m.metadata.event_payload : undefined;
+        if (payload?.generation_id !== address.generationId) continue;
+        found[payload.part ?? 0] = m.ts;
+        parts ??= payload.parts;
+      }
+      cursor = page.has_more ? page.response_metadata?.next_cursor || undefined : undefined;
+    } while (cursor && !complete() && pages < REPLIES_MAX_PAGES);
+    log.info({ found: found.filter(Boolean).length, pages }, 'looked for an earlier post of the result');
     // Parts missing from the middle (a crash between two posts) are posted again.
     return Array.from(found, (ts) => ts ?? '');
   }
@@ -160,7 +198,7 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
       const messages = renderResult(view, address.generationId);
       let existing: string[] = [...options.existingMessageIds];
       if (existing.length === 0 && options.maybePosted && threadId) {
-        existing = await findOwnPosts({ ...address, channelId, threadId }, log);
+        existing = await findOwnPosts({ ...address, channelId, threadId }, options.postingSince, log);
       }
       const ids: string[] = [];
       for (const [part, message] of messages.entries()) {
@@ -204,10 +242,15 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
 
     async failed(address, failure) {
       if (!address.channelId) return;
+      // A batch row has no progress message for the Retry button: its failure reply carries it.
+      const retryHere = failure.retryable && !address.progressMessageId;
       await post(
         address.channelId,
         address.threadId ?? address.progressMessageId ?? undefined,
-        renderFailure(failureText(failure, CHAT_TRY_AGAIN)),
+        renderFailure(
+          failureText(failure, retryHere ? RETRY_HERE : CHAT_TRY_AGAIN),
+          retryHere ? address.generationId : undefined,
+        ),
         undefined,
         'reporting the failure',
       );

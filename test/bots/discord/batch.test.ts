@@ -2,8 +2,9 @@
  * A batch on Discord end to end, in process: the real discord.js bot on the fake gateway and REST,
  * real Postgres and pg-boss, the worker with the real Discord reporters against the fake services.
  * `/scribe recipients:<file.csv>` with 3 bad rows refused (by line number) → the fixed file → one
- * table edited to all ✅ and 12 emails, each once, in the batch's thread; the form with a failing
- * recipient; Cancel batch.
+ * table edited to all ✅ and 12 emails, each once, in the batch's thread, each labelled (embed author)
+ * with its recipient and place; the form with a failing recipient; a passing failure in step 4
+ * retried from its failure reply; Cancel batch.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,8 @@ import { createResearchCache } from '../../../src/jobs/research-cache.ts';
 import { startWorker } from '../../../src/jobs/worker.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createPipelineClients, type PipelineClients } from '../../../src/pipeline/clients/index.ts';
+import { BOSS_SCHEMA } from '../../../src/jobs/queue.ts';
+import { OVERLOADED } from '../../fakes/anthropic.ts';
 import { startServices, TEMPLATE, type Services } from '../../helpers/services.ts';
 import { startHarness, type Harness } from './harness.ts';
 
@@ -128,6 +131,12 @@ it('refuses a CSV with bad rows by line number, then drafts 12 emails once each 
   expect(threadId).toBeTruthy();
   const emails = h.fake.channelView(threadId).filter((m) => m.content.startsWith('Dear Dr.'));
   expect(emails).toHaveLength(12);
+  // Each labelled with its recipient and place, outside the copyable content (which is the email alone).
+  for (const [i, name] of NAMES.entries()) {
+    const mine = emails.filter((m) => m.embeds.some((e) => e.author?.name === `✉️ To ${name} · ${i + 1} of 12`));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.content).not.toContain(name);
+  }
   const { rows } = await h.db.pool.query<{ recipient_name: string; result_message_ids: string[]; thread_id: string }>(
     'SELECT recipient_name, result_message_ids, thread_id FROM generations ORDER BY batch_position',
   );
@@ -165,6 +174,82 @@ it('shows a failing recipient on the table, with the failure said in the thread 
     services.anthropic.respond(() => undefined);
   }
 }, 120_000);
+
+it('a passing failure in step 4 shows ❌ with Retry on its failure reply; Retry resumes it to ✅, no new research', async () => {
+  // One try per job, so the failure is final at once (the queue's policy is read when a job is sent).
+  await h.db.pool.query(`UPDATE ${BOSS_SCHEMA}.queue SET retry_limit = 0 WHERE name = 'scribe.generate'`);
+  let broken = true;
+  services.anthropic.respond((req) =>
+    broken && req.model.includes('sonnet') && JSON.stringify(req.messages).includes('Overloaded Ovid')
+      ? { error: OVERLOADED }
+      : undefined,
+  );
+  try {
+    const command = h.fake.slashCommand({ options: { action: 'batch' } });
+    expect((await h.handled(command.id)).outcome).toBe('batch-modal');
+    const submitted = h.fake.submitModal(command.id, {
+      template: TEMPLATE,
+      recipients: 'Fine Fellow | steam\nOverloaded Ovid | metamorphoses\nAnother Fine | looms',
+    });
+    expect((await h.handled(submitted.id)).outcome).toBe('batch:3');
+    const table = await until(
+      () => h.fake.channelView(h.fake.channelId).find((m) => m.embeds[0]?.title === '3 emails: 2 ✅ 1 ❌'),
+      'the table with one failure',
+      90_000,
+    );
+    const threadId = table.threadId!;
+    const failure = h.fake
+      .channelView(threadId)
+      .find((m) => m.content.startsWith('❌') && m.content.includes('Press Retry'));
+    expect(failure).toBeDefined();
+    const { rows } = await h.db.pool.query<{ id: string }>(
+      "SELECT id FROM generations WHERE recipient_name = 'Overloaded Ovid'",
+    );
+    const retry = `scribe:retry:${rows[0]!.id}`;
+    expect(JSON.stringify(failure!.components)).toContain(retry);
+
+    // Only the requester (or an admin) may press it.
+    const other = h.fake.pressButton(failure!.id, retry, { user: h.fake.people.grace });
+    expect((await h.handled(other.id)).outcome).toBe('not-allowed');
+
+    broken = false;
+    // Slow enough to see the row waiting again before it is done.
+    services.anthropic.latencyFor['claude-sonnet-5-5'] = 1_500;
+    const before = {
+      parse: services.anthropic.callsFor('parsed_template').length,
+      exa: services.exa.requests.length,
+      arxiv: services.arxiv.requests.length,
+    };
+    const pressed = h.fake.pressButton(failure!.id, retry);
+    expect((await h.handled(pressed.id)).outcome).toBe('retrying');
+    const waiting = h.fake.channelView(h.fake.channelId).find((m) => m.id === table.id)!;
+    expect(waiting.embeds[0]!.description).toMatch(/(⏳|✍️) Overloaded Ovid/);
+    await until(
+      () =>
+        h.fake.channelView(h.fake.channelId).find((m) => m.id === table.id && m.embeds[0]?.title === '3 emails: 3 ✅'),
+      'the table all ✅ after the retry',
+      60_000,
+    );
+    expect({
+      parse: services.anthropic.callsFor('parsed_template').length,
+      exa: services.exa.requests.length,
+      arxiv: services.arxiv.requests.length,
+    }).toEqual(before);
+    const emails = () =>
+      h.fake
+        .channelView(threadId)
+        .filter((m) => m.embeds.some((e) => e.author?.name?.startsWith('✉️ To Overloaded Ovid')));
+    expect(emails()).toHaveLength(1);
+
+    // Pressed again: nothing more happens.
+    const again = h.fake.pressButton(failure!.id, retry);
+    expect(['duplicate', 'nothing-to-do']).toContain((await h.handled(again.id)).outcome);
+    expect(emails()).toHaveLength(1);
+  } finally {
+    services.anthropic.respond(() => undefined);
+    delete services.anthropic.latencyFor['claude-sonnet-5-5'];
+  }
+}, 150_000);
 
 it('Cancel batch stops the rows not yet started; only the requester may press it', async () => {
   await worker.stop(10_000);

@@ -2,7 +2,9 @@
  * A batch on Slack end to end, in process: real Bolt on HTTP against the fake Slack, real
  * Postgres and pg-boss, the worker with the real Slack reporters against the fake services.
  * `/scribe batch` → 15 lines with 3 bad ones refused on the form (by line number) → fixed → one
- * parent table edited to all ✅ and 12 emails, each exactly once, in its thread; then the quota.
+ * parent table edited to all ✅ and 12 emails, each exactly once, in its thread, each labelled with
+ * its recipient and place; then the quota; then a recipient failing in step 4, retried from its
+ * failure reply's Retry button.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BATCH_CANCEL_ID } from '../../../src/bots/slack/batch-render.ts';
@@ -15,6 +17,8 @@ import { createResearchCache } from '../../../src/jobs/research-cache.ts';
 import { startWorker } from '../../../src/jobs/worker.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createPipelineClients, type PipelineClients } from '../../../src/pipeline/clients/index.ts';
+import { BOSS_SCHEMA } from '../../../src/jobs/queue.ts';
+import { OVERLOADED } from '../../fakes/anthropic.ts';
 import { startServices, TEMPLATE, type Services } from '../../helpers/services.ts';
 import { RETRY, startHarness, type Harness } from './harness.ts';
 
@@ -121,6 +125,9 @@ it('refuses bad lines first, then drafts 12 emails in one thread with one table 
   for (const name of NAMES) {
     const mine = replies.filter((m) => m.visible.includes(`Email to ${name}`));
     expect(mine).toHaveLength(1);
+    // Labelled above the email with its recipient and its place in the batch.
+    const place = NAMES.indexOf(name) + 1;
+    expect(JSON.stringify(mine[0]!.blocks?.[0])).toContain(`Email to ${name}* · ${place} of 12`);
     expect(JSON.stringify(mine[0]!.blocks)).toContain('scribe_regenerate');
   }
 }, 150_000);
@@ -145,3 +152,96 @@ it('refuses a batch larger than the quota left, whole, with the numbers', async 
   const { rows } = await h.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM generations');
   expect(rows[0]!.n).toBe(12);
 }, 30_000);
+
+it('a recipient failing in step 4 shows ❌, its failure reply has Retry; Retry resumes it to ✅ with no new research', async () => {
+  // One try per job, so the failure is final at once (the queue's policy is read when a job is sent).
+  await h.db.pool.query(`UPDATE ${BOSS_SCHEMA}.queue SET retry_limit = 0 WHERE name = 'scribe.generate'`);
+  let broken = true;
+  services.anthropic.respond((req) =>
+    broken && req.model.includes('sonnet') && JSON.stringify(req.messages).includes('Broken Babbage')
+      ? { error: OVERLOADED }
+      : undefined,
+  );
+  try {
+    await openBatchModal('U0GRACE');
+    const submitted = await h.slack.submitView({
+      user: 'U0GRACE',
+      values: {
+        template: TEMPLATE,
+        recipients: 'Working Person | steam\nBroken Babbage | difference engines\nThird Person | looms',
+      },
+    });
+    expect((await h.handled(submitted.viewId)).outcome).toBe('batch:3');
+    const table = await h.fake.until(
+      () => h.fake.messagesIn('C0GENERAL').find((m) => m.fromBot && m.visible.includes('3 emails: 2 ✅ 1 ❌')),
+      'the table with one failure',
+      90_000,
+    );
+    expect(table.visible).toContain('❌ Broken Babbage');
+    const failure = h.fake
+      .messagesIn('C0GENERAL', table.ts)
+      .find((m) => m.fromBot && m.visible.startsWith('❌') && m.visible.includes('Press Retry'));
+    expect(failure).toBeDefined();
+    expect(JSON.stringify(failure!.blocks)).toContain('scribe_retry');
+    const { rows } = await h.db.pool.query<{ id: string }>(
+      "SELECT id FROM generations WHERE recipient_name = 'Broken Babbage'",
+    );
+    expect(JSON.stringify(failure!.blocks)).toContain(rows[0]!.id);
+
+    // Only the requester (or an admin) may press it.
+    const other = await h.slack.clickButton({
+      user: 'U0ADA',
+      channel: 'C0GENERAL',
+      ts: failure!.ts,
+      actionId: 'scribe_retry',
+    });
+    expect((await h.handled(other.triggerId)).outcome).toBe('not-allowed');
+
+    broken = false;
+    const before = {
+      parse: services.anthropic.callsFor('parsed_template').length,
+      exa: services.exa.requests.length,
+      arxiv: services.arxiv.requests.length,
+    };
+    const versionsBefore = table.versions.length;
+    const pressed = await h.slack.clickButton({
+      user: 'U0GRACE',
+      channel: 'C0GENERAL',
+      ts: failure!.ts,
+      actionId: 'scribe_retry',
+    });
+    expect((await h.handled(pressed.triggerId)).outcome).toBe('retrying');
+    const done = await h.fake.until(
+      () => h.fake.messagesIn('C0GENERAL').find((m) => m.ts === table.ts && m.visible.includes('3 emails: 3 ✅')),
+      'the table all ✅ after the retry',
+      60_000,
+    );
+    // The row went back to waiting (or writing) before it was done.
+    const later = done.versions.slice(versionsBefore).map((v) => JSON.stringify(v.blocks));
+    expect(later.some((b) => /(⏳|✍️) Broken Babbage/.test(b))).toBe(true);
+    // Resumed after its last saved step: no new parser, Exa or arXiv calls.
+    expect({
+      parse: services.anthropic.callsFor('parsed_template').length,
+      exa: services.exa.requests.length,
+      arxiv: services.arxiv.requests.length,
+    }).toEqual(before);
+    const emails = h.fake
+      .messagesIn('C0GENERAL', table.ts)
+      .filter((m) => m.fromBot && m.metadata && m.visible.includes('Email to Broken Babbage'));
+    expect(emails).toHaveLength(1);
+
+    // Pressed again (within the collapse window, or after): nothing more happens.
+    const again = await h.slack.clickButton({
+      user: 'U0GRACE',
+      channel: 'C0GENERAL',
+      ts: failure!.ts,
+      actionId: 'scribe_retry',
+    });
+    expect(['duplicate', 'nothing-to-do']).toContain((await h.handled(again.triggerId)).outcome);
+    expect(
+      h.fake.messagesIn('C0GENERAL', table.ts).filter((m) => m.metadata && m.visible.includes('Broken Babbage')),
+    ).toHaveLength(1);
+  } finally {
+    services.anthropic.respond(() => undefined);
+  }
+}, 150_000);

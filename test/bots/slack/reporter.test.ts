@@ -180,6 +180,72 @@ describe('Slack reporter', () => {
     expect(replies(address).at(-1)?.text).toContain('Version two, retried.');
   });
 
+  it('with maybePosted in a batch thread longer than a page, pages on until it finds its post', async () => {
+    // A batch: the table is the thread's parent; its rows have no progress message of their own.
+    const table = await conversation();
+    const row = (): ThreadAddress => ({ ...table, generationId: randomUUID(), progressMessageId: null });
+    const others = Array.from({ length: 20 }, row);
+    const mine = row();
+    // 18 other rows' emails, then this row's (the attempt that died before saving its id), then 2 more.
+    for (const other of others.slice(0, 18))
+      await reporter.result(other, view('Dear Someone,\n\nHello.'), { existingMessageIds: [], maybePosted: false });
+    const first = await reporter.result(mine, view('Dear Ada,\n\nFirst try.'), {
+      existingMessageIds: [],
+      maybePosted: false,
+    });
+    for (const other of others.slice(18))
+      await reporter.result(other, view('Dear Someone,\n\nHello.'), { existingMessageIds: [], maybePosted: false });
+    expect(replies(table)).toHaveLength(21);
+
+    const postsBefore = fake.callsTo('chat.postMessage').length;
+    const readsBefore = fake.callsTo('conversations.replies').length;
+    const again = await reporter.result(mine, view('Dear Ada,\n\nRetried.'), {
+      existingMessageIds: [],
+      maybePosted: true,
+    });
+    expect(again.messageIds).toEqual(first.messageIds);
+    expect(fake.callsTo('chat.postMessage')).toHaveLength(postsBefore);
+    const reads = fake.callsTo('conversations.replies').slice(readsBefore);
+    // The parent and 21 replies at 15 a page: found on the second page, and no further read.
+    expect(reads).toHaveLength(2);
+    expect(reads.map((r) => r.args.limit)).toEqual(['15', '15']);
+    expect(reads[1]?.args.cursor).toBeTruthy();
+    expect(replies(table).filter((m) => m.text.includes('Dear Ada'))).toHaveLength(1);
+    expect(replies(table).find((m) => m.ts === first.messageIds[0])?.text).toContain('Retried.');
+
+    // Nothing to find: reads to the thread's end (2 pages), then posts once.
+    const lost = row();
+    const readsThen = fake.callsTo('conversations.replies').length;
+    const posted = await reporter.result(lost, view('Dear Lost,\n\nHello.'), {
+      existingMessageIds: [],
+      maybePosted: true,
+    });
+    expect(fake.callsTo('conversations.replies').slice(readsThen)).toHaveLength(2);
+    expect(replies(table).filter((m) => posted.messageIds.includes(m.ts))).toHaveLength(1);
+    expect(replies(table)).toHaveLength(22);
+  });
+
+  it('with maybePosted and a posting mark, reads the thread from the mark (less a margin) on', async () => {
+    const table = await conversation();
+    const mine: ThreadAddress = { ...table, generationId: randomUUID(), progressMessageId: null };
+    const since = new Date();
+    const first = await reporter.result(mine, view('Dear Ada,\n\nFirst try.'), {
+      existingMessageIds: [],
+      maybePosted: false,
+    });
+    const readsBefore = fake.callsTo('conversations.replies').length;
+    const again = await reporter.result(mine, view('Dear Ada,\n\nRetried.'), {
+      existingMessageIds: [],
+      maybePosted: true,
+      postingSince: since,
+    });
+    expect(again.messageIds).toEqual(first.messageIds);
+    const [read] = fake.callsTo('conversations.replies').slice(readsBefore);
+    const oldest = Number(read?.args.oldest);
+    expect(oldest).toBeLessThan(since.getTime() / 1000);
+    expect(oldest).toBeGreaterThan(since.getTime() / 1000 - 120);
+  });
+
   it('with maybePosted and nothing to find, posts once', async () => {
     const address = await conversation();
     const { messageIds } = await reporter.result(address, view('Dear Ada,\n\nHello.'), {
