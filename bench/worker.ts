@@ -5,19 +5,19 @@
  */
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import pg from 'pg';
 import { getGeneration, saveStep } from '../src/db/generations.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
-import { createGeneration } from '../src/jobs/enqueue.ts';
+import { createGeneration, type GenerationAddress as Address } from '../src/jobs/enqueue.ts';
 import { startQueue } from '../src/jobs/queue.ts';
 import { createResearchCache } from '../src/jobs/research-cache.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { silentLogger } from '../src/log.ts';
 import { createPipelineClients } from '../src/pipeline/clients/index.ts';
 import { createRecordingReporter, createRecordingTable } from '../test/helpers/recording-reporter.ts';
-import { ROOT, cleanEnv, spawnNode, spawnScribe } from '../test/helpers/scribe-process.ts';
+import { startFakeSlack } from '../test/fakes/slack/index.ts';
+import { cleanEnv, spawnScribe } from '../test/helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, startServices, type Services } from '../test/helpers/services.ts';
 import { TEST_TUNING } from '../test/helpers/tuning.ts';
 import { SEED_MS } from './pipeline.ts';
@@ -38,13 +38,13 @@ export async function benchWorker(adminUrl: string): Promise<void> {
   const queue = await startQueue({ connectionString: url, logger, tuning: TEST_TUNING });
   const services = await startServices();
   const user = { platform: 'slack' as const, teamId: 'T1', platformUserId: 'U-bench' };
-  const enqueue = () =>
+  const enqueue = (address: Address = { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' }) =>
     createGeneration(
       { pool, boss: queue.boss, dailyQuota: 1_000_000 },
       {
         user,
         request: { template: TEMPLATE, ...RECIPIENT },
-        address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' },
+        address,
       },
     );
   const settled = async (id: string) => {
@@ -151,12 +151,16 @@ async function benchIdleRss(url: string, services: Services): Promise<void> {
   report({ bench: 'worker.idle_rss_mb', rss_mb: rss, target: '< 100 MB', met: rss < 100 });
 }
 
-/** A worker process reading a page that needs JavaScript: peak PSS of it and its Chromium. */
+/**
+ * `scribe worker` as users run it (src/main.ts, so boot.ts's compile cache and V8 flags apply),
+ * reading a page that needs JavaScript: peak PSS of it and its Chromium. It reports to a fake
+ * Slack, on a progress message posted there first, as a Slack request would have.
+ */
 async function benchBrowserPss(
   url: string,
   services: Services,
   pool: pg.Pool,
-  enqueue: () => Promise<{ id: string }>,
+  enqueue: (address?: Address) => Promise<{ id: string }>,
   settled: (id: string) => Promise<unknown>,
 ): Promise<void> {
   // The service's default browser (config.ts): the headless shell when installed.
@@ -173,37 +177,59 @@ async function benchBrowserPss(
     report({ bench: 'worker.browser_peak_pss_mb', skipped: `no Chromium at ${chromium}` });
     return;
   }
-  const child = spawnNode(
-    [path.join(ROOT, 'test/helpers/worker-child.ts')],
-    cleanEnv({ ...services.env, DATABASE_URL: url, CHROMIUM_PATH: chromium }),
+  const slack = await startFakeSlack();
+  const proc = spawnScribe(
+    ['worker'],
+    cleanEnv({
+      ...services.env,
+      DATABASE_URL: url,
+      CHROMIUM_PATH: chromium,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: slack.signingSecret,
+      SLACK_API_URL: slack.apiUrl,
+      LOG_LEVEL: 'info',
+    }),
   );
-  await child.waitForLog((l) => l.msg === 'test worker ready');
-  const idle = treePssMb(child.child.pid!);
-  services.exa.defaults = [{ url: services.pages.page('/js-only'), title: 'Lab page', text: undefined }];
-  const g = await enqueue();
-  let peak = { mb: 0, processes: 0 };
-  let done = false;
-  const finished = settled(g.id).then(() => (done = true));
-  while (!done) {
-    const now = treePssMb(child.child.pid!);
-    if (now.mb > peak.mb) peak = now;
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await proc.waitForLog((l) => l.msg === 'scribe is running' || l.level >= 50, 120_000);
+    await new Promise((r) => setTimeout(r, 3_000));
+    const idle = treePssMb(proc.child.pid!);
+    const posted = (await (
+      await fetch(`${slack.apiUrl}chat.postMessage`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${slack.botToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'C0GENERAL', text: 'Researching…' }),
+      })
+    ).json()) as { ok: boolean; ts?: string; error?: string };
+    if (!posted.ok || !posted.ts) throw new Error(`the progress message was not posted: ${posted.error}`);
+    services.exa.defaults = [{ url: services.pages.page('/js-only'), title: 'Lab page', text: undefined }];
+    const g = await enqueue({ channelId: 'C0GENERAL', threadId: posted.ts, progressMessageId: posted.ts });
+    let peak = { mb: 0, processes: 0 };
+    let done = false;
+    const finished = settled(g.id).then(() => (done = true));
+    while (!done) {
+      const now = treePssMb(proc.child.pid!);
+      if (now.mb > peak.mb) peak = now;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await finished;
+    const row = await pool.query<{ status: string }>('SELECT status FROM generations WHERE id = $1', [g.id]);
+    const browserLaunched = proc.logs.some((l) => l.msg === 'browser launched');
+    report({
+      bench: 'worker.browser_peak_pss_mb',
+      process: 'scribe worker',
+      worker_idle_pss_mb: idle.mb,
+      peak_pss_mb: peak.mb,
+      processes_at_peak: peak.processes,
+      generation: row.rows[0]?.status,
+      browser_launched: browserLaunched,
+      browser: chromium,
+      target: '< 350 MB',
+      met: browserLaunched && peak.mb > 0 && peak.mb < 350,
+    });
+  } finally {
+    proc.kill('SIGTERM');
+    await proc.exited;
+    await slack.close();
   }
-  await finished;
-  const row = await pool.query<{ via: string }>(
-    "SELECT steps->'research'->'output'->'sources' AS via FROM generations WHERE id = $1",
-    [g.id],
-  );
-  child.kill('SIGTERM');
-  await child.exited;
-  report({
-    bench: 'worker.browser_peak_pss_mb',
-    worker_idle_pss_mb: idle.mb,
-    peak_pss_mb: peak.mb,
-    processes_at_peak: peak.processes,
-    sources: row.rows[0]?.via,
-    browser: chromium,
-    target: '< 350 MB',
-    met: peak.mb > 0 && peak.mb < 350,
-  });
 }

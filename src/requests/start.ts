@@ -41,7 +41,8 @@ export type StartInput = {
 
 /**
  * The optimistic check alone, for a platform that must answer before it acks (Slack's modal):
- * the context it loads is handed to `startGeneration`, which does not load it again.
+ * the context it loads is handed to `startGeneration`, which does not load it again. What it finds
+ * is remembered (`lastRefused`).
  */
 export async function prepareStart(
   deps: RequestDeps,
@@ -49,7 +50,35 @@ export async function prepareStart(
 ): Promise<{ context: StartContext; refused: boolean; refusal: StartRefusal | undefined }> {
   const context = await loadStartContext(deps.pool, identity, deps.dailyQuota, undefined, deps.dailyBudgetUsd);
   const refusal = checkStart(context);
+  remember(deps, identity, refusal !== undefined);
   return { context, refused: refusal !== undefined, refusal };
+}
+
+/** How long a remembered check says anything: a form is seldom open longer; a day can turn. */
+const REMEMBERED_MS = 15 * 60_000;
+/** Per database (the counts live there), per person: whether their last check refused, and when. */
+const lastChecks = new WeakMap<object, Map<string, { refused: boolean; at: number }>>();
+const personKey = (id: UserIdentity) => `${id.platform}:${id.teamId}:${id.platformUserId}`;
+
+function remember(deps: RequestDeps, identity: UserIdentity, refused: boolean): void {
+  const checks = lastChecks.get(deps.pool) ?? new Map<string, { refused: boolean; at: number }>();
+  lastChecks.set(deps.pool, checks);
+  checks.delete(personKey(identity)); // re-inserted last: the map stays in order of use
+  checks.set(personKey(identity), { refused, at: Date.now() });
+  for (const [key, check] of checks) {
+    if (checks.size <= 10_000 && Date.now() - check.at < REMEMBERED_MS) break;
+    checks.delete(key);
+  }
+}
+
+/**
+ * Whether this person's last check here (a `prepareStart` or a start, within 15 minutes) refused
+ * them: a platform answering before its ack waits on the database only then (docs/decisions.md,
+ * "Acks wait on no database"); everyone else is acked at once and checked after.
+ */
+export function lastRefused(deps: RequestDeps, identity: UserIdentity): boolean {
+  const check = lastChecks.get(deps.pool)?.get(personKey(identity));
+  return check?.refused === true && Date.now() - check.at < REMEMBERED_MS;
 }
 
 /** Runs the flow; answers what happened, for the adapter to word. Throws only for what nobody planned for. */
@@ -77,6 +106,7 @@ async function start(deps: RequestDeps, port: StartPort, input: StartInput): Pro
     input.context ??
     (await loadStartContext(deps.pool, input.identity, deps.dailyQuota, undefined, deps.dailyBudgetUsd));
   const early = checkStart(context);
+  remember(deps, input.identity, early !== undefined);
   if (early) return early;
 
   // The row's id is reserved before the first post, so that message carries a working Cancel button.
@@ -97,9 +127,11 @@ async function start(deps: RequestDeps, port: StartPort, input: StartInput): Pro
       }),
     );
     if ('kind' in result) {
+      remember(deps, input.identity, true);
       await port.remove(progress, threadId);
       return result;
     }
+    remember(deps, input.identity, context.usedToday + 1 >= context.dailyQuota);
     log.info({ generationId: result.id, threadId, platform: input.identity.platform }, 'generation queued');
     return { kind: 'started', generation: result, threadId };
   } catch (err) {

@@ -14,7 +14,7 @@ import { ACTIONS } from '../../requests/actions.ts';
 import { prepareForm, requestEdit, requestResearchEdit } from '../../requests/edit.ts';
 import { InvalidRequestError, parseGenerationRequest, type GenerationRequest } from '../../jobs/enqueue.ts';
 import { requestAction } from '../../requests/act.ts';
-import { prepareStart, startGeneration } from '../../requests/start.ts';
+import { lastRefused, prepareStart, startGeneration } from '../../requests/start.ts';
 import { BEFORE_ACK_DEADLINE_MS, within } from '../shared/deadline.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { openBatchModal } from './batch-handlers.ts';
@@ -100,6 +100,9 @@ export async function handleScribeCommand(
         prefill?.review,
       ),
     });
+    // After the modal is open, nothing waits on it: the submission's ack then needs no database
+    // for anyone this check does not refuse.
+    await prepareStart(deps, user).catch((err: unknown) => deps.logger.warn({ err }, 'could not check the quota'));
     return 'modal';
   }
   if (word === 'batch') {
@@ -151,8 +154,12 @@ export async function handleDraftSubmission(
     platformUserId: submission.user.id,
     displayName: submission.user.name ?? null,
   };
-  // The optimistic check, so the quota can be said on the modal itself; the flow checks again under the lock.
-  const prepared = await within(deps.logger, prepareStart(deps, identity), BEFORE_ACK_DEADLINE_MS, 'check the quota');
+  // The quota is said on the modal itself only for a person whose last check (the command that
+  // opened this form) refused them, confirmed here; anyone else is acked at once, and the flow checks
+  // under the lock and tells them privately if refused. The ack waits on no database otherwise.
+  const prepared = lastRefused(deps, identity)
+    ? await within(deps.logger, prepareStart(deps, identity), BEFORE_ACK_DEADLINE_MS, 'check the quota')
+    : undefined;
   if (prepared?.refusal) {
     const title = prepared.refusal.kind === 'budget' ? 'Daily budget reached' : 'Daily quota reached';
     await args.ack({ response_action: 'update', view: noticeModal(title, refusalText(prepared.refusal)) });

@@ -98,7 +98,11 @@ export interface BrowserPoolOptions {
   maxConcurrentRequests?: number | undefined;
   /** Per page: requests served, the page itself included (the rest are aborted). Default 150. */
   maxRequests?: number | undefined;
-  /** Per page: bytes of all its answers together (the rest are aborted). Default 8 MB. */
+  /**
+   * Per page: bytes of all its subresources together (the rest are aborted). Default 4 MB: each
+   * body served is copied several times on its way to Chromium, so this bounds the worker's growth
+   * per page (docs/decisions.md). The page's own document has its own allowance (`maxBytes`).
+   */
   maxTotalBytes?: number | undefined;
   /** Flags added after the fixed ones. Default MEMORY_ARGS (the bench compares others). */
   extraArgs?: readonly string[] | undefined;
@@ -158,7 +162,7 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
   const limits = {
     concurrent: options.maxConcurrentRequests ?? 6,
     requests: options.maxRequests ?? 150,
-    bytes: options.maxTotalBytes ?? 8_000_000,
+    bytes: options.maxTotalBytes ?? 4_000_000,
   };
   let browser: Promise<Browser> | undefined;
   let browserPid: number | undefined;
@@ -250,7 +254,12 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
             body: request.postDataBuffer() ?? undefined,
             signal: requests,
           });
-          const { bytes, truncated } = await readCapped(answer.response, maxBytes, served.budget);
+          // The document is the page: it is read to its own cap, and the budget is for what it loads.
+          const { bytes, truncated } = await readCapped(
+            answer.response,
+            maxBytes,
+            isDocument ? undefined : served.budget,
+          );
           if (truncated && served.budget.left <= 0 && !isDocument) {
             served.exhausted();
             return await route.abort('blockedbyclient').catch(() => undefined);
