@@ -9,18 +9,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { silentLogger } from '../src/log.ts';
-import { createPipelineClients } from '../src/pipeline/clients/index.ts';
-import { createObserver } from '../src/pipeline/observe.ts';
-import { DEFAULT_PRICES } from '../src/pipeline/prices.ts';
-import { runPipeline, type PipelineDeps } from '../src/pipeline/runner.ts';
-import type { PipelineData } from '../src/pipeline/types.ts';
-import { createUsageMeter } from '../src/pipeline/usage.ts';
-import { NO_TRACER, setTracer, type Tracer } from '../src/telemetry/tracer.ts';
 import { startFakeHttp } from '../test/fakes/http.ts';
-import { PROFILE_TEXT } from '../test/fakes/pages.ts';
 import { cleanEnv, ROOT, spawnNode } from '../test/helpers/scribe-process.ts';
-import { RECIPIENT, TEMPLATE, startServices } from '../test/helpers/services.ts';
 import { report, stats } from './report.ts';
 
 export async function benchObserve(databaseUrl: string): Promise<void> {
@@ -35,49 +25,27 @@ export async function benchObserve(databaseUrl: string): Promise<void> {
   }
 }
 
+/**
+ * Each side in a fresh process, as the service runs it: tracing off with nothing of OpenTelemetry
+ * loaded, tracing on with `src/telemetry/preload.ts` preloaded (the loader hook and the http and
+ * pg instrumentations, as boot.ts starts a traced `scribe`), then the SDK started.
+ */
 async function overhead(endpoint: string): Promise<void> {
-  const services = await startServices();
-  services.exa.defaults = [
-    { url: 'https://uni.example/~ada', title: 'Ada Lovelace — University of London', text: PROFILE_TEXT },
-    { url: 'https://uni.example/~ada/papers', title: 'Ada Lovelace — papers', text: PROFILE_TEXT },
-  ];
-  const logger = silentLogger();
-  const clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
-  const deps: PipelineDeps = {
-    ...clients,
-    models: { fast: 'claude-haiku-5-5', writer: 'claude-sonnet-5-5' },
-    researchCacheTtlMs: 0,
-    logger,
+  const script = path.join(ROOT, 'bench/observe-overhead.ts');
+  const run = async (mode: 'off' | 'on') => {
+    const preload = mode === 'on' ? ['--import', path.join(ROOT, 'src/telemetry/preload.ts')] : [];
+    const child = spawnNode([...preload, script, mode, endpoint], cleanEnv({ LOG_LEVEL: 'silent' }));
+    const code = await child.exited;
+    const line = child.stdout.find((l) => l.startsWith('{"times"'));
+    if (code !== 0 || !line) throw new Error(`observe overhead (${mode}) failed: ${child.output.join('\n')}`);
+    return stats((JSON.parse(line) as { times: number[] }).times);
   };
-  const fresh = (): PipelineData => ({ input: { template: TEMPLATE, ...RECIPIENT }, steps: {} });
-  const runs = async (tracer: Tracer, n: number) => {
-    const times: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const observer = createObserver({ meter: createUsageMeter(), prices: DEFAULT_PRICES, tracer });
-      const t = performance.now();
-      await tracer.span('generation', {}, () => runPipeline(fresh(), deps, { observer }));
-      times.push(performance.now() - t);
-    }
-    return times;
-  };
-  try {
-    await runs(NO_TRACER, 5);
-    const off = stats(await runs(NO_TRACER, 50));
-    const { createOtelTracer } = await import('../src/telemetry/otel.ts');
-    const tracer = await createOtelTracer({ serviceName: 'scribe-bench', endpoint });
-    setTracer(tracer);
-    await runs(tracer, 5);
-    const on = stats(await runs(tracer, 50));
-    await tracer.shutdown();
-    setTracer(NO_TRACER);
-    const added = Math.round((on.p50 - off.p50) * 100) / 100;
-    report({ bench: 'observe.pipeline_overhead_tracing_off_ms', ...off, runs: 50 });
-    report({ bench: 'observe.pipeline_overhead_tracing_on_ms', ...on, runs: 50 });
-    report({ bench: 'observe.tracing_added_p50_ms', added, target: '< 5 ms', met: added < 5 });
-  } finally {
-    await clients.close();
-    await services.close();
-  }
+  const off = await run('off');
+  const on = await run('on');
+  const added = Math.round((on.p50 - off.p50) * 100) / 100;
+  report({ bench: 'observe.pipeline_overhead_tracing_off_ms', ...off, runs: 50 });
+  report({ bench: 'observe.pipeline_overhead_tracing_on_ms', ...on, runs: 50, preload: true });
+  report({ bench: 'observe.tracing_added_p50_ms', added, target: '< 5 ms', met: added < 5 });
 }
 
 async function idleRss(databaseUrl: string, extra: Record<string, string>): Promise<number> {

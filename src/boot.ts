@@ -8,6 +8,8 @@
  * The young generation (`--max-semi-space-size`) grows to ~16 MB by default; Scribe waits on the
  * network and allocates little, so 2 MB costs a few more scavenges and saves ~8 MB. Both are set
  * on every box, so the bench measures what a Pi runs. See docs/decisions.md ("Idle memory").
+ * With OTEL_EXPORTER_OTLP_ENDPOINT set, the re-exec also preloads `telemetry/preload.ts`
+ * (`--import`), which must run before the app's imports (docs/decisions.md, "Tracing preload").
  *
  * The module imports only `node:` built-ins and, being main.ts's first import, is evaluated before
  * any other Scribe module, so a re-exec throws away little work. It runs only when `src/main.ts` is
@@ -25,6 +27,11 @@ export const V8_FLAGS = ['--max-semi-space-size=2'] as const;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MAIN = path.join(HERE, 'main.ts');
+/**
+ * Preloaded (`--import`) when tracing is on, so the SDK's http and pg instrumentations are in place
+ * before the app imports those modules (see src/telemetry/preload.ts). Never loaded otherwise.
+ */
+export const TRACING_PRELOAD = path.join(HERE, 'telemetry', 'preload.ts');
 /** Beside the installed packages, on disk (a tmpfs /tmp would hold it in RAM); one per install. */
 export const COMPILE_CACHE_DIR = path.join(HERE, '..', 'node_modules', '.cache', 'scribe-compile-cache');
 
@@ -41,13 +48,21 @@ export interface BootPlan {
 }
 
 /** What a process started with `state` must add to run as the service should; undefined: nothing. */
-export function bootPlan(state: BootState, cacheDir = COMPILE_CACHE_DIR): BootPlan | undefined {
+export function bootPlan(
+  state: BootState,
+  cacheDir = COMPILE_CACHE_DIR,
+  preload = TRACING_PRELOAD,
+): BootPlan | undefined {
   const given = [...state.execArgv, ...(state.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  const addFlags = V8_FLAGS.filter((flag) => {
+  const addFlags: string[] = V8_FLAGS.filter((flag) => {
     const name = flag.split('=')[0]!;
     // V8 accepts --max_semi_space_size as well as --max-semi-space-size.
     return !given.map((g) => g.replaceAll('_', '-')).some((g) => g === name || g.startsWith(`${name}=`));
   });
+  // Tracing on (the standard variable, as config.ts reads it): the preload goes first.
+  if (state.env.OTEL_EXPORTER_OTLP_ENDPOINT && !given.some((g) => g === preload || g === `--import=${preload}`)) {
+    addFlags.push('--import', preload);
+  }
   const addEnv: Record<string, string> = {};
   // An operator who disabled or placed the cache keeps their choice.
   if (state.env.NODE_COMPILE_CACHE === undefined && state.env.NODE_DISABLE_COMPILE_CACHE === undefined) {
@@ -73,7 +88,8 @@ export function boot(): void {
       // A read-only install: Node runs without the cache (it only warns under NODE_DEBUG).
     }
   }
-  if (cacheDir) warmCompileCache(cacheDir, [...process.execArgv, ...plan.addFlags]);
+  // V8 flags are part of the cache key; the preload is not, and the warming child needs none.
+  if (cacheDir) warmCompileCache(cacheDir, [...process.execArgv, ...plan.addFlags.filter(notPreload)]);
   if (typeof execve !== 'function' || process.platform === 'win32') {
     // No re-exec: at least cache the modules imported from here on.
     if (cacheDir) module.enableCompileCache?.(cacheDir);
@@ -81,6 +97,10 @@ export function boot(): void {
   }
   const argv = [...process.execArgv, ...plan.addFlags, ...process.argv.slice(1)];
   execve(process.execPath, [process.execPath, ...argv], { ...process.env, ...plan.addEnv });
+}
+
+function notPreload(flag: string, i: number, flags: string[]): boolean {
+  return flag !== '--import' && !(flags[i - 1] === '--import' && flag === TRACING_PRELOAD);
 }
 
 /**

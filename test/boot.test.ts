@@ -20,6 +20,23 @@ describe('bootPlan', () => {
     ).toBeUndefined();
   });
 
+  it('preloads the tracing module when OTEL_EXPORTER_OTLP_ENDPOINT is set, and only then', () => {
+    const env = { NODE_COMPILE_CACHE: '/mine', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
+    expect(bootPlan({ execArgv: [...V8_FLAGS], env }, '/cache', '/app/preload.ts')).toEqual({
+      addFlags: ['--import', '/app/preload.ts'],
+      addEnv: {},
+    });
+    // The re-executed process has it, in either form: nothing more to do.
+    expect(bootPlan({ execArgv: [...V8_FLAGS, '--import', '/app/preload.ts'], env }, '/c', '/app/preload.ts')).toBe(
+      undefined,
+    );
+    expect(bootPlan({ execArgv: [...V8_FLAGS, '--import=/app/preload.ts'], env }, '/c', '/app/preload.ts')).toBe(
+      undefined,
+    );
+    // Tracing off: no preload.
+    expect(bootPlan({ execArgv: [...V8_FLAGS], env: { NODE_COMPILE_CACHE: '/mine' } }, '/c', '/p.ts')).toBeUndefined();
+  });
+
   it('is satisfied by the process it re-executes, so it re-executes once', () => {
     const first = bootPlan({ execArgv: [], env: {} }, '/cache')!;
     expect(bootPlan({ execArgv: first.addFlags, env: first.addEnv }, '/cache')).toBeUndefined();

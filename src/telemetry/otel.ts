@@ -3,9 +3,9 @@
  * nothing else may import this file or any `@opentelemetry/*` module.
  *
  * One provider per process with the W3C trace-context propagator, an AsyncLocalStorage context
- * manager (so spans nest across awaits), and the SDK's instrumentations for undici (fetch: the
- * Anthropic and Exa SDKs, Discord REST), http (Slack's Web API, page reads) and pg. Spans go out in
- * batches over OTLP/HTTP, or to the exporter a test hands in.
+ * manager (so spans nest across awaits), and the SDK's instrumentations (`instrumentations.ts`:
+ * undici, http, pg; the last two only take when `preload.ts` ran first). Spans go out in batches
+ * over OTLP/HTTP, or to the exporter a test hands in.
  */
 import {
   context,
@@ -59,7 +59,9 @@ export async function createOtelTracer(options: OtelOptions): Promise<Tracer> {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(propagator);
     trace.setGlobalTracerProvider(provider);
-    if (options.instrumentations ?? true) await registerSdkInstrumentations();
+    // Already registered by `preload.ts` when the process was started traced (then http and pg
+    // record too); registered here otherwise, where only undici can still take effect.
+    if (options.instrumentations ?? true) (await import('./instrumentations.ts')).registerSdkInstrumentations();
   }
   const tracer = provider.getTracer('scribe');
 
@@ -93,24 +95,6 @@ export async function createOtelTracer(options: OtelOptions): Promise<Tracer> {
       await provider.shutdown();
     },
   };
-}
-
-async function registerSdkInstrumentations(): Promise<void> {
-  const [{ registerInstrumentations }, { UndiciInstrumentation }, { HttpInstrumentation }, { PgInstrumentation }] =
-    await Promise.all([
-      import('@opentelemetry/instrumentation'),
-      import('@opentelemetry/instrumentation-undici'),
-      import('@opentelemetry/instrumentation-http'),
-      import('@opentelemetry/instrumentation-pg'),
-    ]);
-  registerInstrumentations({
-    instrumentations: [
-      new UndiciInstrumentation(),
-      // The OTLP exporter's own requests would trace themselves for ever.
-      new HttpInstrumentation({ ignoreOutgoingRequestHook: (req) => String(req.path ?? '').endsWith('/v1/traces') }),
-      new PgInstrumentation({ requireParentSpan: true }),
-    ],
-  });
 }
 
 const TEXT_MAP = {
