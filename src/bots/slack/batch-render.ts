@@ -1,6 +1,6 @@
 /**
- * Slack's batch views: the "Several recipients" modal (`/scribe batch`: the template and a
- * multi-line field, one recipient per line) and the batch's parent message — a title, the table in
+ * Slack's batch views: the "Several recipients" modal (`/scribe batch`, or the `/scribe` form's
+ * mode switch: the template and a multi-line field, one recipient per line) and the batch's parent message — a title, the table in
  * one section (≤ 3,000 characters, rows past it summarised), the Cancel batch button while rows
  * wait. At most 4 blocks, far below Slack's 50.
  */
@@ -8,7 +8,7 @@ import type { types } from '@slack/bolt';
 import { batchTableLines, batchTitle, type BatchView } from '../../jobs/batch-view.ts';
 import { splitText } from '../split.ts';
 import { INPUT_ACTION_ID, INPUTS } from './ids.ts';
-import { SLACK_INPUT_LIMIT, type ModalMetadata } from './modal.ts';
+import { modeSwitchBlock, SLACK_INPUT_LIMIT, type ModalMetadata } from './modal.ts';
 import { escapeMrkdwn, SLACK_SECTION_LIMIT, type SlackMessage } from './render.ts';
 
 /** The batch modal's `callback_id`. */
@@ -64,6 +64,7 @@ export function renderBatchModal(
           text: `Name | research interest (a tab or comma works too: paste rows from a spreadsheet). Up to ${max}.`,
         },
       },
+      modeSwitchBlock('single'),
     ],
   };
 }

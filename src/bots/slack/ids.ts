@@ -23,6 +23,13 @@ export const RESEARCH_INPUT = 'summary';
 export const REVIEW_INPUT = 'review_research';
 export const REVIEW_OPTION = 'review';
 
+/**
+ * The mode switch at the foot of the `/scribe` forms: its actions block, and the buttons that
+ * replace the form in place with the "Several recipients" one (`batch`) and back (`single`).
+ */
+export const MODE_BLOCK = 'scribe_mode';
+export const MODE_BUTTON_IDS = { batch: 'scribe_mode_batch', single: 'scribe_mode_single' } as const;
+
 /** Input block ids, by request field. */
 export const INPUTS = {
   template: 'template',

@@ -13,6 +13,8 @@ import {
   INPUT_ACTION_ID,
   INPUTS,
   MODAL_ID,
+  MODE_BLOCK,
+  MODE_BUTTON_IDS,
   RESEARCH_INPUT,
   RESEARCH_MODAL_ID,
   REVIEW_INPUT,
@@ -56,6 +58,21 @@ const REVIEW_CHOICE = {
   },
   value: REVIEW_OPTION,
 };
+
+/** The actions block with the button to the other form (the template typed so far goes along). */
+export function modeSwitchBlock(to: keyof typeof MODE_BUTTON_IDS): types.ActionsBlock {
+  return {
+    type: 'actions',
+    block_id: MODE_BLOCK,
+    elements: [
+      {
+        type: 'button',
+        action_id: MODE_BUTTON_IDS[to],
+        text: { type: 'plain_text', text: to === 'batch' ? 'Several recipients →' : '← One recipient' },
+      },
+    ],
+  };
+}
 
 /**
  * The modal, prefilled with `lastTemplate` (its beginning, when longer than Slack allows) and the
@@ -112,6 +129,7 @@ export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string,
           ...(review ? { initial_options: [REVIEW_CHOICE] } : {}),
         },
       },
+      modeSwitchBlock('batch'),
     ],
   };
 }

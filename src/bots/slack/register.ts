@@ -17,8 +17,9 @@ import {
   handleScribeCommand,
   type Respond,
 } from './handlers.ts';
-import { COMMAND, EDIT_MODAL_ID, MODAL_ID, RESEARCH_MODAL_ID, RESULT_BUTTON_IDS } from './ids.ts';
+import { COMMAND, EDIT_MODAL_ID, MODAL_ID, MODE_BUTTON_IDS, RESEARCH_MODAL_ID, RESULT_BUTTON_IDS } from './ids.ts';
 import { metadataOf } from './modal.ts';
+import { handleModeSwitch } from './mode-switch.ts';
 
 /** A function that runs at most once; `called` tells whether it did. */
 function once<A extends unknown[]>(
@@ -97,6 +98,19 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
       afterFailure(acked, sorry(respond)),
     );
   });
+
+  // The `/scribe` form's mode switch: a button inside the modal, answered with views.update.
+  for (const actionId of Object.values(MODE_BUTTON_IDS)) {
+    app.action({ type: 'block_actions', action_id: actionId }, async ({ body, ack }) => {
+      const acked = once(ack);
+      await runner.run(
+        'button',
+        body.trigger_id,
+        () => handleModeSwitch(deps, { body, ack: acked }),
+        afterFailure(acked),
+      );
+    });
+  }
 
   // Edit and Edit research: the outcome is said in the thread, to the person only.
   for (const callbackId of [EDIT_MODAL_ID, RESEARCH_MODAL_ID]) {

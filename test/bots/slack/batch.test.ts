@@ -245,3 +245,63 @@ it('a recipient failing in step 4 shows ❌, its failure reply has Retry; Retry 
     services.anthropic.respond(() => undefined);
   }
 }, 150_000);
+
+it('the /scribe form switches to "Several recipients" in place, keeping the template typed, and back; the batch form starts a batch', async () => {
+  const user = 'U0LINUS';
+  const channel = 'C0MODES';
+  const typed = `${TEMPLATE}\n\nP.S. typed in the form, not saved anywhere yet.`;
+  const templateOf = (view: { blocks: unknown[] } | undefined) =>
+    (view?.blocks as Array<{ block_id?: string; element?: { initial_value?: string } }> | undefined)?.find(
+      (b) => b.block_id === 'template',
+    )?.element?.initial_value;
+  const command = await h.slack.slashCommand({ user, channel, text: '' });
+  expect((await h.handled(command.triggerId)).outcome).toBe('modal');
+  const [single] = h.fake.views(user);
+  expect(single?.view.callback_id).toBe('scribe_draft');
+  const hashBefore = single!.hash;
+
+  // "Several recipients →" with a template and a name typed: the same view becomes the batch form.
+  const toBatch = await h.slack.clickViewButton({
+    user,
+    viewId: single!.id,
+    actionId: 'scribe_mode_batch',
+    values: { template: typed, recipient_name: 'Dr. Ada Lovelace' },
+  });
+  expect(toBatch.status).toBe(200);
+  expect((await h.handled(toBatch.triggerId)).outcome).toBe('mode:batch');
+  expect(h.fake.callsTo('views.update').at(-1)?.args).toMatchObject({ view_id: single!.id, hash: hashBefore });
+  const [batch] = h.fake.views(user);
+  expect(batch?.id).toBe(single!.id);
+  expect(batch?.view.callback_id).toBe('scribe_batch');
+  expect(templateOf(batch?.view)).toBe(typed);
+  expect(JSON.parse(String(batch?.view.private_metadata))).toMatchObject({ channel, responseUrl: command.responseUrl });
+
+  // "← One recipient" goes back, with the template as edited in the batch form.
+  const edited = `${typed}\nEdited in the batch form.`;
+  const back = await h.slack.clickViewButton({ user, actionId: 'scribe_mode_single', values: { template: edited } });
+  expect((await h.handled(back.triggerId)).outcome).toBe('mode:single');
+  const [again] = h.fake.views(user);
+  expect(again?.view.callback_id).toBe('scribe_draft');
+  expect(templateOf(again?.view)).toBe(edited);
+
+  // A payload from a view that has changed since (its old hash) leaves the newer view as it is.
+  const stale = await h.slack.send('interactive', { ...toBatch.payload, trigger_id: `${toBatch.triggerId}x` });
+  expect(stale.status).toBe(200);
+  expect((await h.handled(`${toBatch.triggerId}x`)).outcome).toBe('mode:stale');
+  expect(h.fake.views(user)[0]?.view.callback_id).toBe('scribe_draft');
+
+  // And forth again; submitting the batch form starts a batch in the channel /scribe was run in.
+  const forth = await h.slack.clickViewButton({ user, actionId: 'scribe_mode_batch', values: { template: edited } });
+  expect((await h.handled(forth.triggerId)).outcome).toBe('mode:batch');
+  const submitted = await h.slack.submitView({
+    user,
+    values: { template: edited, recipients: 'Mode Person One | steam\nMode Person Two | looms' },
+  });
+  expect((await h.handled(submitted.viewId)).outcome).toBe('batch:2');
+  expect(h.fake.views(user)).toHaveLength(0);
+  await h.fake.until(
+    () => h.fake.messagesIn(channel).find((m) => m.fromBot && m.visible.includes('2 emails: 2 ✅')),
+    'the switched-to batch all ✅',
+    60_000,
+  );
+}, 90_000);

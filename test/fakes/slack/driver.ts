@@ -7,7 +7,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { ClickInput, CommandInput, Payloads, ReactInput, SubmitInput } from './payloads.ts';
+import type { ClickInput, CommandInput, Payloads, ReactInput, SubmitInput, ViewClickInput } from './payloads.ts';
 import { applyCommandAck, applyViewAck } from './responses.ts';
 import type { EnvelopeType, FakeSocketMode } from './socket.ts';
 import type { SlackState } from './state.ts';
@@ -192,6 +192,15 @@ export class SlackDriver {
   ): Promise<Delivery & { triggerId: string; responseUrl: string; payload: Record<string, unknown> }> {
     const { payload, triggerId, responseUrl } = this.payloads.blockActions(input);
     return { ...(await this.transport.deliver('interactive', payload, options)), triggerId, responseUrl, payload };
+  }
+
+  /** Presses a button inside an open modal (the app answers with `views.update`, not in the ack). */
+  async clickViewButton(
+    input: ViewClickInput,
+    options: DeliverOptions = {},
+  ): Promise<Delivery & { triggerId: string; viewId: string; payload: Record<string, unknown> }> {
+    const { payload, triggerId, viewId } = this.payloads.viewBlockActions(input);
+    return { ...(await this.transport.deliver('interactive', payload, options)), triggerId, viewId, payload };
   }
 
   /** Reacts to a message (`reaction_added`); pass `eventId` and `options.retry` to redeliver. */

@@ -1,13 +1,13 @@
 /**
  * The payloads Slack sends an app when people act, built from the fake workspace so they agree
  * with it: a slash command (form fields), a modal submission (values taken from the modal the app
- * opened, keyed by block id), a button press on a stored message, a reaction (an Events API
+ * opened, keyed by block id), a button press on a stored message or inside an open modal, a reaction (an Events API
  * `event_callback`) and `url_verification`. Each act hands out what Slack would: trigger ids and
  * response URLs that the fake then honours.
  */
 import { apiMessage, apiView } from './format.ts';
 import { slackId } from './ids.ts';
-import type { SlackState } from './state.ts';
+import type { SlackState, StoredView } from './state.ts';
 
 /** A person's act in a channel. Defaults: `U0ADA` in `C0GENERAL`. */
 export interface ActorInput {
@@ -48,11 +48,47 @@ export interface ReactInput extends ActorInput {
   eventId?: string;
 }
 
+/** Pressing the button `actionId` inside the modal `viewId` (default: the person's newest open one). */
+export interface ViewClickInput {
+  user?: string;
+  viewId?: string;
+  actionId: string;
+  /** What is typed in the form's inputs when the button is pressed, per input block id. */
+  values?: Record<string, string>;
+}
+
 /** The deprecated verification token Slack still sends in payloads. */
 export const VERIFICATION_TOKEN = 'fakeVerificationToken0001';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+type FoundElement = { blockId: string; element: Record<string, unknown> };
+
+/** The interactive element `actionId` in blocks (an actions block's elements or a section's accessory). */
+function findElement(blocks: unknown[], actionId: string): FoundElement | undefined {
+  let found: FoundElement | undefined;
+  for (const block of blocks) {
+    if (!isRecord(block)) continue;
+    const elements = [...(Array.isArray(block.elements) ? block.elements : []), block.accessory];
+    const element = elements.find((e): e is Record<string, unknown> => isRecord(e) && e.action_id === actionId);
+    if (element) found = { blockId: String(block.block_id), element };
+  }
+  return found;
+}
+
+/** The pressed element as an `actions[]` entry; `value` overrides the element's (a forged payload). */
+function actionOf(found: FoundElement, value: string | undefined): Record<string, unknown> {
+  return {
+    action_id: found.element.action_id,
+    block_id: found.blockId,
+    text: found.element.text,
+    ...(value !== undefined ? { value } : found.element.value !== undefined ? { value: found.element.value } : {}),
+    ...(found.element.style !== undefined ? { style: found.element.style } : {}),
+    type: found.element.type,
+    action_ts: nowTs(),
+  };
 }
 
 const nowTs = (): string => {
@@ -105,13 +141,17 @@ export class Payloads {
     return { fields, triggerId, responseUrl };
   }
 
-  /** A `view_submission` for a modal the app opened, with `state.values` shaped like Slack's. */
-  viewSubmission(input: SubmitInput): { payload: Record<string, unknown>; viewId: string } {
-    const user = input.user ?? 'U0ADA';
-    const stored = input.viewId
-      ? this.state.views.get(input.viewId)
+  /** The person's open modal `viewId`, or their newest open one. */
+  private openView(user: string, viewId: string | undefined): StoredView {
+    const stored = viewId
+      ? this.state.views.get(viewId)
       : [...this.state.views.values()].reverse().find((v) => v.user === user && v.state === 'open');
-    if (stored?.state !== 'open') throw new Error(`fake Slack: ${user} has no open modal ${input.viewId ?? ''}`);
+    if (stored?.state !== 'open') throw new Error(`fake Slack: ${user} has no open modal ${viewId ?? ''}`);
+    return stored;
+  }
+
+  /** A view's `state.values` as Slack reports them: per input block id, per action id; unset inputs are null. */
+  private stateValues(stored: StoredView, given: Record<string, string>): Record<string, Record<string, unknown>> {
     const values: Record<string, Record<string, unknown>> = {};
     const known = new Set<string>();
     for (const block of stored.view.blocks) {
@@ -119,7 +159,7 @@ export class Payloads {
       const blockId = String(block.block_id);
       const actionId = typeof block.element.action_id === 'string' ? block.element.action_id : slackId('', 5);
       known.add(blockId);
-      const value = input.values[blockId];
+      const value = given[blockId];
       if (block.element.type === 'checkboxes') {
         // Checkboxes submit their ticked options: `values` names one by its value ('' for none), else the initial ones.
         const options = Array.isArray(block.element.options) ? block.element.options.filter(isRecord) : [];
@@ -130,8 +170,16 @@ export class Payloads {
       }
       values[blockId] = { [actionId]: { type: block.element.type, value: value ?? null } };
     }
-    const unknown = Object.keys(input.values).filter((k) => !known.has(k));
+    const unknown = Object.keys(given).filter((k) => !known.has(k));
     if (unknown.length > 0) throw new Error(`fake Slack: the modal has no input block ${unknown.join(', ')}`);
+    return values;
+  }
+
+  /** A `view_submission` for a modal the app opened, with `state.values` shaped like Slack's. */
+  viewSubmission(input: SubmitInput): { payload: Record<string, unknown>; viewId: string } {
+    const user = input.user ?? 'U0ADA';
+    const stored = this.openView(user, input.viewId);
+    const values = this.stateValues(stored, input.values);
     const payload = {
       type: 'view_submission',
       team: { id: this.state.team.id, domain: this.state.team.domain },
@@ -147,18 +195,39 @@ export class Payloads {
     return { payload, viewId: stored.id };
   }
 
+  /**
+   * A `block_actions` payload for a button inside an open modal, as Slack sends it: the container
+   * is the view (`type: 'view'`, no channel, message or response URL), and `view` is the whole
+   * view with its current `hash` and `state.values` (what was typed so far, per `values`).
+   */
+  viewBlockActions(input: ViewClickInput): { payload: Record<string, unknown>; triggerId: string; viewId: string } {
+    const user = input.user ?? 'U0ADA';
+    const stored = this.openView(user, input.viewId);
+    const found = findElement(stored.view.blocks, input.actionId);
+    if (!found) throw new Error(`fake Slack: modal ${stored.id} has no button ${input.actionId}`);
+    const triggerId = this.state.issueTrigger(user);
+    const payload = {
+      type: 'block_actions',
+      user: this.userField(user),
+      api_app_id: this.state.bot.appId,
+      token: VERIFICATION_TOKEN,
+      container: { type: 'view', view_id: stored.id },
+      trigger_id: triggerId,
+      team: { id: this.state.team.id, domain: this.state.team.domain },
+      enterprise: null,
+      is_enterprise_install: false,
+      view: apiView(this.state, stored, this.stateValues(stored, input.values ?? {})),
+      actions: [actionOf(found, undefined)],
+    };
+    return { payload, triggerId, viewId: stored.id };
+  }
+
   /** A `block_actions` payload for a button of a stored message. */
   blockActions(input: ClickInput): { payload: Record<string, unknown>; triggerId: string; responseUrl: string } {
     const { user, channel } = this.actor(input);
     const message = this.state.find(channel, input.ts);
     if (!message) throw new Error(`fake Slack: no message ${channel}/${input.ts}`);
-    let found: { blockId: string; element: Record<string, unknown> } | undefined;
-    for (const block of message.blocks ?? []) {
-      if (!isRecord(block)) continue;
-      const elements = [...(Array.isArray(block.elements) ? block.elements : []), block.accessory];
-      const element = elements.find((e): e is Record<string, unknown> => isRecord(e) && e.action_id === input.actionId);
-      if (element) found = { blockId: String(block.block_id), element };
-    }
+    const found = findElement(message.blocks ?? [], input.actionId);
     if (!found) throw new Error(`fake Slack: message ${input.ts} has no button ${input.actionId}`);
     const triggerId = this.state.issueTrigger(user);
     const responseUrl = this.baseUrl + this.state.issueResponseUrl('actions', { channel, user, messageTs: message.ts });
@@ -182,21 +251,7 @@ export class Payloads {
       message: apiMessage(this.state, message, false),
       state: { values: {} },
       response_url: responseUrl,
-      actions: [
-        {
-          action_id: input.actionId,
-          block_id: found.blockId,
-          text: found.element.text,
-          ...(input.value !== undefined
-            ? { value: input.value }
-            : found.element.value !== undefined
-              ? { value: found.element.value }
-              : {}),
-          ...(found.element.style !== undefined ? { style: found.element.style } : {}),
-          type: found.element.type,
-          action_ts: nowTs(),
-        },
-      ],
+      actions: [actionOf(found, input.value)],
     };
     return { payload, triggerId, responseUrl };
   }
