@@ -21,14 +21,13 @@ import {
 } from 'discord.js';
 import { z } from 'zod';
 import { findByResultMessage } from '../../db/generations.ts';
-import { lastTemplate } from '../../db/templates.ts';
-import { upsertUser, type UserIdentity } from '../../db/users.ts';
+import type { UserIdentity } from '../../db/users.ts';
 import type { GenerationRequest } from '../../jobs/enqueue.ts';
 import { requestAction } from '../../requests/act.ts';
 import { ACTIONS } from '../../requests/actions.ts';
 import { prepareForm, requestEdit, requestResearchEdit } from '../../requests/edit.ts';
 import { startGeneration, type StartOutcome } from '../../requests/start.ts';
-import { BEFORE_ACK_DEADLINE_MS, within } from '../shared/deadline.ts';
+import { loadFormPrefill } from '../shared/deadline.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { handleBatchAttachment, showBatchModal } from './batch-handlers.ts';
 import { BATCH_ACTION, RECIPIENTS_OPTION, ScribeOptionsSchema } from './commands.ts';
@@ -129,15 +128,7 @@ export async function handleScribeCommand(
     .map(([k]) => INPUTS[k as keyof typeof INPUTS]);
   if (missing.length === 3) {
     // Showing the modal is the interaction's first answer, due within 3 s: don't wait long for the prefill.
-    const prefill = await within(
-      deps.logger,
-      upsertUser(deps.pool, identity).then(async (u) => ({
-        template: await lastTemplate(deps.pool, u.id),
-        review: u.reviewResearch,
-      })),
-      BEFORE_ACK_DEADLINE_MS,
-      'load the last template',
-    );
+    const prefill = await loadFormPrefill(deps, identity);
     await interaction.showModal(renderDraftModal(prefill?.template, { fresh, review: prefill?.review }));
     return 'modal';
   }

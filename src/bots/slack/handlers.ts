@@ -8,14 +8,13 @@
 import { z } from 'zod';
 import type { types } from '@slack/bolt';
 import { findByResultMessage, getGeneration } from '../../db/generations.ts';
-import { lastTemplate } from '../../db/templates.ts';
-import { upsertUser, type UserIdentity } from '../../db/users.ts';
+import type { UserIdentity } from '../../db/users.ts';
 import { ACTIONS } from '../../requests/actions.ts';
 import { prepareForm, requestEdit, requestResearchEdit } from '../../requests/edit.ts';
 import { InvalidRequestError, parseGenerationRequest, type GenerationRequest } from '../../jobs/enqueue.ts';
 import { requestAction } from '../../requests/act.ts';
 import { lastRefused, prepareStart, startGeneration } from '../../requests/start.ts';
-import { BEFORE_ACK_DEADLINE_MS, within } from '../shared/deadline.ts';
+import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/deadline.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { openBatchModal } from './batch-handlers.ts';
 import type { ResponseMessage, SlackBotDeps } from './deps.ts';
@@ -83,15 +82,7 @@ export async function handleScribeCommand(
   if (word === '') {
     await args.ack();
     // The trigger id lasts 3 s: the prefill may not hold up the modal.
-    const prefill = await within(
-      deps.logger,
-      upsertUser(deps.pool, user).then(async (u) => ({
-        template: await lastTemplate(deps.pool, u.id),
-        review: u.reviewResearch,
-      })),
-      BEFORE_ACK_DEADLINE_MS,
-      'load the last template',
-    );
+    const prefill = await loadFormPrefill(deps, user);
     await deps.client.views.open({
       trigger_id: command.trigger_id,
       view: renderDraftModal(
