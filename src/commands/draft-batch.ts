@@ -11,7 +11,7 @@ import type { Config } from '../config.ts';
 import { asScribeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { parseBatchRequest } from '../jobs/batch.ts';
-import { batchRowLine, tally, type BatchRowState } from '../jobs/batch-view.ts';
+import { batchRowLine, countStates, tally, type BatchRowState } from '../jobs/batch-view.ts';
 import { describeProblems } from '../jobs/recipients.ts';
 import type { ResultView } from '../jobs/reporter.ts';
 import { resultViewOf } from '../jobs/result-view.ts';
@@ -118,15 +118,7 @@ export async function runDraftBatch(
     await clients.close();
   }
 
-  const counts: Record<BatchRowState, number> = {
-    queued: 0,
-    running: 0,
-    succeeded: 0,
-    failed: 0,
-    cancelled: 0,
-    awaiting_review: 0,
-  };
-  for (const o of outcomes) counts[o.status]++;
+  const counts = countStates(outcomes.map((o) => o.status));
   process.stderr.write(`\n${rows.length} emails: ${tally(counts)}\n`);
   for (const o of outcomes) {
     const row = batchRowLine({ generationId: '', recipientName: o.recipientName, state: o.status, seconds: o.seconds });

@@ -47,16 +47,8 @@ export function batchViewOf(
   rows: readonly BatchRow[],
   now: Date = new Date(),
 ): BatchView {
-  const counts: Record<BatchRowState, number> = {
-    queued: 0,
-    running: 0,
-    succeeded: 0,
-    failed: 0,
-    cancelled: 0,
-    awaiting_review: 0,
-  };
+  const counts = countStates(rows.map((r) => r.status));
   const views = rows.map((r): BatchRowView => {
-    counts[r.status]++;
     const end = SETTLED.has(r.status) ? r.finishedAt : now;
     const seconds =
       r.startedAt && end ? Math.max(0, Math.round((end.getTime() - r.startedAt.getTime()) / 100) / 10) : undefined;
@@ -84,6 +76,20 @@ export function initialBatchView(batchId: string, recipientNames: readonly strin
       error: null,
     })),
   );
+}
+
+/** How many of `states` are in each state (every state present, 0 where none). */
+export function countStates(states: readonly BatchRowState[]): Record<BatchRowState, number> {
+  const counts: Record<BatchRowState, number> = {
+    queued: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+    awaiting_review: 0,
+  };
+  for (const state of states) counts[state]++;
+  return counts;
 }
 
 /** "Drafting 12 emails — 5 of 12 done", or the final tally. */
@@ -141,14 +147,6 @@ export function batchTableLines(
 }
 
 function summaryOf(rows: readonly BatchRowView[]): string {
-  const counts: Record<BatchRowState, number> = {
-    queued: 0,
-    running: 0,
-    succeeded: 0,
-    failed: 0,
-    cancelled: 0,
-    awaiting_review: 0,
-  };
-  for (const r of rows) counts[r.state]++;
+  const counts = countStates(rows.map((r) => r.state));
   return `…and ${rows.length} more: ${tally(counts)}`;
 }
