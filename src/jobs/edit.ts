@@ -16,7 +16,7 @@ import { checkEmail } from '../pipeline/checks.ts';
 import type { StepRecords } from '../pipeline/types.ts';
 import { checkAction, type ActionContext, type Refusal } from '../requests/checks.ts';
 import { loadActionContext, type ActionQuery } from '../requests/context.ts';
-import { nextVersion } from './regenerate.ts';
+import { versionOf } from './regenerate.ts';
 
 /** The edited version's steps: the parent's research reused, and the edited email as step 4. */
 export function editedSteps(parent: Generation, email: string, now: Date = new Date()): StepRecords {
@@ -85,17 +85,8 @@ export async function commitEdit(tx: Db, input: CommitEditInput): Promise<Genera
   const refusal = checkAction(ctx);
   if (refusal || !parent) return refusal ?? { kind: 'not-found' };
   return generations.insertGeneration(tx, {
+    ...(await versionOf(tx, parent)),
     id: input.id,
-    userId: parent.userId,
-    parentId: parent.id,
-    version: await nextVersion(tx, parent),
-    platform: parent.platform,
-    teamId: parent.teamId,
-    channelId: parent.channelId,
-    threadId: parent.threadId,
-    template: parent.template,
-    recipientName: parent.recipientName,
-    recipientInterest: parent.recipientInterest,
     action: 'edit',
     steps: editedSteps(parent, input.email),
     edited: { by: input.actor.id, email: input.email, sources: parent.sources },

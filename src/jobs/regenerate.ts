@@ -84,6 +84,22 @@ export async function nextVersion(db: Db, parent: Generation): Promise<number> {
     : parent.version + 1;
 }
 
+/** What every new version takes from its parent: the requester, the place in the chat, the inputs, the next number. */
+export async function versionOf(db: Db, parent: Generation) {
+  return {
+    userId: parent.userId,
+    parentId: parent.id,
+    version: await nextVersion(db, parent),
+    platform: parent.platform,
+    teamId: parent.teamId,
+    channelId: parent.channelId,
+    threadId: parent.threadId,
+    template: parent.template,
+    recipientName: parent.recipientName,
+    recipientInterest: parent.recipientInterest,
+  } satisfies Partial<generations.NewGeneration>;
+}
+
 /** The authoritative half of a new version: what the optimistic half already knows, and the post. */
 export interface CommitVersionInput {
   query: ActionQuery;
@@ -113,17 +129,8 @@ export async function commitVersion(
   const refusal = checkAction(ctx);
   if (refusal || !parent) return refusal ?? { kind: 'not-found' };
   const child = await generations.insertGeneration(tx, {
-    userId: parent.userId,
-    parentId: parent.id,
-    version: await nextVersion(tx, parent),
-    platform: parent.platform,
-    teamId: parent.teamId,
-    channelId: parent.channelId,
-    threadId: parent.threadId,
+    ...(await versionOf(tx, parent)),
     progressMessageId: input.progressMessageId,
-    template: parent.template,
-    recipientName: parent.recipientName,
-    recipientInterest: parent.recipientInterest,
     instruction: input.query.instruction,
     action: input.query.action ?? null,
     // Fresh research keeps the reading of the template only: research and arXiv run again.
