@@ -13,7 +13,7 @@ import {
 import { z } from 'zod';
 import { batchTableLines, batchTitle, type BatchView } from '../../jobs/batch-view.ts';
 import { splitText } from '../split.ts';
-import { INPUTS } from './ids.ts';
+import { templateField } from './modal.ts';
 import { COLORS, DISCORD_LIMITS, escapeMarkdown, truncate, type ButtonRow } from './render.ts';
 
 export const BATCH_MODAL_ID = 'scribe:batch';
@@ -45,19 +45,7 @@ export function renderBatchModal(
     custom_id: BATCH_MODAL_ID,
     title: 'Write to several researchers',
     components: [
-      {
-        type: ComponentType.Label,
-        label: 'Email template',
-        component: {
-          type: ComponentType.TextInput,
-          custom_id: INPUTS.template,
-          style: TextInputStyle.Paragraph,
-          required: true,
-          min_length: 20,
-          max_length: DISCORD_LIMITS.textInputValue,
-          ...(prefill ? { value: prefill } : {}),
-        },
-      },
+      templateField(prefill),
       {
         type: ComponentType.Label,
         label: 'Recipients, one per line',

@@ -24,20 +24,7 @@ export function renderDraftModal(
     custom_id: options.fresh ? FRESH_MODAL_ID : MODAL_ID,
     title: 'Write an outreach email',
     components: [
-      {
-        type: ComponentType.Label,
-        label: 'Email template',
-        description,
-        component: {
-          type: ComponentType.TextInput,
-          custom_id: INPUTS.template,
-          style: TextInputStyle.Paragraph,
-          required: true,
-          min_length: 20,
-          max_length: DISCORD_LIMITS.textInputValue,
-          ...(prefill ? { value: prefill } : {}),
-        },
-      },
+      templateField(prefill, description),
       {
         type: ComponentType.Label,
         label: "Recipient's name",
@@ -101,4 +88,22 @@ export function renderEditModal(
       },
     ],
   };
+}
+
+/** The email template's field, the same in the single and the batch form. */
+export function templateField(prefill: string | undefined, description?: string) {
+  return {
+    type: ComponentType.Label,
+    label: 'Email template',
+    ...(description ? { description } : {}),
+    component: {
+      type: ComponentType.TextInput,
+      custom_id: INPUTS.template,
+      style: TextInputStyle.Paragraph,
+      required: true,
+      min_length: 20,
+      max_length: DISCORD_LIMITS.textInputValue,
+      ...(prefill ? { value: prefill } : {}),
+    },
+  } as const;
 }
