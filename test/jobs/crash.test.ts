@@ -3,66 +3,32 @@
  * finishes, no step is run twice, and exactly one result is posted. Then three workers share 60
  * generations.
  */
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getGeneration } from '../../src/db/generations.ts';
-import { createGeneration } from '../../src/jobs/enqueue.ts';
-import { startQueue, type JobQueue } from '../../src/jobs/queue.ts';
-import { silentLogger } from '../../src/log.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
-import { ROOT, cleanEnv, spawnNode, type ScribeProcess } from '../helpers/scribe-process.ts';
-import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
-import { TEST_TUNING } from '../helpers/tuning.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import { postsFor } from '../helpers/recording-reporter.ts';
+import type { ScribeProcess } from '../helpers/scribe-process.ts';
+import type { Services } from '../helpers/services.ts';
+import { startWorkerProcesses, type WorkerProcesses } from '../helpers/worker-processes.ts';
 
-const CHILD = path.join(ROOT, 'test/helpers/worker-child.ts');
+let fx: WorkerProcesses;
 let db: TestDatabase;
-let queue: JobQueue;
 let services: Services;
-const children: ScribeProcess[] = [];
+let children: ScribeProcess[];
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  await createRecordingTable(db.pool);
-  // Created here first: heartbeat and backoff are fixed when the queue is made.
-  queue = await startQueue({ connectionString: db.url, logger: silentLogger(), tuning: TEST_TUNING, supervise: false });
-  services = await startServices();
+  fx = await startWorkerProcesses();
+  ({ db, services, children } = fx);
 });
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.child.exitCode === null && child.child.signalCode === null) child.kill('SIGKILL');
-    await child.exited;
-  }
+  await fx.stopWorkers();
   services.exa.latencyMs = 0;
   services.anthropic.latencyFor.email = 0;
 });
-afterAll(async () => {
-  await services?.close();
-  await queue?.stop({ timeoutMs: 5_000 });
-  await db?.drop();
-});
+afterAll(() => fx?.close());
 
-async function worker(name: string, extra: Record<string, string> = {}): Promise<ScribeProcess> {
-  const child = spawnNode(
-    [CHILD],
-    cleanEnv({ ...services.env, DATABASE_URL: db.url, TEST_WORKER_NAME: name, ...extra }),
-  );
-  children.push(child);
-  await child.waitForLog((l) => l.msg === 'test worker ready');
-  return child;
-}
-
-async function enqueue(userId: string) {
-  const g = await createGeneration(
-    { pool: db.pool, boss: queue.boss, dailyQuota: 1_000 },
-    {
-      user: { platform: 'slack', teamId: 'T1', platformUserId: userId },
-      request: { template: TEMPLATE, ...RECIPIENT },
-      address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' },
-    },
-  );
-  return g.id;
-}
+const worker = (name: string, extra?: Record<string, string>) => fx.worker(name, extra);
+const enqueue = (userId: string) => fx.enqueue(userId);
 
 async function succeeded(id: string, timeout = 60_000) {
   await expect

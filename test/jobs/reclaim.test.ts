@@ -5,73 +5,32 @@
  * its last saved step; a paused worker's job is taken over only once its heartbeat is stale, and the
  * paused worker, woken up, posts nothing: exactly one result.
  */
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getGeneration } from '../../src/db/generations.ts';
-import { createGeneration } from '../../src/jobs/enqueue.ts';
-import { BOSS_SCHEMA, QUEUES, startQueue, type JobQueue } from '../../src/jobs/queue.ts';
-import { silentLogger } from '../../src/log.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
-import { ROOT, cleanEnv, spawnNode, type ScribeProcess } from '../helpers/scribe-process.ts';
-import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+import { BOSS_SCHEMA, QUEUES } from '../../src/jobs/queue.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import { postsFor } from '../helpers/recording-reporter.ts';
+import type { Services } from '../helpers/services.ts';
+import { startWorkerProcesses, type WorkerProcesses } from '../helpers/worker-processes.ts';
 
-const CHILD = path.join(ROOT, 'test/helpers/worker-child.ts');
 /** A long backoff: a job handed out again within seconds was reclaimed, not retried. */
 const TUNING = { retryDelaySeconds: 120, retryDelayMaxSeconds: 120, heartbeatSeconds: 10 };
+let fx: WorkerProcesses;
 let db: TestDatabase;
-let queue: JobQueue;
 let services: Services;
-const children: ScribeProcess[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  await createRecordingTable(db.pool);
-  queue = await startQueue({ connectionString: db.url, logger: silentLogger(), tuning: TUNING, supervise: false });
-  services = await startServices();
+  fx = await startWorkerProcesses(TUNING);
+  ({ db, services } = fx);
 });
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.child.exitCode === null && child.child.signalCode === null) {
-      child.kill('SIGCONT');
-      child.kill('SIGKILL');
-    }
-    await child.exited;
-  }
+  await fx.stopWorkers();
   services.exa.latencyMs = 0;
 });
-afterAll(async () => {
-  await services?.close();
-  await queue?.stop({ timeoutMs: 5_000 });
-  await db?.drop();
-});
+afterAll(() => fx?.close());
 
-async function worker(name: string): Promise<ScribeProcess> {
-  const child = spawnNode(
-    [CHILD],
-    cleanEnv({
-      ...services.env,
-      DATABASE_URL: db.url,
-      TEST_WORKER_NAME: name,
-      TEST_TUNING_JSON: JSON.stringify(TUNING),
-    }),
-  );
-  children.push(child);
-  await child.waitForLog((l) => l.msg === 'test worker ready');
-  return child;
-}
-
-async function enqueue(userId: string) {
-  const g = await createGeneration(
-    { pool: db.pool, boss: queue.boss, dailyQuota: 1_000 },
-    {
-      user: { platform: 'slack', teamId: 'T1', platformUserId: userId },
-      request: { template: TEMPLATE, ...RECIPIENT },
-      address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' },
-    },
-  );
-  return g.id;
-}
+const worker = (name: string, extra?: Record<string, string>) => fx.worker(name, extra);
+const enqueue = (userId: string) => fx.enqueue(userId);
 
 /** The generation's pg-boss job as the database sees it. */
 async function jobOf(generationId: string) {

@@ -9,59 +9,44 @@
  * result), all in the one trace the request started.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.ts';
+import type { FakeDiscord } from '../fakes/discord/index.ts';
 import { startFakeHttp, type FakeHttp } from '../fakes/http.ts';
-import { startFakeSlack, type FakeSlack } from '../fakes/slack/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { cleanEnv, freePort, spawnScribe, type ScribeProcess } from '../helpers/scribe-process.ts';
-import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+import type { FakeSlack } from '../fakes/slack/index.ts';
+import { startScribeService, type ScribeService } from '../helpers/e2e.ts';
+import type { ScribeProcess } from '../helpers/scribe-process.ts';
+import { RECIPIENT, TEMPLATE } from '../helpers/services.ts';
 
 let slack: FakeSlack;
 let discord: FakeDiscord;
-let services: Services;
 let receiver: FakeHttp;
-let db: TestDatabase;
 let scribe: ScribeProcess;
+let e2e: ScribeService;
 let port: number;
 
 beforeAll(async () => {
-  [slack, discord, services, receiver, db, port] = await Promise.all([
-    startFakeSlack(),
-    startFakeDiscord({ heartbeatIntervalMs: 1_000 }),
-    startServices(),
-    startFakeHttp((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    }),
-    createTestDatabase(),
-    freePort(),
-  ]);
-  scribe = spawnScribe(
-    ['start'],
-    cleanEnv({
-      ...services.env,
-      DATABASE_URL: db.url,
-      PORT: String(port),
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: slack.signingSecret,
-      SLACK_API_URL: slack.apiUrl,
-      DISCORD_TOKEN: discord.token,
-      DISCORD_APPLICATION_ID: discord.applicationId,
-      DISCORD_API_URL: discord.apiUrl,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_SERVICE_NAME: 'scribe-e2e',
-      // Export soon after each span ends (the SDK's standard variable; default 5 s).
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-      LOG_LEVEL: 'info',
-    }),
+  receiver = await startFakeHttp((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+  e2e = await startScribeService(
+    { slack: true, discord: true },
+    {
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_SERVICE_NAME: 'scribe-e2e',
+        // Export soon after each span ends (the SDK's standard variable; default 5 s).
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+      },
+      readyTimeoutMs: 30_000,
+    },
   );
-  await scribe.waitForLog((l) => l.msg === 'scribe is running', 30_000);
+  slack = e2e.slack!;
+  discord = e2e.discord!;
+  ({ scribe, port } = e2e);
 }, 60_000);
 
 afterAll(async () => {
-  scribe?.kill('SIGTERM');
-  await scribe?.exited;
-  await Promise.all([slack?.close(), discord?.close(), services?.close(), receiver?.close()]);
-  await db?.drop();
+  await e2e?.close();
+  await receiver?.close();
 });
 
 /** One span as OTLP/JSON carries it, ids as hex. */

@@ -12,14 +12,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDiscordBatchReporter } from '../../../src/bots/discord/batch-reporter.ts';
 import { createDiscordRest } from '../../../src/bots/discord/client.ts';
 import { createDiscordReporter } from '../../../src/bots/discord/reporter.ts';
-import { withBatchUpdates } from '../../../src/jobs/batch.ts';
-import { coalesceProgress } from '../../../src/jobs/coalesce.ts';
-import { createResearchCache } from '../../../src/jobs/research-cache.ts';
-import { startWorker } from '../../../src/jobs/worker.ts';
 import { silentLogger } from '../../../src/log.ts';
-import { createPipelineClients, type PipelineClients } from '../../../src/pipeline/clients/index.ts';
+import type { PipelineClients } from '../../../src/pipeline/clients/index.ts';
 import { BOSS_SCHEMA } from '../../../src/jobs/queue.ts';
 import { OVERLOADED } from '../../fakes/anthropic.ts';
+import { startBatchWorker, type BatchWorker } from '../../helpers/batch-worker.ts';
 import { startServices, TEMPLATE, type Services } from '../../helpers/services.ts';
 import { startHarness, type Harness } from './harness.ts';
 
@@ -27,35 +24,21 @@ const logger = silentLogger();
 let h: Harness;
 let services: Services;
 let clients: PipelineClients;
-let worker: Awaited<ReturnType<typeof startWorker>>;
+let worker: BatchWorker['worker'];
 let cdn: http.Server;
 const files = new Map<string, string>();
 
 beforeAll(async () => {
   [h, services] = await Promise.all([startHarness(), startServices()]);
-  clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
   const rest = createDiscordRest({ token: h.fake.token, apiUrl: h.fake.apiUrl });
-  const reporter = withBatchUpdates(coalesceProgress(createDiscordReporter({ rest, logger }), { logger }), {
+  ({ worker, clients } = await startBatchWorker({
     pool: h.db.pool,
-    reporters: { discord: createDiscordBatchReporter({ rest, logger }) },
+    boss: h.queue.boss,
+    services,
     logger,
-    intervalMs: 300,
-  });
-  worker = await startWorker(
-    {
-      pool: h.db.pool,
-      reporter,
-      logger,
-      pipeline: {
-        ...clients,
-        cache: createResearchCache(h.db.pool),
-        models: { fast: 'claude-haiku-5-5', writer: 'claude-sonnet-5-5' },
-        researchCacheTtlMs: 24 * 3600_000,
-        retry: { attempts: 2, baseMs: 10, maxMs: 20 },
-      },
-    },
-    { boss: h.queue.boss, concurrency: 3, polling: { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 } },
-  );
+    reporter: createDiscordReporter({ rest, logger }),
+    batchReporters: { discord: createDiscordBatchReporter({ rest, logger }) },
+  }));
   // Discord's CDN, on 127.0.0.1 (the fake API's host).
   cdn = http.createServer((req, res) => {
     const body = files.get(req.url ?? '');

@@ -6,44 +6,24 @@
  * parser, Exa or arXiv calls; another member's click on each new button is refused privately.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord/index.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
-import { cleanEnv, freePort, spawnScribe, type ScribeProcess } from '../../helpers/scribe-process.ts';
-import { RECIPIENT, TEMPLATE, startServices, type Services } from '../../helpers/services.ts';
+import type { FakeDiscord } from '../../fakes/discord/index.ts';
+import type { TestDatabase } from '../../helpers/db.ts';
+import { startDiscordService, type DiscordService } from '../../helpers/e2e.ts';
+import type { ScribeProcess } from '../../helpers/scribe-process.ts';
+import { RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
 
 let discord: FakeDiscord;
 let services: Services;
 let db: TestDatabase;
 let scribe: ScribeProcess;
+let e2e: DiscordService;
 
 beforeAll(async () => {
-  [discord, services, db] = await Promise.all([
-    startFakeDiscord({ heartbeatIntervalMs: 1_000 }),
-    startServices(),
-    createTestDatabase(),
-  ]);
-  scribe = spawnScribe(
-    ['start'],
-    cleanEnv({
-      ...services.env,
-      DATABASE_URL: db.url,
-      PORT: String(await freePort()),
-      DISCORD_TOKEN: discord.token,
-      DISCORD_APPLICATION_ID: discord.applicationId,
-      DISCORD_API_URL: discord.apiUrl,
-      WORKER_CONCURRENCY: '1',
-      LOG_LEVEL: 'info',
-    }),
-  );
-  await scribe.waitForLog((l) => l.msg === 'scribe is running');
+  e2e = await startDiscordService({ env: { WORKER_CONCURRENCY: '1' } });
+  ({ discord, services, db, scribe } = e2e);
 });
 
-afterAll(async () => {
-  scribe?.kill('SIGTERM');
-  await scribe?.exited;
-  await Promise.all([discord?.close(), services?.close()]);
-  await db?.drop();
-});
+afterAll(() => e2e?.close());
 
 const handled = (id: string) => scribe.waitForLog((l) => l.msg === 'discord event handled' && l.id === id, 15_000);
 const emails = (threadId: string) =>

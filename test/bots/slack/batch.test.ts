@@ -11,14 +11,11 @@ import { BATCH_CANCEL_ID } from '../../../src/bots/slack/batch-render.ts';
 import { createSlackBatchReporter } from '../../../src/bots/slack/batch-reporter.ts';
 import { createSlackClient } from '../../../src/bots/slack/client.ts';
 import { createSlackReporter } from '../../../src/bots/slack/reporter.ts';
-import { withBatchUpdates } from '../../../src/jobs/batch.ts';
-import { coalesceProgress } from '../../../src/jobs/coalesce.ts';
-import { createResearchCache } from '../../../src/jobs/research-cache.ts';
-import { startWorker } from '../../../src/jobs/worker.ts';
 import { silentLogger } from '../../../src/log.ts';
-import { createPipelineClients, type PipelineClients } from '../../../src/pipeline/clients/index.ts';
+import type { PipelineClients } from '../../../src/pipeline/clients/index.ts';
 import { BOSS_SCHEMA } from '../../../src/jobs/queue.ts';
 import { OVERLOADED } from '../../fakes/anthropic.ts';
+import { startBatchWorker, type BatchWorker } from '../../helpers/batch-worker.ts';
 import { startServices, TEMPLATE, type Services } from '../../helpers/services.ts';
 import { RETRY, startHarness, type Harness } from './harness.ts';
 
@@ -26,36 +23,22 @@ const logger = silentLogger();
 let h: Harness;
 let services: Services;
 let clients: PipelineClients;
-let worker: Awaited<ReturnType<typeof startWorker>>;
+let worker: BatchWorker['worker'];
 
 beforeAll(async () => {
   [h, services] = await Promise.all([startHarness(), startServices()]);
-  clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
   const client = createSlackClient(
     { botToken: h.fake.botToken, apiUrl: h.fake.apiUrl },
     { logger, retryConfig: RETRY },
   );
-  const reporter = withBatchUpdates(coalesceProgress(createSlackReporter({ client, logger }), { logger }), {
+  ({ worker, clients } = await startBatchWorker({
     pool: h.db.pool,
-    reporters: { slack: createSlackBatchReporter({ client, logger }) },
+    boss: h.queue.boss,
+    services,
     logger,
-    intervalMs: 300,
-  });
-  worker = await startWorker(
-    {
-      pool: h.db.pool,
-      reporter,
-      logger,
-      pipeline: {
-        ...clients,
-        cache: createResearchCache(h.db.pool),
-        models: { fast: 'claude-haiku-5-5', writer: 'claude-sonnet-5-5' },
-        researchCacheTtlMs: 24 * 3600_000,
-        retry: { attempts: 2, baseMs: 10, maxMs: 20 },
-      },
-    },
-    { boss: h.queue.boss, concurrency: 3, polling: { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 } },
-  );
+    reporter: createSlackReporter({ client, logger }),
+    batchReporters: { slack: createSlackBatchReporter({ client, logger }) },
+  }));
 }, 60_000);
 
 afterAll(async () => {

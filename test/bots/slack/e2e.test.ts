@@ -4,48 +4,27 @@
  * four steps → threaded result with the email and sources → 🔁 → a second version, no new research.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFakeSlack, type FakeSlack } from '../../fakes/slack/index.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
-import { cleanEnv, freePort, spawnScribe, type ScribeProcess } from '../../helpers/scribe-process.ts';
-import { RECIPIENT, TEMPLATE, startServices, type Services } from '../../helpers/services.ts';
+import type { FakeSlack } from '../../fakes/slack/index.ts';
+import type { TestDatabase } from '../../helpers/db.ts';
+import { startSlackService, type SlackService } from '../../helpers/e2e.ts';
+import type { ScribeProcess } from '../../helpers/scribe-process.ts';
+import { RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
 
 let slack: FakeSlack;
 let services: Services;
 let db: TestDatabase;
 let scribe: ScribeProcess;
-let port: number;
+let e2e: SlackService;
 
 beforeAll(async () => {
-  [slack, services, db, port] = await Promise.all([
-    startFakeSlack(),
-    startServices(),
-    createTestDatabase(),
-    freePort(),
-  ]);
-  scribe = spawnScribe(
-    ['start'],
-    cleanEnv({
-      ...services.env,
-      DATABASE_URL: db.url,
-      PORT: String(port),
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: slack.signingSecret,
-      SLACK_API_URL: slack.apiUrl,
-      LOG_LEVEL: 'info',
-    }),
-  );
-  await scribe.waitForLog((l) => l.msg === 'scribe is running');
+  e2e = await startSlackService();
+  ({ slack, services, db, scribe } = e2e);
 });
 
-afterAll(async () => {
-  scribe?.kill('SIGTERM');
-  await scribe?.exited;
-  await Promise.all([slack?.close(), services?.close()]);
-  await db?.drop();
-});
+afterAll(() => e2e?.close());
 
 it('drafts an email from /scribe to a threaded result, then regenerates it from a reaction', async () => {
-  const driver = slack.httpDriver({ url: `http://127.0.0.1:${port}/slack/events` });
+  const driver = e2e.driver;
   const command = await driver.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text: '' });
   expect(command.status).toBe(200);
   await slack.until(() => slack.views('U0ADA')[0], 'the modal');

@@ -8,49 +8,25 @@
  * Cancel after the email was posted does nothing and says so.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFakeSlack, type FakeSlack } from '../../fakes/slack/index.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
-import { cleanEnv, freePort, spawnScribe, type ScribeProcess } from '../../helpers/scribe-process.ts';
-import { RECIPIENT, TEMPLATE, startServices, type Services } from '../../helpers/services.ts';
+import type { FakeSlack } from '../../fakes/slack/index.ts';
+import type { TestDatabase } from '../../helpers/db.ts';
+import { startSlackService, type SlackService } from '../../helpers/e2e.ts';
+import { RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
 
 let slack: FakeSlack;
 let services: Services;
 let db: TestDatabase;
-let scribe: ScribeProcess;
-let port: number;
+let e2e: SlackService;
 
 beforeAll(async () => {
-  [slack, services, db, port] = await Promise.all([
-    startFakeSlack(),
-    startServices(),
-    createTestDatabase(),
-    freePort(),
-  ]);
-  scribe = spawnScribe(
-    ['start'],
-    cleanEnv({
-      ...services.env,
-      DATABASE_URL: db.url,
-      PORT: String(port),
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: slack.signingSecret,
-      SLACK_API_URL: slack.apiUrl,
-      WORKER_CONCURRENCY: '1',
-      LOG_LEVEL: 'info',
-    }),
-  );
-  await scribe.waitForLog((l) => l.msg === 'scribe is running');
+  e2e = await startSlackService({ env: { WORKER_CONCURRENCY: '1' } });
+  ({ slack, services, db } = e2e);
 });
 
-afterAll(async () => {
-  scribe?.kill('SIGTERM');
-  await scribe?.exited;
-  await Promise.all([slack?.close(), services?.close()]);
-  await db?.drop();
-});
+afterAll(() => e2e?.close());
 
 const CHANNEL = 'C0GENERAL';
-const driver = () => slack.httpDriver({ url: `http://127.0.0.1:${port}/slack/events` });
+const driver = () => e2e.driver;
 
 /** Runs /scribe and submits the form (the review checkbox ticked or not); answers the progress message's ts. */
 async function draft(review?: boolean): Promise<string> {

@@ -1,0 +1,104 @@
+/**
+ * End-to-end setup shared by the `scribe start` tests: the chat fakes, the service fakes, a fresh
+ * database and Scribe itself as a child process, started as an operator starts it, with the
+ * environment every such test needs; `close()` stops it all in the right order (Scribe first, so
+ * it never sees its fakes vanish; the database last).
+ */
+import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.ts';
+import { startFakeSlack, type FakeSlack, type SlackDriver } from '../fakes/slack/index.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
+import { cleanEnv, freePort, spawnScribe, type ScribeProcess } from './scribe-process.ts';
+import { startServices, type Services } from './services.ts';
+
+/** What a test adds to the common environment, and how long Scribe may take to start. */
+export interface ScribeServiceOptions {
+  /** Extra variables (e.g. WORKER_CONCURRENCY), after the common ones so they can override them. */
+  env?: Record<string, string>;
+  /** How long to wait for "scribe is running" (the log helper's default when absent). */
+  readyTimeoutMs?: number;
+}
+
+/** A running Scribe with every service it talks to faked. */
+export interface ScribeService {
+  /** Present when started with Slack configured. */
+  slack: FakeSlack | undefined;
+  /** Present when started with Discord configured. */
+  discord: FakeDiscord | undefined;
+  services: Services;
+  db: TestDatabase;
+  scribe: ScribeProcess;
+  /** Scribe's HTTP port (Slack's events URL, /metrics). */
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface SlackService extends ScribeService {
+  slack: FakeSlack;
+  /** Delivers to Scribe's Slack events URL over HTTP, signed as Slack signs. */
+  driver: SlackDriver;
+}
+
+export interface DiscordService extends ScribeService {
+  discord: FakeDiscord;
+}
+
+/** Starts Scribe with Slack, Discord or both configured against their fakes. */
+export async function startScribeService(
+  platforms: { slack?: boolean; discord?: boolean },
+  options: ScribeServiceOptions = {},
+): Promise<ScribeService> {
+  const [slack, discord, services, db, port] = await Promise.all([
+    platforms.slack ? startFakeSlack() : undefined,
+    // A short heartbeat so a gateway drop is noticed within a test's timeouts.
+    platforms.discord ? startFakeDiscord({ heartbeatIntervalMs: 1_000 }) : undefined,
+    startServices(),
+    createTestDatabase(),
+    freePort(),
+  ]);
+  const scribe = spawnScribe(
+    ['start'],
+    cleanEnv({
+      ...services.env,
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      ...(slack && {
+        SLACK_BOT_TOKEN: slack.botToken,
+        SLACK_SIGNING_SECRET: slack.signingSecret,
+        SLACK_API_URL: slack.apiUrl,
+      }),
+      ...(discord && {
+        DISCORD_TOKEN: discord.token,
+        DISCORD_APPLICATION_ID: discord.applicationId,
+        DISCORD_API_URL: discord.apiUrl,
+      }),
+      LOG_LEVEL: 'info',
+      ...options.env,
+    }),
+  );
+  const close = async () => {
+    scribe.kill('SIGTERM');
+    await scribe.exited;
+    await Promise.all([slack?.close(), discord?.close(), services.close()]);
+    await db.drop();
+  };
+  try {
+    await scribe.waitForLog((l) => l.msg === 'scribe is running', options.readyTimeoutMs);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { slack, discord, services, db, scribe, port, close };
+}
+
+/** Scribe with Slack only (over HTTP), and a driver for its events URL. */
+export async function startSlackService(options: ScribeServiceOptions = {}): Promise<SlackService> {
+  const service = await startScribeService({ slack: true }, options);
+  const slack = service.slack!;
+  return { ...service, slack, driver: slack.httpDriver({ url: `http://127.0.0.1:${service.port}/slack/events` }) };
+}
+
+/** Scribe with Discord only. */
+export async function startDiscordService(options: ScribeServiceOptions = {}): Promise<DiscordService> {
+  const service = await startScribeService({ discord: true }, options);
+  return { ...service, discord: service.discord! };
+}
