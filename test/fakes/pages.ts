@@ -21,6 +21,8 @@
  *   /escape?stun=H:P&turn=H:P&ws=URL&wss=URL  WebRTC (STUN, TURN over TCP), a preconnect, and WebSockets
  *                                            from a dedicated Worker: connections the browser makes by itself
  *   /cors-open                               text any origin may read (access-control-allow-origin: *)
+ *   /js-send?to=URL                          JavaScript sending PUT, DELETE, PATCH and a POST to URL (a page
+ *                                            trying to change something somewhere, rather than read it)
  */
 import type http from 'node:http';
 import zlib from 'node:zlib';
@@ -122,6 +124,22 @@ export async function startFakePages(): Promise<FakePages> {
           document.getElementById('app').textContent = ${JSON.stringify(paragraph(5))};
           fetch(${JSON.stringify(to)}).then((r) => r.text()).then((t) => { document.getElementById('got').textContent = 'Fetched: ' + t; },
             () => { document.getElementById('got').textContent = 'The fetch was blocked.'; });
+        </script>`,
+          ),
+        );
+      }
+      case '/js-send': {
+        const to = url.searchParams.get('to') ?? '/secret';
+        return send(
+          res,
+          200,
+          html(
+            'Sending lab page',
+            `<div id="app">Loading…</div><div id="sent"></div><script>
+          document.getElementById('app').textContent = ${JSON.stringify(paragraph(5))};
+          Promise.allSettled(['PUT', 'DELETE', 'PATCH', 'POST'].map((method) =>
+            fetch(${JSON.stringify(to)}, { method, body: method === 'DELETE' ? undefined : 'x=1' })))
+            .then((r) => { document.getElementById('sent').textContent = 'Sent: ' + r.map((x) => x.status).join(','); });
         </script>`,
           ),
         );

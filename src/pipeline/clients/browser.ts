@@ -83,6 +83,7 @@ const NO_WEBRTC = `for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnec
 export const NO_CORS_ORIGIN = 'https://no-cors.invalid';
 
 const SKIPPED = new Set(['image', 'media', 'font', 'eventsource', 'websocket', 'manifest']);
+const READ_METHODS = new Set(['GET', 'HEAD', 'POST']);
 const HOP_BY_HOP = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive']);
 
 export interface BrowserPoolOptions {
@@ -243,6 +244,11 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
       await context.route('**/*', async (route: Route) => {
         const request = route.request();
         if (SKIPPED.has(request.resourceType())) return route.abort('blockedbyclient').catch(() => undefined);
+        // A page is read, not used: nothing it sends may change anything anywhere. GET and HEAD
+        // read; a POST is what a form or a search box sends (same as any browser, through the guard).
+        // PUT, DELETE, PATCH and the rest would need a CORS preflight, which Playwright answers
+        // itself (allowing every origin), so they are refused here instead.
+        if (!READ_METHODS.has(request.method())) return route.abort('blockedbyclient').catch(() => undefined);
         const isDocument = request.isNavigationRequest() && request.frame().parentFrame() === null;
         const slot = await served.acquire();
         if (!slot) return route.abort('blockedbyclient').catch(() => undefined);

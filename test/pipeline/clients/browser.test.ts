@@ -208,6 +208,23 @@ describe.runIf(chromiumOrSkip())('shared browser: what a page cannot reach', () 
     expect(open.text).toContain('Fetched: open data for every origin');
   });
 
+  it('sends no PUT, DELETE or PATCH anywhere, same origin or not (Playwright would answer their preflights)', async () => {
+    const before = { pages: pages.requests.length, other: other.requests.length };
+    for (const to of [other.page('/cors-open'), pages.page('/cors-open')]) {
+      const rendered = await browser.render(pages.page(`/js-send?to=${encodeURIComponent(to)}`), {
+        guard,
+        timeoutMs: 10_000,
+      });
+      expect(rendered.text).toContain('Sent: '); // the attempts were made
+    }
+    await new Promise((r) => setTimeout(r, 300)); // anything in flight lands
+    const sent = [...pages.requests.slice(before.pages), ...other.requests.slice(before.other)]
+      .filter((r) => r.path === '/cors-open')
+      .map((r) => r.method);
+    expect(sent.filter((m) => m !== 'POST' && m !== 'OPTIONS')).toEqual([]);
+    expect(sent).toContain('POST'); // a plain POST still goes, as from any browser (through the guard)
+  });
+
   it('lets a public page reach no SCRAPE_ALLOW_HOSTS host, while a page on one may', async () => {
     // public.test stands for a public site (it is served by the fake); 127.0.0.1 is allow-listed.
     const publicWeb: UrlGuard = {
