@@ -4,20 +4,16 @@
  * parent message's edits per minute with the default coalescing (must stay under Slack's
  * chat.update tier, about 50 a minute).
  */
-import pg from 'pg';
 import { batchRows } from '../src/db/batches.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { createPool } from '../src/db/pool.ts';
 import { createBatch, withBatchUpdates } from '../src/jobs/batch.ts';
-import { startQueue } from '../src/jobs/queue.ts';
 import { createResearchCache } from '../src/jobs/research-cache.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { silentLogger } from '../src/log.ts';
 import { createPipelineClients } from '../src/pipeline/clients/index.ts';
-import { createRecordingReporter, createRecordingTable } from '../test/helpers/recording-reporter.ts';
-import { TEMPLATE, startServices } from '../test/helpers/services.ts';
-import { TEST_TUNING } from '../test/helpers/tuning.ts';
+import { createRecordingReporter } from '../test/helpers/recording-reporter.ts';
+import { TEMPLATE } from '../test/helpers/services.ts';
 import { SEED_MS } from './pipeline.ts';
+import { openBenchWorld } from './setup.ts';
 import { report } from './report.ts';
 
 const logger = silentLogger();
@@ -25,16 +21,8 @@ const SIZE = 50;
 const CONCURRENCY = 4;
 
 export async function benchBatch(adminUrl: string): Promise<void> {
-  const dbName = `scribe_bench_batch_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
-  const pool = createPool({ connectionString: url, logger });
-  await migrate(pool, logger);
-  await createRecordingTable(pool);
-  const queue = await startQueue({ connectionString: url, logger, tuning: TEST_TUNING });
-  const services = await startServices();
+  const world = await openBenchWorld(adminUrl, 'batch');
+  const { pool, queue, services } = world;
   services.anthropic.latencyFor.parsed_template = SEED_MS.parse;
   services.anthropic.latencyFor.email = SEED_MS.compose;
   services.exa.latencyMs = SEED_MS.research;
@@ -116,10 +104,6 @@ export async function benchBatch(adminUrl: string): Promise<void> {
   } finally {
     await worker.stop();
     await clients.close();
-    await services.close();
-    await queue.stop({ timeoutMs: 5_000 });
-    await pool.end();
-    await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await world.close();
   }
 }

@@ -3,37 +3,26 @@
  * to the worker having stopped its work and said "Cancelled" — measured while the worker is in the
  * middle of writing the email (a 10 s compose call in flight), 20 runs. Target p99 < 1 s.
  */
-import pg from 'pg';
 import { getGeneration } from '../src/db/generations.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { createPool, withTransaction } from '../src/db/pool.ts';
+import { withTransaction } from '../src/db/pool.ts';
 import { startCancelBus } from '../src/jobs/cancel-bus.ts';
 import { commitCancel } from '../src/jobs/cancel.ts';
 import { createGeneration } from '../src/jobs/enqueue.ts';
-import { startQueue } from '../src/jobs/queue.ts';
 import type { ThreadReporter } from '../src/jobs/reporter.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { silentLogger } from '../src/log.ts';
 import { createPipelineClients } from '../src/pipeline/clients/index.ts';
-import { createRecordingReporter, createRecordingTable } from '../test/helpers/recording-reporter.ts';
-import { RECIPIENT, TEMPLATE, startServices } from '../test/helpers/services.ts';
-import { TEST_TUNING } from '../test/helpers/tuning.ts';
+import { createRecordingReporter } from '../test/helpers/recording-reporter.ts';
+import { RECIPIENT, TEMPLATE } from '../test/helpers/services.ts';
+import { openBenchWorld } from './setup.ts';
 import { report, stats } from './report.ts';
 
 const logger = silentLogger();
 const RUNS = 20;
 
 export async function benchCancel(adminUrl: string): Promise<void> {
-  const dbName = `scribe_bench_cancel_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
-  const pool = createPool({ connectionString: url, logger });
-  await migrate(pool, logger);
-  await createRecordingTable(pool);
-  const queue = await startQueue({ connectionString: url, logger, tuning: TEST_TUNING });
-  const services = await startServices();
+  const world = await openBenchWorld(adminUrl, 'cancel');
+  const { url, pool, queue, services } = world;
   services.anthropic.latencyFor.email = 10_000;
   const bus = await startCancelBus({ connectionString: url, logger });
   const stopped = new Map<string, () => void>();
@@ -84,10 +73,6 @@ export async function benchCancel(adminUrl: string): Promise<void> {
   } finally {
     await worker.stop(5_000);
     await bus.stop();
-    await queue.stop();
-    await services.close();
-    await pool.end();
-    await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await world.close();
   }
 }

@@ -5,38 +5,27 @@
  */
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { getGeneration, saveStep } from '../src/db/generations.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { createPool } from '../src/db/pool.ts';
 import { createGeneration, type GenerationAddress as Address } from '../src/jobs/enqueue.ts';
-import { startQueue } from '../src/jobs/queue.ts';
 import { createResearchCache } from '../src/jobs/research-cache.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { silentLogger } from '../src/log.ts';
 import { createPipelineClients } from '../src/pipeline/clients/index.ts';
-import { createRecordingReporter, createRecordingTable } from '../test/helpers/recording-reporter.ts';
+import { createRecordingReporter } from '../test/helpers/recording-reporter.ts';
 import { startFakeSlack } from '../test/fakes/slack/index.ts';
 import { cleanEnv, spawnScribe } from '../test/helpers/scribe-process.ts';
-import { RECIPIENT, TEMPLATE, startServices, type Services } from '../test/helpers/services.ts';
-import { TEST_TUNING } from '../test/helpers/tuning.ts';
+import { RECIPIENT, TEMPLATE, type Services } from '../test/helpers/services.ts';
 import { SEED_MS } from './pipeline.ts';
 import { rssMb, treePssMb } from './memory.ts';
+import { openBenchWorld } from './setup.ts';
 import { report, stats } from './report.ts';
 
 const logger = silentLogger();
 
 export async function benchWorker(adminUrl: string): Promise<void> {
-  const dbName = `scribe_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
-  const pool = createPool({ connectionString: url, logger });
-  await migrate(pool, logger);
-  await createRecordingTable(pool);
-  const queue = await startQueue({ connectionString: url, logger, tuning: TEST_TUNING });
-  const services = await startServices();
+  const world = await openBenchWorld(adminUrl, 'worker');
+  const { url, pool, queue, services } = world;
   const user = { platform: 'slack' as const, teamId: 'T1', platformUserId: 'U-bench' };
   const enqueue = (address: Address = { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' }) =>
     createGeneration(
@@ -132,11 +121,7 @@ export async function benchWorker(adminUrl: string): Promise<void> {
     await benchBrowserPss(url, services, pool, enqueue, settled);
   } finally {
     await clients.close();
-    await services.close();
-    await queue.stop({ timeoutMs: 5_000 });
-    await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
+    await world.close();
   }
 }
 
