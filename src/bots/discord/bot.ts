@@ -1,7 +1,11 @@
 /**
- * The Discord bot: a discord.js client on the gateway with the least it needs (guilds, guild
- * messages, guild message reactions; partials so reactions on uncached messages arrive), and the
- * registration of the handlers. It validates, records and enqueues; it never runs the pipeline.
+ * The Discord bot: a discord.js client on the gateway with the least it needs, and the registration
+ * of the handlers. It validates, records and enqueues; it never runs the pipeline.
+ *
+ * Intents: interactions (commands, forms, buttons) need none; 🔁 needs GuildMessageReactions, with
+ * partials so reactions on uncached messages arrive; Guilds fills the guild and channel caches that
+ * discord.js builds interactions and reactions on. Scribe reads no messages, so no GuildMessages:
+ * without it Discord does not send every message of every channel to the bot.
  */
 import { once } from 'node:events';
 import { Client, Events, GatewayIntentBits, Options, Partials } from 'discord.js';
@@ -24,7 +28,7 @@ export interface DiscordBot {
 export async function startDiscordBot(options: StartDiscordBotOptions): Promise<DiscordBot> {
   const logger = options.logger.child({ platform: 'discord' });
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions],
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions],
     partials: [Partials.Message, Partials.Channel, Partials.Reaction, Partials.User],
     rest: { api: options.config.apiUrl },
     // Messages are found through the database, never the cache: keep none (memory on a Pi).

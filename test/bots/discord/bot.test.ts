@@ -3,6 +3,7 @@
  * real pg-boss queue: what a person sees (ephemeral answers, the progress message, the thread) and
  * what gets recorded (the generation's address, its job).
  */
+import { Events, GatewayIntentBits, type GatewayDispatchPayload } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiscordRest } from '../../../src/bots/discord/client.ts';
 import { createDiscordReporter } from '../../../src/bots/discord/reporter.ts';
@@ -220,6 +221,25 @@ describe('Discord /scribe', () => {
       expect(await countRows()).toBe(rows);
     } finally {
       h.fake.world.channel.permission_overwrites = [];
+    }
+  });
+
+  it('asks Discord for guilds and reactions only: messages are not sent to it, 🔁 still is', async () => {
+    const identify = (await h.fake.gateway.waitForIdentify()).d as { intents: number };
+    expect(identify.intents).toBe(GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessageReactions);
+    const events: string[] = [];
+    const record = (packet: GatewayDispatchPayload) => events.push(packet.t);
+    h.bot.client.on(Events.Raw, record);
+    try {
+      const { generation } = await h.draft({ name: 'Dr. Intent Check' });
+      const { ada } = h.fake.people;
+      h.fake.react(generation.progressMessageId!, '🔁', ada);
+      await h.handled(`${generation.progressMessageId}:${ada.id}:🔁`);
+      // The gateway sends in order: the progress message's MESSAGE_CREATE would have come before the reaction.
+      expect(events).toContain('MESSAGE_REACTION_ADD');
+      expect(events.filter((t) => t.startsWith('MESSAGE_') && !t.startsWith('MESSAGE_REACTION'))).toEqual([]);
+    } finally {
+      h.bot.client.off(Events.Raw, record);
     }
   });
 
