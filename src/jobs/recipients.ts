@@ -4,8 +4,10 @@
  * or a CSV file with a header naming the `name` and `interest` columns in any order, quoted fields
  * allowed (csv-parse does the quoting). Every line that cannot be used is reported with its line
  * number, and a batch with any such line is refused whole: nothing starts until the input is valid.
+ * Reading stops after the batch's maximum + 1 rows (csv-parse's `to`): a 256 KB upload is not parsed
+ * to its end to say that it holds more than 50.
  */
-import { parse, type InfoRecord } from 'csv-parse/sync';
+import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
 import { GenerationRequestSchema } from './enqueue.ts';
 
 /** One recipient, with the line it came from (1-based, as an editor numbers them). */
@@ -41,7 +43,9 @@ type Delimiter = (typeof DELIMITERS)[number];
 /** Parses and validates a batch's recipients; see the module comment for the accepted forms. */
 export function parseRecipients(text: string, options: ParseRecipientsOptions): RecipientsResult {
   const source = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-  const rows = headerRows(source) ?? lineRows(source);
+  // One row past the maximum is enough to know the batch is too large.
+  const limit = options.max + 1;
+  const rows = headerRows(source, limit) ?? lineRows(source, limit);
   const problems: RecipientProblem[] = [];
   const recipients: Recipient[] = [];
   const seen = new Map<string, number>();
@@ -72,10 +76,10 @@ export function parseRecipients(text: string, options: ParseRecipientsOptions): 
       message: 'No recipients given: write one per line, as `Name | research interest`.',
     });
   }
-  if (recipients.length > options.max) {
+  if (rows.length > options.max) {
     problems.push({
       line: undefined,
-      message: `${recipients.length} recipients is more than the ${options.max} a batch can have; split it into smaller batches.`,
+      message: `More than ${options.max} recipients: a batch can have at most ${options.max}; split it into smaller batches.`,
     });
   }
   return problems.length ? { ok: false, problems, recipients } : { ok: true, recipients };
@@ -83,11 +87,15 @@ export function parseRecipients(text: string, options: ParseRecipientsOptions): 
 
 type Row = { line: number; name: string; interest: string } | { line: number; problem: string };
 
-/** Rows of a CSV (or TSV, or pipe-separated) text whose first line names the columns; undefined without such a header. */
-function headerRows(source: string): Row[] | undefined {
-  const firstLine = source.split('\n').findIndex((l) => l.trim() !== '');
-  if (firstLine < 0) return undefined;
-  const header = source.split('\n')[firstLine] ?? '';
+/**
+ * Rows of a CSV (or TSV, or pipe-separated) text whose first line names the columns, at most
+ * `limit` of them; undefined without such a header.
+ */
+function headerRows(source: string, limit: number): Row[] | undefined {
+  const first = /^.*\S.*$/m.exec(source);
+  if (!first) return undefined;
+  const header = first[0];
+  const firstLine = lineOf(source, first.index) - 1;
   const delimiter = DELIMITERS.find((d) => header.includes(d));
   if (!delimiter) return undefined;
   const cells = splitLine(header, delimiter).map((c) => c.trim());
@@ -104,14 +112,22 @@ function headerRows(source: string): Row[] | undefined {
       skip_empty_lines: true,
       trim: true,
       from_line: firstLine + 2,
+      to: limit,
+      // The text of the record being read, on errors: where an unclosed quote's row starts.
+      raw: true,
     };
     // csv-parse's typings do not narrow on `info: true`, which wraps each record as { record, info }.
     records = parse(source, options) as unknown as typeof records;
   } catch (err) {
-    const line = (err as { lines?: number }).lines;
-    return [
-      { line: line ?? firstLine + 1, problem: `this is not valid CSV (${(err as Error).message.split('\n')[0]})` },
-    ];
+    if (!(err instanceof CsvError)) throw err;
+    if (err.code === 'CSV_QUOTE_NOT_CLOSED' && typeof err.raw === 'string' && source.endsWith(err.raw)) {
+      // The quote is open to the end of the text, so the record's raw text is the text's tail;
+      // csv-parse's own `lines` is where it stopped (the end), not where the quote opened.
+      const opened = source.length - err.raw.trimStart().length;
+      return [{ line: lineOf(source, opened), problem: 'a quote opens in this row and is never closed' }];
+    }
+    const line = typeof err.lines === 'number' ? err.lines : firstLine + 1;
+    return [{ line, problem: `this is not valid CSV (${err.message.split('\n')[0]})` }];
   }
   return records.map(({ record, info }) => {
     // `info.lines` is the line the record ends on; a quoted newline makes it start earlier.
@@ -124,13 +140,25 @@ function headerRows(source: string): Row[] | undefined {
   });
 }
 
-/** Rows of a text without a header: each line `name <sep> interest`, the separator found per line. */
-function lineRows(source: string): Row[] {
+/** The 1-based line of `source` that the character at `index` is on. */
+function lineOf(source: string, index: number): number {
+  let line = 1;
+  for (let at = source.indexOf('\n'); at !== -1 && at < index; at = source.indexOf('\n', at + 1)) line++;
+  return line;
+}
+
+/**
+ * Rows of a text without a header, at most `limit` of them: each line `name <sep> interest`, the
+ * separator found per line.
+ */
+function lineRows(source: string, limit: number): Row[] {
   const rows: Row[] = [];
-  for (const [i, raw] of source.split('\n').entries()) {
+  let line = 0;
+  for (const [raw] of source.matchAll(/^.*$/gm)) {
+    line++;
+    if (rows.length >= limit) break;
     const text = raw.trim();
     if (text === '' || text.startsWith('#')) continue;
-    const line = i + 1;
     const delimiter = DELIMITERS.find((d) => text.includes(d));
     if (!delimiter) {
       rows.push({ line, problem: 'expected `Name | research interest` (or a tab or comma between them)' });

@@ -41,9 +41,23 @@ describe('parseRecipients', () => {
   });
 
   it('reports a broken CSV file by line', () => {
-    const result = parse('name,interest\nAda,engines\n"Grace,compilers\n');
+    const result = parse('name,interest\nAda,engines\n"Grace"x,compilers\n');
     expect(result.ok ? [] : describeProblems(result.problems)).toEqual([
-      expect.stringMatching(/^Line \d+: this is not valid CSV/),
+      expect.stringMatching(/^Line 3: this is not valid CSV/),
+    ]);
+  });
+
+  it('names the line where a quote that never closes was opened, not where the text ends', () => {
+    const problems = (text: string) => {
+      const result = parse(text);
+      return result.ok ? [] : describeProblems(result.problems);
+    };
+    expect(problems('name,interest\nAda,engines\n"Grace,compilers\nAlan,computability\n')).toEqual([
+      'Line 3: a quote opens in this row and is never closed',
+    ]);
+    // After blank lines, indented, the quote in the second column, CRLF line ends, no final newline.
+    expect(problems('name,interest\r\nAda,engines\r\n\r\n\r\n  Grace,"compilers\r\nAlan,x\r\nEmmy,rings')).toEqual([
+      'Line 5: a quote opens in this row and is never closed',
     ]);
   });
 
@@ -72,9 +86,27 @@ describe('parseRecipients', () => {
     const many = Array.from({ length: 4 }, (_, i) => `Person ${i} | topic ${i}`).join('\n');
     const over = parse(many, 3);
     expect(over.ok ? [] : describeProblems(over.problems)).toEqual([
-      '4 recipients is more than the 3 a batch can have; split it into smaller batches.',
+      'More than 3 recipients: a batch can have at most 3; split it into smaller batches.',
     ]);
     expect(parse(many, 4).ok).toBe(true);
+  });
+
+  it('stops reading one row past the maximum: what follows is not parsed', () => {
+    const rows = Array.from({ length: 60 }, (_, i) => `Person ${i}, topic ${i}`);
+    const tooMany = ['More than 50 recipients: a batch can have at most 50; split it into smaller batches.'];
+    // A broken row at the end of a long list is never reached: the person hears only "at most 50".
+    const csv = parse(['name,interest', ...rows, '"Never, closed'].join('\n'));
+    expect(csv.ok ? [] : describeProblems(csv.problems)).toEqual(tooMany);
+    expect(csv.recipients).toHaveLength(51);
+    const lines = parse([...rows.map((r) => r.replace(',', ' |')), 'no separator here'].join('\n'));
+    expect(lines.ok ? [] : describeProblems(lines.problems)).toEqual(tooMany);
+    expect(lines.recipients).toHaveLength(51);
+    // Bad rows within the first 51 are still named, alongside the limit.
+    const early = parse(['no separator', ...rows.map((r) => r.replace(',', ' |'))].join('\n'));
+    expect(early.ok ? [] : describeProblems(early.problems)).toEqual([
+      'Line 1: expected `Name | research interest` (or a tab or comma between them)',
+      ...tooMany,
+    ]);
   });
 
   it('shows at most 20 problems and counts the rest', () => {
