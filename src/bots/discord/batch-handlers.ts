@@ -4,8 +4,8 @@
  * multi-line field), the form's submission, and Cancel batch. Everything else is `startBatch` /
  * `requestBatchCancel` with Discord's ports.
  *
- * The CSV is downloaded from the attachment's URL, only from Discord's CDN (or the configured API
- * host, which is where tests serve it), and only up to `MAX_CSV_BYTES`.
+ * The CSV is downloaded from the attachment's URL, only from Discord's CDN over HTTPS (or the
+ * configured API's own origin, which is where tests serve it), and only up to `MAX_CSV_BYTES`.
  */
 import {
   MessageFlags,
@@ -40,7 +40,8 @@ const EPHEMERAL = MessageFlags.Ephemeral;
 const QUIET = { parse: [] as [] };
 /** A CSV of 500 recipients is ~50 KB; anything much larger is not a recipient list. */
 export const MAX_CSV_BYTES = 256 * 1024;
-const CDN_HOSTS = new Set(['cdn.discordapp.com', 'media.discordapp.net']);
+/** Where Discord serves attachments: scheme, host and port exactly (`URL.origin`). */
+const CDN_ORIGINS = new Set(['https://cdn.discordapp.com', 'https://media.discordapp.net']);
 
 const batchMaxOf = (deps: DiscordBotDeps) => deps.batchMax ?? DEFAULTS.batchMax;
 
@@ -194,7 +195,11 @@ export async function handleBatchCancel(deps: DiscordBotDeps, interaction: Butto
 
 class CsvError extends Error {}
 
-/** The attachment's text: from Discord's CDN (or the API's own host) only, at most MAX_CSV_BYTES. */
+/**
+ * The attachment's text: from Discord's CDN over HTTPS (or the API's own origin) only, at most
+ * MAX_CSV_BYTES. The origin is compared whole: the right host over plain HTTP, or on another port,
+ * is not Discord.
+ */
 export async function downloadCsv(
   attachment: Pick<Attachment, 'url' | 'size'>,
   apiUrl: string | undefined,
@@ -204,8 +209,8 @@ export async function downloadCsv(
       `That file is ${Math.ceil(attachment.size / 1024)} KB; a recipients file can be at most ${MAX_CSV_BYTES / 1024} KB.`,
     );
   const url = new URL(attachment.url);
-  const apiHost = apiUrl ? new URL(apiUrl).hostname : undefined;
-  if (!CDN_HOSTS.has(url.hostname) && url.hostname !== apiHost)
+  const apiOrigin = apiUrl ? new URL(apiUrl).origin : undefined;
+  if (!CDN_ORIGINS.has(url.origin) && url.origin !== apiOrigin)
     throw new CsvError('That file does not come from Discord.');
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'error' });
   if (!response.ok || !response.body)

@@ -6,8 +6,6 @@
  * with its recipient and place; the form with a failing recipient; a passing failure in step 4
  * retried from its failure reply; Cancel batch.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDiscordBatchReporter } from '../../../src/bots/discord/batch-reporter.ts';
 import { createDiscordRest } from '../../../src/bots/discord/client.ts';
@@ -25,8 +23,6 @@ let h: Harness;
 let services: Services;
 let clients: PipelineClients;
 let worker: BatchWorker['worker'];
-let cdn: http.Server;
-const files = new Map<string, string>();
 
 beforeAll(async () => {
   [h, services] = await Promise.all([startHarness(), startServices()]);
@@ -39,28 +35,16 @@ beforeAll(async () => {
     reporter: createDiscordReporter({ rest, logger }),
     batchReporters: { discord: createDiscordBatchReporter({ rest, logger }) },
   }));
-  // Discord's CDN, on 127.0.0.1 (the fake API's host).
-  cdn = http.createServer((req, res) => {
-    const body = files.get(req.url ?? '');
-    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'text/csv' }).end(body ?? '');
-  });
-  await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
 }, 60_000);
 
 afterAll(async () => {
   await worker?.stop(10_000);
   await clients?.close();
   await services?.close();
-  await new Promise((resolve) => cdn?.close(resolve));
   await h?.close();
 });
 
-function upload(name: string, text: string) {
-  const path = `/attachments/1/2/${name}`;
-  files.set(path, text);
-  const url = `http://127.0.0.1:${(cdn.address() as AddressInfo).port}${path}`;
-  return { filename: name, url, size: Buffer.byteLength(text), contentType: 'text/csv' };
-}
+const upload = (name: string, text: string) => h.fake.attach(name, text);
 
 const until = async <T>(get: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> => {
   const end = Date.now() + timeoutMs;

@@ -28,6 +28,7 @@ import { MessageStore, type ViewMessage } from './messages.ts';
 import { FakeDiscordRest } from './rest.ts';
 import { appRoutes, type CommandStore } from './routes-app.ts';
 import { channelRoutes } from './routes-channels.ts';
+import { snowflake } from './snowflake.ts';
 import type { ModalData } from './validate.ts';
 import { DiscordWorld, type WorldOptions } from './world.ts';
 
@@ -138,6 +139,21 @@ export class FakeDiscord {
     actor: Omit<ActorOptions, 'channelId'> = {},
   ): ReturnType<typeof buttonPress> {
     return this.interact(buttonPress(this.world, this.message(messageId), customId, actor));
+  }
+
+  /**
+   * A file a person attaches to a command option (`slashCommand({ attachments })`), served from
+   * this fake's origin as Discord's CDN serves it (`/attachments/<channel>/<id>/<name>`).
+   */
+  attach(
+    filename: string,
+    text: string,
+    contentType = 'text/csv',
+  ): { filename: string; url: string; size: number; contentType: string } {
+    const path = `/attachments/${this.channelId}/${snowflake()}/${encodeURIComponent(filename)}`;
+    this.rest.files.set(path, { contentType, body: text });
+    const url = new URL(path, this.apiUrl).href;
+    return { filename, url, size: Buffer.byteLength(text), contentType };
   }
 
   /** A person reacts to a message (default ada, `🔁`): recorded, then MESSAGE_REACTION_ADD. */

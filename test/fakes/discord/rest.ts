@@ -2,7 +2,8 @@
  * The HTTP half of the fake: Discord's REST API v10 under `/api/v10`, on 127.0.0.1. It owns the
  * transport concerns — routing by path pattern (segments URL-decoded, so `%40original` is
  * `@original`), bot-token auth, recording every call, latency and injected failures — and hands
- * the JSON body to route handlers (routes.ts, callbacks.ts).
+ * the JSON body to route handlers (routes.ts, callbacks.ts). It also stands in for Discord's CDN:
+ * files people attached (`files`) are served as they are, by path, on the same origin.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -85,6 +86,8 @@ export class FakeDiscordRest {
   readonly calls: RecordedCall[] = [];
   /** Latency added to every call, in ms. */
   latencyMs = 0;
+  /** Attachments, by path (`/attachments/…`): GET answers them as the CDN would, unauthenticated. */
+  readonly files = new Map<string, { contentType: string; body: string }>();
   private readonly token: string;
   private readonly routes: RouteDef[] = [];
   private readonly faults: Array<FaultRule & { left: number }> = [];
@@ -168,6 +171,11 @@ export class FakeDiscordRest {
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
+    const file = method === 'GET' ? this.files.get(url.pathname) : undefined;
+    if (file) {
+      res.writeHead(200, { 'content-type': file.contentType }).end(file.body);
+      return;
+    }
     const raw = url.pathname.startsWith('/api/v10/') ? url.pathname.slice('/api/v10'.length) : url.pathname;
     const segments = raw.split('/').map((s) => decodeURIComponent(s));
     const path = segments.join('/');
