@@ -12,7 +12,9 @@
  * of posting again. It pages on with the cursor until every part is found or the thread ends: a
  * batch's thread holds many rows' emails, so one page (15 messages for apps outside the
  * Marketplace, which Slack allows once a minute) may not reach the row's post. Starting at the
- * posting mark keeps that to a page or two.
+ * posting mark keeps that to a page or two. With `chat:write.public` Scribe posts in public channels
+ * it is not a member of, where Slack refuses to read threads (`not_in_channel`): the lookup then
+ * joins the channel (`channels:join`) and reads again.
  *
  * Rate limits: the WebClient waits out 429s (Retry-After) and retries within its bounded policy;
  * the worker coalesces progress edits per message (src/jobs/coalesce.ts).
@@ -75,6 +77,8 @@ const RepliesSchema = z.object({
   response_metadata: z.looseObject({ next_cursor: z.string().optional() }).optional(),
 });
 
+type RepliesArgs = Parameters<WebClient['conversations']['replies']>[0];
+
 /** A Slack `ts` for a moment: seconds with six decimals. */
 function slackTs(at: Date): string {
   return (at.getTime() / 1000).toFixed(6);
@@ -133,6 +137,32 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
     }
   }
 
+  const LOOKING = 'looking for an earlier post of the email';
+
+  /**
+   * One page of a thread. In a channel Scribe posts to without being a member, Slack answers
+   * `not_in_channel`: the row recorded no message ids (that is why we look), so only the thread can
+   * tell whether the email went out — join, once, and read again.
+   */
+  async function readReplies(args: RepliesArgs, log: Logger): Promise<unknown> {
+    try {
+      return await client.conversations.replies(args);
+    } catch (err) {
+      if (slackErrorCode(err) !== 'not_in_channel') throw toScribeError(err, LOOKING);
+    }
+    try {
+      await client.conversations.join({ channel: args.channel });
+    } catch (err) {
+      throw toScribeError(err, `joining the channel (${LOOKING})`);
+    }
+    log.info({ channel: args.channel }, 'joined the channel to read its thread');
+    try {
+      return await client.conversations.replies(args);
+    } catch (err) {
+      throw toScribeError(err, LOOKING);
+    }
+  }
+
   /**
    * Our earlier result messages for this generation, by part: the thread from `since` (else the
    * progress message) on, page by page until every part is found or the thread ends.
@@ -149,19 +179,17 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
     let pages = 0;
     const complete = () => parts !== undefined && found.filter(Boolean).length >= parts;
     do {
-      let answer: unknown;
-      try {
-        answer = await client.conversations.replies({
+      const answer = await readReplies(
+        {
           channel: address.channelId,
           ts: address.threadId,
           include_all_metadata: true,
           limit: REPLIES_LIMIT,
           ...(oldest ? { oldest, inclusive: true } : {}),
           ...(cursor ? { cursor } : {}),
-        });
-      } catch (err) {
-        throw toScribeError(err, 'looking for an earlier post of the email');
-      }
+        },
+        log,
+      );
       pages++;
       const page = RepliesSchema.parse(answer);
       for (const m of page.messages) {

@@ -35,6 +35,7 @@ describe('Slack app manifest', () => {
     expect(listUnder('bot_events')).toEqual(['reaction_added']);
     expect(listUnder('bot').sort()).toEqual([
       'channels:history',
+      'channels:join',
       'chat:write',
       'chat:write.public',
       'commands',

@@ -1,11 +1,14 @@
 /**
  * Messages: `chat.postMessage`, `chat.update`, `chat.delete`, `chat.postEphemeral`,
- * `conversations.open`, `conversations.info`, `conversations.replies`, `reactions.add`.
+ * `conversations.open`, `conversations.info`, `conversations.replies`, `conversations.join`,
+ * `reactions.add`.
  *
  * Where Slack's behaviour is subtle the fake follows it: a post to a user id lands in the DM with
  * the bot; `chat.update` keeps text or blocks that are not sent (an empty `blocks` removes them);
  * a reply to a reply joins the parent's thread; the bot must be in a channel to post, reply-read or
- * post ephemerally there. One deliberate strictness: a `thread_ts` naming no message is refused
+ * post ephemerally there — except that with `chat:write.public` it may post in a public channel it
+ * is not in, while reading its threads still fails with `not_in_channel` until it joins
+ * (`conversations.join`, scope `channels:join`, public channels only). One deliberate strictness: a `thread_ts` naming no message is refused
  * with `thread_not_found` (Slack would post it at the top level), to catch lost addresses.
  */
 import { z } from 'zod';
@@ -41,8 +44,16 @@ export function postableChannel(state: SlackState, id: string): FakeChannel {
   const name = id.replace(/^#/, '');
   const channel = state.channels.get(id) ?? [...state.channels.values()].find((c) => c.name === name && !c.isIm);
   if (!channel) throw new SlackApiError('channel_not_found');
-  if (!channel.member) throw new SlackApiError(channel.isPrivate ? 'channel_not_found' : 'not_in_channel');
+  const isPublic = !channel.isPrivate && !channel.isIm;
+  if (!channel.member && !(isPublic && state.scopes.has('chat:write.public')))
+    throw new SlackApiError(channel.isPrivate ? 'channel_not_found' : 'not_in_channel');
   return channel;
+}
+
+/** A scope the method needs: Slack answers `missing_scope` with what was needed and what the token has. */
+function needScope(state: SlackState, scope: string): void {
+  if (!state.scopes.has(scope))
+    throw new SlackApiError('missing_scope', { needed: scope, provided: [...state.scopes].join(',') });
 }
 
 /** Validated blocks with a `block_id` on each (Slack adds one where the app gave none). */
@@ -228,6 +239,20 @@ function replies({ state, args }: MethodContext): Record<string, unknown> {
   };
 }
 
+function join({ state, args }: MethodContext): Record<string, unknown> {
+  needScope(state, 'channels:join');
+  const channel = state.channels.get(requireString(args, 'channel', 'channel_not_found'));
+  if (!channel || (channel.isPrivate && !channel.member)) throw new SlackApiError('channel_not_found');
+  if (channel.isPrivate || channel.isIm) throw new SlackApiError('method_not_supported_for_channel_type');
+  const already = channel.member;
+  // Slack also posts "… has joined the channel" there; the fake keeps no system messages.
+  if (!already) state.ensureChannel(channel.id, { member: true });
+  return {
+    channel: { id: channel.id, name: channel.name, is_channel: true, is_private: false, is_member: true },
+    ...(already ? { warning: 'already_in_channel', response_metadata: { warnings: ['already_in_channel'] } } : {}),
+  };
+}
+
 function reactionsAdd({ state, args }: MethodContext): Record<string, unknown> {
   const channel = requireString(args, 'channel', 'channel_not_found');
   const name = requireString(args, 'name', 'invalid_name');
@@ -247,5 +272,6 @@ export const chatMethods: Record<string, MethodDef> = {
   'conversations.open': { token: 'bot', handle: open },
   'conversations.info': { token: 'bot', handle: info },
   'conversations.replies': { token: 'bot', handle: replies },
+  'conversations.join': { token: 'bot', handle: join },
   'reactions.add': { token: 'bot', handle: reactionsAdd },
 };

@@ -57,8 +57,6 @@ export interface SlackFault {
 }
 
 const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
-const SCOPES =
-  'commands,chat:write,chat:write.public,reactions:read,reactions:write,im:write,users:read,channels:history,groups:history,im:history';
 
 function decodeArgs(raw: string, contentType: string): Record<string, unknown> {
   if (raw === '') return {};
@@ -244,7 +242,7 @@ export class SlackHttpServer {
       answer = { ok: false, error: error.error, ...error.extra };
     }
     record(200, answer, false);
-    send(res, 200, answer, { 'x-oauth-scopes': SCOPES, 'x-accepted-oauth-scopes': '' });
+    send(res, 200, answer, { 'x-oauth-scopes': [...this.deps.state.scopes].join(','), 'x-accepted-oauth-scopes': '' });
   }
 
   private checkToken(def: MethodDef, token: string | undefined): void {

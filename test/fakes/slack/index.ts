@@ -15,5 +15,5 @@ export {
 export type { RecordedCall, ResponseUrlPost, SlackFault } from './http.ts';
 export type { ClickInput, CommandInput, ReactInput, SubmitInput } from './payloads.ts';
 export type { SocketAck } from './socket.ts';
-export type { EphemeralMessage, FakeChannel, FakeUser, StoredView } from './state.ts';
+export { DEFAULT_SCOPES, type EphemeralMessage, type FakeChannel, type FakeUser, type StoredView } from './state.ts';
 export { visibleText } from './format.ts';

@@ -114,7 +114,7 @@ export class FakeSlack {
     else this.http.latencyMs = ms;
   }
 
-  /** Puts the bot in or out of a channel (out: posts fail with `not_in_channel`). */
+  /** Puts the bot in or out of a channel (out: posts fail with `not_in_channel`, unless `chat:write.public` allows them). */
   setMember(channel: string, member: boolean): void {
     this.state.ensureChannel(channel, { member });
   }

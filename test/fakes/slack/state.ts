@@ -98,8 +98,13 @@ export interface WorkspaceOptions {
   users?: Array<Partial<FakeUser> & { id: string }>;
   /** Channels; any channel the driver acts in is created as one the bot is a member of. */
   channels?: Array<Partial<FakeChannel> & { id: string }>;
-  /** Channel ids the bot is not in: posts there fail with `not_in_channel`. */
+  /**
+   * Channel ids the bot is not in: posts there fail with `not_in_channel`, unless the scopes have
+   * `chat:write.public` and the channel is public.
+   */
   notInChannel?: string[];
+  /** The installation's bot scopes (default {@link DEFAULT_SCOPES}). */
+  scopes?: readonly string[];
   /** How long a trigger id may be used for `views.open` (Slack: 3 s). */
   triggerTtlMs?: number;
 }
@@ -110,12 +115,30 @@ const DEFAULT_USERS: FakeUser[] = [
   { id: 'U0ADMIN', name: 'admin', realName: 'Workspace Admin', isAdmin: true, isOwner: false, isBot: false },
 ];
 
+/**
+ * Bot scopes of the default installation: slack/manifest.yml's, less `chat:write.public` and
+ * `channels:join`, so a channel the bot is not in refuses posts (`notInChannel`) unless a test
+ * grants them.
+ */
+export const DEFAULT_SCOPES: readonly string[] = [
+  'commands',
+  'chat:write',
+  'reactions:read',
+  'reactions:write',
+  'im:write',
+  'users:read',
+  'channels:history',
+  'groups:history',
+  'im:history',
+];
+
 /** The workspace. Emits `change` after every mutation (see `FakeSlack.until`). */
 export class SlackState extends EventEmitter {
   readonly team: { id: string; name: string; domain: string };
   readonly bot: { userId: string; botId: string; appId: string; name: string };
   readonly users = new Map<string, FakeUser>();
   readonly channels = new Map<string, FakeChannel>();
+  readonly scopes: ReadonlySet<string>;
   readonly ephemerals: EphemeralMessage[] = [];
   readonly views = new Map<string, StoredView>();
   readonly responseUrls = new Map<string, ResponseUrlTarget>();
@@ -130,6 +153,7 @@ export class SlackState extends EventEmitter {
     this.team = options.team ?? { id: 'T0FAKEUNI', name: 'Fake University', domain: 'fake-uni' };
     this.bot = options.bot ?? { userId: 'U0SCRIBEBOT', botId: 'B0SCRIBE', appId: 'A0SCRIBEAPP', name: 'scribe' };
     this.triggerTtlMs = options.triggerTtlMs ?? 3000;
+    this.scopes = new Set(options.scopes ?? DEFAULT_SCOPES);
     for (const u of [...DEFAULT_USERS, ...(options.users ?? [])]) this.ensureUser(u.id, u);
     this.users.set(this.bot.userId, {
       id: this.bot.userId,
