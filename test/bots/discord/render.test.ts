@@ -17,16 +17,12 @@ import { initialProgress } from '../../../src/jobs/progress.ts';
 import type { ResultView } from '../../../src/jobs/reporter.ts';
 import type { Source } from '../../../src/pipeline/types.ts';
 import { validateMessage, validateModal, type ModalData } from '../../fakes/discord/validate.ts';
+import { resultView } from '../../helpers/result-view.ts';
 
 const GEN = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
 
 function result(email: string, extra: Partial<ResultView> = {}): ResultView {
-  return {
-    recipientName: 'Dr. Ada Lovelace',
-    version: 1,
-    email,
-    draft: false,
-    problems: [],
+  return resultView(email, {
     sources: [{ n: 1, url: 'https://uni.example/ada', title: 'Ada *and* the [Engine]' }],
     papers: [
       {
@@ -39,9 +35,8 @@ function result(email: string, extra: Partial<ResultView> = {}): ResultView {
         categories: [],
       },
     ],
-    notes: [],
     ...extra,
-  };
+  });
 }
 
 /** Every message must be one Discord accepts (the fake applies Discord's limits, in code points). */

@@ -9,6 +9,7 @@ import { initialProgress } from '../../../src/jobs/progress.ts';
 import type { ResultView, ThreadAddress } from '../../../src/jobs/reporter.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { Permission, startFakeDiscord, type FakeDiscord } from '../../fakes/discord/index.ts';
+import { resultView } from '../../helpers/result-view.ts';
 
 let fake: FakeDiscord;
 let rest: REST;
@@ -29,18 +30,7 @@ const LONG_EMAIL = Array.from(
   (_, i) => `Paragraph ${i}: ${'the engine weaves patterns '.repeat(70).trim()}.`,
 ).join('\n\n');
 
-function view(email = LONG_EMAIL): ResultView {
-  return {
-    recipientName: 'Dr. Ada Lovelace',
-    version: 1,
-    email,
-    draft: false,
-    problems: [],
-    notes: [],
-    sources: [{ n: 1, url: 'https://uni.example/ada', title: 'Ada' }],
-    papers: [],
-  };
-}
+const view = (email = LONG_EMAIL): ResultView => resultView(email);
 
 /** A progress message in #general with a thread started on it, as the bot makes them. */
 async function conversation(options: { thread?: boolean } = {}): Promise<ThreadAddress> {

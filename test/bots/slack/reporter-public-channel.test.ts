@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackClient, type WebClient } from '../../../src/bots/slack/client.ts';
 import { createSlackReporter } from '../../../src/bots/slack/reporter.ts';
 import { ErrorCode, PermanentError } from '../../../src/errors.ts';
-import type { ResultView, ThreadAddress } from '../../../src/jobs/reporter.ts';
+import type { ThreadAddress } from '../../../src/jobs/reporter.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { DEFAULT_SCOPES, startFakeSlack, type FakeSlack } from '../../fakes/slack/index.ts';
+import { resultView } from '../../helpers/result-view.ts';
 
 const RETRY = { retries: 1, factor: 1, minTimeout: 10, maxTimeout: 50 };
 const PUBLIC = 'C0PUBLIC';
@@ -39,16 +40,7 @@ afterAll(async () => {
   await Promise.all([manifest?.fake.close(), noJoin?.fake.close()]);
 });
 
-const view = (email: string): ResultView => ({
-  recipientName: 'Dr. Ada Lovelace',
-  version: 1,
-  email,
-  draft: false,
-  problems: [],
-  notes: [],
-  sources: [],
-  papers: [],
-});
+const view = resultView;
 
 /** The progress message, posted as the bot posts it (no membership needed with chat:write.public). */
 async function conversation(client: WebClient): Promise<ThreadAddress> {

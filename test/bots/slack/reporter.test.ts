@@ -6,9 +6,10 @@ import { createSlackReporter, RESULT_EVENT_TYPE } from '../../../src/bots/slack/
 import { ErrorCode, PermanentError } from '../../../src/errors.ts';
 import { coalesceProgress } from '../../../src/jobs/coalesce.ts';
 import { initialProgress } from '../../../src/jobs/progress.ts';
-import type { ResultView, ThreadAddress } from '../../../src/jobs/reporter.ts';
+import type { ThreadAddress } from '../../../src/jobs/reporter.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { startFakeSlack, type FakeSlack } from '../../fakes/slack/index.ts';
+import { resultView } from '../../helpers/result-view.ts';
 
 const RETRY = { retries: 1, factor: 1, minTimeout: 10, maxTimeout: 50 };
 const CHANNEL = 'C0GENERAL';
@@ -30,19 +31,7 @@ afterAll(async () => {
   await fake?.close();
 });
 
-function view(email: string, extra: Partial<ResultView> = {}): ResultView {
-  return {
-    recipientName: 'Dr. Ada Lovelace',
-    version: 1,
-    email,
-    draft: false,
-    problems: [],
-    notes: [],
-    sources: [{ n: 1, url: 'https://uni.example/ada', title: 'Ada' }],
-    papers: [],
-    ...extra,
-  };
-}
+const view = resultView;
 
 /** A progress message in #general, as the bot posts it: it is also the thread's parent. */
 async function conversation(channel = CHANNEL): Promise<ThreadAddress> {
