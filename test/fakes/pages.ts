@@ -23,9 +23,11 @@
  *   /cors-open                               text any origin may read (access-control-allow-origin: *)
  *   /js-send?to=URL                          JavaScript sending PUT, DELETE, PATCH and a POST to URL (a page
  *                                            trying to change something somewhere, rather than read it)
+ *   /filler?kind=K&size=N, /long?size=N      N characters of filler of a kind, or of varied prose (see filler.ts)
  */
 import type http from 'node:http';
 import zlib from 'node:zlib';
+import { FILLER_KINDS, filler, longProse, type FillerKind } from './filler.ts';
 import { startFakeHttp, type FakeHttp } from './http.ts';
 
 export interface FakePages extends FakeHttp {
@@ -287,6 +289,19 @@ export async function startFakePages(): Promise<FakePages> {
           'content-type': 'text/plain',
           'access-control-allow-origin': '*',
         });
+      case '/filler':
+      case '/long': {
+        const size = Number(url.searchParams.get('size') ?? 2_000_000);
+        const kind = (url.searchParams.get('kind') ?? 'lorem') as FillerKind;
+        if (url.pathname === '/filler' && !FILLER_KINDS.includes(kind)) return send(res, 400, 'no such kind');
+        const text = url.pathname === '/long' ? longProse(size) : filler(kind, size);
+        const paragraphs = text.match(/[\s\S]{1,2000}/g) ?? [];
+        return send(
+          res,
+          200,
+          html('Filler', `<main><article>${paragraphs.map((p) => `<p>${p}</p>`).join('')}</article></main>`),
+        );
+      }
       case '/bomb':
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip' });
         return void res.end(bomb());

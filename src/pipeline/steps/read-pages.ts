@@ -41,7 +41,8 @@ export async function readPages(
   return { texts, warning };
 }
 
-function shortUrl(url: string): string {
+/** Host and path, at most 60 characters: how a page is named in a warning. */
+export function shortUrl(url: string): string {
   try {
     const u = new URL(url);
     const s = `${u.host}${u.pathname === '/' ? '' : u.pathname}`;

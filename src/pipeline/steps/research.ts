@@ -1,22 +1,17 @@
 /**
  * Step 2: research the recipient on the web. Two searches (background, and papers or books),
- * results deduplicated by URL, pages without usable text read one or two at a time, then a
- * summary of ≈3,000 characters by the fast model with numbered citations checked in code.
+ * results deduplicated by URL, pages without usable text read one or two at a time, text that is
+ * not prose skipped and each source given a fair share of the corpus, then a summary of ≈3,000
+ * characters by the fast model with numbered citations checked in code.
  */
 import { z } from 'zod';
 import { askStructured } from '../ask.ts';
 import { trimToSentence } from '../chunk.ts';
 import type { Llm, PageReader, WebResult, WebSearch } from '../ports.ts';
-import {
-  DATA_NOT_INSTRUCTIONS,
-  cleanCitations,
-  neutralise,
-  packSources,
-  quoteSources,
-  type SourceText,
-} from '../sources.ts';
+import { buildCorpus } from '../corpus.ts';
+import { DATA_NOT_INSTRUCTIONS, cleanCitations, neutralise, packSources, quoteSources } from '../sources.ts';
 import type { ParsedTemplate, PipelineInput, ResearchOutput, StepResult } from '../types.ts';
-import { readPages } from './read-pages.ts';
+import { readPages, shortUrl } from './read-pages.ts';
 
 export const SummarySchema = z.object({ summary: z.string() });
 /** Name of the structured answer (test doubles script by it). */
@@ -29,6 +24,10 @@ export const RESEARCH_LIMITS = {
   /** Sources with less text than this are not worth citing. */
   minUsableChars: 100,
   chunkChars: 30_000,
+  /**
+   * All the source text the summariser is sent, shared fairly between the sources (see
+   * `buildCorpus`); the one place to change it.
+   */
   maxCorpusChars: 120_000,
   summaryChars: 3_000,
   summaryMaxChars: 3_500,
@@ -74,14 +73,14 @@ export async function researchRecipient(
   const { texts, warning } = await readPages(results, deps.pages, RESEARCH_LIMITS.readBelowChars, deps.signal);
   const warnings = warning ? [warning] : [];
 
-  let budget = RESEARCH_LIMITS.maxCorpusChars;
-  const sources: SourceText[] = [];
-  results.forEach((result, i) => {
-    const text = (texts[i] ?? '').trim().slice(0, Math.max(0, budget));
-    if (text.length < RESEARCH_LIMITS.minUsableChars) return;
-    budget -= text.length;
-    sources.push({ n: sources.length + 1, url: result.url, title: result.title.trim() || result.url, text });
-  });
+  const { sources, skipped } = buildCorpus(
+    results.map((result, i) => ({ url: result.url, title: result.title, text: texts[i] ?? '' })),
+    { budget: RESEARCH_LIMITS.maxCorpusChars, minChars: RESEARCH_LIMITS.minUsableChars },
+  );
+  if (skipped.length > 0)
+    warnings.push(
+      `${skipped.length} ${skipped.length === 1 ? 'page' : 'pages'} skipped: not readable text (${skipped.map((s) => `${shortUrl(s.url)}: ${s.reason}`).join('; ')})`,
+    );
   if (sources.length === 0) {
     warnings.push(
       `No web page about ${research.input.recipientName} could be used; the email will rest on the template${research.parsed.templateType === 'RESEARCH' ? ' and arXiv' : ''}.`,

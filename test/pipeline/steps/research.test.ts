@@ -8,6 +8,7 @@ import {
   researchQueries,
 } from '../../../src/pipeline/steps/research.ts';
 import type { ParsedTemplate } from '../../../src/pipeline/types.ts';
+import { longProse } from '../../fakes/filler.ts';
 import { llmDouble, pagesDouble, searchDouble, type LlmDoubleOptions, type StructuredRequest } from '../doubles.ts';
 import { BACKGROUND_RESULTS, INPUT, LONG_TEXT, PUBLICATION_RESULTS, SUMMARY, parseAnswer } from '../fixtures.ts';
 
@@ -33,6 +34,17 @@ function setup(options: {
     latencyMs: options.pageLatencyMs ?? 0,
   });
   return { llm, search, pages, deps: { llm, search, pages, models: { fast: 'fast-model' } } };
+}
+
+/** ≈`chars` characters of varied sentences, each "Ada Lovelace designed … for the engine." */
+function longMaterial(chars: number): string {
+  const sentences: string[] = [];
+  for (let i = 0, length = 0; length < chars; i++) {
+    const words = longProse(90, i).replace(/\./g, '').toLowerCase();
+    sentences.push(`Ada Lovelace designed program ${i}, ${words}, for the engine. `);
+    length += sentences[i]?.length ?? 0;
+  }
+  return sentences.join('');
 }
 
 describe('researchQueries', () => {
@@ -133,8 +145,7 @@ describe('researchRecipient', () => {
   });
 
   it('summarises long material chunk by chunk at sentence boundaries, then merges the notes', async () => {
-    const sentence = 'Ada Lovelace designed a program for the engine. ';
-    const huge = sentence.repeat(Math.ceil(70_000 / sentence.length)); // ≈70,000 characters
+    const huge = longMaterial(70_000);
     const { llm, deps } = setup({
       results: () => [{ url: 'https://long.example/', title: 'Long', text: huge }],
       summary: (request) => ({
@@ -156,8 +167,7 @@ describe('researchRecipient', () => {
   });
 
   it('quotes the notes of long material like the pages they were written from', async () => {
-    const sentence = 'Ada Lovelace designed a program for the engine. ';
-    const huge = sentence.repeat(Math.ceil(70_000 / sentence.length));
+    const huge = longMaterial(70_000);
     const { llm, deps } = setup({
       results: () => [{ url: 'https://long.example/', title: 'Long', text: huge }],
       // A page talked the note-taker into repeating its closing tags.
