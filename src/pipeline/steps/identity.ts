@@ -8,7 +8,7 @@
  * so a resumed, retried or regenerated run reuses it without asking again.
  */
 import { ErrorCode, PermanentError } from '../../errors.ts';
-import { sameAuthor } from '../clients/arxiv.ts';
+import { nameParts, sameAuthor } from '../clients/arxiv.ts';
 import { parseOrcid } from '../identity/hint.ts';
 import { titleKey } from '../identity/match.ts';
 import { decide, IDENTITY_RULES, scoreCandidate, type PageText, type ScoringEvidence } from '../identity/score.ts';
@@ -79,7 +79,9 @@ export async function resolveIdentity(input: IdentityInput, deps: IdentityDeps):
       };
     }
 
-    const found = served(await deps.directory.searchAuthors(name, { limit: 10, signal: deps.signal }));
+    // Titles ("Prof.", "Dr.") are not part of anyone's name in the directory.
+    const query = nameParts(name).join(' ') || name;
+    const found = served(await deps.directory.searchAuthors(query, { limit: 10, signal: deps.signal }));
     const namesakes = found
       .filter((a) => [a.name, ...a.alternativeNames].some((n) => sameAuthor(n, name)))
       .slice(0, IDENTITY_RULES.maxCandidates);
