@@ -67,6 +67,18 @@ export function mentionsInstitution(text: string, institution: string): boolean 
   return acronym !== undefined && new RegExp(`(^|[^\\p{L}])${acronym}([^\\p{L}]|$)`, 'u').test(text);
 }
 
+/**
+ * True when an affiliation the user typed names the institution: as a page would
+ * (`mentionsInstitution`), or every telling word of what they typed is in its name ("UT Austin"
+ * → "University of Texas at Austin"; "Lisbon" would not match "Universidade de Lisboa").
+ */
+export function affiliationNames(said: string, institution: string): boolean {
+  if (mentionsInstitution(said, institution)) return true;
+  const telling = distinctiveWords(said).filter((w) => w.length > 2);
+  const have = new Set(words(institution));
+  return telling.length > 0 && telling.every((w) => have.has(w));
+}
+
 /** Every institution a profile names: last known first, then its affiliations (newest first). */
 export function institutionsOf(author: ScholarAuthor, sinceYear?: number): string[] {
   const past = [...author.affiliations]

@@ -13,7 +13,7 @@ import type {
   ScholarAuthor,
   ScholarWork,
 } from '../types.ts';
-import { institutionsOf, mentionsInstitution } from './match.ts';
+import { affiliationNames, institutionsOf, mentionsInstitution } from './match.ts';
 
 /** The rules' numbers in one place; the bench (`npm run bench -- identity`) measures them. */
 export const IDENTITY_RULES = {
@@ -93,8 +93,8 @@ export function scoreCandidate(
   const recent = institutionsOf(author, ev.year - IDENTITY_RULES.institutionYears);
   if (ev.hint.affiliation) {
     const said = ev.hint.affiliation;
-    const now = current.find((i) => mentionsInstitution(said, i));
-    const before = now ? undefined : institutionsOf(author).find((i) => mentionsInstitution(said, i));
+    const now = current.find((i) => affiliationNames(said, i));
+    const before = now ? undefined : institutionsOf(author).find((i) => affiliationNames(said, i));
     if (now) evidence.push({ kind: 'hint', detail: `at ${now}, as you said`, points: p.hintCurrentInstitution });
     else if (before)
       evidence.push({ kind: 'hint', detail: `was at ${before}, as you said`, points: p.hintPastInstitution });
@@ -179,10 +179,11 @@ export function decide(candidates: readonly IdentityCandidate[]): {
  */
 function confirmed(author: ScholarAuthor, ev: ScoringEvidence): string[] {
   const all = institutionsOf(author);
-  for (const said of [ev.hint.affiliation, ev.profilePage?.text]) {
-    const named = said ? all.filter((i) => mentionsInstitution(said, i)) : [];
-    if (named.length > 0) return named;
-  }
+  const said = ev.hint.affiliation;
+  const named = said ? all.filter((i) => affiliationNames(said, i)) : [];
+  if (named.length > 0) return named;
+  const onProfile = ev.profilePage ? all.filter((i) => mentionsInstitution(ev.profilePage!.text, i)) : [];
+  if (onProfile.length > 0) return onProfile;
   const counts = all.map((i) => ev.pages.filter((pg) => mentionsInstitution(`${pg.title} ${pg.text}`, i)).length);
   const most = Math.max(0, ...counts);
   return most === 0 ? [] : all.filter((_, k) => counts[k] === most);
