@@ -13,6 +13,7 @@ import { benchBox } from './box.ts';
 import { benchBrowsers } from './browsers.ts';
 import { benchBatch } from './batch.ts';
 import { benchChat } from './chat.ts';
+import { benchIdentity } from './identity.ts';
 import { benchObserve } from './observe.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchWorker } from './worker.ts';
@@ -26,6 +27,7 @@ const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   box: () => benchBox(),
   observe: benchObserve,
   batch: benchBatch,
+  identity: () => benchIdentity(),
 };
 
 const wanted = process.argv.slice(2);

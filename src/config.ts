@@ -21,6 +21,7 @@ export const DEFAULTS = {
   writerModel: 'claude-sonnet-5-5',
   exaBaseUrl: 'https://api.exa.ai',
   arxivApiUrl: 'https://export.arxiv.org/api/query',
+  openalexApiUrl: 'https://api.openalex.org',
   // The headless shell first: same engine, ~half the memory of the full browser (docs/decisions.md).
   chromiumCandidates: ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium', '/usr/bin/chromium-browser'],
   workerConcurrency: 1,
@@ -65,6 +66,8 @@ export interface Config {
   };
   exa: { apiKey: string | undefined; baseUrl: string };
   arxivApiUrl: string;
+  /** OpenAlex (who the recipient is); without a key its daily allowance is tiny (docs/decisions.md). */
+  openalex: { apiUrl: string; apiKey: string | undefined };
   chromiumPath: string | undefined;
   /** Hosts that may be scraped even though they resolve to private addresses. */
   scrapeAllowHosts: readonly string[];
@@ -156,6 +159,8 @@ const EnvSchema = z.object({
   EXA_API_KEY: optionalText,
   EXA_BASE_URL: url('the Exa API base'),
   ARXIV_API_URL: url('the arXiv API query URL'),
+  OPENALEX_API_URL: url('the OpenAlex API base'),
+  OPENALEX_API_KEY: optionalText,
   CHROMIUM_PATH: optionalText,
   SCRAPE_ALLOW_HOSTS: optionalText,
   WORKER_CONCURRENCY: integer(1, 64),
@@ -269,6 +274,10 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     },
     exa: { apiKey: e.EXA_API_KEY, baseUrl: (e.EXA_BASE_URL ?? DEFAULTS.exaBaseUrl).replace(/\/+$/, '') },
     arxivApiUrl: e.ARXIV_API_URL ?? DEFAULTS.arxivApiUrl,
+    openalex: {
+      apiUrl: (e.OPENALEX_API_URL ?? DEFAULTS.openalexApiUrl).replace(/\/+$/, ''),
+      apiKey: e.OPENALEX_API_KEY,
+    },
     chromiumPath,
     scrapeAllowHosts: (e.SCRAPE_ALLOW_HOSTS ?? '')
       .split(',')
@@ -297,6 +306,7 @@ export function secretsOf(config: Config): string[] {
     config.discord?.token,
     config.anthropic.apiKey,
     config.exa.apiKey,
+    config.openalex.apiKey,
     config.databaseUrl ? passwordOf(config.databaseUrl) : undefined,
   ].filter((s): s is string => typeof s === 'string' && s.length >= 6);
 }

@@ -243,3 +243,18 @@ describe('parseDuration', () => {
 
   it.each(['', 'h', '1 week', '-5m'])('rejects %j', (text) => expect(parseDuration(text)).toBeUndefined());
 });
+
+describe('loadConfig: OpenAlex', () => {
+  it('defaults to the public API without a key, and keeps a key secret', () => {
+    expect(loadConfig({}, noFiles).openalex).toEqual({ apiUrl: 'https://api.openalex.org', apiKey: undefined });
+    const config = loadConfig(
+      { OPENALEX_API_URL: 'http://127.0.0.1:9999/', OPENALEX_API_KEY: 'oa-secret-key' },
+      noFiles,
+    );
+    expect(config.openalex).toEqual({ apiUrl: 'http://127.0.0.1:9999', apiKey: 'oa-secret-key' });
+    expect(secretsOf(config)).toContain('oa-secret-key');
+    expect(problemsOf({ OPENALEX_API_URL: 'api.openalex.org' })).toEqual([
+      'OPENALEX_API_URL: expected the OpenAlex API base (an absolute URL), got "api.openalex.org"',
+    ]);
+  });
+});

@@ -9,7 +9,7 @@
  * not retry on their own: the pipeline's retry policy is the single place that decides.
  */
 import type { z } from 'zod';
-import type { Paper, StepRecord } from './types.ts';
+import type { Paper, ScholarAuthor, ScholarWork, StepRecord } from './types.ts';
 
 export interface LlmMessage {
   role: 'user' | 'assistant';
@@ -108,4 +108,30 @@ export interface CachedResearch {
 export interface ResearchCache {
   get(key: string, maxAgeMs: number): Promise<CachedResearch | undefined>;
   put(key: string, value: CachedResearch): Promise<void>;
+}
+
+/**
+ * An answer from a directory that may refuse to serve us: OpenAlex without an API key has a tiny
+ * daily allowance, and answers 403 or 429 when it is spent. That is not a failure of the email:
+ * `unavailable` says why, and the identity step falls back to "identity not verified".
+ */
+export type DirectoryAnswer<T> = { ok: true; value: T } | { ok: false; unavailable: string };
+
+/** Who a scholarly author is, and what they wrote (OpenAlex). */
+export interface ScholarDirectory {
+  /** Profiles whose name matches `name`, the directory's best first, at most `limit`. */
+  searchAuthors(
+    name: string,
+    options: { limit: number; signal?: AbortSignal | undefined },
+  ): Promise<DirectoryAnswer<ScholarAuthor[]>>;
+  /** One profile by OpenAlex id ("A…") or ORCID; `undefined` when there is none. */
+  getAuthor(
+    id: { openalex: string } | { orcid: string },
+    options?: { signal?: AbortSignal | undefined },
+  ): Promise<DirectoryAnswer<ScholarAuthor | undefined>>;
+  /** The profile's works, newest first, at most `limit`. */
+  listWorks(
+    authorId: string,
+    options: { limit: number; signal?: AbortSignal | undefined },
+  ): Promise<DirectoryAnswer<ScholarWork[]>>;
 }

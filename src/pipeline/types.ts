@@ -127,3 +127,102 @@ export type ProgressEvent =
       delayMs: number;
       message: string;
     };
+
+/** An institution as a scholarly directory names it. */
+export interface Institution {
+  name: string;
+  /** ISO 3166-1 alpha-2, when known. */
+  countryCode?: string | undefined;
+}
+
+/** An author profile in a scholarly directory (OpenAlex). One profile may merge several people. */
+export interface ScholarAuthor {
+  /** OpenAlex short id, e.g. "A5023888391". */
+  id: string;
+  name: string;
+  alternativeNames: string[];
+  /** Bare ORCID iD, e.g. "0000-0002-1825-0097". */
+  orcid?: string | undefined;
+  worksCount: number;
+  citedByCount: number;
+  /** Last known institutions. */
+  institutions: Institution[];
+  /** Every institution claimed on the profile's works, with the years. */
+  affiliations: { institution: Institution; years: number[] }[];
+  /** Research topics, most frequent first, with their subfield and field. */
+  topics: { name: string; subfield?: string | undefined; field?: string | undefined }[];
+}
+
+/** One work of an author, as the directory lists it. */
+export interface ScholarWork {
+  /** OpenAlex short id, e.g. "W2741809807". */
+  id: string;
+  title: string;
+  year?: number | undefined;
+  /** Lower case, without the resolver: "10.48550/arxiv.2401.00010". */
+  doi?: string | undefined;
+  /** The arXiv id without version, when the work is (also) on arXiv. */
+  arxivId?: string | undefined;
+  venue?: string | undefined;
+  url?: string | undefined;
+  /** Every author's name, in order. */
+  authors: string[];
+  /** Institutions the listed author gave on this work (tells the people of a merged profile apart). */
+  authorInstitutions: string[];
+}
+
+/**
+ * What the person asking said about who they mean (all optional, already validated by
+ * `validateIdentityHint`). An ORCID, OpenAlex author id or arXiv author id is decisive.
+ */
+export interface IdentityHint {
+  affiliation?: string | undefined;
+  /** Bare, checksum verified. */
+  orcid?: string | undefined;
+  /** "A…" */
+  openalexId?: string | undefined;
+  /** arXiv's author identifier, e.g. "lovelace_a_1". */
+  arxivAuthorId?: string | undefined;
+  profileUrl?: string | undefined;
+}
+
+/** Why a candidate scored what it did: one line each, with the points it gave. */
+export interface IdentityEvidence {
+  kind: 'hint' | 'orcid' | 'institution' | 'topic' | 'activity';
+  detail: string;
+  points: number;
+}
+
+export interface IdentityCandidate {
+  author: ScholarAuthor;
+  score: number;
+  evidence: IdentityEvidence[];
+  /** Recent works (newest first): the papers when this candidate is the person, and the question's "one recent title". */
+  works: ScholarWork[];
+  /** True when the profile looks like several people merged (very many works, concurrent institutions). */
+  merged: boolean;
+  /** The profile's institutions that the evidence names (the hint, the profile page, the pages found). */
+  confirmedInstitutions: string[];
+}
+
+/**
+ * - `confident`: `chosenId` is the person (scores, a decisive hint, or the user's choice);
+ * - `ambiguous`: the top candidates are too close: ask the user ("Which Jun Li?");
+ * - `none-found`: the directory knows no such person, or the user said "None of these";
+ * - `no-source`: the directory could not be asked (no key, allowance spent): identity not verified.
+ */
+export type IdentityDecision = 'confident' | 'ambiguous' | 'none-found' | 'no-source';
+
+/** The identity step's output (issue 20), stored as the generation's `steps.identity`. */
+export interface IdentityOutput {
+  decision: IdentityDecision;
+  /** How the decision was reached. */
+  basis: 'hint' | 'scores' | 'choice' | 'directory';
+  /** The candidate that is the person, when `confident`. */
+  chosenId?: string | undefined;
+  /** Best first, at most four (the question's options). */
+  candidates: IdentityCandidate[];
+  /** Said on the result when identity could not be verified, in plain words. */
+  note?: string | undefined;
+  hint: IdentityHint;
+}
