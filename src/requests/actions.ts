@@ -26,11 +26,11 @@ export type ActionEffect =
       /** Research again, bypassing (and replacing) the research cache. */
       fresh?: boolean;
     }
-  /** Stop the generation (queued: pg-boss cancel; running: the worker aborts). See src/jobs/cancel.ts. */
+  /** Stop the generation (queued: pg-boss cancel; running: the worker aborts). See src/requests/commit/steer.ts. */
   | { type: 'cancel' }
-  /** A failed generation's job again, resuming after its last saved step. See src/jobs/cancel.ts. */
+  /** A failed generation's job again, resuming after its last saved step. See src/requests/commit/steer.ts. */
   | { type: 'retry' }
-  /** "Write the email" after the research review: step 4 only. See src/jobs/review.ts. */
+  /** "Write the email" after the research review: step 4 only. See src/requests/commit/steer.ts. */
   | { type: 'resume' }
   /** Opens a form (the email, the research summary); saving it is src/requests/edit.ts. */
   | { type: 'form'; form: 'email' | 'research' };

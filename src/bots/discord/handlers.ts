@@ -22,7 +22,7 @@ import {
 import { z } from 'zod';
 import { findByResultMessage } from '../../db/generations.ts';
 import type { UserIdentity } from '../../db/users.ts';
-import type { GenerationRequest } from '../../jobs/enqueue.ts';
+import type { GenerationRequest } from '../../requests/commit/start.ts';
 import { requestAction } from '../../requests/act.ts';
 import { ACTIONS } from '../../requests/actions.ts';
 import { prepareForm, requestEdit, requestResearchEdit } from '../../requests/edit.ts';

@@ -11,7 +11,7 @@ import { spendToday } from '../../db/usage.ts';
 import type { User } from '../../db/users.ts';
 import { formatUsd } from '../../pipeline/prices.ts';
 import type { Logger } from '../../log.ts';
-import { budgetText, QuotaExceededError, remainingQuota } from '../../jobs/enqueue.ts';
+import { budgetText, QuotaExceededError, remainingQuota } from '../../requests/commit/start.ts';
 import type { StartRefusal } from '../../requests/checks.ts';
 import { QUEUES } from '../../jobs/queue.ts';
 import { ACTIONS, type ActionKind } from '../../requests/actions.ts';

@@ -11,7 +11,7 @@ import { findByResultMessage, getGeneration } from '../../db/generations.ts';
 import type { UserIdentity } from '../../db/users.ts';
 import { ACTIONS } from '../../requests/actions.ts';
 import { prepareForm, requestEdit, requestResearchEdit } from '../../requests/edit.ts';
-import { InvalidRequestError, parseGenerationRequest, type GenerationRequest } from '../../jobs/enqueue.ts';
+import { InvalidRequestError, parseGenerationRequest, type GenerationRequest } from '../../requests/commit/start.ts';
 import { requestAction } from '../../requests/act.ts';
 import { lastRefused, prepareStart, startGeneration } from '../../requests/start.ts';
 import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/deadline.ts';

@@ -3,7 +3,7 @@
  * ids, the result buttons' action ids, the regenerate reactions. Anything in a payload could come
  * from an old message or another app version, so it is parsed, never trusted.
  */
-import type { GenerationRequest } from '../../jobs/enqueue.ts';
+import type { GenerationRequest } from '../../requests/commit/start.ts';
 import { isActionKind, type ActionKind } from '../../requests/actions.ts';
 
 /** The slash command (as in slack/manifest.yml). */

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { types } from '@slack/bolt';
-import type { GenerationRequest } from '../../jobs/enqueue.ts';
+import type { GenerationRequest } from '../../requests/commit/start.ts';
 import { splitText } from '../split.ts';
 import {
   EDIT_INPUT,

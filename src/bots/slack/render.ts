@@ -6,7 +6,7 @@
  * - a message's `text` (the notification and search fallback) is cut by Slack past 40,000.
  */
 import { resultFooter } from '../shared/footer.ts';
-import type { ProgressView, ResultView, ReviewView } from '../../jobs/reporter.ts';
+import type { ProgressView, ResultView, ReviewView } from '../../thread/reporter.ts';
 import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText } from '../split.ts';
 import { progressLines, progressTitle, resultText } from '../text.ts';

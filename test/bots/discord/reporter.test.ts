@@ -5,8 +5,8 @@ import { createDiscordRest } from '../../../src/bots/discord/client.ts';
 import { createDiscordReporter, nonceFor } from '../../../src/bots/discord/reporter.ts';
 import { emailParts } from '../../../src/bots/discord/render.ts';
 import { ErrorCode, PermanentError } from '../../../src/errors.ts';
-import { initialProgress } from '../../../src/jobs/progress.ts';
-import type { ResultView, ThreadAddress } from '../../../src/jobs/reporter.ts';
+import { initialProgress } from '../../../src/thread/progress.ts';
+import type { ResultView, ThreadAddress } from '../../../src/thread/reporter.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { Permission, startFakeDiscord, type FakeDiscord } from '../../fakes/discord/index.ts';
 

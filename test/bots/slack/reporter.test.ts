@@ -5,8 +5,8 @@ import { SLACK_SECTION_LIMIT } from '../../../src/bots/slack/render.ts';
 import { createSlackReporter, RESULT_EVENT_TYPE } from '../../../src/bots/slack/reporter.ts';
 import { ErrorCode, PermanentError } from '../../../src/errors.ts';
 import { coalesceProgress } from '../../../src/jobs/coalesce.ts';
-import { initialProgress } from '../../../src/jobs/progress.ts';
-import type { ResultView, ThreadAddress } from '../../../src/jobs/reporter.ts';
+import { initialProgress } from '../../../src/thread/progress.ts';
+import type { ResultView, ThreadAddress } from '../../../src/thread/reporter.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { startFakeSlack, type FakeSlack } from '../../fakes/slack/index.ts';
 

@@ -6,7 +6,7 @@
  * number, and a batch with any such line is refused whole: nothing starts until the input is valid.
  */
 import { parse, type InfoRecord } from 'csv-parse/sync';
-import { GenerationRequestSchema } from './enqueue.ts';
+import { GenerationRequestSchema } from './commit/start.ts';
 
 /** One recipient, with the line it came from (1-based, as an editor numbers them). */
 export interface Recipient {
