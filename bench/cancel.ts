@@ -6,9 +6,9 @@
 import { getGeneration } from '../src/db/generations.ts';
 import { withTransaction } from '../src/db/pool.ts';
 import { startCancelBus } from '../src/jobs/cancel-bus.ts';
-import { commitCancel } from '../src/jobs/cancel.ts';
-import { createGeneration } from '../src/jobs/enqueue.ts';
-import type { ThreadReporter } from '../src/jobs/reporter.ts';
+import { commitCancel } from '../src/requests/commit/steer.ts';
+import { createGeneration } from '../src/requests/commit/start.ts';
+import type { ThreadReporter } from '../src/thread/reporter.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { silentLogger } from '../src/log.ts';
 import { createPipelineClients } from '../src/pipeline/clients/index.ts';

@@ -7,7 +7,7 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import type pg from 'pg';
 import { getGeneration, saveStep } from '../src/db/generations.ts';
-import { createGeneration, type GenerationAddress as Address } from '../src/jobs/enqueue.ts';
+import { createGeneration, type GenerationAddress as Address } from '../src/requests/commit/start.ts';
 import { createResearchCache } from '../src/jobs/research-cache.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { silentLogger } from '../src/log.ts';

@@ -99,7 +99,7 @@ function secretList(secrets: readonly string[]): string[] {
 
 /**
  * Replaces secret values and token-shaped strings in one serialised log line, or any other text
- * (chat-bound messages go through it too, see `src/jobs/chat-text.ts`). Pure.
+ * (chat-bound messages go through it too, see `src/thread/chat-text.ts`). Pure.
  */
 export function scrub(line: string, secrets: readonly string[]): string {
   let out = line;

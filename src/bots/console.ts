@@ -4,7 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import { STEP_LABELS, STEP_NAMES, type StepName } from '../pipeline/types.ts';
-import type { ProgressView, ResultView, ThreadReporter } from '../jobs/reporter.ts';
+import type { ProgressView, ResultView, ThreadReporter } from '../thread/reporter.ts';
 import { resultFooter } from './shared/footer.ts';
 import { STEP_ICONS, failureText, formatSeconds, resultText } from './text.ts';
 

@@ -4,7 +4,7 @@
  * credentials for fails with a message that says which variables to set.
  */
 import { ErrorCode, PermanentError } from '../errors.ts';
-import type { ThreadAddress, ThreadReporter } from '../jobs/reporter.ts';
+import type { ThreadAddress, ThreadReporter } from '../thread/reporter.ts';
 
 export type PlatformReporters = Partial<Record<ThreadAddress['platform'], ThreadReporter>>;
 

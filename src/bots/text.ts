@@ -9,7 +9,7 @@ import {
   type ProgressView,
   type ResultView,
   type StepView,
-} from '../jobs/reporter.ts';
+} from '../thread/reporter.ts';
 
 export const STEP_ICONS: Record<StepView['state'], string> = {
   pending: '◻️',

@@ -10,7 +10,7 @@ import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { routeByPlatform, type PlatformReporters } from '../bots/router.ts';
 import { startCancelBus } from '../jobs/cancel-bus.ts';
-import { withBatchUpdates, type PlatformBatchReporters } from '../jobs/batch.ts';
+import { withBatchUpdates, type PlatformBatchReporters } from '../requests/commit/batch.ts';
 import { coalesceProgress } from '../jobs/coalesce.ts';
 import { fenceReporter, startReclaimer, trackClaims } from '../jobs/reclaim.ts';
 import { platformBatchReporters } from './batch-reporters.ts';

@@ -4,7 +4,7 @@
  * per channel), and the runner can emit several events within a second.
  */
 import type { Logger } from '../log.ts';
-import type { ProgressView, ThreadAddress, ThreadReporter } from './reporter.ts';
+import type { ProgressView, ThreadAddress, ThreadReporter } from '../thread/reporter.ts';
 
 interface Slot {
   lastSentAt: number;

@@ -10,9 +10,9 @@
 import type { Db } from '../db/pool.ts';
 import { getGeneration } from '../db/generations.ts';
 import type { Logger } from '../log.ts';
-import { initialProgress } from './progress.ts';
+import { initialProgress } from '../thread/progress.ts';
 import { describePosition, queuePositions } from './queue-position.ts';
-import { addressOf, type ThreadReporter } from './reporter.ts';
+import { addressOf, type ThreadReporter } from '../thread/reporter.ts';
 
 export interface QueueBoard {
   /** Refresh soon (coalesced: one refresh at a time, one more if poked meanwhile). */

@@ -24,7 +24,7 @@ import type { Db } from '../db/pool.ts';
 import { ErrorCode, RetryableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { BOSS_SCHEMA, QUEUES } from './queue.ts';
-import type { ThreadReporter } from './reporter.ts';
+import type { ThreadReporter } from '../thread/reporter.ts';
 
 /** One attempt at one job: what pg-boss fences its settle calls to. */
 interface Attempt {

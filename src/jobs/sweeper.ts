@@ -15,9 +15,9 @@ import { z } from 'zod';
 import * as generations from '../db/generations.ts';
 import type { Db } from '../db/pool.ts';
 import type { Logger } from '../log.ts';
-import { initialProgress } from './progress.ts';
+import { initialProgress } from '../thread/progress.ts';
 import { BOSS_SCHEMA, QUEUES } from './queue.ts';
-import { addressOf, describeFailure, type FailureReport, type ThreadReporter } from './reporter.ts';
+import { addressOf, describeFailure, type FailureReport, type ThreadReporter } from '../thread/reporter.ts';
 
 /** What the generate handler returns as a job's output, read back here. */
 export const GenerateJobOutputSchema = z.object({

@@ -23,14 +23,20 @@ import { batchPlaceOf } from '../db/batches.ts';
 import { runPipeline, type PipelineDeps } from '../pipeline/runner.ts';
 import type { PipelineData, StepName, StepRecord } from '../pipeline/types.ts';
 import type { CancelBus } from './cancel-bus.ts';
-import { jobSignal, throwIfCancelled, wasCancelled } from './cancel.ts';
-import { chatFailureText, chatSafeView, createChatScrubber } from './chat-text.ts';
-import { applyProgressEvent, initialProgress } from './progress.ts';
+import { jobSignal, throwIfCancelled, wasCancelled } from './cancel-signal.ts';
+import { chatFailureText, chatSafeView, createChatScrubber } from '../thread/chat-text.ts';
+import { applyProgressEvent, initialProgress } from '../thread/progress.ts';
 import { startQueueBoard } from './queue-board.ts';
 import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
-import { addressOf, describeFailure, type FailureReport, type ProgressView, type ThreadReporter } from './reporter.ts';
-import { resultViewOf } from './result-view.ts';
-import { postReview } from './review.ts';
+import {
+  addressOf,
+  describeFailure,
+  type FailureReport,
+  type ProgressView,
+  type ThreadReporter,
+} from '../thread/reporter.ts';
+import { resultViewOf } from '../thread/result-view.ts';
+import { postReview } from '../thread/review.ts';
 import { SWEEP_DEFAULTS, startSweeper, type GenerateJobOutput } from './sweeper.ts';
 import { getTracer } from '../telemetry/tracer.ts';
 import { NO_OBSERVABILITY, pauseAfterSpendLimit, recordTry, type Observability } from './usage.ts';

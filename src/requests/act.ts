@@ -16,15 +16,14 @@
  * requester or an admin.
  */
 import { getTracer } from '../telemetry/tracer.ts';
-import { withTransaction } from '../db/pool.ts';
+import { withTransaction, type Db } from '../db/pool.ts';
 import type { Generation } from '../db/generations.ts';
 import type { UserIdentity } from '../db/users.ts';
-import { initialProgress } from '../jobs/progress.ts';
-import { commitCancel, commitRetry, type SteerResult } from '../jobs/cancel.ts';
-import { commitVersion, nextVersion, reusableSteps } from '../jobs/regenerate.ts';
-import { commitResume } from '../jobs/review.ts';
-import type { ProgressView } from '../jobs/reporter.ts';
-import { ACTIONS, collapseWindowMs, type ActionKind } from './actions.ts';
+import { initialProgress } from '../thread/progress.ts';
+import { commitCancel, commitResume, commitRetry, type SteerResult } from './commit/steer.ts';
+import { commitVersion, nextVersion, reusableSteps } from './commit/versions.ts';
+import type { ProgressView } from '../thread/reporter.ts';
+import { ACTIONS, collapseWindowMs, costOf, type ActionEffect, type ActionKind } from './actions.ts';
 import { checkAction, type Refusal } from './checks.ts';
 import { loadActionContext, type ActionQuery } from './context.ts';
 import { CANNOT_POST, type ActionPort, type RequestDeps } from './port.ts';
@@ -83,8 +82,8 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
     instruction: newVersion ? effect.instruction : null,
     action: input.action,
     fresh: newVersion && 'fresh' in effect && effect.fresh === true,
-    charges: newVersion,
-    spends: effect.type !== 'cancel',
+    charges: costOf(input.action) === 'quota',
+    spends: costOf(input.action) !== 'free',
     // Cancel and retry need no lookup: their conditional updates make a repeat a no-op.
     collapseWithinMs: newVersion ? collapseWindowMs(input.requestedAt) : undefined,
     dailyQuota: deps.dailyQuota,
@@ -109,11 +108,7 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
         await loadActionContext(tx, query, { actor: ctx.actor, actorIsAdmin: ctx.actorIsAdmin }),
       );
       if (again) return refused(again);
-      if (effect.type === 'cancel') return commitCancel(deps.boss, tx, parent.id, ctx.actor.id);
-      if (effect.type === 'resume') return commitResume(deps.boss, tx, parent.id);
-      // A form's button opens the form (the adapter's part); saving it is src/requests/edit.ts.
-      if (effect.type === 'form') return { kind: 'nothing-to-do' as const, status: parent.status };
-      return commitRetry(deps.boss, tx, parent.id);
+      return commitSteer(deps, tx, effect, parent, ctx.actor.id);
     });
     if (result.kind === 'cancelled' || result.kind === 'retrying' || result.kind === 'writing') {
       log.info(
@@ -154,6 +149,34 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
   } catch (err) {
     await port.remove(progress);
     throw err;
+  }
+}
+
+/**
+ * The authoritative half of an action on the generation itself, on the transaction: one commit
+ * function per effect. Exhaustive: a new effect does not compile until it has its case here.
+ */
+function commitSteer(
+  deps: RequestDeps,
+  tx: Db,
+  effect: Exclude<ActionEffect, { type: 'new-version' }>,
+  parent: Generation,
+  actorId: string,
+): Promise<SteerResult> {
+  switch (effect.type) {
+    case 'cancel':
+      return commitCancel(deps.boss, tx, parent.id, actorId);
+    case 'retry':
+      return commitRetry(deps.boss, tx, parent.id);
+    case 'resume':
+      return commitResume(deps.boss, tx, parent.id);
+    case 'form':
+      // A form's button opens the form (the adapter's part); saving it is src/requests/edit.ts.
+      return Promise.resolve({ kind: 'nothing-to-do', status: parent.status });
+    default: {
+      const unknown: never = effect;
+      throw new Error(`No commit for the action effect ${JSON.stringify(unknown)}`);
+    }
   }
 }
 

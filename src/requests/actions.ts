@@ -1,8 +1,10 @@
 /**
  * The actions a person can take on an email they (or someone else) asked for, as one table: what
- * each is bound to, what it does, and how long a repeat of it counts as the same request. Adding
- * an action is one entry here (plus a button in each renderer): authorisation, the team check,
- * the message check and the dedupe rule come with it from `checks.ts` and `act.ts`.
+ * each is bound to, what it does, what it costs, how its button looks and how its refusals are
+ * worded. Adding an action on an existing effect is one entry here: the buttons (both platforms),
+ * their ids and listeners, form routing, authorisation, the team and message checks, the quota and
+ * budget checks and the dedupe rule all come from it (`checks.ts`, `act.ts`, the renderers). A new
+ * effect is one commit function more in `act.ts`'s exhaustive switch.
  *
  * `fresh` is a `new-version` with the research cache bypassed; `cancel` and `retry` act on the
  * generation itself, from its progress message, and make no new version (no quota, no dedupe
@@ -26,11 +28,11 @@ export type ActionEffect =
       /** Research again, bypassing (and replacing) the research cache. */
       fresh?: boolean;
     }
-  /** Stop the generation (queued: pg-boss cancel; running: the worker aborts). See src/jobs/cancel.ts. */
+  /** Stop the generation (queued: pg-boss cancel; running: the worker aborts). See src/requests/commit/steer.ts. */
   | { type: 'cancel' }
-  /** A failed generation's job again, resuming after its last saved step. See src/jobs/cancel.ts. */
+  /** A failed generation's job again, resuming after its last saved step. See src/requests/commit/steer.ts. */
   | { type: 'retry' }
-  /** "Write the email" after the research review: step 4 only. See src/jobs/review.ts. */
+  /** "Write the email" after the research review: step 4 only. See src/requests/commit/steer.ts. */
   | { type: 'resume' }
   /** Opens a form (the email, the research summary); saving it is src/requests/edit.ts. */
   | { type: 'form'; form: 'email' | 'research' };
@@ -41,35 +43,96 @@ export type ActionEffect =
  */
 export type ActionMessage = 'result' | 'progress' | 'review';
 
+/**
+ * What an action costs, checked before it runs: `quota` — a new email (the daily quota and the
+ * budget); `budget` — a model call for the same email (the budget only); `free` — no model call.
+ */
+export type ActionCost = 'quota' | 'budget' | 'free';
+
+export interface ActionButton {
+  label: string;
+  emoji: string;
+  /** How the platforms colour it: `primary` (the expected next step), `danger`; plain otherwise. */
+  emphasis?: 'primary' | 'danger';
+}
+
 export interface ActionSpec {
   /** Which of the parent's messages the action may come from (a button on it, a reaction to it). */
   on: ActionMessage;
   effect: ActionEffect;
+  cost: ActionCost;
   /** The verb of "Only … can regenerate it." */
   verb: string;
+  /** The noun of "Nothing to …" and "there is nothing to …". */
+  nothingTo: string;
+  button: ActionButton;
 }
 
 export const ACTIONS = {
   regenerate: {
     on: 'result',
+    cost: 'quota',
     verb: 'regenerate it',
+    nothingTo: 'regenerate',
+    button: { label: 'Regenerate', emoji: '🔁', emphasis: 'primary' },
     effect: { type: 'new-version', instruction: null, asked: 'a new version' },
   },
   shorter: {
     on: 'result',
+    cost: 'quota',
     verb: 'regenerate it',
+    nothingTo: 'regenerate',
+    button: { label: 'Shorter', emoji: '✂️' },
     effect: { type: 'new-version', instruction: INSTRUCTIONS.shorter, asked: 'a shorter version' },
   },
   fresh: {
     on: 'result',
+    cost: 'quota',
     verb: 'regenerate it',
+    nothingTo: 'regenerate',
+    button: { label: 'Fresh research', emoji: '🔎' },
     effect: { type: 'new-version', instruction: null, asked: 'a version with fresh research', fresh: true },
   },
-  cancel: { on: 'progress', verb: 'cancel it', effect: { type: 'cancel' } },
-  retry: { on: 'progress', verb: 'retry it', effect: { type: 'retry' } },
-  edit: { on: 'result', verb: 'edit it', effect: { type: 'form', form: 'email' } },
-  write: { on: 'review', verb: 'have it written', effect: { type: 'resume' } },
-  research: { on: 'review', verb: 'edit the research', effect: { type: 'form', form: 'research' } },
+  edit: {
+    on: 'result',
+    cost: 'free',
+    verb: 'edit it',
+    nothingTo: 'edit',
+    button: { label: 'Edit', emoji: '✏️' },
+    effect: { type: 'form', form: 'email' },
+  },
+  cancel: {
+    on: 'progress',
+    cost: 'free',
+    verb: 'cancel it',
+    nothingTo: 'cancel',
+    button: { label: 'Cancel', emoji: '✋', emphasis: 'danger' },
+    effect: { type: 'cancel' },
+  },
+  retry: {
+    on: 'progress',
+    cost: 'budget',
+    verb: 'retry it',
+    nothingTo: 'retry',
+    button: { label: 'Retry', emoji: '🔁', emphasis: 'primary' },
+    effect: { type: 'retry' },
+  },
+  write: {
+    on: 'review',
+    cost: 'budget',
+    verb: 'have it written',
+    nothingTo: 'write',
+    button: { label: 'Write the email', emoji: '✍️', emphasis: 'primary' },
+    effect: { type: 'resume' },
+  },
+  research: {
+    on: 'review',
+    cost: 'free',
+    verb: 'edit the research',
+    nothingTo: 'edit',
+    button: { label: 'Edit research', emoji: '✏️' },
+    effect: { type: 'form', form: 'research' },
+  },
 } as const satisfies Record<string, ActionSpec>;
 
 /** The name of an action, as buttons and logs carry it. */
@@ -79,6 +142,27 @@ export const ACTION_KINDS = Object.keys(ACTIONS) as ActionKind[];
 export function isActionKind(value: string): value is ActionKind {
   return Object.hasOwn(ACTIONS, value);
 }
+
+/** What `kind` costs (widened: today's forms are all free, tomorrow's may not be). */
+export function costOf(kind: ActionKind): ActionCost {
+  return ACTIONS[kind].cost;
+}
+
+/** The actions whose button sits on `message`, in the table's order (the order the buttons show). */
+export function actionsOn(message: ActionMessage): ActionKind[] {
+  return ACTION_KINDS.filter((kind) => ACTIONS[kind].on === message);
+}
+
+/** The actions that open a form: their button opens it, saving it is src/requests/edit.ts. */
+export type FormAction = {
+  [K in ActionKind]: (typeof ACTIONS)[K]['effect'] extends { type: 'form' } ? K : never;
+}[ActionKind];
+
+export function isFormAction(kind: ActionKind): kind is FormAction {
+  return ACTIONS[kind].effect.type === 'form';
+}
+
+export const FORM_ACTIONS = ACTION_KINDS.filter(isFormAction);
 
 /** Requests for the same thing within this window are one request (a double click, 🔁 and 🔄 together). */
 export const COLLAPSE_MS = 10_000;

@@ -14,18 +14,17 @@ import { withTransaction } from '../db/pool.ts';
 import * as generations from '../db/generations.ts';
 import type { Generation, GenerationStatus } from '../db/generations.ts';
 import type { UserIdentity } from '../db/users.ts';
-import { commitEdit, editedSteps, editProblems, sameEdit } from '../jobs/edit.ts';
-import { nextVersion } from '../jobs/regenerate.ts';
-import { addressOf, type ResultView, type ThreadAddress, type ThreadReporter } from '../jobs/reporter.ts';
-import { resultViewOf } from '../jobs/result-view.ts';
-import { reviewViewOf } from '../jobs/review.ts';
-import { ACTIONS, collapseWindowMs } from './actions.ts';
+import { commitEdit, editedSteps, editProblems, sameEdit } from './commit/edit.ts';
+import { nextVersion } from './commit/versions.ts';
+import { addressOf, type ResultView, type ThreadAddress, type ThreadReporter } from '../thread/reporter.ts';
+import { resultViewOf } from '../thread/result-view.ts';
+import { reviewViewOf } from '../thread/review.ts';
+import { ACTIONS, collapseWindowMs, costOf, type FormAction } from './actions.ts';
 import { checkAction, type Refusal } from './checks.ts';
 import { loadActionContext, type ActionQuery } from './context.ts';
 import type { RequestDeps } from './port.ts';
 
-/** Which form: the email (*Edit*) or the research summary (*Edit research*). */
-export type FormAction = 'edit' | 'research';
+export type { FormAction } from './actions.ts';
 
 /** How an edit reaches its thread: the reporter the worker uses, and a way to take posts back. */
 export interface EditPort {
@@ -74,7 +73,8 @@ function queryOf(
     on: ACTIONS[action].on,
     instruction: null,
     action,
-    charges: false,
+    charges: costOf(action) === 'quota',
+    spends: costOf(action) !== 'free',
     collapseWithinMs: dedupe ? collapseWindowMs(input.requestedAt) : undefined,
     dailyQuota: deps.dailyQuota,
     isAdmin: () => port.isAdmin(),
@@ -200,4 +200,28 @@ export async function requestResearchEdit(
     .review?.(addressOf(updated), { ...reviewViewOf(updated, updated), editedBy: input.actor.platformUserId })
     .catch((err: unknown) => deps.logger.warn({ err }, 'could not post the edited research'));
   return { kind: 'research-saved', generation: updated };
+}
+
+/**
+ * A form was saved: the email (*Edit*) or the research summary (*Edit research*), routed by the
+ * form the action table gives the action. Exhaustive: a new form needs its case here.
+ */
+export function saveForm(
+  deps: RequestDeps,
+  port: EditPort,
+  action: FormAction,
+  input: FormInput,
+  text: string,
+): Promise<EditOutcome> {
+  const effect = ACTIONS[action].effect;
+  switch (effect.form) {
+    case 'email':
+      return requestEdit(deps, port, { ...input, email: text });
+    case 'research':
+      return requestResearchEdit(deps, port, { ...input, summary: text });
+    default: {
+      const unknown: never = effect;
+      throw new Error(`No form for ${JSON.stringify(unknown)}`);
+    }
+  }
 }

@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import type { Generation } from '../db/generations.ts';
-import type { ProgressView } from '../jobs/reporter.ts';
+import type { ProgressView } from '../thread/reporter.ts';
 import type { Logger } from '../log.ts';
 import type { RecentKeys } from './recent-keys.ts';
 

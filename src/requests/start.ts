@@ -15,8 +15,8 @@ import {
   InvalidRequestError,
   parseGenerationRequest,
   type GenerationRequest,
-} from '../jobs/enqueue.ts';
-import { initialProgress } from '../jobs/progress.ts';
+} from './commit/start.ts';
+import { initialProgress } from '../thread/progress.ts';
 import { checkStart, type StartContext, type StartRefusal } from './checks.ts';
 import { loadStartContext } from './context.ts';
 import { CANNOT_POST, type RequestDeps, type StartPort } from './port.ts';

@@ -1,6 +1,6 @@
 /**
  * Cleaning what people type (template, recipient name and interest) before it is stored, shown in
- * chat and put into prompts. Pure functions; `src/jobs/enqueue.ts` applies them in its schema.
+ * chat and put into prompts. Pure functions; `src/requests/commit/start.ts` applies them in its schema.
  */
 
 /** Control characters other than tab and newline: invisible, and trouble for prompts and chat. */

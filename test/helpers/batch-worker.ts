@@ -5,9 +5,9 @@
  */
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
-import { withBatchUpdates, type BatchUpdatesOptions } from '../../src/jobs/batch.ts';
+import { withBatchUpdates, type BatchUpdatesOptions } from '../../src/requests/commit/batch.ts';
 import { coalesceProgress } from '../../src/jobs/coalesce.ts';
-import type { ThreadReporter } from '../../src/jobs/reporter.ts';
+import type { ThreadReporter } from '../../src/thread/reporter.ts';
 import { createResearchCache } from '../../src/jobs/research-cache.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import type { Logger } from '../../src/log.ts';

@@ -13,7 +13,7 @@ import type {
   ResultView,
   ThreadAddress,
   ThreadReporter,
-} from '../../src/jobs/reporter.ts';
+} from '../../src/thread/reporter.ts';
 
 export interface RecordedPost {
   id: string;

@@ -1,4 +1,4 @@
-import type { ResultView } from '../../src/jobs/reporter.ts';
+import type { ResultView } from '../../src/thread/reporter.ts';
 
 /** A finished email as the worker hands it to a reporter: to Dr. Ada Lovelace, one web source. */
 export function resultView(email: string, extra: Partial<ResultView> = {}): ResultView {

@@ -5,7 +5,7 @@
  * reclaim.test.ts).
  */
 import path from 'node:path';
-import { createGeneration } from '../../src/jobs/enqueue.ts';
+import { createGeneration } from '../../src/requests/commit/start.ts';
 import { startQueue, type JobQueue, type StartQueueOptions } from '../../src/jobs/queue.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getGeneration } from '../../src/db/generations.ts';
-import { createGeneration } from '../../src/jobs/enqueue.ts';
+import { createGeneration } from '../../src/requests/commit/start.ts';
 import { startQueue, type JobQueue } from '../../src/jobs/queue.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { createPromMetrics, METRICS_PATH, type PromMetrics } from '../../src/http/metrics.ts';

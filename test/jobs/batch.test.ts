@@ -11,9 +11,9 @@ import {
   createBatch,
   withBatchUpdates,
   type BatchReporter,
-} from '../../src/jobs/batch.ts';
-import type { BatchView } from '../../src/jobs/batch-view.ts';
-import { createGeneration, InvalidRequestError } from '../../src/jobs/enqueue.ts';
+} from '../../src/requests/commit/batch.ts';
+import type { BatchView } from '../../src/thread/batch-view.ts';
+import { createGeneration, InvalidRequestError } from '../../src/requests/commit/start.ts';
 import { startQueue, type JobQueue } from '../../src/jobs/queue.ts';
 import { createResearchCache } from '../../src/jobs/research-cache.ts';
 import { startWorker, type WorkerDeps } from '../../src/jobs/worker.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { coalesceProgress } from '../../src/jobs/coalesce.ts';
-import { initialProgress } from '../../src/jobs/progress.ts';
-import type { ProgressView, ThreadAddress, ThreadReporter } from '../../src/jobs/reporter.ts';
+import { initialProgress } from '../../src/thread/progress.ts';
+import type { ProgressView, ThreadAddress, ThreadReporter } from '../../src/thread/reporter.ts';
 import { silentLogger } from '../../src/log.ts';
 
 const address: ThreadAddress = {

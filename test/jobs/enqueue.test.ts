@@ -7,7 +7,7 @@ import {
   parseGenerationRequest,
   QuotaExceededError,
   remainingQuota,
-} from '../../src/jobs/enqueue.ts';
+} from '../../src/requests/commit/start.ts';
 import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';

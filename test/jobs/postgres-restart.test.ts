@@ -12,7 +12,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embed
 import { getGeneration } from '../../src/db/generations.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createPool } from '../../src/db/pool.ts';
-import { createGeneration } from '../../src/jobs/enqueue.ts';
+import { createGeneration } from '../../src/requests/commit/start.ts';
 import { startQueue, type JobQueue } from '../../src/jobs/queue.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';

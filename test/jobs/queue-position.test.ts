@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describePosition, ordinal, queuePosition, queuePositions } from '../../src/jobs/queue-position.ts';
-import { createGeneration } from '../../src/jobs/enqueue.ts';
+import { createGeneration } from '../../src/requests/commit/start.ts';
 import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { withTransaction } from '../../src/db/pool.ts';
 import { markFailed, markRunning } from '../../src/db/generations.ts';
-import { commitRetry } from '../../src/jobs/cancel.ts';
-import { createGeneration } from '../../src/jobs/enqueue.ts';
+import { commitRetry } from '../../src/requests/commit/steer.ts';
+import { createGeneration } from '../../src/requests/commit/start.ts';
 import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';

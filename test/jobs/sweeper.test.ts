@@ -5,7 +5,7 @@
 import type { JobResult } from 'pg-boss';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getGeneration } from '../../src/db/generations.ts';
-import { createGeneration } from '../../src/jobs/enqueue.ts';
+import { createGeneration } from '../../src/requests/commit/start.ts';
 import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
 import { LOST_JOB_MESSAGE, sweepLostGenerations, type GenerateJobOutput } from '../../src/jobs/sweeper.ts';
 import { startWorker } from '../../src/jobs/worker.ts';

@@ -9,10 +9,10 @@ import { renderResult as renderDiscord } from '../../src/bots/discord/render.ts'
 import { renderResult as renderSlack } from '../../src/bots/slack/render.ts';
 import { getGeneration } from '../../src/db/generations.ts';
 import { pausedUntil } from '../../src/db/usage.ts';
-import { BudgetExceededError, createGeneration } from '../../src/jobs/enqueue.ts';
+import { BudgetExceededError, createGeneration } from '../../src/requests/commit/start.ts';
 import { startQueue, type JobQueue } from '../../src/jobs/queue.ts';
-import { regenerate } from '../../src/jobs/regenerate.ts';
-import type { ResultView } from '../../src/jobs/reporter.ts';
+import { regenerate } from '../../src/requests/commit/versions.ts';
+import type { ResultView } from '../../src/thread/reporter.ts';
 import { NO_OBSERVABILITY } from '../../src/jobs/usage.ts';
 import { processGeneration, type WorkerDeps } from '../../src/jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';

@@ -11,7 +11,7 @@ import {
   type APIModalInteractionResponseCallbackData,
 } from 'discord.js';
 import { z } from 'zod';
-import { batchTableLines, batchTitle, type BatchView } from '../../jobs/batch-view.ts';
+import { batchTableLines, batchTitle, type BatchView } from '../../thread/batch-view.ts';
 import { splitText } from '../split.ts';
 import { templateField } from './modal.ts';
 import { COLORS, DISCORD_LIMITS, escapeMarkdown, truncate, type ButtonRow } from './render.ts';

@@ -22,10 +22,10 @@ import {
 import { z } from 'zod';
 import { findByResultMessage } from '../../db/generations.ts';
 import type { UserIdentity } from '../../db/users.ts';
-import type { GenerationRequest } from '../../jobs/enqueue.ts';
+import type { GenerationRequest } from '../../requests/commit/start.ts';
 import { requestAction } from '../../requests/act.ts';
-import { ACTIONS } from '../../requests/actions.ts';
-import { prepareForm, requestEdit, requestResearchEdit } from '../../requests/edit.ts';
+import { ACTIONS, isFormAction } from '../../requests/actions.ts';
+import { prepareForm, saveForm } from '../../requests/edit.ts';
 import { startGeneration, type StartOutcome } from '../../requests/start.ts';
 import { loadFormPrefill } from '../shared/deadline.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
@@ -279,7 +279,7 @@ export async function handleResultButton(deps: DiscordBotDeps, interaction: Butt
   const identity = identityOf(interaction);
   // The review's buttons are bound to the generation's thread: the channel their message is in.
   const bound = ACTIONS[parsed.action].on === 'review' ? interaction.message.channelId : interaction.message.id;
-  if (parsed.action === 'edit' || parsed.action === 'research') {
+  if (isFormAction(parsed.action)) {
     // Checked before the form opens (the modal must be the first answer, within 3 s: no remote calls).
     const prepared = await prepareForm(
       deps,
@@ -348,10 +348,7 @@ export async function handleFormSubmission(deps: DiscordBotDeps, interaction: Mo
     requestedAt: interaction.createdAt,
   };
   const port = editPort(deps, async () => identity.isAdmin ?? false);
-  const outcome =
-    parsed.form === 'edit'
-      ? await requestEdit(deps, port, { ...input, email: text })
-      : await requestResearchEdit(deps, port, { ...input, summary: text });
+  const outcome = await saveForm(deps, port, parsed.form, input, text);
   const tell = async (content: string) => {
     await interaction.editReply({ content, allowedMentions: QUIET });
   };

@@ -4,7 +4,8 @@
  * interaction payload could have been sent by an old message or another app version.
  */
 import { z } from 'zod';
-import { ACTION_KINDS, type ActionKind } from '../../requests/actions.ts';
+import { ACTION_KINDS, FORM_ACTIONS, type ActionKind } from '../../requests/actions.ts';
+import type { FormAction } from '../../requests/actions.ts';
 
 /** The `/scribe` modal. */
 export const MODAL_ID = 'scribe:draft';
@@ -50,7 +51,7 @@ export const FORM_INPUT = 'text';
  * An Edit / Edit research form: `scribe:form:edit:<generationId>:<messageId>` (the result message,
  * or for research the thread, its button was on) — at most 86 characters, within Discord's 100.
  */
-export function formModalId(form: 'edit' | 'research', generationId: string, messageId: string): string {
+export function formModalId(form: FormAction, generationId: string, messageId: string): string {
   return `scribe:form:${form}:${generationId}:${messageId}`;
 }
 
@@ -61,7 +62,7 @@ const FormModalIdSchema = z
     z.tuple([
       z.literal('scribe'),
       z.literal('form'),
-      z.enum(['edit', 'research']),
+      z.enum(FORM_ACTIONS as [FormAction, ...FormAction[]]),
       z.uuid(),
       z.string().regex(/^\d{1,20}$/),
     ]),
@@ -71,7 +72,7 @@ const FormModalIdSchema = z
 /** The form, generation and message of an Edit / Edit research form, or undefined when not one of ours. */
 export function parseFormModal(
   customId: string,
-): { form: 'edit' | 'research'; generationId: string; messageId: string } | undefined {
+): { form: FormAction; generationId: string; messageId: string } | undefined {
   const parsed = FormModalIdSchema.safeParse(customId);
   return parsed.success ? parsed.data : undefined;
 }

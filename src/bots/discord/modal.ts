@@ -6,6 +6,7 @@ import { ComponentType, TextInputStyle, type APIModalInteractionResponseCallback
 import { splitText } from '../split.ts';
 import { FORM_INPUT, formModalId, FRESH_MODAL_ID, INPUTS, MODAL_ID, REVIEW_INPUT } from './ids.ts';
 import { DISCORD_LIMITS } from './render.ts';
+import type { FormAction } from '../../requests/actions.ts';
 
 /** The `/scribe` form, prefilled with the last template (cut to Discord's 4,000, saying so). */
 export function renderDraftModal(
@@ -59,24 +60,36 @@ export function renderDraftModal(
   };
 }
 
-/** The Edit form (the email) or the Edit research form (the summary), prefilled; `text` fits 4,000. */
+/** What each form says: the Edit form (the email), the Edit research form (the summary). */
+const FORM_WORDING: Record<FormAction, { title: string; label: string; description: string }> = {
+  edit: {
+    title: 'Edit the email',
+    label: 'Email',
+    description: 'Posted as a new version, checked like a written one (placeholders left, length).',
+  },
+  research: {
+    title: 'Edit the research',
+    label: 'Research summary',
+    description: 'The email will be written from this. Keep the [n] citations of the sources.',
+  },
+};
+
+/** A form action's modal, prefilled; `text` fits 4,000. */
 export function renderEditModal(
-  form: 'edit' | 'research',
+  form: FormAction,
   generationId: string,
   messageId: string,
   text: string,
 ): APIModalInteractionResponseCallbackData {
-  const email = form === 'edit';
+  const wording = FORM_WORDING[form];
   return {
     custom_id: formModalId(form, generationId, messageId),
-    title: email ? 'Edit the email' : 'Edit the research',
+    title: wording.title,
     components: [
       {
         type: ComponentType.Label,
-        label: email ? 'Email' : 'Research summary',
-        description: email
-          ? 'Posted as a new version, checked like a written one (placeholders left, length).'
-          : 'The email will be written from this. Keep the [n] citations of the sources.',
+        label: wording.label,
+        description: wording.description,
         component: {
           type: ComponentType.TextInput,
           custom_id: FORM_INPUT,

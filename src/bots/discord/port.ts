@@ -10,8 +10,8 @@ import type { ActionPort, PostedMessage, StartPort, TellPrivately } from '../../
 import type { ChatStyle } from '../shared/outcomes.ts';
 import { isMissingPermission } from './client.ts';
 import type { DiscordBotDeps } from './deps.ts';
-import { addressOf } from '../../jobs/reporter.ts';
-import { loadBatchView } from '../../jobs/batch.ts';
+import { addressOf } from '../../thread/reporter.ts';
+import { loadBatchView } from '../../requests/commit/batch.ts';
 import { renderBatch } from './batch-render.ts';
 import { escapeMarkdown, NO_MENTIONS, progressComponents, renderProgress, threadName } from './render.ts';
 import { createDiscordReporter, progressChannelOf, replyChannelOf } from './reporter.ts';

@@ -25,10 +25,12 @@ import {
   type APIButtonComponent,
   type APIEmbed,
 } from 'discord.js';
-import type { ProgressView, ResultView, ReviewView } from '../../jobs/reporter.ts';
+import type { ProgressView, ResultView, ReviewView } from '../../thread/reporter.ts';
 import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText, type Piece } from '../split.ts';
 import { progressLines, progressTitle } from '../text.ts';
+import { ACTIONS, type ActionButton, type ActionKind } from '../../requests/actions.ts';
+import { progressActions, RESULT_ACTIONS, REVIEW_ACTIONS } from '../shared/buttons.ts';
 import { resultButtonId } from './ids.ts';
 
 export const DISCORD_LIMITS = {
@@ -119,23 +121,8 @@ export function renderProgress(view: ProgressView): APIEmbed {
 
 /** The progress message's buttons: Cancel while it waits or runs, Retry after a passing failure. */
 export function progressComponents(view: ProgressView, generationId: string): ButtonRow[] {
-  const button = (
-    label: string,
-    emoji: string,
-    action: 'cancel' | 'retry',
-    style: ButtonStyle,
-  ): APIButtonComponent => ({
-    type: ComponentType.Button,
-    style: style as ButtonStyle.Danger,
-    label,
-    emoji: { name: emoji },
-    custom_id: resultButtonId(action, generationId),
-  });
-  if (view.status === 'queued' || view.status === 'running' || view.status === 'retrying' || view.status === 'review')
-    return [{ type: ComponentType.ActionRow, components: [button('Cancel', '✋', 'cancel', ButtonStyle.Danger)] }];
-  if (view.status === 'failed' && view.canRetry)
-    return [{ type: ComponentType.ActionRow, components: [button('Retry', '🔁', 'retry', ButtonStyle.Primary)] }];
-  return [];
+  const actions = progressActions(view);
+  return actions.length ? [actionRow(actions, generationId)] : [];
 }
 
 /** The thread's name: "Email to Dr. Ada Lovelace" within Discord's 100 characters. */
@@ -218,41 +205,28 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
   return messages;
 }
 
-/** The Regenerate and Shorter buttons under a result. */
+/** The buttons under a result (Regenerate, Shorter, …), from the action table. */
 export function resultButtons(generationId: string): ButtonRow {
+  return actionRow(RESULT_ACTIONS, generationId);
+}
+
+const BUTTON_STYLES = { primary: ButtonStyle.Primary, danger: ButtonStyle.Danger } as const;
+
+/** An action's button, as the action table describes it. */
+function actionButton(kind: ActionKind, generationId: string): APIButtonComponent {
+  const { label, emoji, emphasis }: ActionButton = ACTIONS[kind].button;
   return {
-    type: ComponentType.ActionRow,
-    components: [
-      {
-        type: ComponentType.Button,
-        style: ButtonStyle.Primary,
-        label: 'Regenerate',
-        emoji: { name: '🔁' },
-        custom_id: resultButtonId('regenerate', generationId),
-      },
-      {
-        type: ComponentType.Button,
-        style: ButtonStyle.Secondary,
-        label: 'Shorter',
-        emoji: { name: '✂️' },
-        custom_id: resultButtonId('shorter', generationId),
-      },
-      {
-        type: ComponentType.Button,
-        style: ButtonStyle.Secondary,
-        label: 'Fresh research',
-        emoji: { name: '🔎' },
-        custom_id: resultButtonId('fresh', generationId),
-      },
-      {
-        type: ComponentType.Button,
-        style: ButtonStyle.Secondary,
-        label: 'Edit',
-        emoji: { name: '✏️' },
-        custom_id: resultButtonId('edit', generationId),
-      },
-    ],
+    type: ComponentType.Button,
+    style: (emphasis ? BUTTON_STYLES[emphasis] : ButtonStyle.Secondary) as ButtonStyle.Primary,
+    label,
+    emoji: { name: emoji },
+    custom_id: resultButtonId(kind, generationId),
   };
+}
+
+/** One row of action buttons (at most 5, Discord's limit per row). */
+function actionRow(actions: readonly ActionKind[], generationId: string): ButtonRow {
+  return { type: ComponentType.ActionRow, components: actions.map((kind) => actionButton(kind, generationId)) };
 }
 
 /**
@@ -274,30 +248,10 @@ export function renderReview(view: ReviewView, generationId: string): ResultMess
     if (embedsSize([...embeds, embed]) > DISCORD_LIMITS.embedTotal) break;
     embeds.push(embed);
   }
-  const button = (
-    label: string,
-    emoji: string,
-    action: 'write' | 'research',
-    style: ButtonStyle,
-  ): APIButtonComponent => ({
-    type: ComponentType.Button,
-    style: style as ButtonStyle.Primary,
-    label,
-    emoji: { name: emoji },
-    custom_id: resultButtonId(action, generationId),
-  });
   return {
     content: '',
     embeds,
-    components: [
-      {
-        type: ComponentType.ActionRow,
-        components: [
-          button('Write the email', '✍️', 'write', ButtonStyle.Primary),
-          button('Edit research', '✏️', 'research', ButtonStyle.Secondary),
-        ],
-      },
-    ],
+    components: [actionRow(REVIEW_ACTIONS, generationId)],
     allowed_mentions: NO_MENTIONS,
     flags: 0,
   };
@@ -383,22 +337,7 @@ export function renderFailure(
   return {
     content: truncate(`❌ ${message}`, DISCORD_LIMITS.content),
     allowed_mentions: NO_MENTIONS,
-    components: retryFor
-      ? [
-          {
-            type: ComponentType.ActionRow,
-            components: [
-              {
-                type: ComponentType.Button,
-                style: ButtonStyle.Primary,
-                label: 'Retry',
-                emoji: { name: '🔁' },
-                custom_id: resultButtonId('retry', retryFor),
-              },
-            ],
-          },
-        ]
-      : [],
+    components: retryFor ? [actionRow(['retry'], retryFor)] : [],
   };
 }
 

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { DiscordAPIError, Routes, type REST, type RESTPostAPIChannelMessageResult } from 'discord.js';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
+import type { ThreadAddress, ThreadReporter } from '../../thread/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText, RETRY_HERE } from '../text.ts';
 import { DiscordCode, toScribeError } from './client.ts';
 import {

@@ -3,7 +3,7 @@
  * formatter for Slack, Discord and the terminal, so the figures read the same everywhere.
  */
 import { formatUsd } from '../../pipeline/prices.ts';
-import type { ResultView } from '../../jobs/reporter.ts';
+import type { ResultView } from '../../thread/reporter.ts';
 
 /** The footer text, or undefined when the result carries no cost (an older row, a test). */
 export function resultFooter(view: Pick<ResultView, 'cost'>): string | undefined {

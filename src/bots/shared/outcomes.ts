@@ -11,7 +11,7 @@ import { spendToday } from '../../db/usage.ts';
 import type { User } from '../../db/users.ts';
 import { formatUsd } from '../../pipeline/prices.ts';
 import type { Logger } from '../../log.ts';
-import { budgetText, QuotaExceededError, remainingQuota } from '../../jobs/enqueue.ts';
+import { budgetText, QuotaExceededError, remainingQuota } from '../../requests/commit/start.ts';
 import type { StartRefusal } from '../../requests/checks.ts';
 import { QUEUES } from '../../jobs/queue.ts';
 import { ACTIONS, type ActionKind } from '../../requests/actions.ts';
@@ -52,18 +52,6 @@ export function refusalText(refusal: StartRefusal): string {
 /** What comes of an action or of a form (edit, edit research). */
 export type AnyActionOutcome = ActionOutcome | EditOutcome;
 
-/** The noun of "Nothing to …" and "there is nothing to …", per action. */
-const NOTHING_TO: Record<ActionKind, string> = {
-  regenerate: 'regenerate',
-  shorter: 'regenerate',
-  fresh: 'regenerate',
-  cancel: 'cancel',
-  retry: 'retry',
-  edit: 'edit',
-  write: 'write',
-  research: 'edit',
-};
-
 /** What a person is told about an action's outcome; undefined when nothing needs saying. */
 export function actionReply(action: ActionKind, outcome: AnyActionOutcome, style: ChatStyle): string | undefined {
   switch (outcome.kind) {
@@ -79,7 +67,7 @@ export function actionReply(action: ActionKind, outcome: AnyActionOutcome, style
     case 'not-found':
     case 'wrong-team':
     case 'wrong-message':
-      return `That email no longer exists, so there is nothing to ${NOTHING_TO[action]}. Run ${style.command} to write a new one.`;
+      return `That email no longer exists, so there is nothing to ${ACTIONS[action].nothingTo}. Run ${style.command} to write a new one.`;
     case 'cannot-post':
       return style.cannotPostInThread;
     case 'cancelled':
@@ -89,7 +77,7 @@ export function actionReply(action: ActionKind, outcome: AnyActionOutcome, style
     case 'too-late':
       return 'Too late to cancel: the email was already posted, so nothing changed.';
     case 'nothing-to-do':
-      return `Nothing to ${NOTHING_TO[action]}: this email is ${STATUS_PHRASES[outcome.status]}.`;
+      return `Nothing to ${ACTIONS[action].nothingTo}: this email is ${STATUS_PHRASES[outcome.status]}.`;
     case 'writing':
       return 'Writing the email from the research in the thread.';
     case 'too-long':

@@ -5,7 +5,7 @@
  * wait. At most 4 blocks, far below Slack's 50.
  */
 import type { types } from '@slack/bolt';
-import { batchTableLines, batchTitle, type BatchView } from '../../jobs/batch-view.ts';
+import { batchTableLines, batchTitle, type BatchView } from '../../thread/batch-view.ts';
 import { splitText } from '../split.ts';
 import { INPUT_ACTION_ID, INPUTS } from './ids.ts';
 import { modeSwitchBlock, SLACK_INPUT_LIMIT, type ModalMetadata } from './modal.ts';

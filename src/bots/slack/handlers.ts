@@ -9,16 +9,16 @@ import { z } from 'zod';
 import type { types } from '@slack/bolt';
 import { findByResultMessage, getGeneration } from '../../db/generations.ts';
 import type { UserIdentity } from '../../db/users.ts';
-import { ACTIONS } from '../../requests/actions.ts';
-import { prepareForm, requestEdit, requestResearchEdit } from '../../requests/edit.ts';
-import { InvalidRequestError, parseGenerationRequest, type GenerationRequest } from '../../jobs/enqueue.ts';
+import { ACTIONS, isFormAction } from '../../requests/actions.ts';
+import { prepareForm, saveForm } from '../../requests/edit.ts';
+import { InvalidRequestError, parseGenerationRequest, type GenerationRequest } from '../../requests/commit/start.ts';
 import { requestAction } from '../../requests/act.ts';
 import { lastRefused, prepareStart, startGeneration } from '../../requests/start.ts';
 import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/deadline.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { openBatchModal } from './batch-handlers.ts';
 import type { ResponseMessage, SlackBotDeps } from './deps.ts';
-import { EDIT_MODAL_ID, EDIT_INPUT, parseResultButton, REGENERATE_REACTIONS, RESEARCH_INPUT } from './ids.ts';
+import { FORM_IDS, formActionOf, parseResultButton, REGENERATE_REACTIONS } from './ids.ts';
 import { HELP, infoReply } from './info.ts';
 import {
   fieldErrors,
@@ -233,7 +233,7 @@ export async function handleResultButton(
     threadId: body.container?.thread_ts ?? null,
     requestedAt: tsTime(pressed.action_ts),
   };
-  if (button === 'edit' || button === 'research') {
+  if (isFormAction(button)) {
     // The checks before the form opens: another person hears at once that they may not.
     const prepared = await prepareForm(deps, editPort(deps, body.user.id), button, input, SLACK_INPUT_LIMIT);
     const channel = body.channel?.id;
@@ -258,7 +258,8 @@ export async function handleResultButton(
 export async function handleFormSubmission(deps: SlackBotDeps, args: { body: unknown; ack: ViewAck }): Promise<string> {
   const submission = FormSubmissionSchema.parse(args.body);
   const metadata = formMetadataOf(submission.view.private_metadata);
-  if (!metadata) {
+  const action = formActionOf(submission.view.callback_id);
+  if (!metadata || !action) {
     await args.ack({
       response_action: 'update',
       view: noticeModal('Form out of date', 'This form is out of date. Close it and press the button again.'),
@@ -266,7 +267,6 @@ export async function handleFormSubmission(deps: SlackBotDeps, args: { body: unk
     return 'stale';
   }
   await args.ack();
-  const action = submission.view.callback_id === EDIT_MODAL_ID ? 'edit' : 'research';
   const values = submission.view.state.values;
   const input = {
     generationId: metadata.generationId,
@@ -279,10 +279,7 @@ export async function handleFormSubmission(deps: SlackBotDeps, args: { body: unk
     messageId: metadata.messageId,
   };
   const port = editPort(deps, submission.user.id);
-  const outcome =
-    action === 'edit'
-      ? await requestEdit(deps, port, { ...input, email: values[EDIT_INPUT] })
-      : await requestResearchEdit(deps, port, { ...input, summary: values[RESEARCH_INPUT] });
+  const outcome = await saveForm(deps, port, action, input, values[FORM_IDS[action].input] ?? '');
   const tell = tellInThread(deps, metadata.channel, metadata.thread, submission.user.id);
   return answerAction(outcome, { action, trigger: 'button', style: SLACK_STYLE, tell, logger: deps.logger });
 }

@@ -3,8 +3,8 @@
  * ids, the result buttons' action ids, the regenerate reactions. Anything in a payload could come
  * from an old message or another app version, so it is parsed, never trusted.
  */
-import type { GenerationRequest } from '../../jobs/enqueue.ts';
-import { isActionKind, type ActionKind } from '../../requests/actions.ts';
+import type { GenerationRequest } from '../../requests/commit/start.ts';
+import { ACTION_KINDS, FORM_ACTIONS, isActionKind, type ActionKind, type FormAction } from '../../requests/actions.ts';
 
 /** The slash command (as in slack/manifest.yml). */
 export const COMMAND = '/scribe';
@@ -13,12 +13,16 @@ export const MODAL_ID = 'scribe_draft';
 /** The action id of every input's element; the block id names the field. */
 export const INPUT_ACTION_ID = 'value';
 
-/** The Edit form's `callback_id` (the email), and the Edit research form's (the summary). */
-export const EDIT_MODAL_ID = 'scribe_edit';
-export const RESEARCH_MODAL_ID = 'scribe_research';
-/** The one input block of each of those forms. */
-export const EDIT_INPUT = 'email';
-export const RESEARCH_INPUT = 'summary';
+/** Each form action's modal: its `callback_id` and its one input block (the email, the summary). */
+export const FORM_IDS: Record<FormAction, { callbackId: string; input: string }> = {
+  edit: { callbackId: 'scribe_edit', input: 'email' },
+  research: { callbackId: 'scribe_research', input: 'summary' },
+};
+
+/** The form action a submitted modal's `callback_id` names, or undefined when it is not one of ours. */
+export function formActionOf(callbackId: string): FormAction | undefined {
+  return FORM_ACTIONS.find((action) => FORM_IDS[action].callbackId === callbackId);
+}
 /** The `/scribe` form's "Let me review the research first" checkbox block, and its option's value. */
 export const REVIEW_INPUT = 'review_research';
 export const REVIEW_OPTION = 'review';
@@ -57,15 +61,7 @@ export function parseResultButton(actionId: string): ResultButton | undefined {
   return name === 'copy' || isActionKind(name) ? name : undefined;
 }
 
-/** Every result button's action id, for registering listeners. */
-export const RESULT_BUTTON_IDS: Record<ResultButton, string> = {
-  regenerate: resultButtonId('regenerate'),
-  shorter: resultButtonId('shorter'),
-  fresh: resultButtonId('fresh'),
-  cancel: resultButtonId('cancel'),
-  retry: resultButtonId('retry'),
-  edit: resultButtonId('edit'),
-  write: resultButtonId('write'),
-  research: resultButtonId('research'),
-  copy: resultButtonId('copy'),
-};
+/** Every result button's action id, for registering listeners: the action table's and Copy. */
+export const RESULT_BUTTON_IDS = Object.fromEntries(
+  [...ACTION_KINDS, 'copy' as const].map((button) => [button, resultButtonId(button)]),
+) as Record<ResultButton, string>;

@@ -5,21 +5,19 @@
  */
 import { z } from 'zod';
 import type { types } from '@slack/bolt';
-import type { GenerationRequest } from '../../jobs/enqueue.ts';
+import type { GenerationRequest } from '../../requests/commit/start.ts';
 import { splitText } from '../split.ts';
 import {
-  EDIT_INPUT,
-  EDIT_MODAL_ID,
+  FORM_IDS,
   INPUT_ACTION_ID,
   INPUTS,
   MODAL_ID,
   MODE_BLOCK,
   MODE_BUTTON_IDS,
-  RESEARCH_INPUT,
-  RESEARCH_MODAL_ID,
   REVIEW_INPUT,
   REVIEW_OPTION,
 } from './ids.ts';
+import { FORM_ACTIONS, type FormAction } from '../../requests/actions.ts';
 
 /** Slack's limit on a plain-text input's value (and `initial_value`). */
 export const SLACK_INPUT_LIMIT = 3_000;
@@ -144,24 +142,38 @@ export const FormMetadataSchema = z.object({
 });
 export type FormMetadata = z.infer<typeof FormMetadataSchema>;
 
-/** The Edit form (the email) or the Edit research form (the summary), prefilled; `text` fits 3,000. */
-export function renderEditModal(form: 'edit' | 'research', metadata: FormMetadata, text: string): types.ModalView {
-  const email = form === 'edit';
+/** What each form says: the Edit form (the email), the Edit research form (the summary). */
+const FORM_WORDING: Record<FormAction, { title: string; submit: string; label: string; hint: string }> = {
+  edit: {
+    title: 'Edit the email',
+    submit: 'Post as a new version',
+    label: 'Email',
+    hint: 'Saved as a new version in the thread, checked like a written one (placeholders left, length).',
+  },
+  research: {
+    title: 'Edit the research',
+    submit: 'Save the research',
+    label: 'Research summary',
+    hint: 'The email will be written from this summary. Keep the [n] citations that refer to the sources.',
+  },
+};
+
+/** A form action's modal, prefilled; `text` fits 3,000. */
+export function renderEditModal(form: FormAction, metadata: FormMetadata, text: string): types.ModalView {
+  const wording = FORM_WORDING[form];
   return {
     type: 'modal',
-    callback_id: email ? EDIT_MODAL_ID : RESEARCH_MODAL_ID,
+    callback_id: FORM_IDS[form].callbackId,
     private_metadata: JSON.stringify(metadata),
-    title: { type: 'plain_text', text: email ? 'Edit the email' : 'Edit the research' },
-    submit: { type: 'plain_text', text: email ? 'Post as a new version' : 'Save the research' },
+    title: { type: 'plain_text', text: wording.title },
+    submit: { type: 'plain_text', text: wording.submit },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      input(email ? EDIT_INPUT : RESEARCH_INPUT, email ? 'Email' : 'Research summary', {
+      input(FORM_IDS[form].input, wording.label, {
         multiline: true,
         max: SLACK_INPUT_LIMIT,
         initial: text,
-        hint: email
-          ? 'Saved as a new version in the thread, checked like a written one (placeholders left, length).'
-          : 'The email will be written from this summary. Keep the [n] citations that refer to the sources.',
+        hint: wording.hint,
       }),
     ],
   };
@@ -175,7 +187,7 @@ export const FormSubmissionSchema = z.looseObject({
     callback_id: z.string(),
     private_metadata: z.string(),
     state: z.looseObject({
-      values: z.looseObject({ [EDIT_INPUT]: inputValueOf(), [RESEARCH_INPUT]: inputValueOf() }),
+      values: z.looseObject(Object.fromEntries(FORM_ACTIONS.map((action) => [FORM_IDS[action].input, inputValueOf()]))),
     }),
   }),
 });

@@ -17,7 +17,7 @@ import {
   handleScribeCommand,
   type Respond,
 } from './handlers.ts';
-import { COMMAND, EDIT_MODAL_ID, MODAL_ID, MODE_BUTTON_IDS, RESEARCH_MODAL_ID, RESULT_BUTTON_IDS } from './ids.ts';
+import { COMMAND, FORM_IDS, MODAL_ID, MODE_BUTTON_IDS, RESULT_BUTTON_IDS } from './ids.ts';
 import { metadataOf } from './modal.ts';
 import { handleModeSwitch } from './mode-switch.ts';
 
@@ -113,7 +113,7 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
   }
 
   // Edit and Edit research: the outcome is said in the thread, to the person only.
-  for (const callbackId of [EDIT_MODAL_ID, RESEARCH_MODAL_ID]) {
+  for (const { callbackId } of Object.values(FORM_IDS)) {
     app.view<ViewSubmitAction>({ callback_id: callbackId, type: 'view_submission' }, async ({ body, ack }) => {
       const acked = once(ack);
       await runner.run(

@@ -6,10 +6,12 @@
  * - a message's `text` (the notification and search fallback) is cut by Slack past 40,000.
  */
 import { resultFooter } from '../shared/footer.ts';
-import type { ProgressView, ResultView, ReviewView } from '../../jobs/reporter.ts';
+import type { ProgressView, ResultView, ReviewView } from '../../thread/reporter.ts';
 import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText } from '../split.ts';
 import { progressLines, progressTitle, resultText } from '../text.ts';
+import { ACTIONS, type ActionButton, type ActionKind } from '../../requests/actions.ts';
+import { progressActions, RESULT_ACTIONS, REVIEW_ACTIONS } from '../shared/buttons.ts';
 import { RESULT_BUTTON_IDS } from './ids.ts';
 
 export const SLACK_SECTION_LIMIT = 3_000;
@@ -74,10 +76,7 @@ export function renderProgress(view: ProgressView, generationId?: string): Slack
 }
 
 function progressButtons(view: ProgressView, generationId: string): SlackBlock[] {
-  if (view.status === 'queued' || view.status === 'running' || view.status === 'retrying' || view.status === 'review')
-    return [{ ...button('✋ Cancel', RESULT_BUTTON_IDS.cancel, generationId), style: 'danger' }];
-  if (view.status === 'failed' && view.canRetry) return [button('🔁 Retry', RESULT_BUTTON_IDS.retry, generationId)];
-  return [];
+  return progressActions(view).map((kind) => actionButton(kind, generationId));
 }
 
 /**
@@ -91,7 +90,7 @@ export function renderFailure(message: string, retryFor?: string): SlackMessage 
     blocks.push({
       type: 'actions',
       block_id: 'scribe_failure_actions',
-      elements: [button('🔁 Retry', RESULT_BUTTON_IDS.retry, retryFor)],
+      elements: [actionButton('retry', retryFor)],
     });
   return { text, blocks };
 }
@@ -151,10 +150,7 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
     type: 'actions',
     block_id: 'scribe_result_actions',
     elements: [
-      button('🔁 Regenerate', RESULT_BUTTON_IDS.regenerate, generationId),
-      button('✂️ Shorter', RESULT_BUTTON_IDS.shorter, generationId),
-      button('🔎 Fresh research', RESULT_BUTTON_IDS.fresh, generationId),
-      button('✏️ Edit', RESULT_BUTTON_IDS.edit, generationId),
+      ...RESULT_ACTIONS.map((kind) => actionButton(kind, generationId)),
       button('📋 Copy as plain text', RESULT_BUTTON_IDS.copy, generationId),
     ],
   });
@@ -179,16 +175,20 @@ export function renderReview(view: ReviewView, generationId: string): SlackMessa
   const actions: SlackBlock = {
     type: 'actions',
     block_id: 'scribe_review_actions',
-    elements: [
-      { ...button('✍️ Write the email', RESULT_BUTTON_IDS.write, generationId), style: 'primary' },
-      button('✏️ Edit research', RESULT_BUTTON_IDS.research, generationId),
-    ],
+    elements: REVIEW_ACTIONS.map((kind) => actionButton(kind, generationId)),
   };
   return { text: escapeMrkdwn(title), blocks: [...blocks.slice(0, SLACK_MAX_BLOCKS - 1), actions] };
 }
 
 function button(text: string, actionId: string, value: string): SlackBlock {
   return { type: 'button', text: { type: 'plain_text', text, emoji: true }, action_id: actionId, value };
+}
+
+/** An action's button, as the action table describes it; the value is the generation id. */
+function actionButton(kind: ActionKind, generationId: string): SlackBlock {
+  const { label, emoji, emphasis }: ActionButton = ACTIONS[kind].button;
+  const block = button(`${emoji} ${label}`, RESULT_BUTTON_IDS[kind], generationId);
+  return emphasis ? { ...block, style: emphasis } : block;
 }
 
 /** "Copy as plain text": the email alone in a code block (ephemeral). */

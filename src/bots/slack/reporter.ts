@@ -22,7 +22,7 @@
 import { z } from 'zod';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { ThreadAddress, ThreadReporter } from '../../jobs/reporter.ts';
+import type { ThreadAddress, ThreadReporter } from '../../thread/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText, RETRY_HERE } from '../text.ts';
 import { MESSAGE_GONE, slackErrorCode, toScribeError, type WebClient } from './client.ts';
 import { renderFailure, renderProgress, renderResult, renderReview, type SlackMessage } from './render.ts';

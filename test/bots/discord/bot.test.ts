@@ -7,7 +7,7 @@ import { Events, GatewayIntentBits, type GatewayDispatchPayload } from 'discord.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiscordRest } from '../../../src/bots/discord/client.ts';
 import { createDiscordReporter } from '../../../src/bots/discord/reporter.ts';
-import { initialProgress } from '../../../src/jobs/progress.ts';
+import { initialProgress } from '../../../src/thread/progress.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { Permission } from '../../fakes/discord/index.ts';
 import { DAILY_QUOTA, startHarness, TEMPLATE, type Harness } from './harness.ts';

@@ -9,7 +9,7 @@ import { createDiscordRest } from '../../../src/bots/discord/client.ts';
 import { createDiscordReporter } from '../../../src/bots/discord/reporter.ts';
 import * as generations from '../../../src/db/generations.ts';
 import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../../src/jobs/queue.ts';
-import type { ResultView } from '../../../src/jobs/reporter.ts';
+import type { ResultView } from '../../../src/thread/reporter.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
 import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord/index.ts';

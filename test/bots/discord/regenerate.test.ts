@@ -12,7 +12,7 @@ import { requestRegeneration } from '../../../src/requests/act.ts';
 import { COLLAPSE_MS } from '../../../src/requests/actions.ts';
 import { createRecentKeys } from '../../../src/requests/recent-keys.ts';
 import { getGeneration, type Generation } from '../../../src/db/generations.ts';
-import { INSTRUCTIONS } from '../../../src/jobs/regenerate.ts';
+import { INSTRUCTIONS } from '../../../src/requests/commit/versions.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { DAILY_QUOTA, startHarness, type Harness } from './harness.ts';
 

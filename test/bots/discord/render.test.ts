@@ -13,8 +13,8 @@ import {
   renderResult,
   type ResultMessage,
 } from '../../../src/bots/discord/render.ts';
-import { initialProgress } from '../../../src/jobs/progress.ts';
-import type { ResultView } from '../../../src/jobs/reporter.ts';
+import { initialProgress } from '../../../src/thread/progress.ts';
+import type { ResultView } from '../../../src/thread/reporter.ts';
 import type { Source } from '../../../src/pipeline/types.ts';
 import { validateMessage, validateModal, type ModalData } from '../../fakes/discord/validate.ts';
 import { resultView } from '../../helpers/result-view.ts';

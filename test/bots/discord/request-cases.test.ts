@@ -1,7 +1,7 @@
 /** The shared table of request cases (test/bots/shared/request-cases.ts), on Discord: real discord.js against the fake Discord. */
 import type { APIUser } from 'discord.js';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { createGeneration } from '../../../src/jobs/enqueue.ts';
+import { createGeneration } from '../../../src/requests/commit/start.ts';
 import { Permission } from '../../fakes/discord/index.ts';
 import { buttonPress } from '../../fakes/discord/interactions.ts';
 import { snowflake } from '../../fakes/discord/snowflake.ts';

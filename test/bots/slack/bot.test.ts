@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackBot } from '../../../src/bots/slack/bot.ts';
 import { ErrorCode } from '../../../src/errors.ts';
 import type { HttpServer } from '../../../src/http/server.ts';
-import { createGeneration } from '../../../src/jobs/enqueue.ts';
+import { createGeneration } from '../../../src/requests/commit/start.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { startHarness, DAILY_QUOTA, OUTSIDE, RETRY, TEMPLATE, type Harness } from './harness.ts';
 

@@ -10,7 +10,7 @@ import { createSlackReporter } from '../../../src/bots/slack/reporter.ts';
 import * as generations from '../../../src/db/generations.ts';
 import { startHttpServer, type HttpServer } from '../../../src/http/server.ts';
 import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../../src/jobs/queue.ts';
-import type { ResultView, ThreadAddress } from '../../../src/jobs/reporter.ts';
+import type { ResultView, ThreadAddress } from '../../../src/thread/reporter.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
 import { startFakeSlack, type FakeSlack, type SlackDriver } from '../../fakes/slack/index.ts';

@@ -8,8 +8,8 @@ import { createRecentKeys } from '../../../src/requests/recent-keys.ts';
 import { handleReaction } from '../../../src/bots/slack/handlers.ts';
 import { RESULT_BUTTON_IDS as ACTIONS } from '../../../src/bots/slack/ids.ts';
 import type { Generation } from '../../../src/db/generations.ts';
-import { createGeneration } from '../../../src/jobs/enqueue.ts';
-import { INSTRUCTIONS } from '../../../src/jobs/regenerate.ts';
+import { createGeneration } from '../../../src/requests/commit/start.ts';
+import { INSTRUCTIONS } from '../../../src/requests/commit/versions.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { startHarness, DAILY_QUOTA, type Harness } from './harness.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { initialProgress } from '../../../src/jobs/progress.ts';
-import type { ResultView } from '../../../src/jobs/reporter.ts';
+import { initialProgress } from '../../../src/thread/progress.ts';
+import type { ResultView } from '../../../src/thread/reporter.ts';
 import { RESULT_BUTTON_IDS as ACTIONS } from '../../../src/bots/slack/ids.ts';
 import {
   renderCopy,

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackClient, type WebClient } from '../../../src/bots/slack/client.ts';
 import { createSlackReporter } from '../../../src/bots/slack/reporter.ts';
 import { ErrorCode, PermanentError } from '../../../src/errors.ts';
-import type { ThreadAddress } from '../../../src/jobs/reporter.ts';
+import type { ThreadAddress } from '../../../src/thread/reporter.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { DEFAULT_SCOPES, startFakeSlack, type FakeSlack } from '../../fakes/slack/index.ts';
 import { resultView } from '../../helpers/result-view.ts';

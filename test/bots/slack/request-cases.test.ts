@@ -1,7 +1,7 @@
 /** The shared table of request cases (test/bots/shared/request-cases.ts), on Slack: real Bolt over HTTP against the fake Slack. */
 import { afterAll, beforeAll, describe } from 'vitest';
 import { RESULT_BUTTON_IDS } from '../../../src/bots/slack/ids.ts';
-import { createGeneration } from '../../../src/jobs/enqueue.ts';
+import { createGeneration } from '../../../src/requests/commit/start.ts';
 import { runRequestCases, type RequestDriver } from '../shared/request-cases.ts';
 import { DAILY_QUOTA, startHarness, TEMPLATE, type Harness } from './harness.ts';
 

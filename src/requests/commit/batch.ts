@@ -14,8 +14,8 @@
  * Slack's ~50 chat.update a minute.
  */
 import type { PgBoss } from 'pg-boss';
-import { ErrorCode, PermanentError } from '../errors.ts';
-import { withTransaction, type Db } from '../db/pool.ts';
+import { ErrorCode, PermanentError } from '../../errors.ts';
+import { withTransaction, type Db } from '../../db/pool.ts';
 import type pg from 'pg';
 import {
   attachToBatch,
@@ -25,18 +25,19 @@ import {
   getBatch,
   insertBatch,
   type Batch,
-} from '../db/batches.ts';
-import { insertGeneration, type Generation } from '../db/generations.ts';
-import { lockQuota, upsertUser, type User, type UserIdentity } from '../db/users.ts';
-import { saveTemplate } from '../db/templates.ts';
-import type { Logger } from '../log.ts';
-import { checkBatchStart, type BatchStartRefusal } from '../requests/batch-checks.ts';
-import { loadStartContext } from '../requests/context.ts';
-import { batchViewOf, type BatchView } from './batch-view.ts';
-import { GenerationRequestSchema, InvalidRequestError, sendJob, budgetText } from './enqueue.ts';
-import { BOSS_SCHEMA, QUEUES } from './queue.ts';
-import { parseRecipients, type Recipient, type RecipientProblem } from './recipients.ts';
-import type { ProgressView, ThreadReporter } from './reporter.ts';
+} from '../../db/batches.ts';
+import { insertGeneration, type Generation } from '../../db/generations.ts';
+import { lockQuota, upsertUser, type User, type UserIdentity } from '../../db/users.ts';
+import { saveTemplate } from '../../db/templates.ts';
+import type { Logger } from '../../log.ts';
+import { checkBatchStart, type BatchStartRefusal } from '../batch-checks.ts';
+import { loadStartContext } from '../context.ts';
+import { batchViewOf, type BatchView } from '../../thread/batch-view.ts';
+import { sendJob } from '../../jobs/send.ts';
+import { GenerationRequestSchema, InvalidRequestError, budgetText } from './start.ts';
+import { BOSS_SCHEMA, QUEUES } from '../../jobs/queue.ts';
+import { parseRecipients, type Recipient, type RecipientProblem } from '../recipients.ts';
+import type { ProgressView, ThreadReporter } from '../../thread/reporter.ts';
 
 /** The priority of a batch row's job: below single requests (0), later rows lower still. */
 export function batchPriority(position: number): number {

@@ -8,17 +8,18 @@
  */
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
-import { ErrorCode, PermanentError } from '../errors.ts';
-import { withTransaction, type Db } from '../db/pool.ts';
-import * as generations from '../db/generations.ts';
-import type { Generation } from '../db/generations.ts';
-import { lockQuota, upsertUser, type User, type UserIdentity } from '../db/users.ts';
-import type { StepRecords } from '../pipeline/types.ts';
-import { checkAction, type Refusal } from '../requests/checks.ts';
-import { loadActionContext, type ActionQuery } from '../requests/context.ts';
-import { sendJob, startRefusalError } from './enqueue.ts';
+import { ErrorCode, PermanentError } from '../../errors.ts';
+import { withTransaction, type Db } from '../../db/pool.ts';
+import * as generations from '../../db/generations.ts';
+import type { Generation } from '../../db/generations.ts';
+import { lockQuota, upsertUser, type User, type UserIdentity } from '../../db/users.ts';
+import type { StepRecords } from '../../pipeline/types.ts';
+import { checkAction, type Refusal } from '../checks.ts';
+import { loadActionContext, type ActionQuery } from '../context.ts';
+import { sendJob } from '../../jobs/send.ts';
+import { startRefusalError } from './start.ts';
 
-export { INSTRUCTIONS } from '../requests/actions.ts';
+export { INSTRUCTIONS } from '../actions.ts';
 
 export interface RegenerateDeps {
   pool: pg.Pool;

@@ -6,9 +6,9 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
-import { ErrorCode, PermanentError } from '../errors.ts';
-import { withTransaction, type Db } from '../db/pool.ts';
-import { countTodayForQuota, insertGeneration, type Generation, type NewGeneration } from '../db/generations.ts';
+import { ErrorCode, PermanentError } from '../../errors.ts';
+import { withTransaction, type Db } from '../../db/pool.ts';
+import { countTodayForQuota, insertGeneration, type Generation, type NewGeneration } from '../../db/generations.ts';
 import {
   incrementGenerationCount,
   lockQuota,
@@ -16,14 +16,13 @@ import {
   upsertUser,
   type User,
   type UserIdentity,
-} from '../db/users.ts';
-import { saveTemplate } from '../db/templates.ts';
-import { cleanInputText, hasLetter, isWellFormedText } from '../text/clean.ts';
-import { checkStart, type StartRefusal } from '../requests/checks.ts';
-import { loadStartContext } from '../requests/context.ts';
-import { formatUsd } from '../pipeline/prices.ts';
-import { getTracer } from '../telemetry/tracer.ts';
-import { BOSS_SCHEMA, QUEUES, type GenerateJob } from './queue.ts';
+} from '../../db/users.ts';
+import { saveTemplate } from '../../db/templates.ts';
+import { cleanInputText, hasLetter, isWellFormedText } from '../../text/clean.ts';
+import { checkStart, type StartRefusal } from '../checks.ts';
+import { loadStartContext } from '../context.ts';
+import { formatUsd } from '../../pipeline/prices.ts';
+import { sendJob } from '../../jobs/send.ts';
 
 const cleanText = (min: number, max: number, what: string) =>
   z
@@ -102,11 +101,6 @@ export interface CreateGenerationInput {
   user: UserIdentity;
   request: unknown;
   address?: GenerationAddress;
-}
-
-/** pg-boss runs its insert through this, on the transaction's client. */
-export function bossDb(db: Db) {
-  return { executeSql: (text: string, values?: unknown[]) => db.query(text, values) };
 }
 
 /** Remaining generations today, for `/scribe status` (the same count the quota check uses). */
@@ -208,44 +202,4 @@ export async function createGeneration(deps: EnqueueDeps, input: CreateGeneratio
     if ('kind' in result) throw startRefusalError(result);
     return result;
   });
-}
-
-/**
- * Sends the generation's job on `db` (a transaction's client, so it commits with the row).
- * `priority`: higher runs first; single requests keep pg-boss's default 0, batch rows go below it.
- */
-/** How long `sendJobAgain` waits for the generation's previous job to be settled by pg-boss. */
-const PREVIOUS_JOB_WAIT_MS = 5_000;
-
-/**
- * Sends a settled generation's job again (Retry, Write the email). The worker settles the row and
- * posts the button before its handler returns, and pg-boss settles the job only after that: a
- * click in between would meet the old job still `active`, which `exclusive` refuses. So wait
- * (briefly) for pg-boss to finish with it first.
- */
-export async function sendJobAgain(boss: PgBoss, db: Db, generationId: string): Promise<void> {
-  const until = Date.now() + PREVIOUS_JOB_WAIT_MS;
-  for (;;) {
-    const { rows } = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND singleton_key = $2 AND state = 'active'`,
-      [QUEUES.generate, generationId],
-    );
-    if ((rows[0]?.n ?? 0) === 0 || Date.now() > until) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await sendJob(boss, db, generationId);
-}
-
-export async function sendJob(boss: PgBoss, db: Db, generationId: string, priority?: number): Promise<void> {
-  const traceparent = getTracer().traceparent();
-  const job: GenerateJob = traceparent ? { generationId, traceparent } : { generationId };
-  const id = await boss.send(QUEUES.generate, job, {
-    singletonKey: generationId,
-    db: bossDb(db),
-    ...(priority ? { priority } : {}),
-  });
-  if (id === null) {
-    // `exclusive` refuses a second job for a generation that already has one queued or active.
-    throw new PermanentError(ErrorCode.Internal, `Generation ${generationId} already has a job in the queue`);
-  }
 }

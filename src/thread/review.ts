@@ -7,14 +7,9 @@
  * composer writes from the person's version. A row nobody answers stays `awaiting_review`: the
  * sweeper looks at `queued` and `running` rows only, and `/scribe history` lists it.
  */
-import type { PgBoss } from 'pg-boss';
-import type { Db } from '../db/pool.ts';
-import * as generations from '../db/generations.ts';
 import type { Generation } from '../db/generations.ts';
 import type { Logger } from '../log.ts';
 import type { PipelineData } from '../pipeline/types.ts';
-import type { SteerResult } from './cancel.ts';
-import { sendJobAgain } from './enqueue.ts';
 import type { ReviewView, ThreadAddress, ThreadReporter } from './reporter.ts';
 
 /** The research of a generation (its saved steps 2 and 3) as the review shows it. */
@@ -46,16 +41,4 @@ export async function postReview(
   await reporter.review?.(address, reviewViewOf(g, data)).catch((err: unknown) => {
     logger.warn({ err }, 'could not post the research for review');
   });
-}
-
-/** *Write the email*: back to the queue with the review done, and a job for step 4. */
-export async function commitResume(boss: PgBoss, tx: Db, generationId: string): Promise<SteerResult> {
-  const resumed = await generations.resumeAfterReview(tx, generationId);
-  if (!resumed) {
-    const row = await generations.getGeneration(tx, generationId);
-    return { kind: 'nothing-to-do', status: row?.status ?? 'cancelled' };
-  }
-  // The first job completed at the pause: a new one with the same singleton key.
-  await sendJobAgain(boss, tx, generationId);
-  return { kind: 'writing', generation: resumed };
 }

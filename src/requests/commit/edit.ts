@@ -8,15 +8,15 @@
  *
  * `commitEdit` is the authoritative half (src/requests/edit.ts runs the optimistic half and posts).
  */
-import type { Db } from '../db/pool.ts';
-import * as generations from '../db/generations.ts';
-import type { Generation } from '../db/generations.ts';
-import { lockQuota, type User } from '../db/users.ts';
-import { checkEmail } from '../pipeline/checks.ts';
-import type { StepRecords } from '../pipeline/types.ts';
-import { checkAction, type ActionContext, type Refusal } from '../requests/checks.ts';
-import { loadActionContext, type ActionQuery } from '../requests/context.ts';
-import { versionOf } from './regenerate.ts';
+import type { Db } from '../../db/pool.ts';
+import * as generations from '../../db/generations.ts';
+import type { Generation } from '../../db/generations.ts';
+import { lockQuota, type User } from '../../db/users.ts';
+import { checkEmail } from '../../pipeline/checks.ts';
+import type { StepRecords } from '../../pipeline/types.ts';
+import { checkAction, type ActionContext, type Refusal } from '../checks.ts';
+import { loadActionContext, type ActionQuery } from '../context.ts';
+import { versionOf } from './versions.ts';
 
 /** The edited version's steps: the parent's research reused, and the edited email as step 4. */
 export function editedSteps(parent: Generation, email: string, now: Date = new Date()): StepRecords {

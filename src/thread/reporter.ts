@@ -80,7 +80,7 @@ export interface ResultView {
   batch?: { position: number; size: number } | undefined;
 }
 
-/** The research as the person reviews it before the email is written (src/jobs/review.ts). */
+/** The research as the person reviews it before the email is written (src/thread/review.ts). */
 export interface ReviewView {
   recipientName: string;
   version: number;

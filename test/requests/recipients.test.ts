@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeProblems, parseRecipients } from '../../src/jobs/recipients.ts';
+import { describeProblems, parseRecipients } from '../../src/requests/recipients.ts';
 
 const parse = (text: string, max = 50) => parseRecipients(text, { max });
 const pairs = (text: string) => {

@@ -15,8 +15,8 @@ import {
   createChatScrubber,
   isUnexpected,
   unexpectedFailureText,
-} from '../../src/jobs/chat-text.ts';
-import { initialProgress } from '../../src/jobs/progress.ts';
+} from '../../src/thread/chat-text.ts';
+import { initialProgress } from '../../src/thread/progress.ts';
 import { REDACTED } from '../../src/log.ts';
 import { stepError } from '../../src/pipeline/runner.ts';
 

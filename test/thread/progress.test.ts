@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyProgressEvent, initialProgress } from '../../src/jobs/progress.ts';
+import { applyProgressEvent, initialProgress } from '../../src/thread/progress.ts';
 
 describe('progress view', () => {
   it('starts with every step pending, or done from saved steps when resuming', () => {

@@ -1,7 +1,7 @@
 /** The batch table within every platform's limits: pure, no network. */
 import { describe, expect, it } from 'vitest';
 import type { BatchRow } from '../../src/db/batches.ts';
-import { batchTableLines, batchTitle, batchViewOf } from '../../src/jobs/batch-view.ts';
+import { batchTableLines, batchTitle, batchViewOf } from '../../src/thread/batch-view.ts';
 import { renderBatch as renderSlack } from '../../src/bots/slack/batch-render.ts';
 import { renderBatch as renderDiscord } from '../../src/bots/discord/batch-render.ts';
 import { DISCORD_LIMITS, embedsSize } from '../../src/bots/discord/render.ts';

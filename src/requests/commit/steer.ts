@@ -12,12 +12,12 @@
  * worker resumes after the last saved step.
  */
 import type { PgBoss } from 'pg-boss';
-import type { Db } from '../db/pool.ts';
-import * as generations from '../db/generations.ts';
-import type { Generation } from '../db/generations.ts';
-import { announceCancel, CancelledError, type CancelBus } from './cancel-bus.ts';
-import { bossDb, sendJobAgain } from './enqueue.ts';
-import { BOSS_SCHEMA, QUEUES } from './queue.ts';
+import type { Db } from '../../db/pool.ts';
+import * as generations from '../../db/generations.ts';
+import type { Generation } from '../../db/generations.ts';
+import { announceCancel } from '../../jobs/cancel-bus.ts';
+import { bossDb, sendJobAgain } from '../../jobs/send.ts';
+import { BOSS_SCHEMA, QUEUES } from '../../jobs/queue.ts';
 
 /** What came of a cancel or a retry, once allowed. */
 export type SteerResult =
@@ -72,37 +72,14 @@ export async function commitRetry(boss: PgBoss, tx: Db, generationId: string): P
   return { kind: 'retrying', generation: requeued };
 }
 
-/**
- * The signal a job runs under: the worker's shutdown, pg-boss's own (aborted when a heartbeat
- * finds the job cancelled or expired), and the cancel bus's for this generation (at once).
- */
-export function jobSignal(
-  signals: readonly (AbortSignal | undefined)[],
-  bus: CancelBus | undefined,
-  generationId: string,
-): { signal: AbortSignal; release(): void } {
-  const watch = bus?.watch(generationId);
-  const all = [...signals, watch?.signal].filter((s): s is AbortSignal => s !== undefined);
-  return { signal: AbortSignal.any(all), release: () => watch?.release() };
-}
-
-/**
- * The check between steps: the row is the record of a cancel, and a NOTIFY sent while the
- * listener was reconnecting is lost. Throws `CancelledError` when the row says cancelled.
- */
-export async function throwIfCancelled(db: Db, generationId: string): Promise<void> {
-  if ((await generations.statusOf(db, generationId)) === 'cancelled') throw new CancelledError(generationId);
-}
-
-/** Whether a run stopped because its generation was cancelled (the error, the signal, or the row). */
-export async function wasCancelled(
-  db: Db,
-  generationId: string,
-  err: unknown,
-  signal: AbortSignal | undefined,
-): Promise<boolean> {
-  if (err instanceof CancelledError || signal?.reason instanceof CancelledError) return true;
-  if (err instanceof Error && err.cause instanceof CancelledError) return true;
-  // pg-boss's own abort (the job cancelled in pg-boss) carries no reason of ours: ask the row.
-  return (await generations.statusOf(db, generationId).catch(() => undefined)) === 'cancelled';
+/** *Write the email*: back to the queue with the review done, and a job for step 4. */
+export async function commitResume(boss: PgBoss, tx: Db, generationId: string): Promise<SteerResult> {
+  const resumed = await generations.resumeAfterReview(tx, generationId);
+  if (!resumed) {
+    const row = await generations.getGeneration(tx, generationId);
+    return { kind: 'nothing-to-do', status: row?.status ?? 'cancelled' };
+  }
+  // The first job completed at the pause: a new one with the same singleton key.
+  await sendJobAgain(boss, tx, generationId);
+  return { kind: 'writing', generation: resumed };
 }

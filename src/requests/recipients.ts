@@ -8,7 +8,7 @@
  * to its end to say that it holds more than 50.
  */
 import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
-import { GenerationRequestSchema } from './enqueue.ts';
+import { GenerationRequestSchema } from './commit/start.ts';
 
 /** One recipient, with the line it came from (1-based, as an editor numbers them). */
 export interface Recipient {
