@@ -199,16 +199,22 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
       messages.push({ content: '', embeds: [embed], components: [], allowed_mentions: NO_MENTIONS, flags: 0 });
     }
   }
-  messages[messages.length - 1]!.components = [resultButtons(generationId)];
+  messages[messages.length - 1]!.components = resultButtons(generationId);
   // Link previews would clutter a message that holds only email text; our own embeds must stay.
   for (const m of messages) m.flags = m.embeds.length ? 0 : MessageFlags.SuppressEmbeds;
   return messages;
 }
 
-/** The buttons under a result (Regenerate, Shorter, …), from the action table. */
-export function resultButtons(generationId: string): ButtonRow {
-  return actionRow(RESULT_ACTIONS, generationId);
+/** The buttons under a result (Regenerate, Shorter, …), from the action table: rows of at most five. */
+export function resultButtons(generationId: string): ButtonRow[] {
+  const rows: ButtonRow[] = [];
+  for (let i = 0; i < RESULT_ACTIONS.length; i += BUTTONS_PER_ROW)
+    rows.push(actionRow(RESULT_ACTIONS.slice(i, i + BUTTONS_PER_ROW), generationId));
+  return rows;
 }
+
+/** Discord's limit of buttons in one action row. */
+const BUTTONS_PER_ROW = 5;
 
 const BUTTON_STYLES = { primary: ButtonStyle.Primary, danger: ButtonStyle.Danger } as const;
 
@@ -224,7 +230,7 @@ function actionButton(kind: ActionKind, generationId: string): APIButtonComponen
   };
 }
 
-/** One row of action buttons (at most 5, Discord's limit per row). */
+/** One row of action buttons (at most `BUTTONS_PER_ROW`). */
 function actionRow(actions: readonly ActionKind[], generationId: string): ButtonRow {
   return { type: ComponentType.ActionRow, components: actions.map((kind) => actionButton(kind, generationId)) };
 }
