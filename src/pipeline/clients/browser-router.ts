@@ -202,7 +202,7 @@ export async function routeContext(context: BrowserContext, options: RouterOptio
   return {
     adopt(p) {
       page = p;
-      // Popups that got past the popup blocker and the init script are closed unread.
+      // Popups that got past the init script (a target=_blank link or form) are closed unread.
       context.on(
         'page',
         safely(async (opened: Page) => {
