@@ -190,6 +190,11 @@ export interface LoadConfigOptions {
   fileExists?: (file: string) => boolean;
 }
 
+/** The browser used when CHROMIUM_PATH is not set: the first of `DEFAULTS.chromiumCandidates` installed. */
+export function defaultChromium(fileExists: (file: string) => boolean = fs.existsSync): string | undefined {
+  return DEFAULTS.chromiumCandidates.find((c) => fileExists(c));
+}
+
 /** Parses the environment; throws `ConfigError` listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Readonly<Config> {
   // Empty values count as unset: `PORT=` in an .env file means "use the default".
@@ -246,7 +251,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   if (chromiumPath !== undefined && !fileExists(chromiumPath)) {
     problems.push(`CHROMIUM_PATH: no file at ${JSON.stringify(chromiumPath)}`);
   }
-  chromiumPath ??= DEFAULTS.chromiumCandidates.find((c) => fileExists(c));
+  chromiumPath ??= defaultChromium(fileExists);
 
   let prices: PriceTable = DEFAULT_PRICES;
   if (e.SCRIBE_PRICES_JSON !== undefined) {
