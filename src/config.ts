@@ -15,6 +15,8 @@ import { DEFAULT_PRICES, parsePriceOverrides, type PriceTable } from './pipeline
 export const DEFAULTS = {
   dataDir: '.data',
   port: 3000,
+  // OpenTelemetry's Prometheus exporter port; bound to 127.0.0.1 only (docs/decisions.md).
+  metricsPort: 9464,
   slackApiUrl: 'https://slack.com/api/',
   discordApiUrl: 'https://discord.com/api',
   fastModel: 'claude-haiku-5-5',
@@ -56,6 +58,8 @@ export interface Config {
   /** Absolute path of the local state directory. */
   dataDir: string;
   port: number;
+  /** `METRICS_PORT`: the loopback-only server of `/metrics` and the detailed `/health`; 0 picks a free one. */
+  metricsPort: number;
   slack: SlackConfig | undefined;
   discord: DiscordConfig | undefined;
   anthropic: {
@@ -127,6 +131,7 @@ const EnvSchema = z.object({
   }),
   SCRIBE_DATA_DIR: optionalText,
   PORT: integer(0, 65_535),
+  METRICS_PORT: integer(0, 65_535),
   SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), {
     message: 'expected a bot token starting with "xoxb-"',
   }),
@@ -269,6 +274,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(cwd, e.SCRIBE_DATA_DIR ?? DEFAULTS.dataDir),
     port: e.PORT ?? DEFAULTS.port,
+    metricsPort: e.METRICS_PORT ?? DEFAULTS.metricsPort,
     slack,
     discord,
     anthropic: {

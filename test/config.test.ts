@@ -58,6 +58,7 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.dataDir).toBe('/srv/scribe/.data');
     expect(config.port).toBe(3000);
+    expect(config.metricsPort).toBe(9464);
     expect(config.slack).toBeUndefined();
     expect(config.discord).toBeUndefined();
     expect(config.anthropic).toEqual({
@@ -82,6 +83,7 @@ describe('loadConfig', () => {
         DATABASE_URL: 'postgres://u:p@db:5432/scribe',
         SCRIBE_DATA_DIR: '/var/lib/scribe',
         PORT: '8080',
+        METRICS_PORT: '9100',
         SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
         SLACK_SIGNING_SECRET: 'shh-secret',
         SLACK_APP_TOKEN: 'xapp-1-A-abc',
@@ -108,6 +110,7 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBe('postgres://u:p@db:5432/scribe');
     expect(config.dataDir).toBe('/var/lib/scribe');
     expect(config.port).toBe(8080);
+    expect(config.metricsPort).toBe(9100);
     expect(config.slack).toEqual({
       botToken: 'xoxb-1-2-abc',
       signingSecret: 'shh-secret',

@@ -60,7 +60,12 @@ describe('scribe start without DATABASE_URL', () => {
 
     const res = await fetch(`http://127.0.0.1:${port}/health`);
     expect(res.status).toBe(200);
-    const health = (await res.json()) as HealthReport;
+    expect(await res.json()).toEqual({ status: 'degraded' }); // no ANTHROPIC_API_KEY
+    // The details are on the operators' loopback port, beside /metrics.
+    const running = first.logs.find((l) => l.msg === 'scribe is running')!;
+    const health = (await (
+      await fetch(String(running.metrics).replace(/\/metrics$/, '/health'))
+    ).json()) as HealthReport;
     expect(health.database).toEqual({ up: true, embedded: true });
     expect(health.queue.up).toBe(true);
     expect(first.logs.some((l) => l.msg === 'migration applied')).toBe(true);
