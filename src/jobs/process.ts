@@ -200,7 +200,7 @@ async function runToEnd(deps: WorkerDeps, run: Run, signal: AbortSignal | undefi
 /** Steps 1–3 are done and the person asked to review the research: post it and finish the job. */
 async function pauseForReview(deps: WorkerDeps, run: Run, finished: PipelineData): Promise<ProcessResult> {
   // Only while running: a cancel that came first wins.
-  if (!(await database(() => generations.markAwaitingReview(deps.pool, run.row.id)))) return stopCancelled(deps, run);
+  if (!(await database(() => generations.markAwaitingReview(deps.pool, run.row.id)))) return stopCancelled(run);
   await postReview(deps.reporter, run.address, run.row, finished, run.logger);
   await run.show({ ...run.view, status: 'review', retry: undefined });
   run.logger.info('research ready for review; the email waits for the person');
@@ -219,7 +219,7 @@ async function postResult(deps: WorkerDeps, run: Run, finished: PipelineData): P
   };
   // Recorded before posting: if we die between the post and saving its ids, the retry looks for it.
   // Cancelled after the last step: nothing is posted.
-  if (!(await database(() => generations.markPosting(deps.pool, row.id)))) return stopCancelled(deps, run);
+  if (!(await database(() => generations.markPosting(deps.pool, row.id)))) return stopCancelled(run);
   const posted = await deps.reporter.result(run.address, result, {
     existingMessageIds: row.resultMessageIds,
     maybePosted: row.resultPostingAt !== null && row.resultMessageIds.length === 0,
@@ -238,7 +238,7 @@ async function postResult(deps: WorkerDeps, run: Run, finished: PipelineData): P
 }
 
 /** The generation was cancelled: say so on the progress message, post nothing, never retry. */
-async function stopCancelled(deps: WorkerDeps, run: Run): Promise<ProcessResult> {
+async function stopCancelled(run: Run): Promise<ProcessResult> {
   await run.show({ ...run.view, status: 'cancelled', retry: undefined });
   run.logger.info('generation cancelled; its work stopped');
   return { outcome: 'cancelled' };
@@ -252,7 +252,7 @@ async function settleError(
   attempt: AttemptInfo,
   signal: AbortSignal | undefined,
 ): Promise<ProcessResult> {
-  if (await wasCancelled(deps.pool, run.row.id, err, signal)) return stopCancelled(deps, run);
+  if (await wasCancelled(deps.pool, run.row.id, err, signal)) return stopCancelled(run);
   const error = asScribeError(err);
   if (isRetryable(error) && attempt.retryCount < attempt.retryLimit) {
     const inSeconds = nextRetryDelaySeconds(attempt);
