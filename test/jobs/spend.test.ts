@@ -19,7 +19,7 @@ import { HELD_FOR_SPEND } from '../../src/jobs/process.ts';
 import { processGeneration, startWorker, type WorkerDeps } from '../../src/jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
-import { SUMMARY_ANSWER } from '../../src/pipeline/steps/research.ts';
+import { EMAIL_ANSWER } from '../../src/pipeline/steps/compose.ts';
 import { questionOf, OVERLOADED, SPEND_LIMIT_REACHED } from '../fakes/anthropic.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { createRecordingReporter, createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
@@ -123,31 +123,28 @@ describe('the quota after a cancel', () => {
 });
 
 describe('usage on every exit', () => {
-  it('a cancel in the middle of the research keeps the searches that step already paid for', async () => {
+  it('a cancel in the middle of writing keeps the answer that step already paid for', async () => {
     const g = await enqueue('T-midstep');
     const stop = new AbortController();
-    const searchesBefore = services.exa.queries().length;
-    // arXiv is slow, so no other step's checkpoint saves the research's searches by chance.
-    services.arxiv.latencyMs = 3_000;
-    services.anthropic.latencyFor[SUMMARY_ANSWER] = 1_000;
-    let cancelled = false;
+    // The writer's first answer is not JSON (billed, unusable); its corrective call then hangs.
+    services.anthropic.queue(EMAIL_ANSWER, { text: 'not json at all' });
     services.anthropic.respond((request) => {
-      if (questionOf(request) === SUMMARY_ANSWER && !cancelled) {
-        cancelled = true;
-        // The person presses Cancel while the page summaries are being written.
-        void cancelUnposted(db.pool, g.id, null).then(() => stop.abort(new CancelledError(g.id)));
-      }
+      if (questionOf(request) === EMAIL_ANSWER) services.anthropic.failNext([{ hang: true }]);
       return undefined;
     });
-    expect((await processGeneration(deps(), g.id, ATTEMPT, stop.signal)).outcome).toBe('cancelled');
+    const run = processGeneration(deps(), g.id, ATTEMPT, stop.signal);
+    // The person presses Cancel while the corrective call is under way.
+    await expect.poll(() => services.anthropic.callsFor(EMAIL_ANSWER).length, { timeout: 30_000 }).toBe(2);
+    await cancelUnposted(db.pool, g.id, null);
+    stop.abort(new CancelledError(g.id));
+    expect((await run).outcome).toBe('cancelled');
 
-    const searches = services.exa.queries().length - searchesBefore;
-    expect(searches).toBeGreaterThan(0);
     const row = (await getGeneration(db.pool, g.id))!;
-    expect(row.usage.research?.exaSearches).toBe(searches);
-    expect(row.costUsd).toBeGreaterThan(0);
-    // And today's spend has it.
+    expect(row.status).toBe('cancelled');
+    expect(row.usage.compose?.llm['claude-sonnet-5-5']?.calls).toBe(1);
+    // And today's spend has all of it, the writer's answer included.
     expect(await workspaceSpendToday(db.pool, 'slack', 'T-midstep')).toBeCloseTo(row.costUsd, 6);
+    services.anthropic.clearFailures();
   });
 });
 
