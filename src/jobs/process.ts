@@ -11,47 +11,28 @@
  * Every exit of a try that ran (done, review, cancelled, retry, failed) saves its usage in one
  * place, so a billed call is never left out of the generation's cost or today's spend.
  */
-import type pg from 'pg';
 import * as generations from '../db/generations.ts';
 import { batchPlaceOf } from '../db/batches.ts';
 import { ErrorCode, RetryableError, asScribeError, isRetryable, type ScribeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { runPipeline, type PipelineDeps } from '../pipeline/runner.ts';
+import { runPipeline } from '../pipeline/runner.ts';
 import type { PipelineData, StepName, StepRecord } from '../pipeline/types.ts';
-import { checkSpend, type Refusal } from '../requests/checks.ts';
-import { loadSpendContext } from '../requests/context.ts';
-import type { CancelBus } from './cancel-bus.ts';
 import { throwIfCancelled, wasCancelled } from './cancel.ts';
 import { chatFailureText, chatSafeView, createChatScrubber } from './chat-text.ts';
-import { budgetText } from './enqueue.ts';
 import { applyProgressEvent, initialProgress } from './progress.ts';
-import {
-  addressOf,
-  describeFailure,
-  type FailureReport,
-  type ProgressView,
-  type ThreadAddress,
-  type ThreadReporter,
-} from './reporter.ts';
+import { addressOf, describeFailure, type FailureReport, type ProgressView, type ThreadAddress } from './reporter.ts';
 import { resultViewOf } from './result-view.ts';
 import { postReview } from './review.ts';
-import { NO_OBSERVABILITY, pauseAfterSpendLimit, recordTry, type Observability, type TryRecorder } from './usage.ts';
-
-export interface WorkerDeps {
-  pool: pg.Pool;
-  reporter: ThreadReporter;
-  /** Pipeline dependencies except the logger, which the worker scopes per generation. */
-  pipeline: Omit<PipelineDeps, 'logger'>;
-  logger: Logger;
-  /** Configured secret values, scrubbed from every text sent to the thread (as from the logs). */
-  secrets?: readonly string[] | undefined;
-  /** Cancels reach a running job at once through it (cancel-bus.ts); without it, between steps only. */
-  cancelBus?: CancelBus | undefined;
-  /** Prices, tracer and metrics (src/jobs/usage.ts); default: priced at the default table, nothing traced or counted. */
-  observability?: Observability | undefined;
-  /** SCRIBE_DAILY_BUDGET_USD per workspace: a row does not start past it. Undefined: no budget. */
-  dailyBudgetUsd?: number | undefined;
-}
+import {
+  heldForSpendText,
+  NO_OBSERVABILITY,
+  pauseAfterSpendLimit,
+  recordTry,
+  spendHold,
+  type BudgetRefusal,
+  type TryRecorder,
+} from './usage.ts';
+import type { WorkerDeps } from './worker.ts';
 
 export interface AttemptInfo {
   /** 0 for the first try. */
@@ -89,7 +70,7 @@ export async function processGeneration(
     logger.info({ status: row.status }, 'generation already settled; nothing to do');
     return { outcome: 'skipped' };
   }
-  const hold = await database(() => spendHold(deps, row));
+  const hold = await database(() => spendHold(deps.pool, row, deps.dailyBudgetUsd));
   if (hold) return holdForSpend(deps, openRun(deps, row, logger), hold);
   const running = await database(() => generations.markRunning(deps.pool, generationId));
   if (!running) {
@@ -297,31 +278,11 @@ async function settleFailure(
 }
 
 /**
- * Why this row may not start now: the workspace spent its daily budget (rows queued before it was
- * reached, a batch's later rows, a retry), or new work is paused after an Anthropic spend limit.
- * A row whose email is written already only has its posting left, which costs nothing.
- */
-async function spendHold(
-  deps: WorkerDeps,
-  row: generations.Generation,
-): Promise<Extract<Refusal, { kind: 'budget' }> | undefined> {
-  if (row.steps.compose) return undefined;
-  return checkSpend(await loadSpendContext(deps.pool, row.platform, row.teamId, deps.dailyBudgetUsd));
-}
-
-/** The words for a row the worker did not start, before the request layer's budget refusal. */
-export const HELD_FOR_SPEND = 'This email was not written.';
-
-/**
  * A row held for the budget or a pause fails where the person sees it, with the request layer's
  * words for the refusal (what, and from when it can go on) and a Retry for then; nothing was spent.
  */
-async function holdForSpend(
-  deps: WorkerDeps,
-  run: Run,
-  refusal: Extract<Refusal, { kind: 'budget' }>,
-): Promise<ProcessResult> {
-  const message = `${HELD_FOR_SPEND} ${budgetText(refusal.budgetUsd, refusal.pausedUntil)}`;
+async function holdForSpend(deps: WorkerDeps, run: Run, refusal: BudgetRefusal): Promise<ProcessResult> {
+  const message = heldForSpendText(refusal);
   const error = new RetryableError(ErrorCode.QuotaExceeded, message);
   run.logger.warn({ budgetUsd: refusal.budgetUsd, pausedUntil: refusal.pausedUntil }, 'generation held for spend');
   // No tries counted: the row never ran.

@@ -7,13 +7,17 @@
 import type pg from 'pg';
 import { ErrorCode, type ScribeError } from '../errors.ts';
 import type { Generation } from '../db/generations.ts';
+import type { Db } from '../db/pool.ts';
 import { pauseSpending, saveUsage } from '../db/usage.ts';
 import type { Logger } from '../log.ts';
 import { createObserver, type PipelineObserver } from '../pipeline/observe.ts';
 import { DEFAULT_PRICES, type PriceTable } from '../pipeline/prices.ts';
 import { createUsageMeter, usageCost, type GenerationUsage } from '../pipeline/usage.ts';
 import { NO_METRICS, type Metrics } from '../telemetry/metrics.ts';
+import { checkSpend, type Refusal } from '../requests/checks.ts';
+import { loadSpendContext } from '../requests/context.ts';
 import { getTracer, type Tracer } from '../telemetry/tracer.ts';
+import { budgetText } from './enqueue.ts';
 
 /** How long a workspace is refused new generations after an Anthropic spend limit. */
 export const SPEND_PAUSE_MS = 60 * 60 * 1000;
@@ -77,6 +81,31 @@ export function recordTry(pool: pg.Pool, generation: Generation, observability: 
     costUsd,
     usage: () => meter.snapshot(),
   };
+}
+
+/** Why the workspace's spend allows no new work (the request layer's refusal). */
+export type BudgetRefusal = Extract<Refusal, { kind: 'budget' }>;
+
+/**
+ * Why this row may not start now: the workspace spent its daily budget (rows queued before it was
+ * reached, a batch's later rows, a retry), or new work is paused after an Anthropic spend limit.
+ * A row whose email is written already only has its posting left, which costs nothing.
+ */
+export async function spendHold(
+  db: Db,
+  row: Generation,
+  budgetUsd: number | undefined,
+): Promise<BudgetRefusal | undefined> {
+  if (row.steps.compose) return undefined;
+  return checkSpend(await loadSpendContext(db, row.platform, row.teamId, budgetUsd));
+}
+
+/** The words for a row the worker did not start, before the request layer's budget refusal. */
+export const HELD_FOR_SPEND = 'This email was not written.';
+
+/** What the thread of a held row is told: what happened, then the request layer's words (why, until when). */
+export function heldForSpendText(refusal: BudgetRefusal): string {
+  return `${HELD_FOR_SPEND} ${budgetText(refusal.budgetUsd, refusal.pausedUntil)}`;
 }
 
 /** USD as the ledger stores it (numeric(12, 6)), so the amounts saved add up to the total. */

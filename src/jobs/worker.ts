@@ -9,26 +9,41 @@
  * minutes) records it.
  */
 import type { PgBoss, JobResult, JobWithMetadata } from 'pg-boss';
+import type pg from 'pg';
 import { z } from 'zod';
 import { asScribeError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { PipelineDeps } from '../pipeline/runner.ts';
 import { getTracer } from '../telemetry/tracer.ts';
+import type { CancelBus } from './cancel-bus.ts';
 import { jobSignal } from './cancel.ts';
 import { chatFailureText, createChatScrubber } from './chat-text.ts';
-import { failureReportOf, processGeneration, type WorkerDeps } from './process.ts';
+import { failureReportOf, processGeneration } from './process.ts';
 import { startQueueBoard } from './queue-board.ts';
 import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
 import { SWEEP_DEFAULTS, startSweeper, type GenerateJobOutput } from './sweeper.ts';
+import type { Observability } from './usage.ts';
+import type { ThreadReporter } from './reporter.ts';
 
 const JobSchema = z.object({ generationId: z.uuid(), traceparent: z.string().max(100).optional() });
 
-export {
-  processGeneration,
-  failureReportOf,
-  type AttemptInfo,
-  type Outcome,
-  type ProcessResult,
-  type WorkerDeps,
-} from './process.ts';
+export { processGeneration, failureReportOf, type AttemptInfo, type Outcome, type ProcessResult } from './process.ts';
+
+export interface WorkerDeps {
+  pool: pg.Pool;
+  reporter: ThreadReporter;
+  /** Pipeline dependencies except the logger, which the worker scopes per generation. */
+  pipeline: Omit<PipelineDeps, 'logger'>;
+  logger: Logger;
+  /** Configured secret values, scrubbed from every text sent to the thread (as from the logs). */
+  secrets?: readonly string[] | undefined;
+  /** Cancels reach a running job at once through it (cancel-bus.ts); without it, between steps only. */
+  cancelBus?: CancelBus | undefined;
+  /** Prices, tracer and metrics (src/jobs/usage.ts); default: priced at the default table, nothing traced or counted. */
+  observability?: Observability | undefined;
+  /** SCRIBE_DAILY_BUDGET_USD per workspace: a row does not start past it. Undefined: no budget. */
+  dailyBudgetUsd?: number | undefined;
+}
 
 export interface StartWorkerOptions {
   boss: PgBoss;

@@ -15,7 +15,7 @@ import { commitCancel, commitRetry } from '../../src/jobs/cancel.ts';
 import { BudgetExceededError, createGeneration, QuotaExceededError } from '../../src/jobs/enqueue.ts';
 import { QUEUES, startQueue, type JobQueue } from '../../src/jobs/queue.ts';
 import type { ThreadReporter } from '../../src/jobs/reporter.ts';
-import { HELD_FOR_SPEND } from '../../src/jobs/process.ts';
+import { HELD_FOR_SPEND } from '../../src/jobs/usage.ts';
 import { processGeneration, startWorker, type WorkerDeps } from '../../src/jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
