@@ -13,32 +13,29 @@ import { BatchQuotaError, createBatch } from '../../src/jobs/batch.ts';
 import { CancelledError } from '../../src/jobs/cancel-bus.ts';
 import { commitCancel, commitRetry } from '../../src/jobs/cancel.ts';
 import { BudgetExceededError, createGeneration, QuotaExceededError } from '../../src/jobs/enqueue.ts';
-import { QUEUES, startQueue, type JobQueue } from '../../src/jobs/queue.ts';
+import { QUEUES } from '../../src/jobs/queue.ts';
 import type { ThreadReporter } from '../../src/jobs/reporter.ts';
 import { HELD_FOR_SPEND } from '../../src/jobs/usage.ts';
 import { processGeneration, startWorker, type WorkerDeps } from '../../src/jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
 import { EMAIL_ANSWER } from '../../src/pipeline/steps/compose.ts';
 import { questionOf, OVERLOADED, SPEND_LIMIT_REACHED } from '../fakes/anthropic.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { createRecordingReporter, createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
-import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+import { openPipelineWorld, type PipelineWorld } from '../helpers/pipeline-world.ts';
+import { createRecordingReporter, postsFor } from '../helpers/recording-reporter.ts';
+import { RECIPIENT, TEMPLATE } from '../helpers/services.ts';
 
 const logger = silentLogger();
 const ATTEMPT = { retryCount: 0, retryLimit: 0, retryDelaySeconds: 1, retryDelayMaxSeconds: 1 };
 
-let db: TestDatabase;
-let queue: JobQueue;
-let services: Services;
-let clients: PipelineClients;
+let world: PipelineWorld;
+let db: PipelineWorld['db'];
+let queue: PipelineWorld['queue'];
+let services: PipelineWorld['services'];
+let clients: PipelineWorld['clients'];
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  await createRecordingTable(db.pool);
-  queue = await startQueue({ connectionString: db.url, logger });
-  services = await startServices();
-  clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
+  world = await openPipelineWorld(logger);
+  ({ db, queue, services, clients } = world);
 });
 beforeEach(async () => {
   services.anthropic.respond(() => undefined);
@@ -46,12 +43,7 @@ beforeEach(async () => {
   services.arxiv.latencyMs = 0;
   await db.pool.query('DELETE FROM spend_pauses');
 });
-afterAll(async () => {
-  await clients?.close();
-  await services?.close();
-  await queue?.stop({ timeoutMs: 5_000 });
-  await db?.drop();
-});
+afterAll(() => world?.close());
 
 /** A reporter that can show the research review, as the chat reporters can. */
 function reporter(): ThreadReporter {
