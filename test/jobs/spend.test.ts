@@ -6,6 +6,8 @@
  * workspace.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { actionReply } from '../../src/bots/shared/outcomes.ts';
+import { SLACK_STYLE } from '../../src/bots/slack/port.ts';
 import { cancelUnposted, getGeneration } from '../../src/db/generations.ts';
 import { withTransaction } from '../../src/db/pool.ts';
 import { spendToday, workspaceSpendToday } from '../../src/db/usage.ts';
@@ -103,13 +105,17 @@ describe('the quota after a cancel', () => {
     const first = await enqueue('T-quota', { dailyQuota: 1 });
     await db.pool.query('UPDATE generations SET review_research = true WHERE id = $1', [first.id]);
     expect((await processGeneration(deps(), first.id, ATTEMPT)).outcome).toBe('review');
-    expect(await cancel(first.id)).toMatchObject({ kind: 'cancelled' });
+    const cancelled = await cancel(first.id);
+    expect(cancelled).toMatchObject({ kind: 'cancelled' });
+    expect(actionReply('cancel', cancelled, SLACK_STYLE)).toMatch(/still counts towards your quota/);
     // Review, read the research, cancel, repeat: not with a quota of 1.
     await expect(enqueue('T-quota', { dailyQuota: 1 })).rejects.toThrow(QuotaExceededError);
 
     // Someone else cancels theirs while it waits in the queue: nothing was billed, the slot is back.
     const queued = await enqueue('T-quota', { dailyQuota: 1, user: 'U2' });
-    expect(await cancel(queued.id)).toMatchObject({ kind: 'cancelled' });
+    const early = await cancel(queued.id);
+    expect(early).toMatchObject({ kind: 'cancelled' });
+    expect(actionReply('cancel', early, SLACK_STYLE)).toMatch(/does not count towards your quota/);
     await expect(enqueue('T-quota', { dailyQuota: 1, user: 'U2' })).resolves.toBeDefined();
   });
 });
