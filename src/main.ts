@@ -63,6 +63,11 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  // Help needs no configuration: it works before .env is right.
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(command === 'draft' ? (await import('./commands/draft.ts')).DRAFT_HELP : HELP);
+    return;
+  }
 
   let config: Config;
   try {
