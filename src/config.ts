@@ -206,25 +206,33 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
   );
-  const parsed = EnvSchema.safeParse(present);
+  const problems: string[] = [];
+  // Malformed variables are named here; the checks across variables below still run on the rest,
+  // so one bad value never hides another problem (the README promises every problem at once).
+  const malformed = new Set<string>();
+  let parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? '(environment)');
-        const value = env[name];
-        const shown = value === undefined || isSecretName(name) ? '' : ` ${JSON.stringify(value)}`;
-        return `${name}: ${issue.message}${shown ? `, got${shown}` : ''}`;
-      }),
-    );
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '(environment)');
+      malformed.add(name);
+      const value = env[name];
+      const shown = value === undefined || isSecretName(name) ? '' : ` ${JSON.stringify(value)}`;
+      problems.push(`${name}: ${issue.message}${shown ? `, got${shown}` : ''}`);
+    }
+    // Every variable is checked on its own, so without the malformed ones the rest parses.
+    parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(present).filter(([name]) => !malformed.has(name))));
+    if (!parsed.success) throw new ConfigError(problems);
   }
   const e = parsed.data;
-  const problems: string[] = [];
+  /** A problem of one variable, unless it was already named as malformed. */
+  const problem = (name: string, text: string) => {
+    if (!malformed.has(name)) problems.push(`${name}: ${text}`);
+  };
 
   // Each platform needs its variables together; half a configuration is a mistake worth naming.
   let slack: SlackConfig | undefined;
   if (e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) {
-    if (!e.SLACK_BOT_TOKEN)
-      problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
+    if (!e.SLACK_BOT_TOKEN) problem('SLACK_BOT_TOKEN', 'required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
     // A bot token alone is enough for a worker (it only uses the Web API); the bot itself says
     // at start that it needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode).
     if (e.SLACK_BOT_TOKEN) {
@@ -239,8 +247,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
 
   let discord: DiscordConfig | undefined;
   if (e.DISCORD_TOKEN || e.DISCORD_APPLICATION_ID) {
-    if (!e.DISCORD_TOKEN) problems.push('DISCORD_TOKEN: required when DISCORD_APPLICATION_ID is set');
-    if (!e.DISCORD_APPLICATION_ID) problems.push('DISCORD_APPLICATION_ID: required when DISCORD_TOKEN is set');
+    if (!e.DISCORD_TOKEN) problem('DISCORD_TOKEN', 'required when DISCORD_APPLICATION_ID is set');
+    if (!e.DISCORD_APPLICATION_ID) problem('DISCORD_APPLICATION_ID', 'required when DISCORD_TOKEN is set');
     if (e.DISCORD_TOKEN && e.DISCORD_APPLICATION_ID) {
       discord = {
         token: e.DISCORD_TOKEN,
@@ -254,7 +262,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   const fileExists = options.fileExists ?? ((f: string) => fs.existsSync(f));
   let chromiumPath = e.CHROMIUM_PATH;
   if (chromiumPath !== undefined && !fileExists(chromiumPath)) {
-    problems.push(`CHROMIUM_PATH: no file at ${JSON.stringify(chromiumPath)}`);
+    problem('CHROMIUM_PATH', `no file at ${JSON.stringify(chromiumPath)}`);
   }
   chromiumPath ??= defaultChromium(fileExists);
 
@@ -263,7 +271,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     try {
       prices = parsePriceOverrides(e.SCRIBE_PRICES_JSON);
     } catch (err) {
-      problems.push(`SCRIBE_PRICES_JSON: ${(err as Error).message}`);
+      problem('SCRIBE_PRICES_JSON', (err as Error).message);
     }
   }
 

@@ -64,6 +64,11 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  // Help needs no configuration: it works before .env is right.
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(command === 'draft' ? (await import('./commands/draft.ts')).DRAFT_HELP : HELP);
+    return;
+  }
 
   let config: Config;
   try {
@@ -151,10 +156,21 @@ async function runService(command: string, roles: Roles, config: Config, logger:
     logger.info({ command, running, health, metrics: metricsUrl }, 'scribe is running');
     return 'running';
   } catch (err) {
-    logger.fatal({ err }, `scribe ${command} failed`);
+    const inUse = portInUse(err, config);
+    if (!inUse) logger.fatal({ err }, `scribe ${command} failed`);
     await lifecycle.shutdown(`${command} failed`);
+    // Last, so it is the line a person sees: a stack trace would bury it.
+    if (inUse) process.stderr.write(`scribe ${command}: ${inUse}\n`);
     return 1;
   }
+}
+
+/** What to do about a port another process holds (often a Scribe still running), or undefined. */
+function portInUse(err: unknown, config: Config): string | undefined {
+  const { code, port } = (err ?? {}) as { code?: unknown; port?: unknown };
+  if (code !== 'EADDRINUSE') return undefined;
+  const fix = port === config.port ? 'set PORT to a free port' : 'choose another port';
+  return `port ${String(port)} is already in use (is Scribe already running?): stop that process, or ${fix}`;
 }
 
 const runStart: Command = (config, logger) =>

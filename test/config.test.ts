@@ -211,6 +211,33 @@ describe('loadConfig', () => {
     );
   });
 
+  it('lists the checks across variables too when a value is malformed', () => {
+    // A malformed PORT once stopped the checking there: the half-set Discord, the missing browser
+    // and the bad price table were only named on the next try.
+    expect(
+      problemsOf({
+        PORT: 'abc',
+        DISCORD_TOKEN: 'abc',
+        CHROMIUM_PATH: '/nope/chromium',
+        SCRIBE_PRICES_JSON: '{"models":{"x":{"input":1}}}',
+      }),
+    ).toEqual([
+      'PORT: expected a whole number from 0 to 65535, got "abc"',
+      'DISCORD_APPLICATION_ID: required when DISCORD_TOKEN is set',
+      'CHROMIUM_PATH: no file at "/nope/chromium"',
+      expect.stringMatching(/^SCRIBE_PRICES_JSON: models\.x\.output/),
+    ]);
+  });
+
+  it('names a malformed variable once, not again as missing for another', () => {
+    expect(problemsOf({ DISCORD_TOKEN: 'abc', DISCORD_APPLICATION_ID: 'not-a-snowflake' })).toEqual([
+      'DISCORD_APPLICATION_ID: expected the numeric application id (a snowflake), got "not-a-snowflake"',
+    ]);
+    expect(problemsOf({ SLACK_BOT_TOKEN: 'xoxp-user', SLACK_SIGNING_SECRET: 's3cret' })).toEqual([
+      'SLACK_BOT_TOKEN: expected a bot token starting with "xoxb-"',
+    ]);
+  });
+
   it('never echoes a secret value in a problem', () => {
     const problems = problemsOf({ SLACK_BOT_TOKEN: 'xoxp-very-secret-user-token', SLACK_SIGNING_SECRET: 's' });
     expect(problems.join('\n')).not.toContain('very-secret');

@@ -58,7 +58,12 @@ export function spawnNode(argv: string[], env: NodeJS.ProcessEnv, options: Spawn
     command.unshift('setpriv', `--reuid=${options.runAs.user}`, `--regid=${options.runAs.group}`, '--clear-groups');
   }
   const [file = process.execPath, ...rest] = command;
-  const child = spawn(file, rest, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnCommand(file, rest, env);
+}
+
+/** Runs any command in the project's directory (e.g. `npm start`), with log parsing. */
+export function spawnCommand(file: string, args: string[], env: NodeJS.ProcessEnv): ScribeProcess {
+  const child = spawn(file, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
   const output: string[] = [];
   const stdout: string[] = [];
