@@ -89,14 +89,24 @@ export function boot(): void {
     }
   }
   // V8 flags are part of the cache key; the preload is not, and the warming child needs none.
-  if (cacheDir) warmCompileCache(cacheDir, [...process.execArgv, ...plan.addFlags.filter(notPreload)]);
+  if (cacheDir) warmCompileCache(cacheDir, [...withoutEnvFiles(process.execArgv), ...plan.addFlags.filter(notPreload)]);
   if (typeof execve !== 'function' || process.platform === 'win32') {
     // No re-exec: at least cache the modules imported from here on.
     if (cacheDir) module.enableCompileCache?.(cacheDir);
     return;
   }
-  const argv = [...process.execArgv, ...plan.addFlags, ...process.argv.slice(1)];
+  const argv = [...withoutEnvFiles(process.execArgv), ...plan.addFlags, ...process.argv.slice(1)];
   execve(process.execPath, [process.execPath, ...argv], { ...process.env, ...plan.addEnv });
+}
+
+/**
+ * Node options without `--env-file` and `--env-file-if-exists`: the file's variables are already in
+ * the environment the new image gets, and reading it again would print Node's "… not found.
+ * Continuing without it." a second time.
+ */
+export function withoutEnvFiles(execArgv: readonly string[]): string[] {
+  const isEnvFile = (arg: string | undefined) => arg === '--env-file' || arg === '--env-file-if-exists';
+  return execArgv.filter((arg, i) => !isEnvFile(arg) && !isEnvFile(arg.split('=')[0]) && !isEnvFile(execArgv[i - 1]));
 }
 
 function notPreload(flag: string, i: number, flags: string[]): boolean {

@@ -15,6 +15,8 @@ import { DEFAULT_PRICES, parsePriceOverrides, type PriceTable } from './pipeline
 export const DEFAULTS = {
   dataDir: '.data',
   port: 3000,
+  // OpenTelemetry's Prometheus exporter port; bound to 127.0.0.1 only (docs/decisions.md).
+  metricsPort: 9464,
   slackApiUrl: 'https://slack.com/api/',
   discordApiUrl: 'https://discord.com/api',
   fastModel: 'claude-haiku-5-5',
@@ -56,6 +58,8 @@ export interface Config {
   /** Absolute path of the local state directory. */
   dataDir: string;
   port: number;
+  /** `METRICS_PORT`: the loopback-only server of `/metrics` and the detailed `/health`; 0 picks a free one. */
+  metricsPort: number;
   slack: SlackConfig | undefined;
   discord: DiscordConfig | undefined;
   anthropic: {
@@ -127,6 +131,7 @@ const EnvSchema = z.object({
   }),
   SCRIBE_DATA_DIR: optionalText,
   PORT: integer(0, 65_535),
+  METRICS_PORT: integer(0, 65_535),
   SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), {
     message: 'expected a bot token starting with "xoxb-"',
   }),
@@ -190,31 +195,44 @@ export interface LoadConfigOptions {
   fileExists?: (file: string) => boolean;
 }
 
+/** The browser used when CHROMIUM_PATH is not set: the first of `DEFAULTS.chromiumCandidates` installed. */
+export function defaultChromium(fileExists: (file: string) => boolean = fs.existsSync): string | undefined {
+  return DEFAULTS.chromiumCandidates.find((c) => fileExists(c));
+}
+
 /** Parses the environment; throws `ConfigError` listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Readonly<Config> {
   // Empty values count as unset: `PORT=` in an .env file means "use the default".
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
   );
-  const parsed = EnvSchema.safeParse(present);
+  const problems: string[] = [];
+  // Malformed variables are named here; the checks across variables below still run on the rest,
+  // so one bad value never hides another problem (the README promises every problem at once).
+  const malformed = new Set<string>();
+  let parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? '(environment)');
-        const value = env[name];
-        const shown = value === undefined || isSecretName(name) ? '' : ` ${JSON.stringify(value)}`;
-        return `${name}: ${issue.message}${shown ? `, got${shown}` : ''}`;
-      }),
-    );
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '(environment)');
+      malformed.add(name);
+      const value = env[name];
+      const shown = value === undefined || isSecretName(name) ? '' : ` ${JSON.stringify(value)}`;
+      problems.push(`${name}: ${issue.message}${shown ? `, got${shown}` : ''}`);
+    }
+    // Every variable is checked on its own, so without the malformed ones the rest parses.
+    parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(present).filter(([name]) => !malformed.has(name))));
+    if (!parsed.success) throw new ConfigError(problems);
   }
   const e = parsed.data;
-  const problems: string[] = [];
+  /** A problem of one variable, unless it was already named as malformed. */
+  const problem = (name: string, text: string) => {
+    if (!malformed.has(name)) problems.push(`${name}: ${text}`);
+  };
 
   // Each platform needs its variables together; half a configuration is a mistake worth naming.
   let slack: SlackConfig | undefined;
   if (e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) {
-    if (!e.SLACK_BOT_TOKEN)
-      problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
+    if (!e.SLACK_BOT_TOKEN) problem('SLACK_BOT_TOKEN', 'required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
     // A bot token alone is enough for a worker (it only uses the Web API); the bot itself says
     // at start that it needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode).
     if (e.SLACK_BOT_TOKEN) {
@@ -229,8 +247,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
 
   let discord: DiscordConfig | undefined;
   if (e.DISCORD_TOKEN || e.DISCORD_APPLICATION_ID) {
-    if (!e.DISCORD_TOKEN) problems.push('DISCORD_TOKEN: required when DISCORD_APPLICATION_ID is set');
-    if (!e.DISCORD_APPLICATION_ID) problems.push('DISCORD_APPLICATION_ID: required when DISCORD_TOKEN is set');
+    if (!e.DISCORD_TOKEN) problem('DISCORD_TOKEN', 'required when DISCORD_APPLICATION_ID is set');
+    if (!e.DISCORD_APPLICATION_ID) problem('DISCORD_APPLICATION_ID', 'required when DISCORD_TOKEN is set');
     if (e.DISCORD_TOKEN && e.DISCORD_APPLICATION_ID) {
       discord = {
         token: e.DISCORD_TOKEN,
@@ -244,16 +262,16 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   const fileExists = options.fileExists ?? ((f: string) => fs.existsSync(f));
   let chromiumPath = e.CHROMIUM_PATH;
   if (chromiumPath !== undefined && !fileExists(chromiumPath)) {
-    problems.push(`CHROMIUM_PATH: no file at ${JSON.stringify(chromiumPath)}`);
+    problem('CHROMIUM_PATH', `no file at ${JSON.stringify(chromiumPath)}`);
   }
-  chromiumPath ??= DEFAULTS.chromiumCandidates.find((c) => fileExists(c));
+  chromiumPath ??= defaultChromium(fileExists);
 
   let prices: PriceTable = DEFAULT_PRICES;
   if (e.SCRIBE_PRICES_JSON !== undefined) {
     try {
       prices = parsePriceOverrides(e.SCRIBE_PRICES_JSON);
     } catch (err) {
-      problems.push(`SCRIBE_PRICES_JSON: ${(err as Error).message}`);
+      problem('SCRIBE_PRICES_JSON', (err as Error).message);
     }
   }
 
@@ -264,6 +282,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(cwd, e.SCRIBE_DATA_DIR ?? DEFAULTS.dataDir),
     port: e.PORT ?? DEFAULTS.port,
+    metricsPort: e.METRICS_PORT ?? DEFAULTS.metricsPort,
     slack,
     discord,
     anthropic: {

@@ -6,6 +6,8 @@
  *
  * Messages are written for the person in the chat thread: what failed, where, and what to do.
  */
+// Type only, from a module that imports nothing of ours: no cycle.
+import type { LlmUsage } from './pipeline/prices.ts';
 
 export const ErrorCode = {
   ConfigInvalid: 'config_invalid',
@@ -52,15 +54,7 @@ export interface ScribeErrorDetails {
    * Tokens the failed call was billed for: an answer that arrived but could not be used (invalid
    * JSON, cut off, refused) still costs money, and the cost tracking counts it.
    */
-  usage?: BilledUsage | undefined;
-}
-
-/** Tokens of one billed LLM answer (the shape of `LlmUsage` in pipeline/ports.ts, which errors cannot import). */
-export interface BilledUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreationInputTokens: number;
-  cacheReadInputTokens: number;
+  usage?: LlmUsage | undefined;
 }
 
 export class ScribeError extends Error {
@@ -68,7 +62,7 @@ export class ScribeError extends Error {
   readonly service: string | undefined;
   readonly status: number | undefined;
   readonly step: string | undefined;
-  readonly usage: BilledUsage | undefined;
+  readonly usage: LlmUsage | undefined;
 
   constructor(code: ErrorCode, message: string, details: ScribeErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });

@@ -15,9 +15,9 @@ import { composeWorker } from './commands/worker.ts';
 import { platformReporters, startBots } from './commands/bots.ts';
 import { parseArgs } from 'node:util';
 import { startQueue } from './jobs/queue.ts';
-import { startHttpServer, type HttpServer } from './http/server.ts';
-import { healthRoute } from './http/health.ts';
+import type { HttpServer } from './http/server.ts';
 import { createPromMetrics } from './http/metrics.ts';
+import { METRICS_HOST, startHttpServers } from './commands/http.ts';
 import { chatHostsOf, watchChatCalls } from './telemetry/chat-calls.ts';
 import { startTracing } from './telemetry/start.ts';
 
@@ -26,7 +26,8 @@ const HELP = `scribe — personalised academic outreach emails from Slack and Di
 Usage: scribe <command> [options]
 
 Commands:
-  start              everything in one process: migrations, chat bots, worker, HTTP server (/health)
+  start              everything in one process: migrations, chat bots, worker, HTTP server (/health;
+                     /metrics on 127.0.0.1:METRICS_PORT)
   bot                chat receivers only: validate, record and enqueue
   worker             job worker only: runs pipelines and edits chat messages
   migrate            apply database migrations and exit
@@ -61,6 +62,11 @@ export async function main(argv: string[]): Promise<void> {
   if (!run) {
     process.stderr.write(`scribe: unknown command "${command}"\n\n${HELP}`);
     process.exitCode = 2;
+    return;
+  }
+  // Help needs no configuration: it works before .env is right.
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(command === 'draft' ? (await import('./commands/draft.ts')).DRAFT_HELP : HELP);
     return;
   }
 
@@ -130,37 +136,41 @@ async function runService(command: string, roles: Roles, config: Config, logger:
       });
       running.push('worker');
     }
+    let metricsUrl: string | undefined;
     if (roles.http) {
-      http = await startHttpServer({
-        port: config.port,
-        logger,
-        routes: [
-          healthRoute({
-            config,
-            db: db.pool,
-            queue,
-            roles: running,
-            embeddedDatabase: db.embedded !== undefined,
-            startedAt: new Date(),
-          }),
-          ...(prom ? [prom.route] : []),
-        ],
+      const servers = await startHttpServers({
+        ...parts,
+        queue,
+        roles: running,
+        embeddedDatabase: db.embedded !== undefined,
+        prom,
       });
-      const server = http;
-      lifecycle.add('http', () => server.close(), 10_000);
+      http = servers.public;
+      metricsUrl = `http://${METRICS_HOST}:${servers.metrics.port}/metrics`;
       running.push('http');
     }
     // Bots start after the HTTP server (Slack over HTTP mounts on it) and so stop before it.
     if (roles.bots) running.push(...(await startBots({ ...parts, http })));
     logIntegrations(config, logger);
-    const health = roles.http ? `http://localhost:${config.port}/health` : undefined;
-    logger.info({ command, running, health }, 'scribe is running');
+    const health = http ? `http://localhost:${http.port}/health` : undefined;
+    logger.info({ command, running, health, metrics: metricsUrl }, 'scribe is running');
     return 'running';
   } catch (err) {
-    logger.fatal({ err }, `scribe ${command} failed`);
+    const inUse = portInUse(err, config);
+    if (!inUse) logger.fatal({ err }, `scribe ${command} failed`);
     await lifecycle.shutdown(`${command} failed`);
+    // Last, so it is the line a person sees: a stack trace would bury it.
+    if (inUse) process.stderr.write(`scribe ${command}: ${inUse}\n`);
     return 1;
   }
+}
+
+/** What to do about a port another process holds (often a Scribe still running), or undefined. */
+function portInUse(err: unknown, config: Config): string | undefined {
+  const { code, port } = (err ?? {}) as { code?: unknown; port?: unknown };
+  if (code !== 'EADDRINUSE') return undefined;
+  const fix = port === config.port ? 'set PORT to a free port' : 'choose another port';
+  return `port ${String(port)} is already in use (is Scribe already running?): stop that process, or ${fix}`;
 }
 
 const runStart: Command = (config, logger) =>

@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { bootPlan, V8_FLAGS } from '../src/boot.ts';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { createTestDatabase } from './helpers/db.ts';
-import { cleanEnv, spawnScribe } from './helpers/scribe-process.ts';
+import { cleanEnv, ROOT, spawnNode, spawnScribe } from './helpers/scribe-process.ts';
 
 describe('bootPlan', () => {
   it('adds the compile cache and the V8 flags to a plain start', () => {
@@ -59,5 +60,15 @@ describe('scribe worker', () => {
     } finally {
       await db.drop();
     }
+  });
+});
+
+describe('the re-executed process', () => {
+  it('says once that the .env file is missing (npm start passes --env-file-if-exists)', async () => {
+    const envFile = '/nonexistent/scribe-test.env';
+    const proc = spawnNode([`--env-file-if-exists=${envFile}`, path.join(ROOT, 'src/main.ts'), '--help'], cleanEnv({}));
+    expect(await proc.exited).toBe(0);
+    const notices = proc.output.filter((line) => line.includes(`${envFile} not found`));
+    expect(notices).toEqual([`${envFile} not found. Continuing without it.`]);
   });
 });

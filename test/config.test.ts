@@ -58,6 +58,7 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.dataDir).toBe('/srv/scribe/.data');
     expect(config.port).toBe(3000);
+    expect(config.metricsPort).toBe(9464);
     expect(config.slack).toBeUndefined();
     expect(config.discord).toBeUndefined();
     expect(config.anthropic).toEqual({
@@ -82,6 +83,7 @@ describe('loadConfig', () => {
         DATABASE_URL: 'postgres://u:p@db:5432/scribe',
         SCRIBE_DATA_DIR: '/var/lib/scribe',
         PORT: '8080',
+        METRICS_PORT: '9100',
         SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
         SLACK_SIGNING_SECRET: 'shh-secret',
         SLACK_APP_TOKEN: 'xapp-1-A-abc',
@@ -108,6 +110,7 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBe('postgres://u:p@db:5432/scribe');
     expect(config.dataDir).toBe('/var/lib/scribe');
     expect(config.port).toBe(8080);
+    expect(config.metricsPort).toBe(9100);
     expect(config.slack).toEqual({
       botToken: 'xoxb-1-2-abc',
       signingSecret: 'shh-secret',
@@ -206,6 +209,33 @@ describe('loadConfig', () => {
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
       ['LOG_LEVEL', 'PORT', 'SLACK_API_URL', 'WORKER_CONCURRENCY'].sort(),
     );
+  });
+
+  it('lists the checks across variables too when a value is malformed', () => {
+    // A malformed PORT once stopped the checking there: the half-set Discord, the missing browser
+    // and the bad price table were only named on the next try.
+    expect(
+      problemsOf({
+        PORT: 'abc',
+        DISCORD_TOKEN: 'abc',
+        CHROMIUM_PATH: '/nope/chromium',
+        SCRIBE_PRICES_JSON: '{"models":{"x":{"input":1}}}',
+      }),
+    ).toEqual([
+      'PORT: expected a whole number from 0 to 65535, got "abc"',
+      'DISCORD_APPLICATION_ID: required when DISCORD_TOKEN is set',
+      'CHROMIUM_PATH: no file at "/nope/chromium"',
+      expect.stringMatching(/^SCRIBE_PRICES_JSON: models\.x\.output/),
+    ]);
+  });
+
+  it('names a malformed variable once, not again as missing for another', () => {
+    expect(problemsOf({ DISCORD_TOKEN: 'abc', DISCORD_APPLICATION_ID: 'not-a-snowflake' })).toEqual([
+      'DISCORD_APPLICATION_ID: expected the numeric application id (a snowflake), got "not-a-snowflake"',
+    ]);
+    expect(problemsOf({ SLACK_BOT_TOKEN: 'xoxp-user', SLACK_SIGNING_SECRET: 's3cret' })).toEqual([
+      'SLACK_BOT_TOKEN: expected a bot token starting with "xoxb-"',
+    ]);
   });
 
   it('never echoes a secret value in a problem', () => {

@@ -1,13 +1,15 @@
 /**
  * The CLI as users run it, on the embedded PostgreSQL (no DATABASE_URL), as a child process.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthReport } from '../src/http/health.ts';
-import { cleanEnv, freePort, runScribe, spawnScribe } from './helpers/scribe-process.ts';
+import { cleanEnv, freePort, runScribe, spawnCommand, spawnScribe } from './helpers/scribe-process.ts';
 
 let dataDir: string;
 
@@ -60,7 +62,12 @@ describe('scribe start without DATABASE_URL', () => {
 
     const res = await fetch(`http://127.0.0.1:${port}/health`);
     expect(res.status).toBe(200);
-    const health = (await res.json()) as HealthReport;
+    expect(await res.json()).toEqual({ status: 'degraded' }); // no ANTHROPIC_API_KEY
+    // The details are on the operators' loopback port, beside /metrics.
+    const running = first.logs.find((l) => l.msg === 'scribe is running')!;
+    const health = (await (
+      await fetch(String(running.metrics).replace(/\/metrics$/, '/health'))
+    ).json()) as HealthReport;
     expect(health.database).toEqual({ up: true, embedded: true });
     expect(health.queue.up).toBe(true);
     expect(first.logs.some((l) => l.msg === 'migration applied')).toBe(true);
@@ -104,6 +111,70 @@ describe('scribe start without DATABASE_URL', () => {
   });
 });
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** npm's major version: npm 9 traps SIGTERM without passing it on; 10 and later forward it. */
+const npmMajor = Number(execFileSync('npm', ['--version'], { encoding: 'utf8' }).split('.')[0]);
+
+describe('stopping `npm start`', () => {
+  it.runIf(npmMajor >= 10)(
+    'SIGTERM to npm stops Scribe and its PostgreSQL, so the next start gets the port',
+    async () => {
+      const port = await freePort();
+      const env = cleanEnv({ SCRIBE_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' });
+      const npm = spawnCommand('npm', ['start'], env);
+      const running = await npm.waitForLog((l) => l.msg === 'scribe is running');
+      const scribePid = Number(running.pid);
+      expect(scribePid).not.toBe(npm.child.pid);
+      try {
+        npm.kill('SIGTERM');
+        expect(await npm.exited).toBe(0);
+        expect(npm.logs.some((l) => l.msg === 'embedded PostgreSQL stopped')).toBe(true);
+        expect(isAlive(scribePid)).toBe(false);
+        expect(await postgresPidsFor(dataDir)).toEqual([]);
+      } finally {
+        // Left behind by a failure: let it stop itself (and its database) rather than outlive the run.
+        if (isAlive(scribePid)) process.kill(scribePid, 'SIGTERM');
+      }
+
+      const next = await startService(port);
+      next.kill('SIGTERM');
+      expect(await next.exited).toBe(0);
+    },
+    180_000, // two starts of the whole service, the first through npm
+  );
+});
+
+describe('a port already in use', () => {
+  it('is one line saying to set PORT, and the embedded PostgreSQL is stopped', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const { code, logs, output } = await runScribe(
+        ['start'],
+        cleanEnv({ SCRIBE_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' }),
+      );
+      expect(code).toBe(1);
+      expect(output).toBe(
+        `scribe start: port ${port} is already in use (is Scribe already running?): stop that process, or set PORT to a free port`,
+      );
+      expect(JSON.stringify(logs)).not.toContain('EADDRINUSE');
+      expect(logs.some((l) => l.msg === 'embedded PostgreSQL stopped')).toBe(true);
+      expect(await postgresPidsFor(dataDir)).toEqual([]);
+    } finally {
+      taken.close();
+    }
+  });
+});
+
 describe('scribe start as an unprivileged user', () => {
   // As root the main test above covers the postgres-user path; this covers a normal user's.
   it.runIf(process.getuid?.() === 0)('runs the embedded PostgreSQL as that user', async () => {
@@ -137,11 +208,12 @@ describe('scribe CLI', () => {
   it('exits 1 naming every invalid variable, before touching the database', async () => {
     const { code, output } = await runScribe(
       ['start'],
-      cleanEnv({ PORT: 'abc', LOG_LEVEL: 'loud', SCRIBE_DATA_DIR: dataDir }),
+      cleanEnv({ PORT: 'abc', LOG_LEVEL: 'loud', DISCORD_TOKEN: 'abc', SCRIBE_DATA_DIR: dataDir }),
     );
     expect(code).toBe(1);
     expect(output).toContain('PORT: expected a whole number from 0 to 65535, got "abc"');
     expect(output).toContain('LOG_LEVEL: expected one of');
+    expect(output).toContain('DISCORD_APPLICATION_ID: required when DISCORD_TOKEN is set');
   });
 
   it('rejects unknown commands with the usage', async () => {

@@ -22,6 +22,25 @@ const USAGE =
   'usage: scribe draft --template FILE --name NAME --interest TEXT [--fresh] [--json]\n' +
   '       scribe draft --template FILE --batch recipients.csv [--json] [--out DIR]';
 
+/** `scribe draft --help`. */
+export const DRAFT_HELP = `${USAGE}
+
+One email in the terminal, through the same pipeline as the chats: progress on stderr, the email and
+its sources on stdout. Needs ANTHROPIC_API_KEY (and EXA_API_KEY for web research); no database.
+
+  --template FILE   the email template (plain text)
+  --name NAME       the recipient's name
+  --interest TEXT   the recipient's research interest
+  --batch FILE      one email per recipient: "Name | interest" lines, or a CSV with name and
+                    interest columns; exit 1 if any failed, 2 for bad lines
+  --out DIR         with --batch: each email in a file in DIR instead of on stdout
+  --json            the result as JSON
+  --fresh           accepted as on the chats (the terminal always researches afresh)
+`;
+
+const NO_KEY =
+  'scribe draft: ANTHROPIC_API_KEY is not set, so Scribe cannot ask Claude: set it (in the environment or .env) and run again';
+
 export async function runDraft(config: Config, logger: Logger, args: string[]): Promise<number> {
   let values: {
     template?: string;
@@ -50,6 +69,11 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     }));
   } catch (err) {
     process.stderr.write(`scribe draft: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  // Before any work: without the key the first step would fail after starting, with a stack trace.
+  if (!config.anthropic.apiKey) {
+    process.stderr.write(`${NO_KEY}\n`);
     return 2;
   }
   if (values.template && values.batch !== undefined) {

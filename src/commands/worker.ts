@@ -62,6 +62,7 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
       secrets: secretsOf(config),
       cancelBus,
       observability: { prices: config.prices, metrics: parts.metrics ?? NO_METRICS },
+      dailyBudgetUsd: config.dailyBudgetUsd,
       pipeline: {
         llm: clients.llm,
         search: clients.search,

@@ -305,8 +305,10 @@ export async function countTodayForQuota(db: Db, userId: string): Promise<number
      JOIN users me ON me.id = $1
      WHERE u.platform = me.platform AND u.platform_user_id = me.platform_user_id
        AND (me.platform = 'discord' OR u.team_id = me.team_id)
-       -- A cancelled generation gives its slot back; an edit costs no model call, so no slot.
-       AND g.status <> 'cancelled' AND g.edited_by IS NULL
+       -- A generation cancelled before any billed call gives its slot back (one cancelled after
+       -- its research was paid for does not: review, read, cancel would be free research); an
+       -- edit costs no model call, so no slot.
+       AND (g.status <> 'cancelled' OR g.usage <> '{}'::jsonb) AND g.edited_by IS NULL
        AND g.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
     [userId],
   );

@@ -1,22 +1,32 @@
 /**
- * Cost on the `generations` table (`usage`, `cost_usd`) and the `spend_pauses` table: what a
- * generation used, today's spend of a person and of a workspace, and workspaces paused after an
- * Anthropic spend limit.
+ * Cost: `generations.usage` / `cost_usd` (what a generation used, over every try), the `spend`
+ * ledger (what was spent when: today's spend is summed from it), and `spend_pauses` (new work
+ * refused after an Anthropic spend limit).
  */
 import type { GenerationUsage } from '../pipeline/usage.ts';
 import type { Db } from './pool.ts';
 import type { Platform } from './users.ts';
 
-/** Replaces a generation's usage (the meter's running total, earlier tries included) and its price. */
-export async function saveUsage(db: Db, id: string, usage: GenerationUsage, costUsd: number): Promise<void> {
-  await db.query('UPDATE generations SET usage = $2, cost_usd = $3 WHERE id = $1', [
-    id,
-    JSON.stringify(usage),
-    costUsd.toFixed(6),
-  ]);
+/**
+ * Replaces a generation's usage (the meter's running total, earlier tries included) and its price,
+ * and records `spentUsd` (the calls billed since the last save) in the ledger, in one statement.
+ */
+export async function saveUsage(
+  db: Db,
+  id: string,
+  usage: GenerationUsage,
+  costUsd: number,
+  spentUsd: number,
+): Promise<void> {
+  await db.query(
+    `WITH g AS (UPDATE generations SET usage = $2, cost_usd = $3 WHERE id = $1 RETURNING id, user_id, platform, team_id)
+     INSERT INTO spend (generation_id, user_id, platform, team_id, usd)
+     SELECT id, user_id, platform, team_id, $4 FROM g WHERE $4::numeric > 0`,
+    [id, JSON.stringify(usage), costUsd.toFixed(6), spentUsd.toFixed(6)],
+  );
 }
 
-const TODAY = `created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
+const TODAY = `at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
 
 /** USD spent today (UTC) by this person's row, and by their workspace or guild. */
 export async function spendToday(
@@ -24,25 +34,54 @@ export async function spendToday(
   who: { userId: string; platform: Platform; teamId: string },
 ): Promise<{ user: number; workspace: number }> {
   const { rows } = await db.query<{ user: string; workspace: string }>(
-    `SELECT coalesce(sum(cost_usd) FILTER (WHERE user_id = $1), 0) AS user,
-            coalesce(sum(cost_usd), 0) AS workspace
-     FROM generations WHERE platform = $2 AND team_id = $3 AND ${TODAY}`,
+    `SELECT coalesce(sum(usd) FILTER (WHERE user_id = $1), 0) AS user, coalesce(sum(usd), 0) AS workspace
+     FROM spend WHERE platform = $2 AND team_id = $3 AND ${TODAY}`,
     [who.userId, who.platform, who.teamId],
   );
   return { user: Number(rows[0]?.user ?? 0), workspace: Number(rows[0]?.workspace ?? 0) };
 }
 
-/** USD spent today (UTC) in a workspace or guild. */
+/** USD spent today (UTC) in a workspace or guild, whatever day its generations were asked for. */
 export async function workspaceSpendToday(db: Db, platform: Platform, teamId: string): Promise<number> {
   const { rows } = await db.query<{ usd: string }>(
-    `SELECT coalesce(sum(cost_usd), 0) AS usd FROM generations WHERE platform = $1 AND team_id = $2 AND ${TODAY}`,
+    `SELECT coalesce(sum(usd), 0) AS usd FROM spend WHERE platform = $1 AND team_id = $2 AND ${TODAY}`,
     [platform, teamId],
   );
   return Number(rows[0]?.usd ?? 0);
 }
 
-/** Refuses new generations in a workspace until `forMs` from now (database time). */
-export async function pauseWorkspace(
+/**
+ * The median cost of the last `n` first versions that succeeded (a batch row is one), in USD;
+ * undefined when there is none yet. Edited versions cost nothing and regenerations reuse research,
+ * so neither says what a new email costs.
+ */
+export async function medianEmailCost(db: Db, n: number): Promise<number | undefined> {
+  const { rows } = await db.query<{ usd: string | null }>(
+    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY cost_usd) AS usd FROM (
+       SELECT cost_usd FROM generations
+       WHERE status = 'succeeded' AND parent_id IS NULL AND edited_by IS NULL AND cost_usd > 0
+       ORDER BY finished_at DESC NULLS LAST LIMIT $1) recent`,
+    [n],
+  );
+  const usd = rows[0]?.usd;
+  return usd === null || usd === undefined ? undefined : Number(usd);
+}
+
+/** Generations of a workspace waiting for or holding a worker: spend still to come. */
+export async function unsettledInWorkspace(db: Db, platform: Platform, teamId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM generations
+     WHERE platform = $1 AND team_id = $2 AND status IN ('queued', 'running')`,
+    [platform, teamId],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * Refuses new generations until `forMs` from now (database time). Recorded with the workspace it
+ * happened in, but the Anthropic spend limit is the organisation's: `pausedUntil` reads every row.
+ */
+export async function pauseSpending(
   db: Db,
   platform: Platform,
   teamId: string,
@@ -57,11 +96,10 @@ export async function pauseWorkspace(
   );
 }
 
-/** Until when a workspace is paused; undefined when it is not. */
-export async function pausedUntil(db: Db, platform: Platform, teamId: string): Promise<Date | undefined> {
-  const { rows } = await db.query<{ until: Date }>(
-    'SELECT until FROM spend_pauses WHERE platform = $1 AND team_id = $2 AND until > now()',
-    [platform, teamId],
+/** Until when every workspace of this deployment is paused; undefined when none is. */
+export async function pausedUntil(db: Db): Promise<Date | undefined> {
+  const { rows } = await db.query<{ until: Date | null }>(
+    'SELECT max(until) AS until FROM spend_pauses WHERE until > now()',
   );
-  return rows[0]?.until;
+  return rows[0]?.until ?? undefined;
 }

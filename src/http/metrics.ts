@@ -1,15 +1,17 @@
 /**
  * `GET /metrics` in Prometheus's text format, on prom-client: queue depth by state (read from
- * pg-boss's job table at scrape time), generations by outcome, step durations, LLM tokens, calls
+ * pg-boss's job table at scrape time, at most once per `PROBE_CACHE_MS`), generations by outcome, step durations, LLM tokens, calls
  * and cost by model, Exa searches, chat API calls by platform and outcome (errors, 429s), and
  * prom-client's default process metrics (memory, CPU, event loop lag, GC).
  *
  * prom-client is imported when a process creates its metrics (the processes that serve HTTP), not
- * by anything a bare `scribe worker` loads.
+ * by anything a bare `scribe worker` loads. The route is served on the loopback `METRICS_PORT`
+ * only, never on the public port (`src/commands/http.ts`).
  */
 import type { Db } from '../db/pool.ts';
 import { BOSS_SCHEMA, QUEUES } from '../jobs/queue.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
+import { cachedFor, PROBE_CACHE_MS } from './cached.ts';
 import type { Route } from './server.ts';
 
 export const METRICS_PATH = '/metrics';
@@ -38,18 +40,27 @@ export async function queueDepth(db: Db): Promise<Record<'queued' | 'active' | '
   return depth;
 }
 
-export async function createPromMetrics(options: { db: Db }): Promise<PromMetrics> {
+export interface PromMetricsOptions {
+  db: Db;
+  /** How long the queue depth is reused between scrapes (default `PROBE_CACHE_MS`). */
+  queueCacheMs?: number;
+  /** The clock of that cache (tests). */
+  now?: () => number;
+}
+
+export async function createPromMetrics(options: PromMetricsOptions): Promise<PromMetrics> {
   const prom = await import('prom-client');
+  const depthOf = cachedFor(options.queueCacheMs ?? PROBE_CACHE_MS, () => queueDepth(options.db), options.now);
   const register = new prom.Registry();
   prom.collectDefaultMetrics({ register });
 
   new prom.Gauge({
     name: 'scribe_queue_jobs',
-    help: 'Generate jobs by state (queued, active, retry, dead_lettered), read at scrape time.',
+    help: 'Generate jobs by state (queued, active, retry, dead_lettered), read at scrape time (at most every few seconds).',
     labelNames: ['state'],
     registers: [register],
     async collect() {
-      const depth = await queueDepth(options.db);
+      const depth = await depthOf();
       for (const [state, n] of Object.entries(depth)) this.set({ state }, n);
     },
   });

@@ -1,6 +1,8 @@
 /**
- * The service's HTTP server: `/health` now, `/slack/events` when Slack runs over HTTP. Plain
- * node:http — two routes do not need a framework, and Bolt's receiver plugs in as a listener.
+ * An HTTP server of the service: the public one (`/health`, `/slack/events` when Slack runs over
+ * HTTP) and the loopback one for operators (`/metrics`, the detailed `/health`), both built in
+ * `src/commands/http.ts`. Plain node:http — a few routes do not need a framework, and Bolt's
+ * receiver plugs in as a listener.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +30,8 @@ export async function startHttpServer(options: {
   host?: string;
   logger: Logger;
   routes?: Route[];
+  /** For the log line, e.g. `metrics`. */
+  name?: string;
 }): Promise<HttpServer> {
   const { logger } = options;
   const routes = [...(options.routes ?? [])];
@@ -55,7 +59,7 @@ export async function startHttpServer(options: {
     });
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port }, 'HTTP server listening');
+  logger.info({ server: options.name ?? 'http', host: options.host, port }, 'HTTP server listening');
   return {
     server,
     port,

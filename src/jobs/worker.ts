@@ -1,11 +1,6 @@
 /**
- * The `scribe.generate` handler: loads the generation, runs the pipeline from the first step
- * without a saved output, checkpoints every step to Postgres as it finishes, reports progress
- * through the `ThreadReporter` port, and posts the result exactly once.
- *
- * Exactly once: the result's message ids are saved before the status becomes `succeeded`, and
- * `result_posting_at` is set before posting, so a retry either edits the recorded messages or asks
- * the adapter to look for its own earlier post.
+ * The `scribe.generate` handler: takes jobs from pg-boss and runs each generation's try
+ * (`processGeneration`, process.ts: the pipeline, checkpoints, progress, the result exactly once).
  *
  * The handler never throws: it answers each job `completed`, `failed` (pg-boss retries it, or on
  * the last try dead-letters it) or `deadletter`. A dead job always ends with a failed row and a
@@ -14,34 +9,25 @@
  * minutes) records it.
  */
 import type { PgBoss, JobResult, JobWithMetadata } from 'pg-boss';
-import { z } from 'zod';
 import type pg from 'pg';
-import { ErrorCode, RetryableError, asScribeError, isRetryable, type ScribeError } from '../errors.ts';
+import { z } from 'zod';
+import { asScribeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import * as generations from '../db/generations.ts';
-import { batchPlaceOf } from '../db/batches.ts';
-import { runPipeline, type PipelineDeps } from '../pipeline/runner.ts';
-import type { PipelineData, StepName, StepRecord } from '../pipeline/types.ts';
+import type { PipelineDeps } from '../pipeline/runner.ts';
+import { getTracer } from '../telemetry/tracer.ts';
 import type { CancelBus } from './cancel-bus.ts';
-import { jobSignal, throwIfCancelled, wasCancelled } from './cancel-signal.ts';
-import { chatFailureText, chatSafeView, createChatScrubber } from '../thread/chat-text.ts';
-import { applyProgressEvent, initialProgress } from '../thread/progress.ts';
+import { jobSignal } from './cancel-signal.ts';
+import { chatFailureText, createChatScrubber } from '../thread/chat-text.ts';
+import { failureReportOf, processGeneration } from './process.ts';
 import { startQueueBoard } from './queue-board.ts';
 import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
-import {
-  addressOf,
-  describeFailure,
-  type FailureReport,
-  type ProgressView,
-  type ThreadReporter,
-} from '../thread/reporter.ts';
-import { resultViewOf } from '../thread/result-view.ts';
-import { postReview } from '../thread/review.ts';
 import { SWEEP_DEFAULTS, startSweeper, type GenerateJobOutput } from './sweeper.ts';
-import { getTracer } from '../telemetry/tracer.ts';
-import { NO_OBSERVABILITY, pauseAfterSpendLimit, recordTry, type Observability } from './usage.ts';
+import type { Observability } from './usage.ts';
+import type { ThreadReporter } from '../thread/reporter.ts';
 
 const JobSchema = z.object({ generationId: z.uuid(), traceparent: z.string().max(100).optional() });
+
+export { processGeneration, failureReportOf, type AttemptInfo, type Outcome, type ProcessResult } from './process.ts';
 
 export interface WorkerDeps {
   pool: pg.Pool;
@@ -53,229 +39,10 @@ export interface WorkerDeps {
   secrets?: readonly string[] | undefined;
   /** Cancels reach a running job at once through it (cancel-bus.ts); without it, between steps only. */
   cancelBus?: CancelBus | undefined;
-
   /** Prices, tracer and metrics (src/jobs/usage.ts); default: priced at the default table, nothing traced or counted. */
   observability?: Observability | undefined;
-}
-
-export interface AttemptInfo {
-  /** 0 for the first try. */
-  retryCount: number;
-  retryLimit: number;
-  retryDelaySeconds: number;
-  retryDelayMaxSeconds: number | undefined;
-}
-
-export type Outcome = 'succeeded' | 'failed' | 'retry' | 'skipped' | 'cancelled' | 'review';
-
-export interface ProcessResult {
-  outcome: Outcome;
-  error?: ScribeError | undefined;
-  /** For `failed`: what the thread was told. */
-  failure?: FailureReport | undefined;
-  /** For `failed`: the thread was told (so the sweeper need not tell it again). */
-  reported?: boolean | undefined;
-}
-
-/** Runs one generation to its end (or to a retryable failure). */
-export async function processGeneration(
-  deps: WorkerDeps,
-  generationId: string,
-  attempt: AttemptInfo,
-  signal?: AbortSignal,
-): Promise<ProcessResult> {
-  const logger = deps.logger.child({ generationId });
-  const row = await database(() => generations.getGeneration(deps.pool, generationId));
-  if (!row) {
-    logger.warn('job for a generation that does not exist; dropping it');
-    return { outcome: 'skipped' };
-  }
-  if (row.status !== 'queued' && row.status !== 'running') {
-    logger.info({ status: row.status }, 'generation already settled; nothing to do');
-    return { outcome: 'skipped' };
-  }
-  const running = await database(() => generations.markRunning(deps.pool, generationId));
-  if (!running) {
-    // Cancelled between the load and now.
-    logger.info('generation settled before it could start; nothing to do');
-    return { outcome: 'skipped' };
-  }
-  const address = addressOf(running);
-  // Records that did not parse were left out by the row mapping: those steps run again.
-  for (const { step, problem } of running.invalidSteps) {
-    logger.warn({ step, problem }, 'a saved step record does not parse; that step will be redone');
-  }
-  const saved = running.steps;
-  const observability = deps.observability ?? NO_OBSERVABILITY;
-  const usage = recordTry(deps.pool, running, observability);
-  let view: ProgressView = { ...initialProgress(running.recipientName, running.version, saved), status: 'running' };
-  // Progress reports go out one after another, each with the view as it was when asked for, so a
-  // slow early edit can never land after a later one.
-  let reporting: Promise<void> = Promise.resolve();
-  // Everything the thread is shown that may come from an error goes through this.
-  const clean = createChatScrubber(deps.secrets ?? []);
-  const report = (): Promise<void> => {
-    const snapshot = chatSafeView(view, clean);
-    reporting = reporting
-      .then(() => deps.reporter.progress(address, snapshot))
-      .catch((err: unknown) => logger.warn({ err }, 'progress report failed'));
-    return reporting;
-  };
-  await report();
-
-  /** The generation was cancelled: say so on the progress message, post nothing, never retry. */
-  const stopCancelled = async (): Promise<ProcessResult> => {
-    view = { ...view, status: 'cancelled', retry: undefined };
-    await report();
-    await deps.reporter.flush?.(address);
-    logger.info('generation cancelled; its work stopped');
-    return { outcome: 'cancelled' };
-  };
-
-  const data: PipelineData = {
-    input: {
-      template: running.template,
-      recipientName: running.recipientName,
-      recipientInterest: running.recipientInterest,
-      instruction: running.instruction ?? undefined,
-    },
-    steps: { ...saved },
-  };
-
-  try {
-    const finished = await runPipeline(
-      data,
-      { ...deps.pipeline, logger },
-      {
-        logger,
-        signal,
-        observer: usage.observer,
-        // Research is shared within the requester's workspace or guild only (their template steers it).
-        cacheScope: { platform: running.platform, teamId: running.teamId, userId: running.userId },
-        freshResearch: running.freshResearch,
-        // The research review: stop after step 3 (only where the thread can show the research).
-        stopBeforeCompose: running.reviewResearch && deps.reporter.review !== undefined,
-        onProgress: (event) => {
-          view = applyProgressEvent(view, event);
-          void report();
-        },
-        onStepDone: async (step: StepName, record: StepRecord) => {
-          await database(() => generations.saveStep(deps.pool, generationId, step, record));
-          await database(() => usage.save());
-          logger.info({ step, durationMs: record.durationMs, warnings: record.warnings.length }, 'step saved');
-          await throwIfCancelled(deps.pool, generationId);
-        },
-      },
-    );
-    await database(() => usage.save());
-    if (!finished.steps.compose) {
-      // Only while running: a cancel that came first wins.
-      if (!(await database(() => generations.markAwaitingReview(deps.pool, generationId))))
-        return await stopCancelled();
-      await postReview(deps.reporter, address, running, finished, logger);
-      view = { ...view, status: 'review', retry: undefined };
-      await report();
-      await deps.reporter.flush?.(address);
-      logger.info('research ready for review; the email waits for the person');
-      return { outcome: 'review' };
-    }
-    const seconds = (Date.now() - (running.startedAt ?? running.createdAt).getTime()) / 1000;
-    const result = {
-      ...resultViewOf(running.recipientName, running.version, finished),
-      cost: { usd: usage.costUsd(), seconds },
-      // A batch row is labelled with its place in the batch ("3 of 12").
-      ...(running.batchId ? { batch: await database(() => batchPlaceOf(deps.pool, generationId)) } : {}),
-    };
-    // Recorded before posting: if we die between the post and saving its ids, the retry looks for it.
-    if (!(await database(() => generations.markPosting(deps.pool, generationId)))) {
-      // Cancelled after the last step: nothing is posted.
-      return await stopCancelled();
-    }
-    const posted = await deps.reporter.result(address, result, {
-      existingMessageIds: running.resultMessageIds,
-      maybePosted: running.resultPostingAt !== null && running.resultMessageIds.length === 0,
-      postingSince: running.resultPostingAt,
-    });
-    await database(() => generations.saveResultMessages(deps.pool, generationId, posted.messageIds));
-    await database(() =>
-      generations.markSucceeded(deps.pool, generationId, {
-        email: result.email,
-        sources: { web: result.sources, papers: result.papers },
-      }),
-    );
-    view = { ...view, status: 'succeeded', retry: undefined };
-    await report();
-    await deps.reporter.flush?.(address);
-    logger.info({ messages: posted.messageIds.length, draft: result.draft }, 'generation succeeded');
-    return { outcome: 'succeeded' };
-  } catch (err) {
-    if (await wasCancelled(deps.pool, generationId, err, signal)) return await stopCancelled();
-    const error = asScribeError(err);
-    // Calls billed before the failure are kept, for the next try's total and today's spend.
-    await usage.save().catch((e: unknown) => logger.warn({ err: e }, 'could not save the usage'));
-    const triesLeft = attempt.retryCount < attempt.retryLimit;
-    if (isRetryable(error) && triesLeft) {
-      const inSeconds = nextRetryDelaySeconds(attempt);
-      view = {
-        ...view,
-        status: 'retrying',
-        retry: { attempt: attempt.retryCount + 2, of: attempt.retryLimit + 1, inSeconds, reason: error.message },
-      };
-      await report();
-      logger.warn({ err: error, retryCount: attempt.retryCount, inSeconds }, 'generation will be retried');
-      return { outcome: 'retry', error };
-    }
-    await pauseAfterSpendLimit(deps.pool, running, error, observability, logger);
-    // The text is scrubbed for chat (secrets, internal addresses; generic words for errors not ours).
-    const failure = failureReportOf(chatFailureText(error, generationId, clean), error, attempt.retryCount + 1);
-    const message = describeFailure(failure);
-    // The row first, but the thread is told even when the database fails us here: the person
-    // hears at once, and the sweeper marks the row from the job's output later.
-    try {
-      await database(() => generations.markFailed(deps.pool, generationId, message, failure.retryable));
-    } catch (dbError) {
-      logger.error({ err: dbError }, 'could not mark the generation failed; the sweeper will');
-    }
-    view = { ...view, status: 'failed', retry: undefined, error: message, canRetry: failure.retryable };
-    await report();
-    let reported = true;
-    await deps.reporter.failed(address, failure).catch((e: unknown) => {
-      reported = false;
-      logger.error({ err: e }, 'could not report the failure');
-    });
-    logger.error({ err: error }, 'generation failed');
-    return { outcome: 'failed', error, failure, reported };
-  }
-}
-
-/**
- * What the person is told when a generation fails for good: the one place a failure message for
- * the thread is built (the worker's failure path, and a job whose handler could not finish, which
- * the sweeper reports). Reporters add what to do next on their platform.
- */
-export function failureReportOf(message: string, error: ScribeError, tries: number): FailureReport {
-  return { message, retryable: isRetryable(error), tries };
-}
-
-/**
- * Runs a database write; a failure (the database restarting, a dropped connection) becomes a
- * RetryableError, so the job is tried again from the last saved step instead of failing for good.
- */
-async function database<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    throw new RetryableError(ErrorCode.ServiceUnavailable, `The database is unavailable (${(err as Error).message})`, {
-      service: 'PostgreSQL',
-      cause: err,
-    });
-  }
-}
-
-/** The delay pg-boss will wait before the next try (its backoff without the jitter). */
-export function nextRetryDelaySeconds(a: AttemptInfo): number {
-  const delay = a.retryDelaySeconds * 2 ** a.retryCount;
-  return Math.round(a.retryDelayMaxSeconds ? Math.min(delay, a.retryDelayMaxSeconds) : delay);
+  /** SCRIBE_DAILY_BUDGET_USD per workspace: a row does not start past it. Undefined: no budget. */
+  dailyBudgetUsd?: number | undefined;
 }
 
 export interface StartWorkerOptions {

@@ -9,7 +9,11 @@
  * not retry on their own: the pipeline's retry policy is the single place that decides.
  */
 import type { z } from 'zod';
+import type { LlmUsage } from './prices.ts';
 import type { Paper, ScholarAuthor, ScholarWork, StepRecord } from './types.ts';
+
+/** Tokens one answer used (defined with their prices, in prices.ts). */
+export type { LlmUsage };
 
 export interface LlmMessage {
   role: 'user' | 'assistant';
@@ -22,20 +26,6 @@ export interface LlmRequest {
   messages: LlmMessage[];
   maxTokens: number;
   signal?: AbortSignal | undefined;
-}
-
-/**
- * Tokens one answer used. The three input counts are disjoint (Anthropic's `input_tokens` leaves
- * out cached input), so the whole input is their sum; each is priced differently.
- */
-export interface LlmUsage {
-  /** Input read without the prompt cache. */
-  inputTokens: number;
-  outputTokens: number;
-  /** Input written to the prompt cache by this request. */
-  cacheCreationInputTokens: number;
-  /** Input read from the prompt cache. */
-  cacheReadInputTokens: number;
 }
 
 /** A large language model (Anthropic Messages API). */

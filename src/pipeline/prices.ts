@@ -39,22 +39,30 @@ export const DEFAULT_PRICES = {
   exaSearch: 0.015,
 } as const satisfies PriceTable;
 
-/** Tokens of one LLM call (or a sum of calls), as the Messages API reports them. */
-export interface TokenUsage {
+/**
+ * Tokens of one LLM answer (or a sum of answers), as the Messages API reports them. The three
+ * input counts are disjoint (Anthropic's `input_tokens` leaves out cached input), so the whole
+ * input is their sum; each is priced differently. Defined here, the leaf every user of it can
+ * import (errors.ts included), and re-exported by the pipeline's ports.
+ */
+export interface LlmUsage {
+  /** Input read without the prompt cache. */
   inputTokens: number;
   outputTokens: number;
+  /** Input read from the prompt cache. */
   cacheReadInputTokens: number;
+  /** Input written to the prompt cache by this request. */
   cacheCreationInputTokens: number;
 }
 
-export const ZERO_USAGE: TokenUsage = {
+export const ZERO_USAGE: LlmUsage = {
   inputTokens: 0,
   outputTokens: 0,
   cacheReadInputTokens: 0,
   cacheCreationInputTokens: 0,
 };
 
-export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+export function addUsage(a: LlmUsage, b: LlmUsage): LlmUsage {
   return {
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
@@ -75,7 +83,7 @@ export function priceOf(table: PriceTable, model: string): ModelPrice | undefine
 }
 
 /** USD for one model's usage; undefined when the table has no price for the model. */
-export function tokenCost(table: PriceTable, model: string, usage: TokenUsage): number | undefined {
+export function tokenCost(table: PriceTable, model: string, usage: LlmUsage): number | undefined {
   const price = priceOf(table, model);
   if (!price) return undefined;
   const perToken = (perMillion: number, tokens: number) => (perMillion * tokens) / 1_000_000;
@@ -85,6 +93,19 @@ export function tokenCost(table: PriceTable, model: string, usage: TokenUsage): 
     perToken(price.cacheRead, usage.cacheReadInputTokens) +
     perToken(price.cacheWrite, usage.cacheCreationInputTokens)
   );
+}
+
+/**
+ * One new email's cost when there is no history to estimate it from (USD): a first version with
+ * fresh research at the default list prices — a Haiku reading of the template, 2–3 Exa searches
+ * with contents (≈ $0.045), Haiku summaries of up to 5 pages, a Sonnet email (≈ $0.03) — rounded
+ * up, so a batch is more likely refused than let past the budget.
+ */
+export const FALLBACK_EMAIL_COST_USD = 0.1;
+
+/** The batch estimate of one email: the median of recent real costs, else the fallback. */
+export function estimateEmailCost(recentMedianUsd: number | undefined): number {
+  return recentMedianUsd !== undefined && recentMedianUsd > 0 ? recentMedianUsd : FALLBACK_EMAIL_COST_USD;
 }
 
 /** USD for `searches` Exa requests. */

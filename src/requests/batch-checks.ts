@@ -1,11 +1,12 @@
 /**
  * The checks of a batch, as pure functions over loaded context (like checks.ts, which they
- * extend): a batch is refused whole when it is larger than what is left of the person's quota, and
+ * extend): a batch is refused whole when it is larger than what is left of the person's quota or
+ * its estimated cost larger than what is left of the workspace's budget, and
  * Cancel batch is for the requester or an admin, from the batch's own parent message.
  */
 import type { Batch } from '../db/batches.ts';
 import type { User } from '../db/users.ts';
-import { checkSpend, type Refusal, type StartContext } from './checks.ts';
+import { checkBatchSpend, type Refusal, type StartContext } from './checks.ts';
 
 /** A batch larger than the quota left today, with the numbers. */
 export interface BatchQuotaRefusal {
@@ -17,14 +18,17 @@ export interface BatchQuotaRefusal {
   left: number;
 }
 
-/** The workspace's daily budget is spent (or paused after a spend limit): no batch starts. */
+/**
+ * The workspace's daily budget is spent, or the batch's estimated cost does not fit what is left
+ * (`batch` says by how much), or new work is paused after a spend limit: no batch starts.
+ */
 export type BatchBudgetRefusal = Extract<Refusal, { kind: 'budget' }>;
 export type BatchStartRefusal = BatchQuotaRefusal | BatchBudgetRefusal;
 
 export function checkBatchStart(ctx: StartContext, size: number): BatchStartRefusal | undefined {
   const left = Math.max(0, ctx.dailyQuota - ctx.usedToday);
   if (size > left) return { kind: 'quota', quota: ctx.dailyQuota, asked: size, left };
-  return checkSpend(ctx.spend);
+  return checkBatchSpend(ctx.spend, size);
 }
 
 export type BatchActionRefusal =

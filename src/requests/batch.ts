@@ -53,7 +53,14 @@ export async function startBatch(
   const parsed = parseBatchRequest(input, deps.batchMax ?? DEFAULTS.batchMax);
   if (!parsed.ok) return { kind: 'invalid', problems: describeProblems(parsed.problems) };
   const { request } = parsed;
-  const context = await loadStartContext(deps.pool, input.identity, deps.dailyQuota, undefined, deps.dailyBudgetUsd);
+  const context = await loadStartContext(
+    deps.pool,
+    input.identity,
+    deps.dailyQuota,
+    undefined,
+    deps.dailyBudgetUsd,
+    true,
+  );
   const early = checkBatchStart(context, request.recipients.length);
   if (early) return early;
 

@@ -21,7 +21,17 @@ export type Refusal =
    * The workspace's spend today reached SCRIBE_DAILY_BUDGET_USD (`budgetUsd`), or its generations
    * hit the Anthropic spend limit and new ones are paused (`pausedUntil`).
    */
-  | { kind: 'budget'; budgetUsd: number | undefined; pausedUntil: Date | undefined };
+  | { kind: 'budget'; budgetUsd: number | undefined; pausedUntil: Date | undefined; batch?: BatchEstimate | undefined };
+
+/** Why a batch does not fit what is left of the budget (`checkBatchSpend`). */
+export interface BatchEstimate {
+  /** Recipients in the batch. */
+  emails: number;
+  /** The estimated cost of one email (USD). */
+  emailUsd: number;
+  /** What is left of today's budget once the emails already waiting are paid for (USD, ≥ 0). */
+  leftUsd: number;
+}
 
 /** What the workspace (Slack team, Discord guild) has spent today, and whether it is paused. */
 export interface SpendContext {
@@ -30,6 +40,8 @@ export interface SpendContext {
   budgetUsd: number | undefined;
   /** Set while new generations are refused after an Anthropic spend limit. */
   pausedUntil: Date | undefined;
+  /** For a batch: one email's estimated cost, and the workspace's emails waiting or being written. */
+  estimate?: { emailUsd: number; unsettled: number } | undefined;
 }
 
 /** The budget refusal, when the workspace's spend allows no new generation. */
@@ -39,6 +51,22 @@ export function checkSpend(spend: SpendContext | undefined): Extract<Refusal, { 
   if (spend.budgetUsd !== undefined && spend.todayUsd >= spend.budgetUsd)
     return { kind: 'budget', budgetUsd: spend.budgetUsd, pausedUntil: undefined };
   return undefined;
+}
+
+/**
+ * A batch fits the budget when its emails' estimated cost fits what is left of it today, the
+ * emails already waiting or being written counted as spent.
+ */
+export function checkBatchSpend(
+  spend: SpendContext | undefined,
+  emails: number,
+): Extract<Refusal, { kind: 'budget' }> | undefined {
+  const refusal = checkSpend(spend);
+  if (refusal || !spend?.estimate || spend.budgetUsd === undefined) return refusal;
+  const { emailUsd, unsettled } = spend.estimate;
+  const leftUsd = Math.max(0, spend.budgetUsd - spend.todayUsd - unsettled * emailUsd);
+  if (emails * emailUsd <= leftUsd) return undefined;
+  return { kind: 'budget', budgetUsd: spend.budgetUsd, pausedUntil: undefined, batch: { emails, emailUsd, leftUsd } };
 }
 
 /** What a new generation is checked against. */

@@ -6,7 +6,8 @@
 import type { Db } from '../db/pool.ts';
 import { countTodayForQuota, findRecentChild, getGeneration, type Generation } from '../db/generations.ts';
 import { getUser, upsertUser, type User, type UserIdentity } from '../db/users.ts';
-import { pausedUntil, workspaceSpendToday } from '../db/usage.ts';
+import { medianEmailCost, pausedUntil, unsettledInWorkspace, workspaceSpendToday } from '../db/usage.ts';
+import { estimateEmailCost } from '../pipeline/prices.ts';
 import { needsAdminCheck, type ActionContext, type SpendContext, type StartContext } from './checks.ts';
 
 /** The workspace's spend today and any pause; the sum is skipped when there is no budget to compare it with. */
@@ -16,10 +17,30 @@ export async function loadSpendContext(
   teamId: string,
   budgetUsd: number | undefined,
 ): Promise<SpendContext> {
-  const paused = await pausedUntil(db, platform, teamId);
+  const paused = await pausedUntil(db);
   const todayUsd = budgetUsd === undefined ? 0 : await workspaceSpendToday(db, platform, teamId);
   return { todayUsd, budgetUsd, pausedUntil: paused };
 }
+
+/**
+ * What a batch is checked against besides the quota: the workspace's spend, and what its emails
+ * will cost — each estimated from recent real costs — with the emails already waiting or being
+ * written counted as spend to come. Nothing more is loaded when there is no budget.
+ */
+export async function loadBatchSpendContext(
+  db: Db,
+  platform: UserIdentity['platform'],
+  teamId: string,
+  budgetUsd: number | undefined,
+): Promise<SpendContext> {
+  const spend = await loadSpendContext(db, platform, teamId, budgetUsd);
+  if (budgetUsd === undefined) return spend;
+  const emailUsd = estimateEmailCost(await medianEmailCost(db, EMAIL_COST_SAMPLE));
+  return { ...spend, estimate: { emailUsd, unsettled: await unsettledInWorkspace(db, platform, teamId) } };
+}
+
+/** How many recent emails the batch estimate takes the median of. */
+const EMAIL_COST_SAMPLE = 20;
 
 /** Upserts the person and counts their quota use. `user`: already upserted in this request. */
 export async function loadStartContext(
@@ -28,10 +49,17 @@ export async function loadStartContext(
   dailyQuota: number,
   user?: User,
   dailyBudgetUsd?: number | undefined,
+  /** A batch: its emails' cost is estimated too (`loadBatchSpendContext`). */
+  batch?: boolean,
 ): Promise<StartContext> {
   const row = user ?? (await upsertUser(db, identity));
   const usedToday = await countTodayForQuota(db, row.id);
-  const spend = await loadSpendContext(db, identity.platform, identity.teamId, dailyBudgetUsd);
+  const spend = await (batch ? loadBatchSpendContext : loadSpendContext)(
+    db,
+    identity.platform,
+    identity.teamId,
+    dailyBudgetUsd,
+  );
   return { user: row, usedToday, dailyQuota, spend };
 }
 

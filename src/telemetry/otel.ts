@@ -5,7 +5,13 @@
  * One provider per process with the W3C trace-context propagator, an AsyncLocalStorage context
  * manager (so spans nest across awaits), and the SDK's instrumentations (`instrumentations.ts`:
  * undici, http, pg; the last two only take when `preload.ts` ran first). Spans go out in batches
- * over OTLP/HTTP, or to the exporter a test hands in.
+ * over OTLP/HTTP, or to the exporter a test hands in — either way through `redactingExporter`, so
+ * no URL leaves with a token or a query string in it.
+ *
+ * The global propagator only injects: outgoing calls carry the trace on, but an incoming request's
+ * `traceparent` is ignored. Scribe's only incoming requests are chat platforms' (and anyone's who
+ * can reach the port, signed or not), none of which is a trace Scribe's spans belong to; a trace
+ * continues across processes only through the job payload, read with its own propagator.
  */
 import {
   context,
@@ -15,6 +21,7 @@ import {
   trace,
   type Attributes,
   type Span,
+  type TextMapPropagator,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -26,6 +33,7 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
+import { redactingExporter } from './redacting-exporter.ts';
 import type { SpanAttributes, SpanHandle, Tracer } from './tracer.ts';
 
 export interface OtelOptions {
@@ -42,11 +50,13 @@ let globalsRegistered = false;
 
 export async function createOtelTracer(options: OtelOptions): Promise<Tracer> {
   const processors: SpanProcessor[] = [];
-  if (options.exporter) processors.push(new SimpleSpanProcessor({ exporter: options.exporter }));
+  if (options.exporter) processors.push(new SimpleSpanProcessor({ exporter: redactingExporter(options.exporter) }));
   if (options.endpoint) {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
     processors.push(
-      new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${options.endpoint}/v1/traces` }) }),
+      new BatchSpanProcessor({
+        exporter: redactingExporter(new OTLPTraceExporter({ url: `${options.endpoint}/v1/traces` })),
+      }),
     );
   }
   const provider = new TracerProvider({
@@ -57,7 +67,7 @@ export async function createOtelTracer(options: OtelOptions): Promise<Tracer> {
   if (!globalsRegistered) {
     globalsRegistered = true;
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    propagation.setGlobalPropagator(propagator);
+    propagation.setGlobalPropagator(injectOnly(propagator));
     trace.setGlobalTracerProvider(provider);
     // Already registered by `preload.ts` when the process was started traced (then http and pg
     // record too); registered here otherwise, where only undici can still take effect.
@@ -94,6 +104,15 @@ export async function createOtelTracer(options: OtelOptions): Promise<Tracer> {
     async shutdown() {
       await provider.shutdown();
     },
+  };
+}
+
+/** `propagator` for outgoing requests; incoming ones (the http instrumentation's server spans) start a new trace. */
+function injectOnly(propagator: TextMapPropagator): TextMapPropagator {
+  return {
+    inject: (ctx, carrier, setter) => propagator.inject(ctx, carrier, setter),
+    extract: (ctx) => ctx,
+    fields: () => propagator.fields(),
   };
 }
 

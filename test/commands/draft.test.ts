@@ -99,6 +99,28 @@ describe('scribe draft', () => {
     }
   });
 
+  it('says in one line that ANTHROPIC_API_KEY is missing, before any work, and exits 2', async () => {
+    const env = cleanEnv({ ...services.env, ANTHROPIC_API_KEY: undefined });
+    for (const mode of [args(), ['draft', '--template', templateFile, '--batch', templateFile]]) {
+      const { code, logs, output, stdout } = await runScribe(mode, env);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(logs).toEqual([]);
+      expect(output).toBe(
+        'scribe draft: ANTHROPIC_API_KEY is not set, so Scribe cannot ask Claude: set it (in the environment or .env) and run again',
+      );
+    }
+  });
+
+  it('prints its usage with --help, on stdout, whatever the configuration', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { code, stdout } = await runScribe(['draft', flag], cleanEnv({ PORT: 'abc' }));
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^usage: scribe draft --template FILE --name NAME --interest TEXT/);
+      expect(stdout).toContain('ANTHROPIC_API_KEY');
+    }
+  });
+
   it('explains bad arguments', async () => {
     const missing = await runScribe(['draft', '--name', 'Ada'], cleanEnv(services.env));
     expect(missing.code).toBe(2);

@@ -24,6 +24,11 @@
  *   /js-send?to=URL                          JavaScript sending PUT, DELETE, PATCH and a POST to URL (a page
  *                                            trying to change something somewhere, rather than read it)
  *   /filler?kind=K&size=N, /long?size=N      N characters of filler of a kind, or of varied prose (see filler.ts)
+ *   /js-cors?to=URL                          JavaScript sending URL a JSON POST with a custom header, a
+ *                                            text/plain POST and a GET with a custom header (see sent())
+ *   /popup?to=URL                            opens URL in popups (window.open, a target=_blank link and form)
+ *   /nav-loop?n=N                            JavaScript that navigates the page to /nav-loop?n=N+1 forever
+ *   /refresh-loop?n=N                        a <meta http-equiv=refresh> to /refresh-loop?n=N+1 forever
  */
 import type http from 'node:http';
 import zlib from 'node:zlib';
@@ -144,6 +149,55 @@ export async function startFakePages(): Promise<FakePages> {
             .then((r) => { document.getElementById('sent').textContent = 'Sent: ' + r.map((x) => x.status).join(','); });
         </script>`,
           ),
+        );
+      }
+      case '/js-cors': {
+        const to = JSON.stringify(url.searchParams.get('to') ?? '/cors-open');
+        return send(
+          res,
+          200,
+          html(
+            'CORS lab page',
+            `<div id="app">Loading…</div><div id="sent"></div><script>
+          document.getElementById('app').textContent = ${JSON.stringify(paragraph(5))};
+          const to = (k) => ${to} + (${to}.includes('?') ? '&' : '?') + 'k=' + k;
+          Promise.allSettled([
+            fetch(to('json'), { method: 'POST', headers: { 'content-type': 'application/json', 'x-scribe-test': '1' }, body: '{}' }),
+            fetch(to('header'), { headers: { 'x-requested-with': 'XMLHttpRequest' } }),
+            fetch(to('plain'), { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: 'x=1' }),
+          ]).then((r) => { document.getElementById('sent').textContent = 'Sent: ' + r.map((x) => x.status).join(','); });
+        </script>`,
+          ),
+        );
+      }
+      case '/popup': {
+        const to = JSON.stringify(url.searchParams.get('to') ?? '/profile?popup');
+        return send(
+          res,
+          200,
+          html(
+            'Popup lab page',
+            `<div id="app">Loading…</div><a id="a" href=${to} target="_blank">more</a>
+          <form id="f" action=${to} method="post" target="_blank"><input name="q" value="1"></form><script>
+          window.open(${to});
+          window.open(${to}, '_blank', 'noopener');
+          document.getElementById('a').click();
+          document.getElementById('f').submit();
+          document.getElementById('app').textContent = ${JSON.stringify(paragraph(5))};
+        </script>`,
+          ),
+        );
+      }
+      case '/nav-loop': {
+        const n = Number(url.searchParams.get('n') ?? 0);
+        return send(res, 200, html('Loop', `<p>Loop ${n}</p><script>location.href = '/nav-loop?n=${n + 1}';</script>`));
+      }
+      case '/refresh-loop': {
+        const n = Number(url.searchParams.get('n') ?? 0);
+        return send(
+          res,
+          200,
+          `<!doctype html><html><head><meta http-equiv="refresh" content="0; url=/refresh-loop?n=${n + 1}"><title>Refresh</title></head><body><p>Refresh ${n}</p></body></html>`,
         );
       }
       case '/secret':

@@ -27,7 +27,7 @@ export interface ScribeService {
   services: Services;
   db: TestDatabase;
   scribe: ScribeProcess;
-  /** Scribe's HTTP port (Slack's events URL, /metrics). */
+  /** Scribe's public HTTP port (Slack's events URL, /health). */
   port: number;
   close(): Promise<void>;
 }

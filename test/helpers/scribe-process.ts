@@ -35,7 +35,8 @@ export interface ScribeProcess {
 /** The environment without variables a test did not choose (a developer's DATABASE_URL, tokens). */
 export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'CI'];
-  const env: NodeJS.ProcessEnv = {};
+  // Scribe's operators' port (/metrics) defaults to 9464: tests run side by side, so any free one.
+  const env: NodeJS.ProcessEnv = { METRICS_PORT: '0' };
   for (const key of keep) if (process.env[key] !== undefined) env[key] = process.env[key];
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
   return env;
@@ -57,7 +58,12 @@ export function spawnNode(argv: string[], env: NodeJS.ProcessEnv, options: Spawn
     command.unshift('setpriv', `--reuid=${options.runAs.user}`, `--regid=${options.runAs.group}`, '--clear-groups');
   }
   const [file = process.execPath, ...rest] = command;
-  const child = spawn(file, rest, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnCommand(file, rest, env);
+}
+
+/** Runs any command in the project's directory (e.g. `npm start`), with log parsing. */
+export function spawnCommand(file: string, args: string[], env: NodeJS.ProcessEnv): ScribeProcess {
+  const child = spawn(file, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
   const output: string[] = [];
   const stdout: string[] = [];

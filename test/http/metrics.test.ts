@@ -1,7 +1,8 @@
 /**
  * `GET /metrics`: Prometheus text that parses, whose counters move by exactly one per generation
  * (outcome, each step's duration count), by each billed LLM answer and its tokens, and whose queue
- * gauge and process memory are there; chat API calls are counted by platform and outcome.
+ * gauge and process memory are there; chat API calls are counted by platform and outcome; the
+ * queue gauge's query runs at most once per cache period.
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import { createPipelineClients, type PipelineClients } from '../../src/pipeline/
 import { DEFAULT_PRICES } from '../../src/pipeline/prices.ts';
 import { chatHostsOf, watchChatCalls } from '../../src/telemetry/chat-calls.ts';
 import { startFakeHttp, type FakeHttp } from '../fakes/http.ts';
+import { countingDb } from '../helpers/counting-db.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { createRecordingReporter, createRecordingTable } from '../helpers/recording-reporter.ts';
 import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
@@ -196,5 +198,20 @@ describe('/metrics', () => {
       stop();
       await chat.close();
     }
+  });
+
+  it('reads the queue depth from the database at most once per cache period, however often it is scraped', async () => {
+    let clock = 0;
+    const { db: counted, queries } = countingDb(db.pool);
+    const cached = await createPromMetrics({ db: counted, queueCacheMs: 5_000, now: () => clock });
+    const gauge = async () =>
+      parsePrometheus(await cached.text()).samples.filter((s) => s.name === 'scribe_queue_jobs').length;
+    expect(await gauge()).toBe(4);
+    clock = 4_999;
+    await Promise.all([gauge(), gauge(), gauge()]);
+    expect(queries).toHaveLength(1);
+    clock = 5_000;
+    expect(await gauge()).toBe(4);
+    expect(queries).toHaveLength(2);
   });
 });

@@ -2,7 +2,7 @@
  * Cost per email: every billed Anthropic answer (a corrected one's invalid first answer included)
  * and every Exa search is recorded per step on the row, priced at the table's rates, shown in the
  * Slack and Discord footers, and a regenerate shows only its own calls. The workspace's daily
- * budget and an Anthropic spend limit refuse new generations.
+ * budget and an Anthropic spend limit refuse new generations (test/jobs/spend.test.ts: in the worker too).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderResult as renderDiscord } from '../../src/bots/discord/render.ts';
@@ -10,18 +10,16 @@ import { renderResult as renderSlack } from '../../src/bots/slack/render.ts';
 import { getGeneration } from '../../src/db/generations.ts';
 import { pausedUntil } from '../../src/db/usage.ts';
 import { BudgetExceededError, createGeneration } from '../../src/requests/commit/start.ts';
-import { startQueue, type JobQueue } from '../../src/jobs/queue.ts';
 import { regenerate } from '../../src/requests/commit/versions.ts';
 import type { ResultView } from '../../src/thread/reporter.ts';
 import { NO_OBSERVABILITY } from '../../src/jobs/usage.ts';
 import { processGeneration, type WorkerDeps } from '../../src/jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
 import { DEFAULT_PRICES, formatUsd, tokenCost, type PriceTable } from '../../src/pipeline/prices.ts';
 import { SPEND_LIMIT_REACHED } from '../fakes/anthropic.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { createRecordingReporter, createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
-import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+import { openPipelineWorld, type PipelineWorld } from '../helpers/pipeline-world.ts';
+import { createRecordingReporter, postsFor } from '../helpers/recording-reporter.ts';
+import { RECIPIENT, TEMPLATE } from '../helpers/services.ts';
 
 const logger = silentLogger();
 const MODELS = { fast: 'claude-haiku-5-5', writer: 'claude-sonnet-5-5' };
@@ -35,25 +33,18 @@ const PRICES: PriceTable = {
 };
 const ATTEMPT = { retryCount: 0, retryLimit: 0, retryDelaySeconds: 1, retryDelayMaxSeconds: 1 };
 
-let db: TestDatabase;
-let queue: JobQueue;
-let services: Services;
-let clients: PipelineClients;
+let world: PipelineWorld;
+let db: PipelineWorld['db'];
+let queue: PipelineWorld['queue'];
+let services: PipelineWorld['services'];
+let clients: PipelineWorld['clients'];
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  await createRecordingTable(db.pool);
-  queue = await startQueue({ connectionString: db.url, logger });
-  services = await startServices();
-  clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
+  world = await openPipelineWorld(logger);
+  ({ db, queue, services, clients } = world);
 });
 beforeEach(() => services.anthropic.respond(() => undefined));
-afterAll(async () => {
-  await clients?.close();
-  await services?.close();
-  await queue?.stop({ timeoutMs: 5_000 });
-  await db?.drop();
-});
+afterAll(() => world?.close());
 
 function deps(): WorkerDeps {
   return {
@@ -167,14 +158,14 @@ describe('cost per email', () => {
     await expect(enqueue('T-budget')).resolves.toBeDefined();
   });
 
-  it('an Anthropic spend limit pauses new generations in the workspace, with the same kind of refusal', async () => {
+  it('an Anthropic spend limit pauses new generations, with the same kind of refusal', async () => {
     const generation = await enqueue('T-limit');
     services.anthropic.failNext([SPEND_LIMIT_REACHED]);
     const result = await processGeneration(deps(), generation.id, ATTEMPT);
     expect(result.outcome).toBe('failed');
-    expect(await pausedUntil(db.pool, 'slack', 'T-limit')).toBeInstanceOf(Date);
-    await expect(enqueue('T-limit')).rejects.toThrow(/paused for this workspace.*spend limit/);
-    await expect(enqueue('T-limit-elsewhere')).resolves.toBeDefined();
+    expect(await pausedUntil(db.pool)).toBeInstanceOf(Date);
+    await expect(enqueue('T-limit')).rejects.toThrow(/paused: .*spend limit/);
+    await db.pool.query('DELETE FROM spend_pauses');
   });
 });
 

@@ -267,3 +267,71 @@ it('traces a Discord generation: pg spans and a span per REST call, bot → work
 
   expectPgUnder(spans, generation);
 }, 90_000);
+
+it('exports no bearer URL: interaction tokens and response URLs masked, no query strings (the arXiv name)', async () => {
+  // Slack: `/scribe status` answers through the command's response URL (a token in its path).
+  const driver = slack.httpDriver({ url: `http://127.0.0.1:${port}/slack/events` });
+  const status = await driver.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text: 'status' });
+  await slack.until(() => slack.ephemeralsFor('U0ADA').find((e) => e.via === 'response_url'), 'the status reply');
+  // Discord: `/scribe help` is answered with an interaction callback (the token in its path).
+  const help = discord.slashCommand({ subcommand: 'help' });
+  await discord.nextCallback(help.id);
+
+  const responsePath = new URL(status.responseUrl).pathname;
+  const masked = `${new URL(status.responseUrl).origin}${responsePath.split('/').slice(0, -1).join('/')}/REDACTED`;
+  const urls = () => exported().map((s) => String(s.attributes['url.full'] ?? ''));
+  await expect
+    .poll(() => urls().some((u) => u.includes(`/interactions/${help.id}/`)) && urls().includes(masked), {
+      timeout: 15_000,
+      interval: 200,
+    })
+    .toBe(true);
+  expect(urls()).toContain(`${new URL(discord.apiUrl).origin}/api/v10/interactions/${help.id}/REDACTED/callback`);
+
+  const spans = exported();
+  const everything = JSON.stringify(spans);
+  expect(everything).not.toContain(help.token);
+  expect(everything).not.toContain(responsePath);
+  // The arXiv searches of the generations above, by the recipient's name: exported without it.
+  const arxiv = spans.filter((s) => String(s.attributes['url.full'] ?? '').startsWith(e2e.services.env.ARXIV_API_URL!));
+  expect(arxiv.length).toBeGreaterThan(0);
+  expect(everything).not.toMatch(/Lovelace/i);
+  for (const s of spans) {
+    expect(String(s.attributes['url.full'] ?? '')).not.toContain('?');
+    expect(String(s.attributes['http.target'] ?? s.attributes['url.path'] ?? '')).not.toContain('?');
+    expect(s.attributes['url.query']).toBeUndefined();
+  }
+}, 60_000);
+
+it('starts a new trace for each incoming request: a traceparent sent with it is ignored, signed or not', async () => {
+  const forgedTraceId = 'ab'.repeat(16);
+  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      traceparent: `00-${forgedTraceId}-${'cd'.repeat(8)}-01`,
+      'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
+      'x-slack-signature': 'v0=0000',
+    },
+    body: 'command=%2Fscribe&text=help',
+  });
+  expect(res.status).toBe(401);
+  let refused: Span | undefined;
+  await expect
+    .poll(
+      () => {
+        refused = exported().find(
+          (s) =>
+            s.kind === 2 &&
+            s.attributes['url.path'] === '/slack/events' &&
+            s.attributes['http.response.status_code'] === 401,
+        );
+        return refused !== undefined;
+      },
+      { timeout: 15_000, interval: 200 },
+    )
+    .toBe(true);
+  expect(refused?.parentSpanId).toBeUndefined();
+  expect(refused?.traceId).not.toBe(forgedTraceId);
+  expect(exported().filter((s) => s.traceId === forgedTraceId)).toEqual([]);
+}, 30_000);

@@ -49,3 +49,44 @@ it('exports spans to an OTLP/HTTP receiver', async () => {
   const b64 = Buffer.from(traceId, 'hex').toString('base64');
   expect(body.includes(traceId) || body.includes(b64)).toBe(true);
 });
+
+it('exports URLs with their tokens masked and without query strings, in attributes and error messages', async () => {
+  const tracer = await createOtelTracer({
+    serviceName: 'scribe-otlp-redaction',
+    endpoint: receiver.url,
+    instrumentations: false,
+  });
+  const token = `aW50ZXJhY3Rpb246${'c2VjcmV0'.repeat(10)}`;
+  await tracer.span(
+    'POST',
+    {
+      'url.full': `https://discord.com/api/v10/interactions/1234567890/${token}/callback?with_response=true`,
+      'server.address': 'discord.com',
+    },
+    async () => undefined,
+  );
+  await tracer.span(
+    'GET',
+    { 'url.full': 'https://export.arxiv.org/api/query?search_query=au:%22Ada%20Lovelace%22' },
+    async () => undefined,
+  );
+  await tracer
+    .span('POST', {}, async () => {
+      throw new Error('POST https://hooks.slack.com/commands/T0001/123/yYGqLtL1AkV9Y4lUtGcJnRk8 answered 404');
+    })
+    .catch(() => undefined);
+  await tracer.shutdown();
+
+  const body = receiver.requests
+    .filter((r) => r.path === '/v1/traces' && r.method === 'POST')
+    .map((r) => r.body)
+    .join('\n');
+  expect(body).toContain('scribe-otlp-redaction');
+  expect(body).toContain('https://discord.com/api/v10/interactions/1234567890/REDACTED/callback');
+  expect(body).toContain('https://export.arxiv.org/api/query');
+  expect(body).toContain('https://hooks.slack.com/commands/T0001/123/REDACTED answered 404');
+  expect(body).not.toContain(token);
+  expect(body).not.toContain('Lovelace');
+  expect(body).not.toContain('yYGqLtL1AkV9Y4lUtGcJnRk8');
+  expect(body).not.toContain('with_response');
+});

@@ -49,6 +49,14 @@ export function refusalText(refusal: StartRefusal): string {
   return refusal.kind === 'budget' ? budgetText(refusal.budgetUsd, refusal.pausedUntil) : quotaText(refusal.quota);
 }
 
+/** Whether a cancelled email still takes a slot of the quota: only when nothing was billed for it. */
+function cancelledQuotaText(g: Pick<Generation, 'usage' | 'startedAt'>): string {
+  if (Object.keys(g.usage).length > 0)
+    return 'It still counts towards your quota: Scribe had already called the model for it.';
+  if (g.startedAt === null) return 'It does not count towards your quota.';
+  return 'It counts towards your quota only if Scribe had already called the model for it.';
+}
+
 /** What comes of an action or of a form (edit, edit research). */
 export type AnyActionOutcome = ActionOutcome | EditOutcome;
 
@@ -71,7 +79,7 @@ export function actionReply(action: ActionKind, outcome: AnyActionOutcome, style
     case 'cannot-post':
       return style.cannotPostInThread;
     case 'cancelled':
-      return 'Cancelled. Nothing more will be posted, and it does not count towards your quota.';
+      return `Cancelled. Nothing more will be posted. ${cancelledQuotaText(outcome.generation)}`;
     case 'retrying':
       return 'Trying again from the last finished step.';
     case 'too-late':

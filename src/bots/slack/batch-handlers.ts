@@ -104,7 +104,7 @@ export async function handleBatchSubmission(
   const size = parsed.request.recipients.length;
   const context = await within(
     deps.logger,
-    loadStartContext(deps.pool, identity, deps.dailyQuota, undefined, deps.dailyBudgetUsd),
+    loadStartContext(deps.pool, identity, deps.dailyQuota, undefined, deps.dailyBudgetUsd, true),
     BEFORE_ACK_DEADLINE_MS,
     'check the quota',
   );

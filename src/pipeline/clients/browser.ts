@@ -1,28 +1,20 @@
 /**
  * One Chromium for the whole worker, for the pages that need JavaScript: launched on first need,
  * pages one at a time by default, and closed after an idle period so an idle worker holds no
- * browser (Chromium with one page costs ~360 MB on a 1 GB Pi).
- *
- * Chromium does not ask Playwright's router about redirect hops, so a routed request that is simply
- * continued could be redirected anywhere. Instead every request the page makes is performed by us
- * (`guardedRequest`: each hop checked, connected to the checked address) and the answer handed back
- * with `route.fulfill`; refused ones are aborted. WebSockets are closed, service workers blocked,
- * and images, media and fonts never fetched (text is all we read).
+ * browser (Chromium with one page costs ~360 MB on a 1 GB Pi). Each page is read in a fresh
+ * context whose every request goes through our router (`browser-router.ts`).
  *
  * What the router never sees must not reach the network either: Chromium's own connections
  * (WebRTC, WebSockets opened in workers, preconnects) are sent to a proxy that does not exist, with
- * loopback included, and `RTCPeerConnection` is removed from every frame. Per page, the router
- * serves a few requests at a time, a bounded number and a bounded total of bytes (the answers pass
- * through this process's memory), and refuses SCRAPE_ALLOW_HOSTS hosts to a page not on one. Answers
- * without CORS headers get one that matches no origin: Playwright would otherwise allow the page's
- * origin, and a page could read any other site's answers.
+ * loopback included.
  */
 import fs from 'node:fs';
-import type { Browser, Route } from 'playwright-core';
-import { ErrorCode, PermanentError, ScribeError } from '../../errors.ts';
+import type { Browser, Request } from 'playwright-core';
+import { ErrorCode, ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
+import { routeContext, type PageRouter, type RouterLimits } from './browser-router.ts';
 import { describeNetworkError, formatDuration } from './errors.ts';
-import { guardedRequest, readCapped, RedirectError, type ByteBudget } from './guarded-http.ts';
+import { RedirectError } from './guarded-http.ts';
 import type { UrlGuard } from './ssrf.ts';
 
 // Debian's /usr/bin/chromium and /usr/bin/chromium-headless-shell are shell wrappers; Playwright
@@ -71,21 +63,6 @@ const ARGS = [
   '--proxy-bypass-list=<-loopback>',
 ];
 
-/** Runs in every frame before the page's scripts: no WebRTC at all (belt and braces with the flags). */
-const NO_WEBRTC = `for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'mozRTCPeerConnection', 'RTCDataChannel', 'RTCIceCandidate', 'RTCSessionDescription']) {
-  try { delete globalThis[name]; } catch {}
-}`;
-
-/**
- * The Access-Control-Allow-Origin given to answers that had none: an origin no page can have
- * (.invalid never resolves), so Chromium's CORS check fails as it would have without Playwright.
- */
-export const NO_CORS_ORIGIN = 'https://no-cors.invalid';
-
-const SKIPPED = new Set(['image', 'media', 'font', 'eventsource', 'websocket', 'manifest']);
-const READ_METHODS = new Set(['GET', 'HEAD', 'POST']);
-const HOP_BY_HOP = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive']);
-
 export interface BrowserPoolOptions {
   executablePath: string;
   logger: Logger;
@@ -105,8 +82,12 @@ export interface BrowserPoolOptions {
    * per page (docs/decisions.md). The page's own document has its own allowance (`maxBytes`).
    */
   maxTotalBytes?: number | undefined;
+  /** Per page: top-level navigations, the first load included (the rest are aborted). Default 5. */
+  maxNavigations?: number | undefined;
   /** Flags added after the fixed ones. Default MEMORY_ARGS (the bench compares others). */
   extraArgs?: readonly string[] | undefined;
+  /** Test hook: called with each request a page makes, as it is routed; what it throws fails that page read. */
+  onRequest?: ((request: Request) => void | Promise<void>) | undefined;
 }
 
 export interface RenderedPage {
@@ -160,10 +141,11 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
   const idleCloseMs = options.idleCloseMs ?? 30_000;
   const maxPages = options.maxConcurrentPages ?? 1;
   const maxTextChars = options.maxTextChars ?? 200_000;
-  const limits = {
+  const limits: RouterLimits = {
     concurrent: options.maxConcurrentRequests ?? 6,
     requests: options.maxRequests ?? 150,
     bytes: options.maxTotalBytes ?? 4_000_000,
+    navigations: options.maxNavigations ?? 5,
   };
   let browser: Promise<Browser> | undefined;
   let browserPid: number | undefined;
@@ -179,6 +161,7 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
         chromium.launch({
           executablePath: resolveChromium(options.executablePath),
           args: [...ARGS, ...(options.extraArgs ?? MEMORY_ARGS)],
+
           headless: true,
         }),
       )
@@ -230,96 +213,45 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     const done = new AbortController();
     const deadline = AbortSignal.timeout(timeoutMs);
     const requests = AbortSignal.any([done.signal, deadline, ...(signal ? [signal] : [])]);
-    // Why the page's own document could not be fetched: a better message than Chromium's net::ERR_*.
-    let documentFailure: unknown;
-    let finalUrl = url;
     const context = await b.newContext({ javaScriptEnabled: true, serviceWorkers: 'block', acceptDownloads: false });
-    const served = servedRequests(limits, requests, (what) =>
-      options.logger.info({ url, ...limits }, `page makes ${what}; the rest are aborted`),
-    );
-    const pageGuard = forPage(guard, url);
+    let router: PageRouter | undefined;
     try {
-      await context.addInitScript({ content: NO_WEBRTC });
-      await context.routeWebSocket(/.*/, (ws) => ws.close({ code: 1008, reason: 'not allowed' }));
-      await context.route('**/*', async (route: Route) => {
-        const request = route.request();
-        if (SKIPPED.has(request.resourceType())) return route.abort('blockedbyclient').catch(() => undefined);
-        // A page is read, not used: nothing it sends may change anything anywhere. GET and HEAD
-        // read; a POST is what a form or a search box sends (same as any browser, through the guard).
-        // PUT, DELETE, PATCH and the rest would need a CORS preflight, which Playwright answers
-        // itself (allowing every origin), so they are refused here instead.
-        if (!READ_METHODS.has(request.method())) return route.abort('blockedbyclient').catch(() => undefined);
-        const isDocument = request.isNavigationRequest() && request.frame().parentFrame() === null;
-        const slot = await served.acquire();
-        if (!slot) return route.abort('blockedbyclient').catch(() => undefined);
-        try {
-          const headers = await request.allHeaders();
-          const answer = await guardedRequest(request.url(), pageGuard, {
-            method: request.method(),
-            headers,
-            body: request.postDataBuffer() ?? undefined,
-            signal: requests,
-          });
-          // The document is the page: it is read to its own cap, and the budget is for what it loads.
-          const { bytes, truncated } = await readCapped(
-            answer.response,
-            maxBytes,
-            isDocument ? undefined : served.budget,
-          );
-          if (truncated && served.budget.left <= 0 && !isDocument) {
-            served.exhausted();
-            return await route.abort('blockedbyclient').catch(() => undefined);
-          }
-          if (isDocument) finalUrl = answer.finalUrl;
-          await served.oneAtATime(() =>
-            route.fulfill({
-              status: answer.response.statusCode ?? 200,
-              headers: responseHeaders(answer.response.headers),
-              body: bytes,
-            }),
-          );
-        } catch (err) {
-          if (isDocument) documentFailure ??= err;
-          options.logger.debug({ url: request.url(), err }, 'browser request not served');
-          await route.abort(err instanceof ScribeError ? 'blockedbyclient' : 'failed').catch(() => undefined);
-        } finally {
-          slot.release();
-        }
+      router = await routeContext(context, {
+        url,
+        guard,
+        limits,
+        maxBytes,
+        signal: requests,
+        logger: options.logger,
+        onRequest: options.onRequest,
       });
       const page = await context.newPage();
-      const onAbort = () => void page.close().catch(() => undefined);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      router.adopt(page);
+      // Cancelled, or a callback failed: closing the page ends whatever the read is waiting on.
+      const stop = AbortSignal.any([router.failed, ...(signal ? [signal] : [])]);
+      const onStop = () => void page.close().catch(() => undefined);
+      stop.addEventListener('abort', onStop, { once: true });
       try {
-        await page.goto(url, { timeout: timeoutMs, waitUntil: 'domcontentloaded' });
+        // A page that navigates away past its allowance while loading never finishes loading:
+        // its last document is read as it stands.
+        const spent = abortedPromise(router.navigationsSpent);
+        const loaded = page.goto(url, { timeout: timeoutMs, waitUntil: 'domcontentloaded' });
+        loaded.catch(() => undefined);
+        await Promise.race([loaded, spent]);
         // Let scripts that fill the page run; a page that keeps the network busy is cut off.
-        await page.waitForLoadState('networkidle', { timeout: Math.min(5_000, timeoutMs) }).catch(() => undefined);
+        const idle = page.waitForLoadState('networkidle', { timeout: Math.min(5_000, timeoutMs) });
+        await Promise.race([idle.catch(() => undefined), spent]);
         // A string expression: the project's types have no DOM library.
-        const [title, text] = await Promise.all([
-          page.title(),
-          page.evaluate('document.body ? document.body.innerText : ""'),
-        ]);
-        return { finalUrl, title, text: String(text).slice(0, maxTextChars) };
+        const [title, text] = await page.evaluate<[unknown, unknown]>(
+          '[document.title, document.body ? document.body.innerText : ""]',
+        );
+        if (router.failure !== undefined) throw router.failure;
+        return { finalUrl: router.finalUrl, title: String(title), text: String(text).slice(0, maxTextChars) };
       } finally {
-        signal?.removeEventListener('abort', onAbort);
+        stop.removeEventListener('abort', onStop);
       }
     } catch (err) {
-      if (signal?.aborted)
-        throw new ScribeError(ErrorCode.PageFailed, `${url} could not be read: cancelled`, { cause: err });
-      if (deadline.aborted || /Timeout/i.test(firstLine(err))) {
-        throw new ScribeError(
-          ErrorCode.PageFailed,
-          `${url} could not be read: timed out after ${formatDuration(timeoutMs)} in the browser`,
-          { cause: err },
-        );
-      }
-      if (documentFailure instanceof ScribeError) throw documentFailure; // refused by the guard, or no such host
-      if (err instanceof ScribeError) throw err;
-      const why = documentFailure
-        ? documentFailure instanceof RedirectError
-          ? documentFailure.message
-          : describeNetworkError(documentFailure)
-        : firstLine(err);
-      throw new ScribeError(ErrorCode.PageFailed, `${url} could not be read: ${why}`, { cause: err });
+      throw readFailure(url, err, { router, signal, deadline, timeoutMs });
     } finally {
       done.abort();
       await context.close().catch(() => undefined);
@@ -351,114 +283,31 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
   return pool;
 }
 
-/**
- * Response headers as `route.fulfill` takes them; Playwright splits Set-Cookie on newlines. An
- * answer without Access-Control-Allow-Origin gets `NO_CORS_ORIGIN`: Playwright adds the page's
- * own origin (and allow-credentials) when the header is missing, which would let any page read
- * any other origin's answers.
- */
-export function responseHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
-    out[name] = Array.isArray(value) ? value.join(name === 'set-cookie' ? '\n' : ', ') : value;
-  }
-  out['access-control-allow-origin'] ??= NO_CORS_ORIGIN;
-  return out;
+/** The `page_failed`/`page_refused` error a page read ends with, saying why in words. */
+function readFailure(
+  url: string,
+  err: unknown,
+  why: { router: PageRouter | undefined; signal: AbortSignal | undefined; deadline: AbortSignal; timeoutMs: number },
+): ScribeError {
+  const failed = (reason: string) =>
+    new ScribeError(ErrorCode.PageFailed, `${url} could not be read: ${reason}`, { cause: err });
+  if (why.signal?.aborted) return failed('cancelled');
+  if (why.router?.failure !== undefined)
+    return failed(`the browser failed while loading it (${firstLine(why.router.failure)})`);
+  if (why.deadline.aborted || /Timeout/i.test(firstLine(err)))
+    return failed(`timed out after ${formatDuration(why.timeoutMs)} in the browser`);
+  const documentFailure = why.router?.documentFailure;
+  if (documentFailure instanceof ScribeError) return documentFailure; // refused by the guard, or no such host
+  if (err instanceof ScribeError) return err;
+  if (documentFailure instanceof RedirectError) return failed(documentFailure.message);
+  return failed(documentFailure ? describeNetworkError(documentFailure) : firstLine(err));
 }
 
-/**
- * The guard for everything a page loads: a page whose host is not on SCRAPE_ALLOW_HOSTS may not
- * load from those hosts (they are private ones trusted for themselves, not a way in for any public
- * page). Applies to every request and redirect hop of the render, top-level navigations included.
- */
-export function forPage(guard: UrlGuard, pageUrl: string): UrlGuard {
-  const hostOf = (u: string | URL) => (URL.canParse(String(u)) ? new URL(u).hostname : '');
-  if (guard.allowed(hostOf(pageUrl))) return guard;
-  const pageGuard: UrlGuard = {
-    allowed: (host) => guard.allowed(host),
-    check: async (u) => void (await pageGuard.resolve(u)),
-    async resolve(u) {
-      if (guard.allowed(hostOf(u))) {
-        throw new PermanentError(
-          ErrorCode.PageRefused,
-          `${String(u)} was not read: a page outside SCRAPE_ALLOW_HOSTS may not load from those hosts`,
-        );
-      }
-      return guard.resolve(u);
-    },
-  };
-  return pageGuard;
-}
-
-interface Slot {
-  release(): void;
-}
-
-/**
- * A page's request allowance: at most `concurrent` served at once (the rest wait, in order), at
- * most `requests` in all, and `budget` bytes for all answers together. `acquire` resolves
- * undefined for a request to abort; `onLimit` is called once per kind of limit reached.
- */
-function servedRequests(
-  limits: { concurrent: number; requests: number; bytes: number },
-  signal: AbortSignal,
-  onLimit: (what: string) => void,
-): {
-  acquire(): Promise<Slot | undefined>;
-  budget: ByteBudget;
-  exhausted(): void;
-  oneAtATime(fulfil: () => Promise<void>): Promise<void>;
-} {
-  let active = 0;
-  let started = 0;
-  const waiting: (() => void)[] = [];
-  const budget: ByteBudget = { left: limits.bytes };
-  const said = new Set<string>();
-  const limit = (what: string) => {
-    if (!said.has(what)) onLimit(what);
-    said.add(what);
-    return undefined;
-  };
-  const wakeAll = () => {
-    for (const wake of waiting.splice(0)) wake();
-  };
-  signal.addEventListener('abort', wakeAll, { once: true });
-  const release = () => {
-    active -= 1;
-    // Once the bytes are spent, every waiting request is to be aborted now, not one per release.
-    if (budget.left <= 0) wakeAll();
-    else waiting.shift()?.();
-  };
-  let fulfilling: Promise<void> = Promise.resolve();
-  return {
-    budget,
-    // Handing a body to Chromium makes several copies of it (base64, the protocol message): one
-    // body at a time keeps those copies from piling up.
-    oneAtATime(fulfil) {
-      const next = fulfilling.then(fulfil);
-      fulfilling = next.catch(() => undefined);
-      return next;
-    },
-    exhausted: () => void limit(`more than ${limits.bytes.toLocaleString('en')} bytes of requests`),
-    async acquire() {
-      if (started >= limits.requests) return limit(`more than ${limits.requests} requests`);
-      started += 1;
-      while (active >= limits.concurrent && !signal.aborted && budget.left > 0)
-        await new Promise<void>((wake) => waiting.push(wake));
-      if (signal.aborted) return undefined;
-      if (budget.left <= 0) return limit(`more than ${limits.bytes.toLocaleString('en')} bytes of requests`);
-      active += 1;
-      let released = false;
-      return {
-        release() {
-          if (released) return;
-          released = true;
-          release();
-        },
-      };
-    },
-  };
+/** Resolves once `signal` is aborted. */
+function abortedPromise(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) =>
+    signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 }
 
 function firstLine(err: unknown): string {

@@ -35,6 +35,7 @@ import { loadStartContext } from '../context.ts';
 import { batchViewOf, type BatchView } from '../../thread/batch-view.ts';
 import { sendJob } from '../../jobs/send.ts';
 import { GenerationRequestSchema, InvalidRequestError, budgetText } from './start.ts';
+import { formatUsd } from '../../pipeline/prices.ts';
 import { BOSS_SCHEMA, QUEUES } from '../../jobs/queue.ts';
 import { parseRecipients, type Recipient, type RecipientProblem } from '../recipients.ts';
 import type { ProgressView, ThreadReporter } from '../../thread/reporter.ts';
@@ -101,7 +102,7 @@ export async function commitBatch(
 ): Promise<{ batch: Batch; generations: Generation[] } | BatchStartRefusal> {
   await lockQuota(tx, input.user.id);
   const refusal = checkBatchStart(
-    await loadStartContext(tx, input.identity, deps.dailyQuota, input.user, deps.dailyBudgetUsd),
+    await loadStartContext(tx, input.identity, deps.dailyQuota, input.user, deps.dailyBudgetUsd, true),
     input.request.recipients.length,
   );
   if (refusal) return refusal;
@@ -150,6 +151,15 @@ export class BatchQuotaError extends PermanentError {
 
 /** "This batch has 12 recipients, but you have 5 of your 20 emails left today…" */
 export function batchQuotaText(r: BatchStartRefusal): string {
+  if (r.kind === 'budget' && r.batch) {
+    const { emails, emailUsd, leftUsd } = r.batch;
+    return (
+      `This batch of ${emails} emails would cost about ${formatUsd(emails * emailUsd)} (≈ ${formatUsd(emailUsd)} each, ` +
+      `from recent emails), but ${formatUsd(leftUsd)} of this workspace's ${formatUsd(r.budgetUsd ?? 0)} daily budget ` +
+      'is left once the emails already under way are paid for, so nothing was started. Send a smaller batch, or wait ' +
+      'for the budget to reset at midnight UTC.'
+    );
+  }
   if (r.kind === 'budget') return budgetText(r.budgetUsd, r.pausedUntil);
   return (
     `This batch has ${r.asked} recipients, but you have ${r.left} of your ${r.quota} emails left today, ` +

@@ -179,7 +179,7 @@ export class BudgetExceededError extends PermanentError {
 export function budgetText(budgetUsd: number | undefined, pausedUntil: Date | undefined): string {
   if (pausedUntil) {
     return (
-      'New emails are paused for this workspace: Scribe reached its Anthropic spend limit. ' +
+      'New emails are paused: Scribe reached its Anthropic spend limit, which every workspace it serves shares. ' +
       `Ask the person who runs Scribe to raise the limit in the Anthropic Console; new emails are accepted again from ${pausedUntil.toISOString().slice(11, 16)} UTC.`
     );
   }

@@ -1,8 +1,8 @@
 /**
  * Steering a draft on Slack, end to end: `scribe start` as a child process on concurrency 1, every
  * service faked. Queue positions shown and moved; Cancel of a queued and of a running generation
- * (nothing posted afterwards, rows `cancelled`, the quota given back); another person's click
- * refused with a message only they see; Retry after a failure in step 4 resumes with no new
+ * (nothing posted afterwards, rows `cancelled`, the quota given back only for the one never
+ * started); another person's click refused with a message only they see; Retry after a failure in step 4 resumes with no new
  * parser, Exa or arXiv calls; Fresh research makes new Exa calls and replaces the cache.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -118,11 +118,12 @@ it('shows queue positions, cancels queued and running generations, refuses other
   expect(emailsIn(a)).toHaveLength(0);
   expect(emailsIn(c)).toHaveLength(0);
 
-  // The quota: 4 started, 2 cancelled → 2 used. History shows the cancelled ones.
+  // The quota: 4 asked for, C cancelled before any model call (its slot is back), A cancelled
+  // mid-compose after its research was paid for (its slot is not) → 3 used. History shows both.
   await driver().slashCommand({ user: 'U0ADA', channel: CHANNEL, text: 'status' });
   await slack.until(
-    () => slack.ephemeralsFor('U0ADA').find((e) => e.text.includes(`Your quota: ${QUOTA - 2} of ${QUOTA}`)),
-    'the quota given back',
+    () => slack.ephemeralsFor('U0ADA').find((e) => e.text.includes(`Your quota: ${QUOTA - 3} of ${QUOTA}`)),
+    'the quota given back for C only',
   );
   await driver().slashCommand({ user: 'U0ADA', channel: CHANNEL, text: 'history' });
   const history = await slack.until(

@@ -1,0 +1,347 @@
+/**
+ * The request router of one page read in the shared browser. Chromium does not ask Playwright's
+ * router about redirect hops, so a routed request that is simply continued could be redirected
+ * anywhere. Instead every request the page makes is performed by us (`guardedRequest`: each hop
+ * checked, connected to the checked address) and the answer handed back with `route.fulfill`;
+ * refused ones are aborted. WebSockets are closed, images, media and fonts never fetched (text is
+ * all we read), popups closed unread.
+ *
+ * Per page, the router serves a few requests at a time, a bounded number, a bounded total of bytes
+ * (the answers pass through this process's memory) and a handful of top-level navigations (a
+ * meta-refresh loop would load the page forever), and refuses SCRAPE_ALLOW_HOSTS hosts to a page
+ * not on one. Playwright answers CORS preflights itself, so requests a browser would preflight are
+ * refused here, and answers without CORS headers get one that matches no origin.
+ *
+ * Nothing thrown inside a Playwright callback may escape it: Playwright calls them from its
+ * connection's event loop, so a throw there is an unhandled rejection and Node exits, with every
+ * generation in flight. Each callback is wrapped; an error in one fails this page read only.
+ */
+import type { BrowserContext, Frame, Page, Request, Route } from 'playwright-core';
+import { ErrorCode, PermanentError, ScribeError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import { isCrossOrigin, isSimpleRequest } from './cors.ts';
+import { guardedRequest, readCapped, type ByteBudget } from './guarded-http.ts';
+import type { UrlGuard } from './ssrf.ts';
+
+/**
+ * The Access-Control-Allow-Origin given to answers that had none: an origin no page can have
+ * (.invalid never resolves), so Chromium's CORS check fails as it would have without Playwright.
+ */
+export const NO_CORS_ORIGIN = 'https://no-cors.invalid';
+
+const SKIPPED = new Set(['image', 'media', 'font', 'eventsource', 'websocket', 'manifest']);
+const SCRIPTED = new Set(['fetch', 'xhr']);
+const READ_METHODS = new Set(['GET', 'HEAD', 'POST']);
+const HOP_BY_HOP = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive']);
+
+/** Runs in every frame before the page's scripts: no WebRTC, no popups (belt and braces with the flags and the router). */
+const INIT_SCRIPT = `for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'mozRTCPeerConnection', 'RTCDataChannel', 'RTCIceCandidate', 'RTCSessionDescription']) {
+  try { delete globalThis[name]; } catch {}
+}
+try { Object.defineProperty(globalThis, 'open', { value: () => null }); } catch {}`;
+
+export interface RouterLimits {
+  /** Requests served at once (the rest wait). */
+  concurrent: number;
+  /** Requests served, the page itself included (the rest are aborted). */
+  requests: number;
+  /** Bytes of all subresources together (the rest are aborted). */
+  bytes: number;
+  /** Top-level navigations, the first load included (the rest are aborted; the read keeps what it has). */
+  navigations: number;
+}
+
+export interface RouterOptions {
+  /** The page being read. */
+  url: string;
+  guard: UrlGuard;
+  limits: RouterLimits;
+  /** Per response. */
+  maxBytes: number;
+  /** Aborts every request in flight (the read is over, timed out or cancelled). */
+  signal: AbortSignal;
+  logger: Logger;
+  /** Test hook: called with each request as the router takes it; what it throws fails that page read. */
+  onRequest?: ((request: Request) => void | Promise<void>) | undefined;
+}
+
+export interface PageRouter {
+  /** The page's own tab: requests of any other one (a popup) are refused, and that page is closed. */
+  adopt(page: Page): void;
+  /** Where the page's document came from, after redirects. */
+  readonly finalUrl: string;
+  /** Why the page's own document could not be fetched: a better message than Chromium's net::ERR_*. */
+  readonly documentFailure: unknown;
+  /** The first error thrown inside a Playwright callback; `failed` is aborted then. */
+  readonly failure: unknown;
+  readonly failed: AbortSignal;
+  /** Aborted when the page has used up its top-level navigations: the read takes what is there. */
+  readonly navigationsSpent: AbortSignal;
+}
+
+/** Installs the router on a fresh context, before its page is opened. */
+export async function routeContext(context: BrowserContext, options: RouterOptions): Promise<PageRouter> {
+  const { url, limits, logger } = options;
+  const failed = new AbortController();
+  const navigationsSpent = new AbortController();
+  let failure: unknown;
+  let documentFailure: unknown;
+  let finalUrl = url;
+  let page: Page | undefined;
+  let navigations = 0;
+
+  const fail = (err: unknown) => {
+    if (failure === undefined) logger.warn({ url, err }, 'the browser failed while reading a page; that read fails');
+    failure ??= err;
+    failed.abort();
+  };
+  const safely =
+    <A extends unknown[]>(callback: (...args: A) => unknown) =>
+    async (...args: A): Promise<void> => {
+      try {
+        await callback(...args);
+      } catch (err) {
+        fail(err);
+      }
+    };
+  const said = new Set<string>();
+  const limit = (what: string) => {
+    if (!said.has(what)) logger.info({ url, ...limits }, `page makes ${what}; the rest are aborted`);
+    said.add(what);
+  };
+  const served = servedRequests(limits, options.signal, limit);
+  const pageGuard = forPage(options.guard, url);
+  const refuse = (route: Route, why: Parameters<Route['abort']>[0] = 'blockedbyclient') =>
+    route.abort(why).catch(() => undefined);
+
+  async function serve(route: Route): Promise<void> {
+    const request = route.request();
+    await options.onRequest?.(request);
+    if (SKIPPED.has(request.resourceType())) return refuse(route);
+    // A page is read, not used: nothing it sends may change anything anywhere. GET and HEAD
+    // read; a POST is what a form or a search box sends (same as any browser, through the guard).
+    if (!READ_METHODS.has(request.method())) return refuse(route);
+    let isDocument = false;
+    if (request.isNavigationRequest()) {
+      // A popup's first request comes before its frame exists: `frame()` would throw.
+      const frame = frameOf(request);
+      if (!page || frame?.page() !== page) {
+        logger.debug({ url: request.url() }, 'navigation of another tab (a popup) refused');
+        return refuse(route);
+      }
+      isDocument = frame.parentFrame() === null;
+      if (isDocument && ++navigations > limits.navigations) {
+        limit(`more than ${limits.navigations} top-level navigations`);
+        navigationsSpent.abort();
+        // ERR_ABORTED commits no error page: the document already loaded stays to be read.
+        return refuse(route, 'aborted');
+      }
+    }
+    const headers = await request.allHeaders();
+    // Playwright answers CORS preflights itself, allowing everything: a request a browser would
+    // preflight is refused when it goes to another origin, and may not be redirected to one. Only
+    // fetch() and XMLHttpRequest can be such requests; the browser writes every other one itself.
+    const simple = !SCRIPTED.has(request.resourceType()) || isSimpleRequest(request.method(), headers);
+    if (!simple && isCrossOrigin(request.url(), headers)) {
+      logger.debug({ url: request.url() }, 'cross-origin request that needs a CORS preflight refused');
+      return refuse(route);
+    }
+    const guard = simple ? pageGuard : sameOrigin(pageGuard, request.url());
+    const slot = await served.acquire();
+    if (!slot) return refuse(route);
+    try {
+      const answer = await guardedRequest(request.url(), guard, {
+        method: request.method(),
+        headers,
+        body: request.postDataBuffer() ?? undefined,
+        signal: options.signal,
+      });
+      // The document is the page: it is read to its own cap, and the budget is for what it loads.
+      const { bytes, truncated } = await readCapped(
+        answer.response,
+        options.maxBytes,
+        isDocument ? undefined : served.budget,
+      );
+      if (truncated && served.budget.left <= 0 && !isDocument) {
+        limit(`more than ${limits.bytes.toLocaleString('en')} bytes of requests`);
+        return await refuse(route);
+      }
+      if (isDocument) finalUrl = answer.finalUrl;
+      await served.oneAtATime(() =>
+        route.fulfill({
+          status: answer.response.statusCode ?? 200,
+          headers: responseHeaders(answer.response.headers),
+          body: bytes,
+        }),
+      );
+    } catch (err) {
+      if (isDocument) documentFailure ??= err;
+      logger.debug({ url: request.url(), err }, 'browser request not served');
+      await refuse(route, err instanceof ScribeError ? 'blockedbyclient' : 'failed');
+    } finally {
+      slot.release();
+    }
+  }
+
+  await context.addInitScript({ content: INIT_SCRIPT });
+  await context.routeWebSocket(
+    /.*/,
+    safely((ws) => ws.close({ code: 1008, reason: 'not allowed' })),
+  );
+  await context.route(
+    '**/*',
+    safely(async (route: Route) => {
+      try {
+        await serve(route);
+      } catch (err) {
+        await refuse(route);
+        throw err;
+      }
+    }),
+  );
+  return {
+    adopt(p) {
+      page = p;
+      // Popups that got past the init script (a target=_blank link or form) are closed unread.
+      context.on(
+        'page',
+        safely(async (opened: Page) => {
+          if (opened !== page) await opened.close();
+        }),
+      );
+    },
+    get finalUrl() {
+      return finalUrl;
+    },
+    get documentFailure() {
+      return documentFailure;
+    },
+    get failure() {
+      return failure;
+    },
+    failed: failed.signal,
+    navigationsSpent: navigationsSpent.signal,
+  };
+}
+
+/** The request's frame, or undefined where Playwright has none to give (a popup's navigation, a service worker). */
+function frameOf(request: Request): Frame | undefined {
+  try {
+    return request.frame();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Response headers as `route.fulfill` takes them; Playwright splits Set-Cookie on newlines. An
+ * answer without Access-Control-Allow-Origin gets `NO_CORS_ORIGIN`: Playwright adds the page's
+ * own origin (and allow-credentials) when the header is missing, which would let any page read
+ * any other origin's answers.
+ */
+export function responseHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    out[name] = Array.isArray(value) ? value.join(name === 'set-cookie' ? '\n' : ', ') : value;
+  }
+  out['access-control-allow-origin'] ??= NO_CORS_ORIGIN;
+  return out;
+}
+
+/**
+ * The guard for everything a page loads: a page whose host is not on SCRAPE_ALLOW_HOSTS may not
+ * load from those hosts (they are private ones trusted for themselves, not a way in for any public
+ * page). Applies to every request and redirect hop of the render, top-level navigations included.
+ */
+export function forPage(guard: UrlGuard, pageUrl: string): UrlGuard {
+  const hostOf = (u: string | URL) => (URL.canParse(String(u)) ? new URL(u).hostname : '');
+  if (guard.allowed(hostOf(pageUrl))) return guard;
+  return refusing(guard, (u) =>
+    guard.allowed(u.hostname) ? 'a page outside SCRAPE_ALLOW_HOSTS may not load from those hosts' : undefined,
+  );
+}
+
+/** Every hop on the origin of `url`: for a request a browser would preflight again at another origin. */
+function sameOrigin(guard: UrlGuard, url: string): UrlGuard {
+  const origin = new URL(url).origin;
+  return refusing(guard, (u) =>
+    u.origin !== origin ? 'a request that needs CORS approval may not be redirected to another origin' : undefined,
+  );
+}
+
+/** `guard`, also refusing the URLs for which `why` gives a reason. */
+function refusing(guard: UrlGuard, why: (url: URL) => string | undefined): UrlGuard {
+  const refuser: UrlGuard = {
+    allowed: (host) => guard.allowed(host),
+    check: async (u) => void (await refuser.resolve(u)),
+    async resolve(u) {
+      const reason = URL.canParse(String(u)) ? why(new URL(u)) : undefined;
+      if (reason) throw new PermanentError(ErrorCode.PageRefused, `${String(u)} was not read: ${reason}`);
+      return guard.resolve(u);
+    },
+  };
+  return refuser;
+}
+
+interface Slot {
+  release(): void;
+}
+
+/**
+ * A page's request allowance: at most `concurrent` served at once (the rest wait, in order), at
+ * most `requests` in all, and `budget` bytes for all answers together. `acquire` resolves
+ * undefined for a request to abort; `onLimit` is told which limit was reached.
+ */
+function servedRequests(
+  limits: RouterLimits,
+  signal: AbortSignal,
+  onLimit: (what: string) => void,
+): {
+  acquire(): Promise<Slot | undefined>;
+  budget: ByteBudget;
+  oneAtATime(fulfil: () => Promise<void>): Promise<void>;
+} {
+  let active = 0;
+  let started = 0;
+  const waiting: (() => void)[] = [];
+  const budget: ByteBudget = { left: limits.bytes };
+  const wakeAll = () => {
+    for (const wake of waiting.splice(0)) wake();
+  };
+  signal.addEventListener('abort', wakeAll, { once: true });
+  const release = () => {
+    active -= 1;
+    // Once the bytes are spent, every waiting request is to be aborted now, not one per release.
+    if (budget.left <= 0) wakeAll();
+    else waiting.shift()?.();
+  };
+  let fulfilling: Promise<void> = Promise.resolve();
+  return {
+    budget,
+    // Handing a body to Chromium makes several copies of it (base64, the protocol message): one
+    // body at a time keeps those copies from piling up.
+    oneAtATime(fulfil) {
+      const next = fulfilling.then(fulfil);
+      fulfilling = next.catch(() => undefined);
+      return next;
+    },
+    async acquire() {
+      if (started >= limits.requests) return void onLimit(`more than ${limits.requests} requests`);
+      started += 1;
+      while (active >= limits.concurrent && !signal.aborted && budget.left > 0)
+        await new Promise<void>((wake) => waiting.push(wake));
+      if (signal.aborted) return undefined;
+      if (budget.left <= 0) return void onLimit(`more than ${limits.bytes.toLocaleString('en')} bytes of requests`);
+      active += 1;
+      let released = false;
+      return {
+        release() {
+          if (released) return;
+          released = true;
+          release();
+        },
+      };
+    },
+  };
+}
