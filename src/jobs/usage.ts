@@ -14,10 +14,9 @@ import { createObserver, type PipelineObserver } from '../pipeline/observe.ts';
 import { DEFAULT_PRICES, type PriceTable } from '../pipeline/prices.ts';
 import { createUsageMeter, usageCost, type GenerationUsage } from '../pipeline/usage.ts';
 import { NO_METRICS, type Metrics } from '../telemetry/metrics.ts';
-import { checkSpend, type Refusal } from '../requests/checks.ts';
-import { loadSpendContext } from '../requests/context.ts';
+import { budgetText, checkSpend, loadSpendContext, type BudgetRefusal } from './budget.ts';
+export type { BudgetRefusal } from './budget.ts';
 import { getTracer, type Tracer } from '../telemetry/tracer.ts';
-import { budgetText } from '../requests/commit/start.ts';
 
 /** How long a workspace is refused new generations after an Anthropic spend limit. */
 export const SPEND_PAUSE_MS = 60 * 60 * 1000;
@@ -82,9 +81,6 @@ export function recordTry(pool: pg.Pool, generation: Generation, observability: 
     usage: () => meter.snapshot(),
   };
 }
-
-/** Why the workspace's spend allows no new work (the request layer's refusal). */
-export type BudgetRefusal = Extract<Refusal, { kind: 'budget' }>;
 
 /**
  * Why this row may not start now: the workspace spent its daily budget (rows queued before it was

@@ -6,6 +6,8 @@
  */
 import type { Generation } from '../db/generations.ts';
 import type { User } from '../db/users.ts';
+import type { SpendContext } from '../jobs/budget.ts';
+import { checkSpend } from '../jobs/budget.ts';
 
 /** Why a request is refused. */
 export type Refusal =
@@ -33,25 +35,7 @@ export interface BatchEstimate {
   leftUsd: number;
 }
 
-/** What the workspace (Slack team, Discord guild) has spent today, and whether it is paused. */
-export interface SpendContext {
-  todayUsd: number;
-  /** SCRIBE_DAILY_BUDGET_USD; undefined: no budget. */
-  budgetUsd: number | undefined;
-  /** Set while new generations are refused after an Anthropic spend limit. */
-  pausedUntil: Date | undefined;
-  /** For a batch: one email's estimated cost, and the workspace's emails waiting or being written. */
-  estimate?: { emailUsd: number; unsettled: number } | undefined;
-}
-
-/** The budget refusal, when the workspace's spend allows no new generation. */
-export function checkSpend(spend: SpendContext | undefined): Extract<Refusal, { kind: 'budget' }> | undefined {
-  if (!spend) return undefined;
-  if (spend.pausedUntil) return { kind: 'budget', budgetUsd: undefined, pausedUntil: spend.pausedUntil };
-  if (spend.budgetUsd !== undefined && spend.todayUsd >= spend.budgetUsd)
-    return { kind: 'budget', budgetUsd: spend.budgetUsd, pausedUntil: undefined };
-  return undefined;
-}
+export { checkSpend, type SpendContext } from '../jobs/budget.ts';
 
 /**
  * A batch fits the budget when its emails' estimated cost fits what is left of it today, the

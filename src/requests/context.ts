@@ -6,21 +6,12 @@
 import type { Db } from '../db/pool.ts';
 import { countTodayForQuota, findRecentChild, getGeneration, type Generation } from '../db/generations.ts';
 import { getUser, upsertUser, type User, type UserIdentity } from '../db/users.ts';
-import { medianEmailCost, pausedUntil, unsettledInWorkspace, workspaceSpendToday } from '../db/usage.ts';
+import { medianEmailCost, unsettledInWorkspace } from '../db/usage.ts';
+import { loadSpendContext } from '../jobs/budget.ts';
 import { estimateEmailCost } from '../pipeline/prices.ts';
 import { needsAdminCheck, type ActionContext, type SpendContext, type StartContext } from './checks.ts';
 
-/** The workspace's spend today and any pause; the sum is skipped when there is no budget to compare it with. */
-export async function loadSpendContext(
-  db: Db,
-  platform: UserIdentity['platform'],
-  teamId: string,
-  budgetUsd: number | undefined,
-): Promise<SpendContext> {
-  const paused = await pausedUntil(db);
-  const todayUsd = budgetUsd === undefined ? 0 : await workspaceSpendToday(db, platform, teamId);
-  return { todayUsd, budgetUsd, pausedUntil: paused };
-}
+export { loadSpendContext } from '../jobs/budget.ts';
 
 /**
  * What a batch is checked against besides the quota: the workspace's spend, and what its emails

@@ -21,7 +21,7 @@ import { saveTemplate } from '../../db/templates.ts';
 import { cleanInputText, hasLetter, isWellFormedText } from '../../text/clean.ts';
 import { checkStart, type StartRefusal } from '../checks.ts';
 import { loadStartContext } from '../context.ts';
-import { formatUsd } from '../../pipeline/prices.ts';
+import { budgetText } from '../../jobs/budget.ts';
 import { sendJob } from '../../jobs/send.ts';
 
 const cleanText = (min: number, max: number, what: string) =>
@@ -175,19 +175,7 @@ export class BudgetExceededError extends PermanentError {
   }
 }
 
-/** What a person is told when the workspace's spend refuses a new email. */
-export function budgetText(budgetUsd: number | undefined, pausedUntil: Date | undefined): string {
-  if (pausedUntil) {
-    return (
-      'New emails are paused: Scribe reached its Anthropic spend limit, which every workspace it serves shares. ' +
-      `Ask the person who runs Scribe to raise the limit in the Anthropic Console; new emails are accepted again from ${pausedUntil.toISOString().slice(11, 16)} UTC.`
-    );
-  }
-  return (
-    `This workspace has spent its daily budget (${formatUsd(budgetUsd ?? 0)}) on emails today. ` +
-    'The budget resets at midnight UTC; ask your admin to raise SCRIBE_DAILY_BUDGET_USD if you need more.'
-  );
-}
+export { budgetText } from '../../jobs/budget.ts';
 
 /**
  * Creates and enqueues a generation, for callers without a chat (the chat bots go through
