@@ -122,7 +122,7 @@ export async function processGeneration(
     view = { ...view, status: 'cancelled', retry: undefined };
     await report();
     await deps.reporter.flush?.(address);
-    logger.info('generation cancelled; its work stopped');
+    logger.info({ event: 'generation.cancelled' }, 'generation cancelled; its work stopped');
     return { outcome: 'cancelled' };
   };
 
@@ -156,7 +156,10 @@ export async function processGeneration(
         onStepDone: async (step: StepName, record: StepRecord) => {
           await database(() => generations.saveStep(deps.pool, generationId, step, record));
           await database(() => usage.save());
-          logger.info({ step, durationMs: record.durationMs, warnings: record.warnings.length }, 'step saved');
+          logger.info(
+            { event: 'step.saved', step, durationMs: record.durationMs, warnings: record.warnings.length },
+            'step saved',
+          );
           await throwIfCancelled(deps.pool, generationId);
         },
       },
@@ -200,7 +203,10 @@ export async function processGeneration(
     view = { ...view, status: 'succeeded', retry: undefined };
     await report();
     await deps.reporter.flush?.(address);
-    logger.info({ messages: posted.messageIds.length, draft: result.draft }, 'generation succeeded');
+    logger.info(
+      { event: 'generation.succeeded', messages: posted.messageIds.length, draft: result.draft },
+      'generation succeeded',
+    );
     return { outcome: 'succeeded' };
   } catch (err) {
     if (await wasCancelled(deps.pool, generationId, err, signal)) return await stopCancelled();
@@ -216,7 +222,10 @@ export async function processGeneration(
         retry: { attempt: attempt.retryCount + 2, of: attempt.retryLimit + 1, inSeconds, reason: error.message },
       };
       await report();
-      logger.warn({ err: error, retryCount: attempt.retryCount, inSeconds }, 'generation will be retried');
+      logger.warn(
+        { event: 'retry.scheduled', err: error, retryCount: attempt.retryCount, inSeconds },
+        'generation will be retried',
+      );
       return { outcome: 'retry', error };
     }
     await pauseAfterSpendLimit(deps.pool, running, error, observability, logger);
