@@ -95,9 +95,9 @@ describe('a worker that was paused mid-job (SIGSTOP)', () => {
     await inResearch(id, exaBefore);
     // Stopped before the other worker starts: however long that takes, the job is still mid-research.
     paused.kill('SIGSTOP');
-    const other = await worker('other');
     const before = await jobOf(id);
     expect(before.state).toBe('active');
+    const other = await worker('other');
     services.exa.latencyMs = 0;
 
     // The other worker takes it: a new claim (retry count up) ...
