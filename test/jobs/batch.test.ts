@@ -20,6 +20,7 @@ import { startWorker, type WorkerDeps } from '../../src/jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { pollFor } from '../helpers/poll.ts';
 import { createRecordingReporter, createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
 import { TEMPLATE, startServices, type Services } from '../helpers/services.ts';
 
@@ -91,15 +92,22 @@ const lines = (n: number, prefix = 'Researcher') =>
 const address = { channelId: 'C1', threadId: '1.1', parentMessageId: '1.1' };
 const deps = (dailyQuota = 100) => ({ pool: db.pool, boss: queue.boss, dailyQuota, batchMax: 50 });
 
-async function settled(batchId: string, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const rows = await batchRows(db.pool, batchId);
-    if (rows.every((r) => r.status !== 'queued' && r.status !== 'running')) return rows;
-    if (Date.now() > until) throw new Error(`batch not settled: ${rows.map((r) => r.status).join(',')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The batch's rows once none is queued or running. */
+const settled = (batchId: string, timeoutMs = 60_000) =>
+  pollFor(
+    async () => {
+      const rows = await batchRows(db.pool, batchId);
+      return rows.every((r) => r.status !== 'queued' && r.status !== 'running') && rows;
+    },
+    { message: 'the batch settled', timeout: timeoutMs, interval: 100 },
+  );
+/** Waits until the batch's rows that have left the queue pass `check`. */
+const started = (batchId: string, check: (statuses: string[]) => boolean, message: string) =>
+  pollFor(async () => check((await batchRows(db.pool, batchId)).map((r) => r.status)), {
+    message,
+    timeout: 30_000,
+    interval: 20,
+  });
 
 describe('batches', () => {
   it('refuses invalid lines with their numbers and writes nothing', async () => {
@@ -201,12 +209,7 @@ describe('batches', () => {
       recipients: lines(20, 'Fair'),
       address,
     });
-    // Wait until the batch occupies both slots.
-    for (;;) {
-      const rows = await batchRows(db.pool, batch.id);
-      if (rows.filter((r) => r.status !== 'queued').length >= 2) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await started(batch.id, (s) => s.filter((status) => status !== 'queued').length >= 2, 'the batch in both slots');
     const single = await createGeneration(
       { pool: db.pool, boss: queue.boss, dailyQuota: 100 },
       { user: freshUser(), request: { template: TEMPLATE, recipientName: 'Solo Person', recipientInterest: 'queues' } },
@@ -232,11 +235,7 @@ describe('batches', () => {
       recipients: lines(6, 'Cancel'),
       address,
     });
-    for (;;) {
-      const rows = await batchRows(db.pool, batch.id);
-      if (rows.some((r) => r.status === 'running')) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await started(batch.id, (s) => s.includes('running'), 'a row running');
     const stopped = await cancelBatch(deps(), batch.id);
     expect(stopped.length).toBeGreaterThanOrEqual(4);
     const rows = await settled(batch.id);

@@ -17,6 +17,7 @@ import type { PipelineClients } from '../../../src/pipeline/clients/index.ts';
 import { BOSS_SCHEMA } from '../../../src/jobs/queue.ts';
 import { OVERLOADED } from '../../fakes/anthropic.ts';
 import { startBatchWorker, type BatchWorker } from '../../helpers/batch-worker.ts';
+import { pollFor } from '../../helpers/poll.ts';
 import { startServices, TEMPLATE, type Services } from '../../helpers/services.ts';
 import { startHarness, type Harness } from './harness.ts';
 
@@ -62,15 +63,8 @@ function upload(name: string, text: string) {
   return { filename: name, url, size: Buffer.byteLength(text), contentType: 'text/csv' };
 }
 
-const until = async <T>(get: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = get();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const until = <T>(get: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> =>
+  pollFor(get, { message: what, timeout: timeoutMs });
 
 const NAMES = Array.from({ length: 12 }, (_, i) => `Doctor ${String.fromCharCode(65 + i)} Sample`);
 // Columns in the other order, quoted fields with commas: as a spreadsheet exports it.

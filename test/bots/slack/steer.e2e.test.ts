@@ -10,6 +10,7 @@ import { OVERLOADED } from '../../fakes/anthropic.ts';
 import type { FakeSlack } from '../../fakes/slack/index.ts';
 import type { TestDatabase } from '../../helpers/db.ts';
 import { startSlackService, type SlackService } from '../../helpers/e2e.ts';
+import { pollFor } from '../../helpers/poll.ts';
 import type { ScribeProcess } from '../../helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
 
@@ -50,17 +51,17 @@ async function draft(name: string): Promise<string> {
 const message = (ts: string) => slack.messagesIn(CHANNEL).find((m) => m.ts === ts)!;
 const hasButton = (ts: string, actionId: string) => JSON.stringify(message(ts).blocks ?? []).includes(actionId);
 /** The row of a progress message (recorded just after the message is posted). */
-async function rowByProgress(ts: string) {
-  for (let i = 0; i < 100; i++) {
-    const { rows } = await db.pool.query<{ id: string; status: string; cancelled_by: string | null }>(
-      'SELECT id, status, cancelled_by FROM generations WHERE progress_message_id = $1',
-      [ts],
-    );
-    if (rows[0]) return rows[0];
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no generation row for progress message ${ts}`);
-}
+const rowByProgress = (ts: string) =>
+  pollFor(
+    async () =>
+      (
+        await db.pool.query<{ id: string; status: string; cancelled_by: string | null }>(
+          'SELECT id, status, cancelled_by FROM generations WHERE progress_message_id = $1',
+          [ts],
+        )
+      ).rows[0],
+    { message: `a generation row for progress message ${ts}` },
+  );
 const emailsIn = (threadTs: string) =>
   slack.messagesIn(CHANNEL, threadTs).filter((m) => m.fromBot && m.visible.includes('Dear Dr.'));
 
