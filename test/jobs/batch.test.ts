@@ -14,18 +14,20 @@ import {
 } from '../../src/jobs/batch.ts';
 import type { BatchView } from '../../src/jobs/batch-view.ts';
 import { createGeneration, InvalidRequestError } from '../../src/jobs/enqueue.ts';
-import { startQueue, type JobQueue } from '../../src/jobs/queue.ts';
+import type { JobQueue } from '../../src/jobs/queue.ts';
 import { createResearchCache } from '../../src/jobs/research-cache.ts';
 import { startWorker, type WorkerDeps } from '../../src/jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import type { PipelineClients } from '../../src/pipeline/clients/index.ts';
+import type { TestDatabase } from '../helpers/db.ts';
 import { pollFor } from '../helpers/poll.ts';
-import { createRecordingReporter, createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
-import { TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+import { createRecordingReporter, postsFor } from '../helpers/recording-reporter.ts';
+import { TEMPLATE, type Services } from '../helpers/services.ts';
+import { openPipelineWorld, type PipelineWorld } from '../helpers/world.ts';
 
 const logger = silentLogger();
 const FAST_POLLING = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 };
+let world: PipelineWorld;
 let db: TestDatabase;
 let queue: JobQueue;
 let services: Services;
@@ -35,11 +37,8 @@ let views: BatchView[] = [];
 let reporter: ReturnType<typeof withBatchUpdates>;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  await createRecordingTable(db.pool);
-  queue = await startQueue({ connectionString: db.url, logger, monitorIntervalSeconds: 1 });
-  services = await startServices();
-  clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
+  world = await openPipelineWorld({ monitorIntervalSeconds: 1 });
+  ({ db, queue, services, clients } = world);
 });
 afterEach(async () => {
   await worker?.stop(10_000);
@@ -48,12 +47,7 @@ afterEach(async () => {
   services.anthropic.respond(() => undefined);
   for (const k of Object.keys(services.anthropic.latencyFor)) delete services.anthropic.latencyFor[k];
 });
-afterAll(async () => {
-  await clients?.close();
-  await services?.close();
-  await queue?.stop({ timeoutMs: 5_000 });
-  await db?.drop();
-});
+afterAll(() => world?.close());
 
 const recordingBatchReporter: BatchReporter = {
   async batchProgress(_address, view) {

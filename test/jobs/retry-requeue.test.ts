@@ -9,24 +9,22 @@ import { withTransaction, type Db } from '../../src/db/pool.ts';
 import { markFailed, markRunning } from '../../src/db/generations.ts';
 import { commitRetry } from '../../src/jobs/cancel.ts';
 import { createGeneration } from '../../src/jobs/enqueue.ts';
-import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
-import { silentLogger } from '../../src/log.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { QUEUES, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import { openQueueWorld, type QueueWorld } from '../helpers/world.ts';
 
 const TEMPLATE = 'Dear {{name}},\n\nI read your work on {{topic}} and would love to talk.\n\nBest, Sam';
 
+let world: QueueWorld;
 let db: TestDatabase;
 let queue: JobQueue;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  queue = await startQueue({ connectionString: db.url, logger: silentLogger() });
+  world = await openQueueWorld();
+  ({ db, queue } = world);
 });
 
-afterAll(async () => {
-  await queue?.stop({ timeoutMs: 5_000 });
-  await db?.drop();
-});
+afterAll(() => world?.close());
 
 it('a Retry pressed while pg-boss is still finishing the failed job waits for it, then queues the generation again', async () => {
   const generation = await createGeneration(
