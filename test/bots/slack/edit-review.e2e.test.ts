@@ -145,7 +145,7 @@ it('Edit posts the edited text exactly as a new version, once; a placeholder lef
   await slack.until(() => slack.ephemeralsFor('U0ADA').find((e) => e.text === edited), 'the edited text copied');
   // Both deliveries of the form are handled, and the second started nothing: no third email comes.
   const outcomes = () => e2e.scribe.events({ event: 'request.handled', id: form.id }).map((l) => String(l.outcome));
-  await expect.poll(() => outcomes().sort(), { timeout: 10_000 }).toEqual(['duplicate', 'started']);
+  await expect.poll(() => outcomes().sort(), { timeout: 10_000 }).toEqual(['duplicate', 'edited']);
   expect(emailsIn(ts)).toHaveLength(2);
 
   // Edited again with a placeholder left: posted, with the problem shown (never silently accepted).
