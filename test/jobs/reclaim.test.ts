@@ -93,11 +93,10 @@ describe('a worker that was paused mid-job (SIGSTOP)', () => {
     const exaBefore = services.exa.requests.length;
     const id = await enqueue('U-reclaim-paused');
     await inResearch(id, exaBefore);
-    // Stopped before the other worker starts: however long that takes, the job is still mid-research.
+    const other = await worker('other');
     paused.kill('SIGSTOP');
     const before = await jobOf(id);
     expect(before.state).toBe('active');
-    const other = await worker('other');
     services.exa.latencyMs = 0;
 
     // The other worker takes it: a new claim (retry count up) ...
