@@ -153,7 +153,7 @@ async function runService(command: string, roles: Roles, config: Config, logger:
     if (roles.bots) running.push(...(await startBots({ ...parts, http })));
     logIntegrations(config, logger);
     const health = http ? `http://localhost:${http.port}/health` : undefined;
-    logger.info({ command, running, health, metrics: metricsUrl }, 'scribe is running');
+    logger.info({ event: 'scribe.started', command, running, health, metrics: metricsUrl }, 'scribe is running');
     return 'running';
   } catch (err) {
     const inUse = portInUse(err, config);
@@ -208,7 +208,10 @@ async function runMigrate(config: Config, logger: Logger): Promise<CommandResult
     const db = await openDatabase(config, logger);
     lifecycle.add('database', () => db.close(), 60_000);
     const applied = await migrate(db.pool, logger);
-    logger.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
+    logger.info(
+      { event: 'migrations.finished', applied },
+      applied.length ? 'migrations applied' : 'database is up to date',
+    );
     return 0;
   } finally {
     await lifecycle.shutdown('migrate finished');

@@ -49,7 +49,7 @@ describe('scribe worker', () => {
     const db = await createTestDatabase({ migrated: true });
     try {
       const proc = spawnScribe(['worker'], cleanEnv({ DATABASE_URL: db.url, LOG_LEVEL: 'info' }));
-      await proc.waitForLog((l) => l.msg === 'scribe is running');
+      await proc.waitForEvent({ event: 'scribe.started' });
       const pid = proc.child.pid!;
       const argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
       const environ = (await fs.readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');

@@ -51,7 +51,7 @@ async function startService(port: number, dir = dataDir, options: Parameters<typ
     cleanEnv({ SCRIBE_DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'info' }),
     options,
   );
-  await proc.waitForLog((l) => l.msg === 'scribe is running');
+  await proc.waitForEvent({ event: 'scribe.started' });
   return proc;
 }
 
@@ -70,7 +70,7 @@ describe('scribe start without DATABASE_URL', () => {
     ).json()) as HealthReport;
     expect(health.database).toEqual({ up: true, embedded: true });
     expect(health.queue.up).toBe(true);
-    expect(first.logs.some((l) => l.msg === 'migration applied')).toBe(true);
+    expect(first.events({ event: 'migration.applied' }).length).toBeGreaterThan(0);
 
     const client = await embeddedClient(dataDir);
     await client.query(
@@ -80,11 +80,11 @@ describe('scribe start without DATABASE_URL', () => {
 
     first.kill('SIGTERM');
     expect(await first.exited).toBe(0);
-    expect(first.logs.some((l) => l.msg === 'embedded PostgreSQL stopped')).toBe(true);
+    expect(first.events({ event: 'postgres.stopped' })).toHaveLength(1);
     expect(await postgresPidsFor(dataDir)).toEqual([]);
 
     const second = await startService(port);
-    expect(second.logs.some((l) => l.msg === 'migration applied')).toBe(false);
+    expect(second.events({ event: 'migration.applied' })).toEqual([]);
     const again = await embeddedClient(dataDir);
     const { rows } = await again.query('SELECT display_name FROM users');
     await again.end();
@@ -103,7 +103,7 @@ describe('scribe start without DATABASE_URL', () => {
     expect((await postgresPidsFor(dataDir)).length).toBeGreaterThan(0); // the orphan
 
     const next = await startService(port);
-    expect(next.logs.some((l) => /earlier run left the embedded PostgreSQL running/.test(l.msg))).toBe(true);
+    expect(next.events({ event: 'postgres.found_running' })).toHaveLength(1);
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
     next.kill('SIGTERM');
     expect(await next.exited).toBe(0);
@@ -230,11 +230,11 @@ describe('scribe CLI', () => {
       expect(first.code).toBe(0);
       const { readMigrations } = await import('../src/db/migrate.ts');
       const shipped = (await readMigrations()).map((m) => m.version);
-      expect(first.logs.find((l) => l.msg === 'migrations applied')).toMatchObject({ applied: shipped });
+      expect(first.events({ event: 'migrations.finished' })).toMatchObject([{ applied: shipped }]);
       expect(shipped[0]).toBe('001');
       const second = await runScribe(['migrate'], cleanEnv({ DATABASE_URL: db.url }));
       expect(second.code).toBe(0);
-      expect(second.logs.some((l) => l.msg === 'database is up to date')).toBe(true);
+      expect(second.events({ event: 'migrations.finished' })).toMatchObject([{ applied: [] }]);
     } finally {
       await db.drop();
     }

@@ -123,7 +123,10 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     });
 
   if (await isRunning(pgCtl)) {
-    logger.warn({ dataDirectory }, 'an earlier run left the embedded PostgreSQL running; restarting it');
+    logger.warn(
+      { event: 'postgres.found_running', dataDirectory },
+      'an earlier run left the embedded PostgreSQL running; restarting it',
+    );
     await pgCtl(['stop', '-m', 'fast', '-w', '-t', '60']);
   }
 
@@ -165,7 +168,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
       if (stopped) return;
       stopped = true;
       await pgCtl(['stop', '-m', 'fast', '-w', '-t', '60']);
-      logger.info({ dataDirectory }, 'embedded PostgreSQL stopped');
+      logger.info({ event: 'postgres.stopped', dataDirectory }, 'embedded PostgreSQL stopped');
     },
   };
 }

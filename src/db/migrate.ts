@@ -91,7 +91,10 @@ export async function migrate(pool: pg.Pool, logger: Logger, migrations?: Migrat
         );
       }
       applied.push(migration.version);
-      logger.info({ migration: `${migration.version}_${migration.name}` }, 'migration applied');
+      logger.info(
+        { event: 'migration.applied', migration: `${migration.version}_${migration.name}` },
+        'migration applied',
+      );
     }
     return applied;
   } finally {

@@ -174,7 +174,10 @@ async function runToEnd(deps: WorkerDeps, run: Run, signal: AbortSignal | undefi
       onStepDone: async (step: StepName, record: StepRecord) => {
         await database(() => generations.saveStep(deps.pool, row.id, step, record));
         await database(() => run.usage.save());
-        logger.info({ step, durationMs: record.durationMs, warnings: record.warnings.length }, 'step saved');
+        logger.info(
+          { event: 'step.saved', step, durationMs: record.durationMs, warnings: record.warnings.length },
+          'step saved',
+        );
         await throwIfCancelled(deps.pool, row.id);
       },
     },
@@ -220,14 +223,17 @@ async function postResult(deps: WorkerDeps, run: Run, finished: PipelineData): P
     }),
   );
   await run.show({ ...run.view, status: 'succeeded', retry: undefined });
-  run.logger.info({ messages: posted.messageIds.length, draft: result.draft }, 'generation succeeded');
+  run.logger.info(
+    { event: 'generation.succeeded', messages: posted.messageIds.length, draft: result.draft },
+    'generation succeeded',
+  );
   return { outcome: 'succeeded' };
 }
 
 /** The generation was cancelled: say so on the progress message, post nothing, never retry. */
 async function stopCancelled(run: Run): Promise<ProcessResult> {
   await run.show({ ...run.view, status: 'cancelled', retry: undefined });
-  run.logger.info('generation cancelled; its work stopped');
+  run.logger.info({ event: 'generation.cancelled' }, 'generation cancelled; its work stopped');
   return { outcome: 'cancelled' };
 }
 
@@ -246,7 +252,10 @@ async function settleError(
     const retry = { attempt: attempt.retryCount + 2, of: attempt.retryLimit + 1, inSeconds, reason: error.message };
     run.view = { ...run.view, status: 'retrying', retry };
     await run.report();
-    run.logger.warn({ err: error, retryCount: attempt.retryCount, inSeconds }, 'generation will be retried');
+    run.logger.warn(
+      { event: 'retry.scheduled', err: error, retryCount: attempt.retryCount, inSeconds },
+      'generation will be retried',
+    );
     return { outcome: 'retry', error };
   }
   await pauseAfterSpendLimit(deps.pool, run.row, error, deps.observability ?? NO_OBSERVABILITY, run.logger);

@@ -98,7 +98,7 @@ export function trackClaims(boss: PgBoss, db: Db): Claims {
 export function fenceReporter(reporter: ThreadReporter, claims: Pick<Claims, 'holds'>, logger: Logger): ThreadReporter {
   const lost = (what: string, generationId: string) =>
     logger.warn(
-      { generationId, what },
+      { event: 'claim.lost', generationId, what },
       'this worker lost its claim on the job (another worker took it over); not reporting',
     );
   const fenced: ThreadReporter = {

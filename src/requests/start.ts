@@ -132,7 +132,10 @@ async function start(deps: RequestDeps, port: StartPort, input: StartInput): Pro
       return result;
     }
     remember(deps, input.identity, context.usedToday + 1 >= context.dailyQuota);
-    log.info({ generationId: result.id, threadId, platform: input.identity.platform }, 'generation queued');
+    log.info(
+      { event: 'generation.queued', generationId: result.id, threadId, platform: input.identity.platform },
+      'generation queued',
+    );
     return { kind: 'started', generation: result, threadId };
   } catch (err) {
     await port.remove(progress, threadId);

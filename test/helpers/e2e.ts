@@ -14,7 +14,7 @@ import { startServices, type Services } from './services.ts';
 export interface ScribeServiceOptions {
   /** Extra variables (e.g. WORKER_CONCURRENCY), after the common ones so they can override them. */
   env?: Record<string, string>;
-  /** How long to wait for "scribe is running" (the log helper's default when absent). */
+  /** How long to wait for Scribe to start (`scribe.started`; the log helper's default when absent). */
   readyTimeoutMs?: number;
 }
 
@@ -82,7 +82,7 @@ export async function startScribeService(
     await db.drop();
   };
   try {
-    await scribe.waitForLog((l) => l.msg === 'scribe is running', options.readyTimeoutMs);
+    await scribe.waitForEvent({ event: 'scribe.started' }, options.readyTimeoutMs);
   } catch (error) {
     await close();
     throw error;

@@ -1,7 +1,8 @@
 /**
  * Runs the `scribe` CLI as users run it: a child process on Node 24 with its own environment.
  * Log lines (pino JSON) are parsed as they arrive so tests wait for what the service says, not
- * for a guessed amount of time.
+ * for a guessed amount of time — by the line's `event` field (docs/decisions.md, "Tests wait on log
+ * events"), never by its message text, so rewording a log line breaks no test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -18,6 +19,24 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+/**
+ * A log event: its `event` name and the fields the line must carry, each equal to the value given
+ * or, given a function, passing it (`{ event: 'step.saved', step: 'parse' }`).
+ */
+export type EventQuery = { event: string } & Record<string, unknown>;
+/** One event, or any of several. */
+export type EventMatch = EventQuery | readonly EventQuery[];
+
+/** Whether a log line is the event asked for (any of them, given a list). */
+export function isEvent(line: LogLine, match: EventMatch): boolean {
+  const queries: readonly EventQuery[] = 'event' in match ? [match] : match;
+  return queries.some((query) =>
+    Object.entries(query).every(([key, want]) =>
+      typeof want === 'function' ? (want as (value: unknown) => boolean)(line[key]) : line[key] === want,
+    ),
+  );
+}
+
 export interface ScribeProcess {
   child: ChildProcess;
   logs: LogLine[];
@@ -25,7 +44,14 @@ export interface ScribeProcess {
   output: string[];
   /** Lines written to stdout that were not JSON log lines. */
   stdout: string[];
-  /** Resolves with the first log line (past or future) that matches. */
+  /** Resolves with the first line (past or future) that is the event; rejects if the process exits first. */
+  waitForEvent(match: EventMatch, timeoutMs?: number): Promise<LogLine>;
+  /** The lines so far that are the event. */
+  events(match: EventMatch): LogLine[];
+  /**
+   * Resolves with the first log line (past or future) that matches. For the bench's "started, or
+   * logged an error"; tests wait with `waitForEvent`.
+   */
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Resolves with the exit code (or signal name) once the process has exited. */
   exited: Promise<number | string>;
@@ -97,6 +123,37 @@ export function spawnCommand(file: string, args: string[], env: NodeJS.ProcessEn
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
   });
 
+  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 60_000): Promise<LogLine> => {
+    const found = logs.find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new Error(
+            `no matching log line within ${timeoutMs} ms; got:\n${[...logs.map((l) => JSON.stringify(l)), ...output].join('\n')}`,
+          ),
+        );
+      }, timeoutMs);
+      const waiter = {
+        match,
+        resolve: (l: LogLine) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      };
+      waiters.push(waiter);
+      void exited.then((code) => {
+        if (!waiters.includes(waiter)) return;
+        clearTimeout(timer);
+        reject(
+          new Error(
+            `scribe exited (${code}) before the log line appeared; got:\n${[...logs.map((l) => JSON.stringify(l)), ...output].join('\n')}`,
+          ),
+        );
+      });
+    });
+  };
+
   return {
     child,
     logs,
@@ -104,36 +161,9 @@ export function spawnCommand(file: string, args: string[], env: NodeJS.ProcessEn
     stdout,
     exited,
     kill: (signal = 'SIGTERM') => child.kill(signal),
-    waitForLog(match, timeoutMs = 60_000) {
-      const found = logs.find(match);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          reject(
-            new Error(
-              `no matching log line within ${timeoutMs} ms; got:\n${[...logs.map((l) => JSON.stringify(l)), ...output].join('\n')}`,
-            ),
-          );
-        }, timeoutMs);
-        const waiter = {
-          match,
-          resolve: (l: LogLine) => {
-            clearTimeout(timer);
-            resolve(l);
-          },
-        };
-        waiters.push(waiter);
-        void exited.then((code) => {
-          if (!waiters.includes(waiter)) return;
-          clearTimeout(timer);
-          reject(
-            new Error(
-              `scribe exited (${code}) before the log line appeared; got:\n${[...logs.map((l) => JSON.stringify(l)), ...output].join('\n')}`,
-            ),
-          );
-        });
-      });
-    },
+    waitForEvent: (match, timeoutMs) => waitForLog((line) => isEvent(line, match), timeoutMs),
+    events: (match) => logs.filter((line) => isEvent(line, match)),
+    waitForLog,
   };
 }
 
@@ -141,7 +171,13 @@ export function spawnCommand(file: string, args: string[], env: NodeJS.ProcessEn
 export async function runScribe(args: string[], env: NodeJS.ProcessEnv) {
   const proc = spawnScribe(args, env);
   const code = await proc.exited;
-  return { code, logs: proc.logs, output: proc.output.join('\n'), stdout: proc.stdout.join('\n') };
+  return {
+    code,
+    logs: proc.logs,
+    events: proc.events,
+    output: proc.output.join('\n'),
+    stdout: proc.stdout.join('\n'),
+  };
 }
 
 export function freePort(): Promise<number> {

@@ -71,7 +71,7 @@ const worker = await startWorker(
     polling: { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 },
   },
 );
-logger.info('test worker ready');
+logger.info({ event: 'worker.started' }, 'test worker ready');
 
 process.once('SIGTERM', () => {
   void (async () => {

@@ -64,7 +64,7 @@ export async function startWorkerProcesses(tuning?: StartQueueOptions['tuning'])
         }),
       );
       children.push(child);
-      await child.waitForLog((l) => l.msg === 'test worker ready');
+      await child.waitForEvent({ event: 'worker.started' });
       return child;
     },
     async enqueue(userId) {

@@ -14,17 +14,20 @@ import {
 } from '../../src/requests/commit/batch.ts';
 import type { BatchView } from '../../src/thread/batch-view.ts';
 import { createGeneration, InvalidRequestError } from '../../src/requests/commit/start.ts';
-import { startQueue, type JobQueue } from '../../src/jobs/queue.ts';
+import type { JobQueue } from '../../src/jobs/queue.ts';
 import { createResearchCache } from '../../src/jobs/research-cache.ts';
 import { startWorker, type WorkerDeps } from '../../src/jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { createRecordingReporter, createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
-import { TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+import type { PipelineClients } from '../../src/pipeline/clients/index.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import { pollFor } from '../helpers/poll.ts';
+import { createRecordingReporter, postsFor } from '../helpers/recording-reporter.ts';
+import { TEMPLATE, type Services } from '../helpers/services.ts';
+import { openPipelineWorld, type PipelineWorld } from '../helpers/world.ts';
 
 const logger = silentLogger();
 const FAST_POLLING = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 };
+let world: PipelineWorld;
 let db: TestDatabase;
 let queue: JobQueue;
 let services: Services;
@@ -34,11 +37,8 @@ let views: BatchView[] = [];
 let reporter: ReturnType<typeof withBatchUpdates>;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  await createRecordingTable(db.pool);
-  queue = await startQueue({ connectionString: db.url, logger, monitorIntervalSeconds: 1 });
-  services = await startServices();
-  clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
+  world = await openPipelineWorld({ monitorIntervalSeconds: 1 });
+  ({ db, queue, services, clients } = world);
 });
 afterEach(async () => {
   await worker?.stop(10_000);
@@ -47,12 +47,7 @@ afterEach(async () => {
   services.anthropic.respond(() => undefined);
   for (const k of Object.keys(services.anthropic.latencyFor)) delete services.anthropic.latencyFor[k];
 });
-afterAll(async () => {
-  await clients?.close();
-  await services?.close();
-  await queue?.stop({ timeoutMs: 5_000 });
-  await db?.drop();
-});
+afterAll(() => world?.close());
 
 const recordingBatchReporter: BatchReporter = {
   async batchProgress(_address, view) {
@@ -91,15 +86,22 @@ const lines = (n: number, prefix = 'Researcher') =>
 const address = { channelId: 'C1', threadId: '1.1', parentMessageId: '1.1' };
 const deps = (dailyQuota = 100) => ({ pool: db.pool, boss: queue.boss, dailyQuota, batchMax: 50 });
 
-async function settled(batchId: string, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const rows = await batchRows(db.pool, batchId);
-    if (rows.every((r) => r.status !== 'queued' && r.status !== 'running')) return rows;
-    if (Date.now() > until) throw new Error(`batch not settled: ${rows.map((r) => r.status).join(',')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The batch's rows once none is queued or running. */
+const settled = (batchId: string, timeoutMs = 60_000) =>
+  pollFor(
+    async () => {
+      const rows = await batchRows(db.pool, batchId);
+      return rows.every((r) => r.status !== 'queued' && r.status !== 'running') && rows;
+    },
+    { message: 'the batch settled', timeout: timeoutMs, interval: 100 },
+  );
+/** Waits until the batch's rows that have left the queue pass `check`. */
+const started = (batchId: string, check: (statuses: string[]) => boolean, message: string) =>
+  pollFor(async () => check((await batchRows(db.pool, batchId)).map((r) => r.status)), {
+    message,
+    timeout: 30_000,
+    interval: 20,
+  });
 
 describe('batches', () => {
   it('refuses invalid lines with their numbers and writes nothing', async () => {
@@ -201,12 +203,7 @@ describe('batches', () => {
       recipients: lines(20, 'Fair'),
       address,
     });
-    // Wait until the batch occupies both slots.
-    for (;;) {
-      const rows = await batchRows(db.pool, batch.id);
-      if (rows.filter((r) => r.status !== 'queued').length >= 2) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await started(batch.id, (s) => s.filter((status) => status !== 'queued').length >= 2, 'the batch in both slots');
     const single = await createGeneration(
       { pool: db.pool, boss: queue.boss, dailyQuota: 100 },
       { user: freshUser(), request: { template: TEMPLATE, recipientName: 'Solo Person', recipientInterest: 'queues' } },
@@ -232,11 +229,7 @@ describe('batches', () => {
       recipients: lines(6, 'Cancel'),
       address,
     });
-    for (;;) {
-      const rows = await batchRows(db.pool, batch.id);
-      if (rows.some((r) => r.status === 'running')) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await started(batch.id, (s) => s.includes('running'), 'a row running');
     const stopped = await cancelBatch(deps(), batch.id);
     expect(stopped.length).toBeGreaterThanOrEqual(4);
     const rows = await settled(batch.id);

@@ -23,9 +23,16 @@ const aborted = (signal: AbortSignal) =>
     else signal.addEventListener('abort', () => resolve(signal.reason), { once: true });
   });
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
+/**
+ * Returns once every cancel committed so far has reached the bus: notifications arrive in commit
+ * order, so a marker's arriving proves the earlier ones were handled.
+ */
+async function earlierCancelsArrived(marker: string): Promise<void> {
+  const watch = bus.watch(marker);
+  const reason = aborted(watch.signal);
+  await announceCancel(db.pool, marker);
+  await reason;
+  watch.release();
 }
 
 describe('the cancel bus', () => {
@@ -45,13 +52,8 @@ describe('the cancel bus', () => {
     const first = bus.watch('gen-c');
     first.release();
     await announceCancel(db.pool, 'gen-c');
-    // Notifications arrive in order: once the marker's has, gen-c's has been handled too.
-    const marker = bus.watch('gen-marker');
-    const markerAborted = aborted(marker.signal);
-    await announceCancel(db.pool, 'gen-marker');
-    await markerAborted;
+    await earlierCancelsArrived('gen-marker');
     expect(first.signal.aborted).toBe(false);
-    marker.release();
   });
 
   it('a cancel announced inside a transaction arrives only when it commits', async () => {
@@ -60,7 +62,8 @@ describe('the cancel bus', () => {
     try {
       await client.query('BEGIN');
       await announceCancel(client, 'gen-tx');
-      await new Promise((r) => setTimeout(r, 150));
+      // Sent before the marker: had it gone out uncommitted, it would have arrived first.
+      await earlierCancelsArrived('gen-tx-marker');
       expect(watch.signal.aborted).toBe(false);
       await client.query('COMMIT');
     } finally {
@@ -74,8 +77,8 @@ describe('the cancel bus', () => {
     await db.pool.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'scribe-cancel' AND datname = current_database()`,
     );
-    await until(() => !bus.listening, 'the listener to notice');
-    await until(() => bus.listening, 'the listener to reconnect');
+    await expect.poll(() => bus.listening, { timeout: 5_000, message: 'the listener to notice' }).toBe(false);
+    await expect.poll(() => bus.listening, { timeout: 5_000, message: 'the listener to reconnect' }).toBe(true);
     const watch = bus.watch('gen-after');
     const reason = aborted(watch.signal);
     await announceCancel(db.pool, 'gen-after');

@@ -103,7 +103,7 @@ describe('a worker told to stop', () => {
     stopping.kill('SIGTERM');
     expect(await stopping.exited).toBe(0);
     expect((await getGeneration(db.pool, id))?.status).toBe('succeeded');
-    expect(stopping.logs.some((l) => l.msg === 'generation succeeded' && l.generationId === id)).toBe(true);
+    expect(stopping.events({ event: 'generation.succeeded', generationId: id })).toHaveLength(1);
   });
 });
 
@@ -131,8 +131,8 @@ describe('three workers', () => {
     );
     expect(rows).toHaveLength(60);
     expect(rows.every((r) => r.n === 1)).toBe(true);
-    // A worker logs "generation succeeded" just after the row's status changes: wait for the last.
-    const handledBy = () => workers.map((w) => w.logs.filter((l) => l.msg === 'generation succeeded').length);
+    // A worker logs `generation.succeeded` just after the row's status changes: wait for the last.
+    const handledBy = () => workers.map((w) => w.events({ event: 'generation.succeeded' }).length);
     await expect.poll(() => handledBy().reduce((a, b) => a + b, 0), { timeout: 10_000, interval: 50 }).toBe(60);
     const handled = handledBy();
     for (const n of handled) expect(n).toBeGreaterThan(0);

@@ -8,24 +8,22 @@ import {
   QuotaExceededError,
   remainingQuota,
 } from '../../src/requests/commit/start.ts';
-import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
-import { silentLogger } from '../../src/log.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { QUEUES, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import { openQueueWorld, type QueueWorld } from '../helpers/world.ts';
 
 const TEMPLATE = 'Dear {{name}},\n\nI read your work on {{topic}} and would love to talk.\n\nBest, Sam';
 
+let world: QueueWorld;
 let db: TestDatabase;
 let queue: JobQueue;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  queue = await startQueue({ connectionString: db.url, logger: silentLogger() });
+  world = await openQueueWorld();
+  ({ db, queue } = world);
 });
 
-afterAll(async () => {
-  await queue?.stop({ timeoutMs: 5_000 });
-  await db?.drop();
-});
+afterAll(() => world?.close());
 
 const deps = (dailyQuota = 20) => ({ pool: db.pool, boss: queue.boss, dailyQuota });
 const user = (id: string) => ({ platform: 'slack' as const, teamId: 'T1', platformUserId: id, displayName: id });
@@ -33,6 +31,108 @@ const user = (id: string) => ({ platform: 'slack' as const, teamId: 'T1', platfo
 async function jobsFor(generationId: string) {
   return queue.boss.findJobs<GenerateJob>(QUEUES.generate, { data: { generationId } });
 }
+
+/** Requests refused, each with the message said on its field. */
+const INVALID: { name: string; request: Record<string, string>; field: string; message: string }[] = [
+  {
+    name: 'a template under 20 characters',
+    request: { template: 'too short', recipientName: 'Ada', recipientInterest: 'x' },
+    field: 'template',
+    message: 'The template must be at least 20 characters',
+  },
+  {
+    name: 'a template over 20,000 characters',
+    request: { template: 'x'.repeat(20_001), recipientName: 'Ada', recipientInterest: 'x' },
+    field: 'template',
+    message: 'The template must be at most 20,000 characters',
+  },
+  {
+    name: 'a blank name',
+    request: { template: TEMPLATE, recipientName: '   ', recipientInterest: 'x' },
+    field: 'recipientName',
+    message: "The recipient's name is required",
+  },
+  {
+    name: 'a name over 200 characters',
+    request: { template: TEMPLATE, recipientName: 'n'.repeat(201), recipientInterest: 'x' },
+    field: 'recipientName',
+    message: "The recipient's name must be at most 200 characters",
+  },
+  {
+    name: 'an interest over 500 characters',
+    request: { template: TEMPLATE, recipientName: 'Ada', recipientInterest: 'i'.repeat(501) },
+    field: 'recipientInterest',
+    message: "The recipient's research interest must be at most 500 characters",
+  },
+  {
+    name: 'no interest',
+    request: { template: TEMPLATE, recipientName: 'Ada' },
+    field: 'recipientInterest',
+    message: "The recipient's research interest is required",
+  },
+  // Invisible-only, letterless and broken text.
+  {
+    name: 'a name of invisible characters only',
+    request: { template: TEMPLATE, recipientName: '\u200B\u200C\u200D\uFEFF', recipientInterest: 'x' },
+    field: 'recipientName',
+    message: "The recipient's name is required",
+  },
+  {
+    name: 'a name of bidi controls and spaces only',
+    request: { template: TEMPLATE, recipientName: ' \u202E\u2066 ', recipientInterest: 'x' },
+    field: 'recipientName',
+    message: "The recipient's name is required",
+  },
+  {
+    name: 'a name with no letter (digits and punctuation)',
+    request: { template: TEMPLATE, recipientName: '1234 !!', recipientInterest: 'x' },
+    field: 'recipientName',
+    message: "The recipient's name must contain at least one letter",
+  },
+  {
+    name: 'a name with no letter (emoji only)',
+    request: { template: TEMPLATE, recipientName: '😀🎉', recipientInterest: 'x' },
+    field: 'recipientName',
+    message: "The recipient's name must contain at least one letter",
+  },
+  {
+    name: 'a lone high surrogate in the name',
+    request: { template: TEMPLATE, recipientName: 'Ada \uD800 Lovelace', recipientInterest: 'x' },
+    field: 'recipientName',
+    message: "The recipient's name contains a broken character (half of an emoji or symbol); please type it again",
+  },
+  {
+    name: 'a lone low surrogate as the interest',
+    request: { template: TEMPLATE, recipientName: 'Ada', recipientInterest: '\uDC00' },
+    field: 'recipientInterest',
+    message:
+      "The recipient's research interest contains a broken character (half of an emoji or symbol); please type it again",
+  },
+  {
+    name: 'an interest with no letter',
+    request: { template: TEMPLATE, recipientName: 'Ada', recipientInterest: '42 / 7' },
+    field: 'recipientInterest',
+    message: "The recipient's research interest must contain at least one letter",
+  },
+  {
+    name: 'an interest of invisible characters only',
+    request: { template: TEMPLATE, recipientName: 'Ada', recipientInterest: '\u200B\u200B' },
+    field: 'recipientInterest',
+    message: "The recipient's research interest is required",
+  },
+  {
+    name: 'a lone surrogate at the end of the template',
+    request: { template: `${TEMPLATE} \uD83D`, recipientName: 'Ada', recipientInterest: 'x' },
+    field: 'template',
+    message: 'The template contains a broken character (half of an emoji or symbol); please type it again',
+  },
+  {
+    name: 'a template short once its invisible characters are gone',
+    request: { template: `\u200B${'\u200B'.repeat(30)}Hi {{x}}`, recipientName: 'Ada', recipientInterest: 'x' },
+    field: 'template',
+    message: 'The template must be at least 20 characters',
+  },
+];
 
 describe('createGeneration', () => {
   it('records the generation as queued and enqueues exactly one job carrying only its id', async () => {
@@ -57,137 +157,63 @@ describe('createGeneration', () => {
     expect(await lastTemplate(db.pool, generation.userId)).toBe(TEMPLATE);
   });
 
-  it('strips control characters and normalises line ends before saving', async () => {
-    const request = parseGenerationRequest({
-      template: `Dear Dr. X,\r\nI loved\u0007 your paper.\u0000\r\nBest`,
-      recipientName: '  Grace\u200B Hopper\u001b ',
-      recipientInterest: 'compilers',
-    });
-    expect(request.template).toBe('Dear Dr. X,\nI loved your paper.\nBest');
-    expect(request.recipientName).toBe('Grace Hopper');
-  });
-
-  it('strips invisible format characters (zero-width, bidi controls, BOM) from every field', async () => {
-    const request = parseGenerationRequest({
-      template: `\uFEFFDear Dr. X,\u200B I loved \u2066your\u2069 paper on {{topic}}.\u202C\nBest`,
-      recipientName: '\u202Eecalevol adA\u202C',
-      recipientInterest: '\u200Eanalytical\u200F \u200Cengines\u200D\u202A\u202B\u202D\u2067\u2068',
-    });
-    expect(request.template).toBe('Dear Dr. X, I loved your paper on {{topic}}.\nBest');
-    expect(request.recipientName).toBe('ecalevol adA');
-    expect(request.recipientInterest).toBe('analytical engines');
-    for (const value of Object.values(request))
+  it.each([
+    {
+      name: 'control characters and Windows line ends',
+      request: {
+        template: `Dear Dr. X,\r\nI loved\u0007 your paper.\u0000\r\nBest`,
+        recipientName: '  Grace\u200B Hopper\u001b ',
+        recipientInterest: 'compilers',
+      },
+      saved: {
+        template: 'Dear Dr. X,\nI loved your paper.\nBest',
+        recipientName: 'Grace Hopper',
+        recipientInterest: 'compilers',
+      },
+    },
+    {
+      name: 'invisible format characters (zero-width, bidi controls, BOM) in every field',
+      request: {
+        template: `\uFEFFDear Dr. X,\u200B I loved \u2066your\u2069 paper on {{topic}}.\u202C\nBest`,
+        recipientName: '\u202Eecalevol adA\u202C',
+        recipientInterest: '\u200Eanalytical\u200F \u200Cengines\u200D\u202A\u202B\u202D\u2067\u2068',
+      },
+      saved: {
+        template: 'Dear Dr. X, I loved your paper on {{topic}}.\nBest',
+        recipientName: 'ecalevol adA',
+        recipientInterest: 'analytical engines',
+      },
+    },
+  ])('cleans before saving: $name', ({ request, saved }) => {
+    const parsed = parseGenerationRequest(request);
+    expect(parsed).toEqual(saved);
+    for (const value of Object.values(parsed))
       expect(value).not.toMatch(/[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/);
   });
 
-  it.each([
-    [
-      { template: 'too short', recipientName: 'Ada', recipientInterest: 'x' },
-      'template',
-      'The template must be at least 20 characters',
-    ],
-    [
-      { template: 'x'.repeat(20_001), recipientName: 'Ada', recipientInterest: 'x' },
-      'template',
-      'The template must be at most 20,000 characters',
-    ],
-    [
-      { template: TEMPLATE, recipientName: '   ', recipientInterest: 'x' },
-      'recipientName',
-      "The recipient's name is required",
-    ],
-    [
-      { template: TEMPLATE, recipientName: 'n'.repeat(201), recipientInterest: 'x' },
-      'recipientName',
-      "The recipient's name must be at most 200 characters",
-    ],
-    [
-      { template: TEMPLATE, recipientName: 'Ada', recipientInterest: 'i'.repeat(501) },
-      'recipientInterest',
-      "The recipient's research interest must be at most 500 characters",
-    ],
-    [
-      { template: TEMPLATE, recipientName: 'Ada' },
-      'recipientInterest',
-      "The recipient's research interest is required",
-    ],
-    // Invisible-only, letterless and broken text.
-    [
-      { template: TEMPLATE, recipientName: '\u200B\u200C\u200D\uFEFF', recipientInterest: 'x' },
-      'recipientName',
-      "The recipient's name is required",
-    ],
-    [
-      { template: TEMPLATE, recipientName: ' \u202E\u2066 ', recipientInterest: 'x' },
-      'recipientName',
-      "The recipient's name is required",
-    ],
-    [
-      { template: TEMPLATE, recipientName: '1234 !!', recipientInterest: 'x' },
-      'recipientName',
-      "The recipient's name must contain at least one letter",
-    ],
-    [
-      { template: TEMPLATE, recipientName: '😀🎉', recipientInterest: 'x' },
-      'recipientName',
-      "The recipient's name must contain at least one letter",
-    ],
-    [
-      { template: TEMPLATE, recipientName: 'Ada \uD800 Lovelace', recipientInterest: 'x' },
-      'recipientName',
-      "The recipient's name contains a broken character (half of an emoji or symbol); please type it again",
-    ],
-    [
-      { template: TEMPLATE, recipientName: 'Ada', recipientInterest: '\uDC00' },
-      'recipientInterest',
-      "The recipient's research interest contains a broken character (half of an emoji or symbol); please type it again",
-    ],
-    [
-      { template: TEMPLATE, recipientName: 'Ada', recipientInterest: '42 / 7' },
-      'recipientInterest',
-      "The recipient's research interest must contain at least one letter",
-    ],
-    [
-      { template: TEMPLATE, recipientName: 'Ada', recipientInterest: '\u200B\u200B' },
-      'recipientInterest',
-      "The recipient's research interest is required",
-    ],
-    [
-      { template: `${TEMPLATE} \uD83D`, recipientName: 'Ada', recipientInterest: 'x' },
-      'template',
-      'The template contains a broken character (half of an emoji or symbol); please type it again',
-    ],
-    [
-      { template: `\u200B${'\u200B'.repeat(30)}Hi {{x}}`, recipientName: 'Ada', recipientInterest: 'x' },
-      'template',
-      'The template must be at least 20 characters',
-    ],
-  ])('refuses bad input with a message on the field, and creates no job: %#', async (request, field, message) => {
-    const before = (await queue.boss.getQueue(QUEUES.generate))?.totalCount;
-    const err = await createGeneration(deps(), { user: user('U-bad'), request }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(InvalidRequestError);
-    expect((err as InvalidRequestError).fields).toEqual({ [field]: message });
-    const { rows } = await db.pool.query(
-      "SELECT count(*)::int AS n FROM generations g JOIN users u ON u.id = g.user_id WHERE u.platform_user_id = 'U-bad'",
-    );
-    expect(rows[0]).toEqual({ n: 0 });
-    expect((await queue.boss.getQueue(QUEUES.generate))?.totalCount).toBe(before);
-  });
+  it.each(INVALID)(
+    'refuses $name with a message on the field, and creates no job',
+    async ({ request, field, message }) => {
+      const before = (await queue.boss.getQueue(QUEUES.generate))?.totalCount;
+      const err = await createGeneration(deps(), { user: user('U-bad'), request }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidRequestError);
+      expect((err as InvalidRequestError).fields).toEqual({ [field]: message });
+      const { rows } = await db.pool.query(
+        "SELECT count(*)::int AS n FROM generations g JOIN users u ON u.id = g.user_id WHERE u.platform_user_id = 'U-bad'",
+      );
+      expect(rows[0]).toEqual({ n: 0 });
+      expect((await queue.boss.getQueue(QUEUES.generate))?.totalCount).toBe(before);
+    },
+  );
 
-  it('accepts names in any script, with their marks, and emoji around a letter', () => {
-    for (const recipientName of [
-      'Ἀριστοτέλης',
-      '李白',
-      'Nguyễn Thị Minh',
-      'محمد بن موسى',
-      'O’Neil-Smith 🎓',
-      'Dr. A. B.',
-    ]) {
+  it.each(['Ἀριστοτέλης', '李白', 'Nguyễn Thị Minh', 'محمد بن موسى', 'O’Neil-Smith 🎓', 'Dr. A. B.'])(
+    'accepts a name in any script, with its marks, or with emoji around a letter: %s',
+    (recipientName) => {
       expect(
         parseGenerationRequest({ template: TEMPLATE, recipientName, recipientInterest: 'λ-calculus' }).recipientName,
       ).toBe(recipientName);
-    }
-  });
+    },
+  );
 
   it('reports every bad field at once', () => {
     const err = (() => {

@@ -58,7 +58,7 @@ it('finishes a generation although PostgreSQL restarted during it', async () => 
     [path.join(ROOT, 'test/helpers/worker-child.ts')],
     cleanEnv({ ...services.env, DATABASE_URL: server.url, LOG_LEVEL: 'info' }),
   );
-  await child.waitForLog((l) => l.msg === 'test worker ready');
+  await child.waitForEvent({ event: 'worker.started' });
 
   services.exa.latencyMs = 2_000; // the restart happens while step 2 waits for Exa
   const generation = await createGeneration(
@@ -73,8 +73,8 @@ it('finishes a generation although PostgreSQL restarted during it', async () => 
 
   await server.stop();
   // The worker notices: saving step 2 fails while the database is down, and the job is to be retried.
-  await child.waitForLog(
-    (l) => l.msg === 'generation will be retried' && /database is unavailable/.test(JSON.stringify(l.err)),
+  await child.waitForEvent(
+    { event: 'retry.scheduled', err: (err: unknown) => /database is unavailable/.test(JSON.stringify(err)) },
     30_000,
   );
   services.exa.latencyMs = 0;

@@ -1,25 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describePosition, ordinal, queuePosition, queuePositions } from '../../src/jobs/queue-position.ts';
 import { createGeneration } from '../../src/requests/commit/start.ts';
-import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
-import { silentLogger } from '../../src/log.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { QUEUES, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import { openQueueWorld, type QueueWorld } from '../helpers/world.ts';
 
 const TEMPLATE = 'Dear {{name}},\n\nI read your work on {{topic}} and would love to talk.\n\nBest, Sam';
 
+let world: QueueWorld;
 let db: TestDatabase;
 let queue: JobQueue;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
   // No worker on this queue: every job sent stays waiting.
-  queue = await startQueue({ connectionString: db.url, logger: silentLogger() });
+  world = await openQueueWorld();
+  ({ db, queue } = world);
 });
 
-afterAll(async () => {
-  await queue?.stop({ timeoutMs: 5_000 });
-  await db?.drop();
-});
+afterAll(() => world?.close());
 
 const create = (user: string, name: string) =>
   createGeneration(

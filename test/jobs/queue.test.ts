@@ -1,28 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from 'pg-boss';
-import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
-import { silentLogger } from '../../src/log.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { QUEUES, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
+import { openQueueWorld, type QueueWorld } from '../helpers/world.ts';
 
-let db: TestDatabase;
+let world: QueueWorld;
 let queue: JobQueue;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  queue = await startQueue({
-    connectionString: db.url,
-    logger: silentLogger(),
+  world = await openQueueWorld({
     enableSpies: true,
     monitorIntervalSeconds: 1,
     // Short delays so the retry path runs in seconds; the production policy is 30 s doubling.
     tuning: { retryDelaySeconds: 1, retryDelayMaxSeconds: 2 },
   });
+  ({ queue } = world);
 });
 
-afterAll(async () => {
-  await queue?.stop({ timeoutMs: 5_000 });
-  await db?.drop();
-});
+afterAll(() => world?.close());
 
 describe('the scribe.generate queue', () => {
   it('is created with its policy: exclusive, 3 retries with backoff, expiry, heartbeat, dead letter', async () => {

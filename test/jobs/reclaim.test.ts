@@ -111,22 +111,22 @@ describe('a worker that was paused mid-job (SIGSTOP)', () => {
     await expect
       .poll(async () => (await getGeneration(db.pool, id))?.status, { timeout: 30_000, interval: 200 })
       .toBe('succeeded');
-    expect(other.logs.some((l) => l.msg === 'generation succeeded' && l.generationId === id)).toBe(true);
+    expect(other.events({ event: 'generation.succeeded', generationId: id })).toHaveLength(1);
     const [result] = await results(id);
 
     // Woken up, the paused worker reports none of its run: either pg-boss's heartbeat aborts its
     // job signal first (the run stops and is handed back), or the fence refuses its result.
     paused.kill('SIGCONT');
     // (Unfenced, it would post and log success instead.)
-    await paused.waitForLog(
-      (l) =>
-        l.generationId === id &&
-        ((l.msg.includes('lost its claim') && l.what === 'result') ||
-          l.msg === 'generation will be retried' ||
-          l.msg === 'generation succeeded'),
+    await paused.waitForEvent(
+      [
+        { event: 'claim.lost', generationId: id, what: 'result' },
+        { event: 'retry.scheduled', generationId: id },
+        { event: 'generation.succeeded', generationId: id },
+      ],
       30_000,
     );
-    expect(paused.logs.some((l) => l.msg === 'generation succeeded' && l.generationId === id)).toBe(false);
+    expect(paused.events({ event: 'generation.succeeded', generationId: id })).toEqual([]);
     expect(await results(id)).toEqual([result]);
     const row = await getGeneration(db.pool, id);
     expect(row).toMatchObject({ status: 'succeeded', resultMessageIds: [result!.id] });

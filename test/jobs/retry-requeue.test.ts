@@ -3,29 +3,28 @@
  * posts the button before pg-boss settles the job, so a quick click meets the old job still active:
  * the new job must wait for it rather than be refused by the queue's `exclusive` policy.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { withTransaction } from '../../src/db/pool.ts';
+import type { QueryResultRow } from 'pg';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { withTransaction, type Db } from '../../src/db/pool.ts';
 import { markFailed, markRunning } from '../../src/db/generations.ts';
 import { commitRetry } from '../../src/requests/commit/steer.ts';
 import { createGeneration } from '../../src/requests/commit/start.ts';
-import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
-import { silentLogger } from '../../src/log.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { QUEUES, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import { openQueueWorld, type QueueWorld } from '../helpers/world.ts';
 
 const TEMPLATE = 'Dear {{name}},\n\nI read your work on {{topic}} and would love to talk.\n\nBest, Sam';
 
+let world: QueueWorld;
 let db: TestDatabase;
 let queue: JobQueue;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  queue = await startQueue({ connectionString: db.url, logger: silentLogger() });
+  world = await openQueueWorld();
+  ({ db, queue } = world);
 });
 
-afterAll(async () => {
-  await queue?.stop({ timeoutMs: 5_000 });
-  await db?.drop();
-});
+afterAll(() => world?.close());
 
 it('a Retry pressed while pg-boss is still finishing the failed job waits for it, then queues the generation again', async () => {
   const generation = await createGeneration(
@@ -41,10 +40,23 @@ it('a Retry pressed while pg-boss is still finishing the failed job waits for it
   await markRunning(db.pool, generation.id);
   await markFailed(db.pool, generation.id, 'Anthropic is overloaded — failed after 1 try.', true);
 
-  const retry = withTransaction(db.pool, (tx) => commitRetry(queue.boss, tx, generation.id));
+  // The transaction's queries, seen as they are made: the Retry asks whether the old job is still active.
+  const asked = vi.fn<(text: string) => void>();
+  const retry = withTransaction(db.pool, (tx) => {
+    const inner: Db = tx;
+    const seen: Db = {
+      query<R extends QueryResultRow>(text: string, values?: readonly unknown[]) {
+        asked(text);
+        return inner.query<R>(text, values);
+      },
+    };
+    return commitRetry(queue.boss, seen, generation.id);
+  });
+  const activeChecks = () => asked.mock.calls.filter(([text]) => /state = 'active'/.test(text)).length;
+  // Asked twice: the first answer was "still active", so the Retry is waiting for it.
+  await expect.poll(activeChecks, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
   // The handler returns a moment later and pg-boss fails the job (its last try: no retry left).
   await db.pool.query('UPDATE pgboss.job SET retry_limit = 0 WHERE id = $1', [job!.id]);
-  await new Promise((r) => setTimeout(r, 300));
   await queue.boss.fail(QUEUES.generate, job!.id, { error: 'overloaded' });
 
   expect(await retry).toMatchObject({ kind: 'retrying' });

@@ -6,39 +6,32 @@ import type { JobResult } from 'pg-boss';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getGeneration } from '../../src/db/generations.ts';
 import { createGeneration } from '../../src/requests/commit/start.ts';
-import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
+import { QUEUES, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
 import { LOST_JOB_MESSAGE, sweepLostGenerations, type GenerateJobOutput } from '../../src/jobs/sweeper.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { createRecordingReporter, createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
-import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+import type { PipelineClients } from '../../src/pipeline/clients/index.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import { createRecordingReporter, postsFor } from '../helpers/recording-reporter.ts';
+import { RECIPIENT, TEMPLATE } from '../helpers/services.ts';
+import { openPipelineWorld, type PipelineWorld } from '../helpers/world.ts';
 
 const logger = silentLogger();
+let world: PipelineWorld;
 let db: TestDatabase;
 let queue: JobQueue;
-let services: Services;
 let clients: PipelineClients;
 let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  await createRecordingTable(db.pool);
-  queue = await startQueue({ connectionString: db.url, logger, monitorIntervalSeconds: 1 });
-  services = await startServices();
-  clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
+  world = await openPipelineWorld({ monitorIntervalSeconds: 1 });
+  ({ db, queue, clients } = world);
 });
 afterEach(async () => {
   await worker?.stop(5_000);
   worker = undefined;
 });
-afterAll(async () => {
-  await clients?.close();
-  await services?.close();
-  await queue?.stop({ timeoutMs: 5_000 });
-  await db?.drop();
-});
+afterAll(() => world?.close());
 
 const sweepDeps = () => ({ pool: db.pool, reporter: createRecordingReporter(db.pool), logger });
 

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, PermanentError, ScribeError } from '../../src/errors.ts';
 import { getGeneration } from '../../src/db/generations.ts';
 import { createGeneration } from '../../src/requests/commit/start.ts';
-import { QUEUES, startQueue, type JobQueue } from '../../src/jobs/queue.ts';
+import { QUEUES, type JobQueue } from '../../src/jobs/queue.ts';
 import { regenerate } from '../../src/requests/commit/versions.ts';
 import type { ProgressView, ThreadReporter } from '../../src/thread/reporter.ts';
 import { createResearchCache } from '../../src/jobs/research-cache.ts';
@@ -16,12 +16,14 @@ import { silentLogger } from '../../src/log.ts';
 import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
 import type { Llm, PageReader, WebSearch } from '../../src/pipeline/ports.ts';
 import { OVERLOADED } from '../fakes/anthropic.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { createRecordingReporter, createRecordingTable, postsFor } from '../helpers/recording-reporter.ts';
-import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import { createRecordingReporter, postsFor } from '../helpers/recording-reporter.ts';
+import { RECIPIENT, TEMPLATE, type Services } from '../helpers/services.ts';
+import { openPipelineWorld, type PipelineWorld } from '../helpers/world.ts';
 
 const logger = silentLogger();
 const FAST_POLLING = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 };
+let world: PipelineWorld;
 let db: TestDatabase;
 let queue: JobQueue;
 let services: Services;
@@ -29,29 +31,19 @@ let clients: PipelineClients;
 let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  await createRecordingTable(db.pool);
-  queue = await startQueue({
-    connectionString: db.url,
-    logger,
+  world = await openPipelineWorld({
     enableSpies: true,
     monitorIntervalSeconds: 1,
     tuning: { retryDelaySeconds: 1, retryDelayMaxSeconds: 1 },
   });
-  services = await startServices();
-  clients = createPipelineClients(services.config(), logger, { arxivIntervalMs: 0 });
+  ({ db, queue, services, clients } = world);
 });
 afterEach(async () => {
   await worker?.stop(5_000);
   worker = undefined;
   services.anthropic.respond(() => undefined);
 });
-afterAll(async () => {
-  await clients?.close();
-  await services?.close();
-  await queue?.stop({ timeoutMs: 5_000 });
-  await db?.drop();
-});
+afterAll(() => world?.close());
 
 function deps(overrides: Partial<WorkerDeps['pipeline']> = {}, pool: pg.Pool = db.pool): WorkerDeps {
   return {

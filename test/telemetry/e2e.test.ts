@@ -137,7 +137,7 @@ async function traceOf(generationId: string): Promise<{ spans: Span[]; request: 
 }
 
 const generationIdOf = async (platform: string) =>
-  String((await scribe.waitForLog((l) => l.msg === 'generation queued' && l.platform === platform)).generationId);
+  String((await scribe.waitForEvent({ event: 'generation.queued', platform })).generationId);
 
 function expectPgUnder(spans: Span[], generation: Span): void {
   // The SDK's pg instrumentation: the worker's queries (the generation row, the steps, usage).
@@ -215,7 +215,7 @@ it('traces a Slack generation: pg spans and a span per Web API call, bot → wor
 it('traces a Discord generation: pg spans and a span per REST call, bot → worker', async () => {
   const { ada } = discord.people;
   const cmd = discord.slashCommand({ user: ada });
-  await scribe.waitForLog((l) => l.msg === 'discord event handled' && l.id === cmd.id, 15_000);
+  await scribe.waitForEvent({ event: 'request.handled', id: cmd.id }, 15_000);
   discord.submitModal(cmd.id, {
     template: TEMPLATE,
     recipient_name: RECIPIENT.recipientName,

@@ -42,7 +42,7 @@ async function idleWorker(extra: Record<string, string>): Promise<Recorded> {
     cleanEnv({ DATABASE_URL: db.url, LOG_LEVEL: 'info', RECORD_MODULES_OUT: out, ...extra }),
   );
   try {
-    await worker.waitForLog((l) => l.msg === 'scribe is running');
+    await worker.waitForEvent({ event: 'scribe.started' });
     worker.kill('SIGUSR2');
     await expect
       .poll(

@@ -41,7 +41,7 @@ export function createHandlerRunner(logger: Logger, handledMessage: string, onOu
         let event: HandledEvent;
         try {
           event = { kind, id, outcome: await handle() };
-          logger.info(event, handledMessage);
+          logger.info({ event: 'request.handled', ...event }, handledMessage);
         } catch (err) {
           logger.error({ err, kind, id }, 'handler failed');
           event = { kind, id, outcome: 'error', error: err };

@@ -15,6 +15,7 @@ import type { PipelineClients } from '../../../src/pipeline/clients/index.ts';
 import { BOSS_SCHEMA } from '../../../src/jobs/queue.ts';
 import { OVERLOADED } from '../../fakes/anthropic.ts';
 import { startBatchWorker, type BatchWorker } from '../../helpers/batch-worker.ts';
+import { pollFor } from '../../helpers/poll.ts';
 import { startServices, TEMPLATE, type Services } from '../../helpers/services.ts';
 import { startHarness, type Harness } from './harness.ts';
 
@@ -46,15 +47,8 @@ afterAll(async () => {
 
 const upload = (name: string, text: string) => h.fake.attach(name, text);
 
-const until = async <T>(get: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = get();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const until = <T>(get: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> =>
+  pollFor(get, { message: what, timeout: timeoutMs });
 
 const NAMES = Array.from({ length: 12 }, (_, i) => `Doctor ${String.fromCharCode(65 + i)} Sample`);
 // Columns in the other order, quoted fields with commas: as a spreadsheet exports it.

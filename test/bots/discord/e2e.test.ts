@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 afterAll(() => e2e?.close());
 
-const handled = (id: string) => scribe.waitForLog((l) => l.msg === 'discord event handled' && l.id === id, 15_000);
+const handled = (id: string) => scribe.waitForEvent({ event: 'request.handled', id }, 15_000);
 const emails = (threadId: string) =>
   discord.channelView(threadId).filter((m) => m.content.includes('Dear Dr. Lovelace'));
 

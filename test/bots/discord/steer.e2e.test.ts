@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 afterAll(() => e2e?.close());
 
-const handled = (id: string) => scribe.waitForLog((l) => l.msg === 'discord event handled' && l.id === id, 15_000);
+const handled = (id: string) => scribe.waitForEvent({ event: 'request.handled', id }, 15_000);
 const emails = (threadId: string) => discord.channelView(threadId).filter((m) => m.content.includes('Dear Dr.'));
 
 /** /scribe with all options; answers the progress message (the thread's parent). */
@@ -55,7 +55,7 @@ it('cancels a running generation: refused for another member, then stopped with 
   // The Cancel button is on the very first post of the progress message (its id reserved first).
   expect(JSON.stringify(discord.revisions(progress.id)[0]?.components ?? [])).toContain(`scribe:cancel:${id}`);
   await expect.poll(() => buttonsOf(progress.id), { timeout: 10_000 }).toContain(`scribe:cancel:${id}`);
-  await scribe.waitForLog((l) => l.msg === 'step saved' && l.generationId === id && l.step === 'research', 20_000);
+  await scribe.waitForEvent({ event: 'step.saved', generationId: id, step: 'research' }, 20_000);
 
   const refused = discord.pressButton(progress.id, `scribe:cancel:${id}`, { user: grace });
   expect((await handled(refused.id)).outcome).toBe('not-allowed');
@@ -69,7 +69,7 @@ it('cancels a running generation: refused for another member, then stopped with 
 
   const press = discord.pressButton(progress.id, `scribe:cancel:${id}`, { user: ada });
   expect((await handled(press.id)).outcome).toBe('cancelled');
-  await scribe.waitForLog((l) => l.msg === 'generation cancelled; its work stopped' && l.generationId === id, 10_000);
+  await scribe.waitForEvent({ event: 'generation.cancelled', generationId: id }, 10_000);
   await expect
     .poll(() => discord.message(progress.id).embeds?.[0]?.description ?? '', { timeout: 10_000 })
     .toMatch(/Cancelled/);

@@ -97,7 +97,7 @@ it('drafts an email from /scribe to a threaded result, then regenerates it from 
     .at(-1)!;
   const react = await driver.react({ user: 'U0GRACE', channel: 'C0GENERAL', ts: latest.ts, reaction: 'repeat' });
   expect(react.status).toBe(200);
-  const handled = await scribe.waitForLog((l) => l.msg === 'slack request handled' && l.id === react.eventId);
+  const handled = await scribe.waitForEvent({ event: 'request.handled', id: react.eventId });
   expect(handled.outcome).toMatch(/ignored|not.?allowed/i);
   const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM generations');
   expect(rows[0]?.n).toBe(2);

@@ -143,7 +143,9 @@ it('Edit posts the edited text exactly as a new version, once; a placeholder lef
   // Exactly the text: Copy on the edited version gives it back character for character.
   await driver().clickButton({ user: 'U0ADA', channel: CHANNEL, ts: version.ts, actionId: 'scribe_copy' });
   await slack.until(() => slack.ephemeralsFor('U0ADA').find((e) => e.text === edited), 'the edited text copied');
-  await new Promise((r) => setTimeout(r, 500));
+  // Both deliveries of the form are handled, and the second started nothing: no third email comes.
+  const outcomes = () => e2e.scribe.events({ event: 'request.handled', id: form.id }).map((l) => String(l.outcome));
+  await expect.poll(() => outcomes().sort(), { timeout: 10_000 }).toEqual(['duplicate', 'edited']);
   expect(emailsIn(ts)).toHaveLength(2);
 
   // Edited again with a placeholder left: posted, with the problem shown (never silently accepted).

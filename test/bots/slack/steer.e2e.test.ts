@@ -10,6 +10,7 @@ import { OVERLOADED } from '../../fakes/anthropic.ts';
 import type { FakeSlack } from '../../fakes/slack/index.ts';
 import type { TestDatabase } from '../../helpers/db.ts';
 import { startSlackService, type SlackService } from '../../helpers/e2e.ts';
+import { pollFor } from '../../helpers/poll.ts';
 import type { ScribeProcess } from '../../helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
 
@@ -50,17 +51,17 @@ async function draft(name: string): Promise<string> {
 const message = (ts: string) => slack.messagesIn(CHANNEL).find((m) => m.ts === ts)!;
 const hasButton = (ts: string, actionId: string) => JSON.stringify(message(ts).blocks ?? []).includes(actionId);
 /** The row of a progress message (recorded just after the message is posted). */
-async function rowByProgress(ts: string) {
-  for (let i = 0; i < 100; i++) {
-    const { rows } = await db.pool.query<{ id: string; status: string; cancelled_by: string | null }>(
-      'SELECT id, status, cancelled_by FROM generations WHERE progress_message_id = $1',
-      [ts],
-    );
-    if (rows[0]) return rows[0];
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no generation row for progress message ${ts}`);
-}
+const rowByProgress = (ts: string) =>
+  pollFor(
+    async () =>
+      (
+        await db.pool.query<{ id: string; status: string; cancelled_by: string | null }>(
+          'SELECT id, status, cancelled_by FROM generations WHERE progress_message_id = $1',
+          [ts],
+        )
+      ).rows[0],
+    { message: `a generation row for progress message ${ts}` },
+  );
 const emailsIn = (threadTs: string) =>
   slack.messagesIn(CHANNEL, threadTs).filter((m) => m.fromBot && m.visible.includes('Dear Dr.'));
 
@@ -68,7 +69,7 @@ it('shows queue positions, cancels queued and running generations, refuses other
   // Writing takes 4 s, so the first generation holds the only worker slot while the others wait.
   services.anthropic.latencyFor.email = 4_000;
   const a = await draft('Ada Running');
-  await scribe.waitForLog((l) => l.msg === 'step saved' && l.step === 'parse', 20_000);
+  await scribe.waitForEvent({ event: 'step.saved', step: 'parse' }, 20_000);
   const b = await draft('Bea Next');
   const c = await draft('Cy Second');
   const d = await draft('Di Third');
@@ -108,7 +109,7 @@ it('shows queue positions, cancels queued and running generations, refuses other
   // Cancel the running A, mid-compose: the worker stops, A posts nothing, B starts.
   await slack.until(() => hasButton(a, 'scribe_cancel'), 'a Cancel button on A');
   await driver().clickButton({ user: 'U0ADA', channel: CHANNEL, ts: a, actionId: 'scribe_cancel' });
-  await scribe.waitForLog((l) => l.msg === 'generation cancelled; its work stopped', 10_000);
+  await scribe.waitForEvent({ event: 'generation.cancelled' }, 10_000);
   await slack.until(() => /Cancelled/.test(message(a).visible), 'A says Cancelled', 10_000);
   expect((await rowByProgress(a)).status).toBe('cancelled');
   expect(hasButton(a, 'scribe_cancel')).toBe(false);
@@ -139,8 +140,8 @@ it('retries a failure in step 4 from its checkpoint: no new parser, Exa or arXiv
   services.anthropic.latencyFor.email = 1_500;
   const ts = await draft('Eve Retry');
   const row = await rowByProgress(ts);
-  await scribe.waitForLog((l) => l.msg === 'step saved' && l.generationId === row.id && l.step === 'arxiv', 30_000);
-  await scribe.waitForLog((l) => l.msg === 'step saved' && l.generationId === row.id && l.step === 'research', 30_000);
+  await scribe.waitForEvent({ event: 'step.saved', generationId: row.id, step: 'arxiv' }, 30_000);
+  await scribe.waitForEvent({ event: 'step.saved', generationId: row.id, step: 'research' }, 30_000);
   services.anthropic.failNext(Array.from({ length: 20 }, () => OVERLOADED));
   await slack.until(() => hasButton(ts, 'scribe_retry'), 'a Retry button after the failure', 60_000);
   services.anthropic.clearFailures();
