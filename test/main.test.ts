@@ -64,7 +64,7 @@ describe('scribe start without DATABASE_URL', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'degraded' }); // no ANTHROPIC_API_KEY
     // The details are on the operators' loopback port, beside /metrics.
-    const running = first.logs.find((l) => l.msg === 'scribe is running')!;
+    const running = first.logs.find((l) => l.event === 'scribe.started')!;
     const health = (await (
       await fetch(String(running.metrics).replace(/\/metrics$/, '/health'))
     ).json()) as HealthReport;
@@ -130,13 +130,13 @@ describe('stopping `npm start`', () => {
       const port = await freePort();
       const env = cleanEnv({ SCRIBE_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' });
       const npm = spawnCommand('npm', ['start'], env);
-      const running = await npm.waitForLog((l) => l.msg === 'scribe is running');
+      const running = await npm.waitForEvent({ event: 'scribe.started' });
       const scribePid = Number(running.pid);
       expect(scribePid).not.toBe(npm.child.pid);
       try {
         npm.kill('SIGTERM');
         expect(await npm.exited).toBe(0);
-        expect(npm.logs.some((l) => l.msg === 'embedded PostgreSQL stopped')).toBe(true);
+        expect(npm.logs.some((l) => l.event === 'postgres.stopped')).toBe(true);
         expect(isAlive(scribePid)).toBe(false);
         expect(await postgresPidsFor(dataDir)).toEqual([]);
       } finally {
@@ -167,7 +167,7 @@ describe('a port already in use', () => {
         `scribe start: port ${port} is already in use (is Scribe already running?): stop that process, or set PORT to a free port`,
       );
       expect(JSON.stringify(logs)).not.toContain('EADDRINUSE');
-      expect(logs.some((l) => l.msg === 'embedded PostgreSQL stopped')).toBe(true);
+      expect(logs.some((l) => l.event === 'postgres.stopped')).toBe(true);
       expect(await postgresPidsFor(dataDir)).toEqual([]);
     } finally {
       taken.close();

@@ -22,7 +22,7 @@ import { processGeneration, startWorker, type WorkerDeps } from '../../src/jobs/
 import { silentLogger } from '../../src/log.ts';
 import { EMAIL_ANSWER } from '../../src/pipeline/steps/compose.ts';
 import { questionOf, OVERLOADED, SPEND_LIMIT_REACHED } from '../fakes/anthropic.ts';
-import { openPipelineWorld, type PipelineWorld } from '../helpers/pipeline-world.ts';
+import { openPipelineWorld, type PipelineWorld } from '../helpers/world.ts';
 import { createRecordingReporter, postsFor } from '../helpers/recording-reporter.ts';
 import { RECIPIENT, TEMPLATE } from '../helpers/services.ts';
 
@@ -36,7 +36,7 @@ let services: PipelineWorld['services'];
 let clients: PipelineWorld['clients'];
 
 beforeAll(async () => {
-  world = await openPipelineWorld(logger);
+  world = await openPipelineWorld({ logger });
   ({ db, queue, services, clients } = world);
 });
 beforeEach(async () => {

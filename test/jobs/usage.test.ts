@@ -17,7 +17,7 @@ import { processGeneration, type WorkerDeps } from '../../src/jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';
 import { DEFAULT_PRICES, formatUsd, tokenCost, type PriceTable } from '../../src/pipeline/prices.ts';
 import { SPEND_LIMIT_REACHED } from '../fakes/anthropic.ts';
-import { openPipelineWorld, type PipelineWorld } from '../helpers/pipeline-world.ts';
+import { openPipelineWorld, type PipelineWorld } from '../helpers/world.ts';
 import { createRecordingReporter, postsFor } from '../helpers/recording-reporter.ts';
 import { RECIPIENT, TEMPLATE } from '../helpers/services.ts';
 
@@ -40,7 +40,7 @@ let services: PipelineWorld['services'];
 let clients: PipelineWorld['clients'];
 
 beforeAll(async () => {
-  world = await openPipelineWorld(logger);
+  world = await openPipelineWorld({ logger });
   ({ db, queue, services, clients } = world);
 });
 beforeEach(() => services.anthropic.respond(() => undefined));

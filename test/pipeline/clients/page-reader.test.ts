@@ -14,6 +14,9 @@ const guard = createUrlGuard({ allowHosts: ['127.0.0.1'] });
 
 beforeAll(async () => {
   pages = await startFakePages();
+  // The extraction thread's cold start (loading linkedom and Readability) is not what these tests
+  // time: start it once, with room for a busy machine, so the 1.5 s deadlines below measure pages.
+  await createPageReader({ guard, browser: undefined, logger, timeoutMs: 30_000 }).read(pages.page('/profile'));
 });
 afterAll(() => pages.close());
 
