@@ -13,6 +13,7 @@ import { benchBox } from './box.ts';
 import { benchBrowsers } from './browsers.ts';
 import { benchBatch } from './batch.ts';
 import { benchChat } from './chat.ts';
+import { benchCost } from './cost.ts';
 import { benchIdentity } from './identity.ts';
 import { benchObserve } from './observe.ts';
 import { benchPipeline } from './pipeline.ts';
@@ -28,6 +29,7 @@ const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   observe: benchObserve,
   batch: benchBatch,
   identity: () => benchIdentity(),
+  cost: () => benchCost(),
 };
 
 const wanted = process.argv.slice(2);

@@ -85,7 +85,7 @@ export interface CorpusCandidate {
 }
 
 export interface CorpusLimits {
-  /** Characters of source text sent in all (issue 21 will lower it: change it in one place). */
+  /** Characters of source text sent in all. */
   budget: number;
   /** Sources with less text than this are not worth citing. */
   minChars: number;
@@ -115,8 +115,11 @@ export function buildCorpus(
     budget,
     (i, share) => {
       const text = texts[i] ?? '';
-      // Only the share's neighbourhood is split into sentences, not all of a 2 MB page.
-      texts[i] = text.length <= share ? text : trimToSentence(text.slice(0, share + 1), share);
+      // Only the share's neighbourhood is split into sentences, not all of a 2 MB page. The window
+      // reaches the first letter past the share, so a sentence cut off there never fits whole.
+      const past = text.slice(share).search(/\S/);
+      texts[i] =
+        text.length <= share ? text : trimToSentence(text.slice(0, past < 0 ? text.length : share + past + 1), share);
       return texts[i].length;
     },
   );

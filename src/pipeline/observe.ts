@@ -8,14 +8,14 @@ import type { Metrics } from '../telemetry/metrics.ts';
 import { NO_TRACER, type SpanAttributes, type Tracer } from '../telemetry/tracer.ts';
 import { ScribeError } from '../errors.ts';
 import type { LlmUsage } from './ports.ts';
-import { tokenCost, exaCost, type PriceTable } from './prices.ts';
+import { tokenCost, exaCost, type ExaSearchType, type PriceTable } from './prices.ts';
 import type { StepName } from './types.ts';
 import type { UsageMeter } from './usage.ts';
 
 /** One call to an outside service, as the runner knows it before it is made. */
 export type CallDescription =
   | { kind: 'llm'; model: string; name?: string | undefined }
-  | { kind: 'exa' }
+  | { kind: 'exa'; searchType?: ExaSearchType | undefined }
   | { kind: 'arxiv' }
   | { kind: 'page'; url: string };
 
@@ -75,9 +75,11 @@ export function createObserver(deps: ObserverDeps): PipelineObserver {
           const result = await fn();
           if (call.kind === 'llm') span.setAttributes(billLlm(step, call.model, usageIn(result)));
           if (call.kind === 'exa') {
-            deps.meter?.exa(step);
-            deps.metrics?.exaSearch(exaCost(deps.prices, 1));
-            span.setAttributes({ 'scribe.cost_usd': exaCost(deps.prices, 1) });
+            // Exa's own price of the answer when it says one, else the list price of the type.
+            const usd = reportedCostIn(result) ?? exaCost(deps.prices, 1, call.searchType);
+            deps.meter?.exa(step, usd);
+            deps.metrics?.exaSearch(usd);
+            span.setAttributes({ 'scribe.cost_usd': usd });
           }
           span.setAttributes({ 'scribe.status': 'ok' });
           return result;
@@ -114,6 +116,14 @@ export function createObserver(deps: ObserverDeps): PipelineObserver {
 
 function usageIn(result: unknown): LlmUsage | undefined {
   if (result && typeof result === 'object' && 'usage' in result) return (result as { usage: LlmUsage }).usage;
+  return undefined;
+}
+
+function reportedCostIn(result: unknown): number | undefined {
+  if (result && typeof result === 'object' && 'costUsd' in result) {
+    const usd = (result as { costUsd: unknown }).costUsd;
+    if (typeof usd === 'number' && Number.isFinite(usd) && usd >= 0) return usd;
+  }
   return undefined;
 }
 

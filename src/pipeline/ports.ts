@@ -9,7 +9,7 @@
  * not retry on their own: the pipeline's retry policy is the single place that decides.
  */
 import type { z } from 'zod';
-import type { LlmUsage } from './prices.ts';
+import type { ExaSearchType, LlmUsage } from './prices.ts';
 import type { Paper, ScholarAuthor, ScholarWork, StepRecord } from './types.ts';
 
 /** Tokens one answer used (defined with their prices, in prices.ts). */
@@ -53,11 +53,31 @@ export interface WebResult {
   text: string | undefined;
   publishedDate?: string | undefined;
   author?: string | undefined;
+  /** The passages most relevant to the query, when they were asked for (Exa's highlights). */
+  highlights?: string[] | undefined;
+}
+
+export interface WebSearchOptions {
+  numResults: number;
+  /** The service's search type; undefined sends none (Exa's default, `auto`). */
+  type?: ExaSearchType | undefined;
+  /** Page text asked for per result, in characters. */
+  textChars: number;
+  /** Query-relevant passages asked for per result, in characters; 0 asks for none. */
+  highlightChars?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** One search's results and, when the service said, what it billed for them. */
+export interface WebSearchAnswer {
+  results: WebResult[];
+  /** USD, as the service reported it (Exa's `costDollars.total`). */
+  costUsd?: number | undefined;
 }
 
 /** Web search with page text (Exa). */
 export interface WebSearch {
-  search(query: string, options: { numResults: number; signal?: AbortSignal }): Promise<WebResult[]>;
+  search(query: string, options: WebSearchOptions): Promise<WebSearchAnswer>;
 }
 
 /** Scholarly papers by author (arXiv). */

@@ -11,10 +11,10 @@ import { NO_OBSERVER, type CallDescription, type PipelineObserver } from './obse
 import type { CachedResearch, Llm, LlmRequest, PageReader, PaperSearch, ResearchCache, WebSearch } from './ports.ts';
 import { researchCacheKey, type CacheScope } from './research-cache-key.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
-import { findPapers } from './steps/arxiv.ts';
+import { findPapers, type ArxivLimits } from './steps/arxiv.ts';
 import { composeEmail } from './steps/compose.ts';
 import { parseTemplate } from './steps/parse.ts';
-import { researchRecipient } from './steps/research.ts';
+import { researchRecipient, type ResearchLimits } from './steps/research.ts';
 import {
   STEP_LABELS,
   type PipelineData,
@@ -36,6 +36,11 @@ export interface PipelineDeps {
   models: { fast: string; writer: string };
   /** How long cached research stays good; 0 turns the cache off. */
   researchCacheTtlMs: number;
+  /**
+   * What research asks for and sends on (default `RESEARCH_LIMITS`, `ARXIV_LIMITS`); the cost
+   * bench runs the issue-21 baseline through `RESEARCH_BASELINE` and `ARXIV_BASELINE`.
+   */
+  limits?: { research?: ResearchLimits | undefined; arxiv?: ArxivLimits | undefined } | undefined;
   /** Overrides of the retry policy (tests: a tiny `baseMs`, a recording `sleep`). */
   retry?: Partial<RetryPolicy> | undefined;
   logger: Logger;
@@ -123,7 +128,9 @@ export async function runPipeline(
         structured: <T>(request: LlmRequest & { schema: z.ZodType<T>; name: string }) =>
           retry({ kind: 'llm', model: request.model, name: request.name }, () => deps.llm.structured(request)),
       },
-      search: { search: (query, opts) => retry({ kind: 'exa' }, () => deps.search.search(query, opts)) },
+      search: {
+        search: (query, opts) => retry({ kind: 'exa', searchType: opts.type }, () => deps.search.search(query, opts)),
+      },
       papers: { byAuthor: (name, opts) => retry({ kind: 'arxiv' }, () => deps.papers.byAuthor(name, opts)) },
       // Page failures become warnings in the research step; retrying them would only slow it down.
       pages: {
@@ -206,13 +213,15 @@ export async function runPipeline(
   const concurrent: Promise<void>[] = [];
   if (!steps.research) {
     concurrent.push(
-      run('research', (p) => researchRecipient({ input, parsed }, p)).then(() => void fresh.push('research')),
+      run('research', (p) => researchRecipient({ input, parsed }, p, deps.limits?.research)).then(
+        () => void fresh.push('research'),
+      ),
     );
   }
   if (!steps.arxiv) {
     concurrent.push(
       wantsArxiv
-        ? run('arxiv', (p) => findPapers({ ...input, searchTerms: parsed.searchTerms }, p)).then(
+        ? run('arxiv', (p) => findPapers({ ...input, searchTerms: parsed.searchTerms }, p, deps.limits?.arxiv)).then(
             () => void fresh.push('arxiv'),
           )
         : skip('arxiv', SKIP_REASON_ARXIV),

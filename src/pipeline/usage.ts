@@ -18,6 +18,11 @@ export interface StepUsage {
   /** Keyed by model name. */
   llm: Record<string, ModelUsage>;
   exaSearches: number;
+  /**
+   * USD of those searches: Exa's own figure for each answer that had one, else the list price of
+   * its type. Absent in rows recorded before it was kept: they are priced from the table.
+   */
+  exaUsd?: number | undefined;
 }
 
 export type GenerationUsage = { [S in StepName]?: StepUsage };
@@ -33,6 +38,7 @@ const ModelUsageSchema = z.object({
 const StepUsageSchema = z.object({
   llm: z.record(z.string(), ModelUsageSchema),
   exaSearches: count,
+  exaUsd: z.number().nonnegative().optional(),
 }) satisfies z.ZodType<StepUsage>;
 
 /**
@@ -59,7 +65,7 @@ export function usageCost(table: PriceTable, usage: GenerationUsage): { usd: num
       if (cost === undefined) unpriced.add(model);
       else usd += cost;
     }
-    usd += exaCost(table, step.exaSearches);
+    usd += step.exaUsd ?? exaCost(table, step.exaSearches);
   }
   return { usd, unpriced: [...unpriced] };
 }
@@ -90,8 +96,8 @@ function addModelUsage(a: ModelUsage | undefined, b: LlmUsage, calls: number): M
 export interface UsageMeter {
   /** One billed LLM answer (used or not). */
   llm(step: StepName, model: string, usage: LlmUsage): void;
-  /** One Exa search that answered. */
-  exa(step: StepName): void;
+  /** One Exa search that answered, and what it cost (USD). */
+  exa(step: StepName, usd: number): void;
   /** Everything recorded so far, earlier tries included (a copy). */
   snapshot(): GenerationUsage;
   /** Only what this meter recorded itself (this try). */
@@ -112,9 +118,12 @@ export function createUsageMeter(initial: GenerationUsage = {}): UsageMeter {
         s.llm[model] = addModelUsage(s.llm[model], usage, 1);
       }
     },
-    exa(step) {
-      stepOf(total, step).exaSearches += 1;
-      stepOf(mine, step).exaSearches += 1;
+    exa(step, usd) {
+      for (const u of [total, mine]) {
+        const s = stepOf(u, step);
+        s.exaSearches += 1;
+        s.exaUsd = (s.exaUsd ?? 0) + usd;
+      }
     },
     snapshot: () => structuredClone(total),
     added: () => structuredClone(mine),

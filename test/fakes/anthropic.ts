@@ -175,8 +175,8 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
           : [{ type: 'text', text: JSON.stringify(value) }];
     const stopReason = reply.stopReason ?? ('text' in reply || !forcedTool ? 'end_turn' : 'tool_use');
     const usage = {
-      input_tokens: Math.ceil(JSON.stringify(request.messages).length / 4),
-      output_tokens: Math.ceil(JSON.stringify(content).length / 4),
+      input_tokens: inputTokensOf(request),
+      output_tokens: tokensIn(content.map((c) => ('text' in c ? c.text : JSON.stringify(c.input))).join('')),
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 0,
       cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
@@ -218,6 +218,37 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
       queues.set(questionOrModel, [...(queues.get(questionOrModel) ?? []), ...replies]);
     },
   });
+}
+
+/**
+ * Token counts as the Messages API reports them, near enough to price an email: every character
+ * the model reads or writes at `CHARS_PER_TOKEN`. Input is the system prompt, each message's text,
+ * and the structured answer's JSON schema or the tools' schemas (the API puts them in the prompt);
+ * output is the answer's text. Anthropic's docs put a token at about 3.5 characters of English,
+ * and Claude's newer tokenizer (Haiku 5.5, the 4.7 models and later) counts about 30 % more tokens
+ * on the same text than Haiku 4.5's; 3.5 is used, so the fake never counts fewer tokens than the
+ * old rule of 4 characters a token. Prose in other scripts counts more tokens per character in
+ * reality; the prompts Scribe sends are mostly English.
+ */
+export const CHARS_PER_TOKEN = 3.5;
+
+export function tokensIn(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
+
+/** The input tokens of a request (see `CHARS_PER_TOKEN`). */
+export function inputTokensOf(request: MessagesRequest): number {
+  const schemas = [request.output_config?.format?.schema, ...(request.tools ?? []).map((t) => t.input_schema)]
+    .filter((schema) => schema !== undefined && schema !== null)
+    .map((schema) => JSON.stringify(schema));
+  return tokensIn([textOf(request.system), ...request.messages.map((m) => textOf(m.content)), ...schemas].join(''));
+}
+
+/** The text of a prompt part: a string, or content blocks (`[{ type: 'text', text }]`, e.g. with cache_control). */
+function textOf(part: unknown): string {
+  if (typeof part === 'string') return part;
+  if (!Array.isArray(part)) return '';
+  return part.map((block: { text?: unknown }) => (typeof block?.text === 'string' ? block.text : '')).join('');
 }
 
 /** A plausible answer to each of Scribe's questions; a schema-shaped value for any other. */

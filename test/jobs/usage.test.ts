@@ -30,6 +30,7 @@ const PRICES: PriceTable = {
     'claude-sonnet': { input: 4, output: 19, cacheRead: 0.4, cacheWrite: 5 },
   },
   exaSearch: 0.02,
+  exaLiteSearch: 0.03,
 };
 const ATTEMPT = { retryCount: 0, retryLimit: 0, retryDelaySeconds: 1, retryDelayMaxSeconds: 1 };
 
@@ -112,7 +113,13 @@ describe('cost per email', () => {
     expect(inputTokens.reduce((a, b) => a + b, 0)).toBe(answers.reduce((n, a) => n + a.usage.input_tokens, 0));
     expect(row.usage.research?.exaSearches).toBe(searches);
 
-    const expected = billedSince(answersBefore) + searches * PRICES.exaSearch;
+    // Exa's searches are priced at what Exa itself said each one cost (the fake says it as Exa does).
+    const exaBilled = services.exa
+      .answered()
+      .slice(searchesBefore)
+      .reduce((usd, a) => usd + a.costUsd, 0);
+    expect(exaBilled).toBeGreaterThan(0);
+    const expected = billedSince(answersBefore) + exaBilled;
     expect(row.costUsd).toBeCloseTo(expected, 6);
     const view = await postedResult(generation.id);
     expect(view.cost?.usd).toBeCloseTo(expected, 10);

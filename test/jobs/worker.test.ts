@@ -333,7 +333,7 @@ describe('what the worker tells the thread about errors', () => {
 
   it('scrubs step warnings shown in the progress view, keeping public hosts', async () => {
     const search: WebSearch = {
-      search: async () => [{ url: 'https://public.example/ada', title: 'Ada', text: undefined }],
+      search: async () => ({ results: [{ url: 'https://public.example/ada', title: 'Ada', text: undefined }] }),
     };
     const pages: PageReader = {
       read: async () => {

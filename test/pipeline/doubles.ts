@@ -204,7 +204,9 @@ export function searchDouble(
     queries,
     search(query) {
       const index = queries.push(query) - 1;
-      return log.track('search', 'search', query, options.latencyMs ?? 0, () => respond(query, index));
+      return log
+        .track('search', 'search', query, options.latencyMs ?? 0, () => respond(query, index))
+        .then((results) => ({ results }));
     },
   };
 }

@@ -1,6 +1,9 @@
 /**
- * `WebSearch` on exa-js: one POST /search per query, asking Exa for each page's text. Results it
- * could not give text for come back with `text` undefined; the research step reads those pages.
+ * `WebSearch` on exa-js: one POST /search per query, asking Exa for each page's text (cut to the
+ * length asked for) and, when asked, its query-relevant highlights; the search type is the
+ * caller's (`lite` is the cheaper one). Results it could not give text for come back with `text`
+ * undefined; the research step reads those pages. Exa's own price of the answer
+ * (`costDollars.total`) is passed on when it sends one.
  *
  * We call exa-js's public `rawRequest` (its base URL, key and headers, the same body `search`
  * sends) rather than `search`, because `search` throws away the response headers (Retry-After on a
@@ -22,16 +25,18 @@ const ResultSchema = z.object({
   text: z.string().nullish(),
   publishedDate: z.string().nullish(),
   author: z.string().nullish(),
+  highlights: z.array(z.string()).nullish(),
 });
-const ResponseSchema = z.object({ results: z.array(z.unknown()) });
+const ResponseSchema = z.object({
+  results: z.array(z.unknown()),
+  costDollars: z.object({ total: z.number().nonnegative() }).nullish().catch(undefined),
+});
 
 export interface ExaSearchOptions {
   apiKey: string;
   baseUrl: string;
   /** Per search. Default 30 s. */
   timeoutMs?: number | undefined;
-  /** Page text asked for per result. Default 20,000 characters. */
-  maxCharacters?: number | undefined;
 }
 
 /** A `WebSearch` backed by Exa; failures are mapped to Scribe's error vocabulary (service "Exa"). */
@@ -44,10 +49,18 @@ export function createExaSearch(options: ExaSearchOptions): WebSearch {
       ({ Exa: ExaClient }) => new ExaClient(options.apiKey, options.baseUrl.replace(/\/+$/, '')),
     ));
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const maxCharacters = options.maxCharacters ?? 20_000;
   return {
-    async search(query, { numResults, signal }) {
-      const body = { query, numResults, contents: { text: { maxCharacters } } };
+    async search(query, { numResults, type, textChars, highlightChars, signal }) {
+      // exa-js 2.23's types do not list `lite` yet; the body goes out as it is (`rawRequest`).
+      const body = {
+        query,
+        numResults,
+        ...(type ? { type } : {}),
+        contents: {
+          text: { maxCharacters: textChars },
+          ...(highlightChars ? { highlights: { maxCharacters: highlightChars } } : {}),
+        },
+      };
       // exa-js takes no AbortSignal: the deadline (and the caller's signal) race the request.
       const json = await withTimeout(
         SERVICE,
@@ -99,9 +112,10 @@ export function createExaSearch(options: ExaSearchOptions): WebSearch {
           text: r.data.text?.trim() || undefined,
           publishedDate: r.data.publishedDate ?? undefined,
           author: r.data.author?.trim() || undefined,
+          ...(r.data.highlights?.length ? { highlights: r.data.highlights } : {}),
         });
       }
-      return results;
+      return { results, costUsd: parsed.data.costDollars?.total };
     },
   };
 }

@@ -1,12 +1,36 @@
 /**
  * Step 3: the recipient's papers on arXiv, ranked by how well their title and abstract match the
- * recipient's interest and the template's search terms; the top five are kept. Runs only for
- * RESEARCH templates (the runner skips it otherwise).
+ * recipient's interest and the template's search terms; the top five are kept, each with its
+ * title, year and link, and an abstract trimmed to its first sentences only when the paper
+ * matches the interest (the composer needs no summary of a paper it should not dwell on). Runs
+ * only for RESEARCH templates (the runner skips it otherwise).
  */
+import { trimToSentence } from '../chunk.ts';
 import type { PaperSearch } from '../ports.ts';
 import type { ArxivOutput, Paper, StepResult } from '../types.ts';
 
-export const ARXIV_LIMITS = { candidates: 20, kept: 5 } as const;
+export interface ArxivLimits {
+  candidates: number;
+  kept: number;
+  /** A kept paper's abstract is cut to this many characters, at a sentence. */
+  abstractChars: number;
+  /** Papers that match none of the interest's terms keep no abstract. */
+  abstractsOnlyForMatches: boolean;
+}
+
+export const ARXIV_LIMITS = {
+  candidates: 20,
+  kept: 5,
+  abstractChars: 400,
+  abstractsOnlyForMatches: true,
+} as const satisfies ArxivLimits;
+
+/** Before issue 21 (the cost bench's baseline): every kept paper's abstract, as the composer cut it. */
+export const ARXIV_BASELINE = {
+  ...ARXIV_LIMITS,
+  abstractChars: 1_200,
+  abstractsOnlyForMatches: false,
+} as const satisfies ArxivLimits;
 
 export interface ArxivDeps {
   papers: PaperSearch;
@@ -20,10 +44,14 @@ export interface ArxivInput {
 }
 
 /** Fetches the author's recent papers and keeps the most relevant five. */
-export async function findPapers(input: ArxivInput, deps: ArxivDeps): Promise<StepResult<ArxivOutput>> {
+export async function findPapers(
+  input: ArxivInput,
+  deps: ArxivDeps,
+  limits: ArxivLimits = ARXIV_LIMITS,
+): Promise<StepResult<ArxivOutput>> {
   const name = input.recipientName.trim();
   const candidates = await deps.papers.byAuthor(name, {
-    maxResults: ARXIV_LIMITS.candidates,
+    maxResults: limits.candidates,
     signal: deps.signal,
   });
   if (candidates.length === 0) {
@@ -33,7 +61,12 @@ export async function findPapers(input: ArxivInput, deps: ArxivDeps): Promise<St
   const warnings = ranked.every((r) => r.score === 0)
     ? [`None of ${name}'s arXiv papers mention the interest; the most recent are used.`]
     : [];
-  return { output: { papers: ranked.slice(0, ARXIV_LIMITS.kept).map((r) => r.paper) }, warnings };
+  const papers = ranked.slice(0, limits.kept).map(({ paper, score }) => ({
+    ...paper,
+    abstract:
+      score === 0 && limits.abstractsOnlyForMatches ? '' : trimToSentence(paper.abstract.trim(), limits.abstractChars),
+  }));
+  return { output: { papers }, warnings };
 }
 
 const STOPWORDS = new Set(

@@ -1,13 +1,15 @@
 /**
- * Step 2: research the recipient on the web. Two searches (background, and papers or books),
- * results deduplicated by URL, pages without usable text read one or two at a time, text that is
- * not prose skipped and each source given a fair share of the corpus, then a summary of ≈3,000
- * characters by the fast model with numbered citations checked in code.
+ * Step 2: research the recipient on the web. Two searches (background, and papers or books; Exa
+ * `lite`, each result's opening text and its query-relevant highlights), results deduplicated by
+ * URL, pages without usable text read one or two at a time, text that is not prose skipped and
+ * each source given a fair share of the corpus, then a summary of ≈3,000 characters by the fast
+ * model with numbered citations checked in code: one call, as the corpus fits one request.
  */
 import { z } from 'zod';
 import { askStructured } from '../ask.ts';
 import { trimToSentence } from '../chunk.ts';
 import type { Llm, PageReader, WebResult, WebSearch } from '../ports.ts';
+import type { ExaSearchType } from '../prices.ts';
 import { buildCorpus } from '../corpus.ts';
 import { DATA_NOT_INSTRUCTIONS, cleanCitations, neutralise, packSources, quoteSources } from '../sources.ts';
 import type { ParsedTemplate, PipelineInput, ResearchOutput, StepResult } from '../types.ts';
@@ -17,21 +19,59 @@ export const SummarySchema = z.object({ summary: z.string() });
 /** Name of the structured answer (test doubles script by it). */
 export const SUMMARY_ANSWER = 'research_summary';
 
+/** What research asks of Exa and sends on to the summariser. */
+export interface ResearchLimits {
+  resultsPerQuery: number;
+  /** Exa's search type; undefined sends none (Exa's default, `auto`). */
+  searchType: ExaSearchType | undefined;
+  /** Page text asked of Exa per result: the opening of the page (who, where, what). */
+  textChars: number;
+  /** Query-relevant highlights asked of Exa per result; 0 asks for none. */
+  highlightChars: number;
+  /** Search results with less text than this are read with the page reader. */
+  readBelowChars: number;
+  /** Sources with less text than this are not worth citing. */
+  minUsableChars: number;
+  /** Source text per summariser call; more than that is summarised in notes first. */
+  chunkChars: number;
+  /** All the source text the summariser is sent, shared fairly between the sources (`buildCorpus`). */
+  maxCorpusChars: number;
+  summaryChars: number;
+  summaryMaxChars: number;
+}
+
+/**
+ * Issue 21: Exa `lite` ($4 rather than $7 per 1,000 searches), 2,000 characters of each page's
+ * opening and 2,000 of its highlights (Exa prices a search the same with or without them), and a
+ * corpus of 40,000 characters that fits one summariser call: ten sources of 4,000 characters are
+ * sent whole, and a page read without Exa gets a fair share of the rest.
+ */
 export const RESEARCH_LIMITS = {
   resultsPerQuery: 5,
-  /** Search results with less text than this are read with the page reader. */
+  searchType: 'lite',
+  textChars: 2_000,
+  highlightChars: 2_000,
   readBelowChars: 500,
-  /** Sources with less text than this are not worth citing. */
   minUsableChars: 100,
-  chunkChars: 30_000,
-  /**
-   * All the source text the summariser is sent, shared fairly between the sources (see
-   * `buildCorpus`); the one place to change it.
-   */
-  maxCorpusChars: 120_000,
+  chunkChars: 40_000,
+  maxCorpusChars: 40_000,
   summaryChars: 3_000,
   summaryMaxChars: 3_500,
-} as const;
+} as const satisfies ResearchLimits;
+
+/**
+ * The research before issue 21, kept reachable for the cost bench (`npm run bench -- cost`): no
+ * search type, 20,000 characters of text per result, no highlights, a corpus of 120,000
+ * characters summarised in notes of 30,000.
+ */
+export const RESEARCH_BASELINE = {
+  ...RESEARCH_LIMITS,
+  searchType: undefined,
+  textChars: 20_000,
+  highlightChars: 0,
+  chunkChars: 30_000,
+  maxCorpusChars: 120_000,
+} as const satisfies ResearchLimits;
 
 export interface ResearchDeps {
   llm: Llm;
@@ -61,21 +101,32 @@ export function researchQueries({ input, parsed }: ResearchInput): { background:
 export async function researchRecipient(
   research: ResearchInput,
   deps: ResearchDeps,
+  limits: ResearchLimits = RESEARCH_LIMITS,
 ): Promise<StepResult<ResearchOutput>> {
   const queries = researchQueries(research);
-  const options = { numResults: RESEARCH_LIMITS.resultsPerQuery, signal: deps.signal };
+  const options = {
+    numResults: limits.resultsPerQuery,
+    type: limits.searchType,
+    textChars: limits.textChars,
+    highlightChars: limits.highlightChars,
+    signal: deps.signal,
+  };
   const found = await Promise.all(
     [queries.background, queries.publications]
       .filter((q) => q !== undefined)
       .map((q) => deps.search.search(q, options)),
   );
-  const results = dedupeByUrl(found.flat());
-  const { texts, warning } = await readPages(results, deps.pages, RESEARCH_LIMITS.readBelowChars, deps.signal);
+  const results = dedupeByUrl(found.flatMap((answer) => answer.results));
+  const { texts, warning } = await readPages(results, deps.pages, limits.readBelowChars, deps.signal);
   const warnings = warning ? [warning] : [];
 
   const { sources, skipped } = buildCorpus(
-    results.map((result, i) => ({ url: result.url, title: result.title, text: texts[i] ?? '' })),
-    { budget: RESEARCH_LIMITS.maxCorpusChars, minChars: RESEARCH_LIMITS.minUsableChars },
+    results.map((result, i) => ({
+      url: result.url,
+      title: result.title,
+      text: withHighlights(texts[i] ?? '', result),
+    })),
+    { budget: limits.maxCorpusChars, minChars: limits.minUsableChars },
   );
   if (skipped.length > 0)
     warnings.push(
@@ -89,20 +140,31 @@ export async function researchRecipient(
   }
 
   const who = `${research.input.recipientName} (interest: ${research.input.recipientInterest})`;
-  const batches = packSources(sources, RESEARCH_LIMITS.chunkChars);
+  const batches = packSources(sources, limits.chunkChars);
   let summary: string;
   if (batches.length === 1) {
-    summary = await summarise(deps, who, quoteSources(sources), RESEARCH_LIMITS.summaryChars);
+    summary = await summarise(deps, who, quoteSources(sources), limits.summaryChars);
   } else {
     // Long material: notes per batch, then one summary of the notes (which keep the citations).
     // The notes were written from untrusted text, so they are quoted like it.
     const notes = await Promise.all(batches.map((b) => summarise(deps, who, quoteSources(b), 2_000)));
     const quotedNotes = `<sources>\n${notes.map((n, i) => `<notes part="${i + 1}">\n${neutralise(n)}\n</notes>`).join('\n')}\n</sources>`;
-    summary = await summarise(deps, who, quotedNotes, RESEARCH_LIMITS.summaryChars);
+    summary = await summarise(deps, who, quotedNotes, limits.summaryChars);
   }
   const valid = new Set(sources.map((s) => s.n));
-  summary = trimToSentence(cleanCitations(summary, valid).trim(), RESEARCH_LIMITS.summaryMaxChars);
+  summary = trimToSentence(cleanCitations(summary, valid).trim(), limits.summaryMaxChars);
   return { output: { summary, sources: sources.map(({ n, url, title }) => ({ n, url, title })) }, warnings };
+}
+
+/**
+ * A result's text for the corpus: the page's opening (Exa's text, or what the page reader read),
+ * then each highlight it does not already hold — passages from further down the page that match
+ * the search, such as a paper or an award in a long list.
+ */
+export function withHighlights(text: string, result: Pick<WebResult, 'highlights'>): string {
+  const opening = text.trim();
+  const extra = (result.highlights ?? []).map((h) => h.trim()).filter((h) => h && !opening.includes(h));
+  return extra.length === 0 ? opening : [opening, ...extra].filter(Boolean).join('\n…\n');
 }
 
 /** The summariser's system prompt. */

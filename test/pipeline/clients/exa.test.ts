@@ -30,26 +30,30 @@ const failureOf = (p: Promise<unknown>) =>
   );
 
 describe('Exa WebSearch', () => {
-  it('asks for page text and maps results, with text or without', async () => {
-    const results = await search().search('Ada Lovelace background', { numResults: 5 });
-    expect(results).toEqual([
-      {
-        url: 'https://uni.example/ada',
-        title: 'Ada Lovelace',
-        text: 'Profile text',
-        author: 'Dept. of Computing',
-        publishedDate: '2024-05-01T00:00:00.000Z',
-      },
-      {
-        url: 'https://js.example/lab',
-        title: 'Lab',
-        text: undefined,
-        author: undefined,
-        publishedDate: '2025-03-01T00:00:00.000Z',
-      },
-    ]);
+  it('asks for page text and maps results, with text or without, and passes on what Exa billed', async () => {
+    const answer = await search().search('Ada Lovelace background', { numResults: 5, textChars: 20_000 });
+    expect(answer).toEqual({
+      results: [
+        {
+          url: 'https://uni.example/ada',
+          title: 'Ada Lovelace',
+          text: 'Profile text',
+          author: 'Dept. of Computing',
+          publishedDate: '2024-05-01T00:00:00.000Z',
+        },
+        {
+          url: 'https://js.example/lab',
+          title: 'Lab',
+          text: undefined,
+          author: undefined,
+          publishedDate: '2025-03-01T00:00:00.000Z',
+        },
+      ],
+      costUsd: 0.007,
+    });
     const sent = exa.requests.at(-1)!;
     expect(sent.headers['x-api-key']).toBe(exa.apiKey);
+    // No type: Exa's default (auto), as before issue 21.
     expect(sent.json).toEqual({
       query: 'Ada Lovelace background',
       numResults: 5,
@@ -57,12 +61,34 @@ describe('Exa WebSearch', () => {
     });
   });
 
+  it('sends the search type and asks for highlights, and maps them', async () => {
+    const answer = await search().search('Ada Lovelace profile text', {
+      numResults: 5,
+      type: 'lite',
+      textChars: 6,
+      highlightChars: 500,
+    });
+    expect(exa.requests.at(-1)?.json).toEqual({
+      query: 'Ada Lovelace profile text',
+      numResults: 5,
+      type: 'lite',
+      contents: { text: { maxCharacters: 6 }, highlights: { maxCharacters: 500 } },
+    });
+    expect(answer.costUsd).toBe(0.004);
+    expect(answer.results[0]).toMatchObject({ text: 'Prof', highlights: ['Profile text'] });
+  });
+
+  it('takes an answer without costDollars, or with a malformed one, as one without a price', async () => {
+    exa.failNext([{ status: 200, body: JSON.stringify({ results: [], costDollars: 'free' }) }]);
+    expect(await search().search('q', { numResults: 1, textChars: 100 })).toEqual({ results: [], costUsd: undefined });
+  });
+
   it('returns an empty list when nothing matches', async () => {
-    expect(await search().search('nobody at all', { numResults: 3 })).toEqual([]);
+    expect((await search().search('nobody at all', { numResults: 3, textChars: 20_000 })).results).toEqual([]);
   });
 
   it('turns a wrong key into a PermanentError naming EXA_API_KEY', async () => {
-    const denied = await failureOf(search({ apiKey: 'nope' }).search('q', { numResults: 1 }));
+    const denied = await failureOf(search({ apiKey: 'nope' }).search('q', { numResults: 1, textChars: 20_000 }));
     expect(denied).toBeInstanceOf(PermanentError);
     expect(denied).toMatchObject({
       code: ErrorCode.ServiceRejected,
@@ -76,7 +102,7 @@ describe('Exa WebSearch', () => {
     exa.failNext([
       { status: 429, headers: { 'retry-after': '3' }, body: JSON.stringify({ error: 'Rate limit exceeded' }) },
     ]);
-    const limited = await failureOf(search().search('q', { numResults: 1 }));
+    const limited = await failureOf(search().search('q', { numResults: 1, textChars: 20_000 }));
     expect(limited).toBeInstanceOf(RetryableError);
     expect(limited).toMatchObject({
       code: ErrorCode.RateLimited,
@@ -86,7 +112,7 @@ describe('Exa WebSearch', () => {
     });
 
     exa.failNext([{ status: 503, body: 'upstream connect error' }]);
-    expect(await failureOf(search().search('q', { numResults: 1 }))).toMatchObject({
+    expect(await failureOf(search().search('q', { numResults: 1, textChars: 20_000 }))).toMatchObject({
       code: ErrorCode.ServiceUnavailable,
       status: 503,
       message: 'Exa answered 503: upstream connect error',
@@ -96,7 +122,7 @@ describe('Exa WebSearch', () => {
   it("keeps Exa's explanation of a 400, in each of its error bodies", async () => {
     const refused = async (body: unknown) => {
       exa.failNext([{ status: 400, body: JSON.stringify(body) }]);
-      const err = await failureOf(search().search('', { numResults: 1 }));
+      const err = await failureOf(search().search('', { numResults: 1, textChars: 20_000 }));
       expect(err).toBeInstanceOf(PermanentError);
       expect(err).toMatchObject({ code: ErrorCode.ServiceRejected, status: 400, service: 'Exa' });
       return (err as Error).message;
@@ -129,28 +155,32 @@ describe('Exa WebSearch', () => {
 
   it('treats a malformed body, a dropped connection and a dead server as retryable', async () => {
     exa.failNext([{ malformed: true }]);
-    expect(await failureOf(search().search('q', { numResults: 1 }))).toMatchObject({
+    expect(await failureOf(search().search('q', { numResults: 1, textChars: 20_000 }))).toMatchObject({
       code: ErrorCode.ServiceUnavailable,
       message: 'Exa could not be reached: the answer was not valid JSON',
     });
     exa.failNext([{ drop: true }]);
-    expect(await failureOf(search().search('q', { numResults: 1 }))).toBeInstanceOf(RetryableError);
-    const dead = await failureOf(search({ baseUrl: await deadUrl() }).search('q', { numResults: 1 }));
+    expect(await failureOf(search().search('q', { numResults: 1, textChars: 20_000 }))).toBeInstanceOf(RetryableError);
+    const dead = await failureOf(
+      search({ baseUrl: await deadUrl() }).search('q', { numResults: 1, textChars: 20_000 }),
+    );
     expect(dead).toBeInstanceOf(RetryableError);
     expect((dead as Error).message).toBe('Exa could not be reached: the connection was refused');
   });
 
   it('gives up at its timeout, and at once when the caller aborts', async () => {
     exa.failNext([{ hang: true }]);
-    expect(await failureOf(search({ timeoutMs: 200 }).search('q', { numResults: 1 }))).toMatchObject({
-      code: ErrorCode.Timeout,
-      message: 'Exa did not answer within 200 ms',
-    });
+    expect(await failureOf(search({ timeoutMs: 200 }).search('q', { numResults: 1, textChars: 20_000 }))).toMatchObject(
+      {
+        code: ErrorCode.Timeout,
+        message: 'Exa did not answer within 200 ms',
+      },
+    );
 
     exa.failNext([{ hang: true }]);
     const controller = new AbortController();
     const before = exa.requests.length;
-    const pending = failureOf(search().search('q', { numResults: 1, signal: controller.signal }));
+    const pending = failureOf(search().search('q', { numResults: 1, textChars: 20_000, signal: controller.signal }));
     await expect.poll(() => exa.requests.length).toBe(before + 1);
     controller.abort();
     expect(await pending).toMatchObject({ message: 'Exa request was cancelled' });

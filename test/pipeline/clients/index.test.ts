@@ -21,7 +21,7 @@ describe('createPipelineClients', () => {
       code: ErrorCode.NotConfigured,
       message: 'ANTHROPIC_API_KEY is not set, so Scribe cannot ask Claude (Anthropic): set it and restart.',
     });
-    expect(await failureOf(clients.search.search('q', { numResults: 1 }))).toMatchObject({
+    expect(await failureOf(clients.search.search('q', { numResults: 1, textChars: 20_000 }))).toMatchObject({
       code: ErrorCode.NotConfigured,
       message: 'EXA_API_KEY is not set, so Scribe cannot search the web (Exa): set it and restart.',
     });

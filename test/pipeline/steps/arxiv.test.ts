@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, PermanentError } from '../../../src/errors.ts';
-import { findPapers, rankPapers, terms } from '../../../src/pipeline/steps/arxiv.ts';
+import { ARXIV_BASELINE, ARXIV_LIMITS, findPapers, rankPapers, terms } from '../../../src/pipeline/steps/arxiv.ts';
 import { papersDouble, sequence } from '../doubles.ts';
 import { PAPERS, paper } from '../fixtures.ts';
 
@@ -24,6 +24,26 @@ describe('findPapers', () => {
     expect(output.papers.slice(0, 2).map((p) => p.id)).toEqual(['2201.00003', '2301.00002']);
     expect(output.papers.slice(2).every((p) => p.year === 2024)).toBe(true);
     expect(warnings).toEqual([]);
+  });
+
+  it('keeps an abstract, trimmed to its first sentences, only for the papers that match the interest', async () => {
+    const long = Array.from({ length: 12 }, (_, i) => `Analytical engines run loop ${i} of the program.`).join(' ');
+    const matching = paper('2401.1', 'Programs for analytical engines', 2024, long);
+    const offTopic = paper('2401.2', 'A survey of weaving looms', 2024, 'Looms weave cloth. They are old.');
+    const { output } = await findPapers(input, { papers: papersDouble(sequence([offTopic, matching])) });
+    expect(output.papers.map((p) => [p.id, p.title, p.year])).toEqual([
+      ['2401.1', 'Programs for analytical engines', 2024],
+      ['2401.2', 'A survey of weaving looms', 2024],
+    ]);
+    const abstract = output.papers[0]?.abstract ?? '';
+    expect(abstract.length).toBeLessThanOrEqual(ARXIV_LIMITS.abstractChars);
+    expect(long.startsWith(abstract)).toBe(true);
+    expect(abstract).toMatch(/program\.$/);
+    expect(output.papers[1]?.abstract).toBe('');
+
+    // The baseline (before issue 21) kept every abstract, up to what the composer read of it.
+    const baseline = await findPapers(input, { papers: papersDouble(sequence([offTopic, matching])) }, ARXIV_BASELINE);
+    expect(baseline.output.papers.map((p) => p.abstract)).toEqual([long, 'Looms weave cloth. They are old.']);
   });
 
   it('warns when there are no papers', async () => {

@@ -1,0 +1,97 @@
+/**
+ * Cost per email (issue 21): the whole pipeline with the real clients against the fakes, on one
+ * recipient's web at real size (`test/fakes/recipient-web.ts`: ten pages of 6,000–26,000
+ * characters of text, a five-paper arXiv feed), tokens counted from the prompts' real length
+ * (`CHARS_PER_TOKEN` in the Anthropic fake), Exa priced by what it bills (`costDollars`), all at
+ * the list prices in `src/pipeline/prices.ts`. The baseline is the research before issue 21
+ * (`RESEARCH_BASELINE`, `ARXIV_BASELINE`), measured in the same run at the same prices.
+ *
+ * - cost.single: one email (target ≤ $0.02);
+ * - cost.batch50: fifty emails with one template, each parsed on its own today (target ≤ $0.012
+ *   an email); `parse_usd_per_email` is what parsing once per batch would save.
+ */
+import { silentLogger } from '../src/log.ts';
+import { createPipelineClients } from '../src/pipeline/clients/index.ts';
+import { DEFAULT_PRICES, tokenCost } from '../src/pipeline/prices.ts';
+import { ARXIV_BASELINE } from '../src/pipeline/steps/arxiv.ts';
+import { RESEARCH_BASELINE } from '../src/pipeline/steps/research.ts';
+import type { GenerationUsage } from '../src/pipeline/usage.ts';
+import { serveRecipientWeb, WEB_RECIPIENT, WEB_TEMPLATE } from '../test/fakes/recipient-web.ts';
+import { type CostedRun, runCosted } from '../test/helpers/cost-run.ts';
+import { startServices } from '../test/helpers/services.ts';
+import { report } from './report.ts';
+
+const BASELINE = { research: RESEARCH_BASELINE, arxiv: ARXIV_BASELINE };
+const BATCH = 50;
+
+export async function benchCost(): Promise<void> {
+  const services = await startServices();
+  serveRecipientWeb(services);
+  const clients = createPipelineClients(services.config(), silentLogger(), { arxivIntervalMs: 0 });
+  const input = { template: WEB_TEMPLATE, ...WEB_RECIPIENT };
+  try {
+    const now = await runCosted(clients, input);
+    const before = await runCosted(clients, input, BASELINE);
+    report({
+      bench: 'cost.single',
+      usd_per_email: round(now.usd),
+      input_tokens: now.inputTokens,
+      baseline_usd_per_email: round(before.usd),
+      baseline_input_tokens: before.inputTokens,
+      by_step: byStep(now.usage),
+      baseline_by_step: byStep(before.usage),
+      llm_calls: callsByStep(now.usage),
+      baseline_llm_calls: callsByStep(before.usage),
+      target: '≤ $0.02',
+      met: now.usd <= 0.02,
+    });
+
+    // One template, fifty recipients (the same pages answer every one of them).
+    let total = 0;
+    let parse = 0;
+    for (let i = 0; i < BATCH; i++) {
+      const run = await runCosted(clients, { ...input, recipientName: `Grace Hopper ${i + 1}` });
+      total += run.usd;
+      parse += stepUsd(run, 'parse');
+    }
+    report({
+      bench: 'cost.batch50',
+      usd_per_email: round(total / BATCH),
+      baseline_usd_per_email: round(before.usd),
+      parse_usd_per_email: round(parse / BATCH),
+      with_one_parse_usd_per_email: round((total - parse + parse / BATCH) / BATCH),
+      target: '≤ $0.012',
+      met: total / BATCH <= 0.012,
+    });
+  } finally {
+    await clients.close();
+    await services.close();
+  }
+}
+
+/** USD per step, and Exa's part of the research. */
+function byStep(usage: GenerationUsage): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [step, u] of Object.entries(usage)) {
+    const llm = Object.entries(u.llm).reduce((sum, [model, t]) => sum + (tokenCost(DEFAULT_PRICES, model, t) ?? 0), 0);
+    out[step] = round(llm);
+    if (u.exaSearches > 0) out[`${step}_exa`] = round(u.exaUsd ?? 0);
+  }
+  return out;
+}
+
+/** LLM calls per step (compose's second is the corrective retry). */
+function callsByStep(usage: GenerationUsage): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(usage).map(([step, u]) => [step, Object.values(u.llm).reduce((n, t) => n + t.calls, 0)]),
+  );
+}
+
+function stepUsd(run: CostedRun, step: 'parse'): number {
+  return Object.entries(run.usage[step]?.llm ?? {}).reduce(
+    (sum, [model, t]) => sum + (tokenCost(DEFAULT_PRICES, model, t) ?? 0),
+    0,
+  );
+}
+
+const round = (usd: number) => Math.round(usd * 100_000) / 100_000;

@@ -1,0 +1,90 @@
+/**
+ * Issue 21.6: the cheaper research (Exa `lite`, capped text with highlights, one summariser call,
+ * trimmed abstracts) hands the composer the same sources, facts and papers as the research before
+ * it (`RESEARCH_BASELINE`, `ARXIV_BASELINE`), on pages of real size, through the real clients.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.ts';
+import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
+import { ARXIV_BASELINE } from '../../src/pipeline/steps/arxiv.ts';
+import { RESEARCH_BASELINE } from '../../src/pipeline/steps/research.ts';
+import { inputTokensOf, questionOf } from '../fakes/anthropic.ts';
+import { ARXIV_FEED, FACTS, WEB_RECIPIENT, WEB_TEMPLATE, factsIn, serveRecipientWeb } from '../fakes/recipient-web.ts';
+import { COST_MODELS, runCosted } from '../helpers/cost-run.ts';
+import { startServices, type Services } from '../helpers/services.ts';
+
+let services: Services;
+let clients: PipelineClients;
+
+beforeAll(async () => {
+  services = await startServices();
+  serveRecipientWeb(services);
+  clients = createPipelineClients(services.config(), silentLogger(), { arxivIntervalMs: 0 });
+});
+afterAll(async () => {
+  await clients?.close();
+  await services?.close();
+});
+
+/** One email; what the composer was sent, and what it all cost. */
+async function email(baseline: boolean) {
+  const before = services.anthropic.calls().length;
+  const searchesBefore = services.exa.answered().length;
+  const run = await runCosted(
+    clients,
+    { template: WEB_TEMPLATE, ...WEB_RECIPIENT },
+    baseline ? { research: RESEARCH_BASELINE, arxiv: ARXIV_BASELINE } : undefined,
+  );
+  const calls = services.anthropic.calls().slice(before);
+  const composer = calls.filter((c) => c.model === COST_MODELS.writer);
+  const prompt = composer.map((c) => c.messages.map((m) => m.content).join('\n')).join('\n');
+  return {
+    run,
+    prompt,
+    summaries: calls.filter((c) => questionOf(c) === 'research_summary'),
+    searches: services.exa.answered().slice(searchesBefore),
+    sources: run.data.steps.research?.output?.sources.map((s) => s.url) ?? [],
+  };
+}
+
+describe('the cheaper research', () => {
+  it('hands the composer the same sources, facts and papers as the research before issue 21, for less', async () => {
+    const before = await email(true);
+    const after = await email(false);
+
+    // Everything the email may cite reaches the composer on both paths.
+    expect(after.sources).toHaveLength(10);
+    expect(after.sources).toEqual(before.sources);
+    expect(factsIn(before.prompt).sort()).toEqual(Object.values(FACTS).sort());
+    expect(factsIn(after.prompt).sort()).toEqual(factsIn(before.prompt).sort());
+    for (const paper of ARXIV_FEED) {
+      expect(before.prompt).toContain(paper.title);
+      expect(after.prompt).toContain(paper.title);
+    }
+    // Abstracts only for the papers about the interest, and short.
+    expect(after.prompt).toContain('Compiler design rarely tells programmers why an optimisation fired.');
+    expect(after.prompt).not.toContain('We survey payroll machinery of the 1950s.');
+    expect(before.prompt).toContain('We survey payroll machinery of the 1950s.');
+
+    // How: two lite searches instead of two auto ones, one summariser call instead of notes.
+    expect(after.searches.map((s) => s.type)).toEqual(['lite', 'lite']);
+    expect(before.searches.map((s) => s.type)).toEqual(['auto', 'auto']);
+    expect(after.summaries).toHaveLength(1);
+    expect(before.summaries.length).toBeGreaterThan(1);
+    expect(after.run.inputTokens).toBeLessThan(before.run.inputTokens / 2);
+    expect(after.run.usd).toBeLessThan(before.run.usd);
+  });
+
+  it('is billed input tokens from the prompt’s real length', async () => {
+    const before = services.anthropic.answered().length;
+    await email(false);
+    const calls = services.anthropic.calls().slice(-services.anthropic.answered().slice(before).length);
+    const answers = services.anthropic.answered().slice(before);
+    expect(answers.map((a) => a.usage.input_tokens)).toEqual(calls.map(inputTokensOf));
+    const summary = calls.find((c) => questionOf(c) === 'research_summary');
+    // At least one token per 4 characters of what the summariser read.
+    expect(inputTokensOf(summary!)).toBeGreaterThan(
+      (summary!.system!.length + summary!.messages[0]!.content.length) / 4,
+    );
+  });
+});
