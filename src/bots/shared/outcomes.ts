@@ -6,7 +6,8 @@
  */
 import { formatUsd } from '../../pipeline/prices.ts';
 import type { Logger } from '../../log.ts';
-import { budgetText, QuotaExceededError } from '../../requests/commit/start.ts';
+import { QuotaExceededError } from '../../errors.ts';
+import { budgetText } from '../../requests/commit/start.ts';
 import type { StartRefusal } from '../../requests/checks.ts';
 import { ACTIONS, type ActionKind } from '../../requests/actions.ts';
 import type { ActionOutcome } from '../../requests/act.ts';
