@@ -14,6 +14,7 @@ import { applyProgressEvent, initialProgress } from '../thread/progress.ts';
 import type { ProgressView, ThreadAddress } from '../thread/reporter.ts';
 import { resultViewOf } from '../thread/result-view.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
+import { pipelineClientOptions } from './common.ts';
 import { createObserver } from '../pipeline/observe.ts';
 import { runPipeline } from '../pipeline/runner.ts';
 import { createUsageMeter, usageCost } from '../pipeline/usage.ts';
@@ -85,7 +86,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     throw err;
   }
 
-  const clients = createPipelineClients(config, logger);
+  const clients = createPipelineClients(pipelineClientOptions(config), logger);
   const reporter = createConsoleReporter({ json: values.json ?? false });
   const address: ThreadAddress = {
     generationId: 'draft',
