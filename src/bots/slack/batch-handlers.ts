@@ -16,7 +16,7 @@ import { checkBatchStart } from '../../requests/batch-checks.ts';
 import { loadStartContext } from '../../requests/context.ts';
 import { CANNOT_POST } from '../../requests/port.ts';
 import type { UserIdentity } from '../../requests/types.ts';
-import { batchCancelReply, batchProblemsText, batchStartReply } from '../../bots/shared/batch-outcomes.ts';
+import { batchCancelReply, batchProblemsText, batchStartReply } from '../shared/batch-outcomes.ts';
 import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/form-prefill.ts';
 import { CANNOT_POST_CODES, slackErrorCode } from './client.ts';
 import type { SlackBotDeps } from './deps.ts';
