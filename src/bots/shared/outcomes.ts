@@ -1,6 +1,7 @@
 /**
  * What the Slack and Discord bots say, where the words are the same: the outcome of a request, the
- * figures and lines of `/scribe status`, the status words of `/scribe history`. Each platform
+ * lines of `/scribe status` and the status words of `/scribe history` (their figures and rows are
+ * read in src/requests/info.ts). Each platform
  * passes its style (mentions, bold, its admin and its own hints); the words stay here so the two
  * cannot drift.
  */
