@@ -110,3 +110,65 @@ export class InvalidAnswerError extends PermanentError {
     this.issues = details.issues;
   }
 }
+
+// The request layer's refusals (src/requests/), as the errors callers without a chat get (the
+// CLI, benchmarks, tests); the chat flows answer with outcomes instead. Their words are the request
+// layer's where they need its figures (a price, a refusal's numbers): it passes the message in.
+
+/** The fields of a request for an email, as the forms name them. */
+export type RequestField = 'template' | 'recipientName' | 'recipientInterest';
+
+/** Bad input, with a message per field so a form can show each where it belongs. */
+export class InvalidRequestError extends PermanentError {
+  readonly fields: Readonly<Partial<Record<RequestField, string>>>;
+  constructor(fields: Partial<Record<RequestField, string>>) {
+    super(ErrorCode.InvalidInput, Object.values(fields).join('. '));
+    this.fields = fields;
+  }
+}
+
+/** The person's daily quota is used up. */
+export class QuotaExceededError extends PermanentError {
+  readonly quota: number;
+  constructor(quota: number) {
+    super(
+      ErrorCode.QuotaExceeded,
+      `You have used all ${quota} emails for today. The quota resets at midnight UTC; ` +
+        'ask your admin to raise SCRIBE_DAILY_QUOTA if you need more.',
+    );
+    this.quota = quota;
+  }
+}
+
+/** The workspace's daily budget is spent, or its generations are paused after an Anthropic spend limit. */
+export class BudgetExceededError extends PermanentError {
+  /** `message`: the request layer's `budgetText`. */
+  constructor(message: string) {
+    super(ErrorCode.QuotaExceeded, message);
+  }
+}
+
+/** A batch refused for the quota or the budget; `refusal` has its figures, `message` words them. */
+export class BatchQuotaError<Refusal = unknown> extends PermanentError {
+  readonly refusal: Refusal;
+  constructor(refusal: Refusal, message: string) {
+    super(ErrorCode.QuotaExceeded, message);
+    this.refusal = refusal;
+  }
+}
+
+/** The actor may not do this to the email (only its requester or an admin may). */
+export class NotAllowedError extends PermanentError {
+  constructor(message: string) {
+    super(ErrorCode.NotAllowed, message);
+  }
+}
+
+/** The same regeneration was started a moment ago; `existing` is that version. */
+export class DuplicateRegenerationError<Version = unknown> extends PermanentError {
+  readonly existing: Version;
+  constructor(existing: Version) {
+    super(ErrorCode.Duplicate, 'A new version of this email is already being written.');
+    this.existing = existing;
+  }
+}

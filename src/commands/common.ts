@@ -5,6 +5,7 @@ import { openDatabase, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
+import type { PipelineClientOptions } from '../pipeline/clients/index.ts';
 
 export type CommandResult = number | 'running';
 
@@ -27,4 +28,15 @@ export function logIntegrations(config: Config, logger: Logger): void {
         'for Slack, or DISCORD_TOKEN + DISCORD_APPLICATION_ID for Discord (see README.md)',
     );
   }
+}
+
+/** The few settings the pipeline's clients are built from, picked from Config. */
+export function pipelineClientOptions(config: Config): PipelineClientOptions {
+  return {
+    anthropic: { apiKey: config.anthropic.apiKey, baseUrl: config.anthropic.baseUrl },
+    exa: { apiKey: config.exa.apiKey, baseUrl: config.exa.baseUrl },
+    arxivApiUrl: config.arxivApiUrl,
+    scrapeAllowHosts: config.scrapeAllowHosts,
+    chromiumPath: config.chromiumPath,
+  };
 }

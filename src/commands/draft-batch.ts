@@ -16,6 +16,7 @@ import { describeProblems } from '../requests/recipients.ts';
 import type { ResultView } from '../thread/reporter.ts';
 import { resultViewOf } from '../thread/result-view.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
+import { pipelineClientOptions } from './common.ts';
 import { runPipeline } from '../pipeline/runner.ts';
 import { resultText } from '../bots/text.ts';
 
@@ -54,7 +55,7 @@ export async function runDraftBatch(
     return 2;
   }
   if (options.out) await fs.mkdir(options.out, { recursive: true });
-  const clients = createPipelineClients(config, logger);
+  const clients = createPipelineClients(pipelineClientOptions(config), logger);
   const rows = parsed.request.recipients;
   const outcomes: RowOutcome[] = new Array(rows.length);
   let next = 0;

@@ -7,13 +7,14 @@ import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { asScribeError, isRetryable } from '../errors.ts';
+import { asScribeError, InvalidRequestError, isRetryable } from '../errors.ts';
 import { createConsoleReporter } from '../bots/console.ts';
-import { type GenerationRequest, InvalidRequestError, parseGenerationRequest } from '../requests/commit/start.ts';
+import { type GenerationRequest, parseGenerationRequest } from '../requests/commit/start.ts';
 import { applyProgressEvent, initialProgress } from '../thread/progress.ts';
 import type { ProgressView, ThreadAddress } from '../thread/reporter.ts';
 import { resultViewOf } from '../thread/result-view.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
+import { pipelineClientOptions } from './common.ts';
 import { createObserver } from '../pipeline/observe.ts';
 import { runPipeline } from '../pipeline/runner.ts';
 import { createUsageMeter, usageCost } from '../pipeline/usage.ts';
@@ -109,7 +110,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     throw err;
   }
 
-  const clients = createPipelineClients(config, logger);
+  const clients = createPipelineClients(pipelineClientOptions(config), logger);
   const reporter = createConsoleReporter({ json: values.json ?? false });
   const address: ThreadAddress = {
     generationId: 'draft',

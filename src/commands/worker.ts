@@ -17,6 +17,7 @@ import { platformBatchReporters } from './batch-reporters.ts';
 import { createResearchCache } from '../jobs/research-cache.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
+import { pipelineClientOptions } from './common.ts';
 import { NO_METRICS, type Metrics } from '../telemetry/metrics.ts';
 
 export interface WorkerParts {
@@ -38,7 +39,7 @@ export interface WorkerParts {
 
 export async function composeWorker(parts: WorkerParts): Promise<void> {
   const { config, logger, lifecycle } = parts;
-  const clients = createPipelineClients(config, logger);
+  const clients = createPipelineClients(pipelineClientOptions(config), logger);
   lifecycle.add('pipeline clients', () => clients.close());
   // Outermost, so an attempt that lost its job is stopped before anything is coalesced or sent;
   // batch rows' state changes also edit their batch's table (coalesced per batch).

@@ -17,8 +17,8 @@
  */
 import { getTracer } from '../telemetry/tracer.ts';
 import { withTransaction, type Db } from '../db/pool.ts';
-import type { Generation } from '../db/generations.ts';
-import type { UserIdentity } from '../db/users.ts';
+import { findByResultMessage, type Generation } from '../db/generations.ts';
+import type { Platform, UserIdentity } from '../db/users.ts';
 import { initialProgress } from '../thread/progress.ts';
 import { commitCancel, commitResume, commitRetry, type SteerResult } from './commit/steer.ts';
 import { commitVersion, nextVersion, reusableSteps } from './commit/versions.ts';
@@ -194,3 +194,11 @@ function refused(refusal: Refusal): ActionOutcome {
 
 /** A new version of an email (Regenerate, Shorter, 🔁): `requestAction` under the name callers know. */
 export const requestRegeneration = requestAction;
+
+/**
+ * The email whose result message a reaction was added to; undefined when it is not one. Found by
+ * the stored message ids, never by reading channel history.
+ */
+export function reactedTo(db: Db, platform: Platform, messageId: string): Promise<Generation | undefined> {
+  return findByResultMessage(db, platform, messageId);
+}

@@ -110,13 +110,33 @@ export interface ActionContext {
   spend?: SpendContext | undefined;
 }
 
-/** Whether the action may go ahead; the first reason it may not, in the order a person would care. */
-export function checkAction(ctx: ActionContext): Refusal | undefined {
+/** Where a request on an existing email comes from: the actor's platform and team, the message. */
+export type PlaceContext = Pick<ActionContext, 'parent' | 'actorTeamId' | 'messageId' | 'on' | 'threadId'> & {
+  platform: User['platform'];
+};
+
+/** Why an email is not there for this request: it does not exist here, or not for this team or message. */
+export type PlaceRefusal = Extract<Refusal, { kind: 'not-found' | 'wrong-team' | 'wrong-message' }>;
+
+/**
+ * The first rules of every request on an existing email (an action, a Copy): the email exists on
+ * this platform, the actor's team/guild is the email's, and the message is one of the email's own —
+ * so a forged or stale payload never reaches another workspace's email.
+ */
+export function checkPlace(ctx: PlaceContext): PlaceRefusal | undefined {
   const { parent } = ctx;
-  if (!parent || parent.platform !== ctx.actor.platform) return { kind: 'not-found' };
+  if (!parent || parent.platform !== ctx.platform) return { kind: 'not-found' };
   if (parent.teamId !== ctx.actorTeamId) return { kind: 'wrong-team' };
   if (ctx.messageId !== null && !isMessageOf(parent, ctx.on, ctx.messageId, ctx.threadId))
     return { kind: 'wrong-message' };
+  return undefined;
+}
+
+/** Whether the action may go ahead; the first reason it may not, in the order a person would care. */
+export function checkAction(ctx: ActionContext): Refusal | undefined {
+  const { parent } = ctx;
+  const misplaced = checkPlace({ ...ctx, platform: ctx.actor.platform });
+  if (misplaced || !parent) return misplaced ?? { kind: 'not-found' };
   if (ctx.actor.id !== parent.userId && ctx.actorIsAdmin !== true)
     return { kind: 'not-allowed', requesterId: ctx.requesterId };
   if (ctx.recent) return { kind: 'duplicate', existing: ctx.recent };

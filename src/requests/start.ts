@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { getTracer } from '../telemetry/tracer.ts';
 import { withTransaction } from '../db/pool.ts';
 import type { Generation } from '../db/generations.ts';
+import { InvalidRequestError } from '../errors.ts';
 import type { UserIdentity } from '../db/users.ts';
 import {
   commitGeneration,
   type GenerationOptions,
-  InvalidRequestError,
   parseGenerationRequest,
   type GenerationRequest,
 } from './commit/start.ts';

@@ -5,15 +5,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { batchRows } from '../../src/db/batches.ts';
 import { getGeneration } from '../../src/db/generations.ts';
-import {
-  BatchQuotaError,
-  cancelBatch,
-  createBatch,
-  withBatchUpdates,
-  type BatchReporter,
-} from '../../src/requests/commit/batch.ts';
+import { BatchQuotaError, InvalidRequestError } from '../../src/errors.ts';
+import { cancelBatch, createBatch, withBatchUpdates, type BatchReporter } from '../../src/requests/commit/batch.ts';
 import type { BatchView } from '../../src/thread/batch-view.ts';
-import { createGeneration, InvalidRequestError } from '../../src/requests/commit/start.ts';
+import { createGeneration } from '../../src/requests/commit/start.ts';
 import type { JobQueue } from '../../src/jobs/queue.ts';
 import { createResearchCache } from '../../src/jobs/research-cache.ts';
 import { startWorker, type WorkerDeps } from '../../src/jobs/worker.ts';

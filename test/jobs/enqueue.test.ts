@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getGeneration } from '../../src/db/generations.ts';
 import { lastTemplate } from '../../src/db/templates.ts';
-import {
-  createGeneration,
-  InvalidRequestError,
-  parseGenerationRequest,
-  QuotaExceededError,
-  remainingQuota,
-} from '../../src/requests/commit/start.ts';
+import { InvalidRequestError, QuotaExceededError } from '../../src/errors.ts';
+import { createGeneration, parseGenerationRequest, remainingQuota } from '../../src/requests/commit/start.ts';
 import { QUEUES, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
 import type { TestDatabase } from '../helpers/db.ts';
 import { openQueueWorld, type QueueWorld } from '../helpers/world.ts';

@@ -9,7 +9,8 @@ import { renderResult as renderDiscord } from '../../src/bots/discord/render.ts'
 import { renderResult as renderSlack } from '../../src/bots/slack/render.ts';
 import { getGeneration } from '../../src/db/generations.ts';
 import { pausedUntil } from '../../src/db/usage.ts';
-import { BudgetExceededError, createGeneration } from '../../src/requests/commit/start.ts';
+import { BudgetExceededError } from '../../src/errors.ts';
+import { createGeneration } from '../../src/requests/commit/start.ts';
 import { regenerate } from '../../src/requests/commit/versions.ts';
 import type { ResultView } from '../../src/thread/reporter.ts';
 import { NO_OBSERVABILITY } from '../../src/jobs/usage.ts';

@@ -18,12 +18,12 @@ import {
   type RESTPostAPIChannelThreadsResult,
 } from 'discord.js';
 import { DEFAULTS } from '../../config.ts';
-import { lastTemplate } from '../../db/templates.ts';
-import { upsertUser, type UserIdentity } from '../../db/users.ts';
 import { requestBatchCancel, startBatch, type BatchActionPort, type BatchPort } from '../../requests/batch.ts';
+import { readFormPrefill } from '../../requests/info.ts';
 import { CANNOT_POST } from '../../requests/port.ts';
+import type { UserIdentity } from '../../requests/types.ts';
 import { batchCancelReply, batchStartReply } from '../shared/batch-outcomes.ts';
-import { BEFORE_ACK_DEADLINE_MS, within } from '../shared/deadline.ts';
+import { loadFormPrefill } from '../shared/form-prefill.ts';
 import { isMissingPermission } from './client.ts';
 import { servesGuild, type DiscordBotDeps } from './deps.ts';
 import {
@@ -59,13 +59,8 @@ function identityOf(
 
 /** `/scribe action:batch`: the form. */
 export async function showBatchModal(deps: DiscordBotDeps, interaction: ChatInputCommandInteraction): Promise<string> {
-  const prefill = await within(
-    deps.logger,
-    upsertUser(deps.pool, identityOf(interaction)).then((u) => lastTemplate(deps.pool, u.id)),
-    BEFORE_ACK_DEADLINE_MS,
-    'load the last template',
-  );
-  await interaction.showModal(renderBatchModal(prefill, batchMaxOf(deps)));
+  const prefill = await loadFormPrefill(deps, identityOf(interaction));
+  await interaction.showModal(renderBatchModal(prefill?.template, batchMaxOf(deps)));
   return 'batch-modal';
 }
 
@@ -91,8 +86,8 @@ export async function handleBatchAttachment(
     return 'batch:bad-file';
   }
   const identity = identityOf(interaction);
-  const template =
-    templateOption ?? (await lastTemplate(deps.pool, (await upsertUser(deps.pool, identity)).id)) ?? undefined;
+  // The reply is deferred, so no deadline: the last template is waited for.
+  const template = templateOption ?? (await readFormPrefill(deps.pool, identity)).template;
   if (!template) {
     await say('Give the `template` option too (or run `/scribe` once first, so I have your last template).');
     return 'batch:no-template';

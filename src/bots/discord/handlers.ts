@@ -20,14 +20,13 @@ import {
   type User,
 } from 'discord.js';
 import { z } from 'zod';
-import { findByResultMessage } from '../../db/generations.ts';
-import type { UserIdentity } from '../../db/users.ts';
 import type { GenerationRequest } from '../../requests/commit/start.ts';
-import { requestAction } from '../../requests/act.ts';
+import { reactedTo, requestAction } from '../../requests/act.ts';
+import type { UserIdentity } from '../../requests/types.ts';
 import { ACTIONS, isFormAction } from '../../requests/actions.ts';
 import { prepareForm, saveForm } from '../../requests/edit.ts';
 import { startGeneration, type StartOutcome } from '../../requests/start.ts';
-import { loadFormPrefill } from '../shared/deadline.ts';
+import { loadFormPrefill } from '../shared/form-prefill.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { handleBatchAttachment, showBatchModal } from './batch-handlers.ts';
 import { BATCH_ACTION, RECIPIENTS_OPTION, ScribeOptionsSchema } from './commands.ts';
@@ -372,8 +371,7 @@ export async function handleReaction(
   const guildId = reaction.message.guildId;
   if (!guildId) return 'ignored:no-guild';
   if (!servesGuild(deps, guildId)) return 'ignored:guild';
-  // Found by the stored message ids, never by reading channel history.
-  const parent = await findByResultMessage(deps.pool, 'discord', reaction.message.id);
+  const parent = await reactedTo(deps.pool, 'discord', reaction.message.id);
   if (!parent) return 'ignored:not-a-result';
   const outcome = await requestAction(
     deps,

@@ -2,9 +2,9 @@
  * `/scribe action:help|history|status`: answers for the caller only (ephemeral), as message bodies.
  */
 import type { APIEmbed } from 'discord.js';
-import { recentGenerations, type Generation } from '../../db/generations.ts';
-import { upsertUser, type UserIdentity } from '../../db/users.ts';
-import { historyLine, historyTitle, NO_HISTORY, readStatus, statusLines } from '../shared/outcomes.ts';
+import { readHistory, readStatus } from '../../requests/info.ts';
+import type { Generation, UserIdentity } from '../../requests/types.ts';
+import { historyLine, historyTitle, NO_HISTORY, statusLines } from '../shared/outcomes.ts';
 import type { InfoAction } from './commands.ts';
 import type { DiscordBotDeps } from './deps.ts';
 import { DISCORD_STYLE } from './port.ts';
@@ -28,9 +28,8 @@ export const HELP = [
 /** The answer to one info action. */
 export async function infoReply(deps: DiscordBotDeps, action: InfoAction, identity: UserIdentity): Promise<InfoReply> {
   if (action === 'help') return { content: HELP };
-  const user = await upsertUser(deps.pool, identity);
-  if (action === 'status') return { content: statusLines(await readStatus(deps, user), DISCORD_STYLE) };
-  const rows = await recentGenerations(deps.pool, user.id, 10);
+  if (action === 'status') return { content: statusLines(await readStatus(deps, identity), DISCORD_STYLE) };
+  const rows = await readHistory(deps.pool, identity);
   if (!rows.length) return { content: NO_HISTORY };
   const lines = rows.map((g) =>
     historyLine(g, {

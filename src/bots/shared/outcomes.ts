@@ -1,23 +1,21 @@
 /**
  * What the Slack and Discord bots say, where the words are the same: the outcome of a request, the
- * figures and lines of `/scribe status`, the status words of `/scribe history`. Each platform
+ * lines of `/scribe status` and the status words of `/scribe history` (their figures and rows are
+ * read in src/requests/info.ts). Each platform
  * passes its style (mentions, bold, its admin and its own hints); the words stay here so the two
  * cannot drift.
  */
-import type { PgBoss } from 'pg-boss';
-import type pg from 'pg';
-import type { Generation, GenerationStatus } from '../../db/generations.ts';
-import { spendToday } from '../../db/usage.ts';
-import type { User } from '../../db/users.ts';
 import { formatUsd } from '../../pipeline/prices.ts';
 import type { Logger } from '../../log.ts';
-import { budgetText, QuotaExceededError, remainingQuota } from '../../requests/commit/start.ts';
+import { QuotaExceededError } from '../../errors.ts';
+import { budgetText } from '../../requests/commit/start.ts';
 import type { StartRefusal } from '../../requests/checks.ts';
-import { QUEUES } from '../../jobs/queue.ts';
 import { ACTIONS, type ActionKind } from '../../requests/actions.ts';
 import type { ActionOutcome } from '../../requests/act.ts';
 import type { EditOutcome } from '../../requests/edit.ts';
+import type { StatusFigures } from '../../requests/info.ts';
 import type { TellPrivately } from '../../requests/port.ts';
+import type { Generation, GenerationStatus } from '../../requests/types.ts';
 
 /** How a platform writes what the shared words need. */
 export interface ChatStyle {
@@ -168,41 +166,6 @@ export function historyTitle(count: number): string {
 }
 
 export const NO_HISTORY = 'You haven’t asked for an email yet. Run `/scribe` to write one.';
-
-export interface StatusFigures {
-  /** "3 waiting, 1 being written", or "not set up yet". */
-  waiting: string;
-  /** Live workers on the generate queue; undefined when the registry could not be read. */
-  workers: number | undefined;
-  left: number;
-  quota: number;
-  /** USD spent today (UTC): by the person, and by their workspace or guild. */
-  spent: { user: number; workspace: number };
-  /** SCRIBE_DAILY_BUDGET_USD; undefined: none. */
-  budgetUsd: number | undefined;
-}
-
-/** Queue depth, live workers and the person's remaining quota, read at once. */
-export async function readStatus(
-  deps: { pool: pg.Pool; boss: PgBoss; dailyQuota: number; dailyBudgetUsd?: number | undefined; logger: Logger },
-  user: Pick<User, 'id' | 'platform' | 'teamId'>,
-): Promise<StatusFigures> {
-  const userId = user.id;
-  const [queue, workers, left, spent] = await Promise.all([
-    deps.boss.getQueue(QUEUES.generate),
-    deps.boss.getInstances().then(
-      (instances) => instances.filter((i) => i.live && i.workers.some((w) => w.queue === QUEUES.generate)).length,
-      (err: unknown) => {
-        deps.logger.warn({ err }, 'could not read the pg-boss instance registry');
-        return undefined;
-      },
-    ),
-    remainingQuota(deps.pool, userId, deps.dailyQuota),
-    spendToday(deps.pool, { userId, platform: user.platform, teamId: user.teamId }),
-  ]);
-  const waiting = queue ? `${queue.queuedCount} waiting, ${queue.activeCount} being written` : 'not set up yet';
-  return { waiting, workers, left, quota: deps.dailyQuota, spent, budgetUsd: deps.dailyBudgetUsd };
-}
 
 /** The status lines, with the platform's bold title and warning sign. */
 export function statusLines(s: StatusFigures, style: Pick<ChatStyle, 'statusTitle' | 'warning'>): string {

@@ -9,16 +9,15 @@
  */
 import { z } from 'zod';
 import { DEFAULTS } from '../../config.ts';
-import { lastTemplate } from '../../db/templates.ts';
-import { upsertUser, type UserIdentity } from '../../db/users.ts';
 import { parseBatchRequest, batchQuotaText } from '../../requests/commit/batch.ts';
 import { describeProblems } from '../../requests/recipients.ts';
 import { requestBatchCancel, startBatch, type BatchActionPort, type BatchPort } from '../../requests/batch.ts';
 import { checkBatchStart } from '../../requests/batch-checks.ts';
 import { loadStartContext } from '../../requests/context.ts';
 import { CANNOT_POST } from '../../requests/port.ts';
-import { batchCancelReply, batchProblemsText, batchStartReply } from '../../bots/shared/batch-outcomes.ts';
-import { BEFORE_ACK_DEADLINE_MS, within } from '../shared/deadline.ts';
+import type { UserIdentity } from '../../requests/types.ts';
+import { batchCancelReply, batchProblemsText, batchStartReply } from '../shared/batch-outcomes.ts';
+import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/form-prefill.ts';
 import { CANNOT_POST_CODES, slackErrorCode } from './client.ts';
 import type { SlackBotDeps } from './deps.ts';
 import { BATCH_CANCEL_ID, RECIPIENTS_INPUT, renderBatch, renderBatchModal } from './batch-render.ts';
@@ -35,15 +34,14 @@ export async function openBatchModal(
   place: ModalMetadata & { triggerId: string },
   user: UserIdentity,
 ): Promise<string> {
-  const prefill = await within(
-    deps.logger,
-    upsertUser(deps.pool, user).then((u) => lastTemplate(deps.pool, u.id)),
-    BEFORE_ACK_DEADLINE_MS,
-    'load the last template',
-  );
+  const prefill = await loadFormPrefill(deps, user);
   await deps.client.views.open({
     trigger_id: place.triggerId,
-    view: renderBatchModal({ channel: place.channel, responseUrl: place.responseUrl }, prefill, batchMaxOf(deps)),
+    view: renderBatchModal(
+      { channel: place.channel, responseUrl: place.responseUrl },
+      prefill?.template,
+      batchMaxOf(deps),
+    ),
   });
   return 'batch-modal';
 }

@@ -7,14 +7,15 @@
  */
 import { z } from 'zod';
 import type { types } from '@slack/bolt';
-import { findByResultMessage, getGeneration } from '../../db/generations.ts';
-import type { UserIdentity } from '../../db/users.ts';
 import { ACTIONS, isFormAction } from '../../requests/actions.ts';
 import { prepareForm, saveForm } from '../../requests/edit.ts';
-import { InvalidRequestError, parseGenerationRequest, type GenerationRequest } from '../../requests/commit/start.ts';
-import { requestAction } from '../../requests/act.ts';
+import { InvalidRequestError } from '../../errors.ts';
+import { parseGenerationRequest, type GenerationRequest } from '../../requests/commit/start.ts';
+import { reactedTo, requestAction } from '../../requests/act.ts';
+import { readCopy } from '../../requests/info.ts';
+import type { UserIdentity } from '../../requests/types.ts';
 import { lastRefused, prepareStart, startGeneration } from '../../requests/start.ts';
-import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/deadline.ts';
+import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/form-prefill.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { openBatchModal } from './batch-handlers.ts';
 import type { ResponseMessage, SlackBotDeps } from './deps.ts';
@@ -208,13 +209,16 @@ export async function handleResultButton(
   const tell = (text: string) =>
     args.respond({ response_type: 'ephemeral', replace_original: false, text }).then(() => undefined);
   if (button === 'copy') {
-    const generation = await getGeneration(deps.pool, pressed.value);
-    // The same team and message rule as every action: a forged value must not show another workspace's email.
-    if (!generation?.email || generation.teamId !== teamId || !generation.resultMessageIds.includes(messageId)) {
+    const email = await readCopy(deps.pool, {
+      generationId: pressed.value,
+      actor: { platform: 'slack', teamId },
+      messageId,
+    });
+    if (!email) {
       await tell('That email is not available any more. Run `/scribe` to write a new one.');
       return 'copy:missing';
     }
-    await args.respond({ response_type: 'ephemeral', replace_original: false, ...renderCopy(generation.email) });
+    await args.respond({ response_type: 'ephemeral', replace_original: false, ...renderCopy(email) });
     return 'copy';
   }
   const actor: Identity = {
@@ -304,8 +308,7 @@ export async function handleReaction(deps: SlackBotDeps, args: { body: unknown }
   const { channel, ts } = event.item;
   if (event.item.type !== 'message' || !channel || !ts) return 'ignored:not-a-message';
   if (!deps.recentEvents.claim(eventId)) return 'duplicate:event';
-  // Found by the stored message ids, never by reading channel history.
-  const parent = await findByResultMessage(deps.pool, 'slack', ts);
+  const parent = await reactedTo(deps.pool, 'slack', ts);
   if (!parent || parent.channelId !== channel) return 'ignored:not-a-result';
   const outcome = await requestAction(deps, actionPort(deps, event.user), {
     action: 'regenerate',

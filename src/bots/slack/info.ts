@@ -1,9 +1,9 @@
 /**
  * `/scribe help`, `/scribe history`, `/scribe status`: answers for the caller only, in mrkdwn.
  */
-import { recentGenerations, type Generation } from '../../db/generations.ts';
-import { upsertUser, type UserIdentity } from '../../db/users.ts';
-import { historyLine, historyTitle, NO_HISTORY, readStatus, statusLines } from '../shared/outcomes.ts';
+import { readHistory, readStatus } from '../../requests/info.ts';
+import type { Generation, UserIdentity } from '../../requests/types.ts';
+import { historyLine, historyTitle, NO_HISTORY, statusLines } from '../shared/outcomes.ts';
 import type { SlackBotDeps } from './deps.ts';
 import { SLACK_STYLE } from './port.ts';
 
@@ -29,9 +29,8 @@ export async function infoReply(
   teamDomain?: string,
 ): Promise<string> {
   if (action === 'help') return HELP;
-  const user = await upsertUser(deps.pool, identity);
-  if (action === 'status') return statusLines(await readStatus(deps, user), SLACK_STYLE);
-  const rows = await recentGenerations(deps.pool, user.id, 10);
+  if (action === 'status') return statusLines(await readStatus(deps, identity), SLACK_STYLE);
+  const rows = await readHistory(deps.pool, identity);
   if (!rows.length) return NO_HISTORY;
   const lines = rows.map((g) =>
     historyLine(g, {

@@ -5,7 +5,7 @@
  * after it (before the ack Slack shows its own error).
  */
 import type { App, ViewSubmitAction } from '@slack/bolt';
-import { createHandlerRunner, type OnOutcome, type Registration, SORRY } from '../shared/handled.ts';
+import { createHandlerRunner, type HandledEvent, type OnOutcome, type Registration, SORRY } from '../shared/handled.ts';
 import { handleBatchCancel, handleBatchSubmission } from './batch-handlers.ts';
 import { BATCH_CANCEL_ID, BATCH_MODAL_ID } from './batch-render.ts';
 import type { SlackBotDeps } from './deps.ts';
@@ -54,87 +54,91 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
   const runner = createHandlerRunner(deps.logger, 'slack request handled', onOutcome);
   const sorry = (respond: Respond) => () =>
     respond({ response_type: 'ephemeral', replace_original: false, text: SORRY });
+  /** A modal's apology goes to the response URL of the command that opened it, when it has one. */
+  const sorryAfterModal = (privateMetadata: string) => {
+    const responseUrl = metadataOf(privateMetadata)?.responseUrl;
+    return responseUrl ? () => deps.respond(responseUrl, { text: SORRY }) : undefined;
+  };
 
-  app.command(COMMAND, async ({ body, ack, respond }) => {
+  /**
+   * One listener inside the runner: the handler gets an ack that runs at most once; after a
+   * failure, the ack is sent if it was not, else the person hears `apologise` (if given).
+   */
+  function listen<R>(
+    kind: HandledEvent['kind'],
+    id: string,
+    ack: (response?: R) => Promise<void>,
+    handle: (ack: (response?: R) => Promise<void>) => Promise<string>,
+    apologise?: () => Promise<unknown>,
+  ): Promise<void> {
     const acked = once(ack);
-    await runner.run(
+    return runner.run(kind, id, () => handle(acked), afterFailure(acked, apologise));
+  }
+
+  app.command(COMMAND, ({ body, ack, respond }) =>
+    listen(
       'command',
       body.trigger_id,
-      () => handleScribeCommand(deps, { body, ack: acked, respond }),
-      afterFailure(acked, sorry(respond)),
-    );
-  });
+      ack,
+      (acked) => handleScribeCommand(deps, { body, ack: acked, respond }),
+      sorry(respond),
+    ),
+  );
 
-  app.view<ViewSubmitAction>({ callback_id: MODAL_ID, type: 'view_submission' }, async ({ body, ack }) => {
-    const acked = once(ack);
-    const responseUrl = metadataOf(body.view.private_metadata)?.responseUrl;
-    const apologise = responseUrl ? () => deps.respond(responseUrl, { text: SORRY }) : undefined;
-    await runner.run(
+  app.view<ViewSubmitAction>({ callback_id: MODAL_ID, type: 'view_submission' }, ({ body, ack }) =>
+    listen(
       'modal',
       body.view.id,
-      () => handleDraftSubmission(deps, { body, ack: acked }),
-      afterFailure(acked, apologise),
-    );
-  });
+      ack,
+      (acked) => handleDraftSubmission(deps, { body, ack: acked }),
+      sorryAfterModal(body.view.private_metadata),
+    ),
+  );
 
-  app.view<ViewSubmitAction>({ callback_id: BATCH_MODAL_ID, type: 'view_submission' }, async ({ body, ack }) => {
-    const acked = once(ack);
-    const responseUrl = metadataOf(body.view.private_metadata)?.responseUrl;
-    const apologise = responseUrl ? () => deps.respond(responseUrl, { text: SORRY }) : undefined;
-    await runner.run(
+  app.view<ViewSubmitAction>({ callback_id: BATCH_MODAL_ID, type: 'view_submission' }, ({ body, ack }) =>
+    listen(
       'modal',
       body.view.id,
-      () => handleBatchSubmission(deps, { body, ack: acked }),
-      afterFailure(acked, apologise),
-    );
-  });
+      ack,
+      (acked) => handleBatchSubmission(deps, { body, ack: acked }),
+      sorryAfterModal(body.view.private_metadata),
+    ),
+  );
 
-  app.action({ type: 'block_actions', action_id: BATCH_CANCEL_ID }, async ({ body, ack, respond }) => {
-    const acked = once(ack);
-    await runner.run(
+  app.action({ type: 'block_actions', action_id: BATCH_CANCEL_ID }, ({ body, ack, respond }) =>
+    listen(
       'button',
       body.trigger_id,
-      () => handleBatchCancel(deps, { body, ack: acked, respond }),
-      afterFailure(acked, sorry(respond)),
-    );
-  });
+      ack,
+      (acked) => handleBatchCancel(deps, { body, ack: acked, respond }),
+      sorry(respond),
+    ),
+  );
 
   // The `/scribe` form's mode switch: a button inside the modal, answered with views.update.
   for (const actionId of Object.values(MODE_BUTTON_IDS)) {
-    app.action({ type: 'block_actions', action_id: actionId }, async ({ body, ack }) => {
-      const acked = once(ack);
-      await runner.run(
-        'button',
-        body.trigger_id,
-        () => handleModeSwitch(deps, { body, ack: acked }),
-        afterFailure(acked),
-      );
-    });
+    app.action({ type: 'block_actions', action_id: actionId }, ({ body, ack }) =>
+      listen('button', body.trigger_id, ack, (acked) => handleModeSwitch(deps, { body, ack: acked })),
+    );
   }
 
   // Edit and Edit research: the outcome is said in the thread, to the person only.
   for (const { callbackId } of Object.values(FORM_IDS)) {
-    app.view<ViewSubmitAction>({ callback_id: callbackId, type: 'view_submission' }, async ({ body, ack }) => {
-      const acked = once(ack);
-      await runner.run(
-        'modal',
-        body.view.id,
-        () => handleFormSubmission(deps, { body, ack: acked }),
-        afterFailure(acked),
-      );
-    });
+    app.view<ViewSubmitAction>({ callback_id: callbackId, type: 'view_submission' }, ({ body, ack }) =>
+      listen('modal', body.view.id, ack, (acked) => handleFormSubmission(deps, { body, ack: acked })),
+    );
   }
 
   for (const actionId of Object.values(RESULT_BUTTON_IDS)) {
-    app.action({ type: 'block_actions', action_id: actionId }, async ({ body, ack, respond }) => {
-      const acked = once(ack);
-      await runner.run(
+    app.action({ type: 'block_actions', action_id: actionId }, ({ body, ack, respond }) =>
+      listen(
         'button',
         body.trigger_id,
-        () => handleResultButton(deps, { body, ack: acked, respond }),
-        afterFailure(acked, sorry(respond)),
-      );
-    });
+        ack,
+        (acked) => handleResultButton(deps, { body, ack: acked, respond }),
+        sorry(respond),
+      ),
+    );
   }
 
   app.event('reaction_added', async ({ body }) => {

@@ -1,11 +1,11 @@
 /**
- * The real clients behind the pipeline's ports, built from Config. Composition roots call this;
+ * The real clients behind the pipeline's ports, built from their own options (the composition
+ * roots pick them from Config: `pipelineClientOptions` in src/commands/common.ts). Composition roots call this;
  * nothing else constructs a client. A missing key does not stop the service: the port answers
  * with a permanent "not configured" error that names the variable to set. (Web search without
  * EXA_API_KEY throws too rather than returning no results: an email silently written without
  * research would look like a bad email, not like a missing setting.)
  */
-import type { Config } from '../../config.ts';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { Llm, PageReader, PaperSearch, WebSearch } from '../ports.ts';
@@ -26,6 +26,19 @@ export interface PipelineClients {
   close(): Promise<void>;
 }
 
+/** What the clients are built from; the names and shape are Config's, so a Config fits as it is. */
+export interface PipelineClientOptions {
+  /** ANTHROPIC_API_KEY (undefined: the Llm port answers "not configured"), ANTHROPIC_BASE_URL. */
+  anthropic: { apiKey: string | undefined; baseUrl: string | undefined };
+  /** EXA_API_KEY (undefined: web search answers "not configured"), EXA_BASE_URL. */
+  exa: { apiKey: string | undefined; baseUrl: string };
+  arxivApiUrl: string;
+  /** Hosts that may be scraped even though they resolve to private addresses. */
+  scrapeAllowHosts: readonly string[];
+  /** Chromium for pages that need JavaScript; undefined: static HTML only. */
+  chromiumPath: string | undefined;
+}
+
 export interface ClientTuning {
   /** arXiv's pause between requests (3 s; tests use less). */
   arxivIntervalMs?: number;
@@ -38,8 +51,12 @@ const notConfigured = (variable: string, what: string) =>
     service: variable.startsWith('EXA') ? 'Exa' : 'Anthropic',
   });
 
-/** Builds every client from Config; `close()` shuts the browser (the only one holding resources). */
-export function createPipelineClients(config: Config, logger: Logger, tuning: ClientTuning = {}): PipelineClients {
+/** Builds every client; `close()` shuts the browser (the only one holding resources). */
+export function createPipelineClients(
+  config: PipelineClientOptions,
+  logger: Logger,
+  tuning: ClientTuning = {},
+): PipelineClients {
   const llm: Llm = config.anthropic.apiKey
     ? createAnthropicLlm({
         apiKey: config.anthropic.apiKey,

@@ -14,7 +14,7 @@
  * Slack's ~50 chat.update a minute.
  */
 import type { PgBoss } from 'pg-boss';
-import { ErrorCode, PermanentError } from '../../errors.ts';
+import { BatchQuotaError, InvalidRequestError } from '../../errors.ts';
 import { withTransaction, type Db } from '../../db/pool.ts';
 import type pg from 'pg';
 import {
@@ -34,7 +34,7 @@ import { checkBatchStart, type BatchStartRefusal } from '../batch-checks.ts';
 import { loadStartContext } from '../context.ts';
 import { batchViewOf, type BatchView } from '../../thread/batch-view.ts';
 import { sendJob } from '../../jobs/send.ts';
-import { GenerationRequestSchema, InvalidRequestError, budgetText } from './start.ts';
+import { GenerationRequestSchema, budgetText } from './start.ts';
 import { formatUsd } from '../../pipeline/prices.ts';
 import { BOSS_SCHEMA, QUEUES } from '../../jobs/queue.ts';
 import { parseRecipients, type Recipient, type RecipientProblem } from '../recipients.ts';
@@ -140,15 +140,6 @@ export async function commitBatch(
   return { batch, generations: rows };
 }
 
-/** The batch's refusal as the error callers without a chat get. */
-export class BatchQuotaError extends PermanentError {
-  readonly refusal: BatchStartRefusal;
-  constructor(refusal: BatchStartRefusal) {
-    super(ErrorCode.QuotaExceeded, batchQuotaText(refusal));
-    this.refusal = refusal;
-  }
-}
-
 /** "This batch has 12 recipients, but you have 5 of your 20 emails left today…" */
 export function batchQuotaText(r: BatchStartRefusal): string {
   if (r.kind === 'budget' && r.batch) {
@@ -189,7 +180,7 @@ export async function createBatch(
       request: parsed.request,
       address: input.address ?? { channelId: null, threadId: null, parentMessageId: null },
     });
-    if ('kind' in result) throw new BatchQuotaError(result);
+    if ('kind' in result) throw new BatchQuotaError(result, batchQuotaText(result));
     return result;
   });
 }

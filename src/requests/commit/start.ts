@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
-import { ErrorCode, PermanentError } from '../../errors.ts';
+import { BudgetExceededError, InvalidRequestError, type PermanentError, QuotaExceededError } from '../../errors.ts';
 import { withTransaction, type Db } from '../../db/pool.ts';
 import { countTodayForQuota, insertGeneration, type Generation, type NewGeneration } from '../../db/generations.ts';
 import {
@@ -52,27 +52,6 @@ export const GenerationRequestSchema = z.object({
   recipientInterest: wordyText(1, 500, "The recipient's research interest"),
 });
 export type GenerationRequest = z.infer<typeof GenerationRequestSchema>;
-
-/** Bad input, with a message per field so a form can show each where it belongs. */
-export class InvalidRequestError extends PermanentError {
-  readonly fields: Readonly<Partial<Record<keyof GenerationRequest, string>>>;
-  constructor(fields: Partial<Record<keyof GenerationRequest, string>>) {
-    super(ErrorCode.InvalidInput, Object.values(fields).join('. '));
-    this.fields = fields;
-  }
-}
-
-export class QuotaExceededError extends PermanentError {
-  readonly quota: number;
-  constructor(quota: number) {
-    super(
-      ErrorCode.QuotaExceeded,
-      `You have used all ${quota} emails for today. The quota resets at midnight UTC; ` +
-        'ask your admin to raise SCRIBE_DAILY_QUOTA if you need more.',
-    );
-    this.quota = quota;
-  }
-}
 
 /** Validates a request; throws `InvalidRequestError` naming every bad field. */
 export function parseGenerationRequest(input: unknown): GenerationRequest {
@@ -164,15 +143,8 @@ export async function commitGeneration(
 
 /** A start's refusal as the error callers without a chat get (the CLI, benchmarks, tests). */
 export function startRefusalError(refusal: StartRefusal): PermanentError {
-  if (refusal.kind === 'budget') return new BudgetExceededError(refusal.budgetUsd, refusal.pausedUntil);
+  if (refusal.kind === 'budget') return new BudgetExceededError(budgetText(refusal.budgetUsd, refusal.pausedUntil));
   return new QuotaExceededError(refusal.quota);
-}
-
-/** The workspace's daily budget is spent, or its generations are paused after an Anthropic spend limit. */
-export class BudgetExceededError extends PermanentError {
-  constructor(budgetUsd: number | undefined, pausedUntil: Date | undefined) {
-    super(ErrorCode.QuotaExceeded, budgetText(budgetUsd, pausedUntil));
-  }
 }
 
 export { budgetText } from '../../jobs/budget.ts';

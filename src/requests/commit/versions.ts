@@ -8,7 +8,7 @@
  */
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
-import { ErrorCode, PermanentError } from '../../errors.ts';
+import { DuplicateRegenerationError, ErrorCode, NotAllowedError, PermanentError } from '../../errors.ts';
 import { withTransaction, type Db } from '../../db/pool.ts';
 import * as generations from '../../db/generations.ts';
 import type { Generation } from '../../db/generations.ts';
@@ -44,21 +44,6 @@ export interface RegenerateInput {
    * two requests racing from two processes cannot both pass.
    */
   collapseWithinMs?: number | undefined;
-}
-
-export class NotAllowedError extends PermanentError {
-  constructor(message: string) {
-    super(ErrorCode.NotAllowed, message);
-  }
-}
-
-/** The same regeneration was started a moment ago; `existing` is that child. */
-export class DuplicateRegenerationError extends PermanentError {
-  readonly existing: Generation;
-  constructor(existing: Generation) {
-    super(ErrorCode.Duplicate, 'A new version of this email is already being written.');
-    this.existing = existing;
-  }
 }
 
 /** The steps a regeneration can reuse: 1–3, when the research is still fresh. */

@@ -37,6 +37,17 @@ describe('Slack bot over HTTP', () => {
     expect(h.fake.callsTo('views.open')).toHaveLength(0);
   });
 
+  it('a failure after the ack: the person hears an apology, privately', async () => {
+    h.fake.inject({ method: 'views.open', error: 'internal_error' });
+    const command = await h.slack.slashCommand({ user: 'U0SORRY', channel: 'C0GENERAL', text: '' });
+    expect(command.status).toBe(200);
+    expect(await h.handled(command.triggerId)).toMatchObject({ outcome: 'error' });
+    expect(h.fake.ephemeralsFor('U0SORRY').at(-1)).toMatchObject({
+      via: 'response_url',
+      text: 'Something went wrong on Scribe’s side. Please try again in a minute.',
+    });
+  });
+
   it('slash → modal → submission → progress message in the channel, a row with its address and a job', async () => {
     const command = await h.slack.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text: '' });
     expect(command.status).toBe(200);

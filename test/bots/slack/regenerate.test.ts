@@ -216,4 +216,28 @@ describe('Slack regeneration', () => {
     expect(shown?.via).toBe('response_url');
     expect(JSON.stringify(shown?.blocks)).toContain('```Dear Dr. Ada Lovelace,\\n\\nHello.```');
   });
+
+  it('Copy shows nothing from another workspace, or for another email than the message’s', async () => {
+    const { resultTs } = await finishedEmail();
+    const other = await finishedEmail();
+    const elsewhere = await h.slack.clickButton({
+      user: 'U0GRACE',
+      channel: 'C0GENERAL',
+      ts: resultTs,
+      actionId: ACTIONS.copy,
+      teamId: 'T0OTHER',
+    });
+    expect(await h.handled(elsewhere.triggerId)).toMatchObject({ outcome: 'copy:missing' });
+    const forged = await h.slack.clickButton({
+      user: 'U0GRACE',
+      channel: 'C0GENERAL',
+      ts: resultTs,
+      actionId: ACTIONS.copy,
+      value: other.parent.id,
+    });
+    expect(await h.handled(forged.triggerId)).toMatchObject({ outcome: 'copy:missing' });
+    expect(h.fake.ephemeralsFor('U0GRACE').at(-1)?.text).toBe(
+      'That email is not available any more. Run `/scribe` to write a new one.',
+    );
+  });
 });

@@ -1,8 +1,13 @@
-/** Racing work against a platform's deadline (Slack's 3 s trigger id, Discord's 3 s first answer). */
-import type { Db } from '../../db/pool.ts';
-import { lastTemplate } from '../../db/templates.ts';
-import { upsertUser, type UserIdentity } from '../../db/users.ts';
+/**
+ * The `/scribe` forms' prefill, loaded within the platforms' deadline (Slack's 3 s trigger id,
+ * Discord's 3 s first answer), and the race against that deadline that other pre-ack reads share.
+ */
 import type { Logger } from '../../log.ts';
+import { readFormPrefill, type FormPrefill } from '../../requests/info.ts';
+import type { RequestDeps } from '../../requests/port.ts';
+import type { UserIdentity } from '../../requests/types.ts';
+
+export type { FormPrefill } from '../../requests/info.ts';
 
 /** Database work allowed before an ack; past it, go on without (the flow checks again later). */
 export const BEFORE_ACK_DEADLINE_MS = 1_500;
@@ -23,23 +28,13 @@ export async function within<T>(logger: Logger, promise: Promise<T>, ms: number,
   }
 }
 
-/** What the `/scribe` form opens with: the person's last template and their review choice. */
-export interface FormPrefill {
-  template: string | undefined;
-  review: boolean;
-}
-
 /**
  * The form's prefill, loaded within the deadline (both platforms' forms must open within 3 s);
  * undefined past it: the form opens empty rather than late.
  */
 export function loadFormPrefill(
-  deps: { pool: Db; logger: Logger },
+  deps: Pick<RequestDeps, 'pool' | 'logger'>,
   identity: UserIdentity,
 ): Promise<FormPrefill | undefined> {
-  const load = upsertUser(deps.pool, identity).then(async (u) => ({
-    template: await lastTemplate(deps.pool, u.id),
-    review: u.reviewResearch,
-  }));
-  return within(deps.logger, load, BEFORE_ACK_DEADLINE_MS, 'load the last template');
+  return within(deps.logger, readFormPrefill(deps.pool, identity), BEFORE_ACK_DEADLINE_MS, 'load the last template');
 }
