@@ -66,7 +66,9 @@ function titleLike(quote: string, opener: string): boolean {
 const CAP = String.raw`\p{Lu}[\p{L}\p{N}'’-]*`;
 const SMALL = String.raw`(?:of|on|for|the|a|an|and|in|to|with|via|from|by|at|as|under|towards?|through|using|&|:|–|-)`;
 const RUN = new RegExp(String.raw`${CAP}(?:[ \t]+(?:${SMALL}[ \t]+)*${CAP})+`, 'gu');
-const GERMAN_CUES = /(?:paper|preprint|artikel|arbeit|aufsatz|buch|studie|beitrag|titel|titled)\s*$/iu;
+const CUES = 'paper|preprint|artikel|arbeit|aufsatz|buch|studie|beitrag|titel|titled';
+const GERMAN_CUES = new RegExp(`(?:${CUES})\\s*$`, 'iu');
+const GERMAN_CUE_WORD = new RegExp(`(?<![\\p{L}])(?:${CUES})(?![\\p{L}])`, 'giu');
 
 /** Title candidates in a fill: quoted ones, and unquoted runs of three or more capitalised words. */
 export function titleMentions(text: string, language: string): string[] {
@@ -79,11 +81,16 @@ export function titleMentions(text: string, language: string): string[] {
   }
   const german = /^de\b/i.test(language);
   for (const m of text.matchAll(RUN)) {
-    const capitals = m[0].match(new RegExp(CAP, 'gu')) ?? [];
-    if (capitals.length < 3) continue;
-    if (german && !GERMAN_CUES.test(text.slice(0, m.index))) continue;
-    if (found.some((f) => f.includes(m[0]) || m[0].includes(f))) continue;
-    found.push(m[0]);
+    let run = m[0];
+    if (german) {
+      // The cue may open the run itself ("Ihr Paper A Theory of …"): the title is what follows it.
+      const cue = [...run.matchAll(GERMAN_CUE_WORD)].at(-1);
+      if (cue) run = run.slice(cue.index + cue[0].length).trim();
+      else if (!GERMAN_CUES.test(text.slice(0, m.index))) continue;
+    }
+    if ((run.match(new RegExp(CAP, 'gu')) ?? []).length < 3) continue;
+    if (found.some((f) => f.includes(run) || run.includes(f))) continue;
+    found.push(run);
   }
   return found;
 }
@@ -132,7 +139,7 @@ function wrongYears(fill: Fill, input: FillCheckInput): string[] {
   const named = titleMentions(fill.text, input.language)
     .map((t) => titleOf(t, input.citables))
     .filter((c) => c !== undefined);
-  const papers = [...new Set([...cited, ...named].filter((c) => c.kind === 'paper'))];
+  const papers = [...new Set([...named, ...cited].filter((c) => c.kind === 'paper'))];
   const web = cited.some((c) => c.kind === 'web');
   const problems: string[] = [];
   for (const year of years) {
