@@ -129,14 +129,18 @@ export function fixedTextKept(
 const ARXIV_ID = /\b(?:arXiv:\s*)?(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?\/\d{7})(?:v\d+)?\b/g;
 const QUOTED = /“([^”\n]{12,200})”|"([^"\n]{12,200})"|\*([^*\n]{12,200})\*/g;
 
-const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+/** The words of a text, lower case: letters and digits in any script. */
+export const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 
-function similar(a: string, b: string): boolean {
+/** The share of the two texts' distinct words that both have (0–1). */
+export function wordOverlap(a: string, b: string): number {
   const x = new Set(words(a));
   const y = new Set(words(b));
   const shared = [...x].filter((w) => y.has(w)).length;
-  return shared / new Set([...x, ...y]).size >= 0.6;
+  return shared / (new Set([...x, ...y]).size || 1);
 }
+
+const similar = (a: string, b: string) => wordOverlap(a, b) >= 0.6;
 
 /**
  * Papers the email mentions that the run did not find: arXiv ids not among `papers`, and quoted

@@ -10,7 +10,7 @@
  */
 import { type Citable, slotsToFill } from './assemble.ts';
 import { splitSentences } from './chunk.ts';
-import { findPlaceholders } from './checks.ts';
+import { findPlaceholders, wordOverlap, words } from './checks.ts';
 import type { Fill, Slot } from './types.ts';
 
 /** Sentences and characters a fill may have, by who it is for. */
@@ -52,7 +52,6 @@ const QUOTES = [
 ];
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 const CJK_ALL = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu;
-const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 /** Letters and digits only, lower case, one space between words: how titles are compared. */
 const flat = (text: string) => words(text).join(' ');
 
@@ -101,11 +100,7 @@ function titleOf(mention: string, citables: readonly Citable[]): Citable | undef
   return citables.find((c) => {
     const t = flat(c.title);
     if (t === '' || m === '') return false;
-    if (t.includes(m) || (m.includes(t) && words(t).length >= 3)) return true;
-    const x = new Set(words(m));
-    const y = new Set(words(t));
-    const shared = [...x].filter((w) => y.has(w)).length;
-    return shared / new Set([...x, ...y]).size >= 0.8;
+    return t.includes(m) || (m.includes(t) && words(t).length >= 3) || wordOverlap(m, t) >= 0.8;
   });
 }
 
