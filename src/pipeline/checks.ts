@@ -1,7 +1,9 @@
 /**
- * Checks on a composed email, done in code (the model is asked to follow the same rules, but we
- * verify). Pure functions: each returns what it found; `checkEmail` turns that into problems in
- * plain words, which the composer sends back once and, if they remain, shows with the draft.
+ * Checks on an email, done in code (the model is asked to follow the same rules, but we verify).
+ * Pure functions: each returns what it found; `checkEmail` turns that into problems in plain
+ * words. An edited email goes through all of them; a composed one is the template with fills
+ * (`assemble.ts`), so its fixed text is kept by construction and its fills are checked one by one
+ * (`fill-checks.ts`), with the links and phrases checks from here on the whole.
  */
 import { splitSentences } from './chunk.ts';
 import type { Paper } from './types.ts';
@@ -60,22 +62,42 @@ export function findPlaceholders(text: string): string[] {
   return [...new Set(found.map((f) => f.value))];
 }
 
+// "Your" in a template is ambiguous: "[Your University]" is the sender's, "[your research area]" the
+// recipient's. The sender's are "my …", or "your …" naming a detail about a person sending an email.
+const SENDER_DETAIL =
+  '(?:full\\s+)?(?:name|first\\s+name|last\\s+name|signature|university|institution|institute|school|college|department|faculty|lab|position|title|role|program(?:me)?|major|degree|year|email|e-mail|phone|affiliation|company|organi[sz]ation|contact|website)';
+const SENDER_PATTERNS = [
+  /^(?:my|mein|meine|meinen|mon|ma|mes|mi)\b/iu,
+  /\b(?:sender|absender|signature|unterschrift)\b/iu,
+  new RegExp(`^(?:your|yours|ihr|ihre|ihren|dein|deine|votre|vos|tu|su)\\s+${SENDER_DETAIL}$`, 'iu'),
+  /^(?:ihr|ihre|dein|deine)\s+(?:vor-?\s*|nach)?name|^(?:ihr|ihre|dein|deine)\s+(?:universität|hochschule|institut|position|titel|fach|studiengang|e-?mail|telefon|unterschrift)$/iu,
+  /^(?:我的|发件人|寄件人)|^(?:你的|您的)(?:名字|姓名|学校|大学|单位|院系|职位|邮箱|电话|签名)$/u,
+];
+
 /**
- * The sender's own name ("[Your Name]", "{{my_name}}"): nothing in the research can fill it, so
- * the composer leaves it as written and the checks do not count it as left unfilled.
+ * The sender's own details ("[Your Name]", "[Your University]", "[Ihr Name]", "{my_name}",
+ * "[您的姓名]"): nothing in the research can fill them, so the composer leaves them as written and
+ * the checks do not count them as left unfilled.
  */
 export function isSenderPlaceholder(placeholder: string): boolean {
   const inner = placeholder
     .replace(/[{}[\]<>]/g, '')
     .replace(/[_-]+/g, ' ')
     .trim();
-  return /^(your|my|sender'?s?)\s+(full\s+)?(name|signature)$/i.test(inner);
+  return SENDER_PATTERNS.some((p) => p.test(inner));
 }
 
-/** Placeholders still in the email: the template's own, and any placeholder-shaped text. */
-export function leftoverPlaceholders(email: string, known: readonly string[]): string[] {
+/**
+ * Placeholders still in the email: the template's own, and any placeholder-shaped text; not the
+ * sender's (`isSenderPlaceholder`, or named in `senderSlots` by the parser).
+ */
+export function leftoverPlaceholders(
+  email: string,
+  known: readonly string[],
+  senderSlots: readonly string[] = [],
+): string[] {
   const left = [...known.filter((p) => email.includes(p)), ...findPlaceholders(email)];
-  return [...new Set(left)].filter((p) => !isSenderPlaceholder(p));
+  return [...new Set(left)].filter((p) => !isSenderPlaceholder(p) && !senderSlots.includes(p));
 }
 
 /** Same text up to whitespace, typographic quotes and dashes. */
@@ -107,14 +129,18 @@ export function fixedTextKept(
 const ARXIV_ID = /\b(?:arXiv:\s*)?(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?\/\d{7})(?:v\d+)?\b/g;
 const QUOTED = /“([^”\n]{12,200})”|"([^"\n]{12,200})"|\*([^*\n]{12,200})\*/g;
 
-const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+/** The words of a text, lower case: letters and digits in any script. */
+export const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 
-function similar(a: string, b: string): boolean {
+/** The share of the two texts' distinct words that both have (0–1). */
+export function wordOverlap(a: string, b: string): number {
   const x = new Set(words(a));
   const y = new Set(words(b));
   const shared = [...x].filter((w) => y.has(w)).length;
-  return shared / new Set([...x, ...y]).size >= 0.6;
+  return shared / (new Set([...x, ...y]).size || 1);
 }
+
+const similar = (a: string, b: string) => wordOverlap(a, b) >= 0.6;
 
 /**
  * Papers the email mentions that the run did not find: arXiv ids not among `papers`, and quoted
@@ -229,6 +255,8 @@ export interface EmailCheckInput {
   sourceUrls: readonly string[];
   /** The research summary, where a quoted book or paper title may legitimately come from. */
   researchSummary: string;
+  /** Placeholders the parser found to be the sender's: left for the person, never a problem. */
+  senderSlots?: readonly string[] | undefined;
 }
 
 const quoteList = (items: readonly string[], max = 3) =>
@@ -237,12 +265,26 @@ const quoteList = (items: readonly string[], max = 3) =>
     .map((s) => `“${s.length > 80 ? `${s.slice(0, 79)}…` : s}”`)
     .join(', ') + (items.length > max ? ` and ${items.length - max} more` : '');
 
+/** The problem with links in `email` that are in neither the template nor `urls`, if any. */
+export function linkProblems(email: string, template: string, urls: readonly string[]): string[] {
+  const links = unknownLinks(email, { template, urls });
+  return links.length > 0
+    ? [`Has links that are in neither the template nor the sources: ${quoteList(links, 5)}.`]
+    : [];
+}
+
+/** The problem with machine-sounding phrases in `email` (the template's own excepted), if any. */
+export function tellProblems(email: string, template: string): string[] {
+  const tells = machineTells(email, template);
+  return tells.length > 0 ? [`Uses machine-sounding phrases: ${quoteList(tells, tells.length)}.`] : [];
+}
+
 /** Every problem with the email, in plain words; empty when it passes. */
 export function checkEmail(input: EmailCheckInput): string[] {
   const { email, template } = input;
   if (email.trim() === '') return ['The email is empty.'];
   const problems: string[] = [];
-  const left = leftoverPlaceholders(email, input.placeholders);
+  const left = leftoverPlaceholders(email, input.placeholders, input.senderSlots);
   if (left.length > 0) problems.push(`Placeholders left unfilled: ${left.join(', ')}.`);
   const kept = fixedTextKept(template, email, input.placeholders);
   if (kept.share < FIXED_TEXT_THRESHOLD) {
@@ -253,11 +295,8 @@ export function checkEmail(input: EmailCheckInput): string[] {
   }
   const unknown = unknownPaperMentions(email, input.papers, input.sourceTitles, [template, input.researchSummary]);
   if (unknown.length > 0) problems.push(`Mentions work not among the papers or sources found: ${unknown.join(', ')}.`);
-  const links = unknownLinks(email, { template, urls: [...input.sourceUrls, ...input.papers.map((p) => p.url)] });
-  if (links.length > 0)
-    problems.push(`Has links that are in neither the template nor the sources: ${quoteList(links, 5)}.`);
-  const tells = machineTells(email, template);
-  if (tells.length > 0) problems.push(`Uses machine-sounding phrases: ${quoteList(tells, tells.length)}.`);
+  problems.push(...linkProblems(email, template, [...input.sourceUrls, ...input.papers.map((p) => p.url)]));
+  problems.push(...tellProblems(email, template));
   if (email.length > MAX_EMAIL_CHARS) {
     problems.push(
       `The email is ${email.length.toLocaleString('en')} characters long; the limit is ${MAX_EMAIL_CHARS.toLocaleString('en')}.`,

@@ -37,8 +37,9 @@ const ABBREVIATIONS = new Set([
 
 // A boundary is end punctuation (with any closing quotes or brackets) followed by whitespace, or a
 // line break: templates and page text are line-structured, and a line without a full stop
-// ("Best regards,") is still a unit of its own.
-const BOUNDARY = /([.!?…]+["'”’)\]]*)(\s+)|(\n\s*)/g;
+// ("Best regards,") is still a unit of its own. Chinese and Japanese full stops (。！？) end a
+// sentence with no space after them.
+const BOUNDARY = /([.!?…]+["'”’)\]]*)(\s+)|([。！？]+[」』”’）》]*\s*)|(\n\s*)/g;
 
 function endsWithAbbreviation(before: string): boolean {
   const word = (/(\S+)$/.exec(before)?.[1] ?? '').replace(/^[^\p{L}]+/u, '');

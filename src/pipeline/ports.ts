@@ -18,6 +18,12 @@ export type { LlmUsage };
 export interface LlmMessage {
   role: 'user' | 'assistant';
   content: string;
+  /**
+   * The first `stableChars` characters of `content`, with the system prompt and the messages before
+   * this one, are the same across requests (a batch's template, a corrective retry): the client
+   * asks the API to cache that prefix when it is long enough for the model to cache.
+   */
+  stableChars?: number | undefined;
 }
 
 export interface LlmRequest {

@@ -10,11 +10,14 @@
  */
 import { z } from 'zod';
 import type { CachedResearch } from './ports.ts';
+import { classifySlots, hasRecipientSlot } from './template.ts';
 import {
+  SLOT_OWNERS,
   STEP_NAMES,
   TEMPLATE_TYPES,
   type ArxivOutput,
   type ComposeOutput,
+  type Fill,
   type ParsedTemplate,
   type Paper,
   type ResearchOutput,
@@ -47,16 +50,37 @@ export const PaperSchema = z.object({
 
 export const ArxivOutputSchema = z.object({ papers: z.array(PaperSchema) }) satisfies z.ZodType<ArxivOutput>;
 
-export const ParseOutputSchema = z.object({
-  templateType: z.enum(TEMPLATE_TYPES),
-  searchTerms: z.array(z.string()),
-  placeholders: z.array(z.string()),
-}) satisfies z.ZodType<ParsedTemplate>;
+/**
+ * A template's reading. One stored before issue 21 has no slots, language or subject: its slots
+ * are classified in code (`classifySlots`, the sender's never filled) and its language taken as English.
+ */
+export const ParseOutputSchema = z
+  .object({
+    templateType: z.enum(TEMPLATE_TYPES),
+    searchTerms: z.array(z.string()),
+    placeholders: z.array(z.string()),
+    slots: z.array(z.object({ placeholder: z.string(), owner: z.enum(SLOT_OWNERS) })).optional(),
+    hasRecipientSlot: z.boolean().optional(),
+    language: z.string().min(1).default('en'),
+    subject: z.object({ line: z.string(), text: z.string() }).optional(),
+  })
+  .transform(({ slots, hasRecipientSlot: has, ...rest }) => {
+    const known = slots ?? classifySlots(rest.placeholders, new Map());
+    return { ...rest, slots: known, hasRecipientSlot: has ?? hasRecipientSlot(known) };
+  }) satisfies z.ZodType<ParsedTemplate>;
+
+export const FillSchema = z.object({
+  slot: z.string(),
+  text: z.string(),
+  sources: z.array(z.number().int()),
+}) satisfies z.ZodType<Fill>;
 
 export const ComposeOutputSchema = z.object({
   email: z.string().min(1),
   draft: z.boolean(),
   problems: z.array(z.string()),
+  subject: z.string().optional(),
+  fills: z.array(FillSchema).optional(),
 }) satisfies z.ZodType<ComposeOutput>;
 
 function stepRecordSchema<T extends z.ZodType>(output: T) {

@@ -25,6 +25,29 @@ export interface PipelineInput {
   instruction?: string | undefined;
 }
 
+/**
+ * Who fills a placeholder: `recipient` — research fills it with a short phrase about the recipient
+ * ("[their research topic]", "{{last_name}}"); `personal` — research fills it with a free personal
+ * line of one or two sentences ("[personal note]"); `sender` — the person sending fills it
+ * ("[Your University]", "[Ihr Name]", "{my_name}"): it stays visible, never invented.
+ */
+export const SLOT_OWNERS = ['recipient', 'personal', 'sender'] as const;
+export type SlotOwner = (typeof SLOT_OWNERS)[number];
+
+export interface Slot {
+  /** The placeholder exactly as written in the template. */
+  placeholder: string;
+  owner: SlotOwner;
+}
+
+/** A subject line the template itself has ("Subject: …", "Betreff: …", "主题：…"), its first line. */
+export interface TemplateSubject {
+  /** The whole line as written, label included. */
+  line: string;
+  /** What follows the label (may hold placeholders). */
+  text: string;
+}
+
 /** Step 1 output. */
 export interface ParsedTemplate {
   templateType: TemplateType;
@@ -32,6 +55,13 @@ export interface ParsedTemplate {
   searchTerms: string[];
   /** Placeholders found in the template, as written (e.g. "{{research_topic}}", "[their book]"). */
   placeholders: string[];
+  /** Each placeholder with who fills it, in the order of `placeholders`. */
+  slots: Slot[];
+  /** False when no placeholder is for research to fill: the composer then returns the template as it is. */
+  hasRecipientSlot: boolean;
+  /** The template's language, a BCP-47-ish code ("en", "de", "zh"); fills are written in it. */
+  language: string;
+  subject?: TemplateSubject | undefined;
 }
 
 /** A numbered web source; `n` is the number used in the summary's citations ([1], [2]). */
@@ -64,9 +94,23 @@ export interface ArxivOutput {
   papers: Paper[];
 }
 
+/** One recipient or personal slot's text, with the numbers of what it stands on (`numberSources`). */
+export interface Fill {
+  /** The placeholder as written in the template. */
+  slot: string;
+  text: string;
+  /** Web sources' `n`, then papers numbered after them; empty when the fill is the recipient's name or interest. */
+  sources: number[];
+}
+
 /** Step 4 output. */
 export interface ComposeOutput {
+  /** The template with each recipient and personal slot replaced by its fill; every other byte as written. */
   email: string;
+  /** The template's subject line with its slots filled, else one the writer wrote (≤ 70 characters). Absent for older and edited versions. */
+  subject?: string | undefined;
+  /** What was put in each slot; absent for older and edited versions. */
+  fills?: Fill[] | undefined;
   /** True when the email still falls short of the checks after the retry: shown as a draft. */
   draft: boolean;
   /** What the checks found, in plain words (empty when none). */

@@ -5,7 +5,7 @@
  * adapters render them (Block Kit, embeds, terminal lines).
  */
 import type { Generation } from '../db/generations.ts';
-import type { Paper, Source, StepName } from '../pipeline/types.ts';
+import type { Fill, Paper, Source, StepName } from '../pipeline/types.ts';
 
 /** Where a generation's conversation lives, as stored on its row. */
 export interface ThreadAddress {
@@ -65,6 +65,16 @@ export interface ResultView {
   /** True when the email still falls short of the checks: shown as a draft with `problems`. */
   draft: boolean;
   problems: string[];
+  /**
+   * The subject: the template's own subject line filled in (then it is also the email's first line,
+   * as written), else one the writer wrote. Not rendered yet.
+   */
+  subject?: string | undefined;
+  /**
+   * Each personal line and the numbers it stands on: web sources by their `n`, papers numbered
+   * after them (`numberSources(sources, papers)` in src/pipeline/assemble.ts). Not rendered yet.
+   */
+  fills?: Fill[] | undefined;
   sources: Source[];
   papers: Paper[];
   /** Warnings worth repeating under the email (e.g. "no web sources could be read"). */

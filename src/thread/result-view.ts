@@ -21,6 +21,8 @@ export function resultViewOf(recipientName: string, version: number, data: Pipel
     email: summary.email,
     draft: summary.draft,
     problems: summary.problems,
+    ...(summary.subject === undefined ? {} : { subject: summary.subject }),
+    ...(summary.fills === undefined ? {} : { fills: summary.fills }),
     sources: summary.sources,
     papers: data.steps.arxiv?.output?.papers ?? [],
     notes,

@@ -1,8 +1,15 @@
 /**
  * A local Anthropic Messages API (`POST /v1/messages`) for the real SDK: real response shapes
  * (message, content blocks, usage), real error bodies, and a default "model" that answers Scribe's
- * three structured questions plausibly — parse the template, summarise sources with citations,
- * fill the template — and any other structured question with a value built from its JSON schema.
+ * three structured questions plausibly — parse the template (placeholders with who fills them, the
+ * language), summarise sources with citations, write the fills (in the template's language, each
+ * citing a source) — and any other structured question with a value built from its JSON schema.
+ *
+ * Usage is reported as the API would: input tokens from the prompt's real length (system prompt and
+ * messages; about four characters a token, one per CJK character), and prompt caching honoured: a
+ * `cache_control` breakpoint whose prefix reaches the model's minimum (`cacheMinTokens`) is written
+ * to the fake's cache (`cache_creation_input_tokens`) and read back by a later request with the same
+ * prefix within five minutes (`cache_read_input_tokens`); `input_tokens` is the rest.
  *
  * A question is named by the structured-output schema's `title` (what the client sends), or by a
  * forced tool's name. Scripting, most specific first:
@@ -15,6 +22,14 @@
 import crypto from 'node:crypto';
 import { sendJson, startFakeHttp, type FakeHttp, type RecordedRequest } from './http.ts';
 
+/** A text content block, as the SDK sends one (with a cache breakpoint, or not). */
+export interface TextBlock {
+  type: 'text';
+  text: string;
+  cache_control?: { type: 'ephemeral'; ttl?: '5m' | '1h' };
+}
+
+/** A request as recorded: the system prompt and each message's content as one string (blocks joined). */
 export interface MessagesRequest {
   model: string;
   system?: string;
@@ -73,6 +88,8 @@ export interface FakeAnthropic extends FakeHttp {
   apiKey: string;
   /** Requests to /v1/messages, parsed. */
   calls(): MessagesRequest[];
+  /** Requests to /v1/messages as sent, cache breakpoints included. */
+  wireCalls(): WireMessagesRequest[];
   /** Calls that asked a given structured question (schema title or tool name). */
   callsFor(question: string): MessagesRequest[];
   /** Scripts answers; return undefined to fall back to queued answers, then the default model. */
@@ -130,7 +147,26 @@ export function questionOf(request: MessagesRequest): string | undefined {
 }
 
 const PLACEHOLDER = /\{\{[^{}\n]{1,80}\}\}|\[[^[\]\n]{1,80}\]/g;
-const SENDER = /your|my[ _]?name|sender/i;
+// What a careful model takes for the sender's own details, and for a free personal line.
+const SENDER =
+  /^[[{<]*\s*(?:(?:your|ihr|ihre)[ _](?:full[ _])?(?:name|university|universität|institution|position|title|department|lab|program|signature)|my[ _]|sender|mein|您的姓名|你的名字|我的)/i;
+const PERSONAL = /personal|persönlich|个性化/i;
+
+/** The text of a message's content or of the system prompt, blocks joined. */
+export const textOfContent = (content: string | TextBlock[] | undefined): string =>
+  typeof content === 'string' ? content : (content ?? []).map((b) => b.text).join('');
+
+/** The minimum prefix the API caches, by model (Haiku and Opus 4.5+: 4,096; Sonnet: 1,024). */
+export const cacheMinTokens = (model: string) => (/sonnet/.test(model) ? 1_024 : 4_096);
+
+/** Every text block in order (system first), with whether a cache breakpoint follows it. */
+function blocksOf(request: WireMessagesRequest): { text: string; breakpoint: boolean }[] {
+  const asBlocks = (c: string | TextBlock[] | undefined) =>
+    typeof c === 'string'
+      ? [{ text: c, breakpoint: false }]
+      : (c ?? []).map((b) => ({ text: b.text, breakpoint: !!b.cache_control }));
+  return [...asBlocks(request.system), ...request.messages.flatMap((m) => asBlocks(m.content))];
+}
 
 /** Starts the fake on 127.0.0.1; `apiKey` is the only key it accepts (x-api-key or Bearer). */
 export async function startFakeAnthropic(options: { apiKey?: string } = {}): Promise<FakeAnthropic> {
@@ -139,6 +175,35 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
   const queues = new Map<string, Exclude<Reply, undefined>[]>();
   const latencyFor: Record<string, number> = {};
   const answered: { model: string; usage: WireUsage }[] = [];
+  /** Cached prefixes (model + text up to a breakpoint) and when they expire. */
+  const promptCache = new Map<string, number>();
+
+  /** The usage of a request's input: what the cache served, what it stored, and the rest. */
+  function inputUsage(request: WireMessagesRequest) {
+    const blocks = blocksOf(request);
+    const total = inputTokensOf(flatten(request));
+    const prefixes: { key: string; tokens: number }[] = [];
+    let text = '';
+    for (const block of blocks) {
+      text += block.text;
+      const tokens = tokensIn(text);
+      if (block.breakpoint && tokens >= cacheMinTokens(request.model)) {
+        prefixes.push({ key: crypto.createHash('sha256').update(`${request.model}\n${text}`).digest('hex'), tokens });
+      }
+    }
+    const now = Date.now();
+    const hit = prefixes.findLast((p) => (promptCache.get(p.key) ?? 0) > now);
+    const read = hit?.tokens ?? 0;
+    const last = prefixes.at(-1);
+    const created = last && last !== hit ? last.tokens - read : 0;
+    for (const p of prefixes) promptCache.set(p.key, now + 5 * 60_000);
+    return {
+      input_tokens: total - read - created,
+      cache_read_input_tokens: read,
+      cache_creation_input_tokens: created,
+      cache_creation: { ephemeral_5m_input_tokens: created, ephemeral_1h_input_tokens: 0 },
+    };
+  }
 
   const http = await startFakeHttp(async (req, res) => {
     if (req.method !== 'POST' || !req.path.startsWith('/v1/messages')) {
@@ -150,11 +215,12 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
       sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
       return;
     }
-    const request = req.json as MessagesRequest | undefined;
-    if (!request || typeof request.model !== 'string' || !Array.isArray(request.messages)) {
+    const wire = req.json as WireMessagesRequest | undefined;
+    if (!wire || typeof wire.model !== 'string' || !Array.isArray(wire.messages)) {
       sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'model: Field required' } });
       return;
     }
+    const request = flatten(wire);
     const question = questionOf(request);
     const delay = (question ? latencyFor[question] : undefined) ?? latencyFor[request.model] ?? 0;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
@@ -175,11 +241,8 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
           : [{ type: 'text', text: JSON.stringify(value) }];
     const stopReason = reply.stopReason ?? ('text' in reply || !forcedTool ? 'end_turn' : 'tool_use');
     const usage = {
-      input_tokens: inputTokensOf(request),
+      ...inputUsage(wire),
       output_tokens: tokensIn(content.map((c) => ('text' in c ? c.text : JSON.stringify(c.input))).join('')),
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
-      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
       service_tier: 'standard',
       ...reply.usage,
     } satisfies WireUsage;
@@ -204,12 +267,16 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
   const messagesCalls = () =>
     http.requests
       .filter((r: RecordedRequest) => r.path.startsWith('/v1/messages') && r.json)
-      .map((r) => r.json as MessagesRequest);
+      .map((r) => flatten(r.json as WireMessagesRequest));
   return Object.assign(http, {
     apiKey,
     answered: () => [...answered],
     latencyFor,
     calls: messagesCalls,
+    wireCalls: () =>
+      http.requests
+        .filter((r: RecordedRequest) => r.path.startsWith('/v1/messages') && r.json)
+        .map((r) => r.json as WireMessagesRequest),
     callsFor: (question: string) => messagesCalls().filter((c) => questionOf(c) === question),
     respond(next: (request: MessagesRequest) => Reply) {
       responder = next;
@@ -232,8 +299,12 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
  */
 export const CHARS_PER_TOKEN = 3.5;
 
+const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu;
+
+/** Tokens of a text: `CHARS_PER_TOKEN` characters each, and one per CJK character. */
 export function tokensIn(text: string): number {
-  return Math.ceil(text.length / CHARS_PER_TOKEN);
+  const cjk = (text.match(CJK_CHAR) ?? []).length;
+  return Math.ceil((text.length - cjk) / CHARS_PER_TOKEN) + cjk;
 }
 
 /** The input tokens of a request (see `CHARS_PER_TOKEN`). */
@@ -261,14 +332,18 @@ export function defaultReply(request: MessagesRequest): Exclude<Reply, undefined
       const interest = /research interest:\s*(.+)/i.exec(prompt)?.[1]?.trim() ?? 'their research';
       const type = /\bbook\b/i.test(template)
         ? 'BOOK'
-        : /paper|research|work|lab|thesis/i.test(template)
+        : /paper|research|work|lab|thesis|Arbeit|Forschung|研究|论文/i.test(template)
           ? 'RESEARCH'
           : 'GENERAL';
       return {
         json: {
           templateType: type,
           searchTerms: [interest.slice(0, 100)],
-          placeholders: [...new Set(template.match(PLACEHOLDER) ?? [])],
+          placeholders: [...new Set(template.match(PLACEHOLDER) ?? [])].map((text) => ({
+            text,
+            owner: SENDER.test(text) ? 'sender' : PERSONAL.test(text) ? 'personal' : 'recipient',
+          })),
+          language: languageOf(template),
         },
       };
     }
@@ -279,20 +354,76 @@ export function defaultReply(request: MessagesRequest): Exclude<Reply, undefined
         : '';
       return { json: { summary } };
     }
-    case 'email': {
-      const template = /<template>\n([\s\S]*?)\n<\/template>/.exec(prompt)?.[1] ?? 'Hello.';
-      const interest = /research interest:\s*(.+)/i.exec(prompt)?.[1]?.trim() ?? 'your research';
-      const name = /Recipient:\s*(.+)/.exec(prompt)?.[1]?.trim() ?? 'there';
-      const email = template.replace(PLACEHOLDER, (p) =>
-        SENDER.test(p) ? p : /name/i.test(p) ? (name.split(' ').at(-1) ?? name) : interest,
-      );
-      return { json: { email } };
-    }
+    case 'email':
+      return { json: fillsFor(prompt) };
   }
   const schema =
     request.output_config?.format?.schema ??
     (request.tools?.find((t) => t.name === request.tool_choice?.name)?.input_schema as JsonSchema | undefined);
   return schema ? { json: sampleOf(schema) } : { text: 'Hello from the fake model.' };
+}
+
+/** The language a template is written in: Chinese, Japanese, German or English. */
+function languageOf(template: string): string {
+  if (/[\p{Script=Hiragana}\p{Script=Katakana}]/u.test(template)) return 'ja';
+  if (/\p{Script=Han}/u.test(template)) return 'zh';
+  if (/[äöüß]|\b(?:Sehr geehrte|Ihre?n?|und|mit freundlichen)\b/.test(template)) return 'de';
+  return 'en';
+}
+
+/** What a good writer answers: each listed slot filled in the template's language, citing the first source. */
+function fillsFor(prompt: string): { subject: string; fills: { slot: string; text: string; sources: number[] }[] } {
+  const language = /The template's language: (\S+)/.exec(prompt)?.[1] ?? 'en';
+  const interest = /research interest:\s*(.+)/i.exec(prompt)?.[1]?.trim() ?? 'your research';
+  const name = /Recipient:\s*(.+)/.exec(prompt)?.[1]?.trim() ?? 'there';
+  const cited = Number(
+    /^\[(\d+)\] /m.exec(prompt)?.[1] ?? /<paper id="[^"]*" n="(\d+)"/.exec(prompt)?.[1] ?? Number.NaN,
+  );
+  const sources = Number.isNaN(cited) ? [] : [cited];
+  const slots = [
+    ...(/Slots for you to fill:\n((?:- .+\n?)+)/.exec(prompt)?.[1] ?? '').matchAll(/^- (.+) \((a [^)]*)\)$/gm),
+  ];
+  const text = {
+    en: {
+      phrase: interest,
+      line: `Your work on ${interest} is close to my own.`,
+      subject: `About your work on ${interest}`,
+    },
+    de: {
+      phrase: `Ihrer Forschung zu ${interest}`,
+      line: `Ihre Arbeiten zu ${interest} sind meinem eigenen Thema sehr nah.`,
+      subject: `Zu Ihrer Forschung: ${interest}`,
+    },
+    zh: {
+      phrase: `${interest}方面的研究`,
+      line: `您在${interest}方面的研究与我的方向很接近。`,
+      subject: `关于您在${interest}方面的研究`,
+    },
+  }[language.startsWith('de') ? 'de' : language.startsWith('zh') ? 'zh' : 'en'];
+  return {
+    subject: /has no subject line/.test(prompt) ? text.subject.slice(0, 70) : '',
+    fills: slots.map(([, slot = '', kind = '']) =>
+      /name/i.test(slot)
+        ? { slot, text: name.split(' ').at(-1) ?? name, sources: [] }
+        : { slot, text: kind.includes('personal') ? text.line : text.phrase, sources },
+    ),
+  };
+}
+
+/** A request as sent on the wire: the system prompt and contents may be text blocks with cache breakpoints. */
+export type WireMessagesRequest = Omit<MessagesRequest, 'system' | 'messages'> & {
+  system?: string | TextBlock[];
+  messages: { role: 'user' | 'assistant'; content: string | TextBlock[] }[];
+};
+
+/** The request with its blocks joined into strings, as `calls()` and responders see it. */
+export function flatten(request: WireMessagesRequest): MessagesRequest {
+  const { system, messages, ...rest } = request;
+  return {
+    ...rest,
+    ...(system === undefined ? {} : { system: textOfContent(system) }),
+    messages: messages.map((m) => ({ role: m.role, content: textOfContent(m.content) })),
+  };
 }
 
 /** A value that satisfies a (structured-outputs subset) JSON schema: first enum value, one item, etc. */

@@ -117,4 +117,37 @@ describe('the pipeline end to end', () => {
     expect(again.steps.research?.reused).toBe(true);
     expect(again.steps.compose?.output?.email).toContain('Dear Dr.');
   });
+
+  it.each([
+    [
+      'German',
+      'Betreff: Ihre Arbeit zu [Thema]\n\nSehr geehrte Frau Professorin {{last_name}},\n\nmit großem Interesse habe ich von [Thema] gelesen. [persönliche Notiz]\n\nMit freundlichen Grüßen\n[Ihr Name]\n[Ihre Universität]',
+      /Ihrer Forschung zu analytical engines/,
+    ],
+    [
+      'Chinese',
+      '尊敬的{{last_name}}教授：\n\n您好！我读了您关于[研究方向]的工作，收获很大。[个性化一句]\n\n此致\n敬礼\n[您的姓名]',
+      /analytical engines方面的研究/,
+    ],
+  ])(
+    'keeps a %s template byte for byte, its fills in its language and its sender slots visible',
+    async (_, template, fill) => {
+      const data = await runPipeline({ input: { template, ...RECIPIENT }, steps: {} }, deps());
+      const parsed = data.steps.parse?.output;
+      const compose = data.steps.compose?.output;
+      expect(compose?.problems).toEqual([]);
+      const filled = parsed?.slots.filter((s) => s.owner !== 'sender') ?? [];
+      const sender = parsed?.slots.filter((s) => s.owner === 'sender').map((s) => s.placeholder) ?? [];
+      expect(sender.length).toBeGreaterThan(0);
+      // Undo the fills (longest first: one may hold another): what is left is the template, every byte of it.
+      let back = compose?.email ?? '';
+      for (const f of [...(compose?.fills ?? [])].sort((a, b) => b.text.length - a.text.length))
+        back = back.split(f.text).join(f.slot);
+      expect(back).toBe(template);
+      expect(compose?.fills?.map((f) => f.slot).sort()).toEqual(filled.map((s) => s.placeholder).sort());
+      expect(compose?.email).toMatch(fill);
+      for (const slot of sender) expect(compose?.email).toContain(slot);
+      for (const f of compose?.fills ?? []) if (f.slot !== '{{last_name}}') expect(f.sources.length).toBeGreaterThan(0);
+    },
+  );
 });

@@ -6,7 +6,8 @@ import type { PipelineDeps } from '../../src/pipeline/runner.ts';
 import { EMAIL_ANSWER } from '../../src/pipeline/steps/compose.ts';
 import { PARSE_ANSWER } from '../../src/pipeline/steps/parse.ts';
 import { SUMMARY_ANSWER } from '../../src/pipeline/steps/research.ts';
-import type { Paper, PipelineInput, TemplateType } from '../../src/pipeline/types.ts';
+import { classifySlots, findSubject, hasRecipientSlot } from '../../src/pipeline/template.ts';
+import type { ParsedTemplate, Paper, PipelineInput, TemplateType } from '../../src/pipeline/types.ts';
 import {
   CallLog,
   llmDouble,
@@ -84,22 +85,73 @@ export function templateOf(request: StructuredRequest): string {
   return match[1];
 }
 
+/** The slots the compose prompt lists for the writer to fill. */
+export function slotsOf(request: StructuredRequest): string[] {
+  const first = request.messages[0]?.content ?? '';
+  const list = /Slots for you to fill:\n((?:- .+\n?)+)/.exec(first)?.[1] ?? '';
+  return [...list.matchAll(/^- (.+) \(a [^)]*\)$/gm)].map((m) => m[1] ?? '');
+}
+
+/** What `fillTemplate` puts in a slot. */
+const fillFor = (slot: string) => (slot.includes('name') ? 'Lovelace' : 'programs for analytical engines');
+
+/**
+ * What a good writer answers: each listed slot filled as `fillTemplate` fills it, citing the first
+ * numbered source (the name cites none: the person asking gave it).
+ */
+export function fillsAnswer(request: StructuredRequest) {
+  const first = request.messages[0]?.content ?? '';
+  const cited = /^\[(\d+)\] /m.exec(first)?.[1] ?? /<paper id="[^"]*" n="(\d+)"/.exec(first)?.[1];
+  return {
+    subject: /has no subject line/.test(first) ? 'Your programs for analytical engines' : '',
+    fills: slotsOf(request).map((slot) => ({
+      slot,
+      text: fillFor(slot),
+      sources: slot.includes('name') || cited === undefined ? [] : [Number(cited)],
+    })),
+  };
+}
+
 /** What a good writer does: every placeholder but the sender's name filled, the rest untouched. */
 export function fillTemplate(template: string): string {
   let email = template;
   for (const p of findPlaceholders(template)) {
-    if (!isSenderPlaceholder(p))
-      email = email.split(p).join(p.includes('name') ? 'Lovelace' : 'programs for analytical engines');
+    if (!isSenderPlaceholder(p)) email = email.split(p).join(fillFor(p));
   }
   return email;
 }
 
+/** The parser model's answer for TEMPLATE. */
 export function parseAnswer(templateType: TemplateType = 'RESEARCH') {
   return {
     templateType,
     searchTerms: ['analytical engines', 'Bernoulli numbers'],
-    placeholders: ['{{last_name}}', '[their research topic]'],
+    placeholders: [
+      { text: '{{last_name}}', owner: 'recipient' as const },
+      { text: '[their research topic]', owner: 'recipient' as const },
+    ],
+    language: 'en',
   };
+}
+
+/** A template's reading as step 1 stores it, its slots classified in code. */
+export function parsedTemplate(
+  templateType: TemplateType = 'RESEARCH',
+  placeholders: string[] = findPlaceholders(TEMPLATE),
+  template = TEMPLATE,
+): ParsedTemplate {
+  const slots = classifySlots(placeholders, new Map());
+  const parsed: ParsedTemplate = {
+    templateType,
+    searchTerms: ['analytical engines', 'Bernoulli numbers'],
+    placeholders,
+    slots,
+    hasRecipientSlot: hasRecipientSlot(slots),
+    language: 'en',
+  };
+  const subject = findSubject(template);
+  if (subject) parsed.subject = subject;
+  return parsed;
 }
 
 export const SUMMARY =
@@ -111,7 +163,7 @@ export function happyLlmOptions(templateType: TemplateType = 'RESEARCH'): LlmDou
     structured: {
       [PARSE_ANSWER]: () => parseAnswer(templateType),
       [SUMMARY_ANSWER]: () => ({ summary: SUMMARY }),
-      [EMAIL_ANSWER]: (request) => ({ email: fillTemplate(templateOf(request)) }),
+      [EMAIL_ANSWER]: fillsAnswer,
     },
   };
 }

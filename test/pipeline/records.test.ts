@@ -6,7 +6,18 @@ const base = { durationMs: 1200, warnings: [], finishedAt: '2026-01-01T00:00:00.
 const parse = {
   ...base,
   status: 'done',
-  output: { templateType: 'RESEARCH', searchTerms: ['engines'], placeholders: ['[topic]'] },
+  output: {
+    templateType: 'RESEARCH',
+    searchTerms: ['engines'],
+    placeholders: ['[topic]', '[Your Name]'],
+    slots: [
+      { placeholder: '[topic]', owner: 'recipient' },
+      { placeholder: '[Your Name]', owner: 'sender' },
+    ],
+    hasRecipientSlot: true,
+    language: 'de',
+    subject: { line: 'Betreff: [topic]', text: '[topic]' },
+  },
 };
 const research = {
   ...base,
@@ -26,6 +37,21 @@ describe('parseStepRecords', () => {
     );
     expect(invalid).toEqual([]);
     expect(steps).toEqual({ parse, research, arxiv: { ...base, status: 'done', output: { papers: PAPERS } }, compose });
+  });
+
+  it('reads a template reading stored before slots: classified in code, the sender’s never filled, English', () => {
+    const old = {
+      ...parse,
+      output: { templateType: 'RESEARCH', searchTerms: ['engines'], placeholders: ['[Your Name]'] },
+    };
+    const { steps, invalid } = parseStepRecords({ parse: old });
+    expect(invalid).toEqual([]);
+    expect(steps.parse?.output).toEqual({
+      ...old.output,
+      slots: [{ placeholder: '[Your Name]', owner: 'sender' }],
+      hasRecipientSlot: false,
+      language: 'en',
+    });
   });
 
   it('leaves out a record that does not parse, saying which and why, and keeps the rest', () => {

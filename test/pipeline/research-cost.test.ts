@@ -80,7 +80,10 @@ describe('the cheaper research', () => {
     await email(false);
     const calls = services.anthropic.calls().slice(-services.anthropic.answered().slice(before).length);
     const answers = services.anthropic.answered().slice(before);
-    expect(answers.map((a) => a.usage.input_tokens)).toEqual(calls.map(inputTokensOf));
+    // The whole input, whether read from the prompt cache, written to it, or neither.
+    const wholeInput = (u: (typeof answers)[number]['usage']) =>
+      u.input_tokens + (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0);
+    expect(answers.map((a) => wholeInput(a.usage))).toEqual(calls.map(inputTokensOf));
     const summary = calls.find((c) => questionOf(c) === 'research_summary');
     // At least one token per 4 characters of what the summariser read.
     expect(inputTokensOf(summary!)).toBeGreaterThan(

@@ -34,6 +34,17 @@ describe('summarizeRun', () => {
     });
   });
 
+  it('carries the subject and each fill with the numbers it cites, for the result to show', () => {
+    const fills = [{ slot: '[their paper]', text: 'your survey of weaving looms', sources: [2] }];
+    const data: PipelineData = {
+      input: INPUT,
+      steps: {
+        compose: { ...done, output: { email: 'Dear Ada', subject: 'Your looms', fills, draft: false, problems: [] } },
+      },
+    };
+    expect(summarizeRun(data)).toMatchObject({ subject: 'Your looms', fills });
+  });
+
   it('handles a skipped arXiv step and no sources', () => {
     const data: PipelineData = {
       input: INPUT,

@@ -12,6 +12,11 @@
  * stop reason becomes its own error (`stopReasonError`), before any JSON is parsed, so an unfinished
  * answer is never mistaken for invalid JSON and sent back for correction.
  *
+ * Prompt caching: a request whose message marks a stable prefix (`LlmMessage.stableChars`) gets a
+ * `cache_control` breakpoint at its end when the prefix (system prompt included) reaches the
+ * model's minimum cacheable length (`cacheMinTokens`); a shorter one is sent as it is, since the
+ * API would not cache it anyway.
+ *
  * The SDK's own retries are off: the pipeline's retry policy is the single place that decides.
  */
 import type Anthropic from '@anthropic-ai/sdk';
@@ -58,7 +63,7 @@ export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
           model: request.model,
           system: request.system,
           max_tokens: request.maxTokens,
-          messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+          messages: withCacheBreakpoint(request),
           ...extra,
         },
         { signal: request.signal },
@@ -121,6 +126,54 @@ export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
       return { value: parsed.data, usage };
     },
   };
+}
+
+/**
+ * The fewest tokens a prefix must have for the API to cache it, by model family (platform.claude.com
+ * prompt-caching docs, as of 2026: 4,096 for Haiku 4.5 and Opus 4.5/4.6, 2,048 for Haiku 3.x, 1,024
+ * for Sonnet). Longest matching prefix wins; an unknown model gets the largest, so nothing is
+ * marked that would not be cached.
+ */
+export const CACHE_MIN_TOKENS: Record<string, number> = {
+  'claude-haiku-3': 2_048,
+  'claude-3-haiku': 2_048,
+  'claude-3-5-haiku': 2_048,
+  'claude-haiku': 4_096,
+  'claude-sonnet': 1_024,
+  'claude-opus': 4_096,
+};
+
+export function cacheMinTokens(model: string): number {
+  const key = Object.keys(CACHE_MIN_TOKENS)
+    .filter((k) => model.startsWith(k))
+    .sort((a, b) => b.length - a.length)[0];
+  return key ? (CACHE_MIN_TOKENS[key] ?? 4_096) : 4_096;
+}
+
+/** A low estimate of a text's tokens (about four characters each in English; more in other scripts). */
+const estimateTokens = (chars: number) => Math.floor(chars / 4);
+
+/**
+ * The request's messages for the SDK: strings, except the last message with a stable prefix long
+ * enough to cache, which becomes two text blocks with a breakpoint after the first.
+ */
+export function withCacheBreakpoint(request: LlmRequest): Anthropic.MessageParam[] {
+  const messages: Anthropic.MessageParam[] = request.messages.map((m) => ({ role: m.role, content: m.content }));
+  const at = request.messages.findLastIndex((m) => (m.stableChars ?? 0) > 0);
+  const marked = request.messages[at];
+  if (!marked) return messages;
+  const stable = Math.min(marked.stableChars ?? 0, marked.content.length);
+  const before = request.messages.slice(0, at).reduce((n, m) => n + m.content.length, request.system.length);
+  if (estimateTokens(before + stable) < cacheMinTokens(request.model)) return messages;
+  const rest = marked.content.slice(stable);
+  messages[at] = {
+    role: marked.role,
+    content: [
+      { type: 'text', text: marked.content.slice(0, stable), cache_control: { type: 'ephemeral' } },
+      ...(rest === '' ? [] : [{ type: 'text' as const, text: rest }]),
+    ],
+  };
+  return messages;
 }
 
 /** The JSON schema sent as `output_config.format.schema` for a zod schema. */

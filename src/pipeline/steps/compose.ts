@@ -1,17 +1,36 @@
 /**
- * Step 4: write the email. The writer model fills the template's placeholders from the research
- * and papers; the checks in `checks.ts` verify the result. One retry names the problems; if some
- * remain, the email is delivered as a draft with its problems listed, never silently.
+ * Step 4: write the fills. The writer model returns `{subject, fills: [{slot, text, sources}]}`
+ * for the template's recipient and personal slots, and code assembles the email (`assemble.ts`):
+ * the template's fixed text is kept byte for byte and the sender's slots stay as written. The
+ * checks (`fill-checks.ts`, and links and phrases from `checks.ts`) verify the fills; one retry
+ * names the problems; if some remain, the email is delivered as a draft with its problems listed.
  */
 import { z } from 'zod';
 import { askStructured } from '../ask.ts';
-import { MACHINE_TELLS, MAX_EMAIL_CHARS, checkEmail } from '../checks.ts';
+import { assembleEmail, assembleSubject, type Citable, numberSources, slotsToFill } from '../assemble.ts';
+import { MACHINE_TELLS, linkProblems, tellProblems } from '../checks.ts';
+import { FILL_BUDGET, MAX_ADDED_CHARS, MAX_SUBJECT_CHARS, checkFills } from '../fill-checks.ts';
 import type { Llm, LlmMessage } from '../ports.ts';
 import { DATA_NOT_INSTRUCTIONS, neutralise } from '../sources.ts';
-import type { ComposeOutput, Paper, ParsedTemplate, PipelineInput, ResearchOutput, StepResult } from '../types.ts';
+import type {
+  ComposeOutput,
+  Fill,
+  Paper,
+  ParsedTemplate,
+  PipelineInput,
+  ResearchOutput,
+  StepResult,
+} from '../types.ts';
 
-export const EmailSchema = z.object({ email: z.string().min(1) });
-/** Name of the structured answer (test doubles script by it). */
+/** The writer's answer (the names are a contract: docs/design.md §10). */
+export const FillsSchema = z.object({
+  subject: z.string(),
+  fills: z
+    .array(z.object({ slot: z.string(), text: z.string(), sources: z.array(z.number().int().positive()).max(10) }))
+    .max(50),
+});
+export type FillsAnswer = z.infer<typeof FillsSchema>;
+/** Name of the structured answer (test doubles and the fake script by it). */
 export const EMAIL_ANSWER = 'email';
 
 export interface ComposeDeps {
@@ -28,37 +47,92 @@ export interface ComposeInput {
   papers: readonly Paper[];
 }
 
-export const COMPOSE_SYSTEM = `You fill in an email template for someone writing to an academic or author.
-Rules:
-1. Keep every part of the template that is not a placeholder exactly as written: the same words,
-   the same line breaks and blank lines between paragraphs. Change only the placeholders.
-2. Replace every placeholder with specific content about the recipient from the research and
-   papers given, so the sentence around it reads naturally. Leave a placeholder for the sender's
-   own name (such as [Your Name]) as written.
-3. Mention only papers and books that appear in the material, with their titles exactly as given.
-   Do not invent facts, results, numbers or affiliations. When the material says nothing for a
-   placeholder, fill it with a modest, true phrase based on the recipient's stated interest.
-4. No citation markers such as [1] in the email.
-5. Never use these phrases: ${MACHINE_TELLS.map((t) => `"${t.phrase}"`).join(', ')}.
-6. At most ${MAX_EMAIL_CHARS.toLocaleString('en')} characters.
-${DATA_NOT_INSTRUCTIONS}
-Answer with JSON only: {"email": "..."}.`;
+// Stable across every email: with the template after it, the prefix the API caches.
+export const COMPOSE_SYSTEM = `You write the personal parts of an email template for someone writing to an academic or author.
+You do not write the email: code puts each text you write in place of its slot, and keeps every other
+character of the template as written. Answer only for the slots listed as yours to fill.
 
-/** The first request's user message: template, placeholders, then the quoted material. */
-export function composePrompt({ input, parsed, research, papers }: ComposeInput): string {
-  const paperList = papers
+Rules:
+1. Each text must read naturally where its slot stands in the template: a slot inside a sentence
+   gets a phrase that continues that sentence (no capital letter unless the sentence starts there,
+   no full stop unless the slot ends the sentence); a "personal" slot gets one or two sentences.
+   A recipient slot gets at most ${FILL_BUDGET.recipient.sentences} sentence and ${FILL_BUDGET.recipient.chars} characters; a personal slot at most
+   ${FILL_BUDGET.personal.sentences} sentences and ${FILL_BUDGET.personal.chars} characters; all texts together at most ${MAX_ADDED_CHARS} characters.
+2. Write in the template's language (given as a code), whatever the language of the material.
+3. Every text stands on the numbered material: give in "sources" the numbers of the web sources
+   or papers it comes from. Only a text that is just the recipient's name, or just their stated
+   interest, may have no number.
+4. Mention only papers and books that appear in the material, with their titles exactly as given
+   and their years as given. Do not invent facts, results, numbers, venues, awards or
+   affiliations. When the material says nothing useful for a slot, write a modest, true phrase
+   based on the recipient's stated interest.
+5. Never fill the sender's own slots (their name, university, position): they are not listed as
+   yours, and the sender fills them.
+6. No citation markers such as [1] in the texts, no links, no placeholders.
+7. Never use these phrases: ${MACHINE_TELLS.map((t) => `"${t.phrase}"`).join(', ')}.
+8. "subject": when the template has no subject line, a subject of at most ${MAX_SUBJECT_CHARS} characters in
+   the template's language, specific to the recipient; when it has one, an empty string.
+${DATA_NOT_INSTRUCTIONS}
+
+Example. Template: "Dear Dr. {{last_name}},\n\nI read your work on [their topic] and would like to
+ask about [their recent paper].\n\nBest,\n[Your Name]". Language: en. Material: [1] a lab page
+saying she studies loops in punched-card programs; [2] the paper "Bernoulli numbers on a mechanical
+engine" (2022). Answer:
+{"subject": "Your Bernoulli numbers paper", "fills": [
+ {"slot": "{{last_name}}", "text": "Lovelace", "sources": []},
+ {"slot": "[their topic]", "text": "loops in punched-card programs", "sources": [1]},
+ {"slot": "[their recent paper]", "text": "your 2022 paper “Bernoulli numbers on a mechanical engine”", "sources": [2]}]}
+[Your Name] is the sender's: it is not filled, and stays in the email as written.
+
+Answer with JSON only: {"subject": "...", "fills": [{"slot": "...", "text": "...", "sources": [n]}]}.`;
+
+const OWNER_NOTE = {
+  recipient: 'a short phrase about the recipient',
+  personal: 'a personal line: one or two sentences',
+} as const;
+
+/**
+ * The part of the first request that depends only on the template: the same for every recipient of
+ * a batch and for the corrective retry, so it follows the system prompt and is cached with it.
+ */
+export function templatePart(parsed: ParsedTemplate, template: string): string {
+  const own = slotsToFill(parsed.slots)
+    .map((s) => `- ${s.placeholder} (${OWNER_NOTE[s.owner === 'personal' ? 'personal' : 'recipient']})`)
+    .join('\n');
+  const sender = parsed.slots.filter((s) => s.owner === 'sender').map((s) => s.placeholder);
+  return [
+    `The template:\n<template>\n${template}\n</template>`,
+    `Slots for you to fill:\n${own}`,
+    sender.length > 0 ? `The sender's own slots, left as written (do not fill): ${sender.join(', ')}` : '',
+    `The template's language: ${parsed.language}`,
+    parsed.subject
+      ? 'The template has its own subject line: answer "subject" with an empty string.'
+      : `The template has no subject line: write one (at most ${MAX_SUBJECT_CHARS} characters).`,
+  ]
+    .filter((p) => p !== '')
+    .join('\n\n');
+}
+
+/** The first request's user message: the template part, then the recipient and the quoted, numbered material. */
+export function composePrompt({ input, parsed, research, papers }: ComposeInput): {
+  content: string;
+  stableChars: number;
+} {
+  const citables = numberSources(research?.sources ?? [], papers);
+  const paperList = citables
+    .flatMap((c) => (c.kind === 'paper' ? [c] : []))
     .map(
-      (p) =>
-        `<paper id="${p.id}" year="${p.year}" title="${neutralise(p.title).replace(/"/g, "'")}">\n${neutralise(p.abstract.slice(0, 1_200))}\n</paper>`,
+      (c) =>
+        `<paper id="${c.paper.id}" n="${c.n}" year="${c.year}" title="${neutralise(c.title).replace(/"/g, "'")}">\n${neutralise(c.paper.abstract.slice(0, 1_200))}\n</paper>`,
     )
     .join('\n');
-  const sourceList = (research?.sources ?? [])
+  const sourceList = citables
+    .flatMap((c) => (c.kind === 'web' ? [c] : []))
     .map((s) => `[${s.n}] ${neutralise(s.title)} — ${neutralise(s.url)}`)
     .join('\n');
+  const stable = `${templatePart(parsed, input.template)}\n\n`;
   const parts = [
     `Recipient: ${input.recipientName}\nTheir research interest: ${input.recipientInterest}`,
-    `The template:\n<template>\n${input.template}\n</template>`,
-    `Placeholders to fill: ${parsed.placeholders.length > 0 ? parsed.placeholders.join(', ') : '(none: personalise lightly, keeping the text)'}`,
     '<sources>',
     `<research>\n${neutralise(research?.summary || '(no web research available)')}\n</research>`,
     sourceList && `Web sources:\n${sourceList}`,
@@ -66,61 +140,99 @@ export function composePrompt({ input, parsed, research, papers }: ComposeInput)
     '</sources>',
   ];
   if (input.instruction) parts.push(`The sender also asks: ${input.instruction}`);
-  return parts.filter((p) => p !== '').join('\n\n');
+  return { content: stable + parts.filter((p) => p !== '').join('\n\n'), stableChars: stable.length };
 }
 
-/** Writes the email; retries once with the checks' problems; a second shortfall becomes a draft. */
-export async function composeEmail(compose: ComposeInput, deps: ComposeDeps): Promise<StepResult<ComposeOutput>> {
-  const check = (email: string) =>
-    checkEmail({
-      email,
-      template: compose.input.template,
-      placeholders: compose.parsed.placeholders,
-      papers: compose.papers,
-      sourceTitles: (compose.research?.sources ?? []).map((s) => s.title),
-      sourceUrls: (compose.research?.sources ?? []).map((s) => s.url),
-      researchSummary: compose.research?.summary ?? '',
-    });
-  const messages: LlmMessage[] = [{ role: 'user', content: composePrompt(compose) }];
-  const first = await write(deps, messages);
-  const firstProblems = check(first);
-  if (firstProblems.length === 0) return { output: { email: first, draft: false, problems: [] }, warnings: [] };
+/** An answer assembled: the email, its subject, and what the checks find in it. */
+interface Attempt {
+  answer: FillsAnswer;
+  output: ComposeOutput;
+}
 
-  const second = await write(deps, [
-    ...messages,
-    { role: 'assistant', content: JSON.stringify({ email: first }) },
-    { role: 'user', content: revisionRequest(firstProblems) },
-  ]);
-  const secondProblems = check(second);
-  if (secondProblems.length === 0) return { output: { email: second, draft: false, problems: [] }, warnings: [] };
-  const [email, problems] =
-    firstProblems.length < secondProblems.length ? [first, firstProblems] : [second, secondProblems];
+/** Writes the fills and assembles the email; retries once with the checks' problems; a second shortfall becomes a draft. */
+export async function composeEmail(compose: ComposeInput, deps: ComposeDeps): Promise<StepResult<ComposeOutput>> {
+  const { input, parsed } = compose;
+  if (!parsed.hasRecipientSlot) {
+    return {
+      output: { email: input.template, subject: parsed.subject?.text, fills: [], draft: false, problems: [] },
+      warnings: ['The template has no placeholder for the recipient, so it is returned as written: nothing was added.'],
+    };
+  }
+  const citables = numberSources(compose.research?.sources ?? [], compose.papers);
+  const attempt = (answer: FillsAnswer): Attempt => assemble(compose, citables, answer);
+  const messages: LlmMessage[] = [{ role: 'user', ...composePrompt(compose) }];
+  const first = attempt(await write(deps, messages));
+  if (first.output.problems.length === 0) return { output: first.output, warnings: [] };
+
+  const second = attempt(
+    await write(deps, [
+      ...messages,
+      { role: 'assistant', content: JSON.stringify(first.answer) },
+      { role: 'user', content: revisionRequest(first.output.problems) },
+    ]),
+  );
+  if (second.output.problems.length === 0) return { output: second.output, warnings: [] };
+  const best = first.output.problems.length < second.output.problems.length ? first : second;
+  const { problems } = best.output;
   return {
-    output: { email, draft: true, problems },
+    output: { ...best.output, draft: true },
     warnings: [
       `The email still has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`} after a second try, so it is marked as a draft.`,
     ],
   };
 }
 
-/** The follow-up that names what the checks found. */
-export function revisionRequest(problems: readonly string[]): string {
-  return `That email has these problems:\n${problems.map((p) => `- ${p}`).join('\n')}\nWrite it again fixing them, following all the rules. Answer with JSON only.`;
+/** The email from an answer, and everything the checks find in it. */
+function assemble(compose: ComposeInput, citables: readonly Citable[], answer: FillsAnswer): Attempt {
+  const { input, parsed, research } = compose;
+  const fillable = new Set(slotsToFill(parsed.slots).map((s) => s.placeholder));
+  // A fill for anything but a recipient or personal slot (the sender's, one that is not in the template) is dropped.
+  const fills: Fill[] = answer.fills
+    .filter((f) => fillable.has(f.slot))
+    .map((f) => ({ slot: f.slot, text: f.text.replace(/\r\n?/g, '\n').trim(), sources: [...new Set(f.sources)] }));
+  const email = assembleEmail(input.template, parsed, fills);
+  const subject = assembleSubject(parsed, fills, answer.subject);
+  const problems = [
+    ...checkFills({
+      fills,
+      slots: parsed.slots,
+      template: input.template,
+      email,
+      language: parsed.language,
+      recipientName: input.recipientName,
+      recipientInterest: input.recipientInterest,
+      citables,
+      researchSummary: research?.summary ?? '',
+      writtenSubject: parsed.subject ? undefined : subject,
+    }),
+    ...linkProblems(
+      fills.map((f) => f.text).join('\n'),
+      input.template,
+      citables.map((c) => c.url),
+    ),
+    ...tellProblems(fills.map((f) => f.text).join('\n'), input.template),
+  ];
+  return { answer, output: { email, subject, fills, draft: false, problems } };
 }
 
-async function write(deps: ComposeDeps, messages: LlmMessage[]): Promise<string> {
+/** The follow-up that names what the checks found. */
+export function revisionRequest(problems: readonly string[]): string {
+  return `Those texts have these problems:\n${problems.map((p) => `- ${p}`).join('\n')}\nWrite them again fixing these, following all the rules, for the same slots. Answer with JSON only.`;
+}
+
+async function write(deps: ComposeDeps, messages: LlmMessage[]): Promise<FillsAnswer> {
   const { value } = await askStructured(
     deps.llm,
     {
       model: deps.models.writer,
       system: COMPOSE_SYSTEM,
       messages,
-      maxTokens: 4_096,
+      maxTokens: 2_048,
       signal: deps.signal,
-      schema: EmailSchema,
+      schema: FillsSchema,
       name: EMAIL_ANSWER,
     },
     'email writer',
   );
-  return value.email.replace(/\r\n/g, '\n').trim();
+  return value;
 }

@@ -1,19 +1,32 @@
 /**
- * Step 1: read the template. The fast model says what kind of email it is and what to search
- * for; placeholders are found both in code and by the model, and only those actually written in
- * the template are kept.
+ * Step 1: read the template. The fast model says what kind of email it is, what to search for,
+ * the template's language, and who fills each placeholder (the recipient's research, a personal
+ * line, or the sender). Placeholders are found both in code and by the model, and only those
+ * actually written in the template are kept; the subject line is found in code.
  */
 import { z } from 'zod';
 import { askStructured } from '../ask.ts';
 import { findPlaceholders } from '../checks.ts';
 import type { Llm } from '../ports.ts';
-import { TEMPLATE_TYPES, type ParsedTemplate, type PipelineInput, type StepResult } from '../types.ts';
+import { classifySlots, findSubject, hasRecipientSlot } from '../template.ts';
+import {
+  SLOT_OWNERS,
+  TEMPLATE_TYPES,
+  type ParsedTemplate,
+  type PipelineInput,
+  type SlotOwner,
+  type StepResult,
+} from '../types.ts';
 
 /** The model's answer. */
 export const ParsedTemplateSchema = z.object({
   templateType: z.enum(TEMPLATE_TYPES),
   searchTerms: z.array(z.string().trim().min(1).max(120)).min(1).max(5),
-  placeholders: z.array(z.string()).max(50),
+  placeholders: z.array(z.object({ text: z.string(), owner: z.enum(SLOT_OWNERS) })).max(50),
+  language: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$/, 'a BCP-47 language code such as "en", "de" or "zh-Hans"'),
 });
 
 /** Name of the structured answer (tool / schema name, and the key test doubles script by). */
@@ -25,27 +38,40 @@ export interface ParseDeps {
   signal?: AbortSignal | undefined;
 }
 
-const SYSTEM = `You read email templates that someone will send to an academic or author.
+export const PARSE_SYSTEM = `You read email templates that someone will send to an academic or author.
 Classify the template:
 - RESEARCH: about the recipient's research or papers (e.g. asking to join a lab, discussing a paper);
 - BOOK: about a book the recipient wrote;
 - GENERAL: anything else (an invitation, a talk, a general introduction).
 Give 1 to 5 short web search terms that would find what the placeholders need, based on the
-recipient's interest. List every placeholder exactly as written in the template: text the sender
-expects to be filled in, such as {{topic}}, [their recent paper] or <Professor Name>.
-Answer with JSON only: {"templateType": ..., "searchTerms": [...], "placeholders": [...]}.`;
+recipient's interest.
+List every placeholder exactly as written in the template: text the sender expects to be filled
+in, such as {{topic}}, [their recent paper], <Professor Name>, [Ihr Name] or 【研究方向】. Say who
+fills each one:
+- "recipient": a short phrase about the recipient that web research or their papers can give
+  (their name, topic, a paper, their lab);
+- "personal": a free line of one or two sentences about the recipient ([personal note], {{opening}});
+- "sender": a detail of the person sending the email, which no research about the recipient can
+  give ([Your Name], [Your University], [Ihr Name], {my_program}, [您的姓名]). In a template,
+  "your" usually means the sender; "your research" or "your paper" means the recipient's.
+Give the template's language as a BCP-47 code ("en", "de", "fr", "zh", "ja").
+Answer with JSON only: {"templateType": ..., "searchTerms": [...], "placeholders": [{"text": ..., "owner": ...}], "language": ...}.`;
 
-/** Classifies the template and lists its placeholders and search terms. */
+/** The user message: the template first (the same for every recipient of a batch, so it can be cached), then the recipient. */
+export function parsePrompt(input: PipelineInput): { content: string; stableChars: number } {
+  const template = `The template, between the markers:\n<<<TEMPLATE\n${input.template}\nTEMPLATE>>>\n\n`;
+  const recipient = `Recipient: ${input.recipientName}\nRecipient's research interest: ${input.recipientInterest}`;
+  return { content: template + recipient, stableChars: template.length };
+}
+
+/** Classifies the template and lists its placeholders (with who fills them), language, subject and search terms. */
 export async function parseTemplate(input: PipelineInput, deps: ParseDeps): Promise<StepResult<ParsedTemplate>> {
-  const user =
-    `Recipient: ${input.recipientName}\nRecipient's research interest: ${input.recipientInterest}\n\n` +
-    `The template, between the markers:\n<<<TEMPLATE\n${input.template}\nTEMPLATE>>>`;
   const { value } = await askStructured(
     deps.llm,
     {
       model: deps.models.fast,
-      system: SYSTEM,
-      messages: [{ role: 'user', content: user }],
+      system: PARSE_SYSTEM,
+      messages: [{ role: 'user', ...parsePrompt(input) }],
       maxTokens: 1_024,
       signal: deps.signal,
       schema: ParsedTemplateSchema,
@@ -53,15 +79,31 @@ export async function parseTemplate(input: PipelineInput, deps: ParseDeps): Prom
     },
     'template parser',
   );
-  const placeholders = mergePlaceholders(input.template, value.placeholders);
-  const warnings =
-    placeholders.length === 0
-      ? ['The template has no placeholders ({{…}} or […]): the email will be the template, lightly personalised.']
-      : [];
-  return {
-    output: { templateType: value.templateType, searchTerms: unique(value.searchTerms), placeholders },
-    warnings,
+  const placeholders = mergePlaceholders(
+    input.template,
+    value.placeholders.map((p) => p.text),
+  );
+  const owners = new Map<string, SlotOwner>(value.placeholders.map((p) => [p.text.trim(), p.owner]));
+  const slots = classifySlots(placeholders, owners);
+  const recipient = hasRecipientSlot(slots);
+  const warnings = recipient
+    ? []
+    : [
+        placeholders.length === 0
+          ? 'The template has no placeholders ({{…}} or […]): the email will be the template as written.'
+          : 'The template has placeholders only for your own details: the email will be the template as written, for you to fill in.',
+      ];
+  const output: ParsedTemplate = {
+    templateType: value.templateType,
+    searchTerms: unique(value.searchTerms),
+    placeholders,
+    slots,
+    hasRecipientSlot: recipient,
+    language: value.language.replace(/_/g, '-'),
   };
+  const subject = findSubject(input.template);
+  if (subject) output.subject = subject;
+  return { output, warnings };
 }
 
 /**

@@ -158,6 +158,44 @@ describe('Anthropic Llm: answers', () => {
   });
 });
 
+describe('Anthropic Llm: prompt caching', () => {
+  const WRITER = 'claude-sonnet-5-5';
+  const system = 'Rules. '.repeat(400); // ~700 tokens
+  const template = 'Dear Dr. {{last_name}}, I read your work on [topic]. '.repeat(60); // ~800 tokens
+  const request = (recipient: string, model = WRITER) => ({
+    model,
+    system,
+    messages: [{ role: 'user' as const, content: `${template}Recipient: ${recipient}`, stableChars: template.length }],
+    maxTokens: 100,
+  });
+
+  it('marks the stable prefix for caching when it reaches the model’s minimum, and the next request reads it', async () => {
+    fake.respond(() => ({ text: 'ok' }));
+    const first = await llmFor().complete(request('Ada Lovelace'));
+    const sent = fake.wireCalls().at(-1)!;
+    expect(sent.messages[0]?.content).toEqual([
+      { type: 'text', text: template, cache_control: { type: 'ephemeral' } },
+      { type: 'text', text: 'Recipient: Ada Lovelace' },
+    ]);
+    expect(first.usage.cacheCreationInputTokens).toBeGreaterThan(1_024);
+    expect(first.usage.cacheReadInputTokens).toBe(0);
+    // Another recipient of the same template: the prefix comes from the cache, only the rest is new input.
+    const second = await llmFor().complete(request('Charles Babbage'));
+    expect(second.usage.cacheReadInputTokens).toBe(first.usage.cacheCreationInputTokens);
+    expect(second.usage.cacheCreationInputTokens).toBe(0);
+    expect(second.usage.inputTokens).toBeLessThan(20);
+  });
+
+  it('sends a prefix too short for the model as plain text, and nothing is cached', async () => {
+    fake.respond(() => ({ text: 'ok' }));
+    // Haiku caches from 4,096 tokens: this prefix (~1,500) is too short for it.
+    const { usage } = await llmFor().complete(request('Ada Lovelace', MODEL));
+    expect(fake.wireCalls().at(-1)?.messages[0]?.content).toBe(`${template}Recipient: Ada Lovelace`);
+    expect(usage).toMatchObject({ cacheCreationInputTokens: 0, cacheReadInputTokens: 0 });
+    expect(usage.inputTokens).toBeGreaterThan(1_400); // counted from the prompt's real length
+  });
+});
+
 describe('Anthropic Llm: stop reasons', () => {
   it.each(['end_turn', 'stop_sequence'])('takes an answer that stopped with %s as finished', async (stopReason) => {
     fake.respond(() => ({ text: 'Dear Dr. Lovelace,', stopReason }));

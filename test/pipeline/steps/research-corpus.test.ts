@@ -10,7 +10,7 @@ import { RESEARCH_LIMITS, researchRecipient } from '../../../src/pipeline/steps/
 import type { MessagesRequest } from '../../fakes/anthropic.ts';
 import type { FillerKind } from '../../fakes/filler.ts';
 import { RECIPIENT, startServices, type Services } from '../../helpers/services.ts';
-import { parseAnswer } from '../fixtures.ts';
+import { parsedTemplate } from '../fixtures.ts';
 
 let services: Services;
 let clients: PipelineClients;
@@ -45,7 +45,7 @@ async function researchWith(first: string) {
         recipientName: RECIPIENT.recipientName,
         recipientInterest: interest,
       },
-      parsed: { ...parseAnswer('GENERAL'), placeholders: ['{{last_name}}'] },
+      parsed: parsedTemplate('GENERAL', ['{{last_name}}']),
     },
     { ...clients, models: { fast: 'claude-haiku-5-5' } },
   );

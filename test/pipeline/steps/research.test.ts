@@ -11,12 +11,10 @@ import {
 import type { ParsedTemplate } from '../../../src/pipeline/types.ts';
 import { longProse } from '../../fakes/filler.ts';
 import { llmDouble, pagesDouble, searchDouble, type LlmDoubleOptions, type StructuredRequest } from '../doubles.ts';
-import { BACKGROUND_RESULTS, INPUT, LONG_TEXT, PUBLICATION_RESULTS, SUMMARY, parseAnswer } from '../fixtures.ts';
+import { BACKGROUND_RESULTS, INPUT, LONG_TEXT, PUBLICATION_RESULTS, SUMMARY, parsedTemplate } from '../fixtures.ts';
 
-const parsed = (templateType: ParsedTemplate['templateType'] = 'RESEARCH'): ParsedTemplate => ({
-  ...parseAnswer(templateType),
-  placeholders: ['{{last_name}}'],
-});
+const parsed = (templateType: ParsedTemplate['templateType'] = 'RESEARCH'): ParsedTemplate =>
+  parsedTemplate(templateType, ['{{last_name}}']);
 
 function setup(options: {
   results?: (query: string) => WebResult[];

@@ -1,0 +1,70 @@
+/**
+ * The email is assembled in code: the template with each recipient and personal slot replaced by
+ * what the writer model put in it, every other byte as written. The sender's slots stay as they
+ * are, for the person to fill. Sources are numbered once for prompts, checks and the result: web
+ * sources keep their `n`, papers follow them.
+ */
+import type { Fill, ParsedTemplate, Paper, Slot, Source } from './types.ts';
+
+/** Something a fill may cite by number: a web source or one of the recipient's papers. */
+export type Citable =
+  | { n: number; kind: 'web'; title: string; url: string }
+  | { n: number; kind: 'paper'; title: string; url: string; year: number; paper: Paper };
+
+/** Web sources by their own numbers, then the papers numbered after the last of them. */
+export function numberSources(sources: readonly Source[], papers: readonly Paper[]): Citable[] {
+  const last = sources.reduce((max, s) => Math.max(max, s.n), 0);
+  return [
+    ...sources.map((s) => ({ n: s.n, kind: 'web' as const, title: s.title, url: s.url })),
+    ...papers.map((paper, i) => ({
+      n: last + i + 1,
+      kind: 'paper' as const,
+      title: paper.title,
+      url: paper.url,
+      year: paper.year,
+      paper,
+    })),
+  ];
+}
+
+/** The slots research fills (recipient phrases and personal lines), in template order. */
+export const slotsToFill = (slots: readonly Slot[]) => slots.filter((s) => s.owner !== 'sender');
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * `text` with every occurrence of a fillable slot replaced by its fill (trimmed); slots without a
+ * fill, the sender's slots, and everything else are left exactly as written.
+ */
+export function fillSlots(text: string, slots: readonly Slot[], fills: readonly Fill[]): string {
+  const byslot = new Map<string, string>();
+  for (const slot of slotsToFill(slots)) {
+    const fill = fills.find((f) => f.slot === slot.placeholder && f.text.trim() !== '');
+    if (fill) byslot.set(slot.placeholder, fill.text.replace(/\r\n?/g, '\n').trim());
+  }
+  if (byslot.size === 0) return text;
+  // Longest first, so "{{name}}" inside "{{{name}}}" or "[Name]" inside "[Name], PhD" go to the longer.
+  const pattern = new RegExp(
+    [...byslot.keys()]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRegExp)
+      .join('|'),
+    'g',
+  );
+  return text.replace(pattern, (slot) => byslot.get(slot) ?? slot);
+}
+
+/** The email: the template with its fillable slots filled. */
+export const assembleEmail = (template: string, parsed: Pick<ParsedTemplate, 'slots'>, fills: readonly Fill[]) =>
+  fillSlots(template, parsed.slots, fills);
+
+/** The subject: the template's own with its slots filled, else the one the writer wrote (if any). */
+export function assembleSubject(
+  parsed: Pick<ParsedTemplate, 'slots' | 'subject'>,
+  fills: readonly Fill[],
+  written: string,
+): string | undefined {
+  if (parsed.subject) return fillSlots(parsed.subject.text, parsed.slots, fills);
+  const subject = written.replace(/\s+/g, ' ').trim();
+  return subject === '' ? undefined : subject;
+}
