@@ -1,7 +1,7 @@
 /**
  * A batch's parent message (the table) follows its rows: whichever worker saw a row change edits
  * it, reading the rows from Postgres at the moment it edits, at most once per `intervalMs` per
- * batch per process (`withBatchUpdates`). The last state is always delivered,
+ * batch per process — coalesce.ts's mechanism keyed by batch. The last state is always delivered,
  * and a 50-row batch stays far below Slack's ~50 chat.update a minute.
  */
 import type pg from 'pg';
@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import type { PlatformBatchReporters } from '../thread/batch-reporter.ts';
 import { batchViewOf, type BatchView } from '../thread/batch-view.ts';
 import type { ProgressView, ThreadReporter } from '../thread/reporter.ts';
+import { createCoalescer } from './coalesce.ts';
 
 /** Loads a batch and renders its view now (the bots after Cancel batch; the worker's updater). */
 export async function loadBatchView(db: Db, batchId: string): Promise<{ batch: Batch; view: BatchView } | undefined> {
@@ -27,52 +28,30 @@ export interface BatchUpdatesOptions {
   intervalMs?: number;
 }
 
-interface BatchSlot {
-  lastSentAt: number;
-  timer: NodeJS.Timeout | undefined;
-  inFlight: Promise<void>;
-}
-
 /**
  * Wraps the worker's reporter: when a generation of a batch changes state (the worker reports
  * each change as progress, after writing it to the row), its batch's parent message is edited —
- * coalesced per batch. `flush` delivers what is pending (shutdown, tests).
+ * coalesced per batch. `flushBatches` delivers what is pending (shutdown, tests).
  */
 export function withBatchUpdates(
   inner: ThreadReporter,
   options: BatchUpdatesOptions,
 ): ThreadReporter & { flushBatches(): Promise<void>; edits(): number } {
-  const intervalMs = options.intervalMs ?? 2_000;
   const batchOf = new Map<string, string | null>();
   const lastStatus = new Map<string, ProgressView['status']>();
-  const slots = new Map<string, BatchSlot>();
   let edits = 0;
-
-  function send(batchId: string, slot: BatchSlot): Promise<void> {
-    slot.timer = undefined;
-    slot.lastSentAt = Date.now();
-    slot.inFlight = slot.inFlight
-      .then(async () => {
-        const loaded = await loadBatchView(options.pool, batchId);
-        const reporter = loaded && options.reporters[loaded.batch.platform];
-        if (!loaded || !reporter || !loaded.batch.parentMessageId) return;
-        edits++;
-        await reporter.batchProgress(loaded.batch, loaded.view);
-      })
-      .catch((err: unknown) => options.logger.warn({ err, batchId }, 'batch table edit failed'));
-    return slot.inFlight;
-  }
-
-  function schedule(batchId: string): void {
-    let slot = slots.get(batchId);
-    if (!slot) {
-      slot = { lastSentAt: Number.NEGATIVE_INFINITY, timer: undefined, inFlight: Promise.resolve() };
-      slots.set(batchId, slot);
-    }
-    if (slot.timer) return;
-    const s = slot;
-    s.timer = setTimeout(() => void send(batchId, s), Math.max(0, s.lastSentAt + intervalMs - Date.now()));
-  }
+  // The state offered is only the batch's id: the rows are read when the edit goes out.
+  const tables = createCoalescer<string>({
+    intervalMs: options.intervalMs ?? 2_000,
+    async send(batchId) {
+      const loaded = await loadBatchView(options.pool, batchId);
+      const reporter = loaded && options.reporters[loaded.batch.platform];
+      if (!loaded || !reporter || !loaded.batch.parentMessageId) return;
+      edits++;
+      await reporter.batchProgress(loaded.batch, loaded.view);
+    },
+    failed: (err, batchId) => options.logger.warn({ err, batchId }, 'batch table edit failed'),
+  });
 
   async function changed(generationId: string, status: ProgressView['status']): Promise<void> {
     if (lastStatus.get(generationId) === status) return;
@@ -83,7 +62,8 @@ export function withBatchUpdates(
       batchId = await batchIdOf(options.pool, generationId).catch(() => null);
       batchOf.set(generationId, batchId);
     }
-    if (batchId) schedule(batchId);
+    // Not awaited: the worker's next step does not wait on a table edit (failures are logged).
+    if (batchId) void tables.offer(batchId, batchId);
     if (status === 'succeeded' || status === 'failed') batchOf.delete(generationId);
   }
 
@@ -99,15 +79,7 @@ export function withBatchUpdates(
     ...(inner.flush
       ? { flush: (address: Parameters<NonNullable<ThreadReporter['flush']>>[0]) => inner.flush!(address) }
       : {}),
-    async flushBatches() {
-      await Promise.all(
-        [...slots.entries()].map(([batchId, slot]) => {
-          if (!slot.timer) return slot.inFlight;
-          clearTimeout(slot.timer);
-          return send(batchId, slot);
-        }),
-      );
-    },
+    flushBatches: () => tables.flushAll(),
     edits: () => edits,
   };
 }
