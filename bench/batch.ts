@@ -5,7 +5,8 @@
  * chat.update tier, about 50 a minute).
  */
 import { batchRows } from '../src/db/batches.ts';
-import { createBatch, withBatchUpdates } from '../src/requests/commit/batch.ts';
+import { createBatch } from '../src/requests/commit/batch.ts';
+import { withBatchUpdates } from '../src/jobs/batch-updates.ts';
 import { createResearchCache } from '../src/jobs/research-cache.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { silentLogger } from '../src/log.ts';

@@ -1,6 +1,6 @@
 /** The worker's batch reporters (the parent messages' editors): REST and Web API clients only. */
 import type { Config } from '../config.ts';
-import type { PlatformBatchReporters } from '../requests/commit/batch.ts';
+import type { PlatformBatchReporters } from '../thread/batch-reporter.ts';
 import type { Logger } from '../log.ts';
 
 export async function platformBatchReporters(config: Config, logger: Logger): Promise<PlatformBatchReporters> {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import { asScribeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { parseBatchRequest } from '../requests/commit/batch.ts';
+import { parseBatchRequest } from '../requests/batch-input.ts';
 import { batchRowLine, countStates, tally, type BatchRowState } from '../thread/batch-view.ts';
 import { describeProblems } from '../requests/recipients.ts';
 import type { ResultView } from '../thread/reporter.ts';

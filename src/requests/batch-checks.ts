@@ -2,10 +2,14 @@
  * The checks of a batch, as pure functions over loaded context (like checks.ts, which they
  * extend): a batch is refused whole when it is larger than what is left of the person's quota or
  * its estimated cost larger than what is left of the workspace's budget, and
- * Cancel batch is for the requester or an admin, from the batch's own parent message.
+ * Cancel batch is for the requester or an admin, from the batch's own parent message. A start's
+ * refusal is worded here too (`batchQuotaText`), as jobs/budget.ts words the budget's: the bots
+ * and `createBatch` (its `BatchQuotaError`) say the same sentence.
  */
 import type { Batch } from '../db/batches.ts';
 import type { User } from '../db/users.ts';
+import { budgetText } from '../jobs/budget.ts';
+import { formatUsd } from '../pipeline/prices.ts';
 import { checkBatchSpend, type Refusal, type StartContext } from './checks.ts';
 
 /** A batch larger than the quota left today, with the numbers. */
@@ -29,6 +33,24 @@ export function checkBatchStart(ctx: StartContext, size: number): BatchStartRefu
   const left = Math.max(0, ctx.dailyQuota - ctx.usedToday);
   if (size > left) return { kind: 'quota', quota: ctx.dailyQuota, asked: size, left };
   return checkBatchSpend(ctx.spend, size);
+}
+
+/** "This batch has 12 recipients, but you have 5 of your 20 emails left today…" */
+export function batchQuotaText(r: BatchStartRefusal): string {
+  if (r.kind === 'budget' && r.batch) {
+    const { emails, emailUsd, leftUsd } = r.batch;
+    return (
+      `This batch of ${emails} emails would cost about ${formatUsd(emails * emailUsd)} (≈ ${formatUsd(emailUsd)} each, ` +
+      `from recent emails), but ${formatUsd(leftUsd)} of this workspace's ${formatUsd(r.budgetUsd ?? 0)} daily budget ` +
+      'is left once the emails already under way are paid for, so nothing was started. Send a smaller batch, or wait ' +
+      'for the budget to reset at midnight UTC.'
+    );
+  }
+  if (r.kind === 'budget') return budgetText(r.budgetUsd, r.pausedUntil);
+  return (
+    `This batch has ${r.asked} recipients, but you have ${r.left} of your ${r.quota} emails left today, ` +
+    'so nothing was started. Send a smaller batch, or wait for the quota to reset at midnight UTC.'
+  );
 }
 
 export type BatchActionRefusal =

@@ -10,12 +10,17 @@ import { withTransaction } from '../db/pool.ts';
 import { getBatch, type Batch } from '../db/batches.ts';
 import type { Generation } from '../db/generations.ts';
 import { getUser, upsertUser, type UserIdentity } from '../db/users.ts';
-import { cancelBatch, commitBatch, loadBatchView, parseBatchRequest } from './commit/batch.ts';
+import { cancelBatch, commitBatch } from './commit/batch.ts';
+import { parseBatchRequest } from './batch-input.ts';
+import { loadBatchView } from '../jobs/batch-updates.ts';
 import { initialBatchView, type BatchView } from '../thread/batch-view.ts';
 import { describeProblems } from './recipients.ts';
 import { checkBatchAction, checkBatchStart, type BatchActionRefusal, type BatchStartRefusal } from './batch-checks.ts';
 import { loadStartContext } from './context.ts';
 import { CANNOT_POST, type PostedMessage, type RequestDeps } from './port.ts';
+
+/** A batch's table as it stands, for the adapters (a Retry's row back to ⏳), which read no db/ or jobs/. */
+export { loadBatchView };
 
 /** The request layer's deps (`batchMax` defaults to `DEFAULTS.batchMax`). */
 export type BatchRequestDeps = RequestDeps;

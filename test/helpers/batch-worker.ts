@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
-import { withBatchUpdates, type BatchUpdatesOptions } from '../../src/requests/commit/batch.ts';
+import { withBatchUpdates, type BatchUpdatesOptions } from '../../src/jobs/batch-updates.ts';
 import { coalesceProgress } from '../../src/jobs/coalesce.ts';
 import type { ThreadReporter } from '../../src/thread/reporter.ts';
 import { createResearchCache } from '../../src/jobs/research-cache.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coalesceProgress } from '../../src/jobs/coalesce.ts';
+import { coalesceProgress, createCoalescer } from '../../src/jobs/coalesce.ts';
 import { initialProgress } from '../../src/thread/progress.ts';
 import type { ProgressView, ThreadAddress, ThreadReporter } from '../../src/thread/reporter.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -89,5 +89,22 @@ describe('coalesceProgress', () => {
     const coalesced = coalesceProgress(failing, { intervalMs: 10, logger: silentLogger() });
     await expect(coalesced.progress(address, view('x'))).resolves.toBeUndefined();
     await expect(coalesced.flush(address)).resolves.toBeUndefined();
+  });
+});
+
+describe('createCoalescer', () => {
+  it('coalesces each key on its own, and flushAll delivers every key’s last state', async () => {
+    const sent: string[] = [];
+    const tables = createCoalescer<string>({
+      intervalMs: 10_000,
+      send: async (state) => void sent.push(state),
+      failed: () => undefined,
+    });
+    for (const state of ['a1', 'b1', 'a2', 'a3', 'b2']) await tables.offer(state[0]!, state);
+    expect(sent).toEqual(['a1', 'b1']);
+    await tables.flushAll();
+    expect(sent).toEqual(['a1', 'b1', 'a3', 'b2']);
+    await tables.flushAll();
+    expect(sent).toHaveLength(4);
   });
 });

@@ -1,6 +1,6 @@
 /** The batch's parent message on Discord, edited over REST by the worker (no gateway). */
 import { DiscordAPIError, Routes, type REST } from 'discord.js';
-import type { BatchReporter } from '../../requests/commit/batch.ts';
+import type { BatchReporter } from '../../thread/batch-reporter.ts';
 import type { Logger } from '../../log.ts';
 import { DiscordCode, toScribeError } from './client.ts';
 import { renderBatch } from './batch-render.ts';

@@ -11,7 +11,7 @@ import type { ChatStyle } from '../shared/outcomes.ts';
 import { isMissingPermission } from './client.ts';
 import type { DiscordBotDeps } from './deps.ts';
 import { addressOf } from '../../thread/reporter.ts';
-import { loadBatchView } from '../../requests/commit/batch.ts';
+import { loadBatchView } from '../../requests/batch.ts';
 import { renderBatch } from './batch-render.ts';
 import { escapeMarkdown, NO_MENTIONS, progressComponents, renderProgress, threadName } from './render.ts';
 import { createDiscordReporter, progressChannelOf, replyChannelOf } from './reporter.ts';

@@ -3,7 +3,7 @@
  * its numbers), that one started, and what came of Cancel batch. Platform words come from the
  * `ChatStyle`, as in outcomes.ts.
  */
-import { batchQuotaText } from '../../requests/commit/batch.ts';
+import { batchQuotaText } from '../../requests/batch-checks.ts';
 import type { BatchCancelOutcome, BatchStartOutcome } from '../../requests/batch.ts';
 import type { ChatStyle } from './outcomes.ts';
 

@@ -9,7 +9,8 @@
  */
 import { z } from 'zod';
 import { DEFAULTS } from '../../config.ts';
-import { parseBatchRequest, batchQuotaText } from '../../requests/commit/batch.ts';
+import { parseBatchRequest } from '../../requests/batch-input.ts';
+import { batchQuotaText } from '../../requests/batch-checks.ts';
 import { describeProblems } from '../../requests/recipients.ts';
 import { requestBatchCancel, startBatch, type BatchActionPort, type BatchPort } from '../../requests/batch.ts';
 import { checkBatchStart } from '../../requests/batch-checks.ts';

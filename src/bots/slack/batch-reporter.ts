@@ -1,5 +1,5 @@
 /** The batch's parent message on Slack, edited with `chat.update` by the worker (Web API only). */
-import type { BatchReporter } from '../../requests/commit/batch.ts';
+import type { BatchReporter } from '../../thread/batch-reporter.ts';
 import type { Logger } from '../../log.ts';
 import { MESSAGE_GONE, slackErrorCode, toScribeError, type WebClient } from './client.ts';
 import { renderBatch } from './batch-render.ts';

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { CANNOT_POST } from '../../requests/port.ts';
 import type { ActionPort, PostedMessage, StartPort, TellPrivately } from '../../requests/port.ts';
 import type { EditPort } from '../../requests/edit.ts';
-import { loadBatchView } from '../../requests/commit/batch.ts';
+import { loadBatchView } from '../../requests/batch.ts';
 import { renderBatch } from './batch-render.ts';
 import { createSlackReporter } from './reporter.ts';
 import type { ChatStyle } from '../shared/outcomes.ts';

@@ -8,63 +8,26 @@
  * (-1, -2, …), so a single request (priority 0) is the next job any worker takes, and two
  * batches' rows interleave instead of the second waiting behind all of the first.
  *
- * The parent message (the table) is edited by whichever worker saw a row change, reading the
- * rows from Postgres at the moment it edits, at most once per `intervalMs` per batch per process
- * (`withBatchUpdates`): the last state is always delivered, and a 50-row batch stays far below
- * Slack's ~50 chat.update a minute.
+ * The input is validated in ../batch-input.ts, a refusal worded in ../batch-checks.ts, and the
+ * parent message (the table) kept up to date by the runtime (src/jobs/batch-updates.ts).
  */
 import type { PgBoss } from 'pg-boss';
 import { BatchQuotaError, InvalidRequestError } from '../../errors.ts';
 import { withTransaction, type Db } from '../../db/pool.ts';
 import type pg from 'pg';
-import {
-  attachToBatch,
-  batchIdOf,
-  batchRows,
-  cancelBatchRows,
-  getBatch,
-  insertBatch,
-  type Batch,
-} from '../../db/batches.ts';
+import { attachToBatch, cancelBatchRows, insertBatch, type Batch } from '../../db/batches.ts';
 import { insertGeneration, type Generation } from '../../db/generations.ts';
 import { lockQuota, upsertUser, type User, type UserIdentity } from '../../db/users.ts';
 import { saveTemplate } from '../../db/templates.ts';
-import type { Logger } from '../../log.ts';
-import { checkBatchStart, type BatchStartRefusal } from '../batch-checks.ts';
+import { batchQuotaText, checkBatchStart, type BatchStartRefusal } from '../batch-checks.ts';
+import { parseBatchRequest, type BatchRequest } from '../batch-input.ts';
 import { loadStartContext } from '../context.ts';
-import { batchViewOf, type BatchView } from '../../thread/batch-view.ts';
 import { sendJob } from '../../jobs/send.ts';
-import { GenerationRequestSchema, budgetText } from './start.ts';
-import { formatUsd } from '../../pipeline/prices.ts';
 import { BOSS_SCHEMA, QUEUES } from '../../jobs/queue.ts';
-import { parseRecipients, type Recipient, type RecipientProblem } from '../recipients.ts';
-import type { ProgressView, ThreadReporter } from '../../thread/reporter.ts';
 
 /** The priority of a batch row's job: below single requests (0), later rows lower still. */
 export function batchPriority(position: number): number {
   return -(position + 1);
-}
-
-/** A batch as asked for: the template and the recipients' text (pasted lines or a CSV file). */
-export interface BatchRequest {
-  template: string;
-  recipients: Recipient[];
-}
-
-export type ParsedBatch =
-  | { ok: true; request: BatchRequest }
-  | { ok: false; template: string | undefined; problems: RecipientProblem[] };
-
-/** Validates a batch: the template as for one email, then every recipient line (all problems at once). */
-export function parseBatchRequest(input: { template: unknown; recipients: string }, max: number): ParsedBatch {
-  const template = GenerationRequestSchema.shape.template.safeParse(input.template);
-  const parsed = parseRecipients(input.recipients, { max });
-  const problems = parsed.ok ? [] : [...parsed.problems];
-  if (!template.success)
-    problems.unshift({ line: undefined, message: template.error.issues[0]?.message ?? 'The template is invalid' });
-  if (problems.length || !template.success)
-    return { ok: false, template: template.success ? template.data : undefined, problems };
-  return { ok: true, request: { template: template.data, recipients: parsed.recipients } };
 }
 
 export interface BatchDeps {
@@ -140,24 +103,6 @@ export async function commitBatch(
   return { batch, generations: rows };
 }
 
-/** "This batch has 12 recipients, but you have 5 of your 20 emails left today…" */
-export function batchQuotaText(r: BatchStartRefusal): string {
-  if (r.kind === 'budget' && r.batch) {
-    const { emails, emailUsd, leftUsd } = r.batch;
-    return (
-      `This batch of ${emails} emails would cost about ${formatUsd(emails * emailUsd)} (≈ ${formatUsd(emailUsd)} each, ` +
-      `from recent emails), but ${formatUsd(leftUsd)} of this workspace's ${formatUsd(r.budgetUsd ?? 0)} daily budget ` +
-      'is left once the emails already under way are paid for, so nothing was started. Send a smaller batch, or wait ' +
-      'for the budget to reset at midnight UTC.'
-    );
-  }
-  if (r.kind === 'budget') return budgetText(r.budgetUsd, r.pausedUntil);
-  return (
-    `This batch has ${r.asked} recipients, but you have ${r.left} of your ${r.quota} emails left today, ` +
-    'so nothing was started. Send a smaller batch, or wait for the quota to reset at midnight UTC.'
-  );
-}
-
 /**
  * Creates a batch for callers without a chat (tests, benchmarks): validates, then commits.
  * Throws `InvalidRequestError` (with every problem) or `BatchQuotaError`; nothing is written then.
@@ -204,117 +149,4 @@ export async function cancelBatch(deps: BatchDeps, batchId: string): Promise<str
       );
   }
   return cancelled;
-}
-
-/** A batch's parent message address, from its row. */
-export type BatchMessageAddress = Pick<
-  Batch,
-  'id' | 'platform' | 'teamId' | 'channelId' | 'threadId' | 'parentMessageId'
->;
-
-/** How a platform edits a batch's parent message (implemented in src/bots/*\/batch-reporter.ts). */
-export interface BatchReporter {
-  batchProgress(address: BatchMessageAddress, view: BatchView): Promise<void>;
-}
-
-export type PlatformBatchReporters = Partial<Record<Batch['platform'], BatchReporter>>;
-
-/** Loads a batch and renders its view now (the bots after Cancel batch; the worker's updater). */
-export async function loadBatchView(db: Db, batchId: string): Promise<{ batch: Batch; view: BatchView } | undefined> {
-  const batch = await getBatch(db, batchId);
-  if (!batch) return undefined;
-  return { batch, view: batchViewOf(batch, await batchRows(db, batchId)) };
-}
-
-export interface BatchUpdatesOptions {
-  pool: pg.Pool;
-  reporters: PlatformBatchReporters;
-  logger: Logger;
-  /** Least time between two edits of one parent message. Default 2 s (≤ 30 a minute per process). */
-  intervalMs?: number;
-}
-
-interface BatchSlot {
-  lastSentAt: number;
-  timer: NodeJS.Timeout | undefined;
-  inFlight: Promise<void>;
-}
-
-/**
- * Wraps the worker's reporter: when a generation of a batch changes state (the worker reports
- * each change as progress, after writing it to the row), its batch's parent message is edited —
- * coalesced per batch. `flush` delivers what is pending (shutdown, tests).
- */
-export function withBatchUpdates(
-  inner: ThreadReporter,
-  options: BatchUpdatesOptions,
-): ThreadReporter & { flushBatches(): Promise<void>; edits(): number } {
-  const intervalMs = options.intervalMs ?? 2_000;
-  const batchOf = new Map<string, string | null>();
-  const lastStatus = new Map<string, ProgressView['status']>();
-  const slots = new Map<string, BatchSlot>();
-  let edits = 0;
-
-  function send(batchId: string, slot: BatchSlot): Promise<void> {
-    slot.timer = undefined;
-    slot.lastSentAt = Date.now();
-    slot.inFlight = slot.inFlight
-      .then(async () => {
-        const loaded = await loadBatchView(options.pool, batchId);
-        const reporter = loaded && options.reporters[loaded.batch.platform];
-        if (!loaded || !reporter || !loaded.batch.parentMessageId) return;
-        edits++;
-        await reporter.batchProgress(loaded.batch, loaded.view);
-      })
-      .catch((err: unknown) => options.logger.warn({ err, batchId }, 'batch table edit failed'));
-    return slot.inFlight;
-  }
-
-  function schedule(batchId: string): void {
-    let slot = slots.get(batchId);
-    if (!slot) {
-      slot = { lastSentAt: Number.NEGATIVE_INFINITY, timer: undefined, inFlight: Promise.resolve() };
-      slots.set(batchId, slot);
-    }
-    if (slot.timer) return;
-    const s = slot;
-    s.timer = setTimeout(() => void send(batchId, s), Math.max(0, s.lastSentAt + intervalMs - Date.now()));
-  }
-
-  async function changed(generationId: string, status: ProgressView['status']): Promise<void> {
-    if (lastStatus.get(generationId) === status) return;
-    lastStatus.set(generationId, status);
-    if (status === 'succeeded' || status === 'failed') lastStatus.delete(generationId);
-    let batchId = batchOf.get(generationId);
-    if (batchId === undefined) {
-      batchId = await batchIdOf(options.pool, generationId).catch(() => null);
-      batchOf.set(generationId, batchId);
-    }
-    if (batchId) schedule(batchId);
-    if (status === 'succeeded' || status === 'failed') batchOf.delete(generationId);
-  }
-
-  return {
-    async progress(address, view) {
-      await inner.progress(address, view);
-      await changed(address.generationId, view.status);
-    },
-    result: (address, view, resultOptions) => inner.result(address, view, resultOptions),
-    failed: (address, failure) => inner.failed(address, failure),
-    // The worker pauses for a review only where one can be shown: pass it through.
-    ...(inner.review ? { review: inner.review.bind(inner) } : {}),
-    ...(inner.flush
-      ? { flush: (address: Parameters<NonNullable<ThreadReporter['flush']>>[0]) => inner.flush!(address) }
-      : {}),
-    async flushBatches() {
-      await Promise.all(
-        [...slots.entries()].map(([batchId, slot]) => {
-          if (!slot.timer) return slot.inFlight;
-          clearTimeout(slot.timer);
-          return send(batchId, slot);
-        }),
-      );
-    },
-    edits: () => edits,
-  };
 }
