@@ -63,7 +63,7 @@ function titleLike(quote: string, opener: string): boolean {
 
 // A capitalised word, and the small words a title may have between capitalised ones.
 const CAP = String.raw`\p{Lu}[\p{L}\p{N}'’-]*`;
-const SMALL = String.raw`(?:of|on|for|the|a|an|and|in|to|with|via|from|by|at|as|under|towards?|through|using|&|:|–|-)`;
+const SMALL = '(?:of|on|for|the|a|an|and|in|to|with|via|from|by|at|as|under|towards?|through|using|&|:|–|-)';
 const RUN = new RegExp(String.raw`${CAP}(?:[ \t]+(?:${SMALL}[ \t]+)*${CAP})+`, 'gu');
 const CUES = 'paper|preprint|artikel|arbeit|aufsatz|buch|studie|beitrag|titel|titled';
 const GERMAN_CUES = new RegExp(`(?:${CUES})\\s*$`, 'iu');
