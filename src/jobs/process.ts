@@ -190,7 +190,7 @@ async function runToEnd(deps: WorkerDeps, run: Run, signal: AbortSignal | undefi
 /** Steps 1–3 are done and the person asked to review the research: post it and finish the job. */
 async function pauseForReview(deps: WorkerDeps, run: Run, finished: PipelineData): Promise<ProcessResult> {
   // Only while running: a cancel that came first wins.
-  if (!(await database(() => generations.markAwaitingReview(deps.pool, run.row.id)))) return stopCancelled(run);
+  if (!(await database(() => generations.markAwaitingReview(deps.pool, run.row.id)))) return stopSettled(deps, run);
   await postReview(deps.reporter, run.address, run.row, finished, run.logger);
   await run.show({ ...run.view, status: 'review', retry: undefined });
   run.logger.info('research ready for review; the email waits for the person');
@@ -208,8 +208,8 @@ async function postResult(deps: WorkerDeps, run: Run, finished: PipelineData): P
     ...(row.batchId ? { batch: await database(() => batchPlaceOf(deps.pool, row.id)) } : {}),
   };
   // Recorded before posting: if we die between the post and saving its ids, the retry looks for it.
-  // Cancelled after the last step: nothing is posted.
-  if (!(await database(() => generations.markPosting(deps.pool, row.id)))) return stopCancelled(run);
+  // Cancelled after the last step, or settled by another worker: nothing is posted.
+  if (!(await database(() => generations.markPosting(deps.pool, row.id)))) return stopSettled(deps, run);
   const posted = await deps.reporter.result(run.address, result, {
     existingMessageIds: row.resultMessageIds,
     maybePosted: row.resultPostingAt !== null && row.resultMessageIds.length === 0,
@@ -228,6 +228,17 @@ async function postResult(deps: WorkerDeps, run: Run, finished: PipelineData): P
     'generation succeeded',
   );
   return { outcome: 'succeeded' };
+}
+
+/**
+ * The row is no longer `running`: cancelled (say so), or settled by the worker that took the job over
+ * while this one was stalled (a SIGSTOP, a long pause): then this run says nothing and posts nothing.
+ */
+async function stopSettled(deps: WorkerDeps, run: Run): Promise<ProcessResult> {
+  const status = await database(() => generations.statusOf(deps.pool, run.row.id));
+  if (status === 'cancelled') return stopCancelled(run);
+  run.logger.info({ event: 'generation.superseded', status }, 'another worker settled this generation; this run stops');
+  return { outcome: 'skipped' };
 }
 
 /** The generation was cancelled: say so on the progress message, post nothing, never retry. */

@@ -115,18 +115,21 @@ describe('a worker that was paused mid-job (SIGSTOP)', () => {
     const [result] = await results(id);
 
     // Woken up, the paused worker reports none of its run: either pg-boss's heartbeat aborts its
-    // job signal first (the run stops and is handed back), or the fence refuses its result.
+    // job signal first (the run stops and is handed back), or it finds the row settled by the other
+    // worker before posting, or the fence refuses its result.
     paused.kill('SIGCONT');
     // (Unfenced, it would post and log success instead.)
     await paused.waitForEvent(
       [
         { event: 'claim.lost', generationId: id, what: 'result' },
         { event: 'retry.scheduled', generationId: id },
+        { event: 'generation.superseded', generationId: id },
         { event: 'generation.succeeded', generationId: id },
       ],
       30_000,
     );
     expect(paused.events({ event: 'generation.succeeded', generationId: id })).toEqual([]);
+    expect(paused.events({ event: 'generation.cancelled', generationId: id })).toEqual([]);
     expect(await results(id)).toEqual([result]);
     const row = await getGeneration(db.pool, id);
     expect(row).toMatchObject({ status: 'succeeded', resultMessageIds: [result!.id] });

@@ -70,6 +70,11 @@ export interface BrowserPoolOptions {
   idleCloseMs?: number | undefined;
   /** Pages open at once. Default 1. */
   maxConcurrentPages?: number | undefined;
+  /**
+   * How long a page's scripts may keep the network busy after it loaded before its text is read
+   * (capped by the page's own deadline). Default 5 s.
+   */
+  settleMs?: number | undefined;
   /** Characters of page text kept at most. Default 200,000. */
   maxTextChars?: number | undefined;
   /** Per page: requests served at once (the rest wait). Default 6. */
@@ -139,6 +144,7 @@ function chromiumChildPid(): number | undefined {
 /** A lazily launched, idle-closed shared Chromium. */
 export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
   const idleCloseMs = options.idleCloseMs ?? 30_000;
+  const settleMs = options.settleMs ?? 5_000;
   const maxPages = options.maxConcurrentPages ?? 1;
   const maxTextChars = options.maxTextChars ?? 200_000;
   const limits: RouterLimits = {
@@ -239,7 +245,7 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
         loaded.catch(() => undefined);
         await Promise.race([loaded, spent]);
         // Let scripts that fill the page run; a page that keeps the network busy is cut off.
-        const idle = page.waitForLoadState('networkidle', { timeout: Math.min(5_000, timeoutMs) });
+        const idle = page.waitForLoadState('networkidle', { timeout: Math.min(settleMs, timeoutMs) });
         await Promise.race([idle.catch(() => undefined), spent]);
         // A string expression: the project's types have no DOM library.
         const [title, text] = await page.evaluate<[unknown, unknown]>(
