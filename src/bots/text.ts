@@ -10,6 +10,7 @@ import {
   type ResultView,
   type StepView,
 } from '../thread/reporter.ts';
+import { numberedSources, shownSubject } from '../thread/marks.ts';
 
 export const STEP_ICONS: Record<StepView['state'], string> = {
   pending: '◻️',
@@ -61,20 +62,21 @@ export function progressTitle(view: ProgressView): string {
   }
 }
 
-/** The numbered sources: web pages as cited in the research, then the arXiv papers. */
+/** The numbered sources: web pages as cited in the research, then the arXiv papers numbered after them. */
 export function sourceLines(view: ResultView): string[] {
-  const lines = view.sources.map((s) => `[${s.n}] ${s.title} — ${s.url}`);
-  for (const paper of view.papers) lines.push(`• ${paper.title} (${paper.year}) — ${paper.url}`);
-  return lines;
+  return numberedSources(view).map((c) =>
+    c.kind === 'web' ? `[${c.n}] ${c.title} — ${c.url}` : `[${c.n}] ${c.title} (${c.year}) — ${c.url}`,
+  );
 }
 
-/** The whole result as plain text: the email, then problems (drafts), then sources. */
+/** The whole result as plain text: problems (drafts), the subject, the bare email, notes, then sources. */
 export function resultText(view: ResultView): string {
   const parts: string[] = [];
   if (view.draft) {
     parts.push(`DRAFT — check before sending:\n${view.problems.map((p) => `  - ${p}`).join('\n')}`);
   }
-  parts.push(view.email);
+  const subject = shownSubject(view);
+  parts.push(subject ? `Subject: ${subject}\n\n${view.email}` : view.email);
   for (const note of view.notes) parts.push(`Note: ${note}`);
   const sources = sourceLines(view);
   if (sources.length) parts.push(`Sources:\n${sources.join('\n')}`);

@@ -7,12 +7,21 @@
 import type { Fill, ParsedTemplate, Paper, Slot, Source } from './types.ts';
 
 /** Something a fill may cite by number: a web source or one of the recipient's papers. */
-export type Citable =
+export type Citable<P extends NumberedPaper = Paper> =
   | { n: number; kind: 'web'; title: string; url: string }
-  | { n: number; kind: 'paper'; title: string; url: string; year: number; paper: Paper };
+  | { n: number; kind: 'paper'; title: string; url: string; year: number; paper: P };
 
-/** Web sources by their own numbers, then the papers numbered after the last of them. */
-export function numberSources(sources: readonly Source[], papers: readonly Paper[]): Citable[] {
+/** What numbering needs of a paper: the research review's papers carry no more than this. */
+type NumberedPaper = Pick<Paper, 'title' | 'url' | 'year'>;
+
+/**
+ * Web sources by their own numbers, then the papers numbered after the last of them. The prompt,
+ * the checks and the result's Sources list and source marks all number through this.
+ */
+export function numberSources<P extends NumberedPaper = Paper>(
+  sources: readonly Source[],
+  papers: readonly P[],
+): Citable<P>[] {
   const last = sources.reduce((max, s) => Math.max(max, s.n), 0);
   return [
     ...sources.map((s) => ({ n: s.n, kind: 'web' as const, title: s.title, url: s.url })),

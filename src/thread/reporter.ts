@@ -67,12 +67,13 @@ export interface ResultView {
   problems: string[];
   /**
    * The subject: the template's own subject line filled in (then it is also the email's first line,
-   * as written), else one the writer wrote. Not rendered yet.
+   * as written), else one the writer wrote. Shown above the email (`shownSubject`, src/thread/marks.ts).
    */
   subject?: string | undefined;
   /**
    * Each personal line and the numbers it stands on: web sources by their `n`, papers numbered
-   * after them (`numberSources(sources, papers)` in src/pipeline/assemble.ts). Not rendered yet.
+   * after them (`numberSources(sources, papers)` in src/pipeline/assemble.ts). Marked in the result
+   * by src/thread/marks.ts.
    */
   fills?: Fill[] | undefined;
   sources: Source[];

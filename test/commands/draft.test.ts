@@ -33,15 +33,17 @@ const args = () => [
 ];
 
 describe('scribe draft', () => {
-  it('prints a line per step on stderr and the email with its sources on stdout', async () => {
+  it('prints a line per step on stderr and the subject, the email and its sources on stdout', async () => {
     const { code, stdout, output } = await runScribe(args(), cleanEnv(services.env));
     expect(code).toBe(0);
+    // The template has no subject line: the one the writer wrote, above the bare email (no marks).
     expect(stdout).toMatch(
-      /^Dear Dr\. Lovelace,\n\nI read your recent work on analytical engines with great interest\./,
+      /^Subject: About your work on analytical engines\n\nDear Dr\. Lovelace,\n\nI read your recent work on analytical engines with great interest\./,
     );
     expect(stdout).toContain('Best regards,\n[Your Name]');
     expect(stdout).toContain('Sources:\n[1] Ada Lovelace — University of London — https://uni.example/~ada');
-    expect(stdout).toContain('• Programs for analytical engines (2024) — http://arxiv.org/abs/2401.00010v1');
+    // Papers are numbered after the web sources, as the fills cite them.
+    expect(stdout).toContain('[3] Programs for analytical engines (2024) — http://arxiv.org/abs/2401.00010v1');
     for (const step of [
       'Reading the template',
       'Researching the web',
@@ -59,11 +61,15 @@ describe('scribe draft', () => {
     expect(code).toBe(0);
     const result = JSON.parse(stdout) as {
       email: string;
+      subject: string;
+      fills: { slot: string; text: string; sources: number[] }[];
       sources: unknown[];
       papers: { id: string }[];
       draft: boolean;
     };
     expect(result.email).toContain('Dear Dr. Lovelace');
+    expect(result.subject).toBe('About your work on analytical engines');
+    expect(result.fills).toContainEqual({ slot: '[their research topic]', text: 'analytical engines', sources: [1] });
     expect(result.sources).toHaveLength(2);
     expect(result.papers.map((p) => p.id)).toEqual(['2401.00010', '2301.00020']);
     expect(result.draft).toBe(false);

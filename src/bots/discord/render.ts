@@ -32,6 +32,7 @@ import { progressLines, progressTitle } from '../text.ts';
 import { ACTIONS, type ActionButton, type ActionKind } from '../../requests/actions.ts';
 import { progressActions, RESULT_ACTIONS, REVIEW_ACTIONS } from '../shared/buttons.ts';
 import { resultButtonId } from './ids.ts';
+import { markedEmail, markOf, numberedSources, shownSubject } from '../../thread/marks.ts';
 
 export const DISCORD_LIMITS = {
   content: 2_000,
@@ -158,7 +159,12 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
       color: COLORS.draft,
     });
   }
+  // Discord shows embeds under a message's content: the subject goes in a message of its own above.
+  const subject = shownSubject(view);
+  if (subject) messages.unshift(headerMessage(`**Subject:** ${escapeMarkdown(subject)}`));
   const tail: APIEmbed[] = [];
+  const marks = marksEmbed(view);
+  if (marks) tail.push(marks);
   if (view.editedBy) {
     // A mention in an embed pings no one.
     tail.push({ description: `✏️ Version ${view.version} — edited by <@${view.editedBy}>`, color: COLORS.info });
@@ -203,6 +209,30 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
   // Link previews would clutter a message that holds only email text; our own embeds must stay.
   for (const m of messages) m.flags = m.embeds.length ? 0 : MessageFlags.SuppressEmbeds;
   return messages;
+}
+
+function headerMessage(description: string): ResultMessage {
+  const embed = { description: truncate(description, DISCORD_LIMITS.embedDescription), color: COLORS.info };
+  return { content: '', embeds: [embed], components: [], allowed_mentions: NO_MENTIONS, flags: 0 };
+}
+
+/**
+ * "Where each line comes from": each personal line of the email with its source marks. The content
+ * above stays the bare email, since Copy Text copies it; the marks live here, beside the Sources.
+ */
+export function marksEmbed(view: Pick<ResultView, 'email' | 'fills'>): APIEmbed | undefined {
+  const lines = new Set<string>();
+  for (const segment of markedEmail(view)) {
+    if (!segment.sources) continue;
+    const line = truncate(segment.text.replace(/\s+/g, ' '), 300);
+    lines.add(`> ${escapeMarkdown(line)} ${escapeMarkdown(markOf(segment.sources))}`);
+  }
+  if (!lines.size) return undefined;
+  return {
+    title: 'Where each line comes from',
+    description: fitLines([...lines], DISCORD_LIMITS.embedDescription),
+    color: COLORS.info,
+  };
 }
 
 /** The buttons under a result (Regenerate, Shorter, …), from the action table: rows of at most five. */
@@ -280,13 +310,16 @@ export function embedsSize(embeds: readonly APIEmbed[]): number {
 /** The numbered web sources and the arXiv papers, as embeds within the description limit. */
 export function sourceEmbeds(view: Pick<ReviewView, 'sources' | 'papers'>): APIEmbed[] {
   const lines: string[] = [];
-  if (view.sources.length) {
+  const numbered = numberedSources(view);
+  const web = numbered.filter((c) => c.kind === 'web');
+  const papers = numbered.filter((c) => c.kind === 'paper');
+  if (web.length) {
     lines.push('**Web pages**');
-    for (const s of view.sources) lines.push(`\\[${s.n}\\] ${link(s.title || hostOf(s.url), s.url)}`);
+    for (const s of web) lines.push(`\\[${s.n}\\] ${link(s.title || hostOf(s.url), s.url)}`);
   }
-  if (view.papers.length) {
+  if (papers.length) {
     lines.push('**arXiv papers**');
-    for (const p of view.papers) lines.push(`• ${link(p.title, p.url)} (${p.year})`);
+    for (const p of papers) lines.push(`\\[${p.n}\\] ${link(p.title, p.url)} (${p.year})`);
   }
   if (!lines.length) return [];
   // Each line is at most ~500 characters, so a split falls between lines.

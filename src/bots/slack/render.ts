@@ -13,6 +13,7 @@ import { progressLines, progressTitle, resultText } from '../text.ts';
 import { ACTIONS, type ActionButton, type ActionKind } from '../../requests/actions.ts';
 import { progressActions, RESULT_ACTIONS, REVIEW_ACTIONS } from '../shared/buttons.ts';
 import { RESULT_BUTTON_IDS } from './ids.ts';
+import { markedEmail, markedText, numberedSources, shownSubject } from '../../thread/marks.ts';
 
 export const SLACK_SECTION_LIMIT = 3_000;
 export const SLACK_MAX_BLOCKS = 50;
@@ -133,18 +134,18 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
     const problems = view.problems.map((p) => `• ${escapeMrkdwn(p)}`).join('\n');
     blocks.push(section(`⚠️ *Draft — check before sending:*\n${problems}`.slice(0, SLACK_SECTION_LIMIT)));
   }
-  blocks.push(...sections(view.email, 'plain_text'));
+  const subject = shownSubject(view);
+  if (subject) blocks.push(section(`*Subject:* ${escapeMrkdwn(subject)}`.slice(0, SLACK_SECTION_LIMIT)));
+  // Plain text, each personal line followed by its source marks; Copy gives the bare email.
+  blocks.push(...sections(markedText(markedEmail(view)), 'plain_text'));
   for (const note of view.notes) blocks.push(context(`ℹ️ ${escapeMrkdwn(note)}`.slice(0, SLACK_SECTION_LIMIT)));
   const footer = resultFooter(view);
   if (footer) blocks.push(context(escapeMrkdwn(footer)));
 
-  const sourceLines = [
-    ...view.sources.map((s) => `[${s.n}] ${mrkdwnLink(s.url, s.title)}`),
-    ...view.papers.map((p) => `• ${mrkdwnLink(p.url, p.title)} (${p.year})`),
-  ];
-  if (sourceLines.length) {
+  const sources = sourceList(view);
+  if (sources.length) {
     blocks.push({ type: 'divider' });
-    blocks.push(...sections(`*Sources*\n${sourceLines.join('\n')}`, 'mrkdwn'));
+    blocks.push(...sources);
   }
   blocks.push({
     type: 'actions',
@@ -167,17 +168,21 @@ export function renderReview(view: ReviewView, generationId: string): SlackMessa
   const title = `Research on ${view.recipientName}${version}: review it before the email is written`;
   const blocks: SlackBlock[] = [context(`🔎 *${escapeMrkdwn(title)}*${edited}`)];
   blocks.push(...sections(view.summary || '(No summary: nothing about the recipient could be read.)', 'plain_text'));
-  const sourceLines = [
-    ...view.sources.map((s) => `[${s.n}] ${mrkdwnLink(s.url, s.title)}`),
-    ...view.papers.map((p) => `• ${mrkdwnLink(p.url, p.title)} (${p.year})`),
-  ];
-  if (sourceLines.length) blocks.push(...sections(`*Sources*\n${sourceLines.join('\n')}`, 'mrkdwn'));
+  blocks.push(...sourceList(view));
   const actions: SlackBlock = {
     type: 'actions',
     block_id: 'scribe_review_actions',
     elements: REVIEW_ACTIONS.map((kind) => actionButton(kind, generationId)),
   };
   return { text: escapeMrkdwn(title), blocks: [...blocks.slice(0, SLACK_MAX_BLOCKS - 1), actions] };
+}
+
+/** "Sources": the web pages by their numbers, then the papers numbered after them, as the marks cite them. */
+function sourceList(view: Pick<ReviewView, 'sources' | 'papers'>): SlackBlock[] {
+  const lines = numberedSources(view).map((c) =>
+    c.kind === 'web' ? `[${c.n}] ${mrkdwnLink(c.url, c.title)}` : `[${c.n}] ${mrkdwnLink(c.url, c.title)} (${c.year})`,
+  );
+  return lines.length ? sections(`*Sources*\n${lines.join('\n')}`, 'mrkdwn') : [];
 }
 
 function button(text: string, actionId: string, value: string): SlackBlock {

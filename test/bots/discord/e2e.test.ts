@@ -50,7 +50,14 @@ it('drafts an email from /scribe into a thread (through a gateway disconnect), t
   const all = thread
     .map((m) => [m.content, ...m.embeds.map((e) => `${e.title ?? ''}\n${e.description ?? ''}`)].join('\n'))
     .join('\n');
-  expect(all).toContain('I read your recent work on analytical engines with great interest.');
+  // The email's message is the bare email (what Copy Text copies): no marks, no subject.
+  const email = emails(progress.threadId!)[0]!.content;
+  expect(email).toMatch(/^Dear Dr\. Lovelace,\n\nI read your recent work on analytical engines with great interest\./);
+  expect(email).not.toContain('[1]');
+  // Above it the subject; below it each personal line with the source it stands on.
+  const emailAt = thread.findIndex((m) => m.content === email);
+  expect(thread[emailAt - 1]?.embeds[0]?.description).toBe('**Subject:** About your work on analytical engines');
+  expect(all).toMatch(/Where each line comes from\n> analytical engines \\\[1\\\]/);
   expect(all).toContain('https://uni.example/~ada');
   expect(all).toContain('Programs for analytical engines');
   expect(JSON.stringify(thread.at(-1)?.components)).toMatch(/scribe:regenerate:/);

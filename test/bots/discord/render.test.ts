@@ -107,6 +107,31 @@ describe('Discord result messages', () => {
     expectValid(messages);
   });
 
+  it('keeps a long email bare for Copy Text, the subject in a message above it, each line with its marks below', () => {
+    const line = (i: number) => `your paper ${i} on *engines*`;
+    const email = Array.from(
+      { length: 40 },
+      (_, i) => `Paragraph ${i}: I read ${line(i)} ${'word '.repeat(40).trim()}.`,
+    ).join('\n\n');
+    const fills = Array.from({ length: 40 }, (_, i) => ({ slot: `[line ${i}]`, text: line(i), sources: [2, 1] }));
+    const messages = renderResult(result(email, { fills, subject: 'About your *engines*' }), GEN);
+    expect(messages[0]).toMatchObject({
+      content: '',
+      embeds: [{ description: '**Subject:** About your \\*engines\\*' }],
+    });
+    const parts = emailParts(email);
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    expect(messages.slice(1, parts.length + 1).map((m) => m.content)).toEqual(parts.map((p) => p.text));
+    const embeds = messages.flatMap((m) => m.embeds);
+    const marks = embeds.find((e) => e.title === 'Where each line comes from')!;
+    expect(marks.description).toContain('> your paper 0 on \\*engines\\* \\[1\\]\\[2\\]');
+    expect(marks.description!.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedDescription);
+    // Every line is there, or the lines left out are counted; no mark is cut.
+    expect(marks.description).toMatch(/> your paper 39 on .* \\\[1\\\]\\\[2\\\]$|… and \d+ more$/);
+    expect(embeds.findIndex((e) => e.title === 'Sources')).toBeGreaterThan(embeds.indexOf(marks));
+    expectValid(messages);
+  });
+
   it('puts the sources after the email and the buttons on the last message', () => {
     const messages = renderResult(result('Dear Dr. Lovelace,\n\nI loved your notes.'), GEN);
     expect(messages).toHaveLength(1);
@@ -118,7 +143,7 @@ describe('Discord result messages', () => {
         '**Web pages**',
         '\\[1\\] [Ada \\*and\\* the \\[Engine\\]](https://uni.example/ada)',
         '**arXiv papers**',
-        '• [Notes on the Engine](https://arxiv.org/abs/2401.00010) (2024)',
+        '\\[2\\] [Notes on the Engine](https://arxiv.org/abs/2401.00010) (2024)',
       ].join('\n'),
     );
     const buttons = only!.components[0]!.components.map((b) => ('custom_id' in b ? b.custom_id : ''));

@@ -51,10 +51,20 @@ it('drafts an email from /scribe to a threaded result, then regenerates it from 
     'the result in the thread',
     30_000,
   );
-  expect(result.visible).toContain('I read your recent work on analytical engines with great interest.');
+  // The subject above the email; the personal line marked with the source it stands on.
+  expect(result.visible).toMatch(/Subject:\*? About your work on analytical engines[\s\S]*Dear Dr\. Lovelace/);
+  expect(result.visible).toContain('I read your recent work on analytical engines[1] with great interest.');
   expect(result.visible).toMatch(/Sources/);
   expect(result.visible).toContain('Programs for analytical engines');
-  expect(result.text).toContain('Dear Dr. Lovelace'); // the notification fallback holds the plain email
+  // The notification fallback holds the plain email.
+  expect(result.text).toContain('I read your recent work on analytical engines with great interest.');
+
+  // Copy as plain text: the bare email, no marks and no subject.
+  const row = await db.pool.query<{ email: string }>('SELECT email FROM generations');
+  const bare = row.rows[0]!.email;
+  expect(bare).not.toContain('[1]');
+  await driver.clickButton({ user: 'U0ADA', channel: 'C0GENERAL', ts: result.ts, actionId: 'scribe_copy' });
+  await slack.until(() => slack.ephemeralsFor('U0ADA').find((e) => e.text === bare), 'the bare email copied');
 
   // The progress message went through the steps in order and ended done.
   const final = await slack.until(

@@ -67,6 +67,29 @@ describe('Slack rendering', () => {
     expect(message.text.startsWith(email)).toBe(true);
   });
 
+  it('marks each personal line of a long email with its sources, never splitting a mark, and shows the subject', () => {
+    const line = (i: number) => `your paper ${i} on engines`;
+    const email = Array.from(
+      { length: 47 },
+      (_, i) => `Paragraph ${i}: I read ${line(i)} ${'word '.repeat(30).trim()}.`,
+    ).join('\n\n');
+    const fills = Array.from({ length: 47 }, (_, i) => ({ slot: `[line ${i}]`, text: line(i), sources: [1, 2] }));
+    const message = firstMessage(result(email, { fills, subject: 'About your <engines>' }), 'gen-1');
+    const sections = message.blocks.filter((b) => b.type === 'section').map(textOf);
+    expect(sections[0]).toBe('*Subject:* About your &lt;engines&gt;');
+    const emailBlocks = message.blocks.filter(
+      (b) => b.type === 'section' && (b.text as { type: string }).type === 'plain_text',
+    );
+    expect(emailBlocks.length).toBeGreaterThanOrEqual(3);
+    for (const block of emailBlocks) expect(textOf(block).length).toBeLessThanOrEqual(SLACK_SECTION_LIMIT);
+    const shown = emailBlocks.map(textOf).join('\n\n');
+    // Each line is followed by its whole mark in the same section; without the marks it is the email.
+    for (const [i] of fills.entries()) expect(shown).toContain(`I read ${line(i)}[1][2] word`);
+    expect(shown.replaceAll('[1][2]', '')).toBe(email);
+    // The notification text is the bare email under its subject.
+    expect(message.text.startsWith(`Subject: About your &lt;engines&gt;\n\n${email}`)).toBe(true);
+  });
+
   it('lists sources as escaped links and offers the three buttons with the generation id', () => {
     const message = firstMessage(result('Dear Ada,\n\nHello.'), 'gen-42');
     const all = JSON.stringify(message.blocks);
@@ -116,7 +139,7 @@ describe('Slack rendering', () => {
     expect(sources).toContain('[3] <https://evil.example/?a=1&amp;b=%3C@U0ADA%3E|Amp>');
     expect(sources).toContain('[4] Sneaky');
     expect(sources).not.toContain('javascript:');
-    expect(sources).toContain('• <https://arxiv.example/abs/1%7CTrusted|Paper> (2024)');
+    expect(sources).toContain('[5] <https://arxiv.example/abs/1%7CTrusted|Paper> (2024)');
     // Every link is exactly <address|text>: one `|`, no `<` or `>` inside.
     for (const link of sources.match(/<[^>]*>/g) ?? []) expect(link).toMatch(/^<https?:\/\/[^<>|\s]+\|[^<>|]*>$/);
   });
