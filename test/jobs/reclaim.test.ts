@@ -88,7 +88,7 @@ describe('a worker that died mid-job', () => {
 
 describe('a worker that was paused mid-job (SIGSTOP)', () => {
   it('is taken over only once its heartbeat is stale, and posts nothing when it wakes: exactly one result', async () => {
-    services.exa.latencyMs = 3_000;
+    services.exa.latencyMs = 20_000; // long enough to still be in research once the other worker is up, however slow its start
     const paused = await worker('paused');
     const exaBefore = services.exa.requests.length;
     const id = await enqueue('U-reclaim-paused');
