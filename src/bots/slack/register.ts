@@ -20,6 +20,7 @@ import {
 import { COMMAND, FORM_IDS, MODAL_ID, MODE_BUTTON_IDS, RESULT_BUTTON_IDS } from './ids.ts';
 import { metadataOf } from './modal.ts';
 import { handleModeSwitch } from './mode-switch.ts';
+import { handleProfileSubmission, PROFILE_MODAL_ID } from './profile.ts';
 
 /** A function that runs at most once; `called` tells whether it did. */
 function once<A extends unknown[]>(
@@ -101,6 +102,16 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
       body.view.id,
       ack,
       (acked) => handleBatchSubmission(deps, { body, ack: acked }),
+      sorryAfterModal(body.view.private_metadata),
+    ),
+  );
+
+  app.view<ViewSubmitAction>({ callback_id: PROFILE_MODAL_ID, type: 'view_submission' }, ({ body, ack }) =>
+    listen(
+      'modal',
+      body.view.id,
+      ack,
+      (acked) => handleProfileSubmission(deps, { body, ack: acked }),
       sorryAfterModal(body.view.private_metadata),
     ),
   );
