@@ -86,35 +86,23 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
     ),
   );
 
-  app.view<ViewSubmitAction>({ callback_id: MODAL_ID, type: 'view_submission' }, ({ body, ack }) =>
-    listen(
-      'modal',
-      body.view.id,
-      ack,
-      (acked) => handleDraftSubmission(deps, { body, ack: acked }),
-      sorryAfterModal(body.view.private_metadata),
-    ),
-  );
-
-  app.view<ViewSubmitAction>({ callback_id: BATCH_MODAL_ID, type: 'view_submission' }, ({ body, ack }) =>
-    listen(
-      'modal',
-      body.view.id,
-      ack,
-      (acked) => handleBatchSubmission(deps, { body, ack: acked }),
-      sorryAfterModal(body.view.private_metadata),
-    ),
-  );
-
-  app.view<ViewSubmitAction>({ callback_id: PROFILE_MODAL_ID, type: 'view_submission' }, ({ body, ack }) =>
-    listen(
-      'modal',
-      body.view.id,
-      ack,
-      (acked) => handleProfileSubmission(deps, { body, ack: acked }),
-      sorryAfterModal(body.view.private_metadata),
-    ),
-  );
+  // The forms opened from `/scribe`: their apology goes to the command's response URL.
+  const forms = [
+    [MODAL_ID, handleDraftSubmission],
+    [BATCH_MODAL_ID, handleBatchSubmission],
+    [PROFILE_MODAL_ID, handleProfileSubmission],
+  ] as const;
+  for (const [callbackId, handle] of forms) {
+    app.view<ViewSubmitAction>({ callback_id: callbackId, type: 'view_submission' }, ({ body, ack }) =>
+      listen(
+        'modal',
+        body.view.id,
+        ack,
+        (acked) => handle(deps, { body, ack: acked }),
+        sorryAfterModal(body.view.private_metadata),
+      ),
+    );
+  }
 
   app.action({ type: 'block_actions', action_id: BATCH_CANCEL_ID }, ({ body, ack, respond }) =>
     listen(
