@@ -11,6 +11,7 @@ import type { Config } from '../config.ts';
 import { asScribeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { parseBatchRequest } from '../requests/batch-input.ts';
+import type { SenderProfile } from '../pipeline/sender.ts';
 import { batchRowLine, countStates, tally, type BatchRowState } from '../thread/batch-view.ts';
 import { describeProblems } from '../requests/recipients.ts';
 import type { ResultView } from '../thread/reporter.ts';
@@ -33,7 +34,14 @@ interface RowOutcome {
 export async function runDraftBatch(
   config: Config,
   logger: Logger,
-  options: { template: string; batch: string; json: boolean; out: string | undefined },
+  options: {
+    template: string;
+    batch: string;
+    json: boolean;
+    out: string | undefined;
+    /** `--profile`: the sender slots of every email. */
+    sender?: SenderProfile | undefined;
+  },
 ): Promise<number> {
   let template: string;
   let recipients: string;
@@ -65,7 +73,7 @@ export async function runDraftBatch(
 
   async function runOne(i: number): Promise<void> {
     const recipient = rows[i]!;
-    const input = { template: parsed.ok ? parsed.request.template : '', ...recipient };
+    const input = { template: parsed.ok ? parsed.request.template : '', ...recipient, sender: options.sender };
     const started = Date.now();
     say(i, `✍️ ${recipient.recipientName}`);
     try {

@@ -15,13 +15,15 @@ import type { ProgressView, ThreadAddress } from '../thread/reporter.ts';
 import { resultViewOf } from '../thread/result-view.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
 import { pipelineClientOptions } from './common.ts';
+import { readProfileFile } from './profile-file.ts';
+import type { SenderProfile } from '../pipeline/sender.ts';
 import { createObserver } from '../pipeline/observe.ts';
 import { runPipeline } from '../pipeline/runner.ts';
 import { createUsageMeter, usageCost } from '../pipeline/usage.ts';
 
 const USAGE =
-  'usage: scribe draft --template FILE --name NAME --interest TEXT [--fresh] [--json]\n' +
-  '       scribe draft --template FILE --batch recipients.csv [--json] [--out DIR]';
+  'usage: scribe draft --template FILE --name NAME --interest TEXT [--profile FILE] [--fresh] [--json]\n' +
+  '       scribe draft --template FILE --batch recipients.csv [--profile FILE] [--json] [--out DIR]';
 
 /** `scribe draft --help`. */
 export const DRAFT_HELP = `${USAGE}
@@ -35,6 +37,9 @@ its sources on stdout. Needs ANTHROPIC_API_KEY (and EXA_API_KEY for web research
   --batch FILE      one email per recipient: "Name | interest" lines, or a CSV with name and
                     interest columns; exit 1 if any failed, 2 for bad lines
   --out DIR         with --batch: each email in a file in DIR instead of on stdout
+  --profile FILE    your details for your own placeholders ([Your Name], [Your University]…):
+                    JSON or "key: value" lines with name, position, institution, work; filled
+                    in as written, never sent to the model; exit 2 for a bad file
   --json            the result as JSON
   --fresh           accepted as on the chats (the terminal always researches afresh)
 `;
@@ -51,6 +56,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     fresh?: boolean;
     batch?: string;
     out?: string;
+    profile?: string;
   };
   try {
     ({ values } = parseArgs({
@@ -65,6 +71,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
         fresh: { type: 'boolean', default: false },
         batch: { type: 'string' },
         out: { type: 'string' },
+        profile: { type: 'string' },
       },
       strict: true,
     }));
@@ -77,6 +84,15 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     process.stderr.write(`${NO_KEY}\n`);
     return 2;
   }
+  let sender: SenderProfile | undefined;
+  if (values.profile !== undefined) {
+    const read = await readProfileFile(values.profile);
+    if ('error' in read) {
+      process.stderr.write(`scribe draft: ${read.error}\n`);
+      return 2;
+    }
+    sender = read.profile;
+  }
   if (values.template && values.batch !== undefined) {
     const { runDraftBatch } = await import('./draft-batch.ts');
     return runDraftBatch(config, logger, {
@@ -84,6 +100,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
       batch: values.batch,
       json: values.json ?? false,
       out: values.out,
+      sender,
     });
   }
   if (!values.template || values.name === undefined || values.interest === undefined) {
@@ -125,7 +142,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
   const started = performance.now();
   try {
     const data = await runPipeline(
-      { input: request, steps: {} },
+      { input: { ...request, sender }, steps: {} },
       {
         ...clients,
         models: { fast: config.anthropic.fastModel, writer: config.anthropic.writerModel },

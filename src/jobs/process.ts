@@ -13,6 +13,7 @@
  */
 import * as generations from '../db/generations.ts';
 import { batchPlaceOf } from '../db/batches.ts';
+import { getSenderProfile } from '../db/sender-profiles.ts';
 import { ErrorCode, RetryableError, asScribeError, isRetryable, type ScribeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { runPipeline } from '../pipeline/runner.ts';
@@ -152,6 +153,8 @@ async function runToEnd(deps: WorkerDeps, run: Run, signal: AbortSignal | undefi
       recipientName: row.recipientName,
       recipientInterest: row.recipientInterest,
       instruction: row.instruction ?? undefined,
+      // Read as the email is written, so a profile saved since the request (or a regeneration's) counts.
+      sender: row.steps.compose ? undefined : await database(() => getSenderProfile(deps.pool, row.userId)),
     },
     steps: { ...row.steps },
   };

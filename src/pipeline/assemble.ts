@@ -51,16 +51,21 @@ export function fillSlots(text: string, slots: readonly Slot[], fills: readonly 
     const fill = fills.find((f) => f.slot === slot.placeholder && f.text.trim() !== '');
     if (fill) byslot.set(slot.placeholder, fill.text.replace(/\r\n?/g, '\n').trim());
   }
-  if (byslot.size === 0) return text;
+  return replaceSlots(text, byslot);
+}
+
+/** `text` with every occurrence of each key of `values` replaced by its value, in one pass; the rest as written. */
+export function replaceSlots(text: string, values: ReadonlyMap<string, string>): string {
+  if (values.size === 0) return text;
   // Longest first, so "{{name}}" inside "{{{name}}}" or "[Name]" inside "[Name], PhD" go to the longer.
   const pattern = new RegExp(
-    [...byslot.keys()]
+    [...values.keys()]
       .sort((a, b) => b.length - a.length)
       .map(escapeRegExp)
       .join('|'),
     'g',
   );
-  return text.replace(pattern, (slot) => byslot.get(slot) ?? slot);
+  return text.replace(pattern, (slot) => values.get(slot) ?? slot);
 }
 
 /** The email: the template with its fillable slots filled. */

@@ -81,6 +81,7 @@ export const ComposeOutputSchema = z.object({
   problems: z.array(z.string()),
   subject: z.string().optional(),
   fills: z.array(FillSchema).optional(),
+  senderLeft: z.array(z.string()).optional(),
 }) satisfies z.ZodType<ComposeOutput>;
 
 function stepRecordSchema<T extends z.ZodType>(output: T) {

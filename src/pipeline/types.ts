@@ -2,6 +2,7 @@
  * The pipeline's data model. Everything here is plain JSON (it is saved step by step in the
  * `generations.steps` column and in `research_cache`), so no Dates, Maps or class instances.
  */
+import type { SenderProfile } from './sender.ts';
 
 export const TEMPLATE_TYPES = ['RESEARCH', 'BOOK', 'GENERAL'] as const;
 export type TemplateType = (typeof TEMPLATE_TYPES)[number];
@@ -23,6 +24,11 @@ export interface PipelineInput {
   recipientInterest: string;
   /** Extra instruction for a regeneration, e.g. "Make it shorter". */
   instruction?: string | undefined;
+  /**
+   * The sender's details, for the template's sender slots: filled in code after the writer has
+   * answered, never sent to a model (`sender.ts`). Absent: those slots stay as written.
+   */
+  sender?: SenderProfile | undefined;
 }
 
 /**
@@ -115,6 +121,8 @@ export interface ComposeOutput {
   draft: boolean;
   /** What the checks found, in plain words (empty when none). */
   problems: string[];
+  /** The sender's slots left as written because the sender profile has nothing for them; absent for older versions. */
+  senderLeft?: string[] | undefined;
 }
 
 export interface StepOutputs {

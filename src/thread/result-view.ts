@@ -15,6 +15,8 @@ export function resultViewOf(recipientName: string, version: number, data: Pipel
   if (research?.status === 'done' && research.output?.sources.length === 0) {
     notes.push('No web page about the recipient could be read; the email rests on the template and arXiv only.');
   }
+  const left = data.steps.compose?.output?.senderLeft ?? [];
+  if (left.length > 0) notes.push(senderLeftNote(left));
   return {
     recipientName,
     version,
@@ -28,3 +30,7 @@ export function resultViewOf(recipientName: string, version: number, data: Pipel
     notes,
   };
 }
+
+/** The sender's slots the profile could not fill: named, for the person to fill in. */
+export const senderLeftNote = (left: readonly string[]) =>
+  `Left for you to fill in: ${left.join(', ')} (your sender profile has nothing for ${left.length === 1 ? 'it' : 'them'}).`;

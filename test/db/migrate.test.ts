@@ -37,6 +37,7 @@ describe('migrate', () => {
       'generations',
       'research_cache',
       'schema_migrations',
+      'sender_profiles',
       'spend',
       'spend_pauses',
       'templates',

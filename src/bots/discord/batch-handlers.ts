@@ -35,6 +35,7 @@ import {
 } from './batch-render.ts';
 import { INPUTS } from './ids.ts';
 import { DISCORD_STYLE } from './port.ts';
+import { identityOf } from './identity.ts';
 
 const EPHEMERAL = MessageFlags.Ephemeral;
 const QUIET = { parse: [] as [] };
@@ -44,18 +45,6 @@ export const MAX_CSV_BYTES = 256 * 1024;
 const CDN_ORIGINS = new Set(['https://cdn.discordapp.com', 'https://media.discordapp.net']);
 
 const batchMaxOf = (deps: DiscordBotDeps) => deps.batchMax ?? DEFAULTS.batchMax;
-
-function identityOf(
-  interaction: ChatInputCommandInteraction | ModalSubmitInteraction | ButtonInteraction,
-): UserIdentity {
-  return {
-    platform: 'discord',
-    teamId: interaction.guildId ?? '',
-    platformUserId: interaction.user.id,
-    displayName: interaction.user.globalName ?? interaction.user.username,
-    isAdmin: interaction.memberPermissions?.has('ManageMessages') ?? false,
-  };
-}
 
 /** `/scribe action:batch`: the form. */
 export async function showBatchModal(deps: DiscordBotDeps, interaction: ChatInputCommandInteraction): Promise<string> {

@@ -4,7 +4,7 @@
  * Help, history and status are an optional `action` choice rather than subcommands: Discord does
  * not let a command with subcommands run without one, and `/scribe` alone must open the form.
  * So `/scribe` → form; `/scribe recipient_name:… recipient_interest:… template:…` → runs at once;
- * `/scribe action:history` → your last emails. Guild-only (threads need a server).
+ * `/scribe action:history` → your last emails; `/scribe action:profile` → the sender profile form. Guild-only (threads need a server).
  */
 import {
   ApplicationCommandOptionType,
@@ -26,6 +26,8 @@ export const INFO_ACTIONS = ['help', 'history', 'status'] as const;
 export type InfoAction = (typeof INFO_ACTIONS)[number];
 /** `action:batch` opens the "Several recipients" form. */
 export const BATCH_ACTION = 'batch';
+/** `action:profile` opens the sender profile form. */
+export const PROFILE_ACTION = 'profile';
 /** The CSV attachment option of a batch. */
 export const RECIPIENTS_OPTION = 'recipients';
 
@@ -63,8 +65,8 @@ export const SCRIBE_COMMAND = {
     {
       type: ApplicationCommandOptionType.String,
       name: 'action',
-      description: 'Instead of writing: help, your last emails, the status, or the batch form',
-      choices: [...INFO_ACTIONS, BATCH_ACTION].map((a) => ({ name: a, value: a })),
+      description: 'Instead of writing: help, your last emails, the status, the batch form, or your profile',
+      choices: [...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION].map((a) => ({ name: a, value: a })),
     },
     {
       type: ApplicationCommandOptionType.Attachment,
@@ -79,7 +81,7 @@ export const ScribeOptionsSchema = z.object({
   recipient_name: z.string().optional(),
   recipient_interest: z.string().optional(),
   template: z.string().optional(),
-  action: z.enum([...INFO_ACTIONS, BATCH_ACTION]).optional(),
+  action: z.enum([...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION]).optional(),
   fresh: z.boolean().optional(),
 });
 export type ScribeOptions = z.infer<typeof ScribeOptionsSchema>;

@@ -22,14 +22,15 @@ import {
 import { z } from 'zod';
 import type { GenerationRequest } from '../../requests/commit/start.ts';
 import { reactedTo, requestAction } from '../../requests/act.ts';
-import type { UserIdentity } from '../../requests/types.ts';
 import { ACTIONS, isFormAction } from '../../requests/actions.ts';
 import { prepareForm, saveForm } from '../../requests/edit.ts';
 import { startGeneration, type StartOutcome } from '../../requests/start.ts';
 import { loadFormPrefill } from '../shared/form-prefill.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { handleBatchAttachment, showBatchModal } from './batch-handlers.ts';
-import { BATCH_ACTION, RECIPIENTS_OPTION, ScribeOptionsSchema } from './commands.ts';
+import { BATCH_ACTION, PROFILE_ACTION, RECIPIENTS_OPTION, ScribeOptionsSchema } from './commands.ts';
+import { identityOf } from './identity.ts';
+import { showProfileModal } from './profile.ts';
 import { servesGuild, type DiscordBotDeps } from './deps.ts';
 import {
   FORM_INPUT,
@@ -48,19 +49,6 @@ import { DISCORD_LIMITS, escapeMarkdown } from './render.ts';
 
 const EPHEMERAL = MessageFlags.Ephemeral;
 const QUIET = { parse: [] as [] };
-
-type GuildInteraction = ChatInputCommandInteraction | ModalSubmitInteraction | ButtonInteraction;
-type Identity = UserIdentity & { platform: 'discord' };
-
-function identityOf(interaction: GuildInteraction): Identity {
-  return {
-    platform: 'discord',
-    teamId: interaction.guildId ?? '',
-    platformUserId: interaction.user.id,
-    displayName: interaction.user.globalName ?? interaction.user.username,
-    isAdmin: interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages) ?? false,
-  };
-}
 
 /** Said instead of anything else in a guild `DISCORD_GUILD_IDS` leaves out. */
 export const NOT_SERVED =
@@ -107,6 +95,7 @@ export async function handleScribeCommand(
     fresh: interaction.options.getBoolean('fresh') ?? undefined,
   });
   if (options.action === BATCH_ACTION) return showBatchModal(deps, interaction);
+  if (options.action === PROFILE_ACTION) return showProfileModal(deps, interaction);
   const attachment = interaction.options.getAttachment(RECIPIENTS_OPTION);
   if (attachment) return handleBatchAttachment(deps, interaction, channelId, attachment, options.template, deps.apiUrl);
   const fresh = options.fresh === true;

@@ -28,6 +28,7 @@ import {
   handleScribeCommand,
 } from './handlers.ts';
 import { parseFormModal } from './ids.ts';
+import { handleProfileSubmission, PROFILE_MODAL_ID } from './profile.ts';
 
 /** Interactions whose `channel_id` is remembered between the raw packet and the handler; they follow at once. */
 const MAX_REMEMBERED = 100;
@@ -67,6 +68,9 @@ export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, on
     } else if (interaction.isModalSubmit() && parseFormModal(interaction.customId)) {
       channelOf(interaction);
       void runner.run('modal', interaction.id, () => handleFormSubmission(deps, interaction), sorry);
+    } else if (interaction.isModalSubmit() && interaction.customId === PROFILE_MODAL_ID) {
+      channelOf(interaction);
+      void runner.run('modal', interaction.id, () => handleProfileSubmission(deps, interaction), sorry);
     } else if (interaction.isModalSubmit()) {
       const channelId = channelOf(interaction);
       const handle = interaction.customId === BATCH_MODAL_ID ? handleBatchSubmission : handleDraftSubmission;

@@ -18,6 +18,7 @@ import { lastRefused, prepareStart, startGeneration } from '../../requests/start
 import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/form-prefill.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { openBatchModal } from './batch-handlers.ts';
+import { openProfileModal } from './profile.ts';
 import type { ResponseMessage, SlackBotDeps } from './deps.ts';
 import { FORM_IDS, formActionOf, parseResultButton, REGENERATE_REACTIONS } from './ids.ts';
 import { HELP, infoReply } from './info.ts';
@@ -101,6 +102,11 @@ export async function handleScribeCommand(
     await args.ack();
     const place = { channel: command.channel_id, responseUrl: command.response_url, triggerId: command.trigger_id };
     return openBatchModal(deps, place, user);
+  }
+  if (word === 'profile') {
+    await args.ack();
+    const place = { channel: command.channel_id, responseUrl: command.response_url, triggerId: command.trigger_id };
+    return openProfileModal(deps, place, user);
   }
   if (word === 'help') {
     await args.ack({ response_type: 'ephemeral', text: HELP });

@@ -15,6 +15,7 @@ export const HELP = [
   '*Scribe writes personalised outreach emails to researchers.*',
   '• `/scribe` opens a form: your email template (prefilled with your last one), the recipient’s name and their research interest.',
   '• `/scribe batch` (or *Several recipients →* in the form) writes to several people at once: one `Name | research interest` per line (rows pasted from a spreadsheet work), one table of progress, every email in its thread.',
+  '• `/scribe profile` saves your name, position, institution and a line about your work: they fill your own placeholders ([Your Name], [Your University]…) in every email, and the model never writes them.',
   '• I post the progress in the channel and the email in a thread on it, with the sources I used.',
   '• React with :repeat: on the email, or press *Regenerate*, for a new version that reuses the research; *Shorter* writes a shorter one. Only you (or a workspace admin) can do that.',
   '• `/scribe history` lists your last 10 emails; `/scribe status` shows the queue and your quota for today.',

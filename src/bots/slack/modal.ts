@@ -29,13 +29,22 @@ export const ModalMetadataSchema = z.object({ channel: z.string().min(1), respon
 /** What `private_metadata` carries. */
 export type ModalMetadata = z.infer<typeof ModalMetadataSchema>;
 
-const input = (
+/** A plain-text input block whose element is `INPUT_ACTION_ID`. */
+export const input = (
   blockId: string,
   label: string,
-  options: { multiline?: boolean; max: number; initial?: string; placeholder?: string; hint?: string },
+  options: {
+    multiline?: boolean;
+    max: number;
+    initial?: string;
+    placeholder?: string;
+    hint?: string;
+    optional?: boolean;
+  },
 ): types.InputBlock => ({
   type: 'input',
   block_id: blockId,
+  ...(options.optional ? { optional: true } : {}),
   label: { type: 'plain_text', text: label },
   element: {
     type: 'plain_text_input',
@@ -213,7 +222,8 @@ export function noticeModal(title: string, text: string): types.ModalView {
   };
 }
 
-function inputValueOf() {
+/** A plain-text input's value in `state.values` ('' when empty or absent). */
+export function inputValueOf() {
   return z
     .looseObject({ [INPUT_ACTION_ID]: z.looseObject({ value: z.string().nullish() }).optional() })
     .optional()

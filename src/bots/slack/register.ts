@@ -20,6 +20,7 @@ import {
 import { COMMAND, FORM_IDS, MODAL_ID, MODE_BUTTON_IDS, RESULT_BUTTON_IDS } from './ids.ts';
 import { metadataOf } from './modal.ts';
 import { handleModeSwitch } from './mode-switch.ts';
+import { handleProfileSubmission, PROFILE_MODAL_ID } from './profile.ts';
 
 /** A function that runs at most once; `called` tells whether it did. */
 function once<A extends unknown[]>(
@@ -85,25 +86,23 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
     ),
   );
 
-  app.view<ViewSubmitAction>({ callback_id: MODAL_ID, type: 'view_submission' }, ({ body, ack }) =>
-    listen(
-      'modal',
-      body.view.id,
-      ack,
-      (acked) => handleDraftSubmission(deps, { body, ack: acked }),
-      sorryAfterModal(body.view.private_metadata),
-    ),
-  );
-
-  app.view<ViewSubmitAction>({ callback_id: BATCH_MODAL_ID, type: 'view_submission' }, ({ body, ack }) =>
-    listen(
-      'modal',
-      body.view.id,
-      ack,
-      (acked) => handleBatchSubmission(deps, { body, ack: acked }),
-      sorryAfterModal(body.view.private_metadata),
-    ),
-  );
+  // The forms opened from `/scribe`: their apology goes to the command's response URL.
+  const forms = [
+    [MODAL_ID, handleDraftSubmission],
+    [BATCH_MODAL_ID, handleBatchSubmission],
+    [PROFILE_MODAL_ID, handleProfileSubmission],
+  ] as const;
+  for (const [callbackId, handle] of forms) {
+    app.view<ViewSubmitAction>({ callback_id: callbackId, type: 'view_submission' }, ({ body, ack }) =>
+      listen(
+        'modal',
+        body.view.id,
+        ack,
+        (acked) => handle(deps, { body, ack: acked }),
+        sorryAfterModal(body.view.private_metadata),
+      ),
+    );
+  }
 
   app.action({ type: 'block_actions', action_id: BATCH_CANCEL_ID }, ({ body, ack, respond }) =>
     listen(

@@ -11,6 +11,7 @@ import { assembleEmail, assembleSubject, type Citable, numberSources, slotsToFil
 import { MACHINE_TELLS, linkProblems, tellProblems } from '../checks.ts';
 import { FILL_BUDGET, MAX_ADDED_CHARS, MAX_SUBJECT_CHARS, checkFills } from '../fill-checks.ts';
 import type { Llm, LlmMessage } from '../ports.ts';
+import { fillSenderSlots } from '../sender.ts';
 import { DATA_NOT_INSTRUCTIONS, neutralise } from '../sources.ts';
 import type {
   ComposeOutput,
@@ -149,8 +150,27 @@ interface Attempt {
   output: ComposeOutput;
 }
 
-/** Writes the fills and assembles the email; retries once with the checks' problems; a second shortfall becomes a draft. */
+/**
+ * Writes the fills and assembles the email; retries once with the checks' problems; a second
+ * shortfall becomes a draft. Then, in code, the sender's slots are filled from their profile.
+ */
 export async function composeEmail(compose: ComposeInput, deps: ComposeDeps): Promise<StepResult<ComposeOutput>> {
+  const { output, warnings } = await composeFills(compose, deps);
+  return { output: withSender(output, compose), warnings };
+}
+
+/**
+ * The sender's slots in the email and the subject replaced from the profile — after the model's
+ * answer and its checks, so no prompt or answer carries them — and those left for the person.
+ */
+function withSender(output: ComposeOutput, { input, parsed }: ComposeInput): ComposeOutput {
+  const email = fillSenderSlots(output.email, parsed.slots, input.sender);
+  const subject =
+    output.subject === undefined ? undefined : fillSenderSlots(output.subject, parsed.slots, input.sender);
+  return { ...output, email: email.text, subject: subject?.text, senderLeft: email.left };
+}
+
+async function composeFills(compose: ComposeInput, deps: ComposeDeps): Promise<StepResult<ComposeOutput>> {
   const { input, parsed } = compose;
   if (!parsed.hasRecipientSlot) {
     return {

@@ -47,6 +47,7 @@ describe('composeEmail', () => {
       ],
       draft: false,
       problems: [],
+      senderLeft: ['[Your Name]'],
     });
     expect(warnings).toEqual([]);
     const request = llm.requests[0];
@@ -228,7 +229,14 @@ describe('composeEmail', () => {
     const { llm, result } = run([], { ...compose, input: { ...INPUT, template }, parsed });
     const { output, warnings } = await result;
     expect(llm.requests).toHaveLength(0);
-    expect(output).toEqual({ email: template, subject: 'Seminar invitation', fills: [], draft: false, problems: [] });
+    expect(output).toEqual({
+      email: template,
+      subject: 'Seminar invitation',
+      fills: [],
+      draft: false,
+      problems: [],
+      senderLeft: ['[Your Name]'],
+    });
     expect(warnings).toEqual([expect.stringMatching(/no placeholder for the recipient, so it is returned as written/)]);
   });
 
