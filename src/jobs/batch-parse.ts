@@ -3,11 +3,9 @@
  * first row to parse it shares its reading with the others. A row takes the reading another row
  * saved (any worker process), or waits for the one a row in this process is making; when there
  * is neither (the first row, or the parsing row failed, was cancelled or its worker died), the
- * row parses on its own, as a single request does.
+ * row parses on its own, as a single request does. The worker and `scribe draft --batch` share it.
  */
 import { createHash } from 'node:crypto';
-import { batchParseOf } from '../db/batches.ts';
-import type { Db } from '../db/pool.ts';
 import type { StepRecord } from '../pipeline/types.ts';
 
 type ParseRecord = StepRecord<'parse'>;
@@ -23,7 +21,11 @@ export type BatchParses = ReturnType<typeof createBatchParses>;
 
 const NOTHING_TO_SHARE: BatchParseClaim = { shared: undefined, done: () => undefined };
 
-export function createBatchParses(db: Db) {
+/**
+ * `savedReading` finds the reading another row of the batch saved (the worker: `batchParseOf`;
+ * `scribe draft --batch`, which saves nothing, finds none).
+ */
+export function createBatchParses(savedReading: (rowId: string) => Promise<ParseRecord | undefined>) {
   const making = new Map<string, Promise<ParseRecord | undefined>>();
   return {
     async claim(row: {
@@ -48,7 +50,7 @@ export function createBatchParses(db: Db) {
         if (making.get(key) === mine) making.delete(key);
         settle(record);
       };
-      const saved = await batchParseOf(db, row.id).catch(() => undefined);
+      const saved = await savedReading(row.id).catch(() => undefined);
       if (saved) {
         done(saved);
         return { shared: saved, done: () => undefined };

@@ -24,6 +24,7 @@ import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
 import { SWEEP_DEFAULTS, startSweeper, type GenerateJobOutput } from './sweeper.ts';
 import type { Observability } from './usage.ts';
 import { createBatchParses, type BatchParses } from './batch-parse.ts';
+import { batchParseOf } from '../db/batches.ts';
 import type { ThreadReporter } from '../thread/reporter.ts';
 
 const JobSchema = z.object({ generationId: z.uuid(), traceparent: z.string().max(100).optional() });
@@ -67,7 +68,10 @@ export interface StartWorkerOptions {
  * next worker resume).
  */
 export async function startWorker(given: WorkerDeps, options: StartWorkerOptions) {
-  const deps: WorkerDeps = { ...given, batchParses: given.batchParses ?? createBatchParses(given.pool) };
+  const deps: WorkerDeps = {
+    ...given,
+    batchParses: given.batchParses ?? createBatchParses((id) => batchParseOf(given.pool, id)),
+  };
   const abort = new AbortController();
   const sweeper = await startSweeper(
     { pool: deps.pool, reporter: deps.reporter, logger: deps.logger },
