@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import { asScribeError, InvalidRequestError, isRetryable } from '../errors.ts';
 import { createConsoleReporter } from '../bots/console.ts';
 import { type GenerationRequest, parseGenerationRequest } from '../requests/commit/start.ts';
+import { applyPersonalLine, noRecipientSlotNotice, PersonalLineChoiceSchema } from '../requests/personal-line.ts';
 import { applyProgressEvent, initialProgress } from '../thread/progress.ts';
 import type { ProgressView, ThreadAddress } from '../thread/reporter.ts';
 import { resultViewOf } from '../thread/result-view.ts';
@@ -20,7 +21,7 @@ import { runPipeline } from '../pipeline/runner.ts';
 import { createUsageMeter, usageCost } from '../pipeline/usage.ts';
 
 const USAGE =
-  'usage: scribe draft --template FILE --name NAME --interest TEXT [--fresh] [--json]\n' +
+  'usage: scribe draft --template FILE --name NAME --interest TEXT [--personal-line PLACE] [--fresh] [--json]\n' +
   '       scribe draft --template FILE --batch recipients.csv [--json] [--out DIR]';
 
 /** `scribe draft --help`. */
@@ -36,6 +37,8 @@ its sources on stdout. Needs ANTHROPIC_API_KEY (and EXA_API_KEY for web research
                     interest columns; exit 1 if any failed, 2 for bad lines
   --out DIR         with --batch: each email in a file in DIR instead of on stdout
   --json            the result as JSON
+  --personal-line PLACE  a template with no placeholder for the recipient: after-greeting,
+                    before-signoff, or none (the template as written, nothing spent)
   --fresh           accepted as on the chats (the terminal always researches afresh)
 `;
 
@@ -51,6 +54,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     fresh?: boolean;
     batch?: string;
     out?: string;
+    'personal-line'?: string;
   };
   try {
     ({ values } = parseArgs({
@@ -65,6 +69,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
         fresh: { type: 'boolean', default: false },
         batch: { type: 'string' },
         out: { type: 'string' },
+        'personal-line': { type: 'string' },
       },
       strict: true,
     }));
@@ -99,6 +104,14 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     );
     return 1;
   }
+  const place = PersonalLineChoiceSchema.safeParse(values['personal-line']);
+  const notice = noRecipientSlotNotice(template);
+  if (notice && !place.success) {
+    // Said before any work, as the chats' forms say it (issue 21, item 5).
+    process.stderr.write(`scribe draft: ${notice}\n  --personal-line after-greeting | before-signoff | none\n`);
+    return 2;
+  }
+  template = applyPersonalLine(template, place.data);
   let request: GenerationRequest;
   try {
     request = parseGenerationRequest({ template, recipientName: values.name, recipientInterest: values.interest });
