@@ -139,7 +139,10 @@ describe('Slack bot over HTTP', () => {
     expect(await h.handled(asked.viewId)).toMatchObject({ outcome: 'no-recipient-slot' });
     expect(h.fake.callsTo('chat.postMessage')).toHaveLength(posts);
 
-    const chosen = await h.slack.submitView({ user: 'U0GRACE', values: { ...values, personal_line: 'before-signoff' } });
+    const chosen = await h.slack.submitView({
+      user: 'U0GRACE',
+      values: { ...values, personal_line: 'before-signoff' },
+    });
     expect(chosen.body).toBeUndefined();
     expect(await h.handled(chosen.viewId, 2)).toMatchObject({ outcome: 'started:channel' });
     const progress = h.fake.messagesIn('C0GENERAL').filter((m) => m.text === 'Drafting an email to Dr. Ada Lovelace');
