@@ -19,6 +19,8 @@ import { resultViewOf } from '../thread/result-view.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
 import { pipelineClientOptions } from './common.ts';
 import { runPipeline } from '../pipeline/runner.ts';
+import type { StepRecord } from '../pipeline/types.ts';
+import { createBatchParses } from '../jobs/batch-parse.ts';
 import { resultText } from '../bots/text.ts';
 
 interface RowOutcome {
@@ -65,6 +67,8 @@ export async function runDraftBatch(
   if (options.out) await fs.mkdir(options.out, { recursive: true });
   const clients = createPipelineClients(pipelineClientOptions(config), logger);
   const rows = parsed.request.recipients;
+  // One template for every row: it is read once (nothing is saved, so there is no earlier reading to find).
+  const batchParses = createBatchParses(async () => undefined);
   const outcomes: RowOutcome[] = new Array(rows.length);
   let next = 0;
   const width = String(rows.length).length;
@@ -76,16 +80,22 @@ export async function runDraftBatch(
     const input = { template: parsed.ok ? parsed.request.template : '', ...recipient, sender: options.sender };
     const started = Date.now();
     say(i, `✍️ ${recipient.recipientName}`);
+    const reading = await batchParses.claim({
+      id: String(i),
+      batchId: 'terminal',
+      template: input.template,
+      steps: {},
+    });
     try {
       const data = await runPipeline(
-        { input, steps: {} },
+        { input, steps: reading.shared ? { parse: reading.shared } : {} },
         {
           ...clients,
           models: { fast: config.anthropic.fastModel, writer: config.anthropic.writerModel },
           researchCacheTtlMs: 0,
           logger,
         },
-        {},
+        { onStepDone: async (step, record) => void (step === 'parse' && reading.done(record as StepRecord<'parse'>)) },
       );
       const result = resultViewOf(recipient.recipientName, 1, data);
       const seconds = (Date.now() - started) / 1000;
@@ -113,6 +123,8 @@ export async function runDraftBatch(
       const seconds = (Date.now() - started) / 1000;
       outcomes[i] = { line: recipient.line, recipientName: recipient.recipientName, status: 'failed', seconds, error };
       say(i, `❌ ${recipient.recipientName}: ${error}`);
+    } finally {
+      reading.done(undefined);
     }
   }
 

@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import { asScribeError, InvalidRequestError, isRetryable } from '../errors.ts';
 import { createConsoleReporter } from '../bots/console.ts';
 import { type GenerationRequest, parseGenerationRequest } from '../requests/commit/start.ts';
+import { applyPersonalLine, noRecipientSlotNotice, PersonalLineChoiceSchema } from '../requests/personal-line.ts';
 import { applyProgressEvent, initialProgress } from '../thread/progress.ts';
 import type { ProgressView, ThreadAddress } from '../thread/reporter.ts';
 import { resultViewOf } from '../thread/result-view.ts';
@@ -22,7 +23,7 @@ import { runPipeline } from '../pipeline/runner.ts';
 import { createUsageMeter, usageCost } from '../pipeline/usage.ts';
 
 const USAGE =
-  'usage: scribe draft --template FILE --name NAME --interest TEXT [--profile FILE] [--fresh] [--json]\n' +
+  'usage: scribe draft --template FILE --name NAME --interest TEXT [--profile FILE] [--personal-line PLACE] [--fresh] [--json]\n' +
   '       scribe draft --template FILE --batch recipients.csv [--profile FILE] [--json] [--out DIR]';
 
 /** `scribe draft --help`. */
@@ -41,6 +42,8 @@ its sources on stdout. Needs ANTHROPIC_API_KEY (and EXA_API_KEY for web research
                     JSON or "key: value" lines with name, position, institution, work; filled
                     in as written, never sent to the model; exit 2 for a bad file
   --json            the result as JSON
+  --personal-line PLACE  a template with no placeholder for the recipient: after-greeting,
+                    before-signoff, or none (the template as written, nothing spent)
   --fresh           accepted as on the chats (the terminal always researches afresh)
 `;
 
@@ -57,6 +60,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     batch?: string;
     out?: string;
     profile?: string;
+    'personal-line'?: string;
   };
   try {
     ({ values } = parseArgs({
@@ -72,6 +76,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
         batch: { type: 'string' },
         out: { type: 'string' },
         profile: { type: 'string' },
+        'personal-line': { type: 'string' },
       },
       strict: true,
     }));
@@ -116,6 +121,14 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     );
     return 1;
   }
+  const place = PersonalLineChoiceSchema.safeParse(values['personal-line']);
+  const notice = noRecipientSlotNotice(template);
+  if (notice && !place.success) {
+    // Said before any work, as the chats' forms say it (issue 21, item 5).
+    process.stderr.write(`scribe draft: ${notice}\n  --personal-line after-greeting | before-signoff | none\n`);
+    return 2;
+  }
+  template = applyPersonalLine(template, place.data);
   let request: GenerationRequest;
   try {
     request = parseGenerationRequest({ template, recipientName: values.name, recipientInterest: values.interest });

@@ -2,6 +2,8 @@
  * The `batches` table (migration 004): one request for many recipients. Its rows are ordinary
  * generations with `batch_id` set; the batch holds where its parent message (the table) lives.
  */
+import { parseStepRecords } from '../pipeline/records.ts';
+import type { StepRecord } from '../pipeline/types.ts';
 import type { Db } from './pool.ts';
 import type { GenerationStatus } from './generations.ts';
 import type { Platform } from './users.ts';
@@ -125,4 +127,20 @@ export async function batchPlaceOf(
     [generationId],
   );
   return rows[0];
+}
+
+/**
+ * The template's reading saved by another row of the same batch with the same template (the
+ * first by position), so a batch parses its template once; undefined when none has one yet.
+ */
+export async function batchParseOf(db: Db, generationId: string): Promise<StepRecord<'parse'> | undefined> {
+  const { rows } = await db.query<{ parse: unknown }>(
+    `SELECT o.steps -> 'parse' AS parse
+     FROM generations g JOIN generations o ON o.batch_id = g.batch_id AND o.id <> g.id AND o.template = g.template
+     WHERE g.id = $1 AND o.steps -> 'parse' ->> 'status' = 'done'
+     ORDER BY o.batch_position LIMIT 1`,
+    [generationId],
+  );
+  if (!rows[0]) return undefined;
+  return parseStepRecords({ parse: rows[0].parse }).steps.parse;
 }

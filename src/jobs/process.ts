@@ -146,6 +146,38 @@ function openRun(deps: WorkerDeps, row: generations.Generation, logger: Logger):
 
 /** The pipeline, then the review pause or the result. Throws what stopped it. */
 async function runToEnd(deps: WorkerDeps, run: Run, signal: AbortSignal | undefined): Promise<ProcessResult> {
+  const { row } = run;
+  const batchParse = (await deps.batchParses?.claim(row)) ?? { shared: undefined, done: () => undefined };
+  try {
+    if (batchParse.shared) await useBatchParse(deps, run, batchParse.shared);
+    return await runRow(deps, run, signal, batchParse.done);
+  } finally {
+    batchParse.done(undefined);
+  }
+}
+
+/** Another row of the batch read the template: this row takes that reading as its own step 1. */
+async function useBatchParse(deps: WorkerDeps, run: Run, shared: StepRecord<'parse'>): Promise<void> {
+  // This row spent nothing on it; the cost stays with the row that parsed.
+  const record: StepRecord<'parse'> = { ...shared, durationMs: 0, finishedAt: new Date().toISOString() };
+  await database(() => generations.saveStep(deps.pool, run.row.id, 'parse', record));
+  run.row = { ...run.row, steps: { ...run.row.steps, parse: record } };
+  run.view = applyProgressEvent(run.view, {
+    step: 'parse',
+    kind: 'finished',
+    durationMs: 0,
+    warnings: record.warnings,
+  });
+  void run.report();
+  run.logger.info({ event: 'step.shared', step: 'parse' }, "the batch's reading of the template reused");
+}
+
+async function runRow(
+  deps: WorkerDeps,
+  run: Run,
+  signal: AbortSignal | undefined,
+  parsed: (record: StepRecord<'parse'>) => void,
+): Promise<ProcessResult> {
   const { row, logger } = run;
   const data: PipelineData = {
     input: {
@@ -176,6 +208,7 @@ async function runToEnd(deps: WorkerDeps, run: Run, signal: AbortSignal | undefi
       },
       onStepDone: async (step: StepName, record: StepRecord) => {
         await database(() => generations.saveStep(deps.pool, row.id, step, record));
+        if (step === 'parse') parsed(record as StepRecord<'parse'>);
         await database(() => run.usage.save());
         logger.info(
           { event: 'step.saved', step, durationMs: record.durationMs, warnings: record.warnings.length },

@@ -23,6 +23,8 @@ import { startQueueBoard } from './queue-board.ts';
 import { QUEUES, WORKER_POLLING, type GenerateJob } from './queue.ts';
 import { SWEEP_DEFAULTS, startSweeper, type GenerateJobOutput } from './sweeper.ts';
 import type { Observability } from './usage.ts';
+import { createBatchParses, type BatchParses } from './batch-parse.ts';
+import { batchParseOf } from '../db/batches.ts';
 import type { ThreadReporter } from '../thread/reporter.ts';
 
 const JobSchema = z.object({ generationId: z.uuid(), traceparent: z.string().max(100).optional() });
@@ -43,6 +45,8 @@ export interface WorkerDeps {
   observability?: Observability | undefined;
   /** SCRIBE_DAILY_BUDGET_USD per workspace: a row does not start past it. Undefined: no budget. */
   dailyBudgetUsd?: number | undefined;
+  /** Parse once per batch (batch-parse.ts); `startWorker` makes one per worker when none is given. */
+  batchParses?: BatchParses | undefined;
 }
 
 export interface StartWorkerOptions {
@@ -63,7 +67,11 @@ export interface StartWorkerOptions {
  * fetching, waits for running jobs up to `timeoutMs`, then aborts them (their saved steps let the
  * next worker resume).
  */
-export async function startWorker(deps: WorkerDeps, options: StartWorkerOptions) {
+export async function startWorker(given: WorkerDeps, options: StartWorkerOptions) {
+  const deps: WorkerDeps = {
+    ...given,
+    batchParses: given.batchParses ?? createBatchParses((id) => batchParseOf(given.pool, id)),
+  };
   const abort = new AbortController();
   const sweeper = await startSweeper(
     { pool: deps.pool, reporter: deps.reporter, logger: deps.logger },

@@ -76,6 +76,7 @@ export type StepPorts = Pick<PipelineDeps, 'llm' | 'search' | 'papers' | 'pages'
 };
 
 export const SKIP_REASON_ARXIV = 'only for research templates';
+export const SKIP_REASON_NO_SLOT = 'the template has no placeholder for the recipient';
 
 /**
  * Runs every step that `data.steps` has no record of and returns the completed data (the input
@@ -194,6 +195,11 @@ export async function runPipeline(
     });
   }
   const wantsArxiv = parsed.templateType === 'RESEARCH';
+  // Nothing for research to fill: the email is the template as written, and nothing is spent on it.
+  if (!parsed.hasRecipientSlot) {
+    if (!steps.research) await skip('research', SKIP_REASON_NO_SLOT);
+    if (!steps.arxiv) await skip('arxiv', SKIP_REASON_NO_SLOT);
+  }
 
   // Steps 2 and 3, from the cache when it has them.
   const scope = options.cacheScope;

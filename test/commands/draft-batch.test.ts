@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PARSE_ANSWER } from '../../src/pipeline/steps/parse.ts';
 import { cleanEnv, runScribe } from '../helpers/scribe-process.ts';
 import { TEMPLATE, startServices, type Services } from '../helpers/services.ts';
 
@@ -25,6 +26,7 @@ it('writes one email per recipient, prints progress per row and a summary, JSON 
   const csv = path.join(dir, 'recipients.csv');
   await fs.writeFile(csv, 'interest,name\nanalytical engines,Ada Lovelace\n"compilers, languages",Grace Hopper\n');
   const out = path.join(dir, 'out');
+  const parses = services.anthropic.callsFor(PARSE_ANSWER).length;
   const { code, stdout, output } = await runScribe(
     ['draft', '--template', templateFile, '--batch', csv, '--json', '--out', out],
     cleanEnv(services.env),
@@ -43,6 +45,8 @@ it('writes one email per recipient, prints progress per row and a summary, JSON 
   expect(await fs.readFile(result.rows[1]!.file, 'utf8')).toContain('Dear Dr. Hopper');
   expect(output).toMatch(/\[1\/2\] ✅ Ada Lovelace \(\d+\.\d s\)/);
   expect(output).toContain('2 emails: 2 ✅');
+  // One template, read once for the whole batch.
+  expect(services.anthropic.callsFor(PARSE_ANSWER).length - parses).toBe(1);
 });
 
 it('exits 1 when a row fails, after the others are written; exits 2 on bad lines, starting nothing', async () => {

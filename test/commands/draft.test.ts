@@ -56,6 +56,35 @@ describe('scribe draft', () => {
     expect(stdout).not.toContain('✅');
   });
 
+  it('asks where a personal line goes when the template has no recipient placeholder; "none" spends nothing', async () => {
+    const plain = path.join(dir, 'plain.txt');
+    const written =
+      'Dear colleague,\n\nI would like to invite you to our workshop in May.\n\nBest regards,\n[Your Name]';
+    await fs.writeFile(plain, written);
+    const plainArgs = ['draft', '--template', plain, '--name', 'Ada Lovelace', '--interest', 'engines'];
+    const calls = () => ({ anthropic: services.anthropic.requests.length, exa: services.exa.requests.length });
+    const before = calls();
+
+    const asked = await runScribe(plainArgs, cleanEnv(services.env));
+    expect(asked.code).toBe(2);
+    expect(asked.output).toContain('This template has placeholders only for your own details, none for the recipient');
+    expect(asked.output).toContain('--personal-line after-greeting | before-signoff | none');
+
+    const none = await runScribe([...plainArgs, '--personal-line', 'none'], cleanEnv(services.env));
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain(written);
+    expect(calls()).toEqual(before);
+
+    const line = await runScribe([...plainArgs, '--personal-line', 'after-greeting', '--json'], cleanEnv(services.env));
+    expect(line.code).toBe(0);
+    const email = (JSON.parse(line.stdout) as { email: string }).email;
+    // The line is its own paragraph after the greeting; every other byte as written.
+    expect(email.startsWith('Dear colleague,\n\n')).toBe(true);
+    expect(email).toContain('\n\nI would like to invite you to our workshop in May.\n\nBest regards,\n[Your Name]');
+    expect(email).not.toContain('[personal line]');
+    expect(email.length).toBeGreaterThan(written.length + 10);
+  });
+
   it('prints the whole result as JSON with --json', async () => {
     const { code, stdout } = await runScribe([...args(), '--json'], cleanEnv(services.env));
     expect(code).toBe(0);

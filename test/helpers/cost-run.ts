@@ -24,10 +24,12 @@ export async function runCosted(
   clients: PipelineClients,
   input: PipelineInput,
   limits?: PipelineDeps['limits'],
+  /** Steps already done (a batch's shared reading of the template): not run, not billed. */
+  steps: PipelineData['steps'] = {},
 ): Promise<CostedRun> {
   const meter = createUsageMeter();
   const deps: PipelineDeps = { ...clients, models: COST_MODELS, researchCacheTtlMs: 0, logger: silentLogger(), limits };
-  const data = await runPipeline({ input, steps: {} }, deps, {
+  const data = await runPipeline({ input, steps }, deps, {
     observer: createObserver({ meter, prices: DEFAULT_PRICES }),
   });
   const usage = meter.snapshot();

@@ -15,6 +15,7 @@ import type { JobQueue } from '../../src/jobs/queue.ts';
 import { createResearchCache } from '../../src/jobs/research-cache.ts';
 import { startWorker, type WorkerDeps } from '../../src/jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';
+import { PARSE_ANSWER } from '../../src/pipeline/steps/parse.ts';
 import type { PipelineClients } from '../../src/pipeline/clients/index.ts';
 import type { TestDatabase } from '../helpers/db.ts';
 import { pollFor } from '../helpers/poll.ts';
@@ -189,6 +190,45 @@ describe('batches', () => {
     expect(last.rows[5]).toMatchObject({ recipientName: 'Broken Babbage', state: 'failed' });
     // Coalesced: far fewer edits than state changes (12 rows × running, settled).
     expect(views.length).toBeLessThan(24);
+  }, 120_000);
+
+  it('parses the template once for the whole batch, two rows at a time', async () => {
+    // Slow enough that both slots take a row while the first row is still parsing.
+    services.anthropic.latencyFor['claude-haiku-5-5'] = 300;
+    await start(2);
+    const parses = () => services.anthropic.callsFor(PARSE_ANSWER).length;
+    const before = parses();
+    const { batch, generations } = await createBatch(deps(), {
+      user: freshUser(),
+      template: TEMPLATE,
+      recipients: lines(5, 'Once'),
+      address,
+    });
+    const rows = await settled(batch.id);
+    expect(rows.map((r) => r.status)).toEqual(Array(5).fill('succeeded'));
+    expect(parses() - before).toBe(1);
+    const readings = await Promise.all(generations.map(async (g) => (await getGeneration(db.pool, g.id))!.steps.parse));
+    for (const reading of readings) expect(reading?.output).toEqual(readings[0]!.output);
+
+    delete services.anthropic.latencyFor['claude-haiku-5-5'];
+  }, 120_000);
+
+  it('a row parses on its own when the row that was reading the template fails', async () => {
+    // The first reading fails (an invalid answer, then its corrective retry): that row fails alone.
+    services.anthropic.queue(PARSE_ANSWER, { text: 'nope' }, { text: 'nope' });
+    await start(2);
+    const before = services.anthropic.callsFor(PARSE_ANSWER).length;
+    const { batch } = await createBatch(deps(), {
+      user: freshUser(),
+      template: TEMPLATE,
+      recipients: lines(3, 'Crash'),
+      address,
+    });
+    const rows = await settled(batch.id);
+    expect(rows.filter((r) => r.status === 'succeeded')).toHaveLength(2);
+    expect(rows.filter((r) => r.status === 'failed')).toHaveLength(1);
+    // The two bad answers, then one reading for the rest of the batch.
+    expect(services.anthropic.callsFor(PARSE_ANSWER).length - before).toBe(3);
   }, 120_000);
 
   it('lets a single request made during a batch of 20 start within the time of one generation', async () => {

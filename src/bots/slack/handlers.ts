@@ -15,12 +15,13 @@ import { reactedTo, requestAction } from '../../requests/act.ts';
 import { readCopy } from '../../requests/info.ts';
 import type { UserIdentity } from '../../requests/types.ts';
 import { lastRefused, prepareStart, startGeneration } from '../../requests/start.ts';
+import { applyPersonalLine, noRecipientSlotNotice } from '../../requests/personal-line.ts';
 import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/form-prefill.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { openBatchModal } from './batch-handlers.ts';
 import { openProfileModal } from './profile.ts';
 import type { ResponseMessage, SlackBotDeps } from './deps.ts';
-import { FORM_IDS, formActionOf, parseResultButton, REGENERATE_REACTIONS } from './ids.ts';
+import { FORM_IDS, formActionOf, parseResultButton, PERSONAL_LINE_INPUT, REGENERATE_REACTIONS } from './ids.ts';
 import { HELP, infoReply } from './info.ts';
 import {
   fieldErrors,
@@ -146,6 +147,13 @@ export async function handleDraftSubmission(
     await args.ack({ response_action: 'errors', errors: fieldErrors(err.fields) });
     return 'invalid';
   }
+  const personalLine = submission.view.state.values.personal_line;
+  const notice = noRecipientSlotNotice(request.template);
+  if (notice && personalLine === undefined) {
+    await args.ack({ response_action: 'errors', errors: { [PERSONAL_LINE_INPUT]: notice } });
+    return 'no-recipient-slot';
+  }
+  request = { ...request, template: applyPersonalLine(request.template, personalLine) };
   const identity: Identity = {
     platform: 'slack',
     teamId: submission.team?.id ?? submission.user.team_id ?? '',

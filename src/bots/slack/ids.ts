@@ -65,3 +65,6 @@ export function parseResultButton(actionId: string): ResultButton | undefined {
 export const RESULT_BUTTON_IDS = Object.fromEntries(
   [...ACTION_KINDS, 'copy' as const].map((button) => [button, resultButtonId(button)]),
 ) as Record<ResultButton, string>;
+
+/** The /scribe modal's choice of a personal line for a template with no recipient placeholder (issue 21, item 5). */
+export const PERSONAL_LINE_INPUT = 'personal_line';

@@ -14,9 +14,11 @@ import {
   MODAL_ID,
   MODE_BLOCK,
   MODE_BUTTON_IDS,
+  PERSONAL_LINE_INPUT,
   REVIEW_INPUT,
   REVIEW_OPTION,
 } from './ids.ts';
+import { PERSONAL_LINE_CHOICES, PersonalLineChoiceSchema } from '../../requests/personal-line.ts';
 import { FORM_ACTIONS, type FormAction } from '../../requests/actions.ts';
 
 /** Slack's limit on a plain-text input's value (and `initial_value`). */
@@ -136,10 +138,41 @@ export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string,
           ...(review ? { initial_options: [REVIEW_CHOICE] } : {}),
         },
       },
+      personalLineBlock(),
       modeSwitchBlock('batch'),
     ],
   };
 }
+
+/** Asked on every form, needed only when the template has no placeholder for the recipient. */
+function personalLineBlock(): types.InputBlock {
+  return {
+    type: 'input',
+    block_id: PERSONAL_LINE_INPUT,
+    optional: true,
+    label: { type: 'plain_text', text: 'Personal line' },
+    hint: {
+      type: 'plain_text',
+      text: 'Only for a template with no placeholder for the recipient: where one line about them goes.',
+    },
+    element: {
+      type: 'static_select',
+      action_id: INPUT_ACTION_ID,
+      placeholder: { type: 'plain_text', text: 'Choose a place' },
+      options: PERSONAL_LINE_CHOICES.map((c) => ({ text: { type: 'plain_text', text: c.label }, value: c.value })),
+    },
+  };
+}
+
+const personalLineChoice = z
+  .looseObject({
+    [INPUT_ACTION_ID]: z.looseObject({ selected_option: z.looseObject({ value: z.string() }).nullish() }).optional(),
+  })
+  .optional()
+  .transform((v) => {
+    const chosen = PersonalLineChoiceSchema.safeParse(v?.[INPUT_ACTION_ID]?.selected_option?.value);
+    return chosen.success ? chosen.data : undefined;
+  });
 
 /** Where an Edit / Edit research form was opened from: the generation, its thread, for whom. */
 export const FormMetadataSchema = z.object({
@@ -255,6 +288,7 @@ export const SubmissionSchema = z.looseObject({
         [INPUTS.recipientName]: inputValue,
         [INPUTS.recipientInterest]: inputValue,
         [REVIEW_INPUT]: reviewChoice,
+        [PERSONAL_LINE_INPUT]: personalLineChoice,
       }),
     }),
   }),

@@ -8,12 +8,13 @@ import { z } from 'zod';
 import { askStructured } from '../ask.ts';
 import { findPlaceholders } from '../checks.ts';
 import type { Llm } from '../ports.ts';
-import { classifySlots, findSubject, hasRecipientSlot } from '../template.ts';
+import { classifySlots, findSubject, hasRecipientSlot, slotsInCode } from '../template.ts';
 import {
   SLOT_OWNERS,
   TEMPLATE_TYPES,
   type ParsedTemplate,
   type PipelineInput,
+  type Slot,
   type SlotOwner,
   type StepResult,
 } from '../types.ts';
@@ -66,6 +67,10 @@ export function parsePrompt(input: PipelineInput): { content: string; stableChar
 
 /** Classifies the template and lists its placeholders (with who fills them), language, subject and search terms. */
 export async function parseTemplate(input: PipelineInput, deps: ParseDeps): Promise<StepResult<ParsedTemplate>> {
+  const inCode = slotsInCode(input.template);
+  // Nothing for research to fill (issue 21, item 5): no model call, and nothing is spent after it.
+  if (!hasRecipientSlot(inCode))
+    return { output: readInCode(input.template, inCode), warnings: [noSlotWarning(inCode)] };
   const { value } = await askStructured(
     deps.llm,
     {
@@ -86,13 +91,7 @@ export async function parseTemplate(input: PipelineInput, deps: ParseDeps): Prom
   const owners = new Map<string, SlotOwner>(value.placeholders.map((p) => [p.text.trim(), p.owner]));
   const slots = classifySlots(placeholders, owners);
   const recipient = hasRecipientSlot(slots);
-  const warnings = recipient
-    ? []
-    : [
-        placeholders.length === 0
-          ? 'The template has no placeholders ({{…}} or […]): the email will be the template as written.'
-          : 'The template has placeholders only for your own details: the email will be the template as written, for you to fill in.',
-      ];
+  const warnings = recipient ? [] : [noSlotWarning(slots)];
   const output: ParsedTemplate = {
     templateType: value.templateType,
     searchTerms: unique(value.searchTerms),
@@ -104,6 +103,28 @@ export async function parseTemplate(input: PipelineInput, deps: ParseDeps): Prom
   const subject = findSubject(input.template);
   if (subject) output.subject = subject;
   return { output, warnings };
+}
+
+function noSlotWarning(slots: readonly Slot[]): string {
+  return slots.length === 0
+    ? 'The template has no placeholders ({{…}} or […]): the email will be the template as written.'
+    : 'The template has placeholders only for your own details: the email will be the template as written, for you to fill in.';
+}
+
+/** A template with nothing for research to fill, read in code: no search terms, no language asked of a model. */
+function readInCode(template: string, slots: Slot[]): ParsedTemplate {
+  const output: ParsedTemplate = {
+    templateType: 'GENERAL',
+    searchTerms: [],
+    placeholders: slots.map((s) => s.placeholder),
+    slots,
+    hasRecipientSlot: false,
+    // BCP 47's "undetermined": no fill is written, so no language is needed.
+    language: 'und',
+  };
+  const subject = findSubject(template);
+  if (subject) output.subject = subject;
+  return output;
 }
 
 /**

@@ -60,7 +60,7 @@ describe('Slack bot over HTTP', () => {
       blocksOf(modal?.view)
         .filter((b) => b.type === 'input')
         .map((b) => b.block_id),
-    ).toEqual(['template', 'recipient_name', 'recipient_interest', 'review_research']);
+    ).toEqual(['template', 'recipient_name', 'recipient_interest', 'review_research', 'personal_line']);
     expect(blocksOf(modal?.view)[0]?.element).toMatchObject({ multiline: true });
     expect(JSON.parse(String(modal?.view.private_metadata))).toMatchObject({
       channel: 'C0GENERAL',
@@ -125,6 +125,31 @@ describe('Slack bot over HTTP', () => {
     expect(await h.handled(submitted.viewId)).toMatchObject({ outcome: 'invalid' });
     expect(h.fake.callsTo('chat.postMessage')).toHaveLength(posts);
     h.fake.state.views.get(submitted.viewId)!.state = 'closed';
+  });
+
+  it('asks on the form where a personal line goes when the template has no recipient placeholder', async () => {
+    const plain = 'Dear colleague,\n\nYou are invited to our workshop in May.\n\nBest regards,\n[Your Name]';
+    const values = { template: plain, recipient_name: 'Dr. Ada Lovelace', recipient_interest: 'analytical engines' };
+    const command = await h.slack.slashCommand({ user: 'U0GRACE', text: '' });
+    await h.handled(command.triggerId);
+    const posts = h.fake.callsTo('chat.postMessage').length;
+    const asked = await h.slack.submitView({ user: 'U0GRACE', values });
+    expect(asked.body).toMatchObject({ response_action: 'errors' });
+    expect((asked.body as { errors: Record<string, string> }).errors.personal_line).toContain('none for the recipient');
+    expect(await h.handled(asked.viewId)).toMatchObject({ outcome: 'no-recipient-slot' });
+    expect(h.fake.callsTo('chat.postMessage')).toHaveLength(posts);
+
+    const chosen = await h.slack.submitView({
+      user: 'U0GRACE',
+      values: { ...values, personal_line: 'before-signoff' },
+    });
+    expect(chosen.body).toBeUndefined();
+    expect(await h.handled(chosen.viewId, 2)).toMatchObject({ outcome: 'started:channel' });
+    const progress = h.fake.messagesIn('C0GENERAL').filter((m) => m.text === 'Drafting an email to Dr. Ada Lovelace');
+    const generation = await h.generationByProgress(progress.at(-1)!.ts);
+    expect(generation?.template).toBe(
+      'Dear colleague,\n\nYou are invited to our workshop in May.\n\n[personal line]\n\nBest regards,\n[Your Name]',
+    );
   });
 
   it('says the quota is reached on the modal, and posts nothing', async () => {

@@ -168,6 +168,13 @@ export class Payloads {
         values[blockId] = { [actionId]: { type: 'checkboxes', selected_options: selected } };
         continue;
       }
+      if (block.element.type === 'static_select') {
+        // A select submits the option chosen (by its value), or null.
+        const options = Array.isArray(block.element.options) ? block.element.options.filter(isRecord) : [];
+        const chosen = options.find((o) => value !== undefined && o.value === value) ?? null;
+        values[blockId] = { [actionId]: { type: 'static_select', selected_option: chosen } };
+        continue;
+      }
       values[blockId] = { [actionId]: { type: block.element.type, value: value ?? null } };
     }
     const unknown = Object.keys(given).filter((k) => !known.has(k));
