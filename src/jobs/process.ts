@@ -152,6 +152,7 @@ async function runToEnd(deps: WorkerDeps, run: Run, signal: AbortSignal | undefi
       recipientName: row.recipientName,
       recipientInterest: row.recipientInterest,
       instruction: row.instruction ?? undefined,
+      identityHint: row.identityHint ?? undefined,
     },
     steps: { ...row.steps },
   };
