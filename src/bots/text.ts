@@ -75,6 +75,7 @@ export function resultText(view: ResultView): string {
     parts.push(`DRAFT — check before sending:\n${view.problems.map((p) => `  - ${p}`).join('\n')}`);
   }
   parts.push(view.email);
+  if (view.about) parts.push(view.about);
   for (const note of view.notes) parts.push(`Note: ${note}`);
   const sources = sourceLines(view);
   if (sources.length) parts.push(`Sources:\n${sources.join('\n')}`);

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERLOADED } from '../fakes/anthropic.ts';
 import { cleanEnv, runScribe } from '../helpers/scribe-process.ts';
-import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+import { ADA_ORCID, BAD_ORCID } from '../helpers/namesakes.ts';
+import { OPENALEX_TEST_KEY, RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
 
 let services: Services;
 let dir: string;
@@ -62,11 +63,40 @@ describe('scribe draft', () => {
       sources: unknown[];
       papers: { id: string }[];
       draft: boolean;
+      about: string;
     };
     expect(result.email).toContain('Dear Dr. Lovelace');
     expect(result.sources).toHaveLength(2);
-    expect(result.papers.map((p) => p.id)).toEqual(['2401.00010', '2301.00020']);
+    // No OpenAlex key: who wrote the papers is not verified, so only the one about the interest (issue 20).
+    expect(result.papers.map((p) => p.id)).toEqual(['2401.00010']);
+    expect(result.about).toBe('About: Ada Lovelace · identity not verified: OPENALEX_API_KEY is not set');
     expect(result.draft).toBe(false);
+  });
+
+  it('writes about the person an --orcid names, and says so (issue 20)', async () => {
+    const env = cleanEnv({ ...services.env, OPENALEX_API_KEY: OPENALEX_TEST_KEY });
+    const { code, stdout, output } = await runScribe([...args(), '--orcid', ADA_ORCID, '--json'], env);
+    expect(code, output).toBe(0);
+    const result = JSON.parse(stdout) as { papers: { id: string; title: string }[]; about: string };
+    expect(result.about).toBe(`About: Ada Lovelace · University of London · ORCID ${ADA_ORCID}`);
+    // Only her paper: the namesake's weaving looms are not hers.
+    expect(result.papers.map((p) => p.id)).toEqual(['2401.00010']);
+    const composer = services.anthropic.callsFor('email').at(-1);
+    const prompt = composer?.messages.map((m) => JSON.stringify(m.content)).join('\n') ?? '';
+    expect(prompt).toContain('Programs for analytical engines');
+    expect(prompt).not.toContain('weaving looms');
+    expect(services.openalex.requests.some((r) => r.path.includes(ADA_ORCID))).toBe(true);
+    expect(output).toMatch(/✅ Checking who the recipient is \(\d+\.\d s\)/);
+  });
+
+  it('refuses an ORCID iD with a wrong check digit in one line, before any work, and exits 2', async () => {
+    const before = services.anthropic.calls().length;
+    const { code, stdout, output } = await runScribe([...args(), '--orcid', BAD_ORCID], cleanEnv(services.env));
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(output.split('\n')).toHaveLength(1);
+    expect(output).toMatch(/^scribe draft: .*ORCID/);
+    expect(services.anthropic.calls()).toHaveLength(before);
   });
 
   it('exits 1 with a one-line reason when the model rejects the key', async () => {

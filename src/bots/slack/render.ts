@@ -134,6 +134,7 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
     blocks.push(section(`⚠️ *Draft — check before sending:*\n${problems}`.slice(0, SLACK_SECTION_LIMIT)));
   }
   blocks.push(...sections(view.email, 'plain_text'));
+  if (view.about) blocks.push(context(`👤 ${escapeMrkdwn(view.about)}`.slice(0, SLACK_SECTION_LIMIT)));
   for (const note of view.notes) blocks.push(context(`ℹ️ ${escapeMrkdwn(note)}`.slice(0, SLACK_SECTION_LIMIT)));
   const footer = resultFooter(view);
   if (footer) blocks.push(context(escapeMrkdwn(footer)));
