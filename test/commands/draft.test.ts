@@ -5,8 +5,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERLOADED } from '../fakes/anthropic.ts';
 import { cleanEnv, runScribe } from '../helpers/scribe-process.ts';
-import { ADA_ORCID, BAD_ORCID } from '../helpers/namesakes.ts';
-import { OPENALEX_TEST_KEY, RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+import { ADA_JOURNAL_PAPER, ADA_ORCID, BAD_ORCID, NAMESAKE_PAPER } from '../helpers/namesakes.ts';
+import {
+  composerPrompt,
+  OPENALEX_TEST_KEY,
+  RECIPIENT,
+  TEMPLATE,
+  startServices,
+  type Services,
+} from '../helpers/services.ts';
 
 let services: Services;
 let dir: string;
@@ -79,12 +86,12 @@ describe('scribe draft', () => {
     expect(code, output).toBe(0);
     const result = JSON.parse(stdout) as { papers: { id: string; title: string }[]; about: string };
     expect(result.about).toBe(`About: Ada Lovelace · University of London · ORCID ${ADA_ORCID}`);
-    // Only her paper: the namesake's weaving looms are not hers.
-    expect(result.papers.map((p) => p.id)).toEqual(['2401.00010']);
-    const composer = services.anthropic.callsFor('email').at(-1);
-    const prompt = composer?.messages.map((m) => JSON.stringify(m.content)).join('\n') ?? '';
+    // Her papers, the one not on arXiv too; not her namesake's.
+    expect(result.papers.map((p) => p.title)).toEqual(['Programs for analytical engines', ADA_JOURNAL_PAPER]);
+    const prompt = composerPrompt(services);
     expect(prompt).toContain('Programs for analytical engines');
-    expect(prompt).not.toContain('weaving looms');
+    expect(prompt).toContain(ADA_JOURNAL_PAPER);
+    expect(prompt).not.toContain(NAMESAKE_PAPER);
     expect(services.openalex.requests.some((r) => r.path.includes(ADA_ORCID))).toBe(true);
     expect(output).toMatch(/✅ Checking who the recipient is \(\d+\.\d s\)/);
   });

@@ -91,3 +91,9 @@ export async function startServices(): Promise<Services> {
     },
   };
 }
+
+/** Everything the last composer call was sent (the Anthropic fake records it): what the email may draw on. */
+export function composerPrompt(services: Pick<Services, 'anthropic'>): string {
+  const call = services.anthropic.callsFor('email').at(-1);
+  return call ? JSON.stringify(call.messages) : '';
+}

@@ -94,6 +94,8 @@ export type GenerationAddress = Pick<NewGeneration, 'channelId' | 'threadId' | '
 export interface CreateGenerationInput {
   user: UserIdentity;
   request: unknown;
+  /** Who the person means, already checked (`parseIdentityHint`). */
+  identityHint?: IdentityHint | undefined;
   address?: GenerationAddress;
 }
 
@@ -177,7 +179,13 @@ export async function createGeneration(deps: EnqueueDeps, input: CreateGeneratio
   const request = parseGenerationRequest(input.request);
   return withTransaction(deps.pool, async (tx) => {
     const user = await upsertUser(tx, input.user);
-    const result = await commitGeneration(deps, tx, { user, identity: input.user, request, address: input.address });
+    const result = await commitGeneration(deps, tx, {
+      user,
+      identity: input.user,
+      request,
+      identityHint: input.identityHint,
+      address: input.address,
+    });
     if ('kind' in result) throw startRefusalError(result);
     return result;
   });
