@@ -274,7 +274,11 @@ export async function runPipeline(
     };
     concurrent.push(
       run('research', (p) => researchRecipient({ input, parsed, identify }, p, deps.limits?.research)).then(
-        () => void fresh.push('research'),
+        () => {
+          // A research that ended without asking (nothing to read) must not leave arXiv waiting.
+          pagesRead([]);
+          fresh.push('research');
+        },
         (err: unknown) => {
           researchFailed(err);
           throw err;
