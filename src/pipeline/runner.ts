@@ -45,7 +45,7 @@ export interface PipelineDeps {
   search: WebSearch;
   papers: PaperSearch;
   pages: PageReader;
-  /** Who is who among namesakes (OpenAlex); none: the identity is "not verified". */
+  /** Who is who among namesakes (OpenAlex); none (no OPENALEX_API_KEY): the identity is "not verified". */
   directory?: ScholarDirectory | undefined;
   /** Research reused for the same recipient within a scope (`RunOptions.cacheScope`); none: always research afresh. */
   cache?: ResearchCache | undefined;

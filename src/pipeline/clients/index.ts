@@ -22,7 +22,8 @@ export interface PipelineClients {
   search: WebSearch;
   papers: PaperSearch;
   pages: PageReader;
-  directory: ScholarDirectory;
+  /** OpenAlex; undefined without OPENALEX_API_KEY (the identity step then says it was not verified). */
+  directory: ScholarDirectory | undefined;
   /** The shared browser, when Chromium is configured (benchmarks read its pid). */
   browser: BrowserPool | undefined;
   close(): Promise<void>;
@@ -55,13 +56,6 @@ const notConfigured = (variable: string, what: string) =>
     service: variable.startsWith('EXA') ? 'Exa' : 'Anthropic',
   });
 
-const unavailable = { ok: false, unavailable: 'OPENALEX_API_KEY is not set' } as const;
-const NO_DIRECTORY: ScholarDirectory = {
-  searchAuthors: async () => unavailable,
-  getAuthor: async () => unavailable,
-  listWorks: async () => unavailable,
-};
-
 /** Builds every client; `close()` shuts the browser (the only one holding resources). */
 export function createPipelineClients(
   config: PipelineClientOptions,
@@ -84,9 +78,9 @@ export function createPipelineClients(
   const papers = createArxivPapers({ apiUrl: config.arxivApiUrl, minIntervalMs: tuning.arxivIntervalMs });
   // Without a key OpenAlex serves a few requests a day, shared with the world: not worth spending,
   // and never a failure of the email (the identity step says it was not verified).
-  const directory: ScholarDirectory = config.openalex.apiKey
+  const directory = config.openalex.apiKey
     ? createOpenAlexDirectory({ apiUrl: config.openalex.apiUrl, apiKey: config.openalex.apiKey })
-    : NO_DIRECTORY;
+    : undefined;
   const guard = createUrlGuard({ allowHosts: config.scrapeAllowHosts });
   const browser = config.chromiumPath
     ? createBrowserPool({ executablePath: config.chromiumPath, logger, idleCloseMs: tuning.browserIdleCloseMs })

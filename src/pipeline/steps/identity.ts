@@ -46,7 +46,8 @@ export async function identifyRecipient(
   deps: Omit<IdentityDeps, 'directory'> & { directory?: ScholarDirectory | undefined },
 ): Promise<StepResult<IdentityOutput>> {
   const { directory } = deps;
-  if (!directory) return notVerified(input, 'no scholarly directory is configured');
+  // The composition roots build OpenAlex only with OPENALEX_API_KEY.
+  if (!directory) return notVerified(input, 'OPENALEX_API_KEY is not set');
   try {
     return await resolveIdentity(input, { ...deps, directory });
   } catch (err) {
