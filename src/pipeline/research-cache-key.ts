@@ -65,7 +65,7 @@ export function researchCacheKey(parts: {
 
 /** The hint's fields in a fixed order, normalised; empty when there is none. */
 function hintKey(hint: IdentityHint | undefined): string[] {
-  if (!hint) return [];
-  const { affiliation, orcid, openalexId, arxivAuthorId, profileUrl } = hint;
-  return [affiliation, orcid, openalexId, arxivAuthorId, profileUrl].map((v) => (v ? normaliseForKey(v) : ''));
+  const { affiliation, orcid, openalexId, arxivAuthorId, profileUrl } = hint ?? {};
+  const parts = [affiliation, orcid, openalexId, arxivAuthorId, profileUrl].map((v) => (v ? normaliseForKey(v) : ''));
+  return parts.some((p) => p !== '') ? parts : [];
 }

@@ -216,12 +216,14 @@ describe('the generate worker', () => {
     expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
   });
 
-  it("regenerates with the parent's research: no new search, scraping or arXiv, only the composer", async () => {
-    await start();
+  it("regenerates with the parent's research and identity: no new search, scraping, arXiv or OpenAlex, only the composer", async () => {
+    await start({ directory: createOpenAlexDirectory({ apiUrl: services.openalex.url, apiKey: OPENALEX_TEST_KEY }) });
     const parent = await settled((await enqueue('U-regen')).id);
+    expect(parent.steps.identity?.output).toMatchObject({ decision: 'confident', chosenId: 'A100' });
     const counts = () => ({
       exa: services.exa.requests.length,
       arxiv: services.arxiv.requests.length,
+      openalex: services.openalex.requests.length,
       pages: services.pages.requests.length,
       parse: services.anthropic.callsFor('parsed_template').length,
       compose: services.anthropic.callsFor('email').length,
@@ -234,6 +236,7 @@ describe('the generate worker', () => {
     const row = await settled(child.id);
     expect(row).toMatchObject({ status: 'succeeded', parentId: parent.id, version: 2 });
     expect(counts()).toEqual({ ...before, compose: before.compose + 1 });
+    expect(row.steps.identity).toEqual({ ...parent.steps.identity, reused: true });
     expect(services.anthropic.callsFor('email').at(-1)?.messages[0]?.content).toContain(
       'The sender also asks: Make it shorter',
     );
