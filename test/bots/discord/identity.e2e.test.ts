@@ -5,35 +5,24 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeDiscord } from '../../fakes/discord/index.ts';
-import { startDiscordService, type DiscordService } from '../../helpers/e2e.ts';
+import { startDiscordService, submitDiscordForm, type DiscordService } from '../../helpers/e2e.ts';
 import { ADA_JOURNAL_PAPER, ADA_ORCID, NAMESAKE_PAPER } from '../../helpers/namesakes.ts';
-import type { ScribeProcess } from '../../helpers/scribe-process.ts';
-import { composerPrompt, OPENALEX_TEST_KEY, RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { composerPrompt, OPENALEX_TEST_KEY, type Services } from '../../helpers/services.ts';
 
 let discord: FakeDiscord;
 let services: Services;
-let scribe: ScribeProcess;
 let e2e: DiscordService;
 
 beforeAll(async () => {
   e2e = await startDiscordService({ env: { OPENALEX_API_KEY: OPENALEX_TEST_KEY } });
-  ({ discord, services, scribe } = e2e);
+  ({ discord, services } = e2e);
 });
 
 afterAll(() => e2e?.close());
 
-const handled = (id: string) => scribe.waitForEvent({ event: 'request.handled', id }, 15_000);
-
 it('writes to the right Ada Lovelace: only her papers, and the result says who she is', async () => {
-  const { ada } = discord.people;
-  const cmd = discord.slashCommand({ user: ada });
-  expect((await handled(cmd.id)).outcome).toBe('modal');
-  const submit = discord.submitModal(cmd.id, {
-    template: TEMPLATE,
-    recipient_name: RECIPIENT.recipientName,
-    recipient_interest: RECIPIENT.recipientInterest,
-  });
-  expect((await handled(submit.id)).outcome).toBe('started');
+  const { modal, submitted } = await submitDiscordForm(e2e);
+  expect([modal.outcome, submitted.outcome]).toEqual(['modal', 'started']);
 
   const progress = discord.channelView(discord.channelId).find((m) => m.threadId !== undefined)!;
   const emails = () => discord.channelView(progress.threadId!).filter((m) => m.content.includes('Dear Dr. Lovelace'));

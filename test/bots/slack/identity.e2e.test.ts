@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeSlack } from '../../fakes/slack/index.ts';
-import { startSlackService, type SlackService } from '../../helpers/e2e.ts';
+import { startSlackService, submitSlackForm, type SlackService } from '../../helpers/e2e.ts';
 import { ADA_JOURNAL_PAPER, ADA_ORCID, NAMESAKE_PAPER } from '../../helpers/namesakes.ts';
-import { composerPrompt, OPENALEX_TEST_KEY, RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { composerPrompt, OPENALEX_TEST_KEY, type Services } from '../../helpers/services.ts';
 
 let slack: FakeSlack;
 let services: Services;
@@ -22,16 +22,7 @@ beforeAll(async () => {
 afterAll(() => e2e?.close());
 
 it('writes to the right Ada Lovelace: only her papers, and the result says who she is', async () => {
-  await e2e.driver.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text: '' });
-  await slack.until(() => slack.views('U0ADA')[0], 'the modal');
-  await e2e.driver.submitView({
-    user: 'U0ADA',
-    values: {
-      template: TEMPLATE,
-      recipient_name: RECIPIENT.recipientName,
-      recipient_interest: RECIPIENT.recipientInterest,
-    },
-  });
+  await submitSlackForm(e2e);
   const progress = await slack.until(
     () => slack.messagesIn('C0GENERAL').find((m) => m.fromBot && m.visible.includes('Ada Lovelace')),
     'the progress message',
