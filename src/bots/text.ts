@@ -77,6 +77,7 @@ export function resultText(view: ResultView): string {
   }
   const subject = shownSubject(view);
   parts.push(subject ? `Subject: ${subject}\n\n${view.email}` : view.email);
+  if (view.about) parts.push(view.about);
   for (const note of view.notes) parts.push(`Note: ${note}`);
   const sources = sourceLines(view);
   if (sources.length) parts.push(`Sources:\n${sources.join('\n')}`);

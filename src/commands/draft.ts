@@ -20,10 +20,12 @@ import { readProfileFile } from './profile-file.ts';
 import type { SenderProfile } from '../pipeline/sender.ts';
 import { createObserver } from '../pipeline/observe.ts';
 import { runPipeline } from '../pipeline/runner.ts';
+import { validateIdentityHint } from '../pipeline/identity/hint.ts';
 import { createUsageMeter, usageCost } from '../pipeline/usage.ts';
 
 const USAGE =
-  'usage: scribe draft --template FILE --name NAME --interest TEXT [--profile FILE] [--personal-line PLACE] [--fresh] [--json]\n' +
+  'usage: scribe draft --template FILE --name NAME --interest TEXT [--affiliation TEXT] [--orcid ID]\n' +
+  '                   [--profile-url URL] [--profile FILE] [--personal-line PLACE] [--fresh] [--json]\n' +
   '       scribe draft --template FILE --batch recipients.csv [--profile FILE] [--json] [--out DIR]';
 
 /** `scribe draft --help`. */
@@ -35,6 +37,10 @@ its sources on stdout. Needs ANTHROPIC_API_KEY (and EXA_API_KEY for web research
   --template FILE   the email template (plain text)
   --name NAME       the recipient's name
   --interest TEXT   the recipient's research interest
+  --affiliation TEXT  who you mean among namesakes: their institution (optional)
+  --orcid ID        their ORCID iD: decisive (optional; the checksum is checked)
+  --profile-url URL their profile page (optional; an orcid.org, openalex.org or arxiv.org/a link
+                    counts as that id)
   --batch FILE      one email per recipient: "Name | interest" lines, or a CSV with name and
                     interest columns; exit 1 if any failed, 2 for bad lines
   --out DIR         with --batch: each email in a file in DIR instead of on stdout
@@ -61,6 +67,9 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     out?: string;
     profile?: string;
     'personal-line'?: string;
+    affiliation?: string;
+    orcid?: string;
+    'profile-url'?: string;
   };
   try {
     ({ values } = parseArgs({
@@ -77,11 +86,24 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
         out: { type: 'string' },
         profile: { type: 'string' },
         'personal-line': { type: 'string' },
+        affiliation: { type: 'string' },
+        orcid: { type: 'string' },
+        'profile-url': { type: 'string' },
       },
       strict: true,
     }));
   } catch (err) {
     process.stderr.write(`scribe draft: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  // Who is meant, checked before any work: a wrong ORCID checksum is one line, not a failed email.
+  const hint = validateIdentityHint({
+    affiliation: values.affiliation,
+    orcid: values.orcid,
+    profileUrl: values['profile-url'],
+  });
+  if (!hint.ok) {
+    process.stderr.write(`scribe draft: ${hint.problems.join(' ')}\n`);
     return 2;
   }
   // Before any work: without the key the first step would fail after starting, with a stack trace.
@@ -155,7 +177,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
   const started = performance.now();
   try {
     const data = await runPipeline(
-      { input: { ...request, sender }, steps: {} },
+      { input: { ...request, sender, identityHint: hint.hint }, steps: {} },
       {
         ...clients,
         models: { fast: config.anthropic.fastModel, writer: config.anthropic.writerModel },

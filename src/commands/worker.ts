@@ -70,6 +70,7 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
         search: clients.search,
         papers: clients.papers,
         pages: clients.pages,
+        directory: clients.directory,
         cache: createResearchCache(parts.pool),
         models: { fast: config.anthropic.fastModel, writer: config.anthropic.writerModel },
         researchCacheTtlMs: config.researchCacheTtlMs,

@@ -3,9 +3,10 @@
  * saved output and its outcome. The saved steps are parsed with the pipeline's record schemas as
  * rows are read, so callers get typed records and never a cast.
  */
+import { IdentityHintSchema } from '../pipeline/identity/schema.ts';
 import { parseStepRecords, type InvalidStepRecord } from '../pipeline/records.ts';
 import { parseGenerationUsage, type GenerationUsage } from '../pipeline/usage.ts';
-import type { StepName, StepRecord, StepRecords } from '../pipeline/types.ts';
+import type { IdentityHint, StepName, StepRecord, StepRecords } from '../pipeline/types.ts';
 import type { Db } from './pool.ts';
 import type { Platform } from './users.ts';
 
@@ -32,6 +33,8 @@ export interface Generation {
   recipientName: string;
   recipientInterest: string;
   instruction: string | null;
+  /** Who the person asking means (migration 007); null: no hint, or a stored one that does not parse. */
+  identityHint: IdentityHint | null;
   status: GenerationStatus;
   currentStep: string | null;
   /** Per step name: its saved record. Records that did not parse are left out (that step is redone). */
@@ -64,7 +67,8 @@ export interface Generation {
 const COLUMNS = `id, user_id AS "userId", parent_id AS "parentId", batch_id AS "batchId", version, platform, team_id AS "teamId",
   channel_id AS "channelId", thread_id AS "threadId", progress_message_id AS "progressMessageId",
   result_message_ids AS "resultMessageIds", result_posting_at AS "resultPostingAt", template,
-  recipient_name AS "recipientName", recipient_interest AS "recipientInterest", instruction, status,
+  recipient_name AS "recipientName", recipient_interest AS "recipientInterest", instruction,
+  identity_hint AS "identityHint", status,
   current_step AS "currentStep", steps, email, sources, error, attempts, action, fresh_research AS "freshResearch",
   review_research AS "reviewResearch", cancelled_by AS "cancelledBy",
   failure_retryable AS "failureRetryable", edited_by AS "editedBy", usage, cost_usd AS "costUsd",
@@ -86,6 +90,7 @@ export interface NewGeneration {
   recipientName: string;
   recipientInterest: string;
   instruction?: string | null | undefined;
+  identityHint?: IdentityHint | null | undefined;
   steps?: StepRecords | undefined;
   action?: string | null | undefined;
   freshResearch?: boolean | undefined;
@@ -97,8 +102,9 @@ export interface NewGeneration {
 }
 
 /** A row as Postgres returns it: `steps` is whatever JSON the column holds. */
-type GenerationRow = Omit<Generation, 'steps' | 'invalidSteps' | 'usage' | 'costUsd'> & {
+type GenerationRow = Omit<Generation, 'steps' | 'invalidSteps' | 'usage' | 'costUsd' | 'identityHint'> & {
   steps: unknown;
+  identityHint: unknown;
   usage: unknown;
   /** numeric arrives as a string. */
   costUsd: string;
@@ -106,16 +112,24 @@ type GenerationRow = Omit<Generation, 'steps' | 'invalidSteps' | 'usage' | 'cost
 
 function toGeneration(row: GenerationRow): Generation {
   const { steps, invalid } = parseStepRecords(row.steps);
-  return { ...row, steps, invalidSteps: invalid, usage: parseGenerationUsage(row.usage), costUsd: Number(row.costUsd) };
+  const hint = row.identityHint === null ? undefined : IdentityHintSchema.safeParse(row.identityHint);
+  return {
+    ...row,
+    steps,
+    invalidSteps: invalid,
+    identityHint: hint?.success ? hint.data : null,
+    usage: parseGenerationUsage(row.usage),
+    costUsd: Number(row.costUsd),
+  };
 }
 
 export async function insertGeneration(db: Db, g: NewGeneration): Promise<Generation> {
   const { rows } = await db.query<GenerationRow>(
     `INSERT INTO generations (id, result_message_ids, user_id, parent_id, version, platform, team_id, channel_id,
        thread_id, progress_message_id, template, recipient_name, recipient_interest, instruction, steps,
-       action, fresh_research, review_research, edited_by, email, sources, status, finished_at)
+       action, fresh_research, review_research, edited_by, email, sources, identity_hint, status, finished_at)
      VALUES (coalesce($20::uuid, gen_random_uuid()), $21, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-       $14, $15, $16, $17, $18, $19,
+       $14, $15, $16, $17, $18, $19, $22,
        CASE WHEN $17::uuid IS NULL THEN 'queued' ELSE 'succeeded' END,
        CASE WHEN $17::uuid IS NULL THEN NULL ELSE now() END)
      RETURNING ${COLUMNS}`,
@@ -141,6 +155,7 @@ export async function insertGeneration(db: Db, g: NewGeneration): Promise<Genera
       g.edited ? JSON.stringify(g.edited.sources) : null,
       g.id ?? null,
       g.resultMessageIds ?? [],
+      g.identityHint ? JSON.stringify(g.identityHint) : null,
     ],
   );
   return toGeneration(rows[0]!);

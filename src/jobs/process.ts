@@ -187,6 +187,7 @@ async function runRow(
       instruction: row.instruction ?? undefined,
       // Read as the email is written, so a profile saved since the request (or a regeneration's) counts.
       sender: row.steps.compose ? undefined : await database(() => getSenderProfile(deps.pool, row.userId)),
+      identityHint: row.identityHint ?? undefined,
     },
     steps: { ...row.steps },
   };

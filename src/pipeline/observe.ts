@@ -17,6 +17,7 @@ export type CallDescription =
   | { kind: 'llm'; model: string; name?: string | undefined }
   | { kind: 'exa'; searchType?: ExaSearchType | undefined }
   | { kind: 'arxiv' }
+  | { kind: 'openalex' }
   | { kind: 'page'; url: string };
 
 export interface PipelineObserver {
@@ -41,7 +42,13 @@ export interface ObserverDeps {
   elapsed?: () => number;
 }
 
-const SPAN_NAMES = { llm: 'llm', exa: 'exa.search', arxiv: 'arxiv.search', page: 'page.read' } as const;
+const SPAN_NAMES = {
+  llm: 'llm',
+  exa: 'exa.search',
+  arxiv: 'arxiv.search',
+  openalex: 'openalex.request',
+  page: 'page.read',
+} as const;
 
 export function createObserver(deps: ObserverDeps): PipelineObserver {
   const tracer = deps.tracer ?? NO_TRACER;
@@ -70,6 +77,7 @@ export function createObserver(deps: ObserverDeps): PipelineObserver {
       if (call.kind === 'page') attributes['url.host'] = hostOf(call.url);
       if (call.kind === 'exa') attributes['url.host'] = 'api.exa.ai';
       if (call.kind === 'arxiv') attributes['url.host'] = 'export.arxiv.org';
+      if (call.kind === 'openalex') attributes['url.host'] = 'api.openalex.org';
       return tracer.span(SPAN_NAMES[call.kind], attributes, async (span) => {
         try {
           const result = await fn();

@@ -115,9 +115,10 @@ export interface PageReader {
   close(): Promise<void>;
 }
 
-/** Research (steps 2–3 outputs) reused for the same recipient and search terms, within one workspace or guild, within the TTL. */
+/** Research (steps 2–3 outputs, and who the recipient is) reused for the same recipient, search terms and hint, within one workspace or guild, within the TTL. */
 export interface CachedResearch {
   research: StepRecord<'research'> | undefined;
+  identity: StepRecord<'identity'> | undefined;
   arxiv: StepRecord<'arxiv'> | undefined;
 }
 

@@ -9,6 +9,7 @@
  * made of the answer.
  */
 import { z } from 'zod';
+import { IdentityOutputSchema } from './identity/schema.ts';
 import type { CachedResearch } from './ports.ts';
 import { classifySlots, hasRecipientSlot } from './template.ts';
 import {
@@ -106,22 +107,25 @@ function doneRecordSchema<T extends z.ZodType>(output: T) {
 
 export const ParseRecordSchema = doneRecordSchema(ParseOutputSchema) satisfies z.ZodType<StepRecord<'parse'>>;
 export const ResearchRecordSchema = stepRecordSchema(ResearchOutputSchema) satisfies z.ZodType<StepRecord<'research'>>;
+export const IdentityRecordSchema = stepRecordSchema(IdentityOutputSchema) satisfies z.ZodType<StepRecord<'identity'>>;
 export const ArxivRecordSchema = stepRecordSchema(ArxivOutputSchema) satisfies z.ZodType<StepRecord<'arxiv'>>;
 export const ComposeRecordSchema = doneRecordSchema(ComposeOutputSchema) satisfies z.ZodType<StepRecord<'compose'>>;
 
-/** A research cache value: research, and arXiv when the template wanted it. */
+/** A research cache value: research, who the recipient is, and arXiv when the template wanted it. */
 export const CachedResearchSchema = z
   .object({
     // Stored as JSON: an undefined member is simply absent.
     research: ResearchRecordSchema.optional(),
+    identity: IdentityRecordSchema.optional(),
     arxiv: ArxivRecordSchema.optional(),
   })
-  .transform(({ research, arxiv }) => ({ research, arxiv })) satisfies z.ZodType<CachedResearch>;
+  .transform(({ research, identity, arxiv }) => ({ research, identity, arxiv })) satisfies z.ZodType<CachedResearch>;
 
 /** One schema per step name. */
 export const STEP_RECORD_SCHEMAS = {
   parse: ParseRecordSchema,
   research: ResearchRecordSchema,
+  identity: IdentityRecordSchema,
   arxiv: ArxivRecordSchema,
   compose: ComposeRecordSchema,
 } as const satisfies { [S in StepName]: z.ZodType<StepRecord<S>> };

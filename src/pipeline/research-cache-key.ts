@@ -8,7 +8,7 @@
  * workspace's email is based on.
  */
 import { createHash } from 'node:crypto';
-import type { TemplateType } from './types.ts';
+import type { IdentityHint, TemplateType } from './types.ts';
 
 /**
  * Whose research it is: the chat platform and the Slack team / Discord guild. Where there is no
@@ -38,7 +38,7 @@ export function normaliseTerms(terms: readonly string[]): string[] {
  * sha256 (hex) of the scope, the normalised name and interest, the template type and the search
  * terms. The parts are JSON-encoded together so no separator can make two different tuples
  * collide; the version tag lets a change of the key or of the cached shape start afresh ("v1"
- * keys, unscoped, are never looked up again).
+ * keys, unscoped, are never looked up again; "v2" keys hold no identity record).
  */
 export function researchCacheKey(parts: {
   scope: CacheScope;
@@ -46,16 +46,26 @@ export function researchCacheKey(parts: {
   recipientInterest: string;
   templateType: TemplateType;
   searchTerms: readonly string[];
+  /** Who the person asking means: another hint may be another person, so other research. */
+  identityHint?: IdentityHint | undefined;
 }): string {
   const { platform, teamId, userId } = parts.scope;
   const material = JSON.stringify([
-    'v2',
+    'v3',
     platform,
     teamId === '' ? ['user', userId] : ['team', teamId],
     normaliseForKey(parts.recipientName),
     normaliseForKey(parts.recipientInterest),
     parts.templateType,
     normaliseTerms(parts.searchTerms),
+    hintKey(parts.identityHint),
   ]);
   return createHash('sha256').update(material).digest('hex');
+}
+
+/** The hint's fields in a fixed order, normalised; empty when there is none. */
+function hintKey(hint: IdentityHint | undefined): string[] {
+  const { affiliation, orcid, openalexId, arxivAuthorId, profileUrl } = hint ?? {};
+  const parts = [affiliation, orcid, openalexId, arxivAuthorId, profileUrl].map((v) => (v ? normaliseForKey(v) : ''));
+  return parts.some((p) => p !== '') ? parts : [];
 }

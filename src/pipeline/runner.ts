@@ -1,6 +1,8 @@
 /**
  * Runs the four steps: parse; then research and arXiv concurrently (both need only the parse);
- * then compose. Owns what the steps do not: timing, retries of transient failures, progress
+ * then compose. Who the recipient is (the identity step, issue 20) is settled inside the research,
+ * from the pages it read and before its summary, and the arXiv step waits for it to keep only that
+ * person's papers; it has its own record (`steps.identity`) and its own line in the progress view. Owns what the steps do not: timing, retries of transient failures, progress
  * events, checkpoints, resuming from saved steps, and the research cache.
  */
 import { performance } from 'node:perf_hooks';
@@ -8,15 +10,27 @@ import type { z } from 'zod';
 import { ErrorCode, InvalidAnswerError, PermanentError, RetryableError, ScribeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { NO_OBSERVER, type CallDescription, type PipelineObserver } from './observe.ts';
-import type { CachedResearch, Llm, LlmRequest, PageReader, PaperSearch, ResearchCache, WebSearch } from './ports.ts';
+import type { PageText } from './identity/score.ts';
+import type {
+  CachedResearch,
+  Llm,
+  LlmRequest,
+  PageReader,
+  PaperSearch,
+  ResearchCache,
+  ScholarDirectory,
+  WebSearch,
+} from './ports.ts';
 import { researchCacheKey, type CacheScope } from './research-cache-key.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
 import { findPapers, type ArxivLimits } from './steps/arxiv.ts';
 import { composeEmail } from './steps/compose.ts';
+import { identifyRecipient } from './steps/identity.ts';
 import { parseTemplate } from './steps/parse.ts';
 import { researchRecipient, type ResearchLimits } from './steps/research.ts';
 import {
   STEP_LABELS,
+  type IdentityOutput,
   type PipelineData,
   type ProgressEvent,
   type StepName,
@@ -31,6 +45,8 @@ export interface PipelineDeps {
   search: WebSearch;
   papers: PaperSearch;
   pages: PageReader;
+  /** Who is who among namesakes (OpenAlex); none (no OPENALEX_API_KEY): the identity is "not verified". */
+  directory?: ScholarDirectory | undefined;
   /** Research reused for the same recipient within a scope (`RunOptions.cacheScope`); none: always research afresh. */
   cache?: ResearchCache | undefined;
   models: { fast: string; writer: string };
@@ -71,7 +87,7 @@ export interface RunOptions {
 }
 
 /** What a step function sees: the ports with the retry policy applied, its model names, the signal. */
-export type StepPorts = Pick<PipelineDeps, 'llm' | 'search' | 'papers' | 'pages' | 'models'> & {
+export type StepPorts = Pick<PipelineDeps, 'llm' | 'search' | 'papers' | 'pages' | 'directory' | 'models'> & {
   signal: AbortSignal | undefined;
 };
 
@@ -138,6 +154,11 @@ export async function runPipeline(
         read: (url, opts) => observer.call(step, { kind: 'page', url }, 1, () => deps.pages.read(url, opts)),
         close: () => deps.pages.close(),
       },
+      directory: deps.directory && {
+        searchAuthors: (name, opts) => retry({ kind: 'openalex' }, () => deps.directory!.searchAuthors(name, opts)),
+        getAuthor: (id, opts) => retry({ kind: 'openalex' }, () => deps.directory!.getAuthor(id, opts)),
+        listWorks: (id, opts) => retry({ kind: 'openalex' }, () => deps.directory!.listWorks(id, opts)),
+      },
       models: deps.models,
       signal,
     };
@@ -180,7 +201,7 @@ export async function runPipeline(
   };
 
   // The cached record keeps its own duration and finishedAt: the TTL runs from the original research.
-  const reuse = async <S extends 'research' | 'arxiv'>(step: S, cached: StepRecord<S>) => {
+  const reuse = async <S extends 'research' | 'identity' | 'arxiv'>(step: S, cached: StepRecord<S>) => {
     await record(step, { ...cached, reused: true });
     emit({ step, kind: 'finished', durationMs: cached.durationMs, warnings: cached.warnings, reused: true });
   };
@@ -205,39 +226,91 @@ export async function runPipeline(
   const scope = options.cacheScope;
   const cache = deps.cache && deps.researchCacheTtlMs > 0 && scope ? deps.cache : undefined;
   const key = scope
-    ? researchCacheKey({ ...input, scope, templateType: parsed.templateType, searchTerms: parsed.searchTerms })
+    ? researchCacheKey({
+        ...input,
+        scope,
+        templateType: parsed.templateType,
+        searchTerms: parsed.searchTerms,
+        identityHint: input.identityHint,
+      })
     : '';
-  if (cache && !options.freshResearch && (!steps.research || (wantsArxiv && !steps.arxiv))) {
+  if (cache && !options.freshResearch && (!steps.research || !steps.identity || (wantsArxiv && !steps.arxiv))) {
     const hit = await cache.get(key, deps.researchCacheTtlMs).catch((err: unknown) => {
       logger.warn({ err }, 'research cache unavailable; researching afresh');
       return undefined;
     });
     if (!steps.research && isCachedRecord(hit?.research)) await reuse('research', hit.research);
+    if (!steps.identity && isCachedRecord(hit?.identity)) await reuse('identity', hit.identity);
     if (wantsArxiv && !steps.arxiv && isCachedRecord(hit?.arxiv)) await reuse('arxiv', hit.arxiv);
   }
   const fresh: StepName[] = [];
-  const concurrent: Promise<void>[] = [];
-  if (!steps.research) {
+  // Who the recipient is, settled once: from the pages the research reads, or, when the research
+  // is already done (a retry, a row from before issue 20), from the directory and the interest alone.
+  let pagesRead: (pages: readonly PageText[]) => void = () => undefined;
+  let researchFailed: (err: unknown) => void = () => undefined;
+  const pages = new Promise<readonly PageText[]>((resolve, reject) => {
+    pagesRead = resolve;
+    researchFailed = reject;
+  });
+  // A row whose research and papers were chosen before issue 20 has nothing left for it to decide.
+  const needed = !steps.research || (wantsArxiv && !steps.arxiv);
+  const identity: Promise<IdentityOutput | undefined> = steps.identity
+    ? Promise.resolve(identityOf(steps.identity))
+    : !needed
+      ? Promise.resolve(undefined)
+      : pages.then(async (read) => {
+          await run('identity', (p) =>
+            identifyRecipient(
+              { ...input, hint: input.identityHint, pages: read },
+              { directory: p.directory, pageReader: p.pages, signal },
+            ),
+          );
+          fresh.push('identity');
+          return identityOf(steps.identity);
+        });
+  // Whoever needs it reports the failure; this keeps an unawaited rejection from being unhandled.
+  identity.catch(() => undefined);
+  const concurrent: Promise<void>[] = [identity.then(() => undefined)];
+  const settled = async () => (await identity) ?? identityOf(undefined);
+  if (steps.research) pagesRead([]);
+  else {
+    const identify = (read: readonly PageText[]) => {
+      pagesRead(read);
+      return settled();
+    };
     concurrent.push(
-      run('research', (p) => researchRecipient({ input, parsed }, p, deps.limits?.research)).then(
-        () => void fresh.push('research'),
+      run('research', (p) => researchRecipient({ input, parsed, identify }, p, deps.limits?.research)).then(
+        () => {
+          // A research that ended without asking (nothing to read) must not leave arXiv waiting.
+          pagesRead([]);
+          fresh.push('research');
+        },
+        (err: unknown) => {
+          researchFailed(err);
+          throw err;
+        },
       ),
     );
   }
   if (!steps.arxiv) {
     concurrent.push(
       wantsArxiv
-        ? run('arxiv', (p) => findPapers({ ...input, searchTerms: parsed.searchTerms }, p, deps.limits?.arxiv)).then(
-            () => void fresh.push('arxiv'),
-          )
+        ? run('arxiv', (p) =>
+            findPapers({ ...input, searchTerms: parsed.searchTerms, identity: settled }, p, deps.limits?.arxiv),
+          ).then(() => void fresh.push('arxiv'))
         : skip('arxiv', SKIP_REASON_ARXIV),
     );
   }
-  // Wait for both even when one fails, so the other's output is saved for the next try.
+  // Wait for all even when one fails, so the others' outputs are saved for the next try. The
+  // identity's own failure (an ORCID OpenAlex does not know) comes first: it is the cause.
   const failure = (await Promise.allSettled(concurrent)).find((s) => s.status === 'rejected');
   if (failure) throw failure.reason;
   if (cache && fresh.length > 0 && (steps.research?.output?.sources.length ?? 0) > 0) {
-    const value: CachedResearch = { research: withoutReuse(steps.research), arxiv: withoutReuse(steps.arxiv) };
+    const value: CachedResearch = {
+      research: withoutReuse(steps.research),
+      identity: withoutReuse(steps.identity),
+      arxiv: withoutReuse(steps.arxiv),
+    };
     await cache.put(key, value).catch((err: unknown) => logger.warn({ err }, 'could not store research in the cache'));
   }
 
@@ -249,6 +322,16 @@ export async function runPipeline(
     await run('compose', (p) => composeEmail({ input, parsed, research, papers }, p));
   }
   return { input, steps };
+}
+
+/** The identity record's output; the step is never skipped, so a record always holds one. */
+function identityOf(rec: StepRecord<'identity'> | undefined): IdentityOutput {
+  if (!rec?.output) {
+    throw new PermanentError(ErrorCode.Internal, 'The saved identity of the recipient is missing; start a new email.', {
+      step: 'identity',
+    });
+  }
+  return rec.output;
 }
 
 /** A cached record as we stored it (it went through JSON and the database). */

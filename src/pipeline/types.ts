@@ -8,12 +8,13 @@ export const TEMPLATE_TYPES = ['RESEARCH', 'BOOK', 'GENERAL'] as const;
 export type TemplateType = (typeof TEMPLATE_TYPES)[number];
 
 /** Step names, in display order. Stable: stored in the database and shown to users. */
-export const STEP_NAMES = ['parse', 'research', 'arxiv', 'compose'] as const;
+export const STEP_NAMES = ['parse', 'research', 'identity', 'arxiv', 'compose'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 export const STEP_LABELS: Record<StepName, string> = {
   parse: 'Reading the template',
   research: 'Researching the web',
+  identity: 'Checking who the recipient is',
   arxiv: 'Finding papers on arXiv',
   compose: 'Writing the email',
 };
@@ -29,6 +30,8 @@ export interface PipelineInput {
    * answered, never sent to a model (`sender.ts`). Absent: those slots stay as written.
    */
   sender?: SenderProfile | undefined;
+  /** Who the person asking means (issue 20), validated by `validateIdentityHint`. */
+  identityHint?: IdentityHint | undefined;
 }
 
 /**
@@ -128,6 +131,7 @@ export interface ComposeOutput {
 export interface StepOutputs {
   parse: ParsedTemplate;
   research: ResearchOutput;
+  identity: IdentityOutput;
   arxiv: ArxivOutput;
   compose: ComposeOutput;
 }

@@ -134,7 +134,10 @@ export async function requestEdit(
   const address: ThreadAddress = { ...addressOf(parent), generationId: id, progressMessageId: null };
   const steps = editedSteps(parent, email);
   const viewFor = (version: number): ResultView => ({
-    ...resultViewOf(parent.recipientName, version, { input: { ...parent, instruction: undefined }, steps }),
+    ...resultViewOf(parent.recipientName, version, {
+      input: { ...parent, instruction: undefined, identityHint: undefined },
+      steps,
+    }),
     editedBy: input.actor.platformUserId,
   });
   const version = await nextVersion(deps.pool, parent);

@@ -80,6 +80,8 @@ export interface ResultView {
   papers: Paper[];
   /** Warnings worth repeating under the email (e.g. "no web sources could be read"). */
   notes: string[];
+  /** Who the email is about ("About: Jun Li · MIT · ORCID …", or that it was not verified); none before issue 20. */
+  about?: string | undefined;
   /**
    * What this generation's own calls cost (a regenerate's reused steps cost nothing) and how long
    * it took from its first try's start; shown as the footer (src/bots/shared/footer.ts).

@@ -2,6 +2,7 @@
  * The result as a thread shows it, built from a finished run. Shared by the worker and
  * `scribe draft`, so both show the same email, sources and notes.
  */
+import { describeIdentity } from '../pipeline/identity/filter.ts';
 import { summarizeRun } from '../pipeline/summary.ts';
 import type { PipelineData } from '../pipeline/types.ts';
 import type { ResultView } from './reporter.ts';
@@ -12,6 +13,7 @@ export function resultViewOf(recipientName: string, version: number, data: Pipel
   if (!summary) throw new Error('the pipeline finished without an email');
   const notes: string[] = [];
   const research = data.steps.research;
+  const identity = data.steps.identity?.output ?? undefined;
   if (research?.status === 'done' && research.output?.sources.length === 0) {
     notes.push('No web page about the recipient could be read; the email rests on the template and arXiv only.');
   }
@@ -28,6 +30,7 @@ export function resultViewOf(recipientName: string, version: number, data: Pipel
     sources: summary.sources,
     papers: data.steps.arxiv?.output?.papers ?? [],
     notes,
+    about: identity ? describeIdentity(identity, recipientName) : undefined,
   };
 }
 

@@ -5,7 +5,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERLOADED } from '../fakes/anthropic.ts';
 import { cleanEnv, runScribe } from '../helpers/scribe-process.ts';
-import { RECIPIENT, TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+import { ADA_JOURNAL_PAPER, ADA_ORCID, BAD_ORCID, NAMESAKE_PAPER } from '../helpers/namesakes.ts';
+import {
+  composerPrompt,
+  OPENALEX_TEST_KEY,
+  RECIPIENT,
+  TEMPLATE,
+  startServices,
+  type Services,
+} from '../helpers/services.ts';
 
 let services: Services;
 let dir: string;
@@ -95,13 +103,42 @@ describe('scribe draft', () => {
       sources: unknown[];
       papers: { id: string }[];
       draft: boolean;
+      about: string;
     };
     expect(result.email).toContain('Dear Dr. Lovelace');
     expect(result.subject).toBe('About your work on analytical engines');
     expect(result.fills).toContainEqual({ slot: '[their research topic]', text: 'analytical engines', sources: [1] });
     expect(result.sources).toHaveLength(2);
-    expect(result.papers.map((p) => p.id)).toEqual(['2401.00010', '2301.00020']);
+    // No OpenAlex key: who wrote the papers is not verified, so only the one about the interest (issue 20).
+    expect(result.papers.map((p) => p.id)).toEqual(['2401.00010']);
+    expect(result.about).toBe('About: Ada Lovelace · identity not verified: OPENALEX_API_KEY is not set');
     expect(result.draft).toBe(false);
+  });
+
+  it('writes about the person an --orcid names, and says so (issue 20)', async () => {
+    const env = cleanEnv({ ...services.env, OPENALEX_API_KEY: OPENALEX_TEST_KEY });
+    const { code, stdout, output } = await runScribe([...args(), '--orcid', ADA_ORCID, '--json'], env);
+    expect(code, output).toBe(0);
+    const result = JSON.parse(stdout) as { papers: { id: string; title: string }[]; about: string };
+    expect(result.about).toBe(`About: Ada Lovelace · University of London · ORCID ${ADA_ORCID}`);
+    // Her papers, the one not on arXiv too; not her namesake's.
+    expect(result.papers.map((p) => p.title)).toEqual(['Programs for analytical engines', ADA_JOURNAL_PAPER]);
+    const prompt = composerPrompt(services);
+    expect(prompt).toContain('Programs for analytical engines');
+    expect(prompt).toContain(ADA_JOURNAL_PAPER);
+    expect(prompt).not.toContain(NAMESAKE_PAPER);
+    expect(services.openalex.requests.some((r) => r.path.includes(ADA_ORCID))).toBe(true);
+    expect(output).toMatch(/✅ Checking who the recipient is \(\d+\.\d s\)/);
+  });
+
+  it('refuses an ORCID iD with a wrong check digit in one line, before any work, and exits 2', async () => {
+    const before = services.anthropic.calls().length;
+    const { code, stdout, output } = await runScribe([...args(), '--orcid', BAD_ORCID], cleanEnv(services.env));
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(output.split('\n')).toHaveLength(1);
+    expect(output).toMatch(/^scribe draft: .*ORCID/);
+    expect(services.anthropic.calls()).toHaveLength(before);
   });
 
   it('exits 1 with a one-line reason when the model rejects the key', async () => {

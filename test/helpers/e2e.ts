@@ -8,7 +8,7 @@ import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.ts';
 import { startFakeSlack, type FakeSlack, type SlackDriver } from '../fakes/slack/index.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { cleanEnv, freePort, spawnScribe, type ScribeProcess } from './scribe-process.ts';
-import { startServices, type Services } from './services.ts';
+import { RECIPIENT, startServices, TEMPLATE, type Services } from './services.ts';
 
 /** What a test adds to the common environment, and how long Scribe may take to start. */
 export interface ScribeServiceOptions {
@@ -101,4 +101,28 @@ export async function startSlackService(options: ScribeServiceOptions = {}): Pro
 export async function startDiscordService(options: ScribeServiceOptions = {}): Promise<DiscordService> {
   const service = await startScribeService({ discord: true }, options);
   return { ...service, discord: service.discord! };
+}
+
+/** The form's values for the services' recipient (Ada Lovelace, analytical engines). */
+export const ADA_FORM = {
+  template: TEMPLATE,
+  recipient_name: RECIPIENT.recipientName,
+  recipient_interest: RECIPIENT.recipientInterest,
+};
+
+/** What Ada does on Slack to ask for an email: /scribe in #general, then the form, submitted. */
+export async function submitSlackForm(e2e: SlackService, values: Record<string, string> = ADA_FORM) {
+  const command = await e2e.driver.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text: '' });
+  await e2e.slack.until(() => e2e.slack.views('U0ADA')[0], 'the modal');
+  await e2e.driver.submitView({ user: 'U0ADA', values });
+  return command;
+}
+
+/** What Ada does on Discord to ask for an email: /scribe, then the modal, submitted; both handled. */
+export async function submitDiscordForm(e2e: DiscordService, values: Record<string, string> = ADA_FORM) {
+  const handled = (id: string) => e2e.scribe.waitForEvent({ event: 'request.handled', id }, 15_000);
+  const cmd = e2e.discord.slashCommand({ user: e2e.discord.people.ada });
+  const modal = await handled(cmd.id);
+  const submit = e2e.discord.submitModal(cmd.id, values);
+  return { modal, submitted: await handled(submit.id) };
 }

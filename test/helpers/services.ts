@@ -7,6 +7,8 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic.ts';
 import { startFakeArxiv, type FakeArxiv } from '../fakes/arxiv.ts';
 import { startFakeExa, type FakeExa } from '../fakes/exa.ts';
+import { startFakeOpenAlex, type FakeOpenAlex } from '../fakes/openalex.ts';
+import { ADA_NAMESAKES } from './namesakes.ts';
 import { PROFILE_TEXT, startFakePages, type FakePages } from '../fakes/pages.ts';
 
 export const TEMPLATE = `Dear Dr. {{last_name}},
@@ -20,10 +22,15 @@ Best regards,
 
 export const RECIPIENT = { recipientName: 'Ada Lovelace', recipientInterest: 'analytical engines' };
 
+/** The OpenAlex key the fake accepts: set OPENALEX_API_KEY to it to have the identity step ask OpenAlex. */
+export const OPENALEX_TEST_KEY = 'openalex-test-key';
+
 export interface Services {
   anthropic: FakeAnthropic;
   exa: FakeExa;
   arxiv: FakeArxiv;
+  /** OPENALEX_API_URL points here; without OPENALEX_API_KEY (`OPENALEX_TEST_KEY`) it is not asked. */
+  openalex: FakeOpenAlex;
   pages: FakePages;
   /** Environment variables pointing Scribe at the fakes. */
   env: Record<string, string>;
@@ -32,12 +39,14 @@ export interface Services {
 }
 
 export async function startServices(): Promise<Services> {
-  const [anthropic, exa, arxiv, pages] = await Promise.all([
+  const [anthropic, exa, arxiv, openalex, pages] = await Promise.all([
     startFakeAnthropic(),
     startFakeExa(),
     startFakeArxiv(),
+    startFakeOpenAlex(ADA_NAMESAKES.authors, ADA_NAMESAKES.works),
     startFakePages(),
   ]);
+  openalex.requireKey = OPENALEX_TEST_KEY;
   exa.defaults = [
     { url: 'https://uni.example/~ada', title: 'Ada Lovelace — University of London', text: PROFILE_TEXT },
     { url: pages.page('/profile'), title: 'Ada Lovelace — profile', text: undefined },
@@ -66,17 +75,25 @@ export async function startServices(): Promise<Services> {
     EXA_API_KEY: exa.apiKey,
     EXA_BASE_URL: exa.url,
     ARXIV_API_URL: arxiv.apiUrl,
+    OPENALEX_API_URL: openalex.url,
     SCRAPE_ALLOW_HOSTS: '127.0.0.1',
   };
   return {
     anthropic,
     exa,
     arxiv,
+    openalex,
     pages,
     env,
     config: (extra = {}) => loadConfig({ ...env, ...extra }),
     async close() {
-      await Promise.all([anthropic.close(), exa.close(), arxiv.close(), pages.close()]);
+      await Promise.all([anthropic.close(), exa.close(), arxiv.close(), openalex.close(), pages.close()]);
     },
   };
+}
+
+/** Everything the last composer call was sent (the Anthropic fake records it): what the email may draw on. */
+export function composerPrompt(services: Pick<Services, 'anthropic'>): string {
+  const call = services.anthropic.callsFor('email').at(-1);
+  return call ? JSON.stringify(call.messages) : '';
 }

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getGeneration } from '../../src/db/generations.ts';
 import { lastTemplate } from '../../src/db/templates.ts';
 import { InvalidRequestError, QuotaExceededError } from '../../src/errors.ts';
-import { createGeneration, parseGenerationRequest, remainingQuota } from '../../src/requests/commit/start.ts';
+import {
+  createGeneration,
+  parseGenerationRequest,
+  parseIdentityHint,
+  remainingQuota,
+} from '../../src/requests/commit/start.ts';
 import { QUEUES, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
 import type { TestDatabase } from '../helpers/db.ts';
 import { openQueueWorld, type QueueWorld } from '../helpers/world.ts';
@@ -223,6 +228,16 @@ describe('createGeneration', () => {
       recipientName: "The recipient's name is required",
       recipientInterest: "The recipient's research interest must contain at least one letter",
     });
+  });
+
+  it('checks who the person means before anything is written: a wrong ORCID checksum, in words (issue 20)', () => {
+    expect(parseIdentityHint({})).toBeUndefined();
+    expect(parseIdentityHint({ affiliation: ' MIT ', orcid: 'https://orcid.org/0000-0002-1825-0097' })).toEqual({
+      affiliation: 'MIT',
+      orcid: '0000-0002-1825-0097',
+    });
+    expect(() => parseIdentityHint({ orcid: '0000-0002-1825-0096' })).toThrow(InvalidRequestError);
+    expect(() => parseIdentityHint({ orcid: '0000-0002-1825-0096' })).toThrow(/ORCID/);
   });
 
   it('stops at the daily quota with a clear message, and creates no row or job', async () => {

@@ -9,16 +9,19 @@ import { getGeneration } from '../../src/db/generations.ts';
 import { createGeneration } from '../../src/requests/commit/start.ts';
 import { QUEUES, type JobQueue } from '../../src/jobs/queue.ts';
 import { regenerate } from '../../src/requests/commit/versions.ts';
-import type { ProgressView, ThreadReporter } from '../../src/thread/reporter.ts';
+import type { ProgressView, ResultView, ThreadReporter } from '../../src/thread/reporter.ts';
 import { createResearchCache } from '../../src/jobs/research-cache.ts';
 import { startWorker, type WorkerDeps } from '../../src/jobs/worker.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
+import { createOpenAlexDirectory } from '../../src/pipeline/clients/openalex.ts';
 import type { Llm, PageReader, WebSearch } from '../../src/pipeline/ports.ts';
+import type { IdentityHint } from '../../src/pipeline/types.ts';
 import { OVERLOADED } from '../fakes/anthropic.ts';
 import type { TestDatabase } from '../helpers/db.ts';
 import { createRecordingReporter, postsFor } from '../helpers/recording-reporter.ts';
-import { RECIPIENT, TEMPLATE, type Services } from '../helpers/services.ts';
+import { ADA_JOURNAL_PAPER, ADA_ORCID } from '../helpers/namesakes.ts';
+import { OPENALEX_TEST_KEY, RECIPIENT, TEMPLATE, type Services } from '../helpers/services.ts';
 import { openPipelineWorld, type PipelineWorld } from '../helpers/world.ts';
 
 const logger = silentLogger();
@@ -100,12 +103,13 @@ function failingOnce(pool: pg.Pool, pattern: RegExp) {
 }
 
 const user = (id: string) => ({ platform: 'slack' as const, teamId: 'T1', platformUserId: id });
-async function enqueue(userId = 'U1') {
+async function enqueue(userId = 'U1', identityHint?: IdentityHint) {
   return createGeneration(
     { pool: db.pool, boss: queue.boss, dailyQuota: 1_000 },
     {
       user: user(userId),
       request: { template: TEMPLATE, ...RECIPIENT },
+      identityHint,
       address: { channelId: 'C1', threadId: '1.1', progressMessageId: '1.1' },
     },
   );
@@ -135,11 +139,13 @@ describe('the generate worker', () => {
     const generation = await enqueue();
     const row = await settled(generation.id);
     expect(row.status).toBe('succeeded');
-    expect(Object.keys(row.steps).sort()).toEqual(['arxiv', 'compose', 'parse', 'research']);
+    expect(Object.keys(row.steps).sort()).toEqual(['arxiv', 'compose', 'identity', 'parse', 'research']);
     expect(row.email).toContain('Dear Dr. Lovelace,');
+    // No OpenAlex key: identity not verified, so only the paper about the interest (issue 20).
+    expect(row.steps.identity?.output).toMatchObject({ decision: 'no-source' });
     expect(row.sources).toMatchObject({
       web: [{ n: 1, url: 'https://uni.example/~ada' }, { n: 2 }],
-      papers: [{ id: '2401.00010' }, { id: '2301.00020' }],
+      papers: [{ id: '2401.00010' }],
     });
     expect(row.attempts).toBe(1);
 
@@ -152,8 +158,22 @@ describe('the generate worker', () => {
       steps: Record<string, { state: string }>;
     };
     expect(progress.status).toBe('succeeded');
-    expect(Object.values(progress.steps).map((s) => s.state)).toEqual(['done', 'done', 'done', 'done']);
+    expect(Object.values(progress.steps).map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done']);
     expect(await jobSettled(generation.id)).toEqual(['completed']);
+  });
+
+  it("hands the row's identity hint to the identity step: an ORCID iD settles who it is (issue 20)", async () => {
+    await start({ directory: createOpenAlexDirectory({ apiUrl: services.openalex.url, apiKey: OPENALEX_TEST_KEY }) });
+    const generation = await enqueue('U1', { orcid: ADA_ORCID });
+    expect((await getGeneration(db.pool, generation.id))?.identityHint).toEqual({ orcid: ADA_ORCID });
+    const row = await settled(generation.id);
+    expect(row.status).toBe('succeeded');
+    expect(row.steps.identity?.output).toMatchObject({ decision: 'confident', basis: 'hint', chosenId: 'A100' });
+    expect(services.openalex.searches()).toEqual([]); // decisive: no search by name
+    const result = (await postsFor(db.pool, generation.id)).find((p) => p.kind === 'result')!.body as ResultView;
+    expect(result.about).toBe(`About: Ada Lovelace · University of London · ORCID ${ADA_ORCID}`);
+    expect(result.papers.map((p) => p.title)).toEqual(['Programs for analytical engines', ADA_JOURNAL_PAPER]);
+    await jobSettled(generation.id);
   });
 
   it('retries a service that stays down, tells the thread, then fails and dead-letters the job', async () => {
@@ -196,12 +216,14 @@ describe('the generate worker', () => {
     expect(await jobState(generation.id, QUEUES.generateDead)).toHaveLength(1);
   });
 
-  it("regenerates with the parent's research: no new search, scraping or arXiv, only the composer", async () => {
-    await start();
+  it("regenerates with the parent's research and identity: no new search, scraping, arXiv or OpenAlex, only the composer", async () => {
+    await start({ directory: createOpenAlexDirectory({ apiUrl: services.openalex.url, apiKey: OPENALEX_TEST_KEY }) });
     const parent = await settled((await enqueue('U-regen')).id);
+    expect(parent.steps.identity?.output).toMatchObject({ decision: 'confident', chosenId: 'A100' });
     const counts = () => ({
       exa: services.exa.requests.length,
       arxiv: services.arxiv.requests.length,
+      openalex: services.openalex.requests.length,
       pages: services.pages.requests.length,
       parse: services.anthropic.callsFor('parsed_template').length,
       compose: services.anthropic.callsFor('email').length,
@@ -214,6 +236,7 @@ describe('the generate worker', () => {
     const row = await settled(child.id);
     expect(row).toMatchObject({ status: 'succeeded', parentId: parent.id, version: 2 });
     expect(counts()).toEqual({ ...before, compose: before.compose + 1 });
+    expect(row.steps.identity).toEqual({ ...parent.steps.identity, reused: true });
     expect(services.anthropic.callsFor('email').at(-1)?.messages[0]?.content).toContain(
       'The sender also asks: Make it shorter',
     );

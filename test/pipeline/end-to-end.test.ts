@@ -49,7 +49,9 @@ describe('the pipeline end to end', () => {
     const research = data.steps.research?.output;
     expect(research?.sources.map((s) => s.url)).toEqual(['https://uni.example/~ada', services.pages.page('/profile')]);
     expect(research?.summary).toMatch(/\[1\]/);
-    expect(data.steps.arxiv?.output?.papers.map((p) => p.id)).toEqual(['2401.00010', '2301.00020']);
+    // No OpenAlex key: who wrote them is not verified, so only the paper about the interest is used (issue 20).
+    expect(data.steps.identity?.output).toMatchObject({ decision: 'no-source' });
+    expect(data.steps.arxiv?.output?.papers.map((p) => p.id)).toEqual(['2401.00010']);
     const email = data.steps.compose?.output;
     expect(email?.draft).toBe(false);
     expect(email?.email).toContain('Dear Dr. Lovelace,');
@@ -65,7 +67,7 @@ describe('the pipeline end to end', () => {
         .filter((e) => e.kind === 'finished')
         .map((e) => e.step)
         .sort(),
-    ).toEqual(['arxiv', 'compose', 'parse', 'research']);
+    ).toEqual(['arxiv', 'compose', 'identity', 'parse', 'research']);
   });
 
   it('runs research and arXiv at the same time', async () => {

@@ -6,7 +6,7 @@ import {
   researchCacheKey,
   type CacheScope,
 } from '../../src/pipeline/research-cache-key.ts';
-import type { TemplateType } from '../../src/pipeline/types.ts';
+import type { IdentityHint, TemplateType } from '../../src/pipeline/types.ts';
 
 const T1: CacheScope = { platform: 'slack', teamId: 'T1', userId: 'user-1' };
 
@@ -66,6 +66,21 @@ describe('researchCacheKey', () => {
     expect(key('Ada Lovelace', undefined, undefined, terms)).not.toBe(
       key('Ada Lovelace', undefined, undefined, ['analytical engines']),
     );
+  });
+
+  it('includes who the person asking means: another hint may be another person (issue 20)', () => {
+    const base = {
+      scope: T1,
+      recipientName: 'Jun Li',
+      recipientInterest: 'robotics',
+      templateType: 'RESEARCH' as const,
+    };
+    const hinted = (identityHint?: IdentityHint) => researchCacheKey({ ...base, searchTerms: [], identityHint });
+    expect(hinted()).toBe(hinted({}));
+    expect(hinted({ affiliation: 'MIT' })).toBe(hinted({ affiliation: '  mit ' }));
+    expect(hinted({ affiliation: 'MIT' })).not.toBe(hinted());
+    expect(hinted({ affiliation: 'MIT' })).not.toBe(hinted({ affiliation: 'Tsinghua University' }));
+    expect(hinted({ orcid: '0000-0002-1825-0097' })).not.toBe(hinted({ affiliation: '0000-0002-1825-0097' }));
   });
 
   it('is not the unscoped v1 key of the same recipient (old rows are never reused)', () => {

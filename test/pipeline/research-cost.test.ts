@@ -57,14 +57,14 @@ describe('the cheaper research', () => {
     expect(after.sources).toEqual(before.sources);
     expect(factsIn(before.prompt).sort()).toEqual(Object.values(FACTS).sort());
     expect(factsIn(after.prompt).sort()).toEqual(factsIn(before.prompt).sort());
-    for (const paper of ARXIV_FEED) {
-      expect(before.prompt).toContain(paper.title);
-      expect(after.prompt).toContain(paper.title);
-    }
-    // Abstracts only for the papers about the interest, and short.
+    // The same papers on both paths; with the identity not verified (no OpenAlex key) only those
+    // about the interest (issue 20): the payroll history is left out.
+    for (const paper of ARXIV_FEED)
+      expect(after.prompt.includes(paper.title)).toBe(before.prompt.includes(paper.title));
+    expect(after.prompt).toContain('Compiler Design for Domain-Specific Languages, Revisited');
+    expect(after.prompt).not.toContain('A History of Punched-Card Payroll Systems');
+    // Abstracts short.
     expect(after.prompt).toContain('Compiler design rarely tells programmers why an optimisation fired.');
-    expect(after.prompt).not.toContain('We survey payroll machinery of the 1950s.');
-    expect(before.prompt).toContain('We survey payroll machinery of the 1950s.');
 
     // How: two lite searches instead of two auto ones, one summariser call instead of notes.
     expect(after.searches.map((s) => s.type)).toEqual(['lite', 'lite']);

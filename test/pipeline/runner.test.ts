@@ -37,25 +37,28 @@ describe('runPipeline: normal runs', () => {
     const data = fresh();
     const out = await runPipeline(data, t.deps, r.options);
     expect(data.steps).toEqual({}); // the input is not changed
-    expect(Object.keys(out.steps).sort()).toEqual(['arxiv', 'compose', 'parse', 'research']);
+    expect(Object.keys(out.steps).sort()).toEqual(['arxiv', 'compose', 'identity', 'parse', 'research']);
     expect(out.steps.compose?.output).toMatchObject({ email: fillTemplate(TEMPLATE), draft: false, problems: [] });
-    expect(out.steps.arxiv?.output?.papers.map((p) => p.id)).toEqual(['2201.00003', '2301.00002', '2401.00001']);
+    // No directory: identity not verified, so only the papers about the interest (issue 20).
+    expect(out.steps.identity?.output?.decision).toBe('no-source');
+    expect(out.steps.arxiv?.output?.papers.map((p) => p.id)).toEqual(['2201.00003', '2301.00002']);
     expect(out.steps.research?.output?.sources).toHaveLength(3);
-    for (const step of ['parse', 'research', 'arxiv', 'compose'] as const) {
+    for (const step of ['parse', 'research', 'identity', 'arxiv', 'compose'] as const) {
       const rec = out.steps[step];
       expect(rec?.status).toBe('done');
       expect(rec?.durationMs).toBeGreaterThanOrEqual(0);
       expect(Number.isNaN(Date.parse(rec?.finishedAt ?? ''))).toBe(false);
     }
-    // Research and arXiv run concurrently: either may finish first.
-    const middle = (names: string[]) => [names[0], [...names.slice(1, 3)].sort(), names[3]];
-    expect(middle(r.saved.map((s) => s.step))).toEqual(['parse', ['arxiv', 'research'], 'compose']);
+    // Research and arXiv run concurrently: either may finish first. Who the recipient is is settled
+    // inside the research, once its pages are read, and arXiv waits for it.
+    const middle = (names: string[]) => [names[0], names[1], [...names.slice(2, 4)].sort(), names[4]];
+    expect(middle(r.saved.map((s) => s.step))).toEqual(['parse', 'identity', ['arxiv', 'research'], 'compose']);
     for (const s of r.saved) expect(s.record).toBe(out.steps[s.step]);
     const kinds = r.events.map((e) => `${e.step}:${e.kind}`);
     expect(kinds.slice(0, 2)).toEqual(['parse:started', 'parse:finished']);
-    expect(kinds.slice(2, 4)).toEqual(['research:started', 'arxiv:started']);
-    expect(kinds.slice(4, 6).sort()).toEqual(['arxiv:finished', 'research:finished']);
-    expect(kinds.slice(6)).toEqual(['compose:started', 'compose:finished']);
+    expect(kinds.slice(2, 6)).toEqual(['research:started', 'arxiv:started', 'identity:started', 'identity:finished']);
+    expect(kinds.slice(6, 8).sort()).toEqual(['arxiv:finished', 'research:finished']);
+    expect(kinds.slice(8)).toEqual(['compose:started', 'compose:finished']);
     // The papers step's output reached the writer.
     expect(t.llm.requests.at(-1)?.messages[0]?.content).toContain('<paper id="2201.00003"');
   });
@@ -187,6 +190,7 @@ describe('runPipeline: resume and cache', () => {
     expect(r.saved.map((s) => [s.step, s.record.reused ?? false])).toEqual([
       ['parse', false],
       ['research', true],
+      ['identity', true],
       ['arxiv', true],
       ['compose', false],
     ]);
@@ -291,7 +295,8 @@ describe('runPipeline: failures and retries', () => {
     expect(papers.authors).toHaveLength(1);
     expect(t.sleeps).toEqual([]);
     expect(r.events).toContainEqual({ step: 'arxiv', kind: 'failed', message: (error as Error).message });
-    expect(r.saved.map((s) => s.step)).toEqual(['parse', 'research']);
+    // Who the recipient is was settled too (from the pages read): the next try reuses it.
+    expect(r.saved.map((s) => s.step)).toEqual(['parse', 'identity', 'research']);
     expect(t.log.of('llm', EMAIL_ANSWER)).toEqual([]);
   });
 

@@ -48,6 +48,7 @@ const email: Generation = {
   recipientName: 'Dr. Lovelace',
   recipientInterest: 'engines',
   instruction: null,
+  identityHint: null,
   status: 'succeeded',
   currentStep: null,
   steps: {},

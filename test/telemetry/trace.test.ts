@@ -112,9 +112,17 @@ it('traces a generation from the request to the result, across the queue, with t
   const generation = inTrace.find((s) => s.name === 'generation')!;
   expect(parentOf(generation)).toBe(idOf(request));
   const steps = inTrace.filter((s) => s.name.startsWith('step '));
-  expect(steps.map((s) => s.name).sort()).toEqual(['step arxiv', 'step compose', 'step parse', 'step research']);
-  for (const step of steps) expect(parentOf(step)).toBe(idOf(generation));
+  expect(steps.map((s) => s.name).sort()).toEqual([
+    'step arxiv',
+    'step compose',
+    'step identity',
+    'step parse',
+    'step research',
+  ]);
   const stepId = (name: string) => idOf(steps.find((s) => s.name === `step ${name}`)!);
+  for (const step of steps) expect(parentOf(step)).toBe(idOf(generation));
+  // No OpenAlex key: the identity step asks no one (issue 20).
+  expect(inTrace.filter((s) => s.name === 'openalex.request')).toEqual([]);
 
   const llm = inTrace.filter((s) => s.name === 'llm');
   const answers = services.anthropic.answered().slice(answersBefore);

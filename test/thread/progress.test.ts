@@ -8,6 +8,7 @@ describe('progress view', () => {
       'pending',
       'pending',
       'pending',
+      'pending',
     ]);
     const resumed = initialProgress('Ada', 2, {
       parse: { status: 'done', output: null, durationMs: 1234, warnings: [], finishedAt: '2026-01-01T00:00:00Z' },

@@ -169,6 +169,8 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
     // A mention in an embed pings no one.
     tail.push({ description: `✏️ Version ${view.version} — edited by <@${view.editedBy}>`, color: COLORS.info });
   }
+  // Outside the content, which stays exactly the email (Copy Text).
+  if (view.about) tail.push({ description: `👤 ${escapeMarkdown(view.about)}`, color: COLORS.info });
   if (view.notes.length) {
     tail.push({
       description: fitLines(

@@ -138,6 +138,7 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
   if (subject) blocks.push(section(`*Subject:* ${escapeMrkdwn(subject)}`.slice(0, SLACK_SECTION_LIMIT)));
   // Plain text, each personal line followed by its source marks; Copy gives the bare email.
   blocks.push(...sections(markedText(markedEmail(view)), 'plain_text'));
+  if (view.about) blocks.push(context(`👤 ${escapeMrkdwn(view.about)}`.slice(0, SLACK_SECTION_LIMIT)));
   for (const note of view.notes) blocks.push(context(`ℹ️ ${escapeMrkdwn(note)}`.slice(0, SLACK_SECTION_LIMIT)));
   const footer = resultFooter(view);
   if (footer) blocks.push(context(escapeMrkdwn(footer)));

@@ -8,11 +8,12 @@
  */
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { Llm, PageReader, PaperSearch, WebSearch } from '../ports.ts';
+import type { Llm, PageReader, PaperSearch, ScholarDirectory, WebSearch } from '../ports.ts';
 import { createAnthropicLlm } from './anthropic.ts';
 import { createArxivPapers } from './arxiv.ts';
 import { createBrowserPool, type BrowserPool } from './browser.ts';
 import { createExaSearch } from './exa.ts';
+import { createOpenAlexDirectory } from './openalex.ts';
 import { createPageReader } from './page-reader.ts';
 import { createUrlGuard } from './ssrf.ts';
 
@@ -21,6 +22,8 @@ export interface PipelineClients {
   search: WebSearch;
   papers: PaperSearch;
   pages: PageReader;
+  /** OpenAlex; undefined without OPENALEX_API_KEY (the identity step then says it was not verified). */
+  directory: ScholarDirectory | undefined;
   /** The shared browser, when Chromium is configured (benchmarks read its pid). */
   browser: BrowserPool | undefined;
   close(): Promise<void>;
@@ -33,6 +36,8 @@ export interface PipelineClientOptions {
   /** EXA_API_KEY (undefined: web search answers "not configured"), EXA_BASE_URL. */
   exa: { apiKey: string | undefined; baseUrl: string };
   arxivApiUrl: string;
+  /** OPENALEX_API_URL, OPENALEX_API_KEY (undefined: the directory is not asked, identity not verified). */
+  openalex: { apiUrl: string; apiKey: string | undefined };
   /** Hosts that may be scraped even though they resolve to private addresses. */
   scrapeAllowHosts: readonly string[];
   /** Chromium for pages that need JavaScript; undefined: static HTML only. */
@@ -71,6 +76,11 @@ export function createPipelineClients(
     ? createExaSearch({ apiKey: config.exa.apiKey, baseUrl: config.exa.baseUrl })
     : { search: () => Promise.reject(notConfigured('EXA_API_KEY', 'search the web (Exa)')) };
   const papers = createArxivPapers({ apiUrl: config.arxivApiUrl, minIntervalMs: tuning.arxivIntervalMs });
+  // Without a key OpenAlex serves a few requests a day, shared with the world: not worth spending,
+  // and never a failure of the email (the identity step says it was not verified).
+  const directory = config.openalex.apiKey
+    ? createOpenAlexDirectory({ apiUrl: config.openalex.apiUrl, apiKey: config.openalex.apiKey })
+    : undefined;
   const guard = createUrlGuard({ allowHosts: config.scrapeAllowHosts });
   const browser = config.chromiumPath
     ? createBrowserPool({ executablePath: config.chromiumPath, logger, idleCloseMs: tuning.browserIdleCloseMs })
@@ -81,6 +91,7 @@ export function createPipelineClients(
     search,
     papers,
     pages,
+    directory,
     browser,
     close: () => pages.close(),
   };

@@ -139,7 +139,12 @@ export function describeIdentity(identity: IdentityOutput, recipientName?: strin
   const chosen = chosenCandidate(identity);
   if (!chosen) {
     const name = recipientName ?? identity.candidates[0]?.author.name ?? 'the recipient';
-    return `About: ${name} · ${identity.note ?? 'identity not verified'}`;
+    const why =
+      identity.note ??
+      (identity.decision === 'ambiguous'
+        ? `identity not verified: ${identity.candidates.length} profiles of this name fit`
+        : 'identity not verified');
+    return `About: ${name} · ${why}`;
   }
   const a = chosen.author;
   const where = chosen.confirmedInstitutions[0] ?? a.institutions[0]?.name;

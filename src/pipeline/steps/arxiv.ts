@@ -7,7 +7,8 @@
  */
 import { trimToSentence } from '../chunk.ts';
 import type { PaperSearch } from '../ports.ts';
-import type { ArxivOutput, Paper, StepResult } from '../types.ts';
+import { filterPapers } from '../identity/filter.ts';
+import type { ArxivOutput, IdentityOutput, Paper, StepResult } from '../types.ts';
 
 export interface ArxivLimits {
   candidates: number;
@@ -41,9 +42,14 @@ export interface ArxivInput {
   recipientName: string;
   recipientInterest: string;
   searchTerms: readonly string[];
+  /**
+   * Who the recipient is (the identity step, issue 20), awaited once arXiv has answered: only that
+   * person's papers are kept. Without it, the name-only path (the bench's baseline).
+   */
+  identity?: (() => Promise<IdentityOutput>) | undefined;
 }
 
-/** Fetches the author's recent papers and keeps the most relevant five. */
+/** Fetches the author's recent papers and keeps the most relevant five (only the person's, given their identity). */
 export async function findPapers(
   input: ArxivInput,
   deps: ArxivDeps,
@@ -54,19 +60,51 @@ export async function findPapers(
     maxResults: limits.candidates,
     signal: deps.signal,
   });
+  const query = [input.recipientInterest, ...input.searchTerms];
+  if (input.identity) return personsPapers(candidates, await input.identity(), query, name, limits);
   if (candidates.length === 0) {
     return { output: { papers: [] }, warnings: [`No arXiv papers by ${name} were found.`] };
   }
-  const ranked = rankPapers(candidates, [input.recipientInterest, ...input.searchTerms]);
+  const ranked = rankPapers(candidates, query);
   const warnings = ranked.every((r) => r.score === 0)
     ? [`None of ${name}'s arXiv papers mention the interest; the most recent are used.`]
     : [];
-  const papers = ranked.slice(0, limits.kept).map(({ paper, score }) => ({
+  return { output: { papers: withAbstracts(ranked.slice(0, limits.kept), limits) }, warnings };
+}
+
+/**
+ * The papers `filterPapers` keeps for this identity. Until the question "Which …?" can be asked,
+ * an ambiguous identity goes the unverified way: papers that mention the interest.
+ */
+function personsPapers(
+  candidates: readonly Paper[],
+  identity: IdentityOutput,
+  query: readonly string[],
+  name: string,
+  limits: ArxivLimits,
+): StepResult<ArxivOutput> {
+  const basis: IdentityOutput = identity.decision === 'ambiguous' ? { ...identity, decision: 'no-source' } : identity;
+  const kept = filterPapers(candidates, basis, { query, limit: limits.kept });
+  const warnings: string[] = [];
+  if (kept.length === 0) {
+    warnings.push(
+      basis.decision === 'confident'
+        ? `No papers of this ${name} were found on arXiv or OpenAlex.`
+        : candidates.length === 0
+          ? `No arXiv papers by ${name} were found.`
+          : `None of the arXiv papers under the name ${name} mention the interest; none are used, as who wrote them could not be checked.`,
+    );
+  }
+  return { output: { papers: withAbstracts(rankPapers(kept, query), limits) }, warnings };
+}
+
+/** Each paper's abstract trimmed; none for a paper that does not match the interest. */
+function withAbstracts(ranked: readonly { paper: Paper; score: number }[], limits: ArxivLimits): Paper[] {
+  return ranked.map(({ paper, score }) => ({
     ...paper,
     abstract:
       score === 0 && limits.abstractsOnlyForMatches ? '' : trimToSentence(paper.abstract.trim(), limits.abstractChars),
   }));
-  return { output: { papers }, warnings };
 }
 
 const STOPWORDS = new Set(

@@ -7,7 +7,7 @@
  * The output is plain JSON with the scores and the evidence, and every offered candidate's works,
  * so a resumed, retried or regenerated run reuses it without asking again.
  */
-import { ErrorCode, PermanentError } from '../../errors.ts';
+import { ErrorCode, PermanentError, RetryableError } from '../../errors.ts';
 import { nameParts, sameAuthor } from '../clients/arxiv.ts';
 import { parseOrcid } from '../identity/hint.ts';
 import { titleKey } from '../identity/match.ts';
@@ -35,6 +35,40 @@ export interface IdentityDeps {
 }
 
 class Unavailable extends Error {}
+
+/**
+ * The identity step as the pipeline runs it: `resolveIdentity`, except that no directory (none
+ * configured) or a directory still failing after the retries (OpenAlex down) is "identity not
+ * verified" rather than a failed email: the email can be written without it.
+ */
+export async function identifyRecipient(
+  input: IdentityInput,
+  deps: Omit<IdentityDeps, 'directory'> & { directory?: ScholarDirectory | undefined },
+): Promise<StepResult<IdentityOutput>> {
+  const { directory } = deps;
+  // The composition roots build OpenAlex only with OPENALEX_API_KEY.
+  if (!directory) return notVerified(input, 'OPENALEX_API_KEY is not set');
+  try {
+    return await resolveIdentity(input, { ...deps, directory });
+  } catch (err) {
+    if (!(err instanceof RetryableError) || deps.signal?.aborted) throw err;
+    return notVerified(input, `OpenAlex did not answer (${err.message})`);
+  }
+}
+
+/** The output when the directory could not be asked: the email goes on, and says so. */
+function notVerified(input: IdentityInput, why: string): StepResult<IdentityOutput> {
+  return {
+    output: {
+      decision: 'no-source',
+      basis: 'directory',
+      candidates: [],
+      hint: input.hint ?? {},
+      note: `identity not verified: ${why}`,
+    },
+    warnings: [`Who ${input.recipientName.trim()} is could not be checked: ${why}.`],
+  };
+}
 
 /** The answer's value, or an `Unavailable` thrown to end the step with `no-source`. */
 function served<T>(answer: DirectoryAnswer<T>): T {
@@ -127,10 +161,7 @@ export async function resolveIdentity(input: IdentityInput, deps: IdentityDeps):
     };
   } catch (err) {
     if (!(err instanceof Unavailable)) throw err;
-    return {
-      output: { ...base, decision: 'no-source', basis: 'directory', note: `identity not verified: ${err.message}` },
-      warnings: [`Who ${name} is could not be checked: ${err.message}.`],
-    };
+    return notVerified(input, err.message);
   }
 }
 

@@ -12,7 +12,9 @@ import type { Llm, PageReader, WebResult, WebSearch } from '../ports.ts';
 import type { ExaSearchType } from '../prices.ts';
 import { buildCorpus } from '../corpus.ts';
 import { DATA_NOT_INSTRUCTIONS, cleanCitations, neutralise, packSources, quoteSources } from '../sources.ts';
-import type { ParsedTemplate, PipelineInput, ResearchOutput, StepResult } from '../types.ts';
+import { filterSources } from '../identity/filter.ts';
+import type { PageText } from '../identity/score.ts';
+import type { IdentityOutput, ParsedTemplate, PipelineInput, ResearchOutput, StepResult } from '../types.ts';
 import { readPages, shortUrl } from './read-pages.ts';
 
 export const SummarySchema = z.object({ summary: z.string() });
@@ -84,6 +86,11 @@ export interface ResearchDeps {
 export interface ResearchInput {
   input: PipelineInput;
   parsed: ParsedTemplate;
+  /**
+   * Who the recipient is, from the pages read (the identity step, issue 20): called once the pages
+   * are read and before the summary, so pages about a namesake are left out of it.
+   */
+  identify?: ((pages: readonly PageText[]) => Promise<IdentityOutput>) | undefined;
 }
 
 /** The two queries; `publications` is undefined for GENERAL templates. */
@@ -120,14 +127,16 @@ export async function researchRecipient(
   const { texts, warning } = await readPages(results, deps.pages, limits.readBelowChars, deps.signal);
   const warnings = warning ? [warning] : [];
 
-  const { sources, skipped } = buildCorpus(
-    results.map((result, i) => ({
-      url: result.url,
-      title: result.title,
-      text: withHighlights(texts[i] ?? '', result),
-    })),
-    { budget: limits.maxCorpusChars, minChars: limits.minUsableChars },
-  );
+  const read = results.map((result, i) => ({
+    url: result.url,
+    title: result.title,
+    text: withHighlights(texts[i] ?? '', result),
+  }));
+  const about = research.identify ? await aboutThePerson(read, research.identify, warnings) : read;
+  const { sources, skipped } = buildCorpus(about, {
+    budget: limits.maxCorpusChars,
+    minChars: limits.minUsableChars,
+  });
   if (skipped.length > 0)
     warnings.push(
       `${skipped.length} ${skipped.length === 1 ? 'page' : 'pages'} skipped: not readable text (${skipped.map((s) => `${shortUrl(s.url)}: ${s.reason}`).join('; ')})`,
@@ -154,6 +163,21 @@ export async function researchRecipient(
   const valid = new Set(sources.map((s) => s.n));
   summary = trimToSentence(cleanCitations(summary, valid).trim(), limits.summaryMaxChars);
   return { output: { summary, sources: sources.map(({ n, url, title }) => ({ n, url, title })) }, warnings };
+}
+
+/** The pages about the person the identity step settled on; those about a namesake become a warning. */
+async function aboutThePerson<T extends PageText>(
+  read: T[],
+  identify: (pages: readonly PageText[]) => Promise<IdentityOutput>,
+  warnings: string[],
+): Promise<T[]> {
+  const { kept, dropped } = filterSources(read, await identify(read));
+  if (dropped.length > 0) {
+    warnings.push(
+      `${dropped.length} ${dropped.length === 1 ? 'page' : 'pages'} left out, about someone else: ${dropped.map((d) => `${shortUrl(d.source.url)} (${d.reason})`).join('; ')}`,
+    );
+  }
+  return kept;
 }
 
 /**

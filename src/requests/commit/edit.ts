@@ -20,7 +20,7 @@ import { versionOf } from './versions.ts';
 
 /** The edited version's steps: the parent's research reused, and the edited email as step 4. */
 export function editedSteps(parent: Generation, email: string, now: Date = new Date()): StepRecords {
-  const { parse, research, arxiv } = parent.steps;
+  const { parse, research, identity, arxiv } = parent.steps;
   const problems = editProblems(parent, email);
   const reused = <T extends { reused?: boolean }>(r: T | undefined): T | undefined => r && { ...r, reused: true };
   const steps: StepRecords = {
@@ -34,6 +34,7 @@ export function editedSteps(parent: Generation, email: string, now: Date = new D
   };
   if (parse) steps.parse = reused(parse);
   if (research) steps.research = reused(research);
+  if (identity) steps.identity = reused(identity);
   if (arxiv) steps.arxiv = reused(arxiv);
   return steps;
 }

@@ -23,6 +23,9 @@ import { checkStart, type StartRefusal } from '../checks.ts';
 import { loadStartContext } from '../context.ts';
 import { budgetText } from '../../jobs/budget.ts';
 import { sendJob } from '../../jobs/send.ts';
+import { validateIdentityHint, type RawIdentityHint } from '../../pipeline/identity/hint.ts';
+import { IdentityHintSchema } from '../../pipeline/identity/schema.ts';
+import type { IdentityHint } from '../../pipeline/types.ts';
 
 const cleanText = (min: number, max: number, what: string) =>
   z
@@ -65,6 +68,18 @@ export function parseGenerationRequest(input: unknown): GenerationRequest {
   throw new InvalidRequestError(fields);
 }
 
+/**
+ * Who the person means (issue 20), as typed: each part optional, checked by `validateIdentityHint`
+ * (an ORCID's checksum, an author id's form, a public profile URL). Undefined when nothing was
+ * given; throws `InvalidRequestError` with every problem, on the name the hint qualifies (the forms
+ * have no field of their own for it yet).
+ */
+export function parseIdentityHint(raw: RawIdentityHint): IdentityHint | undefined {
+  const check = validateIdentityHint(raw);
+  if (!check.ok) throw new InvalidRequestError({ recipientName: check.problems.join(' ') });
+  return Object.keys(check.hint).length > 0 ? check.hint : undefined;
+}
+
 export interface EnqueueDeps {
   pool: pg.Pool;
   boss: PgBoss;
@@ -79,6 +94,8 @@ export type GenerationAddress = Pick<NewGeneration, 'channelId' | 'threadId' | '
 export interface CreateGenerationInput {
   user: UserIdentity;
   request: unknown;
+  /** Who the person means, already checked (`parseIdentityHint`). */
+  identityHint?: IdentityHint | undefined;
   address?: GenerationAddress;
 }
 
@@ -100,6 +117,8 @@ export interface CommitGenerationInput {
   user: User;
   identity: UserIdentity;
   request: GenerationRequest;
+  /** Who the person means (`parseIdentityHint`); stored on the row for the worker. */
+  identityHint?: IdentityHint | undefined;
   address?: GenerationAddress | undefined;
   options?: GenerationOptions | undefined;
   /** Reserved before the first post (its Cancel button carries it); default: a new one. */
@@ -129,6 +148,8 @@ export async function commitGeneration(
     teamId: input.identity.teamId,
     ...input.address,
     ...input.request,
+    // Stored JSON is a boundary: only the validated shape is written.
+    identityHint: input.identityHint ? IdentityHintSchema.parse(input.identityHint) : null,
     freshResearch: input.options?.freshResearch ?? false,
     reviewResearch: input.options?.reviewResearch ?? false,
   });
@@ -158,7 +179,13 @@ export async function createGeneration(deps: EnqueueDeps, input: CreateGeneratio
   const request = parseGenerationRequest(input.request);
   return withTransaction(deps.pool, async (tx) => {
     const user = await upsertUser(tx, input.user);
-    const result = await commitGeneration(deps, tx, { user, identity: input.user, request, address: input.address });
+    const result = await commitGeneration(deps, tx, {
+      user,
+      identity: input.user,
+      request,
+      identityHint: input.identityHint,
+      address: input.address,
+    });
     if ('kind' in result) throw startRefusalError(result);
     return result;
   });

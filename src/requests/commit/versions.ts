@@ -46,16 +46,19 @@ export interface RegenerateInput {
   collapseWithinMs?: number | undefined;
 }
 
-/** The steps a regeneration can reuse: 1–3, when the research is still fresh. */
+/** The steps a regeneration can reuse: 1–3 and the identity, when the research is still fresh. */
 export function reusableSteps(parent: Generation, ttlMs: number, now: Date): StepRecords {
   // Saved steps are JSON we wrote ourselves through `saveStep`.
   const steps = parent.steps as StepRecords;
-  const { parse, research, arxiv } = steps;
+  const { parse, research, identity, arxiv } = steps;
   if (!parse || !research || !arxiv) return {};
   const finishedAt = Date.parse(research.finishedAt);
   if (!Number.isFinite(finishedAt) || now.getTime() - finishedAt > ttlMs) return {};
   const reused = <T extends { reused?: boolean }>(r: T): T => ({ ...r, reused: true });
-  return { parse: reused(parse), research: reused(research), arxiv: reused(arxiv) };
+  const kept: StepRecords = { parse: reused(parse), research: reused(research), arxiv: reused(arxiv) };
+  // Who the recipient is goes with the research it filtered (a row from before issue 20 has none).
+  if (identity) kept.identity = reused(identity);
+  return kept;
 }
 
 /** The steps a Fresh research version reuses: the reading of the template, nothing researched. */
@@ -83,6 +86,7 @@ export async function versionOf(db: Db, parent: Generation) {
     template: parent.template,
     recipientName: parent.recipientName,
     recipientInterest: parent.recipientInterest,
+    identityHint: parent.identityHint,
   } satisfies Partial<generations.NewGeneration>;
 }
 

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeDiscord } from '../../fakes/discord/index.ts';
 import { startDiscordService, type DiscordService } from '../../helpers/e2e.ts';
 import type { ScribeProcess } from '../../helpers/scribe-process.ts';
-import { RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { NAMESAKE_PAPER } from '../../helpers/namesakes.ts';
+import { composerPrompt, RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
 
 let discord: FakeDiscord;
 let services: Services;
@@ -60,6 +61,10 @@ it('drafts an email from /scribe into a thread (through a gateway disconnect), t
   expect(all).toMatch(/Where each line comes from\n> analytical engines \\\[1\\\]/);
   expect(all).toContain('https://uni.example/~ada');
   expect(all).toContain('Programs for analytical engines');
+  // No OpenAlex key here: the result says so, and the namesake's paper (not about the interest) is not used.
+  // (Markdown-escaped in the embed: Discord shows the underscores.)
+  expect(all).toContain('About: Ada Lovelace · identity not verified: OPENALEX\\_API\\_KEY is not set');
+  expect(composerPrompt(services)).not.toContain(NAMESAKE_PAPER);
   expect(JSON.stringify(thread.at(-1)?.components)).toMatch(/scribe:regenerate:/);
 
   // The progress embed went through the steps and ended done.

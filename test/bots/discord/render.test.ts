@@ -45,7 +45,7 @@ function expectValid(messages: ResultMessage[]): void {
 }
 
 describe('Discord progress embed', () => {
-  it('shows the four steps with state icons, seconds and escaped warnings, coloured by status', () => {
+  it('shows the steps (the four, and who the recipient is) with state icons, seconds and escaped warnings, coloured by status', () => {
     const view = initialProgress('Dr. Ada Lovelace', 1);
     view.status = 'running';
     view.steps.parse = { state: 'done', seconds: 1.2, warnings: [] };
@@ -61,6 +61,7 @@ describe('Discord progress embed', () => {
     expect(embed.description?.split('\n')).toEqual([
       '✅ Reading the template — 1.2 s',
       '⏳ Researching the web',
+      '◻️ Checking who the recipient is',
       '✅ Finding papers on arXiv — 0.8 s',
       // Markdown escaped, the URL left intact so it still links.
       '    ⚠️ 2 of 5 pages could not be read: \\*timeout\\* on https://x.example/a_b_c',

@@ -8,7 +8,8 @@ import type { FakeSlack } from '../../fakes/slack/index.ts';
 import type { TestDatabase } from '../../helpers/db.ts';
 import { startSlackService, type SlackService } from '../../helpers/e2e.ts';
 import type { ScribeProcess } from '../../helpers/scribe-process.ts';
-import { RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { NAMESAKE_PAPER } from '../../helpers/namesakes.ts';
+import { composerPrompt, RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
 
 let slack: FakeSlack;
 let services: Services;
@@ -65,6 +66,9 @@ it('drafts an email from /scribe to a threaded result, then regenerates it from 
   expect(bare).not.toContain('[1]');
   await driver.clickButton({ user: 'U0ADA', channel: 'C0GENERAL', ts: result.ts, actionId: 'scribe_copy' });
   await slack.until(() => slack.ephemeralsFor('U0ADA').find((e) => e.text === bare), 'the bare email copied');
+  // No OpenAlex key here: the result says so, and the namesake's paper (not about the interest) is not used.
+  expect(result.visible).toContain('About: Ada Lovelace · identity not verified: OPENALEX_API_KEY is not set');
+  expect(composerPrompt(services)).not.toContain(NAMESAKE_PAPER);
 
   // The progress message went through the steps in order and ended done.
   const final = await slack.until(
