@@ -31,10 +31,11 @@ describe('Slack modal', () => {
       'recipient_name',
       'recipient_interest',
       'review_research',
+      'personal_line',
       'scribe_mode',
     ]);
     expect(blocks(view)[0]?.element?.initial_value).toBe('Dear {name}, hello there my friend.');
-    expect(blocks(view).map((b) => b.element?.max_length)).toEqual([3000, 200, 500, undefined, undefined]);
+    expect(blocks(view).map((b) => b.element?.max_length)).toEqual([3000, 200, 500, undefined, undefined, undefined]);
     expect(blocks(view)[3]?.element).toMatchObject({ type: 'checkboxes' });
   });
 
