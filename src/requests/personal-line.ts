@@ -32,3 +32,13 @@ export function applyPersonalLine(template: string, choice: PersonalLineChoice |
   if (choice === undefined || choice === 'none' || noRecipientSlotNotice(template) === undefined) return template;
   return withPersonalLine(template, choice);
 }
+
+/** The template to run with `choice`, or the notice when the template needs a choice not made. */
+export function placePersonalLine(
+  template: string,
+  choice: PersonalLineChoice | undefined,
+): { template: string; notice?: undefined } | { notice: string } {
+  const notice = noRecipientSlotNotice(template);
+  if (notice && choice === undefined) return { notice };
+  return { template: applyPersonalLine(template, choice) };
+}

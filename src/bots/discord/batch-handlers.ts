@@ -19,7 +19,9 @@ import {
 } from 'discord.js';
 import { DEFAULTS } from '../../config.ts';
 import { requestBatchCancel, startBatch, type BatchActionPort, type BatchPort } from '../../requests/batch.ts';
+import { parseBatchRequest } from '../../requests/batch-input.ts';
 import { readFormPrefill } from '../../requests/info.ts';
+import { placePersonalLine, type PersonalLineChoice } from '../../requests/personal-line.ts';
 import { CANNOT_POST } from '../../requests/port.ts';
 import type { UserIdentity } from '../../requests/types.ts';
 import { batchCancelReply, batchStartReply } from '../shared/batch-outcomes.ts';
@@ -33,7 +35,8 @@ import {
   renderBatch,
   renderBatchModal,
 } from './batch-render.ts';
-import { INPUTS } from './ids.ts';
+import { INPUTS, PERSONAL_LINE_INPUT } from './ids.ts';
+import { personalLineChoice } from './modal.ts';
 import { DISCORD_STYLE } from './port.ts';
 import { identityOf } from './identity.ts';
 
@@ -60,13 +63,13 @@ export async function handleBatchAttachment(
   channelId: string,
   attachment: Attachment,
   templateOption: string | undefined,
-  apiUrl: string | undefined,
+  personalLine: PersonalLineChoice | undefined,
 ): Promise<string> {
   await interaction.deferReply({ flags: EPHEMERAL });
   const say = async (content: string) => {
     await interaction.editReply({ content, allowedMentions: QUIET });
   };
-  const text = await downloadCsv(attachment, apiUrl).catch((err: unknown) => {
+  const text = await downloadCsv(attachment, deps.apiUrl).catch((err: unknown) => {
     deps.logger.warn({ err }, 'could not download the recipients file');
     return err instanceof CsvError ? err : new CsvError('I could not download that file; please attach it again.');
   });
@@ -81,7 +84,7 @@ export async function handleBatchAttachment(
     await say('Give the `template` option too (or run `/scribe` once first, so I have your last template).');
     return 'batch:no-template';
   }
-  return runBatch(deps, identity, channelId, { template, recipients: text }, say);
+  return runBatch(deps, identity, channelId, { template, recipients: text }, personalLine, say);
 }
 
 /** The batch form was submitted. */
@@ -105,7 +108,7 @@ export async function handleBatchSubmission(
   const say = async (content: string) => {
     await interaction.editReply({ content, allowedMentions: QUIET });
   };
-  return runBatch(deps, identityOf(interaction), channelId, input, say);
+  return runBatch(deps, identityOf(interaction), channelId, input, personalLineChoice(interaction), say);
 }
 
 async function runBatch(
@@ -113,8 +116,21 @@ async function runBatch(
   identity: UserIdentity,
   channelId: string,
   input: { template: string; recipients: string },
+  personalLine: PersonalLineChoice | undefined,
   say: (content: string) => Promise<void>,
 ): Promise<string> {
+  // The batch's one template, asked about once for the whole batch, before anything is posted.
+  // Bad rows are answered first, by startBatch.
+  const placed = parseBatchRequest(input, batchMaxOf(deps)).ok
+    ? placePersonalLine(input.template, personalLine)
+    : { template: input.template };
+  if (placed.notice !== undefined) {
+    await say(
+      `${placed.notice}\nGive \`${PERSONAL_LINE_INPUT}\` with the recipients file, or choose under **Personal line** on the batch form. Nothing was started.`,
+    );
+    return 'batch:no-recipient-slot';
+  }
+  input = { ...input, template: placed.template };
   const outcome = await startBatch(deps, batchPort(deps, channelId, identity.platformUserId), { identity, ...input });
   await say(batchStartReply(outcome, DISCORD_STYLE));
   return outcome.kind === 'started' ? `batch:${outcome.generations.length}` : `batch:${outcome.kind}`;

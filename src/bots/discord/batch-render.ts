@@ -13,7 +13,7 @@ import {
 import { z } from 'zod';
 import { batchTableLines, batchTitle, type BatchView } from '../../thread/batch-view.ts';
 import { splitText } from '../split.ts';
-import { templateField } from './modal.ts';
+import { personalLineField, templateField } from './modal.ts';
 import { COLORS, DISCORD_LIMITS, escapeMarkdown, truncate, type ButtonRow } from './render.ts';
 
 export const BATCH_MODAL_ID = 'scribe:batch';
@@ -59,6 +59,7 @@ export function renderBatchModal(
           placeholder: 'Dr. Ada Lovelace | analytical engines',
         },
       },
+      personalLineField(),
     ],
   };
 }

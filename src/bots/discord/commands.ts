@@ -17,7 +17,8 @@ import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import { z } from 'zod';
-import { INPUTS } from './ids.ts';
+import { PERSONAL_LINE_CHOICES, PersonalLineChoiceSchema } from '../../requests/personal-line.ts';
+import { INPUTS, PERSONAL_LINE_INPUT } from './ids.ts';
 
 export const COMMAND_NAME = 'scribe';
 
@@ -58,6 +59,12 @@ export const SCRIBE_COMMAND = {
       max_length: 6_000,
     },
     {
+      type: ApplicationCommandOptionType.String,
+      name: PERSONAL_LINE_INPUT,
+      description: 'Only for a template with no placeholder for the recipient: where one line about them goes',
+      choices: PERSONAL_LINE_CHOICES.map((c) => ({ name: c.label, value: c.value })),
+    },
+    {
       type: ApplicationCommandOptionType.Boolean,
       name: 'fresh',
       description: 'Research the recipient afresh instead of reusing recent research',
@@ -83,6 +90,7 @@ export const ScribeOptionsSchema = z.object({
   template: z.string().optional(),
   action: z.enum([...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION]).optional(),
   fresh: z.boolean().optional(),
+  personal_line: PersonalLineChoiceSchema.optional(),
 });
 export type ScribeOptions = z.infer<typeof ScribeOptionsSchema>;
 

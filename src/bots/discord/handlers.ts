@@ -20,10 +20,11 @@ import {
   type User,
 } from 'discord.js';
 import { z } from 'zod';
-import type { GenerationRequest } from '../../requests/commit/start.ts';
+import { GenerationRequestSchema, type GenerationRequest } from '../../requests/commit/start.ts';
 import { reactedTo, requestAction } from '../../requests/act.ts';
 import { ACTIONS, isFormAction } from '../../requests/actions.ts';
 import { prepareForm, saveForm } from '../../requests/edit.ts';
+import { placePersonalLine, type PersonalLineChoice } from '../../requests/personal-line.ts';
 import { startGeneration, type StartOutcome } from '../../requests/start.ts';
 import { loadFormPrefill } from '../shared/form-prefill.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
@@ -37,13 +38,14 @@ import {
   FRESH_MODAL_ID,
   INPUTS,
   MODAL_ID,
+  PERSONAL_LINE_INPUT,
   parseFormModal,
   parseResultButton,
   REGENERATE_REACTIONS,
   REVIEW_INPUT,
 } from './ids.ts';
 import { infoReply } from './info.ts';
-import { renderDraftModal, renderEditModal } from './modal.ts';
+import { personalLineChoice, renderDraftModal, renderEditModal } from './modal.ts';
 import { actionPort, DISCORD_STYLE, editPort, startPort, tellInThread, type StartPlace } from './port.ts';
 import { DISCORD_LIMITS, escapeMarkdown } from './render.ts';
 
@@ -93,11 +95,13 @@ export async function handleScribeCommand(
     template: interaction.options.getString(INPUTS.template) ?? undefined,
     action: interaction.options.getString('action') ?? undefined,
     fresh: interaction.options.getBoolean('fresh') ?? undefined,
+    personal_line: interaction.options.getString(PERSONAL_LINE_INPUT) ?? undefined,
   });
   if (options.action === BATCH_ACTION) return showBatchModal(deps, interaction);
   if (options.action === PROFILE_ACTION) return showProfileModal(deps, interaction);
   const attachment = interaction.options.getAttachment(RECIPIENTS_OPTION);
-  if (attachment) return handleBatchAttachment(deps, interaction, channelId, attachment, options.template, deps.apiUrl);
+  if (attachment)
+    return handleBatchAttachment(deps, interaction, channelId, attachment, options.template, options.personal_line);
   const fresh = options.fresh === true;
   const identity = identityOf(interaction);
   if (options.action) {
@@ -129,7 +133,7 @@ export async function handleScribeCommand(
     });
     return 'incomplete';
   }
-  return runStart(deps, interaction, channelId, given, fresh);
+  return runStart(deps, interaction, channelId, given, options.personal_line, fresh);
 }
 
 const ModalValuesSchema = z.object({ template: z.string(), recipientName: z.string(), recipientInterest: z.string() });
@@ -153,6 +157,7 @@ export async function handleDraftSubmission(
     interaction,
     channelId,
     values,
+    personalLineChoice(interaction),
     interaction.customId === FRESH_MODAL_ID,
     reviewChoice(interaction),
   );
@@ -172,9 +177,20 @@ async function runStart(
   interaction: ChatInputCommandInteraction | ModalSubmitInteraction,
   channelId: string,
   request: Record<string, unknown>,
+  personalLine: PersonalLineChoice | undefined,
   fresh = false,
   review?: boolean,
 ): Promise<string> {
+  if (GenerationRequestSchema.safeParse(request).success && typeof request.template === 'string') {
+    // A valid request whose template has nothing for research to fill: asked before anything is
+    // posted or spent (an invalid one is answered with its problems first, by startGeneration).
+    const placed = placePersonalLine(request.template, personalLine);
+    if (placed.notice !== undefined) {
+      await interaction.reply({ content: personalLineQuestion(placed.notice, interaction), flags: EPHEMERAL });
+      return 'no-recipient-slot';
+    }
+    request = { ...request, template: placed.template };
+  }
   await interaction.deferReply({ flags: EPHEMERAL });
   const identity = identityOf(interaction);
   const port = startPort(deps, {
@@ -191,6 +207,15 @@ async function runStart(
   await interaction.editReply({ content: startReply(outcome, port, channelId), allowedMentions: QUIET });
   return outcome.kind;
 }
+
+/** The no-placeholder notice, with where to answer it: the command's option or the form's field. */
+export function personalLineQuestion(notice: string, interaction: { isChatInputCommand(): boolean }): string {
+  const where = interaction.isChatInputCommand()
+    ? `Run the command again with \`${PERSONAL_LINE_INPUT}\` (${PERSONAL_LINE_WHERE}).`
+    : 'Run `/scribe` again and choose one under **Personal line** on the form.';
+  return `${notice}\n${where} Nothing was started.`;
+}
+const PERSONAL_LINE_WHERE = 'After the greeting, Before the sign-off, or None';
 
 const POST_NEEDS = {
   'View Channel': PermissionFlagsBits.ViewChannel,

@@ -19,6 +19,9 @@ export const INPUTS = {
   recipientInterest: 'recipient_interest',
 } as const;
 
+/** The forms' select and the command's option: where a personal line goes when the template has no recipient placeholder. */
+export const PERSONAL_LINE_INPUT = 'personal_line';
+
 /** Reactions that ask for a new version (Slack's `:repeat:` and `:arrows_counterclockwise:`). */
 export const REGENERATE_REACTIONS: readonly string[] = ['🔁', '🔄'];
 

@@ -2,9 +2,19 @@
  * The `/scribe` form (a modal): the three inputs whose custom ids are the contract, prefilled with
  * the last template. Discord's limits: labels 45, label descriptions 100, text inputs 4,000.
  */
-import { ComponentType, TextInputStyle, type APIModalInteractionResponseCallbackData } from 'discord.js';
+import {
+  ComponentType,
+  TextInputStyle,
+  type APIModalInteractionResponseCallbackData,
+  type ModalSubmitInteraction,
+} from 'discord.js';
 import { splitText } from '../split.ts';
-import { FORM_INPUT, formModalId, FRESH_MODAL_ID, INPUTS, MODAL_ID, REVIEW_INPUT } from './ids.ts';
+import {
+  PERSONAL_LINE_CHOICES,
+  PersonalLineChoiceSchema,
+  type PersonalLineChoice,
+} from '../../requests/personal-line.ts';
+import { FORM_INPUT, formModalId, FRESH_MODAL_ID, INPUTS, MODAL_ID, PERSONAL_LINE_INPUT, REVIEW_INPUT } from './ids.ts';
 import { DISCORD_LIMITS } from './render.ts';
 import type { FormAction } from '../../requests/actions.ts';
 
@@ -56,6 +66,7 @@ export function renderDraftModal(
         description: 'See what was found, edit it if you like, then have the email written.',
         component: { type: ComponentType.Checkbox, custom_id: REVIEW_INPUT, default: options.review === true },
       },
+      personalLineField(),
     ],
   };
 }
@@ -119,4 +130,34 @@ export function templateField(prefill: string | undefined, description?: string)
       ...(prefill ? { value: prefill } : {}),
     },
   } as const;
+}
+
+/** Asked on every form, needed only when the template has no placeholder for the recipient. */
+export function personalLineField() {
+  return {
+    type: ComponentType.Label,
+    label: 'Personal line',
+    description: 'Only for a template with no placeholder for the recipient: where one line about them goes.',
+    component: {
+      type: ComponentType.StringSelect,
+      custom_id: PERSONAL_LINE_INPUT,
+      required: false,
+      min_values: 0,
+      max_values: 1,
+      placeholder: 'Choose a place',
+      options: PERSONAL_LINE_CHOICES.map((c) => ({ label: c.label, value: c.value })),
+    },
+  } as const;
+}
+
+/** The form's personal-line choice; undefined when none was chosen (or the form had no such field). */
+export function personalLineChoice(interaction: ModalSubmitInteraction): PersonalLineChoice | undefined {
+  let values: readonly string[] = [];
+  try {
+    values = interaction.fields.getStringSelectValues(PERSONAL_LINE_INPUT);
+  } catch {
+    // An older form without the field.
+  }
+  const chosen = PersonalLineChoiceSchema.safeParse(values[0]);
+  return chosen.success ? chosen.data : undefined;
 }

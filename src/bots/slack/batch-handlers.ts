@@ -15,6 +15,7 @@ import { describeProblems } from '../../requests/recipients.ts';
 import { requestBatchCancel, startBatch, type BatchActionPort, type BatchPort } from '../../requests/batch.ts';
 import { checkBatchStart } from '../../requests/batch-checks.ts';
 import { loadStartContext } from '../../requests/context.ts';
+import { placePersonalLine } from '../../requests/personal-line.ts';
 import { CANNOT_POST } from '../../requests/port.ts';
 import type { UserIdentity } from '../../requests/types.ts';
 import { batchCancelReply, batchProblemsText, batchStartReply } from '../shared/batch-outcomes.ts';
@@ -23,8 +24,8 @@ import { CANNOT_POST_CODES, slackErrorCode } from './client.ts';
 import type { SlackBotDeps } from './deps.ts';
 import { BATCH_CANCEL_ID, RECIPIENTS_INPUT, renderBatch, renderBatchModal } from './batch-render.ts';
 import type { Ack, Respond, ViewAck } from './handlers.ts';
-import { INPUT_ACTION_ID, INPUTS } from './ids.ts';
-import { metadataOf, noticeModal, type ModalMetadata } from './modal.ts';
+import { INPUT_ACTION_ID, INPUTS, PERSONAL_LINE_INPUT } from './ids.ts';
+import { metadataOf, noticeModal, personalLineChoice, type ModalMetadata } from './modal.ts';
 import { isWorkspaceAdmin, SLACK_STYLE, tellViaResponseUrl } from './port.ts';
 
 const batchMaxOf = (deps: SlackBotDeps) => deps.batchMax ?? DEFAULTS.batchMax;
@@ -58,7 +59,11 @@ const BatchSubmissionSchema = z.looseObject({
   view: z.looseObject({
     private_metadata: z.string(),
     state: z.looseObject({
-      values: z.looseObject({ [INPUTS.template]: value, [RECIPIENTS_INPUT]: value }),
+      values: z.looseObject({
+        [INPUTS.template]: value,
+        [RECIPIENTS_INPUT]: value,
+        [PERSONAL_LINE_INPUT]: personalLineChoice,
+      }),
     }),
   }),
 });
@@ -81,7 +86,7 @@ export async function handleBatchSubmission(
     return 'stale';
   }
   const values = submission.view.state.values;
-  const input = { template: values[INPUTS.template], recipients: values[RECIPIENTS_INPUT] };
+  let input = { template: values[INPUTS.template], recipients: values[RECIPIENTS_INPUT] };
   // Nothing starts until every line is valid: the problems go back on the form, by line number.
   const parsed = parseBatchRequest(input, batchMaxOf(deps));
   if (!parsed.ok) {
@@ -94,6 +99,13 @@ export async function handleBatchSubmission(
     await args.ack({ response_action: 'errors', errors });
     return 'invalid';
   }
+  // The batch's one template, asked about once for the whole batch, before anything is posted.
+  const placed = placePersonalLine(input.template, values[PERSONAL_LINE_INPUT]);
+  if (placed.notice !== undefined) {
+    await args.ack({ response_action: 'errors', errors: { [PERSONAL_LINE_INPUT]: placed.notice } });
+    return 'no-recipient-slot';
+  }
+  input = { ...input, template: placed.template };
   const identity: UserIdentity = {
     platform: 'slack',
     teamId: submission.team?.id ?? submission.user.team_id ?? '',

@@ -8,7 +8,7 @@ import type { types } from '@slack/bolt';
 import { batchTableLines, batchTitle, type BatchView } from '../../thread/batch-view.ts';
 import { splitText } from '../split.ts';
 import { INPUT_ACTION_ID, INPUTS } from './ids.ts';
-import { modeSwitchBlock, SLACK_INPUT_LIMIT, type ModalMetadata } from './modal.ts';
+import { modeSwitchBlock, personalLineBlock, SLACK_INPUT_LIMIT, type ModalMetadata } from './modal.ts';
 import { escapeMrkdwn, SLACK_SECTION_LIMIT, type SlackMessage } from './render.ts';
 
 /** The batch modal's `callback_id`. */
@@ -64,6 +64,7 @@ export function renderBatchModal(
           text: `Name | research interest (a tab or comma works too: paste rows from a spreadsheet). Up to ${max}.`,
         },
       },
+      personalLineBlock(),
       modeSwitchBlock('single'),
     ],
   };

@@ -15,7 +15,7 @@ import { reactedTo, requestAction } from '../../requests/act.ts';
 import { readCopy } from '../../requests/info.ts';
 import type { UserIdentity } from '../../requests/types.ts';
 import { lastRefused, prepareStart, startGeneration } from '../../requests/start.ts';
-import { applyPersonalLine, noRecipientSlotNotice } from '../../requests/personal-line.ts';
+import { placePersonalLine } from '../../requests/personal-line.ts';
 import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/form-prefill.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { openBatchModal } from './batch-handlers.ts';
@@ -147,13 +147,12 @@ export async function handleDraftSubmission(
     await args.ack({ response_action: 'errors', errors: fieldErrors(err.fields) });
     return 'invalid';
   }
-  const personalLine = submission.view.state.values.personal_line;
-  const notice = noRecipientSlotNotice(request.template);
-  if (notice && personalLine === undefined) {
-    await args.ack({ response_action: 'errors', errors: { [PERSONAL_LINE_INPUT]: notice } });
+  const placed = placePersonalLine(request.template, submission.view.state.values.personal_line);
+  if (placed.notice !== undefined) {
+    await args.ack({ response_action: 'errors', errors: { [PERSONAL_LINE_INPUT]: placed.notice } });
     return 'no-recipient-slot';
   }
-  request = { ...request, template: applyPersonalLine(request.template, personalLine) };
+  request = { ...request, template: placed.template };
   const identity: Identity = {
     platform: 'slack',
     teamId: submission.team?.id ?? submission.user.team_id ?? '',

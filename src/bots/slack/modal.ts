@@ -145,7 +145,7 @@ export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string,
 }
 
 /** Asked on every form, needed only when the template has no placeholder for the recipient. */
-function personalLineBlock(): types.InputBlock {
+export function personalLineBlock(): types.InputBlock {
   return {
     type: 'input',
     block_id: PERSONAL_LINE_INPUT,
@@ -164,7 +164,7 @@ function personalLineBlock(): types.InputBlock {
   };
 }
 
-const personalLineChoice = z
+export const personalLineChoice = z
   .looseObject({
     [INPUT_ACTION_ID]: z.looseObject({ selected_option: z.looseObject({ value: z.string() }).nullish() }).optional(),
   })

@@ -212,6 +212,100 @@ it('a passing failure in step 4 shows ❌ with Retry on its failure reply; Retry
   }
 }, 150_000);
 
+it('asks once where a personal line goes for a batch whose template has no recipient placeholder; "none" spends nothing', async () => {
+  const { grace } = h.fake.people;
+  const written = 'Dear colleague,\n\nYou are invited to our workshop in May.\n\nBest regards,\n[Your Name]';
+  const rows = csv(['steam,Working Person', 'engines,Other Person']);
+  const rowCount = async () => (await h.db.pool.query('SELECT 1 FROM generations')).rows.length;
+  const before = await rowCount();
+  const posts = h.fake.channelView(h.fake.channelId).length;
+
+  const asked = h.fake.slashCommand({
+    user: grace,
+    options: { template: written },
+    attachments: { recipients: upload('plain.csv', rows) },
+  });
+  expect((await h.handled(asked.id)).outcome).toBe('batch:no-recipient-slot');
+  expect(h.replyTo(asked.id)).toContain('none for the recipient');
+  expect(h.replyTo(asked.id)).toContain('Nothing was started');
+  expect(await rowCount()).toBe(before);
+  expect(h.fake.channelView(h.fake.channelId)).toHaveLength(posts);
+
+  // The batch form asks the same, on its own field.
+  const form = h.fake.slashCommand({ user: grace, options: { action: 'batch' } });
+  expect((await h.handled(form.id)).outcome).toBe('batch-modal');
+  const submitted = h.fake.submitModal(form.id, { template: written, recipients: 'Working Person | steam' });
+  expect((await h.handled(submitted.id)).outcome).toBe('batch:no-recipient-slot');
+  expect(await rowCount()).toBe(before);
+
+  const calls = () => ({ anthropic: services.anthropic.requests.length, exa: services.exa.requests.length });
+  const spent = calls();
+  const none = h.fake.slashCommand({
+    user: grace,
+    options: { template: written, personal_line: 'none' },
+    attachments: { recipients: upload('plain.csv', rows) },
+  });
+  expect((await h.handled(none.id)).outcome).toBe('batch:2');
+  const table = await until(
+    () => h.fake.channelView(h.fake.channelId).find((m) => m.embeds[0]?.title === '2 emails: 2 ✅'),
+    'the table all ✅',
+    90_000,
+  );
+  const emails = h.fake.channelView(table.threadId!).filter((m) => m.content.startsWith('Dear colleague'));
+  expect(emails.map((m) => m.content)).toEqual([written, written]);
+  expect(calls()).toEqual(spent);
+}, 120_000);
+
+it('a single /scribe with no recipient placeholder: asked before anything is posted; "none" spends nothing; a choice places the line', async () => {
+  const { grace } = h.fake.people;
+  const written = 'Dear colleague,\n\nYou are invited to our workshop in May.\n\nBest regards,\n[Your Name]';
+  const recipient = { recipient_name: 'Dr. Ada Lovelace', recipient_interest: 'analytical engines' };
+  const publicMessages = () => h.fake.channelView(h.fake.channelId).filter((m) => !m.ephemeral);
+  const posts = publicMessages().length;
+
+  // The form: the question answers the submission, nothing is posted.
+  const form = h.fake.slashCommand({ user: grace });
+  expect((await h.handled(form.id)).outcome).toBe('modal');
+  const asked = h.fake.submitModal(form.id, { template: written, ...recipient });
+  expect((await h.handled(asked.id)).outcome).toBe('no-recipient-slot');
+  const question = (await h.fake.nextCallback(asked.id)).data as { content?: string; flags?: number };
+  expect(question.content).toContain('none for the recipient');
+  expect(question.content).toContain('**Personal line**');
+  expect(question.flags).toBe(64);
+  // The inline command: the same question, naming the option.
+  const inline = h.fake.slashCommand({ user: grace, options: { template: written, ...recipient } });
+  expect((await h.handled(inline.id)).outcome).toBe('no-recipient-slot');
+  expect(((await h.fake.nextCallback(inline.id)).data as { content?: string }).content).toContain('`personal_line`');
+  expect(publicMessages()).toHaveLength(posts);
+
+  // "none": the template as written, with no model call and no search.
+  const calls = () => ({ anthropic: services.anthropic.requests.length, exa: services.exa.requests.length });
+  const spent = calls();
+  const none = h.fake.slashCommand({
+    user: grace,
+    options: { template: written, ...recipient, personal_line: 'none' },
+  });
+  expect((await h.handled(none.id)).outcome).toBe('started');
+  const thread = publicMessages().at(-1)!.threadId!;
+  const email = await until(
+    () => h.fake.channelView(thread).find((m) => m.content.startsWith('Dear colleague')),
+    'the email as written',
+  );
+  expect(email.content).toBe(written);
+  expect(calls()).toEqual(spent);
+
+  // The form's select: the line goes where chosen.
+  const again = h.fake.slashCommand({ user: grace });
+  expect((await h.handled(again.id)).outcome).toBe('modal');
+  const chosen = h.fake.submitModal(again.id, { template: written, ...recipient, personal_line: 'before-signoff' });
+  expect((await h.handled(chosen.id)).outcome).toBe('started');
+  const generation = await h.generationByProgress(publicMessages().at(-1)!.id);
+  expect(generation?.template).toBe(
+    'Dear colleague,\n\nYou are invited to our workshop in May.\n\n[personal line]\n\nBest regards,\n[Your Name]',
+  );
+}, 120_000);
+
+// Last: it stops the worker.
 it('Cancel batch stops the rows not yet started; only the requester may press it', async () => {
   await worker.stop(10_000);
   const command = h.fake.slashCommand({ options: { action: 'batch' } });

@@ -34,6 +34,7 @@ describe('Discord /scribe', () => {
       'recipient_name',
       'recipient_interest',
       'template',
+      'personal_line',
       'fresh',
       'action',
       'recipients',
@@ -115,6 +116,7 @@ describe('Discord /scribe', () => {
       'recipient_name',
       'recipient_interest',
       'review_research',
+      'personal_line',
     ]);
     expect(modal.components[0]!.component.value).toBe(mine);
   });

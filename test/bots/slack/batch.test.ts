@@ -288,3 +288,25 @@ it('the /scribe form switches to "Several recipients" in place, keeping the temp
     60_000,
   );
 }, 90_000);
+
+it('asks once on the batch form where a personal line goes when the template has no recipient placeholder', async () => {
+  const written = 'Dear colleague,\n\nYou are invited to our workshop in May.\n\nBest regards,\n[Your Name]';
+  await openBatchModal('U0GRACE');
+  const posts = h.fake.callsTo('chat.postMessage').length;
+  const values = { template: written, recipients: 'Plain Alpha | steam\nPlain Beta | engines' };
+  const asked = await h.slack.submitView({ user: 'U0GRACE', values });
+  expect(asked.body).toMatchObject({ response_action: 'errors' });
+  expect((asked.body as { errors: Record<string, string> }).errors.personal_line).toContain('none for the recipient');
+  expect((await h.handled(asked.viewId)).outcome).toBe('no-recipient-slot');
+  expect(h.fake.callsTo('chat.postMessage')).toHaveLength(posts);
+
+  const chosen = await h.slack.submitView({ user: 'U0GRACE', values: { ...values, personal_line: 'after-greeting' } });
+  expect((await h.handled(chosen.viewId, 2)).outcome).toBe('batch:2');
+  const { rows } = await h.db.pool.query<{ template: string }>(
+    "SELECT template FROM generations WHERE recipient_name IN ('Plain Alpha', 'Plain Beta')",
+  );
+  expect(rows.map((r) => r.template)).toEqual([
+    'Dear colleague,\n\n[personal line]\n\nYou are invited to our workshop in May.\n\nBest regards,\n[Your Name]',
+    'Dear colleague,\n\n[personal line]\n\nYou are invited to our workshop in May.\n\nBest regards,\n[Your Name]',
+  ]);
+}, 60_000);

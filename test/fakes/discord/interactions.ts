@@ -151,6 +151,14 @@ export function modalSubmit(
         value: given === undefined ? input.default === true : given === 'true',
       };
     }
+    // A string select (type 3) submits the chosen option's value, or none: only an offered value can be chosen.
+    if (input.type === 3) {
+      const given = values[input.custom_id];
+      const offered = ((input.options as { value: string }[] | undefined) ?? []).map((o) => o.value);
+      if (given !== undefined && !offered.includes(given))
+        throw new Error(`select ${input.custom_id} offers no option ${given}`);
+      return { type: 3, custom_id: input.custom_id, values: given === undefined ? [] : [given] };
+    }
     return {
       type: 4,
       ...(typeof input.id === 'number' ? { id: input.id } : {}),
