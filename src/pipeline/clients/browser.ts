@@ -126,17 +126,24 @@ export function resolveChromium(path: string): string {
 
 /** The browser's main process: our child process whose name is chromium (Linux /proc). */
 function chromiumChildPid(): number | undefined {
+  let entries: string[];
   try {
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // "pid (comm) state ppid …"; comm may contain spaces, so split after the last ')'.
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && /chrom/i.test(comm)) return Number(entry);
-    }
+    entries = fs.readdirSync('/proc');
   } catch {
-    // not Linux, or /proc unreadable
+    return undefined; // not Linux, or /proc unreadable
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // that process ended while we looked: a busy machine's other processes come and go
+    }
+    // "pid (comm) state ppid …"; comm may contain spaces, so split after the last ')'.
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === process.pid && /chrom/i.test(comm)) return Number(entry);
   }
   return undefined;
 }

@@ -253,6 +253,7 @@ describe('Discord /scribe form', () => {
       'recipient_name',
       'recipient_interest',
       'review_research',
+      'personal_line',
     ]);
     expect(inputs(modal)[0]).toMatchObject({ value: 'Dear {name},\n\nI enjoyed your work on {topic}.', style: 2 });
     expect(renderDraftModal(undefined).components[0]).not.toHaveProperty('component.value');
