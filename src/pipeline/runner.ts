@@ -52,6 +52,8 @@ export interface PipelineDeps {
   models: { fast: string; writer: string };
   /** How long cached research stays good; 0 turns the cache off. */
   researchCacheTtlMs: number;
+  /** All of research's page reads together, after Exa's answer (`RESEARCH_PAGES_DEADLINE`; default `PAGES_DEADLINE_MS`). */
+  pagesDeadlineMs?: number | undefined;
   /**
    * What research asks for and sends on (default `RESEARCH_LIMITS`, `ARXIV_LIMITS`); the cost
    * bench runs the issue-21 baseline through `RESEARCH_BASELINE` and `ARXIV_BASELINE`.
@@ -279,7 +281,13 @@ export async function runPipeline(
       return settled();
     };
     concurrent.push(
-      run('research', (p) => researchRecipient({ input, parsed, identify }, p, deps.limits?.research)).then(
+      run('research', (p) =>
+        researchRecipient(
+          { input, parsed, identify },
+          { ...p, pagesDeadlineMs: deps.pagesDeadlineMs },
+          deps.limits?.research,
+        ),
+      ).then(
         () => {
           // A research that ended without asking (nothing to read) must not leave arXiv waiting.
           pagesRead([]);
