@@ -52,7 +52,10 @@ export interface PipelineDeps {
   models: { fast: string; writer: string };
   /** How long cached research stays good; 0 turns the cache off. */
   researchCacheTtlMs: number;
-  /** All of research's page reads together, after Exa's answer (`RESEARCH_PAGES_DEADLINE`; default `PAGES_DEADLINE_MS`). */
+  /**
+   * All of research's page reads together, after Exa's answer; the pages still being read then are
+   * left out (`RESEARCH_PAGES_DEADLINE`, which the composition roots pass). Undefined: no deadline.
+   */
   pagesDeadlineMs?: number | undefined;
   /**
    * What research asks for and sends on (default `RESEARCH_LIMITS`, `ARXIV_LIMITS`); the cost
@@ -154,6 +157,7 @@ export async function runPipeline(
       // Page failures become warnings in the research step; retrying them would only slow it down.
       pages: {
         read: (url, opts) => observer.call(step, { kind: 'page', url }, 1, () => deps.pages.read(url, opts)),
+        warm: () => deps.pages.warm?.(),
         close: () => deps.pages.close(),
       },
       directory: deps.directory && {

@@ -76,21 +76,13 @@ export const RESEARCH_BASELINE = {
   maxCorpusChars: 120_000,
 } as const satisfies ResearchLimits;
 
-/**
- * How long reading pages may take, all together, once Exa has answered (`RESEARCH_PAGES_DEADLINE`,
- * issue 24): the issue allows the email 3 s past the critical path (9.6 s with the seed
- * latencies); 2.5 s of it go to the pages and 0.5 s is left for the summary's and the identity's
- * own work on this machine (docs/decisions.md, "Slow pages").
- */
-export const PAGES_DEADLINE_MS = 2_500;
-
 export interface ResearchDeps {
   llm: Llm;
   search: WebSearch;
   pages: PageReader;
   models: { fast: string };
   signal?: AbortSignal | undefined;
-  /** All the page reads together, after Exa's answer (default `PAGES_DEADLINE_MS`). */
+  /** All the page reads together, after Exa's answer (`RESEARCH_PAGES_DEADLINE`); undefined: no deadline. */
   pagesDeadlineMs?: number | undefined;
 }
 
@@ -129,6 +121,8 @@ export async function researchRecipient(
     highlightChars: limits.highlightChars,
     signal: deps.signal,
   };
+  // The extraction thread starts while Exa searches, not within the pages' deadline.
+  deps.pages.warm?.();
   const found = await Promise.all(
     [queries.background, queries.publications]
       .filter((q) => q !== undefined)
@@ -140,7 +134,7 @@ export async function researchRecipient(
     deps.pages,
     limits.readBelowChars,
     deps.signal,
-    deps.pagesDeadlineMs ?? PAGES_DEADLINE_MS,
+    deps.pagesDeadlineMs,
   );
 
   // A page cut off at the deadline is left out whole (its warning says so), its excerpt included.
