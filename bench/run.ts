@@ -17,6 +17,7 @@ import { benchCost } from './cost.ts';
 import { benchIdentity } from './identity.ts';
 import { benchObserve } from './observe.ts';
 import { benchPipeline } from './pipeline.ts';
+import { benchSlowPages } from './slow-pages.ts';
 import { benchWorker } from './worker.ts';
 
 const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
@@ -30,6 +31,7 @@ const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   batch: benchBatch,
   identity: () => benchIdentity(),
   cost: () => benchCost(),
+  'slow-pages': () => benchSlowPages(),
 };
 
 const wanted = process.argv.slice(2);

@@ -30,6 +30,10 @@ export const DEFAULTS = {
   dailyQuota: 20,
   batchMax: 50,
   researchCacheTtl: '24h',
+  // Reading pages after Exa's answer, all together (issue 24): the email may come 3 s after the
+  // critical path (9.6 s with the seed latencies); 2.5 s go to the pages, 0.5 s to the summary's
+  // and the identity's own work (docs/decisions.md, "Slow pages").
+  researchPagesDeadline: '2.5s',
   logLevel: 'info',
 } as const;
 
@@ -80,6 +84,8 @@ export interface Config {
   /** Most recipients in one batch (`SCRIBE_BATCH_MAX`). */
   batchMax: number;
   researchCacheTtlMs: number;
+  /** `RESEARCH_PAGES_DEADLINE`: all of research's page reads together; the slower pages are left out. */
+  researchPagesDeadlineMs: number;
   logLevel: LogLevel;
   /** USD prices per model and per Exa search: the defaults, or SCRIBE_PRICES_JSON merged over them. */
   prices: PriceTable;
@@ -174,6 +180,13 @@ const EnvSchema = z.object({
   RESEARCH_CACHE_TTL: optionalText.refine((v) => v === undefined || parseDuration(v) !== undefined, {
     message: 'expected a duration such as 24h, 30m, 90s or 7d',
   }),
+  RESEARCH_PAGES_DEADLINE: optionalText.refine(
+    (v) => {
+      const ms = v === undefined ? 0 : parseDuration(v);
+      return v === undefined || (ms !== undefined && ms >= 100 && ms <= 600_000);
+    },
+    { message: 'expected a duration from 100ms to 10m, such as 2.5s or 800ms' },
+  ),
   SCRIBE_PRICES_JSON: optionalText,
   SCRIBE_DAILY_BUDGET_USD: optionalText.refine(
     (v) => v === undefined || (Number.isFinite(Number(v)) && Number(v) >= 0),
@@ -306,6 +319,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     dailyQuota: e.SCRIBE_DAILY_QUOTA ?? DEFAULTS.dailyQuota,
     batchMax: e.SCRIBE_BATCH_MAX ?? DEFAULTS.batchMax,
     researchCacheTtlMs: parseDuration(e.RESEARCH_CACHE_TTL ?? DEFAULTS.researchCacheTtl) ?? 0,
+    researchPagesDeadlineMs: parseDuration(e.RESEARCH_PAGES_DEADLINE ?? DEFAULTS.researchPagesDeadline) ?? 2_500,
     logLevel: (e.LOG_LEVEL ?? DEFAULTS.logLevel) as LogLevel,
     prices,
     dailyBudgetUsd: e.SCRIBE_DAILY_BUDGET_USD === undefined ? undefined : Number(e.SCRIBE_DAILY_BUDGET_USD),

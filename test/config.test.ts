@@ -74,6 +74,7 @@ describe('loadConfig', () => {
     expect(config.workerConcurrency).toBe(1);
     expect(config.dailyQuota).toBe(20);
     expect(config.researchCacheTtlMs).toBe(24 * 3600 * 1000);
+    expect(config.researchPagesDeadlineMs).toBe(2_500);
     expect(config.logLevel).toBe('info');
   });
 
@@ -129,6 +130,8 @@ describe('loadConfig', () => {
     expect(config.workerConcurrency).toBe(4);
     expect(config.dailyQuota).toBe(5);
     expect(config.researchCacheTtlMs).toBe(30 * 60 * 1000);
+    expect(loadConfig({ RESEARCH_PAGES_DEADLINE: '800ms' }).researchPagesDeadlineMs).toBe(800);
+    expect(loadConfig({ RESEARCH_PAGES_DEADLINE: '4s' }).researchPagesDeadlineMs).toBe(4_000);
     expect(config.logLevel).toBe('debug');
   });
 
@@ -191,6 +194,14 @@ describe('loadConfig', () => {
     [
       { RESEARCH_CACHE_TTL: 'a day' },
       'RESEARCH_CACHE_TTL: expected a duration such as 24h, 30m, 90s or 7d, got "a day"',
+    ],
+    [
+      { RESEARCH_PAGES_DEADLINE: 'soon' },
+      'RESEARCH_PAGES_DEADLINE: expected a duration from 100ms to 10m, such as 2.5s or 800ms, got "soon"',
+    ],
+    [
+      { RESEARCH_PAGES_DEADLINE: '20ms' },
+      'RESEARCH_PAGES_DEADLINE: expected a duration from 100ms to 10m, such as 2.5s or 800ms, got "20ms"',
     ],
     [
       { LOG_LEVEL: 'verbose' },

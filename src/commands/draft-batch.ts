@@ -93,6 +93,7 @@ export async function runDraftBatch(
           ...clients,
           models: { fast: config.anthropic.fastModel, writer: config.anthropic.writerModel },
           researchCacheTtlMs: 0,
+          pagesDeadlineMs: config.researchPagesDeadlineMs,
           logger,
         },
         { onStepDone: async (step, record) => void (step === 'parse' && reading.done(record as StepRecord<'parse'>)) },

@@ -182,6 +182,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
         ...clients,
         models: { fast: config.anthropic.fastModel, writer: config.anthropic.writerModel },
         researchCacheTtlMs: 0,
+        pagesDeadlineMs: config.researchPagesDeadlineMs,
         logger,
       },
       {

@@ -74,6 +74,7 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
         cache: createResearchCache(parts.pool),
         models: { fast: config.anthropic.fastModel, writer: config.anthropic.writerModel },
         researchCacheTtlMs: config.researchCacheTtlMs,
+        pagesDeadlineMs: config.researchPagesDeadlineMs,
       },
     },
     { boss: claims.boss, concurrency: config.workerConcurrency },

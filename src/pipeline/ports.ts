@@ -111,6 +111,11 @@ export interface Page {
  */
 export interface PageReader {
   read(url: string, options?: { signal?: AbortSignal }): Promise<Page>;
+  /**
+   * Gets ready to read (the text extraction thread starts), so that what research spends waiting
+   * for its search is not spent again within its pages' deadline. Optional: a reader may have nothing to do.
+   */
+  warm?(): void;
   /** Closes the browser if one is open. */
   close(): Promise<void>;
 }

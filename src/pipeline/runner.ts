@@ -53,6 +53,11 @@ export interface PipelineDeps {
   /** How long cached research stays good; 0 turns the cache off. */
   researchCacheTtlMs: number;
   /**
+   * All of research's page reads together, after Exa's answer; the pages still being read then are
+   * left out (`RESEARCH_PAGES_DEADLINE`, which the composition roots pass). Undefined: no deadline.
+   */
+  pagesDeadlineMs?: number | undefined;
+  /**
    * What research asks for and sends on (default `RESEARCH_LIMITS`, `ARXIV_LIMITS`); the cost
    * bench runs the issue-21 baseline through `RESEARCH_BASELINE` and `ARXIV_BASELINE`.
    */
@@ -152,6 +157,7 @@ export async function runPipeline(
       // Page failures become warnings in the research step; retrying them would only slow it down.
       pages: {
         read: (url, opts) => observer.call(step, { kind: 'page', url }, 1, () => deps.pages.read(url, opts)),
+        warm: () => deps.pages.warm?.(),
         close: () => deps.pages.close(),
       },
       directory: deps.directory && {
@@ -279,7 +285,13 @@ export async function runPipeline(
       return settled();
     };
     concurrent.push(
-      run('research', (p) => researchRecipient({ input, parsed, identify }, p, deps.limits?.research)).then(
+      run('research', (p) =>
+        researchRecipient(
+          { input, parsed, identify },
+          { ...p, pagesDeadlineMs: deps.pagesDeadlineMs },
+          deps.limits?.research,
+        ),
+      ).then(
         () => {
           // A research that ended without asking (nothing to read) must not leave arXiv waiting.
           pagesRead([]);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERLOADED } from '../fakes/anthropic.ts';
+import { PROFILE_TEXT } from '../fakes/pages.ts';
 import { cleanEnv, runScribe } from '../helpers/scribe-process.ts';
 import { ADA_JOURNAL_PAPER, ADA_ORCID, BAD_ORCID, NAMESAKE_PAPER } from '../helpers/namesakes.ts';
 import {
@@ -41,6 +42,28 @@ const args = () => [
 ];
 
 describe('scribe draft', () => {
+  it('leaves out a page still being read at RESEARCH_PAGES_DEADLINE, and says so under the research', async () => {
+    const saved = services.exa.defaults;
+    // One page to read, and it never ends (an endless stream); the other result has Exa's text.
+    services.exa.defaults = [
+      { url: 'https://uni.example/~ada', title: 'Ada Lovelace — University of London', text: PROFILE_TEXT },
+      { url: services.pages.page('/trickle'), title: 'Ada Lovelace — an endless page', text: undefined },
+    ];
+    try {
+      const { code, stdout, output } = await runScribe(
+        args(),
+        cleanEnv({ ...services.env, RESEARCH_PAGES_DEADLINE: '1s' }),
+      );
+      expect(code).toBe(0);
+      const host = new URL(services.pages.url).host;
+      expect(output).toContain(`    ⚠️ 1 page was too slow (over 1 s) and was left out: ${host}/trickle\n`);
+      expect(stdout).toContain('Sources:\n[1] Ada Lovelace — University of London — https://uni.example/~ada');
+      expect(stdout).not.toContain('/trickle');
+    } finally {
+      services.exa.defaults = saved;
+    }
+  });
+
   it('prints a line per step on stderr and the subject, the email and its sources on stdout', async () => {
     const { code, stdout, output } = await runScribe(args(), cleanEnv(services.env));
     expect(code).toBe(0);

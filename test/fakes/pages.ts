@@ -7,6 +7,10 @@
  *   /js-only, /delayed (400 ms)              text only after JavaScript runs
  *   /js-fetch?to=URL                         JavaScript that fetches URL (and frames it) into the page
  *   /slow                                    never answers
+ *   /trickle                                 an endless stream: a few bytes of HTML every 100 ms, never ending
+ *                                            (see streaming())
+ *   /js-stall                                a JavaScript page whose blocking script (/slow) never answers: in
+ *                                            the browser it takes the whole per-page deadline
  *   /huge                                    5 MB of HTML (see hugeBytesSent())
  *   /redirect?to=URL, /to-private, /to-metadata   302 to URL, http://10.0.0.1/, http://169.254.169.254/
  *   /loop                                    redirects to itself forever
@@ -42,6 +46,8 @@ export interface FakePages extends FakeHttp {
   hugeBytesSent(): number;
   /** /big requests received so far, and the most answered at once. */
   big(): { count: number; maxInFlight: number };
+  /** /trickle responses still streaming: 0 once every reader has hung up. */
+  streaming(): number;
 }
 
 const paragraph = (n: number, who = 'Ada Lovelace') =>
@@ -71,6 +77,7 @@ const bigBody = (size: number) => bigBodies.get(size) ?? bigBodies.set(size, Buf
 /** Starts the fake web on 127.0.0.1. */
 export async function startFakePages(): Promise<FakePages> {
   let hugeBytes = 0;
+  let streaming = 0;
   const big = { count: 0, inFlight: 0, maxInFlight: 0 };
   const send = (res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers });
@@ -224,6 +231,23 @@ export async function startFakePages(): Promise<FakePages> {
         return void res.end(`Ada Lovelace <curriculum vitae>\n\n${paragraph(6)}`);
       case '/slow':
         return; // never answers
+      case '/trickle': {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.write('<!doctype html><html><head><title>Endless</title></head><body><main><p>');
+        streaming += 1;
+        const tick = setInterval(() => res.write('Ada Lovelace. '), 100);
+        res.on('close', () => {
+          clearInterval(tick);
+          streaming -= 1;
+        });
+        return;
+      }
+      case '/js-stall':
+        return send(
+          res,
+          200,
+          html('Stalled lab page', `<div id="app"></div><script src="/slow"></script><p>Loaded.</p>`),
+        );
       case '/huge': {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.write('<!doctype html><html><head><title>Huge</title></head><body><main><p>');
@@ -367,5 +391,6 @@ export async function startFakePages(): Promise<FakePages> {
     page: (path: string) => `${fake.url}${path}`,
     hugeBytesSent: () => hugeBytes,
     big: () => ({ count: big.count, maxInFlight: big.maxInFlight }),
+    streaming: () => streaming,
   });
 }

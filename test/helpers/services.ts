@@ -77,6 +77,9 @@ export async function startServices(): Promise<Services> {
     ARXIV_API_URL: arxiv.apiUrl,
     OPENALEX_API_URL: openalex.url,
     SCRAPE_ALLOW_HOSTS: '127.0.0.1',
+    // Tests are not about the pages' deadline unless they set one: on a loaded machine the
+    // extraction thread and the browser take seconds to start (test/pipeline/slow-pages.test.ts).
+    RESEARCH_PAGES_DEADLINE: '60s',
   };
   return {
     anthropic,

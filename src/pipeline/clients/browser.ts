@@ -113,6 +113,11 @@ export interface BrowserPool {
   /** Loads `url` in a fresh context and returns its visible text; throws `page_failed`/`page_refused`. */
   render(url: string, options: RenderOptions): Promise<RenderedPage>;
   isRunning(): boolean;
+  /**
+   * Pages open now (each in its context, from its opening until the context is closed) and reads
+   * waiting for a slot: both back to 0 once every read has ended, a cancelled or cut-off one too.
+   */
+  counts(): { open: number; waiting: number };
   /** The browser process id, while one runs (memory benchmarks). */
   pid(): number | undefined;
   close(): Promise<void>;
@@ -163,6 +168,7 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
   let browser: Promise<Browser> | undefined;
   let browserPid: number | undefined;
   let active = 0;
+  let open = 0;
   const waiting: (() => void)[] = [];
   let idleTimer: NodeJS.Timeout | undefined;
 
@@ -200,13 +206,27 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
 
   // A slot is handed straight from the page that finishes to the next one waiting, so the idle
   // timer only starts when no page is open or waiting.
-  const acquire = async () => {
+  // A read aborted while it waits (cancelled, or research's deadline passed) leaves the queue at
+  // once rather than taking a slot only to give it back.
+  const acquire = async (signal: AbortSignal | undefined) => {
     clearTimeout(idleTimer);
     if (active < maxPages) {
       active += 1;
       return;
     }
-    await new Promise<void>((resolve) => waiting.push(resolve));
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const at = waiting.indexOf(take);
+        if (at >= 0) waiting.splice(at, 1);
+        reject(signal?.reason);
+      };
+      const take = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      waiting.push(take);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   };
   const release = () => {
     const next = waiting.shift();
@@ -227,6 +247,7 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     const deadline = AbortSignal.timeout(timeoutMs);
     const requests = AbortSignal.any([done.signal, deadline, ...(signal ? [signal] : [])]);
     const context = await b.newContext({ javaScriptEnabled: true, serviceWorkers: 'block', acceptDownloads: false });
+    open += 1;
     let router: PageRouter | undefined;
     try {
       router = await routeContext(context, {
@@ -244,6 +265,7 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
       const stop = AbortSignal.any([router.failed, ...(signal ? [signal] : [])]);
       const onStop = () => void page.close().catch(() => undefined);
       stop.addEventListener('abort', onStop, { once: true });
+      if (stop.aborted) onStop(); // aborted while the context was being set up
       try {
         // A page that navigates away past its allowance while loading never finishes loading:
         // its last document is read as it stands.
@@ -268,12 +290,18 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     } finally {
       done.abort();
       await context.close().catch(() => undefined);
+      open -= 1;
     }
   }
 
   const pool: BrowserPool = {
     async render(url, renderOptions) {
-      await acquire();
+      const cancelled = (cause?: unknown) =>
+        new ScribeError(ErrorCode.PageFailed, `${url} could not be read: cancelled`, { cause });
+      if (renderOptions.signal?.aborted) throw cancelled(renderOptions.signal.reason);
+      await acquire(renderOptions.signal).catch((err: unknown) => {
+        throw cancelled(err);
+      });
       try {
         return await renderIn(await launch(), url, renderOptions);
       } finally {
@@ -281,6 +309,7 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
       }
     },
     isRunning: () => browser !== undefined,
+    counts: () => ({ open, waiting: waiting.length }),
     pid: () => (browser ? browserPid : undefined),
     async close() {
       clearTimeout(idleTimer);

@@ -141,6 +141,9 @@ export function createPageReader(options: PageReaderOptions): PageReader {
       if (!text) throw failed(url, 'the page shows no text');
       return { url, finalUrl: rendered.finalUrl, title: rendered.title || extracted.title, text, via: 'browser' };
     },
+    warm() {
+      extractor.warm();
+    },
     async close() {
       await options.browser?.close();
     },

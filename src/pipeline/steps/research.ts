@@ -1,7 +1,8 @@
 /**
  * Step 2: research the recipient on the web. Two searches (background, and papers or books; Exa
  * `lite`, each result's opening text and its query-relevant highlights), results deduplicated by
- * URL, pages without usable text read one or two at a time, text that is not prose skipped and
+ * URL, pages without usable text read up to four at a time within one deadline for them all (the
+ * slow ones are left out, issue 24), text that is not prose skipped and
  * each source given a fair share of the corpus, then a summary of ≈3,000 characters by the fast
  * model with numbered citations checked in code: one call, as the corpus fits one request.
  */
@@ -81,6 +82,8 @@ export interface ResearchDeps {
   pages: PageReader;
   models: { fast: string };
   signal?: AbortSignal | undefined;
+  /** All the page reads together, after Exa's answer (`RESEARCH_PAGES_DEADLINE`); undefined: no deadline. */
+  pagesDeadlineMs?: number | undefined;
 }
 
 export interface ResearchInput {
@@ -118,20 +121,26 @@ export async function researchRecipient(
     highlightChars: limits.highlightChars,
     signal: deps.signal,
   };
+  // The extraction thread starts while Exa searches, not within the pages' deadline.
+  deps.pages.warm?.();
   const found = await Promise.all(
     [queries.background, queries.publications]
       .filter((q) => q !== undefined)
       .map((q) => deps.search.search(q, options)),
   );
   const results = dedupeByUrl(found.flatMap((answer) => answer.results));
-  const { texts, warning } = await readPages(results, deps.pages, limits.readBelowChars, deps.signal);
-  const warnings = warning ? [warning] : [];
+  const { texts, leftOut, warnings } = await readPages(
+    results,
+    deps.pages,
+    limits.readBelowChars,
+    deps.signal,
+    deps.pagesDeadlineMs,
+  );
 
-  const read = results.map((result, i) => ({
-    url: result.url,
-    title: result.title,
-    text: withHighlights(texts[i] ?? '', result),
-  }));
+  // A page cut off at the deadline is left out whole (its warning says so), its excerpt included.
+  const read = results.flatMap((result, i) =>
+    leftOut.has(i) ? [] : [{ url: result.url, title: result.title, text: withHighlights(texts[i] ?? '', result) }],
+  );
   const about = research.identify ? await aboutThePerson(read, research.identify, warnings) : read;
   const { sources, skipped } = buildCorpus(about, {
     budget: limits.maxCorpusChars,

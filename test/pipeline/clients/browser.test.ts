@@ -80,4 +80,30 @@ describe.runIf(chromiumOrSkip())('shared browser', () => {
       message: `${pages.page('/slow')} could not be read: timed out after 1 s in the browser`,
     });
   });
+
+  it('lets a read aborted while it waits for the page leave the queue at once, and closes an aborted page', async () => {
+    // One page at a time: the stalled page holds the slot, the second read waits for it.
+    const first = new AbortController();
+    const second = new AbortController();
+    const holding = browser.render(pages.page('/js-stall'), { guard, timeoutMs: 30_000, signal: first.signal });
+    holding.catch(() => undefined);
+    await expect.poll(() => browser.counts().open, { timeout: 20_000, interval: 20 }).toBe(1);
+    const waiting = browser.render(pages.page('/js-only'), { guard, timeoutMs: 30_000, signal: second.signal });
+    await expect.poll(() => browser.counts().waiting, { interval: 10 }).toBe(1);
+
+    second.abort(new Error('deadline'));
+    await expect(waiting).rejects.toMatchObject({
+      code: 'page_failed',
+      message: `${pages.page('/js-only')} could not be read: cancelled`,
+    });
+    // It left the queue without ever holding the slot: the stalled page is still the one open.
+    expect(browser.counts()).toEqual({ open: 1, waiting: 0 });
+
+    first.abort(new Error('deadline'));
+    await expect(holding).rejects.toMatchObject({ message: `${pages.page('/js-stall')} could not be read: cancelled` });
+    expect(browser.counts()).toEqual({ open: 0, waiting: 0 });
+    // The slot was given back: the next page renders.
+    const next = await browser.render(pages.page('/js-only'), { guard, timeoutMs: 20_000 });
+    expect(next.text).toContain('The Lovelace Lab');
+  });
 });

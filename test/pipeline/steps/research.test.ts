@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, ScribeError } from '../../../src/errors.ts';
-import type { WebResult } from '../../../src/pipeline/ports.ts';
+import type { Page, PageReader, WebResult } from '../../../src/pipeline/ports.ts';
 import {
   RESEARCH_BASELINE,
   RESEARCH_LIMITS,
@@ -112,8 +112,8 @@ describe('researchRecipient', () => {
     ]);
   });
 
-  it('reads at most two pages at once', async () => {
-    const results = Array.from({ length: 5 }, (_, i) => ({
+  it('reads at most four pages at once', async () => {
+    const results = Array.from({ length: 6 }, (_, i) => ({
       url: `https://p${i}.example/`,
       title: `P${i}`,
       text: undefined,
@@ -124,9 +124,9 @@ describe('researchRecipient', () => {
       pageLatencyMs: 20,
     });
     const { output } = await researchRecipient({ input: INPUT, parsed: parsed('GENERAL') }, deps);
-    expect(pages.reads).toHaveLength(5);
-    expect(pages.maxInFlight).toBe(2);
-    expect(output.sources).toHaveLength(5);
+    expect(pages.reads).toHaveLength(6);
+    expect(pages.maxInFlight).toBe(4);
+    expect(output.sources).toHaveLength(6);
   });
 
   it('with no usable source, warns and returns an empty summary without asking the model', async () => {
@@ -218,5 +218,118 @@ describe('researchRecipient', () => {
       summary: 'Ada is a professor [1]. Arr.',
       sources: [{ n: 1, url: 'https://evil.example/', title: 'Evil' }],
     });
+  });
+});
+
+/**
+ * A `PageReader` whose pages in `endless` never finish on their own: their read ends only when
+ * its signal aborts (as the real reader's does). `aborted` lists the reads that saw their signal
+ * abort; `reads` every URL asked for.
+ */
+function endlessPages(texts: Record<string, string>, endless: readonly string[]) {
+  const reads: string[] = [];
+  const aborted: string[] = [];
+  const reader: PageReader = {
+    async read(url, options = {}) {
+      reads.push(url);
+      if (!endless.includes(url)) {
+        const text = texts[url];
+        if (text === undefined) throw new ScribeError(ErrorCode.PageFailed, `${url} answered 404 Not Found`);
+        return { url, finalUrl: url, title: `Page ${url}`, text, via: 'http' };
+      }
+      return new Promise<Page>((_, reject) => {
+        const onAbort = () => {
+          aborted.push(url);
+          reject(new ScribeError(ErrorCode.PageFailed, `${url} could not be read: cancelled`));
+        };
+        if (options.signal?.aborted) onAbort();
+        else options.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    },
+    close: async () => undefined,
+  };
+  return { reader, reads, aborted };
+}
+
+describe('researchRecipient with slow pages (issue 24)', () => {
+  // The slow pages first: with reads side by side they hold no other page back.
+  const results: WebResult[] = [
+    { url: 'https://stream.example/endless', title: 'Endless', text: undefined },
+    { url: 'https://stall.example/lab', title: 'Stalled', text: '' },
+    { url: 'https://uni.example/~ada', title: 'Ada', text: LONG_TEXT },
+    { url: 'https://news.example/engines', title: 'Engines news', text: undefined },
+    { url: 'https://scholar.example/ada', title: 'Scholar', text: undefined },
+  ];
+  const slow = ['https://stream.example/endless', 'https://stall.example/lab'];
+  const texts = { 'https://news.example/engines': LONG_TEXT, 'https://scholar.example/ada': LONG_TEXT };
+
+  it('goes on with the pages read by the deadline, aborts the others and names them', async () => {
+    const { deps } = setup({ results: () => results });
+    const pages = endlessPages(texts, slow);
+    const seen: string[][] = [];
+    const { output, warnings } = await researchRecipient(
+      {
+        input: INPUT,
+        parsed: parsed('GENERAL'),
+        identify: async (read) => {
+          seen.push(read.map((p) => p.url));
+          return { decision: 'no-source', basis: 'directory', candidates: [], hint: {} };
+        },
+      },
+      { ...deps, pages: pages.reader, pagesDeadlineMs: 150 },
+    );
+    // The two endless reads were aborted, not abandoned; nothing else was.
+    expect(pages.aborted.sort()).toEqual([...slow].sort());
+    expect(warnings).toEqual([
+      '2 pages were too slow (over 150 ms) and were left out: stream.example/endless; stall.example/lab',
+    ]);
+    expect(output.sources.map((s) => s.url)).toEqual([
+      'https://uni.example/~ada',
+      'https://news.example/engines',
+      'https://scholar.example/ada',
+    ]);
+    // The identity step judges the pages that were read, and only those.
+    expect(seen).toEqual([['https://uni.example/~ada', 'https://news.example/engines', 'https://scholar.example/ada']]);
+  });
+
+  it('never reads a page Exa gave text for, and starts no read after the deadline', async () => {
+    const many: WebResult[] = [
+      { url: 'https://uni.example/~ada', title: 'Ada', text: LONG_TEXT },
+      ...Array.from({ length: 5 }, (_, i) => ({ url: `https://slow${i}.example/`, title: `S${i}`, text: undefined })),
+    ];
+    const { deps } = setup({ results: () => many });
+    const pages = endlessPages(
+      {},
+      many.slice(1).map((r) => r.url),
+    );
+    const { output, warnings } = await researchRecipient(
+      { input: INPUT, parsed: parsed('GENERAL') },
+      { ...deps, pages: pages.reader, pagesDeadlineMs: 100 },
+    );
+    // Four reads at once; the fifth was never started.
+    expect(pages.reads).toEqual([
+      'https://slow0.example/',
+      'https://slow1.example/',
+      'https://slow2.example/',
+      'https://slow3.example/',
+    ]);
+    expect(warnings).toEqual([
+      '5 pages were too slow (over 100 ms) and were left out: slow0.example; slow1.example; slow2.example; slow3.example; slow4.example',
+    ]);
+    expect(output.sources.map((s) => s.url)).toEqual(['https://uni.example/~ada']);
+  });
+
+  it('a cancel during the reads stops the step at once', async () => {
+    const { deps } = setup({ results: () => results });
+    const pages = endlessPages(texts, slow);
+    const cancel = new AbortController();
+    const research = researchRecipient(
+      { input: INPUT, parsed: parsed('GENERAL') },
+      { ...deps, pages: pages.reader, signal: cancel.signal, pagesDeadlineMs: 600_000 },
+    );
+    await expect.poll(() => pages.reads.length).toBe(4);
+    cancel.abort(new Error('cancelled by the user'));
+    await expect(research).rejects.toThrow();
+    expect(pages.aborted.sort()).toEqual([...slow].sort());
   });
 });
