@@ -111,7 +111,7 @@ export function validateMessage(body: MessageBody, partial: boolean): DiscordErr
   if ((body.components?.length ?? 0) > Limits.actionRows) {
     problems.push([['components'], 'BASE_TYPE_MAX_LENGTH', `Must be ${Limits.actionRows} or fewer in length.`]);
   }
-  (body.components ?? []).forEach((row, i) => checkActionRow(problems, row, ['components', String(i)]));
+  for (const [i, row] of (body.components ?? []).entries()) checkActionRow(problems, row, ['components', String(i)]);
   if (problems.length > 0) return formError(problems);
   const empty =
     !body.content && embeds.length === 0 && (body.components?.length ?? 0) === 0 && !body.attachments?.length;
