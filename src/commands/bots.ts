@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import type { PlatformReporters } from '../bots/router.ts';
 import type { BotOptions } from '../bots/shared/deps.ts';
 import type { HttpServer } from '../http/server.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
 
 // Platform modules are imported only when their platform is configured: discord.js alone adds
 // ~60 MB to a process, which a worker on a 1 GB Pi should not pay for a platform it does not serve.
@@ -22,6 +23,8 @@ export interface BotParts {
   boss: PgBoss;
   /** Scribe's HTTP server: Slack over HTTP receives its requests on it. */
   http?: HttpServer | undefined;
+  /** The process's counters, when it serves /metrics (feedback is counted where it is pressed). */
+  metrics?: Metrics | undefined;
 }
 
 /** Starts the configured chat bots (receivers: validate, record, enqueue). Returns their names. */
@@ -36,6 +39,7 @@ export async function startBots(parts: BotParts): Promise<string[]> {
     batchMax: config.batchMax,
     researchCacheTtlMs: config.researchCacheTtlMs,
     logger,
+    metrics: parts.metrics,
   };
   if (config.slack) {
     const { startSlackBot } = await import('../bots/slack/bot.ts');

@@ -1,7 +1,8 @@
 /**
  * `GET /metrics` in Prometheus's text format, on prom-client: queue depth by state (read from
  * pg-boss's job table at scrape time, at most once per `PROBE_CACHE_MS`), generations by outcome, step durations, LLM tokens, calls
- * and cost by model, Exa searches, chat API calls by platform and outcome (errors, 429s), and
+ * and cost by model, Exa searches, chat API calls by platform and outcome (errors, 429s), feedback
+ * (👍/👎) by value and platform, and
  * prom-client's default process metrics (memory, CPU, event loop lag, GC).
  *
  * prom-client is imported when a process creates its metrics (the processes that serve HTTP), not
@@ -106,6 +107,12 @@ export async function createPromMetrics(options: PromMetricsOptions): Promise<Pr
     labelNames: ['platform', 'outcome'],
     registers: [register],
   });
+  const feedback = new prom.Counter({
+    name: 'scribe_feedback_total',
+    help: 'Feedback on versions stored by this process (a new 👍/👎, or a change to the other), by value (up, down) and platform.',
+    labelNames: ['value', 'platform'],
+    registers: [register],
+  });
 
   const metrics: Metrics = {
     stepDuration: (step, outcome, seconds) => steps.observe({ step, outcome }, seconds),
@@ -123,6 +130,7 @@ export async function createPromMetrics(options: PromMetricsOptions): Promise<Pr
     },
     generation: (outcome) => generations.inc({ outcome }),
     chatCall: (platform, outcome) => chat.inc({ platform, outcome }),
+    feedback: (value, platform) => feedback.inc({ value, platform }),
   };
   const text = () => register.metrics();
   return {

@@ -21,6 +21,7 @@ import { findByResultMessage, type Generation } from '../db/generations.ts';
 import type { Platform, UserIdentity } from '../db/users.ts';
 import { initialProgress } from '../thread/progress.ts';
 import { commitCancel, commitResume, commitRetry, type SteerResult } from './commit/steer.ts';
+import { commitFeedback, type FeedbackResult } from './commit/feedback.ts';
 import { commitVersion, nextVersion, reusableSteps } from './commit/versions.ts';
 import type { ProgressView } from '../thread/reporter.ts';
 import { ACTIONS, collapseWindowMs, costOf, type ActionEffect, type ActionKind } from './actions.ts';
@@ -34,7 +35,8 @@ export type ActionOutcome =
   | { kind: 'cannot-post' }
   | Exclude<Refusal, { kind: 'duplicate' }>
   | { kind: 'duplicate' }
-  | SteerResult;
+  | SteerResult
+  | FeedbackResult;
 
 export interface ActionInput {
   action: ActionKind;
@@ -69,9 +71,14 @@ export function requestAction(deps: RequestDeps, port: ActionPort, input: Action
 
 async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Promise<ActionOutcome> {
   const spec = ACTIONS[input.action];
-  if (!deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`))
+  const effect: ActionEffect = spec.effect;
+  // Feedback is a value set, not a thing started: a repeat is harmless, and 👍 👎 👍 within the
+  // collapse window must end on 👍, so it is not dropped in memory.
+  if (
+    effect.type !== 'feedback' &&
+    !deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`)
+  )
     return { kind: 'duplicate' };
-  const effect = spec.effect;
   const newVersion = effect.type === 'new-version';
   const query: ActionQuery = {
     generationId: input.generationId,
@@ -110,6 +117,14 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
       if (again) return refused(again);
       return commitSteer(deps, tx, effect, parent, ctx.actor.id);
     });
+    if (result.kind === 'feedback') {
+      if (result.previous !== result.value) deps.metrics?.feedback(result.value, parent.platform);
+      log.info(
+        { event: 'feedback.recorded', value: result.value, previous: result.previous, platform: parent.platform },
+        'feedback recorded',
+      );
+      return result;
+    }
     if (result.kind === 'cancelled' || result.kind === 'retrying' || result.kind === 'writing') {
       log.info(
         { outcome: result.kind },
@@ -162,7 +177,7 @@ function commitSteer(
   effect: Exclude<ActionEffect, { type: 'new-version' }>,
   parent: Generation,
   actorId: string,
-): Promise<SteerResult> {
+): Promise<SteerResult | FeedbackResult> {
   switch (effect.type) {
     case 'cancel':
       return commitCancel(deps.boss, tx, parent.id, actorId);
@@ -173,6 +188,8 @@ function commitSteer(
     case 'form':
       // A form's button opens the form (the adapter's part); saving it is src/requests/edit.ts.
       return Promise.resolve({ kind: 'nothing-to-do', status: parent.status });
+    case 'feedback':
+      return commitFeedback(tx, parent, actorId, effect.value);
     default: {
       const unknown: never = effect;
       throw new Error(`No commit for the action effect ${JSON.stringify(unknown)}`);

@@ -35,7 +35,9 @@ export type ActionEffect =
   /** "Write the email" after the research review: step 4 only. See src/requests/commit/steer.ts. */
   | { type: 'resume' }
   /** Opens a form (the email, the research summary); saving it is src/requests/edit.ts. */
-  | { type: 'form'; form: 'email' | 'research' };
+  | { type: 'form'; form: 'email' | 'research' }
+  /** 👍 / 👎 on this version, stored per person (src/requests/commit/feedback.ts). */
+  | { type: 'feedback'; value: 'up' | 'down' };
 
 /**
  * Which of an email's messages an action may come from: a result message, the progress message,
@@ -133,6 +135,24 @@ export const ACTIONS = {
     button: { label: 'Edit research', emoji: '✏️' },
     effect: { type: 'form', form: 'research' },
   },
+  // Feedback sits beside the result's buttons, not among them: Slack's `feedback_buttons` element
+  // (one element, both values), Discord's row of its own (src/bots/*/render.ts).
+  feedback_up: {
+    on: 'result',
+    cost: 'free',
+    verb: 'rate it',
+    nothingTo: 'rate',
+    button: { label: 'Good version', emoji: '👍' },
+    effect: { type: 'feedback', value: 'up' },
+  },
+  feedback_down: {
+    on: 'result',
+    cost: 'free',
+    verb: 'rate it',
+    nothingTo: 'rate',
+    button: { label: 'Needs work', emoji: '👎' },
+    effect: { type: 'feedback', value: 'down' },
+  },
 } as const satisfies Record<string, ActionSpec>;
 
 /** The name of an action, as buttons and logs carry it. */
@@ -163,6 +183,26 @@ export function isFormAction(kind: ActionKind): kind is FormAction {
 }
 
 export const FORM_ACTIONS = ACTION_KINDS.filter(isFormAction);
+
+/** The feedback actions (👍, 👎): a value stored per person and version, no new version. */
+export type FeedbackAction = {
+  [K in ActionKind]: (typeof ACTIONS)[K]['effect'] extends { type: 'feedback' } ? K : never;
+}[ActionKind];
+
+export function isFeedbackAction(kind: ActionKind): kind is FeedbackAction {
+  return ACTIONS[kind].effect.type === 'feedback';
+}
+
+/** 👍 then 👎, as both platforms show them. */
+export const FEEDBACK_ACTIONS = ACTION_KINDS.filter(isFeedbackAction);
+
+/** The actions shown as buttons of their own (everything but feedback). */
+export type ButtonAction = Exclude<ActionKind, FeedbackAction>;
+
+/** The actions whose own button sits on `message`, in the table's order (feedback apart). */
+export function buttonsOn(message: ActionMessage): ButtonAction[] {
+  return actionsOn(message).filter((kind): kind is ButtonAction => !isFeedbackAction(kind));
+}
 
 /** Requests for the same thing within this window are one request (a double click, 🔁 and 🔄 together). */
 export const COLLAPSE_MS = 10_000;

@@ -5,6 +5,7 @@
  */
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '../db/pool.ts';
+import { feedbackOf, type FeedbackValue } from '../db/feedback.ts';
 import { getGeneration, recentGenerations, type Generation } from '../db/generations.ts';
 import { lastTemplate } from '../db/templates.ts';
 import { spendToday } from '../db/usage.ts';
@@ -17,10 +18,19 @@ import { remainingQuota } from './commit/start.ts';
 /** How many emails `/scribe history` lists. */
 export const HISTORY_LENGTH = 10;
 
-/** The person's last emails, newest first. */
-export async function readHistory(db: Db, identity: UserIdentity): Promise<Generation[]> {
+/** One line of the history: a version, with the person's own 👍 / 👎 on it (null: none). */
+export type HistoryEntry = Generation & { feedback: FeedbackValue | null };
+
+/** The person's last emails, newest first, each with their feedback on it. */
+export async function readHistory(db: Db, identity: UserIdentity): Promise<HistoryEntry[]> {
   const user = await upsertUser(db, identity);
-  return recentGenerations(db, user.id, HISTORY_LENGTH);
+  const rows = await recentGenerations(db, user.id, HISTORY_LENGTH);
+  const feedback = await feedbackOf(
+    db,
+    user.id,
+    rows.map((g) => g.id),
+  );
+  return rows.map((g) => ({ ...g, feedback: feedback.get(g.id) ?? null }));
 }
 
 export interface StatusFigures {

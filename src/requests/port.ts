@@ -9,6 +9,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Generation } from '../db/generations.ts';
 import type { ProgressView } from '../thread/reporter.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
 import type { RecentKeys } from './recent-keys.ts';
 
 /** What every flow needs; the bots' dependency bundles extend it. */
@@ -24,6 +25,8 @@ export interface RequestDeps {
   recentRequests: RecentKeys;
   /** `SCRIBE_BATCH_MAX`; default 50. */
   batchMax?: number | undefined;
+  /** What the flows count (feedback); undefined in a process that serves no /metrics. */
+  metrics?: Pick<Metrics, 'feedback'> | undefined;
 }
 
 /** A message the bot posted. */

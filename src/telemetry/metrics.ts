@@ -18,6 +18,8 @@ export interface Metrics {
   generation(outcome: string): void;
   /** One chat API call (Slack Web API, Discord REST) and how it went. */
   chatCall(platform: string, outcome: ChatCallOutcome): void;
+  /** A person's 👍 (`up`) or 👎 (`down`) on a version was stored (new, or changed from the other). */
+  feedback(value: 'up' | 'down', platform: string): void;
 }
 
 export const NO_METRICS: Metrics = {
@@ -26,4 +28,5 @@ export const NO_METRICS: Metrics = {
   exaSearch: () => undefined,
   generation: () => undefined,
   chatCall: () => undefined,
+  feedback: () => undefined,
 };

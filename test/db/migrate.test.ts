@@ -34,6 +34,7 @@ describe('migrate', () => {
     expect(applied.slice(0, 2)).toEqual(['001', '002']);
     expect(await tables(db.pool)).toEqual([
       'batches',
+      'feedback',
       'generations',
       'research_cache',
       'schema_migrations',

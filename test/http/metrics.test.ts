@@ -200,6 +200,19 @@ describe('/metrics', () => {
     }
   });
 
+  it('counts feedback by value and platform, in text that parses', async () => {
+    const before = (await scrape()).samples;
+    prom.metrics.feedback('up', 'slack');
+    prom.metrics.feedback('up', 'slack');
+    prom.metrics.feedback('down', 'discord');
+    const after = (await scrape()).samples;
+    const delta = (labels: Record<string, string>) =>
+      value(after, 'scribe_feedback_total', labels) - value(before, 'scribe_feedback_total', labels);
+    expect(delta({ value: 'up', platform: 'slack' })).toBe(2);
+    expect(delta({ value: 'down', platform: 'discord' })).toBe(1);
+    expect(delta({ value: 'down', platform: 'slack' })).toBe(0);
+  });
+
   it('reads the queue depth from the database at most once per cache period, however often it is scraped', async () => {
     let clock = 0;
     const { db: counted, queries } = countingDb(db.pool);

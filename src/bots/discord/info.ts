@@ -23,7 +23,8 @@ export const HELP = [
   '• `/scribe action:profile` saves your name, position, institution and a line about your work: they fill your own placeholders ([Your Name], [Your University]…) in every email, and the model never writes them.',
   '• I post the progress in the channel and the email in a thread on it, with the sources I used.',
   '• 🔁 on the email, or its **Regenerate** button, writes a new version reusing the research; **Shorter** writes a shorter one. Only you (or a member with Manage Messages) can do that.',
-  '• `/scribe action:history` lists your last 10 emails; `/scribe action:status` shows the queue and your quota for today.',
+  '• 👍 / 👎 under an email rate that version (only you see the thanks).',
+  '• `/scribe action:history` lists your last 10 emails (with your 👍 / 👎); `/scribe action:status` shows the queue and your quota for today.',
 ].join('\n');
 
 /** The answer to one info action. */

@@ -30,7 +30,7 @@ import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText, type Piece } from '../split.ts';
 import { progressLines, progressTitle } from '../text.ts';
 import { ACTIONS, type ActionButton, type ActionKind } from '../../requests/actions.ts';
-import { progressActions, RESULT_ACTIONS, REVIEW_ACTIONS } from '../shared/buttons.ts';
+import { progressActions, RESULT_ACTIONS, RESULT_FEEDBACK, REVIEW_ACTIONS } from '../shared/buttons.ts';
 import { resultButtonId } from './ids.ts';
 import { markedEmail, markOf, numberedSources, shownSubject } from '../../thread/marks.ts';
 
@@ -42,6 +42,9 @@ export const DISCORD_LIMITS = {
   embedsPerMessage: 10,
   embedTotal: 6_000,
   textInputValue: 4_000,
+  /** Action rows per message, and buttons per row. */
+  actionRows: 5,
+  buttonsPerRow: 5,
 } as const;
 
 export const COLORS = {
@@ -237,16 +240,32 @@ export function marksEmbed(view: Pick<ResultView, 'email' | 'fills'>): APIEmbed 
   };
 }
 
-/** The buttons under a result (Regenerate, Shorter, …), from the action table: rows of at most five. */
+/**
+ * The buttons under a result, from the action table: Regenerate, Shorter, … in rows of at most
+ * five, then 👍 / 👎 in a row of their own (as Slack shows them apart). At most five rows.
+ */
 export function resultButtons(generationId: string): ButtonRow[] {
   const rows: ButtonRow[] = [];
-  for (let i = 0; i < RESULT_ACTIONS.length; i += BUTTONS_PER_ROW)
-    rows.push(actionRow(RESULT_ACTIONS.slice(i, i + BUTTONS_PER_ROW), generationId));
+  for (let i = 0; i < RESULT_ACTIONS.length; i += DISCORD_LIMITS.buttonsPerRow)
+    rows.push(actionRow(RESULT_ACTIONS.slice(i, i + DISCORD_LIMITS.buttonsPerRow), generationId));
+  rows.push({
+    type: ComponentType.ActionRow,
+    components: RESULT_FEEDBACK.map((kind) => feedbackButton(kind, generationId)),
+  });
+  if (rows.length > DISCORD_LIMITS.actionRows)
+    throw new Error(`A result needs ${rows.length} rows of buttons; Discord takes ${DISCORD_LIMITS.actionRows}`);
   return rows;
 }
 
-/** Discord's limit of buttons in one action row. */
-const BUTTONS_PER_ROW = 5;
+/** 👍 or 👎: the emoji alone (no label), plain. */
+function feedbackButton(kind: ActionKind, generationId: string): APIButtonComponent {
+  return {
+    type: ComponentType.Button,
+    style: ButtonStyle.Secondary,
+    emoji: { name: ACTIONS[kind].button.emoji },
+    custom_id: resultButtonId(kind, generationId),
+  };
+}
 
 const BUTTON_STYLES = { primary: ButtonStyle.Primary, danger: ButtonStyle.Danger } as const;
 

@@ -2,18 +2,20 @@
  * Which action buttons a message shows, for both platforms' renderers: the buttons themselves
  * (label, emoji, emphasis, id) come from the action table (src/requests/actions.ts).
  */
-import { actionsOn, type ActionKind } from '../../requests/actions.ts';
+import { buttonsOn, FEEDBACK_ACTIONS, type ButtonAction, type FeedbackAction } from '../../requests/actions.ts';
 import type { ProgressView } from '../../thread/reporter.ts';
 
 /** The progress message's buttons: Cancel while it waits or runs, Retry after a passing failure. */
-export function progressActions(view: Pick<ProgressView, 'status' | 'canRetry'>): ActionKind[] {
+export function progressActions(view: Pick<ProgressView, 'status' | 'canRetry'>): ButtonAction[] {
   if (view.status === 'queued' || view.status === 'running' || view.status === 'retrying' || view.status === 'review')
     return ['cancel'];
   if (view.status === 'failed' && view.canRetry) return ['retry'];
   return [];
 }
 
-/** The buttons under a result, in the table's order. */
-export const RESULT_ACTIONS: readonly ActionKind[] = actionsOn('result');
+/** The buttons under a result, in the table's order (the feedback pair apart). */
+export const RESULT_ACTIONS: readonly ButtonAction[] = buttonsOn('result');
+/** 👍 and 👎 on each version of a result. */
+export const RESULT_FEEDBACK: readonly FeedbackAction[] = FEEDBACK_ACTIONS;
 /** The buttons under the research review. */
-export const REVIEW_ACTIONS: readonly ActionKind[] = actionsOn('review');
+export const REVIEW_ACTIONS: readonly ButtonAction[] = buttonsOn('review');

@@ -7,6 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Logger } from '../../log.ts';
 import { COLLAPSE_MS } from '../../requests/actions.ts';
 import type { RequestDeps } from '../../requests/port.ts';
+import type { Metrics } from '../../telemetry/metrics.ts';
 import { createRecentKeys } from '../../requests/recent-keys.ts';
 import type { HandledEvent } from './handled.ts';
 
@@ -23,6 +24,8 @@ export interface BotOptions {
   logger: Logger;
   /** Called after every handled event with what came of it (tests wait on it; logs have it too). */
   onOutcome?: ((event: HandledEvent) => void) | undefined;
+  /** The process's counters (feedback), when it serves /metrics. */
+  metrics?: Pick<Metrics, 'feedback'> | undefined;
 }
 
 export type { RequestDeps } from '../../requests/port.ts';
@@ -38,5 +41,6 @@ export function requestDeps(options: BotOptions, logger: Logger): RequestDeps {
     batchMax: options.batchMax,
     logger,
     recentRequests: createRecentKeys(COLLAPSE_MS),
+    metrics: options.metrics,
   };
 }

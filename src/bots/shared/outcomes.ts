@@ -13,7 +13,7 @@ import type { StartRefusal } from '../../requests/checks.ts';
 import { ACTIONS, type ActionKind } from '../../requests/actions.ts';
 import type { ActionOutcome } from '../../requests/act.ts';
 import type { EditOutcome } from '../../requests/edit.ts';
-import type { StatusFigures } from '../../requests/info.ts';
+import type { HistoryEntry, StatusFigures } from '../../requests/info.ts';
 import type { TellPrivately } from '../../requests/port.ts';
 import type { Generation, GenerationStatus } from '../../requests/types.ts';
 
@@ -100,6 +100,8 @@ export function actionReply(action: ActionKind, outcome: AnyActionOutcome, style
         ? `${saved} ${style.warning} Check it before sending:\n${outcome.problems.map((p) => `• ${p}`).join('\n')}`
         : saved;
     }
+    case 'feedback':
+      return feedbackReply(outcome.value, outcome.previous, outcome.generation.version);
     case 'research-saved':
       return 'Saved: your edited research replaces the summary, and the email will be written from it. Press Write the email when it looks right.';
     case 'unchanged':
@@ -111,6 +113,17 @@ export function actionReply(action: ActionKind, outcome: AnyActionOutcome, style
     case 'duplicate':
       return undefined;
   }
+}
+
+/** How `/scribe history` and the thanks show a feedback value. */
+export const FEEDBACK_MARKS = { up: '👍', down: '👎' } as const;
+
+/** The thanks for a 👍 / 👎, saying what is stored now. */
+export function feedbackReply(value: 'up' | 'down', previous: 'up' | 'down' | null, version: number): string {
+  const which = version > 1 ? `version ${version}` : 'this email';
+  if (previous === value) return `Already noted: ${FEEDBACK_MARKS[value]} on ${which}. Thanks!`;
+  if (previous) return `Thanks — noted. Changed to ${FEEDBACK_MARKS[value]} on ${which}.`;
+  return `Thanks — noted: ${FEEDBACK_MARKS[value]} on ${which}.`;
 }
 
 /** "Nothing to cancel: this email is already cancelled." */
@@ -152,12 +165,16 @@ export const STATUS_WORDS: Record<GenerationStatus, string> = {
   awaiting_review: '👀 waiting for your review',
 };
 
-/** One line of `/scribe history`: when, whom, which version, its state, and where it is. */
-export function historyLine(g: Generation, parts: { when: string; name: string; where: string }): string {
+/** One line of `/scribe history`: when, whom, which version, its state (and the person's 👍/👎), and where it is. */
+export function historyLine(
+  g: Generation & Partial<Pick<HistoryEntry, 'feedback'>>,
+  parts: { when: string; name: string; where: string },
+): string {
   const version = g.version > 1 ? ` (version ${g.version})` : '';
+  const feedback = g.feedback ? ` ${FEEDBACK_MARKS[g.feedback]}` : '';
   // Its own calls only: a regenerate that reused the research shows what writing it again cost.
   const cost = g.costUsd > 0 ? ` — ${formatUsd(g.costUsd)}` : '';
-  return `• ${parts.when} ${parts.name}${version} — ${STATUS_WORDS[g.status]}${cost} — ${parts.where}`;
+  return `• ${parts.when} ${parts.name}${version} — ${STATUS_WORDS[g.status]}${feedback}${cost} — ${parts.where}`;
 }
 
 /** "Your last 3 emails". */

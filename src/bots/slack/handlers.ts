@@ -21,7 +21,14 @@ import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { openBatchModal } from './batch-handlers.ts';
 import { openProfileModal } from './profile.ts';
 import type { ResponseMessage, SlackBotDeps } from './deps.ts';
-import { FORM_IDS, formActionOf, parseResultButton, PERSONAL_LINE_INPUT, REGENERATE_REACTIONS } from './ids.ts';
+import {
+  FORM_IDS,
+  formActionOf,
+  parseFeedbackValue,
+  parseResultButton,
+  PERSONAL_LINE_INPUT,
+  REGENERATE_REACTIONS,
+} from './ids.ts';
 import { HELP, infoReply } from './info.ts';
 import {
   fieldErrors,
@@ -266,6 +273,54 @@ export async function handleResultButton(
   }
   const outcome = await requestAction(deps, actionPort(deps, body.user.id), { action: button, ...input });
   return answerAction(outcome, { action: button, trigger: 'button', style: SLACK_STYLE, tell, logger: deps.logger });
+}
+
+const FeedbackPressSchema = ButtonSchema.extend({
+  actions: z
+    .array(
+      z.looseObject({
+        type: z.literal('feedback_buttons'),
+        action_id: z.string(),
+        value: z.string(),
+        action_ts: z.string().optional(),
+      }),
+    )
+    .min(1),
+});
+
+/**
+ * 👍 / 👎 under a result (Slack's `feedback_buttons`): the pressed button's value names the action
+ * and the version. Stored through the request layer like any action; the thanks is ephemeral.
+ */
+export async function handleFeedback(
+  deps: SlackBotDeps,
+  args: { body: unknown; ack: Ack; respond: Respond },
+): Promise<string> {
+  await args.ack();
+  const body = FeedbackPressSchema.parse(args.body);
+  const pressed = parseFeedbackValue(body.actions[0]?.value ?? '');
+  if (!pressed) return 'ignored';
+  const tell = (text: string) =>
+    args.respond({ response_type: 'ephemeral', replace_original: false, text }).then(() => undefined);
+  const outcome = await requestAction(deps, actionPort(deps, body.user.id), {
+    action: pressed.action,
+    generationId: pressed.generationId,
+    actor: {
+      platform: 'slack',
+      teamId: body.team?.id ?? body.user.team_id ?? '',
+      platformUserId: body.user.id,
+      displayName: body.user.name ?? body.user.username ?? null,
+    },
+    messageId: body.container?.message_ts ?? body.message?.ts ?? '',
+    requestedAt: tsTime(body.actions[0]?.action_ts),
+  });
+  return answerAction(outcome, {
+    action: pressed.action,
+    trigger: 'button',
+    style: SLACK_STYLE,
+    tell,
+    logger: deps.logger,
+  });
 }
 
 /**

@@ -4,7 +4,17 @@
  * from an old message or another app version, so it is parsed, never trusted.
  */
 import type { GenerationRequest } from '../../requests/commit/start.ts';
-import { ACTION_KINDS, FORM_ACTIONS, isActionKind, type ActionKind, type FormAction } from '../../requests/actions.ts';
+import { z } from 'zod';
+import {
+  ACTION_KINDS,
+  FEEDBACK_ACTIONS,
+  FORM_ACTIONS,
+  isActionKind,
+  isFeedbackAction,
+  type ButtonAction,
+  type FeedbackAction,
+  type FormAction,
+} from '../../requests/actions.ts';
 
 /** The slash command (as in slack/manifest.yml). */
 export const COMMAND = '/scribe';
@@ -45,7 +55,7 @@ export const INPUTS = {
 export const REGENERATE_REACTIONS: readonly string[] = ['repeat', 'arrows_counterclockwise', 'recycle'];
 
 /** What a result button does: an action of the request layer, or "Copy as plain text". */
-export type ResultButton = ActionKind | 'copy';
+export type ResultButton = ButtonAction | 'copy';
 
 const PREFIX = 'scribe_';
 
@@ -58,13 +68,40 @@ export function resultButtonId(button: ResultButton): string {
 export function parseResultButton(actionId: string): ResultButton | undefined {
   if (!actionId.startsWith(PREFIX)) return undefined;
   const name = actionId.slice(PREFIX.length);
-  return name === 'copy' || isActionKind(name) ? name : undefined;
+  return name === 'copy' || (isActionKind(name) && !isFeedbackAction(name)) ? name : undefined;
 }
 
-/** Every result button's action id, for registering listeners: the action table's and Copy. */
+/** Every result button's action id, for registering listeners: the action table's (feedback apart) and Copy. */
 export const RESULT_BUTTON_IDS = Object.fromEntries(
-  [...ACTION_KINDS, 'copy' as const].map((button) => [button, resultButtonId(button)]),
+  [...ACTION_KINDS.filter((kind) => !isFeedbackAction(kind)), 'copy' as const].map((button) => [
+    button,
+    resultButtonId(button),
+  ]),
 ) as Record<ResultButton, string>;
+
+/**
+ * The `feedback_buttons` element under a result (in a `context_actions` block): one action id for
+ * both buttons; the pressed button's `value` is `<action>:<generationId>` (`feedback_up:…`).
+ */
+export const FEEDBACK_BLOCK_ID = 'scribe_result_feedback';
+export const FEEDBACK_ACTION_ID = 'scribe_feedback';
+
+/** A feedback button's `value`: the action (👍 or 👎) and the version it rates. */
+export function feedbackValue(action: FeedbackAction, generationId: string): string {
+  return `${action}:${generationId}`;
+}
+
+const FeedbackValueSchema = z
+  .string()
+  .transform((s) => s.split(':'))
+  .pipe(z.tuple([z.enum(FEEDBACK_ACTIONS as [FeedbackAction, ...FeedbackAction[]]), z.uuid()]))
+  .transform(([action, generationId]) => ({ action, generationId }));
+
+/** The action and version of a pressed feedback button, or undefined when the value is not one of ours. */
+export function parseFeedbackValue(value: string): { action: FeedbackAction; generationId: string } | undefined {
+  const parsed = FeedbackValueSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
 
 /** The /scribe modal's choice of a personal line for a template with no recipient placeholder (issue 21, item 5). */
 export const PERSONAL_LINE_INPUT = 'personal_line';

@@ -18,7 +18,8 @@ export const HELP = [
   '• `/scribe profile` saves your name, position, institution and a line about your work: they fill your own placeholders ([Your Name], [Your University]…) in every email, and the model never writes them.',
   '• I post the progress in the channel and the email in a thread on it, with the sources I used.',
   '• React with :repeat: on the email, or press *Regenerate*, for a new version that reuses the research; *Shorter* writes a shorter one. Only you (or a workspace admin) can do that.',
-  '• `/scribe history` lists your last 10 emails; `/scribe status` shows the queue and your quota for today.',
+  '• 👍 / 👎 under an email rate that version (only you see the thanks).',
+  '• `/scribe history` lists your last 10 emails (with your 👍 / 👎); `/scribe status` shows the queue and your quota for today.',
   '• I need to be in the channel to post there (`/invite @Scribe`); otherwise I write to you in a DM.',
 ].join('\n');
 

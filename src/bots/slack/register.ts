@@ -11,13 +11,14 @@ import { BATCH_CANCEL_ID, BATCH_MODAL_ID } from './batch-render.ts';
 import type { SlackBotDeps } from './deps.ts';
 import {
   handleDraftSubmission,
+  handleFeedback,
   handleFormSubmission,
   handleReaction,
   handleResultButton,
   handleScribeCommand,
   type Respond,
 } from './handlers.ts';
-import { COMMAND, FORM_IDS, MODAL_ID, MODE_BUTTON_IDS, RESULT_BUTTON_IDS } from './ids.ts';
+import { COMMAND, FEEDBACK_ACTION_ID, FORM_IDS, MODAL_ID, MODE_BUTTON_IDS, RESULT_BUTTON_IDS } from './ids.ts';
 import { metadataOf } from './modal.ts';
 import { handleModeSwitch } from './mode-switch.ts';
 import { handleProfileSubmission, PROFILE_MODAL_ID } from './profile.ts';
@@ -139,6 +140,17 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
       ),
     );
   }
+
+  // 👍 / 👎: one `feedback_buttons` element, the pressed button's value says which.
+  app.action({ type: 'block_actions', action_id: FEEDBACK_ACTION_ID }, ({ body, ack, respond }) =>
+    listen(
+      'button',
+      body.trigger_id,
+      ack,
+      (acked) => handleFeedback(deps, { body, ack: acked, respond }),
+      sorry(respond),
+    ),
+  );
 
   app.event('reaction_added', async ({ body }) => {
     // Bolt has acknowledged the event already; a failure here is logged, never said.

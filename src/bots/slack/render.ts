@@ -10,9 +10,9 @@ import type { ProgressView, ResultView, ReviewView } from '../../thread/reporter
 import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText } from '../split.ts';
 import { progressLines, progressTitle, resultText } from '../text.ts';
-import { ACTIONS, type ActionButton, type ActionKind } from '../../requests/actions.ts';
-import { progressActions, RESULT_ACTIONS, REVIEW_ACTIONS } from '../shared/buttons.ts';
-import { RESULT_BUTTON_IDS } from './ids.ts';
+import { ACTIONS, type ActionButton, type ButtonAction } from '../../requests/actions.ts';
+import { progressActions, RESULT_ACTIONS, RESULT_FEEDBACK, REVIEW_ACTIONS } from '../shared/buttons.ts';
+import { FEEDBACK_ACTION_ID, FEEDBACK_BLOCK_ID, feedbackValue, RESULT_BUTTON_IDS } from './ids.ts';
 import { markedEmail, markedText, numberedSources, shownSubject } from '../../thread/marks.ts';
 
 export const SLACK_SECTION_LIMIT = 3_000;
@@ -156,7 +156,30 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
       button('📋 Copy as plain text', RESULT_BUTTON_IDS.copy, generationId),
     ],
   });
+  blocks.push(feedbackBlock(generationId));
   return blocks;
+}
+
+/**
+ * 👍 / 👎 on this version: Slack's `feedback_buttons` element in a `context_actions` block, both
+ * buttons under one action id, each value naming the action and the version.
+ */
+function feedbackBlock(generationId: string): SlackBlock {
+  const [positive, negative] = RESULT_FEEDBACK.map((kind) => {
+    const { label, emoji }: ActionButton = ACTIONS[kind].button;
+    return {
+      text: { type: 'plain_text', text: emoji, emoji: true },
+      value: feedbackValue(kind, generationId),
+      accessibility_label: `${label}: rate this version`,
+    };
+  });
+  return {
+    type: 'context_actions',
+    block_id: FEEDBACK_BLOCK_ID,
+    elements: [
+      { type: 'feedback_buttons', action_id: FEEDBACK_ACTION_ID, positive_button: positive, negative_button: negative },
+    ],
+  };
 }
 
 /**
@@ -191,7 +214,7 @@ function button(text: string, actionId: string, value: string): SlackBlock {
 }
 
 /** An action's button, as the action table describes it; the value is the generation id. */
-function actionButton(kind: ActionKind, generationId: string): SlackBlock {
+function actionButton(kind: ButtonAction, generationId: string): SlackBlock {
   const { label, emoji, emphasis }: ActionButton = ACTIONS[kind].button;
   const block = button(`${emoji} ${label}`, RESULT_BUTTON_IDS[kind], generationId);
   return emphasis ? { ...block, style: emphasis } : block;

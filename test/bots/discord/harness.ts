@@ -11,6 +11,7 @@ import * as generations from '../../../src/db/generations.ts';
 import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../../src/jobs/queue.ts';
 import type { ResultView } from '../../../src/thread/reporter.ts';
 import { silentLogger } from '../../../src/log.ts';
+import type { Metrics } from '../../../src/telemetry/metrics.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
 import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord/index.ts';
 
@@ -40,8 +41,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** `guildIds`: the bot's `DISCORD_GUILD_IDS` (default: every guild). */
-export async function startHarness(options: { guildIds?: string[] } = {}): Promise<Harness> {
+/** `guildIds`: the bot's `DISCORD_GUILD_IDS` (default: every guild); `metrics`: its counters (feedback). */
+export async function startHarness(
+  options: { guildIds?: string[]; metrics?: Pick<Metrics, 'feedback'> } = {},
+): Promise<Harness> {
   const fake = await startFakeDiscord({ heartbeatIntervalMs: 500 });
   const db = await createTestDatabase({ migrated: true });
   const queue = await startQueue({ connectionString: db.url, logger: silentLogger() });
@@ -57,6 +60,7 @@ export async function startHarness(options: { guildIds?: string[] } = {}): Promi
     dailyQuota: DAILY_QUOTA,
     researchCacheTtlMs: 24 * 3600_000,
     logger: silentLogger(),
+    metrics: options.metrics,
     onOutcome: (event) => {
       seen.set(event.id, event);
       waiting.get(event.id)?.(event);

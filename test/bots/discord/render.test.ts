@@ -154,6 +154,11 @@ describe('Discord result messages', () => {
       { action: 'fresh', generationId: GEN },
       { action: 'edit', generationId: GEN },
     ]);
+    const feedback = only!.components[1]!.components.map((b) => ('custom_id' in b ? b.custom_id : ''));
+    expect(feedback.map(parseResultButton)).toEqual([
+      { action: 'feedback_up', generationId: GEN },
+      { action: 'feedback_down', generationId: GEN },
+    ]);
     expect(only!.flags).toBe(0); // our embeds must stay visible
   });
 
@@ -188,7 +193,8 @@ describe('Discord result messages', () => {
       title: '⚠️ Draft — check before sending',
       description: '• No paper is named.',
     });
-    expect(messages.map((m) => m.components.length)).toEqual([...Array(messages.length - 1).fill(0), 1]);
+    // The last message: the action buttons' row and the 👍 / 👎 row.
+    expect(messages.map((m) => m.components.length)).toEqual([...Array(messages.length - 1).fill(0), 2]);
   });
 
   it('links only http(s) addresses and keeps parentheses from ending a link early', () => {

@@ -12,6 +12,7 @@ import { startHttpServer, type HttpServer } from '../../../src/http/server.ts';
 import { QUEUES, startQueue, type GenerateJob, type JobQueue } from '../../../src/jobs/queue.ts';
 import type { ResultView, ThreadAddress } from '../../../src/thread/reporter.ts';
 import { silentLogger } from '../../../src/log.ts';
+import type { Metrics } from '../../../src/telemetry/metrics.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
 import { startFakeSlack, type FakeSlack, type SlackDriver } from '../../fakes/slack/index.ts';
 
@@ -41,7 +42,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { mode?: 'http' | 'socket' } = {}): Promise<Harness> {
+/** `metrics`: the counters the bot reports to (feedback), as a process serving /metrics has. */
+export async function startHarness(
+  options: { mode?: 'http' | 'socket'; metrics?: Pick<Metrics, 'feedback'> } = {},
+): Promise<Harness> {
   const mode = options.mode ?? 'http';
   const fake = await startFakeSlack({ notInChannel: [OUTSIDE] });
   const db = await createTestDatabase({ migrated: true });
@@ -65,6 +69,7 @@ export async function startHarness(options: { mode?: 'http' | 'socket' } = {}): 
     logger: silentLogger(),
     ...(http ? { http } : {}),
     retryConfig: RETRY,
+    metrics: options.metrics,
     onOutcome: (event) => {
       seen.set(event.id, [...(seen.get(event.id) ?? []), event]);
       for (const wake of waiting) wake();

@@ -106,6 +106,15 @@ describe('Slack rendering', () => {
       [ACTIONS.edit, 'gen-42'],
       [ACTIONS.copy, 'gen-42'],
     ]);
+    // 👍 / 👎 last, in Slack's own feedback element: no button of its own in the actions block.
+    const feedback = message.blocks.at(-1) as { type: string; elements: Record<string, { value?: string }>[] };
+    expect(feedback.type).toBe('context_actions');
+    expect(feedback.elements[0]).toMatchObject({
+      type: 'feedback_buttons',
+      action_id: 'scribe_feedback',
+      positive_button: { value: 'feedback_up:gen-42' },
+      negative_button: { value: 'feedback_down:gen-42' },
+    });
   });
 
   it('keeps a hostile source address from mentioning the channel or spoofing its link text', () => {

@@ -239,6 +239,19 @@ describe('fake Discord with the real discord.js', () => {
     await expect(interaction.editReply('too late')).rejects.toMatchObject({ code: 50027, status: 401 });
   });
 
+  it('refuses an action row of more than five buttons, as Discord does', async () => {
+    const button = (i: number) => ({ type: 2, style: 2, label: `B${i}`, custom_id: `b:${i}` });
+    const row = (n: number) => ({ type: 1, components: Array.from({ length: n }, (_, i) => button(i)) });
+    const six: unknown = await general()
+      .send({ content: 'buttons', components: [row(6) as never] })
+      .catch((e: unknown) => e);
+    expect(six).toMatchObject({ code: 50035 });
+    expect((six as DiscordAPIError).rawError).toMatchObject({
+      errors: { components: { 0: { components: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH' }] } } } },
+    });
+    await expect(general().send({ content: 'buttons', components: [row(5) as never] })).resolves.toBeDefined();
+  });
+
   it('delivers a button press and a 🔁 reaction on an uncached message (partials)', async () => {
     const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
       new ButtonBuilder().setCustomId('regenerate').setLabel('Regenerate').setStyle(ButtonStyle.Primary),

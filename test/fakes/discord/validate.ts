@@ -39,6 +39,9 @@ export const Limits = {
   /** Sum over all embeds of one message. */
   embedTotal: 6000,
   actionRows: 5,
+  /** Buttons in one action row. */
+  rowComponents: 5,
+  buttonLabel: 80,
   threadName: 100,
   modalTitle: 45,
   textInputValue: 4000,
@@ -108,11 +111,33 @@ export function validateMessage(body: MessageBody, partial: boolean): DiscordErr
   if ((body.components?.length ?? 0) > Limits.actionRows) {
     problems.push([['components'], 'BASE_TYPE_MAX_LENGTH', `Must be ${Limits.actionRows} or fewer in length.`]);
   }
+  for (const [i, row] of (body.components ?? []).entries()) checkActionRow(problems, row, ['components', String(i)]);
   if (problems.length > 0) return formError(problems);
   const empty =
     !body.content && embeds.length === 0 && (body.components?.length ?? 0) === 0 && !body.attachments?.length;
   if (!partial && empty) return { message: 'Cannot send an empty message', code: 50006 };
   return null;
+}
+
+/** An action row (type 1) of buttons: at most five, each custom id ≤ 100 and label ≤ 80 code points. */
+function checkActionRow(problems: Problems, row: unknown, path: string[]): void {
+  if (typeof row !== 'object' || row === null || (row as { type?: unknown }).type !== 1) return;
+  const components = (row as { components?: unknown }).components;
+  if (!Array.isArray(components)) return;
+  if (components.length > Limits.rowComponents) {
+    problems.push([
+      [...path, 'components'],
+      'BASE_TYPE_MAX_LENGTH',
+      `Must be ${Limits.rowComponents} or fewer in length.`,
+    ]);
+  }
+  components.forEach((c: unknown, j) => {
+    if (typeof c !== 'object' || c === null || (c as { type?: unknown }).type !== 2) return;
+    const { custom_id: customId, label } = c as { custom_id?: string; label?: string };
+    const at = [...path, 'components', String(j)];
+    maxLength(problems, [...at, 'custom_id'], customId, Limits.customId);
+    maxLength(problems, [...at, 'label'], label, Limits.buttonLabel);
+  });
 }
 
 /** Checks a thread name (1–100 code points). */

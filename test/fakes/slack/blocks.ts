@@ -7,7 +7,10 @@
  * fake does not know; the limits checked are those that bite a bot writing long text:
  * section text ≤ 3,000, fields ≤ 10 × 2,000, header ≤ 150, button text ≤ 75 and value ≤ 2,000,
  * ≤ 50 blocks per message and 100 per view, unique block ids, input values ≤ 3,000, a modal title,
- * submit and close ≤ 24, private_metadata ≤ 3,000.
+ * submit and close ≤ 24, private_metadata ≤ 3,000. A `context_actions` block holds 1–5 elements,
+ * each a `feedback_buttons` (a `positive_button` and a `negative_button`, each with plain `text`
+ * ≤ 75, a `value` ≤ 2,000 and an optional `accessibility_label` ≤ 75) or an `icon_button` (`icon`,
+ * plain `text`); any other element there is refused.
  */
 import { z } from 'zod';
 
@@ -63,6 +66,30 @@ const OTHER_ELEMENTS = [
 const otherElement = z.looseObject({ type: z.enum(OTHER_ELEMENTS), action_id: actionId });
 const element = z.discriminatedUnion('type', [button, plainTextInput, otherElement]);
 
+/** One button of a `feedback_buttons` element: both fields required, as Slack says. */
+const feedbackButton = z.looseObject({
+  text: plain(75),
+  value: z.string().min(1).max(2000),
+  accessibility_label: z.string().min(1).max(75).optional(),
+});
+const feedbackButtons = z.looseObject({
+  type: z.literal('feedback_buttons'),
+  action_id: actionId,
+  positive_button: feedbackButton,
+  negative_button: feedbackButton,
+});
+const iconButton = z.looseObject({
+  type: z.literal('icon_button'),
+  icon: z.string().min(1),
+  text: plain(75),
+  action_id: actionId,
+  value: z.string().max(2000).optional(),
+  accessibility_label: z.string().min(1).max(75).optional(),
+  visible_to_user_ids: z.array(z.string()).optional(),
+});
+/** What a `context_actions` block may hold: nothing but these two. */
+const contextActionsElement = z.discriminatedUnion('type', [feedbackButtons, iconButton]);
+
 const uniqueActionIds = (elements: Array<{ action_id?: string | undefined }>, ctx: z.RefinementCtx): void => {
   const seen = new Set<string>();
   elements.forEach((e, i) => {
@@ -110,7 +137,12 @@ const block = z.discriminatedUnion('type', [
   }),
   z.looseObject({ type: z.literal('markdown'), block_id: blockId, text: z.string().min(1).max(12000) }),
   z.looseObject({
-    type: z.enum(['image', 'rich_text', 'video', 'file', 'call', 'table', 'context_actions']),
+    type: z.literal('context_actions'),
+    block_id: blockId,
+    elements: z.array(contextActionsElement).min(1).max(5).superRefine(uniqueActionIds),
+  }),
+  z.looseObject({
+    type: z.enum(['image', 'rich_text', 'video', 'file', 'call', 'table']),
     block_id: blockId,
   }),
 ]);

@@ -159,6 +159,54 @@ describe('fake Slack Web API with the real WebClient', () => {
     expect(fits.ok).toBe(true);
   });
 
+  it('takes feedback_buttons in a context_actions block and refuses what Slack refuses there', async () => {
+    const feedbackButtons = {
+      type: 'feedback_buttons',
+      action_id: 'rate',
+      positive_button: { text: { type: 'plain_text', text: '👍' }, value: 'up', accessibility_label: 'Good' },
+      negative_button: { text: { type: 'plain_text', text: '👎' }, value: 'down' },
+    };
+    const post = (elements: unknown[]) =>
+      client.chat.postMessage({
+        channel: 'C0GENERAL',
+        text: 'rate',
+        blocks: [{ type: 'context_actions', elements } as never],
+      });
+    const errorsOf = async (elements: unknown[]) => {
+      const error = (await post(elements).catch((e: unknown) => e)) as { data: { error: string; errors: string[] } };
+      expect(error.data.error).toBe('invalid_blocks');
+      return error.data.errors;
+    };
+    await expect(post([feedbackButtons])).resolves.toMatchObject({ ok: true });
+    // A plain button is an `actions` block's element, not a context_actions one.
+    expect(
+      await errorsOf([{ type: 'button', text: { type: 'plain_text', text: 'Go' }, action_id: 'go', value: 'x' }]),
+    ).toEqual(['failed to match all allowed schemas [json-pointer:/blocks/0/elements/0/type]']);
+    const { negative_button: _, ...onlyPositive } = feedbackButtons;
+    expect(await errorsOf([onlyPositive])).toEqual([
+      'must provide an object [json-pointer:/blocks/0/elements/0/negative_button]',
+    ]);
+    const noValue = { ...feedbackButtons, positive_button: { text: { type: 'plain_text', text: '👍' } } };
+    expect(await errorsOf([noValue])).toEqual([
+      'must provide a string [json-pointer:/blocks/0/elements/0/positive_button/value]',
+    ]);
+    const markdownText = {
+      ...feedbackButtons,
+      negative_button: { text: { type: 'mrkdwn', text: '*no*' }, value: 'down' },
+    };
+    expect(await errorsOf([markdownText])).toEqual([
+      'failed to match all allowed schemas [json-pointer:/blocks/0/elements/0/negative_button/text/type]',
+    ]);
+    const longLabel = {
+      ...feedbackButtons,
+      positive_button: { ...feedbackButtons.positive_button, accessibility_label: 'x'.repeat(76) },
+    };
+    expect(await errorsOf([longLabel])).toEqual([
+      'must be less than 76 characters [json-pointer:/blocks/0/elements/0/positive_button/accessibility_label]',
+    ]);
+    expect(await errorsOf([])).toEqual(['must contain at least 1 items [json-pointer:/blocks/0/elements]']);
+  });
+
   it('opens a DM (D…) and tells admins from others in users.info', async () => {
     const dm = await client.conversations.open({ users: 'U0GRACE' });
     expect(dm.channel?.id).toMatch(/^D[A-Z0-9]+$/);

@@ -37,6 +37,8 @@ export interface ClickInput extends ActorInput {
   value?: string;
   /** The clicker's workspace, when not the fake's own (a payload from another workspace). */
   teamId?: string;
+  /** Which button of a `feedback_buttons` element is pressed (required for one). */
+  feedback?: 'positive' | 'negative';
 }
 
 /** Reacting to the message at channel + ts. */
@@ -78,8 +80,29 @@ function findElement(blocks: unknown[], actionId: string): FoundElement | undefi
   return found;
 }
 
-/** The pressed element as an `actions[]` entry; `value` overrides the element's (a forged payload). */
-function actionOf(found: FoundElement, value: string | undefined): Record<string, unknown> {
+/**
+ * The pressed element as an `actions[]` entry; `value` overrides the element's (a forged payload).
+ * A `feedback_buttons` press reports the pressed button's `text` and `value` under the element's
+ * action id, as Slack does.
+ */
+function actionOf(
+  found: FoundElement,
+  value: string | undefined,
+  feedback?: 'positive' | 'negative',
+): Record<string, unknown> {
+  if (found.element.type === 'feedback_buttons') {
+    if (!feedback) throw new Error('fake Slack: say which feedback button is pressed (feedback: positive | negative)');
+    const pressed = found.element[`${feedback}_button`];
+    if (!isRecord(pressed)) throw new Error(`fake Slack: the element has no ${feedback}_button`);
+    return {
+      type: 'feedback_buttons',
+      action_id: found.element.action_id,
+      block_id: found.blockId,
+      text: pressed.text,
+      value: value ?? pressed.value,
+      action_ts: nowTs(),
+    };
+  }
   return {
     action_id: found.element.action_id,
     block_id: found.blockId,
@@ -258,7 +281,7 @@ export class Payloads {
       message: apiMessage(this.state, message, false),
       state: { values: {} },
       response_url: responseUrl,
-      actions: [actionOf(found, input.value)],
+      actions: [actionOf(found, input.value, input.feedback)],
     };
     return { payload, triggerId, responseUrl };
   }
