@@ -17,6 +17,7 @@ import { OVERLOADED } from '../../fakes/anthropic.ts';
 import { startBatchWorker, type BatchWorker } from '../../helpers/batch-worker.ts';
 import { pollFor } from '../../helpers/poll.ts';
 import { startServices, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { expectTemplateKept } from '../../helpers/template-kept.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 const logger = silentLogger();
@@ -97,6 +98,8 @@ it('refuses a CSV with bad rows by line number, then drafts 12 emails once each 
     const mine = emails.filter((m) => m.embeds.some((e) => e.author?.name === `✉️ To ${name} · ${i + 1} of 12`));
     expect(mine).toHaveLength(1);
     expect(mine[0]!.content).not.toContain(name);
+    // The message is the email itself: the template's fixed text byte for byte.
+    expectTemplateKept(mine[0]!.content, TEMPLATE);
   }
   const { rows } = await h.db.pool.query<{ recipient_name: string; result_message_ids: string[]; thread_id: string }>(
     'SELECT recipient_name, result_message_ids, thread_id FROM generations ORDER BY batch_position',
