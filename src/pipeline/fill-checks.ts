@@ -220,16 +220,21 @@ function wrongVenues(fill: Fill, input: FillCheckInput): string[] {
     .filter((c) => c !== undefined);
   const cited = input.citables.filter((c) => fill.sources.includes(c.n));
   const papers = [...new Set([...named, ...cited])].flatMap((c) => (c.kind === 'paper' ? [c] : []));
+  // A bracket after a title may hold its authors ("“…” (Hopper and Sammet)"): names are not venues.
   const known = [
     input.template,
     input.researchSummary,
+    input.recipientName,
     ...input.citables.map((c) => c.title),
-    ...papers.map((p) => p.paper.abstract),
+    ...papers.flatMap((p) => [p.paper.abstract, ...p.paper.authors]),
   ].map((k) => ` ${flat(k)} `);
   const problems: string[] = [];
   for (const mention of mentions) {
     if (papers.some((p) => p.paper.venue !== undefined && sameVenue(mention, p.paper.venue))) continue;
-    if (known.some((k) => k.includes(` ${flat(mention)} `))) continue;
+    const named = ` ${flat(mention)} `;
+    if (known.some((k) => k.includes(named))) continue;
+    const own: readonly string[] = words(mention);
+    if (papers.some((p) => p.paper.authors.some((a) => own.includes(words(a).at(-1) ?? '')))) continue;
     const paper = papers.find((p) => p.paper.venue !== undefined);
     problems.push(
       paper

@@ -83,6 +83,10 @@ describe('venues', () => {
     ]);
   });
 
+  it('takes no author list in brackets after a title for a venue', () => {
+    expect(checkVenue('your paper “Programs for analytical engines” (Lovelace and Babbage)')).toEqual([]);
+  });
+
   it('raises no alarm for a venue the research or a source names', () => {
     const summary = 'Her Bernoulli paper was presented at NeurIPS 2022 [1]; she also wrote for Nature.';
     expect(checkVenue('your paper “Bernoulli numbers on a mechanical engine” at NeurIPS', [4], summary)).toEqual([]);
