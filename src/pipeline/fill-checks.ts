@@ -1,7 +1,7 @@
 /**
  * Checks on the writer's fills, done in code: every fill stands on a numbered source or paper, names
- * no work the recipient did not write, gives no year its paper does not have, and keeps to its
- * budget. Pure functions; the composer sends what they find back once and then shows it.
+ * no work the recipient did not write, gives no year or venue its paper does not have, and keeps to
+ * its budget. Pure functions; the composer sends what they find back once and then shows it.
  *
  * Titles are found quoted in any of the quotes people write (“…”, "…", „…“, «…», 《…》, 「…」, 『…』,
  * *…*) and unquoted as a run of capitalised words ("your paper Programs for Analytical Engines");
@@ -150,6 +150,101 @@ function wrongYears(fill: Fill, input: FillCheckInput): string[] {
   return problems;
 }
 
+// A venue named in a fill: after "published in / presented at / erschienen in …" anywhere, or after
+// "in" / "at" / an opening bracket right after a paper's title ("“…” in Nature", "“…” (NeurIPS 2023)").
+// No `i` flag: with it \p{Lu} would match lower case letters too.
+const VENUE_NAME = String.raw`(?:(?:the|der|die|dem|den)[ \t]+)?(${CAP}(?:[ \t]+(?:${SMALL}[ \t]+)*${CAP})*)`;
+const initialCase = (w: string) => `[${w.charAt(0).toUpperCase()}${w.charAt(0)}]${w.slice(1)}`;
+const PUBLISHED_CUES = [
+  'published',
+  'appeared',
+  'appearing',
+  'presented',
+  'accepted',
+  'featured',
+  'erschienen',
+  'veröffentlicht',
+  'publiziert',
+  'vorgestellt',
+  'angenommen',
+].map(initialCase);
+const PUBLISHED = new RegExp(
+  String.raw`(?<![\p{L}])(?:${PUBLISHED_CUES.join('|')})[ \t]+(?:in|at|to|on|im|bei|auf)[ \t]+${VENUE_NAME}`,
+  'gu',
+);
+const AFTER_TITLE = new RegExp(
+  String.raw`^[\s\p{Pf}\p{Pe}"*,]*(?:\(\d{4}\)[ \t]*)?(?:(?:in|at|im|bei|auf)[ \t]+${VENUE_NAME}|\([ \t]*${VENUE_NAME})`,
+  'u',
+);
+const VENUE_SMALL = new Set(['of', 'on', 'the', 'and', 'in', 'for', 'to', 'de', 'der', 'die', 'und', 'für']);
+
+/** Venue names in a fill (see `VENUE_NAME`), with the paper whose title each follows, if any. */
+export function venueMentions(text: string, language: string, citables: readonly Citable[]): string[] {
+  const found = [...text.matchAll(PUBLISHED)].map((m) => m[1] ?? '');
+  for (const mention of titleMentions(text, language)) {
+    const paper = titleOf(mention, citables);
+    if (paper?.kind !== 'paper') continue;
+    // Where the title ends: the record's title as written, else the mention (an unquoted run may run on past it).
+    const exact = text.toLowerCase().indexOf(paper.title.toLowerCase());
+    const end = exact >= 0 ? exact + paper.title.length : text.indexOf(mention) + mention.length;
+    const m = AFTER_TITLE.exec(text.slice(end));
+    const name = m?.[1] ?? m?.[2];
+    if (name) found.push(name);
+  }
+  return [...new Set(found.map((v) => v.trim()).filter((v) => v !== ''))];
+}
+
+/** Whether a named venue is the record's: the same words (either containing the other, or 80 % shared), or its initials. */
+export function sameVenue(mention: string, venue: string): boolean {
+  const m = flat(mention);
+  const v = flat(venue);
+  if (m === '' || v === '') return false;
+  if (` ${v} `.includes(` ${m} `) || ` ${m} `.includes(` ${v} `) || wordOverlap(m, v) >= 0.8) return true;
+  const initials = words(venue)
+    .filter((w) => !VENUE_SMALL.has(w))
+    .map((w) => w.charAt(0))
+    .join('');
+  const acronym = mention.replace(/[^\p{L}]/gu, '').toLowerCase();
+  return acronym.length >= 2 && initials === acronym;
+}
+
+/**
+ * Venues in a fill that disagree with the record of the paper it names or cites and that nothing
+ * it may stand on gives (the research, the sources' titles, the papers' abstracts, the template).
+ */
+function wrongVenues(fill: Fill, input: FillCheckInput): string[] {
+  const mentions = venueMentions(fill.text, input.language, input.citables);
+  if (mentions.length === 0) return [];
+  const named = titleMentions(fill.text, input.language)
+    .map((t) => titleOf(t, input.citables))
+    .filter((c) => c !== undefined);
+  const cited = input.citables.filter((c) => fill.sources.includes(c.n));
+  const papers = [...new Set([...named, ...cited])].flatMap((c) => (c.kind === 'paper' ? [c] : []));
+  // A bracket after a title may hold its authors ("“…” (Hopper and Sammet)"): names are not venues.
+  const known = [
+    input.template,
+    input.researchSummary,
+    input.recipientName,
+    ...input.citables.map((c) => c.title),
+    ...papers.flatMap((p) => [p.paper.abstract, ...p.paper.authors]),
+  ].map((k) => ` ${flat(k)} `);
+  const problems: string[] = [];
+  for (const mention of mentions) {
+    if (papers.some((p) => p.paper.venue !== undefined && sameVenue(mention, p.paper.venue))) continue;
+    const named = ` ${flat(mention)} `;
+    if (known.some((k) => k.includes(named))) continue;
+    const own: readonly string[] = words(mention);
+    if (papers.some((p) => p.paper.authors.some((a) => own.includes(words(a).at(-1) ?? '')))) continue;
+    const paper = papers.find((p) => p.paper.venue !== undefined);
+    problems.push(
+      paper
+        ? `the venue ${mention}, but the record of “${short(paper.title)}” gives ${paper.paper.venue}`
+        : `the venue ${mention}, which none of its sources gives`,
+    );
+  }
+  return problems;
+}
+
 const sentenceCount = (text: string) =>
   splitSentences(text).filter((s) => /[\p{L}\p{N}]/u.test(s) || CJK.test(s)).length;
 
@@ -181,6 +276,7 @@ export function checkFills(input: FillCheckInput): string[] {
       );
     }
     for (const year of wrongYears({ ...fill, text }, input)) problems.push(`${at} gives ${year}.`);
+    for (const venue of wrongVenues({ ...fill, text }, input)) problems.push(`${at} gives ${venue}.`);
     const inside = findPlaceholders(text);
     if (inside.length > 0) problems.push(`${at} has a placeholder in it: ${inside.join(', ')}.`);
     const budget = FILL_BUDGET[slot.owner === 'personal' ? 'personal' : 'recipient'];

@@ -47,6 +47,7 @@ export const PaperSchema = z.object({
   abstract: z.string(),
   url: z.string(),
   categories: z.array(z.string()),
+  venue: z.string().optional(),
 }) satisfies z.ZodType<Paper>;
 
 export const ArxivOutputSchema = z.object({ papers: z.array(PaperSchema) }) satisfies z.ZodType<ArxivOutput>;

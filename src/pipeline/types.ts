@@ -96,6 +96,11 @@ export interface Paper {
   abstract: string;
   url: string;
   categories: string[];
+  /**
+   * Where it was published, as the directory's record names it ("Nature", "arXiv (Cornell
+   * University)"); absent when no record gives one (arXiv's own feed never does).
+   */
+  venue?: string | undefined;
 }
 
 /** Step 3 output. */

@@ -7,11 +7,16 @@
 import { z } from 'zod';
 import { type PERSONAL_LINE_PLACES, hasRecipientSlot, slotsInCode, withPersonalLine } from '../pipeline/template.ts';
 
+/** `label` in a form's list; `button` where the answer is a button (Discord's question after a form). */
 export const PERSONAL_LINE_CHOICES = [
-  { value: 'after-greeting', label: 'After the greeting' },
-  { value: 'before-signoff', label: 'Before the sign-off' },
-  { value: 'none', label: 'None: the template as written' },
-] as const satisfies readonly { value: (typeof PERSONAL_LINE_PLACES)[number] | 'none'; label: string }[];
+  { value: 'after-greeting', label: 'After the greeting', button: 'After the greeting' },
+  { value: 'before-signoff', label: 'Before the sign-off', button: 'Before the sign-off' },
+  { value: 'none', label: 'None: the template as written', button: 'No personal line' },
+] as const satisfies readonly {
+  value: (typeof PERSONAL_LINE_PLACES)[number] | 'none';
+  label: string;
+  button: string;
+}[];
 
 export const PersonalLineChoiceSchema = z.enum(['after-greeting', 'before-signoff', 'none']);
 export type PersonalLineChoice = z.infer<typeof PersonalLineChoiceSchema>;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PARSE_ANSWER } from '../../src/pipeline/steps/parse.ts';
 import { cleanEnv, runScribe } from '../helpers/scribe-process.ts';
 import { TEMPLATE, startServices, type Services } from '../helpers/services.ts';
+import { expectTemplateKept } from '../helpers/template-kept.ts';
 
 let services: Services;
 let dir: string;
@@ -43,6 +44,7 @@ it('writes one email per recipient, prints progress per row and a summary, JSON 
   ]);
   expect(result.rows[0]!.result.email).toContain('Dear Dr. Lovelace');
   expect(await fs.readFile(result.rows[1]!.file, 'utf8')).toContain('Dear Dr. Hopper');
+  for (const row of result.rows) expectTemplateKept(row.result.email, TEMPLATE);
   expect(output).toMatch(/\[1\/2\] ✅ Ada Lovelace \(\d+\.\d s\)/);
   expect(output).toContain('2 emails: 2 ✅');
   // One template, read once for the whole batch.

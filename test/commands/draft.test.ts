@@ -15,6 +15,7 @@ import {
   startServices,
   type Services,
 } from '../helpers/services.ts';
+import { expectTemplateKept } from '../helpers/template-kept.ts';
 
 let services: Services;
 let dir: string;
@@ -114,6 +115,7 @@ describe('scribe draft', () => {
     expect(email).toContain('\n\nI would like to invite you to our workshop in May.\n\nBest regards,\n[Your Name]');
     expect(email).not.toContain('[personal line]');
     expect(email.length).toBeGreaterThan(written.length + 10);
+    expectTemplateKept(email, written.replace('Dear colleague,\n\n', 'Dear colleague,\n\n[personal line]\n\n'));
   });
 
   it('prints the whole result as JSON with --json', async () => {
@@ -129,6 +131,7 @@ describe('scribe draft', () => {
       about: string;
     };
     expect(result.email).toContain('Dear Dr. Lovelace');
+    expectTemplateKept(result.email, TEMPLATE);
     expect(result.subject).toBe('About your work on analytical engines');
     expect(result.fills).toContainEqual({ slot: '[their research topic]', text: 'analytical engines', sources: [1] });
     expect(result.sources).toHaveLength(2);

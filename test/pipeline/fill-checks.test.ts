@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { numberSources } from '../../src/pipeline/assemble.ts';
 import { splitSentences } from '../../src/pipeline/chunk.ts';
-import { checkFills, titleMentions, unknownTitles } from '../../src/pipeline/fill-checks.ts';
+import { checkFills, sameVenue, titleMentions, unknownTitles, venueMentions } from '../../src/pipeline/fill-checks.ts';
 import type { Slot } from '../../src/pipeline/types.ts';
 import { PAPERS } from './fixtures.ts';
 
@@ -27,6 +27,72 @@ const check = (topic: string, note = 'Your loops helped me.', language = 'en', s
     citables,
     researchSummary: 'She studies loops in punched-card programs [1], since 1843.',
   });
+
+// The same papers, the second with the venue its directory record gives.
+const withVenue = numberSources(
+  [{ n: 1, url: 'https://uni.example/~ada', title: 'Ada Lovelace — London' }],
+  PAPERS.map((p) => (p.id === '2301.00002' ? { ...p, venue: 'Journal of Machine Learning Research' } : p)),
+);
+const checkVenue = (topic: string, sources = [3], summary = 'She studies loops in punched-card programs [1].') =>
+  checkFills({
+    fills: [{ slot: '[topic]', text: topic, sources }],
+    slots: [{ placeholder: '[topic]', owner: 'recipient' }],
+    template: 'I read [topic].',
+    email: `I read ${topic}.`,
+    language: 'en',
+    recipientName: 'Ada Lovelace',
+    recipientInterest: 'analytical engines',
+    citables: withVenue,
+    researchSummary: summary,
+  });
+
+describe('venues', () => {
+  it('finds a venue after "published in / presented at …" and right after a paper’s title', () => {
+    expect(venueMentions('work published in the Journal of Machine Learning Research', 'en', withVenue)).toEqual([
+      'Journal of Machine Learning Research',
+    ]);
+    expect(venueMentions('your paper “Programs for analytical engines” at NeurIPS', 'en', withVenue)).toEqual([
+      'NeurIPS',
+    ]);
+    expect(venueMentions('“Programs for analytical engines” (ICML 2023)', 'en', withVenue)).toEqual(['ICML']);
+    expect(venueMentions('Ihr Aufsatz, erschienen in Nature, über Maschinen', 'de', withVenue)).toEqual(['Nature']);
+    // Not a venue: "in" after something that is not a paper's title, or a plain phrase.
+    expect(venueMentions('your work in London on analytical engines', 'en', withVenue)).toEqual([]);
+  });
+
+  it('takes the record’s name, its initials or a part of it as the same venue', () => {
+    expect(sameVenue('JMLR', 'Journal of Machine Learning Research')).toBe(true);
+    expect(sameVenue('the Journal of Machine Learning Research', 'Journal of Machine Learning Research')).toBe(true);
+    expect(sameVenue('arXiv', 'arXiv (Cornell University)')).toBe(true);
+    expect(sameVenue('Nature', 'Journal of Machine Learning Research')).toBe(false);
+  });
+
+  it('flags a venue that disagrees with the paper record, by title or by number', () => {
+    expect(checkVenue('your paper “Programs for analytical engines” in JMLR')).toEqual([]);
+    expect(checkVenue('your paper “Programs for analytical engines” in Nature', [1])).toEqual([
+      'The text for [topic] gives the venue Nature, but the record of “Programs for analytical engines” gives Journal of Machine Learning Research.',
+    ]);
+    expect(checkVenue('your work published in Nature', [3])).toEqual([
+      'The text for [topic] gives the venue Nature, but the record of “Programs for analytical engines” gives Journal of Machine Learning Research.',
+    ]);
+  });
+
+  it('flags a venue no source gives for a paper with no venue on record (arXiv’s feed has none)', () => {
+    expect(checkVenue('your paper “Bernoulli numbers on a mechanical engine” at NeurIPS', [4])).toEqual([
+      'The text for [topic] gives the venue NeurIPS, which none of its sources gives.',
+    ]);
+  });
+
+  it('takes no author list in brackets after a title for a venue', () => {
+    expect(checkVenue('your paper “Programs for analytical engines” (Lovelace and Babbage)')).toEqual([]);
+  });
+
+  it('raises no alarm for a venue the research or a source names', () => {
+    const summary = 'Her Bernoulli paper was presented at NeurIPS 2022 [1]; she also wrote for Nature.';
+    expect(checkVenue('your paper “Bernoulli numbers on a mechanical engine” at NeurIPS', [4], summary)).toEqual([]);
+    expect(checkVenue('your paper “Programs for analytical engines” in Nature', [3], summary)).toEqual([]);
+  });
+});
 
 describe('titleMentions', () => {
   it('finds titles in every quote style and unquoted runs of capitalised words', () => {

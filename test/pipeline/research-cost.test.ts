@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
 import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
 import { ARXIV_BASELINE } from '../../src/pipeline/steps/arxiv.ts';
-import { RESEARCH_BASELINE } from '../../src/pipeline/steps/research.ts';
+import { RESEARCH_BASELINE, RESEARCH_LIMITS } from '../../src/pipeline/steps/research.ts';
 import { inputTokensOf, questionOf } from '../fakes/anthropic.ts';
 import { ARXIV_FEED, FACTS, WEB_RECIPIENT, WEB_TEMPLATE, factsIn, serveRecipientWeb } from '../fakes/recipient-web.ts';
 import { COST_MODELS, runCosted } from '../helpers/cost-run.ts';
@@ -73,6 +73,37 @@ describe('the cheaper research', () => {
     expect(before.summaries.length).toBeGreaterThan(1);
     expect(after.run.inputTokens).toBeLessThan(before.run.inputTokens / 2);
     expect(after.run.usd).toBeLessThan(before.run.usd);
+  });
+
+  it('needs its publications search: without it the composer loses a fact the papers do not carry', async () => {
+    // Measured for the batch target (issue 21, what was left): one Exa search an email instead of
+    // two would save $0.004.
+    const both = await email(false);
+    const searchesBefore = services.exa.answered().length;
+    const callsBefore = services.anthropic.calls().length;
+    const one = await runCosted(
+      clients,
+      { template: WEB_TEMPLATE, ...WEB_RECIPIENT },
+      {
+        research: { ...RESEARCH_LIMITS, backgroundOnly: true },
+      },
+    );
+    expect(services.exa.answered().slice(searchesBefore)).toHaveLength(1);
+    const prompt = services.anthropic
+      .calls()
+      .slice(callsBefore)
+      .filter((c) => c.model === COST_MODELS.writer)
+      .map((c) => c.messages.map((m) => m.content).join('\n'))
+      .join('\n');
+    // The same papers (arXiv is searched either way), half the web sources, and one fact gone:
+    // the paper's venue ("presented at PLDI 2024"), which only the publication pages give and
+    // arXiv's record does not have (an OpenAlex record of a confirmed identity would).
+    expect(ARXIV_FEED.filter((p) => prompt.includes(p.title)).map((p) => p.title)).toEqual(
+      ARXIV_FEED.filter((p) => both.prompt.includes(p.title)).map((p) => p.title),
+    );
+    expect(one.data.steps.research?.output?.sources).toHaveLength(5);
+    expect(factsIn(both.prompt).filter((f) => !factsIn(prompt).includes(f))).toEqual([FACTS.paper]);
+    expect(one.usd).toBeLessThan(both.run.usd - 0.0035);
   });
 
   it('is billed input tokens from the prompt’s real length', async () => {

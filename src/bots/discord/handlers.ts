@@ -24,6 +24,7 @@ import { GenerationRequestSchema, type GenerationRequest } from '../../requests/
 import { reactedTo, requestAction } from '../../requests/act.ts';
 import { ACTIONS, isFormAction } from '../../requests/actions.ts';
 import { prepareForm, saveForm } from '../../requests/edit.ts';
+import { type HeldRequest, holdRequest, takeHeldRequest } from '../../requests/held-request.ts';
 import { placePersonalLine, type PersonalLineChoice } from '../../requests/personal-line.ts';
 import { startGeneration, type StartOutcome } from '../../requests/start.ts';
 import { loadFormPrefill } from '../shared/form-prefill.ts';
@@ -40,6 +41,7 @@ import {
   MODAL_ID,
   PERSONAL_LINE_INPUT,
   parseFormModal,
+  parsePersonalLineButton,
   parseResultButton,
   REGENERATE_REACTIONS,
   REVIEW_INPUT,
@@ -47,7 +49,7 @@ import {
 import { infoReply } from './info.ts';
 import { personalLineChoice, renderDraftModal, renderEditModal } from './modal.ts';
 import { actionPort, DISCORD_STYLE, editPort, startPort, tellInThread, type StartPlace } from './port.ts';
-import { DISCORD_LIMITS, escapeMarkdown } from './render.ts';
+import { DISCORD_LIMITS, escapeMarkdown, personalLineButtons } from './render.ts';
 
 const EPHEMERAL = MessageFlags.Ephemeral;
 const QUIET = { parse: [] as [] };
@@ -174,7 +176,7 @@ function reviewChoice(interaction: ModalSubmitInteraction): boolean | undefined 
 
 async function runStart(
   deps: DiscordBotDeps,
-  interaction: ChatInputCommandInteraction | ModalSubmitInteraction,
+  interaction: ChatInputCommandInteraction | ModalSubmitInteraction | ButtonInteraction,
   channelId: string,
   request: Record<string, unknown>,
   personalLine: PersonalLineChoice | undefined,
@@ -186,12 +188,23 @@ async function runStart(
     // posted or spent (an invalid one is answered with its problems first, by startGeneration).
     const placed = placePersonalLine(request.template, personalLine);
     if (placed.notice !== undefined) {
+      if (interaction.isModalSubmit()) {
+        const typed = ModalValuesSchema.parse(request);
+        return askPersonalLine(
+          deps,
+          interaction,
+          { identity: identityOf(interaction), channelId, request: typed, fresh, review },
+          placed.notice,
+        );
+      }
       await interaction.reply({ content: personalLineQuestion(placed.notice, interaction), flags: EPHEMERAL });
       return 'no-recipient-slot';
     }
     request = { ...request, template: placed.template };
   }
-  await interaction.deferReply({ flags: EPHEMERAL });
+  // A button answering the question: its message (the question) becomes the answer.
+  if (interaction.isButton()) await interaction.update({ content: STARTING, components: [] });
+  else await interaction.deferReply({ flags: EPHEMERAL });
   const identity = identityOf(interaction);
   const port = startPort(deps, {
     userId: identity.platformUserId,
@@ -206,6 +219,54 @@ async function runStart(
   });
   await interaction.editReply({ content: startReply(outcome, port, channelId), allowedMentions: QUIET });
   return outcome.kind;
+}
+
+const STARTING = 'Starting…';
+
+/**
+ * A form submitted with a template that has no recipient placeholder and no personal-line choice:
+ * what was typed is held (requests/held-request.ts) and the question is answered with buttons that
+ * start it — a Discord form cannot open another form, and nobody should type it all again.
+ */
+async function askPersonalLine(
+  deps: DiscordBotDeps,
+  interaction: ModalSubmitInteraction,
+  typed: HeldRequest,
+  notice: string,
+): Promise<string> {
+  const { key, saved } = holdRequest(deps, typed);
+  await interaction.reply({
+    content: `${notice}\nWhat you typed is kept: choose below and the email starts from it. Nothing was started yet.`,
+    components: personalLineButtons(key),
+    flags: EPHEMERAL,
+  });
+  await saved;
+  return 'no-recipient-slot';
+}
+
+/** A button answering the no-placeholder question: the held request starts, with the chosen place. */
+export async function handlePersonalLineButton(deps: DiscordBotDeps, interaction: ButtonInteraction): Promise<string> {
+  const parsed = parsePersonalLineButton(interaction.customId);
+  if (!parsed) return 'ignored';
+  if (!interaction.inGuild() || !servesGuild(deps, interaction.guildId)) {
+    await interaction.reply({ content: NOT_SERVED, flags: EPHEMERAL });
+    return 'refused:guild';
+  }
+  const taken = takeHeldRequest(parsed.key, identityOf(interaction));
+  if (taken.kind === 'not-yours') {
+    await interaction.reply({ content: 'Only the person who filled in that form can answer it.', flags: EPHEMERAL });
+    return 'refused:not-yours';
+  }
+  if (taken.kind === 'expired') {
+    await interaction.update({
+      content:
+        'That question has expired or was answered already. Run `/scribe` again: the form opens with your template.',
+      components: [],
+    });
+    return 'expired';
+  }
+  const { held } = taken;
+  return runStart(deps, interaction, held.channelId, held.request, parsed.choice, held.fresh, held.review);
 }
 
 /** The no-placeholder notice, with where to answer it: the command's option or the form's field. */

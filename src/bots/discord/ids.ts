@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ACTION_KINDS, FORM_ACTIONS, type ActionKind } from '../../requests/actions.ts';
 import type { FormAction } from '../../requests/actions.ts';
+import { PersonalLineChoiceSchema, type PersonalLineChoice } from '../../requests/personal-line.ts';
 
 /** The `/scribe` modal. */
 export const MODAL_ID = 'scribe:draft';
@@ -21,6 +22,26 @@ export const INPUTS = {
 
 /** The forms' select and the command's option: where a personal line goes when the template has no recipient placeholder. */
 export const PERSONAL_LINE_INPUT = 'personal_line';
+
+/**
+ * The buttons answering the no-placeholder question after a `/scribe` form:
+ * `scribe:line:<choice>:<held request key>` — at most 63 characters, within Discord's 100.
+ */
+export function personalLineButtonId(choice: PersonalLineChoice, key: string): string {
+  return `scribe:line:${choice}:${key}`;
+}
+
+const PersonalLineButtonIdSchema = z
+  .string()
+  .transform((s) => s.split(':'))
+  .pipe(z.tuple([z.literal('scribe'), z.literal('line'), PersonalLineChoiceSchema, z.uuid()]))
+  .transform(([, , choice, key]) => ({ choice, key }));
+
+/** The choice and held request of a personal-line button, or undefined when the id is not one. */
+export function parsePersonalLineButton(customId: string): { choice: PersonalLineChoice; key: string } | undefined {
+  const parsed = PersonalLineButtonIdSchema.safeParse(customId);
+  return parsed.success ? parsed.data : undefined;
+}
 
 /** Reactions that ask for a new version (Slack's `:repeat:` and `:arrows_counterclockwise:`). */
 export const REGENERATE_REACTIONS: readonly string[] = ['🔁', '🔄'];

@@ -24,10 +24,11 @@ import {
   handleDraftSubmission,
   handleFormSubmission,
   handleReaction,
+  handlePersonalLineButton,
   handleResultButton,
   handleScribeCommand,
 } from './handlers.ts';
-import { parseFormModal } from './ids.ts';
+import { parseFormModal, parsePersonalLineButton } from './ids.ts';
 import { handleProfileSubmission, PROFILE_MODAL_ID } from './profile.ts';
 
 /** Interactions whose `channel_id` is remembered between the raw packet and the handler; they follow at once. */
@@ -77,7 +78,11 @@ export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, on
       void runner.run('modal', interaction.id, () => handle(deps, interaction, channelId), sorry);
     } else if (interaction.isButton()) {
       channelOf(interaction);
-      const handle = parseBatchCancelId(interaction.customId) ? handleBatchCancel : handleResultButton;
+      const handle = parseBatchCancelId(interaction.customId)
+        ? handleBatchCancel
+        : parsePersonalLineButton(interaction.customId)
+          ? handlePersonalLineButton
+          : handleResultButton;
       void runner.run('button', interaction.id, () => handle(deps, interaction), sorry);
     } else {
       channelOf(interaction);

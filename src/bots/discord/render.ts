@@ -31,7 +31,8 @@ import { splitText, type Piece } from '../split.ts';
 import { progressLines, progressTitle } from '../text.ts';
 import { ACTIONS, type ActionButton, type ActionKind } from '../../requests/actions.ts';
 import { progressActions, RESULT_ACTIONS, RESULT_FEEDBACK, REVIEW_ACTIONS } from '../shared/buttons.ts';
-import { resultButtonId } from './ids.ts';
+import { personalLineButtonId, resultButtonId } from './ids.ts';
+import { PERSONAL_LINE_CHOICES } from '../../requests/personal-line.ts';
 import { markedEmail, markOf, numberedSources, shownSubject } from '../../thread/marks.ts';
 
 export const DISCORD_LIMITS = {
@@ -279,6 +280,21 @@ function actionButton(kind: ActionKind, generationId: string): APIButtonComponen
     emoji: { name: emoji },
     custom_id: resultButtonId(kind, generationId),
   };
+}
+
+/** The no-placeholder question's answers, one button per place (and none), starting the held request `key`. */
+export function personalLineButtons(key: string): ButtonRow[] {
+  return [
+    {
+      type: ComponentType.ActionRow,
+      components: PERSONAL_LINE_CHOICES.map((c) => ({
+        type: ComponentType.Button,
+        style: (c.value === 'none' ? ButtonStyle.Secondary : ButtonStyle.Primary) as ButtonStyle.Primary,
+        label: c.button,
+        custom_id: personalLineButtonId(c.value, key),
+      })),
+    },
+  ];
 }
 
 /** One row of action buttons (at most `BUTTONS_PER_ROW`). */

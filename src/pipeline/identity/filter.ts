@@ -54,6 +54,7 @@ export function workAsPaper(work: ScholarWork): Paper {
     abstract: work.venue ? `Published in ${work.venue}.` : '',
     url: work.arxivId ? `https://arxiv.org/abs/${work.arxivId}` : (work.url ?? `https://openalex.org/${work.id}`),
     categories: [],
+    ...(work.venue ? { venue: work.venue } : {}),
   };
 }
 
@@ -84,9 +85,22 @@ export function filterPapers(
   const byArxiv = new Set(works.flatMap((w) => w.arxivId ?? []));
   const byDoi = new Set(works.flatMap((w) => w.doi ?? []));
   const byTitle = new Set(works.map((w) => titleKey(w.title)));
-  const kept = papers.filter(
-    (p) => byArxiv.has(p.id) || byDoi.has(`10.48550/arxiv.${p.id.toLowerCase()}`) || byTitle.has(titleKey(p.title)),
-  );
+  const workOf = (p: Paper) =>
+    works.find(
+      (w) =>
+        w.arxivId === p.id ||
+        w.doi === `10.48550/arxiv.${p.id.toLowerCase()}` ||
+        titleKey(w.title) === titleKey(p.title),
+    );
+  // An arXiv paper that is one of the person's works carries the work's venue (arXiv's feed has none).
+  const kept = papers
+    .filter(
+      (p) => byArxiv.has(p.id) || byDoi.has(`10.48550/arxiv.${p.id.toLowerCase()}`) || byTitle.has(titleKey(p.title)),
+    )
+    .map((p) => {
+      const venue = p.venue ?? workOf(p)?.venue;
+      return venue ? { ...p, venue } : p;
+    });
   const have = new Set(kept.flatMap((p) => [p.id, titleKey(p.title)]));
   const more = works.filter((w) => !have.has(w.arxivId ?? '') && !have.has(titleKey(w.title))).map(workAsPaper);
   return rankPapers([...kept, ...more], query)

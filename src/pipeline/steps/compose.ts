@@ -64,7 +64,7 @@ Rules:
    or papers it comes from. Only a text that is just the recipient's name, or just their stated
    interest, may have no number.
 4. Mention only papers and books that appear in the material, with their titles exactly as given
-   and their years as given. Do not invent facts, results, numbers, venues, awards or
+   and their years and venues as given. Do not invent facts, results, numbers, venues, awards or
    affiliations. When the material says nothing useful for a slot, write a modest, true phrase
    based on the recipient's stated interest.
 5. Never fill the sender's own slots (their name, university, position): they are not listed as
@@ -124,7 +124,7 @@ export function composePrompt({ input, parsed, research, papers }: ComposeInput)
     .flatMap((c) => (c.kind === 'paper' ? [c] : []))
     .map(
       (c) =>
-        `<paper id="${c.paper.id}" n="${c.n}" year="${c.year}" title="${neutralise(c.title).replace(/"/g, "'")}">\n${neutralise(c.paper.abstract.slice(0, 1_200))}\n</paper>`,
+        `<paper id="${c.paper.id}" n="${c.n}" year="${c.year}"${c.paper.venue ? ` venue="${neutralise(c.paper.venue).replace(/"/g, "'")}"` : ''} title="${neutralise(c.title).replace(/"/g, "'")}">\n${neutralise(c.paper.abstract.slice(0, 1_200))}\n</paper>`,
     )
     .join('\n');
   const sourceList = citables

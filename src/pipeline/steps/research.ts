@@ -41,6 +41,11 @@ export interface ResearchLimits {
   maxCorpusChars: number;
   summaryChars: number;
   summaryMaxChars: number;
+  /**
+   * Leaves the papers/books search out. Not used in production: the cost test measures what an
+   * email would lose without it (docs/decisions.md, "Issue 21, what was left").
+   */
+  backgroundOnly?: boolean | undefined;
 }
 
 /**
@@ -124,7 +129,7 @@ export async function researchRecipient(
   // The extraction thread starts while Exa searches, not within the pages' deadline.
   deps.pages.warm?.();
   const found = await Promise.all(
-    [queries.background, queries.publications]
+    [queries.background, limits.backgroundOnly ? undefined : queries.publications]
       .filter((q) => q !== undefined)
       .map((q) => deps.search.search(q, options)),
   );

@@ -17,6 +17,7 @@ import { OVERLOADED } from '../../fakes/anthropic.ts';
 import { startBatchWorker, type BatchWorker } from '../../helpers/batch-worker.ts';
 import { pollFor } from '../../helpers/poll.ts';
 import { startServices, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { expectTemplateKept } from '../../helpers/template-kept.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 const logger = silentLogger();
@@ -97,6 +98,8 @@ it('refuses a CSV with bad rows by line number, then drafts 12 emails once each 
     const mine = emails.filter((m) => m.embeds.some((e) => e.author?.name === `✉️ To ${name} · ${i + 1} of 12`));
     expect(mine).toHaveLength(1);
     expect(mine[0]!.content).not.toContain(name);
+    // The message is the email itself: the template's fixed text byte for byte.
+    expectTemplateKept(mine[0]!.content, TEMPLATE);
   }
   const { rows } = await h.db.pool.query<{ recipient_name: string; result_message_ids: string[]; thread_id: string }>(
     'SELECT recipient_name, result_message_ids, thread_id FROM generations ORDER BY batch_position',
@@ -263,15 +266,21 @@ it('a single /scribe with no recipient placeholder: asked before anything is pos
   const publicMessages = () => h.fake.channelView(h.fake.channelId).filter((m) => !m.ephemeral);
   const posts = publicMessages().length;
 
-  // The form: the question answers the submission, nothing is posted.
+  // The form: the question answers the submission, with buttons; nothing is posted.
   const form = h.fake.slashCommand({ user: grace });
   expect((await h.handled(form.id)).outcome).toBe('modal');
   const asked = h.fake.submitModal(form.id, { template: written, ...recipient });
   expect((await h.handled(asked.id)).outcome).toBe('no-recipient-slot');
   const question = (await h.fake.nextCallback(asked.id)).data as { content?: string; flags?: number };
   expect(question.content).toContain('none for the recipient');
-  expect(question.content).toContain('**Personal line**');
+  expect(question.content).toContain('What you typed is kept');
   expect(question.flags).toBe(64);
+  const questionId = h.fake.interactions.get(asked.id)!.originalMessageId!;
+  const buttons = () =>
+    (h.fake.message(questionId).components ?? []).flatMap((row) =>
+      'components' in row ? (row.components as { label?: string; custom_id?: string }[]) : [],
+    );
+  expect(buttons().map((b) => b.label)).toEqual(['After the greeting', 'Before the sign-off', 'No personal line']);
   // The inline command: the same question, naming the option.
   const inline = h.fake.slashCommand({ user: grace, options: { template: written, ...recipient } });
   expect((await h.handled(inline.id)).outcome).toBe('no-recipient-slot');
@@ -293,6 +302,28 @@ it('a single /scribe with no recipient placeholder: asked before anything is pos
   );
   expect(email.content).toBe(written);
   expect(calls()).toEqual(spent);
+
+  // The question's buttons start what was typed in the form, through the same start: nothing retyped.
+  // Meanwhile the template was kept: a new form opens with it.
+  const reopened = h.fake.slashCommand({ user: grace });
+  expect((await h.handled(reopened.id)).outcome).toBe('modal');
+  expect(JSON.stringify((await h.fake.nextCallback(reopened.id)).data)).toContain(JSON.stringify(written));
+  const beforeSignoff = buttons().find((b) => b.label === 'Before the sign-off')!.custom_id!;
+  const notHers = h.fake.pressButton(questionId, beforeSignoff, { user: h.fake.people.ada });
+  expect((await h.handled(notHers.id)).outcome).toBe('refused:not-yours');
+  const postsBefore = publicMessages().length;
+  const answered = h.fake.pressButton(questionId, beforeSignoff, { user: grace });
+  expect((await h.handled(answered.id)).outcome).toBe('started');
+  const fromQuestion = await h.generationByProgress(publicMessages().slice(postsBefore)[0]!.id);
+  expect(fromQuestion).toMatchObject({
+    recipientName: recipient.recipient_name,
+    recipientInterest: recipient.recipient_interest,
+    template:
+      'Dear colleague,\n\nYou are invited to our workshop in May.\n\n[personal line]\n\nBest regards,\n[Your Name]',
+  });
+  // The question became the start's answer, its buttons gone (a held request starts once: held-request.test.ts).
+  expect(h.fake.message(questionId).content).toContain('Drafting your email to **Dr. Ada Lovelace**');
+  expect(buttons()).toEqual([]);
 
   // The form's select: the line goes where chosen.
   const again = h.fake.slashCommand({ user: grace });

@@ -9,6 +9,7 @@ import { startDiscordService, type DiscordService } from '../../helpers/e2e.ts';
 import type { ScribeProcess } from '../../helpers/scribe-process.ts';
 import { NAMESAKE_PAPER } from '../../helpers/namesakes.ts';
 import { composerPrompt, RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { expectTemplateKept } from '../../helpers/template-kept.ts';
 
 let discord: FakeDiscord;
 let services: Services;
@@ -55,6 +56,7 @@ it('drafts an email from /scribe into a thread (through a gateway disconnect), t
   const email = emails(progress.threadId!)[0]!.content;
   expect(email).toMatch(/^Dear Dr\. Lovelace,\n\nI read your recent work on analytical engines with great interest\./);
   expect(email).not.toContain('[1]');
+  expectTemplateKept(email, TEMPLATE);
   // Above it the subject; below it each personal line with the source it stands on.
   const emailAt = thread.findIndex((m) => m.content === email);
   expect(thread[emailAt - 1]?.embeds[0]?.description).toBe('**Subject:** About your work on analytical engines');

@@ -37,7 +37,7 @@ export interface Harness {
     name?: string;
   }): Promise<{ outcome: string; generation: generations.Generation }>;
   /** As the worker would: posts a result for the generation and records it as succeeded. */
-  succeed(generation: generations.Generation): Promise<string[]>;
+  succeed(generation: generations.Generation, email?: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -104,11 +104,11 @@ export async function startHarness(
       if (!generation) throw new Error(`no generation after /scribe (${outcome}): ${harness.replyTo(cmd.id)}`);
       return { outcome, generation };
     },
-    async succeed(generation) {
+    async succeed(generation, email = `Dear ${generation.recipientName},\n\nHello.`) {
       const view: ResultView = {
         recipientName: generation.recipientName,
         version: generation.version,
-        email: `Dear ${generation.recipientName},\n\nHello.`,
+        email,
         draft: false,
         problems: [],
         sources: [],

@@ -17,6 +17,7 @@ import { BOSS_SCHEMA } from '../../../src/jobs/queue.ts';
 import { OVERLOADED } from '../../fakes/anthropic.ts';
 import { startBatchWorker, type BatchWorker } from '../../helpers/batch-worker.ts';
 import { startServices, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { expectTemplateKept } from '../../helpers/template-kept.ts';
 import { RETRY, startHarness, type Harness } from './harness.ts';
 
 const logger = silentLogger();
@@ -113,6 +114,12 @@ it('refuses bad lines first, then drafts 12 emails in one thread with one table 
     expect(JSON.stringify(mine[0]!.blocks?.[0])).toContain(`Email to ${name}* · ${place} of 12`);
     expect(JSON.stringify(mine[0]!.blocks)).toContain('scribe_regenerate');
   }
+  // Every stored email (what Copy gives) keeps the template's fixed text byte for byte.
+  const stored = await h.db.pool.query<{ email: string }>(
+    'SELECT email FROM generations WHERE batch_id IS NOT NULL AND email IS NOT NULL',
+  );
+  expect(stored.rows.length).toBeGreaterThanOrEqual(12);
+  for (const { email } of stored.rows) expectTemplateKept(email, TEMPLATE);
 }, 150_000);
 
 it('refuses a batch larger than the quota left, whole, with the numbers', async () => {

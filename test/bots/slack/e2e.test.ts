@@ -10,6 +10,7 @@ import { startSlackService, type SlackService } from '../../helpers/e2e.ts';
 import type { ScribeProcess } from '../../helpers/scribe-process.ts';
 import { NAMESAKE_PAPER } from '../../helpers/namesakes.ts';
 import { composerPrompt, RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { expectTemplateKept } from '../../helpers/template-kept.ts';
 
 let slack: FakeSlack;
 let services: Services;
@@ -64,6 +65,7 @@ it('drafts an email from /scribe to a threaded result, then regenerates it from 
   const row = await db.pool.query<{ email: string }>('SELECT email FROM generations');
   const bare = row.rows[0]!.email;
   expect(bare).not.toContain('[1]');
+  expectTemplateKept(bare, TEMPLATE);
   await driver.clickButton({ user: 'U0ADA', channel: 'C0GENERAL', ts: result.ts, actionId: 'scribe_copy' });
   await slack.until(() => slack.ephemeralsFor('U0ADA').find((e) => e.text === bare), 'the bare email copied');
   // No OpenAlex key here: the result says so, and the namesake's paper (not about the interest) is not used.

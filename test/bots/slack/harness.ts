@@ -38,7 +38,7 @@ export interface Harness {
   /** `/scribe`, then the modal submitted with a valid request; resolves with the outcome. */
   draft(options?: { user?: string; channel?: string; name?: string }): Promise<{ outcome: string; viewId: string }>;
   /** As the worker would: posts a result for the generation and records it as succeeded. */
-  succeed(generation: generations.Generation): Promise<string[]>;
+  succeed(generation: generations.Generation, email?: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -135,11 +135,11 @@ export async function startHarness(
       const { outcome } = await harness.handled(submitted.viewId);
       return { outcome, viewId: submitted.viewId };
     },
-    async succeed(generation) {
+    async succeed(generation, email = `Dear ${generation.recipientName},\n\nHello.`) {
       const view: ResultView = {
         recipientName: generation.recipientName,
         version: generation.version,
-        email: `Dear ${generation.recipientName},\n\nHello.`,
+        email,
         draft: false,
         problems: [],
         sources: [],

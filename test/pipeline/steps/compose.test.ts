@@ -155,6 +155,12 @@ describe('composeEmail', () => {
       [3],
       /gives the year 2021, but “Programs for analytical engines” is from 2023/,
     ],
+    [
+      'a venue no source gives',
+      'your paper “Programs for analytical engines” at NeurIPS',
+      [3],
+      /gives the venue NeurIPS, which none of its sources gives/,
+    ],
     ['two sentences in a phrase slot', 'loops. And also Bernoulli numbers', [1], /is 2 sentences long; at most 1/],
   ])('catches %s in a fill, sends it back once, and accepts the fixed answer', async (_, text, sources, problem) => {
     const { llm, result } = run([withFill('[their research topic]', text, sources), good]);
@@ -185,6 +191,29 @@ describe('composeEmail', () => {
       "The text for [their research topic] names work that is not among the recipient's papers or sources: “A Theory of Difference Engines”.",
     ]);
     expect(warnings).toEqual(['The email still has a problem after a second try, so it is marked as a draft.']);
+  });
+
+  it('gives the writer each paper’s venue and shows a venue that disagrees with it after one corrective call', async () => {
+    const papers = PAPERS.map((p) => (p.id === '2301.00002' ? { ...p, venue: 'Journal of Engines' } : p));
+    const bad = withFill('[their research topic]', 'your paper “Programs for analytical engines” in Nature', [3]);
+    const { llm, result } = run([bad, bad], { ...compose, papers });
+    const { output } = await result;
+    expect(llm.requests[0]?.messages[0]?.content).toContain(
+      '<paper id="2301.00002" n="3" year="2023" venue="Journal of Engines" title="Programs for analytical engines">',
+    );
+    expect(llm.requests).toHaveLength(2);
+    expect(output.draft).toBe(true);
+    expect(output.problems).toEqual([
+      'The text for [their research topic] gives the venue Nature, but the record of “Programs for analytical engines” gives Journal of Engines.',
+    ]);
+    // The record's own venue passes.
+    const right = withFill(
+      '[their research topic]',
+      'your paper “Programs for analytical engines” in the Journal of Engines',
+      [3],
+    );
+    const again = run([right], { ...compose, papers });
+    expect((await again.result).output).toMatchObject({ draft: false, problems: [] });
   });
 
   it('never puts a fill into a sender slot, and does not count the sender slot as unfilled', async () => {

@@ -16,6 +16,7 @@ import {
   NONE_OF_THESE,
 } from '../../../src/pipeline/identity/filter.ts';
 import { IdentityOutputSchema } from '../../../src/pipeline/identity/schema.ts';
+import { ArxivOutputSchema } from '../../../src/pipeline/records.ts';
 import { resolveIdentity, type IdentityInput } from '../../../src/pipeline/steps/identity.ts';
 import type { IdentityOutput } from '../../../src/pipeline/types.ts';
 import { startFakeArxiv, type FakeArxiv } from '../../fakes/arxiv.ts';
@@ -60,6 +61,12 @@ describe('resolveIdentity', () => {
     expect(new Set(kept.map((p) => authorOfPaper(world, p)))).toEqual(new Set(['jun-li-mit']));
     // Papers that are not on arXiv come from OpenAlex.
     expect(kept.some((p) => p.url.startsWith('https://doi.org/'))).toBe(true);
+    // Every kept paper carries its venue from the OpenAlex record (arXiv's feed has none), which
+    // the fill checks compare a named venue with; the record reads back with its schema.
+    const venues = new Map(world.works.map((w) => [w.title, w.primary_location?.source?.display_name]));
+    for (const p of kept) expect(p.venue).toBe(venues.get(p.title));
+    expect(kept.some((p) => p.venue?.startsWith('Journal of'))).toBe(true);
+    expect(ArxivOutputSchema.parse(JSON.parse(JSON.stringify({ papers: kept }))).papers).toEqual(kept);
     expect(describeIdentity(output)).toBe(
       `About: Jun Li · Massachusetts Institute of Technology · ORCID ${world.orcidOf.get('jun-li-mit')}`,
     );
