@@ -27,6 +27,7 @@ import { ACTIONS, collapseWindowMs, costOf, type ActionEffect, type ActionKind }
 import { checkAction, type Refusal } from './checks.ts';
 import { loadActionContext, type ActionQuery } from './context.ts';
 import { CANNOT_POST, type ActionPort, type RequestDeps } from './port.ts';
+import { commitMarkSent, commitUnmarkSent, type OutreachResult } from './outreach.ts';
 
 /** What came of an action, for the adapter to word (or keep quiet about). */
 export type ActionOutcome =
@@ -34,7 +35,8 @@ export type ActionOutcome =
   | { kind: 'cannot-post' }
   | Exclude<Refusal, { kind: 'duplicate' }>
   | { kind: 'duplicate' }
-  | SteerResult;
+  | SteerResult
+  | OutreachResult;
 
 export interface ActionInput {
   action: ActionKind;
@@ -69,7 +71,11 @@ export function requestAction(deps: RequestDeps, port: ActionPort, input: Action
 
 async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Promise<ActionOutcome> {
   const spec = ACTIONS[input.action];
-  if (!deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`))
+  // A second *Mark as sent* is answered from the stored mark ("already marked"), never dropped.
+  if (
+    spec.effect.type !== 'outreach' &&
+    !deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`)
+  )
     return { kind: 'duplicate' };
   const effect = spec.effect;
   const newVersion = effect.type === 'new-version';
@@ -110,6 +116,14 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
       if (again) return refused(again);
       return commitSteer(deps, tx, effect, parent, ctx.actor.id);
     });
+    if (result.kind === 'marked-sent' || result.kind === 'unmarked')
+      log.info(
+        {
+          event: result.kind === 'marked-sent' ? 'outreach.marked' : 'outreach.unmarked',
+          outreachId: result.outreach.id,
+        },
+        result.kind === 'marked-sent' ? 'email marked as sent' : 'sent mark taken back',
+      );
     if (result.kind === 'cancelled' || result.kind === 'retrying' || result.kind === 'writing') {
       log.info(
         { outcome: result.kind },
@@ -162,7 +176,7 @@ function commitSteer(
   effect: Exclude<ActionEffect, { type: 'new-version' }>,
   parent: Generation,
   actorId: string,
-): Promise<SteerResult> {
+): Promise<SteerResult | OutreachResult> {
   switch (effect.type) {
     case 'cancel':
       return commitCancel(deps.boss, tx, parent.id, actorId);
@@ -170,6 +184,8 @@ function commitSteer(
       return commitRetry(deps.boss, tx, parent.id);
     case 'resume':
       return commitResume(deps.boss, tx, parent.id);
+    case 'outreach':
+      return effect.mark ? commitMarkSent(tx, parent) : commitUnmarkSent(tx, parent);
     case 'form':
       // A form's button opens the form (the adapter's part); saving it is src/requests/edit.ts.
       return Promise.resolve({ kind: 'nothing-to-do', status: parent.status });

@@ -13,14 +13,24 @@ import { QUEUES } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
 import { checkPlace } from './checks.ts';
 import { remainingQuota } from './commit/start.ts';
+import { sentMarks, type Outreach } from './outreach.ts';
 
 /** How many emails `/scribe history` lists. */
 export const HISTORY_LENGTH = 10;
 
-/** The person's last emails, newest first. */
-export async function readHistory(db: Db, identity: UserIdentity): Promise<Generation[]> {
+/** An email of `/scribe history`, with its sent mark (issue 22) when the person marked it. */
+export type HistoryEntry = Generation & { sent?: Outreach | undefined };
+
+/** The person's last emails, newest first, each with its sent mark. */
+export async function readHistory(db: Db, identity: UserIdentity): Promise<HistoryEntry[]> {
   const user = await upsertUser(db, identity);
-  return recentGenerations(db, user.id, HISTORY_LENGTH);
+  const rows = await recentGenerations(db, user.id, HISTORY_LENGTH);
+  const marks = await sentMarks(
+    db,
+    user.id,
+    rows.map((g) => g.id),
+  );
+  return rows.map((g) => ({ ...g, sent: marks.get(g.id) }));
 }
 
 export interface StatusFigures {

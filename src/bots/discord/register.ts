@@ -4,6 +4,7 @@
  * rather than left as "The application did not respond", and the channel of an interaction that
  * arrives without a `channel` object is read from its raw `channel_id`.
  */
+import { handleWriteAnyway, parseWriteAnywayId } from './outreach.ts';
 import {
   type Client,
   Events,
@@ -77,7 +78,11 @@ export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, on
       void runner.run('modal', interaction.id, () => handle(deps, interaction, channelId), sorry);
     } else if (interaction.isButton()) {
       channelOf(interaction);
-      const handle = parseBatchCancelId(interaction.customId) ? handleBatchCancel : handleResultButton;
+      const handle = parseBatchCancelId(interaction.customId)
+        ? handleBatchCancel
+        : parseWriteAnywayId(interaction.customId)
+          ? handleWriteAnyway
+          : handleResultButton;
       void runner.run('button', interaction.id, () => handle(deps, interaction), sorry);
     } else {
       channelOf(interaction);
