@@ -35,11 +35,13 @@ describe('migrate', () => {
     expect(await tables(db.pool)).toEqual([
       'batches',
       'generations',
+      'outreach',
       'research_cache',
       'schema_migrations',
       'sender_profiles',
       'spend',
       'spend_pauses',
+      'start_drafts',
       'templates',
       'users',
     ]);

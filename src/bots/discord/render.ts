@@ -30,7 +30,7 @@ import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText, type Piece } from '../split.ts';
 import { progressLines, progressTitle } from '../text.ts';
 import { ACTIONS, type ActionButton, type ActionKind } from '../../requests/actions.ts';
-import { progressActions, RESULT_ACTIONS, REVIEW_ACTIONS } from '../shared/buttons.ts';
+import { OUTREACH_ACTIONS, progressActions, RESULT_ACTIONS, REVIEW_ACTIONS } from '../shared/buttons.ts';
 import { resultButtonId } from './ids.ts';
 import { markedEmail, markOf, numberedSources, shownSubject } from '../../thread/marks.ts';
 
@@ -240,8 +240,11 @@ export function marksEmbed(view: Pick<ResultView, 'email' | 'fills'>): APIEmbed 
 /** The buttons under a result (Regenerate, Shorter, …), from the action table: rows of at most five. */
 export function resultButtons(generationId: string): ButtonRow[] {
   const rows: ButtonRow[] = [];
-  for (let i = 0; i < RESULT_ACTIONS.length; i += BUTTONS_PER_ROW)
-    rows.push(actionRow(RESULT_ACTIONS.slice(i, i + BUTTONS_PER_ROW), generationId));
+  const versions = RESULT_ACTIONS.filter((kind) => !OUTREACH_ACTIONS.includes(kind));
+  for (let i = 0; i < versions.length; i += BUTTONS_PER_ROW)
+    rows.push(actionRow(versions.slice(i, i + BUTTONS_PER_ROW), generationId));
+  // Mark as sent and Not sent: about the email once it left the chat, on a row of their own.
+  rows.push(actionRow(OUTREACH_ACTIONS, generationId));
   return rows;
 }
 

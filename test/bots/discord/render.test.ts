@@ -154,6 +154,11 @@ describe('Discord result messages', () => {
       { action: 'fresh', generationId: GEN },
       { action: 'edit', generationId: GEN },
     ]);
+    // The outreach memory's buttons on a row of their own.
+    expect(only!.components[1]!.components.map((b) => parseResultButton('custom_id' in b ? b.custom_id : ''))).toEqual([
+      { action: 'sent', generationId: GEN },
+      { action: 'unsent', generationId: GEN },
+    ]);
     expect(only!.flags).toBe(0); // our embeds must stay visible
   });
 
@@ -188,7 +193,7 @@ describe('Discord result messages', () => {
       title: '⚠️ Draft — check before sending',
       description: '• No paper is named.',
     });
-    expect(messages.map((m) => m.components.length)).toEqual([...Array(messages.length - 1).fill(0), 1]);
+    expect(messages.map((m) => m.components.length)).toEqual([...Array(messages.length - 1).fill(0), 2]);
   });
 
   it('links only http(s) addresses and keeps parentheses from ending a link early', () => {
