@@ -24,6 +24,7 @@ export const HELP = [
   '• I post the progress in the channel and the email in a thread on it, with the sources I used.',
   '• 🔁 on the email, or its **Regenerate** button, writes a new version reusing the research; **Shorter** writes a shorter one. Only you (or a member with Manage Messages) can do that.',
   '• `/scribe action:history` lists your last 10 emails; `/scribe action:status` shows the queue and your quota for today.',
+  '• **Mark as sent** under an email remembers that you wrote to them: a new /scribe for them asks first. `/scribe action:export` gives you a CSV of your outreach.',
 ].join('\n');
 
 /** The answer to one info action. */

@@ -19,6 +19,7 @@ export const HELP = [
   '• I post the progress in the channel and the email in a thread on it, with the sources I used.',
   '• React with :repeat: on the email, or press *Regenerate*, for a new version that reuses the research; *Shorter* writes a shorter one. Only you (or a workspace admin) can do that.',
   '• `/scribe history` lists your last 10 emails; `/scribe status` shows the queue and your quota for today.',
+  '• *Mark as sent* under an email remembers that you wrote to them: a new `/scribe` for them asks first. `/scribe export` sends you a CSV of your outreach.',
   '• I need to be in the channel to post there (`/invite @Scribe`); otherwise I write to you in a DM.',
 ].join('\n');
 
