@@ -104,6 +104,46 @@ describe('with a database', () => {
     ).toBeUndefined();
   });
 
+  it('keys a confirmed person by OpenAlex id (ORCID beside it), and then matches their name with any interest', async () => {
+    const author = {
+      id: 'A5023888391',
+      name: 'Jun Li',
+      alternativeNames: [],
+      orcid: '0000-0002-1825-0097',
+      worksCount: 40,
+      citedByCount: 900,
+      institutions: [{ name: 'MIT' }],
+      affiliations: [],
+      topics: [],
+    };
+    const g = await email('Jun Li', 'graph neural networks');
+    const confirmed = {
+      ...g,
+      steps: {
+        identity: {
+          status: 'done' as const,
+          durationMs: 1,
+          warnings: [],
+          finishedAt: new Date().toISOString(),
+          output: {
+            decision: 'confident' as const,
+            basis: 'scores' as const,
+            chosenId: author.id,
+            candidates: [{ author, score: 9, evidence: [], works: [], merged: false, confirmedInstitutions: ['MIT'] }],
+            hint: {},
+          },
+        },
+      },
+    };
+    const marked = await commitMarkSent(db.pool, confirmed);
+    expect(marked).toMatchObject({
+      kind: 'marked-sent',
+      outreach: { recipientKey: 'openalex:A5023888391', identity: 'openalex:A5023888391 orcid:0000-0002-1825-0097' },
+    });
+    const found = await contactedBefore(db.pool, ada.id, { recipientName: 'jun li', recipientInterest: 'GNNs' });
+    expect(found?.generationId).toBe(g.id);
+  });
+
   it('flags a batch row whose recipient was emailed before: the first table and every later one', async () => {
     const sentAt = new Date(Date.UTC(new Date().getUTCFullYear(), 10, 12, 9));
     const initial = initialBatchView('b', ['Jun Li', 'Ada Lovelace'], [undefined, sentAt]);
