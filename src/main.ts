@@ -34,6 +34,8 @@ Commands:
   draft --template FILE --name NAME --interest TEXT [--json]
   draft --template FILE --batch recipients.csv [--json] [--out DIR]
                      one generation in the terminal; the email goes to stdout
+  history --platform slack|discord --team ID --user ID [--csv]
+                     one person's outreach (emails marked as sent); --csv as /scribe export
   discord-register [--guild ID]
                      register the /scribe command with Discord
 
@@ -57,6 +59,7 @@ export async function main(argv: string[]): Promise<void> {
     migrate: runMigrate,
     draft: async (config, logger, args) => (await import('./commands/draft.ts')).runDraft(config, logger, args),
     'discord-register': runDiscordRegister,
+    history: async (config, logger, args) => (await import('./commands/history.ts')).runHistory(config, logger, args),
   };
   const run = COMMANDS[command];
   if (!run) {
@@ -66,7 +69,13 @@ export async function main(argv: string[]): Promise<void> {
   }
   // Help needs no configuration: it works before .env is right.
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(command === 'draft' ? (await import('./commands/draft.ts')).DRAFT_HELP : HELP);
+    process.stdout.write(
+      command === 'draft'
+        ? (await import('./commands/draft.ts')).DRAFT_HELP
+        : command === 'history'
+          ? (await import('./commands/history.ts')).HISTORY_HELP
+          : HELP,
+    );
     return;
   }
 
@@ -83,9 +92,9 @@ export async function main(argv: string[]): Promise<void> {
   }
   // `draft` prints the email on stdout: its logs go to stderr, and only warnings and worse.
   const logger = createLogger({
-    level: command === 'draft' && config.logLevel === 'info' ? 'warn' : config.logLevel,
+    level: (command === 'draft' || command === 'history') && config.logLevel === 'info' ? 'warn' : config.logLevel,
     secrets: secretsOf(config),
-    ...(command === 'draft' ? { fd: 2 } : {}),
+    ...(command === 'draft' || command === 'history' ? { fd: 2 } : {}),
   });
   try {
     const result = await run(config, logger, args);

@@ -68,17 +68,24 @@ export interface BatchRow {
   startedAt: Date | null;
   finishedAt: Date | null;
   error: string | null;
+  /** When the person had last emailed this recipient, as the batch started (migration 010); null: never. */
+  contactedAt?: Date | null | undefined;
 }
 
 /** A batch's rows in the order they were given (insertion order). */
 export async function batchRows(db: Db, batchId: string): Promise<BatchRow[]> {
   const { rows } = await db.query<BatchRow>(
     `SELECT id AS "generationId", recipient_name AS "recipientName", status, started_at AS "startedAt",
-       finished_at AS "finishedAt", error
+       finished_at AS "finishedAt", error, contacted_at AS "contactedAt"
      FROM generations WHERE batch_id = $1 AND parent_id IS NULL ORDER BY batch_position`,
     [batchId],
   );
   return rows;
+}
+
+/** Flags a batch row whose recipient was emailed before (issue 22): its table row says so. */
+export async function flagContacted(db: Db, generationId: string, contactedAt: Date): Promise<void> {
+  await db.query('UPDATE generations SET contacted_at = $2 WHERE id = $1', [generationId, contactedAt]);
 }
 
 /** Makes a just-inserted generation row `position` (0-based) of a batch. */

@@ -28,6 +28,7 @@ import { ACTIONS, collapseWindowMs, costOf, type ActionEffect, type ActionKind }
 import { checkAction, type Refusal } from './checks.ts';
 import { loadActionContext, type ActionQuery } from './context.ts';
 import { CANNOT_POST, type ActionPort, type RequestDeps } from './port.ts';
+import { commitMarkSent, commitUnmarkSent, type OutreachResult } from './outreach.ts';
 
 /** What came of an action, for the adapter to word (or keep quiet about). */
 export type ActionOutcome =
@@ -36,7 +37,8 @@ export type ActionOutcome =
   | Exclude<Refusal, { kind: 'duplicate' }>
   | { kind: 'duplicate' }
   | SteerResult
-  | FeedbackResult;
+  | FeedbackResult
+  | OutreachResult;
 
 export interface ActionInput {
   action: ActionKind;
@@ -73,9 +75,11 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
   const spec = ACTIONS[input.action];
   const effect: ActionEffect = spec.effect;
   // Feedback is a value set, not a thing started: a repeat is harmless, and 👍 👎 👍 within the
-  // collapse window must end on 👍, so it is not dropped in memory.
+  // collapse window must end on 👍, so it is not dropped in memory. A second *Mark as sent* is
+  // answered from the stored mark ("already marked"), never dropped.
   if (
     effect.type !== 'feedback' &&
+    effect.type !== 'outreach' &&
     !deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`)
   )
     return { kind: 'duplicate' };
@@ -125,6 +129,14 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
       );
       return result;
     }
+    if (result.kind === 'marked-sent' || result.kind === 'unmarked')
+      log.info(
+        {
+          event: result.kind === 'marked-sent' ? 'outreach.marked' : 'outreach.unmarked',
+          outreachId: result.outreach.id,
+        },
+        result.kind === 'marked-sent' ? 'email marked as sent' : 'sent mark taken back',
+      );
     if (result.kind === 'cancelled' || result.kind === 'retrying' || result.kind === 'writing') {
       log.info(
         { outcome: result.kind },
@@ -177,7 +189,7 @@ function commitSteer(
   effect: Exclude<ActionEffect, { type: 'new-version' }>,
   parent: Generation,
   actorId: string,
-): Promise<SteerResult | FeedbackResult> {
+): Promise<SteerResult | FeedbackResult | OutreachResult> {
   switch (effect.type) {
     case 'cancel':
       return commitCancel(deps.boss, tx, parent.id, actorId);
@@ -185,6 +197,8 @@ function commitSteer(
       return commitRetry(deps.boss, tx, parent.id);
     case 'resume':
       return commitResume(deps.boss, tx, parent.id);
+    case 'outreach':
+      return effect.mark ? commitMarkSent(tx, parent) : commitUnmarkSent(tx, parent);
     case 'form':
       // A form's button opens the form (the adapter's part); saving it is src/requests/edit.ts.
       return Promise.resolve({ kind: 'nothing-to-do', status: parent.status });

@@ -37,7 +37,9 @@ export type ActionEffect =
   /** Opens a form (the email, the research summary); saving it is src/requests/edit.ts. */
   | { type: 'form'; form: 'email' | 'research' }
   /** 👍 / 👎 on this version, stored per person (src/requests/commit/feedback.ts). */
-  | { type: 'feedback'; value: 'up' | 'down' };
+  | { type: 'feedback'; value: 'up' | 'down' }
+  /** *Mark as sent* (`mark`) or *Not sent*: the outreach memory. See src/requests/outreach.ts. */
+  | { type: 'outreach'; mark: boolean };
 
 /**
  * Which of an email's messages an action may come from: a result message, the progress message,
@@ -126,6 +128,22 @@ export const ACTIONS = {
     nothingTo: 'write',
     button: { label: 'Write the email', emoji: '✍️', emphasis: 'primary' },
     effect: { type: 'resume' },
+  },
+  sent: {
+    on: 'result',
+    cost: 'free',
+    verb: 'mark it as sent',
+    nothingTo: 'mark as sent',
+    button: { label: 'Mark as sent', emoji: '📨' },
+    effect: { type: 'outreach', mark: true },
+  },
+  unsent: {
+    on: 'result',
+    cost: 'free',
+    verb: 'mark it as not sent',
+    nothingTo: 'mark as not sent',
+    button: { label: 'Not sent', emoji: '↩️' },
+    effect: { type: 'outreach', mark: false },
   },
   research: {
     on: 'review',

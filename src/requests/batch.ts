@@ -15,6 +15,8 @@ import { parseBatchRequest } from './batch-input.ts';
 import { loadBatchView } from '../jobs/batch-updates.ts';
 import { initialBatchView, type BatchView } from '../thread/batch-view.ts';
 import { describeProblems } from './recipients.ts';
+import { contactedBefore } from './outreach.ts';
+import { flagContacted } from '../db/batches.ts';
 import { checkBatchAction, checkBatchStart, type BatchActionRefusal, type BatchStartRefusal } from './batch-checks.ts';
 import { loadStartContext } from './context.ts';
 import { CANNOT_POST, type PostedMessage, type RequestDeps } from './port.ts';
@@ -70,21 +72,31 @@ export async function startBatch(
   if (early) return early;
 
   const names = request.recipients.map((r) => r.recipientName);
+  // Recipients this person emailed before: flagged on the table, written all the same (issue 22).
+  const contacted = await Promise.all(
+    request.recipients.map(async (r) => (await contactedBefore(deps.pool, context.user.id, r))?.sentAt),
+  );
   // Chosen here: the parent message's Cancel button names the batch before its row exists.
   const batchId = randomUUID();
-  const parent = await port.postBatch(initialBatchView(batchId, names));
+  const parent = await port.postBatch(initialBatchView(batchId, names, contacted));
   if (parent === CANNOT_POST) return { kind: 'cannot-post' };
   const threadId = await port.openThread(parent, names.length);
   try {
-    const result = await withTransaction(deps.pool, (tx) =>
-      commitBatch(deps, tx, {
+    const result = await withTransaction(deps.pool, async (tx) => {
+      const committed = await commitBatch(deps, tx, {
         batchId,
         user: context.user,
         identity: input.identity,
         request,
         address: { channelId: parent.channelId, threadId, parentMessageId: parent.messageId },
-      }),
-    );
+      });
+      if (!('kind' in committed))
+        for (const [i, g] of committed.generations.entries()) {
+          const at = contacted[i];
+          if (at) await flagContacted(tx, g.id, at);
+        }
+      return committed;
+    });
     if ('kind' in result) {
       await port.remove(parent, threadId);
       return result;

@@ -14,23 +14,29 @@ import { QUEUES } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
 import { checkPlace } from './checks.ts';
 import { remainingQuota } from './commit/start.ts';
+import { sentMarks, type Outreach } from './outreach.ts';
 
 /** How many emails `/scribe history` lists. */
 export const HISTORY_LENGTH = 10;
 
-/** One line of the history: a version, with the person's own 👍 / 👎 on it (null: none). */
-export type HistoryEntry = Generation & { feedback: FeedbackValue | null };
+/** One line of the history: a version, with the person's own 👍 / 👎 on it (null: none) and its sent mark (issue 22) when the person marked it. */
+export type HistoryEntry = Generation & { feedback: FeedbackValue | null; sent?: Outreach | undefined };
 
-/** The person's last emails, newest first, each with their feedback on it. */
+/** The person's last emails, newest first, each with their feedback and its sent mark. */
 export async function readHistory(db: Db, identity: UserIdentity): Promise<HistoryEntry[]> {
   const user = await upsertUser(db, identity);
   const rows = await recentGenerations(db, user.id, HISTORY_LENGTH);
+  const marks = await sentMarks(
+    db,
+    user.id,
+    rows.map((g) => g.id),
+  );
   const feedback = await feedbackOf(
     db,
     user.id,
     rows.map((g) => g.id),
   );
-  return rows.map((g) => ({ ...g, feedback: feedback.get(g.id) ?? null }));
+  return rows.map((g) => ({ ...g, feedback: feedback.get(g.id) ?? null, sent: marks.get(g.id) }));
 }
 
 export interface StatusFigures {

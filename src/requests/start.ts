@@ -20,11 +20,19 @@ import { initialProgress } from '../thread/progress.ts';
 import { checkStart, type StartContext, type StartRefusal } from './checks.ts';
 import { loadStartContext } from './context.ts';
 import { CANNOT_POST, type RequestDeps, type StartPort } from './port.ts';
+import { contactedBefore, keepForWriteAnyway, takeWriteAnyway, type Outreach } from './outreach.ts';
 
 export type StartOutcome =
   | { kind: 'invalid'; fields: InvalidRequestError['fields'] }
   | StartRefusal
   | { kind: 'cannot-post' }
+  /**
+   * The person already emailed this recipient (`outreach`): nothing was posted or spent. What they
+   * typed is kept under `draftId`, for the *Write anyway* button (`writeAnyway`).
+   */
+  | { kind: 'contacted'; outreach: Outreach; draftId: string }
+  /** *Write anyway* on a draft that is gone (pressed twice, or over a day later). */
+  | { kind: 'draft-gone' }
   | { kind: 'started'; generation: Generation; threadId: string | null };
 
 export type StartInput = {
@@ -33,6 +41,8 @@ export type StartInput = {
   context?: StartContext | undefined;
   /** How to run it: research afresh (bypassing the cache). */
   options?: GenerationOptions | undefined;
+  /** *Write anyway*: no warning about a recipient emailed before. */
+  writeAnyway?: boolean | undefined;
 } /** As typed: validated here. */ & (
   | { request: unknown; parsed?: false }
   /** Validated already (a form that showed the errors on its fields): not parsed again. */
@@ -108,6 +118,18 @@ async function start(deps: RequestDeps, port: StartPort, input: StartInput): Pro
   const early = checkStart(context);
   remember(deps, input.identity, early !== undefined);
   if (early) return early;
+  // Before anything is posted or spent: someone this person already emailed.
+  if (!input.writeAnyway) {
+    const outreach = await contactedBefore(deps.pool, context.user.id, request);
+    if (outreach) {
+      const draftId = await keepForWriteAnyway(deps.pool, context.user.id, request, input.options);
+      deps.logger.info(
+        { event: 'outreach.warned', outreachId: outreach.id, draftId, platform: input.identity.platform },
+        'already emailed this recipient: asked before writing',
+      );
+      return { kind: 'contacted', outreach, draftId };
+    }
+  }
 
   // The row's id is reserved before the first post, so that message carries a working Cancel button.
   const id = randomUUID();
@@ -141,4 +163,19 @@ async function start(deps: RequestDeps, port: StartPort, input: StartInput): Pro
     await port.remove(progress, threadId);
     throw err;
   }
+}
+
+/**
+ * *Write anyway*: starts the request kept when the person was warned, as they typed it, with no
+ * second warning. Every other check runs as for any start.
+ */
+export async function startAnyway(
+  deps: RequestDeps,
+  port: StartPort,
+  identity: UserIdentity,
+  draftId: string,
+): Promise<StartOutcome> {
+  const draft = await takeWriteAnyway(deps.pool, identity, draftId);
+  if (!draft) return { kind: 'draft-gone' };
+  return startGeneration(deps, port, { identity, request: draft.request, options: draft.options, writeAnyway: true });
 }

@@ -4,3 +4,4 @@
  */
 export type { Generation, GenerationStatus } from '../db/generations.ts';
 export type { Platform, User, UserIdentity } from '../db/users.ts';
+export type { Outreach, FollowUpState } from '../db/outreach.ts';

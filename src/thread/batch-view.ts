@@ -6,6 +6,7 @@
  */
 import type { BatchRow } from '../db/batches.ts';
 import type { GenerationStatus } from '../db/generations.ts';
+import { shortDate } from './dates.ts';
 
 export type BatchRowState = GenerationStatus;
 
@@ -15,6 +16,8 @@ export interface BatchRowView {
   state: BatchRowState;
   /** Seconds from start to end (settled) or so far (running); undefined before it starts. */
   seconds: number | undefined;
+  /** The person had emailed this recipient before, on this day (issue 22): said beside the row. */
+  contactedAt?: Date | undefined;
 }
 
 export interface BatchView {
@@ -52,7 +55,13 @@ export function batchViewOf(
     const end = SETTLED.has(r.status) ? r.finishedAt : now;
     const seconds =
       r.startedAt && end ? Math.max(0, Math.round((end.getTime() - r.startedAt.getTime()) / 100) / 10) : undefined;
-    return { generationId: r.generationId, recipientName: r.recipientName, state: r.status, seconds };
+    return {
+      generationId: r.generationId,
+      recipientName: r.recipientName,
+      state: r.status,
+      seconds,
+      ...(r.contactedAt ? { contactedAt: r.contactedAt } : {}),
+    };
   });
   return {
     batchId: batch.id,
@@ -63,11 +72,16 @@ export function batchViewOf(
   };
 }
 
-/** The initial view: every recipient waiting. */
-export function initialBatchView(batchId: string, recipientNames: readonly string[]): BatchView {
+/** The initial view: every recipient waiting; `contacted[i]`: when row i's recipient was emailed before. */
+export function initialBatchView(
+  batchId: string,
+  recipientNames: readonly string[],
+  contacted: readonly (Date | undefined)[] = [],
+): BatchView {
   return batchViewOf(
     { id: batchId, cancelledAt: null },
     recipientNames.map((recipientName, i) => ({
+      contactedAt: contacted[i],
       generationId: `pending-${i}`,
       recipientName,
       status: 'queued',
@@ -114,7 +128,8 @@ export function tally(counts: Readonly<Record<BatchRowState, number>>): string {
 export function batchRowLine(row: BatchRowView, escapeText: (text: string) => string = (t) => t): string {
   const name = row.recipientName.length > NAME_MAX ? `${row.recipientName.slice(0, NAME_MAX - 1)}…` : row.recipientName;
   const seconds = row.seconds === undefined ? '' : ` — ${row.seconds.toFixed(1)} s`;
-  return `${BATCH_ICONS[row.state]} ${escapeText(name)}${seconds}`;
+  const contacted = row.contactedAt ? ` — already emailed on ${shortDate(row.contactedAt)}` : '';
+  return `${BATCH_ICONS[row.state]} ${escapeText(name)}${seconds}${contacted}`;
 }
 
 /**

@@ -36,11 +36,13 @@ describe('migrate', () => {
       'batches',
       'feedback',
       'generations',
+      'outreach',
       'research_cache',
       'schema_migrations',
       'sender_profiles',
       'spend',
       'spend_pauses',
+      'start_drafts',
       'templates',
       'users',
     ]);

@@ -29,6 +29,8 @@ export type InfoAction = (typeof INFO_ACTIONS)[number];
 export const BATCH_ACTION = 'batch';
 /** `action:profile` opens the sender profile form. */
 export const PROFILE_ACTION = 'profile';
+/** `action:export` answers with the person's outreach as a CSV file (issue 22). */
+export const EXPORT_ACTION = 'export';
 /** The CSV attachment option of a batch. */
 export const RECIPIENTS_OPTION = 'recipients';
 
@@ -72,8 +74,8 @@ export const SCRIBE_COMMAND = {
     {
       type: ApplicationCommandOptionType.String,
       name: 'action',
-      description: 'Instead of writing: help, your last emails, the status, the batch form, or your profile',
-      choices: [...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION].map((a) => ({ name: a, value: a })),
+      description: 'Instead of writing: help, your last emails, the status, the batch form, your profile, an export',
+      choices: [...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION, EXPORT_ACTION].map((a) => ({ name: a, value: a })),
     },
     {
       type: ApplicationCommandOptionType.Attachment,
@@ -88,7 +90,7 @@ export const ScribeOptionsSchema = z.object({
   recipient_name: z.string().optional(),
   recipient_interest: z.string().optional(),
   template: z.string().optional(),
-  action: z.enum([...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION]).optional(),
+  action: z.enum([...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION, EXPORT_ACTION]).optional(),
   fresh: z.boolean().optional(),
   personal_line: PersonalLineChoiceSchema.optional(),
 });

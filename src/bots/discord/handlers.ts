@@ -30,7 +30,7 @@ import { startGeneration, type StartOutcome } from '../../requests/start.ts';
 import { loadFormPrefill } from '../shared/form-prefill.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { handleBatchAttachment, showBatchModal } from './batch-handlers.ts';
-import { BATCH_ACTION, PROFILE_ACTION, RECIPIENTS_OPTION, ScribeOptionsSchema } from './commands.ts';
+import { BATCH_ACTION, EXPORT_ACTION, PROFILE_ACTION, RECIPIENTS_OPTION, ScribeOptionsSchema } from './commands.ts';
 import { identityOf } from './identity.ts';
 import { showProfileModal } from './profile.ts';
 import { servesGuild, type DiscordBotDeps } from './deps.ts';
@@ -50,6 +50,8 @@ import { infoReply } from './info.ts';
 import { personalLineChoice, renderDraftModal, renderEditModal } from './modal.ts';
 import { actionPort, DISCORD_STYLE, editPort, startPort, tellInThread, type StartPlace } from './port.ts';
 import { DISCORD_LIMITS, escapeMarkdown, personalLineButtons } from './render.ts';
+import { contactedText } from '../../requests/outreach.ts';
+import { handleExport, writeAnywayRow } from './outreach.ts';
 
 const EPHEMERAL = MessageFlags.Ephemeral;
 const QUIET = { parse: [] as [] };
@@ -101,6 +103,7 @@ export async function handleScribeCommand(
   });
   if (options.action === BATCH_ACTION) return showBatchModal(deps, interaction);
   if (options.action === PROFILE_ACTION) return showProfileModal(deps, interaction);
+  if (options.action === EXPORT_ACTION) return handleExport(deps, interaction);
   const attachment = interaction.options.getAttachment(RECIPIENTS_OPTION);
   if (attachment)
     return handleBatchAttachment(deps, interaction, channelId, attachment, options.template, options.personal_line);
@@ -217,7 +220,11 @@ async function runStart(
     request,
     options: { freshResearch: fresh, reviewResearch: review },
   });
-  await interaction.editReply({ content: startReply(outcome, port, channelId), allowedMentions: QUIET });
+  await interaction.editReply({
+    content: startReply(outcome, port, channelId),
+    components: outcome.kind === 'contacted' ? [writeAnywayRow(outcome.draftId)] : [],
+    allowedMentions: QUIET,
+  });
   return outcome.kind;
 }
 
@@ -322,6 +329,10 @@ export function startReply(outcome: StartOutcome, port: ReturnType<typeof startP
         `I can't post in <#${channelId}>: I'm missing ${list(port.cannotPost)} there. ` +
         'Ask a server admin to allow Scribe in this channel, or run /scribe in another one. Nothing was started.'
       );
+    case 'contacted':
+      return `${escapeMarkdown(contactedText(outcome.outreach))} Nothing was started. Write to them again?`;
+    case 'draft-gone':
+      return 'That request is no longer kept (it was started already, or it is over a day old). Run /scribe again.';
     case 'started': {
       const name = escapeMarkdown(outcome.generation.recipientName);
       if (outcome.threadId)

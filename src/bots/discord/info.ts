@@ -25,6 +25,7 @@ export const HELP = [
   '• 🔁 on the email, or its **Regenerate** button, writes a new version reusing the research; **Shorter** writes a shorter one. Only you (or a member with Manage Messages) can do that.',
   '• 👍 / 👎 under an email rate that version (only you see the thanks).',
   '• `/scribe action:history` lists your last 10 emails (with your 👍 / 👎); `/scribe action:status` shows the queue and your quota for today.',
+  '• **Mark as sent** under an email remembers that you wrote to them: a new /scribe for them asks first. `/scribe action:export` gives you a CSV of your outreach.',
 ].join('\n');
 
 /** The answer to one info action. */

@@ -4,6 +4,7 @@
  * rather than left as "The application did not respond", and the channel of an interaction that
  * arrives without a `channel` object is read from its raw `channel_id`.
  */
+import { handleWriteAnyway, parseWriteAnywayId } from './outreach.ts';
 import {
   type Client,
   Events,
@@ -82,7 +83,9 @@ export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, on
         ? handleBatchCancel
         : parsePersonalLineButton(interaction.customId)
           ? handlePersonalLineButton
-          : handleResultButton;
+          : parseWriteAnywayId(interaction.customId)
+            ? handleWriteAnyway
+            : handleResultButton;
       void runner.run('button', interaction.id, () => handle(deps, interaction), sorry);
     } else {
       channelOf(interaction);

@@ -30,7 +30,13 @@ import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText, type Piece } from '../split.ts';
 import { progressLines, progressTitle } from '../text.ts';
 import { ACTIONS, type ActionButton, type ActionKind } from '../../requests/actions.ts';
-import { progressActions, RESULT_ACTIONS, RESULT_FEEDBACK, REVIEW_ACTIONS } from '../shared/buttons.ts';
+import {
+  OUTREACH_ACTIONS,
+  progressActions,
+  RESULT_ACTIONS,
+  RESULT_FEEDBACK,
+  REVIEW_ACTIONS,
+} from '../shared/buttons.ts';
 import { personalLineButtonId, resultButtonId } from './ids.ts';
 import { PERSONAL_LINE_CHOICES } from '../../requests/personal-line.ts';
 import { markedEmail, markOf, numberedSources, shownSubject } from '../../thread/marks.ts';
@@ -247,8 +253,11 @@ export function marksEmbed(view: Pick<ResultView, 'email' | 'fills'>): APIEmbed 
  */
 export function resultButtons(generationId: string): ButtonRow[] {
   const rows: ButtonRow[] = [];
-  for (let i = 0; i < RESULT_ACTIONS.length; i += DISCORD_LIMITS.buttonsPerRow)
-    rows.push(actionRow(RESULT_ACTIONS.slice(i, i + DISCORD_LIMITS.buttonsPerRow), generationId));
+  const versions = RESULT_ACTIONS.filter((kind) => !OUTREACH_ACTIONS.includes(kind));
+  for (let i = 0; i < versions.length; i += DISCORD_LIMITS.buttonsPerRow)
+    rows.push(actionRow(versions.slice(i, i + DISCORD_LIMITS.buttonsPerRow), generationId));
+  // Mark as sent and Not sent: about the email once it left the chat, on a row of their own.
+  rows.push(actionRow(OUTREACH_ACTIONS, generationId));
   rows.push({
     type: ComponentType.ActionRow,
     components: RESULT_FEEDBACK.map((kind) => feedbackButton(kind, generationId)),

@@ -2,7 +2,13 @@
  * Which action buttons a message shows, for both platforms' renderers: the buttons themselves
  * (label, emoji, emphasis, id) come from the action table (src/requests/actions.ts).
  */
-import { buttonsOn, FEEDBACK_ACTIONS, type ButtonAction, type FeedbackAction } from '../../requests/actions.ts';
+import {
+  ACTIONS,
+  buttonsOn,
+  FEEDBACK_ACTIONS,
+  type ButtonAction,
+  type FeedbackAction,
+} from '../../requests/actions.ts';
 import type { ProgressView } from '../../thread/reporter.ts';
 
 /** The progress message's buttons: Cancel while it waits or runs, Retry after a passing failure. */
@@ -17,5 +23,9 @@ export function progressActions(view: Pick<ProgressView, 'status' | 'canRetry'>)
 export const RESULT_ACTIONS: readonly ButtonAction[] = buttonsOn('result');
 /** 👍 and 👎 on each version of a result. */
 export const RESULT_FEEDBACK: readonly FeedbackAction[] = FEEDBACK_ACTIONS;
+/** Of those, the outreach memory's (Mark as sent, Not sent): a row of their own where buttons come in rows. */
+export const OUTREACH_ACTIONS: readonly ButtonAction[] = RESULT_ACTIONS.filter(
+  (kind) => ACTIONS[kind].effect.type === 'outreach',
+);
 /** The buttons under the research review. */
 export const REVIEW_ACTIONS: readonly ButtonAction[] = buttonsOn('review');

@@ -16,6 +16,7 @@ import type { EditOutcome } from '../../requests/edit.ts';
 import type { HistoryEntry, StatusFigures } from '../../requests/info.ts';
 import type { TellPrivately } from '../../requests/port.ts';
 import type { Generation, GenerationStatus } from '../../requests/types.ts';
+import { shortDate } from '../../requests/outreach.ts';
 
 /** How a platform writes what the shared words need. */
 export interface ChatStyle {
@@ -108,6 +109,14 @@ export function actionReply(action: ActionKind, outcome: AnyActionOutcome, style
       return 'Nothing changed, so nothing was saved.';
     case 'not-retryable':
       return 'Retrying the same request would fail the same way; the message above says what to fix.';
+    case 'marked-sent':
+      return `📨 Marked as sent: version ${outcome.outreach.version} to ${outcome.outreach.recipientName}, ${shortDate(outcome.outreach.sentAt)}. A new ${style.command} for them will remind you. Pressed by mistake? Press Not sent.`;
+    case 'already-sent':
+      return `Already marked as sent on ${shortDate(outcome.outreach.sentAt)} (version ${outcome.outreach.version}), so nothing changed.`;
+    case 'unmarked':
+      return `Marked as not sent: ${outcome.outreach.recipientName} is no longer in your sent emails.`;
+    case 'not-marked':
+      return 'This email was not marked as sent, so nothing changed.';
     case 'open':
     case 'started':
     case 'duplicate':
@@ -165,16 +174,20 @@ export const STATUS_WORDS: Record<GenerationStatus, string> = {
   awaiting_review: '👀 waiting for your review',
 };
 
-/** One line of `/scribe history`: when, whom, which version, its state (and the person's 👍/👎), and where it is. */
+/**
+ * One line of `/scribe history`: when, whom, which version, its state (and the person's 👍/👎),
+ * whether it was sent (a posted email: "📨 sent 12 Nov" or "not sent"), and where it is.
+ */
 export function historyLine(
-  g: Generation & Partial<Pick<HistoryEntry, 'feedback'>>,
+  g: Generation & Partial<Pick<HistoryEntry, 'feedback' | 'sent'>>,
   parts: { when: string; name: string; where: string },
 ): string {
   const version = g.version > 1 ? ` (version ${g.version})` : '';
   const feedback = g.feedback ? ` ${FEEDBACK_MARKS[g.feedback]}` : '';
   // Its own calls only: a regenerate that reused the research shows what writing it again cost.
   const cost = g.costUsd > 0 ? ` — ${formatUsd(g.costUsd)}` : '';
-  return `• ${parts.when} ${parts.name}${version} — ${STATUS_WORDS[g.status]}${feedback}${cost} — ${parts.where}`;
+  const sent = g.sent ? ` — 📨 sent ${shortDate(g.sent.sentAt)}` : g.status === 'succeeded' ? ' — not sent' : '';
+  return `• ${parts.when} ${parts.name}${version} — ${STATUS_WORDS[g.status]}${feedback}${sent}${cost} — ${parts.where}`;
 }
 
 /** "Your last 3 emails". */

@@ -44,6 +44,7 @@ import {
 } from './modal.ts';
 import { actionPort, editPort, SLACK_STYLE, startPort, tellInThread, tellViaResponseUrl } from './port.ts';
 import { renderCopy } from './render.ts';
+import { exportOutreach, renderContacted } from './outreach.ts';
 
 /** A slash command's ack: nothing, or an ephemeral answer. */
 export type CommandAck = (response?: { text: string; response_type?: 'ephemeral' }) => Promise<void>;
@@ -120,6 +121,12 @@ export async function handleScribeCommand(
     await args.ack({ response_type: 'ephemeral', text: HELP });
     return 'help';
   }
+  if (word === 'export') {
+    await args.ack();
+    const text = await exportOutreach(deps, user);
+    if (text) await args.respond({ response_type: 'ephemeral', text });
+    return 'export';
+  }
   if (word === 'history' || word === 'status') {
     await args.ack();
     await args.respond({ response_type: 'ephemeral', text: await infoReply(deps, word, user, command.team_domain) });
@@ -193,6 +200,12 @@ export async function handleDraftSubmission(
     options: { reviewResearch: review },
   });
   if (outcome.kind === 'started') return `started:${port.where}`;
+  if (outcome.kind === 'contacted') {
+    const warning = renderContacted(outcome.outreach, outcome.draftId);
+    if (metadata.responseUrl) await deps.respond(metadata.responseUrl, { ...warning, replace_original: false });
+    else await deps.client.chat.postMessage({ channel: identity.platformUserId, ...warning });
+    return 'contacted';
+  }
   // Another request took the last slot after the check above; the modal is closed by now.
   if (outcome.kind === 'quota' || outcome.kind === 'budget')
     await tellViaResponseUrl(deps, metadata.responseUrl, identity.platformUserId)(refusalText(outcome));

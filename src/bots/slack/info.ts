@@ -20,6 +20,7 @@ export const HELP = [
   '• React with :repeat: on the email, or press *Regenerate*, for a new version that reuses the research; *Shorter* writes a shorter one. Only you (or a workspace admin) can do that.',
   '• 👍 / 👎 under an email rate that version (only you see the thanks).',
   '• `/scribe history` lists your last 10 emails (with your 👍 / 👎); `/scribe status` shows the queue and your quota for today.',
+  '• *Mark as sent* under an email remembers that you wrote to them: a new `/scribe` for them asks first. `/scribe export` sends you a CSV of your outreach.',
   '• I need to be in the channel to post there (`/invite @Scribe`); otherwise I write to you in a DM.',
 ].join('\n');
 

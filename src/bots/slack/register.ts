@@ -4,6 +4,7 @@
  * sent, even when a handler fails early, and the person hears an apology when the failure came
  * after it (before the ack Slack shows its own error).
  */
+import { handleWriteAnyway, WRITE_ANYWAY_ID } from './outreach.ts';
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import { createHandlerRunner, type HandledEvent, type OnOutcome, type Registration, SORRY } from '../shared/handled.ts';
 import { handleBatchCancel, handleBatchSubmission } from './batch-handlers.ts';
@@ -150,6 +151,10 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
       (acked) => handleFeedback(deps, { body, ack: acked, respond }),
       sorry(respond),
     ),
+  );
+  // *Write anyway*, on the private warning about a recipient already emailed.
+  app.action({ type: 'block_actions', action_id: WRITE_ANYWAY_ID }, ({ body, ack, respond }) =>
+    listen('button', body.trigger_id, ack, (acked) => handleWriteAnyway(deps, { body, ack: acked }), sorry(respond)),
   );
 
   app.event('reaction_added', async ({ body }) => {

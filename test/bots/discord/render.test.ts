@@ -154,7 +154,12 @@ describe('Discord result messages', () => {
       { action: 'fresh', generationId: GEN },
       { action: 'edit', generationId: GEN },
     ]);
-    const feedback = only!.components[1]!.components.map((b) => ('custom_id' in b ? b.custom_id : ''));
+    // The outreach memory's buttons on a row of their own.
+    expect(only!.components[1]!.components.map((b) => parseResultButton('custom_id' in b ? b.custom_id : ''))).toEqual([
+      { action: 'sent', generationId: GEN },
+      { action: 'unsent', generationId: GEN },
+    ]);
+    const feedback = only!.components[2]!.components.map((b) => ('custom_id' in b ? b.custom_id : ''));
     expect(feedback.map(parseResultButton)).toEqual([
       { action: 'feedback_up', generationId: GEN },
       { action: 'feedback_down', generationId: GEN },
@@ -193,8 +198,8 @@ describe('Discord result messages', () => {
       title: '⚠️ Draft — check before sending',
       description: '• No paper is named.',
     });
-    // The last message: the action buttons' row and the 👍 / 👎 row.
-    expect(messages.map((m) => m.components.length)).toEqual([...Array(messages.length - 1).fill(0), 2]);
+    // The last message: the action buttons' row, Mark as sent's and the 👍 / 👎 row.
+    expect(messages.map((m) => m.components.length)).toEqual([...Array(messages.length - 1).fill(0), 3]);
   });
 
   it('links only http(s) addresses and keeps parentheses from ending a link early', () => {

@@ -138,7 +138,7 @@ describe('Slack feedback on each version', () => {
       .ephemeralsFor('U0ADA')
       .filter((e) => e.via === 'response_url')
       .at(-1)?.text;
-    expect(shown?.split('\n')[1]).toMatch(/\*Dr\. Ada Lovelace\* — ✅ ready 👎 — <https:/);
+    expect(shown?.split('\n')[1]).toMatch(/\*Dr\. Ada Lovelace\* — ✅ ready 👎 — not sent — <https:/);
   });
 
   it('rates each version apart: version 2 has its own 👍, version 1 keeps its 👎', async () => {

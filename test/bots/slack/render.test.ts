@@ -104,6 +104,8 @@ describe('Slack rendering', () => {
       [ACTIONS.shorter, 'gen-42'],
       [ACTIONS.fresh, 'gen-42'],
       [ACTIONS.edit, 'gen-42'],
+      [ACTIONS.sent, 'gen-42'],
+      [ACTIONS.unsent, 'gen-42'],
       [ACTIONS.copy, 'gen-42'],
     ]);
     // 👍 / 👎 last, in Slack's own feedback element: no button of its own in the actions block.

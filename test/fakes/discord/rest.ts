@@ -21,8 +21,8 @@ export interface RecordedCall {
   headers: http.IncomingHttpHeaders;
   /** Parsed JSON (or `payload_json` of a multipart body); undefined without a body. */
   body: unknown;
-  /** Files of a multipart body. */
-  files: Array<{ field: string; name: string; type: string; size: number }>;
+  /** Files of a multipart body; `text`: the file's content read as UTF-8 (for a test to parse back). */
+  files: Array<{ field: string; name: string; type: string; size: number; text?: string }>;
   status: number;
   at: number;
 }
@@ -312,7 +312,7 @@ async function parseBody(raw: Buffer, type: string): Promise<ReadBody> {
       if (typeof value === 'string') {
         if (field === 'payload_json') body = JSON.parse(value) as unknown;
       } else {
-        files.push({ field, name: value.name, type: value.type, size: value.size });
+        files.push({ field, name: value.name, type: value.type, size: value.size, text: await value.text() });
       }
     }
     return { body, files };

@@ -28,6 +28,8 @@ export interface MethodContext {
   args: Record<string, unknown>;
   /** The WebSocket URL for a new Socket Mode connection (a fresh ticket each call). */
   socketUrl(): string;
+  /** The fake's own origin (`http://127.0.0.1:PORT`), for URLs it hands out (file uploads). */
+  origin?: string;
 }
 
 /** One Web API method. */

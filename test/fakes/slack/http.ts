@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SlackApiError, type MethodDef } from './api.ts';
 import type { FakeSocketMode } from './socket.ts';
 import type { SlackState } from './state.ts';
+import { handleUpload } from './api-files.ts';
 
 /** One Web API call the fake received, with its answer. */
 export interface RecordedCall {
@@ -154,6 +155,10 @@ export class SlackHttpServer {
     const contentType = req.headers['content-type'] ?? '';
     try {
       if (req.method === 'POST' && path.startsWith('/api/')) return await this.api(path.slice(5), raw, req, res);
+      if (req.method === 'POST' && path.startsWith('/upload/')) {
+        const answer = await handleUpload(this.deps.state, path, raw, contentType);
+        return send(res, answer.status, answer.body);
+      }
       if (req.method === 'POST' && /^\/(commands|actions)\//.test(path)) {
         const body = contentType.startsWith('application/json')
           ? (JSON.parse(raw) as Record<string, unknown>)
@@ -236,7 +241,15 @@ export class SlackHttpServer {
     try {
       if (!def) throw new SlackApiError('unknown_method');
       this.checkToken(def, token);
-      answer = { ok: true, ...def.handle({ state: this.deps.state, args, socketUrl: () => this.socketUrl() }) };
+      answer = {
+        ok: true,
+        ...def.handle({
+          state: this.deps.state,
+          args,
+          socketUrl: () => this.socketUrl(),
+          origin: `http://127.0.0.1:${this.port}`,
+        }),
+      };
     } catch (error) {
       if (!(error instanceof SlackApiError)) throw error;
       answer = { ok: false, error: error.error, ...error.extra };
