@@ -9,12 +9,16 @@
  */
 import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
 import { GenerationRequestSchema } from './commit/start.ts';
+import { validateIdentityHint, type RawIdentityHint } from '../pipeline/identity/hint.ts';
+import type { IdentityHint } from '../pipeline/types.ts';
 
 /** One recipient, with the line it came from (1-based, as an editor numbers them). */
 export interface Recipient {
   line: number;
   recipientName: string;
   recipientInterest: string;
+  /** Who exactly (issue 20), from a CSV's optional `affiliation`, `orcid`, `author_id`, `profile_url` columns. */
+  identityHint?: IdentityHint | undefined;
 }
 
 export interface RecipientProblem {
@@ -37,6 +41,13 @@ export const MAX_PROBLEMS_SHOWN = 20;
 
 const NAME_HEADER = /^(recipient[\s_-]*)?(full[\s_-]*)?name$/i;
 const INTEREST_HEADER = /^(research[\s_-]*)?(interests?|topics?|field|area)$/i;
+/** The optional "who exactly" columns of a CSV with a header (issue 20), by the hint part they give. */
+const HINT_HEADERS: Record<keyof RawIdentityHint, RegExp> = {
+  affiliation: /^(affiliation|institution|university)$/i,
+  orcid: /^orcid([\s_-]*id)?$/i,
+  authorId: /^(openalex|arxiv)?[\s_-]*author[\s_-]*id$/i,
+  profileUrl: /^(profile|homepage)([\s_-]*(url|link))?$/i,
+};
 const DELIMITERS = ['|', '\t', ','] as const;
 type Delimiter = (typeof DELIMITERS)[number];
 
@@ -61,14 +72,26 @@ export function parseRecipients(text: string, options: ParseRecipientsOptions): 
       problems.push({ line: row.line, message: why.join('; ') });
       continue;
     }
-    const key = `${name.data.toLowerCase()}\u0000${interest.data.toLowerCase()}`;
+    const hint = row.hint ? validateIdentityHint(row.hint) : undefined;
+    if (hint && !hint.ok) {
+      problems.push({ line: row.line, message: hint.problems.join(' ') });
+      continue;
+    }
+    const identityHint = hint && Object.keys(hint.hint).length > 0 ? hint.hint : undefined;
+    // Two rows of one name and interest are one recipient, unless they say they are different people.
+    const key = `${name.data.toLowerCase()}\u0000${interest.data.toLowerCase()}\u0000${JSON.stringify(identityHint ?? {})}`;
     const earlier = seen.get(key);
     if (earlier !== undefined) {
       problems.push({ line: row.line, message: `the same recipient as line ${earlier}` });
       continue;
     }
     seen.set(key, row.line);
-    recipients.push({ line: row.line, recipientName: name.data, recipientInterest: interest.data });
+    recipients.push({
+      line: row.line,
+      recipientName: name.data,
+      recipientInterest: interest.data,
+      ...(identityHint ? { identityHint } : {}),
+    });
   }
   if (recipients.length === 0 && problems.length === 0) {
     problems.push({
@@ -85,7 +108,9 @@ export function parseRecipients(text: string, options: ParseRecipientsOptions): 
   return problems.length ? { ok: false, problems, recipients } : { ok: true, recipients };
 }
 
-type Row = { line: number; name: string; interest: string } | { line: number; problem: string };
+type Row =
+  | { line: number; name: string; interest: string; hint?: RawIdentityHint | undefined }
+  | { line: number; problem: string };
 
 /**
  * Rows of a CSV (or TSV, or pipe-separated) text whose first line names the columns, at most
@@ -102,6 +127,9 @@ function headerRows(source: string, limit: number): Row[] | undefined {
   const nameAt = cells.findIndex((c) => NAME_HEADER.test(c));
   const interestAt = cells.findIndex((c) => INTEREST_HEADER.test(c));
   if (nameAt < 0 || interestAt < 0) return undefined;
+  const hintAt = Object.entries(HINT_HEADERS)
+    .map(([part, header]) => [part as keyof RawIdentityHint, cells.findIndex((c) => header.test(c))] as const)
+    .filter(([, at]) => at >= 0);
 
   let records: { record: string[]; info: InfoRecord }[];
   try {
@@ -136,7 +164,8 @@ function headerRows(source: string, limit: number): Row[] | undefined {
     const interest = record[interestAt];
     if (name === undefined || interest === undefined)
       return { line, problem: `expected a "${cells[nameAt]}" and an "${cells[interestAt]}" value` };
-    return { line, name, interest };
+    if (hintAt.length === 0) return { line, name, interest };
+    return { line, name, interest, hint: Object.fromEntries(hintAt.map(([part, at]) => [part, record[at]])) };
   });
 }
 

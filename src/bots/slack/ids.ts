@@ -68,3 +68,6 @@ export const RESULT_BUTTON_IDS = Object.fromEntries(
 
 /** The /scribe modal's choice of a personal line for a template with no recipient placeholder (issue 21, item 5). */
 export const PERSONAL_LINE_INPUT = 'personal_line';
+
+/** The /scribe modal's optional "Who exactly?" input (issue 20): the request layer reads it into the identity hint. */
+export const WHO_INPUT = 'identity_hint';
