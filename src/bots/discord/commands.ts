@@ -85,7 +85,7 @@ export const SCRIBE_COMMAND = {
     {
       type: ApplicationCommandOptionType.Attachment,
       name: RECIPIENTS_OPTION,
-      description: 'A CSV of recipients (name, interest columns): one email each, with your template',
+      description: 'A CSV: name, interest columns (optional: affiliation, orcid). One email each, with your template',
     },
   ],
 } as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
