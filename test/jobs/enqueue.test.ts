@@ -6,6 +6,8 @@ import {
   createGeneration,
   parseGenerationRequest,
   parseIdentityHint,
+  parseStartFields,
+  parseWho,
   remainingQuota,
 } from '../../src/requests/commit/start.ts';
 import { QUEUES, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
@@ -238,6 +240,25 @@ describe('createGeneration', () => {
     });
     expect(() => parseIdentityHint({ orcid: '0000-0002-1825-0096' })).toThrow(InvalidRequestError);
     expect(() => parseIdentityHint({ orcid: '0000-0002-1825-0096' })).toThrow(/ORCID/);
+  });
+
+  it('reads the forms\' "Who exactly?" with the request, every field\'s problem at once (issue 20)', () => {
+    const request = { template: TEMPLATE, recipientName: 'Ada', recipientInterest: 'engines' };
+    expect(parseStartFields({ request, who: 'MIT, 0000-0002-1825-0097' })).toEqual({
+      request,
+      identityHint: { affiliation: 'MIT', orcid: '0000-0002-1825-0097' },
+    });
+    expect(parseStartFields({ request, who: '  ' }).identityHint).toBeUndefined();
+    const err = (() => {
+      try {
+        parseStartFields({ request: { ...request, recipientName: '' }, who: 'li_j' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect(Object.keys((err as InvalidRequestError).fields)).toEqual(['recipientName', 'identityHint']);
+    expect(() => parseWho('0000-0002-1825-0096')).toThrow(/mistyped/);
   });
 
   it('stops at the daily quota with a clear message, and creates no row or job', async () => {
