@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getGeneration } from '../../src/db/generations.ts';
+import { createBatch } from '../../src/requests/commit/batch.ts';
 import { lastTemplate } from '../../src/db/templates.ts';
 import { InvalidRequestError, QuotaExceededError } from '../../src/errors.ts';
 import {
@@ -259,6 +260,25 @@ describe('createGeneration', () => {
     expect(err).toBeInstanceOf(InvalidRequestError);
     expect(Object.keys((err as InvalidRequestError).fields)).toEqual(['recipientName', 'identityHint']);
     expect(() => parseWho('0000-0002-1825-0096')).toThrow(/mistyped/);
+  });
+
+  it("stores each batch row's hint from the CSV's affiliation and orcid columns (issue 20)", async () => {
+    const recipients =
+      'name,interest,affiliation,orcid\nJun Li,machine learning,MIT CSAIL,0000-0002-1825-0097\nGrace Hopper,compilers,,\n';
+    const { generations } = await createBatch(
+      { ...deps(), batchMax: 50 },
+      {
+        user: user('U-batch-hint'),
+        template: TEMPLATE,
+        recipients,
+        address: { channelId: 'C1', threadId: '1.1', parentMessageId: '1.1' },
+      },
+    );
+    const stored = await Promise.all(generations.map((g) => getGeneration(db.pool, g.id)));
+    expect(stored.map((g) => g?.identityHint)).toEqual([
+      { affiliation: 'MIT CSAIL', orcid: '0000-0002-1825-0097' },
+      null,
+    ]);
   });
 
   it('stops at the daily quota with a clear message, and creates no row or job', async () => {
