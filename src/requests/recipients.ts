@@ -2,7 +2,8 @@
  * A batch's recipients, from what people paste or upload: one recipient per line as
  * `Name | research interest`, or tab-separated (rows copied from a spreadsheet), or comma-separated;
  * or a CSV file with a header naming the `name` and `interest` columns in any order, quoted fields
- * allowed (csv-parse does the quoting). Every line that cannot be used is reported with its line
+ * allowed (csv-parse does the quoting), and optionally who exactly each is (issue 20): `affiliation`,
+ * `orcid`, `author_id`, `profile_url` columns, checked as the forms' field is. Every line that cannot be used is reported with its line
  * number, and a batch with any such line is refused whole: nothing starts until the input is valid.
  * Reading stops after the batch's maximum + 1 rows (csv-parse's `to`): a 256 KB upload is not parsed
  * to its end to say that it holds more than 50.
