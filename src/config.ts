@@ -23,6 +23,8 @@ export const DEFAULTS = {
   writerModel: 'claude-sonnet-5-5',
   exaBaseUrl: 'https://api.exa.ai',
   arxivApiUrl: 'https://export.arxiv.org/api/query',
+  // Author feeds (`<id>.atom2`) are served by arxiv.org itself, not by the API's export host.
+  arxivAuthorUrl: 'https://arxiv.org/a/',
   openalexApiUrl: 'https://api.openalex.org',
   // The headless shell first: same engine, ~half the memory of the full browser (docs/decisions.md).
   chromiumCandidates: ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium', '/usr/bin/chromium-browser'],
@@ -74,6 +76,8 @@ export interface Config {
   };
   exa: { apiKey: string | undefined; baseUrl: string };
   arxivApiUrl: string;
+  /** `ARXIV_AUTHOR_URL`: where arXiv author feeds are (`<url><id>.atom2`), for an arXiv author id given (issue 20). */
+  arxivAuthorUrl: string;
   /** OpenAlex (who the recipient is); without a key its daily allowance is tiny (docs/decisions.md). */
   openalex: { apiUrl: string; apiKey: string | undefined };
   chromiumPath: string | undefined;
@@ -170,6 +174,7 @@ const EnvSchema = z.object({
   EXA_API_KEY: optionalText,
   EXA_BASE_URL: url('the Exa API base'),
   ARXIV_API_URL: url('the arXiv API query URL'),
+  ARXIV_AUTHOR_URL: url("the base of arXiv's author feeds"),
   OPENALEX_API_URL: url('the OpenAlex API base'),
   OPENALEX_API_KEY: optionalText,
   CHROMIUM_PATH: optionalText,
@@ -306,6 +311,10 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     },
     exa: { apiKey: e.EXA_API_KEY, baseUrl: (e.EXA_BASE_URL ?? DEFAULTS.exaBaseUrl).replace(/\/+$/, '') },
     arxivApiUrl: e.ARXIV_API_URL ?? DEFAULTS.arxivApiUrl,
+    // Unset: arxiv.org's, or `/a/` on ARXIV_API_URL's origin when that points elsewhere (a mirror, a fake).
+    arxivAuthorUrl: withSlash(
+      e.ARXIV_AUTHOR_URL ?? (e.ARXIV_API_URL ? `${new URL(e.ARXIV_API_URL).origin}/a/` : DEFAULTS.arxivAuthorUrl),
+    ),
     openalex: {
       apiUrl: (e.OPENALEX_API_URL ?? DEFAULTS.openalexApiUrl).replace(/\/+$/, ''),
       apiKey: e.OPENALEX_API_KEY,
@@ -329,6 +338,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   };
   return deepFreeze(config);
 }
+
+const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
 
 /** The secret values of a config, for the logger's last-line-of-defence redaction. */
 export function secretsOf(config: Config): string[] {

@@ -115,8 +115,8 @@ export class InvalidAnswerError extends PermanentError {
 // CLI, benchmarks, tests); the chat flows answer with outcomes instead. Their words are the request
 // layer's where they need its figures (a price, a refusal's numbers): it passes the message in.
 
-/** The fields of a request for an email, as the forms name them. */
-export type RequestField = 'template' | 'recipientName' | 'recipientInterest';
+/** The fields of a request for an email, as the forms name them ("Who exactly?" is `identityHint`). */
+export type RequestField = 'template' | 'recipientName' | 'recipientInterest' | 'identityHint';
 
 /** Bad input, with a message per field so a form can show each where it belongs. */
 export class InvalidRequestError extends PermanentError {

@@ -69,6 +69,7 @@ describe('loadConfig', () => {
     });
     expect(config.exa.baseUrl).toBe('https://api.exa.ai');
     expect(config.arxivApiUrl).toBe('https://export.arxiv.org/api/query');
+    expect(config.arxivAuthorUrl).toBe('https://arxiv.org/a/');
     expect(config.chromiumPath).toBeUndefined();
     expect(config.scrapeAllowHosts).toEqual([]);
     expect(config.workerConcurrency).toBe(1);
@@ -76,6 +77,16 @@ describe('loadConfig', () => {
     expect(config.researchCacheTtlMs).toBe(24 * 3600 * 1000);
     expect(config.researchPagesDeadlineMs).toBe(2_500);
     expect(config.logLevel).toBe('info');
+  });
+
+  it("finds arXiv's author feeds beside ARXIV_API_URL when it points elsewhere, unless ARXIV_AUTHOR_URL says", () => {
+    expect(loadConfig({ ARXIV_API_URL: 'http://127.0.0.1:4000/api/query' }).arxivAuthorUrl).toBe(
+      'http://127.0.0.1:4000/a/',
+    );
+    expect(
+      loadConfig({ ARXIV_API_URL: 'http://127.0.0.1:4000/api/query', ARXIV_AUTHOR_URL: 'https://mirror.example/a' })
+        .arxivAuthorUrl,
+    ).toBe('https://mirror.example/a/');
   });
 
   it('reads every variable', () => {

@@ -36,6 +36,7 @@ export function pipelineClientOptions(config: Config): PipelineClientOptions {
     anthropic: { apiKey: config.anthropic.apiKey, baseUrl: config.anthropic.baseUrl },
     exa: { apiKey: config.exa.apiKey, baseUrl: config.exa.baseUrl },
     arxivApiUrl: config.arxivApiUrl,
+    arxivAuthorUrl: config.arxivAuthorUrl,
     openalex: { apiUrl: config.openalex.apiUrl, apiKey: config.openalex.apiKey },
     scrapeAllowHosts: config.scrapeAllowHosts,
     chromiumPath: config.chromiumPath,

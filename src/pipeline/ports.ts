@@ -90,6 +90,12 @@ export interface WebSearch {
 export interface PaperSearch {
   /** Papers listing `authorName` among their authors, newest first, at most `maxResults`. */
   byAuthor(authorName: string, options: { maxResults: number; signal?: AbortSignal }): Promise<Paper[]>;
+  /**
+   * Every paper of an author id the service keeps (arXiv's `arxiv.org/a/<id>`: the author claimed
+   * them, so no namesake's), newest first. An id the service does not know throws
+   * `PermanentError` (invalid_input) naming it. Optional: a search without author ids omits it.
+   */
+  byAuthorId?(authorId: string, options?: { signal?: AbortSignal | undefined }): Promise<Paper[]>;
 }
 
 export interface Page {

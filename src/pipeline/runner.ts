@@ -31,6 +31,7 @@ import { researchRecipient, type ResearchLimits } from './steps/research.ts';
 import {
   STEP_LABELS,
   type IdentityOutput,
+  type Paper,
   type PipelineData,
   type ProgressEvent,
   type StepName,
@@ -153,7 +154,13 @@ export async function runPipeline(
       search: {
         search: (query, opts) => retry({ kind: 'exa', searchType: opts.type }, () => deps.search.search(query, opts)),
       },
-      papers: { byAuthor: (name, opts) => retry({ kind: 'arxiv' }, () => deps.papers.byAuthor(name, opts)) },
+      papers: {
+        byAuthor: (name, opts) => retry({ kind: 'arxiv' }, () => deps.papers.byAuthor(name, opts)),
+        ...(deps.papers.byAuthorId && {
+          byAuthorId: (id: string, opts?: { signal?: AbortSignal | undefined }) =>
+            retry({ kind: 'arxiv' }, () => deps.papers.byAuthorId!(id, opts)),
+        }),
+      },
       // Page failures become warnings in the research step; retrying them would only slow it down.
       pages: {
         read: (url, opts) => observer.call(step, { kind: 'page', url }, 1, () => deps.pages.read(url, opts)),
@@ -250,6 +257,17 @@ export async function runPipeline(
     if (wantsArxiv && !steps.arxiv && isCachedRecord(hit?.arxiv)) await reuse('arxiv', hit.arxiv);
   }
   const fresh: StepName[] = [];
+  // An arXiv author id's feed, read once for the identity (who) and the papers (what they wrote).
+  const arxivId = input.identityHint?.arxivAuthorId;
+  let feed: Promise<Paper[]> | undefined;
+  const authorFeed = (p: StepPorts) => {
+    const byAuthorId = p.papers.byAuthorId;
+    if (!arxivId || !byAuthorId) return undefined;
+    return () => {
+      feed ??= byAuthorId(arxivId, { signal });
+      return feed;
+    };
+  };
   // Who the recipient is, settled once: from the pages the research reads, or, when the research
   // is already done (a retry, a row from before issue 20), from the directory and the interest alone.
   let pagesRead: (pages: readonly PageText[]) => void = () => undefined;
@@ -268,7 +286,12 @@ export async function runPipeline(
           await run('identity', (p) =>
             identifyRecipient(
               { ...input, hint: input.identityHint, pages: read },
-              { directory: p.directory, pageReader: p.pages, signal },
+              {
+                directory: p.directory,
+                pageReader: p.pages,
+                arxivAuthorPapers: mapFeed(authorFeed(p)),
+                signal,
+              },
             ),
           );
           fresh.push('identity');
@@ -308,7 +331,11 @@ export async function runPipeline(
     concurrent.push(
       wantsArxiv
         ? run('arxiv', (p) =>
-            findPapers({ ...input, searchTerms: parsed.searchTerms, identity: settled }, p, deps.limits?.arxiv),
+            findPapers(
+              { ...input, searchTerms: parsed.searchTerms, identity: settled, authorFeed: authorFeed(p) },
+              p,
+              deps.limits?.arxiv,
+            ),
           ).then(() => void fresh.push('arxiv'))
         : skip('arxiv', SKIP_REASON_ARXIV),
     );
@@ -334,6 +361,11 @@ export async function runPipeline(
     await run('compose', (p) => composeEmail({ input, parsed, research, papers }, p));
   }
   return { input, steps };
+}
+
+/** The feed reader in the identity step's shape (an id and a signal; the id is the hint's, already bound). */
+function mapFeed(read: (() => Promise<Paper[]>) | undefined) {
+  return read && ((_id: string, _signal?: AbortSignal) => read());
 }
 
 /** The identity record's output; the step is never skipped, so a record always holds one. */

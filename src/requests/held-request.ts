@@ -27,6 +27,8 @@ export interface HeldRequest {
   channelId: string;
   /** What was typed, as typed (checked again when it starts). */
   request: { template: string; recipientName: string; recipientInterest: string };
+  /** The "Who exactly?" text given with it, if any. */
+  who?: string | undefined;
   /** The form's options. */
   fresh: boolean;
   review?: boolean | undefined;

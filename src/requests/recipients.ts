@@ -2,19 +2,24 @@
  * A batch's recipients, from what people paste or upload: one recipient per line as
  * `Name | research interest`, or tab-separated (rows copied from a spreadsheet), or comma-separated;
  * or a CSV file with a header naming the `name` and `interest` columns in any order, quoted fields
- * allowed (csv-parse does the quoting). Every line that cannot be used is reported with its line
+ * allowed (csv-parse does the quoting), and optionally who exactly each is (issue 20): `affiliation`,
+ * `orcid`, `author_id`, `profile_url` columns, checked as the forms' field is. Every line that cannot be used is reported with its line
  * number, and a batch with any such line is refused whole: nothing starts until the input is valid.
  * Reading stops after the batch's maximum + 1 rows (csv-parse's `to`): a 256 KB upload is not parsed
  * to its end to say that it holds more than 50.
  */
 import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
 import { GenerationRequestSchema } from './commit/start.ts';
+import { validateIdentityHint, type RawIdentityHint } from '../pipeline/identity/hint.ts';
+import type { IdentityHint } from '../pipeline/types.ts';
 
 /** One recipient, with the line it came from (1-based, as an editor numbers them). */
 export interface Recipient {
   line: number;
   recipientName: string;
   recipientInterest: string;
+  /** Who exactly (issue 20), from a CSV's optional `affiliation`, `orcid`, `author_id`, `profile_url` columns. */
+  identityHint?: IdentityHint | undefined;
 }
 
 export interface RecipientProblem {
@@ -37,6 +42,13 @@ export const MAX_PROBLEMS_SHOWN = 20;
 
 const NAME_HEADER = /^(recipient[\s_-]*)?(full[\s_-]*)?name$/i;
 const INTEREST_HEADER = /^(research[\s_-]*)?(interests?|topics?|field|area)$/i;
+/** The optional "who exactly" columns of a CSV with a header (issue 20), by the hint part they give. */
+const HINT_HEADERS: Record<keyof RawIdentityHint, RegExp> = {
+  affiliation: /^(affiliation|institution|university)$/i,
+  orcid: /^orcid([\s_-]*id)?$/i,
+  authorId: /^(openalex|arxiv)?[\s_-]*author[\s_-]*id$/i,
+  profileUrl: /^(profile|homepage)([\s_-]*(url|link))?$/i,
+};
 const DELIMITERS = ['|', '\t', ','] as const;
 type Delimiter = (typeof DELIMITERS)[number];
 
@@ -61,14 +73,26 @@ export function parseRecipients(text: string, options: ParseRecipientsOptions): 
       problems.push({ line: row.line, message: why.join('; ') });
       continue;
     }
-    const key = `${name.data.toLowerCase()}\u0000${interest.data.toLowerCase()}`;
+    const hint = row.hint ? validateIdentityHint(row.hint) : undefined;
+    if (hint && !hint.ok) {
+      problems.push({ line: row.line, message: hint.problems.join(' ') });
+      continue;
+    }
+    const identityHint = hint && Object.keys(hint.hint).length > 0 ? hint.hint : undefined;
+    // Two rows of one name and interest are one recipient, unless they say they are different people.
+    const key = `${name.data.toLowerCase()}\u0000${interest.data.toLowerCase()}\u0000${JSON.stringify(identityHint ?? {})}`;
     const earlier = seen.get(key);
     if (earlier !== undefined) {
       problems.push({ line: row.line, message: `the same recipient as line ${earlier}` });
       continue;
     }
     seen.set(key, row.line);
-    recipients.push({ line: row.line, recipientName: name.data, recipientInterest: interest.data });
+    recipients.push({
+      line: row.line,
+      recipientName: name.data,
+      recipientInterest: interest.data,
+      ...(identityHint ? { identityHint } : {}),
+    });
   }
   if (recipients.length === 0 && problems.length === 0) {
     problems.push({
@@ -85,7 +109,9 @@ export function parseRecipients(text: string, options: ParseRecipientsOptions): 
   return problems.length ? { ok: false, problems, recipients } : { ok: true, recipients };
 }
 
-type Row = { line: number; name: string; interest: string } | { line: number; problem: string };
+type Row =
+  | { line: number; name: string; interest: string; hint?: RawIdentityHint | undefined }
+  | { line: number; problem: string };
 
 /**
  * Rows of a CSV (or TSV, or pipe-separated) text whose first line names the columns, at most
@@ -102,6 +128,9 @@ function headerRows(source: string, limit: number): Row[] | undefined {
   const nameAt = cells.findIndex((c) => NAME_HEADER.test(c));
   const interestAt = cells.findIndex((c) => INTEREST_HEADER.test(c));
   if (nameAt < 0 || interestAt < 0) return undefined;
+  const hintAt = Object.entries(HINT_HEADERS)
+    .map(([part, header]) => [part as keyof RawIdentityHint, cells.findIndex((c) => header.test(c))] as const)
+    .filter(([, at]) => at >= 0);
 
   let records: { record: string[]; info: InfoRecord }[];
   try {
@@ -136,7 +165,8 @@ function headerRows(source: string, limit: number): Row[] | undefined {
     const interest = record[interestAt];
     if (name === undefined || interest === undefined)
       return { line, problem: `expected a "${cells[nameAt]}" and an "${cells[interestAt]}" value` };
-    return { line, name, interest };
+    if (hintAt.length === 0) return { line, name, interest };
+    return { line, name, interest, hint: Object.fromEntries(hintAt.map(([part, at]) => [part, record[at]])) };
   });
 }
 

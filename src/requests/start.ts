@@ -10,12 +10,8 @@ import { withTransaction } from '../db/pool.ts';
 import type { Generation } from '../db/generations.ts';
 import { InvalidRequestError } from '../errors.ts';
 import type { UserIdentity } from '../db/users.ts';
-import {
-  commitGeneration,
-  type GenerationOptions,
-  parseGenerationRequest,
-  type GenerationRequest,
-} from './commit/start.ts';
+import { commitGeneration, type GenerationOptions, parseStartFields, type GenerationRequest } from './commit/start.ts';
+import type { IdentityHint } from '../pipeline/types.ts';
 import { initialProgress } from '../thread/progress.ts';
 import { checkStart, type StartContext, type StartRefusal } from './checks.ts';
 import { loadStartContext } from './context.ts';
@@ -43,10 +39,10 @@ export type StartInput = {
   options?: GenerationOptions | undefined;
   /** *Write anyway*: no warning about a recipient emailed before. */
   writeAnyway?: boolean | undefined;
-} /** As typed: validated here. */ & (
-  | { request: unknown; parsed?: false }
+} /** As typed: validated here, with the "Who exactly?" text (`parseStartFields`). */ & (
+  | { request: unknown; who?: string | undefined; parsed?: false }
   /** Validated already (a form that showed the errors on its fields): not parsed again. */
-  | { request: GenerationRequest; parsed: true }
+  | { request: GenerationRequest; identityHint?: IdentityHint | undefined; parsed: true }
 );
 
 /**
@@ -106,8 +102,11 @@ export function startGeneration(deps: RequestDeps, port: StartPort, input: Start
 
 async function start(deps: RequestDeps, port: StartPort, input: StartInput): Promise<StartOutcome> {
   let request: GenerationRequest;
+  let identityHint: IdentityHint | undefined;
   try {
-    request = input.parsed ? input.request : parseGenerationRequest(input.request);
+    ({ request, identityHint } = input.parsed
+      ? { request: input.request, identityHint: input.identityHint }
+      : parseStartFields({ request: input.request, who: input.who }));
   } catch (err) {
     if (err instanceof InvalidRequestError) return { kind: 'invalid', fields: err.fields };
     throw err;
@@ -143,6 +142,7 @@ async function start(deps: RequestDeps, port: StartPort, input: StartInput): Pro
         user: context.user,
         identity: input.identity,
         request,
+        identityHint,
         address: { channelId: progress.channelId, threadId, progressMessageId: progress.messageId },
         options: input.options,
         id,

@@ -2,8 +2,12 @@
  * A local arXiv API: GET `?search_query=au:"…" OR au:"…"&max_results=N` answered by a real-shaped
  * Atom feed (opensearch totals, entries with several authors, versions, categories, alternate and
  * pdf links). An author phrase matches papers with an author whose surname is the phrase's last
- * word, roughly as arXiv's index does; the client filters namesakes itself.
+ * word, roughly as arXiv's index does; the client filters namesakes itself. Also arXiv's author
+ * feeds, GET `/a/<author id>.atom2`: the same Atom entries (one `<author>` per author, which is
+ * what `.atom2` changes from `.atom`) of the papers that author claimed, newest first; an id
+ * it does not know is a 404 page.
  *
+ *   fake.authorFeeds = { lovelace_a_1: ['2401.00010'] }  // author id → ids in fake.papers
  *   fake.papers = [{ id: '2401.00010', title, authors, published, summary }]
  *   fake.failNext([{ status: 503, headers: { 'retry-after': '5' } }])
  *   fake.queries()  // the search_query values received
@@ -26,16 +30,20 @@ export interface FakeArxiv extends FakeHttp {
   /** The API URL to give the client (ARXIV_API_URL). */
   apiUrl: string;
   papers: FakePaper[];
+  /** arXiv author ids and the ids (in `papers`) of the papers each claimed. */
+  authorFeeds: Record<string, string[]>;
   /** The `search_query` values received. */
   queries(): string[];
+  /** The author ids whose feeds were asked for. */
+  authorFeedRequests(): string[];
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const OPENSEARCH = 'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/"';
 
-/** An Atom feed as arXiv writes it (titles wrapped over lines, abstracts indented). */
-export function atomFeed(papers: readonly FakePaper[], query: string, total = papers.length): string {
-  const entries = papers
+/** Atom entries as arXiv writes them (titles wrapped over lines, abstracts indented). */
+function atomEntries(papers: readonly FakePaper[]): string {
+  return papers
     .map((p) => {
       const v = p.version ?? 1;
       const categories = p.categories ?? ['cs.LG'];
@@ -55,6 +63,11 @@ ${categories.map((c) => `    <category term="${c}" scheme="http://arxiv.org/sche
   </entry>`;
     })
     .join('\n');
+}
+
+/** An Atom feed as arXiv's API writes it. */
+export function atomFeed(papers: readonly FakePaper[], query: string, total = papers.length): string {
+  const entries = atomEntries(papers);
   return `<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
   <link href="http://arxiv.org/api/query?search_query=${encodeURIComponent(query)}" rel="self" type="application/atom+xml"/>
@@ -65,6 +78,20 @@ ${categories.map((c) => `    <category term="${c}" scheme="http://arxiv.org/sche
   <opensearch:startIndex ${OPENSEARCH}>0</opensearch:startIndex>
   <opensearch:itemsPerPage ${OPENSEARCH}>${papers.length}</opensearch:itemsPerPage>
 ${entries}
+</feed>
+`;
+}
+
+/** An author's feed (`arxiv.org/a/<id>.atom2`): feed metadata naming the author id, then the entries. */
+export function authorFeed(authorId: string, papers: readonly FakePaper[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">
+  <title>arXiv author ${esc(authorId)}</title>
+  <id>http://arxiv.org/a/${esc(authorId)}</id>
+  <link href="http://arxiv.org/a/${esc(authorId)}.atom2" rel="self" type="application/atom+xml"/>
+  <link href="http://arxiv.org/a/${esc(authorId)}.html" rel="alternate" type="text/html"/>
+  <updated>2026-11-22T00:00:00-05:00</updated>
+${atomEntries(papers)}
 </feed>
 `;
 }
@@ -167,6 +194,24 @@ export async function startFakeArxiv(papers: FakePaper[] = []): Promise<FakeArxi
   let self: FakeArxiv | undefined;
   const http = await startFakeHttp((req, res) => {
     const url = new URL(req.path, 'http://x');
+    const author = /^\/a\/([^/]+)\.atom2$/.exec(url.pathname)?.[1];
+    if (author !== undefined) {
+      const id = decodeURIComponent(author);
+      const claimed = self?.authorFeeds[id];
+      if (!claimed) {
+        res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(
+          `<!DOCTYPE html><html><head><title>Not Found</title></head><body><h1>No such author: ${esc(id)}</h1></body></html>`,
+        );
+        return;
+      }
+      const papers = (self?.papers ?? [])
+        .filter((p) => claimed.includes(p.id))
+        .sort((a, b) => b.published.localeCompare(a.published));
+      res.writeHead(200, { 'content-type': 'application/atom+xml; charset=utf-8' });
+      res.end(authorFeed(id, papers));
+      return;
+    }
     const query = url.searchParams.get('search_query') ?? '';
     const surnames = [...query.matchAll(/au:"([^"]+)"/g)].map((m) => m[1]!.toLowerCase().split(/\s+/).at(-1)!);
     if (!/^\/api\/query\/?$/.test(url.pathname) || surnames.length === 0) {
@@ -193,7 +238,13 @@ export async function startFakeArxiv(papers: FakePaper[] = []): Promise<FakeArxi
   self = Object.assign(http, {
     apiUrl: `${http.url}/api/query`,
     papers,
-    queries: () => http.requests.map((r) => new URL(r.path, 'http://x').searchParams.get('search_query') ?? ''),
+    authorFeeds: {},
+    queries: () =>
+      http.requests
+        .filter((r) => !r.path.startsWith('/a/'))
+        .map((r) => new URL(r.path, 'http://x').searchParams.get('search_query') ?? ''),
+    authorFeedRequests: () =>
+      http.requests.flatMap((r) => /^\/a\/([^/?]+)\.atom2/.exec(r.path)?.[1] ?? []).map(decodeURIComponent),
   });
   return self;
 }

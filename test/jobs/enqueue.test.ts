@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getGeneration } from '../../src/db/generations.ts';
+import { createBatch } from '../../src/requests/commit/batch.ts';
 import { lastTemplate } from '../../src/db/templates.ts';
 import { InvalidRequestError, QuotaExceededError } from '../../src/errors.ts';
 import {
   createGeneration,
   parseGenerationRequest,
   parseIdentityHint,
+  parseStartFields,
+  parseWho,
   remainingQuota,
 } from '../../src/requests/commit/start.ts';
 import { QUEUES, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
@@ -238,6 +241,44 @@ describe('createGeneration', () => {
     });
     expect(() => parseIdentityHint({ orcid: '0000-0002-1825-0096' })).toThrow(InvalidRequestError);
     expect(() => parseIdentityHint({ orcid: '0000-0002-1825-0096' })).toThrow(/ORCID/);
+  });
+
+  it('reads the forms\' "Who exactly?" with the request, every field\'s problem at once (issue 20)', () => {
+    const request = { template: TEMPLATE, recipientName: 'Ada', recipientInterest: 'engines' };
+    expect(parseStartFields({ request, who: 'MIT, 0000-0002-1825-0097' })).toEqual({
+      request,
+      identityHint: { affiliation: 'MIT', orcid: '0000-0002-1825-0097' },
+    });
+    expect(parseStartFields({ request, who: '  ' }).identityHint).toBeUndefined();
+    const err = (() => {
+      try {
+        parseStartFields({ request: { ...request, recipientName: '' }, who: 'li_j' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect(Object.keys((err as InvalidRequestError).fields)).toEqual(['recipientName', 'identityHint']);
+    expect(() => parseWho('0000-0002-1825-0096')).toThrow(/mistyped/);
+  });
+
+  it("stores each batch row's hint from the CSV's affiliation and orcid columns (issue 20)", async () => {
+    const recipients =
+      'name,interest,affiliation,orcid\nJun Li,machine learning,MIT CSAIL,0000-0002-1825-0097\nGrace Hopper,compilers,,\n';
+    const { generations } = await createBatch(
+      { ...deps(), batchMax: 50 },
+      {
+        user: user('U-batch-hint'),
+        template: TEMPLATE,
+        recipients,
+        address: { channelId: 'C1', threadId: '1.1', parentMessageId: '1.1' },
+      },
+    );
+    const stored = await Promise.all(generations.map((g) => getGeneration(db.pool, g.id)));
+    expect(stored.map((g) => g?.identityHint)).toEqual([
+      { affiliation: 'MIT CSAIL', orcid: '0000-0002-1825-0097' },
+      null,
+    ]);
   });
 
   it('stops at the daily quota with a clear message, and creates no row or job', async () => {

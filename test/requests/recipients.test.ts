@@ -117,3 +117,29 @@ describe('parseRecipients', () => {
     expect(lines.at(-1)).toBe('…and 5 more');
   });
 });
+
+describe('who exactly, per row (issue 20)', () => {
+  it('reads optional affiliation and orcid columns into each row’s hint; two namesakes are two recipients', () => {
+    const result = parse(
+      'name,interest,affiliation,orcid\n' +
+        'Jun Li,machine learning,MIT CSAIL,0000-0002-1825-0097\n' +
+        'Jun Li,machine learning,Tsinghua University,\n' +
+        'Grace Hopper,compilers,,\n',
+    );
+    expect(result.ok && result.recipients.map((r) => r.identityHint)).toEqual([
+      { affiliation: 'MIT CSAIL', orcid: '0000-0002-1825-0097' },
+      { affiliation: 'Tsinghua University' },
+      undefined,
+    ]);
+  });
+
+  it('refuses a mistyped ORCID iD with its line number', () => {
+    const result = parse(
+      'name,interest,orcid\nAda Lovelace,engines,0000-0002-1825-0097\nJun Li,ML,0000-0002-1825-0096\n',
+    );
+    expect(result.ok).toBe(false);
+    expect(!result.ok && describeProblems(result.problems)).toEqual([
+      "Line 3: The ORCID iD 0000-0002-1825-0096 is mistyped: its last character should be 7 by ORCID's checksum. Copy it from the person's ORCID page.",
+    ]);
+  });
+});

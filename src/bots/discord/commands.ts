@@ -4,6 +4,7 @@
  * Help, history and status are an optional `action` choice rather than subcommands: Discord does
  * not let a command with subcommands run without one, and `/scribe` alone must open the form.
  * So `/scribe` → form; `/scribe recipient_name:… recipient_interest:… template:…` → runs at once;
+ * `who:…` says who exactly (issue 20), with the three or alone (the form then carries it);
  * `/scribe action:history` → your last emails; `/scribe action:profile` → the sender profile form. Guild-only (threads need a server).
  */
 import {
@@ -18,7 +19,7 @@ import {
 } from 'discord.js';
 import { z } from 'zod';
 import { PERSONAL_LINE_CHOICES, PersonalLineChoiceSchema } from '../../requests/personal-line.ts';
-import { INPUTS, PERSONAL_LINE_INPUT } from './ids.ts';
+import { INPUTS, PERSONAL_LINE_INPUT, WHO_OPTION } from './ids.ts';
 
 export const COMMAND_NAME = 'scribe';
 
@@ -62,6 +63,12 @@ export const SCRIBE_COMMAND = {
     },
     {
       type: ApplicationCommandOptionType.String,
+      name: WHO_OPTION,
+      description: 'Who exactly? Their affiliation, ORCID iD, OpenAlex/arXiv author id or profile link',
+      max_length: 300,
+    },
+    {
+      type: ApplicationCommandOptionType.String,
       name: PERSONAL_LINE_INPUT,
       description: 'Only for a template with no placeholder for the recipient: where one line about them goes',
       choices: PERSONAL_LINE_CHOICES.map((c) => ({ name: c.label, value: c.value })),
@@ -80,7 +87,7 @@ export const SCRIBE_COMMAND = {
     {
       type: ApplicationCommandOptionType.Attachment,
       name: RECIPIENTS_OPTION,
-      description: 'A CSV of recipients (name, interest columns): one email each, with your template',
+      description: 'A CSV: name, interest columns (optional: affiliation, orcid). One email each, with your template',
     },
   ],
 } as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
@@ -93,6 +100,7 @@ export const ScribeOptionsSchema = z.object({
   action: z.enum([...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION, EXPORT_ACTION]).optional(),
   fresh: z.boolean().optional(),
   personal_line: PersonalLineChoiceSchema.optional(),
+  who: z.string().optional(),
 });
 export type ScribeOptions = z.infer<typeof ScribeOptionsSchema>;
 

@@ -20,7 +20,8 @@ import {
   type User,
 } from 'discord.js';
 import { z } from 'zod';
-import { GenerationRequestSchema, type GenerationRequest } from '../../requests/commit/start.ts';
+import { parseStartFields, parseWho } from '../../requests/commit/start.ts';
+import { InvalidRequestError, type RequestField } from '../../errors.ts';
 import { reactedTo, requestAction } from '../../requests/act.ts';
 import { ACTIONS, isFormAction } from '../../requests/actions.ts';
 import { prepareForm, saveForm } from '../../requests/edit.ts';
@@ -36,15 +37,16 @@ import { showProfileModal } from './profile.ts';
 import { servesGuild, type DiscordBotDeps } from './deps.ts';
 import {
   FORM_INPUT,
-  FRESH_MODAL_ID,
   INPUTS,
-  MODAL_ID,
   PERSONAL_LINE_INPUT,
+  parseDraftModalId,
   parseFormModal,
   parsePersonalLineButton,
   parseResultButton,
   REGENERATE_REACTIONS,
   REVIEW_INPUT,
+  WHO_IN_FORM_MAX,
+  WHO_OPTION,
 } from './ids.ts';
 import { infoReply } from './info.ts';
 import { personalLineChoice, renderDraftModal, renderEditModal } from './modal.ts';
@@ -100,6 +102,7 @@ export async function handleScribeCommand(
     action: interaction.options.getString('action') ?? undefined,
     fresh: interaction.options.getBoolean('fresh') ?? undefined,
     personal_line: interaction.options.getString(PERSONAL_LINE_INPUT) ?? undefined,
+    who: interaction.options.getString(WHO_OPTION) ?? undefined,
   });
   if (options.action === BATCH_ACTION) return showBatchModal(deps, interaction);
   if (options.action === PROFILE_ACTION) return showProfileModal(deps, interaction);
@@ -124,9 +127,15 @@ export async function handleScribeCommand(
     .filter(([, v]) => v === undefined)
     .map(([k]) => INPUTS[k as keyof typeof INPUTS]);
   if (missing.length === 3) {
+    const who = options.who?.replace(/\s+/g, ' ').trim() || undefined;
+    const refused = who === undefined ? undefined : whoRefusal(who);
+    if (refused) {
+      await interaction.reply({ content: refused, flags: EPHEMERAL, allowedMentions: QUIET });
+      return 'invalid';
+    }
     // Showing the modal is the interaction's first answer, due within 3 s: don't wait long for the prefill.
     const prefill = await loadFormPrefill(deps, identity);
-    await interaction.showModal(renderDraftModal(prefill?.template, { fresh, review: prefill?.review }));
+    await interaction.showModal(renderDraftModal(prefill?.template, { fresh, review: prefill?.review, who }));
     return 'modal';
   }
   if (missing.length > 0) {
@@ -138,7 +147,26 @@ export async function handleScribeCommand(
     });
     return 'incomplete';
   }
-  return runStart(deps, interaction, channelId, given, options.personal_line, fresh);
+  return runStart(deps, interaction, channelId, { ...given, who: options.who }, options.personal_line, fresh);
+}
+
+/**
+ * Why `/scribe who:…` (without the other options) cannot open the form with that text: it is
+ * invalid, or longer than the form's custom id can carry. Undefined when it can.
+ */
+function whoRefusal(who: string): string | undefined {
+  try {
+    parseWho(who);
+  } catch (err) {
+    if (!(err instanceof InvalidRequestError)) throw err;
+    return `${invalidText(err.fields)}
+Nothing was started.`;
+  }
+  if (who.length <= WHO_IN_FORM_MAX) return undefined;
+  return (
+    `\`${WHO_OPTION}\` is too long to carry into the form (${WHO_IN_FORM_MAX} characters at most): ` +
+    `give an ORCID iD or an author id, or give \`${INPUTS.recipientName}\`, \`${INPUTS.recipientInterest}\` and \`${INPUTS.template}\` with it.`
+  );
 }
 
 const ModalValuesSchema = z.object({ template: z.string(), recipientName: z.string(), recipientInterest: z.string() });
@@ -149,7 +177,8 @@ export async function handleDraftSubmission(
   interaction: ModalSubmitInteraction,
   channelId: string | null,
 ): Promise<string> {
-  if (interaction.customId !== MODAL_ID && interaction.customId !== FRESH_MODAL_ID) return 'ignored';
+  const form = parseDraftModalId(interaction.customId);
+  if (!form) return 'ignored';
   const refused = await refuseHere(deps, interaction, channelId);
   if (refused || !channelId) return refused ?? 'no-channel';
   const values = ModalValuesSchema.parse({
@@ -161,9 +190,9 @@ export async function handleDraftSubmission(
     deps,
     interaction,
     channelId,
-    values,
+    { ...values, who: form.who },
     personalLineChoice(interaction),
-    interaction.customId === FRESH_MODAL_ID,
+    form.fresh,
     reviewChoice(interaction),
   );
 }
@@ -181,22 +210,25 @@ async function runStart(
   deps: DiscordBotDeps,
   interaction: ChatInputCommandInteraction | ModalSubmitInteraction | ButtonInteraction,
   channelId: string,
-  request: Record<string, unknown>,
+  typed: Record<string, unknown> & { who?: string | undefined },
   personalLine: PersonalLineChoice | undefined,
   fresh = false,
   review?: boolean,
 ): Promise<string> {
-  if (GenerationRequestSchema.safeParse(request).success && typeof request.template === 'string') {
+  const { who, ...fields } = typed;
+  let request: Record<string, unknown> = fields;
+  const valid = validStart(request, who);
+  if (valid) {
     // A valid request whose template has nothing for research to fill: asked before anything is
     // posted or spent (an invalid one is answered with its problems first, by startGeneration).
-    const placed = placePersonalLine(request.template, personalLine);
+    const placed = placePersonalLine(valid.template, personalLine);
     if (placed.notice !== undefined) {
       if (interaction.isModalSubmit()) {
         const typed = ModalValuesSchema.parse(request);
         return askPersonalLine(
           deps,
           interaction,
-          { identity: identityOf(interaction), channelId, request: typed, fresh, review },
+          { identity: identityOf(interaction), channelId, request: typed, who, fresh, review },
           placed.notice,
         );
       }
@@ -218,6 +250,7 @@ async function runStart(
   const outcome = await startGeneration(deps, port, {
     identity,
     request,
+    who,
     options: { freshResearch: fresh, reviewResearch: review },
   });
   await interaction.editReply({
@@ -273,7 +306,25 @@ export async function handlePersonalLineButton(deps: DiscordBotDeps, interaction
     return 'expired';
   }
   const { held } = taken;
-  return runStart(deps, interaction, held.channelId, held.request, parsed.choice, held.fresh, held.review);
+  return runStart(
+    deps,
+    interaction,
+    held.channelId,
+    { ...held.request, who: held.who },
+    parsed.choice,
+    held.fresh,
+    held.review,
+  );
+}
+
+/** The request, when it and its "Who exactly?" text are valid (the start validates them again and words any problem). */
+function validStart(request: unknown, who: string | undefined): { template: string } | undefined {
+  try {
+    return parseStartFields({ request, who }).request;
+  } catch (err) {
+    if (err instanceof InvalidRequestError) return undefined;
+    throw err;
+  }
 }
 
 /** The no-placeholder notice, with where to answer it: the command's option or the form's field. */
@@ -306,21 +357,26 @@ export function missingPermissions(app: Readonly<PermissionsBitField> | null | u
   return { post: lacking(POST_NEEDS), thread: lacking(THREAD_NEEDS) };
 }
 
-const FIELD_NAMES: Record<keyof GenerationRequest, string> = {
+const FIELD_NAMES: Record<RequestField, string> = {
   template: INPUTS.template,
   recipientName: INPUTS.recipientName,
   recipientInterest: INPUTS.recipientInterest,
+  identityHint: WHO_OPTION,
 };
+
+/** Each bad field on its line, by the name the person typed it under. */
+function invalidText(fields: InvalidRequestError['fields']): string {
+  const lines = Object.entries(fields).map(
+    ([field, message]) => `• \`${FIELD_NAMES[field as RequestField]}\`: ${message}`,
+  );
+  return `I couldn't start that email:\n${lines.join('\n')}`;
+}
 
 /** What the person is told (ephemerally) about their request. */
 export function startReply(outcome: StartOutcome, port: ReturnType<typeof startPort>, channelId: string): string {
   switch (outcome.kind) {
-    case 'invalid': {
-      const lines = Object.entries(outcome.fields).map(
-        ([field, message]) => `• \`${FIELD_NAMES[field as keyof GenerationRequest]}\`: ${message}`,
-      );
-      return `I couldn't start that email:\n${lines.join('\n')}`;
-    }
+    case 'invalid':
+      return invalidText(outcome.fields);
     case 'quota':
     case 'budget':
       return refusalText(outcome);

@@ -13,6 +13,31 @@ export const MODAL_ID = 'scribe:draft';
 /** The same modal opened by `/scribe fresh:true`: its email is researched afresh. */
 export const FRESH_MODAL_ID = 'scribe:draft:fresh';
 
+/**
+ * The `/scribe` form opened by `/scribe who:…` (issue 20): the form is full (Discord allows five
+ * components), so the "Who exactly?" text rides in its custom id, checked again on submission.
+ */
+const WHO_PART = ':who:';
+/** The most "Who exactly?" text a form's custom id can carry (Discord's 100, less the prefix). */
+export const WHO_IN_FORM_MAX = 100 - `${FRESH_MODAL_ID}${WHO_PART}`.length;
+
+/** The `/scribe` form's custom id: fresh or not, with the command's "Who exactly?" text or not. */
+export function draftModalId(options: { fresh?: boolean | undefined; who?: string | undefined }): string {
+  const base = options.fresh ? FRESH_MODAL_ID : MODAL_ID;
+  return options.who ? `${base}${WHO_PART}${options.who}` : base;
+}
+
+/** What a `/scribe` form's custom id says; undefined when it is not one. */
+export function parseDraftModalId(customId: string): { fresh: boolean; who: string | undefined } | undefined {
+  const at = customId.indexOf(WHO_PART);
+  const base = at < 0 ? customId : customId.slice(0, at);
+  if (base !== MODAL_ID && base !== FRESH_MODAL_ID) return undefined;
+  return { fresh: base === FRESH_MODAL_ID, who: at < 0 ? undefined : customId.slice(at + WHO_PART.length) };
+}
+
+/** The command's "Who exactly?" option (issue 20). */
+export const WHO_OPTION = 'who';
+
 /** The modal's text inputs; also the names of the command's options. */
 export const INPUTS = {
   template: 'template',

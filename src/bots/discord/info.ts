@@ -20,6 +20,7 @@ export const HELP = [
   '',
   "• `/scribe` opens a form: your email template (prefilled with your last one), the recipient's name and their research interest.",
   '• `/scribe recipient_name:… recipient_interest:… template:…` runs at once (the template on one line).',
+  '• Several people share the name? Say who exactly with `who:` — their affiliation, ORCID iD, OpenAlex or arXiv author id, or profile link. The form has no room for it: `/scribe who:0000-0002-1825-0097` opens the form with it, or add it to a run with the three options. In a `recipients` CSV, optional `affiliation` and `orcid` columns do it per row.',
   '• `/scribe action:profile` saves your name, position, institution and a line about your work: they fill your own placeholders ([Your Name], [Your University]…) in every email, and the model never writes them.',
   '• I post the progress in the channel and the email in a thread on it, with the sources I used.',
   '• 🔁 on the email, or its **Regenerate** button, writes a new version reusing the research; **Shorter** writes a shorter one. Only you (or a member with Manage Messages) can do that.',

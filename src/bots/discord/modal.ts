@@ -14,14 +14,14 @@ import {
   PersonalLineChoiceSchema,
   type PersonalLineChoice,
 } from '../../requests/personal-line.ts';
-import { FORM_INPUT, formModalId, FRESH_MODAL_ID, INPUTS, MODAL_ID, PERSONAL_LINE_INPUT, REVIEW_INPUT } from './ids.ts';
+import { draftModalId, FORM_INPUT, formModalId, INPUTS, PERSONAL_LINE_INPUT, REVIEW_INPUT } from './ids.ts';
 import { DISCORD_LIMITS } from './render.ts';
 import type { FormAction } from '../../requests/actions.ts';
 
 /** The `/scribe` form, prefilled with the last template (cut to Discord's 4,000, saying so). */
 export function renderDraftModal(
   lastTemplate: string | undefined,
-  options: { fresh?: boolean; review?: boolean } = {},
+  options: { fresh?: boolean; review?: boolean; who?: string | undefined } = {},
 ): APIModalInteractionResponseCallbackData {
   const truncated = lastTemplate !== undefined && lastTemplate.length > DISCORD_LIMITS.textInputValue;
   const prefill = truncated ? splitText(lastTemplate, DISCORD_LIMITS.textInputValue)[0]!.text : lastTemplate;
@@ -31,14 +31,15 @@ export function renderDraftModal(
       ? 'Prefilled with your last template.'
       : 'Your email, with placeholders such as {name} or [their paper] to fill in.';
   return {
-    // `/scribe fresh:true` opened it: the submission researches afresh too.
-    custom_id: options.fresh ? FRESH_MODAL_ID : MODAL_ID,
+    // `/scribe fresh:true` opened it: the submission researches afresh too; `/scribe who:…`: it carries that.
+    custom_id: draftModalId(options),
     title: 'Write an outreach email',
     components: [
       templateField(prefill, description),
       {
         type: ComponentType.Label,
         label: "Recipient's name",
+        ...whoDescription(options.who),
         component: {
           type: ComponentType.TextInput,
           custom_id: INPUTS.recipientName,
@@ -69,6 +70,16 @@ export function renderDraftModal(
       personalLineField(),
     ],
   };
+}
+
+/**
+ * The form has no room for a "Who exactly?" field (five components, all used): `/scribe who:…`
+ * carries it, and the name's description shows it, so the person sees what goes with the name.
+ */
+function whoDescription(who: string | undefined): { description?: string } {
+  if (!who) return {};
+  const text = `Who exactly: ${who}`;
+  return { description: text.length > 100 ? `${text.slice(0, 99)}…` : text };
 }
 
 /** What each form says: the Edit form (the email), the Edit research form (the summary). */

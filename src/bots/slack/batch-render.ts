@@ -61,7 +61,7 @@ export function renderBatchModal(
         },
         hint: {
           type: 'plain_text',
-          text: `Name | research interest (a tab or comma works too: paste rows from a spreadsheet). Up to ${max}.`,
+          text: `Name | research interest (a tab or comma works too: paste rows from a spreadsheet). Up to ${max}. For namesakes, a header row with optional affiliation and orcid columns says who exactly.`,
         },
       },
       personalLineBlock(),

@@ -10,7 +10,8 @@ import type { types } from '@slack/bolt';
 import { ACTIONS, isFormAction } from '../../requests/actions.ts';
 import { prepareForm, saveForm } from '../../requests/edit.ts';
 import { InvalidRequestError } from '../../errors.ts';
-import { parseGenerationRequest, type GenerationRequest } from '../../requests/commit/start.ts';
+import { parseStartFields, type GenerationRequest } from '../../requests/commit/start.ts';
+import type { IdentityHint } from '../../pipeline/types.ts';
 import { reactedTo, requestAction } from '../../requests/act.ts';
 import { readCopy } from '../../requests/info.ts';
 import type { UserIdentity } from '../../requests/types.ts';
@@ -28,6 +29,7 @@ import {
   parseResultButton,
   PERSONAL_LINE_INPUT,
   REGENERATE_REACTIONS,
+  WHO_INPUT,
 } from './ids.ts';
 import { HELP, infoReply } from './info.ts';
 import {
@@ -154,8 +156,12 @@ export async function handleDraftSubmission(
     return 'stale';
   }
   let request: GenerationRequest;
+  let identityHint: IdentityHint | undefined;
   try {
-    request = parseGenerationRequest(requestOf(submission));
+    ({ request, identityHint } = parseStartFields({
+      request: requestOf(submission),
+      who: submission.view.state.values[WHO_INPUT],
+    }));
   } catch (err) {
     if (!(err instanceof InvalidRequestError)) throw err;
     await args.ack({ response_action: 'errors', errors: fieldErrors(err.fields) });
@@ -195,6 +201,7 @@ export async function handleDraftSubmission(
   const outcome = await startGeneration(deps, port, {
     identity,
     request,
+    identityHint,
     parsed: true,
     context: prepared?.context,
     options: { reviewResearch: review },

@@ -105,3 +105,6 @@ export function parseFeedbackValue(value: string): { action: FeedbackAction; gen
 
 /** The /scribe modal's choice of a personal line for a template with no recipient placeholder (issue 21, item 5). */
 export const PERSONAL_LINE_INPUT = 'personal_line';
+
+/** The /scribe modal's optional "Who exactly?" input (issue 20): the request layer reads it into the identity hint. */
+export const WHO_INPUT = 'identity_hint';

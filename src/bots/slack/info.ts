@@ -14,6 +14,7 @@ export type InfoAction = 'help' | 'history' | 'status';
 export const HELP = [
   '*Scribe writes personalised outreach emails to researchers.*',
   '• `/scribe` opens a form: your email template (prefilled with your last one), the recipient’s name and their research interest.',
+  '• Several people share the name? *Who exactly?* on the form takes their affiliation, ORCID iD, OpenAlex or arXiv author id, or profile link; in a batch, a header row with optional `affiliation` and `orcid` columns does it per row.',
   '• `/scribe batch` (or *Several recipients →* in the form) writes to several people at once: one `Name | research interest` per line (rows pasted from a spreadsheet work), one table of progress, every email in its thread.',
   '• `/scribe profile` saves your name, position, institution and a line about your work: they fill your own placeholders ([Your Name], [Your University]…) in every email, and the model never writes them.',
   '• I post the progress in the channel and the email in a thread on it, with the sources I used.',

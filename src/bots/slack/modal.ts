@@ -17,7 +17,9 @@ import {
   PERSONAL_LINE_INPUT,
   REVIEW_INPUT,
   REVIEW_OPTION,
+  WHO_INPUT,
 } from './ids.ts';
+import type { RequestField } from '../../errors.ts';
 import { PERSONAL_LINE_CHOICES, PersonalLineChoiceSchema } from '../../requests/personal-line.ts';
 import { FORM_ACTIONS, type FormAction } from '../../requests/actions.ts';
 
@@ -126,6 +128,7 @@ export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string,
         max: INTEREST_MAX,
         placeholder: 'analytical engines',
       }),
+      whoBlock(),
       {
         type: 'input',
         block_id: REVIEW_INPUT,
@@ -142,6 +145,19 @@ export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string,
       modeSwitchBlock('batch'),
     ],
   };
+}
+
+/** Slack's limit on a plain-text input's placeholder. */
+const WHO_MAX = 300;
+
+/** "Who exactly?": optional, one line, read by the request layer (`parseWho`) into the identity hint. */
+export function whoBlock(): types.InputBlock {
+  return input(WHO_INPUT, 'Who exactly?', {
+    optional: true,
+    max: WHO_MAX,
+    placeholder: 'MIT CSAIL · 0000-0002-1825-0097',
+    hint: 'If several people share the name: their affiliation, ORCID iD, OpenAlex or arXiv author id, or profile link.',
+  });
 }
 
 /** Asked on every form, needed only when the template has no placeholder for the recipient. */
@@ -289,6 +305,7 @@ export const SubmissionSchema = z.looseObject({
         [INPUTS.recipientInterest]: inputValue,
         [REVIEW_INPUT]: reviewChoice,
         [PERSONAL_LINE_INPUT]: personalLineChoice,
+        [WHO_INPUT]: inputValue,
       }),
     }),
   }),
@@ -314,11 +331,14 @@ export function metadataOf(privateMetadata: string): ModalMetadata | undefined {
   }
 }
 
+/** The block of each request field. */
+const FIELD_BLOCKS: Record<RequestField, string> = { ...INPUTS, identityHint: WHO_INPUT };
+
 /** Field errors keyed by block id, as `response_action: errors` wants them. */
-export function fieldErrors(fields: Partial<Record<keyof GenerationRequest, string>>): Record<string, string> {
+export function fieldErrors(fields: Partial<Record<RequestField, string>>): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const [field, message] of Object.entries(fields)) {
-    errors[INPUTS[field as keyof GenerationRequest]] = message;
+    errors[FIELD_BLOCKS[field as RequestField]] = message;
   }
   return errors;
 }

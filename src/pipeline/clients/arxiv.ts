@@ -46,6 +46,11 @@ const FeedSchema = z.object({ feed: z.object({ entry: z.array(z.unknown()).defau
 export interface ArxivPapersOptions {
   /** The query endpoint, e.g. https://export.arxiv.org/api/query (ARXIV_API_URL). */
   apiUrl: string;
+  /**
+   * Where author feeds live: `<authorUrl><id>.atom2` (ARXIV_AUTHOR_URL, https://arxiv.org/a/).
+   * Default: `/a/` on the API's origin (a mirror or a fake serves both).
+   */
+  authorUrl?: string | undefined;
   /** Pause between the end of one request and the start of the next (arXiv asks for 3 s). */
   minIntervalMs?: number | undefined;
   /** Per request. Default 30 s. */
@@ -229,8 +234,9 @@ export function createArxivPapers(options: ArxivPapersOptions): PaperSearch {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const origin = new URL(options.apiUrl).origin;
+  const authorUrl = options.authorUrl ?? `${origin}/a/`;
 
-  async function get(url: URL, signal: AbortSignal | undefined): Promise<string> {
+  async function get(url: URL, signal: AbortSignal | undefined, notFound?: () => ScribeError): Promise<string> {
     return withTimeout(
       SERVICE,
       timeoutMs,
@@ -246,6 +252,7 @@ export function createArxivPapers(options: ArxivPapersOptions): PaperSearch {
           throw networkFailure(SERVICE, err);
         }
         const body = await res.text();
+        if (res.status === 404 && notFound) throw notFound();
         if (!res.ok) {
           // arXiv's explanation of a query it cannot run, whatever the status; else the status decides.
           throw (
@@ -275,5 +282,22 @@ export function createArxivPapers(options: ArxivPapersOptions): PaperSearch {
         .filter((p) => p.authors.some((a) => sameAuthor(a, authorName)))
         .slice(0, maxResults);
     },
+
+    async byAuthorId(authorId, { signal } = {}) {
+      const url = new URL(`${encodeURIComponent(authorId)}.atom2`, authorUrl);
+      const xml = await inLane(new URL(authorUrl).origin, interval, signal, () =>
+        get(url, signal, () => unknownAuthor(authorId)),
+      );
+      return parseArxivFeed(xml);
+    },
   };
+}
+
+/** arXiv answers 404 for an author id it does not know: said before anything is written. */
+export function unknownAuthor(authorId: string): PermanentError {
+  return new PermanentError(
+    ErrorCode.InvalidInput,
+    `arXiv has no author ${authorId}: check the id (the end of their arXiv author page's address, arxiv.org/a/…), or leave it out and Scribe will find the person by name.`,
+    { service: SERVICE, status: 404 },
+  );
 }

@@ -36,6 +36,8 @@ export interface PipelineClientOptions {
   /** EXA_API_KEY (undefined: web search answers "not configured"), EXA_BASE_URL. */
   exa: { apiKey: string | undefined; baseUrl: string };
   arxivApiUrl: string;
+  /** ARXIV_AUTHOR_URL (author feeds); undefined: `/a/` on the API's origin. */
+  arxivAuthorUrl?: string | undefined;
   /** OPENALEX_API_URL, OPENALEX_API_KEY (undefined: the directory is not asked, identity not verified). */
   openalex: { apiUrl: string; apiKey: string | undefined };
   /** Hosts that may be scraped even though they resolve to private addresses. */
@@ -75,7 +77,11 @@ export function createPipelineClients(
   const search: WebSearch = config.exa.apiKey
     ? createExaSearch({ apiKey: config.exa.apiKey, baseUrl: config.exa.baseUrl })
     : { search: () => Promise.reject(notConfigured('EXA_API_KEY', 'search the web (Exa)')) };
-  const papers = createArxivPapers({ apiUrl: config.arxivApiUrl, minIntervalMs: tuning.arxivIntervalMs });
+  const papers = createArxivPapers({
+    apiUrl: config.arxivApiUrl,
+    authorUrl: config.arxivAuthorUrl,
+    minIntervalMs: tuning.arxivIntervalMs,
+  });
   // Without a key OpenAlex serves a few requests a day, shared with the world: not worth spending,
   // and never a failure of the email (the identity step says it was not verified).
   const directory = config.openalex.apiKey

@@ -162,7 +162,13 @@ export function describeIdentity(identity: IdentityOutput, recipientName?: strin
   }
   const a = chosen.author;
   const where = chosen.confirmedInstitutions[0] ?? a.institutions[0]?.name;
-  const parts = [a.name, where, a.orcid ? `ORCID ${a.orcid}` : `OpenAlex ${a.id}`].filter((p) => p);
+  // A person known only by their arXiv author id (no directory profile): "arXiv author li_j_1".
+  const id = a.orcid
+    ? `ORCID ${a.orcid}`
+    : a.id.startsWith('arxiv:')
+      ? `arXiv author ${a.id.slice('arxiv:'.length)}`
+      : `OpenAlex ${a.id}`;
+  const parts = [a.name, where, id].filter((p) => p);
   return `About: ${parts.join(' · ')}`;
 }
 

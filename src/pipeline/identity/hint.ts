@@ -112,20 +112,75 @@ export function validateIdentityHint(raw: RawIdentityHint): HintCheck {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, hint };
 }
 
+/** What a word of the form's field is: an identifier (which), a word of an affiliation, or an id of no known shape. */
+type TokenKind = keyof RawIdentityHint | 'word' | 'unknown';
+
+function tokenKind(token: string): TokenKind {
+  if (/^(https?:\/\/)?(www\.)?orcid\.org\/|^orcid:|^\d{4}-?\d{4}-?\d{3}/i.test(token)) return 'orcid';
+  if (/^https?:\/\//i.test(token)) return 'profileUrl';
+  if (/^(www\.|api\.)?(openalex\.org|arxiv\.org\/a)\//i.test(token)) return 'authorId';
+  if (/^[aAwW]\d{4,}$/.test(token) || ARXIV_AUTHOR.test(token)) return 'authorId';
+  // Looks like an identifier (an underscore, a run of digits, "A12"), but of no shape Scribe knows.
+  if (/_/.test(token) || /\d{5,}/.test(token) || /^[aAwW]\d+$/.test(token)) return 'unknown';
+  return 'word';
+}
+
+const SEPARATOR = /[\s,;|·]+/;
+
 /**
- * One free-text "who do you mean?" entry (the form's optional field): an ORCID iD, an author id
- * or a link is read as such; anything else is an affiliation.
+ * One free-text "who do you mean?" entry (the forms' optional field): every ORCID iD, author id
+ * or link in it is read as such; the words left are the affiliation ("MIT CSAIL, 0000-0002-1825-0097"
+ * is both). A word that looks like an identifier of no known shape ("li_j", "A12") is a problem,
+ * not an affiliation: an id mistyped must not silently become a search by name.
  */
 export function identityHintFromText(text: string): HintCheck {
-  const t = text.trim();
+  const t = text.replace(/\s+/g, ' ').trim();
   if (t === '') return { ok: true, hint: {} };
-  if (/^(https?:\/\/)?(www\.)?orcid\.org\/|^orcid:|^\d{4}-?\d{4}-?\d{4}-?\d{3}[\dXx]$/i.test(t)) {
-    return validateIdentityHint({ orcid: t });
+  const problems: string[] = [];
+  const hint: IdentityHint = {};
+  let rest = t;
+  for (const token of t.split(SEPARATOR).filter((w) => w !== '')) {
+    const kind = tokenKind(token);
+    if (kind === 'word') continue;
+    rest = rest.replace(token, ' ');
+    if (kind === 'unknown') {
+      problems.push(
+        `"${token}" is not an ORCID iD (like 0000-0002-1825-0097), an OpenAlex author id (like A5023888391) or an arXiv author id (like lovelace_a_1).`,
+      );
+      continue;
+    }
+    // A link typed without its scheme ("orcid.org/0000-…", "arxiv.org/a/li_j_1").
+    const value = /^(www\.|api\.)?(orcid|openalex|arxiv)\.org\//i.test(token) ? `https://${token}` : token;
+    const check = validateIdentityHint({ [kind]: value });
+    if (!check.ok) {
+      problems.push(...check.problems);
+      continue;
+    }
+    for (const [key, value] of Object.entries(check.hint) as [keyof IdentityHint, string][]) {
+      if (hint[key] !== undefined && hint[key] !== value)
+        problems.push(`Two different ${HINT_NAMES[key]}s are given; keep one.`);
+      else hint[key] = value;
+    }
   }
-  if (/^https?:\/\//i.test(t)) return validateIdentityHint({ profileUrl: t });
-  if (/^[aA]\d{4,}$|^[wW]\d{4,}$/.test(t) || ARXIV_AUTHOR.test(t)) return validateIdentityHint({ authorId: t });
-  return validateIdentityHint({ affiliation: t });
+  const affiliation = rest
+    .replace(/\s*([,;|·])(\s*[,;|·])*\s*/g, '$1 ')
+    .replace(/^[\s,;|·]+|[\s,;|·]+$/g, '')
+    .trim();
+  if (affiliation !== '') {
+    const check = validateIdentityHint({ affiliation });
+    if (check.ok) hint.affiliation = check.hint.affiliation;
+    else problems.push(...check.problems);
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, hint };
 }
+
+const HINT_NAMES: Record<keyof IdentityHint, string> = {
+  affiliation: 'affiliation',
+  orcid: 'ORCID iD',
+  openalexId: 'OpenAlex author id',
+  arxivAuthorId: 'arXiv author id',
+  profileUrl: 'profile link',
+};
 
 function checkProfileUrl(text: string): URL | string {
   const bad = `"${text}" is not a profile link: expected a web address starting with https:// (for example the person's university page).`;

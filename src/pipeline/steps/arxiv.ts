@@ -47,6 +47,11 @@ export interface ArxivInput {
    * person's papers are kept. Without it, the name-only path (the bench's baseline).
    */
   identity?: (() => Promise<IdentityOutput>) | undefined;
+  /**
+   * The papers of the arXiv author id the person gave (issue 20): that author claimed them, so
+   * they are the person's; used instead of the search by name.
+   */
+  authorFeed?: (() => Promise<Paper[]>) | undefined;
 }
 
 /** Fetches the author's recent papers and keeps the most relevant five (only the person's, given their identity). */
@@ -56,11 +61,16 @@ export async function findPapers(
   limits: ArxivLimits = ARXIV_LIMITS,
 ): Promise<StepResult<ArxivOutput>> {
   const name = input.recipientName.trim();
+  const query = [input.recipientInterest, ...input.searchTerms];
+  if (input.authorFeed) {
+    const ranked = rankPapers(await input.authorFeed(), query);
+    const warnings = ranked.length === 0 ? [`The arXiv author id given lists no papers.`] : [];
+    return { output: { papers: withAbstracts(ranked.slice(0, limits.kept), limits) }, warnings };
+  }
   const candidates = await deps.papers.byAuthor(name, {
     maxResults: limits.candidates,
     signal: deps.signal,
   });
-  const query = [input.recipientInterest, ...input.searchTerms];
   if (input.identity) return personsPapers(candidates, await input.identity(), query, name, limits);
   if (candidates.length === 0) {
     return { output: { papers: [] }, warnings: [`No arXiv papers by ${name} were found.`] };

@@ -13,7 +13,15 @@ import { parseOrcid } from '../identity/hint.ts';
 import { titleKey } from '../identity/match.ts';
 import { decide, IDENTITY_RULES, scoreCandidate, type PageText, type ScoringEvidence } from '../identity/score.ts';
 import type { DirectoryAnswer, PageReader, ScholarDirectory } from '../ports.ts';
-import type { IdentityCandidate, IdentityHint, IdentityOutput, Paper, ScholarAuthor, StepResult } from '../types.ts';
+import type {
+  IdentityCandidate,
+  IdentityHint,
+  IdentityOutput,
+  Paper,
+  ScholarAuthor,
+  ScholarWork,
+  StepResult,
+} from '../types.ts';
 
 export interface IdentityInput {
   recipientName: string;
@@ -46,14 +54,88 @@ export async function identifyRecipient(
   deps: Omit<IdentityDeps, 'directory'> & { directory?: ScholarDirectory | undefined },
 ): Promise<StepResult<IdentityOutput>> {
   const { directory } = deps;
-  // The composition roots build OpenAlex only with OPENALEX_API_KEY.
-  if (!directory) return notVerified(input, 'OPENALEX_API_KEY is not set');
+  const arxivId = input.hint?.arxivAuthorId;
+  // The composition roots build OpenAlex only with OPENALEX_API_KEY; an arXiv author id needs none.
+  if (!directory) {
+    if (arxivId && deps.arxivAuthorPapers)
+      return byArxivFeed(input, arxivId, await deps.arxivAuthorPapers(arxivId, deps.signal));
+    return notVerified(input, 'OPENALEX_API_KEY is not set');
+  }
   try {
     return await resolveIdentity(input, { ...deps, directory });
   } catch (err) {
     if (!(err instanceof RetryableError) || deps.signal?.aborted) throw err;
+    // OpenAlex down: an arXiv author id still says who the person is (its feed was read first).
+    if (arxivId && deps.arxivAuthorPapers)
+      return byArxivFeed(input, arxivId, await deps.arxivAuthorPapers(arxivId, deps.signal));
     return notVerified(input, `OpenAlex did not answer (${err.message})`);
   }
+}
+
+/**
+ * An arXiv author id without a directory profile to match it to: the person is the author of that
+ * feed (arXiv's authors claim their papers, so no namesake's are in it); confident, on the hint.
+ */
+function byArxivFeed(
+  input: IdentityInput,
+  arxivId: string,
+  feed: readonly Paper[],
+  others: readonly IdentityCandidate[] = [],
+  warnings: string[] = [],
+): StepResult<IdentityOutput> {
+  const candidate = arxivCandidate(arxivId, feed, input.recipientName);
+  if (!sameAuthor(candidate.author.name, input.recipientName)) {
+    warnings.push(`The arXiv author id ${arxivId} belongs to ${candidate.author.name}; writing about them.`);
+  }
+  return {
+    output: {
+      decision: 'confident',
+      basis: 'hint',
+      chosenId: candidate.author.id,
+      candidates: [candidate, ...others.map((c) => ({ ...c, works: c.works.slice(0, 3) }))].slice(
+        0,
+        IDENTITY_RULES.maxOffered,
+      ),
+      hint: input.hint ?? {},
+      note: undefined,
+    },
+    warnings,
+  };
+}
+
+/** The author of an arXiv feed as a candidate: the name on most of its papers (the recipient's form of it when it fits). */
+export function arxivCandidate(arxivId: string, feed: readonly Paper[], recipientName: string): IdentityCandidate {
+  const counts = new Map<string, number>();
+  for (const paper of feed) for (const a of new Set(paper.authors)) counts.set(a, (counts.get(a) ?? 0) + 1);
+  const byUse = [...counts].sort((a, b) => b[1] - a[1]).map(([n]) => n);
+  const name = byUse.find((n) => sameAuthor(n, recipientName)) ?? byUse[0] ?? recipientName.trim();
+  const works: ScholarWork[] = feed.slice(0, IDENTITY_RULES.worksPerCandidate).map((p) => ({
+    id: `arxiv:${p.id}`,
+    title: p.title,
+    year: p.year,
+    doi: `10.48550/arxiv.${p.id.toLowerCase()}`,
+    arxivId: p.id,
+    url: p.url,
+    authors: p.authors,
+    authorInstitutions: [],
+  }));
+  return {
+    author: {
+      id: `arxiv:${arxivId}`,
+      name,
+      alternativeNames: byUse.filter((n) => n !== name && sameAuthor(n, name)).slice(0, 10),
+      worksCount: feed.length,
+      citedByCount: 0,
+      institutions: [],
+      affiliations: [],
+      topics: [],
+    },
+    score: 0,
+    evidence: [{ kind: 'hint', detail: `arXiv author id ${arxivId} (${feed.length} papers claimed)`, points: 0 }],
+    works,
+    merged: false,
+    confirmedInstitutions: [],
+  };
 }
 
 /** The output when the directory could not be asked: the email goes on, and says so. */
@@ -82,6 +164,11 @@ export async function resolveIdentity(input: IdentityInput, deps: IdentityDeps):
   const name = input.recipientName.trim();
   const warnings: string[] = [];
   const base = { hint, chosenId: undefined, candidates: [] as IdentityCandidate[], note: undefined };
+  // An arXiv author id is read first: an id arXiv does not know fails the step before anything else.
+  const feed =
+    hint.arxivAuthorId && deps.arxivAuthorPapers
+      ? await deps.arxivAuthorPapers(hint.arxivAuthorId, deps.signal)
+      : undefined;
   try {
     const ev: ScoringEvidence = {
       interest: input.recipientInterest,
@@ -119,6 +206,7 @@ export async function resolveIdentity(input: IdentityInput, deps: IdentityDeps):
     const namesakes = found
       .filter((a) => [a.name, ...a.alternativeNames].some((n) => sameAuthor(n, name)))
       .slice(0, IDENTITY_RULES.maxCandidates);
+    if (namesakes.length === 0 && feed && hint.arxivAuthorId) return byArxivFeed(input, hint.arxivAuthorId, feed);
     if (namesakes.length === 0) {
       return {
         output: {
@@ -133,7 +221,9 @@ export async function resolveIdentity(input: IdentityInput, deps: IdentityDeps):
     const scored = await scoreAll(namesakes, ev, deps);
 
     if (hint.arxivAuthorId) {
-      const chosen = await byArxivAuthor(hint.arxivAuthorId, scored, deps, warnings);
+      const chosen = byArxivAuthor(hint.arxivAuthorId, feed, scored, warnings);
+      // No profile shares its papers: the feed's author is the person all the same.
+      if (!chosen && feed) return byArxivFeed(input, hint.arxivAuthorId, feed, scored, warnings);
       if (chosen) {
         return {
           output: {
@@ -161,6 +251,7 @@ export async function resolveIdentity(input: IdentityInput, deps: IdentityDeps):
     };
   } catch (err) {
     if (!(err instanceof Unavailable)) throw err;
+    if (feed && hint.arxivAuthorId) return byArxivFeed(input, hint.arxivAuthorId, feed);
     return notVerified(input, err.message);
   }
 }
@@ -201,17 +292,16 @@ function trimAuthor(a: ScholarAuthor): ScholarAuthor {
 }
 
 /** The candidate whose works include the most of the arXiv author's papers; none when no paper is shared. */
-async function byArxivAuthor(
+function byArxivAuthor(
   id: string,
+  papers: readonly Paper[] | undefined,
   scored: readonly IdentityCandidate[],
-  deps: IdentityDeps,
   warnings: string[],
-): Promise<IdentityCandidate | undefined> {
-  if (!deps.arxivAuthorPapers) {
+): IdentityCandidate | undefined {
+  if (!papers) {
     warnings.push(`The arXiv author id ${id} could not be checked here; the person was found by name.`);
     return undefined;
   }
-  const papers = await deps.arxivAuthorPapers(id, deps.signal);
   const ids = new Set(papers.map((p) => p.id));
   const titles = new Set(papers.map((p) => titleKey(p.title)));
   const shared = scored.map((c) => ({
@@ -219,10 +309,7 @@ async function byArxivAuthor(
     n: c.works.filter((w) => (w.arxivId && ids.has(w.arxivId)) || titles.has(titleKey(w.title))).length,
   }));
   const best = shared.sort((a, b) => b.n - a.n)[0];
-  if (!best || best.n === 0) {
-    warnings.push(`None of the profiles found shares a paper with arXiv author ${id}; the person was found by name.`);
-    return undefined;
-  }
+  if (!best || best.n === 0) return undefined;
   return best.c;
 }
 

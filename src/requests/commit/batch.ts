@@ -17,6 +17,7 @@ import { withTransaction, type Db } from '../../db/pool.ts';
 import type pg from 'pg';
 import { attachToBatch, cancelBatchRows, insertBatch, type Batch } from '../../db/batches.ts';
 import { insertGeneration, type Generation } from '../../db/generations.ts';
+import { IdentityHintSchema } from '../../pipeline/identity/schema.ts';
 import { lockQuota, upsertUser, type User, type UserIdentity } from '../../db/users.ts';
 import { saveTemplate } from '../../db/templates.ts';
 import { batchQuotaText, checkBatchStart, type BatchStartRefusal } from '../batch-checks.ts';
@@ -90,6 +91,8 @@ export async function commitBatch(
       template: input.request.template,
       recipientName: recipient.recipientName,
       recipientInterest: recipient.recipientInterest,
+      // Stored JSON is a boundary: only the validated shape is written.
+      identityHint: recipient.identityHint ? IdentityHintSchema.parse(recipient.identityHint) : null,
     });
     await attachToBatch(tx, generation.id, batch.id, position);
     rows.push({ ...generation, batchId: batch.id });

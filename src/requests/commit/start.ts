@@ -23,7 +23,7 @@ import { checkStart, type StartRefusal } from '../checks.ts';
 import { loadStartContext } from '../context.ts';
 import { budgetText } from '../../jobs/budget.ts';
 import { sendJob } from '../../jobs/send.ts';
-import { validateIdentityHint, type RawIdentityHint } from '../../pipeline/identity/hint.ts';
+import { identityHintFromText, validateIdentityHint, type RawIdentityHint } from '../../pipeline/identity/hint.ts';
 import { IdentityHintSchema } from '../../pipeline/identity/schema.ts';
 import type { IdentityHint } from '../../pipeline/types.ts';
 
@@ -69,15 +69,54 @@ export function parseGenerationRequest(input: unknown): GenerationRequest {
 }
 
 /**
- * Who the person means (issue 20), as typed: each part optional, checked by `validateIdentityHint`
- * (an ORCID's checksum, an author id's form, a public profile URL). Undefined when nothing was
- * given; throws `InvalidRequestError` with every problem, on the name the hint qualifies (the forms
- * have no field of their own for it yet).
+ * Who the person means (issue 20), as typed in parts (`scribe draft`'s options): each optional,
+ * checked by `validateIdentityHint` (an ORCID's checksum, an author id's form, a public profile
+ * URL). Undefined when nothing was given; throws `InvalidRequestError` with every problem, on the
+ * forms' "Who exactly?" field (`identityHint`).
  */
 export function parseIdentityHint(raw: RawIdentityHint): IdentityHint | undefined {
   const check = validateIdentityHint(raw);
-  if (!check.ok) throw new InvalidRequestError({ recipientName: check.problems.join(' ') });
+  if (!check.ok) throw new InvalidRequestError({ identityHint: check.problems.join(' ') });
   return Object.keys(check.hint).length > 0 ? check.hint : undefined;
+}
+
+/**
+ * The forms' one "Who exactly?" field (issue 20): an affiliation, an ORCID iD, an OpenAlex or
+ * arXiv author id, a profile URL, or several of them in one line (`identityHintFromText`).
+ * Undefined when empty; throws `InvalidRequestError` on `identityHint` (a mistyped ORCID, an id of
+ * no known shape), so nothing is posted or spent.
+ */
+export function parseWho(text: string | undefined): IdentityHint | undefined {
+  const check = identityHintFromText(text ?? '');
+  if (!check.ok) throw new InvalidRequestError({ identityHint: check.problems.join(' ') });
+  return Object.keys(check.hint).length > 0 ? check.hint : undefined;
+}
+
+/**
+ * A form's request and its "Who exactly?" field together, every field's problem at once
+ * (`InvalidRequestError`): what every platform's form and command run first.
+ */
+export function parseStartFields(input: { request: unknown; who?: string | undefined }): {
+  request: GenerationRequest;
+  identityHint: IdentityHint | undefined;
+} {
+  const fields: InvalidRequestError['fields'] = {};
+  let request: GenerationRequest | undefined;
+  let identityHint: IdentityHint | undefined;
+  try {
+    request = parseGenerationRequest(input.request);
+  } catch (err) {
+    if (!(err instanceof InvalidRequestError)) throw err;
+    Object.assign(fields, err.fields);
+  }
+  try {
+    identityHint = parseWho(input.who);
+  } catch (err) {
+    if (!(err instanceof InvalidRequestError)) throw err;
+    Object.assign(fields, err.fields);
+  }
+  if (!request || Object.keys(fields).length > 0) throw new InvalidRequestError(fields);
+  return { request, identityHint };
 }
 
 export interface EnqueueDeps {

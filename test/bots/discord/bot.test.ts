@@ -34,6 +34,7 @@ describe('Discord /scribe', () => {
       'recipient_name',
       'recipient_interest',
       'template',
+      'who',
       'personal_line',
       'fresh',
       'action',

@@ -1,7 +1,7 @@
 import { MessageFlags } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { joinPieces } from '../../../src/bots/split.ts';
-import { parseResultButton } from '../../../src/bots/discord/ids.ts';
+import { draftModalId, parseDraftModalId, parseResultButton, WHO_IN_FORM_MAX } from '../../../src/bots/discord/ids.ts';
 import { renderDraftModal } from '../../../src/bots/discord/modal.ts';
 import {
   COLORS,
@@ -268,6 +268,18 @@ describe('Discord /scribe form', () => {
     ]);
     expect(inputs(modal)[0]).toMatchObject({ value: 'Dear {name},\n\nI enjoyed your work on {topic}.', style: 2 });
     expect(renderDraftModal(undefined).components[0]).not.toHaveProperty('component.value');
+  });
+
+  it('carries `who` from the command in its custom id, shown under the name, within Discord limits', () => {
+    const who = 'MIT CSAIL, https://orcid.org/0000-0002-1825-0097';
+    const modal = renderDraftModal(undefined, { fresh: true, who });
+    expect(validateModal(modal as unknown as ModalData)).toBeNull();
+    expect(modal.custom_id.length).toBeLessThanOrEqual(100);
+    expect(parseDraftModalId(modal.custom_id)).toEqual({ fresh: true, who });
+    expect(modal.components[1]).toHaveProperty('description', `Who exactly: ${who}`);
+    expect(parseDraftModalId(draftModalId({}))).toEqual({ fresh: false, who: undefined });
+    expect(parseDraftModalId('scribe:drafty')).toBeUndefined();
+    expect(draftModalId({ fresh: true, who: 'x'.repeat(WHO_IN_FORM_MAX) })).toHaveLength(100);
   });
 
   it('cuts a saved template over 4,000 characters at a boundary and says so', () => {

@@ -30,13 +30,23 @@ describe('Slack modal', () => {
       'template',
       'recipient_name',
       'recipient_interest',
+      'identity_hint',
       'review_research',
       'personal_line',
       'scribe_mode',
     ]);
     expect(blocks(view)[0]?.element?.initial_value).toBe('Dear {name}, hello there my friend.');
-    expect(blocks(view).map((b) => b.element?.max_length)).toEqual([3000, 200, 500, undefined, undefined, undefined]);
-    expect(blocks(view)[3]?.element).toMatchObject({ type: 'checkboxes' });
+    expect(blocks(view).map((b) => b.element?.max_length)).toEqual([
+      3000,
+      200,
+      500,
+      300,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(blocks(view)[3]).toMatchObject({ optional: true, label: { text: 'Who exactly?' } });
+    expect(blocks(view)[4]?.element).toMatchObject({ type: 'checkboxes' });
   });
 
   it('fills in only the beginning of a template longer than Slack allows, and says so', () => {
@@ -70,10 +80,13 @@ describe('Slack modal', () => {
   });
 
   it('maps field errors to block ids, and refuses metadata that is not ours', () => {
-    expect(fieldErrors({ recipientName: 'Required', recipientInterest: 'Too long' })).toEqual({
-      recipient_name: 'Required',
-      recipient_interest: 'Too long',
-    });
+    expect(fieldErrors({ recipientName: 'Required', recipientInterest: 'Too long', identityHint: 'Mistyped' })).toEqual(
+      {
+        recipient_name: 'Required',
+        recipient_interest: 'Too long',
+        identity_hint: 'Mistyped',
+      },
+    );
     expect(metadataOf('not json')).toBeUndefined();
     expect(metadataOf('{"c":"C1"}')).toBeUndefined();
   });

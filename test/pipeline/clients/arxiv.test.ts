@@ -325,3 +325,25 @@ describe('arXiv PaperSearch', () => {
     }
   });
 });
+
+describe("arXiv's author feeds (arxiv.org/a/<id>.atom2)", () => {
+  it('reads every paper the author claimed, newest first, from the author URL', async () => {
+    arxiv.authorFeeds = { lovelace_a_1: ['2305.01000', '2401.10000'] };
+    const papers = createArxivPapers({ apiUrl: arxiv.apiUrl, authorUrl: `${arxiv.url}/a/`, minIntervalMs: 0 });
+    const found = await papers.byAuthorId!('lovelace_a_1');
+    expect(found.map((p) => p.id)).toEqual(['2401.10000', '2305.01000']);
+    expect(found[0]).toMatchObject({
+      title: 'Loops on the Analytical Engine',
+      authors: ['Ada Lovelace', 'Charles Babbage'],
+    });
+    expect(new URL(arxiv.requests.at(-1)!.path, 'http://x').pathname).toBe('/a/lovelace_a_1.atom2');
+  });
+
+  it('says an id arXiv does not know (404) is unknown, in words, as a permanent error', async () => {
+    const papers = createArxivPapers({ apiUrl: arxiv.apiUrl, minIntervalMs: 0 });
+    const failure = await papers.byAuthorId!('lovelace_a_9').catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(PermanentError);
+    expect(failure).toMatchObject({ code: ErrorCode.InvalidInput, status: 404 });
+    expect((failure as Error).message).toMatch(/^arXiv has no author lovelace_a_9: /);
+  });
+});

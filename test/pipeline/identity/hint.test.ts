@@ -82,3 +82,37 @@ describe('author ids and profile links', () => {
     expect(identityHintFromText('')).toEqual({ ok: true, hint: {} });
   });
 });
+
+describe('the forms\' "Who exactly?" field', () => {
+  it('reads every identifier in it and keeps the other words as the affiliation', () => {
+    expect(identityHintFromText('MIT CSAIL, 0000-0002-1825-0097')).toEqual({
+      ok: true,
+      hint: { affiliation: 'MIT CSAIL', orcid: '0000-0002-1825-0097' },
+    });
+    expect(identityHintFromText('University of California, Berkeley')).toEqual({
+      ok: true,
+      hint: { affiliation: 'University of California, Berkeley' },
+    });
+    expect(identityHintFromText('li_j_1')).toEqual({ ok: true, hint: { arxivAuthorId: 'li_j_1' } });
+    expect(identityHintFromText('arxiv.org/a/li_j_1 · orcid.org/0000-0002-1825-0097')).toEqual({
+      ok: true,
+      hint: { arxivAuthorId: 'li_j_1', orcid: '0000-0002-1825-0097' },
+    });
+    expect(identityHintFromText('https://www.cs.example.edu/~li/')).toEqual({
+      ok: true,
+      hint: { profileUrl: 'https://www.cs.example.edu/~li/' },
+    });
+  });
+
+  it('refuses a mistyped ORCID iD and an id of no known shape rather than searching by them', () => {
+    const bad = identityHintFromText('0000-0002-1825-0096');
+    expect(!bad.ok && bad.problems[0]).toMatch(/mistyped: its last character should be 7/);
+    const unknown = identityHintFromText('MIT li_j');
+    expect(!unknown.ok && unknown.problems).toEqual([
+      '"li_j" is not an ORCID iD (like 0000-0002-1825-0097), an OpenAlex author id (like A5023888391) or an arXiv author id (like lovelace_a_1).',
+    ]);
+    const twice = identityHintFromText('0000-0002-1825-0097 0000-0002-1694-233X');
+    expect(!twice.ok && twice.problems[0]).toMatch(/Two different ORCID iDs/);
+    expect(identityHintFromText('W2741809807').ok).toBe(false);
+  });
+});
