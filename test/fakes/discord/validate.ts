@@ -43,6 +43,8 @@ export const Limits = {
   modalTitle: 45,
   textInputValue: 4000,
   customId: 100,
+  buttonsPerRow: 5,
+  buttonUrl: 512,
 } as const;
 
 /** Length as Discord counts it. */
@@ -108,11 +110,60 @@ export function validateMessage(body: MessageBody, partial: boolean): DiscordErr
   if ((body.components?.length ?? 0) > Limits.actionRows) {
     problems.push([['components'], 'BASE_TYPE_MAX_LENGTH', `Must be ${Limits.actionRows} or fewer in length.`]);
   }
+  checkButtons(problems, body.components ?? []);
   if (problems.length > 0) return formError(problems);
   const empty =
     !body.content && embeds.length === 0 && (body.components?.length ?? 0) === 0 && !body.attachments?.length;
   if (!partial && empty) return { message: 'Cannot send an empty message', code: 50006 };
   return null;
+}
+
+interface ButtonLike {
+  type?: number;
+  style?: number;
+  url?: unknown;
+  custom_id?: unknown;
+}
+
+/**
+ * Buttons in action rows: at most five a row; a link button (style 5) has a `url` of at most 512
+ * characters with an http(s) or discord scheme and no custom id; any other button has a custom id
+ * and no url.
+ */
+function checkButtons(problems: Problems, rows: unknown[]): void {
+  rows.forEach((row, i) => {
+    const components = (row as { components?: ButtonLike[] }).components ?? [];
+    const at = (...rest: string[]) => ['components', String(i), 'components', ...rest];
+    if (components.length > Limits.buttonsPerRow)
+      problems.push([at(), 'BASE_TYPE_MAX_LENGTH', `Must be ${Limits.buttonsPerRow} or fewer in length.`]);
+    components.forEach((c, j) => {
+      if (c.type !== 2) return;
+      if (c.style === 5) {
+        if (typeof c.url !== 'string' || c.url === '')
+          problems.push([at(String(j), 'url'), 'BASE_TYPE_REQUIRED', 'This field is required']);
+        else if (codePoints(c.url) > Limits.buttonUrl)
+          problems.push([
+            at(String(j), 'url'),
+            'BASE_TYPE_MAX_LENGTH',
+            `Must be ${Limits.buttonUrl} or fewer in length.`,
+          ]);
+        else if (!/^(https?|discord):\/\//i.test(c.url))
+          problems.push([
+            at(String(j), 'url'),
+            'URL_TYPE_INVALID_PROTOCOL',
+            'Scheme must be one of (http, https, discord).',
+          ]);
+        if (c.custom_id !== undefined)
+          problems.push([
+            at(String(j), 'custom_id'),
+            'COMPONENT_CUSTOM_ID_INVALID',
+            'A link button cannot have a custom id.',
+          ]);
+      } else if (typeof c.custom_id !== 'string') {
+        problems.push([at(String(j), 'custom_id'), 'BASE_TYPE_REQUIRED', 'This field is required']);
+      }
+    });
+  });
 }
 
 /** Checks a thread name (1–100 code points). */

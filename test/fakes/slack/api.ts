@@ -28,6 +28,8 @@ export interface MethodContext {
   args: Record<string, unknown>;
   /** The WebSocket URL for a new Socket Mode connection (a fresh ticket each call). */
   socketUrl(): string;
+  /** `http://127.0.0.1:PORT`: where this fake serves upload URLs. */
+  baseUrl: string;
 }
 
 /** One Web API method. */

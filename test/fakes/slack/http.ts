@@ -149,10 +149,13 @@ export class SlackHttpServer {
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString('utf8');
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const contentType = req.headers['content-type'] ?? '';
     try {
+      if (req.method === 'POST' && path.startsWith('/upload/v1/'))
+        return await this.upload(path.slice(11), bytes, req, res);
       if (req.method === 'POST' && path.startsWith('/api/')) return await this.api(path.slice(5), raw, req, res);
       if (req.method === 'POST' && /^\/(commands|actions)\//.test(path)) {
         const body = contentType.startsWith('application/json')
@@ -236,13 +239,38 @@ export class SlackHttpServer {
     try {
       if (!def) throw new SlackApiError('unknown_method');
       this.checkToken(def, token);
-      answer = { ok: true, ...def.handle({ state: this.deps.state, args, socketUrl: () => this.socketUrl() }) };
+      answer = {
+        ok: true,
+        ...def.handle({ state: this.deps.state, args, socketUrl: () => this.socketUrl(), baseUrl: this.baseUrl }),
+      };
     } catch (error) {
       if (!(error instanceof SlackApiError)) throw error;
       answer = { ok: false, error: error.error, ...error.extra };
     }
     record(200, answer, false);
     send(res, 200, answer, { 'x-oauth-scopes': [...this.deps.state.scopes].join(','), 'x-accepted-oauth-scopes': '' });
+  }
+
+  /**
+   * An upload URL (files.getUploadURLExternal's `upload_url`): the file's bytes, raw or as the one
+   * file of a multipart form (the WebClient sends `{ body: Buffer }` as multipart). Slack answers
+   * 200 with `OK - <bytes>`; an unknown or already completed file is a 404.
+   */
+  private async upload(fileId: string, bytes: Buffer, req: http.IncomingMessage, res: http.ServerResponse) {
+    const file = this.deps.state.files.get(fileId);
+    if (!file || file.completed) return send(res, 404, 'not found');
+    const type = req.headers['content-type'] ?? '';
+    let content = bytes;
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Response(bytes, { headers: { 'content-type': type } }).formData();
+      const part = [...form.values()].find((v): v is File => typeof v !== 'string');
+      if (!part) return send(res, 400, 'no file');
+      content = Buffer.from(await part.arrayBuffer());
+    }
+    file.content = content;
+    this.deps.state.changed();
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`OK - ${content.length}`);
   }
 
   private checkToken(def: MethodDef, token: string | undefined): void {

@@ -13,6 +13,7 @@
  */
 import { chatMethods } from './api-chat.ts';
 import { miscMethods } from './api-misc.ts';
+import { filesMethods } from './api-files.ts';
 import { HttpTransport, SlackDriver, SocketTransport } from './driver.ts';
 import { visibleText } from './format.ts';
 import { SlackHttpServer, type RecordedCall, type ResponseUrlPost, type SlackFault } from './http.ts';
@@ -55,6 +56,8 @@ export interface SeenMessage {
   reactions: Array<{ name: string; users: string[] }>;
   /** Every version, first post first: how an edited progress message went. */
   versions: MessageVersion[];
+  /** Files shared with the message (an upload completed into the channel or thread), with their bytes. */
+  files?: Array<{ id: string; name: string; title: string; content: Buffer }>;
 }
 
 /** A running fake Slack. Close it in `afterAll` (after stopping the app). */
@@ -75,7 +78,7 @@ export class FakeSlack {
     this.http = new SlackHttpServer({
       state: this.state,
       socket: this.socket,
-      methods: { ...chatMethods, ...miscMethods },
+      methods: { ...chatMethods, ...miscMethods, ...filesMethods },
       botToken: this.botToken,
       appToken: this.appToken,
       handleResponseUrl: (path, body) => handleResponseUrl(this.state, path, body),
@@ -133,6 +136,16 @@ export class FakeSlack {
       edited: m.edited !== undefined,
       reactions: m.reactions,
       versions: m.versions,
+      ...(m.files
+        ? {
+            files: m.files.map((f) => ({
+              id: f.id,
+              name: f.name,
+              title: f.title,
+              content: f.content ?? Buffer.alloc(0),
+            })),
+          }
+        : {}),
     }));
   }
 
