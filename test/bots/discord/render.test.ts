@@ -188,7 +188,8 @@ describe('Discord result messages', () => {
       title: '⚠️ Draft — check before sending',
       description: '• No paper is named.',
     });
-    expect(messages.map((m) => m.components.length)).toEqual([...Array(messages.length - 1).fill(0), 1]);
+    // The action buttons, then the Open in Gmail / Outlook row (this short email fits Discord's 512).
+    expect(messages.map((m) => m.components.length)).toEqual([...Array(messages.length - 1).fill(0), 2]);
   });
 
   it('links only http(s) addresses and keeps parentheses from ending a link early', () => {
