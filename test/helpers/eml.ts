@@ -35,7 +35,7 @@ function decodeWords(value: string): string {
 export function parseEml(raw: string | Buffer): ParsedEml {
   const text = typeof raw === 'string' ? raw : raw.toString('latin1');
   if (/[^\r]\n|\r[^\n]|^\n/.test(text)) throw new Error('a line does not end in CRLF');
-  if (/[^\x00-\x7f]/.test(text)) throw new Error('8-bit data in a message that declares none');
+  if ([...text].some((c) => c.charCodeAt(0) > 0x7f)) throw new Error('8-bit data in a message that declares none');
   const split = text.indexOf('\r\n\r\n');
   if (split < 0) throw new Error('no blank line after the headers');
   const headerLines = text.slice(0, split).split('\r\n');
