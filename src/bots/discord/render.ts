@@ -180,8 +180,6 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
   // Outside the content, which stays exactly the email (Copy Text).
   const to = toLine(view);
   if (to) tail.push({ description: `📧 ${escapeMarkdown(to)}`, color: COLORS.info });
-  const links = handoffLinks(handoffOf(view), DISCORD_BUTTON_URL_MAX);
-  if (links.eml) tail.push({ description: `📎 ${EML_NOTE}`, color: COLORS.info });
   if (view.about) tail.push({ description: `👤 ${escapeMarkdown(view.about)}`, color: COLORS.info });
   if (view.notes.length) {
     tail.push({
@@ -193,6 +191,9 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
     });
   }
   tail.push(...sourceEmbeds(view));
+  // Where the draft is when the links would be too long: by the buttons and the attached file.
+  const links = handoffLinks(handoffOf(view), DISCORD_BUTTON_URL_MAX);
+  if (links.eml) tail.push({ description: `📎 ${EML_NOTE}`, color: COLORS.info });
   // A batch's thread holds many emails: each says whom it is for, in an embed (the content stays
   // exactly the email, for Copy Text).
   const label = batchLabel(view);
