@@ -17,9 +17,9 @@ export interface Handoff {
 }
 
 /**
- * The longest link handed to a browser or a mail app, whatever the platform allows: past about
- * 2,000 characters links start to fail (IE and old Edge stopped at 2,083; some mail handlers and
- * proxies near 2,048), so an email that needs more goes as an `.eml` file (docs/decisions.md).
+ * The longest link handed to a browser or a mail app, whatever the platform allows: links start to
+ * fail somewhere past ~1,600–2,000 characters (IE and old Edge stopped at 2,083), so an email that
+ * needs more goes as an `.eml` file too (docs/decisions.md, "Hand-off").
  */
 export const HANDOFF_URL_MAX = 2_000;
 /** Slack's link button `url` (Block Kit): at most 3,000 characters. */
