@@ -119,7 +119,9 @@ describe('Slack reporter', () => {
     const address = await conversation();
     const { messageIds } = await reporter.result(address, view(email), { existingMessageIds: [], maybePosted: false });
     // The email, then (too long for a link) its .eml draft in a message of its own (issue 22).
-    const [eml, ...others] = replies(address).filter((m) => m.files).map((m) => m.files![0]!.name);
+    const [eml, ...others] = replies(address)
+      .filter((m) => m.files)
+      .map((m) => m.files![0]!.name);
     expect([eml, others]).toEqual(['email-to-dr-ada-lovelace.eml', []]);
     const posted = replies(address).filter((m) => !m.files);
     expect(messageIds).toHaveLength(2);
