@@ -7,6 +7,16 @@ import { STEP_LABELS, STEP_NAMES, type StepName } from '../pipeline/types.ts';
 import type { ProgressView, ResultView, ThreadReporter } from '../thread/reporter.ts';
 import { resultFooter } from './shared/footer.ts';
 import { STEP_ICONS, failureText, formatSeconds, resultText } from './text.ts';
+import { HANDOFF_URL_MAX, handoffLinks, handoffOf } from '../thread/handoff.ts';
+
+/**
+ * `--json`'s `handoff`: what the mail client gets (`to` only when a source showed it) and the
+ * compose links within the browsers' limit; `eml` says a link was too long (`--eml FILE` writes the draft).
+ */
+export function handoffJson(view: ResultView) {
+  const handoff = handoffOf(view);
+  return { ...handoff, ...handoffLinks(handoff, HANDOFF_URL_MAX) };
+}
 
 /** What to do after a failure with a passing cause, in the terminal. */
 export const CONSOLE_TRY_AGAIN = 'Run scribe draft again later.';
@@ -50,7 +60,11 @@ export function createConsoleReporter(
     },
     async result(_address, view) {
       last = view;
-      resultOut.write(options.json ? `${JSON.stringify(view, null, 2)}\n` : `${resultText(view)}\n`);
+      resultOut.write(
+        options.json
+          ? `${JSON.stringify({ ...view, handoff: handoffJson(view) }, null, 2)}\n`
+          : `${resultText(view)}\n`,
+      );
       // The cost goes with the progress lines, so `> email.txt` still captures the email alone.
       const footer = resultFooter(view);
       if (footer && !options.json) progressOut.write(`${footer}\n`);

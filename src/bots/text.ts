@@ -11,6 +11,7 @@ import {
   type StepView,
 } from '../thread/reporter.ts';
 import { numberedSources, shownSubject } from '../thread/marks.ts';
+import { toLine } from '../thread/handoff.ts';
 
 export const STEP_ICONS: Record<StepView['state'], string> = {
   pending: '◻️',
@@ -76,7 +77,9 @@ export function resultText(view: ResultView): string {
     parts.push(`DRAFT — check before sending:\n${view.problems.map((p) => `  - ${p}`).join('\n')}`);
   }
   const subject = shownSubject(view);
-  parts.push(subject ? `Subject: ${subject}\n\n${view.email}` : view.email);
+  const to = toLine(view);
+  const head = [to, subject ? `Subject: ${subject}` : undefined].filter(Boolean).join('\n');
+  parts.push(head ? `${head}\n\n${view.email}` : view.email);
   if (view.about) parts.push(view.about);
   for (const note of view.notes) parts.push(`Note: ${note}`);
   const sources = sourceLines(view);

@@ -20,12 +20,13 @@ import { readProfileFile } from './profile-file.ts';
 import type { SenderProfile } from '../pipeline/sender.ts';
 import { createObserver } from '../pipeline/observe.ts';
 import { runPipeline } from '../pipeline/runner.ts';
+import { emlOf, handoffOf } from '../thread/handoff.ts';
 import { validateIdentityHint } from '../pipeline/identity/hint.ts';
 import { createUsageMeter, usageCost } from '../pipeline/usage.ts';
 
 const USAGE =
   'usage: scribe draft --template FILE --name NAME --interest TEXT [--affiliation TEXT] [--orcid ID]\n' +
-  '                   [--profile-url URL] [--profile FILE] [--personal-line PLACE] [--fresh] [--json]\n' +
+  '                   [--profile-url URL] [--profile FILE] [--personal-line PLACE] [--fresh] [--json] [--eml FILE]\n' +
   '       scribe draft --template FILE --batch recipients.csv [--profile FILE] [--json] [--out DIR]';
 
 /** `scribe draft --help`. */
@@ -47,7 +48,9 @@ its sources on stdout. Needs ANTHROPIC_API_KEY (and EXA_API_KEY for web research
   --profile FILE    your details for your own placeholders ([Your Name], [Your University]…):
                     JSON or "key: value" lines with name, position, institution, work; filled
                     in as written, never sent to the model; exit 2 for a bad file
-  --json            the result as JSON
+  --json            the result as JSON (with "handoff": the Gmail, Outlook and mailto: links)
+  --eml FILE        also write the email as an .eml draft (X-Unsent: 1) to FILE, which Outlook,
+                    Apple Mail and Thunderbird open as a draft to send
   --personal-line PLACE  a template with no placeholder for the recipient: after-greeting,
                     before-signoff, or none (the template as written, nothing spent)
   --fresh           accepted as on the chats (the terminal always researches afresh)
@@ -62,6 +65,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
     name?: string;
     interest?: string;
     json?: boolean;
+    eml?: string;
     fresh?: boolean;
     batch?: string;
     out?: string;
@@ -79,6 +83,7 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
         name: { type: 'string' },
         interest: { type: 'string' },
         json: { type: 'boolean', default: false },
+        eml: { type: 'string' },
         // Accepted as on the chats (Fresh research): the terminal never reads a research cache, so
         // every draft researches afresh already.
         fresh: { type: 'boolean', default: false },
@@ -203,6 +208,18 @@ export async function runDraft(config: Config, logger: Logger, args: string[]): 
         maybePosted: false,
       },
     );
+    const shown = reporter.lastResult();
+    if (values.eml !== undefined && shown) {
+      try {
+        await fs.writeFile(values.eml, emlOf(handoffOf(shown)));
+      } catch (err) {
+        process.stderr.write(
+          `scribe draft: cannot write the .eml draft to ${values.eml}: ${(err as NodeJS.ErrnoException).code ?? err}\n`,
+        );
+        return 1;
+      }
+      process.stderr.write(`The draft is in ${values.eml}: open it in your mail app to send it.\n`);
+    }
     return 0;
   } catch (err) {
     const error = asScribeError(err);

@@ -37,6 +37,7 @@ export const SourceSchema = z.object({
 export const ResearchOutputSchema = z.object({
   summary: z.string(),
   sources: z.array(SourceSchema),
+  recipientEmail: z.object({ address: z.string(), source: z.number().int().positive() }).optional(),
 }) satisfies z.ZodType<ResearchOutput>;
 
 export const PaperSchema = z.object({

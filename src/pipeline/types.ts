@@ -85,6 +85,17 @@ export interface ResearchOutput {
   /** ≈3,000 characters with numbered citations [n] that refer to `sources`. */
   summary: string;
   sources: Source[];
+  /**
+   * The recipient's email address, only when a kept source shows it (a `mailto:`, or an address by
+   * their name: src/pipeline/recipient-email.ts), with that source's number. Never guessed.
+   */
+  recipientEmail?: RecipientEmail | undefined;
+}
+
+/** An address a source shows for the recipient, and the source's number (`Source.n`). */
+export interface RecipientEmail {
+  address: string;
+  source: number;
 }
 
 export interface Paper {

@@ -5,7 +5,7 @@
  * adapters render them (Block Kit, embeds, terminal lines).
  */
 import type { Generation } from '../db/generations.ts';
-import type { Fill, Paper, Source, StepName } from '../pipeline/types.ts';
+import type { Fill, Paper, RecipientEmail, Source, StepName } from '../pipeline/types.ts';
 
 /** Where a generation's conversation lives, as stored on its row. */
 export interface ThreadAddress {
@@ -80,6 +80,11 @@ export interface ResultView {
   papers: Paper[];
   /** Warnings worth repeating under the email (e.g. "no web sources could be read"). */
   notes: string[];
+  /**
+   * The recipient's address, when a source shows it, and that source's number (web sources keep
+   * their `n`): the hand-off's `To` (src/thread/handoff.ts), shown as "To: … (from [2])".
+   */
+  recipientEmail?: RecipientEmail | undefined;
   /** Who the email is about ("About: Jun Li · MIT · ORCID …", or that it was not verified); none before issue 20. */
   about?: string | undefined;
   /**

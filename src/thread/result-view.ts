@@ -31,6 +31,7 @@ export function resultViewOf(recipientName: string, version: number, data: Pipel
     papers: data.steps.arxiv?.output?.papers ?? [],
     notes,
     about: identity ? describeIdentity(identity, recipientName) : undefined,
+    ...(research?.output?.recipientEmail ? { recipientEmail: research.output.recipientEmail } : {}),
   };
 }
 

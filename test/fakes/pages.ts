@@ -4,6 +4,7 @@
  * addresses, and a page that tries to give the model instructions.
  *
  *   /profile, /publications, /injection      static pages with plenty of text
+ *   /people/ada                              a staff page whose address is only in a mailto: link
  *   /js-only, /delayed (400 ms)              text only after JavaScript runs
  *   /js-fetch?to=URL                         JavaScript that fetches URL (and frames it) into the page
  *   /slow                                    never answers
@@ -93,6 +94,16 @@ export async function startFakePages(): Promise<FakePages> {
           html(
             'Ada Lovelace — Department of Computing',
             `<nav>Home | People</nav><main><article><h1>Ada Lovelace</h1><p>${PROFILE_TEXT}</p><p>Office hours on Tuesdays.</p></article></main><footer>© University</footer>`,
+          ),
+        );
+      case '/people/ada':
+        // A staff page whose address is only in a mailto: link's href (issue 22).
+        return send(
+          res,
+          200,
+          html(
+            'Ada Lovelace — People',
+            `<main><article><h1>Ada Lovelace</h1><p>${PROFILE_TEXT}</p><p><a href="mailto:ada.lovelace@uni.example">Email me</a> · <a href="mailto:office@uni.example">Department office</a></p></article></main>`,
           ),
         );
       case '/publications':

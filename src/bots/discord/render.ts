@@ -40,6 +40,7 @@ import {
 import { personalLineButtonId, resultButtonId } from './ids.ts';
 import { PERSONAL_LINE_CHOICES } from '../../requests/personal-line.ts';
 import { markedEmail, markOf, numberedSources, shownSubject } from '../../thread/marks.ts';
+import { DISCORD_BUTTON_URL_MAX, emlFileName, emlOf, handoffLinks, handoffOf, toLine } from '../../thread/handoff.ts';
 
 export const DISCORD_LIMITS = {
   content: 2_000,
@@ -78,6 +79,13 @@ export interface ResultMessage {
   components: ButtonRow[];
   allowed_mentions: typeof NO_MENTIONS;
   flags: number;
+}
+
+/** A file sent with a message (the `.eml` draft): multipart, as discord.js sends `files`. */
+export interface MessageFile {
+  name: string;
+  data: Buffer;
+  contentType: string;
 }
 
 const URL_PATTERN = /https?:\/\/[^\s<>]+/g;
@@ -180,6 +188,8 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
     tail.push({ description: `✏️ Version ${view.version} — edited by <@${view.editedBy}>`, color: COLORS.info });
   }
   // Outside the content, which stays exactly the email (Copy Text).
+  const to = toLine(view);
+  if (to) tail.push({ description: `📧 ${escapeMarkdown(to)}`, color: COLORS.info });
   if (view.about) tail.push({ description: `👤 ${escapeMarkdown(view.about)}`, color: COLORS.info });
   if (view.notes.length) {
     tail.push({
@@ -191,6 +201,9 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
     });
   }
   tail.push(...sourceEmbeds(view));
+  // Where the draft is when the links would be too long: by the buttons and the attached file.
+  const links = handoffLinks(handoffOf(view), DISCORD_BUTTON_URL_MAX);
+  if (links.eml) tail.push({ description: `📎 ${EML_NOTE}`, color: COLORS.info });
   // A batch's thread holds many emails: each says whom it is for, in an embed (the content stays
   // exactly the email, for Copy Text).
   const label = batchLabel(view);
@@ -217,7 +230,7 @@ export function renderResult(view: ResultView, generationId: string): ResultMess
       messages.push({ content: '', embeds: [embed], components: [], allowed_mentions: NO_MENTIONS, flags: 0 });
     }
   }
-  messages[messages.length - 1]!.components = resultButtons(generationId);
+  messages[messages.length - 1]!.components = [...resultButtons(generationId), ...linkRow(links)];
   // Link previews would clutter a message that holds only email text; our own embeds must stay.
   for (const m of messages) m.flags = m.embeds.length ? 0 : MessageFlags.SuppressEmbeds;
   return messages;
@@ -274,6 +287,35 @@ function feedbackButton(kind: ActionKind, generationId: string): APIButtonCompon
     style: ButtonStyle.Secondary,
     emoji: { name: ACTIONS[kind].button.emoji },
     custom_id: resultButtonId(kind, generationId),
+  };
+}
+
+/** Said when the email is too long for Discord's links: the `.eml` attached to the result's last message. */
+export const EML_NOTE =
+  'Too long for a link: the draft is attached as an .eml file — open it in Outlook, Apple Mail or Thunderbird.';
+
+/**
+ * *Open in Gmail* and *Open in Outlook* as link buttons (style Link, a `url`, no custom id: Discord
+ * sends no interaction for them), in a row of their own; only those within Discord's 512 characters.
+ * No `mailto:`: Discord's link buttons and masked links take http(s) only.
+ */
+export function linkRow(links: ReturnType<typeof handoffLinks>): ButtonRow[] {
+  const buttons: APIButtonComponent[] = [];
+  if (links.gmail)
+    buttons.push({ type: ComponentType.Button, style: ButtonStyle.Link, label: 'Open in Gmail', url: links.gmail });
+  if (links.outlook)
+    buttons.push({ type: ComponentType.Button, style: ButtonStyle.Link, label: 'Open in Outlook', url: links.outlook });
+  return buttons.length ? [{ type: ComponentType.ActionRow, components: buttons }] : [];
+}
+
+/** The `.eml` draft to attach to the result's last message, when the email is too long for the links. */
+export function resultDraftFile(view: ResultView): MessageFile | undefined {
+  const handoff = handoffOf(view);
+  if (!handoffLinks(handoff, DISCORD_BUTTON_URL_MAX).eml) return undefined;
+  return {
+    name: emlFileName(view.recipientName, view.version),
+    data: Buffer.from(emlOf(handoff), 'utf8'),
+    contentType: 'message/rfc822',
   };
 }
 

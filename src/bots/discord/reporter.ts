@@ -28,6 +28,8 @@ import {
   renderProgress,
   renderResult,
   renderReview,
+  resultDraftFile,
+  type MessageFile,
   type ResultMessage,
 } from './render.ts';
 
@@ -62,10 +64,17 @@ export interface DiscordReporterOptions {
 
 /** The Discord `ThreadReporter`. */
 export function createDiscordReporter({ rest, logger }: DiscordReporterOptions): ThreadReporter {
-  async function post(channelId: string, body: object, doing: string): Promise<string> {
+  async function post(channelId: string, body: object, doing: string, file?: MessageFile): Promise<string> {
     try {
+      // With a file: multipart, the JSON in payload_json and the file as `files[0]` (attachment id 0).
+      const request = file
+        ? {
+            body: { ...body, attachments: [{ id: 0, filename: file.name }] },
+            files: [{ name: file.name, data: file.data, contentType: file.contentType }],
+          }
+        : { body };
       // The response is Discord's message object (typed by discord-api-types, not validated).
-      const message = (await rest.post(Routes.channelMessages(channelId), { body })) as RESTPostAPIChannelMessageResult;
+      const message = (await rest.post(Routes.channelMessages(channelId), request)) as RESTPostAPIChannelMessageResult;
       return message.id;
     } catch (err) {
       throw toScribeError(err, doing);
@@ -102,6 +111,8 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
       const channelId = replyChannelOf(address);
       if (!channelId) throw new PermanentError(ErrorCode.Internal, 'This Discord generation has no channel to post in');
       const messages = renderResult(view, address.generationId);
+      // Too long for a link: the .eml draft goes with the last message (its nonce keeps it single).
+      const draft = resultDraftFile(view);
       const ids: string[] = [];
       for (const [i, message] of messages.entries()) {
         const existing = options.existingMessageIds[i];
@@ -110,7 +121,9 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
           ids.push(existing);
           continue;
         }
-        ids.push(await post(channelId, withNonce(message, nonceFor(address.generationId, i, existing)), doing));
+        const file = i === messages.length - 1 ? draft : undefined;
+        ids.push(await post(channelId, withNonce(message, nonceFor(address.generationId, i, existing)), doing, file));
+        if (file) log.info({ event: 'eml.attached', filename: file.name }, 'the .eml draft attached in the thread');
       }
       // A longer earlier version left messages past the new end: remove them (best effort).
       for (const stale of options.existingMessageIds.slice(messages.length)) {

@@ -103,6 +103,12 @@ export function parseFeedbackValue(value: string): { action: FeedbackAction; gen
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * The result's link buttons (*Open in Gmail*, *Open in Outlook*): they open a URL and carry no
+ * behaviour, but Slack still sends their click, which must be acked (issue 22).
+ */
+export const LINK_BUTTON_IDS = { gmail: 'scribe_open_gmail', outlook: 'scribe_open_outlook' } as const;
+
 /** The /scribe modal's choice of a personal line for a template with no recipient placeholder (issue 21, item 5). */
 export const PERSONAL_LINE_INPUT = 'personal_line';
 

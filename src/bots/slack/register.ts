@@ -19,7 +19,15 @@ import {
   handleScribeCommand,
   type Respond,
 } from './handlers.ts';
-import { COMMAND, FEEDBACK_ACTION_ID, FORM_IDS, MODAL_ID, MODE_BUTTON_IDS, RESULT_BUTTON_IDS } from './ids.ts';
+import {
+  COMMAND,
+  FEEDBACK_ACTION_ID,
+  FORM_IDS,
+  LINK_BUTTON_IDS,
+  MODAL_ID,
+  MODE_BUTTON_IDS,
+  RESULT_BUTTON_IDS,
+} from './ids.ts';
 import { metadataOf } from './modal.ts';
 import { handleModeSwitch } from './mode-switch.ts';
 import { handleProfileSubmission, PROFILE_MODAL_ID } from './profile.ts';
@@ -127,6 +135,16 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
   for (const { callbackId } of Object.values(FORM_IDS)) {
     app.view<ViewSubmitAction>({ callback_id: callbackId, type: 'view_submission' }, ({ body, ack }) =>
       listen('modal', body.view.id, ack, (acked) => handleFormSubmission(deps, { body, ack: acked })),
+    );
+  }
+
+  // Open in Gmail / Outlook: the browser opens the link; Slack still wants the click acked.
+  for (const actionId of Object.values(LINK_BUTTON_IDS)) {
+    app.action({ type: 'block_actions', action_id: actionId }, ({ body, ack }) =>
+      listen('button', body.trigger_id, ack, async (acked) => {
+        await acked();
+        return 'link-opened';
+      }),
     );
   }
 

@@ -12,7 +12,8 @@ import { splitText } from '../split.ts';
 import { progressLines, progressTitle, resultText } from '../text.ts';
 import { ACTIONS, type ActionButton, type ButtonAction } from '../../requests/actions.ts';
 import { progressActions, RESULT_ACTIONS, RESULT_FEEDBACK, REVIEW_ACTIONS } from '../shared/buttons.ts';
-import { FEEDBACK_ACTION_ID, FEEDBACK_BLOCK_ID, feedbackValue, RESULT_BUTTON_IDS } from './ids.ts';
+import { FEEDBACK_ACTION_ID, FEEDBACK_BLOCK_ID, feedbackValue, LINK_BUTTON_IDS, RESULT_BUTTON_IDS } from './ids.ts';
+import { handoffLinks, handoffOf, SLACK_BUTTON_URL_MAX, toLine } from '../../thread/handoff.ts';
 import { markedEmail, markedText, numberedSources, shownSubject } from '../../thread/marks.ts';
 
 export const SLACK_SECTION_LIMIT = 3_000;
@@ -136,6 +137,8 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
   }
   const subject = shownSubject(view);
   if (subject) blocks.push(section(`*Subject:* ${escapeMrkdwn(subject)}`.slice(0, SLACK_SECTION_LIMIT)));
+  const to = toLine(view);
+  if (to) blocks.push(context(`📧 ${escapeMrkdwn(to)}`));
   // Plain text, each personal line followed by its source marks; Copy gives the bare email.
   blocks.push(...sections(markedText(markedEmail(view)), 'plain_text'));
   if (view.about) blocks.push(context(`👤 ${escapeMrkdwn(view.about)}`.slice(0, SLACK_SECTION_LIMIT)));
@@ -148,16 +151,38 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
     blocks.push({ type: 'divider' });
     blocks.push(...sources);
   }
+  const links = handoffLinks(handoffOf(view), SLACK_BUTTON_URL_MAX);
+  const handoff = handoffNote(links);
+  if (handoff) blocks.push(context(handoff));
   blocks.push({
     type: 'actions',
     block_id: 'scribe_result_actions',
     elements: [
       ...RESULT_ACTIONS.map((kind) => actionButton(kind, generationId)),
       button('📋 Copy as plain text', RESULT_BUTTON_IDS.copy, generationId),
+      ...(links.gmail ? [linkButton('Open in Gmail', LINK_BUTTON_IDS.gmail, links.gmail)] : []),
+      ...(links.outlook ? [linkButton('Open in Outlook', LINK_BUTTON_IDS.outlook, links.outlook)] : []),
     ],
   });
   blocks.push(feedbackBlock(generationId));
   return blocks;
+}
+
+/** The text above the buttons: the `mailto:` link (Slack links it; a button's url must be http) and, for a long email, where the draft is. */
+function handoffNote(links: ReturnType<typeof handoffLinks>): string | undefined {
+  const parts: string[] = [];
+  if (links.mailto) parts.push(`✉️ <${links.mailto.replace(/&/g, '&amp;')}|Open in your mail app>`);
+  if (links.eml) parts.push(`📎 ${EML_NOTE}`);
+  return parts.length ? parts.join(' · ') : undefined;
+}
+
+/** Said when the email is too long for a link: the `.eml` the reporter uploads under the result. */
+export const EML_NOTE =
+  'Too long for a link: the draft is attached below as an .eml file — open it in Outlook, Apple Mail or Thunderbird.';
+
+/** A link button: opens `url` in the browser (its click is acked and does nothing else). */
+function linkButton(text: string, actionId: string, url: string): SlackBlock {
+  return { type: 'button', text: { type: 'plain_text', text, emoji: true }, action_id: actionId, url };
 }
 
 /**

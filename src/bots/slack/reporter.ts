@@ -26,6 +26,7 @@ import type { ThreadAddress, ThreadReporter } from '../../thread/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText, RETRY_HERE } from '../text.ts';
 import { MESSAGE_GONE, slackErrorCode, toScribeError, type WebClient } from './client.ts';
 import { renderFailure, renderProgress, renderResult, renderReview, type SlackMessage } from './render.ts';
+import { emlFileName, emlOf, handoffLinks, handoffOf, SLACK_BUTTON_URL_MAX } from '../../thread/handoff.ts';
 
 /** `event_type` of the metadata on result messages. */
 export const RESULT_EVENT_TYPE = 'scribe_result';
@@ -137,6 +138,29 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
     }
   }
 
+  /**
+   * Uploads the `.eml` draft into the thread (files.getUploadURLExternal, the bytes,
+   * files.completeUploadExternal: the WebClient's filesUploadV2). Best effort: the email itself is
+   * in the thread already, so a refusal (no `files:write` scope) is logged, not a failed email.
+   */
+  async function attachDraft(channel: string, threadTs: string, filename: string, eml: string, log: Logger) {
+    try {
+      await client.filesUploadV2({
+        channel_id: channel,
+        thread_ts: threadTs,
+        file: Buffer.from(eml, 'utf8'),
+        filename,
+        title: filename,
+      });
+      log.info({ event: 'eml.attached', filename }, 'the .eml draft attached in the thread');
+    } catch (err) {
+      log.warn(
+        { event: 'eml.failed', err: toScribeError(err, 'attaching the .eml draft') },
+        'could not attach the .eml draft',
+      );
+    }
+  }
+
   const LOOKING = 'looking for an earlier post of the email';
 
   /**
@@ -229,6 +253,7 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
         existing = await findOwnPosts({ ...address, channelId, threadId }, options.postingSince, log);
       }
       const ids: string[] = [];
+      let postedLast = false;
       for (const [part, message] of messages.entries()) {
         const metadata: Metadata = {
           event_type: RESULT_EVENT_TYPE,
@@ -236,11 +261,24 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
         };
         const doing = `posting part ${part + 1} of ${messages.length} of the email`;
         const ts = existing[part];
+        postedLast = false;
         if (ts && (await edit(channelId, ts, message, metadata, doing))) {
           ids.push(ts);
           continue;
         }
         ids.push(await post(channelId, threadId ?? undefined, message, metadata, doing));
+        postedLast = true;
+      }
+      // Too long for a link: the draft as an .eml under the result, once (an edited result has one).
+      const handoff = handoffOf(view);
+      if (postedLast && handoffLinks(handoff, SLACK_BUTTON_URL_MAX).eml) {
+        await attachDraft(
+          channelId,
+          threadId ?? ids.at(-1)!,
+          emlFileName(view.recipientName, view.version),
+          emlOf(handoff),
+          log,
+        );
       }
       // A longer earlier version left messages past the new end: remove them (best effort).
       for (const stale of existing.slice(messages.length).filter(Boolean)) {

@@ -65,6 +65,7 @@ export async function extractText(
   if (depth > limits.maxDepth)
     throw new DomLimitError(`its HTML is nested too deeply (more than ${limits.maxDepth} levels)`);
   for (const el of document.querySelectorAll('script, style, noscript, template, svg')) el.remove();
+  showMailtoAddresses(document as unknown as { querySelectorAll(s: string): Iterable<MailtoLink> });
   // textContent runs blocks together ("…2010.Notes on…"): end each block and <br> with a newline.
   for (const el of document.querySelectorAll(BLOCKS)) el.append('\n');
   for (const el of document.querySelectorAll('br')) el.replaceWith('\n');
@@ -83,6 +84,32 @@ export async function extractText(
   const body = normaliseWhitespace(document.body?.textContent ?? document.documentElement?.textContent ?? '');
   // Readability sometimes keeps one small block of a page with no clear article: then the body is better.
   return { title: article?.title?.trim() || title, text: readable.length >= body.length * 0.3 ? readable : body };
+}
+
+interface MailtoLink {
+  getAttribute(name: string): string | null;
+  textContent: string | null;
+  append(text: string): void;
+}
+
+/**
+ * A `mailto:` link's address written after its text ("Email me (ada@cam.ac.uk)") when the text does
+ * not show it, so the research can see the address a page gives for its person (issue 22). Only the
+ * address: a mailto's `?subject=` and other fields are not the page's words.
+ */
+function showMailtoAddresses(document: { querySelectorAll(s: string): Iterable<MailtoLink> }): void {
+  for (const link of document.querySelectorAll('a[href]')) {
+    const href = link.getAttribute('href')?.trim() ?? '';
+    if (!/^mailto:/i.test(href)) continue;
+    let address: string;
+    try {
+      address = decodeURIComponent(href.slice('mailto:'.length).split('?')[0]!.split(',')[0]!).trim();
+    } catch {
+      continue;
+    }
+    if (!/^[^\s@<>()]+@[^\s@<>()]+$/.test(address)) continue;
+    if (!(link.textContent ?? '').toLowerCase().includes(address.toLowerCase())) link.append(` (${address})`);
+  }
 }
 
 /** Start tags in `html` ("<" and a letter): an upper bound on the elements a parser makes. */

@@ -14,6 +14,7 @@ import type { ExaSearchType } from '../prices.ts';
 import { buildCorpus } from '../corpus.ts';
 import { DATA_NOT_INSTRUCTIONS, cleanCitations, neutralise, packSources, quoteSources } from '../sources.ts';
 import { filterSources } from '../identity/filter.ts';
+import { findRecipientEmail } from '../recipient-email.ts';
 import type { PageText } from '../identity/score.ts';
 import type { IdentityOutput, ParsedTemplate, PipelineInput, ResearchOutput, StepResult } from '../types.ts';
 import { readPages, shortUrl } from './read-pages.ts';
@@ -176,7 +177,20 @@ export async function researchRecipient(
   }
   const valid = new Set(sources.map((s) => s.n));
   summary = trimToSentence(cleanCitations(summary, valid).trim(), limits.summaryMaxChars);
-  return { output: { summary, sources: sources.map(({ n, url, title }) => ({ n, url, title })) }, warnings };
+  // The address is looked for in each kept source's whole text, not the share the summariser got.
+  const fullText = new Map(about.map((page) => [page.url, page.text]));
+  const recipientEmail = findRecipientEmail(
+    research.input.recipientName,
+    sources.map((s) => ({ n: s.n, url: s.url, text: fullText.get(s.url) ?? s.text })),
+  );
+  return {
+    output: {
+      summary,
+      sources: sources.map(({ n, url, title }) => ({ n, url, title })),
+      ...(recipientEmail ? { recipientEmail } : {}),
+    },
+    warnings,
+  };
 }
 
 /** The pages about the person the identity step settled on; those about a namesake become a warning. */

@@ -198,8 +198,9 @@ describe('Discord result messages', () => {
       title: '⚠️ Draft — check before sending',
       description: '• No paper is named.',
     });
-    // The last message: the action buttons' row, Mark as sent's and the 👍 / 👎 row.
-    expect(messages.map((m) => m.components.length)).toEqual([...Array(messages.length - 1).fill(0), 3]);
+    // The action buttons, Mark as sent's row, the 👍 / 👎 row, then the Open in Gmail / Outlook row
+    // (this short email fits Discord's 512).
+    expect(messages.map((m) => m.components.length)).toEqual([...Array(messages.length - 1).fill(0), 4]);
   });
 
   it('links only http(s) addresses and keeps parentheses from ending a link early', () => {

@@ -39,6 +39,7 @@ describe('Slack app manifest', () => {
       'chat:write',
       'chat:write.public',
       'commands',
+      'files:write',
       'groups:history',
       'im:history',
       'im:write',

@@ -7,7 +7,6 @@
  */
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { uploadedFiles } from '../../fakes/slack/api-files.ts';
 import type { FakeSlack } from '../../fakes/slack/index.ts';
 import type { TestDatabase } from '../../helpers/db.ts';
 import { startSlackService, submitSlackForm, type SlackService } from '../../helpers/e2e.ts';
@@ -115,9 +114,9 @@ it('Mark as sent, then a new /scribe for the same person warns before spending; 
   );
   await e2e.driver.slashCommand({ user: 'U0ADA', channel: CHANNEL, text: 'export' });
   await handled('export');
-  const [file] = [...uploadedFiles(slack.state).values()].filter((f) => f.completed);
-  expect(file?.filename).toMatch(/^scribe-outreach-\d{4}-\d{2}-\d{2}\.csv$/);
-  const parsed = parse(file!.content!, { columns: true }) as Record<string, string>[];
+  const [file] = [...slack.state.files.values()].filter((f) => f.completed);
+  expect(file?.name).toMatch(/^scribe-outreach-\d{4}-\d{2}-\d{2}\.csv$/);
+  const parsed = parse(file!.content!.toString('utf8'), { columns: true }) as Record<string, string>[];
   expect(parsed.map((r) => r.recipient).sort()).toEqual(["'=cmd|' /C calc'!A0", 'Ada Lovelace']);
   expect(parsed.find((r) => r.recipient === 'Ada Lovelace')).toMatchObject({
     interest: 'analytical engines',

@@ -97,9 +97,10 @@ describe('Slack rendering', () => {
     expect(all).toContain('<https://arxiv.org/abs/2401.00010|Notes on the Engine> (2024)');
     expect(all).toContain('Dr. Ada &lt;Lovelace&gt;');
     const actions = message.blocks.find((b) => b.type === 'actions');
-    expect(
-      ((actions?.elements ?? []) as { action_id: string; value: string }[]).map((e) => [e.action_id, e.value]),
-    ).toEqual([
+    const elements = (actions?.elements ?? []) as { action_id: string; value?: string; url?: string }[];
+    // Then the hand-off's link buttons (test/thread/handoff.test.ts), which carry a url, not a value.
+    expect(elements.filter((e) => e.url).map((e) => e.action_id)).toEqual(['scribe_open_gmail', 'scribe_open_outlook']);
+    expect(elements.filter((e) => !e.url).map((e) => [e.action_id, e.value])).toEqual([
       [ACTIONS.regenerate, 'gen-42'],
       [ACTIONS.shorter, 'gen-42'],
       [ACTIONS.fresh, 'gen-42'],

@@ -15,6 +15,11 @@ export interface RouteDeps {
   /** The fake gateway's `ws://` URL, answered by `GET /gateway/bot`. */
   gatewayUrl(): string;
   emit: Emit;
+  /**
+   * Serves a file a message was sent with, as Discord's CDN serves attachments; returns its URL.
+   * Absent in a composition without a CDN.
+   */
+  serveFile?(path: string, contentType: string, body: Buffer): string;
 }
 
 /** 404 Unknown Channel (10003). */

@@ -66,6 +66,10 @@ export class FakeDiscord {
       interactions: this.interactions,
       gatewayUrl: () => this.gateway.url,
       emit: (t, d) => this.gateway.dispatch(t, d),
+      serveFile: (path, contentType, body) => {
+        this.rest.files.set(path, { contentType, body });
+        return new URL(path, this.apiUrl).href;
+      },
     };
     this.rest.addRoutes([...appRoutes(deps, this.commands), ...channelRoutes(deps), ...callbackRoutes(deps)]);
   }

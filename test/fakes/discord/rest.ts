@@ -21,8 +21,8 @@ export interface RecordedCall {
   headers: http.IncomingHttpHeaders;
   /** Parsed JSON (or `payload_json` of a multipart body); undefined without a body. */
   body: unknown;
-  /** Files of a multipart body; `text`: the file's content read as UTF-8 (for a test to parse back). */
-  files: Array<{ field: string; name: string; type: string; size: number; text?: string }>;
+  /** Files of a multipart body, with their bytes; `text`: the file's content read as UTF-8 (for a test to parse back). */
+  files: Array<{ field: string; name: string; type: string; size: number; data: Buffer; text: string }>;
   status: number;
   at: number;
 }
@@ -51,6 +51,8 @@ export interface RouteContext {
   query: URLSearchParams;
   body: unknown;
   headers: http.IncomingHttpHeaders;
+  /** Files of a multipart body (`files[n]` fields), with their bytes. */
+  files: RecordedCall['files'];
 }
 
 /** What a route handler answers: 204 must have no body. */
@@ -87,7 +89,7 @@ export class FakeDiscordRest {
   /** Latency added to every call, in ms. */
   latencyMs = 0;
   /** Attachments, by path (`/attachments/…`): GET answers them as the CDN would, unauthenticated. */
-  readonly files = new Map<string, { contentType: string; body: string }>();
+  readonly files = new Map<string, { contentType: string; body: string | Buffer }>();
   private readonly token: string;
   private readonly routes: RouteDef[] = [];
   private readonly faults: Array<FaultRule & { left: number }> = [];
@@ -232,6 +234,7 @@ export class FakeDiscordRest {
         query: call.query,
         body: call.body,
         headers: call.headers,
+        files: call.files,
       });
     } catch (err) {
       return fail(500, `500: Internal Server Error (fake: ${(err as Error).message})`, 0);
@@ -312,7 +315,8 @@ async function parseBody(raw: Buffer, type: string): Promise<ReadBody> {
       if (typeof value === 'string') {
         if (field === 'payload_json') body = JSON.parse(value) as unknown;
       } else {
-        files.push({ field, name: value.name, type: value.type, size: value.size, text: await value.text() });
+        const data = Buffer.from(await value.arrayBuffer());
+        files.push({ field, name: value.name, type: value.type, size: value.size, data, text: data.toString('utf8') });
       }
     }
     return { body, files };

@@ -8,6 +8,8 @@ import { isThread, requireBot, unknownMessage } from './deps.ts';
 import { fail, type RouteContext, type RouteDef, type RouteResult } from './rest.ts';
 import { validateMessage, validateThreadName, type MessageBody } from './validate.ts';
 import { Permission } from './world.ts';
+import { snowflake } from './snowflake.ts';
+import type { APIAttachment } from 'discord.js';
 
 /** Message, thread and reaction routes. */
 export function channelRoutes(deps: RouteDeps): RouteDef[] {
@@ -162,10 +164,53 @@ function createMessage(deps: RouteDeps, ctx: RouteContext): RouteResult {
       },
     });
   }
+  const attachments = messageAttachments(deps, channelId, body, ctx.files);
+  if ('error' in attachments) return attachments.error;
   return {
     status: 200,
-    body: deps.messages.create(channelId, deps.world.bot, dropEmbedsWithoutPermission(deps, channelId, body)),
+    body: deps.messages.create(channelId, deps.world.bot, dropEmbedsWithoutPermission(deps, channelId, body), {
+      attachments: attachments.list,
+    }),
   };
+}
+
+/**
+ * The files sent with a message: each `attachments` entry `{id, filename}` names the multipart
+ * field `files[id]`, served afterwards from the fake's CDN path. A named file that was not sent is
+ * Discord's 50035.
+ */
+function messageAttachments(
+  deps: RouteDeps,
+  channelId: string,
+  body: MessageBody,
+  files: RouteContext['files'],
+): { list: APIAttachment[] } | { error: RouteResult } {
+  const list: APIAttachment[] = [];
+  for (const [i, entry] of (body.attachments ?? []).entries()) {
+    const { id, filename } = entry as { id?: unknown; filename?: unknown };
+    const file = files.find((f) => f.field === `files[${String(id)}]`);
+    if (!file)
+      return {
+        error: fail(400, 'Invalid Form Body', 50035, {
+          errors: {
+            attachments: { [i]: { _errors: [{ code: 'ATTACHMENT_NOT_FOUND', message: 'Attachment data not found' }] } },
+          },
+        }),
+      };
+    const name = typeof filename === 'string' && filename ? filename : file.name;
+    const attachmentId = snowflake();
+    const path = `/attachments/${channelId}/${attachmentId}/${encodeURIComponent(name)}`;
+    const url = deps.serveFile?.(path, file.type || 'application/octet-stream', file.data) ?? path;
+    list.push({
+      id: attachmentId,
+      filename: name,
+      size: file.data.length,
+      url,
+      proxy_url: url,
+      content_type: file.type || 'application/octet-stream',
+    });
+  }
+  return { list };
 }
 
 function createThread(deps: RouteDeps, ctx: RouteContext, messageId: string | undefined): RouteResult {

@@ -46,6 +46,8 @@ export const Limits = {
   modalTitle: 45,
   textInputValue: 4000,
   customId: 100,
+  buttonsPerRow: 5,
+  buttonUrl: 512,
 } as const;
 
 /** Length as Discord counts it. */
@@ -112,6 +114,7 @@ export function validateMessage(body: MessageBody, partial: boolean): DiscordErr
     problems.push([['components'], 'BASE_TYPE_MAX_LENGTH', `Must be ${Limits.actionRows} or fewer in length.`]);
   }
   for (const [i, row] of (body.components ?? []).entries()) checkActionRow(problems, row, ['components', String(i)]);
+  checkButtons(problems, body.components ?? []);
   if (problems.length > 0) return formError(problems);
   const empty =
     !body.content && embeds.length === 0 && (body.components?.length ?? 0) === 0 && !body.attachments?.length;
@@ -137,6 +140,52 @@ function checkActionRow(problems: Problems, row: unknown, path: string[]): void 
     const at = [...path, 'components', String(j)];
     maxLength(problems, [...at, 'custom_id'], customId, Limits.customId);
     maxLength(problems, [...at, 'label'], label, Limits.buttonLabel);
+  });
+}
+
+interface ButtonLike {
+  type?: number;
+  style?: number;
+  url?: unknown;
+  custom_id?: unknown;
+}
+
+/**
+ * Buttons in action rows (their count and lengths: checkActionRow): a link button (style 5) has a `url` of at most 512
+ * characters with an http(s) or discord scheme and no custom id; any other button has a custom id
+ * and no url.
+ */
+function checkButtons(problems: Problems, rows: unknown[]): void {
+  rows.forEach((row, i) => {
+    const components = (row as { components?: ButtonLike[] }).components ?? [];
+    const at = (...rest: string[]) => ['components', String(i), 'components', ...rest];
+    components.forEach((c, j) => {
+      if (c.type !== 2) return;
+      if (c.style === 5) {
+        if (typeof c.url !== 'string' || c.url === '')
+          problems.push([at(String(j), 'url'), 'BASE_TYPE_REQUIRED', 'This field is required']);
+        else if (codePoints(c.url) > Limits.buttonUrl)
+          problems.push([
+            at(String(j), 'url'),
+            'BASE_TYPE_MAX_LENGTH',
+            `Must be ${Limits.buttonUrl} or fewer in length.`,
+          ]);
+        else if (!/^(https?|discord):\/\//i.test(c.url))
+          problems.push([
+            at(String(j), 'url'),
+            'URL_TYPE_INVALID_PROTOCOL',
+            'Scheme must be one of (http, https, discord).',
+          ]);
+        if (c.custom_id !== undefined)
+          problems.push([
+            at(String(j), 'custom_id'),
+            'COMPONENT_CUSTOM_ID_INVALID',
+            'A link button cannot have a custom id.',
+          ]);
+      } else if (typeof c.custom_id !== 'string') {
+        problems.push([at(String(j), 'custom_id'), 'BASE_TYPE_REQUIRED', 'This field is required']);
+      }
+    });
   });
 }
 

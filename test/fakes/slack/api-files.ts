@@ -1,91 +1,71 @@
 /**
- * Files, as `files.uploadV2` of the WebClient uses them (issue 22's `/scribe export`):
- * `files.getUploadURLExternal` (filename, length → an upload URL and a file id), a POST of the
- * bytes to that URL, then `files.completeUploadExternal` (the file ids, with `channel_id` and
- * `initial_comment` to share them). Kept apart from the chat methods to ease merges; the uploaded
- * files are kept per workspace state (`uploadedFiles`). The `files:write` scope is the manifest's
- * business (not checked here).
+ * Files, as `filesUploadV2` uses them (Slack's upload flow since files.upload was retired):
+ * `files.getUploadURLExternal` (filename, length) answers an `upload_url` on this fake and a
+ * `file_id`; the bytes are POSTed there (see http.ts, `/upload/v1/<file_id>`); then
+ * `files.completeUploadExternal` (`files` as JSON `[{id, title}]`, `channel_id`, optional
+ * `thread_ts`, `initial_comment`) shares them, which posts a message holding the files. Both
+ * methods need the `files:write` scope (`missing_scope` otherwise), as Slack's do.
  */
 import { z } from 'zod';
-import { jsonArg, intArg, parseArgs, SlackApiError, type MethodContext, type MethodDef } from './api.ts';
+import { intArg, jsonArg, parseArgs, SlackApiError, type MethodContext, type MethodDef } from './api.ts';
+import { postableChannel } from './api-chat.ts';
 import { slackId } from './ids.ts';
 import type { SlackState } from './state.ts';
 
-export interface FakeFile {
-  id: string;
-  filename: string;
-  length: number;
-  /** The uploaded bytes as UTF-8; undefined until uploaded. */
-  content?: string;
-  title?: string;
-  /** Where it was shared (`files.completeUploadExternal`). */
-  channel?: string;
-  initialComment?: string;
-  completed: boolean;
+function needFilesWrite(state: SlackState): void {
+  if (!state.scopes.has('files:write'))
+    throw new SlackApiError('missing_scope', { needed: 'files:write', provided: [...state.scopes].join(',') });
 }
 
-const FILES = new WeakMap<SlackState, Map<string, FakeFile>>();
+const uploadArgs = z.object({ filename: z.string().min(1), length: intArg.pipe(z.number().int().min(1)) });
 
-/** The files of a workspace, by id. */
-export function uploadedFiles(state: SlackState): Map<string, FakeFile> {
-  let files = FILES.get(state);
-  if (!files) {
-    files = new Map();
-    FILES.set(state, files);
-  }
-  return files;
+function getUploadURLExternal({ state, args, baseUrl }: MethodContext): Record<string, unknown> {
+  needFilesWrite(state);
+  const a = parseArgs(uploadArgs, args);
+  const id = slackId('F');
+  state.files.set(id, { id, name: a.filename, title: a.filename, length: a.length, completed: false });
+  return { upload_url: `${baseUrl}/upload/v1/${id}`, file_id: id };
 }
 
-const UploadArgs = z.object({ filename: z.string().min(1), length: intArg });
-
-function getUploadUrl({ state, args, origin }: MethodContext): Record<string, unknown> {
-  const { filename, length } = parseArgs(UploadArgs, args);
-  const id = slackId('F', 10);
-  uploadedFiles(state).set(id, { id, filename, length, completed: false });
-  return { upload_url: `${origin ?? 'http://127.0.0.1'}/upload/v1/${id}`, file_id: id };
-}
-
-const CompleteArgs = z.object({
-  files: jsonArg(z.array(z.object({ id: z.string(), title: z.string().optional() })).min(1)),
+const completeArgs = z.object({
+  files: jsonArg(z.array(z.object({ id: z.string().min(1), title: z.string().optional() })).min(1)),
   channel_id: z.string().optional(),
+  thread_ts: z.string().optional(),
   initial_comment: z.string().optional(),
 });
 
-function complete({ state, args }: MethodContext): Record<string, unknown> {
-  const { files, channel_id: channel, initial_comment: initialComment } = parseArgs(CompleteArgs, args);
-  const done = files.map(({ id, title }) => {
-    const file = uploadedFiles(state).get(id);
-    if (!file || file.content === undefined) throw new SlackApiError('file_not_found');
-    Object.assign(file, { completed: true, title, channel, initialComment });
-    return { id, name: file.filename, title: title ?? file.filename };
+function completeUploadExternal({ state, args }: MethodContext): Record<string, unknown> {
+  needFilesWrite(state);
+  const a = parseArgs(completeArgs, args);
+  const files = a.files.map((f) => {
+    const file = state.files.get(f.id);
+    // Slack knows no file that was never announced, nor one whose bytes never arrived.
+    if (!file || file.content === undefined || file.completed) throw new SlackApiError('file_not_found');
+    if (f.title) file.title = f.title;
+    return file;
   });
-  return { files: done };
-}
-
-/**
- * A POST of a file's bytes to its upload URL — raw, or as multipart form data with one file part
- * (as the WebClient sends it): 200 "OK - <length>" as Slack answers, 404 for an unknown id.
- */
-export async function handleUpload(
-  state: SlackState,
-  path: string,
-  raw: string,
-  contentType: string,
-): Promise<{ status: number; body: string }> {
-  const id = /^\/upload\/v1\/(\w+)$/.exec(path)?.[1];
-  const file = id ? uploadedFiles(state).get(id) : undefined;
-  if (!file) return { status: 404, body: 'not found' };
-  let content = raw;
-  if (contentType.startsWith('multipart/form-data')) {
-    const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
-    const part = [...form.values()].find((v) => typeof v !== 'string');
-    content = part ? await part.text() : '';
+  if (a.thread_ts && !a.channel_id) throw new SlackApiError('invalid_arguments');
+  for (const file of files) file.completed = true;
+  if (a.channel_id) {
+    const channel = postableChannel(state, a.channel_id);
+    const parent = a.thread_ts ? state.find(channel.id, a.thread_ts) : undefined;
+    if (a.thread_ts && !parent) throw new SlackApiError('thread_not_found');
+    state.post({
+      channel: channel.id,
+      user: state.bot.userId,
+      botId: state.bot.botId,
+      text: a.initial_comment ?? '',
+      ...(parent ? { threadTs: parent.threadTs ?? parent.ts } : {}),
+      files,
+    });
   }
-  file.content = content;
-  return { status: 200, body: `OK - ${Buffer.byteLength(content)}` };
+  return {
+    files: files.map((f) => ({ id: f.id, name: f.name, title: f.title, size: f.content?.length ?? 0 })),
+  };
 }
 
+/** The files methods, by Web API name. */
 export const filesMethods: Record<string, MethodDef> = {
-  'files.getUploadURLExternal': { token: 'bot', handle: getUploadUrl },
-  'files.completeUploadExternal': { token: 'bot', handle: complete },
+  'files.getUploadURLExternal': { token: 'bot', handle: getUploadURLExternal },
+  'files.completeUploadExternal': { token: 'bot', handle: completeUploadExternal },
 };

@@ -28,8 +28,8 @@ export interface MethodContext {
   args: Record<string, unknown>;
   /** The WebSocket URL for a new Socket Mode connection (a fresh ticket each call). */
   socketUrl(): string;
-  /** The fake's own origin (`http://127.0.0.1:PORT`), for URLs it hands out (file uploads). */
-  origin?: string;
+  /** `http://127.0.0.1:PORT`: where this fake serves upload URLs. */
+  baseUrl: string;
 }
 
 /** One Web API method. */

@@ -10,7 +10,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SlackApiError, type MethodDef } from './api.ts';
 import type { FakeSocketMode } from './socket.ts';
 import type { SlackState } from './state.ts';
-import { handleUpload } from './api-files.ts';
 
 /** One Web API call the fake received, with its answer. */
 export interface RecordedCall {
@@ -150,15 +149,14 @@ export class SlackHttpServer {
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString('utf8');
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const contentType = req.headers['content-type'] ?? '';
     try {
+      if (req.method === 'POST' && path.startsWith('/upload/v1/'))
+        return await this.upload(path.slice(11), bytes, req, res);
       if (req.method === 'POST' && path.startsWith('/api/')) return await this.api(path.slice(5), raw, req, res);
-      if (req.method === 'POST' && path.startsWith('/upload/')) {
-        const answer = await handleUpload(this.deps.state, path, raw, contentType);
-        return send(res, answer.status, answer.body);
-      }
       if (req.method === 'POST' && /^\/(commands|actions)\//.test(path)) {
         const body = contentType.startsWith('application/json')
           ? (JSON.parse(raw) as Record<string, unknown>)
@@ -243,12 +241,7 @@ export class SlackHttpServer {
       this.checkToken(def, token);
       answer = {
         ok: true,
-        ...def.handle({
-          state: this.deps.state,
-          args,
-          socketUrl: () => this.socketUrl(),
-          origin: `http://127.0.0.1:${this.port}`,
-        }),
+        ...def.handle({ state: this.deps.state, args, socketUrl: () => this.socketUrl(), baseUrl: this.baseUrl }),
       };
     } catch (error) {
       if (!(error instanceof SlackApiError)) throw error;
@@ -256,6 +249,28 @@ export class SlackHttpServer {
     }
     record(200, answer, false);
     send(res, 200, answer, { 'x-oauth-scopes': [...this.deps.state.scopes].join(','), 'x-accepted-oauth-scopes': '' });
+  }
+
+  /**
+   * An upload URL (files.getUploadURLExternal's `upload_url`): the file's bytes, raw or as the one
+   * file of a multipart form (the WebClient sends `{ body: Buffer }` as multipart). Slack answers
+   * 200 with `OK - <bytes>`; an unknown or already completed file is a 404.
+   */
+  private async upload(fileId: string, bytes: Buffer, req: http.IncomingMessage, res: http.ServerResponse) {
+    const file = this.deps.state.files.get(fileId);
+    if (!file || file.completed) return send(res, 404, 'not found');
+    const type = req.headers['content-type'] ?? '';
+    let content = bytes;
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Response(bytes, { headers: { 'content-type': type } }).formData();
+      const part = [...form.values()].find((v): v is File => typeof v !== 'string');
+      if (!part) return send(res, 400, 'no file');
+      content = Buffer.from(await part.arrayBuffer());
+    }
+    file.content = content;
+    this.deps.state.changed();
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`OK - ${content.length}`);
   }
 
   private checkToken(def: MethodDef, token: string | undefined): void {

@@ -56,6 +56,8 @@ export interface SeenMessage {
   reactions: Array<{ name: string; users: string[] }>;
   /** Every version, first post first: how an edited progress message went. */
   versions: MessageVersion[];
+  /** Files shared with the message (an upload completed into the channel or thread), with their bytes. */
+  files?: Array<{ id: string; name: string; title: string; content: Buffer }>;
 }
 
 /** A running fake Slack. Close it in `afterAll` (after stopping the app). */
@@ -134,6 +136,16 @@ export class FakeSlack {
       edited: m.edited !== undefined,
       reactions: m.reactions,
       versions: m.versions,
+      ...(m.files
+        ? {
+            files: m.files.map((f) => ({
+              id: f.id,
+              name: f.name,
+              title: f.title,
+              content: f.content ?? Buffer.alloc(0),
+            })),
+          }
+        : {}),
     }));
   }
 

@@ -55,6 +55,21 @@ export interface StoredMessage {
   reactions: Array<{ name: string; users: string[] }>;
   versions: MessageVersion[];
   deleted: boolean;
+  /** Files shared with the message (files.completeUploadExternal). */
+  files?: StoredFile[];
+}
+
+/** A file uploaded through files.getUploadURLExternal and its upload URL; shared once completed. */
+export interface StoredFile {
+  id: string;
+  name: string;
+  title: string;
+  /** The length announced to files.getUploadURLExternal. */
+  length: number;
+  /** The bytes posted to the upload URL; undefined until then. */
+  content?: Buffer;
+  /** Set by files.completeUploadExternal. */
+  completed: boolean;
 }
 
 /** Something only one person sees: `chat.postEphemeral`, a `response_url` post or an ack's body. */
@@ -130,6 +145,7 @@ export const DEFAULT_SCOPES: readonly string[] = [
   'channels:history',
   'groups:history',
   'im:history',
+  'files:write',
 ];
 
 /** The workspace. Emits `change` after every mutation (see `FakeSlack.until`). */
@@ -141,6 +157,8 @@ export class SlackState extends EventEmitter {
   readonly scopes: ReadonlySet<string>;
   readonly ephemerals: EphemeralMessage[] = [];
   readonly views = new Map<string, StoredView>();
+  /** Uploads by file id (files.getUploadURLExternal), shared or not. */
+  readonly files = new Map<string, StoredFile>();
   readonly responseUrls = new Map<string, ResponseUrlTarget>();
   triggerTtlMs: number;
   private readonly messages = new Map<string, StoredMessage[]>();
@@ -213,6 +231,7 @@ export class SlackState extends EventEmitter {
     threadTs?: string;
     metadata?: MessageMetadata;
     botId?: string;
+    files?: StoredFile[];
   }): StoredMessage {
     const ts = this.clock.next();
     const message: StoredMessage = {
@@ -226,6 +245,7 @@ export class SlackState extends EventEmitter {
       ...(input.blocks ? { blocks: input.blocks } : {}),
       ...(input.botId ? { botId: input.botId } : {}),
       ...(input.metadata ? { metadata: input.metadata } : {}),
+      ...(input.files ? { files: input.files } : {}),
     };
     if (input.threadTs !== undefined) {
       message.threadTs = input.threadTs;
