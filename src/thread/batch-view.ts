@@ -34,10 +34,17 @@ export const BATCH_ICONS: Record<BatchRowState, string> = {
   failed: '❌',
   cancelled: '🚫',
   awaiting_review: '👀',
+  awaiting_identity: '❓',
 };
 
-// A row waiting for its person's review changes only when they act: settled for the table.
-const SETTLED: ReadonlySet<BatchRowState> = new Set(['succeeded', 'failed', 'cancelled', 'awaiting_review']);
+// A row waiting for its person (a review, "Which …?") changes only when they act: settled for the table.
+const SETTLED: ReadonlySet<BatchRowState> = new Set([
+  'succeeded',
+  'failed',
+  'cancelled',
+  'awaiting_review',
+  'awaiting_identity',
+]);
 /** Longest name shown in a table row; the thread has the full name. */
 const NAME_MAX = 60;
 
@@ -87,6 +94,7 @@ export function countStates(states: readonly BatchRowState[]): Record<BatchRowSt
     failed: 0,
     cancelled: 0,
     awaiting_review: 0,
+    awaiting_identity: 0,
   };
   for (const state of states) counts[state]++;
   return counts;
@@ -103,7 +111,15 @@ export function batchTitle(view: BatchView): string {
 
 /** "28 ✅ 2 ⏳ 1 ❌": the states present, in a fixed order. */
 export function tally(counts: Readonly<Record<BatchRowState, number>>): string {
-  const order: BatchRowState[] = ['succeeded', 'running', 'queued', 'failed', 'cancelled'];
+  const order: BatchRowState[] = [
+    'succeeded',
+    'running',
+    'queued',
+    'awaiting_identity',
+    'awaiting_review',
+    'failed',
+    'cancelled',
+  ];
   return order
     .filter((s) => counts[s] > 0)
     .map((s) => `${counts[s]} ${BATCH_ICONS[s]}`)

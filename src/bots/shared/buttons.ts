@@ -7,7 +7,13 @@ import type { ProgressView } from '../../thread/reporter.ts';
 
 /** The progress message's buttons: Cancel while it waits or runs, Retry after a passing failure. */
 export function progressActions(view: Pick<ProgressView, 'status' | 'canRetry'>): ActionKind[] {
-  if (view.status === 'queued' || view.status === 'running' || view.status === 'retrying' || view.status === 'review')
+  if (
+    view.status === 'queued' ||
+    view.status === 'running' ||
+    view.status === 'retrying' ||
+    view.status === 'review' ||
+    view.status === 'identity'
+  )
     return ['cancel'];
   if (view.status === 'failed' && view.canRetry) return ['retry'];
   return [];
@@ -17,3 +23,5 @@ export function progressActions(view: Pick<ProgressView, 'status' | 'canRetry'>)
 export const RESULT_ACTIONS: readonly ActionKind[] = actionsOn('result');
 /** The buttons under the research review. */
 export const REVIEW_ACTIONS: readonly ActionKind[] = actionsOn('review');
+/** The action of the buttons under "Which …?": one per candidate and "None of these", each carrying its option. */
+export const IDENTITY_ACTIONS: readonly ActionKind[] = actionsOn('identity');

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { types } from '@slack/bolt';
-import { ACTIONS, isFormAction } from '../../requests/actions.ts';
+import { ACTIONS, boundToThread, isFormAction } from '../../requests/actions.ts';
 import { prepareForm, saveForm } from '../../requests/edit.ts';
 import { InvalidRequestError } from '../../errors.ts';
 import { parseGenerationRequest, type GenerationRequest } from '../../requests/commit/start.ts';
@@ -21,7 +21,14 @@ import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { openBatchModal } from './batch-handlers.ts';
 import { openProfileModal } from './profile.ts';
 import type { ResponseMessage, SlackBotDeps } from './deps.ts';
-import { FORM_IDS, formActionOf, parseResultButton, PERSONAL_LINE_INPUT, REGENERATE_REACTIONS } from './ids.ts';
+import {
+  FORM_IDS,
+  formActionOf,
+  parseOptionButton,
+  parseResultButton,
+  PERSONAL_LINE_INPUT,
+  REGENERATE_REACTIONS,
+} from './ids.ts';
 import { HELP, infoReply } from './info.ts';
 import {
   fieldErrors,
@@ -215,7 +222,9 @@ export async function handleResultButton(
   await args.ack();
   const body = ButtonSchema.parse(args.body);
   const [pressed] = body.actions;
-  const button = pressed && parseResultButton(pressed.action_id);
+  // A button with an option ("Which …?"'s candidates) names its action and option in its id.
+  const withOption = pressed && parseOptionButton(pressed.action_id);
+  const button = withOption ? withOption.action : pressed && parseResultButton(pressed.action_id);
   if (!pressed || !button) return 'ignored';
   const teamId = body.team?.id ?? body.user.team_id ?? '';
   const messageId = body.container?.message_ts ?? body.message?.ts ?? '';
@@ -240,9 +249,10 @@ export async function handleResultButton(
     platformUserId: body.user.id,
     displayName: body.user.name ?? body.user.username ?? null,
   };
-  // The review's buttons are bound to the generation's thread (see requests/checks.ts).
-  const bound = ACTIONS[button].on === 'review' ? (body.container?.thread_ts ?? '') : messageId;
+  // The review's and "Which …?"'s buttons are bound to the generation's thread (see requests/checks.ts).
+  const bound = boundToThread(ACTIONS[button].on) ? (body.container?.thread_ts ?? '') : messageId;
   const input = {
+    option: withOption?.option,
     generationId: pressed.value,
     actor,
     messageId: bound,

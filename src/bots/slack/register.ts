@@ -17,7 +17,7 @@ import {
   handleScribeCommand,
   type Respond,
 } from './handlers.ts';
-import { COMMAND, FORM_IDS, MODAL_ID, MODE_BUTTON_IDS, RESULT_BUTTON_IDS } from './ids.ts';
+import { COMMAND, FORM_IDS, MODAL_ID, MODE_BUTTON_IDS, OPTION_BUTTON_PATTERN, RESULT_BUTTON_IDS } from './ids.ts';
 import { metadataOf } from './modal.ts';
 import { handleModeSwitch } from './mode-switch.ts';
 import { handleProfileSubmission, PROFILE_MODAL_ID } from './profile.ts';
@@ -128,7 +128,7 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
     );
   }
 
-  for (const actionId of Object.values(RESULT_BUTTON_IDS)) {
+  for (const actionId of [...Object.values(RESULT_BUTTON_IDS), OPTION_BUTTON_PATTERN]) {
     app.action({ type: 'block_actions', action_id: actionId }, ({ body, ack, respond }) =>
       listen(
         'button',
