@@ -192,3 +192,14 @@ it('in a batch, the ambiguous row waits (❓) while the others finish, and resum
   expect(calls()).toEqual(before);
   expect(names().sort()).toEqual(['Ada Lovelace', 'Alan Turing', 'Grace Hopper']);
 }, 200_000);
+
+it('Cancel on the progress message stops an email waiting for the answer; a later answer changes nothing', async () => {
+  const { progress, question, id } = await untilAsked();
+  await click('U0ADA', progress.ts, 'scribe_cancel');
+  await toldTo('U0ADA', /^Cancelled\. Nothing more will be posted\./);
+  expect(await statusOf(id)).toBe('cancelled');
+  await click('U0ADA', question.ts, 'scribe_choose.1');
+  await toldTo('U0ADA', /Nothing to choose: this email is already cancelled\./);
+  expect(await statusOf(id)).toBe('cancelled');
+  expect(emailsIn(progress.ts)).toHaveLength(0);
+}, 150_000);
