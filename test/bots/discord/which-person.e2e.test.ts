@@ -4,7 +4,8 @@
  * with a line and a button per candidate and "None of these"; another member's answer is refused
  * privately; the requester's writes the email with no new parser, Exa, arXiv or OpenAlex call and
  * only the chosen person's papers; a second click changes nothing and says so; "None of these"
- * writes without papers and says so.
+ * writes without papers and says so; in a batch the ambiguous row waits (❓) while the others
+ * finish, and resumes alone when answered.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeDiscord } from '../../fakes/discord/index.ts';
@@ -17,7 +18,7 @@ import {
   closeNamesakes,
   NAMESAKE_PAPER,
 } from '../../helpers/namesakes.ts';
-import { composerPrompt, OPENALEX_TEST_KEY, type Services } from '../../helpers/services.ts';
+import { composerPrompt, OPENALEX_TEST_KEY, TEMPLATE, type Services } from '../../helpers/services.ts';
 
 let discord: FakeDiscord;
 let services: Services;
@@ -126,3 +127,31 @@ it('"None of these" writes without papers and says so', async () => {
   expect(prompt).not.toContain(CLOSE_NAMESAKE_PAPER);
   expect(prompt).not.toContain(ADA_JOURNAL_PAPER);
 }, 150_000);
+
+it('in a batch, the ambiguous row waits (❓) while the others finish, and resumes alone when answered', async () => {
+  const command = discord.slashCommand({ user: discord.people.ada, options: { action: 'batch' } });
+  expect((await handled(command.id)).outcome).toBe('batch-modal');
+  const submitted = discord.submitModal(command.id, {
+    template: TEMPLATE,
+    recipients: 'Grace Hopper | compilers\nAda Lovelace | analytical engines\nAlan Turing | computability',
+  });
+  expect((await handled(submitted.id)).outcome).toBe('batch:3');
+  const table = () => discord.channelView(discord.channelId).find((m) => m.embeds[0]?.title?.startsWith('3 emails'));
+  await expect.poll(() => table()?.embeds[0]?.title, { timeout: 90_000, interval: 200 }).toBe('3 emails: 2 ✅ 1 ❓');
+  expect(table()!.embeds[0]!.description).toContain('❓ Ada Lovelace');
+  const thread = table()!.threadId!;
+  const [question] = questions(thread);
+  expect(embedsOf(question!)).toContain('Which Ada Lovelace?');
+  expect(embedsOf(question!)).toContain('(email 2 of 3)');
+  expect(emails(thread)).toHaveLength(2);
+
+  const { rows } = await db.pool.query<{ id: string }>(
+    "SELECT id FROM generations WHERE status = 'awaiting_identity' AND batch_id IS NOT NULL",
+  );
+  const before = calls();
+  const press = discord.pressButton(question!.id, `scribe:choose:${rows[0]!.id}:1`, { user: discord.people.ada });
+  expect((await handled(press.id)).outcome).toBe('chosen');
+  await expect.poll(() => table()?.embeds[0]?.title, { timeout: 90_000, interval: 200 }).toBe('3 emails: 3 ✅');
+  await expect.poll(() => emails(thread).length, { timeout: 10_000 }).toBe(3);
+  expect(calls()).toEqual(before);
+}, 200_000);
