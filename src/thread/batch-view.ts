@@ -100,6 +100,14 @@ export function countStates(states: readonly BatchRowState[]): Record<BatchRowSt
   return counts;
 }
 
+/**
+ * Whether the table offers Cancel batch: while rows wait in the queue, or wait for their person to
+ * say "Which …?" (no worker holds those, so only a cancel settles them if nobody answers).
+ */
+export function canCancelBatch(view: BatchView): boolean {
+  return !view.cancelled && (view.counts.queued > 0 || view.counts.awaiting_identity > 0);
+}
+
 /** "Drafting 12 emails — 5 of 12 done", or the final tally. */
 export function batchTitle(view: BatchView): string {
   const n = view.rows.length;
