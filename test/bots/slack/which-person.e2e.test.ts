@@ -4,8 +4,9 @@
  * `closeNamesakes`). The worker stops with `awaiting_identity` and asks in the thread, a line and a
  * button per candidate and "None of these"; only the requester may answer; the answer writes the
  * email with no new parser, Exa, arXiv or OpenAlex call and only the chosen person's papers; a
- * second click changes nothing and says so; "None of these" writes without papers and says so; in
- * a batch the ambiguous row waits (❓) while the others finish, and resumes alone when answered.
+ * second click changes nothing and says so; Fresh research keeps the answer; "None of these"
+ * writes without papers and says so; in a batch the ambiguous row waits (❓) while the others
+ * finish, and resumes alone when answered; Cancel stops a row that waits.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeSlack } from '../../fakes/slack/index.ts';
@@ -126,6 +127,15 @@ it('asks which Ada Lovelace; only the requester answers; the choice writes with 
   await click('U0ADA', question.ts, 'scribe_choose.none');
   await toldTo('U0ADA', /Already answered: the email is about Ada Lovelace · Babbage College/);
   expect(emailsIn(progress.ts)).toHaveLength(1);
+
+  // Fresh research researches again but keeps the answer: no second question, still her papers.
+  const searches = services.exa.requests.length;
+  await click('U0ADA', email!.ts, 'scribe_fresh');
+  await slack.until(() => emailsIn(progress.ts).length === 2, 'the fresh version', 60_000);
+  expect(services.exa.requests.length).toBeGreaterThan(searches);
+  expect(questionsIn(progress.ts)).toHaveLength(1);
+  expect(composerPrompt(services)).toContain(CLOSE_ADA_PAPER);
+  expect(composerPrompt(services)).not.toContain(CLOSE_NAMESAKE_PAPER);
 }, 150_000);
 
 it('"None of these" writes without papers and says so', async () => {
