@@ -31,6 +31,7 @@ export function routeByPlatform(reporters: PlatformReporters): ThreadReporter {
     failed: (address, failure) => pick(address).failed(address, failure),
     // Both chat reporters post reviews; the terminal never asks for one.
     review: async (address, view) => (await pick(address).review?.(address, view)) ?? { messageIds: [] },
+    askIdentity: async (address, view) => (await pick(address).askIdentity?.(address, view)) ?? { messageIds: [] },
     flush: async (address) => pick(address).flush?.(address),
   };
 }

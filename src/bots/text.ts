@@ -44,6 +44,10 @@ export function progressLines(view: ProgressView): string[] {
   if (view.status === 'cancelled') lines.push('🚫 Cancelled — nothing more will be posted.');
   if (view.status === 'review')
     lines.push('👀 The research is ready for your review in the thread: press “Write the email” when it looks right.');
+  if (view.status === 'identity')
+    lines.push(
+      `❓ Several people are called ${view.recipientName}: say in the thread which one you mean, and the email is written about them.`,
+    );
   return lines;
 }
 
@@ -58,6 +62,8 @@ export function progressTitle(view: ProgressView): string {
       return `Cancelled: the email to ${view.recipientName}${version}`;
     case 'review':
       return `Research for the email to ${view.recipientName} is ready for review${version}`;
+    case 'identity':
+      return `Which ${view.recipientName}? The email waits for your answer${version}`;
     default:
       return `Drafting an email to ${view.recipientName}${version}`;
   }

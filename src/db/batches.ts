@@ -107,17 +107,19 @@ export async function batchIdOf(db: Db, generationId: string): Promise<string | 
 }
 
 /**
- * Cancels a batch: marks it, and every row still `queued` becomes `cancelled` — conditionally, so a
- * row a worker has just taken (`running`) is left to finish. Returns the ids of the rows cancelled.
+ * Cancels a batch: marks it, and every row still `queued` (or waiting for "Which …?", which no
+ * worker holds) becomes `cancelled` — conditionally, so a row a worker has just taken (`running`)
+ * is left to finish. Returns the ids of the rows cancelled.
  */
 export async function cancelBatchRows(db: Db, batchId: string): Promise<string[]> {
   await db.query('UPDATE batches SET cancelled_at = coalesce(cancelled_at, now()), updated_at = now() WHERE id = $1', [
     batchId,
   ]);
   const { rows } = await db.query<{ id: string }>(
-    `UPDATE generations SET status = 'cancelled', error = 'Cancelled before it started', finished_at = now(),
-       updated_at = now()
-     WHERE batch_id = $1 AND status = 'queued' RETURNING id`,
+    `UPDATE generations SET status = 'cancelled', finished_at = now(), updated_at = now(),
+       error = CASE WHEN status = 'queued' THEN 'Cancelled before it started'
+                    ELSE 'Cancelled while waiting for the choice of person' END
+     WHERE batch_id = $1 AND status IN ('queued', 'awaiting_identity') RETURNING id`,
     [batchId],
   );
   return rows.map((r) => r.id);

@@ -10,7 +10,18 @@ import type { IdentityHint, StepName, StepRecord, StepRecords } from '../pipelin
 import type { Db } from './pool.ts';
 import type { Platform } from './users.ts';
 
-export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'awaiting_review';
+export type GenerationStatus =
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'awaiting_review'
+  /** "Which Jun Li?" asked (issue 20, migration 009): waits for the person's choice, no job held. */
+  | 'awaiting_identity';
+
+/** Statuses that wait for the person, not for a worker: a review, or the answer to "Which …?". */
+export const AWAITING: readonly GenerationStatus[] = ['awaiting_review', 'awaiting_identity'];
 
 /** Statuses a generation can still move on from by itself (a worker holds or will take it). */
 export const UNSETTLED: readonly GenerationStatus[] = ['queued', 'running'];
@@ -331,7 +342,8 @@ export async function countTodayForQuota(db: Db, userId: string): Promise<number
 }
 
 /**
- * Cancels a generation that has not posted its email: queued, running or waiting for a review.
+ * Cancels a generation that has not posted its email: queued, running, or waiting for a review or
+ * for the answer to "Which …?".
  * Returns the row when this call cancelled it; undefined when it was settled already (by the
  * worker posting the email, or by an earlier cancel), so two cancels settle it once.
  */
@@ -339,7 +351,8 @@ export async function cancelUnposted(db: Db, id: string, byUserId: string | null
   const { rows } = await db.query<GenerationRow>(
     `UPDATE generations SET status = 'cancelled', cancelled_by = $2, current_step = NULL, finished_at = now(),
        updated_at = now()
-     WHERE id = $1 AND status IN ('queued', 'running', 'awaiting_review') AND result_posting_at IS NULL
+     WHERE id = $1 AND status IN ('queued', 'running', 'awaiting_review', 'awaiting_identity')
+       AND result_posting_at IS NULL
      RETURNING ${COLUMNS}`,
     [id, byUserId],
   );
@@ -394,6 +407,35 @@ export async function saveResearchSummary(db: Db, id: string, summary: string): 
      WHERE id = $1 AND status = 'awaiting_review' AND steps #> '{research,output}' IS NOT NULL
      RETURNING ${COLUMNS}`,
     [id, summary],
+  );
+  return rows[0] && toGeneration(rows[0]);
+}
+
+/** The worker stopped to ask "Which …?" (issue 20); only while running: a cancel that came first wins. */
+export async function markAwaitingIdentity(db: Db, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE generations SET status = 'awaiting_identity', current_step = NULL, updated_at = now()
+     WHERE id = $1 AND status = 'running'`,
+    [id],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/**
+ * The answer to "Which …?": `identity` (the saved record with the choice applied, `chooseIdentity`)
+ * replaces `steps.identity`, and the row goes back to `queued`. Only from `awaiting_identity`:
+ * undefined when another click got there first (the lock makes the second wait and find it moved).
+ */
+export async function saveIdentityChoice(
+  db: Db,
+  id: string,
+  identity: StepRecord<'identity'>,
+): Promise<Generation | undefined> {
+  const { rows } = await db.query<GenerationRow>(
+    `UPDATE generations SET steps = jsonb_set(steps, '{identity}', $2::jsonb), status = 'queued', updated_at = now()
+     WHERE id = $1 AND status = 'awaiting_identity'
+     RETURNING ${COLUMNS}`,
+    [id, JSON.stringify(identity)],
   );
   return rows[0] && toGeneration(rows[0]);
 }

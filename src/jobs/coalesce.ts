@@ -124,6 +124,15 @@ export function coalesceProgress(
     },
     // Only where the inner reporter can show a review: the worker pauses for one only then.
     ...(inner.review ? { review: inner.review.bind(inner) } : {}),
+    // The question follows the progress edits before it, like a result.
+    ...(inner.askIdentity
+      ? {
+          askIdentity: async (...args: Parameters<NonNullable<ThreadReporter['askIdentity']>>) => {
+            await finish(args[0]);
+            return inner.askIdentity!(...args);
+          },
+        }
+      : {}),
     flush,
   };
 }

@@ -2,7 +2,8 @@
  * One try of one generation, as the worker runs it: load the row, hold it when the workspace's
  * spend allows no more, run the pipeline from the first step without a saved output (each step
  * checkpointed to Postgres as it finishes, progress reported through the `ThreadReporter` port),
- * then post the result exactly once, pause for the research review, or settle a failure.
+ * then post the result exactly once, pause for the research review or for "Which …?", or settle
+ * a failure.
  *
  * Exactly once: the result's message ids are saved before the status becomes `succeeded`, and
  * `result_posting_at` is set before posting, so a retry either edits the recorded messages or asks
@@ -30,6 +31,7 @@ import {
 } from '../thread/reporter.ts';
 import { resultViewOf } from '../thread/result-view.ts';
 import { postReview } from '../thread/review.ts';
+import { identityQuestionOf, postIdentityQuestion } from '../thread/identity.ts';
 import {
   heldForSpendText,
   NO_OBSERVABILITY,
@@ -49,7 +51,7 @@ export interface AttemptInfo {
   retryDelayMaxSeconds: number | undefined;
 }
 
-export type Outcome = 'succeeded' | 'failed' | 'retry' | 'skipped' | 'cancelled' | 'review';
+export type Outcome = 'succeeded' | 'failed' | 'retry' | 'skipped' | 'cancelled' | 'review' | 'identity';
 
 export interface ProcessResult {
   outcome: Outcome;
@@ -203,6 +205,8 @@ async function runRow(
       freshResearch: row.freshResearch,
       // The research review: stop after step 3 (only where the thread can show the research).
       stopBeforeCompose: row.reviewResearch && deps.reporter.review !== undefined,
+      // "Which Jun Li?": stop and ask when it is close (only where the thread can ask).
+      askIdentity: deps.reporter.askIdentity !== undefined,
       onProgress: (event) => {
         run.view = applyProgressEvent(run.view, event);
         void run.report();
@@ -221,7 +225,30 @@ async function runRow(
   );
   // Saved before anything is shown: a cancel pressed at the review counts what the research cost.
   await database(() => run.usage.save());
+  if (finished.awaiting === 'identity') return pauseForIdentity(deps, run, finished);
   return finished.steps.compose ? postResult(deps, run, finished) : pauseForReview(deps, run, finished);
+}
+
+/**
+ * The identity is too close to call: ask "Which …?" in the thread and finish the job. The saved
+ * steps stay; the answer (`commitChoice`) queues the row again and the run resumes from them.
+ */
+async function pauseForIdentity(deps: WorkerDeps, run: Run, finished: PipelineData): Promise<ProcessResult> {
+  const { row } = run;
+  const batch = row.batchId ? await database(() => batchPlaceOf(deps.pool, row.id)) : undefined;
+  const question = identityQuestionOf(row, finished.steps, batch);
+  // Only while running: a cancel that came first wins.
+  if (!question || !(await database(() => generations.markAwaitingIdentity(deps.pool, row.id)))) {
+    return stopSettled(deps, run);
+  }
+  await postIdentityQuestion(deps.reporter, run.address, question, run.logger);
+  // The steps as saved: research and arXiv wait for the answer, neither running nor failed.
+  await run.show({ ...initialProgress(row.recipientName, row.version, finished.steps), status: 'identity' });
+  run.logger.info(
+    { event: 'identity.asked', candidates: question.options.length },
+    'asked which person the recipient is; the email waits for the answer',
+  );
+  return { outcome: 'identity' };
 }
 
 /** Steps 1–3 are done and the person asked to review the research: post it and finish the job. */

@@ -120,12 +120,23 @@ export function fenceReporter(reporter: ThreadReporter, claims: Pick<Claims, 'ho
     },
   };
   if (reporter.flush) fenced.flush = (address) => reporter.flush!(address);
-  // Every optional call is forwarded too: the worker pauses for a review only where one can be shown.
+  // Every optional call is forwarded too: the worker pauses for a review, or asks "Which …?", only where it can be shown.
   if (reporter.review) {
     const review = reporter.review.bind(reporter);
     fenced.review = async (address, view) => {
       if (await claims.holds()) return review(address, view);
       lost('review', address.generationId);
+      throw new RetryableError(
+        ErrorCode.ServiceUnavailable,
+        'this worker lost its claim on the job; another worker runs it',
+      );
+    };
+  }
+  if (reporter.askIdentity) {
+    const ask = reporter.askIdentity.bind(reporter);
+    fenced.askIdentity = async (address, view) => {
+      if (await claims.holds()) return ask(address, view);
+      lost('identity question', address.generationId);
       throw new RetryableError(
         ErrorCode.ServiceUnavailable,
         'this worker lost its claim on the job; another worker runs it',

@@ -27,9 +27,10 @@ import { findPapers, type ArxivLimits } from './steps/arxiv.ts';
 import { composeEmail } from './steps/compose.ts';
 import { identifyRecipient } from './steps/identity.ts';
 import { parseTemplate } from './steps/parse.ts';
-import { researchRecipient, type ResearchLimits } from './steps/research.ts';
+import { RESEARCH_LIMITS, researchRecipient, type ResearchLimits } from './steps/research.ts';
 import {
   STEP_LABELS,
+  type IdentityHeld,
   type IdentityOutput,
   type Paper,
   type PipelineData,
@@ -90,6 +91,27 @@ export interface RunOptions {
   observer?: PipelineObserver | undefined;
   /** Stop after steps 1–3 (the research review): the result then has no `compose` record. */
   stopBeforeCompose?: boolean | undefined;
+  /**
+   * Ask "Which …?" when the identity is ambiguous (issue 20): the run stops once the research has
+   * read its pages and arXiv has answered, keeps both on the identity record (`held`) and returns
+   * with `awaiting: 'identity'`; the person's choice, saved on that record, resumes it with no new
+   * search. Without it (the terminal, the bench) an ambiguous identity goes the unverified way.
+   */
+  askIdentity?: boolean | undefined;
+}
+
+/** What a run ends with: the data, and what it waits for when it stopped to ask the person. */
+export type RunResult = PipelineData & { awaiting?: 'identity' | undefined };
+
+/**
+ * Thrown inside a run that stops for "Which …?", to end the research and arXiv steps where they are.
+ * Not a failure: no step fails, nothing is logged as one, and `runPipeline` returns normally.
+ */
+export class AwaitingIdentity extends Error {
+  constructor() {
+    super('waiting for the person to say which profile is the recipient');
+    this.name = 'AwaitingIdentity';
+  }
 }
 
 /** What a step function sees: the ports with the retry policy applied, its model names, the signal. */
@@ -109,7 +131,7 @@ export async function runPipeline(
   data: PipelineData,
   deps: PipelineDeps,
   options: RunOptions = {},
-): Promise<PipelineData> {
+): Promise<RunResult> {
   const logger = options.logger ?? deps.logger;
   const { signal } = options;
   const elapsed = deps.clock?.elapsed ?? (() => performance.now());
@@ -188,6 +210,8 @@ export async function runPipeline(
     try {
       result = await observer.step(step, () => fn(portsFor(step)));
     } catch (err) {
+      // Stopped to ask "Which …?": the step has not failed, it waits.
+      if (err instanceof AwaitingIdentity) throw err;
       const error = stepError(step, err, signal);
       logger.warn({ step, err: error }, 'step failed');
       // The text of an error that is not ours was never written for the person (it is in the log).
@@ -268,6 +292,13 @@ export async function runPipeline(
       return feed;
     };
   };
+  // "Which …?" is asked only while the research is still to be written from the pages it read.
+  const asking = options.askIdentity === true && !steps.research;
+  const held = steps.identity?.output?.held;
+  // What the research read and arXiv answered, kept on the identity record if the run stops to ask.
+  let readNow: IdentityHeld | undefined;
+  let papersNow: Paper[] | undefined;
+  const corpusChars = deps.limits?.research?.maxCorpusChars ?? RESEARCH_LIMITS.maxCorpusChars;
   // Who the recipient is, settled once: from the pages the research reads, or, when the research
   // is already done (a retry, a row from before issue 20), from the directory and the interest alone.
   let pagesRead: (pages: readonly PageText[]) => void = () => undefined;
@@ -278,7 +309,7 @@ export async function runPipeline(
   });
   // A row whose research and papers were chosen before issue 20 has nothing left for it to decide.
   const needed = !steps.research || (wantsArxiv && !steps.arxiv);
-  const identity: Promise<IdentityOutput | undefined> = steps.identity
+  const decided: Promise<IdentityOutput | undefined> = steps.identity
     ? Promise.resolve(identityOf(steps.identity))
     : !needed
       ? Promise.resolve(undefined)
@@ -297,20 +328,28 @@ export async function runPipeline(
           fresh.push('identity');
           return identityOf(steps.identity);
         });
+  const identity = decided.then((out) => {
+    if (asking && out?.decision === 'ambiguous') throw new AwaitingIdentity();
+    return out;
+  });
   // Whoever needs it reports the failure; this keeps an unawaited rejection from being unhandled.
   identity.catch(() => undefined);
   const concurrent: Promise<void>[] = [identity.then(() => undefined)];
   const settled = async () => (await identity) ?? identityOf(undefined);
   if (steps.research) pagesRead([]);
   else {
-    const identify = (read: readonly PageText[]) => {
+    const identify = (read: readonly PageText[], warnings: readonly string[]) => {
+      readNow = {
+        pages: read.map(({ url, title, text }) => ({ url, title, text: text.slice(0, corpusChars) })),
+        warnings: [...warnings],
+      };
       pagesRead(read);
       return settled();
     };
     concurrent.push(
       run('research', (p) =>
         researchRecipient(
-          { input, parsed, identify },
+          { input, parsed, identify, held },
           { ...p, pagesDeadlineMs: deps.pagesDeadlineMs },
           deps.limits?.research,
         ),
@@ -328,11 +367,21 @@ export async function runPipeline(
     );
   }
   if (!steps.arxiv) {
+    const answered = (found: readonly Paper[]) => {
+      papersNow = [...found];
+      return settled();
+    };
     concurrent.push(
       wantsArxiv
         ? run('arxiv', (p) =>
             findPapers(
-              { ...input, searchTerms: parsed.searchTerms, identity: settled, authorFeed: authorFeed(p) },
+              {
+                ...input,
+                searchTerms: parsed.searchTerms,
+                identity: answered,
+                held: held?.papers,
+                authorFeed: authorFeed(p),
+              },
               p,
               deps.limits?.arxiv,
             ),
@@ -342,8 +391,26 @@ export async function runPipeline(
   }
   // Wait for all even when one fails, so the others' outputs are saved for the next try. The
   // identity's own failure (an ORCID OpenAlex does not know) comes first: it is the cause.
-  const failure = (await Promise.allSettled(concurrent)).find((s) => s.status === 'rejected');
-  if (failure) throw failure.reason;
+  const outcomes = await Promise.allSettled(concurrent);
+  const stops = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+  const awaiting = stops.some((e) => e instanceof AwaitingIdentity);
+  if (awaiting && steps.identity?.output) {
+    // Kept for the answer: the pages read and arXiv's answer, so it resumes without a new search.
+    const keep: IdentityHeld = {
+      pages: readNow?.pages ?? held?.pages ?? [],
+      warnings: readNow?.warnings ?? held?.warnings ?? [],
+      papers: papersNow ?? held?.papers,
+    };
+    await record('identity', { ...steps.identity, output: { ...steps.identity.output, held: keep } });
+  }
+  const failure = stops.find((e) => !(e instanceof AwaitingIdentity));
+  if (failure !== undefined) throw failure;
+  if (awaiting) return { input, steps, awaiting: 'identity' };
+  if (steps.identity?.output?.held && steps.research && (steps.arxiv || !wantsArxiv)) {
+    // The research is written from the held pages: they are not needed any more.
+    const { held: _done, ...settledIdentity } = steps.identity.output;
+    await record('identity', { ...steps.identity, output: settledIdentity });
+  }
   if (cache && fresh.length > 0 && (steps.research?.output?.sources.length ?? 0) > 0) {
     const value: CachedResearch = {
       research: withoutReuse(steps.research),

@@ -297,4 +297,20 @@ export interface IdentityOutput {
   /** Said on the result when identity could not be verified, in plain words. */
   note?: string | undefined;
   hint: IdentityHint;
+  /**
+   * While "Which …?" waits for its answer (issue 20): what the research and the arXiv step had
+   * found when the question was asked, so the answer resumes with no new search. Dropped once the
+   * research is written from it.
+   */
+  held?: IdentityHeld | undefined;
+}
+
+/** What the research had read and arXiv had found when the run paused for "Which …?". */
+export interface IdentityHeld {
+  /** The pages the research read (each cut to the corpus budget), before any was left out. */
+  pages: { url: string; title: string; text: string }[];
+  /** The research's warnings so far ("2 of 5 pages could not be read"). */
+  warnings: string[];
+  /** arXiv's answer for the name, before any was kept; absent when arXiv had not answered (or is not used). */
+  papers?: Paper[] | undefined;
 }

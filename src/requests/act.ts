@@ -20,7 +20,7 @@ import { withTransaction, type Db } from '../db/pool.ts';
 import { findByResultMessage, type Generation } from '../db/generations.ts';
 import type { Platform, UserIdentity } from '../db/users.ts';
 import { initialProgress } from '../thread/progress.ts';
-import { commitCancel, commitResume, commitRetry, type SteerResult } from './commit/steer.ts';
+import { commitCancel, commitChoice, commitResume, commitRetry, type SteerResult } from './commit/steer.ts';
 import { commitFeedback, type FeedbackResult } from './commit/feedback.ts';
 import { commitVersion, nextVersion, reusableSteps } from './commit/versions.ts';
 import type { ProgressView } from '../thread/reporter.ts';
@@ -51,6 +51,8 @@ export interface ActionInput {
   threadId?: string | null | undefined;
   /** When the person asked, by the platform's clock; default: now. */
   requestedAt?: Date | undefined;
+  /** What the button carries besides its action: for `choose`, the candidate's number or "none". */
+  option?: string | undefined;
 }
 
 /** How long a progress-message action waits for a row whose id was reserved but not yet written: 4 × 500 ms. */
@@ -76,10 +78,12 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
   const effect: ActionEffect = spec.effect;
   // Feedback is a value set, not a thing started: a repeat is harmless, and 👍 👎 👍 within the
   // collapse window must end on 👍, so it is not dropped in memory. A second *Mark as sent* is
-  // answered from the stored mark ("already marked"), never dropped.
+  // answered from the stored mark ("already marked"), never dropped. A second answer to "Which …?"
+  // is told what was chosen: its conditional update is the referee.
   if (
     effect.type !== 'feedback' &&
     effect.type !== 'outreach' &&
+    effect.type !== 'choose' &&
     !deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`)
   )
     return { kind: 'duplicate' };
@@ -119,7 +123,7 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
         await loadActionContext(tx, query, { actor: ctx.actor, actorIsAdmin: ctx.actorIsAdmin }),
       );
       if (again) return refused(again);
-      return commitSteer(deps, tx, effect, parent, ctx.actor.id);
+      return commitSteer(deps, tx, effect, parent, ctx.actor.id, input.option);
     });
     if (result.kind === 'feedback') {
       if (result.previous !== result.value) deps.metrics?.feedback(result.value, parent.platform);
@@ -137,14 +141,17 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
         },
         result.kind === 'marked-sent' ? 'email marked as sent' : 'sent mark taken back',
       );
-    if (result.kind === 'cancelled' || result.kind === 'retrying' || result.kind === 'writing') {
-      log.info(
-        { outcome: result.kind },
-        `generation ${result.kind === 'writing' ? 'resumed after review' : result.kind}`,
-      );
+    if (
+      result.kind === 'cancelled' ||
+      result.kind === 'retrying' ||
+      result.kind === 'writing' ||
+      result.kind === 'chosen'
+    ) {
+      log.info({ outcome: result.kind }, `generation ${STEERED_LOG[result.kind]}`);
       // The worker edits a running one too; a queued one has no worker to say it.
+      const kind = result.kind === 'chosen' ? 'writing' : result.kind;
       await port
-        .showProgress(result.generation, steeredView(result.generation, result.kind))
+        .showProgress(result.generation, steeredView(result.generation, kind))
         .catch((err: unknown) => log.warn({ err }, 'could not update the progress message'));
     }
     return result;
@@ -189,6 +196,7 @@ function commitSteer(
   effect: Exclude<ActionEffect, { type: 'new-version' }>,
   parent: Generation,
   actorId: string,
+  option: string | undefined,
 ): Promise<SteerResult | FeedbackResult | OutreachResult> {
   switch (effect.type) {
     case 'cancel':
@@ -199,6 +207,8 @@ function commitSteer(
       return commitResume(deps.boss, tx, parent.id);
     case 'outreach':
       return effect.mark ? commitMarkSent(tx, parent) : commitUnmarkSent(tx, parent);
+    case 'choose':
+      return commitChoice(deps.boss, tx, parent.id, option);
     case 'form':
       // A form's button opens the form (the adapter's part); saving it is src/requests/edit.ts.
       return Promise.resolve({ kind: 'nothing-to-do', status: parent.status });
@@ -210,6 +220,14 @@ function commitSteer(
     }
   }
 }
+
+/** How the log says what a steering action did. */
+const STEERED_LOG = {
+  cancelled: 'cancelled',
+  retrying: 'retrying',
+  writing: 'resumed after review',
+  chosen: 'resumed with the person chosen',
+} as const;
 
 /** The progress message after a cancel (the steps as saved, "Cancelled") or a retry (waiting again). */
 export function steeredView(g: Generation, kind: 'cancelled' | 'retrying' | 'writing'): ProgressView {

@@ -39,13 +39,24 @@ export type ActionEffect =
   /** 👍 / 👎 on this version, stored per person (src/requests/commit/feedback.ts). */
   | { type: 'feedback'; value: 'up' | 'down' }
   /** *Mark as sent* (`mark`) or *Not sent*: the outreach memory. See src/requests/outreach.ts. */
-  | { type: 'outreach'; mark: boolean };
+  | { type: 'outreach'; mark: boolean }
+  /**
+   * The answer to "Which Jun Li?" (issue 20): the button's option (a candidate's number, or
+   * "none") is saved on the identity and the email is written. See src/requests/commit/steer.ts.
+   */
+  | { type: 'choose' };
 
 /**
  * Which of an email's messages an action may come from: a result message, the progress message,
- * or (`review`) a message in the generation's own thread, where the research review is posted.
+ * or a message in the generation's own thread: the research review (`review`), "Which …?"
+ * (`identity`).
  */
-export type ActionMessage = 'result' | 'progress' | 'review';
+export type ActionMessage = 'result' | 'progress' | 'review' | 'identity';
+
+/** Whether an action's button is bound to the generation's thread rather than to one message. */
+export function boundToThread(on: ActionMessage): boolean {
+  return on === 'review' || on === 'identity';
+}
 
 /**
  * What an action costs, checked before it runs: `quota` — a new email (the daily quota and the
@@ -170,6 +181,15 @@ export const ACTIONS = {
     nothingTo: 'rate',
     button: { label: 'Needs work', emoji: '👎' },
     effect: { type: 'feedback', value: 'down' },
+  },
+  // "Which Jun Li?" (issue 20): a button per candidate and "None of these", each with its option.
+  choose: {
+    on: 'identity',
+    cost: 'budget',
+    verb: 'say which person it is',
+    nothingTo: 'choose',
+    button: { label: 'This one', emoji: '👤' },
+    effect: { type: 'choose' },
   },
 } as const satisfies Record<string, ActionSpec>;
 

@@ -8,6 +8,7 @@ import type { Generation } from '../db/generations.ts';
 import type { User } from '../db/users.ts';
 import type { SpendContext } from '../jobs/budget.ts';
 import { checkSpend } from '../jobs/budget.ts';
+import { boundToThread, type ActionMessage } from './actions.ts';
 
 /** Why a request is refused. */
 export type Refusal =
@@ -87,10 +88,11 @@ export interface ActionContext {
   /** The message the action came from; null when it came from no chat message (CLI, tests). */
   messageId: string | null;
   /**
-   * Which of the parent's messages the action may come from. For `review`, `messageId` is the
-   * thread the button's message is in (Slack's thread ts, Discord's thread id), as the platform says.
+   * Which of the parent's messages the action may come from. For `review` and `identity`,
+   * `messageId` is the thread the button's message is in (Slack's thread ts, Discord's thread id),
+   * as the platform says.
    */
-  on: 'result' | 'progress' | 'review';
+  on: ActionMessage;
   /**
    * The thread the button's message is in, as the platform says it (Slack's `thread_ts`, Discord's
    * thread channel). A batch row has no progress message of its own: its `progress` actions (Retry
@@ -152,7 +154,7 @@ function isMessageOf(
   messageId: string,
   threadId: string | null | undefined,
 ): boolean {
-  if (on === 'review') return parent.threadId !== null && parent.threadId === messageId;
+  if (boundToThread(on)) return parent.threadId !== null && parent.threadId === messageId;
   if (on === 'progress' && parent.progressMessageId === null && parent.batchId !== null)
     return parent.threadId !== null && parent.threadId === threadId;
   return on === 'progress' ? parent.progressMessageId === messageId : parent.resultMessageIds.includes(messageId);

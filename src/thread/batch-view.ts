@@ -37,10 +37,17 @@ export const BATCH_ICONS: Record<BatchRowState, string> = {
   failed: '❌',
   cancelled: '🚫',
   awaiting_review: '👀',
+  awaiting_identity: '❓',
 };
 
-// A row waiting for its person's review changes only when they act: settled for the table.
-const SETTLED: ReadonlySet<BatchRowState> = new Set(['succeeded', 'failed', 'cancelled', 'awaiting_review']);
+// A row waiting for its person (a review, "Which …?") changes only when they act: settled for the table.
+const SETTLED: ReadonlySet<BatchRowState> = new Set([
+  'succeeded',
+  'failed',
+  'cancelled',
+  'awaiting_review',
+  'awaiting_identity',
+]);
 /** Longest name shown in a table row; the thread has the full name. */
 const NAME_MAX = 60;
 
@@ -101,9 +108,18 @@ export function countStates(states: readonly BatchRowState[]): Record<BatchRowSt
     failed: 0,
     cancelled: 0,
     awaiting_review: 0,
+    awaiting_identity: 0,
   };
   for (const state of states) counts[state]++;
   return counts;
+}
+
+/**
+ * Whether the table offers Cancel batch: while rows wait in the queue, or wait for their person to
+ * say "Which …?" (no worker holds those, so only a cancel settles them if nobody answers).
+ */
+export function canCancelBatch(view: BatchView): boolean {
+  return !view.cancelled && (view.counts.queued > 0 || view.counts.awaiting_identity > 0);
 }
 
 /** "Drafting 12 emails — 5 of 12 done", or the final tally. */
@@ -117,7 +133,15 @@ export function batchTitle(view: BatchView): string {
 
 /** "28 ✅ 2 ⏳ 1 ❌": the states present, in a fixed order. */
 export function tally(counts: Readonly<Record<BatchRowState, number>>): string {
-  const order: BatchRowState[] = ['succeeded', 'running', 'queued', 'failed', 'cancelled'];
+  const order: BatchRowState[] = [
+    'succeeded',
+    'running',
+    'queued',
+    'awaiting_identity',
+    'awaiting_review',
+    'failed',
+    'cancelled',
+  ];
   return order
     .filter((s) => counts[s] > 0)
     .map((s) => `${counts[s]} ${BATCH_ICONS[s]}`)

@@ -45,8 +45,11 @@ export interface ProgressView {
   recipientName: string;
   version: number;
   steps: Record<StepName, StepView>;
-  /** `review`: stopped after steps 1–3 until the person says "Write the email" (review.ts). */
-  status: 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled' | 'review';
+  /**
+   * `review`: stopped after steps 1–3 until the person says "Write the email" (review.ts);
+   * `identity`: stopped until the person says which of the namesakes it is (identity.ts).
+   */
+  status: 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled' | 'review' | 'identity';
   /** While queued: where it stands ("2nd in line — about 40 s"), or "Retrying". */
   queue?: string | undefined;
   /** When failed: whether a Retry button can help (a passing cause). */
@@ -109,6 +112,20 @@ export interface ReviewView {
   editedBy?: string | undefined;
 }
 
+/** "Which Jun Li?" as the thread asks it (src/thread/identity.ts). */
+export interface IdentityQuestionView {
+  recipientName: string;
+  version: number;
+  /** "Which Jun Li?" */
+  question: string;
+  /** Up to four candidates, best first: `option` is what its button carries ("1"…"4"). */
+  options: { option: string; label: string; institution: string }[];
+  /** The "None of these" button's option and label. */
+  none: { option: string; label: string };
+  /** A batch row: its place in the batch, so the question says which email it is for. */
+  batch?: { position: number; size: number } | undefined;
+}
+
 export interface PostResultOptions {
   /** Message ids a previous attempt recorded: edit these instead of posting again. */
   existingMessageIds: readonly string[];
@@ -166,6 +183,11 @@ export interface ThreadReporter {
    * buttons. Optional: a reporter without it (the terminal) never pauses for a review.
    */
   review?(address: ThreadAddress, view: ReviewView): Promise<{ messageIds: string[] }>;
+  /**
+   * Asks "Which Jun Li?" in the thread, a button per candidate and "None of these" (issue 20).
+   * Optional: a reporter without it (the terminal) never pauses to ask.
+   */
+  askIdentity?(address: ThreadAddress, view: IdentityQuestionView): Promise<{ messageIds: string[] }>;
   /** Waits until every coalesced progress edit has been delivered. */
   flush?(address: ThreadAddress): Promise<void>;
 }

@@ -39,7 +39,7 @@ export interface FakeExa extends FakeHttp {
   queries(): string[];
   /** Every answer sent: its query, search type and the `costDollars.total` it carried. */
   answered(): { query: string; type: string; costUsd: number }[];
-  /** Sets the results for queries matching `match` (first match wins; the default answers the rest). */
+  /** Sets the results for queries matching `match` (first match wins; the same pattern again replaces its rule; the default answers the rest). */
   results(match: RegExp, results: ExaResult[]): void;
   /** Results for every query no rule matches. */
   defaults: ExaResult[];
@@ -114,7 +114,10 @@ export async function startFakeExa(options: { apiKey?: string; defaults?: ExaRes
     queries: () => http.requests.filter((r) => r.path === '/search').map((r) => (r.json as { query: string }).query),
     answered: () => [...answered],
     results(match: RegExp, results: ExaResult[]) {
-      rules.push({ match, results });
+      // The same pattern again replaces its rule (a test putting the answers back); a new one is added.
+      const same = rules.findIndex((r) => String(r.match) === String(match));
+      if (same >= 0) rules[same] = { match, results };
+      else rules.push({ match, results });
     },
   });
   return self;

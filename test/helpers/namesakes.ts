@@ -86,3 +86,27 @@ export const ADA_NAMESAKES = {
     work('W2', '2301.00020', 'A survey of weaving looms', 2023, namesake, LEEDS),
   ],
 };
+
+const BABBAGE = institution('I3', 'Babbage College');
+/** Ada's paper in the ambiguous case, and her namesake's. */
+export const CLOSE_ADA_PAPER = 'Programs for analytical engines';
+export const CLOSE_NAMESAKE_PAPER = 'Difference engines in practice';
+
+/**
+ * Two Ada Lovelaces too close to tell apart (issue 20, "Which Ada Lovelace?"): both work on
+ * analytical engines, neither has an ORCID on the pages, and the pages name neither institution —
+ * Babbage College (A100, the arXiv paper 2401.00010 and a journal paper) and the University of
+ * Leeds (A200, a paper of her own). The first offered is the one with more works.
+ */
+export function closeNamesakes(): { authors: OpenAlexAuthorJson[]; works: OpenAlexWorkJson[] } {
+  const one = { ...author('A100', null, BABBAGE, 'Analytical engines'), works_count: 3 };
+  const two = { ...author('A200', null, LEEDS, 'Analytical engines'), works_count: 1 };
+  return {
+    authors: [one, two],
+    works: [
+      work('W1', '2401.00010', CLOSE_ADA_PAPER, 2024, one, BABBAGE),
+      work('W3', undefined, ADA_JOURNAL_PAPER, 2022, one, BABBAGE),
+      work('W4', undefined, CLOSE_NAMESAKE_PAPER, 2024, two, LEEDS),
+    ],
+  };
+}

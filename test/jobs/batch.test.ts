@@ -279,4 +279,23 @@ describe('batches', () => {
     );
     expect(jobs.every((j) => j.state === 'cancelled')).toBe(true);
   }, 120_000);
+
+  it('cancels a row waiting for "Which …?" too: no worker holds it, so nobody else would', async () => {
+    const { batch } = await createBatch(deps(), {
+      user: freshUser(),
+      template: TEMPLATE,
+      recipients: lines(2, 'Waiting'),
+      address,
+    });
+    const rows = await batchRows(db.pool, batch.id);
+    // As the worker leaves a row it asked about: its job completed, the row waits for its person.
+    await db.pool.query("UPDATE generations SET status = 'awaiting_identity' WHERE id = $1", [rows[0]!.generationId]);
+    const stopped = await cancelBatch(deps(), batch.id);
+    expect(stopped).toContain(rows[0]!.generationId);
+    const after = await batchRows(db.pool, batch.id);
+    expect(after.find((r) => r.generationId === rows[0]!.generationId)).toMatchObject({
+      status: 'cancelled',
+      error: 'Cancelled while waiting for the choice of person',
+    });
+  });
 });

@@ -147,4 +147,24 @@ describe('the sweeper', () => {
     expect([...a!, ...b!]).toEqual([generation.id]);
     expect(await failedMessages(generation.id)).toHaveLength(1);
   });
+
+  it('leaves alone a generation waiting for "Which …?", whose job completed when it asked', async () => {
+    const generation = await enqueue('U-asked');
+    // What the worker does at the question: the row waits for the person, the job completes.
+    const workerId = await queue.boss.work<GenerateJob>(
+      QUEUES.generate,
+      { perJobResults: true, batchSize: 1, pollingIntervalSeconds: 0.5 },
+      async (jobs): Promise<JobResult[]> => {
+        await db.pool.query("UPDATE generations SET status = 'awaiting_identity' WHERE id = $1", [generation.id]);
+        return jobs.map((j) => ({ id: j.id, status: 'completed', output: { outcome: 'identity' } }));
+      },
+    );
+    await expect
+      .poll(async () => (await jobsOf(generation.id)).map((j) => j.state), { timeout: 15_000, interval: 100 })
+      .toEqual(['completed']);
+    await queue.boss.offWork(QUEUES.generate, { id: workerId, wait: true });
+    expect(await sweepLostGenerations(sweepDeps(), { graceMs: 0 })).toEqual([]);
+    expect((await getGeneration(db.pool, generation.id))?.status).toBe('awaiting_identity');
+    expect(await failedMessages(generation.id)).toEqual([]);
+  });
 });

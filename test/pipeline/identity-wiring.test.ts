@@ -11,7 +11,15 @@ import { createPipelineClients, type PipelineClients } from '../../src/pipeline/
 import { runPipeline, type PipelineDeps } from '../../src/pipeline/runner.ts';
 import type { IdentityHint, PipelineData, StepRecords } from '../../src/pipeline/types.ts';
 import { PROFILE_TEXT } from '../fakes/pages.ts';
-import { ADA_JOURNAL_PAPER, NAMESAKE_PAPER } from '../helpers/namesakes.ts';
+import { chooseIdentity, NONE_OF_THESE } from '../../src/pipeline/identity/filter.ts';
+import {
+  ADA_JOURNAL_PAPER,
+  ADA_NAMESAKES,
+  CLOSE_ADA_PAPER,
+  CLOSE_NAMESAKE_PAPER,
+  closeNamesakes,
+  NAMESAKE_PAPER,
+} from '../helpers/namesakes.ts';
 import {
   composerPrompt,
   OPENALEX_TEST_KEY,
@@ -107,5 +115,76 @@ describe('the identity step in the pipeline', () => {
       'Programs for analytical engines',
       ADA_JOURNAL_PAPER,
     ]);
+  });
+});
+
+describe('"Which Ada Lovelace?": the run stops to ask, and the answer resumes it', () => {
+  beforeAll(() => {
+    Object.assign(services.openalex, closeNamesakes());
+  });
+  afterAll(() => {
+    Object.assign(services.openalex, { authors: ADA_NAMESAKES.authors, works: ADA_NAMESAKES.works });
+  });
+
+  const calls = () => ({
+    parse: services.anthropic.callsFor('parsed_template').length,
+    exa: services.exa.requests.length,
+    arxiv: services.arxiv.requests.length,
+    openalex: services.openalex.requests.length,
+  });
+
+  /** Runs until the question, then answers `choice` and runs again; the second run's new calls. */
+  async function askThenAnswer(choice: (ids: string[]) => string) {
+    const asked = await runPipeline(fresh(), deps(), { askIdentity: true });
+    expect(asked.awaiting).toBe('identity');
+    const identity = asked.steps.identity!;
+    expect(identity.output).toMatchObject({ decision: 'ambiguous' });
+    // Nothing summarised or written yet; the pages read and arXiv's answer are kept for the answer.
+    expect(asked.steps.research).toBeUndefined();
+    expect(asked.steps.arxiv).toBeUndefined();
+    expect(asked.steps.compose).toBeUndefined();
+    expect(identity.output!.held?.pages.length).toBeGreaterThan(0);
+    expect(identity.output!.held?.papers?.map((p) => p.id)).toContain('2401.00010');
+
+    const chosen = chooseIdentity(identity.output!, choice(identity.output!.candidates.map((c) => c.author.id)));
+    const before = calls();
+    const composed = services.anthropic.callsFor('email').length;
+    const done = await runPipeline(
+      fresh(undefined, { parse: asked.steps.parse, identity: { ...identity, output: chosen } }),
+      deps(),
+      { askIdentity: true },
+    );
+    expect(calls()).toEqual(before);
+    expect(services.anthropic.callsFor('email').length).toBeGreaterThan(composed);
+    expect(done.steps.identity?.output?.held).toBeUndefined();
+    return done;
+  }
+
+  it('asks, and the choice writes with only that person’s papers: no parser call, no search', async () => {
+    const done = await askThenAnswer(() => 'A100');
+    expect(done.awaiting).toBeUndefined();
+    expect(done.steps.identity?.output).toMatchObject({ decision: 'confident', basis: 'choice', chosenId: 'A100' });
+    const prompt = composerPrompt(services);
+    expect(prompt).toContain(CLOSE_ADA_PAPER);
+    expect(prompt).toContain(ADA_JOURNAL_PAPER);
+    expect(prompt).not.toContain(CLOSE_NAMESAKE_PAPER);
+    expect(prompt).not.toContain(NAMESAKE_PAPER);
+  });
+
+  it('"None of these" writes without papers and says so', async () => {
+    const done = await askThenAnswer(() => NONE_OF_THESE);
+    expect(done.steps.arxiv?.output?.papers).toEqual([]);
+    expect(done.steps.arxiv?.warnings).toEqual(['No papers used: you said none of the candidates is the person.']);
+    expect(done.steps.identity?.output?.note).toBe('no papers used: you said none of the candidates is the person');
+    const prompt = composerPrompt(services);
+    expect(prompt).not.toContain(CLOSE_ADA_PAPER);
+    expect(prompt).not.toContain(CLOSE_NAMESAKE_PAPER);
+  });
+
+  it('without askIdentity (the terminal), goes the unverified way as before', async () => {
+    const data = await runPipeline(fresh(), deps());
+    expect(data.awaiting).toBeUndefined();
+    expect(data.steps.identity?.output).toMatchObject({ decision: 'ambiguous' });
+    expect(data.steps.compose?.output?.email).toContain('Dear Dr. Lovelace');
   });
 });

@@ -1,7 +1,7 @@
 /** The batch table within every platform's limits: pure, no network. */
 import { describe, expect, it } from 'vitest';
 import type { BatchRow } from '../../src/db/batches.ts';
-import { batchTableLines, batchTitle, batchViewOf } from '../../src/thread/batch-view.ts';
+import { batchTableLines, batchTitle, batchViewOf, canCancelBatch } from '../../src/thread/batch-view.ts';
 import { renderBatch as renderSlack } from '../../src/bots/slack/batch-render.ts';
 import { renderBatch as renderDiscord } from '../../src/bots/discord/batch-render.ts';
 import { DISCORD_LIMITS, embedsSize } from '../../src/bots/discord/render.ts';
@@ -22,6 +22,21 @@ function rows(n: number, nameLength = 20): BatchRow[] {
 }
 
 describe('batch table', () => {
+  it('counts a row waiting for "Which …?" in the tally, and keeps Cancel batch for it', () => {
+    const [done, waiting] = rows(2);
+    const view = batchViewOf(
+      { id: 'b', cancelledAt: null },
+      [done!, { ...waiting!, status: 'awaiting_identity', finishedAt: null }],
+      at(100),
+    );
+    expect(batchTitle(view)).toBe('2 emails: 1 ✅ 1 ❓');
+    expect(batchTableLines(view, { maxChars: 3_000 })[1]).toMatch(/^❓ /);
+    expect(canCancelBatch(view)).toBe(true);
+    expect(JSON.stringify(renderSlack(view))).toContain('scribe_batch_cancel');
+    expect(canCancelBatch({ ...view, cancelled: true })).toBe(false);
+    expect(canCancelBatch(batchViewOf({ id: 'b', cancelledAt: null }, [done!], at(100)))).toBe(false);
+  });
+
   it('lists every row with its status emoji and seconds when it fits', () => {
     const view = batchViewOf({ id: 'b', cancelledAt: null }, rows(3), at(100));
     expect(batchTableLines(view, { maxChars: 3_000 })).toEqual([

@@ -11,7 +11,7 @@ import {
   type APIModalInteractionResponseCallbackData,
 } from 'discord.js';
 import { z } from 'zod';
-import { batchTableLines, batchTitle, type BatchView } from '../../thread/batch-view.ts';
+import { batchTableLines, batchTitle, type BatchView, canCancelBatch } from '../../thread/batch-view.ts';
 import { splitText } from '../split.ts';
 import { personalLineField, templateField } from './modal.ts';
 import { COLORS, DISCORD_LIMITS, escapeMarkdown, truncate, type ButtonRow } from './render.ts';
@@ -76,23 +76,22 @@ export function renderBatch(
 } {
   const table = batchTableLines(view, { maxChars: DISCORD_LIMITS.embedDescription - 100 }, escapeMarkdown).join('\n');
   const color = view.finished ? (view.counts.failed ? COLORS.failed : COLORS.succeeded) : COLORS.running;
-  const components: ButtonRow[] =
-    !view.finished && !view.cancelled && view.counts.queued > 0
-      ? [
-          {
-            type: ComponentType.ActionRow,
-            components: [
-              {
-                type: ComponentType.Button,
-                style: ButtonStyle.Danger,
-                label: 'Cancel batch',
-                emoji: { name: '⏹️' },
-                custom_id: batchCancelId(view.batchId),
-              },
-            ],
-          },
-        ]
-      : [];
+  const components: ButtonRow[] = canCancelBatch(view)
+    ? [
+        {
+          type: ComponentType.ActionRow,
+          components: [
+            {
+              type: ComponentType.Button,
+              style: ButtonStyle.Danger,
+              label: 'Cancel batch',
+              emoji: { name: '⏹️' },
+              custom_id: batchCancelId(view.batchId),
+            },
+          ],
+        },
+      ]
+    : [];
   return {
     content: requesterId ? `Batch requested by <@${requesterId}>` : '',
     embeds: [

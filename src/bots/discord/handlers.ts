@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { parseStartFields, parseWho } from '../../requests/commit/start.ts';
 import { InvalidRequestError, type RequestField } from '../../errors.ts';
 import { reactedTo, requestAction } from '../../requests/act.ts';
-import { ACTIONS, isFormAction } from '../../requests/actions.ts';
+import { ACTIONS, boundToThread, isFormAction } from '../../requests/actions.ts';
 import { prepareForm, saveForm } from '../../requests/edit.ts';
 import { type HeldRequest, holdRequest, takeHeldRequest } from '../../requests/held-request.ts';
 import { placePersonalLine, type PersonalLineChoice } from '../../requests/personal-line.ts';
@@ -418,8 +418,8 @@ export async function handleResultButton(deps: DiscordBotDeps, interaction: Butt
     return 'refused:guild';
   }
   const identity = identityOf(interaction);
-  // The review's buttons are bound to the generation's thread: the channel their message is in.
-  const bound = ACTIONS[parsed.action].on === 'review' ? interaction.message.channelId : interaction.message.id;
+  // The review's and "Which …?"'s buttons are bound to the generation's thread: the channel their message is in.
+  const bound = boundToThread(ACTIONS[parsed.action].on) ? interaction.message.channelId : interaction.message.id;
   if (isFormAction(parsed.action)) {
     // Checked before the form opens (the modal must be the first answer, within 3 s: no remote calls).
     const prepared = await prepareForm(
@@ -451,6 +451,7 @@ export async function handleResultButton(deps: DiscordBotDeps, interaction: Butt
     {
       action: parsed.action,
       generationId: parsed.generationId,
+      option: parsed.option,
       actor: identity,
       messageId: bound,
       // A batch row's Retry (on its failure reply) is bound to the batch's thread: this channel.

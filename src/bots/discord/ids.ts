@@ -74,19 +74,33 @@ export const REGENERATE_REACTIONS: readonly string[] = ['🔁', '🔄'];
 /** What a result button does: an action of the request layer. */
 export type ResultButton = ActionKind;
 
-/** `scribe:regenerate:<generationId>` — 54 characters, within Discord's 100. */
-export function resultButtonId(button: ResultButton, generationId: string): string {
-  return `scribe:${button}:${generationId}`;
+/**
+ * `scribe:regenerate:<generationId>` — 54 characters, within Discord's 100. A button that carries
+ * an option of its action ("Which …?"'s candidates and "None of these") adds it:
+ * `scribe:choose:<generationId>:1` … `:none`.
+ */
+export function resultButtonId(button: ResultButton, generationId: string, option?: string): string {
+  return `scribe:${button}:${generationId}${option === undefined ? '' : `:${option}`}`;
 }
+
+const ACTION = z.enum(ACTION_KINDS as [ActionKind, ...ActionKind[]]);
+const OPTION = z.string().regex(/^([1-9]|none)$/);
 
 const ResultButtonIdSchema = z
   .string()
   .transform((s) => s.split(':'))
-  .pipe(z.tuple([z.literal('scribe'), z.enum(ACTION_KINDS as [ActionKind, ...ActionKind[]]), z.uuid()]))
-  .transform(([, action, generationId]) => ({ action, generationId }));
+  .pipe(
+    z.union([
+      z.tuple([z.literal('scribe'), ACTION, z.uuid()]),
+      z.tuple([z.literal('scribe'), ACTION, z.uuid(), OPTION]),
+    ]),
+  )
+  .transform(([, action, generationId, option]) => ({ action, generationId, option }));
 
-/** The action and generation of a result button, or undefined when the id is not one of ours. */
-export function parseResultButton(customId: string): { action: ResultButton; generationId: string } | undefined {
+/** The action, generation (and option, if any) of a result button, or undefined when the id is not one of ours. */
+export function parseResultButton(
+  customId: string,
+): { action: ResultButton; generationId: string; option?: string | undefined } | undefined {
   const parsed = ResultButtonIdSchema.safeParse(customId);
   return parsed.success ? parsed.data : undefined;
 }

@@ -25,12 +25,13 @@ import {
   type APIButtonComponent,
   type APIEmbed,
 } from 'discord.js';
-import type { ProgressView, ResultView, ReviewView } from '../../thread/reporter.ts';
+import type { IdentityQuestionView, ProgressView, ResultView, ReviewView } from '../../thread/reporter.ts';
 import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText, type Piece } from '../split.ts';
 import { progressLines, progressTitle } from '../text.ts';
 import { ACTIONS, type ActionButton, type ActionKind } from '../../requests/actions.ts';
 import {
+  IDENTITY_ACTIONS,
   OUTREACH_ACTIONS,
   progressActions,
   RESULT_ACTIONS,
@@ -63,6 +64,7 @@ export const COLORS = {
   failed: 0xed4245,
   cancelled: 0x4f545c,
   review: 0xeb459e,
+  identity: 0xeb459e,
   draft: 0xfee75c,
   info: 0x4f545c,
 } as const;
@@ -376,6 +378,45 @@ export function renderReview(view: ReviewView, generationId: string): ResultMess
     content: '',
     embeds,
     components: [actionRow(REVIEW_ACTIONS, generationId)],
+    allowed_mentions: NO_MENTIONS,
+    flags: 0,
+  };
+}
+
+/** Discord's most characters in a button's label. */
+const BUTTON_LABEL_MAX = 80;
+
+/**
+ * "Which Jun Li?": an embed with each candidate's line (institution · main topic · one recent
+ * title), numbered, then a button per candidate ("1 · MIT") and "None of these", whose custom ids
+ * carry the option. Five buttons at most: four candidates and "None of these" fit one row.
+ */
+export function renderIdentityQuestion(view: IdentityQuestionView, generationId: string): ResultMessage {
+  const [kind] = IDENTITY_ACTIONS;
+  const place = view.batch ? ` (email ${view.batch.position} of ${view.batch.size})` : '';
+  const version = view.version > 1 ? ` (version ${view.version})` : '';
+  const intro = `Several people called ${view.recipientName} could be the one you mean${place}${version}. Which is it? The email is written once you say.`;
+  const lines = view.options.map((o) => `**${o.option}.** ${escapeMarkdown(o.label)}`);
+  const button = (label: string, option: string): APIButtonComponent => ({
+    type: ComponentType.Button,
+    style: ButtonStyle.Secondary,
+    label: truncate(label, BUTTON_LABEL_MAX),
+    custom_id: resultButtonId(kind ?? 'choose', generationId, option),
+  });
+  const buttons = [
+    ...view.options.map((o) => button(`${o.option} · ${o.institution}`, o.option)),
+    button(view.none.label, view.none.option),
+  ].slice(0, DISCORD_LIMITS.buttonsPerRow);
+  return {
+    content: '',
+    embeds: [
+      {
+        title: truncate(`❓ ${view.question}`, DISCORD_LIMITS.embedTitle),
+        description: truncate(`${escapeMarkdown(intro)}\n\n${lines.join('\n')}`, DISCORD_LIMITS.embedDescription),
+        color: COLORS.identity,
+      },
+    ],
+    components: [{ type: ComponentType.ActionRow, components: buttons }],
     allowed_mentions: NO_MENTIONS,
     flags: 0,
   };

@@ -27,6 +27,7 @@ import {
   renderFailure,
   renderProgress,
   renderResult,
+  renderIdentityQuestion,
   renderReview,
   resultDraftFile,
   type MessageFile,
@@ -148,6 +149,20 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
       return {
         messageIds: [
           await post(channelId, renderReview(view, address.generationId), 'posting the research for review'),
+        ],
+      };
+    },
+
+    async askIdentity(address, view) {
+      const channelId = replyChannelOf(address);
+      if (!channelId) return { messageIds: [] };
+      return {
+        messageIds: [
+          await post(
+            channelId,
+            renderIdentityQuestion(view, address.generationId),
+            'asking which person the recipient is',
+          ),
         ],
       };
     },

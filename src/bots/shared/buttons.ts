@@ -13,7 +13,13 @@ import type { ProgressView } from '../../thread/reporter.ts';
 
 /** The progress message's buttons: Cancel while it waits or runs, Retry after a passing failure. */
 export function progressActions(view: Pick<ProgressView, 'status' | 'canRetry'>): ButtonAction[] {
-  if (view.status === 'queued' || view.status === 'running' || view.status === 'retrying' || view.status === 'review')
+  if (
+    view.status === 'queued' ||
+    view.status === 'running' ||
+    view.status === 'retrying' ||
+    view.status === 'review' ||
+    view.status === 'identity'
+  )
     return ['cancel'];
   if (view.status === 'failed' && view.canRetry) return ['retry'];
   return [];
@@ -29,3 +35,5 @@ export const OUTREACH_ACTIONS: readonly ButtonAction[] = RESULT_ACTIONS.filter(
 );
 /** The buttons under the research review. */
 export const REVIEW_ACTIONS: readonly ButtonAction[] = buttonsOn('review');
+/** The action of the buttons under "Which …?": one per candidate and "None of these", each carrying its option. */
+export const IDENTITY_ACTIONS: readonly ButtonAction[] = buttonsOn('identity');

@@ -87,6 +87,12 @@ export function actionReply(action: ActionKind, outcome: AnyActionOutcome, style
       return `Nothing to ${ACTIONS[action].nothingTo}: this email is ${STATUS_PHRASES[outcome.status]}.`;
     case 'writing':
       return 'Writing the email from the research in the thread.';
+    case 'chosen':
+      return `Writing the email about ${outcome.choice}.`;
+    case 'already-chosen':
+      return `Already answered: the email is about ${outcome.choice}. Nothing changed.`;
+    case 'not-an-option':
+      return 'That button is out of date: choose from the latest question in the thread.';
     case 'too-long':
       return (
         `This ${action === 'research' ? 'research summary' : 'email'} is ${outcome.length.toLocaleString('en-US')} characters; ` +
@@ -143,6 +149,7 @@ const STATUS_PHRASES: Record<GenerationStatus, string> = {
   failed: 'failed already',
   cancelled: 'already cancelled',
   awaiting_review: 'waiting for your review',
+  awaiting_identity: 'waiting for you to say which person',
 };
 
 /** A reaction is not a request to anyone but the requester: others' are ignored without a word. */
@@ -172,6 +179,7 @@ export const STATUS_WORDS: Record<GenerationStatus, string> = {
   failed: '❌ failed',
   cancelled: '🚫 cancelled',
   awaiting_review: '👀 waiting for your review',
+  awaiting_identity: '❓ waiting for you to say which person',
 };
 
 /**

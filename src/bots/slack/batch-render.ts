@@ -5,7 +5,7 @@
  * wait. At most 4 blocks, far below Slack's 50.
  */
 import type { types } from '@slack/bolt';
-import { batchTableLines, batchTitle, type BatchView } from '../../thread/batch-view.ts';
+import { batchTableLines, batchTitle, type BatchView, canCancelBatch } from '../../thread/batch-view.ts';
 import { splitText } from '../split.ts';
 import { INPUT_ACTION_ID, INPUTS } from './ids.ts';
 import { modeSwitchBlock, personalLineBlock, SLACK_INPUT_LIMIT, type ModalMetadata } from './modal.ts';
@@ -82,7 +82,7 @@ export function renderBatch(view: BatchView): SlackMessage {
       elements: [{ type: 'mrkdwn', text: 'Each email is posted in this thread, with its own buttons.' }],
     },
   ];
-  if (!view.finished && !view.cancelled && view.counts.queued > 0) {
+  if (canCancelBatch(view)) {
     blocks.push({
       type: 'actions',
       block_id: 'scribe_batch_actions',

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { types } from '@slack/bolt';
-import { ACTIONS, isFormAction } from '../../requests/actions.ts';
+import { ACTIONS, boundToThread, isFormAction } from '../../requests/actions.ts';
 import { prepareForm, saveForm } from '../../requests/edit.ts';
 import { InvalidRequestError } from '../../errors.ts';
 import { parseStartFields, type GenerationRequest } from '../../requests/commit/start.ts';
@@ -26,6 +26,7 @@ import {
   FORM_IDS,
   formActionOf,
   parseFeedbackValue,
+  parseOptionButton,
   parseResultButton,
   PERSONAL_LINE_INPUT,
   REGENERATE_REACTIONS,
@@ -242,7 +243,9 @@ export async function handleResultButton(
   await args.ack();
   const body = ButtonSchema.parse(args.body);
   const [pressed] = body.actions;
-  const button = pressed && parseResultButton(pressed.action_id);
+  // A button with an option ("Which …?"'s candidates) names its action and option in its id.
+  const withOption = pressed && parseOptionButton(pressed.action_id);
+  const button = withOption ? withOption.action : pressed && parseResultButton(pressed.action_id);
   if (!pressed || !button) return 'ignored';
   const teamId = body.team?.id ?? body.user.team_id ?? '';
   const messageId = body.container?.message_ts ?? body.message?.ts ?? '';
@@ -267,9 +270,10 @@ export async function handleResultButton(
     platformUserId: body.user.id,
     displayName: body.user.name ?? body.user.username ?? null,
   };
-  // The review's buttons are bound to the generation's thread (see requests/checks.ts).
-  const bound = ACTIONS[button].on === 'review' ? (body.container?.thread_ts ?? '') : messageId;
+  // The review's and "Which …?"'s buttons are bound to the generation's thread (see requests/checks.ts).
+  const bound = boundToThread(ACTIONS[button].on) ? (body.container?.thread_ts ?? '') : messageId;
   const input = {
+    option: withOption?.option,
     generationId: pressed.value,
     actor,
     messageId: bound,

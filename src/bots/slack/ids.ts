@@ -11,6 +11,7 @@ import {
   FORM_ACTIONS,
   isActionKind,
   isFeedbackAction,
+  type ActionKind,
   type ButtonAction,
   type FeedbackAction,
   type FormAction,
@@ -108,6 +109,25 @@ export function parseFeedbackValue(value: string): { action: FeedbackAction; gen
  * behaviour, but Slack still sends their click, which must be acked (issue 22).
  */
 export const LINK_BUTTON_IDS = { gmail: 'scribe_open_gmail', outlook: 'scribe_open_outlook' } as const;
+
+/**
+ * A button that carries an option of its action besides the generation id (its `value`): "Which
+ * …?"'s candidates and "None of these", `scribe_choose.1` … `scribe_choose.none` — Slack wants the
+ * action ids of one block to differ.
+ */
+export function optionButtonId(kind: ActionKind, option: string): string {
+  return `${PREFIX}${kind}.${option}`;
+}
+
+/** Every option button's action id: `scribe_<action>.<1-9 or none>`. */
+export const OPTION_BUTTON_PATTERN = /^scribe_([a-z]+)\.([1-9]|none)$/;
+
+/** The action and option an option button's `action_id` names, or undefined when it is not one of ours. */
+export function parseOptionButton(actionId: string): { action: ActionKind; option: string } | undefined {
+  const match = OPTION_BUTTON_PATTERN.exec(actionId);
+  const action = match?.[1];
+  return match && action && isActionKind(action) ? { action, option: match[2]! } : undefined;
+}
 
 /** The /scribe modal's choice of a personal line for a template with no recipient placeholder (issue 21, item 5). */
 export const PERSONAL_LINE_INPUT = 'personal_line';

@@ -26,6 +26,7 @@ import {
   LINK_BUTTON_IDS,
   MODAL_ID,
   MODE_BUTTON_IDS,
+  OPTION_BUTTON_PATTERN,
   RESULT_BUTTON_IDS,
 } from './ids.ts';
 import { metadataOf } from './modal.ts';
@@ -148,7 +149,7 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
     );
   }
 
-  for (const actionId of Object.values(RESULT_BUTTON_IDS)) {
+  for (const actionId of [...Object.values(RESULT_BUTTON_IDS), OPTION_BUTTON_PATTERN]) {
     app.action({ type: 'block_actions', action_id: actionId }, ({ body, ack, respond }) =>
       listen(
         'button',

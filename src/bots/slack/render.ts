@@ -6,13 +6,26 @@
  * - a message's `text` (the notification and search fallback) is cut by Slack past 40,000.
  */
 import { resultFooter } from '../shared/footer.ts';
-import type { ProgressView, ResultView, ReviewView } from '../../thread/reporter.ts';
+import type { IdentityQuestionView, ProgressView, ResultView, ReviewView } from '../../thread/reporter.ts';
 import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText } from '../split.ts';
 import { progressLines, progressTitle, resultText } from '../text.ts';
 import { ACTIONS, type ActionButton, type ButtonAction } from '../../requests/actions.ts';
-import { progressActions, RESULT_ACTIONS, RESULT_FEEDBACK, REVIEW_ACTIONS } from '../shared/buttons.ts';
-import { FEEDBACK_ACTION_ID, FEEDBACK_BLOCK_ID, feedbackValue, LINK_BUTTON_IDS, RESULT_BUTTON_IDS } from './ids.ts';
+import {
+  IDENTITY_ACTIONS,
+  progressActions,
+  RESULT_ACTIONS,
+  RESULT_FEEDBACK,
+  REVIEW_ACTIONS,
+} from '../shared/buttons.ts';
+import {
+  FEEDBACK_ACTION_ID,
+  FEEDBACK_BLOCK_ID,
+  feedbackValue,
+  LINK_BUTTON_IDS,
+  optionButtonId,
+  RESULT_BUTTON_IDS,
+} from './ids.ts';
 import { handoffLinks, handoffOf, SLACK_BUTTON_URL_MAX, toLine } from '../../thread/handoff.ts';
 import { markedEmail, markedText, numberedSources, shownSubject } from '../../thread/marks.ts';
 
@@ -224,6 +237,39 @@ export function renderReview(view: ReviewView, generationId: string): SlackMessa
     elements: REVIEW_ACTIONS.map((kind) => actionButton(kind, generationId)),
   };
   return { text: escapeMrkdwn(title), blocks: [...blocks.slice(0, SLACK_MAX_BLOCKS - 1), actions] };
+}
+
+/** Slack's most characters in a button's text. */
+const BUTTON_TEXT_MAX = 75;
+
+/**
+ * "Which Jun Li?": each candidate's line (institution · main topic · one recent title), numbered,
+ * then a button per candidate ("1 · MIT") and "None of these"; each button's value is the
+ * generation id and its action id carries the option.
+ */
+export function renderIdentityQuestion(view: IdentityQuestionView, generationId: string): SlackMessage {
+  const [kind] = IDENTITY_ACTIONS;
+  const place = view.batch ? ` (email ${view.batch.position} of ${view.batch.size})` : '';
+  const version = view.version > 1 ? ` (version ${view.version})` : '';
+  const intro = `Several people called ${view.recipientName} could be the one you mean${place}${version}. Which is it? The email is written once you say.`;
+  const lines = view.options.map((o) => `*${o.option}.* ${escapeMrkdwn(o.label)}`);
+  const blocks: SlackBlock[] = [
+    section(`❓ *${escapeMrkdwn(view.question)}*\n${escapeMrkdwn(intro)}`.slice(0, SLACK_SECTION_LIMIT)),
+    ...sections(lines.join('\n'), 'mrkdwn'),
+  ];
+  if (kind) {
+    const choices = view.options.map((o) => {
+      const text = `${o.option} · ${o.institution}`;
+      return button(
+        text.length > BUTTON_TEXT_MAX ? `${text.slice(0, BUTTON_TEXT_MAX - 1)}…` : text,
+        optionButtonId(kind, o.option),
+        generationId,
+      );
+    });
+    const none = button(view.none.label, optionButtonId(kind, view.none.option), generationId);
+    blocks.push({ type: 'actions', block_id: 'scribe_identity_actions', elements: [...choices, none] });
+  }
+  return { text: escapeMrkdwn(`${view.question} ${intro}`), blocks };
 }
 
 /** "Sources": the web pages by their numbers, then the papers numbered after them, as the marks cite them. */

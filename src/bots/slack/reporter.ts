@@ -25,7 +25,14 @@ import type { Logger } from '../../log.ts';
 import type { ThreadAddress, ThreadReporter } from '../../thread/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText, RETRY_HERE } from '../text.ts';
 import { MESSAGE_GONE, slackErrorCode, toScribeError, type WebClient } from './client.ts';
-import { renderFailure, renderProgress, renderResult, renderReview, type SlackMessage } from './render.ts';
+import {
+  renderFailure,
+  renderIdentityQuestion,
+  renderProgress,
+  renderResult,
+  renderReview,
+  type SlackMessage,
+} from './render.ts';
 import { emlFileName, emlOf, handoffLinks, handoffOf, SLACK_BUTTON_URL_MAX } from '../../thread/handoff.ts';
 
 /** `event_type` of the metadata on result messages. */
@@ -302,6 +309,19 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
         renderReview(view, address.generationId),
         undefined,
         'posting the research for review',
+      );
+      return { messageIds: [ts] };
+    },
+
+    async askIdentity(address, view) {
+      if (!address.channelId) return { messageIds: [] };
+      const thread = address.threadId ?? address.progressMessageId ?? undefined;
+      const ts = await post(
+        address.channelId,
+        thread,
+        renderIdentityQuestion(view, address.generationId),
+        undefined,
+        'asking which person the recipient is',
       );
       return { messageIds: [ts] };
     },

@@ -116,23 +116,27 @@ export interface SourceLike {
 
 /**
  * Drops web sources about someone else, before the summary: a page naming another candidate's
- * institution (or ORCID) and none of the person's. Without a confident identity all are kept.
+ * institution (or ORCID) and none of the person's. After "None of these" every candidate is
+ * someone else. Otherwise, without a confident identity, all are kept.
  */
 export function filterSources<T extends SourceLike>(
   sources: readonly T[],
   identity: IdentityOutput,
 ): { kept: T[]; dropped: { source: T; reason: string }[] } {
   const chosen = chosenCandidate(identity);
-  if (!chosen) return { kept: [...sources], dropped: [] };
-  const mine = institutionsOf(chosen.author);
+  // "None of these": every profile offered is someone else, so pages about any of them go.
+  const noneOfThese = identity.decision === 'none-found' && identity.basis === 'choice';
+  if (!chosen && !noneOfThese) return { kept: [...sources], dropped: [] };
+  const mine = chosen ? institutionsOf(chosen.author) : [];
   const others = identity.candidates.filter((c) => c !== chosen);
   const kept: T[] = [];
   const dropped: { source: T; reason: string }[] = [];
   for (const source of sources) {
     const text = `${source.title} ${source.text ?? ''}`;
     const aboutMine =
-      (chosen.author.orcid !== undefined && text.includes(chosen.author.orcid)) ||
-      mine.some((i) => mentionsInstitution(text, i));
+      chosen !== undefined &&
+      ((chosen.author.orcid !== undefined && text.includes(chosen.author.orcid)) ||
+        mine.some((i) => mentionsInstitution(text, i)));
     const other = aboutMine
       ? undefined
       : others.find(
@@ -210,7 +214,7 @@ export function chooseIdentity(identity: IdentityOutput, choice: string): Identi
       decision: 'none-found',
       basis: 'choice',
       chosenId: undefined,
-      note: 'none of the profiles found is this person, so no papers are used',
+      note: 'no papers used: you said none of the candidates is the person',
     };
   }
   const chosen = identity.candidates.find((c) => c.author.id === choice);

@@ -3,7 +3,15 @@
  * with `satisfies` like the other step records (src/pipeline/records.ts).
  */
 import { z } from 'zod';
-import type { IdentityCandidate, IdentityHint, IdentityOutput, ScholarAuthor, ScholarWork } from '../types.ts';
+import type {
+  IdentityCandidate,
+  IdentityHeld,
+  IdentityHint,
+  IdentityOutput,
+  Paper,
+  ScholarAuthor,
+  ScholarWork,
+} from '../types.ts';
 
 const InstitutionSchema = z.object({ name: z.string(), countryCode: z.string().optional() });
 
@@ -54,6 +62,22 @@ export const IdentityCandidateSchema = z.object({
   confirmedInstitutions: z.array(z.string()),
 }) satisfies z.ZodType<IdentityCandidate>;
 
+const PaperSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  authors: z.array(z.string()),
+  year: z.number(),
+  abstract: z.string(),
+  url: z.string(),
+  categories: z.array(z.string()),
+}) satisfies z.ZodType<Paper>;
+
+export const IdentityHeldSchema = z.object({
+  pages: z.array(z.object({ url: z.string(), title: z.string(), text: z.string() })),
+  warnings: z.array(z.string()),
+  papers: z.array(PaperSchema).optional(),
+}) satisfies z.ZodType<IdentityHeld>;
+
 export const IdentityOutputSchema = z
   .object({
     decision: z.enum(['confident', 'ambiguous', 'none-found', 'no-source']),
@@ -62,6 +86,7 @@ export const IdentityOutputSchema = z
     candidates: z.array(IdentityCandidateSchema).max(4),
     note: z.string().optional(),
     hint: IdentityHintSchema,
+    held: IdentityHeldSchema.optional(),
   })
   .refine((o) => o.decision !== 'confident' || o.candidates.some((c) => c.author.id === o.chosenId), {
     message: 'a confident identity names one of its candidates',

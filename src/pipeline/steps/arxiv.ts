@@ -44,14 +44,17 @@ export interface ArxivInput {
   searchTerms: readonly string[];
   /**
    * Who the recipient is (the identity step, issue 20), awaited once arXiv has answered: only that
-   * person's papers are kept. Without it, the name-only path (the bench's baseline).
+   * person's papers are kept; it is given what arXiv answered (kept when the run pauses for
+   * "Which …?"). Without it, the name-only path (the bench's baseline).
    */
-  identity?: (() => Promise<IdentityOutput>) | undefined;
+  identity?: ((candidates: readonly Paper[]) => Promise<IdentityOutput>) | undefined;
   /**
    * The papers of the arXiv author id the person gave (issue 20): that author claimed them, so
    * they are the person's; used instead of the search by name.
    */
   authorFeed?: (() => Promise<Paper[]>) | undefined;
+  /** arXiv's answer saved when the run paused for "Which …?": used instead of asking arXiv again. */
+  held?: readonly Paper[] | undefined;
 }
 
 /** Fetches the author's recent papers and keeps the most relevant five (only the person's, given their identity). */
@@ -67,11 +70,13 @@ export async function findPapers(
     const warnings = ranked.length === 0 ? [`The arXiv author id given lists no papers.`] : [];
     return { output: { papers: withAbstracts(ranked.slice(0, limits.kept), limits) }, warnings };
   }
-  const candidates = await deps.papers.byAuthor(name, {
-    maxResults: limits.candidates,
-    signal: deps.signal,
-  });
-  if (input.identity) return personsPapers(candidates, await input.identity(), query, name, limits);
+  const candidates =
+    input.held ??
+    (await deps.papers.byAuthor(name, {
+      maxResults: limits.candidates,
+      signal: deps.signal,
+    }));
+  if (input.identity) return personsPapers(candidates, await input.identity(candidates), query, name, limits);
   if (candidates.length === 0) {
     return { output: { papers: [] }, warnings: [`No arXiv papers by ${name} were found.`] };
   }
@@ -83,8 +88,9 @@ export async function findPapers(
 }
 
 /**
- * The papers `filterPapers` keeps for this identity. Until the question "Which …?" can be asked,
- * an ambiguous identity goes the unverified way: papers that mention the interest.
+ * The papers `filterPapers` keeps for this identity. An ambiguous identity that is not asked about
+ * (the terminal, the bench) goes the unverified way: papers that mention the interest. "None of
+ * these" keeps none, and says why.
  */
 function personsPapers(
   candidates: readonly Paper[],
@@ -98,11 +104,13 @@ function personsPapers(
   const warnings: string[] = [];
   if (kept.length === 0) {
     warnings.push(
-      basis.decision === 'confident'
-        ? `No papers of this ${name} were found on arXiv or OpenAlex.`
-        : candidates.length === 0
-          ? `No arXiv papers by ${name} were found.`
-          : `None of the arXiv papers under the name ${name} mention the interest; none are used, as who wrote them could not be checked.`,
+      basis.basis === 'choice' && basis.decision !== 'confident'
+        ? 'No papers used: you said none of the candidates is the person.'
+        : basis.decision === 'confident'
+          ? `No papers of this ${name} were found on arXiv or OpenAlex.`
+          : candidates.length === 0
+            ? `No arXiv papers by ${name} were found.`
+            : `None of the arXiv papers under the name ${name} mention the interest; none are used, as who wrote them could not be checked.`,
     );
   }
   return { output: { papers: withAbstracts(rankPapers(kept, query), limits) }, warnings };

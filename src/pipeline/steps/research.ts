@@ -16,7 +16,14 @@ import { DATA_NOT_INSTRUCTIONS, cleanCitations, neutralise, packSources, quoteSo
 import { filterSources } from '../identity/filter.ts';
 import { findRecipientEmail } from '../recipient-email.ts';
 import type { PageText } from '../identity/score.ts';
-import type { IdentityOutput, ParsedTemplate, PipelineInput, ResearchOutput, StepResult } from '../types.ts';
+import type {
+  IdentityHeld,
+  IdentityOutput,
+  ParsedTemplate,
+  PipelineInput,
+  ResearchOutput,
+  StepResult,
+} from '../types.ts';
 import { readPages, shortUrl } from './read-pages.ts';
 
 export const SummarySchema = z.object({ summary: z.string() });
@@ -97,9 +104,15 @@ export interface ResearchInput {
   parsed: ParsedTemplate;
   /**
    * Who the recipient is, from the pages read (the identity step, issue 20): called once the pages
-   * are read and before the summary, so pages about a namesake are left out of it.
+   * are read and before the summary, so pages about a namesake are left out of it. The research's
+   * warnings so far go with them (kept with the pages when the run pauses for "Which …?").
    */
-  identify?: ((pages: readonly PageText[]) => Promise<IdentityOutput>) | undefined;
+  identify?: ((pages: readonly PageText[], warnings: readonly string[]) => Promise<IdentityOutput>) | undefined;
+  /**
+   * The pages read before the run paused for "Which …?" (the identity record's `held`): the
+   * research goes on from them, with no new search and no page read again.
+   */
+  held?: Pick<IdentityHeld, 'pages' | 'warnings'> | undefined;
 }
 
 /** The two queries; `publications` is undefined for GENERAL templates. */
@@ -119,34 +132,9 @@ export async function researchRecipient(
   deps: ResearchDeps,
   limits: ResearchLimits = RESEARCH_LIMITS,
 ): Promise<StepResult<ResearchOutput>> {
-  const queries = researchQueries(research);
-  const options = {
-    numResults: limits.resultsPerQuery,
-    type: limits.searchType,
-    textChars: limits.textChars,
-    highlightChars: limits.highlightChars,
-    signal: deps.signal,
-  };
-  // The extraction thread starts while Exa searches, not within the pages' deadline.
-  deps.pages.warm?.();
-  const found = await Promise.all(
-    [queries.background, limits.backgroundOnly ? undefined : queries.publications]
-      .filter((q) => q !== undefined)
-      .map((q) => deps.search.search(q, options)),
-  );
-  const results = dedupeByUrl(found.flatMap((answer) => answer.results));
-  const { texts, leftOut, warnings } = await readPages(
-    results,
-    deps.pages,
-    limits.readBelowChars,
-    deps.signal,
-    deps.pagesDeadlineMs,
-  );
-
-  // A page cut off at the deadline is left out whole (its warning says so), its excerpt included.
-  const read = results.flatMap((result, i) =>
-    leftOut.has(i) ? [] : [{ url: result.url, title: result.title, text: withHighlights(texts[i] ?? '', result) }],
-  );
+  const { read, warnings } = research.held
+    ? { read: research.held.pages.map((p) => ({ ...p })), warnings: [...research.held.warnings] }
+    : await searchAndRead(research, deps, limits);
   const about = research.identify ? await aboutThePerson(read, research.identify, warnings) : read;
   const { sources, skipped } = buildCorpus(about, {
     budget: limits.maxCorpusChars,
@@ -193,13 +181,50 @@ export async function researchRecipient(
   };
 }
 
+/** The two searches, deduplicated, and each result's best text (pages read where the search gave too little). */
+async function searchAndRead(
+  research: ResearchInput,
+  deps: ResearchDeps,
+  limits: ResearchLimits,
+): Promise<{ read: PageText[]; warnings: string[] }> {
+  const queries = researchQueries(research);
+  const options = {
+    numResults: limits.resultsPerQuery,
+    type: limits.searchType,
+    textChars: limits.textChars,
+    highlightChars: limits.highlightChars,
+    signal: deps.signal,
+  };
+  // The extraction thread starts while Exa searches, not within the pages' deadline.
+  deps.pages.warm?.();
+  const found = await Promise.all(
+    [queries.background, limits.backgroundOnly ? undefined : queries.publications]
+      .filter((q) => q !== undefined)
+      .map((q) => deps.search.search(q, options)),
+  );
+  const results = dedupeByUrl(found.flatMap((answer) => answer.results));
+  const { texts, leftOut, warnings } = await readPages(
+    results,
+    deps.pages,
+    limits.readBelowChars,
+    deps.signal,
+    deps.pagesDeadlineMs,
+  );
+
+  // A page cut off at the deadline is left out whole (its warning says so), its excerpt included.
+  const read = results.flatMap((result, i) =>
+    leftOut.has(i) ? [] : [{ url: result.url, title: result.title, text: withHighlights(texts[i] ?? '', result) }],
+  );
+  return { read, warnings };
+}
+
 /** The pages about the person the identity step settled on; those about a namesake become a warning. */
 async function aboutThePerson<T extends PageText>(
   read: T[],
-  identify: (pages: readonly PageText[]) => Promise<IdentityOutput>,
+  identify: (pages: readonly PageText[], warnings: readonly string[]) => Promise<IdentityOutput>,
   warnings: string[],
 ): Promise<T[]> {
-  const { kept, dropped } = filterSources(read, await identify(read));
+  const { kept, dropped } = filterSources(read, await identify(read, [...warnings]));
   if (dropped.length > 0) {
     warnings.push(
       `${dropped.length} ${dropped.length === 1 ? 'page' : 'pages'} left out, about someone else: ${dropped.map((d) => `${shortUrl(d.source.url)} (${d.reason})`).join('; ')}`,

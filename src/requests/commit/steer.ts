@@ -18,6 +18,8 @@ import type { Generation } from '../../db/generations.ts';
 import { announceCancel } from '../../jobs/cancel-bus.ts';
 import { bossDb, sendJobAgain } from '../../jobs/send.ts';
 import { BOSS_SCHEMA, QUEUES } from '../../jobs/queue.ts';
+import { chooseIdentity } from '../../pipeline/identity/filter.ts';
+import { choiceOf, describeChoice } from '../../thread/identity.ts';
 
 /** What came of a cancel or a retry, once allowed. */
 export type SteerResult =
@@ -30,7 +32,13 @@ export type SteerResult =
   /** Nothing to do in this state (already cancelled, failed, finished; not failed for a retry). */
   | { kind: 'nothing-to-do'; status: generations.GenerationStatus }
   /** The failure was permanent: retrying the same thing cannot help. */
-  | { kind: 'not-retryable' };
+  | { kind: 'not-retryable' }
+  /** "Which …?" answered (identity.ts): the choice saved, the email queued; `choice` says whom. */
+  | { kind: 'chosen'; generation: Generation; choice: string }
+  /** "Which …?" was answered already (a second click): nothing changes; `choice` says what was chosen. */
+  | { kind: 'already-chosen'; choice: string }
+  /** The button carried an option the question never offered (stale or forged): nothing changes. */
+  | { kind: 'not-an-option' };
 
 /** Cancels `generationId` on `tx`, for `byUserId`. */
 export async function commitCancel(
@@ -82,4 +90,44 @@ export async function commitResume(boss: PgBoss, tx: Db, generationId: string): 
   // The first job completed at the pause: a new one with the same singleton key.
   await sendJobAgain(boss, tx, generationId);
   return { kind: 'writing', generation: resumed };
+}
+
+/**
+ * The answer to "Which …?" (src/thread/identity.ts): the chosen candidate (or "None of these")
+ * applied to the saved identity with `chooseIdentity` and saved on `steps.identity`, the row back
+ * in the queue and a new job (the first completed at the question). The conditional update is the
+ * referee: a second click, whichever button, finds the row moved on and changes nothing.
+ */
+export async function commitChoice(
+  boss: PgBoss,
+  tx: Db,
+  generationId: string,
+  option: string | undefined,
+): Promise<SteerResult> {
+  const row = await generations.getGeneration(tx, generationId);
+  if (!row) return { kind: 'nothing-to-do', status: 'cancelled' };
+  const record = row.steps.identity;
+  const identity = record?.output;
+  if (row.status !== 'awaiting_identity' || !record || !identity || identity.decision !== 'ambiguous') {
+    return answered(row);
+  }
+  const choice = option === undefined ? undefined : choiceOf(identity, option);
+  if (choice === undefined) return { kind: 'not-an-option' };
+  const chosen = chooseIdentity(identity, choice);
+  const saved = await generations.saveIdentityChoice(tx, generationId, { ...record, output: chosen });
+  if (!saved) {
+    const now = await generations.getGeneration(tx, generationId);
+    return now ? answered(now) : { kind: 'nothing-to-do', status: 'cancelled' };
+  }
+  await sendJobAgain(boss, tx, generationId);
+  return { kind: 'chosen', generation: saved, choice: describeChoice(chosen) };
+}
+
+/** A "Which …?" that is no longer waiting: answered already, or the email cancelled, failed, posted. */
+function answered(row: Generation): SteerResult {
+  const identity = row.steps.identity?.output;
+  if (identity?.basis === 'choice' && row.status !== 'cancelled') {
+    return { kind: 'already-chosen', choice: describeChoice(identity) };
+  }
+  return { kind: 'nothing-to-do', status: row.status };
 }

@@ -61,9 +61,20 @@ export function reusableSteps(parent: Generation, ttlMs: number, now: Date): Ste
   return kept;
 }
 
-/** The steps a Fresh research version reuses: the reading of the template, nothing researched. */
+/**
+ * The steps a Fresh research version reuses: the reading of the template, nothing researched —
+ * except the person's answer to "Which …?" (issue 20): the new research is filtered for the person
+ * they chose, and they are not asked again.
+ */
 export function freshSteps(parent: Generation): StepRecords {
-  return parent.steps.parse ? { parse: { ...parent.steps.parse, reused: true } } : {};
+  const { parse, identity } = parent.steps;
+  if (!parse) return {};
+  const kept: StepRecords = { parse: { ...parse, reused: true } };
+  if (identity?.output?.basis === 'choice') {
+    const { held: _read, ...chosen } = identity.output;
+    kept.identity = { ...identity, output: chosen, reused: true };
+  }
+  return kept;
 }
 
 /** The version number the next one in the parent's thread gets. */

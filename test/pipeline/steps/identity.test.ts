@@ -132,7 +132,7 @@ describe('resolveIdentity', () => {
     const none = chooseIdentity(output, NONE_OF_THESE);
     expect(await papersFor('Anna Müller', 'neuroscience', none)).toEqual([]);
     expect(describeIdentity(none, 'Anna Müller')).toBe(
-      'About: Anna Müller · none of the profiles found is this person, so no papers are used',
+      'About: Anna Müller · no papers used: you said none of the candidates is the person',
     );
     expect(() => chooseIdentity(output, 'A123')).toThrow('A123 was not one of the candidates offered');
   });
