@@ -9,7 +9,7 @@ import path from 'node:path';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { silentLogger } from '../src/log.ts';
 import { benchCancel } from './cancel.ts';
-import { benchBox } from './box.ts';
+import { benchBox, benchBoxConcurrency } from './box.ts';
 import { benchBrowsers } from './browsers.ts';
 import { benchBatch } from './batch.ts';
 import { benchChat } from './chat.ts';
@@ -27,6 +27,7 @@ const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   cancel: benchCancel,
   browsers: () => benchBrowsers(),
   box: () => benchBox(),
+  'box-concurrency': () => benchBoxConcurrency(),
   observe: benchObserve,
   batch: benchBatch,
   identity: () => benchIdentity(),
