@@ -309,7 +309,7 @@ describe('loadConfig: OpenAlex', () => {
   });
 });
 
-describe('loadConfig: WORKER_CONCURRENCY from the machine\'s memory', () => {
+describe("loadConfig: WORKER_CONCURRENCY from the machine's memory", () => {
   const GB = 1024 ** 3;
   const onBox = (bytes: number, env: Record<string, string> = {}) =>
     loadConfig(env, { ...noFiles, memoryBytes: () => bytes });
