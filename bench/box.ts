@@ -280,14 +280,20 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       await sampler;
     }
     const minutes = (performance.now() - started) / 60_000;
-    const { rows: last } = await client!.query<{ status: string }>(
-      'SELECT status FROM generations ORDER BY created_at DESC LIMIT $1',
+    const { rows: last } = await client!.query<{ status: string; wait_s: number; run_s: number }>(
+      `SELECT status, extract(epoch FROM started_at - created_at)::float8 AS wait_s,
+              extract(epoch FROM finished_at - started_at)::float8 AS run_s
+         FROM generations ORDER BY created_at DESC LIMIT $1`,
       [count],
     );
+    const median = (xs: number[]) => Math.round(xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]! * 10) / 10;
     return {
       peak,
       minutes,
       succeeded: last.filter((r) => r.status === 'succeeded').length,
+      // Where the time went: queued (created → started) and running (started → finished), medians.
+      wait_s: median(last.map((r) => r.wait_s)),
+      run_s: median(last.map((r) => r.run_s)),
     };
   };
   try {
@@ -311,6 +317,9 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       emails,
       succeeded: w.succeeded,
       seconds: Math.round(w.minutes * 600) / 10,
+      median_queued_s: w.wait_s,
+      median_run_s: w.run_s,
+      critical_path_s: (SEED_MS.parse + Math.max(SEED_MS.research, SEED_MS.arxiv) + SEED_MS.compose) / 1000,
       browser_launches: renders,
       browser: chromium ?? 'default',
       target: 'peak < 650 MB, ≥ 22 emails/min',

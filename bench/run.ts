@@ -18,11 +18,12 @@ import { benchIdentity } from './identity.ts';
 import { benchObserve } from './observe.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchSlowPages } from './slow-pages.ts';
-import { benchWorker } from './worker.ts';
+import { benchWorker, benchWorkerBrowser } from './worker.ts';
 
 const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   pipeline: () => benchPipeline(),
   worker: benchWorker,
+  'worker-browser': benchWorkerBrowser,
   chat: benchChat,
   cancel: benchCancel,
   browsers: () => benchBrowsers(),
