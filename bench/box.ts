@@ -14,6 +14,7 @@ import { startFakeSlack, type FakeSlack } from '../test/fakes/slack/index.ts';
 import { cleanEnv, freePort, spawnScribe, type ScribeProcess } from '../test/helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, startServices } from '../test/helpers/services.ts';
 import { treePssMb } from './memory.ts';
+import { SEED_MS } from './pipeline.ts';
 import { report } from './report.ts';
 
 interface Box {
@@ -69,6 +70,13 @@ async function submit(
     user,
     values: { template: TEMPLATE, recipient_name: recipientName, recipient_interest: RECIPIENT.recipientInterest },
   });
+}
+
+/** Every generation's status, once all `count` exist and have ended; undefined before. */
+async function allEnded(client: pg.Client, count: number) {
+  const { rows } = await client.query<{ status: string }>('SELECT status FROM generations');
+  if (rows.length < count) return undefined;
+  return rows.every((r) => r.status === 'succeeded' || r.status === 'failed') ? rows : undefined;
 }
 
 async function latestGeneration(client: pg.Client) {
@@ -191,6 +199,155 @@ export async function benchBox(): Promise<void> {
       await scribe.exited;
     }
     // A killed service's PostgreSQL would outlive us: stop whatever still runs in the directory.
+    await postmaster(dir)
+      .then(({ pid }) => process.kill(pid, 'SIGTERM'))
+      .catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await Promise.all([slack.close(), services.close()]);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Recipients of one wave: distinct names, so no generation reads another's cached research. */
+const NAMES = ['Ada Lovelace', 'Grace Hopper', 'Mary Somerville', 'Emmy Noether', 'Sofia Kovalevskaya'];
+
+/**
+ * The whole box at `WORKER_CONCURRENCY=4` (issue 24, item 1): `scribe start` with embedded
+ * PostgreSQL and the browser, the seed latencies, and 8 generations submitted at once, each
+ * needing a JavaScript page (so every one renders in the shared browser). `BENCH_BOX_CONCURRENCY=8`
+ * measures another concurrency (twice as many emails, lines named after it):
+ *   - box.concurrency_4: summed PSS at the peak, emails per minute from the first submission to
+ *     the last email, processes at the peak;
+ *   - box.concurrency_4_hostile: as many generations at once (4) whose results are the hostile pages
+ *     (popup, navigation and refresh loops, a throwing script, a huge page, a gzip bomb): the peak
+ *     must stay inside the same bound.
+ */
+export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH_BOX_CONCURRENCY ?? 4)): Promise<void> {
+  const [slack, services, port] = await Promise.all([startFakeSlack(), startServices(), freePort()]);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'scribe-box4-'));
+  await fs.chmod(dir, 0o755);
+  const chromium = process.env.CHROMIUM_PATH;
+  const box: Box = {
+    dir,
+    port,
+    env: cleanEnv({
+      ...services.env,
+      SCRIBE_DATA_DIR: dir,
+      PORT: String(port),
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: slack.signingSecret,
+      SLACK_API_URL: slack.apiUrl,
+      CHROMIUM_PATH: chromium,
+      WORKER_CONCURRENCY: String(concurrency),
+      SCRIBE_DAILY_QUOTA: '1000',
+      LOG_LEVEL: 'info',
+    }),
+  };
+  services.anthropic.latencyFor.parsed_template = SEED_MS.parse;
+  services.anthropic.latencyFor.email = SEED_MS.compose;
+  services.exa.latencyMs = SEED_MS.research;
+  services.arxiv.latencyMs = SEED_MS.arxiv;
+  let scribe: ScribeProcess | undefined;
+  let client: pg.Client | undefined;
+  /** Submits `count` generations at once and samples the box until all have ended. */
+  const wave = async (count: number, offset: number) => {
+    const before = Number((await client!.query('SELECT count(*) FROM generations')).rows[0].count);
+    let peak = { mb: 0, node_and_browser_mb: 0, postgres_mb: 0, processes: 0 };
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const now = await boxPss(scribe!, dir).catch(() => undefined); // a service that died: said below
+        if (now && now.mb > peak.mb) peak = now;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const started = performance.now();
+    try {
+      await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          submit(slack, box, `U0BOX${offset + i}`, `${NAMES[(offset + i) % NAMES.length]} ${offset + i}`),
+        ),
+      );
+      let rows: { status: string }[] | undefined;
+      for (;;) {
+        if (performance.now() - started > 300_000) throw new Error('the generations did not finish within 5 minutes');
+        rows = await allEnded(client!, before + count);
+        if (rows) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    const minutes = (performance.now() - started) / 60_000;
+    const { rows: last } = await client!.query<{ status: string; wait_s: number; run_s: number }>(
+      `SELECT status, extract(epoch FROM started_at - created_at)::float8 AS wait_s,
+              extract(epoch FROM finished_at - started_at)::float8 AS run_s
+         FROM generations ORDER BY created_at DESC LIMIT $1`,
+      [count],
+    );
+    const median = (xs: number[]) => Math.round(xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]! * 10) / 10;
+    return {
+      peak,
+      minutes,
+      succeeded: last.filter((r) => r.status === 'succeeded').length,
+      // Where the time went: queued (created → started) and running (started → finished), medians.
+      wait_s: median(last.map((r) => r.wait_s)),
+      run_s: median(last.map((r) => r.run_s)),
+    };
+  };
+  try {
+    scribe = await start(box);
+    client = await embeddedClient(dir);
+    await new Promise((r) => setTimeout(r, 5_000));
+    const idle = await boxPss(scribe, dir);
+
+    services.exa.defaults = [{ url: services.pages.page('/js-only'), title: 'Lab page', text: undefined }];
+    const emails = 2 * concurrency;
+    const w = await wave(emails, 0);
+    const renders = scribe.logs.filter((l) => l.msg === 'browser launched').length;
+    report({
+      bench: `box.concurrency_${concurrency}`,
+      peak_mb: w.peak.mb,
+      emails_per_minute: Math.round((emails / w.minutes) * 10) / 10,
+      processes_at_peak: w.peak.processes,
+      peak_postgres_mb: w.peak.postgres_mb,
+      peak_node_and_browser_mb: w.peak.node_and_browser_mb,
+      idle_mb: idle.mb,
+      emails,
+      succeeded: w.succeeded,
+      seconds: Math.round(w.minutes * 600) / 10,
+      median_queued_s: w.wait_s,
+      median_run_s: w.run_s,
+      critical_path_s: (SEED_MS.parse + Math.max(SEED_MS.research, SEED_MS.arxiv) + SEED_MS.compose) / 1000,
+      browser_launches: renders,
+      browser: chromium ?? 'default',
+      target: 'peak < 650 MB, ≥ 22 emails/min',
+      met: concurrency === 4 ? w.peak.mb > 0 && w.peak.mb < 650 && emails / w.minutes >= 22 : undefined,
+    });
+
+    services.exa.defaults = ['/popup', '/nav-loop', '/refresh-loop', '/js-only?throw', '/huge', '/bomb'].map((p) => ({
+      url: services.pages.page(p),
+      title: `Hostile ${p}`,
+      text: undefined,
+    }));
+    const h = await wave(concurrency, emails);
+    report({
+      bench: `box.concurrency_${concurrency}_hostile`,
+      peak_mb: h.peak.mb,
+      processes_at_peak: h.peak.processes,
+      peak_node_and_browser_mb: h.peak.node_and_browser_mb,
+      succeeded: h.succeeded,
+      seconds: Math.round(h.minutes * 600) / 10,
+      target: 'peak < 650 MB (at 4)',
+      met: concurrency === 4 ? h.peak.mb > 0 && h.peak.mb < 650 : undefined,
+    });
+  } finally {
+    await client?.end().catch(() => undefined);
+    if (scribe && scribe.child.exitCode === null && scribe.child.signalCode === null) {
+      scribe.kill('SIGTERM');
+      await scribe.exited;
+    }
     await postmaster(dir)
       .then(({ pid }) => process.kill(pid, 'SIGTERM'))
       .catch(() => undefined);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { silentLogger } from '../src/log.ts';
 import { benchCancel } from './cancel.ts';
-import { benchBox } from './box.ts';
+import { benchBox, benchBoxConcurrency } from './box.ts';
 import { benchBrowsers } from './browsers.ts';
 import { benchBatch } from './batch.ts';
 import { benchChat } from './chat.ts';
@@ -18,15 +18,17 @@ import { benchIdentity } from './identity.ts';
 import { benchObserve } from './observe.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchSlowPages } from './slow-pages.ts';
-import { benchWorker } from './worker.ts';
+import { benchWorker, benchWorkerBrowser } from './worker.ts';
 
 const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   pipeline: () => benchPipeline(),
   worker: benchWorker,
+  'worker-browser': benchWorkerBrowser,
   chat: benchChat,
   cancel: benchCancel,
   browsers: () => benchBrowsers(),
   box: () => benchBox(),
+  'box-concurrency': () => benchBoxConcurrency(),
   observe: benchObserve,
   batch: benchBatch,
   identity: () => benchIdentity(),

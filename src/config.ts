@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import fs from 'node:fs';
+import os from 'node:os';
 import { z } from 'zod';
 import { ErrorCode, ScribeError } from './errors.ts';
 import { DEFAULT_PRICES, parsePriceOverrides, type PriceTable } from './pipeline/prices.ts';
@@ -28,7 +29,7 @@ export const DEFAULTS = {
   openalexApiUrl: 'https://api.openalex.org',
   // The headless shell first: same engine, ~half the memory of the full browser (docs/decisions.md).
   chromiumCandidates: ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium', '/usr/bin/chromium-browser'],
-  workerConcurrency: 1,
+  // Unset WORKER_CONCURRENCY: chosen from the machine's memory (`concurrencyForMemory`).
   dailyQuota: 20,
   batchMax: 50,
   researchCacheTtl: '24h',
@@ -84,6 +85,8 @@ export interface Config {
   /** Hosts that may be scraped even though they resolve to private addresses. */
   scrapeAllowHosts: readonly string[];
   workerConcurrency: number;
+  /** Where `workerConcurrency` came from: the variable, or the machine's memory (bytes) when it is unset. */
+  workerConcurrencyFrom: { variable: true } | { memoryBytes: number };
   dailyQuota: number;
   /** Most recipients in one batch (`SCRIBE_BATCH_MAX`). */
   batchMax: number;
@@ -211,6 +214,48 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** Whether a file exists (for the Chromium default). Injected by tests. */
   fileExists?: (file: string) => boolean;
+  /** The machine's memory in bytes (for the WORKER_CONCURRENCY default). Injected by tests. */
+  memoryBytes?: () => number;
+}
+
+const GIB = 1024 ** 3;
+
+/**
+ * Generations at once that fit in this much memory, with embedded PostgreSQL and the browser on the
+ * same box (README, "Raspberry Pi"; measured by `npm run bench -- box box-concurrency`): 1 GB → 4,
+ * 2–3 GB → 4… (the figures, docs/decisions.md "Concurrency from memory"), then one per GB up to 8.
+ * A "1 GB" board reports a little less than 1 GiB (the kernel and the GPU keep some), so sizes are
+ * rounded to the nearest GiB.
+ */
+export function concurrencyForMemory(bytes: number): number {
+  const gib = Math.max(0, Math.round(bytes / GIB));
+  return Math.max(MEMORY_CONCURRENCY_BASE, Math.min(gib, MEMORY_CONCURRENCY_MAX));
+}
+const MEMORY_CONCURRENCY_BASE = 4;
+const MEMORY_CONCURRENCY_MAX = 8;
+
+/**
+ * The memory this process may use: the machine's (`os.totalmem()`), or less when a cgroup v2 limit
+ * (`/sys/fs/cgroup/memory.max`: a container, a systemd `MemoryMax=`) is set below it.
+ */
+export function machineMemoryBytes(
+  readFile: (file: string) => string = (f) => fs.readFileSync(f, 'utf8'),
+  total: number = os.totalmem(),
+): number {
+  let limit = Number.POSITIVE_INFINITY;
+  try {
+    const text = readFile('/sys/fs/cgroup/memory.max').trim();
+    if (/^\d+$/.test(text)) limit = Number(text); // "max": no limit
+  } catch {
+    // no cgroup v2 file (not Linux, or cgroup v1): the machine's memory
+  }
+  return Math.min(total, limit);
+}
+
+/** "1 GB", "1.5 GB", "8 GB": a memory size for the start-up log line. */
+export function formatMemory(bytes: number): string {
+  const gib = bytes / GIB;
+  return `${gib >= 10 ? Math.round(gib) : Math.round(gib * 10) / 10} GB`;
 }
 
 /** The browser used when CHROMIUM_PATH is not set: the first of `DEFAULTS.chromiumCandidates` installed. */
@@ -295,6 +340,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
 
   if (problems.length > 0) throw new ConfigError(problems);
 
+  const memoryBytes = e.WORKER_CONCURRENCY === undefined ? (options.memoryBytes ?? machineMemoryBytes)() : 0;
   const cwd = options.cwd ?? process.cwd();
   const config: Config = {
     databaseUrl: e.DATABASE_URL,
@@ -324,7 +370,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       .split(',')
       .map((h) => h.trim().toLowerCase())
       .filter((h) => h !== ''),
-    workerConcurrency: e.WORKER_CONCURRENCY ?? DEFAULTS.workerConcurrency,
+    workerConcurrency: e.WORKER_CONCURRENCY ?? concurrencyForMemory(memoryBytes),
+    workerConcurrencyFrom: e.WORKER_CONCURRENCY === undefined ? { memoryBytes } : { variable: true },
     dailyQuota: e.SCRIBE_DAILY_QUOTA ?? DEFAULTS.dailyQuota,
     batchMax: e.SCRIBE_BATCH_MAX ?? DEFAULTS.batchMax,
     researchCacheTtlMs: parseDuration(e.RESEARCH_CACHE_TTL ?? DEFAULTS.researchCacheTtl) ?? 0,

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULTS, loadConfig, parseDuration, secretsOf } from '../src/config.ts';
+import {
+  ConfigError,
+  DEFAULTS,
+  concurrencyForMemory,
+  formatMemory,
+  loadConfig,
+  machineMemoryBytes,
+  parseDuration,
+  secretsOf,
+} from '../src/config.ts';
 import { DEFAULT_PRICES } from '../src/pipeline/prices.ts';
 
 const noFiles = { fileExists: () => false, cwd: '/srv/scribe' };
@@ -72,7 +81,7 @@ describe('loadConfig', () => {
     expect(config.arxivAuthorUrl).toBe('https://arxiv.org/a/');
     expect(config.chromiumPath).toBeUndefined();
     expect(config.scrapeAllowHosts).toEqual([]);
-    expect(config.workerConcurrency).toBe(1);
+    expect(config.workerConcurrency).toBe(concurrencyForMemory(machineMemoryBytes()));
     expect(config.dailyQuota).toBe(20);
     expect(config.researchCacheTtlMs).toBe(24 * 3600 * 1000);
     expect(config.researchPagesDeadlineMs).toBe(2_500);
@@ -308,5 +317,49 @@ describe('loadConfig: OpenAlex', () => {
     expect(problemsOf({ OPENALEX_API_URL: 'api.openalex.org' })).toEqual([
       'OPENALEX_API_URL: expected the OpenAlex API base (an absolute URL), got "api.openalex.org"',
     ]);
+  });
+});
+
+describe("loadConfig: WORKER_CONCURRENCY from the machine's memory", () => {
+  const GB = 1024 ** 3;
+  const onBox = (bytes: number, env: Record<string, string> = {}) =>
+    loadConfig(env, { ...noFiles, memoryBytes: () => bytes });
+
+  it('chooses the concurrency that fits 1, 2, 4 and 8 GB when the variable is unset', () => {
+    // A "1 GB" Pi reports a little less (the kernel and the GPU keep some).
+    expect(onBox(0.9 * GB).workerConcurrency).toBe(4);
+    expect(onBox(1 * GB).workerConcurrency).toBe(4);
+    expect(onBox(1.9 * GB).workerConcurrency).toBe(4);
+    expect(onBox(3.8 * GB).workerConcurrency).toBe(4);
+    expect(onBox(7.8 * GB).workerConcurrency).toBe(8);
+    expect(onBox(64 * GB).workerConcurrency).toBe(8);
+    expect(onBox(0.5 * GB).workerConcurrency).toBe(concurrencyForMemory(0.5 * GB));
+    expect(onBox(1 * GB).workerConcurrencyFrom).toEqual({ memoryBytes: GB });
+  });
+
+  it('keeps a value that is set, whatever the memory', () => {
+    const config = onBox(1 * GB, { WORKER_CONCURRENCY: '2' });
+    expect(config.workerConcurrency).toBe(2);
+    expect(config.workerConcurrencyFrom).toEqual({ variable: true });
+  });
+
+  it('reads a cgroup limit below the machine\'s memory, and ignores "max"', () => {
+    const cgroup = (text: string) => (file: string) => {
+      expect(file).toBe('/sys/fs/cgroup/memory.max');
+      return `${text}\n`;
+    };
+    expect(machineMemoryBytes(cgroup(String(GB)), 8 * GB)).toBe(GB);
+    expect(machineMemoryBytes(cgroup('max'), 8 * GB)).toBe(8 * GB);
+    expect(machineMemoryBytes(cgroup(String(16 * GB)), 8 * GB)).toBe(8 * GB);
+    const none = () => {
+      throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    };
+    expect(machineMemoryBytes(none, 2 * GB)).toBe(2 * GB);
+  });
+
+  it('words the memory for the start-up line', () => {
+    expect(formatMemory(GB)).toBe('1 GB');
+    expect(formatMemory(0.93 * GB)).toBe('0.9 GB');
+    expect(formatMemory(23.5 * GB)).toBe('24 GB');
   });
 });

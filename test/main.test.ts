@@ -71,6 +71,9 @@ describe('scribe start without DATABASE_URL', () => {
     expect(health.database).toEqual({ up: true, embedded: true });
     expect(health.queue.up).toBe(true);
     expect(first.events({ event: 'migration.applied' }).length).toBeGreaterThan(0);
+    // WORKER_CONCURRENCY unset: chosen from the machine's memory, and said at start.
+    const [chosen] = first.events({ event: 'worker.concurrency_chosen' });
+    expect(chosen?.msg).toMatch(/^concurrency [1-8] \(from \d+(\.\d)? GB of memory\)$/);
 
     const client = await embeddedClient(dataDir);
     await client.query(

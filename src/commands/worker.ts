@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
-import { secretsOf, type Config } from '../config.ts';
+import { formatMemory, secretsOf, type Config } from '../config.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { routeByPlatform, type PlatformReporters } from '../bots/router.ts';
@@ -56,6 +56,13 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
   lifecycle.add('reclaimer', () => reclaimer.stop());
   const cancelBus = await startCancelBus({ connectionString: parts.connectionString, logger });
   lifecycle.add('cancel bus', () => cancelBus.stop());
+  const from = config.workerConcurrencyFrom;
+  logger.info(
+    { event: 'worker.concurrency_chosen', concurrency: config.workerConcurrency, ...from },
+    'variable' in from
+      ? `concurrency ${config.workerConcurrency} (WORKER_CONCURRENCY)`
+      : `concurrency ${config.workerConcurrency} (from ${formatMemory(from.memoryBytes)} of memory)`,
+  );
   const worker = await startWorker(
     {
       pool: parts.pool,

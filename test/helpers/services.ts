@@ -80,6 +80,9 @@ export async function startServices(): Promise<Services> {
     // Tests are not about the pages' deadline unless they set one: on a loaded machine the
     // extraction thread and the browser take seconds to start (test/pipeline/slow-pages.test.ts).
     RESEARCH_PAGES_DEADLINE: '60s',
+    // Unset, it would follow the machine's memory (8 on a big test machine): tests that want more
+    // than one generation at once say so.
+    WORKER_CONCURRENCY: '1',
   };
   return {
     anthropic,

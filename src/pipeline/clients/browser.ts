@@ -26,8 +26,10 @@ const DEBIAN_BINARIES: Record<string, string> = {
 
 /**
  * Fewer Chromium processes for one page at a time (docs/decisions.md, "A lighter browser"): no
- * zygote, one renderer, the GPU process folded into the browser, no out-of-process audio or
- * per-site processes. Requests are still all routed through Playwright to the Node guard.
+ * zygote, one renderer, the GPU process and the network service folded into the browser, no
+ * out-of-process audio or per-site processes. Requests are still all routed through Playwright to
+ * the Node guard. The network service in the browser process saves one process and ~11 MB of PSS
+ * (docs/decisions.md, "Four at once on a 1 GB box").
  */
 export const MEMORY_ARGS = [
   '--no-zygote',
@@ -35,6 +37,7 @@ export const MEMORY_ARGS = [
   '--in-process-gpu',
   '--disable-webgl',
   '--disable-features=AudioServiceOutOfProcess,IsolateOrigins,site-per-process',
+  '--enable-features=NetworkServiceInProcess2',
 ] as const;
 const DEAD_PROXY_PORT = 9;
 
@@ -89,6 +92,12 @@ export interface BrowserPoolOptions {
   maxTotalBytes?: number | undefined;
   /** Per page: top-level navigations, the first load included (the rest are aborted). Default 5. */
   maxNavigations?: number | undefined;
+  /**
+   * Restart the browser after this many reads (when the read that reaches it ends; the next read
+   * launches a fresh one), so a busy worker whose browser never idles out does not keep whatever
+   * its renderer has accumulated. Default 50.
+   */
+  recycleAfterReads?: number | undefined;
   /** Flags added after the fixed ones. Default MEMORY_ARGS (the bench compares others). */
   extraArgs?: readonly string[] | undefined;
   /** Test hook: called with each request a page makes, as it is routed; what it throws fails that page read. */
@@ -158,6 +167,8 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
   const idleCloseMs = options.idleCloseMs ?? 30_000;
   const settleMs = options.settleMs ?? 5_000;
   const maxPages = options.maxConcurrentPages ?? 1;
+  const recycleAfterReads = options.recycleAfterReads ?? 50;
+  let reads = 0;
   const maxTextChars = options.maxTextChars ?? 200_000;
   const limits: RouterLimits = {
     concurrent: options.maxConcurrentRequests ?? 6,
@@ -190,6 +201,7 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
         b.on('disconnected', () => {
           if (browser === launching) browser = undefined;
         });
+        reads = 0;
         return b;
       })
       .catch((err: unknown) => {
@@ -303,7 +315,19 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
         throw cancelled(err);
       });
       try {
-        return await renderIn(await launch(), url, renderOptions);
+        const b = await launch();
+        try {
+          return await renderIn(b, url, renderOptions);
+        } finally {
+          reads += 1;
+          // The last page of this browser: closed before the slot is handed on, so the next read
+          // launches a fresh one (never under a page still open).
+          if (reads >= recycleAfterReads && open === 0 && browser !== undefined) {
+            reads = 0;
+            options.logger.info({ event: 'browser.recycled', after: recycleAfterReads }, 'browser recycled');
+            await pool.close();
+          }
+        }
       } finally {
         release();
       }

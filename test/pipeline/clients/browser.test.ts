@@ -74,6 +74,35 @@ describe.runIf(chromiumOrSkip())('shared browser', () => {
     expect(loads[1]!.at - loads[0]!.at).toBeGreaterThanOrEqual(390);
   });
 
+  it('restarts the browser after its allowance of reads, the queued reads going on in a fresh one', async () => {
+    const recycled = createBrowserPool({
+      executablePath: CHROMIUM!,
+      logger,
+      idleCloseMs: 60_000,
+      recycleAfterReads: 3,
+    });
+    try {
+      const read = (n: number) => recycled.render(pages.page(`/js-only?recycle=${n}`), { guard, timeoutMs: 20_000 });
+      await read(1);
+      const first = recycled.pid();
+      expect(first).toEqual(expect.any(Number));
+      // Three reads at once: the third ends the first browser's allowance, the fourth gets a new one.
+      const [, , third] = await Promise.all([read(2), read(3), read(4)]);
+      expect(third.text).toContain('The Lovelace Lab');
+      const second = recycled.pid();
+      expect(second).toEqual(expect.any(Number));
+      expect(second).not.toBe(first);
+      await expect
+        .poll(() => !fs.existsSync(`/proc/${first}`) || /\) Z /.test(fs.readFileSync(`/proc/${first}/stat`, 'utf8')), {
+          timeout: 5_000,
+        })
+        .toBe(true);
+      expect(recycled.counts()).toEqual({ open: 0, waiting: 0 });
+    } finally {
+      await recycled.close();
+    }
+  });
+
   it('gives up on a page that never answers, and says so', async () => {
     await expect(browser.render(pages.page('/slow'), { guard, timeoutMs: 1_000 })).rejects.toMatchObject({
       code: 'page_failed',
