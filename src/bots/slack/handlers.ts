@@ -20,8 +20,18 @@ import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/form-
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { openBatchModal } from './batch-handlers.ts';
 import { openProfileModal } from './profile.ts';
+import { openTemplatesModal } from './templates.ts';
+import { readTemplate } from '../../requests/templates.ts';
+import { saveFromForm } from '../shared/templates.ts';
 import type { ResponseMessage, SlackBotDeps } from './deps.ts';
-import { FORM_IDS, formActionOf, parseResultButton, PERSONAL_LINE_INPUT, REGENERATE_REACTIONS } from './ids.ts';
+import {
+  FORM_IDS,
+  formActionOf,
+  parseResultButton,
+  PERSONAL_LINE_INPUT,
+  REGENERATE_REACTIONS,
+  TEMPLATE_IDS,
+} from './ids.ts';
 import { HELP, infoReply } from './info.ts';
 import {
   fieldErrors,
@@ -29,6 +39,7 @@ import {
   FormSubmissionSchema,
   metadataOf,
   noticeModal,
+  PICKED_KEY,
   renderDraftModal,
   renderEditModal,
   requestOf,
@@ -92,6 +103,7 @@ export async function handleScribeCommand(
         { channel: command.channel_id, responseUrl: command.response_url },
         prefill?.template,
         prefill?.review,
+        prefill ? { templates: prefill.templates } : undefined,
       ),
     });
     // After the modal is open, nothing waits on it: the submission's ack then needs no database
@@ -108,6 +120,11 @@ export async function handleScribeCommand(
     await args.ack();
     const place = { channel: command.channel_id, responseUrl: command.response_url, triggerId: command.trigger_id };
     return openProfileModal(deps, place, user);
+  }
+  if (word === 'templates') {
+    await args.ack();
+    const place = { channel: command.channel_id, responseUrl: command.response_url, triggerId: command.trigger_id };
+    return openTemplatesModal(deps, place, user);
   }
   if (word === 'help') {
     await args.ack({ response_type: 'ephemeral', text: HELP });
@@ -139,9 +156,27 @@ export async function handleDraftSubmission(
     });
     return 'stale';
   }
+  const identity: Identity = {
+    platform: 'slack',
+    teamId: submission.team?.id ?? submission.user.team_id ?? '',
+    platformUserId: submission.user.id,
+    displayName: submission.user.name ?? null,
+  };
+  const typed = requestOf(submission);
+  // A saved template too long for the field was picked, and the field left empty: that template.
+  const pickedId = submission.view.state.values[PICKED_KEY];
+  if (typed.template.trim() === '' && pickedId !== undefined) {
+    const saved = await within(
+      deps.logger,
+      readTemplate(deps.pool, identity, pickedId),
+      BEFORE_ACK_DEADLINE_MS,
+      'read the saved template',
+    );
+    if (saved) typed.template = saved.body;
+  }
   let request: GenerationRequest;
   try {
-    request = parseGenerationRequest(requestOf(submission));
+    request = parseGenerationRequest(typed);
   } catch (err) {
     if (!(err instanceof InvalidRequestError)) throw err;
     await args.ack({ response_action: 'errors', errors: fieldErrors(err.fields) });
@@ -152,13 +187,8 @@ export async function handleDraftSubmission(
     await args.ack({ response_action: 'errors', errors: { [PERSONAL_LINE_INPUT]: placed.notice } });
     return 'no-recipient-slot';
   }
+  const asTyped = request.template;
   request = { ...request, template: placed.template };
-  const identity: Identity = {
-    platform: 'slack',
-    teamId: submission.team?.id ?? submission.user.team_id ?? '',
-    platformUserId: submission.user.id,
-    displayName: submission.user.name ?? null,
-  };
   // The quota is said on the modal itself only for a person whose last check (the command that
   // opened this form) refused them, confirmed here; anyone else is acked at once, and the flow checks
   // under the lock and tells them privately if refused. The ack waits on no database otherwise.
@@ -178,6 +208,14 @@ export async function handleDraftSubmission(
     recipientName: request.recipientName,
   });
   const review = submission.view.state.values.review_research;
+  const saveAs = submission.view.state.values[TEMPLATE_IDS.saveAs].trim();
+  if (saveAs !== '')
+    await saveFromForm(
+      deps,
+      identity,
+      { name: saveAs, body: asTyped },
+      tellViaResponseUrl(deps, metadata.responseUrl, identity.platformUserId),
+    );
   const outcome = await startGeneration(deps, port, {
     identity,
     request,

@@ -17,9 +17,17 @@ import {
   PERSONAL_LINE_INPUT,
   REVIEW_INPUT,
   REVIEW_OPTION,
+  TEMPLATE_IDS,
 } from './ids.ts';
 import { PERSONAL_LINE_CHOICES, PersonalLineChoiceSchema } from '../../requests/personal-line.ts';
 import { FORM_ACTIONS, type FormAction } from '../../requests/actions.ts';
+import {
+  normaliseTemplateValues,
+  pickedTemplateInput,
+  type SavedTemplatesChoice,
+  saveAsBlock,
+  templatePickBlock,
+} from './template-blocks.ts';
 
 /** Slack's limit on a plain-text input's value (and `initial_value`). */
 export const SLACK_INPUT_LIMIT = 3_000;
@@ -87,7 +95,12 @@ export function modeSwitchBlock(to: keyof typeof MODE_BUTTON_IDS): types.Actions
  * The modal, prefilled with `lastTemplate` (its beginning, when longer than Slack allows) and the
  * review checkbox as the person last left it.
  */
-export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string, review = false): types.ModalView {
+export function renderDraftModal(
+  metadata: ModalMetadata,
+  lastTemplate?: string,
+  review = false,
+  saved?: SavedTemplatesChoice,
+): types.ModalView {
   let initial = lastTemplate;
   let note: types.ContextBlock | undefined;
   if (initial !== undefined && initial.length > SLACK_INPUT_LIMIT) {
@@ -112,14 +125,18 @@ export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string,
     submit: { type: 'plain_text', text: 'Draft the email' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      input(INPUTS.template, 'Email template', {
-        multiline: true,
-        max: SLACK_INPUT_LIMIT,
-        ...(initial ? { initial } : {}),
-        placeholder: 'Dear {name},\n\nI read your work on {topic}…',
-        hint: 'Your email with placeholders; Scribe fills them in from the recipient’s research.',
-      }),
-      ...(note ? [note] : []),
+      ...optional(templatePickBlock(saved)),
+      saved?.picked
+        ? pickedTemplateInput(saved.picked)
+        : input(INPUTS.template, 'Email template', {
+            multiline: true,
+            max: SLACK_INPUT_LIMIT,
+            ...(initial ? { initial } : {}),
+            placeholder: 'Dear {name},\n\nI read your work on {topic}…',
+            hint: 'Your email with placeholders; Scribe fills them in from the recipient’s research. Over 3,000 characters: save it with /scribe templates and pick it above.',
+          }),
+      ...(note && !saved?.picked ? [note] : []),
+      saveAsBlock(),
       input(INPUTS.recipientName, 'Recipient’s name', { max: NAME_MAX, placeholder: 'Dr. Ada Lovelace' }),
       input(INPUTS.recipientInterest, 'Their research interest', {
         multiline: true,
@@ -143,6 +160,8 @@ export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string,
     ],
   };
 }
+
+const optional = <T>(block: T | undefined): T[] => (block === undefined ? [] : [block]);
 
 /** Asked on every form, needed only when the template has no placeholder for the recipient. */
 export function personalLineBlock(): types.InputBlock {
@@ -276,6 +295,9 @@ const reviewChoice = z
     v === undefined ? undefined : (v[INPUT_ACTION_ID]?.selected_options ?? []).some((o) => o.value === REVIEW_OPTION),
   );
 
+/** Where SubmissionSchema puts the id of the saved template picked in the form (not a block id: it has a space). */
+export const PICKED_KEY = 'picked template';
+
 /** The fields of a `view_submission` the handler relies on. */
 export const SubmissionSchema = z.looseObject({
   user: z.looseObject({ id: z.string().min(1), name: z.string().optional(), team_id: z.string().optional() }),
@@ -283,13 +305,23 @@ export const SubmissionSchema = z.looseObject({
   view: z.looseObject({
     private_metadata: z.string(),
     state: z.looseObject({
-      values: z.looseObject({
-        [INPUTS.template]: inputValue,
-        [INPUTS.recipientName]: inputValue,
-        [INPUTS.recipientInterest]: inputValue,
-        [REVIEW_INPUT]: reviewChoice,
-        [PERSONAL_LINE_INPUT]: personalLineChoice,
-      }),
+      // A picked template's field is `template.<id>`: read under `template`, the id kept aside.
+      values: z.preprocess(
+        (v) => {
+          if (typeof v !== 'object' || v === null) return v;
+          const { values, pickedId } = normaliseTemplateValues(v as Record<string, unknown>);
+          return { ...values, [PICKED_KEY]: pickedId };
+        },
+        z.looseObject({
+          [PICKED_KEY]: z.string().optional(),
+          [TEMPLATE_IDS.saveAs]: inputValue,
+          [INPUTS.template]: inputValue,
+          [INPUTS.recipientName]: inputValue,
+          [INPUTS.recipientInterest]: inputValue,
+          [REVIEW_INPUT]: reviewChoice,
+          [PERSONAL_LINE_INPUT]: personalLineChoice,
+        }),
+      ),
     }),
   }),
 });
