@@ -56,7 +56,7 @@ function templateSections(templates: readonly NamedTemplateEntry[]): types.Known
   return templates.map((t) => ({
     type: 'section',
     block_id: `template_row_${t.id}`,
-    text: { type: 'mrkdwn', text: `*${escape(t.name)}*\n${count(t.length)} characters` },
+    text: { type: 'mrkdwn', text: `*${escapeMrkdwn(t.name)}*\n${count(t.length)} characters` },
     accessory: {
       type: 'button',
       action_id: `${TEMPLATE_IDS.editPrefix}${t.id}`,
@@ -66,7 +66,7 @@ function templateSections(templates: readonly NamedTemplateEntry[]): types.Known
   }));
 }
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeMrkdwn = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function managerBlocks(templates: readonly NamedTemplateEntry[], note?: string): types.KnownBlock[] {
   return [
