@@ -4,7 +4,7 @@
  * Help, history and status are an optional `action` choice rather than subcommands: Discord does
  * not let a command with subcommands run without one, and `/scribe` alone must open the form.
  * So `/scribe` → form; `/scribe recipient_name:… recipient_interest:… template:…` → runs at once;
- * `/scribe action:history` → your last emails; `/scribe action:profile` → the sender profile form. Guild-only (threads need a server).
+ * `/scribe action:history` → your last emails; `/scribe action:profile` → the sender profile form; `/scribe action:templates` → the saved templates. Guild-only (threads need a server).
  */
 import {
   ApplicationCommandOptionType,
@@ -18,6 +18,7 @@ import {
 } from 'discord.js';
 import { z } from 'zod';
 import { PERSONAL_LINE_CHOICES, PersonalLineChoiceSchema } from '../../requests/personal-line.ts';
+import { TEMPLATE_NAME_MAX } from '../../requests/templates.ts';
 import { INPUTS, PERSONAL_LINE_INPUT } from './ids.ts';
 
 export const COMMAND_NAME = 'scribe';
@@ -29,6 +30,10 @@ export type InfoAction = (typeof INFO_ACTIONS)[number];
 export const BATCH_ACTION = 'batch';
 /** `action:profile` opens the sender profile form. */
 export const PROFILE_ACTION = 'profile';
+/** `action:templates` lists the saved templates, to edit, rename or delete them. */
+export const TEMPLATES_ACTION = 'templates';
+/** The option that saves the command's (or the form's) template under a name. */
+export const SAVE_AS_OPTION = 'save_as';
 /** The CSV attachment option of a batch. */
 export const RECIPIENTS_OPTION = 'recipients';
 
@@ -55,8 +60,16 @@ export const SCRIBE_COMMAND = {
     {
       type: ApplicationCommandOptionType.String,
       name: INPUTS.template,
-      description: 'Your email template (one line here; run /scribe alone for the multi-line form)',
+      description: 'A saved template (start typing its name), or your template as one line',
       max_length: 6_000,
+      // Suggests the person's saved templates by name; what they type themselves is used as it is.
+      autocomplete: true,
+    },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: SAVE_AS_OPTION,
+      description: 'Save the template under this name (pick it later in the template option)',
+      max_length: TEMPLATE_NAME_MAX,
     },
     {
       type: ApplicationCommandOptionType.String,
@@ -72,8 +85,8 @@ export const SCRIBE_COMMAND = {
     {
       type: ApplicationCommandOptionType.String,
       name: 'action',
-      description: 'Instead of writing: help, your last emails, the status, the batch form, or your profile',
-      choices: [...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION].map((a) => ({ name: a, value: a })),
+      description: 'Instead of writing: help, your last emails, the status, the batch form, profile, templates',
+      choices: [...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION, TEMPLATES_ACTION].map((a) => ({ name: a, value: a })),
     },
     {
       type: ApplicationCommandOptionType.Attachment,
@@ -88,7 +101,8 @@ export const ScribeOptionsSchema = z.object({
   recipient_name: z.string().optional(),
   recipient_interest: z.string().optional(),
   template: z.string().optional(),
-  action: z.enum([...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION]).optional(),
+  action: z.enum([...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION, TEMPLATES_ACTION]).optional(),
+  save_as: z.string().optional(),
   fresh: z.boolean().optional(),
   personal_line: PersonalLineChoiceSchema.optional(),
 });

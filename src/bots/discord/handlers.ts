@@ -26,19 +26,28 @@ import { ACTIONS, isFormAction } from '../../requests/actions.ts';
 import { prepareForm, saveForm } from '../../requests/edit.ts';
 import { placePersonalLine, type PersonalLineChoice } from '../../requests/personal-line.ts';
 import { startGeneration, type StartOutcome } from '../../requests/start.ts';
-import { loadFormPrefill } from '../shared/form-prefill.ts';
+import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/form-prefill.ts';
+import { saveFromForm, TEMPLATE_GONE } from '../shared/templates.ts';
+import { resolveTemplateOption } from '../../requests/templates.ts';
+import { showTemplatesManager } from './templates.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { handleBatchAttachment, showBatchModal } from './batch-handlers.ts';
-import { BATCH_ACTION, PROFILE_ACTION, RECIPIENTS_OPTION, ScribeOptionsSchema } from './commands.ts';
+import {
+  BATCH_ACTION,
+  PROFILE_ACTION,
+  RECIPIENTS_OPTION,
+  SAVE_AS_OPTION,
+  ScribeOptionsSchema,
+  TEMPLATES_ACTION,
+} from './commands.ts';
 import { identityOf } from './identity.ts';
 import { showProfileModal } from './profile.ts';
 import { servesGuild, type DiscordBotDeps } from './deps.ts';
 import {
   FORM_INPUT,
-  FRESH_MODAL_ID,
   INPUTS,
-  MODAL_ID,
   PERSONAL_LINE_INPUT,
+  parseDraftModalId,
   parseFormModal,
   parseResultButton,
   REGENERATE_REACTIONS,
@@ -96,14 +105,32 @@ export async function handleScribeCommand(
     action: interaction.options.getString('action') ?? undefined,
     fresh: interaction.options.getBoolean('fresh') ?? undefined,
     personal_line: interaction.options.getString(PERSONAL_LINE_INPUT) ?? undefined,
+    save_as: interaction.options.getString(SAVE_AS_OPTION) ?? undefined,
   });
   if (options.action === BATCH_ACTION) return showBatchModal(deps, interaction);
   if (options.action === PROFILE_ACTION) return showProfileModal(deps, interaction);
+  if (options.action === TEMPLATES_ACTION) return showTemplatesManager(deps, interaction);
+  const identity = identityOf(interaction);
+  // A saved template chosen from the option's suggestions (`saved:<id>`): its body, read within the first answer's 3 s.
+  let savedName: string | undefined;
+  if (options.template !== undefined) {
+    const resolved = await within(
+      deps.logger,
+      resolveTemplateOption(deps.pool, identity, options.template),
+      BEFORE_ACK_DEADLINE_MS,
+      'read the saved template',
+    );
+    if (!resolved || 'missing' in resolved) {
+      await interaction.reply({ content: TEMPLATE_GONE, flags: EPHEMERAL });
+      return 'template:gone';
+    }
+    options.template = resolved.template;
+    savedName = resolved.saved?.name;
+  }
   const attachment = interaction.options.getAttachment(RECIPIENTS_OPTION);
   if (attachment)
     return handleBatchAttachment(deps, interaction, channelId, attachment, options.template, options.personal_line);
   const fresh = options.fresh === true;
-  const identity = identityOf(interaction);
   if (options.action) {
     await interaction.deferReply({ flags: EPHEMERAL });
     await interaction.editReply({ ...(await infoReply(deps, options.action, identity)), allowedMentions: QUIET });
@@ -118,11 +145,13 @@ export async function handleScribeCommand(
   const missing = Object.entries(given)
     .filter(([, v]) => v === undefined)
     .map(([k]) => INPUTS[k as keyof typeof INPUTS]);
-  if (missing.length === 3) {
+  const saved = { name: savedName, saveAs: options.save_as?.trim() || undefined };
+  if (missing.length === 3 || (missing.length === 2 && options.template !== undefined)) {
     // Showing the modal is the interaction's first answer, due within 3 s: don't wait long for the prefill.
     const prefill = await loadFormPrefill(deps, identity);
-    await interaction.showModal(renderDraftModal(prefill?.template, { fresh, review: prefill?.review }));
-    return 'modal';
+    const template = options.template ?? prefill?.template;
+    await interaction.showModal(renderDraftModal(template, { fresh, review: prefill?.review, saved }));
+    return options.template === undefined ? 'modal' : 'modal:template';
   }
   if (missing.length > 0) {
     await interaction.reply({
@@ -133,7 +162,7 @@ export async function handleScribeCommand(
     });
     return 'incomplete';
   }
-  return runStart(deps, interaction, channelId, given, options.personal_line, fresh);
+  return runStart(deps, interaction, channelId, given, options.personal_line, fresh, undefined, saved.saveAs);
 }
 
 const ModalValuesSchema = z.object({ template: z.string(), recipientName: z.string(), recipientInterest: z.string() });
@@ -144,7 +173,8 @@ export async function handleDraftSubmission(
   interaction: ModalSubmitInteraction,
   channelId: string | null,
 ): Promise<string> {
-  if (interaction.customId !== MODAL_ID && interaction.customId !== FRESH_MODAL_ID) return 'ignored';
+  const form = parseDraftModalId(interaction.customId);
+  if (!form) return 'ignored';
   const refused = await refuseHere(deps, interaction, channelId);
   if (refused || !channelId) return refused ?? 'no-channel';
   const values = ModalValuesSchema.parse({
@@ -158,8 +188,9 @@ export async function handleDraftSubmission(
     channelId,
     values,
     personalLineChoice(interaction),
-    interaction.customId === FRESH_MODAL_ID,
+    form.fresh,
     reviewChoice(interaction),
+    form.saveAs,
   );
 }
 
@@ -180,7 +211,9 @@ async function runStart(
   personalLine: PersonalLineChoice | undefined,
   fresh = false,
   review?: boolean,
+  saveAs?: string,
 ): Promise<string> {
+  const asTyped = request.template;
   if (GenerationRequestSchema.safeParse(request).success && typeof request.template === 'string') {
     // A valid request whose template has nothing for research to fill: asked before anything is
     // posted or spent (an invalid one is answered with its problems first, by startGeneration).
@@ -205,6 +238,10 @@ async function runStart(
     options: { freshResearch: fresh, reviewResearch: review },
   });
   await interaction.editReply({ content: startReply(outcome, port, channelId), allowedMentions: QUIET });
+  if (saveAs && typeof asTyped === 'string' && outcome.kind !== 'invalid')
+    await saveFromForm(deps, identity, { name: saveAs, body: asTyped }, async (content) => {
+      await interaction.followUp({ content, flags: EPHEMERAL, allowedMentions: QUIET });
+    });
   return outcome.kind;
 }
 

@@ -12,6 +12,37 @@ export const MODAL_ID = 'scribe:draft';
 /** The same modal opened by `/scribe fresh:true`: its email is researched afresh. */
 export const FRESH_MODAL_ID = 'scribe:draft:fresh';
 
+/**
+ * The `/scribe` modal's custom id: `scribe:draft`, `:fresh` when researched afresh, and
+ * `:save:<name>` when `save_as` named its template (the form has no room for a field of its own:
+ * Discord allows five) — at most 86 characters, within Discord's 100.
+ */
+export function draftModalId(options: { fresh?: boolean | undefined; saveAs?: string | undefined }): string {
+  const base = options.fresh ? FRESH_MODAL_ID : MODAL_ID;
+  return options.saveAs ? `${base}:save:${options.saveAs}` : base;
+}
+
+/** Whether a modal is the `/scribe` form, researched afresh, with a name to save its template under. */
+export function parseDraftModalId(customId: string): { fresh: boolean; saveAs?: string } | undefined {
+  const match = /^scribe:draft(:fresh)?(?::save:(.+))?$/s.exec(customId);
+  if (!match) return undefined;
+  return { fresh: match[1] !== undefined, ...(match[2] ? { saveAs: match[2] } : {}) };
+}
+
+/** The template manager (`/scribe action:templates`): its select, its button, its form. */
+export const TEMPLATE_IDS = {
+  /** The manager's select of saved templates: choosing one opens its form. */
+  pick: 'scribe:tpl:pick',
+  newButton: 'scribe:tpl:new',
+  /** The form: `scribe:tpl:new`, or `scribe:tpl:edit:<id>`. */
+  newModal: 'scribe:tpl:new',
+  editPrefix: 'scribe:tpl:edit:',
+  name: 'template_name',
+  body: 'template_body',
+  more: 'template_more',
+  remove: 'template_delete',
+} as const;
+
 /** The modal's text inputs; also the names of the command's options. */
 export const INPUTS = {
   template: 'template',

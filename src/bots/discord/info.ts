@@ -21,6 +21,7 @@ export const HELP = [
   "• `/scribe` opens a form: your email template (prefilled with your last one), the recipient's name and their research interest.",
   '• `/scribe recipient_name:… recipient_interest:… template:…` runs at once (the template on one line).',
   '• `/scribe action:profile` saves your name, position, institution and a line about your work: they fill your own placeholders ([Your Name], [Your University]…) in every email, and the model never writes them.',
+  '• `/scribe action:templates` lists your saved templates: edit, rename or delete them, or save a new one (up to 8,000 characters, in two boxes). Type in the `template` option to pick one by name; `save_as:NAME` saves the template you send.',
   '• I post the progress in the channel and the email in a thread on it, with the sources I used.',
   '• 🔁 on the email, or its **Regenerate** button, writes a new version reusing the research; **Shorter** writes a shorter one. Only you (or a member with Manage Messages) can do that.',
   '• `/scribe action:history` lists your last 10 emails; `/scribe action:status` shows the queue and your quota for today.',

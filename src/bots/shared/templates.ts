@@ -35,7 +35,7 @@ export function templatesHeading(total: number): string {
 
 /** What the manager says about long templates, per platform input size. */
 export function longTemplateHint(inputMax: number): string {
-  return `Longer than ${count(inputMax)} characters? Put the rest in “Template (continued)”: it carries on exactly where the first box ends.`;
+  return `Over ${count(inputMax)} characters? Put the rest here: it carries on exactly where the first box ends.`;
 }
 
 /**
