@@ -136,7 +136,6 @@ export function renderDraftModal(
             hint: 'Your email with placeholders; Scribe fills them in from the recipient’s research. Over 3,000 characters: save it with /scribe templates and pick it above.',
           }),
       ...(note && !saved?.picked ? [note] : []),
-      saveAsBlock(),
       input(INPUTS.recipientName, 'Recipient’s name', { max: NAME_MAX, placeholder: 'Dr. Ada Lovelace' }),
       input(INPUTS.recipientInterest, 'Their research interest', {
         multiline: true,
@@ -156,6 +155,7 @@ export function renderDraftModal(
         },
       },
       personalLineBlock(),
+      saveAsBlock(),
       modeSwitchBlock('batch'),
     ],
   };

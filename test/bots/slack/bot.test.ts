@@ -60,7 +60,7 @@ describe('Slack bot over HTTP', () => {
       blocksOf(modal?.view)
         .filter((b) => b.type === 'input')
         .map((b) => b.block_id),
-    ).toEqual(['template', 'recipient_name', 'recipient_interest', 'review_research', 'personal_line']);
+    ).toEqual(['template', 'recipient_name', 'recipient_interest', 'review_research', 'personal_line', 'save_as']);
     expect(blocksOf(modal?.view)[0]?.element).toMatchObject({ multiline: true });
     expect(JSON.parse(String(modal?.view.private_metadata))).toMatchObject({
       channel: 'C0GENERAL',

@@ -32,10 +32,19 @@ describe('Slack modal', () => {
       'recipient_interest',
       'review_research',
       'personal_line',
+      'save_as',
       'scribe_mode',
     ]);
     expect(blocks(view)[0]?.element?.initial_value).toBe('Dear {name}, hello there my friend.');
-    expect(blocks(view).map((b) => b.element?.max_length)).toEqual([3000, 200, 500, undefined, undefined, undefined]);
+    expect(blocks(view).map((b) => b.element?.max_length)).toEqual([
+      3000,
+      200,
+      500,
+      undefined,
+      undefined,
+      60,
+      undefined,
+    ]);
     expect(blocks(view)[3]?.element).toMatchObject({ type: 'checkboxes' });
   });
 
