@@ -73,6 +73,19 @@ it('save_as saves the template sent with the command, and says so privately', as
     .channelView(discord.channelId, discord.people.ada.id)
     .find((m) => m.ephemeral && m.content.includes('Saved your template'));
   expect(said?.content).toContain('“Lab application”');
+
+  // With the form: the name rides in the form's custom id (the form has no room for a sixth field).
+  const form = discord.slashCommand({ user: discord.people.ada, options: { save_as: 'From the form' } });
+  expect((await handled(form.id)).outcome).toBe('modal');
+  const modal = (await discord.nextCallback(form.id)).data as ModalData;
+  expect(modal.custom_id).toBe('scribe:draft:save:From the form');
+  expect(modal.components[0]!.description).toContain('Saved as “From the form”');
+  const sent = discord.submitModal(form.id, { ...ADA, template: `${TEMPLATE}\n\nP.S. From the form.` });
+  expect((await handled(sent.id)).outcome).toBe('started');
+  const saidAgain = discord
+    .channelView(discord.channelId, discord.people.ada.id)
+    .find((m) => m.ephemeral && m.content.includes('“From the form”'));
+  expect(saidAgain?.content).toContain('Saved your template as');
 }, 60_000);
 
 it('autocomplete offers the saved templates by name; choosing one writes with it, or opens the form with it', async () => {
@@ -124,7 +137,7 @@ it('the manager saves a 4,500-character template in two boxes, renames and delet
   expect(prefilled(labForm)).toMatchObject({ template_name: 'Lab application', template_body: TEMPLATE });
   const renamed = discord.submitModal(pick.id, { template_name: 'Lab letter' });
   expect((await handled(renamed.id)).outcome).toBe('templates:saved');
-  expect(manager().options.map((o) => o.label)).toEqual(['Lab letter', 'Long letter']);
+  expect(manager().options.map((o) => o.label)).toEqual(['From the form', 'Lab letter', 'Long letter']);
 
   // The long one, edited, comes back in two boxes that join to the same text.
   const long = manager().options.find((o) => o.label === 'Long letter')!;
@@ -157,6 +170,6 @@ it('the manager saves a 4,500-character template in two boxes, renames and delet
   const deleted = discord.submitModal(del.id, { template_delete: 'true' });
   expect((await handled(deleted.id)).outcome).toBe('templates:deleted');
   expect(manager().message.content).toContain('Deleted your template “Lab letter”');
-  expect(manager().options.map((o) => o.label)).toEqual(['Long letter']);
+  expect(manager().options.map((o) => o.label)).toEqual(['From the form', 'Long letter']);
   expect(await suggestions('lab')).toEqual([]);
 }, 90_000);
