@@ -168,6 +168,33 @@ it('the form’s select fills the template with views.update; a long one is writ
   expect(rows[0]!.template).toBe(LONG);
 }, 90_000);
 
+it('a picked template, edited, goes along to the batch form', async () => {
+  const { slack, driver } = e2e;
+  await driver.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text: '' });
+  const form = await slack.until(
+    () => slack.views('U0ADA').find((v) => v.view.callback_id === 'scribe_draft'),
+    'the form',
+  );
+  const [short] = blocksOf(form).find((b) => b.block_id === 'pick_template')!.elements![0]!.options!;
+  const pick = await driver.clickViewButton({
+    user: 'U0ADA',
+    actionId: 'scribe_template_pick',
+    selected: short!.value,
+  });
+  await handled(pick.triggerId);
+  const edited = `${TEMPLATE}\n\nP.S. Edited after the pick.`;
+  const press = await driver.clickViewButton({
+    user: 'U0ADA',
+    actionId: 'scribe_mode_batch',
+    values: { [`template.${short!.value}`]: edited },
+  });
+  await handled(press.triggerId);
+  const batch = slack.views('U0ADA').at(-1)!;
+  expect(batch.view.callback_id).toBe('scribe_batch');
+  expect(blocksOf(batch).find((b) => b.block_id === 'template')!.element!.initial_value).toBe(edited);
+  slack.state.views.get(batch.id)!.state = 'closed';
+}, 60_000);
+
 it('the Home tab lists the templates; its Edit opens the form, and deleting one takes it off', async () => {
   const { slack, driver } = e2e;
   const opened = await driver.openHome({ user: 'U0ADA' });
