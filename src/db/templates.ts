@@ -1,4 +1,8 @@
-/** The `templates` table: a user's templates; the last one used prefills the modal. */
+/**
+ * The `templates` table: a user's templates, unique per body (md5); the last one used prefills the
+ * modal. Some carry a name (migration 013), unique per user regardless of case: those are the
+ * person's saved templates, offered in the forms and listed by `/scribe templates`.
+ */
 import type { Db } from './pool.ts';
 
 /** Saves a template (or marks an identical saved one as just used). */
@@ -16,4 +20,101 @@ export async function lastTemplate(db: Db, userId: string): Promise<string | und
     [userId],
   );
   return rows[0]?.body;
+}
+
+/** A named template as listed: no body, its length. */
+export interface NamedTemplateEntry {
+  id: string;
+  name: string;
+  length: number;
+  lastUsedAt: Date;
+}
+
+/** A named template with its body. */
+export interface NamedTemplate extends NamedTemplateEntry {
+  body: string;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  length: number;
+  last_used_at: Date;
+  body?: string;
+}
+
+const entryOf = (row: Row): NamedTemplateEntry => ({
+  id: row.id,
+  name: row.name,
+  length: row.length,
+  lastUsedAt: row.last_used_at,
+});
+
+/** The user's named templates, by name, at most `limit`. */
+export async function listNamedTemplates(db: Db, userId: string, limit: number): Promise<NamedTemplateEntry[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT id, name, char_length(body) AS length, last_used_at FROM templates
+     WHERE user_id = $1 AND name IS NOT NULL ORDER BY lower(name), id LIMIT $2`,
+    [userId, limit],
+  );
+  return rows.map(entryOf);
+}
+
+/** One of the user's named templates by id (someone else's, or an unnamed one, is undefined). */
+export async function getNamedTemplate(db: Db, userId: string, id: string): Promise<NamedTemplate | undefined> {
+  const { rows } = await db.query<Row & { body: string }>(
+    `SELECT id, name, body, char_length(body) AS length, last_used_at FROM templates
+     WHERE user_id = $1 AND id = $2 AND name IS NOT NULL`,
+    [userId, id],
+  );
+  const row = rows[0];
+  return row ? { ...entryOf(row), body: row.body } : undefined;
+}
+
+/** The user's template named `name` (any case), if any. */
+export async function findTemplateByName(
+  db: Db,
+  userId: string,
+  name: string,
+): Promise<NamedTemplateEntry | undefined> {
+  const { rows } = await db.query<Row>(
+    `SELECT id, name, char_length(body) AS length, last_used_at FROM templates
+     WHERE user_id = $1 AND lower(name) = lower($2)`,
+    [userId, name],
+  );
+  return rows[0] ? entryOf(rows[0]) : undefined;
+}
+
+/**
+ * Names `body` `name` on `tx` (a transaction): the name moves off any other template of the user
+ * that held it, and the body's row is created or named. Returns the named row's id.
+ */
+export async function nameTemplate(tx: Db, userId: string, name: string, body: string): Promise<string> {
+  await tx.query(
+    `UPDATE templates SET name = NULL
+     WHERE user_id = $1 AND lower(name) = lower($2) AND md5(body) <> md5($3)`,
+    [userId, name, body],
+  );
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO templates (user_id, body, name) VALUES ($1, $3, $2)
+     ON CONFLICT (user_id, md5(body)) DO UPDATE SET name = EXCLUDED.name
+     RETURNING id`,
+    [userId, name, body],
+  );
+  return rows[0]!.id;
+}
+
+/** Forgets the name of the user's template `id` (the row stays, unnamed, as history); false when none. */
+export async function unnameTemplate(db: Db, userId: string, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'UPDATE templates SET name = NULL WHERE user_id = $1 AND id = $2 AND name IS NOT NULL',
+    [userId, id],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Deletes the user's template `id` outright; false when there was none. */
+export async function deleteTemplate(db: Db, userId: string, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM templates WHERE user_id = $1 AND id = $2', [userId, id]);
+  return (rowCount ?? 0) > 0;
 }

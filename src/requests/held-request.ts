@@ -32,6 +32,8 @@ export interface HeldRequest {
   /** The form's options. */
   fresh: boolean;
   review?: boolean | undefined;
+  /** `save_as`: the name its template is saved under once it starts (issue 23). */
+  saveAs?: string | undefined;
 }
 
 export type TakenRequest =

@@ -7,7 +7,8 @@ import type { PgBoss } from 'pg-boss';
 import type { Db } from '../db/pool.ts';
 import { feedbackOf, type FeedbackValue } from '../db/feedback.ts';
 import { getGeneration, recentGenerations, type Generation } from '../db/generations.ts';
-import { lastTemplate } from '../db/templates.ts';
+import { lastTemplate, listNamedTemplates, type NamedTemplateEntry } from '../db/templates.ts';
+import { TEMPLATES_MAX } from './templates.ts';
 import { spendToday } from '../db/usage.ts';
 import { upsertUser, type UserIdentity } from '../db/users.ts';
 import { QUEUES } from '../jobs/queue.ts';
@@ -103,10 +104,16 @@ export async function readCopy(db: Db, query: CopyQuery): Promise<string | undef
 export interface FormPrefill {
   template: string | undefined;
   review: boolean;
+  /** The person's saved (named) templates, offered by the form. */
+  templates: NamedTemplateEntry[];
 }
 
 /** The form's prefill (see src/bots/shared/form-prefill.ts for the deadline the forms load it within). */
 export async function readFormPrefill(db: Db, identity: UserIdentity): Promise<FormPrefill> {
   const user = await upsertUser(db, identity);
-  return { template: await lastTemplate(db, user.id), review: user.reviewResearch };
+  return {
+    template: await lastTemplate(db, user.id),
+    review: user.reviewResearch,
+    templates: await listNamedTemplates(db, user.id, TEMPLATES_MAX),
+  };
 }

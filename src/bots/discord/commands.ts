@@ -5,7 +5,9 @@
  * not let a command with subcommands run without one, and `/scribe` alone must open the form.
  * So `/scribe` → form; `/scribe recipient_name:… recipient_interest:… template:…` → runs at once;
  * `who:…` says who exactly (issue 20), with the three or alone (the form then carries it);
- * `/scribe action:history` → your last emails; `/scribe action:profile` → the sender profile form. Guild-only (threads need a server).
+ * `save_as:…` saves the template under a name (issue 23), from the command or the form it opens;
+ * `/scribe action:history` → your last emails; `/scribe action:profile` → the sender profile form;
+ * `/scribe action:templates` → the saved templates. Guild-only (threads need a server).
  */
 import {
   ApplicationCommandOptionType,
@@ -19,6 +21,7 @@ import {
 } from 'discord.js';
 import { z } from 'zod';
 import { PERSONAL_LINE_CHOICES, PersonalLineChoiceSchema } from '../../requests/personal-line.ts';
+import { TEMPLATE_NAME_MAX } from '../../requests/templates.ts';
 import { INPUTS, PERSONAL_LINE_INPUT, WHO_OPTION } from './ids.ts';
 
 export const COMMAND_NAME = 'scribe';
@@ -32,6 +35,10 @@ export const BATCH_ACTION = 'batch';
 export const PROFILE_ACTION = 'profile';
 /** `action:export` answers with the person's outreach as a CSV file (issue 22). */
 export const EXPORT_ACTION = 'export';
+/** `action:templates` lists the saved templates, to edit, rename or delete them. */
+export const TEMPLATES_ACTION = 'templates';
+/** The option that saves the command's (or the form's) template under a name. */
+export const SAVE_AS_OPTION = 'save_as';
 /** The CSV attachment option of a batch. */
 export const RECIPIENTS_OPTION = 'recipients';
 
@@ -58,8 +65,16 @@ export const SCRIBE_COMMAND = {
     {
       type: ApplicationCommandOptionType.String,
       name: INPUTS.template,
-      description: 'Your email template (one line here; run /scribe alone for the multi-line form)',
+      description: 'A saved template (start typing its name), or your template as one line',
       max_length: 6_000,
+      // Suggests the person's saved templates by name; what they type themselves is used as it is.
+      autocomplete: true,
+    },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: SAVE_AS_OPTION,
+      description: 'Save the template under this name (pick it later in the template option)',
+      max_length: TEMPLATE_NAME_MAX,
     },
     {
       type: ApplicationCommandOptionType.String,
@@ -81,8 +96,11 @@ export const SCRIBE_COMMAND = {
     {
       type: ApplicationCommandOptionType.String,
       name: 'action',
-      description: 'Instead of writing: help, your last emails, the status, the batch form, your profile, an export',
-      choices: [...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION, EXPORT_ACTION].map((a) => ({ name: a, value: a })),
+      description: 'Instead of writing: help, your last emails, status, the batch form, profile, export, templates',
+      choices: [...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION, EXPORT_ACTION, TEMPLATES_ACTION].map((a) => ({
+        name: a,
+        value: a,
+      })),
     },
     {
       type: ApplicationCommandOptionType.Attachment,
@@ -97,7 +115,8 @@ export const ScribeOptionsSchema = z.object({
   recipient_name: z.string().optional(),
   recipient_interest: z.string().optional(),
   template: z.string().optional(),
-  action: z.enum([...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION, EXPORT_ACTION]).optional(),
+  action: z.enum([...INFO_ACTIONS, BATCH_ACTION, PROFILE_ACTION, EXPORT_ACTION, TEMPLATES_ACTION]).optional(),
+  save_as: z.string().optional(),
   fresh: z.boolean().optional(),
   personal_line: PersonalLineChoiceSchema.optional(),
   who: z.string().optional(),

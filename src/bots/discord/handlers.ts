@@ -28,14 +28,28 @@ import { prepareForm, saveForm } from '../../requests/edit.ts';
 import { type HeldRequest, holdRequest, takeHeldRequest } from '../../requests/held-request.ts';
 import { placePersonalLine, type PersonalLineChoice } from '../../requests/personal-line.ts';
 import { startGeneration, type StartOutcome } from '../../requests/start.ts';
-import { loadFormPrefill } from '../shared/form-prefill.ts';
+import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/form-prefill.ts';
+import { saveFromForm, TEMPLATE_GONE } from '../shared/templates.ts';
+import { resolveTemplateOption } from '../../requests/templates.ts';
+import { showTemplatesManager } from './templates.ts';
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { handleBatchAttachment, showBatchModal } from './batch-handlers.ts';
-import { BATCH_ACTION, EXPORT_ACTION, PROFILE_ACTION, RECIPIENTS_OPTION, ScribeOptionsSchema } from './commands.ts';
+import {
+  BATCH_ACTION,
+  EXPORT_ACTION,
+  PROFILE_ACTION,
+  RECIPIENTS_OPTION,
+  SAVE_AS_OPTION,
+  ScribeOptionsSchema,
+  TEMPLATES_ACTION,
+} from './commands.ts';
 import { identityOf } from './identity.ts';
 import { showProfileModal } from './profile.ts';
 import { servesGuild, type DiscordBotDeps } from './deps.ts';
 import {
+  CUSTOM_ID_MAX,
+  type DraftModalOptions,
+  draftModalId,
   FORM_INPUT,
   INPUTS,
   PERSONAL_LINE_INPUT,
@@ -102,16 +116,34 @@ export async function handleScribeCommand(
     action: interaction.options.getString('action') ?? undefined,
     fresh: interaction.options.getBoolean('fresh') ?? undefined,
     personal_line: interaction.options.getString(PERSONAL_LINE_INPUT) ?? undefined,
+    save_as: interaction.options.getString(SAVE_AS_OPTION) ?? undefined,
     who: interaction.options.getString(WHO_OPTION) ?? undefined,
   });
   if (options.action === BATCH_ACTION) return showBatchModal(deps, interaction);
   if (options.action === PROFILE_ACTION) return showProfileModal(deps, interaction);
   if (options.action === EXPORT_ACTION) return handleExport(deps, interaction);
+  if (options.action === TEMPLATES_ACTION) return showTemplatesManager(deps, interaction);
+  const identity = identityOf(interaction);
+  // A saved template chosen from the option's suggestions (`saved:<id>`): its body, read within the first answer's 3 s.
+  let savedName: string | undefined;
+  if (options.template !== undefined) {
+    const resolved = await within(
+      deps.logger,
+      resolveTemplateOption(deps.pool, identity, options.template),
+      BEFORE_ACK_DEADLINE_MS,
+      'read the saved template',
+    );
+    if (!resolved || 'missing' in resolved) {
+      await interaction.reply({ content: TEMPLATE_GONE, flags: EPHEMERAL });
+      return 'template:gone';
+    }
+    options.template = resolved.template;
+    savedName = resolved.saved?.name;
+  }
   const attachment = interaction.options.getAttachment(RECIPIENTS_OPTION);
   if (attachment)
     return handleBatchAttachment(deps, interaction, channelId, attachment, options.template, options.personal_line);
   const fresh = options.fresh === true;
-  const identity = identityOf(interaction);
   if (options.action) {
     await interaction.deferReply({ flags: EPHEMERAL });
     await interaction.editReply({ ...(await infoReply(deps, options.action, identity)), allowedMentions: QUIET });
@@ -126,17 +158,19 @@ export async function handleScribeCommand(
   const missing = Object.entries(given)
     .filter(([, v]) => v === undefined)
     .map(([k]) => INPUTS[k as keyof typeof INPUTS]);
-  if (missing.length === 3) {
+  const saved = { name: savedName, saveAs: options.save_as?.trim() || undefined };
+  if (missing.length === 3 || (missing.length === 2 && options.template !== undefined)) {
     const who = options.who?.replace(/\s+/g, ' ').trim() || undefined;
-    const refused = who === undefined ? undefined : whoRefusal(who);
+    const refused = formRefusal({ fresh, who, saveAs: saved.saveAs });
     if (refused) {
       await interaction.reply({ content: refused, flags: EPHEMERAL, allowedMentions: QUIET });
       return 'invalid';
     }
     // Showing the modal is the interaction's first answer, due within 3 s: don't wait long for the prefill.
     const prefill = await loadFormPrefill(deps, identity);
-    await interaction.showModal(renderDraftModal(prefill?.template, { fresh, review: prefill?.review, who }));
-    return 'modal';
+    const template = options.template ?? prefill?.template;
+    await interaction.showModal(renderDraftModal(template, { fresh, review: prefill?.review, who, saved }));
+    return options.template === undefined ? 'modal' : 'modal:template';
   }
   if (missing.length > 0) {
     await interaction.reply({
@@ -147,25 +181,46 @@ export async function handleScribeCommand(
     });
     return 'incomplete';
   }
-  return runStart(deps, interaction, channelId, { ...given, who: options.who }, options.personal_line, fresh);
+  return runStart(
+    deps,
+    interaction,
+    channelId,
+    { ...given, who: options.who },
+    options.personal_line,
+    fresh,
+    undefined,
+    saved.saveAs,
+  );
 }
 
 /**
- * Why `/scribe who:…` (without the other options) cannot open the form with that text: it is
- * invalid, or longer than the form's custom id can carry. Undefined when it can.
+ * Why `/scribe who:…` / `save_as:…` (without the other options) cannot open the form carrying
+ * them: the who text is invalid, or it and the name are longer than the form's custom id can
+ * carry (ids.ts). Undefined when it can.
  */
-function whoRefusal(who: string): string | undefined {
-  try {
-    parseWho(who);
-  } catch (err) {
-    if (!(err instanceof InvalidRequestError)) throw err;
-    return `${invalidText(err.fields)}
+function formRefusal(carried: DraftModalOptions): string | undefined {
+  const { who } = carried;
+  if (who !== undefined) {
+    try {
+      parseWho(who);
+    } catch (err) {
+      if (!(err instanceof InvalidRequestError)) throw err;
+      return `${invalidText(err.fields)}
 Nothing was started.`;
+    }
   }
-  if (who.length <= WHO_IN_FORM_MAX) return undefined;
+  const three = `give \`${INPUTS.recipientName}\`, \`${INPUTS.recipientInterest}\` and \`${INPUTS.template}\` with it`;
+  if (who !== undefined && who.length > WHO_IN_FORM_MAX)
+    return (
+      `\`${WHO_OPTION}\` is too long to carry into the form (${WHO_IN_FORM_MAX} characters at most): ` +
+      `give an ORCID iD or an author id, or ${three}.`
+    );
+  const over = draftModalId(carried).length - CUSTOM_ID_MAX;
+  if (over <= 0) return undefined;
   return (
-    `\`${WHO_OPTION}\` is too long to carry into the form (${WHO_IN_FORM_MAX} characters at most): ` +
-    `give an ORCID iD or an author id, or give \`${INPUTS.recipientName}\`, \`${INPUTS.recipientInterest}\` and \`${INPUTS.template}\` with it.`
+    `\`${WHO_OPTION}\` and \`${SAVE_AS_OPTION}\` together are too long to carry into the form ` +
+    `(${over} character${over === 1 ? '' : 's'} over): use a shorter name or give an ORCID iD or an author id, ` +
+    `or ${three.replace('with it', 'with them')}. Nothing was started.`
   );
 }
 
@@ -194,6 +249,7 @@ export async function handleDraftSubmission(
     personalLineChoice(interaction),
     form.fresh,
     reviewChoice(interaction),
+    form.saveAs,
   );
 }
 
@@ -214,6 +270,7 @@ async function runStart(
   personalLine: PersonalLineChoice | undefined,
   fresh = false,
   review?: boolean,
+  saveAs?: string,
 ): Promise<string> {
   const { who, ...fields } = typed;
   let request: Record<string, unknown> = fields;
@@ -228,7 +285,7 @@ async function runStart(
         return askPersonalLine(
           deps,
           interaction,
-          { identity: identityOf(interaction), channelId, request: typed, who, fresh, review },
+          { identity: identityOf(interaction), channelId, request: typed, who, fresh, review, saveAs },
           placed.notice,
         );
       }
@@ -258,6 +315,11 @@ async function runStart(
     components: outcome.kind === 'contacted' ? [writeAnywayRow(outcome.draftId)] : [],
     allowedMentions: QUIET,
   });
+  // `save_as`: the template as typed (before its personal line was placed), once the request was valid.
+  if (saveAs && typeof fields.template === 'string' && outcome.kind !== 'invalid')
+    await saveFromForm(deps, identity, { name: saveAs, body: fields.template }, async (content) => {
+      await interaction.followUp({ content, flags: EPHEMERAL, allowedMentions: QUIET });
+    });
   return outcome.kind;
 }
 
@@ -314,6 +376,7 @@ export async function handlePersonalLineButton(deps: DiscordBotDeps, interaction
     parsed.choice,
     held.fresh,
     held.review,
+    held.saveAs,
   );
 }
 

@@ -14,29 +14,81 @@ export const MODAL_ID = 'scribe:draft';
 export const FRESH_MODAL_ID = 'scribe:draft:fresh';
 
 /**
- * The `/scribe` form opened by `/scribe who:…` (issue 20): the form is full (Discord allows five
- * components), so the "Who exactly?" text rides in its custom id, checked again on submission.
+/**
+ * The `/scribe` modal's custom id, the one place it is built and read. The form is full (Discord
+ * allows five components), so what the command gave beside it rides in the id:
+ * `scribe:draft[:fresh][:save:<n>:<name>][:who:<text>]` — `:fresh` when researched afresh;
+ * `save_as`'s name (issue 23) with its length `n`, since a name may hold any character; then the
+ * "Who exactly?" text (issue 20), the rest of the id, checked again on submission. Discord allows
+ * 100 characters: the who text alone fits `WHO_IN_FORM_MAX` (77), a name alone always fits (at most
+ * 87), both together when `draftModalId` is at most `CUSTOM_ID_MAX` (the handler refuses otherwise).
  */
+const SAVE_PART = ':save:';
 const WHO_PART = ':who:';
+/** Discord's limit on a custom id. */
+export const CUSTOM_ID_MAX = 100;
 /** The most "Who exactly?" text a form's custom id can carry (Discord's 100, less the prefix). */
-export const WHO_IN_FORM_MAX = 100 - `${FRESH_MODAL_ID}${WHO_PART}`.length;
+export const WHO_IN_FORM_MAX = CUSTOM_ID_MAX - `${FRESH_MODAL_ID}${WHO_PART}`.length;
 
-/** The `/scribe` form's custom id: fresh or not, with the command's "Who exactly?" text or not. */
-export function draftModalId(options: { fresh?: boolean | undefined; who?: string | undefined }): string {
+/** What a `/scribe` form carries beside its fields. */
+export interface DraftModalOptions {
+  fresh?: boolean | undefined;
+  /** The "Who exactly?" text given with `/scribe who:…`. */
+  who?: string | undefined;
+  /** `save_as`: the name the form's template is saved under when it is sent. */
+  saveAs?: string | undefined;
+}
+
+/** The `/scribe` form's custom id (may be over `CUSTOM_ID_MAX`: the caller checks before showing it). */
+export function draftModalId(options: DraftModalOptions): string {
   const base = options.fresh ? FRESH_MODAL_ID : MODAL_ID;
-  return options.who ? `${base}${WHO_PART}${options.who}` : base;
+  const save = options.saveAs ? `${SAVE_PART}${options.saveAs.length}:${options.saveAs}` : '';
+  const who = options.who ? `${WHO_PART}${options.who}` : '';
+  return `${base}${save}${who}`;
 }
 
 /** What a `/scribe` form's custom id says; undefined when it is not one. */
-export function parseDraftModalId(customId: string): { fresh: boolean; who: string | undefined } | undefined {
-  const at = customId.indexOf(WHO_PART);
-  const base = at < 0 ? customId : customId.slice(0, at);
-  if (base !== MODAL_ID && base !== FRESH_MODAL_ID) return undefined;
-  return { fresh: base === FRESH_MODAL_ID, who: at < 0 ? undefined : customId.slice(at + WHO_PART.length) };
+export function parseDraftModalId(
+  customId: string,
+): { fresh: boolean; who: string | undefined; saveAs?: string } | undefined {
+  const head = /^scribe:draft(:fresh)?/.exec(customId);
+  if (!head) return undefined;
+  let rest = customId.slice(head[0].length);
+  let saveAs: string | undefined;
+  if (rest.startsWith(SAVE_PART)) {
+    const counted = /^(\d{1,3}):/.exec(rest.slice(SAVE_PART.length));
+    if (!counted) return undefined;
+    const from = SAVE_PART.length + counted[0].length;
+    const length = Number(counted[1]);
+    saveAs = rest.slice(from, from + length);
+    if (length === 0 || saveAs.length !== length) return undefined;
+    rest = rest.slice(from + length);
+  }
+  let who: string | undefined;
+  if (rest.startsWith(WHO_PART)) {
+    who = rest.slice(WHO_PART.length);
+    rest = '';
+  }
+  if (rest !== '') return undefined;
+  return { fresh: head[1] !== undefined, who, ...(saveAs ? { saveAs } : {}) };
 }
 
 /** The command's "Who exactly?" option (issue 20). */
 export const WHO_OPTION = 'who';
+
+/** The template manager (`/scribe action:templates`): its select, its button, its form. */
+export const TEMPLATE_IDS = {
+  /** The manager's select of saved templates: choosing one opens its form. */
+  pick: 'scribe:tpl:pick',
+  newButton: 'scribe:tpl:new',
+  /** The form: `scribe:tpl:new`, or `scribe:tpl:edit:<id>`. */
+  newModal: 'scribe:tpl:new',
+  editPrefix: 'scribe:tpl:edit:',
+  name: 'template_name',
+  body: 'template_body',
+  more: 'template_more',
+  remove: 'template_delete',
+} as const;
 
 /** The modal's text inputs; also the names of the command's options. */
 export const INPUTS = {

@@ -22,6 +22,7 @@ export const HELP = [
   '• `/scribe recipient_name:… recipient_interest:… template:…` runs at once (the template on one line).',
   '• Several people share the name? Say who exactly with `who:` — their affiliation, ORCID iD, OpenAlex or arXiv author id, or profile link. The form has no room for it: `/scribe who:0000-0002-1825-0097` opens the form with it, or add it to a run with the three options. In a `recipients` CSV, optional `affiliation` and `orcid` columns do it per row.',
   '• `/scribe action:profile` saves your name, position, institution and a line about your work: they fill your own placeholders ([Your Name], [Your University]…) in every email, and the model never writes them.',
+  '• `/scribe action:templates` lists your saved templates: edit, rename or delete them, or save a new one (up to 8,000 characters, in two boxes). Type in the `template` option to pick one by name; `save_as:NAME` saves the template you send.',
   '• I post the progress in the channel and the email in a thread on it, with the sources I used.',
   '• 🔁 on the email, or its **Regenerate** button, writes a new version reusing the research; **Shorter** writes a shorter one. Only you (or a member with Manage Messages) can do that.',
   '• 👍 / 👎 under an email rate that version (only you see the thanks).',

@@ -15,24 +15,27 @@ import {
   type PersonalLineChoice,
 } from '../../requests/personal-line.ts';
 import { draftModalId, FORM_INPUT, formModalId, INPUTS, PERSONAL_LINE_INPUT, REVIEW_INPUT } from './ids.ts';
+import { type SavedTemplateForm, savedTemplateDescription } from './template-fields.ts';
 import { DISCORD_LIMITS } from './render.ts';
 import type { FormAction } from '../../requests/actions.ts';
 
 /** The `/scribe` form, prefilled with the last template (cut to Discord's 4,000, saying so). */
 export function renderDraftModal(
   lastTemplate: string | undefined,
-  options: { fresh?: boolean; review?: boolean; who?: string | undefined } = {},
+  options: { fresh?: boolean; review?: boolean; who?: string | undefined; saved?: SavedTemplateForm } = {},
 ): APIModalInteractionResponseCallbackData {
   const truncated = lastTemplate !== undefined && lastTemplate.length > DISCORD_LIMITS.textInputValue;
   const prefill = truncated ? splitText(lastTemplate, DISCORD_LIMITS.textInputValue)[0]!.text : lastTemplate;
   const description = truncated
     ? 'Your last template is over 4,000 characters: only its beginning is shown here.'
-    : prefill
-      ? 'Prefilled with your last template.'
-      : 'Your email, with placeholders such as {name} or [their paper] to fill in.';
+    : (savedTemplateDescription(options.saved) ??
+      (prefill
+        ? 'Prefilled with your last template.'
+        : 'Your email, with placeholders such as {name} or [their paper] to fill in.'));
   return {
-    // `/scribe fresh:true` opened it: the submission researches afresh too; `/scribe who:…`: it carries that.
-    custom_id: draftModalId(options),
+    // `/scribe fresh:true` opened it: the submission researches afresh too; `/scribe who:…` and
+    // `save_as` ride in it too (one builder: ids.ts).
+    custom_id: draftModalId({ fresh: options.fresh, who: options.who, saveAs: options.saved?.saveAs }),
     title: 'Write an outreach email',
     components: [
       templateField(prefill, description),

@@ -29,8 +29,15 @@ import {
   handleResultButton,
   handleScribeCommand,
 } from './handlers.ts';
-import { parseFormModal, parsePersonalLineButton } from './ids.ts';
+import { parseFormModal, parsePersonalLineButton, TEMPLATE_IDS } from './ids.ts';
 import { handleProfileSubmission, PROFILE_MODAL_ID } from './profile.ts';
+import {
+  handleTemplateAutocomplete,
+  handleTemplateNew,
+  handleTemplatePick,
+  handleTemplateSubmission,
+  isTemplateModal,
+} from './templates.ts';
 
 /** Interactions whose `channel_id` is remembered between the raw packet and the handler; they follow at once. */
 const MAX_REMEMBERED = 100;
@@ -70,6 +77,15 @@ export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, on
     } else if (interaction.isModalSubmit() && parseFormModal(interaction.customId)) {
       channelOf(interaction);
       void runner.run('modal', interaction.id, () => handleFormSubmission(deps, interaction), sorry);
+    } else if (interaction.isAutocomplete() && interaction.commandName === COMMAND_NAME) {
+      // Suggestions are not a request: a failure leaves the list empty, with nothing to apologise for.
+      void runner.run('command', interaction.id, () => handleTemplateAutocomplete(deps, interaction));
+    } else if (interaction.isStringSelectMenu() && interaction.customId === TEMPLATE_IDS.pick) {
+      void runner.run('button', interaction.id, () => handleTemplatePick(deps, interaction), sorry);
+    } else if (interaction.isButton() && interaction.customId === TEMPLATE_IDS.newButton) {
+      void runner.run('button', interaction.id, () => handleTemplateNew(deps, interaction), sorry);
+    } else if (interaction.isModalSubmit() && isTemplateModal(interaction.customId)) {
+      void runner.run('modal', interaction.id, () => handleTemplateSubmission(deps, interaction), sorry);
     } else if (interaction.isModalSubmit() && interaction.customId === PROFILE_MODAL_ID) {
       channelOf(interaction);
       void runner.run('modal', interaction.id, () => handleProfileSubmission(deps, interaction), sorry);

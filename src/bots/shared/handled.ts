@@ -7,7 +7,7 @@ import type { Logger } from '../../log.ts';
 
 /** One handled event: a command, a form submission, a button press or a reaction, by the platform's id. */
 export interface HandledEvent {
-  kind: 'command' | 'modal' | 'button' | 'reaction';
+  kind: 'command' | 'modal' | 'button' | 'reaction' | 'event';
   id: string;
   /** E.g. `modal`, `help`, `invalid`, `quota`, `started`, `duplicate`, `ignored:not-allowed`, `error`. */
   outcome: string;

@@ -21,6 +21,9 @@ import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/form-
 import { answerAction, refusalText } from '../shared/outcomes.ts';
 import { openBatchModal } from './batch-handlers.ts';
 import { openProfileModal } from './profile.ts';
+import { openTemplatesModal } from './templates.ts';
+import { readTemplate } from '../../requests/templates.ts';
+import { saveFromForm } from '../shared/templates.ts';
 import type { ResponseMessage, SlackBotDeps } from './deps.ts';
 import {
   FORM_IDS,
@@ -30,6 +33,7 @@ import {
   parseResultButton,
   PERSONAL_LINE_INPUT,
   REGENERATE_REACTIONS,
+  TEMPLATE_IDS,
   WHO_INPUT,
 } from './ids.ts';
 import { HELP, infoReply } from './info.ts';
@@ -39,6 +43,7 @@ import {
   FormSubmissionSchema,
   metadataOf,
   noticeModal,
+  PICKED_KEY,
   renderDraftModal,
   renderEditModal,
   requestOf,
@@ -103,6 +108,7 @@ export async function handleScribeCommand(
         { channel: command.channel_id, responseUrl: command.response_url },
         prefill?.template,
         prefill?.review,
+        prefill ? { templates: prefill.templates } : undefined,
       ),
     });
     // After the modal is open, nothing waits on it: the submission's ack then needs no database
@@ -119,6 +125,11 @@ export async function handleScribeCommand(
     await args.ack();
     const place = { channel: command.channel_id, responseUrl: command.response_url, triggerId: command.trigger_id };
     return openProfileModal(deps, place, user);
+  }
+  if (word === 'templates') {
+    await args.ack();
+    const place = { channel: command.channel_id, responseUrl: command.response_url, triggerId: command.trigger_id };
+    return openTemplatesModal(deps, place, user);
   }
   if (word === 'help') {
     await args.ack({ response_type: 'ephemeral', text: HELP });
@@ -156,16 +167,31 @@ export async function handleDraftSubmission(
     });
     return 'stale';
   }
+  const identity: Identity = {
+    platform: 'slack',
+    teamId: submission.team?.id ?? submission.user.team_id ?? '',
+    platformUserId: submission.user.id,
+    displayName: submission.user.name ?? null,
+  };
+  const typed = requestOf(submission);
+  // A saved template too long for the field was picked, and the field left empty: that template.
+  const pickedId = submission.view.state.values[PICKED_KEY];
+  if (typed.template.trim() === '' && pickedId !== undefined) {
+    const saved = await within(
+      deps.logger,
+      readTemplate(deps.pool, identity, pickedId),
+      BEFORE_ACK_DEADLINE_MS,
+      'read the saved template',
+    );
+    if (saved) typed.template = saved.body;
+  }
   let request: GenerationRequest;
   let identityHint: IdentityHint | undefined;
   try {
-    ({ request, identityHint } = parseStartFields({
-      request: requestOf(submission),
-      who: submission.view.state.values[WHO_INPUT],
-    }));
+    ({ request, identityHint } = parseStartFields({ request: typed, who: submission.view.state.values[WHO_INPUT] }));
   } catch (err) {
     if (!(err instanceof InvalidRequestError)) throw err;
-    await args.ack({ response_action: 'errors', errors: fieldErrors(err.fields) });
+    await args.ack({ response_action: 'errors', errors: fieldErrors(err.fields, pickedId) });
     return 'invalid';
   }
   const placed = placePersonalLine(request.template, submission.view.state.values.personal_line);
@@ -173,13 +199,8 @@ export async function handleDraftSubmission(
     await args.ack({ response_action: 'errors', errors: { [PERSONAL_LINE_INPUT]: placed.notice } });
     return 'no-recipient-slot';
   }
+  const asTyped = request.template;
   request = { ...request, template: placed.template };
-  const identity: Identity = {
-    platform: 'slack',
-    teamId: submission.team?.id ?? submission.user.team_id ?? '',
-    platformUserId: submission.user.id,
-    displayName: submission.user.name ?? null,
-  };
   // The quota is said on the modal itself only for a person whose last check (the command that
   // opened this form) refused them, confirmed here; anyone else is acked at once, and the flow checks
   // under the lock and tells them privately if refused. The ack waits on no database otherwise.
@@ -199,6 +220,14 @@ export async function handleDraftSubmission(
     recipientName: request.recipientName,
   });
   const review = submission.view.state.values.review_research;
+  const saveAs = submission.view.state.values[TEMPLATE_IDS.saveAs].trim();
+  if (saveAs !== '')
+    await saveFromForm(
+      deps,
+      identity,
+      { name: saveAs, body: asTyped },
+      tellViaResponseUrl(deps, metadata.responseUrl, identity.platformUserId),
+    );
   const outcome = await startGeneration(deps, port, {
     identity,
     request,

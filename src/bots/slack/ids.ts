@@ -134,3 +134,28 @@ export const PERSONAL_LINE_INPUT = 'personal_line';
 
 /** The /scribe modal's optional "Who exactly?" input (issue 20): the request layer reads it into the identity hint. */
 export const WHO_INPUT = 'identity_hint';
+
+/**
+ * Saved templates (issue 23, item 4). The `/scribe` form's select of saved templates (an actions
+ * block, so a choice arrives at once as `block_actions`), its optional "Save as" input, and the
+ * template manager's modals and buttons. After a pick the template input's block id is
+ * `template.<id>` (a new block id, so Slack shows the chosen body instead of what was typed there);
+ * a submission reads the field under either id.
+ */
+export const TEMPLATE_IDS = {
+  pickBlock: 'pick_template',
+  pickAction: 'scribe_template_pick',
+  saveAs: 'save_as',
+  managerModal: 'scribe_templates',
+  editModal: 'scribe_template_edit',
+  /** `scribe_template_edit:<id>`: the Edit button of one template (in the manager and the Home tab). */
+  editPrefix: 'scribe_template_edit:',
+  newButton: 'scribe_template_new',
+  name: 'template_name',
+  body: 'template_body',
+  more: 'template_more',
+  remove: 'template_delete',
+} as const;
+
+/** The template input's block id after `templateId` was picked in the form. */
+export const pickedTemplateBlock = (templateId: string): string => `${INPUTS.template}.${templateId}`;

@@ -17,6 +17,7 @@ export const HELP = [
   '• Several people share the name? *Who exactly?* on the form takes their affiliation, ORCID iD, OpenAlex or arXiv author id, or profile link; in a batch, a header row with optional `affiliation` and `orcid` columns does it per row.',
   '• `/scribe batch` (or *Several recipients →* in the form) writes to several people at once: one `Name | research interest` per line (rows pasted from a spreadsheet work), one table of progress, every email in its thread.',
   '• `/scribe profile` saves your name, position, institution and a line about your work: they fill your own placeholders ([Your Name], [Your University]…) in every email, and the model never writes them.',
+  '• `/scribe templates` lists your saved templates: edit, rename or delete them, or save a new one (up to 6,000 characters, in two boxes). Pick one in the `/scribe` form, or name the one you type there (*Save this template as*). The app’s Home tab lists them too.',
   '• I post the progress in the channel and the email in a thread on it, with the sources I used.',
   '• React with :repeat: on the email, or press *Regenerate*, for a new version that reuses the research; *Shorter* writes a shorter one. Only you (or a workspace admin) can do that.',
   '• 👍 / 👎 under an email rate that version (only you see the thanks).',

@@ -14,14 +14,23 @@ import {
   MODAL_ID,
   MODE_BLOCK,
   MODE_BUTTON_IDS,
+  pickedTemplateBlock,
   PERSONAL_LINE_INPUT,
   REVIEW_INPUT,
   REVIEW_OPTION,
+  TEMPLATE_IDS,
   WHO_INPUT,
 } from './ids.ts';
 import type { RequestField } from '../../errors.ts';
 import { PERSONAL_LINE_CHOICES, PersonalLineChoiceSchema } from '../../requests/personal-line.ts';
 import { FORM_ACTIONS, type FormAction } from '../../requests/actions.ts';
+import {
+  normaliseTemplateValues,
+  pickedTemplateInput,
+  type SavedTemplatesChoice,
+  saveAsBlock,
+  templatePickBlock,
+} from './template-blocks.ts';
 
 /** Slack's limit on a plain-text input's value (and `initial_value`). */
 export const SLACK_INPUT_LIMIT = 3_000;
@@ -89,7 +98,12 @@ export function modeSwitchBlock(to: keyof typeof MODE_BUTTON_IDS): types.Actions
  * The modal, prefilled with `lastTemplate` (its beginning, when longer than Slack allows) and the
  * review checkbox as the person last left it.
  */
-export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string, review = false): types.ModalView {
+export function renderDraftModal(
+  metadata: ModalMetadata,
+  lastTemplate?: string,
+  review = false,
+  saved?: SavedTemplatesChoice,
+): types.ModalView {
   let initial = lastTemplate;
   let note: types.ContextBlock | undefined;
   if (initial !== undefined && initial.length > SLACK_INPUT_LIMIT) {
@@ -114,14 +128,17 @@ export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string,
     submit: { type: 'plain_text', text: 'Draft the email' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      input(INPUTS.template, 'Email template', {
-        multiline: true,
-        max: SLACK_INPUT_LIMIT,
-        ...(initial ? { initial } : {}),
-        placeholder: 'Dear {name},\n\nI read your work on {topic}…',
-        hint: 'Your email with placeholders; Scribe fills them in from the recipient’s research.',
-      }),
-      ...(note ? [note] : []),
+      ...optional(templatePickBlock(saved)),
+      saved?.picked
+        ? pickedTemplateInput(saved.picked)
+        : input(INPUTS.template, 'Email template', {
+            multiline: true,
+            max: SLACK_INPUT_LIMIT,
+            ...(initial ? { initial } : {}),
+            placeholder: 'Dear {name},\n\nI read your work on {topic}…',
+            hint: 'Your email with placeholders; Scribe fills them in from the recipient’s research. Over 3,000 characters: save it with /scribe templates and pick it above.',
+          }),
+      ...(note && !saved?.picked ? [note] : []),
       input(INPUTS.recipientName, 'Recipient’s name', { max: NAME_MAX, placeholder: 'Dr. Ada Lovelace' }),
       input(INPUTS.recipientInterest, 'Their research interest', {
         multiline: true,
@@ -142,6 +159,7 @@ export function renderDraftModal(metadata: ModalMetadata, lastTemplate?: string,
         },
       },
       personalLineBlock(),
+      saveAsBlock(),
       modeSwitchBlock('batch'),
     ],
   };
@@ -159,6 +177,8 @@ export function whoBlock(): types.InputBlock {
     hint: 'If several people share the name: their affiliation, ORCID iD, OpenAlex or arXiv author id, or profile link.',
   });
 }
+
+const optional = <T>(block: T | undefined): T[] => (block === undefined ? [] : [block]);
 
 /** Asked on every form, needed only when the template has no placeholder for the recipient. */
 export function personalLineBlock(): types.InputBlock {
@@ -292,6 +312,9 @@ const reviewChoice = z
     v === undefined ? undefined : (v[INPUT_ACTION_ID]?.selected_options ?? []).some((o) => o.value === REVIEW_OPTION),
   );
 
+/** Where SubmissionSchema puts the id of the saved template picked in the form (not a block id: it has a space). */
+export const PICKED_KEY = 'picked template';
+
 /** The fields of a `view_submission` the handler relies on. */
 export const SubmissionSchema = z.looseObject({
   user: z.looseObject({ id: z.string().min(1), name: z.string().optional(), team_id: z.string().optional() }),
@@ -299,14 +322,24 @@ export const SubmissionSchema = z.looseObject({
   view: z.looseObject({
     private_metadata: z.string(),
     state: z.looseObject({
-      values: z.looseObject({
-        [INPUTS.template]: inputValue,
-        [INPUTS.recipientName]: inputValue,
-        [INPUTS.recipientInterest]: inputValue,
-        [REVIEW_INPUT]: reviewChoice,
-        [PERSONAL_LINE_INPUT]: personalLineChoice,
-        [WHO_INPUT]: inputValue,
-      }),
+      // A picked template's field is `template.<id>`: read under `template`, the id kept aside.
+      values: z.preprocess(
+        (v) => {
+          if (typeof v !== 'object' || v === null) return v;
+          const { values, pickedId } = normaliseTemplateValues(v as Record<string, unknown>);
+          return { ...values, [PICKED_KEY]: pickedId };
+        },
+        z.looseObject({
+          [PICKED_KEY]: z.string().optional(),
+          [TEMPLATE_IDS.saveAs]: inputValue,
+          [INPUTS.template]: inputValue,
+          [INPUTS.recipientName]: inputValue,
+          [INPUTS.recipientInterest]: inputValue,
+          [REVIEW_INPUT]: reviewChoice,
+          [PERSONAL_LINE_INPUT]: personalLineChoice,
+          [WHO_INPUT]: inputValue,
+        }),
+      ),
     }),
   }),
 });
@@ -334,11 +367,18 @@ export function metadataOf(privateMetadata: string): ModalMetadata | undefined {
 /** The block of each request field. */
 const FIELD_BLOCKS: Record<RequestField, string> = { ...INPUTS, identityHint: WHO_INPUT };
 
-/** Field errors keyed by block id, as `response_action: errors` wants them. */
-export function fieldErrors(fields: Partial<Record<RequestField, string>>): Record<string, string> {
+/**
+ * Field errors keyed by block id, as `response_action: errors` wants them; `pickedId` when a saved
+ * template was picked in the form (its field's block id is then `template.<id>`).
+ */
+export function fieldErrors(fields: Partial<Record<RequestField, string>>, pickedId?: string): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const [field, message] of Object.entries(fields)) {
-    errors[FIELD_BLOCKS[field as RequestField]] = message;
+    const block =
+      field === 'template' && pickedId !== undefined
+        ? pickedTemplateBlock(pickedId)
+        : FIELD_BLOCKS[field as RequestField];
+    errors[block] = message;
   }
   return errors;
 }

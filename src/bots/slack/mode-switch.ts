@@ -14,6 +14,7 @@ import type { SlackBotDeps } from './deps.ts';
 import type { Ack } from './handlers.ts';
 import { INPUT_ACTION_ID, INPUTS, MODE_BUTTON_IDS } from './ids.ts';
 import { metadataOf, noticeModal, renderDraftModal } from './modal.ts';
+import { normaliseTemplateValues } from './template-blocks.ts';
 
 const ModeSwitchSchema = z.looseObject({
   container: z.looseObject({ type: z.literal('view') }),
@@ -22,11 +23,15 @@ const ModeSwitchSchema = z.looseObject({
     hash: z.string().min(1),
     private_metadata: z.string(),
     state: z.looseObject({
-      values: z.looseObject({
-        [INPUTS.template]: z
-          .looseObject({ [INPUT_ACTION_ID]: z.looseObject({ value: z.string().nullish() }).optional() })
-          .optional(),
-      }),
+      // After a saved template was picked, its field is `template.<id>`: read under `template`.
+      values: z.preprocess(
+        (v) => (typeof v === 'object' && v !== null ? normaliseTemplateValues(v as Record<string, unknown>).values : v),
+        z.looseObject({
+          [INPUTS.template]: z
+            .looseObject({ [INPUT_ACTION_ID]: z.looseObject({ value: z.string().nullish() }).optional() })
+            .optional(),
+        }),
+      ),
     }),
   }),
   actions: z.array(z.looseObject({ action_id: z.enum([MODE_BUTTON_IDS.batch, MODE_BUTTON_IDS.single]) })).min(1),

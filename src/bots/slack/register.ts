@@ -28,10 +28,17 @@ import {
   MODE_BUTTON_IDS,
   OPTION_BUTTON_PATTERN,
   RESULT_BUTTON_IDS,
+  TEMPLATE_IDS,
 } from './ids.ts';
 import { metadataOf } from './modal.ts';
 import { handleModeSwitch } from './mode-switch.ts';
 import { handleProfileSubmission, PROFILE_MODAL_ID } from './profile.ts';
+import {
+  handleAppHomeOpened,
+  handleTemplateEditButton,
+  handleTemplateEditSubmission,
+  handleTemplatePick,
+} from './templates.ts';
 
 /** A function that runs at most once; `called` tells whether it did. */
 function once<A extends unknown[]>(
@@ -131,6 +138,21 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
       listen('button', body.trigger_id, ack, (acked) => handleModeSwitch(deps, { body, ack: acked })),
     );
   }
+
+  // Saved templates: the form's pick, the manager's Edit / New template (also on the Home tab), its form.
+  app.action({ type: 'block_actions', action_id: TEMPLATE_IDS.pickAction }, ({ body, ack }) =>
+    listen('button', body.trigger_id, ack, (acked) => handleTemplatePick(deps, { body, ack: acked })),
+  );
+  const editButtons = new RegExp(`^(${TEMPLATE_IDS.editPrefix}|${TEMPLATE_IDS.newButton}$)`);
+  app.action({ type: 'block_actions', action_id: editButtons }, ({ body, ack }) =>
+    listen('button', body.trigger_id, ack, (acked) => handleTemplateEditButton(deps, { body, ack: acked })),
+  );
+  app.view<ViewSubmitAction>({ callback_id: TEMPLATE_IDS.editModal, type: 'view_submission' }, ({ body, ack }) =>
+    listen('modal', body.view.id, ack, (acked) => handleTemplateEditSubmission(deps, { body, ack: acked })),
+  );
+  app.event('app_home_opened', async ({ body }) => {
+    await runner.run('event', idOf(body, 'event_id'), () => handleAppHomeOpened(deps, { body }));
+  });
 
   // Edit and Edit research: the outcome is said in the thread, to the person only.
   for (const { callbackId } of Object.values(FORM_IDS)) {

@@ -46,9 +46,12 @@ const cleanText = (min: number, max: number, what: string) =>
 const wordyText = (min: number, max: number, what: string) =>
   cleanText(min, max, what).refine(hasLetter, { error: `${what} must contain at least one letter` });
 
+/** The longest template Scribe takes, from any form, option or the template manager. */
+export const TEMPLATE_MAX = 20_000;
+
 /** What a user asks for. Field names match the modal's block ids. */
 export const GenerationRequestSchema = z.object({
-  template: cleanText(20, 20_000, 'The template'),
+  template: cleanText(20, TEMPLATE_MAX, 'The template'),
   recipientName: wordyText(1, 200, "The recipient's name").refine((s) => !s.includes('\n'), {
     error: "The recipient's name must be one line",
   }),

@@ -34,12 +34,14 @@ describe('Discord /scribe', () => {
       'recipient_name',
       'recipient_interest',
       'template',
+      'save_as',
       'who',
       'personal_line',
       'fresh',
       'action',
       'recipients',
     ]);
+    expect(command?.options?.find((o) => o.name === 'template')).toMatchObject({ autocomplete: true });
     expect(command?.options?.every((o) => !('required' in o) || !o.required)).toBe(true);
   });
 

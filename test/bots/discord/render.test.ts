@@ -2,6 +2,7 @@ import { MessageFlags } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { joinPieces } from '../../../src/bots/split.ts';
 import { draftModalId, parseDraftModalId, parseResultButton, WHO_IN_FORM_MAX } from '../../../src/bots/discord/ids.ts';
+import { TEMPLATE_NAME_MAX } from '../../../src/requests/templates.ts';
 import { renderDraftModal } from '../../../src/bots/discord/modal.ts';
 import {
   COLORS,
@@ -281,6 +282,30 @@ describe('Discord /scribe form', () => {
     expect(parseDraftModalId(draftModalId({}))).toEqual({ fresh: false, who: undefined });
     expect(parseDraftModalId('scribe:drafty')).toBeUndefined();
     expect(draftModalId({ fresh: true, who: 'x'.repeat(WHO_IN_FORM_MAX) })).toHaveLength(100);
+  });
+
+  it('carries `who` and `save_as` together in one custom id, whatever characters they hold', () => {
+    const saved = { saveAs: 'Lab: who: letter', name: undefined };
+    const who = 'MIT :save:3:abc, 0000-0002-1825-0097';
+    const modal = renderDraftModal(undefined, { fresh: true, who, saved });
+    expect(validateModal(modal as unknown as ModalData)).toBeNull();
+    expect(modal.custom_id).toBe(`scribe:draft:fresh:save:16:Lab: who: letter:who:${who}`);
+    expect(parseDraftModalId(modal.custom_id)).toEqual({ fresh: true, who, saveAs: saved.saveAs });
+    expect(parseDraftModalId(draftModalId({ saveAs: 'From the form' }))).toEqual({
+      fresh: false,
+      who: undefined,
+      saveAs: 'From the form',
+    });
+    expect(parseDraftModalId(draftModalId({ who: ':save:2:ab' }))).toEqual({ fresh: false, who: ':save:2:ab' });
+    // A name alone always fits; a name cut short, a bad count or anything after it is not this form.
+    expect(draftModalId({ fresh: true, saveAs: 'x'.repeat(TEMPLATE_NAME_MAX) }).length).toBeLessThanOrEqual(100);
+    for (const bad of [
+      'scribe:draft:save:9:short',
+      'scribe:draft:save:x:name',
+      'scribe:draft:save:4:nameX',
+      'scribe:draft:save:0:',
+    ])
+      expect(parseDraftModalId(bad)).toBeUndefined();
   });
 
   it('cuts a saved template over 4,000 characters at a boundary and says so', () => {

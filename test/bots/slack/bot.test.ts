@@ -67,6 +67,7 @@ describe('Slack bot over HTTP', () => {
       'identity_hint',
       'review_research',
       'personal_line',
+      'save_as',
     ]);
     expect(blocksOf(modal?.view)[0]?.element).toMatchObject({ multiline: true });
     expect(JSON.parse(String(modal?.view.private_metadata))).toMatchObject({

@@ -31,8 +31,9 @@ describe('Slack app manifest', () => {
     expect(manifest).toMatch(/interactivity:\n\s+is_enabled: true/);
   });
 
-  it('subscribes to reaction_added only, and asks for only the scopes Scribe uses', () => {
-    expect(listUnder('bot_events')).toEqual(['reaction_added']);
+  it('subscribes to reaction_added and app_home_opened, and asks for only the scopes Scribe uses', () => {
+    expect(listUnder('bot_events')).toEqual(['reaction_added', 'app_home_opened']);
+    expect(manifest).toMatch(/app_home:\n\s+home_tab_enabled: true/);
     expect(listUnder('bot').sort()).toEqual([
       'channels:history',
       'channels:join',

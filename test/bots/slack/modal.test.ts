@@ -33,6 +33,7 @@ describe('Slack modal', () => {
       'identity_hint',
       'review_research',
       'personal_line',
+      'save_as',
       'scribe_mode',
     ]);
     expect(blocks(view)[0]?.element?.initial_value).toBe('Dear {name}, hello there my friend.');
@@ -43,6 +44,7 @@ describe('Slack modal', () => {
       300,
       undefined,
       undefined,
+      60,
       undefined,
     ]);
     expect(blocks(view)[3]).toMatchObject({ optional: true, label: { text: 'Who exactly?' } });

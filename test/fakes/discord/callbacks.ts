@@ -61,7 +61,16 @@ function callback(deps: RouteDeps, ctx: RouteContext): RouteResult {
   const interaction = record.payload;
   const data = body.data ?? {};
   let message: APIMessage | undefined;
+  // An autocomplete interaction takes only its result (type 8), and the result only answers one.
+  if ((interaction.type === 4) !== (body.type === 8))
+    return answer(fail(400, 'Interaction callback type is not valid for this interaction', 50035));
   switch (body.type) {
+    case 8: {
+      // APPLICATION_COMMAND_AUTOCOMPLETE_RESULT: at most 25 choices, names 1–100, string values up to 100.
+      const invalid = validateChoices(data.choices);
+      if (invalid) return answer({ status: 400, body: invalid });
+      break;
+    }
     case 4: // CHANNEL_MESSAGE_WITH_SOURCE
     case 5: {
       // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE: a "Scribe is thinking…" message
@@ -101,7 +110,7 @@ function callback(deps: RouteDeps, ctx: RouteContext): RouteResult {
       return answer(
         fail(400, 'Invalid Form Body', 50035, {
           errors: {
-            type: { _errors: [{ code: 'BASE_TYPE_CHOICES', message: 'Value must be one of {4, 5, 6, 7, 9}.' }] },
+            type: { _errors: [{ code: 'BASE_TYPE_CHOICES', message: 'Value must be one of {4, 5, 6, 7, 8, 9}.' }] },
           },
         }),
       );
@@ -125,6 +134,27 @@ function callback(deps: RouteDeps, ctx: RouteContext): RouteResult {
       resource: { type: body.type, ...(message ? { message } : {}) },
     },
   });
+}
+
+/** Discord's checks of an autocomplete result's `choices`; the error body, or null when valid. */
+function validateChoices(choices: unknown): Record<string, unknown> | null {
+  const invalid = (path: string, message: string) => ({
+    code: 50035,
+    message: 'Invalid Form Body',
+    errors: { data: { choices: { [path]: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message }] } } } },
+  });
+  if (!Array.isArray(choices)) return invalid('_self', 'This field is required');
+  if (choices.length > 25) return invalid('_self', 'Must be 25 or fewer in length.');
+  for (const [i, c] of choices.entries()) {
+    const choice = c as { name?: unknown; value?: unknown };
+    if (typeof choice.name !== 'string' || choice.name.length < 1 || choice.name.length > 100)
+      return invalid(`${i}`, 'name: Must be between 1 and 100 in length.');
+    if (typeof choice.value === 'string' && choice.value.length > 100)
+      return invalid(`${i}`, 'value: Must be 100 or fewer in length.');
+    if (typeof choice.value !== 'string' && typeof choice.value !== 'number')
+      return invalid(`${i}`, 'value: This field is required');
+  }
+  return null;
 }
 
 /** Creates the interaction's original response message, posted by the bot through the app's webhook. */

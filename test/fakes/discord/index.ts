@@ -17,10 +17,12 @@ import type { RouteDeps } from './deps.ts';
 import { FakeDiscordGateway, type GatewayOptions } from './gateway.ts';
 import { InteractionRegistry, type CallbackRecord, type InteractionTiming } from './interaction-registry.ts';
 import {
+  autocomplete,
   buttonPress,
   chatInput,
   modalSubmit,
   reactionAdd,
+  selectChoice,
   type ActorOptions,
   type ChatInputOptions,
 } from './interactions.ts';
@@ -134,6 +136,25 @@ export class FakeDiscord {
         ...(channelId ? { channelId } : {}),
       }),
     );
+  }
+
+  /** A person types in the option `focused` of a command (default `/scribe`): Discord asks the app for choices. */
+  autocomplete(opts: ChatInputOptions & { focused: string }): ReturnType<typeof autocomplete> {
+    const name = opts.name ?? 'scribe';
+    const registered = [...(this.commands.get(this.guildId) ?? []), ...(this.commands.get('global') ?? [])].find(
+      (c) => c.name === name,
+    );
+    return this.interact(autocomplete(this.world, { ...(registered ? { commandId: registered.id } : {}), ...opts }));
+  }
+
+  /** A person chooses `values` in the select `customId` on a message. */
+  chooseInSelect(
+    messageId: string,
+    customId: string,
+    values: string[],
+    actor: Omit<ActorOptions, 'channelId'> = {},
+  ): ReturnType<typeof selectChoice> {
+    return this.interact(selectChoice(this.world, this.message(messageId), customId, values, actor));
   }
 
   /** A person presses the button `customId` on a message. */

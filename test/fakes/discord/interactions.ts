@@ -7,7 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type {
+  APIApplicationCommandAutocompleteGuildInteraction,
   APIApplicationCommandInteractionDataOption,
+  APIMessageComponentSelectMenuInteraction,
   APIChatInputApplicationCommandGuildInteraction,
   APIMessage,
   APIMessageComponentButtonInteraction,
@@ -193,6 +195,48 @@ export function buttonPress(
     message,
     data: { custom_id: customId, component_type: 2 },
   } as unknown as APIMessageComponentButtonInteraction; // assembled from `base`, checked by the tests
+}
+
+/**
+ * An autocomplete request (type 4, APPLICATION_COMMAND_AUTOCOMPLETE) while a person types in
+ * `focused`: the options given so far, the focused one marked `focused: true` with its partial value.
+ */
+export function autocomplete(
+  world: DiscordWorld,
+  opts: ChatInputOptions & { focused: string },
+): APIApplicationCommandAutocompleteGuildInteraction {
+  const command = chatInput(world, opts) as unknown as Record<string, unknown> & {
+    data: { options: (APIApplicationCommandInteractionDataOption & { focused?: boolean })[] };
+  };
+  const options = command.data.options.map((o) => (o.name === opts.focused ? { ...o, focused: true } : o));
+  if (!options.some((o) => o.focused)) options.push({ name: opts.focused, type: 3, value: '', focused: true });
+  return {
+    ...command,
+    type: 4,
+    data: { ...command.data, options },
+  } as unknown as APIApplicationCommandAutocompleteGuildInteraction; // assembled from `chatInput`, checked by the tests
+}
+
+/** A choice in a string select (type 3, component_type 3) on a message the bot sent; only offered values. */
+export function selectChoice(
+  world: DiscordWorld,
+  message: APIMessage,
+  customId: string,
+  values: string[],
+  actor: Omit<ActorOptions, 'channelId'> = {},
+): APIMessageComponentSelectMenuInteraction {
+  type Select = { type: number; custom_id?: string; options?: { value: string }[]; components?: Select[] };
+  const all = (message.components ?? []) as unknown as Select[];
+  const select = all.flatMap((row) => row.components ?? []).find((c) => c.type === 3 && c.custom_id === customId);
+  if (!select) throw new Error(`message ${message.id} has no select ${customId}`);
+  const offered = (select.options ?? []).map((o) => o.value);
+  const unknown = values.filter((v) => !offered.includes(v));
+  if (unknown.length) throw new Error(`select ${customId} offers no option ${unknown.join(', ')}`);
+  return {
+    ...base(world, 3, { ...actor, channelId: message.channel_id }),
+    message,
+    data: { custom_id: customId, component_type: 3, values },
+  } as unknown as APIMessageComponentSelectMenuInteraction; // assembled from `base`, checked by the tests
 }
 
 /** A person's reaction (`MESSAGE_REACTION_ADD`); `emoji` is a unicode emoji such as `🔁`. */

@@ -149,6 +149,9 @@ function commandProblems(body: CommandBody, path: string): string[] {
       if (o.required && optionalSeen)
         problems.push(`${here}: APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID (required options must come first)`);
       if (!o.required) optionalSeen = true;
+      // Autocomplete is for string, integer and number options, and never with fixed choices.
+      if (o.autocomplete === true && (Array.isArray(o.choices) || ![3, 4, 10].includes(o.type ?? 0)))
+        problems.push(`${here}.autocomplete: APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_INVALID`);
       checkOptions(o.options, here);
     });
   };

@@ -1,6 +1,6 @@
 /**
  * Identity, people, modals and Socket Mode: `auth.test`, `users.info`, `views.open`,
- * `views.update`, `apps.connections.open`. Trigger ids are single-use and short-lived as in Slack
+ * `views.update`, `views.publish`, `apps.connections.open`. Trigger ids are single-use and short-lived as in Slack
  * (`exchanged_trigger_id`, `expired_trigger_id`), so "open the modal before anything slow" is tested.
  */
 import { z } from 'zod';
@@ -102,6 +102,26 @@ function viewsUpdate({ state, args }: MethodContext): Record<string, unknown> {
   return { view: apiView(state, stored) };
 }
 
+/**
+ * `views.publish`: the person's Home tab, one per person (published again, it is replaced; the id
+ * stays). Only a `home` view is taken, as Slack does; a `hash` that is not the current one is
+ * `hash_conflict`.
+ */
+function viewsPublish({ state, args }: MethodContext): Record<string, unknown> {
+  const user = requireString(args, 'user_id', 'invalid_arguments');
+  if (!state.users.has(user)) throw new SlackApiError('user_not_found');
+  const view = checkedView(args);
+  if (view.type !== 'home') throw new SlackApiError('invalid_arguments');
+  const existing = [...state.views.values()].find((v) => v.user === user && v.view.type === 'home');
+  if (existing && typeof args.hash === 'string' && args.hash !== existing.hash)
+    throw new SlackApiError('hash_conflict');
+  const id = existing?.id ?? slackId('V');
+  const stored: StoredView = { id, user, view, hash: newHash(), rootViewId: id, state: 'open' };
+  state.views.set(id, stored);
+  state.changed();
+  return { view: apiView(state, stored) };
+}
+
 function connectionsOpen({ socketUrl }: MethodContext): Record<string, unknown> {
   return { url: socketUrl() };
 }
@@ -112,5 +132,6 @@ export const miscMethods: Record<string, MethodDef> = {
   'users.info': { token: 'bot', handle: usersInfo },
   'views.open': { token: 'bot', handle: viewsOpen },
   'views.update': { token: 'bot', handle: viewsUpdate },
+  'views.publish': { token: 'bot', handle: viewsPublish },
   'apps.connections.open': { token: 'app', handle: connectionsOpen },
 };

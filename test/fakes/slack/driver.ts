@@ -212,6 +212,15 @@ export class SlackDriver {
     return { ...(await this.transport.deliver('event', payload, options)), eventId, payload };
   }
 
+  /** Opens the app's Home tab (`app_home_opened`); the app answers with `views.publish`. */
+  async openHome(
+    input: { user?: string; tab?: 'home' | 'messages' } = {},
+    options: DeliverOptions = {},
+  ): Promise<Delivery & { eventId: string }> {
+    const { payload, eventId } = this.payloads.appHomeOpened(input);
+    return { ...(await this.transport.deliver('event', payload, options)), eventId };
+  }
+
   /** Delivers any payload as it is (an event_callback to replay, a hand-made interaction). */
   send(kind: DeliveryKind, payload: Record<string, unknown>, options: DeliverOptions = {}): Promise<Delivery> {
     return this.transport.deliver(kind, payload, options);

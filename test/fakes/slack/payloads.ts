@@ -55,6 +55,10 @@ export interface ViewClickInput {
   user?: string;
   viewId?: string;
   actionId: string;
+  /** For a select: the value of the option chosen (it must be one the select offers). */
+  selected?: string;
+  /** The element is on the person's Home tab (published with `views.publish`), not in a modal. */
+  home?: boolean;
   /** What is typed in the form's inputs when the button is pressed, per input block id. */
   values?: Record<string, string>;
 }
@@ -114,6 +118,21 @@ function actionOf(
   };
 }
 
+/** A select's `actions[]` entry, as Slack sends it when an option is chosen: the option itself. */
+function selectActionOf(found: FoundElement, value: string | undefined): Record<string, unknown> {
+  const options = Array.isArray(found.element.options) ? found.element.options.filter(isRecord) : [];
+  const chosen = options.find((o) => o.value === value);
+  if (!chosen) throw new Error(`fake Slack: select ${String(found.element.action_id)} offers no option ${value}`);
+  return {
+    type: 'static_select',
+    action_id: found.element.action_id,
+    block_id: found.blockId,
+    selected_option: chosen,
+    ...(found.element.placeholder !== undefined ? { placeholder: found.element.placeholder } : {}),
+    action_ts: nowTs(),
+  };
+}
+
 const nowTs = (): string => {
   const micros = Date.now() * 1000;
   return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
@@ -168,7 +187,9 @@ export class Payloads {
   private openView(user: string, viewId: string | undefined): StoredView {
     const stored = viewId
       ? this.state.views.get(viewId)
-      : [...this.state.views.values()].reverse().find((v) => v.user === user && v.state === 'open');
+      : [...this.state.views.values()]
+          .reverse()
+          .find((v) => v.user === user && v.state === 'open' && v.view.type !== 'home');
     if (stored?.state !== 'open') throw new Error(`fake Slack: ${user} has no open modal ${viewId ?? ''}`);
     return stored;
   }
@@ -232,9 +253,12 @@ export class Payloads {
    */
   viewBlockActions(input: ViewClickInput): { payload: Record<string, unknown>; triggerId: string; viewId: string } {
     const user = input.user ?? 'U0ADA';
-    const stored = this.openView(user, input.viewId);
+    const stored = input.home
+      ? [...this.state.views.values()].find((v) => v.user === user && v.view.type === 'home')
+      : this.openView(user, input.viewId);
+    if (!stored) throw new Error(`fake Slack: ${user} has no Home tab published`);
     const found = findElement(stored.view.blocks, input.actionId);
-    if (!found) throw new Error(`fake Slack: modal ${stored.id} has no button ${input.actionId}`);
+    if (!found) throw new Error(`fake Slack: view ${stored.id} has no element ${input.actionId}`);
     const triggerId = this.state.issueTrigger(user);
     const payload = {
       type: 'block_actions',
@@ -247,7 +271,9 @@ export class Payloads {
       enterprise: null,
       is_enterprise_install: false,
       view: apiView(this.state, stored, this.stateValues(stored, input.values ?? {})),
-      actions: [actionOf(found, undefined)],
+      actions: [
+        found.element.type === 'static_select' ? selectActionOf(found, input.selected) : actionOf(found, undefined),
+      ],
     };
     return { payload, triggerId, viewId: stored.id };
   }
@@ -300,6 +326,25 @@ export class Payloads {
       item: { type: 'message', channel, ts: input.ts },
       ...(message ? { item_user: message.user } : {}),
       event_ts: nowTs(),
+    });
+    return { payload, eventId };
+  }
+
+  /** `app_home_opened`: the person opened the app's Home (or Messages) tab. */
+  appHomeOpened(input: { user?: string; tab?: 'home' | 'messages' }): {
+    payload: Record<string, unknown>;
+    eventId: string;
+  } {
+    const user = this.state.ensureUser(input.user ?? 'U0ADA').id;
+    const home = [...this.state.views.values()].find((v) => v.user === user && v.view.type === 'home');
+    const eventId = slackId('Ev', 10);
+    const payload = this.eventCallback(eventId, {
+      type: 'app_home_opened',
+      user,
+      channel: slackId('D'),
+      tab: input.tab ?? 'home',
+      event_ts: nowTs(),
+      ...(home ? { view: apiView(this.state, home) } : {}),
     });
     return { payload, eventId };
   }

@@ -162,8 +162,13 @@ export class FakeSlack {
   /** Modals, newest last; `open` ones only unless `all`. */
   views(user?: string, all = false): StoredView[] {
     return [...this.state.views.values()].filter(
-      (v) => (user === undefined || v.user === user) && (all || v.state === 'open'),
+      (v) => v.view.type !== 'home' && (user === undefined || v.user === user) && (all || v.state === 'open'),
     );
+  }
+
+  /** The Home tab published for `user` (`views.publish`), if any. */
+  home(user: string): StoredView | undefined {
+    return [...this.state.views.values()].find((v) => v.user === user && v.view.type === 'home');
   }
 
   /**
