@@ -1,6 +1,8 @@
 /**
  * Step 2: research the recipient on the web. Two searches (background, and papers or books; Exa
- * `lite`, each result's opening text and its query-relevant highlights), results deduplicated by
+ * `lite`, each result's opening text and its query-relevant highlights) — the papers search left
+ * out when the person's confirmed scholarly record already gives their papers with venue and year
+ * (`ResearchLimits.skipPublicationsWith`, then made after the background's pages), results deduplicated by
  * URL, pages without usable text read up to four at a time within one deadline for them all (the
  * slow ones are left out, issue 24), text that is not prose skipped and
  * each source given a fair share of the corpus, then a summary of ≈3,000 characters by the fast
@@ -221,22 +223,23 @@ async function searchAndRead(
     const found = await Promise.all(
       [queries.background, publications].filter((q) => q !== undefined).map((q) => deps.search.search(q, options)),
     );
-    return readResults(dedupeByUrl(found.flatMap((answer) => answer.results)), deps, limits);
+    return readResults(dedupeByUrl(found.flatMap((answer) => answer.results)), deps, limits, deps.pagesDeadlineMs);
   }
   // Staged: the background first, who the person is from it, then the publications only when
   // their record does not already give the papers with venue and year (issue 21, the batch target).
-  const first = await readResults(
-    dedupeByUrl((await deps.search.search(queries.background, options)).results),
-    deps,
-    limits,
-  );
+  const background = dedupeByUrl((await deps.search.search(queries.background, options)).results);
+  const reading = Date.now();
+  const first = await readResults(background, deps, limits, deps.pagesDeadlineMs);
+  // One deadline for the page reads of both searches together, as when they run at once.
+  const left =
+    deps.pagesDeadlineMs === undefined ? undefined : Math.max(0, deps.pagesDeadlineMs - (Date.now() - reading));
   // A failing preview is decided again by the identity step proper, which reports it.
   const early = await research.preview(first.read).catch(() => undefined);
   if (early && citableWorks(early, [research.input.recipientInterest, ...research.parsed.searchTerms]) >= min)
     return first;
-  const seen = new Set(first.read.map((p) => urlKey(p.url)));
+  const seen = new Set(background.map((r) => urlKey(r.url)));
   const more = (await deps.search.search(publications, options)).results.filter((r) => !seen.has(urlKey(r.url)));
-  const second = await readResults(dedupeByUrl(more), deps, limits);
+  const second = await readResults(dedupeByUrl(more), deps, limits, left);
   return { read: [...first.read, ...second.read], warnings: [...first.warnings, ...second.warnings] };
 }
 
@@ -255,13 +258,14 @@ async function readResults(
   results: readonly WebResult[],
   deps: ResearchDeps,
   limits: ResearchLimits,
+  deadlineMs: number | undefined,
 ): Promise<{ read: PageText[]; warnings: string[] }> {
   const { texts, leftOut, warnings } = await readPages(
     results,
     deps.pages,
     limits.readBelowChars,
     deps.signal,
-    deps.pagesDeadlineMs,
+    deadlineMs,
   );
   // A page cut off at the deadline is left out whole (its warning says so), its excerpt included.
   const read = results.flatMap((result, i) =>
