@@ -154,6 +154,17 @@ export async function runPipeline(
     return done;
   };
 
+  // OpenAlex's answers within this run: the research's early look at who the person is (before it
+  // decides on its publications search) and the identity step then ask the same questions once.
+  const asked = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, call: () => Promise<T>): Promise<T> => {
+    const known = asked.get(key) as Promise<T> | undefined;
+    if (known) return known;
+    const answer = call();
+    asked.set(key, answer);
+    answer.catch(() => asked.delete(key));
+    return answer;
+  };
   const tries = deps.retry?.attempts ?? DEFAULT_RETRY_POLICY.attempts;
   const observer = options.observer ?? NO_OBSERVER;
   const portsFor = (step: StepName): StepPorts => {
@@ -190,9 +201,18 @@ export async function runPipeline(
         close: () => deps.pages.close(),
       },
       directory: deps.directory && {
-        searchAuthors: (name, opts) => retry({ kind: 'openalex' }, () => deps.directory!.searchAuthors(name, opts)),
-        getAuthor: (id, opts) => retry({ kind: 'openalex' }, () => deps.directory!.getAuthor(id, opts)),
-        listWorks: (id, opts) => retry({ kind: 'openalex' }, () => deps.directory!.listWorks(id, opts)),
+        searchAuthors: (name, opts) =>
+          once(`search ${name} ${opts.limit}`, () =>
+            retry({ kind: 'openalex' }, () => deps.directory!.searchAuthors(name, opts)),
+          ),
+        getAuthor: (id, opts) =>
+          once(`author ${JSON.stringify(id)}`, () =>
+            retry({ kind: 'openalex' }, () => deps.directory!.getAuthor(id, opts)),
+          ),
+        listWorks: (id, opts) =>
+          once(`works ${id} ${opts.limit}`, () =>
+            retry({ kind: 'openalex' }, () => deps.directory!.listWorks(id, opts)),
+          ),
       },
       models: deps.models,
       signal,
@@ -309,22 +329,28 @@ export async function runPipeline(
   });
   // A row whose research and papers were chosen before issue 20 has nothing left for it to decide.
   const needed = !steps.research || (wantsArxiv && !steps.arxiv);
+  const identifyFrom = (p: StepPorts, read: readonly PageText[]) =>
+    identifyRecipient(
+      { ...input, hint: input.identityHint, pages: read },
+      {
+        directory: p.directory,
+        pageReader: { read: (url, o) => once(`page ${url}`, () => p.pages.read(url, o)) },
+        arxivAuthorPapers: mapFeed(authorFeed(p)),
+        signal,
+      },
+    );
+  // Who the person is, from the pages read so far, recorded nowhere: the research's question
+  // whether its publications search is needed. Only when the identity can be confirmed at all.
+  const canConfirm = !steps.identity && (deps.directory !== undefined || (arxivId && deps.papers.byAuthorId));
+  const preview = canConfirm
+    ? async (read: readonly PageText[]) => (await identifyFrom(portsFor('identity'), read)).output
+    : undefined;
   const decided: Promise<IdentityOutput | undefined> = steps.identity
     ? Promise.resolve(identityOf(steps.identity))
     : !needed
       ? Promise.resolve(undefined)
       : pages.then(async (read) => {
-          await run('identity', (p) =>
-            identifyRecipient(
-              { ...input, hint: input.identityHint, pages: read },
-              {
-                directory: p.directory,
-                pageReader: p.pages,
-                arxivAuthorPapers: mapFeed(authorFeed(p)),
-                signal,
-              },
-            ),
-          );
+          await run('identity', (p) => identifyFrom(p, read));
           fresh.push('identity');
           return identityOf(steps.identity);
         });
@@ -349,7 +375,7 @@ export async function runPipeline(
     concurrent.push(
       run('research', (p) =>
         researchRecipient(
-          { input, parsed, identify, held },
+          { input, parsed, identify, held, preview },
           { ...p, pagesDeadlineMs: deps.pagesDeadlineMs },
           deps.limits?.research,
         ),

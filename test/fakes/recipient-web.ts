@@ -18,6 +18,7 @@
 import { questionOf, type MessagesRequest, type Reply } from './anthropic.ts';
 import type { FakePaper } from './arxiv.ts';
 import type { ExaResult } from './exa.ts';
+import type { OpenAlexAuthorJson, OpenAlexWorkJson } from './openalex.ts';
 import { longProse } from './filler.ts';
 
 export const WEB_RECIPIENT = { recipientName: 'Grace Hopper', recipientInterest: 'compiler design' } as const;
@@ -174,6 +175,86 @@ export const ARXIV_FEED: FakePaper[] = [
   },
 ];
 
+const HARBOURVIEW = { id: 'https://openalex.org/I900', display_name: 'University of Harbourview', country_code: 'GB' };
+export const HOPPER_OPENALEX_ID = 'A900';
+const HOPPER: OpenAlexAuthorJson = {
+  id: `https://openalex.org/${HOPPER_OPENALEX_ID}`,
+  display_name: 'Grace Hopper',
+  orcid: null,
+  works_count: 5,
+  cited_by_count: 120,
+  last_known_institutions: [HARBOURVIEW],
+  affiliations: [{ institution: HARBOURVIEW, years: [2025, 2024, 2023, 2022] }],
+  topics: [
+    {
+      id: 'https://openalex.org/T900',
+      display_name: 'Compiler design and optimisation',
+      count: 4,
+      subfield: { id: 'https://openalex.org/S1712', display_name: 'Software' },
+      field: { id: 'https://openalex.org/F17', display_name: 'Computer Science' },
+      domain: { id: 'https://openalex.org/D3', display_name: 'Physical Sciences' },
+    },
+  ],
+};
+
+/**
+ * Where each arXiv paper appeared, as OpenAlex records it (one work, the published version first,
+ * the arXiv copy among its locations); undefined: only on arXiv. The first is the fact
+ * `FACTS.paper` states on the publication pages.
+ */
+export const VENUES: Record<string, string | undefined> = {
+  '2405.01001': 'ACM SIGPLAN Conference on Programming Language Design and Implementation (PLDI)',
+  '2402.02002': 'IEEE Annals of the History of Computing',
+  '2311.03003': 'ACM Transactions on Programming Languages and Systems',
+  '2306.04004': undefined,
+  '2210.05005': 'ACM Technical Symposium on Computer Science Education (SIGCSE)',
+};
+
+/**
+ * Grace Hopper in OpenAlex: one profile at the University of Harbourview, her five arXiv papers
+ * as works with their venues (`VENUES`). `worksWithVenue` keeps the venue on only that many of
+ * the papers about the interest (the others as preprints), to measure how much of the record
+ * the publications search may rest on.
+ */
+export function hopperOpenAlex(worksWithVenue = 3): { authors: OpenAlexAuthorJson[]; works: OpenAlexWorkJson[] } {
+  let venues = 0;
+  const works = ARXIV_FEED.map((paper, i): OpenAlexWorkJson => {
+    const about = !/payroll|moths/i.test(paper.title);
+    const venue = VENUES[paper.id] && (!about || venues++ < worksWithVenue) ? VENUES[paper.id] : undefined;
+    const arxiv = {
+      landing_page_url: `https://arxiv.org/abs/${paper.id}`,
+      source: { display_name: 'arXiv (Cornell University)' },
+    };
+    const year = Number(paper.published.slice(0, 4));
+    return {
+      id: `https://openalex.org/W90${i}`,
+      doi: venue ? `https://doi.org/10.1145/90${i}` : `https://doi.org/10.48550/arxiv.${paper.id}`,
+      title: paper.title,
+      display_name: paper.title,
+      publication_year: year,
+      publication_date: paper.published.slice(0, 10),
+      type: venue ? 'article' : 'preprint',
+      primary_location: venue
+        ? { landing_page_url: `https://doi.org/10.1145/90${i}`, source: { display_name: venue } }
+        : arxiv,
+      locations: venue
+        ? [{ landing_page_url: `https://doi.org/10.1145/90${i}`, source: { display_name: venue } }, arxiv]
+        : [arxiv],
+      authorships: paper.authors.map((name, j) => ({
+        author_position: j === 0 ? 'first' : j === paper.authors.length - 1 ? 'last' : 'middle',
+        author:
+          name === 'Grace Hopper'
+            ? { id: HOPPER.id, display_name: name, orcid: null }
+            : { id: `https://openalex.org/A91${i}${j}`, display_name: name, orcid: null },
+        institutions: name === 'Grace Hopper' ? [HARBOURVIEW] : [],
+        raw_author_name: name,
+      })),
+      cited_by_count: 10,
+    };
+  });
+  return { authors: [HOPPER], works };
+}
+
 const FACT_TEXTS = Object.values(FACTS);
 const FILL = 'The pages describe her teaching, her students and the lab\u2019s open-source tools in some detail';
 
@@ -206,7 +287,9 @@ export function serveRecipientWeb(fakes: {
   exa: { results(match: RegExp, results: ExaResult[]): void };
   arxiv: { papers: FakePaper[] };
   anthropic: { respond(responder: (request: MessagesRequest) => Reply): void };
+  openalex?: { authors: OpenAlexAuthorJson[]; works: OpenAlexWorkJson[] };
 }): void {
+  if (fakes.openalex) Object.assign(fakes.openalex, hopperOpenAlex());
   fakes.exa.results(/papers|publications|books/, PUBLICATION_PAGES);
   fakes.exa.results(/affiliation/, BACKGROUND_PAGES);
   fakes.arxiv.papers = ARXIV_FEED;

@@ -6,34 +6,51 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
 import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
+import type { PipelineDeps } from '../../src/pipeline/runner.ts';
 import { ARXIV_BASELINE } from '../../src/pipeline/steps/arxiv.ts';
 import { RESEARCH_BASELINE, RESEARCH_LIMITS } from '../../src/pipeline/steps/research.ts';
 import { inputTokensOf, questionOf } from '../fakes/anthropic.ts';
-import { ARXIV_FEED, FACTS, WEB_RECIPIENT, WEB_TEMPLATE, factsIn, serveRecipientWeb } from '../fakes/recipient-web.ts';
+import {
+  ARXIV_FEED,
+  FACTS,
+  HOPPER_OPENALEX_ID,
+  VENUES,
+  WEB_RECIPIENT,
+  WEB_TEMPLATE,
+  factsIn,
+  hopperOpenAlex,
+  serveRecipientWeb,
+} from '../fakes/recipient-web.ts';
 import { COST_MODELS, runCosted } from '../helpers/cost-run.ts';
-import { startServices, type Services } from '../helpers/services.ts';
+import { OPENALEX_TEST_KEY, startServices, type Services } from '../helpers/services.ts';
 
 let services: Services;
 let clients: PipelineClients;
+/** With OPENALEX_API_KEY: the identity step asks OpenAlex, which knows Grace Hopper and her works. */
+let withOpenAlex: PipelineClients;
 
 beforeAll(async () => {
   services = await startServices();
   serveRecipientWeb(services);
   clients = createPipelineClients(services.config(), silentLogger(), { arxivIntervalMs: 0 });
+  withOpenAlex = createPipelineClients(services.config({ OPENALEX_API_KEY: OPENALEX_TEST_KEY }), silentLogger(), {
+    arxivIntervalMs: 0,
+  });
 });
 afterAll(async () => {
   await clients?.close();
+  await withOpenAlex?.close();
   await services?.close();
 });
 
 /** One email; what the composer was sent, and what it all cost. */
-async function email(baseline: boolean) {
+async function email(baseline: boolean, through = clients, limits?: PipelineDeps['limits']) {
   const before = services.anthropic.calls().length;
   const searchesBefore = services.exa.answered().length;
   const run = await runCosted(
-    clients,
+    through,
     { template: WEB_TEMPLATE, ...WEB_RECIPIENT },
-    baseline ? { research: RESEARCH_BASELINE, arxiv: ARXIV_BASELINE } : undefined,
+    baseline ? { research: RESEARCH_BASELINE, arxiv: ARXIV_BASELINE } : limits,
   );
   const calls = services.anthropic.calls().slice(before);
   const composer = calls.filter((c) => c.model === COST_MODELS.writer);
@@ -120,5 +137,63 @@ describe('the cheaper research', () => {
     expect(inputTokensOf(summary!)).toBeGreaterThan(
       (summary!.system!.length + summary!.messages[0]!.content.length) / 4,
     );
+  });
+});
+
+/** The `<paper …>` tag the composer was shown for a title (its year and venue), without its number. */
+const paperTag = (prompt: string, title: string) =>
+  [...prompt.matchAll(/<paper [^>]*>/g)]
+    .map((m) => m[0].replace(/ n="\d+"/, ''))
+    .find((tag) => tag.includes(`title="${title}"`));
+
+describe('the publications search, left out when the scholarly record gives the papers (the batch target)', () => {
+  const BOTH = { research: { ...RESEARCH_LIMITS, skipPublicationsWith: undefined } };
+  const paper = ARXIV_FEED[0]!;
+
+  it('a confirmed identity with her works: one search, and what the email may cite is all there', async () => {
+    Object.assign(services.openalex, hopperOpenAlex());
+    const both = await email(false, withOpenAlex, BOTH);
+    const asked = services.openalex.searches().length;
+    const one = await email(false, withOpenAlex);
+    expect(one.run.data.steps.identity?.output?.chosenId).toBe(HOPPER_OPENALEX_ID);
+    // The early look and the identity step ask OpenAlex once between them.
+    expect(services.openalex.searches().length - asked).toBe(1);
+
+    // One Exa search (the background), not two: $0.004 less.
+    expect(one.searches.map((s) => s.query)).toEqual([both.searches[0]!.query]);
+    expect(both.searches).toHaveLength(2);
+    expect(both.run.usd - one.run.usd).toBeGreaterThan(0.0035);
+
+    // Every fact the publication pages gave but the background pages did not is on the paper
+    // records instead: the paper, with its venue and its year.
+    const lost = factsIn(both.prompt).filter((f) => !factsIn(one.prompt).includes(f));
+    expect(lost).toEqual([FACTS.paper]);
+    expect(FACTS.paper).toContain('PLDI 2024');
+    const tag = paperTag(one.prompt, paper.title);
+    expect(tag).toContain('year="2024"');
+    expect(tag).toContain(`venue="${VENUES[paper.id]}"`);
+    expect(tag).toMatch(/PLDI/);
+    // The same papers, each with the same year and venue, on both paths.
+    for (const p of ARXIV_FEED) expect(paperTag(one.prompt, p.title)).toBe(paperTag(both.prompt, p.title));
+    // The web sources are the background's five; each one the composer got is one of both's.
+    expect(one.sources).toHaveLength(5);
+    expect(one.sources.every((u) => both.sources.includes(u))).toBe(true);
+  });
+
+  it('a record with fewer than three such works: both searches, after who the person is, nothing lost', async () => {
+    Object.assign(services.openalex, hopperOpenAlex(2));
+    const both = await email(false, withOpenAlex, BOTH);
+    const staged = await email(false, withOpenAlex);
+    expect(staged.searches.map((s) => s.query)).toEqual(both.searches.map((s) => s.query));
+    expect(staged.sources.sort()).toEqual(both.sources.sort());
+    expect(factsIn(staged.prompt).sort()).toEqual(Object.values(FACTS).sort());
+    Object.assign(services.openalex, hopperOpenAlex());
+  });
+
+  it('without OpenAlex the identity cannot be confirmed: both searches at once, as before', async () => {
+    const searchesBefore = services.exa.answered().length;
+    const run = await email(false);
+    expect(services.exa.answered().slice(searchesBefore)).toHaveLength(2);
+    expect(factsIn(run.prompt).sort()).toEqual(Object.values(FACTS).sort());
   });
 });

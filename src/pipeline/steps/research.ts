@@ -1,6 +1,8 @@
 /**
  * Step 2: research the recipient on the web. Two searches (background, and papers or books; Exa
- * `lite`, each result's opening text and its query-relevant highlights), results deduplicated by
+ * `lite`, each result's opening text and its query-relevant highlights) — the papers search left
+ * out when the person's confirmed scholarly record already gives their papers with venue and year
+ * (`ResearchLimits.skipPublicationsWith`, then made after the background's pages), results deduplicated by
  * URL, pages without usable text read up to four at a time within one deadline for them all (the
  * slow ones are left out, issue 24), text that is not prose skipped and
  * each source given a fair share of the corpus, then a summary of ≈3,000 characters by the fast
@@ -13,7 +15,8 @@ import type { Llm, PageReader, WebResult, WebSearch } from '../ports.ts';
 import type { ExaSearchType } from '../prices.ts';
 import { buildCorpus } from '../corpus.ts';
 import { DATA_NOT_INSTRUCTIONS, cleanCitations, neutralise, packSources, quoteSources } from '../sources.ts';
-import { filterSources } from '../identity/filter.ts';
+import { filterSources, personWorks, workAsPaper } from '../identity/filter.ts';
+import { rankPapers } from './arxiv.ts';
 import { findRecipientEmail } from '../recipient-email.ts';
 import type { PageText } from '../identity/score.ts';
 import type {
@@ -54,6 +57,14 @@ export interface ResearchLimits {
    * email would lose without it (docs/decisions.md, "Issue 21, what was left").
    */
   backgroundOnly?: boolean | undefined;
+  /**
+   * The publications search waits for who the person is and is left out when their scholarly
+   * record (a confirmed identity) already gives at least this many works about the interest with
+   * a venue and a year: what publication pages add (titles, venues, years) is then on the paper
+   * records the composer gets. Undefined: both searches at once, always (the baseline). Only when
+   * the identity can be confirmed at all (`ResearchInput.preview`) and for RESEARCH templates.
+   */
+  skipPublicationsWith?: number | undefined;
 }
 
 /**
@@ -73,6 +84,7 @@ export const RESEARCH_LIMITS = {
   maxCorpusChars: 40_000,
   summaryChars: 3_000,
   summaryMaxChars: 3_500,
+  skipPublicationsWith: 3,
 } as const satisfies ResearchLimits;
 
 /**
@@ -87,6 +99,7 @@ export const RESEARCH_BASELINE = {
   highlightChars: 0,
   chunkChars: 30_000,
   maxCorpusChars: 120_000,
+  skipPublicationsWith: undefined,
 } as const satisfies ResearchLimits;
 
 export interface ResearchDeps {
@@ -113,6 +126,13 @@ export interface ResearchInput {
    * research goes on from them, with no new search and no page read again.
    */
   held?: Pick<IdentityHeld, 'pages' | 'warnings'> | undefined;
+  /**
+   * Who the person is from the background pages alone, recording nothing (the runner's identity
+   * step with its directory answers kept for the real one, so `identify` asks nothing again).
+   * Given only when the identity can be confirmed (an OpenAlex key, or an arXiv author id); with
+   * it the publications search may be left out (`ResearchLimits.skipPublicationsWith`).
+   */
+  preview?: ((pages: readonly PageText[]) => Promise<IdentityOutput>) | undefined;
 }
 
 /** The two queries; `publications` is undefined for GENERAL templates. */
@@ -197,20 +217,56 @@ async function searchAndRead(
   };
   // The extraction thread starts while Exa searches, not within the pages' deadline.
   deps.pages.warm?.();
-  const found = await Promise.all(
-    [queries.background, limits.backgroundOnly ? undefined : queries.publications]
-      .filter((q) => q !== undefined)
-      .map((q) => deps.search.search(q, options)),
-  );
-  const results = dedupeByUrl(found.flatMap((answer) => answer.results));
+  const publications = limits.backgroundOnly ? undefined : queries.publications;
+  const min = limits.skipPublicationsWith;
+  if (publications === undefined || min === undefined || !research.preview) {
+    const found = await Promise.all(
+      [queries.background, publications].filter((q) => q !== undefined).map((q) => deps.search.search(q, options)),
+    );
+    return readResults(dedupeByUrl(found.flatMap((answer) => answer.results)), deps, limits, deps.pagesDeadlineMs);
+  }
+  // Staged: the background first, who the person is from it, then the publications only when
+  // their record does not already give the papers with venue and year (issue 21, the batch target).
+  const background = dedupeByUrl((await deps.search.search(queries.background, options)).results);
+  const reading = Date.now();
+  const first = await readResults(background, deps, limits, deps.pagesDeadlineMs);
+  // One deadline for the page reads of both searches together, as when they run at once.
+  const left =
+    deps.pagesDeadlineMs === undefined ? undefined : Math.max(0, deps.pagesDeadlineMs - (Date.now() - reading));
+  // A failing preview is decided again by the identity step proper, which reports it.
+  const early = await research.preview(first.read).catch(() => undefined);
+  if (early && citableWorks(early, [research.input.recipientInterest, ...research.parsed.searchTerms]) >= min)
+    return first;
+  const seen = new Set(background.map((r) => urlKey(r.url)));
+  const more = (await deps.search.search(publications, options)).results.filter((r) => !seen.has(urlKey(r.url)));
+  const second = await readResults(dedupeByUrl(more), deps, limits, left);
+  return { read: [...first.read, ...second.read], warnings: [...first.warnings, ...second.warnings] };
+}
+
+/**
+ * The confirmed person's works about the interest that carry a venue and a year: what a
+ * publication page would give the composer, already on its paper records. 0 when not confirmed.
+ */
+export function citableWorks(identity: IdentityOutput, query: readonly string[]): number {
+  // A preprint server is not a venue: a publication page would add where the paper appeared.
+  const works = personWorks(identity, query).filter((w) => w.venue && !/\barxiv\b/i.test(w.venue) && w.year);
+  return rankPapers(works.map(workAsPaper), query).filter((r) => r.score > 0).length;
+}
+
+/** Search results read: each one's best text (pages read where the search gave too little). */
+async function readResults(
+  results: readonly WebResult[],
+  deps: ResearchDeps,
+  limits: ResearchLimits,
+  deadlineMs: number | undefined,
+): Promise<{ read: PageText[]; warnings: string[] }> {
   const { texts, leftOut, warnings } = await readPages(
     results,
     deps.pages,
     limits.readBelowChars,
     deps.signal,
-    deps.pagesDeadlineMs,
+    deadlineMs,
   );
-
   // A page cut off at the deadline is left out whole (its warning says so), its excerpt included.
   const read = results.flatMap((result, i) =>
     leftOut.has(i) ? [] : [{ url: result.url, title: result.title, text: withHighlights(texts[i] ?? '', result) }],

@@ -5,10 +5,11 @@ import {
   RESEARCH_BASELINE,
   RESEARCH_LIMITS,
   SUMMARY_ANSWER,
+  citableWorks,
   researchRecipient,
   researchQueries,
 } from '../../../src/pipeline/steps/research.ts';
-import type { ParsedTemplate } from '../../../src/pipeline/types.ts';
+import type { IdentityOutput, ParsedTemplate, ScholarWork } from '../../../src/pipeline/types.ts';
 import { longProse } from '../../fakes/filler.ts';
 import { llmDouble, pagesDouble, searchDouble, type LlmDoubleOptions, type StructuredRequest } from '../doubles.ts';
 import { BACKGROUND_RESULTS, INPUT, LONG_TEXT, PUBLICATION_RESULTS, SUMMARY, parsedTemplate } from '../fixtures.ts';
@@ -331,5 +332,134 @@ describe('researchRecipient with slow pages (issue 24)', () => {
     cancel.abort(new Error('cancelled by the user'));
     await expect(research).rejects.toThrow();
     expect(pages.aborted.sort()).toEqual([...slow].sort());
+  });
+});
+
+describe('researchRecipient: the publications search after who the person is (issue 21, the batch target)', () => {
+  const work = (title: string, venue: string | undefined, year = 2024): ScholarWork => ({
+    id: `W-${title}`,
+    title,
+    year,
+    venue,
+    authors: ['Ada Lovelace'],
+    authorInstitutions: [],
+  });
+  /** A confirmed Ada whose record holds these works. */
+  const confirmed = (works: ScholarWork[]): IdentityOutput => ({
+    decision: 'confident',
+    basis: 'scores',
+    chosenId: 'A1',
+    hint: {},
+    candidates: [
+      {
+        author: {
+          id: 'A1',
+          name: 'Ada Lovelace',
+          alternativeNames: [],
+          worksCount: works.length,
+          citedByCount: 0,
+          institutions: [],
+          affiliations: [],
+          topics: [],
+        },
+        score: 3,
+        evidence: [],
+        works,
+        merged: false,
+        confirmedInstitutions: [],
+      },
+    ],
+  });
+  const three = [
+    work('Analytical engines at scale', 'Journal of Engines'),
+    work('Programs for analytical engines', 'Proceedings of the Engine Society'),
+    work('Loops on analytical engines', 'Computing Letters'),
+  ];
+
+  it('counts the works about the interest with a venue and a year, arXiv not being a venue', () => {
+    const query = ['analytical engines'];
+    expect(citableWorks(confirmed(three), query)).toBe(3);
+    expect(
+      citableWorks(
+        confirmed([...three.slice(0, 2), work('Loops on analytical engines', 'arXiv (Cornell University)')]),
+        query,
+      ),
+    ).toBe(2);
+    expect(citableWorks(confirmed([...three.slice(0, 2), work('Weaving looms', 'Textile Review')]), query)).toBe(2);
+    expect(citableWorks({ ...confirmed(three), decision: 'ambiguous', chosenId: undefined }, query)).toBe(0);
+  });
+
+  it('a record with three such works: the background search only, its pages judged once', async () => {
+    const { deps, search } = setup({});
+    const previewed: string[][] = [];
+    const { output } = await researchRecipient(
+      {
+        input: INPUT,
+        parsed: parsed(),
+        preview: async (read) => {
+          previewed.push(read.map((p) => p.url));
+          return confirmed(three);
+        },
+        identify: async () => confirmed(three),
+      },
+      deps,
+    );
+    expect(search.queries).toEqual([researchQueries({ input: INPUT, parsed: parsed() }).background]);
+    expect(previewed).toEqual([BACKGROUND_RESULTS.map((r) => r.url)]);
+    expect(output.sources.map((s) => s.url)).toEqual(BACKGROUND_RESULTS.map((r) => r.url));
+  });
+
+  it('fewer, or not confirmed, or no preview: both searches, every page for the identity', async () => {
+    const all = ['https://uni.example/~ada', 'https://news.example/engines', 'https://scholar.example/ada'];
+    for (const preview of [
+      async () => confirmed(three.slice(0, 2)),
+      async (): Promise<IdentityOutput> => ({ decision: 'ambiguous', basis: 'scores', candidates: [], hint: {} }),
+      async (): Promise<IdentityOutput> => {
+        throw new Error('OpenAlex is down');
+      },
+      undefined,
+    ]) {
+      const { deps, search } = setup({});
+      const judged: string[][] = [];
+      const { output } = await researchRecipient(
+        {
+          input: INPUT,
+          parsed: parsed(),
+          preview,
+          identify: async (read) => {
+            judged.push(read.map((p) => p.url));
+            return confirmed(three.slice(0, 2));
+          },
+        },
+        deps,
+      );
+      const queries = researchQueries({ input: INPUT, parsed: parsed() });
+      expect(search.queries).toEqual([queries.background, queries.publications]);
+      expect(judged).toEqual([all]);
+      expect(output.sources.map((s) => s.url)).toEqual(all);
+    }
+  });
+
+  it('the page reads of both searches share one deadline', async () => {
+    const { deps } = setup({
+      results: (q) =>
+        q.includes('affiliation')
+          ? [{ url: 'https://slow.example/a', title: 'A', text: undefined }]
+          : [{ url: 'https://slow.example/b', title: 'B', text: undefined }],
+      pages: { 'https://slow.example/a': LONG_TEXT, 'https://slow.example/b': LONG_TEXT },
+      pageLatencyMs: 180,
+    });
+    const { warnings } = await researchRecipient(
+      {
+        input: INPUT,
+        parsed: parsed(),
+        preview: async () => confirmed([]),
+        identify: async () => confirmed([]),
+      },
+      { ...deps, pagesDeadlineMs: 300 },
+    );
+    // The first read took 180 of the 300 ms; the second, 180 ms more, is over the deadline.
+    expect(warnings.join(' ')).toMatch(/too slow \(over \d+ ms\).*slow\.example\/b/);
+    expect(warnings.join(' ')).not.toMatch(/slow\.example\/a/);
   });
 });
