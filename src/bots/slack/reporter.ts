@@ -193,12 +193,15 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
         await stopPlan(live, generationId, chunks);
       } else if (chunks.length) {
         const ts = live.ts;
+        // A refused append (the stream expired during a long retry wait): stop trying, the
+        // progress message still shows the steps.
         if (
           await quietly('update the plan', generationId, () =>
             client.chat.appendStream({ channel: channelId, ts, chunks }),
           )
         )
           live.shown = shown;
+        else live.stopped = true;
       }
     }
     if (working) await setStatus(live, generationId, working.status, working.loading_messages);

@@ -144,6 +144,23 @@ describe('Slack plan of task cards', () => {
     expect(fake.messagesIn(CHANNEL, address.threadId!)[0]?.text).toBe('Email to Dr. Ada Lovelace is ready');
   });
 
+  it('stops trying when Slack no longer takes the stream (expired), and still clears the status', async () => {
+    const address = conversation();
+    const views = runViews();
+    await reporter.progress(address, views[0]!);
+    const message = streamed(address)!;
+    // Slack ends a stream left idle (a long retry wait): appends are then refused.
+    await client.chat.stopStream({ channel: CHANNEL, ts: message.ts });
+    const appends = () => fake.callsTo('chat.appendStream').filter((c) => c.args.ts === message.ts).length;
+    await reporter.progress(address, views[1]!);
+    expect(appends()).toBe(1);
+    for (const view of views.slice(2)) await reporter.progress(address, view);
+    await reporter.progress(address, { ...views.at(-1)!, status: 'succeeded' });
+    expect(appends()).toBe(1);
+    expect(fake.state.threadStatuses.get(`${CHANNEL}:${address.threadId}`)?.status).toBe('');
+    expect(fake.messagesIn(CHANNEL, address.threadId!)[0]?.text).toBe('Email to Dr. Ada Lovelace is ready');
+  });
+
   it('streams in a DM without a recipient', async () => {
     const dm = fake.state.dmWith('U0GRACE');
     const address = conversation(dm.id, null);
