@@ -62,7 +62,7 @@ export async function platformReporters(config: Config, logger: Logger): Promise
   if (config.slack) {
     const { createSlackClient } = await import('../bots/slack/client.ts');
     const { createSlackReporter } = await import('../bots/slack/reporter.ts');
-    reporters.slack = createSlackReporter({ client: createSlackClient(config.slack, { logger }), logger });
+    reporters.slack = createSlackReporter({ client: createSlackClient(config.slack, { logger }), logger, plan: true });
   }
   if (config.discord) {
     const { createDiscordRest } = await import('../bots/discord/client.ts');

@@ -29,6 +29,8 @@ export const UNSETTLED: readonly GenerationStatus[] = ['queued', 'running'];
 export interface Generation {
   id: string;
   userId: string;
+  /** The asker's id on the platform (users.platform_user_id): Slack streams to them in a channel. */
+  platformUserId?: string | undefined;
   parentId: string | null;
   /** The batch this generation is one recipient of (migration 004); null for a single request. */
   batchId: string | null;
@@ -84,7 +86,8 @@ const COLUMNS = `id, user_id AS "userId", parent_id AS "parentId", batch_id AS "
   review_research AS "reviewResearch", cancelled_by AS "cancelledBy",
   failure_retryable AS "failureRetryable", edited_by AS "editedBy", usage, cost_usd AS "costUsd",
   created_at AS "createdAt",
-  started_at AS "startedAt", finished_at AS "finishedAt"`;
+  started_at AS "startedAt", finished_at AS "finishedAt",
+  (SELECT u.platform_user_id FROM users u WHERE u.id = generations.user_id) AS "platformUserId"`;
 
 export interface NewGeneration {
   /** Reserved by the caller before it posted (a button on the first message carries it); default: a new one. */

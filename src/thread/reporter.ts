@@ -15,6 +15,8 @@ export interface ThreadAddress {
   channelId: string | null;
   threadId: string | null;
   progressMessageId: string | null;
+  /** The asker's platform user id, when known: Slack's streamed plan in a channel is addressed to them. */
+  requesterId?: string | undefined;
 }
 
 /** The address of a generation's thread, from its row. */
@@ -26,6 +28,7 @@ export function addressOf(g: Generation): ThreadAddress {
     channelId: g.channelId,
     threadId: g.threadId,
     progressMessageId: g.progressMessageId,
+    ...(g.platformUserId ? { requesterId: g.platformUserId } : {}),
   };
 }
 

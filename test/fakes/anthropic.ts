@@ -100,6 +100,11 @@ export interface FakeAnthropic extends FakeHttp {
   answered(): { model: string; usage: WireUsage }[];
   /** Delay per model or question name (the seed latencies of the benchmarks). */
   latencyFor: Record<string, number>;
+  /**
+   * How a streamed answer (`stream: true`) is paced: `chars` per `content_block_delta` and `delayMs`
+   * between deltas (the model's writing speed; 0 by default).
+   */
+  streamPace: { chars: number; delayMs: number };
 }
 
 /** An injected failure in Anthropic's real error shape, for `failNext`. */
@@ -177,6 +182,7 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
   const answered: { model: string; usage: WireUsage }[] = [];
   /** Cached prefixes (model + text up to a breakpoint) and when they expire. */
   const promptCache = new Map<string, number>();
+  const pace = { chars: 24, delayMs: 0 };
 
   /** The usage of a request's input: what the cache served, what it stored, and the rest. */
   function inputUsage(request: WireMessagesRequest) {
@@ -233,7 +239,7 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
     }
     const forcedTool = request.tool_choice?.type === 'tool' ? request.tool_choice.name : undefined;
     const value = 'json' in reply ? reply.json : 'tool' in reply ? reply.tool : undefined;
-    const content =
+    const content: StreamContent[] =
       'text' in reply
         ? [{ type: 'text', text: reply.text }]
         : forcedTool
@@ -247,6 +253,14 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
       ...reply.usage,
     } satisfies WireUsage;
     answered.push({ model: request.model, usage });
+    if (wire.stream === true) {
+      await sendStream(
+        res,
+        { id: `msg_${crypto.randomBytes(12).toString('hex')}`, model: request.model, content, stopReason, usage },
+        pace,
+      );
+      return;
+    }
     sendJson(
       res,
       200,
@@ -272,6 +286,7 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
     apiKey,
     answered: () => [...answered],
     latencyFor,
+    streamPace: pace,
     calls: messagesCalls,
     wireCalls: () =>
       http.requests
@@ -285,6 +300,72 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
       queues.set(questionOrModel, [...(queues.get(questionOrModel) ?? []), ...replies]);
     },
   });
+}
+
+type StreamContent = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
+
+/**
+ * A Messages answer as the API streams it (server-sent events): `message_start` (empty content,
+ * input usage), per block `content_block_start`, `content_block_delta`s (`text_delta` for text,
+ * `input_json_delta` with `partial_json` for a tool's input), `content_block_stop`, then
+ * `message_delta` (stop reason, output tokens) and `message_stop`.
+ */
+async function sendStream(
+  res: import('node:http').ServerResponse,
+  answer: { id: string; model: string; content: StreamContent[]; stopReason: string; usage: WireUsage },
+  pace: { chars: number; delayMs: number },
+): Promise<void> {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'request-id': `req_${crypto.randomBytes(8).toString('hex')}`,
+  });
+  const send = (type: string, data: Record<string, unknown>) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  const pieces = (text: string) => {
+    const out: string[] = [];
+    const chars = [...text];
+    for (let i = 0; i < chars.length; i += Math.max(1, pace.chars)) out.push(chars.slice(i, i + pace.chars).join(''));
+    return out;
+  };
+  const wait = () => (pace.delayMs > 0 ? new Promise((r) => setTimeout(r, pace.delayMs)) : Promise.resolve());
+  send('message_start', {
+    message: {
+      id: answer.id,
+      type: 'message',
+      role: 'assistant',
+      model: answer.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { ...answer.usage, output_tokens: 1 },
+    },
+  });
+  for (const [index, block] of answer.content.entries()) {
+    if (block.type === 'text') {
+      send('content_block_start', { index, content_block: { type: 'text', text: '' } });
+      for (const text of pieces(block.text)) {
+        await wait();
+        send('content_block_delta', { index, delta: { type: 'text_delta', text } });
+      }
+    } else {
+      send('content_block_start', {
+        index,
+        content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+      });
+      for (const partial_json of pieces(JSON.stringify(block.input))) {
+        await wait();
+        send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } });
+      }
+    }
+    send('content_block_stop', { index });
+  }
+  send('message_delta', {
+    delta: { stop_reason: answer.stopReason, stop_sequence: null },
+    usage: { output_tokens: answer.usage.output_tokens },
+  });
+  send('message_stop', {});
+  res.end();
 }
 
 /**
@@ -412,6 +493,8 @@ function fillsFor(prompt: string): { subject: string; fills: { slot: string; tex
 
 /** A request as sent on the wire: the system prompt and contents may be text blocks with cache breakpoints. */
 export type WireMessagesRequest = Omit<MessagesRequest, 'system' | 'messages'> & {
+  /** `true`: answer as server-sent events (message_start … message_stop), as the API streams. */
+  stream?: boolean;
   system?: string | TextBlock[];
   messages: { role: 'user' | 'assistant'; content: string | TextBlock[] }[];
 };

@@ -22,7 +22,7 @@
 import { z } from 'zod';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { ThreadAddress, ThreadReporter } from '../../thread/reporter.ts';
+import type { ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../thread/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText, RETRY_HERE } from '../text.ts';
 import { MESSAGE_GONE, slackErrorCode, toScribeError, type WebClient } from './client.ts';
 import {
@@ -34,6 +34,7 @@ import {
   type SlackMessage,
 } from './render.ts';
 import { emlFileName, emlOf, handoffLinks, handoffOf, SLACK_BUTTON_URL_MAX } from '../../thread/handoff.ts';
+import { type AnyChunk, type PlanShown, planTitle, planUpdates, researchSources, threadStatus } from './plan.ts';
 
 /** `event_type` of the metadata on result messages. */
 export const RESULT_EVENT_TYPE = 'scribe_result';
@@ -59,6 +60,23 @@ export interface SlackReporterOptions {
   /** A WebClient for the bot token, pointed at SLACK_API_URL, with a bounded retry policy (`createSlackClient`). */
   client: WebClient;
   logger: Logger;
+  /**
+   * Show the steps as Slack's plan of task cards (a streamed reply in the thread, issue 23) and set
+   * the thread's status while working. Off by default so tests that count a thread's replies keep
+   * their counts; the worker's composition root turns it on.
+   */
+  plan?: boolean;
+}
+
+/** A generation's streamed plan in this process: where it is, what it shows, the status set. */
+interface LivePlan {
+  channel: string;
+  threadTs: string;
+  /** The streamed message; undefined when streaming is not possible here (then only the status). */
+  ts?: string | undefined;
+  shown: PlanShown;
+  stopped: boolean;
+  status: string;
 }
 
 const RepliesSchema = z.object({
@@ -93,7 +111,114 @@ function slackTs(at: Date): string {
 }
 
 /** The Slack `ThreadReporter`. */
-export function createSlackReporter({ client, logger }: SlackReporterOptions): ThreadReporter {
+export function createSlackReporter({ client, logger, plan = false }: SlackReporterOptions): ThreadReporter {
+  /** Plans by generation id. In memory: a run taken over by another process starts a new plan. */
+  const plans = new Map<string, LivePlan>();
+
+  /** A failed plan call is logged, never a failed email: the progress message still shows the steps. */
+  async function quietly(what: string, generationId: string, call: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await call();
+      return true;
+    } catch (err) {
+      logger.warn({ event: 'plan.failed', generationId, err: toScribeError(err, what) }, `could not ${what}`);
+      return false;
+    }
+  }
+
+  async function setStatus(live: LivePlan, generationId: string, status: string, loading: string[] = []) {
+    if (live.status === status) return;
+    const ok = await quietly(status ? 'set the thread status' : 'clear the thread status', generationId, () =>
+      client.assistant.threads.setStatus({
+        channel_id: live.channel,
+        thread_ts: live.threadTs,
+        status,
+        ...(status && loading.length ? { loading_messages: loading.slice(0, 10) } : {}),
+      }),
+    );
+    if (ok) {
+      live.status = status;
+      logger.info(
+        { event: status ? 'status.set' : 'status.cleared', generationId, status },
+        status ? 'thread status set' : 'thread status cleared',
+      );
+    }
+  }
+
+  async function stopPlan(live: LivePlan, generationId: string, chunks: AnyChunk[]) {
+    if (live.ts && !live.stopped) {
+      live.stopped = true;
+      const ts = live.ts;
+      await quietly('finish the plan', generationId, () =>
+        client.chat.stopStream({ channel: live.channel, ts, ...(chunks.length ? { chunks } : {}) }),
+      );
+      logger.info({ event: 'plan.stopped', generationId }, 'plan of task cards finished');
+    }
+    await setStatus(live, generationId, '');
+  }
+
+  /** Brings the plan (and the thread status) to `view`: started on the first running view, stopped when it ends. */
+  async function showPlan(address: ThreadAddress, view: ProgressView): Promise<void> {
+    const { generationId, channelId, threadId } = address;
+    if (!channelId || !threadId) return;
+    let live = plans.get(generationId);
+    const working = threadStatus(view);
+    if (!live) {
+      if (!working || view.status === 'queued') return;
+      live = { channel: channelId, threadTs: threadId, shown: {}, stopped: false, status: '' };
+      plans.set(generationId, live);
+      // A DM streams to its person; a channel needs the recipient (the asker), else no stream there.
+      const isDm = channelId.startsWith('D');
+      if (isDm || address.requesterId) {
+        const { chunks, shown } = planUpdates(view, {});
+        const started = await quietly('start the plan', generationId, async () => {
+          const answer = await client.chat.startStream({
+            channel: channelId,
+            thread_ts: threadId,
+            task_display_mode: 'plan',
+            ...(isDm ? {} : { recipient_user_id: address.requesterId, recipient_team_id: address.teamId }),
+            chunks: [{ type: 'plan_update', title: planTitle(view) }, ...chunks],
+          });
+          live!.ts = answer.ts;
+        });
+        if (started) {
+          live.shown = shown;
+          logger.info({ event: 'plan.started', generationId }, 'plan of task cards started');
+        } else live.stopped = true;
+      }
+    } else if (live.ts && !live.stopped) {
+      const { chunks, shown } = planUpdates(view, live.shown);
+      if (chunks.length && !working) {
+        live.shown = shown;
+        await stopPlan(live, generationId, chunks);
+      } else if (chunks.length) {
+        const ts = live.ts;
+        // A refused append (the stream expired during a long retry wait): stop trying, the
+        // progress message still shows the steps.
+        if (
+          await quietly('update the plan', generationId, () =>
+            client.chat.appendStream({ channel: channelId, ts, chunks }),
+          )
+        )
+          live.shown = shown;
+        else live.stopped = true;
+      }
+    }
+    if (working) await setStatus(live, generationId, working.status, working.loading_messages);
+    else {
+      await stopPlan(live, generationId, []);
+      plans.delete(generationId);
+    }
+  }
+
+  /** Before the result is posted: the plan's last cards, the research card with its sources, the stream stopped. */
+  async function finishPlan(address: ThreadAddress, view: ResultView): Promise<void> {
+    const live = plans.get(address.generationId);
+    if (!live) return;
+    await stopPlan(live, address.generationId, researchSources(view.sources, live.shown));
+    plans.delete(address.generationId);
+  }
+
   async function post(
     channel: string,
     threadTs: string | undefined,
@@ -248,12 +373,14 @@ export function createSlackReporter({ client, logger }: SlackReporterOptions): T
         'updating the progress message',
       );
       if (!found) logger.warn({ generationId: address.generationId }, 'progress message is gone; not updating it');
+      if (plan) await showPlan(address, view);
     },
 
     async result(address, view, options) {
       const log = logger.child({ generationId: address.generationId });
       const { channelId, threadId } = address;
       if (!channelId) throw new PermanentError(ErrorCode.Internal, 'This Slack generation has no channel to post in');
+      if (plan) await finishPlan(address, view);
       const messages = renderResult(view, address.generationId);
       let existing: string[] = [...options.existingMessageIds];
       if (existing.length === 0 && options.maybePosted && threadId) {

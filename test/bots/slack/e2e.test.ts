@@ -86,6 +86,24 @@ it('drafts an email from /scribe to a threaded result, then regenerates it from 
     /✅ Reading the template[\s\S]*✅ Researching the web[\s\S]*✅ Finding papers on arXiv[\s\S]*✅ Writing the email/,
   );
 
+  // The same steps as Slack's plan of task cards, streamed in the thread to the asker, stopped
+  // before the result; the thread status set while working and cleared at the end.
+  await scribe.waitForEvent({ event: 'status.cleared' });
+  const plan = slack.state.list('C0GENERAL', progress.ts).find((m) => m.stream !== undefined);
+  expect(plan?.stream).toMatchObject({ state: 'stopped', taskDisplayMode: 'plan', recipientUserId: 'U0ADA' });
+  expect([...(plan?.stream?.tasks.values() ?? [])].map((t) => [t.id, t.statuses.at(-1)])).toEqual([
+    ['parse', 'complete'],
+    ['research', 'complete'],
+    ['identity', 'complete'],
+    ['arxiv', 'complete'],
+    ['compose', 'complete'],
+  ]);
+  expect(plan?.stream?.tasks.get('research')?.sources?.length).toBeGreaterThan(0);
+  expect(plan!.stream!.stoppedAt).toBeLessThanOrEqual(result.versions[0]!.at);
+  const statuses = slack.state.threadStatuses.get(`C0GENERAL:${progress.ts}`)?.history.map((h) => h.status) ?? [];
+  expect(statuses.some((st) => st.startsWith('is '))).toBe(true);
+  expect(statuses.at(-1)).toBe('');
+
   // 🔁 by the requester: version 2 in the same thread, with no new search, page or arXiv request.
   const before = {
     exa: services.exa.requests.length,

@@ -51,7 +51,7 @@ export function postableChannel(state: SlackState, id: string): FakeChannel {
 }
 
 /** A scope the method needs: Slack answers `missing_scope` with what was needed and what the token has. */
-function needScope(state: SlackState, scope: string): void {
+export function needScope(state: SlackState, scope: string): void {
   if (!state.scopes.has(scope))
     throw new SlackApiError('missing_scope', { needed: scope, provided: [...state.scopes].join(',') });
 }
@@ -77,14 +77,14 @@ function checkedText(text: string | undefined): string | undefined {
   return text;
 }
 
-function threadParent(state: SlackState, channel: string, threadTs: string | undefined): string | undefined {
+export function threadParent(state: SlackState, channel: string, threadTs: string | undefined): string | undefined {
   if (threadTs === undefined || threadTs === '') return undefined;
   const target = state.find(channel, threadTs);
   if (!target) throw new SlackApiError('thread_not_found');
   return target.threadTs ?? target.ts;
 }
 
-function botMessage(state: SlackState, channel: string, ts: string, cant: string): StoredMessage {
+export function botMessage(state: SlackState, channel: string, ts: string, cant: string): StoredMessage {
   const message = state.find(channel, ts);
   if (!message) throw new SlackApiError('message_not_found');
   if (message.user !== state.bot.userId) throw new SlackApiError(cant);
@@ -98,6 +98,9 @@ function postMessage({ state, args }: MethodContext): Record<string, unknown> {
   const text = checkedText(a.text) ?? '';
   if (text === '' && !blocks?.length && !a.attachments?.length) throw new SlackApiError('no_text');
   const threadTs = threadParent(state, channel.id, a.thread_ts);
+  // As in Slack, the app's reply in a thread clears the status it set there.
+  if (threadTs && state.threadStatuses.get(`${channel.id}:${threadTs}`)?.status)
+    state.setThreadStatus(channel.id, threadTs, '');
   const message = state.post({
     channel: channel.id,
     user: state.bot.userId,

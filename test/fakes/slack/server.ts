@@ -14,6 +14,7 @@
 import { chatMethods } from './api-chat.ts';
 import { miscMethods } from './api-misc.ts';
 import { filesMethods } from './api-files.ts';
+import { streamMethods } from './api-stream.ts';
 import { HttpTransport, SlackDriver, SocketTransport } from './driver.ts';
 import { visibleText } from './format.ts';
 import { SlackHttpServer, type RecordedCall, type ResponseUrlPost, type SlackFault } from './http.ts';
@@ -78,7 +79,7 @@ export class FakeSlack {
     this.http = new SlackHttpServer({
       state: this.state,
       socket: this.socket,
-      methods: { ...chatMethods, ...miscMethods, ...filesMethods },
+      methods: { ...chatMethods, ...miscMethods, ...filesMethods, ...streamMethods },
       botToken: this.botToken,
       appToken: this.appToken,
       handleResponseUrl: (path, body) => handleResponseUrl(this.state, path, body),

@@ -57,6 +57,42 @@ export interface StoredMessage {
   deleted: boolean;
   /** Files shared with the message (files.completeUploadExternal). */
   files?: StoredFile[];
+  /** A streamed message (chat.startStream): its chunks, tasks and whether it is still streaming. */
+  stream?: StoredStream;
+}
+
+/** A task card of a streamed message, with every status it went through, in order. */
+export interface StoredTask {
+  id: string;
+  title: string;
+  status: 'pending' | 'in_progress' | 'complete' | 'error';
+  details?: string;
+  output?: string;
+  sources?: Array<{ type: 'url'; url: string; text: string }>;
+  statuses: Array<'pending' | 'in_progress' | 'complete' | 'error'>;
+}
+
+/** What chat.startStream / appendStream / stopStream built; `text` of the message is its markdown. */
+export interface StoredStream {
+  state: 'streaming' | 'stopped';
+  taskDisplayMode: 'timeline' | 'plan';
+  recipientUserId?: string;
+  /** Every chunk received, in order (markdown_text, task_update, plan_update, blocks). */
+  chunks: Array<Record<string, unknown> & { type: string }>;
+  /** Task cards by id, in the order they first appeared. */
+  tasks: Map<string, StoredTask>;
+  planTitle?: string;
+  /** Each markdown append, with when it arrived (ms since epoch): the first text's time for benches. */
+  appends: Array<{ text: string; at: number }>;
+  startedAt: number;
+  stoppedAt?: number;
+}
+
+/** An assistant thread's status (assistant.threads.setStatus); `history` keeps every value set. */
+export interface ThreadStatus {
+  status: string;
+  loadingMessages?: string[];
+  history: Array<{ status: string; loadingMessages?: string[]; at: number }>;
 }
 
 /** A file uploaded through files.getUploadURLExternal and its upload URL; shared once completed. */
@@ -160,6 +196,12 @@ export class SlackState extends EventEmitter {
   /** Uploads by file id (files.getUploadURLExternal), shared or not. */
   readonly files = new Map<string, StoredFile>();
   readonly responseUrls = new Map<string, ResponseUrlTarget>();
+  /** assistant.threads.setStatus, by `channel:thread_ts`. Cleared when the bot replies in the thread. */
+  readonly threadStatuses = new Map<string, ThreadStatus>();
+  /** assistant.threads.setSuggestedPrompts, by `channel:thread_ts` (`channel:` without a thread). */
+  readonly suggestedPrompts = new Map<string, { title?: string; prompts: Array<{ title: string; message: string }> }>();
+  /** assistant.threads.setTitle, by `channel:thread_ts`. */
+  readonly threadTitles = new Map<string, string>();
   triggerTtlMs: number;
   private readonly messages = new Map<string, StoredMessage[]>();
   private readonly triggers = new Map<string, { user: string; issuedAt: number; used: boolean }>();
@@ -335,6 +377,18 @@ export class SlackState extends EventEmitter {
     const path = `/${kind}/${this.team.id}/${Date.now()}${Math.floor(Math.random() * 1000)}/${slackId('', 24)}`;
     this.responseUrls.set(path, { ...target, uses: 0, issuedAt: Date.now() });
     return path;
+  }
+
+  /** Sets (or, with `''`, clears) the status of a thread, keeping its history. */
+  setThreadStatus(channel: string, threadTs: string, status: string, loadingMessages?: string[]): void {
+    const key = `${channel}:${threadTs}`;
+    const entry = this.threadStatuses.get(key) ?? { status: '', history: [] };
+    entry.status = status;
+    if (loadingMessages && status !== '') entry.loadingMessages = loadingMessages;
+    else delete entry.loadingMessages;
+    entry.history.push({ status, ...(entry.loadingMessages ? { loadingMessages } : {}), at: Date.now() });
+    this.threadStatuses.set(key, entry);
+    this.changed();
   }
 
   /** Notifies `until` waiters. */
