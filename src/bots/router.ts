@@ -32,5 +32,6 @@ export function routeByPlatform(reporters: PlatformReporters): ThreadReporter {
     // Both chat reporters post reviews; the terminal never asks for one.
     review: async (address, view) => (await pick(address).review?.(address, view)) ?? { messageIds: [] },
     flush: async (address) => pick(address).flush?.(address),
+    followUp: async (address, view) => pick(address).followUp?.(address, view),
   };
 }

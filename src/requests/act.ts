@@ -29,6 +29,7 @@ import { checkAction, type Refusal } from './checks.ts';
 import { loadActionContext, type ActionQuery } from './context.ts';
 import { CANNOT_POST, type ActionPort, type RequestDeps } from './port.ts';
 import { commitMarkSent, commitUnmarkSent, type OutreachResult } from './outreach.ts';
+import { commitFollowUp, type FollowUpResult } from './commit/follow-up.ts';
 
 /** What came of an action, for the adapter to word (or keep quiet about). */
 export type ActionOutcome =
@@ -38,7 +39,8 @@ export type ActionOutcome =
   | { kind: 'duplicate' }
   | SteerResult
   | FeedbackResult
-  | OutreachResult;
+  | OutreachResult
+  | FollowUpResult;
 
 export interface ActionInput {
   action: ActionKind;
@@ -75,11 +77,12 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
   const spec = ACTIONS[input.action];
   const effect: ActionEffect = spec.effect;
   // Feedback is a value set, not a thing started: a repeat is harmless, and 👍 👎 👍 within the
-  // collapse window must end on 👍, so it is not dropped in memory. A second *Mark as sent* is
-  // answered from the stored mark ("already marked"), never dropped.
+  // collapse window must end on 👍, so it is not dropped in memory. A second *Mark as sent* (or
+  // *Remind me*, …) is answered from the stored mark ("already marked"), never dropped.
   if (
     effect.type !== 'feedback' &&
     effect.type !== 'outreach' &&
+    effect.type !== 'follow-up' &&
     !deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`)
   )
     return { kind: 'duplicate' };
@@ -137,6 +140,16 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
         },
         result.kind === 'marked-sent' ? 'email marked as sent' : 'sent mark taken back',
       );
+    if (result.kind === 'reminder-set' || result.kind === 'reminder-stopped')
+      log.info(
+        {
+          event: result.kind === 'reminder-set' ? 'follow-up.scheduled' : 'follow-up.stopped',
+          outreachId: result.outreach.id,
+          state: result.outreach.followUp,
+          dueAt: result.outreach.followUpAt,
+        },
+        result.kind === 'reminder-set' ? 'follow-up reminder set' : `follow-up reminder ${result.outreach.followUp}`,
+      );
     if (result.kind === 'cancelled' || result.kind === 'retrying' || result.kind === 'writing') {
       log.info(
         { outcome: result.kind },
@@ -189,7 +202,7 @@ function commitSteer(
   effect: Exclude<ActionEffect, { type: 'new-version' }>,
   parent: Generation,
   actorId: string,
-): Promise<SteerResult | FeedbackResult | OutreachResult> {
+): Promise<SteerResult | FeedbackResult | OutreachResult | FollowUpResult> {
   switch (effect.type) {
     case 'cancel':
       return commitCancel(deps.boss, tx, parent.id, actorId);
@@ -199,6 +212,8 @@ function commitSteer(
       return commitResume(deps.boss, tx, parent.id);
     case 'outreach':
       return effect.mark ? commitMarkSent(tx, parent) : commitUnmarkSent(tx, parent);
+    case 'follow-up':
+      return commitFollowUp(deps.boss, tx, parent, effect.to, deps.followUpDays);
     case 'form':
       // A form's button opens the form (the adapter's part); saving it is src/requests/edit.ts.
       return Promise.resolve({ kind: 'nothing-to-do', status: parent.status });
