@@ -31,6 +31,7 @@ export const DEFAULTS = {
   chromiumCandidates: ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium', '/usr/bin/chromium-browser'],
   // Unset WORKER_CONCURRENCY: chosen from the machine's memory (`concurrencyForMemory`).
   dailyQuota: 20,
+  followUpDays: 7,
   batchMax: 50,
   researchCacheTtl: '24h',
   // Reading pages after Exa's answer, all together (issue 24): the email may come 3 s after the
@@ -88,6 +89,8 @@ export interface Config {
   /** Where `workerConcurrency` came from: the variable, or the machine's memory (bytes) when it is unset. */
   workerConcurrencyFrom: { variable: true } | { memoryBytes: number };
   dailyQuota: number;
+  /** `FOLLOW_UP_DAYS`: how long after *Remind me* the follow-up draft is posted (fractions allowed). */
+  followUpDays: number;
   /** Most recipients in one batch (`SCRIBE_BATCH_MAX`). */
   batchMax: number;
   researchCacheTtlMs: number;
@@ -185,6 +188,12 @@ const EnvSchema = z.object({
   WORKER_CONCURRENCY: integer(1, 64),
   SCRIBE_DAILY_QUOTA: integer(0, 1_000_000),
   SCRIBE_BATCH_MAX: integer(1, 500),
+  FOLLOW_UP_DAYS: optionalText.refine(
+    (v) => v === undefined || (Number.isFinite(Number(v)) && Number(v) > 0 && Number(v) <= 60),
+    {
+      message: 'expected a number of days above 0 and at most 60, such as 7 or 0.5',
+    },
+  ),
   RESEARCH_CACHE_TTL: optionalText.refine((v) => v === undefined || parseDuration(v) !== undefined, {
     message: 'expected a duration such as 24h, 30m, 90s or 7d',
   }),
@@ -374,6 +383,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     workerConcurrencyFrom: e.WORKER_CONCURRENCY === undefined ? { memoryBytes } : { variable: true },
     dailyQuota: e.SCRIBE_DAILY_QUOTA ?? DEFAULTS.dailyQuota,
     batchMax: e.SCRIBE_BATCH_MAX ?? DEFAULTS.batchMax,
+    followUpDays: e.FOLLOW_UP_DAYS === undefined ? DEFAULTS.followUpDays : Number(e.FOLLOW_UP_DAYS),
     researchCacheTtlMs: parseDuration(e.RESEARCH_CACHE_TTL ?? DEFAULTS.researchCacheTtl) ?? 0,
     researchPagesDeadlineMs: parseDuration(e.RESEARCH_PAGES_DEADLINE ?? DEFAULTS.researchPagesDeadline) ?? 2_500,
     logLevel: (e.LOG_LEVEL ?? DEFAULTS.logLevel) as LogLevel,

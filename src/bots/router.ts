@@ -33,5 +33,6 @@ export function routeByPlatform(reporters: PlatformReporters): ThreadReporter {
     review: async (address, view) => (await pick(address).review?.(address, view)) ?? { messageIds: [] },
     askIdentity: async (address, view) => (await pick(address).askIdentity?.(address, view)) ?? { messageIds: [] },
     flush: async (address) => pick(address).flush?.(address),
+    followUp: async (address, view) => pick(address).followUp?.(address, view),
   };
 }

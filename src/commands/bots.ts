@@ -35,6 +35,7 @@ export async function startBots(parts: BotParts): Promise<string[]> {
     pool: parts.pool,
     boss: parts.boss,
     dailyQuota: config.dailyQuota,
+    followUpDays: config.followUpDays,
     dailyBudgetUsd: config.dailyBudgetUsd,
     batchMax: config.batchMax,
     researchCacheTtlMs: config.researchCacheTtlMs,

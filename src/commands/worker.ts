@@ -17,6 +17,7 @@ import { fenceReporter, startReclaimer, trackClaims } from '../jobs/reclaim.ts';
 import { platformBatchReporters } from './batch-reporters.ts';
 import { createResearchCache } from '../jobs/research-cache.ts';
 import { startWorker } from '../jobs/worker.ts';
+import { startFollowUpWorker } from '../jobs/follow-up.ts';
 import { createPipelineClients } from '../pipeline/clients/index.ts';
 import { pipelineClientOptions } from './common.ts';
 import { NO_METRICS, type Metrics } from '../telemetry/metrics.ts';
@@ -86,6 +87,19 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
     },
     { boss: claims.boss, concurrency: config.workerConcurrency },
   );
+  // Follow-up reminders (issue 22, item 4): posted straight through the platforms' reporters (no
+  // progress to coalesce, no batch table, no generation job to fence).
+  const followUps = await startFollowUpWorker(parts.boss, {
+    pool: parts.pool,
+    reporter: routeByPlatform(parts.reporters),
+    llm: clients.llm,
+    model: config.anthropic.fastModel,
+    prices: config.prices,
+    dailyQuota: config.dailyQuota,
+    dailyBudgetUsd: config.dailyBudgetUsd,
+    logger,
+  });
+  lifecycle.add('follow-up worker', () => followUps.stop());
   const drainMs = parts.drainTimeoutMs ?? 60_000;
   lifecycle.add('worker', () => worker.stop(drainMs), drainMs + 10_000);
 }

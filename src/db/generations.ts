@@ -341,7 +341,17 @@ export async function countTodayForQuota(db: Db, userId: string): Promise<number
        AND g.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
     [userId],
   );
-  return rows[0]?.n ?? 0;
+  // A follow-up draft posted today is a model call like an email: one slot (migration 011).
+  const followUps = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM outreach o
+     JOIN users u ON u.id = o.user_id
+     JOIN users me ON me.id = $1
+     WHERE u.platform = me.platform AND u.platform_user_id = me.platform_user_id
+       AND (me.platform = 'discord' OR u.team_id = me.team_id)
+       AND o.follow_up_posted_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
+    [userId],
+  );
+  return (rows[0]?.n ?? 0) + (followUps.rows[0]?.n ?? 0);
 }
 
 /**

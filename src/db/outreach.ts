@@ -4,7 +4,11 @@
  */
 import type { Db } from './pool.ts';
 
-export type FollowUpState = 'none' | 'scheduled' | 'replied' | 'cancelled' | 'posted';
+/**
+ * The follow-up reminder (item 4, migration 011): none → scheduled → posted (the draft is in the
+ * thread), held (due, but the quota or budget refused it: the thread says so), replied or cancelled.
+ */
+export type FollowUpState = 'none' | 'scheduled' | 'replied' | 'cancelled' | 'posted' | 'held';
 
 export interface Outreach {
   id: string;
@@ -143,4 +147,79 @@ export async function takeStartDraft(
     [id, userId],
   );
   return rows[0];
+}
+
+/**
+ * *Remind me*: the reminder is set for `days` from now, unless one is set already or was posted.
+ * Answers the row when this call set it, undefined otherwise (the row as it is: `outreachOf`).
+ */
+export async function scheduleFollowUp(
+  db: Db,
+  userId: string,
+  generationId: string,
+  days: number,
+): Promise<Outreach | undefined> {
+  const { rows } = await db.query<Outreach>(
+    // Milliseconds, as a JS Date (the job's `dueAt`) holds it: the claim compares the two exactly.
+    `UPDATE outreach SET follow_up = 'scheduled',
+       follow_up_at = date_trunc('milliseconds', now() + make_interval(secs => $3::float8 * 86400))
+     WHERE user_id = $1 AND generation_id = $2 AND follow_up IN ('none', 'cancelled', 'replied')
+     RETURNING ${COLUMNS}`,
+    [userId, generationId, days],
+  );
+  return rows[0];
+}
+
+/** *Got a reply* (`replied`) or *Cancel reminder* (`cancelled`): only a reminder still waiting changes. */
+export async function stopFollowUp(
+  db: Db,
+  userId: string,
+  generationId: string,
+  to: 'replied' | 'cancelled',
+): Promise<Outreach | undefined> {
+  const { rows } = await db.query<Outreach>(
+    `UPDATE outreach SET follow_up = $3 WHERE user_id = $1 AND generation_id = $2 AND follow_up = 'scheduled'
+     RETURNING ${COLUMNS}`,
+    [userId, generationId, to],
+  );
+  return rows[0];
+}
+
+/**
+ * The worker's claim on a due reminder: only the reminder this job was sent for (its due time), and
+ * only while it is still scheduled, so it fires once — a second job, a redelivery after a restart,
+ * or one sent before a *Cancel reminder* and a new *Remind me* finds nothing to claim.
+ */
+export async function claimFollowUp(db: Db, outreachId: string, dueAt: Date): Promise<Outreach | undefined> {
+  const { rows } = await db.query<Outreach>(
+    `UPDATE outreach SET follow_up = 'posted', follow_up_posted_at = now()
+     WHERE id = $1 AND follow_up = 'scheduled' AND follow_up_at = $2
+     RETURNING ${COLUMNS}`,
+    [outreachId, dueAt],
+  );
+  return rows[0];
+}
+
+/** The claimed reminder was held by the quota or the budget: it takes no slot. */
+export async function holdFollowUp(db: Db, outreachId: string): Promise<void> {
+  await db.query(`UPDATE outreach SET follow_up = 'held', follow_up_posted_at = NULL WHERE id = $1`, [outreachId]);
+}
+
+/** The posted draft and what it cost; the cost goes to the spend ledger under the email. */
+export async function saveFollowUp(db: Db, outreachId: string, text: string, usd: number): Promise<void> {
+  await db.query(
+    `WITH o AS (UPDATE outreach SET follow_up_text = $2, follow_up_usd = $3 WHERE id = $1 RETURNING generation_id)
+     INSERT INTO spend (generation_id, user_id, platform, team_id, usd)
+     SELECT g.id, g.user_id, g.platform, g.team_id, $3 FROM generations g JOIN o ON o.generation_id = g.id
+     WHERE $3::numeric > 0`,
+    [outreachId, text, usd],
+  );
+}
+
+/** The state of one reminder (the worker's "it changed, stop quietly" log). */
+export async function followUpStateOf(db: Db, outreachId: string): Promise<FollowUpState | undefined> {
+  const { rows } = await db.query<{ s: FollowUpState }>('SELECT follow_up AS s FROM outreach WHERE id = $1', [
+    outreachId,
+  ]);
+  return rows[0]?.s;
 }

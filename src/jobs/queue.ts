@@ -12,7 +12,16 @@ export const QUEUES = {
   generate: 'scribe.generate',
   /** Jobs that failed after their last retry land here, payload intact, for inspection or redrive. */
   generateDead: 'scribe.generate.dead',
+  /** Follow-up reminders (issue 22, item 4): one job per *Remind me*, `startAfter` its due time. */
+  followUp: 'scribe.follow-up',
 } as const;
+
+/** What a follow-up job carries: the outreach row and the due time it was sent for. */
+export interface FollowUpJob {
+  outreachId: string;
+  /** ISO time; the worker claims the reminder only while it is still due at exactly this time. */
+  dueAt: string;
+}
 
 export const BOSS_SCHEMA = 'pgboss';
 
@@ -140,4 +149,14 @@ export async function ensureQueues(boss: PgBoss, tuning?: Partial<GenerateQueueT
   // with the old 30 s heartbeat gets the 10 s one; jobs carry the heartbeat they were sent with).
   const { policy: _p, deadLetter: _d, retryDelayMax: _m, ...updatable } = policy;
   await boss.updateQueue(QUEUES.generate, updatable);
+  // Reminders: `standard` (a reminder set again after a cancel is a second job; the claim on its due
+  // time fires only the newest), a few retries for a model that is down, kept a month.
+  await boss.createQueue(QUEUES.followUp, {
+    policy: 'standard',
+    retryLimit: 3,
+    retryDelay: 60,
+    retryBackoff: true,
+    expireInSeconds: 5 * 60,
+    deleteAfterSeconds: 30 * 24 * 3600,
+  });
 }

@@ -29,6 +29,7 @@ import { checkAction, type Refusal } from './checks.ts';
 import { loadActionContext, type ActionQuery } from './context.ts';
 import { CANNOT_POST, type ActionPort, type RequestDeps } from './port.ts';
 import { commitMarkSent, commitUnmarkSent, type OutreachResult } from './outreach.ts';
+import { commitFollowUp, type FollowUpResult } from './commit/follow-up.ts';
 
 /** What came of an action, for the adapter to word (or keep quiet about). */
 export type ActionOutcome =
@@ -38,7 +39,8 @@ export type ActionOutcome =
   | { kind: 'duplicate' }
   | SteerResult
   | FeedbackResult
-  | OutreachResult;
+  | OutreachResult
+  | FollowUpResult;
 
 export interface ActionInput {
   action: ActionKind;
@@ -77,12 +79,13 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
   const spec = ACTIONS[input.action];
   const effect: ActionEffect = spec.effect;
   // Feedback is a value set, not a thing started: a repeat is harmless, and 👍 👎 👍 within the
-  // collapse window must end on 👍, so it is not dropped in memory. A second *Mark as sent* is
-  // answered from the stored mark ("already marked"), never dropped. A second answer to "Which …?"
-  // is told what was chosen: its conditional update is the referee.
+  // collapse window must end on 👍, so it is not dropped in memory. A second *Mark as sent* (or
+  // *Remind me*, …) is answered from the stored mark ("already marked"), never dropped. A second
+  // answer to "Which …?" is told what was chosen: its conditional update is the referee.
   if (
     effect.type !== 'feedback' &&
     effect.type !== 'outreach' &&
+    effect.type !== 'follow-up' &&
     effect.type !== 'choose' &&
     !deps.recentRequests.claim(`${input.generationId}:${input.actor.platformUserId}:${input.action}`)
   )
@@ -141,6 +144,16 @@ async function act(deps: RequestDeps, port: ActionPort, input: ActionInput): Pro
         },
         result.kind === 'marked-sent' ? 'email marked as sent' : 'sent mark taken back',
       );
+    if (result.kind === 'reminder-set' || result.kind === 'reminder-stopped')
+      log.info(
+        {
+          event: result.kind === 'reminder-set' ? 'follow-up.scheduled' : 'follow-up.stopped',
+          outreachId: result.outreach.id,
+          state: result.outreach.followUp,
+          dueAt: result.outreach.followUpAt,
+        },
+        result.kind === 'reminder-set' ? 'follow-up reminder set' : `follow-up reminder ${result.outreach.followUp}`,
+      );
     if (
       result.kind === 'cancelled' ||
       result.kind === 'retrying' ||
@@ -197,7 +210,7 @@ function commitSteer(
   parent: Generation,
   actorId: string,
   option: string | undefined,
-): Promise<SteerResult | FeedbackResult | OutreachResult> {
+): Promise<SteerResult | FeedbackResult | OutreachResult | FollowUpResult> {
   switch (effect.type) {
     case 'cancel':
       return commitCancel(deps.boss, tx, parent.id, actorId);
@@ -209,6 +222,8 @@ function commitSteer(
       return effect.mark ? commitMarkSent(tx, parent) : commitUnmarkSent(tx, parent);
     case 'choose':
       return commitChoice(deps.boss, tx, parent.id, option);
+    case 'follow-up':
+      return commitFollowUp(deps.boss, tx, parent, effect.to, deps.followUpDays);
     case 'form':
       // A form's button opens the form (the adapter's part); saving it is src/requests/edit.ts.
       return Promise.resolve({ kind: 'nothing-to-do', status: parent.status });

@@ -44,7 +44,13 @@ export type ActionEffect =
    * The answer to "Which Jun Li?" (issue 20): the button's option (a candidate's number, or
    * "none") is saved on the identity and the email is written. See src/requests/commit/steer.ts.
    */
-  | { type: 'choose' };
+  | { type: 'choose' }
+  /**
+   * The follow-up reminder (issue 22, item 4): *Remind me* (`scheduled`; marks the email sent too
+   * when it was not), *Got a reply* (`replied`), *Cancel reminder* (`cancelled`). See
+   * src/requests/commit/follow-up.ts.
+   */
+  | { type: 'follow-up'; to: 'scheduled' | 'replied' | 'cancelled' };
 
 /**
  * Which of an email's messages an action may come from: a result message, the progress message,
@@ -155,6 +161,30 @@ export const ACTIONS = {
     nothingTo: 'mark as not sent',
     button: { label: 'Not sent', emoji: '↩️' },
     effect: { type: 'outreach', mark: false },
+  },
+  remind: {
+    on: 'result',
+    cost: 'free',
+    verb: 'set a reminder',
+    nothingTo: 'remind you of',
+    button: { label: 'Remind me', emoji: '⏰' },
+    effect: { type: 'follow-up', to: 'scheduled' },
+  },
+  replied: {
+    on: 'result',
+    cost: 'free',
+    verb: 'say it was answered',
+    nothingTo: 'mark as answered',
+    button: { label: 'Got a reply', emoji: '💬' },
+    effect: { type: 'follow-up', to: 'replied' },
+  },
+  unremind: {
+    on: 'result',
+    cost: 'free',
+    verb: 'cancel the reminder',
+    nothingTo: 'cancel',
+    button: { label: 'Cancel reminder', emoji: '🔕' },
+    effect: { type: 'follow-up', to: 'cancelled' },
   },
   research: {
     on: 'review',

@@ -25,6 +25,8 @@ export interface RequestDeps {
   recentRequests: RecentKeys;
   /** `SCRIBE_BATCH_MAX`; default 50. */
   batchMax?: number | undefined;
+  /** `FOLLOW_UP_DAYS`: how long after *Remind me* the follow-up comes; default 7. */
+  followUpDays?: number | undefined;
   /** What the flows count (feedback); undefined in a process that serves no /metrics. */
   metrics?: Pick<Metrics, 'feedback'> | undefined;
 }

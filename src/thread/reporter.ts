@@ -170,6 +170,14 @@ export function describeFailure(failure: FailureReport): string {
   return `${failure.message} — failed after ${tries}.`;
 }
 
+/**
+ * A follow-up reminder come due (issue 22, item 4), posted in the email's thread: the drafted
+ * follow-up, or why none was drafted (`held`: the quota or the budget, in plain words).
+ */
+export type FollowUpView =
+  | { kind: 'draft'; recipientName: string; sentAt: Date; body: string }
+  | { kind: 'held'; recipientName: string; sentAt: Date; reason: string };
+
 export interface ThreadReporter {
   /** The progress message changed. Adapters may coalesce calls; the last state must be delivered. */
   progress(address: ThreadAddress, view: ProgressView): Promise<void>;
@@ -193,4 +201,6 @@ export interface ThreadReporter {
   askIdentity?(address: ThreadAddress, view: IdentityQuestionView): Promise<{ messageIds: string[] }>;
   /** Waits until every coalesced progress edit has been delivered. */
   flush?(address: ThreadAddress): Promise<void>;
+  /** Posts a follow-up reminder in the thread (a reply, so the person is notified). Chat reporters only. */
+  followUp?(address: ThreadAddress, view: FollowUpView): Promise<void>;
 }

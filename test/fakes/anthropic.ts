@@ -437,11 +437,24 @@ export function defaultReply(request: MessagesRequest): Exclude<Reply, undefined
     }
     case 'email':
       return { json: fillsFor(prompt) };
+    case 'follow_up':
+      return { json: { body: followUpFor(prompt) } };
   }
   const schema =
     request.output_config?.format?.schema ??
     (request.tools?.find((t) => t.name === request.tool_choice?.name)?.input_schema as JsonSchema | undefined);
   return schema ? { json: sampleOf(schema) } : { text: 'Hello from the fake model.' };
+}
+
+/** What a good writer answers to the follow-up question: a short nudge in the email's language, about it. */
+function followUpFor(prompt: string): string {
+  const language = /^Language: (\S+)/m.exec(prompt)?.[1] ?? 'en';
+  const sent = /^First email sent on: (\S+)/m.exec(prompt)?.[1] ?? '';
+  const name = /^Recipient: (.+)$/m.exec(prompt)?.[1]?.trim() ?? '';
+  if (language.startsWith('de'))
+    return `Sehr geehrte/r ${name}, ich wollte kurz an meine E-Mail vom ${sent} erinnern. Über eine kurze Antwort würde ich mich sehr freuen. Mit freundlichen Grüßen`;
+  if (language.startsWith('zh')) return `${name}您好，我想跟进一下我在${sent}发给您的邮件。期待您的回复。`;
+  return `Dear ${name}, I am following up on my email of ${sent} about your work. I would be glad of a short reply when you have a moment. Best regards`;
 }
 
 /** The language a template is written in: Chinese, Japanese, German or English. */

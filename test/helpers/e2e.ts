@@ -29,6 +29,8 @@ export interface ScribeService {
   scribe: ScribeProcess;
   /** Scribe's public HTTP port (Slack's events URL, /health). */
   port: number;
+  /** Stops Scribe (SIGTERM, as an operator's restart does) and starts it again with the same environment; `scribe` is the new process. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,52 +57,62 @@ export async function startScribeService(
     createTestDatabase(),
     freePort(),
   ]);
-  const scribe = spawnScribe(
-    ['start'],
-    cleanEnv({
-      ...services.env,
-      DATABASE_URL: db.url,
-      PORT: String(port),
-      ...(slack && {
-        SLACK_BOT_TOKEN: slack.botToken,
-        SLACK_SIGNING_SECRET: slack.signingSecret,
-        SLACK_API_URL: slack.apiUrl,
-      }),
-      ...(discord && {
-        DISCORD_TOKEN: discord.token,
-        DISCORD_APPLICATION_ID: discord.applicationId,
-        DISCORD_API_URL: discord.apiUrl,
-      }),
-      LOG_LEVEL: 'info',
-      ...options.env,
+  const env = cleanEnv({
+    ...services.env,
+    DATABASE_URL: db.url,
+    PORT: String(port),
+    ...(slack && {
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: slack.signingSecret,
+      SLACK_API_URL: slack.apiUrl,
     }),
-  );
+    ...(discord && {
+      DISCORD_TOKEN: discord.token,
+      DISCORD_APPLICATION_ID: discord.applicationId,
+      DISCORD_API_URL: discord.apiUrl,
+    }),
+    LOG_LEVEL: 'info',
+    ...options.env,
+  });
+  let scribe = spawnScribe(['start'], env);
   const close = async () => {
-    scribe.kill('SIGTERM');
-    await scribe.exited;
+    service.scribe.kill('SIGTERM');
+    await service.scribe.exited;
     await Promise.all([slack?.close(), discord?.close(), services.close()]);
     await db.drop();
   };
+  const restart = async () => {
+    service.scribe.kill('SIGTERM');
+    await service.scribe.exited;
+    scribe = spawnScribe(['start'], env);
+    service.scribe = scribe;
+    await scribe.waitForEvent({ event: 'scribe.started' }, options.readyTimeoutMs);
+  };
+  const service: ScribeService = { slack, discord, services, db, scribe, port, restart, close };
   try {
     await scribe.waitForEvent({ event: 'scribe.started' }, options.readyTimeoutMs);
   } catch (error) {
     await close();
     throw error;
   }
-  return { slack, discord, services, db, scribe, port, close };
+  return service;
 }
 
 /** Scribe with Slack only (over HTTP), and a driver for its events URL. */
 export async function startSlackService(options: ScribeServiceOptions = {}): Promise<SlackService> {
   const service = await startScribeService({ slack: true }, options);
   const slack = service.slack!;
-  return { ...service, slack, driver: slack.httpDriver({ url: `http://127.0.0.1:${service.port}/slack/events` }) };
+  // The same object (not a copy), so `restart()` replaces the `scribe` the test reads.
+  return Object.assign(service, {
+    slack,
+    driver: slack.httpDriver({ url: `http://127.0.0.1:${service.port}/slack/events` }),
+  });
 }
 
 /** Scribe with Discord only. */
 export async function startDiscordService(options: ScribeServiceOptions = {}): Promise<DiscordService> {
   const service = await startScribeService({ discord: true }, options);
-  return { ...service, discord: service.discord! };
+  return Object.assign(service, { discord: service.discord! });
 }
 
 /** The form's values for the services' recipient (Ada Lovelace, analytical engines). */

@@ -28,6 +28,7 @@ export const HELP = [
   '• 👍 / 👎 under an email rate that version (only you see the thanks).',
   '• `/scribe action:history` lists your last 10 emails (with your 👍 / 👎); `/scribe action:status` shows the queue and your quota for today.',
   '• **Mark as sent** under an email remembers that you wrote to them: a new /scribe for them asks first. `/scribe action:export` gives you a CSV of your outreach.',
+  '• **Remind me** posts a short follow-up draft in the thread when it is due (a week by default), unless you press **Got a reply** or **Cancel reminder** first.',
 ].join('\n');
 
 /** The answer to one info action. */

@@ -22,6 +22,7 @@ import type { Logger } from '../../log.ts';
 import type { ThreadAddress, ThreadReporter } from '../../thread/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText, RETRY_HERE } from '../text.ts';
 import { DiscordCode, toScribeError } from './client.ts';
+import { renderFollowUp } from './follow-up.ts';
 import {
   progressComponents,
   renderFailure,
@@ -165,6 +166,15 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
           ),
         ],
       };
+    },
+    async followUp(address, view) {
+      const channelId = replyChannelOf(address);
+      if (!channelId) return;
+      const reference =
+        !address.threadId && address.progressMessageId
+          ? { message_reference: { message_id: address.progressMessageId, fail_if_not_exists: false } }
+          : {};
+      await post(channelId, { ...renderFollowUp(view), ...reference }, 'posting the follow-up');
     },
 
     async failed(address, failure) {

@@ -29,9 +29,12 @@ export function progressActions(view: Pick<ProgressView, 'status' | 'canRetry'>)
 export const RESULT_ACTIONS: readonly ButtonAction[] = buttonsOn('result');
 /** 👍 and 👎 on each version of a result. */
 export const RESULT_FEEDBACK: readonly FeedbackAction[] = FEEDBACK_ACTIONS;
-/** Of those, the outreach memory's (Mark as sent, Not sent): a row of their own where buttons come in rows. */
+/**
+ * Of those, the outreach memory's (Mark as sent, Not sent) and the follow-up's (Remind me, Got a
+ * reply, Cancel reminder): a row of their own where buttons come in rows (five: Discord's most).
+ */
 export const OUTREACH_ACTIONS: readonly ButtonAction[] = RESULT_ACTIONS.filter(
-  (kind) => ACTIONS[kind].effect.type === 'outreach',
+  (kind) => ACTIONS[kind].effect.type === 'outreach' || ACTIONS[kind].effect.type === 'follow-up',
 );
 /** The buttons under the research review. */
 export const REVIEW_ACTIONS: readonly ButtonAction[] = buttonsOn('review');

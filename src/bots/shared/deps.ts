@@ -16,6 +16,8 @@ export interface BotOptions {
   pool: pg.Pool;
   boss: PgBoss;
   dailyQuota: number;
+  /** `FOLLOW_UP_DAYS`; default 7. */
+  followUpDays?: number | undefined;
   /** SCRIBE_DAILY_BUDGET_USD per workspace/guild; undefined: none. */
   dailyBudgetUsd?: number | undefined;
   researchCacheTtlMs: number;
@@ -36,6 +38,7 @@ export function requestDeps(options: BotOptions, logger: Logger): RequestDeps {
     pool: options.pool,
     boss: options.boss,
     dailyQuota: options.dailyQuota,
+    followUpDays: options.followUpDays,
     dailyBudgetUsd: options.dailyBudgetUsd,
     researchCacheTtlMs: options.researchCacheTtlMs,
     batchMax: options.batchMax,

@@ -16,7 +16,7 @@ import type { EditOutcome } from '../../requests/edit.ts';
 import type { HistoryEntry, StatusFigures } from '../../requests/info.ts';
 import type { TellPrivately } from '../../requests/port.ts';
 import type { Generation, GenerationStatus } from '../../requests/types.ts';
-import { shortDate } from '../../requests/outreach.ts';
+import { shortDate, type Outreach } from '../../requests/outreach.ts';
 
 /** How a platform writes what the shared words need. */
 export interface ChatStyle {
@@ -123,10 +123,38 @@ export function actionReply(action: ActionKind, outcome: AnyActionOutcome, style
       return `Marked as not sent: ${outcome.outreach.recipientName} is no longer in your sent emails.`;
     case 'not-marked':
       return 'This email was not marked as sent, so nothing changed.';
+    case 'reminder-set':
+      return (
+        `⏰ ${outcome.marked ? `Marked as sent, and I` : 'I'}’ll post a short follow-up here on ${shortDate(outcome.outreach.followUpAt ?? new Date())} ` +
+        `(${outcome.outreach.followUpAt?.toISOString().slice(11, 16)} UTC) unless you press Got a reply or Cancel reminder first. It counts as one email of your day.`
+      );
+    case 'reminder-stopped':
+      return outcome.outreach.followUp === 'replied'
+        ? `💬 Glad they answered! The follow-up for ${outcome.outreach.recipientName} is cancelled.`
+        : `🔕 Reminder cancelled: no follow-up will be posted for ${outcome.outreach.recipientName}.`;
+    case 'reminder-unchanged':
+      return reminderUnchangedText(outcome.outreach, outcome.asked);
     case 'open':
     case 'started':
     case 'duplicate':
       return undefined;
+  }
+}
+
+/** Why *Remind me*, *Got a reply* or *Cancel reminder* changed nothing. */
+function reminderUnchangedText(o: Outreach | undefined, asked: 'scheduled' | 'replied' | 'cancelled'): string {
+  if (!o || o.followUp === 'none')
+    return asked === 'scheduled' ? 'Nothing changed.' : 'There is no reminder on this email, so nothing changed.';
+  switch (o.followUp) {
+    case 'scheduled':
+      return `A reminder is already set for ${shortDate(o.followUpAt ?? new Date())}, so nothing changed.`;
+    case 'posted':
+    case 'held':
+      return 'The follow-up reminder already came, so nothing changed.';
+    case 'replied':
+      return 'You said they answered, so there is no reminder to change.';
+    case 'cancelled':
+      return 'The reminder was already cancelled, so nothing changed.';
   }
 }
 

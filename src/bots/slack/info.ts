@@ -23,6 +23,7 @@ export const HELP = [
   '• 👍 / 👎 under an email rate that version (only you see the thanks).',
   '• `/scribe history` lists your last 10 emails (with your 👍 / 👎); `/scribe status` shows the queue and your quota for today.',
   '• *Mark as sent* under an email remembers that you wrote to them: a new `/scribe` for them asks first. `/scribe export` sends you a CSV of your outreach.',
+  '• *Remind me* posts a short follow-up draft in the thread when it is due (a week by default), unless you press *Got a reply* or *Cancel reminder* first.',
   '• I need to be in the channel to post there (`/invite @Scribe`); otherwise I write to you in a DM.',
 ].join('\n');
 

@@ -25,6 +25,7 @@ import type { Logger } from '../../log.ts';
 import type { ProgressView, ResultView, ThreadAddress, ThreadReporter } from '../../thread/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText, RETRY_HERE } from '../text.ts';
 import { MESSAGE_GONE, slackErrorCode, toScribeError, type WebClient } from './client.ts';
+import { renderFollowUp } from './follow-up.ts';
 import {
   renderFailure,
   renderIdentityQuestion,
@@ -425,6 +426,12 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
         'result delivered to Slack',
       );
       return { messageIds: ids };
+    },
+
+    async followUp(address, view) {
+      if (!address.channelId) return;
+      const thread = address.threadId ?? address.progressMessageId ?? undefined;
+      await post(address.channelId, thread, renderFollowUp(view), undefined, 'posting the follow-up');
     },
 
     async review(address, view) {

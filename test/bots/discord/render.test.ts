@@ -155,10 +155,13 @@ describe('Discord result messages', () => {
       { action: 'fresh', generationId: GEN },
       { action: 'edit', generationId: GEN },
     ]);
-    // The outreach memory's buttons on a row of their own.
+    // The outreach memory's and the follow-up's buttons on a row of their own: five, Discord's most.
     expect(only!.components[1]!.components.map((b) => parseResultButton('custom_id' in b ? b.custom_id : ''))).toEqual([
       { action: 'sent', generationId: GEN },
       { action: 'unsent', generationId: GEN },
+      { action: 'remind', generationId: GEN },
+      { action: 'replied', generationId: GEN },
+      { action: 'unremind', generationId: GEN },
     ]);
     const feedback = only!.components[2]!.components.map((b) => ('custom_id' in b ? b.custom_id : ''));
     expect(feedback.map(parseResultButton)).toEqual([

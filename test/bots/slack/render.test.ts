@@ -107,6 +107,9 @@ describe('Slack rendering', () => {
       [ACTIONS.edit, 'gen-42'],
       [ACTIONS.sent, 'gen-42'],
       [ACTIONS.unsent, 'gen-42'],
+      [ACTIONS.remind, 'gen-42'],
+      [ACTIONS.replied, 'gen-42'],
+      [ACTIONS.unremind, 'gen-42'],
       [ACTIONS.copy, 'gen-42'],
     ]);
     // 👍 / 👎 last, in Slack's own feedback element: no button of its own in the actions block.
