@@ -221,6 +221,24 @@ export class SlackDriver {
     return { ...(await this.transport.deliver('event', payload, options)), eventId };
   }
 
+  /** Opens the app's agent view (`assistant_thread_started`): a new thread in the person's DM with the app. */
+  async startAgentThread(
+    input: { user?: string; contextChannel?: string } = {},
+    options: DeliverOptions = {},
+  ): Promise<Delivery & { eventId: string; channel: string; threadTs: string }> {
+    const { payload, ...made } = this.payloads.assistantThreadStarted(input);
+    return { ...(await this.transport.deliver('event', payload, options)), ...made };
+  }
+
+  /** Writes in the DM with the app (`message.im`), in the agent thread `threadTs` when given. */
+  async sendDm(
+    input: { user?: string; text: string; threadTs?: string },
+    options: DeliverOptions = {},
+  ): Promise<Delivery & { eventId: string; channel: string; ts: string }> {
+    const { payload, ...made } = this.payloads.dmMessage(input);
+    return { ...(await this.transport.deliver('event', payload, options)), ...made };
+  }
+
   /** Delivers any payload as it is (an event_callback to replay, a hand-made interaction). */
   send(kind: DeliveryKind, payload: Record<string, unknown>, options: DeliverOptions = {}): Promise<Delivery> {
     return this.transport.deliver(kind, payload, options);
