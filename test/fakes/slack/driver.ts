@@ -150,7 +150,8 @@ export class SocketTransport implements Transport {
 export class SlackDriver {
   readonly transport: Transport;
   private readonly state: SlackState;
-  private readonly payloads: Payloads;
+  /** Builds what Slack would send, for a test to alter before `send` (a forged or unusual payload). */
+  readonly payloads: Payloads;
 
   constructor(state: SlackState, payloads: Payloads, transport: Transport) {
     this.state = state;
