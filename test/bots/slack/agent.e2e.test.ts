@@ -100,11 +100,9 @@ it('the channel /scribe flow titles no thread', async () => {
     'the form',
   );
   expect(JSON.parse(form.view.private_metadata as string).agentThread).toBeUndefined();
-  await driver.submitView({ user: 'U0ADA', values: ADA_FORM });
-  await slack.until(
-    () => slack.state.list('C0GENERAL').find((m) => m.botId && m.text.includes(RECIPIENT.recipientName)),
-    'the progress message',
-    15_000,
-  );
+  const submitted = await driver.submitView({ user: 'U0ADA', values: ADA_FORM });
+  // The submission's handler has finished (a title would have been set before it returns).
+  const handled = await e2e.scribe.waitForEvent({ event: 'request.handled', id: submitted.viewId }, 15_000);
+  expect(handled).toMatchObject({ outcome: 'started:channel' });
   expect(slack.state.threadTitles.size).toBe(titles);
 }, 60_000);
