@@ -42,6 +42,7 @@ import {
   formMetadataOf,
   FormSubmissionSchema,
   metadataOf,
+  type ModalMetadata,
   noticeModal,
   PICKED_KEY,
   renderDraftModal,
@@ -50,7 +51,15 @@ import {
   SLACK_INPUT_LIMIT,
   SubmissionSchema,
 } from './modal.ts';
-import { actionPort, editPort, SLACK_STYLE, startPort, tellInThread, tellViaResponseUrl } from './port.ts';
+import {
+  actionPort,
+  editPort,
+  SLACK_STYLE,
+  startPort,
+  tellInThread,
+  tellViaResponseUrl,
+  titleAgentThread,
+} from './port.ts';
 import { renderCopy } from './render.ts';
 import { exportOutreach, renderContacted } from './outreach.ts';
 
@@ -100,21 +109,8 @@ export async function handleScribeCommand(
   const word = command.text.trim().toLowerCase();
   if (word === '') {
     await args.ack();
-    // The trigger id lasts 3 s: the prefill may not hold up the modal.
-    const prefill = await loadFormPrefill(deps, user);
-    await deps.client.views.open({
-      trigger_id: command.trigger_id,
-      view: renderDraftModal(
-        { channel: command.channel_id, responseUrl: command.response_url },
-        prefill?.template,
-        prefill?.review,
-        prefill ? { templates: prefill.templates } : undefined,
-      ),
-    });
-    // After the modal is open, nothing waits on it: the submission's ack then needs no database
-    // for anyone this check does not refuse.
-    await prepareStart(deps, user).catch((err: unknown) => deps.logger.warn({ err }, 'could not check the quota'));
-    return 'modal';
+    const place = { channel: command.channel_id, responseUrl: command.response_url, triggerId: command.trigger_id };
+    return openDraftModal(deps, place, user);
   }
   if (word === 'batch') {
     await args.ack();
@@ -151,6 +147,30 @@ export async function handleScribeCommand(
     text: `I don't know \`/scribe ${command.text.trim().slice(0, 50)}\`.\n\n${HELP}`,
   });
   return 'unknown';
+}
+
+/** The `/scribe` form (from the command, or the agent view's button), prefilled with the last template. */
+export async function openDraftModal(
+  deps: SlackBotDeps,
+  place: ModalMetadata & { triggerId: string },
+  user: UserIdentity,
+): Promise<string> {
+  const { triggerId, ...metadata } = place;
+  // The trigger id lasts 3 s: the prefill may not hold up the modal.
+  const prefill = await loadFormPrefill(deps, user);
+  await deps.client.views.open({
+    trigger_id: triggerId,
+    view: renderDraftModal(
+      metadata,
+      prefill?.template,
+      prefill?.review,
+      prefill ? { templates: prefill.templates } : undefined,
+    ),
+  });
+  // After the modal is open, nothing waits on it: the submission's ack then needs no database
+  // for anyone this check does not refuse.
+  await prepareStart(deps, user).catch((err: unknown) => deps.logger.warn({ err }, 'could not check the quota'));
+  return 'modal';
 }
 
 /** The modal was submitted: errors on the fields, the quota on the modal, or close it and start. */
@@ -236,7 +256,11 @@ export async function handleDraftSubmission(
     context: prepared?.context,
     options: { reviewResearch: review },
   });
-  if (outcome.kind === 'started') return `started:${port.where}`;
+  if (outcome.kind === 'started') {
+    if (metadata.agentThread)
+      await titleAgentThread(deps, metadata.channel, metadata.agentThread, request.recipientName);
+    return `started:${port.where}`;
+  }
   if (outcome.kind === 'contacted') {
     const warning = renderContacted(outcome.outreach, outcome.draftId);
     if (metadata.responseUrl) await deps.respond(metadata.responseUrl, { ...warning, replace_original: false });

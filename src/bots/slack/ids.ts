@@ -159,3 +159,12 @@ export const TEMPLATE_IDS = {
 
 /** The template input's block id after `templateId` was picked in the form. */
 export const pickedTemplateBlock = (templateId: string): string => `${INPUTS.template}.${templateId}`;
+
+/**
+ * Slack's agent view (issue 23, item 1): the suggested prompts (as in slack/manifest.yml, and set
+ * per thread), in the order shown, and the buttons Scribe answers the first two with (a form needs
+ * a trigger id, which only an interaction gives).
+ */
+export const AGENT_PROMPTS = ['Write to a professor', 'Batch from a list', 'My outreach history'] as const;
+export type AgentPrompt = (typeof AGENT_PROMPTS)[number];
+export const AGENT_BUTTON_IDS = { form: 'scribe_agent_form', batch: 'scribe_agent_batch' } as const;

@@ -37,8 +37,16 @@ export const SLACK_INPUT_LIMIT = 3_000;
 const NAME_MAX = 200;
 const INTEREST_MAX = 500;
 
-/** Where the modal was opened: the channel, and the command's response URL (valid 30 minutes). */
-export const ModalMetadataSchema = z.object({ channel: z.string().min(1), responseUrl: z.url().optional() });
+/**
+ * Where the modal was opened: the channel, and the command's response URL (valid 30 minutes);
+ * `agentThread`, the agent view's thread (its ts, in `channel`) when opened from there: the email
+ * then titles that thread.
+ */
+export const ModalMetadataSchema = z.object({
+  channel: z.string().min(1),
+  responseUrl: z.url().optional(),
+  agentThread: z.string().min(1).optional(),
+});
 /** What `private_metadata` carries. */
 export type ModalMetadata = z.infer<typeof ModalMetadataSchema>;
 

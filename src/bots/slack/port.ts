@@ -208,3 +208,22 @@ export function tellInThread(
     await deps.client.chat.postEphemeral({ channel, user: userId, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
   };
 }
+
+/** Slack's limit on a thread title is not documented; a name is cut well before any sensible one. */
+const TITLE_MAX = 100;
+
+/** An email started from the agent view: its thread is titled after the recipient (best effort). */
+export async function titleAgentThread(
+  deps: SlackBotDeps,
+  channel: string,
+  threadTs: string,
+  recipientName: string,
+): Promise<void> {
+  const title = `Email to ${recipientName}`.slice(0, TITLE_MAX);
+  try {
+    await deps.client.assistant.threads.setTitle({ channel_id: channel, thread_ts: threadTs, title });
+    deps.logger.info({ event: 'agent.titled', title }, 'agent thread titled');
+  } catch (err) {
+    deps.logger.warn({ err, event: 'agent.title_failed' }, 'could not title the agent thread');
+  }
+}

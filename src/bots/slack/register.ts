@@ -7,6 +7,7 @@
 import { handleWriteAnyway, WRITE_ANYWAY_ID } from './outreach.ts';
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import { createHandlerRunner, type HandledEvent, type OnOutcome, type Registration, SORRY } from '../shared/handled.ts';
+import { handleAgentButton, handleAgentMessage, handleAgentThreadStarted } from './agent.ts';
 import { handleBatchCancel, handleBatchSubmission } from './batch-handlers.ts';
 import { BATCH_CANCEL_ID, BATCH_MODAL_ID } from './batch-render.ts';
 import type { SlackBotDeps } from './deps.ts';
@@ -20,6 +21,7 @@ import {
   type Respond,
 } from './handlers.ts';
 import {
+  AGENT_BUTTON_IDS,
   COMMAND,
   FEEDBACK_ACTION_ID,
   FORM_IDS,
@@ -197,6 +199,21 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
   app.action({ type: 'block_actions', action_id: WRITE_ANYWAY_ID }, ({ body, ack, respond }) =>
     listen('button', body.trigger_id, ack, (acked) => handleWriteAnyway(deps, { body, ack: acked }), sorry(respond)),
   );
+
+  // The agent view: a new thread's suggested prompts, the person's DM messages, the answers' buttons.
+  app.event('assistant_thread_started', async ({ body }) => {
+    await runner.run('event', idOf(body, 'event_id'), () => handleAgentThreadStarted(deps, { body }));
+  });
+  // Scribe needs no channel context: the event is received (and acked) and nothing else.
+  app.event('assistant_thread_context_changed', async () => undefined);
+  app.event('message', async ({ body }) => {
+    await runner.run('event', idOf(body, 'event_id'), () => handleAgentMessage(deps, { body }));
+  });
+  for (const actionId of Object.values(AGENT_BUTTON_IDS)) {
+    app.action({ type: 'block_actions', action_id: actionId }, ({ body, ack }) =>
+      listen('button', body.trigger_id, ack, (acked) => handleAgentButton(deps, { body, ack: acked })),
+    );
+  }
 
   app.event('reaction_added', async ({ body }) => {
     // Bolt has acknowledged the event already; a failure here is logged, never said.

@@ -3,7 +3,7 @@
  * the app token, the same handlers answering envelopes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESULT_BUTTON_IDS as ACTIONS } from '../../../src/bots/slack/ids.ts';
+import { AGENT_BUTTON_IDS, AGENT_PROMPTS, RESULT_BUTTON_IDS as ACTIONS } from '../../../src/bots/slack/ids.ts';
 import { startHarness, TEMPLATE, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -73,5 +73,33 @@ describe('Slack bot in Socket Mode', () => {
     });
     expect(await h.handled(button.triggerId)).toMatchObject({ outcome: 'started' });
     expect((await h.children(parent.id)).map((c) => c.version)).toEqual([2, 3]);
+  });
+
+  it('the agent view over Socket Mode: prompts on a new thread, a prompt answered in it with the form button', async () => {
+    const started = await h.slack.startAgentThread({ user: 'U0ADA', contextChannel: 'C0GENERAL' });
+    expect(await h.handled(started.eventId)).toMatchObject({ outcome: 'agent:prompts' });
+    expect(h.fake.state.suggestedPrompts.get(`${started.channel}:${started.threadTs}`)?.prompts).toEqual(
+      AGENT_PROMPTS.map((title) => ({ title, message: title })),
+    );
+    const asked = await h.slack.sendDm({ user: 'U0ADA', text: 'Write to a professor', threadTs: started.threadTs });
+    expect(await h.handled(asked.eventId)).toMatchObject({ outcome: 'agent:Write to a professor' });
+    const answer = h.fake.state.list(started.channel, started.threadTs).find((m) => m.botId && m.blocks)!;
+    const click = await h.slack.clickButton({
+      user: 'U0ADA',
+      channel: started.channel,
+      ts: answer.ts,
+      actionId: AGENT_BUTTON_IDS.form,
+    });
+    expect(await h.handled(click.triggerId)).toMatchObject({ outcome: 'modal' });
+    expect(h.fake.views('U0ADA').at(-1)?.view.callback_id).toBe('scribe_draft');
+
+    // Bolt drops Scribe's own posts (ignoreSelf); an edit of the person's message arrives as a
+    // message.im with subtype message_changed and no top-level user: not answered either.
+    const own = h.slack.payloads.dmMessage({ user: 'U0ADA', text: 'Write to a professor', threadTs: started.threadTs });
+    const event = own.payload.event as Record<string, unknown>;
+    const { user: _user, text: _text, client_msg_id: _id, ...rest } = event;
+    own.payload.event = { ...rest, subtype: 'message_changed', message: { type: 'message', user: 'U0ADA', text: 'x' } };
+    await h.slack.send('event', own.payload);
+    expect(await h.handled(own.eventId)).toMatchObject({ outcome: 'ignored:not-a-person' });
   });
 });

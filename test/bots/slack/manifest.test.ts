@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SLACK_EVENTS_PATH } from '../../../src/bots/slack/bot.ts';
-import { COMMAND } from '../../../src/bots/slack/ids.ts';
+import { AGENT_PROMPTS, COMMAND } from '../../../src/bots/slack/ids.ts';
 
 const manifest = readFileSync(new URL('../../../slack/manifest.yml', import.meta.url), 'utf8');
 /** The list items under a key, e.g. `bot:` → its `- item` lines (comments skipped). */
@@ -31,10 +31,17 @@ describe('Slack app manifest', () => {
     expect(manifest).toMatch(/interactivity:\n\s+is_enabled: true/);
   });
 
-  it('subscribes to reaction_added and app_home_opened, and asks for only the scopes Scribe uses', () => {
-    expect(listUnder('bot_events')).toEqual(['reaction_added', 'app_home_opened']);
+  it('subscribes to reaction_added, app_home_opened and the agent view’s events, and asks for only the scopes Scribe uses', () => {
+    expect(listUnder('bot_events')).toEqual([
+      'reaction_added',
+      'app_home_opened',
+      'assistant_thread_started',
+      'assistant_thread_context_changed',
+      'message.im',
+    ]);
     expect(manifest).toMatch(/app_home:\n\s+home_tab_enabled: true/);
     expect(listUnder('bot').sort()).toEqual([
+      'assistant:write',
       'channels:history',
       'channels:join',
       'chat:write',
@@ -47,5 +54,11 @@ describe('Slack app manifest', () => {
       'reactions:read',
       'users:read',
     ]);
+  });
+
+  it('declares the agent view with the three prompts Scribe answers', () => {
+    expect(manifest).toMatch(/\n {2}agent_view:\n {4}agent_description: \S/);
+    const titles = [...manifest.matchAll(/^\s*- title: (.+)$/gm)].map((m) => m[1]);
+    expect(titles).toEqual([...AGENT_PROMPTS]);
   });
 });

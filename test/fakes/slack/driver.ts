@@ -150,7 +150,8 @@ export class SocketTransport implements Transport {
 export class SlackDriver {
   readonly transport: Transport;
   private readonly state: SlackState;
-  private readonly payloads: Payloads;
+  /** Builds what Slack would send, for a test to alter before `send` (a forged or unusual payload). */
+  readonly payloads: Payloads;
 
   constructor(state: SlackState, payloads: Payloads, transport: Transport) {
     this.state = state;
@@ -219,6 +220,24 @@ export class SlackDriver {
   ): Promise<Delivery & { eventId: string }> {
     const { payload, eventId } = this.payloads.appHomeOpened(input);
     return { ...(await this.transport.deliver('event', payload, options)), eventId };
+  }
+
+  /** Opens the app's agent view (`assistant_thread_started`): a new thread in the person's DM with the app. */
+  async startAgentThread(
+    input: { user?: string; contextChannel?: string } = {},
+    options: DeliverOptions = {},
+  ): Promise<Delivery & { eventId: string; channel: string; threadTs: string }> {
+    const { payload, ...made } = this.payloads.assistantThreadStarted(input);
+    return { ...(await this.transport.deliver('event', payload, options)), ...made };
+  }
+
+  /** Writes in the DM with the app (`message.im`), in the agent thread `threadTs` when given. */
+  async sendDm(
+    input: { user?: string; text: string; threadTs?: string },
+    options: DeliverOptions = {},
+  ): Promise<Delivery & { eventId: string; channel: string; ts: string }> {
+    const { payload, ...made } = this.payloads.dmMessage(input);
+    return { ...(await this.transport.deliver('event', payload, options)), ...made };
   }
 
   /** Delivers any payload as it is (an event_callback to replay, a hand-made interaction). */

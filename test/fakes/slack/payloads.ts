@@ -5,6 +5,7 @@
  * `event_callback`) and `url_verification`. Each act hands out what Slack would: trigger ids and
  * response URLs that the fake then honours.
  */
+import { randomUUID } from 'node:crypto';
 import { apiMessage, apiView } from './format.ts';
 import { slackId } from './ids.ts';
 import type { SlackState, StoredView } from './state.ts';
@@ -347,6 +348,77 @@ export class Payloads {
       ...(home ? { view: apiView(this.state, home) } : {}),
     });
     return { payload, eventId };
+  }
+
+  /**
+   * `assistant_thread_started`: the person opened Scribe's agent view (or a new chat in it). Slack
+   * makes the thread in the person's DM with the app; its parent is the app's own message
+   * (subtype `assistant_app_thread`), stored here so the thread's title and prompts have a thread.
+   */
+  assistantThreadStarted(input: { user?: string; contextChannel?: string } = {}): {
+    payload: Record<string, unknown>;
+    eventId: string;
+    channel: string;
+    threadTs: string;
+  } {
+    const user = this.state.ensureUser(input.user ?? 'U0ADA').id;
+    const dm = this.state.dmWith(user);
+    const parent = this.state.post({
+      channel: dm.id,
+      user: this.state.bot.userId,
+      botId: this.state.bot.botId,
+      text: 'New chat',
+    });
+    const eventId = slackId('Ev', 10);
+    const payload = this.eventCallback(eventId, {
+      type: 'assistant_thread_started',
+      assistant_thread: {
+        user_id: user,
+        context: {
+          ...(input.contextChannel ? { channel_id: input.contextChannel } : {}),
+          team_id: this.state.team.id,
+          enterprise_id: null,
+        },
+        channel_id: dm.id,
+        thread_ts: parent.ts,
+      },
+      event_ts: nowTs(),
+    });
+    return { payload, eventId, channel: dm.id, threadTs: parent.ts };
+  }
+
+  /**
+   * A person writes in their DM with the app (`message.im`): in an agent view thread when
+   * `threadTs` is given, else at the top of the Messages tab. The message is stored as Slack stores it.
+   */
+  dmMessage(input: { user?: string; text: string; threadTs?: string }): {
+    payload: Record<string, unknown>;
+    eventId: string;
+    channel: string;
+    ts: string;
+  } {
+    const user = this.state.ensureUser(input.user ?? 'U0ADA').id;
+    const dm = this.state.dmWith(user);
+    const message = this.state.post({
+      channel: dm.id,
+      user,
+      text: input.text,
+      ...(input.threadTs ? { threadTs: input.threadTs } : {}),
+    });
+    const eventId = slackId('Ev', 10);
+    const payload = this.eventCallback(eventId, {
+      type: 'message',
+      user,
+      text: input.text,
+      client_msg_id: randomUUID(),
+      team: this.state.team.id,
+      ts: message.ts,
+      ...(input.threadTs ? { thread_ts: input.threadTs, parent_user_id: this.state.bot.userId } : {}),
+      channel: dm.id,
+      event_ts: message.ts,
+      channel_type: 'im',
+    });
+    return { payload, eventId, channel: dm.id, ts: message.ts };
   }
 
   /** Wraps an event in the Events API envelope. */

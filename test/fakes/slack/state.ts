@@ -174,6 +174,7 @@ const DEFAULT_USERS: FakeUser[] = [
 export const DEFAULT_SCOPES: readonly string[] = [
   'commands',
   'chat:write',
+  'assistant:write',
   'reactions:read',
   'reactions:write',
   'im:write',

@@ -4,7 +4,7 @@
  */
 import { LogLevel, webApi } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeSlack, type FakeSlack } from './index.ts';
+import { DEFAULT_SCOPES, startFakeSlack, type FakeSlack } from './index.ts';
 
 const { WebClient } = webApi;
 let fake: FakeSlack;
@@ -182,16 +182,23 @@ describe('fake Slack: assistant threads', () => {
   });
 
   it('needs assistant:write for suggested prompts and titles', async () => {
-    const threadTs = thread();
-    expect(
-      await slackError(
-        client.assistant.threads.setSuggestedPrompts({
-          channel_id: CHANNEL,
-          thread_ts: threadTs,
-          prompts: [{ title: 'A', message: 'a' }],
-        }),
-      ),
-    ).toBe('missing_scope');
+    // An installation of the app before it asked for assistant:write.
+    const old = await startFakeSlack({ scopes: DEFAULT_SCOPES.filter((s) => s !== 'assistant:write') });
+    try {
+      const c = new WebClient(old.botToken, { slackApiUrl: old.apiUrl, retryConfig, logLevel: LogLevel.ERROR });
+      const threadTs = old.state.post({ channel: CHANNEL, user: 'U0ADA', text: 'write to Dr. Lovelace' }).ts;
+      expect(
+        await slackError(
+          c.assistant.threads.setSuggestedPrompts({
+            channel_id: CHANNEL,
+            thread_ts: threadTs,
+            prompts: [{ title: 'A', message: 'a' }],
+          }),
+        ),
+      ).toBe('missing_scope');
+    } finally {
+      await old.close();
+    }
     const agent = await startFakeSlack({ scopes: ['chat:write', 'assistant:write', 'im:history'] });
     try {
       const c = new WebClient(agent.botToken, { slackApiUrl: agent.apiUrl, retryConfig, logLevel: LogLevel.ERROR });

@@ -1,0 +1,132 @@
+/**
+ * Slack's agent view (issue 23, item 1): Scribe in its own pane and DM threads. A new thread gets
+ * the three suggested prompts; a message in it is answered in the thread: "Write to a professor"
+ * and "Batch from a list" with a button that opens the same forms as `/scribe` and `/scribe batch`
+ * (a form needs a trigger id, which only an interaction gives), "My outreach history" with the
+ * history `/scribe history` gives. An email started from there titles the thread after its
+ * recipient (`titleAgentThread`, in port.ts). Everything else (the request, the flow, the result) is the `/scribe` path's.
+ */
+import { z } from 'zod';
+import type { UserIdentity } from '../../requests/types.ts';
+import { openBatchModal } from './batch-handlers.ts';
+import type { SlackBotDeps } from './deps.ts';
+import { type Ack, openDraftModal } from './handlers.ts';
+import { AGENT_BUTTON_IDS, AGENT_PROMPTS, type AgentPrompt } from './ids.ts';
+import { infoReply } from './info.ts';
+
+const ThreadStartedSchema = z.looseObject({
+  event_id: z.string().min(1),
+  event: z.looseObject({
+    type: z.literal('assistant_thread_started'),
+    assistant_thread: z.looseObject({ channel_id: z.string().min(1), thread_ts: z.string().min(1) }),
+  }),
+});
+
+/** A thread opened in the agent view: its suggested prompts. */
+export async function handleAgentThreadStarted(deps: SlackBotDeps, args: { body: unknown }): Promise<string> {
+  const { event_id: eventId, event } = ThreadStartedSchema.parse(args.body);
+  if (!deps.recentEvents.claim(eventId)) return 'duplicate:event';
+  await deps.client.assistant.threads.setSuggestedPrompts({
+    channel_id: event.assistant_thread.channel_id,
+    thread_ts: event.assistant_thread.thread_ts,
+    prompts: AGENT_PROMPTS.map((title) => ({ title, message: title })),
+  });
+  return 'agent:prompts';
+}
+
+const MessageSchema = z.looseObject({
+  event_id: z.string().min(1),
+  team_id: z.string().min(1),
+  event: z.looseObject({
+    type: z.literal('message'),
+    channel: z.string().min(1),
+    channel_type: z.string().optional(),
+    user: z.string().optional(),
+    text: z.string().default(''),
+    ts: z.string().min(1),
+    thread_ts: z.string().optional(),
+    subtype: z.string().optional(),
+    bot_id: z.string().optional(),
+  }),
+});
+
+/** What a typed message asks for: a prompt's text, or (loosely) its key word. */
+export function promptOf(text: string): AgentPrompt | undefined {
+  const said = text.trim().toLowerCase();
+  const exact = AGENT_PROMPTS.find((p) => p.toLowerCase() === said);
+  if (exact) return exact;
+  if (/\bhistory\b/.test(said)) return 'My outreach history';
+  if (/\bbatch\b|\blist\b/.test(said)) return 'Batch from a list';
+  if (/\b(write|email|professor)\b/.test(said)) return 'Write to a professor';
+  return undefined;
+}
+
+const button = (text: string, actionId: string) => ({
+  type: 'actions',
+  elements: [{ type: 'button', style: 'primary', text: { type: 'plain_text', text }, action_id: actionId }],
+});
+const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+
+const FORM_TEXT =
+  'Fill in your template, the recipient’s name and their research interest: I research them and draft the email.';
+const BATCH_TEXT =
+  'Paste one `Name | research interest` per line: I write to each of them, every email in its own thread.';
+const UNKNOWN_TEXT = `I can: *${AGENT_PROMPTS.join('*, *')}*. Pick one of the prompts, or type it.`;
+
+/** The answer to one prompt, as a message in the thread. */
+async function answer(
+  deps: SlackBotDeps,
+  prompt: AgentPrompt | undefined,
+  identity: UserIdentity,
+): Promise<{ text: string; blocks?: unknown[] }> {
+  if (prompt === 'Write to a professor')
+    return { text: FORM_TEXT, blocks: [section(FORM_TEXT), button('Open the form', AGENT_BUTTON_IDS.form)] };
+  if (prompt === 'Batch from a list')
+    return { text: BATCH_TEXT, blocks: [section(BATCH_TEXT), button('Open the batch form', AGENT_BUTTON_IDS.batch)] };
+  if (prompt === 'My outreach history') return { text: await infoReply(deps, 'history', identity) };
+  return { text: UNKNOWN_TEXT };
+}
+
+/** A person's message in a DM with Scribe (an agent view thread, or the Messages tab): answered in its thread. */
+export async function handleAgentMessage(deps: SlackBotDeps, args: { body: unknown }): Promise<string> {
+  const { event_id: eventId, team_id: teamId, event } = MessageSchema.parse(args.body);
+  // Scribe's own posts, edits and deletions come as messages too; only what a person wrote is answered.
+  if (event.channel_type !== 'im' || event.bot_id || event.subtype || !event.user) return 'ignored:not-a-person';
+  if (!deps.recentEvents.claim(eventId)) return 'duplicate:event';
+  const identity: UserIdentity = { platform: 'slack', teamId, platformUserId: event.user, displayName: null };
+  const prompt = promptOf(event.text);
+  const reply = await answer(deps, prompt, identity);
+  await deps.client.chat.postMessage({
+    channel: event.channel,
+    thread_ts: event.thread_ts ?? event.ts,
+    text: reply.text,
+    ...(reply.blocks ? { blocks: reply.blocks as never } : {}),
+  });
+  deps.logger.info({ event: 'agent.answered', prompt: prompt ?? null }, 'agent view message answered');
+  return `agent:${prompt ?? 'unknown'}`;
+}
+
+const ButtonSchema = z.looseObject({
+  user: z.looseObject({ id: z.string().min(1), name: z.string().optional(), team_id: z.string().optional() }),
+  team: z.looseObject({ id: z.string().min(1) }).nullish(),
+  trigger_id: z.string().min(1),
+  channel: z.looseObject({ id: z.string().min(1) }),
+  container: z.looseObject({ message_ts: z.string().optional(), thread_ts: z.string().optional() }).optional(),
+  actions: z.array(z.looseObject({ action_id: z.string() })).min(1),
+});
+
+/** *Open the form* / *Open the batch form* under an agent answer: the `/scribe` forms, for that DM. */
+export async function handleAgentButton(deps: SlackBotDeps, args: { body: unknown; ack: Ack }): Promise<string> {
+  await args.ack();
+  const body = ButtonSchema.parse(args.body);
+  const identity: UserIdentity = {
+    platform: 'slack',
+    teamId: body.team?.id ?? body.user.team_id ?? '',
+    platformUserId: body.user.id,
+    displayName: body.user.name ?? null,
+  };
+  const place = { channel: body.channel.id, triggerId: body.trigger_id };
+  if (body.actions[0]!.action_id === AGENT_BUTTON_IDS.batch) return openBatchModal(deps, place, identity);
+  const thread = body.container?.thread_ts ?? body.container?.message_ts;
+  return openDraftModal(deps, { ...place, ...(thread ? { agentThread: thread } : {}) }, identity);
+}
