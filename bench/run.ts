@@ -18,6 +18,7 @@ import { benchIdentity } from './identity.ts';
 import { benchObserve } from './observe.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchSlowPages } from './slow-pages.ts';
+import { benchStream } from './stream.ts';
 import { benchWorker, benchWorkerBrowser } from './worker.ts';
 
 const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
@@ -34,6 +35,7 @@ const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   identity: () => benchIdentity(),
   cost: () => benchCost(),
   'slow-pages': () => benchSlowPages(),
+  stream: benchStream,
 };
 
 const wanted = process.argv.slice(2);

@@ -32,6 +32,7 @@ export function routeByPlatform(reporters: PlatformReporters): ThreadReporter {
     // Both chat reporters post reviews; the terminal never asks for one.
     review: async (address, view) => (await pick(address).review?.(address, view)) ?? { messageIds: [] },
     askIdentity: async (address, view) => (await pick(address).askIdentity?.(address, view)) ?? { messageIds: [] },
+    emailText: async (address, text) => pick(address).emailText?.(address, text),
     flush: async (address) => pick(address).flush?.(address),
     followUp: async (address, view) => pick(address).followUp?.(address, view),
   };

@@ -77,6 +77,7 @@ export function withBatchUpdates(
     // The worker pauses for a review only where one can be shown: pass it through.
     ...(inner.review ? { review: inner.review.bind(inner) } : {}),
     ...(inner.askIdentity ? { askIdentity: inner.askIdentity.bind(inner) } : {}),
+    ...(inner.emailText ? { emailText: inner.emailText.bind(inner) } : {}),
     ...(inner.flush
       ? { flush: (address: Parameters<NonNullable<ThreadReporter['flush']>>[0]) => inner.flush!(address) }
       : {}),

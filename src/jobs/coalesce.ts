@@ -133,6 +133,8 @@ export function coalesceProgress(
           },
         }
       : {}),
+    // Streamed text is not held back by the progress edits' interval: it is the point of streaming.
+    ...(inner.emailText ? { emailText: inner.emailText.bind(inner) } : {}),
     flush,
   };
 }

@@ -116,6 +116,8 @@ interface Run {
   report(): Promise<void>;
   /** Sets the view, reports it and waits for the reporter to deliver it. */
   show(view: ProgressView): Promise<void>;
+  /** Shows the email as far as it is written, after the reports before it; only the latest text waiting is sent. */
+  streamEmail(text: string): void;
 }
 
 function openRun(deps: WorkerDeps, row: generations.Generation, logger: Logger): Run {
@@ -123,6 +125,8 @@ function openRun(deps: WorkerDeps, row: generations.Generation, logger: Logger):
   const clean = createChatScrubber(deps.secrets ?? []);
   // Each report carries the view as it was when asked for, so a slow early edit never lands after a later one.
   let reporting: Promise<void> = Promise.resolve();
+  let emailWanted = '';
+  let emailQueued = false;
   const run: Run = {
     row,
     address,
@@ -141,6 +145,20 @@ function openRun(deps: WorkerDeps, row: generations.Generation, logger: Logger):
       run.view = view;
       await run.report();
       await deps.reporter.flush?.(address);
+    },
+    streamEmail(text) {
+      const { emailText } = deps.reporter;
+      if (!emailText) return;
+      emailWanted = text;
+      if (emailQueued) return;
+      emailQueued = true;
+      reporting = reporting
+        .then(() => {
+          emailQueued = false;
+          // As the result will show it (the email is not scrubbed there either).
+          return emailText.call(deps.reporter, address, emailWanted);
+        })
+        .catch((err: unknown) => logger.warn({ err }, 'streaming the email failed'));
     },
   };
   return run;
@@ -211,6 +229,7 @@ async function runRow(
         run.view = applyProgressEvent(run.view, event);
         void run.report();
       },
+      onEmailText: (text) => run.streamEmail(text),
       onStepDone: async (step: StepName, record: StepRecord) => {
         await database(() => generations.saveStep(deps.pool, row.id, step, record));
         if (step === 'parse') parsed(record as StepRecord<'parse'>);

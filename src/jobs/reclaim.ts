@@ -132,6 +132,13 @@ export function fenceReporter(reporter: ThreadReporter, claims: Pick<Claims, 'ho
       );
     };
   }
+  if (reporter.emailText) {
+    const emailText = reporter.emailText.bind(reporter);
+    fenced.emailText = async (address, text) => {
+      if (await claims.holds()) return emailText(address, text);
+      lost('streamed email', address.generationId);
+    };
+  }
   if (reporter.askIdentity) {
     const ask = reporter.askIdentity.bind(reporter);
     fenced.askIdentity = async (address, view) => {

@@ -50,7 +50,9 @@ export async function askStructured<T>(
     { role: 'user' as const, content: correctionMessage(first.issues) },
   ];
   try {
-    const answer = await llm.structured({ ...request, messages });
+    // The corrected answer is not streamed: what was shown of the first stays, the result replaces it.
+    const { onText: _shown, ...again } = request;
+    const answer = await llm.structured({ ...again, messages });
     return { ...answer, usage: first.usage ? addUsage(first.usage, answer.usage) : answer.usage, corrected: true };
   } catch (err) {
     if (!(err instanceof InvalidAnswerError)) throw err;

@@ -68,6 +68,34 @@ export function replaceSlots(text: string, values: ReadonlyMap<string, string>):
   return text.replace(pattern, (slot) => values.get(slot) ?? slot);
 }
 
+/**
+ * The email as far as `fills` reach: the template up to the first occurrence of a fillable slot that
+ * has no fill yet, with the slots before it filled (`fillSlots`). With every slot filled it is
+ * `assembleEmail`'s email; before that, a prefix of it. Shown while the writer streams its answer.
+ */
+export function emailSoFar(template: string, parsed: Pick<ParsedTemplate, 'slots'>, fills: readonly Fill[]): string {
+  const slots = slotsToFill(parsed.slots).map((s) => s.placeholder);
+  const filled = new Set(fills.filter((f) => f.text.trim() !== '').map((f) => f.slot));
+  let cut = template.length;
+  if (slots.length > 0) {
+    // The same longest-first matching as `replaceSlots`, so the cut falls where a slot is replaced.
+    const pattern = new RegExp(
+      [...slots]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join('|'),
+      'g',
+    );
+    for (const match of template.matchAll(pattern)) {
+      if (!filled.has(match[0])) {
+        cut = match.index;
+        break;
+      }
+    }
+  }
+  return fillSlots(template.slice(0, cut), parsed.slots, fills);
+}
+
 /** The email: the template with its fillable slots filled. */
 export const assembleEmail = (template: string, parsed: Pick<ParsedTemplate, 'slots'>, fills: readonly Fill[]) =>
   fillSlots(template, parsed.slots, fills);

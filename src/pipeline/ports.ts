@@ -32,6 +32,11 @@ export interface LlmRequest {
   messages: LlmMessage[];
   maxTokens: number;
   signal?: AbortSignal | undefined;
+  /**
+   * Called with the answer's text so far as the model writes it (the client then streams the
+   * answer). Only a hint for a live display: the finished answer, returned as usual, is the truth.
+   */
+  onText?: ((textSoFar: string) => void) | undefined;
 }
 
 /** A large language model (Anthropic Messages API). */

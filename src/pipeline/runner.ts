@@ -98,6 +98,8 @@ export interface RunOptions {
    * search. Without it (the terminal, the bench) an ambiguous identity goes the unverified way.
    */
   askIdentity?: boolean | undefined;
+  /** The email as far as the writer has written it, while it writes (`ComposeDeps.onEmailText`). */
+  onEmailText?: ((emailSoFar: string) => void) | undefined;
 }
 
 /** What a run ends with: the data, and what it waits for when it stopped to ask the person. */
@@ -451,7 +453,9 @@ export async function runPipeline(
   if (!steps.compose) {
     const research = steps.research?.output;
     const papers = steps.arxiv?.output?.papers ?? [];
-    await run('compose', (p) => composeEmail({ input, parsed, research, papers }, p));
+    await run('compose', (p) =>
+      composeEmail({ input, parsed, research, papers }, { ...p, onEmailText: options.onEmailText }),
+    );
   }
   return { input, steps };
 }

@@ -199,6 +199,12 @@ export interface ThreadReporter {
    * Optional: a reporter without it (the terminal) never pauses to ask.
    */
   askIdentity?(address: ThreadAddress, view: IdentityQuestionView): Promise<{ messageIds: string[] }>;
+  /**
+   * The email as far as the writer has written it (each call extends the last, as a rule): shown
+   * live where the platform streams text (Slack's plan). Optional and best effort: the result,
+   * posted after, is what the email is.
+   */
+  emailText?(address: ThreadAddress, textSoFar: string): Promise<void>;
   /** Waits until every coalesced progress edit has been delivered. */
   flush?(address: ThreadAddress): Promise<void>;
   /** Posts a follow-up reminder in the thread (a reply, so the person is notified). Chat reporters only. */

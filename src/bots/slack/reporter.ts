@@ -78,7 +78,15 @@ interface LivePlan {
   shown: PlanShown;
   stopped: boolean;
   status: string;
+  /** The email as streamed so far (`markdown_text`), while the writer writes it. */
+  email: string;
 }
+
+/**
+ * The most of the email streamed into the plan: one `markdown_text` may carry 12,000 characters;
+ * a longer email is shown only by its result.
+ */
+const EMAIL_STREAM_MAX = 12_000;
 
 const RepliesSchema = z.object({
   messages: z
@@ -166,7 +174,7 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
     const working = threadStatus(view);
     if (!live) {
       if (!working || view.status === 'queued') return;
-      live = { channel: channelId, threadTs: threadId, shown: {}, stopped: false, status: '' };
+      live = { channel: channelId, threadTs: threadId, shown: {}, stopped: false, status: '', email: '' };
       plans.set(generationId, live);
       // A DM streams to its person; a channel needs the recipient (the asker), else no stream there.
       const isDm = channelId.startsWith('D');
@@ -375,6 +383,25 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
       );
       if (!found) logger.warn({ generationId: address.generationId }, 'progress message is gone; not updating it');
       if (plan) await showPlan(address, view);
+    },
+
+    async emailText(address, text) {
+      const live = plan ? plans.get(address.generationId) : undefined;
+      if (!live?.ts || live.stopped) return;
+      // Only text that extends what is shown (a retried answer starts over: the result will say it all).
+      if (text.length <= live.email.length || !text.startsWith(live.email) || text.length > EMAIL_STREAM_MAX) return;
+      const { generationId } = address;
+      const ts = live.ts;
+      const first = live.email === '';
+      const markdown = text.slice(live.email.length);
+      if (
+        await quietly('stream the email', generationId, () =>
+          client.chat.appendStream({ channel: live.channel, ts, markdown_text: markdown }),
+        )
+      ) {
+        live.email = text;
+        logger.info({ event: 'email.streamed', generationId, chars: text.length, first }, 'email text streamed');
+      } else live.stopped = true;
     },
 
     async result(address, view, options) {

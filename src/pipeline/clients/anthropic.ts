@@ -58,16 +58,30 @@ export function createAnthropicLlm(options: AnthropicLlmOptions): Llm {
     const started = Date.now();
     const sdk = await loadSdk();
     try {
-      const message = await (await getClient()).messages.create(
-        {
-          model: request.model,
-          system: request.system,
-          max_tokens: request.maxTokens,
-          messages: withCacheBreakpoint(request),
-          ...extra,
-        },
-        { signal: request.signal },
-      );
+      const params = {
+        model: request.model,
+        system: request.system,
+        max_tokens: request.maxTokens,
+        messages: withCacheBreakpoint(request),
+        ...extra,
+      };
+      const { onText } = request;
+      let message: Anthropic.Message;
+      if (onText) {
+        // Streamed (server-sent events) so the caller sees the text as it comes; the SDK assembles
+        // the same message from the events.
+        const stream = (await getClient()).messages.stream(params, { signal: request.signal });
+        stream.on('text', (_delta, snapshot) => {
+          try {
+            onText(snapshot);
+          } catch (err) {
+            options.logger?.warn({ err }, 'a streamed-text listener failed');
+          }
+        });
+        message = await stream.finalMessage();
+      } else {
+        message = await (await getClient()).messages.create(params, { signal: request.signal });
+      }
       options.logger?.debug(
         { model: request.model, ms: Date.now() - started, stopReason: message.stop_reason, usage: message.usage },
         'anthropic answered',

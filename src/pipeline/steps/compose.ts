@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { askStructured } from '../ask.ts';
-import { assembleEmail, assembleSubject, type Citable, numberSources, slotsToFill } from '../assemble.ts';
+import { assembleEmail, assembleSubject, type Citable, emailSoFar, numberSources, slotsToFill } from '../assemble.ts';
 import { MACHINE_TELLS, linkProblems, tellProblems } from '../checks.ts';
 import { FILL_BUDGET, MAX_ADDED_CHARS, MAX_SUBJECT_CHARS, checkFills } from '../fill-checks.ts';
 import type { Llm, LlmMessage } from '../ports.ts';
@@ -38,6 +38,12 @@ export interface ComposeDeps {
   llm: Llm;
   models: { writer: string };
   signal?: AbortSignal | undefined;
+  /**
+   * Called with the email as far as the writer has written it (sender's slots filled as in the
+   * result), each time a fill closes in its streamed answer: the first answer only. The result
+   * stays the truth: a corrected or retried answer is not streamed.
+   */
+  onEmailText?: ((emailSoFar: string) => void) | undefined;
 }
 
 export interface ComposeInput {
@@ -181,7 +187,7 @@ async function composeFills(compose: ComposeInput, deps: ComposeDeps): Promise<S
   const citables = numberSources(compose.research?.sources ?? [], compose.papers);
   const attempt = (answer: FillsAnswer): Attempt => assemble(compose, citables, answer);
   const messages: LlmMessage[] = [{ role: 'user', ...composePrompt(compose) }];
-  const first = attempt(await write(deps, messages));
+  const first = attempt(await write(deps, messages, deps.onEmailText && streamEmail(compose, deps.onEmailText)));
   if (first.output.problems.length === 0) return { output: first.output, warnings: [] };
 
   const second = attempt(
@@ -240,7 +246,79 @@ export function revisionRequest(problems: readonly string[]): string {
   return `Those texts have these problems:\n${problems.map((p) => `- ${p}`).join('\n')}\nWrite them again fixing these, following all the rules, for the same slots. Answer with JSON only.`;
 }
 
-async function write(deps: ComposeDeps, messages: LlmMessage[]): Promise<FillsAnswer> {
+const FillSchema = FillsSchema.shape.fills.element;
+
+/**
+ * The fills whose objects have closed in a partial answer (`{"subject": …, "fills": [{…}, {…`), in
+ * order, each valid on its own; the one being written and anything after it are left out.
+ */
+export function closedFills(partial: string): FillsAnswer['fills'] {
+  const fills: FillsAnswer['fills'] = [];
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let stringStart = -1;
+  let lastString = '';
+  /** The depth inside the top-level "fills" array, when in it. */
+  let fillsDepth = -1;
+  let objectStart = -1;
+  for (let i = 0; i < partial.length; i++) {
+    const c = partial[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === '\\') escaped = true;
+      else if (c === '"') {
+        inString = false;
+        lastString = partial.slice(stringStart, i + 1);
+      }
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      stringStart = i;
+    } else if (c === '{' || c === '[') {
+      if (c === '[' && depth === 1 && lastString === '"fills"') fillsDepth = depth + 1;
+      depth++;
+      if (c === '{' && fillsDepth > 0 && depth === fillsDepth + 1) objectStart = i;
+    } else if (c === '}' || c === ']') {
+      if (c === '}' && objectStart >= 0 && depth === fillsDepth + 1) {
+        try {
+          const fill = FillSchema.safeParse(JSON.parse(partial.slice(objectStart, i + 1)));
+          if (fill.success) fills.push(fill.data);
+        } catch {
+          // Not JSON after all: the finished answer's checks will say so.
+        }
+        objectStart = -1;
+      }
+      depth--;
+      if (depth < fillsDepth) fillsDepth = -1;
+    }
+  }
+  return fills;
+}
+
+/** A listener for the writer's streamed answer that passes on the email each time it grows. */
+function streamEmail(compose: ComposeInput, onEmailText: (text: string) => void): (answerSoFar: string) => void {
+  const { input, parsed } = compose;
+  const fillable = new Set(slotsToFill(parsed.slots).map((s) => s.placeholder));
+  let shown = '';
+  let closed = -1;
+  return (answerSoFar) => {
+    const fills = closedFills(answerSoFar).filter((f) => fillable.has(f.slot));
+    if (fills.length === closed) return;
+    closed = fills.length;
+    const text = fillSenderSlots(emailSoFar(input.template, parsed, fills), parsed.slots, input.sender).text;
+    if (text === shown || text === '') return;
+    shown = text;
+    onEmailText(text);
+  };
+}
+
+async function write(
+  deps: ComposeDeps,
+  messages: LlmMessage[],
+  onText?: ((answerSoFar: string) => void) | undefined,
+): Promise<FillsAnswer> {
   const { value } = await askStructured(
     deps.llm,
     {
@@ -249,6 +327,7 @@ async function write(deps: ComposeDeps, messages: LlmMessage[]): Promise<FillsAn
       messages,
       maxTokens: 2_048,
       signal: deps.signal,
+      ...(onText ? { onText } : {}),
       schema: FillsSchema,
       name: EMAIL_ANSWER,
     },
