@@ -7,7 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Db } from '../db/pool.ts';
 import { feedbackOf, type FeedbackValue } from '../db/feedback.ts';
 import { getGeneration, recentGenerations, type Generation } from '../db/generations.ts';
-import { lastTemplate } from '../db/templates.ts';
+import { formPrefillOf } from '../db/templates.ts';
 import { spendToday } from '../db/usage.ts';
 import { upsertUser, type UserIdentity } from '../db/users.ts';
 import { QUEUES } from '../jobs/queue.ts';
@@ -105,8 +105,10 @@ export interface FormPrefill {
   review: boolean;
 }
 
-/** The form's prefill (see src/bots/shared/form-prefill.ts for the deadline the forms load it within). */
-export async function readFormPrefill(db: Db, identity: UserIdentity): Promise<FormPrefill> {
-  const user = await upsertUser(db, identity);
-  return { template: await lastTemplate(db, user.id), review: user.reviewResearch };
+/**
+ * The form's prefill (see src/bots/shared/form-prefill.ts for the deadline the forms load it
+ * within): one read, no write — the person's row is made when they start something.
+ */
+export function readFormPrefill(db: Db, identity: UserIdentity): Promise<FormPrefill> {
+  return formPrefillOf(db, identity);
 }
