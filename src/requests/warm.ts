@@ -15,6 +15,8 @@ import { readFormPrefill } from './info.ts';
 /** What a warm-up needs. */
 export interface WarmDeps {
   pool: pg.Pool;
+  /** The pre-ack reads' own pool, when there is one: opened too, and the form's read runs on it. */
+  ackPool?: pg.Pool | undefined;
   logger: Logger;
 }
 
@@ -32,10 +34,16 @@ const SAMPLE_REQUEST = {
 export async function warmRequests(deps: WarmDeps, platform: string, extra?: () => void): Promise<void> {
   const started = performance.now();
   try {
-    const max = Math.max(1, deps.pool.options.max ?? 1);
-    const clients = await Promise.all(Array.from({ length: max }, () => deps.pool.connect()));
-    for (const client of clients) client.release();
-    await readFormPrefill(deps.pool, { platform: 'cli', teamId: '', platformUserId: 'scribe-warm-up' });
+    const pools = deps.ackPool ? [deps.pool, deps.ackPool] : [deps.pool];
+    let max = 0;
+    for (const pool of pools) {
+      const n = Math.max(1, pool.options.max ?? 1);
+      const clients = await Promise.all(Array.from({ length: n }, () => pool.connect()));
+      for (const client of clients) client.release();
+      max += n;
+    }
+    const nobody = { platform: 'cli', teamId: '', platformUserId: 'scribe-warm-up' } as const;
+    await readFormPrefill(deps.ackPool ?? deps.pool, nobody);
     parseStartFields({ request: SAMPLE_REQUEST, who: undefined });
     extra?.();
     deps.logger.info(

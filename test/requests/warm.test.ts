@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertUser } from '../../src/db/users.ts';
 import { saveTemplate } from '../../src/db/templates.ts';
+import { createPool } from '../../src/db/pool.ts';
 import { createLogger } from '../../src/log.ts';
 import { readFormPrefill } from '../../src/requests/info.ts';
 import { warmRequests } from '../../src/requests/warm.ts';
@@ -45,6 +46,18 @@ describe('warming the request path', () => {
     expect(warmed).toMatchObject({ platform: 'slack', connections: 5 });
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM users');
     expect(rows[0].n).toBe(0);
+  });
+
+  it("with a pre-ack pool, opens its connections too and reads the form's prefill there", async () => {
+    const { lines, logger } = logCapture();
+    const ackPool = createPool({ connectionString: db.url, logger, max: 2, min: 1 });
+    try {
+      await warmRequests({ pool: db.pool, ackPool, logger }, 'discord');
+      expect(ackPool.totalCount).toBe(2);
+      expect(lines.find((l) => l.event === 'requests.warmed')).toMatchObject({ platform: 'discord', connections: 7 });
+    } finally {
+      await ackPool.end();
+    }
   });
 
   it('a failing adapter step is logged, not thrown', async () => {

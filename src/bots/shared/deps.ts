@@ -14,6 +14,8 @@ import type { HandledEvent } from './handled.ts';
 /** What every bot is started with, besides its platform's config. */
 export interface BotOptions {
   pool: pg.Pool;
+  /** The pool for reads before an ack (`RequestDeps.ackPool`); default: `pool`. */
+  ackPool?: pg.Pool | undefined;
   boss: PgBoss;
   dailyQuota: number;
   /** SCRIBE_DAILY_BUDGET_USD per workspace/guild; undefined: none. */
@@ -34,6 +36,7 @@ export type { RequestDeps } from '../../requests/port.ts';
 export function requestDeps(options: BotOptions, logger: Logger): RequestDeps {
   return {
     pool: options.pool,
+    ackPool: options.ackPool,
     boss: options.boss,
     dailyQuota: options.dailyQuota,
     dailyBudgetUsd: options.dailyBudgetUsd,
