@@ -19,22 +19,28 @@ export async function lastTemplate(db: Db, userId: string): Promise<string | und
   return rows[0]?.body;
 }
 
+type PrefillIdentity = Pick<UserIdentity, 'platform' | 'teamId' | 'platformUserId'>;
+
 /**
- * What the `/scribe` form opens with, read in one round trip and writing nothing (a form's first
- * answer waits on it on Discord): the person's last template and their review choice; for someone
- * never seen, no template and the column's default (false).
+ * What the `/scribe` form opens with, for several people in one round trip, writing nothing (a
+ * form's first answer waits on it on Discord): each person's last template and review choice, in
+ * the order asked; for someone never seen, no template and the column's default (false).
  */
-export async function formPrefillOf(
+export async function formPrefillsOf(
   db: Db,
-  identity: Pick<UserIdentity, 'platform' | 'teamId' | 'platformUserId'>,
-): Promise<{ template: string | undefined; review: boolean }> {
-  const { rows } = await db.query<{ template: string | null; review: boolean }>(
-    `SELECT u.review_research AS review,
+  identities: readonly PrefillIdentity[],
+): Promise<{ template: string | undefined; review: boolean }[]> {
+  const { rows } = await db.query<{ n: string; template: string | null; review: boolean | null }>(
+    `SELECT i.n, u.review_research AS review,
             (SELECT body FROM templates t WHERE t.user_id = u.id ORDER BY last_used_at DESC LIMIT 1) AS template
-       FROM users u
-      WHERE u.platform = $1 AND u.team_id = $2 AND u.platform_user_id = $3`,
-    [identity.platform, identity.teamId, identity.platformUserId],
+       FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS i(platform, team_id, platform_user_id, n)
+       LEFT JOIN users u
+         ON u.platform = i.platform AND u.team_id = i.team_id AND u.platform_user_id = i.platform_user_id`,
+    [identities.map((i) => i.platform), identities.map((i) => i.teamId), identities.map((i) => i.platformUserId)],
   );
-  const row = rows[0];
-  return { template: row?.template ?? undefined, review: row?.review ?? false };
+  const byIndex = new Map(rows.map((r) => [Number(r.n), r]));
+  return identities.map((_, i) => {
+    const row = byIndex.get(i + 1);
+    return { template: row?.template ?? undefined, review: row?.review ?? false };
+  });
 }

@@ -7,7 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Db } from '../db/pool.ts';
 import { feedbackOf, type FeedbackValue } from '../db/feedback.ts';
 import { getGeneration, recentGenerations, type Generation } from '../db/generations.ts';
-import { formPrefillOf } from '../db/templates.ts';
+import { formPrefillsOf } from '../db/templates.ts';
 import { spendToday } from '../db/usage.ts';
 import { upsertUser, type UserIdentity } from '../db/users.ts';
 import { QUEUES } from '../jobs/queue.ts';
@@ -110,5 +110,33 @@ export interface FormPrefill {
  * within): one read, no write — the person's row is made when they start something.
  */
 export function readFormPrefill(db: Db, identity: UserIdentity): Promise<FormPrefill> {
-  return formPrefillOf(db, identity);
+  // Reads asked for in the same turn of the event loop (a burst of commands) share one query.
+  let batch = prefillBatches.get(db);
+  if (!batch) {
+    const pending: PrefillBatch = { asked: [] };
+    batch = pending;
+    prefillBatches.set(db, pending);
+    setImmediate(() => {
+      prefillBatches.delete(db);
+      formPrefillsOf(
+        db,
+        pending.asked.map((a) => a.identity),
+      ).then(
+        (prefills) => {
+          for (const [i, a] of pending.asked.entries()) a.resolve(prefills[i]!);
+        },
+        (err: unknown) => {
+          for (const a of pending.asked) a.reject(err);
+        },
+      );
+    });
+  }
+  const asked = batch.asked;
+  return new Promise((resolve, reject) => asked.push({ identity, resolve, reject }));
 }
+
+/** Form prefills waiting for the next turn of the loop, per database. */
+interface PrefillBatch {
+  asked: { identity: UserIdentity; resolve: (p: FormPrefill) => void; reject: (err: unknown) => void }[];
+}
+const prefillBatches = new WeakMap<Db, PrefillBatch>();

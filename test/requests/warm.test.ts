@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertUser } from '../../src/db/users.ts';
 import { saveTemplate } from '../../src/db/templates.ts';
-import { createPool } from '../../src/db/pool.ts';
+import { createPool, type Db } from '../../src/db/pool.ts';
 import { createLogger } from '../../src/log.ts';
 import { readFormPrefill } from '../../src/requests/info.ts';
 import { warmRequests } from '../../src/requests/warm.ts';
@@ -80,5 +80,28 @@ describe('warming the request path', () => {
     await saveTemplate(db.pool, user.id, 'first');
     await saveTemplate(db.pool, user.id, 'second');
     expect(await readFormPrefill(db.pool, identity)).toEqual({ template: 'second', review: true });
+  });
+
+  it('prefills asked for at once share one query and each person gets their own', async () => {
+    const people = Array.from({ length: 20 }, (_, i) => ({
+      platform: 'discord' as const,
+      teamId: 'G1',
+      platformUserId: `P${i}`,
+    }));
+    for (const [i, person] of people.entries()) {
+      if (i % 2) continue; // the odd ones were never seen
+      const user = await upsertUser(db.pool, person);
+      await saveTemplate(db.pool, user.id, `template ${i}`);
+    }
+    const queries: string[] = [];
+    const counting: Db = {
+      query: (text, values) => {
+        queries.push(text);
+        return db.pool.query(text, values as unknown[]);
+      },
+    };
+    const prefills = await Promise.all(people.map((p) => readFormPrefill(counting, p)));
+    expect(prefills.map((p) => p.template)).toEqual(people.map((_, i) => (i % 2 ? undefined : `template ${i}`)));
+    expect(queries).toHaveLength(1);
   });
 });
