@@ -83,12 +83,7 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
     handle: (ack: (response?: R) => Promise<void>) => Promise<string>,
     apologise?: () => Promise<unknown>,
   ): Promise<void> {
-    // After the ack, the handler's work waits one turn of the event loop: requests that arrived
-    // meanwhile (a burst) are read and acked before it, instead of behind its queries and calls.
-    const acked = once(async (response?: R) => {
-      await ack(response);
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    });
+    const acked = once(ack);
     return runner.run(kind, id, () => handle(acked), afterFailure(acked, apologise));
   }
 
