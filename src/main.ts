@@ -159,7 +159,8 @@ async function runService(command: string, roles: Roles, config: Config, logger:
       running.push('http');
     }
     // Bots start after the HTTP server (Slack over HTTP mounts on it) and so stop before it.
-    if (roles.bots) running.push(...(await startBots({ ...parts, http, metrics: prom?.metrics })));
+    if (roles.bots)
+      running.push(...(await startBots({ ...parts, connectionString: db.url, http, metrics: prom?.metrics })));
     logIntegrations(config, logger);
     const health = http ? `http://localhost:${http.port}/health` : undefined;
     logger.info({ event: 'scribe.started', command, running, health, metrics: metricsUrl }, 'scribe is running');

@@ -5,12 +5,16 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import type { Config } from '../config.ts';
+import { createPool } from '../db/pool.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { PlatformReporters } from '../bots/router.ts';
 import type { BotOptions } from '../bots/shared/deps.ts';
 import type { HttpServer } from '../http/server.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
+
+/** Connections of the bots' pre-ack pool. */
+export const ACK_POOL_MAX = 2;
 
 // Platform modules are imported only when their platform is configured: discord.js alone adds
 // ~60 MB to a process, which a worker on a 1 GB Pi should not pay for a platform it does not serve.
@@ -20,6 +24,8 @@ export interface BotParts {
   logger: Logger;
   lifecycle: Lifecycle;
   pool: pg.Pool;
+  /** The database's URL: the bots' reads before an ack get a small pool of their own on it. */
+  connectionString?: string | undefined;
   boss: PgBoss;
   /** Scribe's HTTP server: Slack over HTTP receives its requests on it. */
   http?: HttpServer | undefined;
@@ -31,8 +37,22 @@ export interface BotParts {
 export async function startBots(parts: BotParts): Promise<string[]> {
   const { config, logger, lifecycle } = parts;
   const started: string[] = [];
+  // Two connections for the reads a first answer waits on (docs/decisions.md, "Acks under load"),
+  // one kept open while idle; closed after the bots stop.
+  const ackPool =
+    parts.connectionString && (config.slack || config.discord)
+      ? createPool({
+          connectionString: parts.connectionString,
+          logger,
+          max: ACK_POOL_MAX,
+          min: 1,
+          applicationName: 'scribe-acks',
+        })
+      : undefined;
+  if (ackPool) lifecycle.add('ack pool', () => ackPool.end());
   const common: BotOptions = {
     pool: parts.pool,
+    ackPool,
     boss: parts.boss,
     dailyQuota: config.dailyQuota,
     followUpDays: config.followUpDays,

@@ -17,6 +17,8 @@ export interface CreatePoolOptions {
   connectionString: string;
   logger: Logger;
   max?: number;
+  /** Connections kept open however long they sit idle (default 0). */
+  min?: number;
   applicationName?: string;
 }
 
@@ -24,6 +26,7 @@ export function createPool(options: CreatePoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 10,
+    min: options.min ?? 0,
     application_name: options.applicationName ?? 'scribe',
     // Fail fast when the database is down instead of queueing requests forever.
     connectionTimeoutMillis: 10_000,

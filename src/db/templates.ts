@@ -4,6 +4,7 @@
  * person's saved templates, offered in the forms and listed by `/scribe templates`.
  */
 import type { Db } from './pool.ts';
+import type { UserIdentity } from './users.ts';
 
 /** Saves a template (or marks an identical saved one as just used). */
 export async function saveTemplate(db: Db, userId: string, body: string): Promise<void> {
@@ -117,4 +118,45 @@ export async function unnameTemplate(db: Db, userId: string, id: string): Promis
 export async function deleteTemplate(db: Db, userId: string, id: string): Promise<boolean> {
   const { rowCount } = await db.query('DELETE FROM templates WHERE user_id = $1 AND id = $2', [userId, id]);
   return (rowCount ?? 0) > 0;
+}
+
+type PrefillIdentity = Pick<UserIdentity, 'platform' | 'teamId' | 'platformUserId'>;
+
+/**
+ * What the `/scribe` form opens with, for several people in one round trip, writing nothing (a
+ * form's first answer waits on it on Discord): each person's last template and review choice, in
+ * the order asked; for someone never seen, no template and the column's default (false).
+ */
+export async function formPrefillsOf(
+  db: Db,
+  identities: readonly PrefillIdentity[],
+  namedLimit: number,
+): Promise<{ template: string | undefined; review: boolean; templates: NamedTemplateEntry[] }[]> {
+  const { rows } = await db.query<{ n: string; template: string | null; review: boolean | null; named: Row[] | null }>(
+    `SELECT i.n, u.review_research AS review,
+            (SELECT body FROM templates t WHERE t.user_id = u.id ORDER BY last_used_at DESC LIMIT 1) AS template,
+            (SELECT json_agg(json_build_object('id', n.id, 'name', n.name, 'length', char_length(n.body),
+                                               'last_used_at', n.last_used_at) ORDER BY lower(n.name), n.id)
+               FROM (SELECT * FROM templates t WHERE t.user_id = u.id AND t.name IS NOT NULL
+                     ORDER BY lower(t.name), t.id LIMIT $4) n) AS named
+       FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS i(platform, team_id, platform_user_id, n)
+       LEFT JOIN users u
+         ON u.platform = i.platform AND u.team_id = i.team_id AND u.platform_user_id = i.platform_user_id`,
+    [
+      identities.map((i) => i.platform),
+      identities.map((i) => i.teamId),
+      identities.map((i) => i.platformUserId),
+      namedLimit,
+    ],
+  );
+  const byIndex = new Map(rows.map((r) => [Number(r.n), r]));
+  return identities.map((_, i) => {
+    const row = byIndex.get(i + 1);
+    return {
+      template: row?.template ?? undefined,
+      review: row?.review ?? false,
+      // JSON carries the time as text.
+      templates: (row?.named ?? []).map((r) => entryOf({ ...r, last_used_at: new Date(r.last_used_at) })),
+    };
+  });
 }

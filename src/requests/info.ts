@@ -7,7 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Db } from '../db/pool.ts';
 import { feedbackOf, type FeedbackValue } from '../db/feedback.ts';
 import { getGeneration, recentGenerations, type Generation } from '../db/generations.ts';
-import { lastTemplate, listNamedTemplates, type NamedTemplateEntry } from '../db/templates.ts';
+import { formPrefillsOf, type NamedTemplateEntry } from '../db/templates.ts';
 import { TEMPLATES_MAX } from './templates.ts';
 import { spendToday } from '../db/usage.ts';
 import { upsertUser, type UserIdentity } from '../db/users.ts';
@@ -108,12 +108,39 @@ export interface FormPrefill {
   templates: NamedTemplateEntry[];
 }
 
-/** The form's prefill (see src/bots/shared/form-prefill.ts for the deadline the forms load it within). */
-export async function readFormPrefill(db: Db, identity: UserIdentity): Promise<FormPrefill> {
-  const user = await upsertUser(db, identity);
-  return {
-    template: await lastTemplate(db, user.id),
-    review: user.reviewResearch,
-    templates: await listNamedTemplates(db, user.id, TEMPLATES_MAX),
-  };
+/**
+ * The form's prefill (see src/bots/shared/form-prefill.ts for the deadline the forms load it
+ * within): one read, no write — the person's row is made when they start something.
+ */
+export function readFormPrefill(db: Db, identity: UserIdentity): Promise<FormPrefill> {
+  // Reads asked for in the same turn of the event loop (a burst of commands) share one query.
+  let batch = prefillBatches.get(db);
+  if (!batch) {
+    const pending: PrefillBatch = { asked: [] };
+    batch = pending;
+    prefillBatches.set(db, pending);
+    setImmediate(() => {
+      prefillBatches.delete(db);
+      formPrefillsOf(
+        db,
+        pending.asked.map((a) => a.identity),
+        TEMPLATES_MAX,
+      ).then(
+        (prefills) => {
+          for (const [i, a] of pending.asked.entries()) a.resolve(prefills[i]!);
+        },
+        (err: unknown) => {
+          for (const a of pending.asked) a.reject(err);
+        },
+      );
+    });
+  }
+  const asked = batch.asked;
+  return new Promise((resolve, reject) => asked.push({ identity, resolve, reject }));
 }
+
+/** Form prefills waiting for the next turn of the loop, per database. */
+interface PrefillBatch {
+  asked: { identity: UserIdentity; resolve: (p: FormPrefill) => void; reject: (err: unknown) => void }[];
+}
+const prefillBatches = new WeakMap<Db, PrefillBatch>();

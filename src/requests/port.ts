@@ -15,6 +15,11 @@ import type { RecentKeys } from './recent-keys.ts';
 /** What every flow needs; the bots' dependency bundles extend it. */
 export interface RequestDeps {
   pool: pg.Pool;
+  /**
+   * A small pool of its own for the reads a platform's first answer waits on (Discord's form
+   * prefill): they never queue behind the flows and the worker on `pool`. Default: `pool`.
+   */
+  ackPool?: pg.Pool | undefined;
   boss: PgBoss;
   dailyQuota: number;
   /** SCRIBE_DAILY_BUDGET_USD per workspace; undefined: none. */

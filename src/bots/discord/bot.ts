@@ -10,7 +10,9 @@
 import { once } from 'node:events';
 import { Client, Events, GatewayIntentBits, Options, Partials } from 'discord.js';
 import type { DiscordConfig } from '../../config.ts';
+import { warmRequests } from '../../requests/warm.ts';
 import { requestDeps, type BotOptions } from '../shared/deps.ts';
+import { warmDiscordHandlers } from './handlers.ts';
 import type { DiscordBotDeps } from './deps.ts';
 import { registerDiscordHandlers } from './register.ts';
 
@@ -54,6 +56,8 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
     await client.destroy();
     throw err;
   }
+  // Before the first interaction is answered: the pool's connections open, the form's code compiled.
+  await warmRequests(deps, 'discord', warmDiscordHandlers);
   logger.info(
     { user: client.user?.tag, guilds: client.guilds.cache.size, guildAllowList: options.config.guildIds?.length },
     'discord bot connected',

@@ -226,6 +226,16 @@ Nothing was started.`;
 
 const ModalValuesSchema = z.object({ template: z.string(), recipientName: z.string(), recipientInterest: z.string() });
 
+/**
+ * The command's and the form's code run once at start (requests/warm.ts): the schemas' first parse
+ * compiles them, and the form is rendered once. Nothing is sent.
+ */
+export function warmDiscordHandlers(): void {
+  ScribeOptionsSchema.parse({});
+  ModalValuesSchema.parse({ template: '', recipientName: '', recipientInterest: '' });
+  renderDraftModal(undefined, {});
+}
+
 /** The `/scribe` form was submitted. */
 export async function handleDraftSubmission(
   deps: DiscordBotDeps,

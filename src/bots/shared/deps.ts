@@ -14,6 +14,8 @@ import type { HandledEvent } from './handled.ts';
 /** What every bot is started with, besides its platform's config. */
 export interface BotOptions {
   pool: pg.Pool;
+  /** The pool for reads before an ack (`RequestDeps.ackPool`); default: `pool`. */
+  ackPool?: pg.Pool | undefined;
   boss: PgBoss;
   dailyQuota: number;
   /** `FOLLOW_UP_DAYS`; default 7. */
@@ -36,6 +38,7 @@ export type { RequestDeps } from '../../requests/port.ts';
 export function requestDeps(options: BotOptions, logger: Logger): RequestDeps {
   return {
     pool: options.pool,
+    ackPool: options.ackPool,
     boss: options.boss,
     dailyQuota: options.dailyQuota,
     followUpDays: options.followUpDays,

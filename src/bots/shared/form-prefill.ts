@@ -33,8 +33,9 @@ export async function within<T>(logger: Logger, promise: Promise<T>, ms: number,
  * undefined past it: the form opens empty rather than late.
  */
 export function loadFormPrefill(
-  deps: Pick<RequestDeps, 'pool' | 'logger'>,
+  deps: Pick<RequestDeps, 'pool' | 'ackPool' | 'logger'>,
   identity: UserIdentity,
 ): Promise<FormPrefill | undefined> {
-  return within(deps.logger, readFormPrefill(deps.pool, identity), BEFORE_ACK_DEADLINE_MS, 'load the last template');
+  const db = deps.ackPool ?? deps.pool;
+  return within(deps.logger, readFormPrefill(db, identity), BEFORE_ACK_DEADLINE_MS, 'load the last template');
 }

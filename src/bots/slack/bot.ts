@@ -17,9 +17,11 @@ import type { SlackConfig } from '../../config.ts';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import { sendJson, type HttpServer } from '../../http/server.ts';
 import { createRecentKeys } from '../../requests/recent-keys.ts';
+import { warmRequests } from '../../requests/warm.ts';
 import { requestDeps, type BotOptions } from '../shared/deps.ts';
 import { boltLogger, slackClientOptions, toScribeError, type RetryOptions } from './client.ts';
 import { postToResponseUrl, type SlackBotDeps } from './deps.ts';
+import { warmSlackHandlers } from './handlers.ts';
 import { registerSlackHandlers } from './register.ts';
 
 /** Where Slack posts over HTTP (the manifest's Request URLs). */
@@ -90,6 +92,8 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
   await app.init().catch((err: unknown) => {
     throw toScribeError(err, 'checking SLACK_BOT_TOKEN (auth.test)');
   });
+  // Before the first request: the pool's connections open, the form's code compiled.
+  await warmRequests(deps, 'slack', warmSlackHandlers);
   let stopped = false;
   if (receiver && options.http) {
     const listener = receiver.requestListener;

@@ -94,6 +94,24 @@ const CommandSchema = z.looseObject({
   response_url: z.url(),
 });
 
+/**
+ * The command's and the form's code run once at start (requests/warm.ts): the payload schemas'
+ * first parse compiles them, and the form is rendered once. Nothing is sent.
+ */
+export function warmSlackHandlers(): void {
+  const sample = {
+    text: '',
+    user_id: 'U0WARM',
+    team_id: 'T0WARM',
+    channel_id: 'C0WARM',
+    trigger_id: '0.0.warm',
+    response_url: 'https://hooks.slack.com/commands/T0WARM/0/warm',
+  };
+  CommandSchema.parse(sample);
+  SubmissionSchema.safeParse({ view: { private_metadata: '', state: { values: {} } }, user: { id: 'U0WARM' } });
+  renderDraftModal({ channel: sample.channel_id, responseUrl: sample.response_url });
+}
+
 /** `/scribe`: the modal, or help / history / status, for the caller only. */
 export async function handleScribeCommand(
   deps: SlackBotDeps,
