@@ -200,7 +200,7 @@ function validateV2(problems: Problems, body: MessageBody, partial: boolean): Di
     switch (type) {
       case T.ActionRow:
         rows.push([c, path]);
-        children.forEach((child, i) => visit(child, [...path, 'components', String(i)], IN_ACTION_ROW));
+        for (const [i, child] of children.entries()) visit(child, [...path, 'components', String(i)], IN_ACTION_ROW);
         return;
       case T.TextDisplay:
         if (typeof node.content !== 'string' || node.content === '')
@@ -210,7 +210,7 @@ function validateV2(problems: Problems, body: MessageBody, partial: boolean): Di
       case T.Section:
         if (children.length < 1 || children.length > Limits.sectionTexts)
           problems.push([[...path, 'components'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 3 in length.']);
-        children.forEach((child, i) => visit(child, [...path, 'components', String(i)], [T.TextDisplay]));
+        for (const [i, child] of children.entries()) visit(child, [...path, 'components', String(i)], [T.TextDisplay]);
         if (node.accessory === undefined)
           problems.push([[...path, 'accessory'], 'BASE_TYPE_REQUIRED', 'This field is required']);
         else visit(node.accessory, [...path, 'accessory'], [T.Button, T.Thumbnail]);
@@ -222,7 +222,7 @@ function validateV2(problems: Problems, body: MessageBody, partial: boolean): Di
             'BASE_TYPE_BAD_LENGTH',
             `Must be between 1 and ${Limits.containerChildren} in length.`,
           ]);
-        children.forEach((child, i) => visit(child, [...path, 'components', String(i)], IN_CONTAINER));
+        for (const [i, child] of children.entries()) visit(child, [...path, 'components', String(i)], IN_CONTAINER);
         return;
       case T.File: {
         const url = (node.file as { url?: unknown } | undefined)?.url;
@@ -234,7 +234,7 @@ function validateV2(problems: Problems, body: MessageBody, partial: boolean): Di
         return;
     }
   };
-  components.forEach((c, i) => visit(c, ['components', String(i)], V2_TOP_LEVEL));
+  for (const [i, c] of components.entries()) visit(c, ['components', String(i)], V2_TOP_LEVEL);
   if (count > Limits.v2Components)
     problems.push([['components'], 'BASE_TYPE_MAX_LENGTH', `Must be ${Limits.v2Components} or fewer in total.`]);
   if (text > Limits.v2Text)
@@ -244,7 +244,7 @@ function validateV2(problems: Problems, body: MessageBody, partial: boolean): Di
       `The text of all text displays must be ${Limits.v2Text} or fewer in length.`,
     ]);
   for (const [row, path] of rows) checkActionRow(problems, row, path);
-  rows.forEach(([row, path]) => checkButtonsAt(problems, row, path));
+  for (const [row, path] of rows) checkButtonsAt(problems, row, path);
   if (problems.length > 0) return formError(problems);
   if (!partial && components.length === 0 && !body.attachments?.length)
     return { message: 'Cannot send an empty message', code: 50006 };
