@@ -285,7 +285,7 @@ interface ButtonLike {
  * and no url.
  */
 function checkButtons(problems: Problems, rows: unknown[]): void {
-  rows.forEach((row, i) => checkButtonsAt(problems, row, ['components', String(i)]));
+  for (const [i, row] of rows.entries()) checkButtonsAt(problems, row, ['components', String(i)]);
 }
 
 /** The buttons of one action row at `path`. */
