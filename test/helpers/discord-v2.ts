@@ -49,3 +49,33 @@ export function textOf(message: {
 export function buttonsIn(message: { components?: readonly unknown[] | null | undefined }): ComponentLike[] {
   return allComponents(message.components).filter((c) => c.type === 2);
 }
+
+/** A V2 progress message as read: who asked (above the container), the title, the step lines. */
+export function progressOf(message: { components?: readonly unknown[] | null | undefined }): {
+  header: string | undefined;
+  title: string;
+  lines: string[];
+} {
+  const top = (message.components ?? []) as ComponentLike[];
+  const header = top[0]?.type === 10 ? top[0].content : undefined;
+  const container = top.find((c) => c.type === 17);
+  const [title = '', steps = ''] = textDisplays({ components: container?.components ?? [] });
+  return { header, title: title.replace(/^### /, ''), lines: steps.split('\n') };
+}
+
+/** The lines above a result's email (batch label, subject, draft problems): not part of the email. */
+const RESULT_HEADER = /^(-# ✉️|\*\*Subject:\*\*|\*\*⚠️ Draft)/;
+
+/**
+ * The piece of the email a V2 result message holds ('' for a message of sources or buttons only):
+ * its text displays before the divider, the lines above the email left out.
+ */
+export function emailPieceOf(message: { components?: readonly unknown[] | null | undefined }): string {
+  const container = ((message.components ?? []) as ComponentLike[]).find((c) => c.type === 17);
+  const pieces: string[] = [];
+  for (const c of (container?.components ?? []) as ComponentLike[]) {
+    if (c.type === 14) break;
+    if (c.type === 10 && !RESULT_HEADER.test(c.content ?? '')) pieces.push(c.content ?? '');
+  }
+  return pieces.join('\n');
+}
