@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderResult as renderDiscord } from '../../src/bots/discord/render.ts';
 import { renderResult as renderSlack } from '../../src/bots/slack/render.ts';
+import { textDisplays } from '../helpers/discord-v2.ts';
 import { getGeneration } from '../../src/db/generations.ts';
 import { pausedUntil } from '../../src/db/usage.ts';
 import { BudgetExceededError } from '../../src/errors.ts';
@@ -131,8 +132,8 @@ describe('cost per email', () => {
       m.blocks.filter((b) => b.type === 'context').map((b) => JSON.stringify(b)),
     );
     expect(slackContexts.some((b) => b.includes(footer))).toBe(true);
-    const discordFooters = renderDiscord(view, generation.id).flatMap((m) => m.embeds.map((e) => e.footer?.text));
-    expect(discordFooters).toContain(footer);
+    const discordTexts = renderDiscord(view, generation.id).flatMap((m) => textDisplays(m));
+    expect(discordTexts.some((t) => t.includes(`-# ${footer}`))).toBe(true);
   });
 
   it('a regenerate records and shows only its own calls: reused steps cost nothing', async () => {

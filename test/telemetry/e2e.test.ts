@@ -226,7 +226,7 @@ it('traces a Discord generation: pg spans and a span per REST call, bot → work
     discord
       .channelView(discord.channelId)
       .flatMap((m) =>
-        m.threadId ? discord.channelView(m.threadId).filter((t) => t.content.includes('Dear Dr. Lovelace')) : [],
+        m.threadId ? discord.channelView(m.threadId).filter((t) => t.text.includes('Dear Dr. Lovelace')) : [],
       );
   await expect.poll(() => emails().length, { timeout: 30_000, interval: 100 }).toBe(1);
   const origin = new URL(discord.apiUrl).origin;

@@ -63,9 +63,10 @@ import {
   WHO_OPTION,
 } from './ids.ts';
 import { infoReply } from './info.ts';
+import { readCopy } from '../../requests/info.ts';
 import { personalLineChoice, renderDraftModal, renderEditModal } from './modal.ts';
 import { actionPort, DISCORD_STYLE, editPort, startPort, tellInThread, type StartPlace } from './port.ts';
-import { DISCORD_LIMITS, escapeMarkdown, personalLineButtons } from './render.ts';
+import { DISCORD_LIMITS, emailParts, escapeMarkdown, personalLineButtons } from './render.ts';
 import { contactedText } from '../../requests/outreach.ts';
 import { handleExport, writeAnywayRow } from './outreach.ts';
 
@@ -482,6 +483,35 @@ function list(names: readonly string[]): string {
   return names.length <= 1 ? (names[0] ?? 'a permission') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
 
+/**
+ * 📋 Copy: the bare email as the `content` of ephemeral replies (Copy Text copies content exactly;
+ * the V2 result has none), in pieces of 2,000 at the same clean boundaries as ever, with no link
+ * previews and no pings. Read under the same team and message rule as every action (readCopy).
+ */
+async function copyEmail(
+  deps: DiscordBotDeps,
+  interaction: ButtonInteraction<'cached' | 'raw'>,
+  generationId: string,
+): Promise<string> {
+  const email = await readCopy(deps.pool, {
+    generationId,
+    actor: { platform: 'discord', teamId: interaction.guildId },
+    messageId: interaction.message.id,
+  });
+  if (!email) {
+    await interaction.reply({
+      content: 'That email is not available any more. Run `/scribe` to write a new one.',
+      flags: EPHEMERAL,
+    });
+    return 'copy:missing';
+  }
+  const flags = EPHEMERAL | MessageFlags.SuppressEmbeds;
+  const [first, ...rest] = emailParts(email);
+  await interaction.reply({ content: first?.text || '(empty)', flags, allowedMentions: QUIET });
+  for (const piece of rest) await interaction.followUp({ content: piece.text, flags, allowedMentions: QUIET });
+  return 'copy';
+}
+
 /** "Regenerate" / "Shorter" under a result. */
 export async function handleResultButton(deps: DiscordBotDeps, interaction: ButtonInteraction): Promise<string> {
   const parsed = parseResultButton(interaction.customId);
@@ -490,6 +520,7 @@ export async function handleResultButton(deps: DiscordBotDeps, interaction: Butt
     await interaction.reply({ content: NOT_SERVED, flags: EPHEMERAL });
     return 'refused:guild';
   }
+  if (parsed.action === 'copy') return copyEmail(deps, interaction, parsed.generationId);
   const identity = identityOf(interaction);
   // The review's and "Which …?"'s buttons are bound to the generation's thread: the channel their message is in.
   const bound = boundToThread(ACTIONS[parsed.action].on) ? interaction.message.channelId : interaction.message.id;

@@ -123,8 +123,8 @@ export function parsePersonalLineButton(customId: string): { choice: PersonalLin
 /** Reactions that ask for a new version (Slack's `:repeat:` and `:arrows_counterclockwise:`). */
 export const REGENERATE_REACTIONS: readonly string[] = ['🔁', '🔄'];
 
-/** What a result button does: an action of the request layer. */
-export type ResultButton = ActionKind;
+/** What a result button does: an action of the request layer, or 📋 Copy (the bare email, ephemeral). */
+export type ResultButton = ActionKind | 'copy';
 
 /**
  * `scribe:regenerate:<generationId>` — 54 characters, within Discord's 100. A button that carries
@@ -135,7 +135,7 @@ export function resultButtonId(button: ResultButton, generationId: string, optio
   return `scribe:${button}:${generationId}${option === undefined ? '' : `:${option}`}`;
 }
 
-const ACTION = z.enum(ACTION_KINDS as [ActionKind, ...ActionKind[]]);
+const ACTION = z.enum(['copy', ...ACTION_KINDS] as [ResultButton, ...ResultButton[]]);
 const OPTION = z.string().regex(/^([1-9]|none)$/);
 
 const ResultButtonIdSchema = z

@@ -13,8 +13,8 @@ import type { DiscordBotDeps } from './deps.ts';
 import { addressOf } from '../../thread/reporter.ts';
 import { loadBatchView } from '../../requests/batch.ts';
 import { renderBatch } from './batch-render.ts';
-import { escapeMarkdown, NO_MENTIONS, progressComponents, renderProgress, threadName } from './render.ts';
-import { createDiscordReporter, progressChannelOf, replyChannelOf } from './reporter.ts';
+import { escapeMarkdown, renderProgress, threadName } from './render.ts';
+import { createDiscordReporter, editProgress, progressChannelOf, replyChannelOf } from './reporter.ts';
 import type { EditPort } from '../../requests/edit.ts';
 
 /** One week: later regenerations find the thread still open. */
@@ -72,12 +72,7 @@ export function startPort(
         port.cannotPost = place.missing.post;
         return CANNOT_POST;
       }
-      const body = {
-        content: `Requested by <@${place.userId}>`,
-        embeds: [renderProgress(view)],
-        ...(generationId ? { components: progressComponents(view, generationId) } : {}),
-        allowed_mentions: NO_MENTIONS,
-      };
+      const body = renderProgress(view, generationId, `Requested by <@${place.userId}>`);
       try {
         return { channelId: place.channelId, messageId: await post(deps, place.channelId, body) };
       } catch (err) {
@@ -128,11 +123,7 @@ export function actionPort(deps: DiscordBotDeps, actorId: string, isAdmin: () =>
     async postProgress(parent, view, asked) {
       const channelId = parent.threadId ?? parent.channelId;
       if (!channelId) return CANNOT_POST;
-      const body = {
-        content: `<@${actorId}> asked for ${asked}`,
-        embeds: [renderProgress(view)],
-        allowed_mentions: NO_MENTIONS,
-      };
+      const body = renderProgress(view, undefined, `<@${actorId}> asked for ${asked}`);
       try {
         return { channelId, messageId: await post(deps, channelId, body) };
       } catch (err) {
@@ -153,9 +144,7 @@ export function actionPort(deps: DiscordBotDeps, actorId: string, isAdmin: () =>
       }
       const channelId = progressChannelOf(addressOf(generation));
       if (!channelId || !generation.progressMessageId) return;
-      await deps.rest.patch(Routes.channelMessage(channelId, generation.progressMessageId), {
-        body: { embeds: [renderProgress(view)], components: progressComponents(view, generation.id) },
-      });
+      await editProgress(deps.rest, channelId, generation.progressMessageId, view, generation.id);
     },
   };
 }

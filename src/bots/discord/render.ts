@@ -5,6 +5,9 @@
  * - an embed's title 256 and description 4,096 characters; at most 10 embeds and 6,000 characters
  *   across all the embeds of one message;
  * - custom ids up to 100 characters.
+ * - Components V2 (the progress message and the result, flag `IS_COMPONENTS_V2`): no `content` or
+ *   embeds, at most 40 components in all (nested ones count), at most 4,000 characters across the
+ *   text displays of one message, a container holding at most 10 components.
  * Discord counts code points; we measure `String#length` (UTF-16 units), which is never fewer.
  *
  * Where the email goes — `content`, unescaped, not embeds. Discord's "Copy Text" (desktop and
@@ -15,15 +18,25 @@
  * exact. Mentions are switched off (`allowed_mentions`), so an `@everyone` in an email pings no one,
  * and link previews are suppressed on messages that hold only email text. Everything else we write
  * (titles, warnings, sources) goes into embeds with markdown escaped.
+ *
+ * Since issue 23 the progress and the result are Components V2 messages: a container (coloured by
+ * status) holding text displays and the buttons. The email is still unescaped, in a text display of
+ * its own; a V2 message has no `content`, so Copy Text no longer gives the bare email — the result's
+ * 📋 Copy button does (an ephemeral reply whose `content` is exactly the email, see handlers.ts).
  */
 import { resultFooter } from '../shared/footer.ts';
 import {
   ButtonStyle,
   ComponentType,
   MessageFlags,
+  SeparatorSpacingSize,
   type APIActionRowComponent,
   type APIButtonComponent,
+  type APIComponentInContainer,
+  type APIContainerComponent,
   type APIEmbed,
+  type APIMessageTopLevelComponent,
+  type APITextDisplayComponent,
 } from 'discord.js';
 import type { IdentityQuestionView, ProgressView, ResultView, ReviewView } from '../../thread/reporter.ts';
 import { encodeChars, httpHref } from '../shared/links.ts';
@@ -54,6 +67,12 @@ export const DISCORD_LIMITS = {
   /** Action rows per message, and buttons per row. */
   actionRows: 5,
   buttonsPerRow: 5,
+  /** Components V2: components in one message, nested ones included. */
+  v2Components: 40,
+  /** Components V2: characters across all the text displays of one message. */
+  v2Text: 4_000,
+  /** Components V2: components directly inside one container. */
+  containerChildren: 10,
 } as const;
 
 export const COLORS = {
@@ -74,7 +93,7 @@ export const NO_MENTIONS = { parse: [] as [] };
 
 export type ButtonRow = APIActionRowComponent<APIButtonComponent>;
 
-/** One message of a result. Every field is set, so the same body can replace an earlier version. */
+/** A message with embeds (the review, "Which …?"). Every field is set, so the same body can replace an earlier version. */
 export interface ResultMessage {
   content: string;
   embeds: APIEmbed[];
@@ -82,6 +101,29 @@ export interface ResultMessage {
   allowed_mentions: typeof NO_MENTIONS;
   flags: number;
 }
+
+/**
+ * A Components V2 message (the progress, each message of a result): no content, no embeds, the
+ * flag set on every send and edit (Discord refuses an edit that drops it).
+ */
+export interface V2Message {
+  components: APIMessageTopLevelComponent[];
+  allowed_mentions: typeof NO_MENTIONS;
+  flags: number;
+}
+
+/** Components V2, and no link previews (our text holds the sources' addresses). */
+export const V2_FLAGS = MessageFlags.IsComponentsV2 | MessageFlags.SuppressEmbeds;
+
+function textDisplay(content: string): APITextDisplayComponent {
+  return { type: ComponentType.TextDisplay, content };
+}
+
+const SEPARATOR: APIComponentInContainer = {
+  type: ComponentType.Separator,
+  divider: true,
+  spacing: SeparatorSpacingSize.Small,
+};
 
 /** A file sent with a message (the `.eml` draft): multipart, as discord.js sends `files`. */
 export interface MessageFile {
@@ -131,13 +173,48 @@ function fitLines(lines: readonly string[], max: number): string {
   return kept.join('\n');
 }
 
-/** The progress message: one embed with the four steps, their seconds and warnings. */
-export function renderProgress(view: ProgressView): APIEmbed {
-  return {
-    title: truncate(progressTitle(view), DISCORD_LIMITS.embedTitle),
-    description: fitLines(progressLines(view).map(escapeMarkdown), DISCORD_LIMITS.embedDescription),
-    color: COLORS[view.status],
+/** The progress message's title line, as a text display's heading. */
+const PROGRESS_TITLE_MAX = 256;
+/** What the requester line ("Requested by @Ada") may take of the 4,000. */
+const PROGRESS_HEADER_MAX = 300;
+
+/**
+ * The progress message, Components V2: a line saying who asked (`header`, above the container),
+ * then a container coloured by status with the title, the four steps (their seconds and
+ * warnings) and — with a generation id — the Cancel or Retry button inside it.
+ */
+export function renderProgress(view: ProgressView, generationId?: string, header?: string): V2Message {
+  const children: APIComponentInContainer[] = [
+    textDisplay(`### ${escapeMarkdown(truncate(progressTitle(view), PROGRESS_TITLE_MAX))}`),
+    textDisplay(
+      fitLines(
+        progressLines(view).map(escapeMarkdown),
+        DISCORD_LIMITS.v2Text - PROGRESS_TITLE_MAX - 4 - PROGRESS_HEADER_MAX,
+      ),
+    ),
+  ];
+  if (generationId) children.push(...progressComponents(view, generationId));
+  const container: APIContainerComponent = {
+    type: ComponentType.Container,
+    accent_color: COLORS[view.status],
+    components: children,
   };
+  return {
+    components: header ? [textDisplay(truncate(header, PROGRESS_HEADER_MAX)), container] : [container],
+    allowed_mentions: NO_MENTIONS,
+    flags: V2_FLAGS,
+  };
+}
+
+/**
+ * The requester line of a progress message as posted ("Requested by <@…>"), to keep on an edit: a
+ * V2 edit replaces every component, and the worker does not know who asked.
+ */
+export function progressHeaderOf(message: { components?: unknown[] | undefined }): string | undefined {
+  const [first] = message.components ?? [];
+  if (typeof first !== 'object' || first === null) return undefined;
+  const { type, content } = first as { type?: unknown; content?: unknown };
+  return type === ComponentType.TextDisplay && typeof content === 'string' ? content : undefined;
 }
 
 /** The progress message's buttons: Cancel while it waits or runs, Retry after a passing failure. */
@@ -160,94 +237,143 @@ export function emailParts(email: string): Piece[] {
   return splitText(email, DISCORD_LIMITS.content);
 }
 
-/** The result: the email, then the sources, then the Regenerate and Shorter buttons. */
-export function renderResult(view: ResultView, generationId: string): ResultMessage[] {
-  const messages: ResultMessage[] = emailParts(view.email).map((piece) => ({
-    content: piece.text === '' ? '(empty)' : piece.text,
-    embeds: [],
-    components: [],
-    allowed_mentions: NO_MENTIONS,
-    flags: 0,
-  }));
-  if (view.draft) {
-    messages[0]!.embeds.push({
-      title: '⚠️ Draft — check before sending',
-      description: fitLines(
-        view.problems.map((p) => `• ${escapeMarkdown(p)}`),
-        DISCORD_LIMITS.embedDescription,
-      ),
-      color: COLORS.draft,
-    });
-  }
-  // Discord shows embeds under a message's content: the subject goes in a message of its own above.
-  const subject = shownSubject(view);
-  if (subject) messages.unshift(headerMessage(`**Subject:** ${escapeMarkdown(subject)}`));
-  const tail: APIEmbed[] = [];
-  const marks = marksEmbed(view);
-  if (marks) tail.push(marks);
-  if (view.editedBy) {
-    // A mention in an embed pings no one.
-    tail.push({ description: `✏️ Version ${view.version} — edited by <@${view.editedBy}>`, color: COLORS.info });
-  }
-  // Outside the content, which stays exactly the email (Copy Text).
-  const to = toLine(view);
-  if (to) tail.push({ description: `📧 ${escapeMarkdown(to)}`, color: COLORS.info });
-  if (view.about) tail.push({ description: `👤 ${escapeMarkdown(view.about)}`, color: COLORS.info });
-  if (view.notes.length) {
-    tail.push({
-      description: fitLines(
-        view.notes.map((n) => `ℹ️ ${escapeMarkdown(n)}`),
-        DISCORD_LIMITS.embedDescription,
-      ),
-      color: COLORS.info,
-    });
-  }
-  tail.push(...sourceEmbeds(view));
-  // Where the draft is when the links would be too long: by the buttons and the attached file.
-  const links = handoffLinks(handoffOf(view), DISCORD_BUTTON_URL_MAX);
-  if (links.eml) tail.push({ description: `📎 ${EML_NOTE}`, color: COLORS.info });
-  // A batch's thread holds many emails: each says whom it is for, in an embed (the content stays
-  // exactly the email, for Copy Text).
-  const label = batchLabel(view);
-  if (label) {
-    const first = tail[0];
-    if (first) first.author = { name: label };
-    else tail.push({ author: { name: label }, color: COLORS.info });
-  }
-  const footer = resultFooter(view);
-  if (footer) {
-    // On the last embed when there is one; else an embed of its own (a footer needs an embed).
-    const lastEmbed = tail[tail.length - 1];
-    if (lastEmbed) lastEmbed.footer = { text: footer };
-    else tail.push({ footer: { text: footer }, color: COLORS.info });
-  }
-  for (const embed of tail) {
-    const last = messages[messages.length - 1]!;
-    if (
-      last.embeds.length < DISCORD_LIMITS.embedsPerMessage &&
-      embedsSize([...last.embeds, embed]) <= DISCORD_LIMITS.embedTotal
-    ) {
-      last.embeds.push(embed);
-    } else {
-      messages.push({ content: '', embeds: [embed], components: [], allowed_mentions: NO_MENTIONS, flags: 0 });
-    }
-  }
-  messages[messages.length - 1]!.components = [...resultButtons(generationId), ...linkRow(links)];
-  // Link previews would clutter a message that holds only email text; our own embeds must stay.
-  for (const m of messages) m.flags = m.embeds.length ? 0 : MessageFlags.SuppressEmbeds;
-  return messages;
+/** What the lines above the email (the batch label, subject, draft problems) may take of a message's 4,000. */
+const RESULT_HEADER_MAX = 1_800;
+
+/** One block of a result: a component for a container, its text (counted towards 4,000) and its components. */
+interface Block {
+  component: APIComponentInContainer;
+  text: number;
+  count: number;
+  /** Starts a message of its own (each piece of the email). */
+  fresh?: boolean;
 }
 
-function headerMessage(description: string): ResultMessage {
-  const embed = { description: truncate(description, DISCORD_LIMITS.embedDescription), color: COLORS.info };
-  return { content: '', embeds: [embed], components: [], allowed_mentions: NO_MENTIONS, flags: 0 };
+function textBlock(content: string, fresh = false): Block {
+  return { component: textDisplay(content), text: content.length, count: 1, ...(fresh ? { fresh } : {}) };
+}
+
+function rowBlock(row: ButtonRow): Block {
+  return { component: row, text: 0, count: 1 + row.components.length };
 }
 
 /**
- * "Where each line comes from": each personal line of the email with its source marks. The content
- * above stays the bare email, since Copy Text copies it; the marks live here, beside the Sources.
+ * The result, Components V2: each message is a container. The first holds the batch label, the
+ * subject and the draft's problems, then the email's first piece (unescaped, a text display of its
+ * own); each further piece of a long email opens a message of its own, so the email reads in order
+ * and splits where `emailParts` splits it. After the email: where each line comes from, who edited
+ * it, To, About, notes, the sources, the .eml note and the footer, then the buttons (the last
+ * message's). Blocks that would break a message's limits (40 components, 4,000 characters, 10 per
+ * container) go on into a new message.
  */
-export function marksEmbed(view: Pick<ResultView, 'email' | 'fills'>): APIEmbed | undefined {
+export function renderResult(view: ResultView, generationId: string): V2Message[] {
+  const head: string[] = [];
+  const label = batchLabel(view);
+  if (label) head.push(`-# ${escapeMarkdown(label)}`);
+  const subject = shownSubject(view);
+  if (subject) head.push(`**Subject:** ${escapeMarkdown(truncate(subject, 300))}`);
+  if (view.draft) {
+    head.push(
+      `**⚠️ Draft — check before sending**\n${fitLines(
+        view.problems.map((p) => `• ${escapeMarkdown(p)}`),
+        RESULT_HEADER_MAX - 300 - 300 - 40,
+      )}`,
+    );
+  }
+  const blocks: Block[] = [];
+  if (head.length) blocks.push(textBlock(truncate(head.join('\n'), RESULT_HEADER_MAX)));
+  for (const [i, piece] of emailParts(view.email).entries())
+    blocks.push(textBlock(piece.text === '' ? '(empty)' : piece.text, i > 0));
+  const tail: string[] = [];
+  const marks = marksText(view);
+  if (marks) tail.push(marks);
+  // A mention in a message whose allowed_mentions is empty pings no one.
+  if (view.editedBy) tail.push(`✏️ Version ${view.version} — edited by <@${view.editedBy}>`);
+  const to = toLine(view);
+  if (to) tail.push(`📧 ${escapeMarkdown(to)}`);
+  if (view.about) tail.push(`👤 ${escapeMarkdown(view.about)}`);
+  if (view.notes.length)
+    tail.push(
+      fitLines(
+        view.notes.map((n) => `ℹ️ ${escapeMarkdown(n)}`),
+        TAIL_BLOCK_MAX,
+      ),
+    );
+  tail.push(...sourceTexts(view));
+  // Where the draft is when the links would be too long: by the buttons and the attached file.
+  const links = handoffLinks(handoffOf(view), DISCORD_BUTTON_URL_MAX);
+  if (links.eml) tail.push(`📎 ${EML_NOTE}`);
+  const footer = resultFooter(view);
+  if (footer) tail.push(`-# ${escapeMarkdown(footer)}`);
+  // The email and what is about it, apart: a divider.
+  if (tail.length) blocks.push({ component: SEPARATOR, text: 0, count: 1 });
+  blocks.push(...mergeTexts(tail).map((t) => textBlock(t)));
+  // A V2 message shows an attachment only through a component: the .eml as a File, by the buttons.
+  const draft = resultDraftFile(view);
+  if (draft)
+    blocks.push({
+      component: { type: ComponentType.File, file: { url: `attachment://${draft.name}` } },
+      text: 0,
+      count: 1,
+    });
+  for (const row of [...resultButtons(generationId), ...linkRow(links, generationId)]) blocks.push(rowBlock(row));
+  return packBlocks(blocks, view.draft ? COLORS.draft : COLORS.succeeded);
+}
+
+/** Whether a result message shows the attached .eml (its File component): it is sent with that message. */
+export function showsFile(message: V2Message): boolean {
+  return message.components.some(
+    (c) => c.type === ComponentType.Container && c.components.some((x) => x.type === ComponentType.File),
+  );
+}
+
+/** Each tail text is at most this long, so it always fits a message of its own. */
+const TAIL_BLOCK_MAX = 3_900;
+
+/** Neighbouring texts joined (a blank line between) while they fit one text display: fewer components. */
+function mergeTexts(texts: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const text of texts) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.length + 2 + text.length <= TAIL_BLOCK_MAX)
+      out[out.length - 1] = `${last}\n\n${text}`;
+    else out.push(text);
+  }
+  return out;
+}
+
+/** Blocks into V2 messages of one container each, within Discord's limits. */
+function packBlocks(blocks: readonly Block[], color: number): V2Message[] {
+  const messages: { children: APIComponentInContainer[]; text: number; count: number }[] = [];
+  for (const block of blocks) {
+    const last = messages[messages.length - 1];
+    const fits =
+      last &&
+      !block.fresh &&
+      last.children.length < DISCORD_LIMITS.containerChildren &&
+      last.text + block.text <= DISCORD_LIMITS.v2Text &&
+      last.count + block.count <= DISCORD_LIMITS.v2Components;
+    if (fits) {
+      last.children.push(block.component);
+      last.text += block.text;
+      last.count += block.count;
+    } else {
+      // A new message: its container counts as one component.
+      messages.push({ children: [block.component], text: block.text, count: 1 + block.count });
+    }
+  }
+  return messages.map((m) => ({
+    components: [{ type: ComponentType.Container, accent_color: color, components: m.children }],
+    allowed_mentions: NO_MENTIONS,
+    flags: V2_FLAGS,
+  }));
+}
+
+/**
+ * "Where each line comes from": each personal line of the email with its source marks. The email
+ * above stays bare (Copy gives it); the marks live here, beside the Sources.
+ */
+export function marksText(view: Pick<ResultView, 'email' | 'fills'>): string | undefined {
   const lines = new Set<string>();
   for (const segment of markedEmail(view)) {
     if (!segment.sources) continue;
@@ -255,11 +381,7 @@ export function marksEmbed(view: Pick<ResultView, 'email' | 'fills'>): APIEmbed 
     lines.add(`> ${escapeMarkdown(line)} ${escapeMarkdown(markOf(segment.sources))}`);
   }
   if (!lines.size) return undefined;
-  return {
-    title: 'Where each line comes from',
-    description: fitLines([...lines], DISCORD_LIMITS.embedDescription),
-    color: COLORS.info,
-  };
+  return fitLines(['**Where each line comes from**', ...lines], TAIL_BLOCK_MAX);
 }
 
 /**
@@ -297,18 +419,29 @@ export const EML_NOTE =
   'Too long for a link: the draft is attached as an .eml file — open it in Outlook, Apple Mail or Thunderbird.';
 
 /**
- * *Open in Gmail* and *Open in Outlook* as link buttons (style Link, a `url`, no custom id: Discord
- * sends no interaction for them), in a row of their own; only those within Discord's 512 characters.
+ * 📋 Copy, then *Open in Gmail* and *Open in Outlook* as link buttons (style Link, a `url`, no custom
+ * id: Discord sends no interaction for them), in a row of their own; only links within Discord's 512 characters.
  * No `mailto:`: Discord's link buttons and masked links take http(s) only.
  */
-export function linkRow(links: ReturnType<typeof handoffLinks>): ButtonRow[] {
-  const buttons: APIButtonComponent[] = [];
+export function linkRow(links: ReturnType<typeof handoffLinks>, generationId: string): ButtonRow[] {
+  const buttons: APIButtonComponent[] = [
+    {
+      type: ComponentType.Button,
+      style: ButtonStyle.Secondary,
+      label: COPY_BUTTON.label,
+      emoji: { name: COPY_BUTTON.emoji },
+      custom_id: resultButtonId('copy', generationId),
+    },
+  ];
   if (links.gmail)
     buttons.push({ type: ComponentType.Button, style: ButtonStyle.Link, label: 'Open in Gmail', url: links.gmail });
   if (links.outlook)
     buttons.push({ type: ComponentType.Button, style: ButtonStyle.Link, label: 'Open in Outlook', url: links.outlook });
-  return buttons.length ? [{ type: ComponentType.ActionRow, components: buttons }] : [];
+  return [{ type: ComponentType.ActionRow, components: buttons }];
 }
+
+/** 📋 Copy: the bare email, as an ephemeral reply's content (a V2 message has no content to copy). */
+export const COPY_BUTTON = { label: 'Copy', emoji: '📋' } as const;
 
 /** The `.eml` draft to attach to the result's last message, when the email is too long for the links. */
 export function resultDraftFile(view: ResultView): MessageFile | undefined {
@@ -436,8 +569,8 @@ export function embedsSize(embeds: readonly APIEmbed[]): number {
   return n;
 }
 
-/** The numbered web sources and the arXiv papers, as embeds within the description limit. */
-export function sourceEmbeds(view: Pick<ReviewView, 'sources' | 'papers'>): APIEmbed[] {
+/** The numbered web sources and the arXiv papers, as lines of markdown (none: no sources). */
+function sourceLines(view: Pick<ReviewView, 'sources' | 'papers'>): string[] {
   const lines: string[] = [];
   const numbered = numberedSources(view);
   const web = numbered.filter((c) => c.kind === 'web');
@@ -450,6 +583,12 @@ export function sourceEmbeds(view: Pick<ReviewView, 'sources' | 'papers'>): APIE
     lines.push('**arXiv papers**');
     for (const p of papers) lines.push(`\\[${p.n}\\] ${link(p.title, p.url)} (${p.year})`);
   }
+  return lines;
+}
+
+/** The sources as embeds within the description limit (the review). */
+export function sourceEmbeds(view: Pick<ReviewView, 'sources' | 'papers'>): APIEmbed[] {
+  const lines = sourceLines(view);
   if (!lines.length) return [];
   // Each line is at most ~500 characters, so a split falls between lines.
   return splitText(lines.join('\n'), DISCORD_LIMITS.embedDescription).map((piece, i) => ({
@@ -457,6 +596,13 @@ export function sourceEmbeds(view: Pick<ReviewView, 'sources' | 'papers'>): APIE
     description: piece.text,
     color: COLORS.info,
   }));
+}
+
+/** The sources as text displays' markdown, each within a tail block (the result). */
+export function sourceTexts(view: Pick<ReviewView, 'sources' | 'papers'>): string[] {
+  const lines = sourceLines(view);
+  if (!lines.length) return [];
+  return splitText(['**Sources**', ...lines].join('\n'), TAIL_BLOCK_MAX).map((piece) => piece.text);
 }
 
 /** Links longer than this are shown by their host: a masked link's address is the part people cannot see. */

@@ -16,7 +16,13 @@
  * the worker (src/jobs/coalesce.ts).
  */
 import { createHash } from 'node:crypto';
-import { DiscordAPIError, Routes, type REST, type RESTPostAPIChannelMessageResult } from 'discord.js';
+import {
+  DiscordAPIError,
+  Routes,
+  type REST,
+  type RESTGetAPIChannelMessageResult,
+  type RESTPostAPIChannelMessageResult,
+} from 'discord.js';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { ThreadAddress, ThreadReporter } from '../../thread/reporter.ts';
@@ -24,16 +30,18 @@ import { CHAT_TRY_AGAIN, failureText, RETRY_HERE } from '../text.ts';
 import { DiscordCode, toScribeError } from './client.ts';
 import { renderFollowUp } from './follow-up.ts';
 import {
-  progressComponents,
+  progressHeaderOf,
   renderFailure,
   renderProgress,
   renderResult,
   renderIdentityQuestion,
   renderReview,
   resultDraftFile,
+  showsFile,
   type MessageFile,
-  type ResultMessage,
+  type V2Message,
 } from './render.ts';
+import type { ProgressView } from '../../thread/reporter.ts';
 
 /** The channel (or thread) that holds the progress message. */
 export function progressChannelOf(address: ThreadAddress): string | null {
@@ -57,6 +65,31 @@ export function nonceFor(generationId: string, part: number | 'failed', replacin
     .digest('base64url')
     .slice(0, 19);
   return `${hash}.${part === 'failed' ? 'f' : part}`;
+}
+
+/**
+ * Edits a progress message to `view`, keeping the line that says who asked: a Components V2 edit
+ * replaces every component, and only the message knows that line, so it is read first (one GET on
+ * another rate-limit bucket; the worker coalesces edits). False when the message is gone.
+ */
+export async function editProgress(
+  rest: REST,
+  channelId: string,
+  messageId: string,
+  view: ProgressView,
+  generationId: string,
+): Promise<boolean> {
+  try {
+    // Discord's message object, typed by discord-api-types.
+    const current = (await rest.get(Routes.channelMessage(channelId, messageId))) as RESTGetAPIChannelMessageResult;
+    await rest.patch(Routes.channelMessage(channelId, messageId), {
+      body: renderProgress(view, generationId, progressHeaderOf(current)),
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof DiscordAPIError && err.code === DiscordCode.UnknownMessage) return false;
+    throw toScribeError(err, 'updating the progress message');
+  }
 }
 
 export interface DiscordReporterOptions {
@@ -99,12 +132,7 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
     async progress(address, view) {
       const channelId = progressChannelOf(address);
       if (!channelId || !address.progressMessageId) return;
-      const found = await edit(
-        channelId,
-        address.progressMessageId,
-        { embeds: [renderProgress(view)], components: progressComponents(view, address.generationId) },
-        'updating the progress message',
-      );
+      const found = await editProgress(rest, channelId, address.progressMessageId, view, address.generationId);
       if (!found) logger.warn({ generationId: address.generationId }, 'progress message is gone; not updating it');
     },
 
@@ -123,7 +151,8 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
           ids.push(existing);
           continue;
         }
-        const file = i === messages.length - 1 ? draft : undefined;
+        // The message whose File component shows the .eml carries it.
+        const file = draft && showsFile(message) ? draft : undefined;
         ids.push(await post(channelId, withNonce(message, nonceFor(address.generationId, i, existing)), doing, file));
         if (file) log.info({ event: 'eml.attached', filename: file.name }, 'the .eml draft attached in the thread');
       }
@@ -199,6 +228,6 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
   };
 }
 
-function withNonce(message: ResultMessage, nonce: string): ResultMessage & { nonce: string; enforce_nonce: true } {
+function withNonce(message: V2Message, nonce: string): V2Message & { nonce: string; enforce_nonce: true } {
   return { ...message, nonce, enforce_nonce: true };
 }

@@ -19,6 +19,7 @@ import { pollFor } from '../../helpers/poll.ts';
 import { startServices, TEMPLATE, type Services } from '../../helpers/services.ts';
 import { expectTemplateKept } from '../../helpers/template-kept.ts';
 import { startHarness, type Harness } from './harness.ts';
+import { emailPieceOf } from '../../helpers/discord-v2.ts';
 
 const logger = silentLogger();
 let h: Harness;
@@ -91,15 +92,15 @@ it('refuses a CSV with bad rows by line number, then drafts 12 emails once each 
 
   const threadId = parent.threadId!;
   expect(threadId).toBeTruthy();
-  const emails = h.fake.channelView(threadId).filter((m) => m.content.startsWith('Dear Dr.'));
+  const emails = h.fake.channelView(threadId).filter((m) => emailPieceOf(m).startsWith('Dear Dr.'));
   expect(emails).toHaveLength(12);
   // Each labelled with its recipient and place, outside the copyable content (which is the email alone).
   for (const [i, name] of NAMES.entries()) {
-    const mine = emails.filter((m) => m.embeds.some((e) => e.author?.name === `✉️ To ${name} · ${i + 1} of 12`));
+    const mine = emails.filter((m) => m.text.startsWith(`-# ✉️ To ${name} · ${i + 1} of 12`));
     expect(mine).toHaveLength(1);
-    expect(mine[0]!.content).not.toContain(name);
-    // The message is the email itself: the template's fixed text byte for byte.
-    expectTemplateKept(mine[0]!.content, TEMPLATE);
+    expect(emailPieceOf(mine[0]!)).not.toContain(name);
+    // The email's text display is the email itself: the template's fixed text byte for byte.
+    expectTemplateKept(emailPieceOf(mine[0]!), TEMPLATE);
   }
   const { rows } = await h.db.pool.query<{ recipient_name: string; result_message_ids: string[]; thread_id: string }>(
     'SELECT recipient_name, result_message_ids, thread_id FROM generations ORDER BY batch_position',
@@ -133,7 +134,7 @@ it('shows a failing recipient on the table, with the failure said in the thread 
     expect(table.embeds[0]!.description).toContain('❌ Broken Babbage');
     const thread = h.fake.channelView(table.threadId!);
     expect(thread.filter((m) => m.content.startsWith('❌'))).toHaveLength(1);
-    expect(thread.filter((m) => m.content.startsWith('Dear Dr.'))).toHaveLength(1);
+    expect(thread.filter((m) => emailPieceOf(m).startsWith('Dear Dr.'))).toHaveLength(1);
   } finally {
     services.anthropic.respond(() => undefined);
   }
@@ -199,10 +200,7 @@ it('a passing failure in step 4 shows ❌ with Retry on its failure reply; Retry
       exa: services.exa.requests.length,
       arxiv: services.arxiv.requests.length,
     }).toEqual(before);
-    const emails = () =>
-      h.fake
-        .channelView(threadId)
-        .filter((m) => m.embeds.some((e) => e.author?.name?.startsWith('✉️ To Overloaded Ovid')));
+    const emails = () => h.fake.channelView(threadId).filter((m) => m.text.startsWith('-# ✉️ To Overloaded Ovid'));
     expect(emails()).toHaveLength(1);
 
     // Pressed again: nothing more happens.
@@ -254,8 +252,8 @@ it('asks once where a personal line goes for a batch whose template has no recip
     'the table all ✅',
     90_000,
   );
-  const emails = h.fake.channelView(table.threadId!).filter((m) => m.content.startsWith('Dear colleague'));
-  expect(emails.map((m) => m.content)).toEqual([written, written]);
+  const emails = h.fake.channelView(table.threadId!).filter((m) => emailPieceOf(m).startsWith('Dear colleague'));
+  expect(emails.map((m) => emailPieceOf(m))).toEqual([written, written]);
   expect(calls()).toEqual(spent);
 }, 120_000);
 
@@ -297,10 +295,10 @@ it('a single /scribe with no recipient placeholder: asked before anything is pos
   expect((await h.handled(none.id)).outcome).toBe('started');
   const thread = publicMessages().at(-1)!.threadId!;
   const email = await until(
-    () => h.fake.channelView(thread).find((m) => m.content.startsWith('Dear colleague')),
+    () => h.fake.channelView(thread).find((m) => emailPieceOf(m).startsWith('Dear colleague')),
     'the email as written',
   );
-  expect(email.content).toBe(written);
+  expect(emailPieceOf(email)).toBe(written);
   expect(calls()).toEqual(spent);
 
   // The question's buttons start what was typed in the form, through the same start: nothing retyped.

@@ -11,6 +11,7 @@ import { initialProgress } from '../../../src/thread/progress.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { Permission } from '../../fakes/discord/index.ts';
 import { DAILY_QUOTA, startHarness, TEMPLATE, type Harness } from './harness.ts';
+import { progressOf } from '../../helpers/discord-v2.ts';
 
 let h: Harness;
 
@@ -60,9 +61,11 @@ describe('Discord /scribe', () => {
     expect((await h.fake.nextCallback(submit.id)).data).toMatchObject({ flags: 64 }); // deferred, ephemeral
 
     const progress = publicMessages().at(-1)!;
-    expect(progress.embeds[0]).toMatchObject({ title: 'Drafting an email to Grace Hopper' });
-    expect(progress.embeds[0]?.description).toContain('◻️ Reading the template');
-    expect(progress.content).toBe(`Requested by <@${ada.id}>`);
+    expect(progressOf(progress)).toMatchObject({
+      header: `Requested by <@${ada.id}>`,
+      title: 'Drafting an email to Grace Hopper',
+    });
+    expect(progressOf(progress).lines).toContain('◻️ Reading the template');
     expect(progress.threadId).toBe(progress.id);
     expect(h.fake.world.channels.get(progress.id)).toMatchObject({
       name: 'Email to Grace Hopper',

@@ -11,6 +11,7 @@ import type { TestDatabase } from '../../helpers/db.ts';
 import { startDiscordService, type DiscordService } from '../../helpers/e2e.ts';
 import type { ScribeProcess } from '../../helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { emailPieceOf } from '../../helpers/discord-v2.ts';
 
 let discord: FakeDiscord;
 let services: Services;
@@ -27,7 +28,7 @@ afterAll(() => e2e?.close());
 
 const handled = (id: string) => scribe.waitForEvent({ event: 'request.handled', id }, 15_000);
 const emails = (threadId: string) =>
-  discord.channelView(threadId).filter((m) => !m.ephemeral && m.content.includes('Dear Dr.'));
+  discord.channelView(threadId).filter((m) => !m.ephemeral && emailPieceOf(m).includes('Dear Dr.'));
 const reviews = (threadId: string) =>
   discord.channelView(threadId).filter((m) => JSON.stringify(m.components).includes('scribe:write:'));
 const privately = (channelId: string, userId: string, pattern: RegExp) =>
@@ -90,8 +91,8 @@ it('Edit posts the edited text exactly as a new version, once; a placeholder lef
   expect(outcomes).toEqual(['duplicate', 'edited']);
   await expect.poll(() => emails(thread).length, { timeout: 10_000 }).toBe(2);
   const version = emails(thread)[1]!;
-  expect(version.content).toBe(edited);
-  expect(JSON.stringify(version.embeds)).toContain(`Version 2 — edited by <@${ada.id}>`);
+  expect(emailPieceOf(version)).toBe(edited);
+  expect(version.text).toContain(`Version 2 — edited by <@${ada.id}>`);
   const children = await row('parent_id', parent!.id);
   expect(children).toHaveLength(1);
   expect(children[0]).toMatchObject({ status: 'succeeded', action: 'edit', version: 2, email: edited });
@@ -105,10 +106,10 @@ it('Edit posts the edited text exactly as a new version, once; a placeholder lef
   expect((await handled(save.id)).outcome).toBe('edited');
   await expect.poll(() => emails(thread).length, { timeout: 10_000 }).toBe(3);
   const third = emails(thread)[2]!;
-  expect(third.content).toBe(withPlaceholder);
-  expect(JSON.stringify(third.embeds)).toContain('Draft — check before sending');
-  // Shown with markdown escaped (`\\[`), as every text of ours in an embed.
-  const shown = (third.embeds[0]?.description ?? '').replaceAll('\\', '');
+  expect(emailPieceOf(third)).toBe(withPlaceholder);
+  expect(third.text).toContain('Draft — check before sending');
+  // Shown with markdown escaped (`\\[`), as every text of ours.
+  const shown = third.text.replaceAll('\\', '');
   expect(shown).toContain('Placeholders left unfilled: [their research topic].');
 }, 120_000);
 

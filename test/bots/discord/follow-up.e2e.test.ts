@@ -5,10 +5,12 @@
  * after the delay, by the new process. *Got a reply* before the time: nothing posted. The quota
  * used up when it comes due: the thread says so, no draft, no model call.
  */
+import { ComponentType } from 'discord.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { questionOf } from '../../fakes/anthropic.ts';
 import type { FakeDiscord } from '../../fakes/discord/index.ts';
 import type { TestDatabase } from '../../helpers/db.ts';
+import { allComponents, buttonsIn, emailPieceOf } from '../../helpers/discord-v2.ts';
 import { ADA_FORM, startDiscordService, type DiscordService } from '../../helpers/e2e.ts';
 import type { Services } from '../../helpers/services.ts';
 
@@ -31,7 +33,7 @@ afterAll(() => e2e?.close());
 
 const handled = (id: string) => e2e.scribe.waitForEvent({ event: 'request.handled', id }, 30_000);
 const emails = (threadId: string) =>
-  discord.channelView(threadId).filter((m) => !m.ephemeral && m.content.includes('Dear Dr.'));
+  discord.channelView(threadId).filter((m) => !m.ephemeral && emailPieceOf(m).includes('Dear Dr.'));
 const privately = (channelId: string, userId: string, pattern: RegExp) =>
   discord.channelView(channelId, userId).filter((m) => m.ephemeral && pattern.test(m.content));
 const followUps = (threadId: string) =>
@@ -60,11 +62,12 @@ it('Remind me → restart → the follow-up posted once after the delay; Got a r
   const [g1] = await generations();
   const first = emails(thread)[0]!;
   // The outreach row: Mark as sent, Not sent, Remind me, Got a reply, Cancel reminder (Discord's five).
-  const rows = first.components as { components: { custom_id?: string }[] }[];
-  expect(rows.length).toBeLessThanOrEqual(5);
-  expect(rows.every((r) => r.components.length <= 5)).toBe(true);
-  expect(rows.flatMap((r) => r.components.map((c) => c.custom_id))).toEqual(
-    expect.arrayContaining([`scribe:remind:${g1!.id}`, `scribe:replied:${g1!.id}`, `scribe:unremind:${g1!.id}`]),
+  // A Components V2 result: the rows sit inside its container.
+  const rows = allComponents(first.components).filter((c) => c.type === ComponentType.ActionRow);
+  expect(rows.every((r) => (r.components ?? []).length <= 5)).toBe(true);
+  const outreachRow = rows.find((r) => buttonsIn(r).some((b) => b.custom_id === `scribe:remind:${g1!.id}`));
+  expect(buttonsIn(outreachRow ?? {}).map((b) => b.custom_id)).toEqual(
+    ['sent', 'unsent', 'remind', 'replied', 'unremind'].map((a) => `scribe:${a}:${g1!.id}`),
   );
 
   const other = discord.pressButton(first.id, `scribe:remind:${g1!.id}`, { user: grace });

@@ -10,6 +10,7 @@ import type { FakeDiscord } from '../../fakes/discord/index.ts';
 import { PROFILE_TEXT } from '../../fakes/pages.ts';
 import { parseEml } from '../../helpers/eml.ts';
 import { ADA_FORM, startDiscordService, submitDiscordForm, type DiscordService } from '../../helpers/e2e.ts';
+import { buttonsIn, emailPieceOf, textDisplays } from '../../helpers/discord-v2.ts';
 
 let discord: FakeDiscord;
 let e2e: DiscordService;
@@ -55,18 +56,18 @@ async function resultOf(template: string) {
   const email = (await stored())!;
   const thread = discord.channelView(threadId).map((m) => discord.message(m.id));
   const subject = /^\*\*Subject:\*\* (.+)$/.exec(
-    thread.flatMap((m) => m.embeds).find((e) => e.description?.startsWith('**Subject:**'))?.description ?? '',
+    thread.flatMap((m) => textDisplays(m)).find((t) => t.startsWith('**Subject:**')) ?? '',
   )?.[1];
-  const embeds = thread.flatMap((m) => m.embeds.map((e) => e.description ?? '')).join('\n');
+  const embeds = thread.flatMap((m) => textDisplays(m)).join('\n');
   return { thread, email, subject, embeds, last: thread.at(-1)! };
 }
 
 it('puts the address a source shows in To, and links Gmail and Outlook to the exact subject and email', async () => {
   const { thread, email, subject, embeds, last } = await resultOf(SHORT_TEMPLATE);
   expect(embeds).toContain(`📧 To: ${ADDRESS} (from \\[1\\])`);
-  expect(thread.find((m) => m.content.startsWith('Dear Dr. Lovelace'))!.content).toBe(email);
+  expect(thread.map((m) => emailPieceOf(m)).find((t) => t.startsWith('Dear Dr. Lovelace'))).toBe(email);
   expect(subject).toBeDefined();
-  const links = (last.components as { components: Button[] }[]).flatMap((r) => r.components).filter((c) => c.url);
+  const links = (buttonsIn(last) as Button[]).filter((c) => c.url);
   expect(links.map((l) => l.label)).toEqual(['Open in Gmail', 'Open in Outlook']);
   expect(Object.fromEntries(new URL(links[0]!.url!).searchParams)).toEqual({
     view: 'cm',
@@ -86,7 +87,7 @@ it('puts the address a source shows in To, and links Gmail and Outlook to the ex
 it('attaches an email too long for Discord’s links as an .eml draft', async () => {
   const { email, embeds, last } = await resultOf(MEDIUM_TEMPLATE);
   expect(embeds).toContain('Too long for a link: the draft is attached as an .eml file');
-  expect((last.components as { components: Button[] }[]).flatMap((r) => r.components).filter((c) => c.url)).toEqual([]);
+  expect(buttonsIn(last).filter((c) => c.url)).toEqual([]);
   expect(last.attachments.map((a) => a.filename)).toEqual(['email-to-ada-lovelace.eml']);
   const eml = parseEml(Buffer.from(await (await fetch(last.attachments[0]!.url)).arrayBuffer()));
   expect(eml.headers.get('x-unsent')).toBe('1');

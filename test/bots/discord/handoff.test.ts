@@ -14,6 +14,9 @@ import { silentLogger } from '../../../src/log.ts';
 import type { ThreadAddress } from '../../../src/thread/reporter.ts';
 import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord/index.ts';
 import { parseEml } from '../../helpers/eml.ts';
+import { allComponents, emailPieceOf, textDisplays } from '../../helpers/discord-v2.ts';
+import { renderProgress } from '../../../src/bots/discord/render.ts';
+import { initialProgress } from '../../../src/thread/progress.ts';
 import { resultView } from '../../helpers/result-view.ts';
 
 let fake: FakeDiscord;
@@ -36,7 +39,7 @@ const TO = { address: 'ada.lovelace@uni.example', source: 1 };
 
 async function conversation(): Promise<ThreadAddress> {
   const message = (await rest.post(Routes.channelMessages(fake.channelId), {
-    body: { embeds: [{ title: 'Drafting an email to Dr. Ada Lovelace' }] },
+    body: renderProgress(initialProgress('Dr. Ada Lovelace', 1), undefined, 'Requested by <@1>'),
   })) as RESTPostAPIChannelMessageResult;
   const thread = (await rest.post(Routes.threads(fake.channelId, message.id), {
     body: { name: 'Email to Dr. Ada Lovelace' },
@@ -62,7 +65,7 @@ describe('the hand-off on Discord', () => {
       POSTED,
     );
     const last = fake.message(messageIds.at(-1)!);
-    const rows = last.components as {
+    const rows = allComponents(last.components).filter((c) => c.type === ComponentType.ActionRow) as {
       components: { style: number; label: string; url?: string; custom_id?: string }[];
     }[];
     const links = rows.flatMap((r) => r.components).filter((c) => c.style === ButtonStyle.Link);
@@ -72,7 +75,7 @@ describe('the hand-off on Discord', () => {
       expect(l.custom_id).toBeUndefined();
     }
     expect(rows.every((r) => r.components.length <= 5)).toBe(true);
-    expect(rows.at(-1)!.components.map((c) => c.label)).toEqual(['Open in Gmail', 'Open in Outlook']);
+    expect(rows.at(-1)!.components.map((c) => c.label)).toEqual(['Copy', 'Open in Gmail', 'Open in Outlook']);
     const gmail = new URL(links[0]!.url!);
     expect(Object.fromEntries(gmail.searchParams)).toEqual({
       view: 'cm',
@@ -84,10 +87,10 @@ describe('the hand-off on Discord', () => {
     const outlook = new URL(links[1]!.url!);
     expect(Object.fromEntries(outlook.searchParams)).toEqual({ to: TO.address, subject: SUBJECT, body: SHORT });
     expect(last.attachments).toEqual([]);
-    const embeds = messageIds.flatMap((id) => fake.message(id).embeds.map((e) => e.description ?? ''));
-    expect(embeds.join('\n')).toContain('📧 To: ada.lovelace@uni.example (from \\[1\\])');
-    // Copy Text still copies exactly the email.
-    expect(fake.message(messageIds[0]!).content).not.toContain('To:');
+    const texts = messageIds.flatMap((id) => textDisplays(fake.message(id)));
+    expect(texts.join('\n')).toContain('📧 To: ada.lovelace@uni.example (from \\[1\\])');
+    // The email's own text display holds exactly the email (the To line is below the divider).
+    expect(emailPieceOf(fake.message(messageIds[0]!))).toBe(SHORT);
   });
 
   it('attaches a longer email as an .eml to the last message, once', async () => {
@@ -95,17 +98,23 @@ describe('the hand-off on Discord', () => {
     const view = resultView(LONG, { subject: SUBJECT, recipientEmail: TO });
     const { messageIds } = await reporter.result(address, view, POSTED);
     const last = fake.message(messageIds.at(-1)!);
-    const rows = last.components as { components: { type: number; style: number }[] }[];
+    const rows = allComponents(last.components).filter((c) => c.type === ComponentType.ActionRow) as {
+      components: { type: number; style: number }[];
+    }[];
     expect(rows.flatMap((r) => r.components).filter((c) => c.style === ButtonStyle.Link)).toEqual([]);
     expect(rows.flatMap((r) => r.components).every((c) => c.type === ComponentType.Button)).toBe(true);
     expect(last.attachments.map((a) => a.filename)).toEqual(['email-to-dr-ada-lovelace.eml']);
+    // A V2 message shows an attachment only through a File component.
+    expect(allComponents(last.components).filter((c) => c.type === ComponentType.File)).toEqual([
+      { type: ComponentType.File, file: { url: 'attachment://email-to-dr-ada-lovelace.eml' } },
+    ]);
     const eml = parseEml(Buffer.from(await (await fetch(last.attachments[0]!.url)).arrayBuffer()));
     expect(eml.headers.get('x-unsent')).toBe('1');
     expect(eml.headers.get('to')).toBe(TO.address);
     expect(eml.headers.get('subject')).toBe(SUBJECT);
     expect(eml.body).toBe(LONG);
-    const embeds = messageIds.flatMap((id) => fake.message(id).embeds.map((e) => e.description ?? ''));
-    expect(embeds.join('\n')).toContain('Too long for a link: the draft is attached as an .eml file');
+    const texts = messageIds.flatMap((id) => textDisplays(fake.message(id)));
+    expect(texts.join('\n')).toContain('Too long for a link: the draft is attached as an .eml file');
 
     // A retry that recorded no ids posts again with the same nonces: Discord answers the first messages.
     const again = await reporter.result(address, view, { existingMessageIds: [], maybePosted: true });

@@ -8,6 +8,7 @@ import type { FakeDiscord } from '../../fakes/discord/index.ts';
 import { startDiscordService, submitDiscordForm, type DiscordService } from '../../helpers/e2e.ts';
 import { ADA_JOURNAL_PAPER, ADA_ORCID, NAMESAKE_PAPER } from '../../helpers/namesakes.ts';
 import { composerPrompt, OPENALEX_TEST_KEY, type Services } from '../../helpers/services.ts';
+import { emailPieceOf, progressOf } from '../../helpers/discord-v2.ts';
 
 let discord: FakeDiscord;
 let services: Services;
@@ -25,13 +26,14 @@ it('writes to the right Ada Lovelace: only her papers, and the result says who s
   expect([modal.outcome, submitted.outcome]).toEqual(['modal', 'started']);
 
   const progress = discord.channelView(discord.channelId).find((m) => m.threadId !== undefined)!;
-  const emails = () => discord.channelView(progress.threadId!).filter((m) => m.content.includes('Dear Dr. Lovelace'));
+  const emails = () =>
+    discord.channelView(progress.threadId!).filter((m) => emailPieceOf(m).includes('Dear Dr. Lovelace'));
   await expect.poll(() => emails().length, { timeout: 30_000, interval: 100 }).toBe(1);
 
   const thread = discord.channelView(progress.threadId!);
-  const embeds = thread.flatMap((m) => m.embeds.map((e) => `${e.title ?? ''}\n${e.description ?? ''}`)).join('\n');
+  const embeds = thread.map((m) => m.text).join('\n');
   expect(embeds).toContain(`About: Ada Lovelace · University of London · ORCID ${ADA_ORCID}`);
-  expect(thread.map((m) => m.content).join('\n')).not.toContain('About:');
+  expect(thread.map((m) => emailPieceOf(m)).join('\n')).not.toContain('About:');
   expect(embeds).toContain(ADA_JOURNAL_PAPER);
   expect(embeds).not.toContain(NAMESAKE_PAPER);
 
@@ -42,7 +44,7 @@ it('writes to the right Ada Lovelace: only her papers, and the result says who s
 
   await expect
     .poll(
-      () => discord.channelView(discord.channelId).find((m) => m.id === progress.id)?.embeds[0]?.description ?? '',
+      () => progressOf(discord.channelView(discord.channelId).find((m) => m.id === progress.id)!).lines.join('\n'),
       { timeout: 10_000 },
     )
     .toMatch(/✅ Researching the web[\s\S]*✅ Checking who the recipient is[\s\S]*✅ Finding papers/);

@@ -5,6 +5,9 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.ts';
+import { emailParts } from '../../../src/bots/discord/render.ts';
+import { joinPieces } from '../../../src/bots/split.ts';
+import { emailPieceOf } from '../../helpers/discord-v2.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -29,9 +32,21 @@ it('an email longer than the form: posted whole, Edit says to use Copy, 🔁 sti
   const shown = h.fake
     .channelView(generation.threadId!)
     .filter((m) => resultIds.includes(m.id))
-    .map((m) => m.content)
+    .map((m) => emailPieceOf(m))
     .join('\n');
   for (const p of PARAGRAPHS) expect(shown).toContain(p);
+
+  // 📋 Copy: the bare email, exactly, as the content of private replies (Copy Text copies content;
+  // the V2 result has none), split at the same clean boundaries.
+  const copy = h.fake.pressButton(resultIds.at(-1)!, `scribe:copy:${generation.id}`);
+  expect((await h.handled(copy.id)).outcome).toBe('copy');
+  const copied = h.fake
+    .channelView(generation.threadId!, h.fake.people.ada.id)
+    .filter((m) => m.ephemeral)
+    .map((m) => m.content);
+  expect(copied.length).toBeGreaterThan(1);
+  for (const piece of copied) expect(piece.length).toBeLessThanOrEqual(2_000);
+  expect(joinPieces(emailParts(email).map((p, i) => ({ ...p, text: copied[i]! })))).toBe(email);
 
   const last = resultIds.at(-1)!;
   const press = h.fake.pressButton(last, `scribe:edit:${generation.id}`);

@@ -12,6 +12,7 @@ import type { TestDatabase } from '../../helpers/db.ts';
 import { ADA_FORM, startDiscordService, type DiscordService } from '../../helpers/e2e.ts';
 import type { ScribeProcess } from '../../helpers/scribe-process.ts';
 import type { Services } from '../../helpers/services.ts';
+import { emailPieceOf } from '../../helpers/discord-v2.ts';
 
 let discord: FakeDiscord;
 let services: Services;
@@ -28,7 +29,7 @@ afterAll(() => e2e?.close());
 
 const handled = (id: string) => scribe.waitForEvent({ event: 'request.handled', id }, 15_000);
 const emails = (threadId: string) =>
-  discord.channelView(threadId).filter((m) => !m.ephemeral && m.content.includes('Dear Dr.'));
+  discord.channelView(threadId).filter((m) => !m.ephemeral && emailPieceOf(m).includes('Dear Dr.'));
 const privately = (channelId: string, userId: string, pattern: RegExp) =>
   discord.channelView(channelId, userId).filter((m) => m.ephemeral && pattern.test(m.content));
 const generations = async () =>

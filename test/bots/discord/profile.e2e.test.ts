@@ -64,7 +64,7 @@ it('saves the profile from its form, confirms privately, prefills it, and fills 
   const text = () =>
     discord
       .channelView(progress.threadId!)
-      .map((m) => [m.content, ...m.embeds.map((e) => e.description ?? '')].join('\n'))
+      .map((m) => [m.text, ...m.embeds.map((e) => e.description ?? '')].join('\n'))
       .join('\n');
   await expect.poll(text, { timeout: 30_000, interval: 100 }).toContain('Dear Dr. Lovelace');
   expect(text()).toContain('Best regards,\nMary Somerville');

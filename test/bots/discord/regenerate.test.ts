@@ -15,6 +15,7 @@ import { getGeneration, type Generation } from '../../../src/db/generations.ts';
 import { INSTRUCTIONS } from '../../../src/requests/commit/versions.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { DAILY_QUOTA, startHarness, type Harness } from './harness.ts';
+import { progressOf } from '../../helpers/discord-v2.ts';
 
 let h: Harness;
 
@@ -62,8 +63,10 @@ describe('Discord regeneration', () => {
     expect(await h.jobsFor(child!.id)).toHaveLength(1);
     const progress = h.fake.message(child!.progressMessageId!);
     expect(progress.channel_id).toBe(threadId);
-    expect(progress.content).toBe(`<@${h.fake.people.ada.id}> asked for a new version`);
-    expect(progress.embeds[0]?.title).toBe('Drafting an email to Dr. Ada Lovelace (version 2)');
+    expect(progressOf(progress)).toMatchObject({
+      header: `<@${h.fake.people.ada.id}> asked for a new version`,
+      title: 'Drafting an email to Dr. Ada Lovelace (version 2)',
+    });
   });
 
   it('ignores reactions by others, by the bot, with other emoji and on other messages', async () => {
@@ -142,7 +145,7 @@ describe('Discord regeneration', () => {
     const children = await childrenOf(parent);
     expect(children.map((c) => c.instruction)).toEqual([null, INSTRUCTIONS.shorter]);
     expect(children.map((c) => c.version)).toEqual([2, 3]);
-    expect(h.fake.message(children[1]!.progressMessageId!).content).toContain('asked for a shorter version');
+    expect(progressOf(h.fake.message(children[1]!.progressMessageId!)).header).toContain('asked for a shorter version');
 
     const grace = h.fake.people.grace;
     const refused = h.fake.pressButton(last, `scribe:regenerate:${parent.id}`, { user: grace });

@@ -1,4 +1,4 @@
-import { MessageFlags } from 'discord.js';
+import { ComponentType, MessageFlags, type APIContainerComponent } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { joinPieces } from '../../../src/bots/split.ts';
 import { draftModalId, parseDraftModalId, parseResultButton, WHO_IN_FORM_MAX } from '../../../src/bots/discord/ids.ts';
@@ -8,12 +8,14 @@ import {
   COLORS,
   DISCORD_LIMITS,
   emailParts,
-  embedsSize,
   escapeMarkdown,
+  progressHeaderOf,
   renderProgress,
   renderResult,
-  type ResultMessage,
+  showsFile,
+  type V2Message,
 } from '../../../src/bots/discord/render.ts';
+import { allComponents, buttonsIn, textDisplays } from '../../helpers/discord-v2.ts';
 import { initialProgress } from '../../../src/thread/progress.ts';
 import type { ResultView } from '../../../src/thread/reporter.ts';
 import type { Source } from '../../../src/pipeline/types.ts';
@@ -41,11 +43,20 @@ function result(email: string, extra: Partial<ResultView> = {}): ResultView {
 }
 
 /** Every message must be one Discord accepts (the fake applies Discord's limits, in code points). */
-function expectValid(messages: ResultMessage[]): void {
+function expectValid(messages: V2Message[]): void {
   for (const m of messages) expect(validateMessage(m, false)).toBeNull();
 }
 
-describe('Discord progress embed', () => {
+/** The container of a V2 message (each progress and result message has one). */
+function containerOf(message: V2Message): APIContainerComponent {
+  const container = message.components.find((c) => c.type === ComponentType.Container);
+  if (!container || container.type !== ComponentType.Container) throw new Error('no container');
+  return container;
+}
+
+const idsOf = (buttons: ReturnType<typeof buttonsIn>) => buttons.map((b) => parseResultButton(b.custom_id ?? ''));
+
+describe('Discord progress message (Components V2)', () => {
   it('shows the steps (the four, and who the recipient is) with state icons, seconds and escaped warnings, coloured by status', () => {
     const view = initialProgress('Dr. Ada Lovelace', 1);
     view.status = 'running';
@@ -56,10 +67,16 @@ describe('Discord progress embed', () => {
       seconds: 0.8,
       warnings: ['2 of 5 pages could not be read: *timeout* on https://x.example/a_b_c'],
     };
-    const embed = renderProgress(view);
-    expect(embed.title).toBe('Drafting an email to Dr. Ada Lovelace');
-    expect(embed.color).toBe(COLORS.running);
-    expect(embed.description?.split('\n')).toEqual([
+    const message = renderProgress(view, GEN, 'Requested by <@1>');
+    expect(message.flags & MessageFlags.IsComponentsV2).toBeTruthy();
+    expect(message).not.toHaveProperty('content');
+    expect(message).not.toHaveProperty('embeds');
+    // Who asked, above the container; the title and the steps inside it, then Cancel.
+    const [title, steps] = textDisplays(containerOf(message));
+    expect(textDisplays(message)[0]).toBe('Requested by <@1>');
+    expect(title).toBe('### Drafting an email to Dr. Ada Lovelace');
+    expect(containerOf(message).accent_color).toBe(COLORS.running);
+    expect(steps?.split('\n')).toEqual([
       '✅ Reading the template — 1.2 s',
       '⏳ Researching the web',
       '◻️ Checking who the recipient is',
@@ -68,27 +85,33 @@ describe('Discord progress embed', () => {
       '    ⚠️ 2 of 5 pages could not be read: \\*timeout\\* on https://x.example/a_b_c',
       '◻️ Writing the email',
     ]);
-    expect(renderProgress({ ...view, status: 'failed', error: 'Exa is down' }).color).toBe(COLORS.failed);
-    expect(renderProgress({ ...view, status: 'succeeded' })).toMatchObject({
-      title: 'Email to Dr. Ada Lovelace is ready',
-      color: COLORS.succeeded,
-    });
+    expect(idsOf(buttonsIn(message))).toEqual([{ action: 'cancel', generationId: GEN }]);
+    expect(progressHeaderOf(message)).toBe('Requested by <@1>');
+    expect(validateMessage(message, false)).toBeNull();
+    expect(containerOf(renderProgress({ ...view, status: 'failed', error: 'Exa is down' })).accent_color).toBe(
+      COLORS.failed,
+    );
+    const done = renderProgress({ ...view, status: 'succeeded' }, GEN);
+    expect(textDisplays(done)[0]).toBe('### Email to Dr. Ada Lovelace is ready');
+    expect(buttonsIn(done)).toEqual([]);
+    expect(progressHeaderOf(done)).toBeUndefined();
   });
 
-  it('keeps a flood of warnings within the description limit and says how many were left out', () => {
+  it("keeps a flood of warnings within the message's 4,000 characters and says how many were left out", () => {
     const view = initialProgress('Ada', 1);
     view.steps.research = {
       state: 'done',
       seconds: 5,
       warnings: Array.from({ length: 400 }, (_, i) => `page ${i} could not be read`),
     };
-    const embed = renderProgress(view);
-    expect(embed.description!.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedDescription);
-    expect(embed.description).toMatch(/… and \d+ more$/);
+    const message = renderProgress(view, GEN, 'Requested by <@1>');
+    expect(textDisplays(message).join('').length).toBeLessThanOrEqual(DISCORD_LIMITS.v2Text);
+    expect(textDisplays(message).at(-1)).toMatch(/… and \d+ more$/);
+    expect(validateMessage(message, false)).toBeNull();
   });
 });
 
-describe('Discord result messages', () => {
+describe('Discord result messages (Components V2)', () => {
   it('splits a 9,000-character email into messages of at most 2,000 characters, never mid-word, losing nothing', () => {
     // Long paragraphs, so the split must fall inside paragraphs (at sentences or spaces).
     const sentence = 'The analytical engine weaves algebraic patterns just as the loom weaves flowers and leaves. ';
@@ -100,7 +123,8 @@ describe('Discord result messages', () => {
     const parts = emailParts(email);
     expect(parts.length).toBeGreaterThanOrEqual(5);
     expect(joinPieces(parts)).toBe(email);
-    expect(messages.slice(0, parts.length).map((m) => m.content)).toEqual(parts.map((p) => p.text));
+    // Each piece is the first text display of a message of its own, in order.
+    expect(messages.slice(0, parts.length).map((m) => textDisplays(m)[0])).toEqual(parts.map((p) => p.text));
     for (const part of parts.slice(0, -1)) {
       expect(part.text.length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
       expect(part.separator).not.toBe(''); // cut at whitespace, so no word is broken
@@ -109,7 +133,7 @@ describe('Discord result messages', () => {
     expectValid(messages);
   });
 
-  it('keeps a long email bare for Copy Text, the subject in a message above it, each line with its marks below', () => {
+  it('keeps a long email bare, the subject above it, each line with its marks below', () => {
     const line = (i: number) => `your paper ${i} on *engines*`;
     const email = Array.from(
       { length: 40 },
@@ -117,69 +141,77 @@ describe('Discord result messages', () => {
     ).join('\n\n');
     const fills = Array.from({ length: 40 }, (_, i) => ({ slot: `[line ${i}]`, text: line(i), sources: [2, 1] }));
     const messages = renderResult(result(email, { fills, subject: 'About your *engines*' }), GEN);
-    expect(messages[0]).toMatchObject({
-      content: '',
-      embeds: [{ description: '**Subject:** About your \\*engines\\*' }],
-    });
     const parts = emailParts(email);
     expect(parts.length).toBeGreaterThanOrEqual(3);
-    expect(messages.slice(1, parts.length + 1).map((m) => m.content)).toEqual(parts.map((p) => p.text));
-    const embeds = messages.flatMap((m) => m.embeds);
-    const marks = embeds.find((e) => e.title === 'Where each line comes from')!;
-    expect(marks.description).toContain('> your paper 0 on \\*engines\\* \\[1\\]\\[2\\]');
-    expect(marks.description!.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedDescription);
+    expect(textDisplays(messages[0]!).slice(0, 2)).toEqual(['**Subject:** About your \\*engines\\*', parts[0]!.text]);
+    expect(messages.slice(1, parts.length).map((m) => textDisplays(m)[0])).toEqual(parts.slice(1).map((p) => p.text));
+    const texts = messages.flatMap((m) => textDisplays(m));
+    const marks = texts.find((t) => t.startsWith('**Where each line comes from**'))!;
+    expect(marks).toContain('> your paper 0 on \\*engines\\* \\[1\\]\\[2\\]');
     // Every line is there, or the lines left out are counted; no mark is cut.
-    expect(marks.description).toMatch(/> your paper 39 on .* \\\[1\\\]\\\[2\\\]$|… and \d+ more$/);
-    expect(embeds.findIndex((e) => e.title === 'Sources')).toBeGreaterThan(embeds.indexOf(marks));
+    expect(marks).toMatch(/> your paper 39 on .* \\\[1\\\]\\\[2\\\]$|… and \d+ more$/m);
+    const sources = texts.findIndex((t) => t.includes('**Sources**'));
+    expect(sources).toBeGreaterThanOrEqual(texts.indexOf(marks));
     expectValid(messages);
   });
 
-  it('puts the sources after the email and the buttons on the last message', () => {
+  it('puts the sources after the email and the buttons, Copy among them, on the last message, inside its container', () => {
     const messages = renderResult(result('Dear Dr. Lovelace,\n\nI loved your notes.'), GEN);
     expect(messages).toHaveLength(1);
     const [only] = messages;
-    expect(only!.content).toBe('Dear Dr. Lovelace,\n\nI loved your notes.');
-    expect(only!.embeds[0]).toMatchObject({ title: 'Sources' });
-    expect(only!.embeds[0]!.description).toBe(
+    expect(only!.components).toHaveLength(1);
+    const texts = textDisplays(only!);
+    expect(texts[0]).toBe('Dear Dr. Lovelace,\n\nI loved your notes.');
+    expect(texts[1]).toBe(
       [
+        '**Sources**',
         '**Web pages**',
         '\\[1\\] [Ada \\*and\\* the \\[Engine\\]](https://uni.example/ada)',
         '**arXiv papers**',
         '\\[2\\] [Notes on the Engine](https://arxiv.org/abs/2401.00010) (2024)',
       ].join('\n'),
     );
-    const buttons = only!.components[0]!.components.map((b) => ('custom_id' in b ? b.custom_id : ''));
-    expect(buttons.map(parseResultButton)).toEqual([
-      { action: 'regenerate', generationId: GEN },
-      { action: 'shorter', generationId: GEN },
-      { action: 'fresh', generationId: GEN },
-      { action: 'edit', generationId: GEN },
+    const rows = containerOf(only!).components.filter((c) => c.type === ComponentType.ActionRow);
+    expect(rows.map((row) => idsOf(buttonsIn({ components: [row] })))).toEqual([
+      [
+        { action: 'regenerate', generationId: GEN },
+        { action: 'shorter', generationId: GEN },
+        { action: 'fresh', generationId: GEN },
+        { action: 'edit', generationId: GEN },
+      ],
+      // The outreach memory's and the follow-up's buttons on a row of their own: five, Discord's most.
+      [
+        { action: 'sent', generationId: GEN },
+        { action: 'unsent', generationId: GEN },
+        { action: 'remind', generationId: GEN },
+        { action: 'replied', generationId: GEN },
+        { action: 'unremind', generationId: GEN },
+      ],
+      [
+        { action: 'feedback_up', generationId: GEN },
+        { action: 'feedback_down', generationId: GEN },
+      ],
+      // 📋 Copy, then the links (Open in Gmail / Outlook carry no custom id).
+      [{ action: 'copy', generationId: GEN }, undefined, undefined],
     ]);
-    // The outreach memory's and the follow-up's buttons on a row of their own: five, Discord's most.
-    expect(only!.components[1]!.components.map((b) => parseResultButton('custom_id' in b ? b.custom_id : ''))).toEqual([
-      { action: 'sent', generationId: GEN },
-      { action: 'unsent', generationId: GEN },
-      { action: 'remind', generationId: GEN },
-      { action: 'replied', generationId: GEN },
-      { action: 'unremind', generationId: GEN },
-    ]);
-    const feedback = only!.components[2]!.components.map((b) => ('custom_id' in b ? b.custom_id : ''));
-    expect(feedback.map(parseResultButton)).toEqual([
-      { action: 'feedback_up', generationId: GEN },
-      { action: 'feedback_down', generationId: GEN },
-    ]);
-    expect(only!.flags).toBe(0); // our embeds must stay visible
+    expect(
+      buttonsIn(only!)
+        .filter((b) => b.url)
+        .map((b) => b.label),
+    ).toEqual(['Open in Gmail', 'Open in Outlook']);
+    expect(only!.flags).toBe(MessageFlags.IsComponentsV2 | MessageFlags.SuppressEmbeds);
+    expectValid(messages);
   });
 
-  it('keeps the email verbatim for copying: markdown unescaped, mentions disabled, link previews off', () => {
+  it('keeps the email verbatim: markdown unescaped, mentions disabled, link previews off', () => {
     const email = 'Dear @everyone,\n\nYour *favourite* result is at https://x.example/a_(b).\n\n# Not a heading';
     const [message] = renderResult(result(email, { sources: [], papers: [] }), GEN);
-    expect(message!.content).toBe(email);
+    expect(textDisplays(message!)[0]).toBe(email);
     expect(message!.allowed_mentions).toEqual({ parse: [] });
-    expect(message!.flags).toBe(MessageFlags.SuppressEmbeds);
+    expect(message!.flags & MessageFlags.SuppressEmbeds).toBeTruthy();
   });
 
-  it('fits a huge source list into embeds within 4,096 each, 6,000 and 10 per message, dropping none', () => {
+  it('fits a huge source list within 4,000 characters and 40 components per message, dropping none', () => {
     const sources: Source[] = Array.from({ length: 300 }, (_, i) => ({
       n: i + 1,
       url: `https://example.org/${i}/${'p'.repeat(80)}`,
@@ -192,19 +224,39 @@ describe('Discord result messages', () => {
     expect(messages.length).toBeGreaterThan(2);
     expectValid(messages);
     for (const m of messages) {
-      expect(m.embeds.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedsPerMessage);
-      expect(embedsSize(m.embeds)).toBeLessThanOrEqual(DISCORD_LIMITS.embedTotal);
-      for (const e of m.embeds) expect(e.description!.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedDescription);
+      expect(textDisplays(m).join('').length).toBeLessThanOrEqual(DISCORD_LIMITS.v2Text);
+      expect(allComponents(m.components).length).toBeLessThanOrEqual(DISCORD_LIMITS.v2Components);
     }
-    const all = messages.flatMap((m) => m.embeds.map((e) => e.description)).join('\n');
+    const all = messages.flatMap((m) => textDisplays(m)).join('\n');
     for (let n = 1; n <= 300; n++) expect(all).toContain(`\\[${n}\\] `);
-    expect(messages[0]!.embeds[0]).toMatchObject({
-      title: '⚠️ Draft — check before sending',
-      description: '• No paper is named.',
-    });
-    // The action buttons, Mark as sent's row, the 👍 / 👎 row, then the Open in Gmail / Outlook row
-    // (this short email fits Discord's 512).
-    expect(messages.map((m) => m.components.length)).toEqual([...Array(messages.length - 1).fill(0), 4]);
+    expect(textDisplays(messages[0]!)[0]).toBe('**⚠️ Draft — check before sending**\n• No paper is named.');
+    expect(containerOf(messages[0]!).accent_color).toBe(COLORS.draft);
+    // The buttons only on the last message.
+    expect(messages.map((m) => buttonsIn(m).length > 0)).toEqual([...Array(messages.length - 1).fill(false), true]);
+  });
+
+  it('stays within the limits with everything at once: a batch label, an edit, To, About, notes, a long email, the .eml', () => {
+    const email = Array.from({ length: 30 }, (_, i) => `Paragraph ${i}: ${'word '.repeat(60).trim()}.`).join('\n\n');
+    const messages = renderResult(
+      result(email, {
+        batch: { position: 3, size: 12 },
+        editedBy: '42',
+        about: 'Ada Lovelace · University of London',
+        notes: ['No web sources could be read.'],
+        subject: 'Your notes',
+        recipientEmail: { address: 'ada@uni.example', source: 1 },
+        cost: { usd: 0.0123, seconds: 12.3 },
+      }),
+      GEN,
+    );
+    expectValid(messages);
+    const text = messages.flatMap((m) => textDisplays(m)).join('\n');
+    expect(textDisplays(messages[0]!)[0]).toContain('✉️ To Dr. Ada Lovelace · 3 of 12');
+    for (const bit of ['✏️ Version 1 — edited by <@42>', '📧 To:', '👤 Ada Lovelace', 'ℹ️ No web sources', '-# ≈'])
+      expect(text).toContain(bit);
+    // Too long for a link: the .eml, shown by a File component in the message that carries it.
+    expect(text).toContain('📎 Too long for a link');
+    expect(messages.filter(showsFile)).toHaveLength(1);
   });
 
   it('links only http(s) addresses and keeps parentheses from ending a link early', () => {
@@ -218,7 +270,7 @@ describe('Discord result messages', () => {
       }),
       GEN,
     );
-    const description = message!.embeds[0]!.description!;
+    const description = textDisplays(message!)[1]!;
     expect(description).toContain('\\[1\\] [Engine \\(computing\\)](https://en.example/wiki/Engine_%28computing%29)');
     expect(description).toContain('\\[2\\] Sneaky');
     expect(description).not.toContain('javascript:');
@@ -237,7 +289,7 @@ describe('Discord result messages', () => {
       }),
       GEN,
     );
-    const description = message!.embeds[0]!.description!;
+    const description = textDisplays(message!)[1]!;
     // One link per source: the address never closes the link early or starts another.
     expect(description).toContain(
       '\\[1\\] [Notes](https://evil.example/a%29%20%5BYour%20bank%5D%28https://bank.example)',

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Routes, type REST, type RESTPostAPIChannelMessageResult } from 'discord.js';
+import { MessageFlags, Routes, type REST, type RESTPostAPIChannelMessageResult } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiscordRest } from '../../../src/bots/discord/client.ts';
 import { createDiscordReporter, nonceFor } from '../../../src/bots/discord/reporter.ts';
-import { emailParts } from '../../../src/bots/discord/render.ts';
+import { emailParts, renderProgress } from '../../../src/bots/discord/render.ts';
+import { emailPieceOf, progressOf, textDisplays } from '../../helpers/discord-v2.ts';
 import { ErrorCode, PermanentError } from '../../../src/errors.ts';
 import { initialProgress } from '../../../src/thread/progress.ts';
 import type { ResultView, ThreadAddress } from '../../../src/thread/reporter.ts';
@@ -35,7 +36,7 @@ const view = (email = LONG_EMAIL): ResultView => resultView(email);
 /** A progress message in #general with a thread started on it, as the bot makes them. */
 async function conversation(options: { thread?: boolean } = {}): Promise<ThreadAddress> {
   const message = (await rest.post(Routes.channelMessages(fake.channelId), {
-    body: { embeds: [{ title: 'Drafting an email to Dr. Ada Lovelace' }] },
+    body: renderProgress(initialProgress('Dr. Ada Lovelace', 1), undefined, 'Requested by <@1>'),
   })) as RESTPostAPIChannelMessageResult;
   let threadId: string | null = null;
   if (options.thread ?? true) {
@@ -55,7 +56,9 @@ async function conversation(options: { thread?: boolean } = {}): Promise<ThreadA
   };
 }
 
-const contents = (channelId: string) => fake.channelView(channelId).map((m) => m.content);
+/** What each message says: a V2 result message's piece of the email, or a plain message's content. */
+const contents = (channelId: string) =>
+  fake.channelView(channelId).map((m) => (m.content === '' ? emailPieceOf(m) : m.content));
 
 describe('Discord reporter', () => {
   it('edits the progress message in the channel, and a regeneration’s progress message in the thread', async () => {
@@ -69,16 +72,22 @@ describe('Discord reporter', () => {
     });
     const edited = fake.message(address.progressMessageId!);
     expect(edited.channel_id).toBe(fake.channelId);
-    expect(edited.embeds[0]?.description).toContain('✅ Reading the template — 1.2 s');
+    expect(progressOf(edited).lines).toContain('✅ Reading the template — 1.2 s');
+    // The line saying who asked is kept through the edit (a V2 edit replaces every component).
+    expect(progressOf(edited).header).toBe('Requested by <@1>');
+    expect(edited.flags! & MessageFlags.IsComponentsV2).toBeTruthy();
 
     const second = (await rest.post(Routes.channelMessages(address.threadId!), {
-      body: { content: 'v2' },
+      body: renderProgress(initialProgress('Dr. Ada Lovelace', 2), undefined, '<@1> asked for a new version'),
     })) as RESTPostAPIChannelMessageResult;
     await reporter.progress(
       { ...address, progressMessageId: second.id },
       { ...initialProgress('Dr. Ada Lovelace', 2), status: 'succeeded' },
     );
-    expect(fake.message(second.id).embeds[0]?.title).toBe('Email to Dr. Ada Lovelace is ready (version 2)');
+    expect(progressOf(fake.message(second.id))).toMatchObject({
+      header: '<@1> asked for a new version',
+      title: 'Email to Dr. Ada Lovelace is ready (version 2)',
+    });
   });
 
   it('posts the result into the thread, split losslessly, with nonces, the buttons last', async () => {
@@ -96,7 +105,8 @@ describe('Discord reporter', () => {
     );
     const last = fake.channelView(address.threadId!).at(-1)!;
     expect(JSON.stringify(last.components)).toContain(`scribe:regenerate:${address.generationId}`);
-    expect(last.embeds[0]?.title).toBe('Sources');
+    expect(textDisplays(last).some((t) => t.startsWith('**Sources**'))).toBe(true);
+    for (const m of fake.channelView(address.threadId!)) expect(m.content).toBe('');
   });
 
   it('does not post twice when a retry finds a post it may have made (maybePosted)', async () => {
@@ -142,7 +152,7 @@ describe('Discord reporter', () => {
     });
     const edits = fake.rest.callsTo((c) => c.method === 'PATCH' && c.path.endsWith(address.progressMessageId!));
     expect(edits.map((c) => c.status)).toEqual([429, 200]);
-    expect(fake.message(address.progressMessageId!).embeds[0]?.title).toBe(
+    expect(progressOf(fake.message(address.progressMessageId!)).title).toBe(
       'Could not write the email to Dr. Ada Lovelace',
     );
   });

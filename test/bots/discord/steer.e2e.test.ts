@@ -9,6 +9,7 @@ import type { TestDatabase } from '../../helpers/db.ts';
 import { startDiscordService, type DiscordService } from '../../helpers/e2e.ts';
 import type { ScribeProcess } from '../../helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { emailPieceOf, progressOf } from '../../helpers/discord-v2.ts';
 
 let discord: FakeDiscord;
 let services: Services;
@@ -24,7 +25,7 @@ beforeAll(async () => {
 afterAll(() => e2e?.close());
 
 const handled = (id: string) => scribe.waitForEvent({ event: 'request.handled', id }, 15_000);
-const emails = (threadId: string) => discord.channelView(threadId).filter((m) => m.content.includes('Dear Dr.'));
+const emails = (threadId: string) => discord.channelView(threadId).filter((m) => emailPieceOf(m).includes('Dear Dr.'));
 
 /** /scribe with all options; answers the progress message (the thread's parent). */
 async function draft(name: string, extra: Record<string, string | boolean> = {}) {
@@ -71,7 +72,7 @@ it('cancels a running generation: refused for another member, then stopped with 
   expect((await handled(press.id)).outcome).toBe('cancelled');
   await scribe.waitForEvent({ event: 'generation.cancelled', generationId: id }, 10_000);
   await expect
-    .poll(() => discord.message(progress.id).embeds?.[0]?.description ?? '', { timeout: 10_000 })
+    .poll(() => progressOf(discord.message(progress.id)).lines.join('\n'), { timeout: 10_000 })
     .toMatch(/Cancelled/);
   expect((await row())!.status).toBe('cancelled');
   expect(buttonsOf(progress.id)).not.toContain('scribe:cancel');

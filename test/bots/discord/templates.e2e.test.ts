@@ -159,7 +159,7 @@ it('the manager saves a 4,500-character template in two boxes, renames and delet
   const text = () =>
     discord
       .channelView(progress.threadId!)
-      .map((m) => [m.content, ...m.embeds.map((e) => e.description ?? '')].join('\n'))
+      .map((m) => [m.text, ...m.embeds.map((e) => e.description ?? '')].join('\n'))
       .join('\n');
   await expect.poll(text, { timeout: 30_000, interval: 100 }).toContain(LONG_TAIL);
 

@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from '../../../src/config.ts';
 import { buttonPress, chatInput } from '../../fakes/discord/interactions.ts';
 import { DISCORD_EPOCH } from '../../fakes/discord/snowflake.ts';
 import { DAILY_QUOTA, startHarness, TEMPLATE, type Harness } from './harness.ts';
+import { progressOf } from '../../helpers/discord-v2.ts';
 
 let h: Harness;
 let elsewhere: Harness;
@@ -77,7 +78,7 @@ describe('Discord tenancy', () => {
     expect('channel' in cmd).toBe(false);
     expect(await h.handled(cmd.id)).toMatchObject({ outcome: 'started' });
     const progress = publicMessages(h).at(-1)!;
-    expect(progress.embeds[0]?.title).toBe('Drafting an email to Grace Hopper');
+    expect(progressOf(progress).title).toBe('Drafting an email to Grace Hopper');
     expect(await h.generationByProgress(progress.id)).toMatchObject({
       channelId: h.fake.channelId,
       threadId: progress.id,

@@ -19,6 +19,7 @@ import {
   NAMESAKE_PAPER,
 } from '../../helpers/namesakes.ts';
 import { composerPrompt, OPENALEX_TEST_KEY, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { emailPieceOf, progressOf } from '../../helpers/discord-v2.ts';
 
 let discord: FakeDiscord;
 let services: Services;
@@ -38,9 +39,9 @@ const handled = (id: string) => e2e.scribe.waitForEvent({ event: 'request.handle
 const questions = (threadId: string) =>
   discord.channelView(threadId).filter((m) => JSON.stringify(m.components).includes('scribe:choose:'));
 const emails = (threadId: string) =>
-  discord.channelView(threadId).filter((m) => !m.ephemeral && m.content.includes('Dear Dr.'));
-const embedsOf = (m: { embeds: { title?: string; description?: string }[] }) =>
-  m.embeds.map((e) => `${e.title ?? ''}\n${e.description ?? ''}`).join('\n');
+  discord.channelView(threadId).filter((m) => !m.ephemeral && emailPieceOf(m).includes('Dear Dr.'));
+const embedsOf = (m: { text: string; embeds: { title?: string; description?: string }[] }) =>
+  [m.text, ...m.embeds.map((e) => `${e.title ?? ''}\n${e.description ?? ''}`)].join('\n');
 const privately = (channelId: string, userId: string, pattern: RegExp) =>
   discord.channelView(channelId, userId).find((m) => m.ephemeral && pattern.test(m.content));
 const statusOf = async (id: string) =>
@@ -83,7 +84,7 @@ it('asks which Ada Lovelace; only the requester answers; the choice writes with 
   expect(services.anthropic.callsFor('email').length).toBe(composed);
   expect(emails(thread)).toHaveLength(0);
   await expect
-    .poll(() => discord.channelView(discord.channelId).find((m) => m.id === progress.id)?.embeds[0]?.title ?? '', {
+    .poll(() => progressOf(discord.channelView(discord.channelId).find((m) => m.id === progress.id)!).title, {
       timeout: 10_000,
     })
     .toContain('Which Ada Lovelace?');

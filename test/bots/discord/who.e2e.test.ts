@@ -10,6 +10,7 @@ import type { FakeDiscord } from '../../fakes/discord/index.ts';
 import { ADA_FORM, startDiscordService, type DiscordService } from '../../helpers/e2e.ts';
 import { ADA_JOURNAL_PAPER, BAD_ORCID, NAMESAKE_PAPER } from '../../helpers/namesakes.ts';
 import { composerPrompt, OPENALEX_TEST_KEY, type Services } from '../../helpers/services.ts';
+import { emailPieceOf } from '../../helpers/discord-v2.ts';
 
 /** ORCID's other example iD (valid checksum), given here to the Leeds namesake. */
 const NAMESAKE_ORCID = '0000-0002-1694-233X';
@@ -42,10 +43,10 @@ async function emailThread(): Promise<string> {
   const progress = discord.channelView(discord.channelId).findLast((m) => m.threadId !== undefined)!;
   const thread = () => discord.channelView(progress.threadId!);
   await expect
-    .poll(() => thread().filter((m) => m.content.includes('Dear Dr. Lovelace')).length, { timeout: 60_000 })
+    .poll(() => thread().filter((m) => emailPieceOf(m).includes('Dear Dr. Lovelace')).length, { timeout: 60_000 })
     .toBe(1);
   return thread()
-    .flatMap((m) => m.embeds.map((e) => `${e.title ?? ''}\n${e.description ?? ''}`))
+    .flatMap((m) => [m.text, ...m.embeds.map((e) => `${e.title ?? ''}\n${e.description ?? ''}`)])
     .join('\n');
 }
 

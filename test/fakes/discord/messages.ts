@@ -4,6 +4,7 @@
  * events Discord emits for each change (MESSAGE_CREATE/UPDATE/DELETE, THREAD_CREATE).
  */
 import type { APIEmbed, APIMessage, APIThreadChannel, APIUser, ChannelFlags } from 'discord.js';
+import { textOf } from '../../helpers/discord-v2.ts';
 import { snowflake } from './snowflake.ts';
 import type { MessageBody } from './validate.ts';
 import type { DiscordWorld } from './world.ts';
@@ -33,6 +34,8 @@ export interface ViewMessage {
   author: string;
   authorId: string;
   content: string;
+  /** The text shown: the content, then a Components V2 message's text displays (test/helpers/discord-v2.ts). */
+  text: string;
   embeds: APIEmbed[];
   components: unknown[];
   edited: boolean;
@@ -228,6 +231,7 @@ export class MessageStore {
           author: m.author.username,
           authorId: m.author.id,
           content: m.content,
+          text: textOf(m),
           embeds: m.embeds,
           components: m.components ?? [],
           edited: m.edited_timestamp !== null,

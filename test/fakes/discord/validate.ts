@@ -48,7 +48,35 @@ export const Limits = {
   customId: 100,
   buttonsPerRow: 5,
   buttonUrl: 512,
+  /** Components V2: components in one message, nested ones included. */
+  v2Components: 40,
+  /** Components V2: characters across all the text displays of one message. */
+  v2Text: 4000,
+  /** Components V2: components directly inside a container (discord-api-types: "up to 10"). */
+  containerChildren: 10,
+  /** Components V2: text displays in a section. */
+  sectionTexts: 3,
 } as const;
+
+/** MessageFlags.IsComponentsV2 (1 << 15). */
+export const IS_COMPONENTS_V2 = 1 << 15;
+
+/** Component types (discord-api-types' ComponentType). */
+const T = {
+  ActionRow: 1,
+  Button: 2,
+  Section: 9,
+  TextDisplay: 10,
+  Thumbnail: 11,
+  MediaGallery: 12,
+  File: 13,
+  Separator: 14,
+  Container: 17,
+} as const;
+/** Interactive components allowed in a message's action row: button and the select menus. */
+const IN_ACTION_ROW = [T.Button, 3, 5, 6, 7, 8];
+const V2_TOP_LEVEL = [T.ActionRow, T.Section, T.TextDisplay, T.MediaGallery, T.File, T.Separator, T.Container];
+const IN_CONTAINER = [T.ActionRow, T.Section, T.TextDisplay, T.MediaGallery, T.File, T.Separator];
 
 /** Length as Discord counts it. */
 export function codePoints(text: string | null | undefined): number {
@@ -82,10 +110,26 @@ function maxLength(problems: Problems, path: string[], text: string | null | und
 
 /**
  * Checks a message body against Discord's limits. `partial` is for edits, where absent fields keep
- * their value and so an "empty" edit is fine. Returns the error body, or null when valid.
+ * their value and so an "empty" edit is fine; `current` is the message being edited (its flags: a
+ * Components V2 message keeps the flag, and refuses an edit that drops it). Returns the error body,
+ * or null when valid.
  */
-export function validateMessage(body: MessageBody, partial: boolean): DiscordErrorBody | null {
+export function validateMessage(
+  body: MessageBody,
+  partial: boolean,
+  current?: { flags?: number | undefined },
+): DiscordErrorBody | null {
   const problems: Problems = [];
+  const wasV2 = ((current?.flags ?? 0) & IS_COMPONENTS_V2) !== 0;
+  if (wasV2 && body.flags !== undefined && body.flags !== null && (body.flags & IS_COMPONENTS_V2) === 0) {
+    problems.push([
+      ['flags'],
+      'MESSAGE_CANNOT_REMOVE_COMPONENTS_V2_FLAG',
+      'The IS_COMPONENTS_V2 flag cannot be removed',
+    ]);
+  }
+  const v2 = (((body.flags ?? current?.flags ?? 0) as number) & IS_COMPONENTS_V2) !== 0;
+  if (v2) return validateV2(problems, body, partial);
   maxLength(problems, ['content'], body.content, Limits.content);
   const embeds = body.embeds ?? [];
   if (embeds.length > Limits.embeds) {
@@ -113,12 +157,97 @@ export function validateMessage(body: MessageBody, partial: boolean): DiscordErr
   if ((body.components?.length ?? 0) > Limits.actionRows) {
     problems.push([['components'], 'BASE_TYPE_MAX_LENGTH', `Must be ${Limits.actionRows} or fewer in length.`]);
   }
-  for (const [i, row] of (body.components ?? []).entries()) checkActionRow(problems, row, ['components', String(i)]);
+  for (const [i, row] of (body.components ?? []).entries()) {
+    // Without IS_COMPONENTS_V2 only action rows may stand at the top.
+    if ((row as { type?: unknown } | null)?.type !== T.ActionRow)
+      problems.push([['components', String(i), 'type'], 'UNION_TYPE_CHOICES', 'Value must be one of (1).']);
+    checkActionRow(problems, row, ['components', String(i)]);
+  }
   checkButtons(problems, body.components ?? []);
   if (problems.length > 0) return formError(problems);
   const empty =
     !body.content && embeds.length === 0 && (body.components?.length ?? 0) === 0 && !body.attachments?.length;
   if (!partial && empty) return { message: 'Cannot send an empty message', code: 50006 };
+  return null;
+}
+
+/**
+ * A Components V2 message: no content or embeds; the known component types in their places
+ * (containers hold rows, sections, text displays, media, files and separators; a section 1–3
+ * text displays and a button or thumbnail); at most 40 components in all and 4,000 characters
+ * across the text displays; buttons checked as in any action row.
+ */
+function validateV2(problems: Problems, body: MessageBody, partial: boolean): DiscordErrorBody | null {
+  const legacy = 'MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2';
+  const legacyMessage = 'The content, embeds, stickers and poll fields cannot be used with IS_COMPONENTS_V2';
+  if (body.content) problems.push([['content'], legacy, legacyMessage]);
+  if (body.embeds?.length) problems.push([['embeds'], legacy, legacyMessage]);
+  const components = body.components ?? [];
+  let count = 0;
+  let text = 0;
+  const rows: Array<[unknown, string[]]> = [];
+  const typeError = (path: string[], allowed: readonly number[]) =>
+    problems.push([[...path, 'type'], 'UNION_TYPE_CHOICES', `Value must be one of (${allowed.join(', ')}).`]);
+  const visit = (c: unknown, path: string[], allowed: readonly number[]): void => {
+    count++;
+    const node = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
+    const type = node.type as number;
+    if (!allowed.includes(type)) {
+      typeError(path, allowed);
+      return;
+    }
+    const children = Array.isArray(node.components) ? (node.components as unknown[]) : [];
+    switch (type) {
+      case T.ActionRow:
+        rows.push([c, path]);
+        for (const [i, child] of children.entries()) visit(child, [...path, 'components', String(i)], IN_ACTION_ROW);
+        return;
+      case T.TextDisplay:
+        if (typeof node.content !== 'string' || node.content === '')
+          problems.push([[...path, 'content'], 'BASE_TYPE_REQUIRED', 'This field is required']);
+        text += codePoints(node.content as string | undefined);
+        return;
+      case T.Section:
+        if (children.length < 1 || children.length > Limits.sectionTexts)
+          problems.push([[...path, 'components'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 3 in length.']);
+        for (const [i, child] of children.entries()) visit(child, [...path, 'components', String(i)], [T.TextDisplay]);
+        if (node.accessory === undefined)
+          problems.push([[...path, 'accessory'], 'BASE_TYPE_REQUIRED', 'This field is required']);
+        else visit(node.accessory, [...path, 'accessory'], [T.Button, T.Thumbnail]);
+        return;
+      case T.Container:
+        if (children.length < 1 || children.length > Limits.containerChildren)
+          problems.push([
+            [...path, 'components'],
+            'BASE_TYPE_BAD_LENGTH',
+            `Must be between 1 and ${Limits.containerChildren} in length.`,
+          ]);
+        for (const [i, child] of children.entries()) visit(child, [...path, 'components', String(i)], IN_CONTAINER);
+        return;
+      case T.File: {
+        const url = (node.file as { url?: unknown } | undefined)?.url;
+        if (typeof url !== 'string' || !url.startsWith('attachment://'))
+          problems.push([[...path, 'file', 'url'], 'UNFURLED_MEDIA_ITEM_INVALID', 'A file must be an attachment://']);
+        return;
+      }
+      default:
+        return;
+    }
+  };
+  for (const [i, c] of components.entries()) visit(c, ['components', String(i)], V2_TOP_LEVEL);
+  if (count > Limits.v2Components)
+    problems.push([['components'], 'BASE_TYPE_MAX_LENGTH', `Must be ${Limits.v2Components} or fewer in total.`]);
+  if (text > Limits.v2Text)
+    problems.push([
+      ['components'],
+      'COMPONENTS_V2_TEXT_TOO_LONG',
+      `The text of all text displays must be ${Limits.v2Text} or fewer in length.`,
+    ]);
+  for (const [row, path] of rows) checkActionRow(problems, row, path);
+  for (const [row, path] of rows) checkButtonsAt(problems, row, path);
+  if (problems.length > 0) return formError(problems);
+  if (!partial && components.length === 0 && !body.attachments?.length)
+    return { message: 'Cannot send an empty message', code: 50006 };
   return null;
 }
 
@@ -156,9 +285,14 @@ interface ButtonLike {
  * and no url.
  */
 function checkButtons(problems: Problems, rows: unknown[]): void {
-  rows.forEach((row, i) => {
+  for (const [i, row] of rows.entries()) checkButtonsAt(problems, row, ['components', String(i)]);
+}
+
+/** The buttons of one action row at `path`. */
+function checkButtonsAt(problems: Problems, row: unknown, path: string[]): void {
+  {
     const components = (row as { components?: ButtonLike[] }).components ?? [];
-    const at = (...rest: string[]) => ['components', String(i), 'components', ...rest];
+    const at = (...rest: string[]) => [...path, 'components', ...rest];
     components.forEach((c, j) => {
       if (c.type !== 2) return;
       if (c.style === 5) {
@@ -186,7 +320,7 @@ function checkButtons(problems: Problems, rows: unknown[]): void {
         problems.push([at(String(j), 'custom_id'), 'BASE_TYPE_REQUIRED', 'This field is required']);
       }
     });
-  });
+  }
 }
 
 /** Checks a thread name (1–100 code points). */
