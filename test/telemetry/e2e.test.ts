@@ -165,12 +165,15 @@ it('traces a Slack generation: pg spans and a span per Web API call, bot → wor
   });
   const id = await generationIdOf('slack');
   const progress = await slack.until(
-    () => slack.messagesIn('C0GENERAL').find((m) => m.fromBot && /Lovelace/.test(m.visible)),
+    () => slack.messagesIn('C0GENERAL').find((m) => m.fromBot && !m.streamed && /Lovelace/.test(m.visible)),
     'the progress message',
     10_000,
   );
   await slack.until(
-    () => slack.messagesIn('C0GENERAL', progress.ts).find((m) => m.fromBot && m.visible.includes('Dear Dr. Lovelace')),
+    () =>
+      slack
+        .messagesIn('C0GENERAL', progress.ts)
+        .find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr. Lovelace')),
     'the result in the thread',
     30_000,
   );

@@ -88,7 +88,7 @@ it('refuses bad lines first, then drafts 12 emails in one thread with one table 
   expect((await h.handled(second.viewId, 2)).outcome).toBe('batch:12');
 
   const parent = await h.fake.until(
-    () => h.fake.messagesIn('C0GENERAL').find((m) => m.fromBot && m.visible.includes('12 emails')),
+    () => h.fake.messagesIn('C0GENERAL').find((m) => m.fromBot && !m.streamed && m.visible.includes('12 emails')),
     'the batch table',
     10_000,
   );
@@ -104,7 +104,7 @@ it('refuses bad lines first, then drafts 12 emails in one thread with one table 
   expect(final.versions.length).toBeLessThan(24);
 
   // Each email exactly once in the thread, labelled with its recipient, with the result buttons.
-  const replies = h.fake.messagesIn('C0GENERAL', parent.ts).filter((m) => m.fromBot && m.metadata);
+  const replies = h.fake.messagesIn('C0GENERAL', parent.ts).filter((m) => m.fromBot && !m.streamed && m.metadata);
   expect(replies).toHaveLength(12);
   for (const name of NAMES) {
     const mine = replies.filter((m) => m.visible.includes(`Email to ${name}`));
@@ -163,14 +163,17 @@ it('a recipient failing in step 4 shows ❌, its failure reply has Retry; Retry 
     });
     expect((await h.handled(submitted.viewId)).outcome).toBe('batch:3');
     const table = await h.fake.until(
-      () => h.fake.messagesIn('C0GENERAL').find((m) => m.fromBot && m.visible.includes('3 emails: 2 ✅ 1 ❌')),
+      () =>
+        h.fake
+          .messagesIn('C0GENERAL')
+          .find((m) => m.fromBot && !m.streamed && m.visible.includes('3 emails: 2 ✅ 1 ❌')),
       'the table with one failure',
       90_000,
     );
     expect(table.visible).toContain('❌ Broken Babbage');
     const failure = h.fake
       .messagesIn('C0GENERAL', table.ts)
-      .find((m) => m.fromBot && m.visible.startsWith('❌') && m.visible.includes('Press Retry'));
+      .find((m) => m.fromBot && !m.streamed && m.visible.startsWith('❌') && m.visible.includes('Press Retry'));
     expect(failure).toBeDefined();
     expect(JSON.stringify(failure!.blocks)).toContain('scribe_retry');
     const { rows } = await h.db.pool.query<{ id: string }>(
@@ -217,7 +220,7 @@ it('a recipient failing in step 4 shows ❌, its failure reply has Retry; Retry 
     }).toEqual(before);
     const emails = h.fake
       .messagesIn('C0GENERAL', table.ts)
-      .filter((m) => m.fromBot && m.metadata && m.visible.includes('Email to Broken Babbage'));
+      .filter((m) => m.fromBot && !m.streamed && m.metadata && m.visible.includes('Email to Broken Babbage'));
     expect(emails).toHaveLength(1);
 
     // Pressed again (within the collapse window, or after): nothing more happens.
@@ -290,7 +293,7 @@ it('the /scribe form switches to "Several recipients" in place, keeping the temp
   expect((await h.handled(submitted.viewId)).outcome).toBe('batch:2');
   expect(h.fake.views(user)).toHaveLength(0);
   await h.fake.until(
-    () => h.fake.messagesIn(channel).find((m) => m.fromBot && m.visible.includes('2 emails: 2 ✅')),
+    () => h.fake.messagesIn(channel).find((m) => m.fromBot && !m.streamed && m.visible.includes('2 emails: 2 ✅')),
     'the switched-to batch all ✅',
     60_000,
   );

@@ -44,12 +44,17 @@ it('drafts an email from /scribe to a threaded result, then regenerates it from 
     () =>
       slack
         .messagesIn('C0GENERAL')
-        .find((m) => m.fromBot && /Drafting an email to Ada Lovelace|Email to Ada Lovelace/.test(m.visible)),
+        .find(
+          (m) => m.fromBot && !m.streamed && /Drafting an email to Ada Lovelace|Email to Ada Lovelace/.test(m.visible),
+        ),
     'the progress message',
     10_000,
   );
   const result = await slack.until(
-    () => slack.messagesIn('C0GENERAL', progress.ts).find((m) => m.fromBot && m.visible.includes('Dear Dr. Lovelace')),
+    () =>
+      slack
+        .messagesIn('C0GENERAL', progress.ts)
+        .find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr. Lovelace')),
     'the result in the thread',
     30_000,
   );
@@ -113,8 +118,9 @@ it('drafts an email from /scribe to a threaded result, then regenerates it from 
   await driver.react({ user: 'U0ADA', channel: 'C0GENERAL', ts: result.ts, reaction: 'repeat' });
   await slack.until(
     () =>
-      slack.messagesIn('C0GENERAL', progress.ts).filter((m) => m.fromBot && m.visible.includes('Dear Dr. Lovelace'))
-        .length >= 2,
+      slack
+        .messagesIn('C0GENERAL', progress.ts)
+        .filter((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr. Lovelace')).length >= 2,
     'the second version',
     30_000,
   );
@@ -127,7 +133,7 @@ it('drafts an email from /scribe to a threaded result, then regenerates it from 
   // Someone else's 🔁 is ignored.
   const latest = slack
     .messagesIn('C0GENERAL', progress.ts)
-    .filter((m) => m.fromBot && m.visible.includes('Dear Dr. Lovelace'))
+    .filter((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr. Lovelace'))
     .at(-1)!;
   const react = await driver.react({ user: 'U0GRACE', channel: 'C0GENERAL', ts: latest.ts, reaction: 'repeat' });
   expect(react.status).toBe(200);

@@ -43,7 +43,7 @@ async function draft(review?: boolean): Promise<string> {
     },
   });
   const progress = await slack.until(
-    () => slack.messagesIn(CHANNEL).find((m) => m.fromBot && !before.has(m.ts)),
+    () => slack.messagesIn(CHANNEL).find((m) => m.fromBot && !m.streamed && !before.has(m.ts)),
     'the progress message',
     10_000,
   );
@@ -51,11 +51,11 @@ async function draft(review?: boolean): Promise<string> {
 }
 
 const emailsIn = (threadTs: string) =>
-  slack.messagesIn(CHANNEL, threadTs).filter((m) => m.fromBot && m.visible.includes('Dear Dr.'));
+  slack.messagesIn(CHANNEL, threadTs).filter((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr.'));
 const reviewsIn = (threadTs: string) =>
   slack
     .messagesIn(CHANNEL, threadTs)
-    .filter((m) => m.fromBot && JSON.stringify(m.blocks ?? []).includes('scribe_write'));
+    .filter((m) => m.fromBot && !m.streamed && JSON.stringify(m.blocks ?? []).includes('scribe_write'));
 const row = async (where: string, value: string) =>
   (
     await db.pool.query<{

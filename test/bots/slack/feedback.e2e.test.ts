@@ -31,7 +31,7 @@ async function finishedEmail(user = 'U0ADA', name = 'Dr. Ada Lovelace'): Promise
   expect(outcome).toBe('started:channel');
   const progress = h.fake
     .messagesIn('C0GENERAL')
-    .filter((m) => m.fromBot)
+    .filter((m) => m.fromBot && !m.streamed)
     .at(-1)!;
   const g = (await h.generationByProgress(progress.ts))!;
   const [resultTs] = await h.succeed(g);

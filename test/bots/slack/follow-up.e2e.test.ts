@@ -39,7 +39,9 @@ const nth = async (match: Record<string, unknown>, n = 1, timeoutMs = 30_000) =>
 const logged = (event: string, fields: Record<string, unknown> = {}) => e2e.scribe.events({ event, ...fields });
 const privately = (pattern: RegExp) => slack.ephemeralsFor('U0ADA').filter((e) => pattern.test(e.text));
 const followUps = (thread: string) =>
-  slack.messagesIn(CHANNEL, thread).filter((m) => m.fromBot && /No reply from Ada Lovelace since/.test(m.visible));
+  slack
+    .messagesIn(CHANNEL, thread)
+    .filter((m) => m.fromBot && !m.streamed && /No reply from Ada Lovelace since/.test(m.visible));
 const followUpCalls = () => services.anthropic.calls().filter((c) => questionOf(c) === 'follow_up');
 const outreach = async () =>
   (
@@ -50,10 +52,13 @@ const outreach = async () =>
 
 it('Remind me → restart → the follow-up posted once after the delay; Got a reply → nothing; quota used up → told, no draft', async () => {
   await submitSlackForm(e2e);
-  const progress = await slack.until(() => slack.messagesIn(CHANNEL).find((m) => m.fromBot), 'the progress message');
+  const progress = await slack.until(
+    () => slack.messagesIn(CHANNEL).find((m) => m.fromBot && !m.streamed),
+    'the progress message',
+  );
   const thread = progress.ts;
   const first = await slack.until(
-    () => slack.messagesIn(CHANNEL, thread).find((m) => m.fromBot && m.visible.includes('Dear Dr.')),
+    () => slack.messagesIn(CHANNEL, thread).find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr.')),
     'the email',
     60_000,
   );
@@ -85,7 +90,9 @@ it('Remind me → restart → the follow-up posted once after the delay; Got a r
   await e2e.driver.clickButton({ user: 'U0ADA', channel: CHANNEL, ts: first.ts, actionId: 'scribe_regenerate' });
   const second = await slack.until(
     () =>
-      slack.messagesIn(CHANNEL, thread).find((m) => m.fromBot && m.ts !== first.ts && m.visible.includes('Dear Dr.')),
+      slack
+        .messagesIn(CHANNEL, thread)
+        .find((m) => m.fromBot && !m.streamed && m.ts !== first.ts && m.visible.includes('Dear Dr.')),
     'version 2',
     60_000,
   );

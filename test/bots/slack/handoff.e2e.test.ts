@@ -44,12 +44,15 @@ async function resultOf(template: string) {
       slack
         .messagesIn('C0GENERAL')
         .slice(before)
-        .find((m) => m.fromBot && m.visible.includes('Ada Lovelace')),
+        .find((m) => m.fromBot && !m.streamed && m.visible.includes('Ada Lovelace')),
     'the progress message',
     10_000,
   );
   const result = await slack.until(
-    () => slack.messagesIn('C0GENERAL', progress.ts).find((m) => m.fromBot && m.visible.includes('Dear Dr. Lovelace')),
+    () =>
+      slack
+        .messagesIn('C0GENERAL', progress.ts)
+        .find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr. Lovelace')),
     'the result in the thread',
     30_000,
   );

@@ -24,12 +24,15 @@ afterAll(() => e2e?.close());
 it('writes to the right Ada Lovelace: only her papers, and the result says who she is', async () => {
   await submitSlackForm(e2e);
   const progress = await slack.until(
-    () => slack.messagesIn('C0GENERAL').find((m) => m.fromBot && m.visible.includes('Ada Lovelace')),
+    () => slack.messagesIn('C0GENERAL').find((m) => m.fromBot && !m.streamed && m.visible.includes('Ada Lovelace')),
     'the progress message',
     10_000,
   );
   const result = await slack.until(
-    () => slack.messagesIn('C0GENERAL', progress.ts).find((m) => m.fromBot && m.visible.includes('Dear Dr. Lovelace')),
+    () =>
+      slack
+        .messagesIn('C0GENERAL', progress.ts)
+        .find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr. Lovelace')),
     'the result in the thread',
     30_000,
   );

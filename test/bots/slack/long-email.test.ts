@@ -24,7 +24,7 @@ it('an email longer than the form: posted whole, Edit says to use Copy, Copy giv
   expect(outcome).toBe('started:channel');
   const progress = h.fake
     .messagesIn('C0GENERAL')
-    .filter((m) => m.fromBot)
+    .filter((m) => m.fromBot && !m.streamed)
     .at(-1)!;
   const generation = (await h.generationByProgress(progress.ts))!;
   const email = `Dear Dr. Ada Lovelace,\n\n${PARAGRAPHS.join('\n\n')}\n\nBest regards,\nGrace`;

@@ -33,12 +33,13 @@ const privately = (pattern: RegExp) => slack.ephemeralsFor('U0ADA').filter((e) =
 it('Mark as sent, then a new /scribe for the same person warns before spending; Write anyway writes; history and export', async () => {
   await submitSlackForm(e2e);
   const progress = await slack.until(
-    () => slack.messagesIn(CHANNEL).find((m) => m.fromBot),
+    () => slack.messagesIn(CHANNEL).find((m) => m.fromBot && !m.streamed),
     'the progress message',
     10_000,
   );
   const result = await slack.until(
-    () => slack.messagesIn(CHANNEL, progress.ts).find((m) => m.fromBot && m.visible.includes('Dear Dr.')),
+    () =>
+      slack.messagesIn(CHANNEL, progress.ts).find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr.')),
     'the email',
     60_000,
   );

@@ -72,7 +72,7 @@ it('saves the profile from its form, confirms privately, prefills it, and fills 
       slack
         .messagesIn('C0GENERAL')
         .flatMap((m) => slack.messagesIn('C0GENERAL', m.ts))
-        .find((m) => m.fromBot && m.visible.includes('Dear Dr. Lovelace')),
+        .find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr. Lovelace')),
     'the result',
     30_000,
   );

@@ -29,7 +29,7 @@ async function finishedEmail(user = 'U0ADA'): Promise<{ parent: Generation; resu
   expect(outcome).toBe('started:channel');
   const progress = h.fake
     .messagesIn('C0GENERAL')
-    .filter((m) => m.fromBot)
+    .filter((m) => m.fromBot && !m.streamed)
     .at(-1)!;
   const parent = (await h.generationByProgress(progress.ts))!;
   const [resultTs] = await h.succeed(parent);

@@ -30,7 +30,7 @@ function slackDriver(): RequestDriver {
       if (outcome !== 'started:channel') throw new Error(`could not start an email: ${outcome}`);
       const progress = h.fake
         .messagesIn(CHANNEL)
-        .filter((m) => m.fromBot)
+        .filter((m) => m.fromBot && !m.streamed)
         .at(-1)!;
       const parent = (await h.generationByProgress(progress.ts))!;
       const [resultId] = await h.succeed(parent);

@@ -41,7 +41,8 @@ async function draft(name: string): Promise<string> {
     values: { template: TEMPLATE, recipient_name: name, recipient_interest: RECIPIENT.recipientInterest },
   });
   const progress = await slack.until(
-    () => slack.messagesIn(CHANNEL).find((m) => m.fromBot && !before.has(m.ts) && m.visible.includes(name)),
+    () =>
+      slack.messagesIn(CHANNEL).find((m) => m.fromBot && !m.streamed && !before.has(m.ts) && m.visible.includes(name)),
     `the progress message for ${name}`,
     10_000,
   );
@@ -63,7 +64,7 @@ const rowByProgress = (ts: string) =>
     { message: `a generation row for progress message ${ts}` },
   );
 const emailsIn = (threadTs: string) =>
-  slack.messagesIn(CHANNEL, threadTs).filter((m) => m.fromBot && m.visible.includes('Dear Dr.'));
+  slack.messagesIn(CHANNEL, threadTs).filter((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr.'));
 
 it('shows queue positions, cancels queued and running generations, refuses others, gives the quota back', async () => {
   // Writing takes 4 s, so the first generation holds the only worker slot while the others wait.

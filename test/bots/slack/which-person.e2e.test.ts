@@ -42,9 +42,9 @@ const NAMESAKE_LINE = `University of Leeds · Analytical engines · “${CLOSE_N
 const questionsIn = (threadTs: string) =>
   slack
     .messagesIn(CHANNEL, threadTs)
-    .filter((m) => m.fromBot && JSON.stringify(m.blocks ?? []).includes('scribe_choose.'));
+    .filter((m) => m.fromBot && !m.streamed && JSON.stringify(m.blocks ?? []).includes('scribe_choose.'));
 const emailsIn = (threadTs: string) =>
-  slack.messagesIn(CHANNEL, threadTs).filter((m) => m.fromBot && m.visible.includes('Dear Dr.'));
+  slack.messagesIn(CHANNEL, threadTs).filter((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr.'));
 const statusOf = async (id: string) =>
   (await db.pool.query<{ status: string }>('SELECT status FROM generations WHERE id = $1', [id])).rows[0]?.status;
 const toldTo = (user: string, pattern: RegExp) =>
@@ -63,7 +63,7 @@ async function untilAsked() {
   const before = new Set(slack.messagesIn(CHANNEL).map((m) => m.ts));
   await submitSlackForm(e2e);
   const progress = await slack.until(
-    () => slack.messagesIn(CHANNEL).find((m) => m.fromBot && !before.has(m.ts)),
+    () => slack.messagesIn(CHANNEL).find((m) => m.fromBot && !m.streamed && !before.has(m.ts)),
     'the progress message',
     10_000,
   );
@@ -172,7 +172,7 @@ it('in a batch, the ambiguous row waits (❓) while the others finish, and resum
     },
   });
   const parent = await slack.until(
-    () => slack.messagesIn(CHANNEL).find((m) => m.fromBot && m.visible.includes('3 emails')),
+    () => slack.messagesIn(CHANNEL).find((m) => m.fromBot && !m.streamed && m.visible.includes('3 emails')),
     'the batch table',
     10_000,
   );

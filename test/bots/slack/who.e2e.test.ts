@@ -38,7 +38,7 @@ it('says a mistyped ORCID iD on the field, and starts nothing', async () => {
     errors: { identity_hint: expect.stringMatching(/ORCID iD 0000-0002-1825-0096 is mistyped/) },
   });
   expect(slack.views('U0ADA')[0]?.errors).toHaveProperty('identity_hint');
-  expect(slack.messagesIn('C0GENERAL').filter((m) => m.fromBot)).toEqual([]);
+  expect(slack.messagesIn('C0GENERAL').filter((m) => m.fromBot && !m.streamed)).toEqual([]);
   expect(services.anthropic.calls()).toHaveLength(0);
   const rows = await e2e.db.pool.query('SELECT count(*)::int AS n FROM generations');
   expect(rows.rows[0].n).toBe(0);
@@ -53,12 +53,15 @@ it('takes a valid ORCID iD as decisive: the namesake it names, only their papers
   });
   expect(ack.body).toBeFalsy();
   const progress = await slack.until(
-    () => slack.messagesIn('C0GENERAL').find((m) => m.fromBot && m.visible.includes('Ada Lovelace')),
+    () => slack.messagesIn('C0GENERAL').find((m) => m.fromBot && !m.streamed && m.visible.includes('Ada Lovelace')),
     'the progress message',
     10_000,
   );
   const result = await slack.until(
-    () => slack.messagesIn('C0GENERAL', progress.ts).find((m) => m.fromBot && m.visible.includes('Dear Dr. Lovelace')),
+    () =>
+      slack
+        .messagesIn('C0GENERAL', progress.ts)
+        .find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr. Lovelace')),
     'the result in the thread',
     60_000,
   );

@@ -48,6 +48,8 @@ export interface SeenMessage {
   threadTs?: string;
   user: string;
   fromBot: boolean;
+  /** A message streamed with chat.startStream (the plan of task cards, the email as it is written). */
+  streamed: boolean;
   text: string;
   blocks?: unknown[];
   /** What the blocks read as (see `visibleText`), or `text` without blocks. */
@@ -130,6 +132,7 @@ export class FakeSlack {
       ...(m.threadTs !== undefined ? { threadTs: m.threadTs } : {}),
       user: m.user,
       fromBot: m.botId !== undefined,
+      streamed: m.stream !== undefined,
       text: m.text,
       ...(m.blocks ? { blocks: m.blocks } : {}),
       visible: visibleText(m.blocks, m.text),
