@@ -77,6 +77,26 @@ export function planUpdates(view: ProgressView, shown: PlanShown): { chunks: Any
 }
 
 /** The research card again, now listing the sources the email stands on (Slack shows them as links). */
+/**
+ * The cards still pending or in progress when the email is posted: complete, since the result says
+ * the work is done (the last progress report may reach the thread after the result).
+ */
+export function finishedCards(shown: PlanShown): AnyChunk[] {
+  return STEP_NAMES.flatMap((step) => {
+    const card = shown[step];
+    if (!card || card.status === 'complete' || card.status === 'error') return [];
+    return [
+      {
+        type: 'task_update' as const,
+        id: step,
+        title: STEP_LABELS[step],
+        status: 'complete' as const,
+        ...(card.details ? { details: card.details } : {}),
+      },
+    ];
+  });
+}
+
 export function researchSources(sources: readonly Source[], shown: PlanShown): AnyChunk[] {
   const list = sources
     .filter((s) => /^https?:\/\//.test(s.url))

@@ -35,7 +35,15 @@ import {
   type SlackMessage,
 } from './render.ts';
 import { emlFileName, emlOf, handoffLinks, handoffOf, SLACK_BUTTON_URL_MAX } from '../../thread/handoff.ts';
-import { type AnyChunk, type PlanShown, planTitle, planUpdates, researchSources, threadStatus } from './plan.ts';
+import {
+  type AnyChunk,
+  finishedCards,
+  type PlanShown,
+  planTitle,
+  planUpdates,
+  researchSources,
+  threadStatus,
+} from './plan.ts';
 
 /** `event_type` of the metadata on result messages. */
 export const RESULT_EVENT_TYPE = 'scribe_result';
@@ -224,7 +232,10 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
   async function finishPlan(address: ThreadAddress, view: ResultView): Promise<void> {
     const live = plans.get(address.generationId);
     if (!live) return;
-    await stopPlan(live, address.generationId, researchSources(view.sources, live.shown));
+    const research = researchSources(view.sources, live.shown);
+    // The research card goes with its sources; the other unfinished cards are done.
+    const done = finishedCards(live.shown).filter((c) => !(research.length && 'id' in c && c.id === 'research'));
+    await stopPlan(live, address.generationId, [...done, ...research]);
     plans.delete(address.generationId);
   }
 
