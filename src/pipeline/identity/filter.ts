@@ -3,7 +3,7 @@
  * composer may use, which web sources are about someone else, the "About: …" line, the "Which
  * Jun Li?" question and applying its answer.
  */
-import { ARXIV_LIMITS, rankPapers } from '../steps/arxiv.ts';
+import { PAPERS_KEPT, rankPapers } from '../rank.ts';
 import type { IdentityCandidate, IdentityOutput, Paper, ScholarWork } from '../types.ts';
 import { institutionsOf, mentionsInstitution, titleKey } from './match.ts';
 
@@ -71,7 +71,7 @@ export function filterPapers(
   options: PaperFilterOptions = {},
 ): Paper[] {
   const query = options.query ?? [];
-  const limit = options.limit ?? ARXIV_LIMITS.kept;
+  const limit = options.limit ?? PAPERS_KEPT;
   if (identity.decision === 'ambiguous' || (identity.decision === 'none-found' && identity.basis === 'choice')) {
     return [];
   }

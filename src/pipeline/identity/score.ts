@@ -4,7 +4,7 @@
  * mention, topics and recent titles that share the stated interest's words, and recent activity.
  * Every point comes with a line of evidence, stored on the generation. Pure: no I/O.
  */
-import { terms } from '../steps/arxiv.ts';
+import { terms } from '../rank.ts';
 import type {
   IdentityCandidate,
   IdentityDecision,

@@ -16,7 +16,7 @@ import type { ExaSearchType } from '../prices.ts';
 import { buildCorpus } from '../corpus.ts';
 import { DATA_NOT_INSTRUCTIONS, cleanCitations, neutralise, packSources, quoteSources } from '../sources.ts';
 import { filterSources, personWorks, workAsPaper } from '../identity/filter.ts';
-import { rankPapers } from './arxiv.ts';
+import { rankPapers } from '../rank.ts';
 import { findRecipientEmail } from '../recipient-email.ts';
 import type { PageText } from '../identity/score.ts';
 import type {

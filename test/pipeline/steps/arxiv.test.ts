@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, PermanentError } from '../../../src/errors.ts';
-import { ARXIV_BASELINE, ARXIV_LIMITS, findPapers, rankPapers, terms } from '../../../src/pipeline/steps/arxiv.ts';
+import { ARXIV_BASELINE, ARXIV_LIMITS, findPapers } from '../../../src/pipeline/steps/arxiv.ts';
+import { rankPapers, terms } from '../../../src/pipeline/rank.ts';
 import { papersDouble, sequence } from '../doubles.ts';
 import { PAPERS, paper } from '../fixtures.ts';
 
