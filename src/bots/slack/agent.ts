@@ -103,12 +103,20 @@ async function answer(
 }
 
 /** Sets (or, with '', clears) the thread's status; best effort: a refused status never stops the answer. */
-async function setStatus(deps: SlackBotDeps, channel: string, threadTs: string, status: string): Promise<void> {
+async function setStatus(
+  deps: SlackBotDeps,
+  place: { eventId: string; channel: string; threadTs: string },
+  status: string,
+): Promise<void> {
+  const { eventId, channel, threadTs } = place;
   try {
     await deps.client.assistant.threads.setStatus({ channel_id: channel, thread_ts: threadTs, status });
-    deps.logger.info({ event: status ? 'agent.status_set' : 'agent.status_cleared', status }, 'agent thread status');
+    deps.logger.info(
+      { event: status ? 'agent.status_set' : 'agent.status_cleared', eventId, status },
+      'agent thread status',
+    );
   } catch (err) {
-    deps.logger.warn({ event: 'agent.status_failed', status, err }, 'could not set the agent thread status');
+    deps.logger.warn({ event: 'agent.status_failed', eventId, status, err }, 'could not set the agent thread status');
   }
 }
 
@@ -126,7 +134,8 @@ export async function handleAgentMessage(deps: SlackBotDeps, args: { body: unkno
   const prompt = promptOf(event.text);
   const channel = event.channel;
   const threadTs = event.thread_ts ?? event.ts;
-  await setStatus(deps, channel, threadTs, AGENT_STATUS[prompt ?? 'other']);
+  const place = { eventId, channel, threadTs };
+  await setStatus(deps, place, AGENT_STATUS[prompt ?? 'other']);
   try {
     const reply = await answer(deps, prompt, identity);
     await deps.client.chat.postMessage({
@@ -136,14 +145,16 @@ export async function handleAgentMessage(deps: SlackBotDeps, args: { body: unkno
       ...(reply.blocks ? { blocks: reply.blocks as never } : {}),
     });
   } catch (err) {
-    await setStatus(deps, channel, threadTs, '');
+    await setStatus(deps, place, '');
     await deps.client.chat
       .postMessage({ channel, thread_ts: threadTs, text: AGENT_FAILED })
-      .catch((e: unknown) => deps.logger.warn({ event: 'agent.apology_failed', err: e }, 'could not say the failure'));
+      .catch((e: unknown) =>
+        deps.logger.warn({ event: 'agent.apology_failed', eventId, err: e }, 'could not say the failure'),
+      );
     throw err;
   }
-  await setStatus(deps, channel, threadTs, '');
-  deps.logger.info({ event: 'agent.answered', prompt: prompt ?? null }, 'agent view message answered');
+  await setStatus(deps, place, '');
+  deps.logger.info({ event: 'agent.answered', eventId, prompt: prompt ?? null }, 'agent view message answered');
   return `agent:${prompt ?? 'free-text'}`;
 }
 
