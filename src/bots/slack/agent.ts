@@ -1,10 +1,13 @@
 /**
- * Slack's agent view (issue 23, item 1): Scribe in its own pane and DM threads. A new thread gets
- * the three suggested prompts; a message in it is answered in the thread: "Write to a professor"
- * and "Batch from a list" with a button that opens the same forms as `/scribe` and `/scribe batch`
- * (a form needs a trigger id, which only an interaction gives), "My outreach history" with the
- * history `/scribe history` gives. An email started from there titles the thread after its
- * recipient (`titleAgentThread`, in port.ts). Everything else (the request, the flow, the result) is the `/scribe` path's.
+ * Slack's agent view (issue 23, item 1): Scribe in its DM, answered in threads. The manifest's
+ * `features.agent_view` shows the three suggested prompts; an app still on the older assistant view
+ * gets them per thread on `assistant_thread_started`. A message is answered in its thread, with the
+ * thread's status set while Scribe works on it: "Write to a professor" and "Batch from a list" with
+ * a button that opens the same forms as `/scribe` and `/scribe batch` (a form needs a trigger id,
+ * which only an interaction gives), "My outreach history" with the history `/scribe history` gives,
+ * anything else with the form's button and a hint. An email started from there titles the thread
+ * after its recipient (`titleAgentThread`, in port.ts). Everything else (the request, the flow, the
+ * result) is the `/scribe` path's.
  */
 import { z } from 'zod';
 import type { UserIdentity } from '../../requests/types.ts';
@@ -71,7 +74,19 @@ const FORM_TEXT =
   'Fill in your template, the recipient’s name and their research interest: I research them and draft the email.';
 const BATCH_TEXT =
   'Paste one `Name | research interest` per line: I write to each of them, every email in its own thread.';
-const UNKNOWN_TEXT = `I can: *${AGENT_PROMPTS.join('*, *')}*. Pick one of the prompts, or type it.`;
+/** Free text that is no prompt: the form (where a name and an interest go), and what else there is. */
+const FREE_TEXT = `I write from a form: open it and put the recipient’s name and research interest there. Or pick *${AGENT_PROMPTS[1]}* or *${AGENT_PROMPTS[2]}*.`;
+
+/** The thread's status while Scribe works on each kind of answer (`assistant.threads.setStatus`). */
+export const AGENT_STATUS: Record<AgentPrompt | 'other', string> = {
+  'Write to a professor': 'is getting the form ready…',
+  'Batch from a list': 'is getting the batch form ready…',
+  'My outreach history': 'is looking up your outreach…',
+  other: 'is reading your message…',
+};
+/** Said in the thread when an answer could not be made. */
+export const AGENT_FAILED =
+  'Sorry, I could not answer that just now. Try again in a moment, or use `/scribe` (`/scribe history` for your emails).';
 
 /** The answer to one prompt, as a message in the thread. */
 async function answer(
@@ -84,10 +99,32 @@ async function answer(
   if (prompt === 'Batch from a list')
     return { text: BATCH_TEXT, blocks: [section(BATCH_TEXT), button('Open the batch form', AGENT_BUTTON_IDS.batch)] };
   if (prompt === 'My outreach history') return { text: await infoReply(deps, 'history', identity) };
-  return { text: UNKNOWN_TEXT };
+  return { text: FREE_TEXT, blocks: [section(FREE_TEXT), button('Open the form', AGENT_BUTTON_IDS.form)] };
 }
 
-/** A person's message in a DM with Scribe (an agent view thread, or the Messages tab): answered in its thread. */
+/** Sets (or, with '', clears) the thread's status; best effort: a refused status never stops the answer. */
+async function setStatus(
+  deps: SlackBotDeps,
+  place: { eventId: string; channel: string; threadTs: string },
+  status: string,
+): Promise<void> {
+  const { eventId, channel, threadTs } = place;
+  try {
+    await deps.client.assistant.threads.setStatus({ channel_id: channel, thread_ts: threadTs, status });
+    deps.logger.info(
+      { event: status ? 'agent.status_set' : 'agent.status_cleared', eventId, status },
+      'agent thread status',
+    );
+  } catch (err) {
+    deps.logger.warn({ event: 'agent.status_failed', eventId, status, err }, 'could not set the agent thread status');
+  }
+}
+
+/**
+ * A person's message in a DM with Scribe (the agent view's conversation, or the Messages tab):
+ * answered in its thread (the message's own when it starts one), with the thread's status set while
+ * the answer is made and cleared after — also when it fails, which is then said in the thread.
+ */
 export async function handleAgentMessage(deps: SlackBotDeps, args: { body: unknown }): Promise<string> {
   const { event_id: eventId, team_id: teamId, event } = MessageSchema.parse(args.body);
   // Scribe's own posts, edits and deletions come as messages too; only what a person wrote is answered.
@@ -95,15 +132,30 @@ export async function handleAgentMessage(deps: SlackBotDeps, args: { body: unkno
   if (!deps.recentEvents.claim(eventId)) return 'duplicate:event';
   const identity: UserIdentity = { platform: 'slack', teamId, platformUserId: event.user, displayName: null };
   const prompt = promptOf(event.text);
-  const reply = await answer(deps, prompt, identity);
-  await deps.client.chat.postMessage({
-    channel: event.channel,
-    thread_ts: event.thread_ts ?? event.ts,
-    text: reply.text,
-    ...(reply.blocks ? { blocks: reply.blocks as never } : {}),
-  });
-  deps.logger.info({ event: 'agent.answered', prompt: prompt ?? null }, 'agent view message answered');
-  return `agent:${prompt ?? 'unknown'}`;
+  const channel = event.channel;
+  const threadTs = event.thread_ts ?? event.ts;
+  const place = { eventId, channel, threadTs };
+  await setStatus(deps, place, AGENT_STATUS[prompt ?? 'other']);
+  try {
+    const reply = await answer(deps, prompt, identity);
+    await deps.client.chat.postMessage({
+      channel,
+      thread_ts: threadTs,
+      text: reply.text,
+      ...(reply.blocks ? { blocks: reply.blocks as never } : {}),
+    });
+  } catch (err) {
+    await setStatus(deps, place, '');
+    await deps.client.chat
+      .postMessage({ channel, thread_ts: threadTs, text: AGENT_FAILED })
+      .catch((e: unknown) =>
+        deps.logger.warn({ event: 'agent.apology_failed', eventId, err: e }, 'could not say the failure'),
+      );
+    throw err;
+  }
+  await setStatus(deps, place, '');
+  deps.logger.info({ event: 'agent.answered', eventId, prompt: prompt ?? null }, 'agent view message answered');
+  return `agent:${prompt ?? 'free-text'}`;
 }
 
 const ButtonSchema = z.looseObject({

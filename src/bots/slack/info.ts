@@ -25,6 +25,7 @@ export const HELP = [
   '• *Mark as sent* under an email remembers that you wrote to them: a new `/scribe` for them asks first. `/scribe export` sends you a CSV of your outreach.',
   '• *Remind me* posts a short follow-up draft in the thread when it is due (a week by default), unless you press *Got a reply* or *Cancel reminder* first.',
   '• I need to be in the channel to post there (`/invite @Scribe`); otherwise I write to you in a DM.',
+  '• I also live in Slack’s agent view and in my DM: write there, or pick a suggested prompt (a form, a batch, your history).',
 ].join('\n');
 
 /** The answer to one info action; `teamDomain` (from the command) makes message links. */

@@ -31,14 +31,10 @@ describe('Slack app manifest', () => {
     expect(manifest).toMatch(/interactivity:\n\s+is_enabled: true/);
   });
 
-  it('subscribes to reaction_added, app_home_opened and the agent view’s events, and asks for only the scopes Scribe uses', () => {
-    expect(listUnder('bot_events')).toEqual([
-      'reaction_added',
-      'app_home_opened',
-      'assistant_thread_started',
-      'assistant_thread_context_changed',
-      'message.im',
-    ]);
+  it('subscribes to reaction_added, app_home_opened and the agent view’s message.im, and asks for only the scopes Scribe uses', () => {
+    // agent_view apps get app_home_opened (tab "messages") instead of assistant_thread_started, and
+    // the person's messages as message.im (Slack's "Migrating to the Agent messaging experience").
+    expect(listUnder('bot_events')).toEqual(['reaction_added', 'app_home_opened', 'message.im']);
     expect(manifest).toMatch(/app_home:\n\s+home_tab_enabled: true/);
     expect(listUnder('bot').sort()).toEqual([
       'assistant:write',
@@ -56,9 +52,20 @@ describe('Slack app manifest', () => {
     ]);
   });
 
-  it('declares the agent view with the three prompts Scribe answers', () => {
-    expect(manifest).toMatch(/\n {2}agent_view:\n {4}agent_description: \S/);
+  it('declares the agent view with the three prompts Scribe answers, within Slack’s limits', () => {
+    const description = /\n {2}agent_view:\n {4}agent_description: (\S.*)\n/.exec(manifest)?.[1];
+    expect(description?.length).toBeLessThanOrEqual(300);
     const titles = [...manifest.matchAll(/^\s*- title: (.+)$/gm)].map((m) => m[1]);
+    const messages = [...manifest.matchAll(/^\s*message: (.+)$/gm)].map((m) => m[1]);
     expect(titles).toEqual([...AGENT_PROMPTS]);
+    expect(messages).toEqual([...AGENT_PROMPTS]);
+    expect(titles.length).toBeLessThanOrEqual(4);
+    expect(manifest).not.toMatch(/assistant_view:/);
+  });
+
+  it('lets people write in the Messages tab, where the agent view’s conversation is', () => {
+    expect(manifest).toMatch(
+      /app_home:\n(?:\s+\S.*\n)*?\s+messages_tab_enabled: true\n\s+messages_tab_read_only_enabled: false\n/,
+    );
   });
 });
