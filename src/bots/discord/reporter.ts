@@ -38,6 +38,7 @@ import {
   renderReview,
   resultDraftFile,
   showsFile,
+  upgradeFields,
   type MessageFile,
   type V2Message,
 } from './render.ts';
@@ -83,7 +84,7 @@ export async function editProgress(
     // Discord's message object, typed by discord-api-types.
     const current = (await rest.get(Routes.channelMessage(channelId, messageId))) as RESTGetAPIChannelMessageResult;
     await rest.patch(Routes.channelMessage(channelId, messageId), {
-      body: renderProgress(view, generationId, progressHeaderOf(current)),
+      body: { ...renderProgress(view, generationId, progressHeaderOf(current)), ...upgradeFields(current) },
     });
     return true;
   } catch (err) {
@@ -176,11 +177,11 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
     async review(address, view) {
       const channelId = replyChannelOf(address);
       if (!channelId) return { messageIds: [] };
-      return {
-        messageIds: [
-          await post(channelId, renderReview(view, address.generationId), 'posting the research for review'),
-        ],
-      };
+      // One message, or several for a long summary (the buttons on the last).
+      const ids: string[] = [];
+      for (const message of renderReview(view, address.generationId))
+        ids.push(await post(channelId, message, 'posting the research for review'));
+      return { messageIds: ids };
     },
 
     async askIdentity(address, view) {
