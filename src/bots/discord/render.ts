@@ -195,24 +195,47 @@ const PROGRESS_HEADER_MAX = 300;
 /**
  * The progress message, Components V2: a line saying who asked (`header`, above the container),
  * then a container coloured by status with the title, the four steps (their seconds and
- * warnings) and — with a generation id — the Cancel or Retry button inside it.
+ * warnings), — while it runs, with `emailSoFar` — a divider and the email as far as it is written
+ * (unescaped, as the result shows it; its tail when it does not fit), and — with a generation id —
+ * the Cancel or Retry button inside it.
  */
-export function renderProgress(view: ProgressView, generationId?: string, header?: string): V2Message {
-  const children: APIComponentInContainer[] = [
-    textDisplay(`### ${escapeMarkdown(truncate(progressTitle(view), PROGRESS_TITLE_MAX))}`),
-    textDisplay(
-      fitLines(
-        progressLines(view).map(escapeMarkdown),
-        DISCORD_LIMITS.v2Text - PROGRESS_TITLE_MAX - 4 - PROGRESS_HEADER_MAX,
-      ),
-    ),
-  ];
-  if (generationId) children.push(...progressComponents(view, generationId));
-  return v2Message(
-    children,
-    COLORS[view.status],
-    header === undefined ? undefined : truncate(header, PROGRESS_HEADER_MAX),
+export function renderProgress(
+  view: ProgressView,
+  generationId?: string,
+  header?: string,
+  emailSoFar?: string,
+): V2Message {
+  const shownHeader = header === undefined ? undefined : truncate(header, PROGRESS_HEADER_MAX);
+  const title = `### ${escapeMarkdown(truncate(progressTitle(view), PROGRESS_TITLE_MAX))}`;
+  const steps = fitLines(
+    progressLines(view).map(escapeMarkdown),
+    DISCORD_LIMITS.v2Text - PROGRESS_TITLE_MAX - 4 - PROGRESS_HEADER_MAX,
   );
+  const children: APIComponentInContainer[] = [textDisplay(title), textDisplay(steps)];
+  if (emailSoFar && view.status === 'running') {
+    const room = DISCORD_LIMITS.v2Text - (shownHeader?.length ?? 0) - title.length - steps.length;
+    const tail = emailTail(emailSoFar, room);
+    if (tail) children.push(SEPARATOR, textDisplay(tail));
+  }
+  if (generationId) children.push(...progressComponents(view, generationId));
+  return v2Message(children, COLORS[view.status], shownHeader);
+}
+
+/** Below this much room the streamed email is not shown at all (the steps took the message). */
+const STREAM_MIN_ROOM = 200;
+
+/**
+ * The email so far within `room` characters: whole when it fits, else "…" and its end, from a word
+ * boundary (the newest words are the ones being written). Undefined when there is nothing to show
+ * or no room.
+ */
+export function emailTail(email: string, room: number): string | undefined {
+  if (!email.trim() || room < STREAM_MIN_ROOM) return undefined;
+  if (email.length <= room) return email;
+  const start = email.length - (room - 1);
+  const space = email.slice(start).search(/\s/);
+  const tail = space >= 0 && start + space + 1 < email.length ? email.slice(start + space + 1) : email.slice(start);
+  return `…${tail}`;
 }
 
 /**
