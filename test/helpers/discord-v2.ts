@@ -67,15 +67,41 @@ export function progressOf(message: { components?: readonly unknown[] | null | u
 const RESULT_HEADER = /^(-# ✉️|\*\*Subject:\*\*|\*\*⚠️ Draft)/;
 
 /**
- * The piece of the email a V2 result message holds ('' for a message of sources or buttons only):
- * its text displays before the divider, the lines above the email left out.
+ * The piece of the email a V2 result message holds ('' for a message of sources or buttons only,
+ * and for a titled message — progress, research review, "Which …?", batch table — whose container
+ * opens with a `### ` heading, which a result never does): its text displays before the divider,
+ * the lines above the email left out.
  */
 export function emailPieceOf(message: { components?: readonly unknown[] | null | undefined }): string {
   const container = ((message.components ?? []) as ComponentLike[]).find((c) => c.type === 17);
+  const children = (container?.components ?? []) as ComponentLike[];
+  if (children[0]?.type === 10 && children[0].content?.startsWith('### ')) return '';
   const pieces: string[] = [];
-  for (const c of (container?.components ?? []) as ComponentLike[]) {
+  for (const c of children) {
     if (c.type === 14) break;
     if (c.type === 10 && !RESULT_HEADER.test(c.content ?? '')) pieces.push(c.content ?? '');
   }
   return pieces.join('\n');
+}
+
+/** A V2 message's first container's text displays, in order ([] for a plain message). */
+export function containerTexts(message: { components?: readonly unknown[] | null | undefined }): string[] {
+  const container = ((message.components ?? []) as ComponentLike[]).find((c) => c.type === 17);
+  return textDisplays({ components: container?.components ?? [] });
+}
+
+/** A V2 message's title: its container's first text display, without the `### ` heading mark. */
+export function titleOf(message: { components?: readonly unknown[] | null | undefined }): string | undefined {
+  return containerTexts(message)[0]?.replace(/^### /, '');
+}
+
+/** A V2 batch table as read: who asked (above the container), the title, the table's lines. */
+export function batchOf(message: { components?: readonly unknown[] | null | undefined }): {
+  header: string | undefined;
+  title: string;
+  table: string;
+} {
+  const top = (message.components ?? []) as ComponentLike[];
+  const [title = '', table = ''] = containerTexts(message);
+  return { header: top[0]?.type === 10 ? top[0].content : undefined, title: title.replace(/^### /, ''), table };
 }

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { BatchRow } from '../../src/db/batches.ts';
 import { batchTableLines, batchTitle, batchViewOf, canCancelBatch } from '../../src/thread/batch-view.ts';
 import { renderBatch as renderSlack } from '../../src/bots/slack/batch-render.ts';
-import { renderBatch as renderDiscord } from '../../src/bots/discord/batch-render.ts';
-import { DISCORD_LIMITS, embedsSize } from '../../src/bots/discord/render.ts';
+import { batchHeader, renderBatch as renderDiscord } from '../../src/bots/discord/batch-render.ts';
+import { DISCORD_LIMITS } from '../../src/bots/discord/render.ts';
+import { validateMessage } from '../fakes/discord/validate.ts';
+import { buttonsIn, textDisplays } from '../helpers/discord-v2.ts';
 import { SLACK_MAX_BLOCKS, SLACK_SECTION_LIMIT } from '../../src/bots/slack/render.ts';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
@@ -68,18 +70,18 @@ describe('batch table', () => {
       expect(text.length).toBeLessThanOrEqual(SLACK_SECTION_LIMIT);
     }
     expect(JSON.stringify(slack.blocks)).toContain('…and');
-    const discord = renderDiscord(view, '123');
-    expect(discord.content.length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
-    expect(discord.embeds[0]!.description!.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedDescription);
-    expect(embedsSize(discord.embeds)).toBeLessThanOrEqual(DISCORD_LIMITS.embedTotal);
+    // Discord: a Components V2 message within 4,000 characters and 40 components, as the fake checks.
+    const discord = renderDiscord(view, batchHeader('123'));
+    expect(validateMessage(discord, false)).toBeNull();
+    expect(textDisplays(discord).join('').length).toBeLessThanOrEqual(DISCORD_LIMITS.v2Text);
     // Cancel batch while rows wait; its custom id within Discord's 100.
-    const button = discord.components[0]!.components[0]!;
-    expect('custom_id' in button && button.custom_id.length).toBeLessThanOrEqual(100);
+    const [button] = buttonsIn(discord);
+    expect(button?.custom_id?.length).toBeLessThanOrEqual(100);
   });
 
   it('drops Cancel batch once nothing waits', () => {
     const done = batchViewOf({ id: 'b', cancelledAt: null }, rows(3), at(100));
     expect(renderSlack(done).blocks.some((b) => b.type === 'actions')).toBe(false);
-    expect(renderDiscord(done, undefined).components).toEqual([]);
+    expect(buttonsIn(renderDiscord(done, undefined))).toEqual([]);
   });
 });

@@ -32,9 +32,11 @@ import {
   batchThreadName,
   parseBatchCancelId,
   RECIPIENTS_INPUT,
+  batchHeader,
   renderBatch,
   renderBatchModal,
 } from './batch-render.ts';
+import { editBatch } from './batch-reporter.ts';
 import { INPUTS, PERSONAL_LINE_INPUT } from './ids.ts';
 import { personalLineChoice } from './modal.ts';
 import { DISCORD_STYLE } from './port.ts';
@@ -142,7 +144,7 @@ export function batchPort(deps: DiscordBotDeps, channelId: string, userId: strin
     async postBatch(view) {
       try {
         const message = (await deps.rest.post(Routes.channelMessages(channelId), {
-          body: renderBatch(view, userId),
+          body: renderBatch(view, batchHeader(userId)),
         })) as RESTPostAPIChannelMessageResult;
         return { channelId, messageId: message.id };
       } catch (err) {
@@ -183,8 +185,7 @@ export async function handleBatchCancel(deps: DiscordBotDeps, interaction: Butto
     isAdmin: async () => identity.isAdmin ?? false,
     async showBatch(batch, view) {
       if (!batch.channelId || !batch.parentMessageId) return;
-      const { content: _content, ...body } = renderBatch(view, undefined);
-      await deps.rest.patch(Routes.channelMessage(batch.channelId, batch.parentMessageId), { body });
+      await editBatch(deps.rest, batch.channelId, batch.parentMessageId, view);
     },
   };
   const outcome = await requestBatchCancel(deps, port, { batchId, actor: identity, messageId: interaction.message.id });

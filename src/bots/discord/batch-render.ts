@@ -1,20 +1,20 @@
 /**
  * Discord's batch views: the "Several recipients" form (`/scribe action:batch`) and the batch's
- * parent message — the table in an embed's description (≤ 4,096 characters, rows past it
- * summarised), the content a short line (≤ 2,000), and Cancel batch while rows wait.
+ * parent message, Components V2 — who asked above a container holding the title, the table (rows
+ * past its share of the 4,000 characters summarised), a footer line and Cancel batch while rows wait.
  */
 import {
   ButtonStyle,
   ComponentType,
   TextInputStyle,
-  type APIEmbed,
+  type APIComponentInContainer,
   type APIModalInteractionResponseCallbackData,
 } from 'discord.js';
 import { z } from 'zod';
 import { batchTableLines, batchTitle, type BatchView, canCancelBatch } from '../../thread/batch-view.ts';
 import { splitText } from '../split.ts';
 import { personalLineField, templateField } from './modal.ts';
-import { COLORS, DISCORD_LIMITS, escapeMarkdown, truncate, type ButtonRow } from './render.ts';
+import { COLORS, DISCORD_LIMITS, escapeMarkdown, textDisplay, truncate, v2Message, type V2Message } from './render.ts';
 
 export const BATCH_MODAL_ID = 'scribe:batch';
 export const RECIPIENTS_INPUT = 'recipients';
@@ -64,47 +64,46 @@ export function renderBatchModal(
   };
 }
 
-/** The parent message's body (content, embed, buttons); every field set, so an edit replaces all. */
-export function renderBatch(
-  view: BatchView,
-  requesterId: string | undefined,
-): {
-  content: string;
-  embeds: APIEmbed[];
-  components: ButtonRow[];
-  allowed_mentions: { parse: [] };
-} {
-  const table = batchTableLines(view, { maxChars: DISCORD_LIMITS.embedDescription - 100 }, escapeMarkdown).join('\n');
+/** The header line ("Batch requested by <@…>") above the table: its share of the 4,000 characters. */
+const BATCH_HEADER_MAX = 100;
+const BATCH_TITLE_MAX = 256;
+export const BATCH_FOOTER = 'Each email is posted in this thread, with its own buttons.';
+/** The table's share: the rest, less the title's `### `, the footer's `-# ` and some room. */
+const BATCH_TABLE_MAX = DISCORD_LIMITS.v2Text - BATCH_HEADER_MAX - BATCH_TITLE_MAX - BATCH_FOOTER.length - 50;
+
+/** "Batch requested by <@…>": the line above the batch's table, posted once and kept on each edit. */
+export function batchHeader(requesterId: string): string {
+  return `Batch requested by <@${requesterId}>`;
+}
+
+/**
+ * The parent message, Components V2: `header` (who asked) above a container coloured by how the
+ * batch is going, with the title, the table, the footer and — while rows wait — Cancel batch. Every
+ * component is sent, so an edit replaces the whole message (and must send the header again: see
+ * `editBatch`).
+ */
+export function renderBatch(view: BatchView, header: string | undefined): V2Message {
+  const table = batchTableLines(view, { maxChars: BATCH_TABLE_MAX }, escapeMarkdown).join('\n');
   const color = view.finished ? (view.counts.failed ? COLORS.failed : COLORS.succeeded) : COLORS.running;
-  const components: ButtonRow[] = canCancelBatch(view)
-    ? [
+  const children: APIComponentInContainer[] = [
+    textDisplay(`### ${escapeMarkdown(truncate(batchTitle(view), BATCH_TITLE_MAX))}`),
+    textDisplay(table || 'no recipients'),
+    textDisplay(`-# ${BATCH_FOOTER}`),
+  ];
+  if (canCancelBatch(view))
+    children.push({
+      type: ComponentType.ActionRow,
+      components: [
         {
-          type: ComponentType.ActionRow,
-          components: [
-            {
-              type: ComponentType.Button,
-              style: ButtonStyle.Danger,
-              label: 'Cancel batch',
-              emoji: { name: '⏹️' },
-              custom_id: batchCancelId(view.batchId),
-            },
-          ],
+          type: ComponentType.Button,
+          style: ButtonStyle.Danger,
+          label: 'Cancel batch',
+          emoji: { name: '⏹️' },
+          custom_id: batchCancelId(view.batchId),
         },
-      ]
-    : [];
-  return {
-    content: requesterId ? `Batch requested by <@${requesterId}>` : '',
-    embeds: [
-      {
-        title: truncate(batchTitle(view), DISCORD_LIMITS.embedTitle),
-        description: table || 'no recipients',
-        color,
-        footer: { text: 'Each email is posted in this thread, with its own buttons.' },
-      },
-    ],
-    components,
-    allowed_mentions: { parse: [] },
-  };
+      ],
+    });
+  return v2Message(children, color, header === undefined ? undefined : truncate(header, BATCH_HEADER_MAX));
 }
 
 /** The batch's thread name within Discord's 100 characters. */

@@ -12,8 +12,8 @@ import { isMissingPermission } from './client.ts';
 import type { DiscordBotDeps } from './deps.ts';
 import { addressOf } from '../../thread/reporter.ts';
 import { loadBatchView } from '../../requests/batch.ts';
-import { renderBatch } from './batch-render.ts';
-import { escapeMarkdown, renderProgress, threadName } from './render.ts';
+import { editBatch } from './batch-reporter.ts';
+import { escapeMarkdown, renderProgress, renderTell, threadName } from './render.ts';
 import { createDiscordReporter, editProgress, progressChannelOf, replyChannelOf } from './reporter.ts';
 import type { EditPort } from '../../requests/edit.ts';
 
@@ -138,8 +138,7 @@ export function actionPort(deps: DiscordBotDeps, actorId: string, isAdmin: () =>
         const loaded = await loadBatchView(deps.pool, generation.batchId);
         const batch = loaded?.batch;
         if (!loaded || !batch?.channelId || !batch.parentMessageId) return;
-        const { content: _content, ...body } = renderBatch(loaded.view, undefined);
-        await deps.rest.patch(Routes.channelMessage(batch.channelId, batch.parentMessageId), { body });
+        await editBatch(deps.rest, batch.channelId, batch.parentMessageId, loaded.view);
         return;
       }
       const channelId = progressChannelOf(addressOf(generation));
@@ -165,6 +164,6 @@ export function editPort(deps: DiscordBotDeps, isAdmin: () => Promise<boolean>):
 export function tellInThread(deps: DiscordBotDeps, channelId: string | null, userId: string): TellPrivately {
   return async (text) => {
     if (!channelId) return;
-    await post(deps, channelId, { content: `<@${userId}> ${text}`, allowed_mentions: { users: [userId] } });
+    await post(deps, channelId, renderTell(userId, text));
   };
 }

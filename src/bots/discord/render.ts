@@ -5,7 +5,7 @@
  * - an embed's title 256 and description 4,096 characters; at most 10 embeds and 6,000 characters
  *   across all the embeds of one message;
  * - custom ids up to 100 characters.
- * - Components V2 (the progress message and the result, flag `IS_COMPONENTS_V2`): no `content` or
+ * - Components V2 (every message posted in a thread, flag `IS_COMPONENTS_V2`): no `content` or
  *   embeds, at most 40 components in all (nested ones count), at most 4,000 characters across the
  *   text displays of one message, a container holding at most 10 components.
  * Discord counts code points; we measure `String#length` (UTF-16 units), which is never fewer.
@@ -19,10 +19,12 @@
  * and link previews are suppressed on messages that hold only email text. Everything else we write
  * (titles, warnings, sources) goes into embeds with markdown escaped.
  *
- * Since issue 23 the progress and the result are Components V2 messages: a container (coloured by
- * status) holding text displays and the buttons. The email is still unescaped, in a text display of
- * its own; a V2 message has no `content`, so Copy Text no longer gives the bare email — the result's
- * 📋 Copy button does (an ephemeral reply whose `content` is exactly the email, see handlers.ts).
+ * Since issue 23 every message Scribe posts in a thread is a Components V2 message (the progress,
+ * the result, the research review, "Which …?", failure replies, follow-ups, the batch table, a line
+ * said to one person): a container (coloured by status) holding text displays and the buttons —
+ * no thread mixes embeds and containers. The email is still unescaped, in a text display of its own;
+ * a V2 message has no `content`, so Copy Text no longer gives the bare email — the result's 📋 Copy
+ * button does (an ephemeral reply whose `content` is exactly the email, see handlers.ts).
  */
 import { resultFooter } from '../shared/footer.ts';
 import {
@@ -34,7 +36,6 @@ import {
   type APIButtonComponent,
   type APIComponentInContainer,
   type APIContainerComponent,
-  type APIEmbed,
   type APIMessageTopLevelComponent,
   type APITextDisplayComponent,
 } from 'discord.js';
@@ -93,17 +94,8 @@ export const NO_MENTIONS = { parse: [] as [] };
 
 export type ButtonRow = APIActionRowComponent<APIButtonComponent>;
 
-/** A message with embeds (the review, "Which …?"). Every field is set, so the same body can replace an earlier version. */
-export interface ResultMessage {
-  content: string;
-  embeds: APIEmbed[];
-  components: ButtonRow[];
-  allowed_mentions: typeof NO_MENTIONS;
-  flags: number;
-}
-
 /**
- * A Components V2 message (the progress, each message of a result): no content, no embeds, the
+ * A Components V2 message (every message Scribe posts in a thread): no content, no embeds, the
  * flag set on every send and edit (Discord refuses an edit that drops it).
  */
 export interface V2Message {
@@ -115,15 +107,37 @@ export interface V2Message {
 /** Components V2, and no link previews (our text holds the sources' addresses). */
 export const V2_FLAGS = MessageFlags.IsComponentsV2 | MessageFlags.SuppressEmbeds;
 
-function textDisplay(content: string): APITextDisplayComponent {
+export function textDisplay(content: string): APITextDisplayComponent {
   return { type: ComponentType.TextDisplay, content };
 }
 
-const SEPARATOR: APIComponentInContainer = {
+export const SEPARATOR: APIComponentInContainer = {
   type: ComponentType.Separator,
   divider: true,
   spacing: SeparatorSpacingSize.Small,
 };
+
+/**
+ * One container coloured `color` holding `children`, with an optional `header` line above it (who
+ * asked: a V2 edit replaces every component, so an edit must send it again — see `progressHeaderOf`).
+ */
+export function v2Message(children: APIComponentInContainer[], color: number, header?: string): V2Message {
+  const container: APIContainerComponent = { type: ComponentType.Container, accent_color: color, components: children };
+  return {
+    components: header ? [textDisplay(header), container] : [container],
+    allowed_mentions: NO_MENTIONS,
+    flags: V2_FLAGS,
+  };
+}
+
+/**
+ * What an edit must add to turn `current` into a Components V2 message: nothing when it already is
+ * one; otherwise its content and embeds emptied (Discord refuses to set the flag on a message that
+ * keeps them — a message posted before the switch, edited after it).
+ */
+export function upgradeFields(current: { flags?: number | undefined }): { content?: null; embeds?: [] } {
+  return ((current.flags ?? 0) & MessageFlags.IsComponentsV2) !== 0 ? {} : { content: null, embeds: [] };
+}
 
 /** A file sent with a message (the `.eml` draft): multipart, as discord.js sends `files`. */
 export interface MessageFile {
@@ -181,36 +195,60 @@ const PROGRESS_HEADER_MAX = 300;
 /**
  * The progress message, Components V2: a line saying who asked (`header`, above the container),
  * then a container coloured by status with the title, the four steps (their seconds and
- * warnings) and — with a generation id — the Cancel or Retry button inside it.
+ * warnings), — while it runs, with `emailSoFar` — a divider and the email as far as it is written
+ * (unescaped, as the result shows it; its tail when it does not fit), and — with a generation id —
+ * the Cancel or Retry button inside it.
  */
-export function renderProgress(view: ProgressView, generationId?: string, header?: string): V2Message {
-  const children: APIComponentInContainer[] = [
-    textDisplay(`### ${escapeMarkdown(truncate(progressTitle(view), PROGRESS_TITLE_MAX))}`),
-    textDisplay(
-      fitLines(
-        progressLines(view).map(escapeMarkdown),
-        DISCORD_LIMITS.v2Text - PROGRESS_TITLE_MAX - 4 - PROGRESS_HEADER_MAX,
-      ),
-    ),
-  ];
+export function renderProgress(
+  view: ProgressView,
+  generationId?: string,
+  header?: string,
+  emailSoFar?: string,
+): V2Message {
+  const shownHeader = header === undefined ? undefined : truncate(header, PROGRESS_HEADER_MAX);
+  const title = `### ${escapeMarkdown(truncate(progressTitle(view), PROGRESS_TITLE_MAX))}`;
+  const steps = fitLines(
+    progressLines(view).map(escapeMarkdown),
+    DISCORD_LIMITS.v2Text - PROGRESS_TITLE_MAX - 4 - PROGRESS_HEADER_MAX,
+  );
+  const children: APIComponentInContainer[] = [textDisplay(title), textDisplay(steps)];
+  if (emailSoFar && view.status === 'running') {
+    const room = DISCORD_LIMITS.v2Text - (shownHeader?.length ?? 0) - title.length - steps.length;
+    const tail = emailTail(emailSoFar, room);
+    if (tail) children.push(SEPARATOR, textDisplay(tail));
+  }
   if (generationId) children.push(...progressComponents(view, generationId));
-  const container: APIContainerComponent = {
-    type: ComponentType.Container,
-    accent_color: COLORS[view.status],
-    components: children,
-  };
-  return {
-    components: header ? [textDisplay(truncate(header, PROGRESS_HEADER_MAX)), container] : [container],
-    allowed_mentions: NO_MENTIONS,
-    flags: V2_FLAGS,
-  };
+  return v2Message(children, COLORS[view.status], shownHeader);
+}
+
+/** Below this much room the streamed email is not shown at all (the steps took the message). */
+const STREAM_MIN_ROOM = 200;
+
+/**
+ * The email so far within `room` characters: whole when it fits, else "…" and its end, from a word
+ * boundary (the newest words are the ones being written). Undefined when there is nothing to show
+ * or no room.
+ */
+export function emailTail(email: string, room: number): string | undefined {
+  if (!email.trim() || room < STREAM_MIN_ROOM) return undefined;
+  if (email.length <= room) return email;
+  const start = email.length - (room - 1);
+  const space = email.slice(start).search(/\s/);
+  const tail = space >= 0 && start + space + 1 < email.length ? email.slice(start + space + 1) : email.slice(start);
+  return `…${tail}`;
 }
 
 /**
- * The requester line of a progress message as posted ("Requested by <@…>"), to keep on an edit: a
- * V2 edit replaces every component, and the worker does not know who asked.
+ * The requester line of a progress or batch message as posted ("Requested by <@…>"), to keep on an
+ * edit: a V2 edit replaces every component, and the worker does not know who asked. A message posted
+ * before the switch to V2 had that line as its content.
  */
-export function progressHeaderOf(message: { components?: unknown[] | undefined }): string | undefined {
+export function progressHeaderOf(message: {
+  components?: unknown[] | undefined;
+  content?: string | undefined;
+  flags?: number | undefined;
+}): string | undefined {
+  if (((message.flags ?? 0) & MessageFlags.IsComponentsV2) === 0) return message.content || undefined;
   const [first] = message.components ?? [];
   if (typeof first !== 'object' || first === null) return undefined;
   const { type, content } = first as { type?: unknown; content?: unknown };
@@ -362,11 +400,7 @@ function packBlocks(blocks: readonly Block[], color: number): V2Message[] {
       messages.push({ children: [block.component], text: block.text, count: 1 + block.count });
     }
   }
-  return messages.map((m) => ({
-    components: [{ type: ComponentType.Container, accent_color: color, components: m.children }],
-    allowed_mentions: NO_MENTIONS,
-    flags: V2_FLAGS,
-  }));
+  return messages.map((m) => v2Message(m.children, color));
 }
 
 /**
@@ -488,43 +522,43 @@ function actionRow(actions: readonly ActionKind[], generationId: string): Button
   return { type: ComponentType.ActionRow, components: actions.map((kind) => actionButton(kind, generationId)) };
 }
 
+/** Each piece of a review's summary: with the title and the edit line it fits one message's 4,000. */
+const SUMMARY_PIECE_MAX = 3_500;
+
 /**
- * The research for review: the summary in an embed (cut at the description limit, saying so),
- * the sources, and the *Write the email* and *Edit research* buttons. One message.
+ * The research for review, Components V2: a container with the title, who edited it, the summary
+ * (escaped; a long one split at paragraph, line, sentence or word boundaries, never cut), a divider,
+ * the sources, then the *Write the email* and *Edit research* buttons. Blocks that would break a
+ * message's limits go on into a new message, the buttons on the last one.
  */
-export function renderReview(view: ReviewView, generationId: string): ResultMessage {
+export function renderReview(view: ReviewView, generationId: string): V2Message[] {
   const version = view.version > 1 ? ` (version ${view.version})` : '';
-  const edited = view.editedBy ? `✏️ Edited by <@${view.editedBy}>\n\n` : '';
+  const title = truncate(`🔎 Research on ${view.recipientName}${version}: review it first`, DISCORD_LIMITS.embedTitle);
+  const blocks: Block[] = [textBlock(`### ${escapeMarkdown(title)}`)];
+  // A mention in a message whose allowed_mentions is empty pings no one.
+  if (view.editedBy) blocks.push(textBlock(`✏️ Edited by <@${view.editedBy}>`));
   const summary = escapeMarkdown(view.summary || '(No summary: nothing about the recipient could be read.)');
-  const embeds: APIEmbed[] = [
-    {
-      title: truncate(`🔎 Research on ${view.recipientName}${version}: review it first`, DISCORD_LIMITS.embedTitle),
-      description: truncate(`${edited}${summary}`, DISCORD_LIMITS.embedDescription),
-      color: COLORS.review,
-    },
-  ];
-  for (const embed of sourceEmbeds(view)) {
-    if (embedsSize([...embeds, embed]) > DISCORD_LIMITS.embedTotal) break;
-    embeds.push(embed);
-  }
-  return {
-    content: '',
-    embeds,
-    components: [actionRow(REVIEW_ACTIONS, generationId)],
-    allowed_mentions: NO_MENTIONS,
-    flags: 0,
-  };
+  for (const piece of splitText(summary, SUMMARY_PIECE_MAX)) if (piece.text.trim()) blocks.push(textBlock(piece.text));
+  const sources = sourceTexts(view);
+  if (sources.length) blocks.push({ component: SEPARATOR, text: 0, count: 1 });
+  blocks.push(...sources.map((t) => textBlock(t)));
+  blocks.push(rowBlock(actionRow(REVIEW_ACTIONS, generationId)));
+  return packBlocks(blocks, COLORS.review);
 }
 
 /** Discord's most characters in a button's label. */
 const BUTTON_LABEL_MAX = 80;
 
+/** What the question's intro and candidate lines may take of the 4,000 (the title takes the rest). */
+const IDENTITY_TEXT_MAX = 3_500;
+
 /**
- * "Which Jun Li?": an embed with each candidate's line (institution · main topic · one recent
- * title), numbered, then a button per candidate ("1 · MIT") and "None of these", whose custom ids
- * carry the option. Five buttons at most: four candidates and "None of these" fit one row.
+ * "Which Jun Li?", Components V2: a container with the question, each candidate's line
+ * (institution · main topic · one recent title), numbered, then a button per candidate ("1 · MIT")
+ * and "None of these", whose custom ids carry the option. Five buttons at most: four candidates
+ * and "None of these" fit one row.
  */
-export function renderIdentityQuestion(view: IdentityQuestionView, generationId: string): ResultMessage {
+export function renderIdentityQuestion(view: IdentityQuestionView, generationId: string): V2Message {
   const [kind] = IDENTITY_ACTIONS;
   const place = view.batch ? ` (email ${view.batch.position} of ${view.batch.size})` : '';
   const version = view.version > 1 ? ` (version ${view.version})` : '';
@@ -540,33 +574,14 @@ export function renderIdentityQuestion(view: IdentityQuestionView, generationId:
     ...view.options.map((o) => button(`${o.option} · ${o.institution}`, o.option)),
     button(view.none.label, view.none.option),
   ].slice(0, DISCORD_LIMITS.buttonsPerRow);
-  return {
-    content: '',
-    embeds: [
-      {
-        title: truncate(`❓ ${view.question}`, DISCORD_LIMITS.embedTitle),
-        description: truncate(`${escapeMarkdown(intro)}\n\n${lines.join('\n')}`, DISCORD_LIMITS.embedDescription),
-        color: COLORS.identity,
-      },
+  return v2Message(
+    [
+      textDisplay(`### ${escapeMarkdown(truncate(`❓ ${view.question}`, DISCORD_LIMITS.embedTitle))}`),
+      textDisplay(truncate(`${escapeMarkdown(intro)}\n\n${lines.join('\n')}`, IDENTITY_TEXT_MAX)),
+      { type: ComponentType.ActionRow, components: buttons },
     ],
-    components: [{ type: ComponentType.ActionRow, components: buttons }],
-    allowed_mentions: NO_MENTIONS,
-    flags: 0,
-  };
-}
-
-/** Characters Discord counts towards a message's 6,000 across its embeds. */
-export function embedsSize(embeds: readonly APIEmbed[]): number {
-  let n = 0;
-  for (const e of embeds) {
-    n +=
-      (e.title?.length ?? 0) +
-      (e.description?.length ?? 0) +
-      (e.footer?.text.length ?? 0) +
-      (e.author?.name.length ?? 0);
-    for (const f of e.fields ?? []) n += f.name.length + f.value.length;
-  }
-  return n;
+    COLORS.identity,
+  );
 }
 
 /** The numbered web sources and the arXiv papers, as lines of markdown (none: no sources). */
@@ -586,19 +601,7 @@ function sourceLines(view: Pick<ReviewView, 'sources' | 'papers'>): string[] {
   return lines;
 }
 
-/** The sources as embeds within the description limit (the review). */
-export function sourceEmbeds(view: Pick<ReviewView, 'sources' | 'papers'>): APIEmbed[] {
-  const lines = sourceLines(view);
-  if (!lines.length) return [];
-  // Each line is at most ~500 characters, so a split falls between lines.
-  return splitText(lines.join('\n'), DISCORD_LIMITS.embedDescription).map((piece, i) => ({
-    ...(i === 0 ? { title: 'Sources' } : {}),
-    description: piece.text,
-    color: COLORS.info,
-  }));
-}
-
-/** The sources as text displays' markdown, each within a tail block (the result). */
+/** The sources as text displays' markdown, each within a tail block (the result, the review). */
 export function sourceTexts(view: Pick<ReviewView, 'sources' | 'papers'>): string[] {
   const lines = sourceLines(view);
   if (!lines.length) return [];
@@ -640,18 +643,33 @@ function hostOf(url: string): string {
   }
 }
 
+/** A failure reply's text: within one text display of a message's 4,000. */
+const FAILURE_MAX = 3_900;
+
 /**
- * Said in the thread when a generation fails for good. With `retryFor` (a batch row's passing
- * failure: the row has no progress message to carry it) the message has the Retry button.
+ * Said in the thread when a generation fails for good, Components V2: a red container with the
+ * words. With `retryFor` (a batch row's passing failure: the row has no progress message to carry
+ * it) the container has the Retry button.
  */
-export function renderFailure(
-  message: string,
-  retryFor?: string,
-): Pick<ResultMessage, 'content' | 'allowed_mentions' | 'components'> {
+export function renderFailure(message: string, retryFor?: string): V2Message {
+  const children: APIComponentInContainer[] = [textDisplay(truncate(`❌ ${message}`, FAILURE_MAX))];
+  if (retryFor) children.push(actionRow(['retry'], retryFor));
+  return v2Message(children, COLORS.failed);
+}
+
+/**
+ * A short line said in the thread to one person (a reaction has no interaction to answer
+ * privately), Components V2: the mention pings them, and only them.
+ */
+export function renderTell(
+  userId: string,
+  text: string,
+): Omit<V2Message, 'allowed_mentions'> & {
+  allowed_mentions: { users: string[] };
+} {
   return {
-    content: truncate(`❌ ${message}`, DISCORD_LIMITS.content),
-    allowed_mentions: NO_MENTIONS,
-    components: retryFor ? [actionRow(['retry'], retryFor)] : [],
+    ...v2Message([textDisplay(truncate(`<@${userId}> ${text}`, FAILURE_MAX))], COLORS.info),
+    allowed_mentions: { users: [userId] },
   };
 }
 

@@ -38,6 +38,7 @@ import {
   renderReview,
   resultDraftFile,
   showsFile,
+  upgradeFields,
   type MessageFile,
   type V2Message,
 } from './render.ts';
@@ -83,7 +84,7 @@ export async function editProgress(
     // Discord's message object, typed by discord-api-types.
     const current = (await rest.get(Routes.channelMessage(channelId, messageId))) as RESTGetAPIChannelMessageResult;
     await rest.patch(Routes.channelMessage(channelId, messageId), {
-      body: renderProgress(view, generationId, progressHeaderOf(current)),
+      body: { ...renderProgress(view, generationId, progressHeaderOf(current)), ...upgradeFields(current) },
     });
     return true;
   } catch (err) {
@@ -95,10 +96,131 @@ export async function editProgress(
 export interface DiscordReporterOptions {
   rest: REST;
   logger: Logger;
+  /** At most one streamed edit per progress message per this many ms (default `EMAIL_STREAM_INTERVAL_MS`). */
+  streamIntervalMs?: number;
 }
 
+/**
+ * The email streamed into the progress message: at most one edit per 1.5 s per generation, counting
+ * the progress edits too (Discord allows about 5 edits per 5 s in a channel; the rest waits 429s out,
+ * which would hold back the progress and the result behind it).
+ */
+export const EMAIL_STREAM_INTERVAL_MS = 1_500;
+
+/** A generation's progress message while the worker reports on it: what it shows, and its edits in order. */
+interface LiveProgress {
+  generationId: string;
+  channelId: string;
+  messageId: string;
+  view: ProgressView;
+  /** The email as far as written (latest offered), and as last shown. */
+  email: string;
+  shown: string;
+  /** Who asked (read once from the message: a V2 edit replaces every component). */
+  read: boolean;
+  header: string | undefined;
+  upgrade: ReturnType<typeof upgradeFields>;
+  /** When the last edit of any kind was sent; a streamed edit waits for the interval after it. */
+  lastEditAt: number;
+  timer: NodeJS.Timeout | undefined;
+  /** A streamed edit is queued or in flight: the next waits for it. */
+  pumping: boolean;
+  /** The edits, one after another (a streamed edit and a progress edit never cross). */
+  chain: Promise<unknown>;
+  gone: boolean;
+}
+
+/** While a progress message can still change by the worker's hand: it shows the streamed email only while running. */
+const LIVE_STATUSES: ReadonlySet<ProgressView['status']> = new Set(['queued', 'running', 'retrying']);
+
 /** The Discord `ThreadReporter`. */
-export function createDiscordReporter({ rest, logger }: DiscordReporterOptions): ThreadReporter {
+export function createDiscordReporter({
+  rest,
+  logger,
+  streamIntervalMs = EMAIL_STREAM_INTERVAL_MS,
+}: DiscordReporterOptions): ThreadReporter {
+  const lives = new Map<string, LiveProgress>();
+
+  /** One edit of the live progress message to what it should show now; false when the message is gone. */
+  async function editLive(live: LiveProgress): Promise<boolean> {
+    if (live.gone) return false;
+    const route = Routes.channelMessage(live.channelId, live.messageId);
+    try {
+      if (!live.read) {
+        // Discord's message object, typed by discord-api-types.
+        const current = (await rest.get(route)) as RESTGetAPIChannelMessageResult;
+        live.header = progressHeaderOf(current);
+        live.upgrade = upgradeFields(current);
+        live.read = true;
+      }
+      const email = live.email;
+      live.lastEditAt = Date.now();
+      await rest.patch(route, {
+        body: { ...renderProgress(live.view, live.generationId, live.header, email), ...live.upgrade },
+      });
+      live.upgrade = {};
+      live.shown = email;
+      return true;
+    } catch (err) {
+      if (err instanceof DiscordAPIError && err.code === DiscordCode.UnknownMessage) {
+        live.gone = true;
+        return false;
+      }
+      throw toScribeError(err, 'updating the progress message');
+    }
+  }
+
+  function enqueue(live: LiveProgress): Promise<boolean> {
+    const next = live.chain.then(() => editLive(live));
+    live.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Shows the latest streamed text when the interval since the last edit allows, one edit at a time. */
+  function pump(live: LiveProgress): void {
+    if (live.timer || live.pumping || live.gone || live.email === live.shown) return;
+    const wait = live.lastEditAt + streamIntervalMs - Date.now();
+    if (wait > 0) {
+      live.timer = setTimeout(() => {
+        live.timer = undefined;
+        pump(live);
+      }, wait);
+      return;
+    }
+    live.pumping = true;
+    const first = live.shown === '';
+    void enqueue(live)
+      .then((found) => {
+        if (found)
+          logger.info(
+            { event: 'email.streamed', generationId: live.generationId, chars: live.shown.length, first },
+            'email text streamed',
+          );
+      })
+      .catch((err: unknown) => logger.warn({ err, generationId: live.generationId }, 'streaming the email failed'))
+      .finally(() => {
+        live.pumping = false;
+        pump(live);
+      });
+  }
+
+  /** The streamed text still waiting, shown now (the result follows it); resolves when every edit is done. */
+  async function flushStream(generationId: string): Promise<void> {
+    const live = lives.get(generationId);
+    if (!live) return;
+    clearTimeout(live.timer);
+    live.timer = undefined;
+    if (!live.gone && live.email !== live.shown && live.view.status === 'running')
+      await enqueue(live).catch((err: unknown) => logger.warn({ err, generationId }, 'streaming the email failed'));
+    await live.chain;
+  }
+
+  function forget(generationId: string): void {
+    const live = lives.get(generationId);
+    if (live) clearTimeout(live.timer);
+    lives.delete(generationId);
+  }
+
   async function post(channelId: string, body: object, doing: string, file?: MessageFile): Promise<string> {
     try {
       // With a file: multipart, the JSON in payload_json and the file as `files[0]` (attachment id 0).
@@ -132,12 +254,47 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
     async progress(address, view) {
       const channelId = progressChannelOf(address);
       if (!channelId || !address.progressMessageId) return;
-      const found = await editProgress(rest, channelId, address.progressMessageId, view, address.generationId);
-      if (!found) logger.warn({ generationId: address.generationId }, 'progress message is gone; not updating it');
+      const { generationId, progressMessageId: messageId } = address;
+      let live = lives.get(generationId);
+      if (!live || live.channelId !== channelId || live.messageId !== messageId) {
+        forget(generationId);
+        live = {
+          generationId,
+          channelId,
+          messageId,
+          view,
+          email: '',
+          shown: '',
+          read: false,
+          header: undefined,
+          upgrade: {},
+          lastEditAt: -Infinity,
+          timer: undefined,
+          pumping: false,
+          chain: Promise.resolve(),
+          gone: false,
+        };
+        lives.set(generationId, live);
+      }
+      live.view = view;
+      // Settled, or waiting for the person: this worker will not edit it again.
+      if (!LIVE_STATUSES.has(view.status)) forget(generationId);
+      const found = await enqueue(live);
+      if (!found) logger.warn({ generationId }, 'progress message is gone; not updating it');
+    },
+
+    async emailText(address, text) {
+      const live = lives.get(address.generationId);
+      // Best effort: shown only on a progress message this worker is editing, while it runs.
+      if (!live || live.gone || live.view.status !== 'running' || text === live.email) return;
+      live.email = text;
+      pump(live);
     },
 
     async result(address, view, options) {
       const log = logger.child({ generationId: address.generationId });
+      // The email as last written is on the progress message before the result is posted.
+      await flushStream(address.generationId);
       const channelId = replyChannelOf(address);
       if (!channelId) throw new PermanentError(ErrorCode.Internal, 'This Discord generation has no channel to post in');
       const messages = renderResult(view, address.generationId);
@@ -176,11 +333,11 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
     async review(address, view) {
       const channelId = replyChannelOf(address);
       if (!channelId) return { messageIds: [] };
-      return {
-        messageIds: [
-          await post(channelId, renderReview(view, address.generationId), 'posting the research for review'),
-        ],
-      };
+      // One message, or several for a long summary (the buttons on the last).
+      const ids: string[] = [];
+      for (const message of renderReview(view, address.generationId))
+        ids.push(await post(channelId, message, 'posting the research for review'));
+      return { messageIds: ids };
     },
 
     async askIdentity(address, view) {
@@ -207,6 +364,7 @@ export function createDiscordReporter({ rest, logger }: DiscordReporterOptions):
     },
 
     async failed(address, failure) {
+      forget(address.generationId);
       const channelId = replyChannelOf(address);
       if (!channelId) return;
       // Without a thread, reply to the progress message so the failure sits under its request.

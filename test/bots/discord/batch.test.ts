@@ -2,8 +2,8 @@
  * A batch on Discord end to end, in process: the real discord.js bot on the fake gateway and REST,
  * real Postgres and pg-boss, the worker with the real Discord reporters against the fake services.
  * `/scribe recipients:<file.csv>` with 3 bad rows refused (by line number) → the fixed file → one
- * table edited to all ✅ and 12 emails, each once, in the batch's thread, each labelled (embed author)
- * with its recipient and place; the form with a failing recipient; a passing failure in step 4
+ * table (Components V2) edited to all ✅ and 12 emails, each once, in the batch's thread, each
+ * labelled with its recipient and place; the form with a failing recipient; a passing failure in step 4
  * retried from its failure reply; Cancel batch.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -19,7 +19,8 @@ import { pollFor } from '../../helpers/poll.ts';
 import { startServices, TEMPLATE, type Services } from '../../helpers/services.ts';
 import { expectTemplateKept } from '../../helpers/template-kept.ts';
 import { startHarness, type Harness } from './harness.ts';
-import { emailPieceOf } from '../../helpers/discord-v2.ts';
+import { batchOf, buttonsIn, emailPieceOf } from '../../helpers/discord-v2.ts';
+import { MessageFlags } from 'discord.js';
 
 const logger = silentLogger();
 let h: Harness;
@@ -77,18 +78,21 @@ it('refuses a CSV with bad rows by line number, then drafts 12 emails once each 
   });
   expect((await h.handled(second.id)).outcome).toBe('batch:12');
   const parent = await until(
-    () => h.fake.channelView(h.fake.channelId).find((m) => m.embeds[0]?.title?.includes('12 emails')),
+    () => h.fake.channelView(h.fake.channelId).find((m) => batchOf(m).title.includes('12 emails')),
     'the batch table',
   );
   const done = await until(
     () =>
-      h.fake.channelView(h.fake.channelId).find((m) => m.id === parent.id && m.embeds[0]?.title === '12 emails: 12 ✅'),
+      h.fake.channelView(h.fake.channelId).find((m) => m.id === parent.id && batchOf(m).title === '12 emails: 12 ✅'),
     'the table all ✅',
     90_000,
   );
-  for (const name of NAMES) expect(done.embeds[0]!.description).toContain(`✅ ${name} — `);
-  expect(done.components).toEqual([]);
-  expect(done.content).toContain('Batch requested by');
+  for (const name of NAMES) expect(batchOf(done).table).toContain(`✅ ${name} — `);
+  expect(buttonsIn(done)).toEqual([]);
+  // Components V2 from the first post to the last edit, who asked kept above the table.
+  expect(batchOf(done).header).toBe(`Batch requested by <@${h.fake.people.ada.id}>`);
+  expect(done.embeds).toEqual([]);
+  expect(h.fake.message(done.id).flags! & MessageFlags.IsComponentsV2).toBeTruthy();
 
   const threadId = parent.threadId!;
   expect(threadId).toBeTruthy();
@@ -127,13 +131,13 @@ it('shows a failing recipient on the table, with the failure said in the thread 
     });
     expect((await h.handled(submitted.id)).outcome).toBe('batch:2');
     const table = await until(
-      () => h.fake.channelView(h.fake.channelId).find((m) => m.embeds[0]?.title === '2 emails: 1 ✅ 1 ❌'),
+      () => h.fake.channelView(h.fake.channelId).find((m) => batchOf(m).title === '2 emails: 1 ✅ 1 ❌'),
       'the table with one failure',
       90_000,
     );
-    expect(table.embeds[0]!.description).toContain('❌ Broken Babbage');
+    expect(batchOf(table).table).toContain('❌ Broken Babbage');
     const thread = h.fake.channelView(table.threadId!);
-    expect(thread.filter((m) => m.content.startsWith('❌'))).toHaveLength(1);
+    expect(thread.filter((m) => m.text.startsWith('❌'))).toHaveLength(1);
     expect(thread.filter((m) => emailPieceOf(m).startsWith('Dear Dr.'))).toHaveLength(1);
   } finally {
     services.anthropic.respond(() => undefined);
@@ -158,14 +162,12 @@ it('a passing failure in step 4 shows ❌ with Retry on its failure reply; Retry
     });
     expect((await h.handled(submitted.id)).outcome).toBe('batch:3');
     const table = await until(
-      () => h.fake.channelView(h.fake.channelId).find((m) => m.embeds[0]?.title === '3 emails: 2 ✅ 1 ❌'),
+      () => h.fake.channelView(h.fake.channelId).find((m) => batchOf(m).title === '3 emails: 2 ✅ 1 ❌'),
       'the table with one failure',
       90_000,
     );
     const threadId = table.threadId!;
-    const failure = h.fake
-      .channelView(threadId)
-      .find((m) => m.content.startsWith('❌') && m.content.includes('Press Retry'));
+    const failure = h.fake.channelView(threadId).find((m) => m.text.startsWith('❌') && m.text.includes('Press Retry'));
     expect(failure).toBeDefined();
     const { rows } = await h.db.pool.query<{ id: string }>(
       "SELECT id FROM generations WHERE recipient_name = 'Overloaded Ovid'",
@@ -188,10 +190,10 @@ it('a passing failure in step 4 shows ❌ with Retry on its failure reply; Retry
     const pressed = h.fake.pressButton(failure!.id, retry);
     expect((await h.handled(pressed.id)).outcome).toBe('retrying');
     const waiting = h.fake.channelView(h.fake.channelId).find((m) => m.id === table.id)!;
-    expect(waiting.embeds[0]!.description).toMatch(/(⏳|✍️) Overloaded Ovid/);
+    expect(batchOf(waiting).table).toMatch(/(⏳|✍️) Overloaded Ovid/);
     await until(
       () =>
-        h.fake.channelView(h.fake.channelId).find((m) => m.id === table.id && m.embeds[0]?.title === '3 emails: 3 ✅'),
+        h.fake.channelView(h.fake.channelId).find((m) => m.id === table.id && batchOf(m).title === '3 emails: 3 ✅'),
       'the table all ✅ after the retry',
       60_000,
     );
@@ -248,7 +250,7 @@ it('asks once where a personal line goes for a batch whose template has no recip
   });
   expect((await h.handled(none.id)).outcome).toBe('batch:2');
   const table = await until(
-    () => h.fake.channelView(h.fake.channelId).find((m) => m.embeds[0]?.title === '2 emails: 2 ✅'),
+    () => h.fake.channelView(h.fake.channelId).find((m) => batchOf(m).title === '2 emails: 2 ✅'),
     'the table all ✅',
     90_000,
   );
@@ -345,7 +347,7 @@ it('Cancel batch stops the rows not yet started; only the requester may press it
   });
   expect((await h.handled(submitted.id)).outcome).toBe('batch:3');
   const table = await until(
-    () => h.fake.channelView(h.fake.channelId).find((m) => m.embeds[0]?.title?.startsWith('Drafting 3 emails')),
+    () => h.fake.channelView(h.fake.channelId).find((m) => batchOf(m).title.startsWith('Drafting 3 emails')),
     'the new table',
   );
   const button = JSON.stringify(table.components).match(/scribe:batch-cancel:[0-9a-f-]{36}/)![0];
@@ -354,6 +356,6 @@ it('Cancel batch stops the rows not yet started; only the requester may press it
   const pressed = h.fake.pressButton(table.id, button);
   expect((await h.handled(pressed.id)).outcome).toBe('cancelled:3');
   const after = h.fake.channelView(h.fake.channelId).find((m) => m.id === table.id)!;
-  expect(after.embeds[0]!.title).toBe('3 emails: 3 🚫');
-  expect(after.components).toEqual([]);
+  expect(batchOf(after).title).toBe('3 emails: 3 🚫');
+  expect(buttonsIn(after)).toEqual([]);
 }, 60_000);

@@ -37,7 +37,7 @@ const emails = (threadId: string) =>
 const privately = (channelId: string, userId: string, pattern: RegExp) =>
   discord.channelView(channelId, userId).filter((m) => m.ephemeral && pattern.test(m.content));
 const followUps = (threadId: string) =>
-  discord.channelView(threadId).filter((m) => !m.ephemeral && /No reply from Ada Lovelace since/.test(m.content));
+  discord.channelView(threadId).filter((m) => !m.ephemeral && /No reply from Ada Lovelace since/.test(m.text));
 const followUpCalls = () => services.anthropic.calls().filter((c) => questionOf(c) === 'follow_up');
 const generations = async () =>
   (await db.pool.query<{ id: string; status: string }>('SELECT id, status FROM generations ORDER BY created_at')).rows;
@@ -82,7 +82,7 @@ it('Remind me → restart → the follow-up posted once after the delay; Got a r
   expect(followUps(thread)).toHaveLength(0);
   await e2e.scribe.waitForEvent({ event: 'follow-up.posted' }, DUE_MS);
   await expect.poll(() => followUps(thread).length, { timeout: 10_000, interval: 100 }).toBe(1);
-  expect(followUps(thread)[0]!.content).toMatch(
+  expect(followUps(thread)[0]!.text).toMatch(
     /Here is a follow-up you can send:\n> Dear Ada Lovelace, I am following up/,
   );
   expect(followUpCalls()).toHaveLength(1);
@@ -109,7 +109,7 @@ it('Remind me → restart → the follow-up posted once after the delay; Got a r
   expect((await handled(remind3.id)).outcome).toBe('reminder-set');
   await e2e.scribe.waitForEvent({ event: 'follow-up.held', reason: 'quota' }, DUE_MS);
   await expect.poll(() => followUps(thread).length, { timeout: 10_000, interval: 100 }).toBe(2);
-  expect(followUps(thread)[1]!.content).toMatch(/no draft was written: you have used your 3 emails for today/);
+  expect(followUps(thread)[1]!.text).toMatch(/no draft was written: you have used your 3 emails for today/);
   expect(followUpCalls()).toHaveLength(1);
   expect((await outreach())[1]).toMatchObject({ follow_up: 'held' });
 }, 240_000);

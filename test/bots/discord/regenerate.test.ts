@@ -170,7 +170,7 @@ describe('Discord regeneration', () => {
     );
     const [resultId] = await h.succeed(generation);
     expect(await react(resultId!, '🔁', user)).toMatchObject({ outcome: 'quota' });
-    expect(h.fake.channelView(generation.threadId!).at(-1)?.content).toMatch(
+    expect(h.fake.channelView(generation.threadId!).at(-1)?.text).toMatch(
       new RegExp(`^<@${user.id}> You have used all ${DAILY_QUOTA} emails for today`),
     );
     expect(await childrenOf(generation)).toHaveLength(0);

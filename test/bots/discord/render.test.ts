@@ -10,8 +10,11 @@ import {
   emailParts,
   escapeMarkdown,
   progressHeaderOf,
+  renderFailure,
+  renderIdentityQuestion,
   renderProgress,
   renderResult,
+  renderReview,
   showsFile,
   type V2Message,
 } from '../../../src/bots/discord/render.ts';
@@ -305,6 +308,62 @@ describe('Discord result messages (Components V2)', () => {
   it('escapes markdown but not inside URLs', () => {
     expect(escapeMarkdown('a_b *c* https://x.example/a_b [d]')).toBe('a\\_b \\*c\\* https://x.example/a_b \\[d\\]');
     expect(escapeMarkdown('# title\n> quote\n- item')).toBe('\\# title\n\\> quote\n\\- item');
+  });
+});
+
+describe('Discord thread messages besides the progress and the result (Components V2)', () => {
+  it('splits a research review of 20,000 characters and 300 sources within the limits, dropping nothing', () => {
+    const summary = Array.from({ length: 400 }, (_, i) => `Fact ${i} about *Ada* [${(i % 300) + 1}].`).join(' ');
+    const sources: Source[] = Array.from({ length: 300 }, (_, i) => ({
+      n: i + 1,
+      url: `https://example.org/${i}/${'p'.repeat(80)}`,
+      title: `Page ${i}`,
+    }));
+    const messages = renderReview(
+      { recipientName: 'Dr. Ada Lovelace', version: 1, summary, sources, papers: [], editedBy: '9' },
+      GEN,
+    );
+    expect(messages.length).toBeGreaterThan(4);
+    expectValid(messages);
+    for (const m of messages) {
+      expect(textDisplays(m).join('').length).toBeLessThanOrEqual(DISCORD_LIMITS.v2Text);
+      expect(containerOf(m).accent_color).toBe(COLORS.review);
+    }
+    const all = messages.flatMap((m) => textDisplays(m)).join(' ');
+    for (let i = 0; i < 400; i++) expect(all).toContain(`Fact ${i} about \\*Ada\\*`);
+    for (let n = 1; n <= 300; n++) expect(all).toContain(`[Page ${n - 1}](https://example.org/${n - 1}/`);
+    expect(messages.map((m) => idsOf(buttonsIn(m)).map((b) => b?.action))).toEqual([
+      ...Array(messages.length - 1).fill([]),
+      ['write', 'research'],
+    ]);
+  });
+
+  it('keeps "Which …?" within one message however long the names and labels', () => {
+    const long = 'Λ'.repeat(3_000);
+    const message = renderIdentityQuestion(
+      {
+        recipientName: long,
+        version: 3,
+        question: `Which ${long}?`,
+        options: ['1', '2', '3', '4'].map((option) => ({ option, label: long, institution: long })),
+        none: { option: 'none', label: 'None of these' },
+      },
+      GEN,
+    );
+    expectValid([message]);
+    expect(textDisplays(message).join('').length).toBeLessThanOrEqual(DISCORD_LIMITS.v2Text);
+    expect(buttonsIn(message)).toHaveLength(5);
+  });
+
+  it('says a failure in a red container, cut to fit, with Retry only for a batch row', () => {
+    const plain = renderFailure('x'.repeat(10_000));
+    expectValid([plain]);
+    expect(containerOf(plain).accent_color).toBe(COLORS.failed);
+    expect(textDisplays(plain)[0]!.length).toBeLessThanOrEqual(DISCORD_LIMITS.v2Text);
+    expect(buttonsIn(plain)).toEqual([]);
+    expect(idsOf(buttonsIn(renderFailure('Claude is overloaded.', GEN)))).toEqual([
+      { action: 'retry', generationId: GEN },
+    ]);
   });
 });
 

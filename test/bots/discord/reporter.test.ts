@@ -175,7 +175,7 @@ describe('Discord reporter', () => {
     expect(fake.message(messageIds[0]!).channel_id).toBe(fake.channelId);
     await reporter.failed(address, { message: 'Something broke.', retryable: false, tries: 1 });
     const reply = fake.channelView(fake.channelId).at(-1)!;
-    expect(reply.content).toBe('❌ Something broke.');
+    expect(reply.text).toBe('❌ Something broke.');
     expect(fake.message(reply.id).message_reference?.message_id).toBe(address.progressMessageId);
   });
 

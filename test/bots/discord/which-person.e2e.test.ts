@@ -19,7 +19,7 @@ import {
   NAMESAKE_PAPER,
 } from '../../helpers/namesakes.ts';
 import { composerPrompt, OPENALEX_TEST_KEY, TEMPLATE, type Services } from '../../helpers/services.ts';
-import { emailPieceOf, progressOf } from '../../helpers/discord-v2.ts';
+import { batchOf, buttonsIn, emailPieceOf, progressOf } from '../../helpers/discord-v2.ts';
 
 let discord: FakeDiscord;
 let services: Services;
@@ -40,8 +40,11 @@ const questions = (threadId: string) =>
   discord.channelView(threadId).filter((m) => JSON.stringify(m.components).includes('scribe:choose:'));
 const emails = (threadId: string) =>
   discord.channelView(threadId).filter((m) => !m.ephemeral && emailPieceOf(m).includes('Dear Dr.'));
-const embedsOf = (m: { text: string; embeds: { title?: string; description?: string }[] }) =>
-  [m.text, ...m.embeds.map((e) => `${e.title ?? ''}\n${e.description ?? ''}`)].join('\n');
+/** What a message shows: every message in the thread is Components V2 (no embeds), read as text. */
+const embedsOf = (m: { text: string; embeds: unknown[] }) => {
+  expect(m.embeds).toEqual([]);
+  return m.text;
+};
 const privately = (channelId: string, userId: string, pattern: RegExp) =>
   discord.channelView(channelId, userId).find((m) => m.ephemeral && pattern.test(m.content));
 const statusOf = async (id: string) =>
@@ -77,9 +80,7 @@ it('asks which Ada Lovelace; only the requester answers; the choice writes with 
   expect(asked).toContain('Which Ada Lovelace?');
   expect(asked).toContain(`Babbage College · Analytical engines · “${CLOSE_ADA_PAPER}” (2024)`);
   expect(asked).toContain(`University of Leeds · Analytical engines · “${CLOSE_NAMESAKE_PAPER}” (2024)`);
-  const labels = question.components.flatMap((row) =>
-    (row as { components: { label?: string }[] }).components.map((c) => c.label),
-  );
+  const labels = buttonsIn(question).map((c) => c.label);
   expect(labels).toEqual(['1 · Babbage College', '2 · University of Leeds', 'None of these']);
   expect(services.anthropic.callsFor('email').length).toBe(composed);
   expect(emails(thread)).toHaveLength(0);
@@ -137,9 +138,11 @@ it('in a batch, the ambiguous row waits (❓) while the others finish, and resum
     recipients: 'Grace Hopper | compilers\nAda Lovelace | analytical engines\nAlan Turing | computability',
   });
   expect((await handled(submitted.id)).outcome).toBe('batch:3');
-  const table = () => discord.channelView(discord.channelId).find((m) => m.embeds[0]?.title?.startsWith('3 emails'));
-  await expect.poll(() => table()?.embeds[0]?.title, { timeout: 90_000, interval: 200 }).toBe('3 emails: 2 ✅ 1 ❓');
-  expect(table()!.embeds[0]!.description).toContain('❓ Ada Lovelace');
+  const table = () => discord.channelView(discord.channelId).find((m) => batchOf(m).title.startsWith('3 emails'));
+  await expect
+    .poll(() => table() && batchOf(table()!).title, { timeout: 90_000, interval: 200 })
+    .toBe('3 emails: 2 ✅ 1 ❓');
+  expect(batchOf(table()!).table).toContain('❓ Ada Lovelace');
   const thread = table()!.threadId!;
   const [question] = questions(thread);
   expect(embedsOf(question!)).toContain('Which Ada Lovelace?');
@@ -152,7 +155,9 @@ it('in a batch, the ambiguous row waits (❓) while the others finish, and resum
   const before = calls();
   const press = discord.pressButton(question!.id, `scribe:choose:${rows[0]!.id}:1`, { user: discord.people.ada });
   expect((await handled(press.id)).outcome).toBe('chosen');
-  await expect.poll(() => table()?.embeds[0]?.title, { timeout: 90_000, interval: 200 }).toBe('3 emails: 3 ✅');
+  await expect
+    .poll(() => table() && batchOf(table()!).title, { timeout: 90_000, interval: 200 })
+    .toBe('3 emails: 3 ✅');
   await expect.poll(() => emails(thread).length, { timeout: 10_000 }).toBe(3);
   expect(calls()).toEqual(before);
 }, 200_000);

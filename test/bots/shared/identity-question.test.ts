@@ -10,6 +10,7 @@ import { OPTION_BUTTON_PATTERN, parseOptionButton } from '../../../src/bots/slac
 import { renderIdentityQuestion as renderSlack } from '../../../src/bots/slack/render.ts';
 import type { IdentityQuestionView } from '../../../src/thread/reporter.ts';
 import { validateMessage } from '../../fakes/discord/validate.ts';
+import { buttonsIn, containerTexts, titleOf } from '../../helpers/discord-v2.ts';
 
 const ID = '7f0c7a52-6a55-4c43-9d61-5b0d6a0a2f11';
 const LONG = `The ${'Very '.repeat(30)}Long Institute of Technology`;
@@ -52,12 +53,13 @@ describe('"Which Jun Li?"', () => {
     expect(parseOptionButton('scribe_nothing.1')).toBeUndefined();
   });
 
-  it('on Discord: an embed with the lines, one row of five buttons whose custom ids carry the option', () => {
+  it('on Discord: a Components V2 container with the lines, one row of five buttons whose custom ids carry the option', () => {
     const message = renderDiscord(view, ID);
     expect(validateMessage(message, false)).toBeNull();
-    expect(message.embeds[0]!.title).toBe('❓ Which Jun Li?');
-    expect(message.embeds[0]!.description).toContain('MIT · Machine learning · “Sparse attention” (2025)');
-    const buttons = message.components[0]!.components as { custom_id: string; label: string }[];
+    expect(titleOf(message)).toBe('❓ Which Jun Li?');
+    expect(containerTexts(message)[1]).toContain('MIT · Machine learning · “Sparse attention” (2025)');
+    expect(containerTexts(message)[1]).toContain('(email 3 of 12)');
+    const buttons = buttonsIn(message) as { custom_id: string; label: string }[];
     expect(buttons.map((b) => parseResultButton(b.custom_id))).toEqual([
       ...['1', '2', '3', '4'].map((option) => ({ action: 'choose', generationId: ID, option })),
       { action: 'choose', generationId: ID, option: 'none' },

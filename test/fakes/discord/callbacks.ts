@@ -8,7 +8,7 @@ import type { RouteDeps } from './deps.ts';
 import type { InteractionRecord } from './interaction-registry.ts';
 import { MessageFlag, type StoredMessage } from './messages.ts';
 import { fail, type RouteContext, type RouteDef, type RouteResult } from './rest.ts';
-import { validateMessage, validateModal, type MessageBody, type ModalData } from './validate.ts';
+import { IS_COMPONENTS_V2, validateMessage, validateModal, type MessageBody, type ModalData } from './validate.ts';
 
 const unknownInteraction = (): RouteResult => fail(404, 'Unknown interaction', 10062);
 const unknownWebhook = (): RouteResult => fail(404, 'Unknown Webhook', 10015);
@@ -93,7 +93,8 @@ function callback(deps: RouteDeps, ctx: RouteContext): RouteResult {
       record.originalMessageId = interaction.message.id;
       const stored = deps.messages.byId.get(interaction.message.id);
       if (body.type === 7 && stored) {
-        const invalid = validateMessage(data as MessageBody, true);
+        const { flags = 0, content, embeds } = stored.message;
+        const invalid = validateMessage(data as MessageBody, true, { flags, content, embeds });
         if (invalid) return answer({ status: 400, body: invalid });
         message = deps.messages.edit(stored, data as MessageBody);
       }
@@ -238,13 +239,15 @@ function webhookMessage(deps: RouteDeps, ctx: RouteContext): RouteResult {
     return { status: 204 };
   }
   const body = (ctx.body ?? {}) as MessageBody;
-  const invalid = validateMessage(body, true);
+  const { flags = 0, content, embeds } = stored.message;
+  const invalid = validateMessage(body, true, { flags, content, embeds });
   if (invalid) return { status: 400, body: invalid };
   return { status: 200, body: editOriginal(deps, stored, body) };
 }
 
 /** Edits a response; the first edit of a deferred response ends its loading state. */
 function editOriginal(deps: RouteDeps, stored: StoredMessage, body: MessageBody): APIMessage {
-  const keep = (stored.message.flags ?? 0) & (MessageFlag.Ephemeral | MessageFlag.HasThread);
+  // A Components V2 message stays one (Discord keeps the flag; an edit cannot drop it).
+  const keep = (stored.message.flags ?? 0) & (MessageFlag.Ephemeral | MessageFlag.HasThread | IS_COMPONENTS_V2);
   return deps.messages.edit(stored, { ...body, flags: ((body.flags ?? 0) & ~MessageFlag.Loading) | keep });
 }

@@ -46,7 +46,8 @@ export function channelRoutes(deps: RouteDeps): RouteDef[] {
       if (stored.message.author.id !== world.bot.id)
         return fail(403, 'Cannot edit a message authored by another user', 50005);
       const body = (ctx.body ?? {}) as MessageBody;
-      const invalid = validateMessage(body, true, { flags: stored.message.flags ?? 0 });
+      const { flags = 0, content, embeds } = stored.message;
+      const invalid = validateMessage(body, true, { flags, content, embeds });
       if (invalid) return { status: 400, body: invalid };
       return { status: 200, body: messages.edit(stored, dropEmbedsWithoutPermission(deps, ctx.params.channel!, body)) };
     }),

@@ -1,7 +1,8 @@
 /**
  * The fake refuses Components V2 payloads as Discord does (issue 23): content or embeds with the
  * flag, more than 40 components, more than 4,000 characters of text displays, unknown or misplaced
- * component types, V2 components without the flag, and an edit that drops the flag.
+ * component types, V2 components without the flag, an edit that drops the flag, and one that sets it
+ * on a plain message without emptying its content and embeds.
  */
 import { describe, expect, it } from 'vitest';
 import { IS_COMPONENTS_V2, validateMessage } from './validate.ts';
@@ -9,7 +10,7 @@ import { IS_COMPONENTS_V2, validateMessage } from './validate.ts';
 const text = (content: string) => ({ type: 10, content });
 const container = (...components: unknown[]) => ({ type: 17, components });
 const button = (id: string) => ({ type: 2, style: 2, label: id, custom_id: id });
-const codes = (body: Parameters<typeof validateMessage>[0], current?: { flags: number }) =>
+const codes = (body: Parameters<typeof validateMessage>[0], current?: Parameters<typeof validateMessage>[2]) =>
   JSON.stringify(validateMessage(body, current !== undefined, current));
 
 describe('the fake Discord on Components V2', () => {
@@ -74,6 +75,17 @@ describe('the fake Discord on Components V2', () => {
     );
     expect(codes({ content: 'hi' }, current)).toContain('MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2');
     expect(validateMessage({ flags: IS_COMPONENTS_V2, components: [text('a')] }, true, current)).toBeNull();
+  });
+
+  it('sets the flag on a plain message only when the edit empties its content (null) and embeds ([])', () => {
+    const plain = { flags: 0, content: 'Batch requested by <@1>', embeds: [{ title: 'Table' }] };
+    const v2 = { flags: IS_COMPONENTS_V2, components: [container(text('### Table'))] };
+    expect(codes(v2, plain)).toContain('Set content to null');
+    expect(codes(v2, plain)).toContain('Set embeds to []');
+    expect(codes({ ...v2, content: null }, plain)).toContain('Set embeds to []');
+    expect(validateMessage({ ...v2, content: null, embeds: [] }, true, plain)).toBeNull();
+    // A message without content or embeds (a deferred reply) takes the flag as it is.
+    expect(validateMessage(v2, true, { flags: 0, content: '', embeds: [] })).toBeNull();
   });
 
   it('checks buttons inside containers as in any row: a custom id of at most 100', () => {

@@ -111,16 +111,25 @@ function maxLength(problems: Problems, path: string[], text: string | null | und
 /**
  * Checks a message body against Discord's limits. `partial` is for edits, where absent fields keep
  * their value and so an "empty" edit is fine; `current` is the message being edited (its flags: a
- * Components V2 message keeps the flag, and refuses an edit that drops it). Returns the error body,
- * or null when valid.
+ * Components V2 message keeps the flag, and refuses an edit that drops it; its content and embeds:
+ * an edit that sets the flag on a plain message must empty them — content `null`, embeds `[]`).
+ * Returns the error body, or null when valid.
  */
 export function validateMessage(
   body: MessageBody,
   partial: boolean,
-  current?: { flags?: number | undefined },
+  current?: { flags?: number | undefined; content?: string | undefined; embeds?: unknown[] | undefined },
 ): DiscordErrorBody | null {
   const problems: Problems = [];
   const wasV2 = ((current?.flags ?? 0) & IS_COMPONENTS_V2) !== 0;
+  const settingV2 = body.flags !== undefined && body.flags !== null && (body.flags & IS_COMPONENTS_V2) !== 0;
+  if (current && !wasV2 && settingV2) {
+    const legacy = 'MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2';
+    if (current.content && body.content !== null)
+      problems.push([['content'], legacy, 'Set content to null to convert a message to IS_COMPONENTS_V2']);
+    if (current.embeds?.length && !(body.embeds === null || body.embeds?.length === 0))
+      problems.push([['embeds'], legacy, 'Set embeds to [] to convert a message to IS_COMPONENTS_V2']);
+  }
   if (wasV2 && body.flags !== undefined && body.flags !== null && (body.flags & IS_COMPONENTS_V2) === 0) {
     problems.push([
       ['flags'],
