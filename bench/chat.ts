@@ -145,7 +145,8 @@ export async function benchChat(databaseUrl: string): Promise<void> {
     });
 
     // Let the burst's modals (opened after each ack) finish before counting one generation's calls.
-    await slack.until(() => slack.callsTo('views.open').length >= acks.length, "the burst's modals", 30_000);
+    // (50 from the first burst, then the warm ones.)
+    await slack.until(() => slack.callsTo('views.open').length >= 50 + acks.length, "the bursts' modals", 30_000);
 
     // Web API calls for one generation: from the modal's submission to the final progress edit.
     await driver.slashCommand({ user: 'U0GRACE', channel: 'C0GENERAL', text: '' });
