@@ -21,13 +21,24 @@ const IN_FLIGHT = 50;
 
 /** The event loop's delay since the last read (prom-client resets its histogram on each scrape), in ms. */
 async function loopDelay(metricsUrl: string): Promise<{ p99_ms: number; max_ms: number }> {
-  const text = await (await fetch(metricsUrl)).text();
+  const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
   const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? Number.NaN);
   const ms = (s: number) => Math.round(s * 1e5) / 100;
   return {
     p99_ms: ms(value('nodejs_eventloop_lag_p99_seconds')),
     max_ms: ms(value('nodejs_eventloop_lag_max_seconds')),
   };
+}
+
+/** Every wait in this bench ends: `check` is polled until truthy, or it fails naming what it waited for. */
+async function poll<T>(check: () => T | Promise<T>, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() >= deadline) throw new Error(`chat bench: waited ${timeoutMs} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The app's accepted answer to an interaction, or an error after 10 s (a refused or late answer never comes). */
@@ -134,7 +145,8 @@ export async function benchChat(databaseUrl: string): Promise<void> {
     });
 
     // Let the burst's modals (opened after each ack) finish before counting one generation's calls.
-    await slack.until(() => slack.callsTo('views.open').length >= acks.length, "the burst's modals", 30_000);
+    // (50 from the first burst, then the warm ones.)
+    await slack.until(() => slack.callsTo('views.open').length >= 50 + acks.length, "the bursts' modals", 30_000);
 
     // Web API calls for one generation: from the modal's submission to the final progress edit.
     await driver.slashCommand({ user: 'U0GRACE', channel: 'C0GENERAL', text: '' });
@@ -176,15 +188,14 @@ export async function benchChat(databaseUrl: string): Promise<void> {
         recipient_interest: RECIPIENT.recipientInterest,
       },
     });
-    for (;;) {
-      const thread = discord
-        .channelView(discord.channelId)
-        .find(
-          (m) => m.threadId && discord.channelView(m.threadId).some((x) => x.content.includes('Dear Dr. Lovelace')),
-        );
-      if (thread) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // Components V2: the email is in the thread message's text displays (`text`), its `content` empty.
+    await poll(
+      () =>
+        discord
+          .channelView(discord.channelId)
+          .find((m) => m.threadId && discord.channelView(m.threadId).some((x) => x.text.includes('Dear Dr. Lovelace'))),
+      "Discord's result in the thread (a message with 'Dear Dr. Lovelace')",
+    );
     void cmd;
     const rest = discord.rest.calls.slice(restBefore).map((c) => `${c.method} ${c.route}`);
     const restBy: Record<string, number> = {};
@@ -287,7 +298,12 @@ export async function benchChat(databaseUrl: string): Promise<void> {
     reportAcks('discord.ack_under_load_ms', loaded.discord, loaded.discordSubmission, delay, running);
   } finally {
     scribe.kill('SIGTERM');
-    await scribe.exited;
+    // Its stop waits for work in flight; past 30 s it is killed rather than waited on.
+    const killer = setTimeout(() => {
+      process.stderr.write('chat bench: scribe did not stop within 30 s of SIGTERM; killing it\n');
+      scribe.kill('SIGKILL');
+    }, 30_000);
+    await scribe.exited.finally(() => clearTimeout(killer));
     await Promise.all([slack.close(), discord.close(), services.close()]);
     await db.drop();
   }

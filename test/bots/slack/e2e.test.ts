@@ -3,7 +3,7 @@
  * every service faked: slash command → modal → submission → progress message edited through the
  * four steps → threaded result with the email and sources → 🔁 → a second version, no new research.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { FakeSlack } from '../../fakes/slack/index.ts';
 import type { TestDatabase } from '../../helpers/db.ts';
 import { startSlackService, type SlackService } from '../../helpers/e2e.ts';
@@ -67,8 +67,16 @@ it('drafts an email from /scribe to a threaded result, then regenerates it from 
   expect(result.text).toContain('I read your recent work on analytical engines with great interest.');
 
   // Copy as plain text: the bare email, no marks and no subject.
-  const row = await db.pool.query<{ email: string }>('SELECT email FROM generations');
-  const bare = row.rows[0]!.email;
+  // The row's email is saved after the result is posted: waited for, not read at once.
+  const bare = await vi.waitFor(
+    async () => {
+      const { rows } = await db.pool.query<{ email: string | null }>('SELECT email FROM generations');
+      const email = rows[0]?.email;
+      if (!email) throw new Error('the email is not saved yet');
+      return email;
+    },
+    { timeout: 10_000, interval: 50 },
+  );
   expect(bare).not.toContain('[1]');
   expectTemplateKept(bare, TEMPLATE);
   await driver.clickButton({ user: 'U0ADA', channel: 'C0GENERAL', ts: result.ts, actionId: 'scribe_copy' });
