@@ -138,7 +138,18 @@ function fallbackText(text: string): string {
   return escaped.length <= SLACK_TEXT_LIMIT ? escaped : `${escaped.slice(0, SLACK_TEXT_LIMIT - 1)}…`;
 }
 
-function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
+/**
+ * The result's blocks for the plan's stream that already shows the email (issue 23): under the
+ * streamed markdown, everything `renderResult` shows but the email's text — heading, draft warning,
+ * subject, To, notes, sources, the hand-off and the buttons, with the same block and action ids, so
+ * the buttons act on it as on a posted result. Slack renders them after the streamed text. At most
+ * 50 blocks are taken (`chat.stopStream`'s limit): the caller falls back to a posted result beyond.
+ */
+export function renderStreamedResultBlocks(view: ResultView, generationId: string): SlackBlock[] {
+  return resultBlocks(view, generationId, false);
+}
+
+function resultBlocks(view: ResultView, generationId: string, withEmail = true): SlackBlock[] {
   const blocks: SlackBlock[] = [];
   const version = view.version > 1 ? ` — version ${view.version}` : '';
   const edited = view.editedBy ? `, edited by <@${escapeMrkdwn(view.editedBy)}>` : '';
@@ -153,7 +164,7 @@ function resultBlocks(view: ResultView, generationId: string): SlackBlock[] {
   const to = toLine(view);
   if (to) blocks.push(context(`📧 ${escapeMrkdwn(to)}`));
   // Plain text, each personal line followed by its source marks; Copy gives the bare email.
-  blocks.push(...sections(markedText(markedEmail(view)), 'plain_text'));
+  if (withEmail) blocks.push(...sections(markedText(markedEmail(view)), 'plain_text'));
   if (view.about) blocks.push(context(`👤 ${escapeMrkdwn(view.about)}`.slice(0, SLACK_SECTION_LIMIT)));
   for (const note of view.notes) blocks.push(context(`ℹ️ ${escapeMrkdwn(note)}`.slice(0, SLACK_SECTION_LIMIT)));
   const footer = resultFooter(view);

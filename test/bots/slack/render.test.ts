@@ -6,6 +6,7 @@ import {
   renderCopy,
   renderProgress,
   renderResult,
+  renderStreamedResultBlocks,
   SLACK_SECTION_LIMIT,
   type SlackBlock,
 } from '../../../src/bots/slack/render.ts';
@@ -121,6 +122,25 @@ describe('Slack rendering', () => {
       positive_button: { value: 'feedback_up:gen-42' },
       negative_button: { value: 'feedback_down:gen-42' },
     });
+  });
+
+  it('for a streamed result, gives every block of the result but the email, with the same ids', () => {
+    const view = result('Dear Ada,\n\nI read your notes.\n\nBest,\nGrace', {
+      subject: 'Your notes',
+      fills: [{ slot: 'line', text: 'I read your notes.', sources: [1] }],
+    });
+    const posted = firstMessage(view, 'gen-42').blocks;
+    const streamed = renderStreamedResultBlocks(view, 'gen-42');
+    // The posted result's blocks less the email's plain-text section(s), in the same order.
+    const emailBlocks = posted.filter(
+      (b) => b.type === 'section' && (b.text as { type: string }).type === 'plain_text',
+    );
+    expect(emailBlocks.map(textOf)).toEqual(['Dear Ada,\n\nI read your notes.[1]\n\nBest,\nGrace']);
+    expect(streamed).toEqual(posted.filter((b) => !emailBlocks.includes(b)));
+    expect(JSON.stringify(streamed)).not.toContain('I read your notes');
+    expect(JSON.stringify(streamed)).toContain('*Subject:* Your notes');
+    expect(streamed.find((b) => b.type === 'actions')?.block_id).toBe('scribe_result_actions');
+    expect(streamed.at(-1)?.block_id).toBe('scribe_result_feedback');
   });
 
   it('keeps a hostile source address from mentioning the channel or spoofing its link text', () => {
