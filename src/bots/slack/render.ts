@@ -27,7 +27,7 @@ import {
   RESULT_BUTTON_IDS,
 } from './ids.ts';
 import { handoffLinks, handoffOf, SLACK_BUTTON_URL_MAX, toLine } from '../../thread/handoff.ts';
-import { markedEmail, markedText, numberedSources, shownSubject } from '../../thread/marks.ts';
+import { markedEmail, markedText, markOf, numberedSources, shownSubject } from '../../thread/marks.ts';
 
 export const SLACK_SECTION_LIMIT = 3_000;
 export const SLACK_MAX_BLOCKS = 50;
@@ -142,7 +142,8 @@ function fallbackText(text: string): string {
  * The result's blocks for the plan's stream that already shows the email (issue 23): under the
  * streamed markdown, everything `renderResult` shows but the email's text — heading, draft warning,
  * subject, To, notes, sources, the hand-off and the buttons, with the same block and action ids, so
- * the buttons act on it as on a posted result. Slack renders them after the streamed text. At most
+ * the buttons act on it as on a posted result. In the email's place, its cited lines with their
+ * source marks (`citedLines`): the streamed text is the bare email. Slack renders them after the streamed text. At most
  * 50 blocks are taken (`chat.stopStream`'s limit): the caller falls back to a posted result beyond.
  */
 export function renderStreamedResultBlocks(view: ResultView, generationId: string): SlackBlock[] {
@@ -165,6 +166,7 @@ function resultBlocks(view: ResultView, generationId: string, withEmail = true):
   if (to) blocks.push(context(`📧 ${escapeMrkdwn(to)}`));
   // Plain text, each personal line followed by its source marks; Copy gives the bare email.
   if (withEmail) blocks.push(...sections(markedText(markedEmail(view)), 'plain_text'));
+  else blocks.push(...citedLines(view));
   if (view.about) blocks.push(context(`👤 ${escapeMrkdwn(view.about)}`.slice(0, SLACK_SECTION_LIMIT)));
   for (const note of view.notes) blocks.push(context(`ℹ️ ${escapeMrkdwn(note)}`.slice(0, SLACK_SECTION_LIMIT)));
   const footer = resultFooter(view);
@@ -190,6 +192,24 @@ function resultBlocks(view: ResultView, generationId: string, withEmail = true):
   });
   blocks.push(feedbackBlock(generationId));
   return blocks;
+}
+
+/** A cited line's quote in "Cited lines": long enough to find it in the email above. */
+const CITED_QUOTE_MAX = 120;
+
+/**
+ * Under a streamed result, whose email is the bare text as it was written (marks cannot be put
+ * inside text already shown): each personal line with the marks a posted result puts after it,
+ * `• “I read your notes on the Engine.” [2]`, so what stands on which source is still said.
+ */
+function citedLines(view: ResultView): SlackBlock[] {
+  const lines = markedEmail(view).flatMap((segment) => {
+    if (!segment.sources) return [];
+    const text = segment.text.replace(/\s+/g, ' ').trim();
+    const quote = text.length <= CITED_QUOTE_MAX ? text : `${text.slice(0, CITED_QUOTE_MAX - 1)}…`;
+    return [`• “${escapeMrkdwn(quote)}” ${markOf(segment.sources)}`];
+  });
+  return lines.length ? sections(`*Cited lines*\n${lines.join('\n')}`, 'mrkdwn') : [];
 }
 
 /** The text above the buttons: the `mailto:` link (Slack links it; a button's url must be http) and, for a long email, where the draft is. */

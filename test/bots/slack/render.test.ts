@@ -124,7 +124,7 @@ describe('Slack rendering', () => {
     });
   });
 
-  it('for a streamed result, gives every block of the result but the email, with the same ids', () => {
+  it('for a streamed result, gives every block of the result but the email, its cited lines instead, same ids', () => {
     const view = result('Dear Ada,\n\nI read your notes.\n\nBest,\nGrace', {
       subject: 'Your notes',
       fills: [{ slot: 'line', text: 'I read your notes.', sources: [1] }],
@@ -136,8 +136,11 @@ describe('Slack rendering', () => {
       (b) => b.type === 'section' && (b.text as { type: string }).type === 'plain_text',
     );
     expect(emailBlocks.map(textOf)).toEqual(['Dear Ada,\n\nI read your notes.[1]\n\nBest,\nGrace']);
-    expect(streamed).toEqual(posted.filter((b) => !emailBlocks.includes(b)));
-    expect(JSON.stringify(streamed)).not.toContain('I read your notes');
+    // In the email's place, its cited lines with their marks (the streamed text is the bare email).
+    const at = posted.indexOf(emailBlocks[0]!);
+    expect(streamed.map(textOf)[at]).toBe('*Cited lines*\n• “I read your notes.” [1]');
+    expect(streamed.filter((_, i) => i !== at)).toEqual(posted.filter((b) => !emailBlocks.includes(b)));
+    expect(JSON.stringify(streamed)).not.toContain('Dear Ada');
     expect(JSON.stringify(streamed)).toContain('*Subject:* Your notes');
     expect(streamed.find((b) => b.type === 'actions')?.block_id).toBe('scribe_result_actions');
     expect(streamed.at(-1)?.block_id).toBe('scribe_result_feedback');

@@ -144,7 +144,9 @@ describe('Slack: the streamed email becomes the result', () => {
     });
     expect(buttonsOf(finished)).toContainEqual([ACTIONS.regenerate, address.generationId]);
     expect(finished.visible).toContain('Notes on the Engine');
-    expect(JSON.stringify(finished.blocks)).not.toContain(BODY_LINE);
+    // Not the email again: its cited line, with the mark a posted result puts after it.
+    expect(JSON.stringify(finished.blocks)).not.toContain('Dear Dr. Lovelace');
+    expect(finished.visible).toContain(`• “${BODY_LINE}” [2]`);
     // The rest of the email went in with the stop (one call), with every card complete.
     const stops = h.fake.callsTo('chat.stopStream').filter((c) => c.args.ts === plan.ts);
     expect(stops).toHaveLength(1);
@@ -158,7 +160,10 @@ describe('Slack: the streamed email becomes the result', () => {
       ['compose', 'complete'],
     ]);
     expect(stored.tasks.get('research')?.sources?.map((s) => s.url)).toEqual(VIEW.sources.map((s) => s.url));
-    // One message shows the email; no reply was posted; the status was cleared.
+    // The whole email is in the thread once, in one message; no reply was posted; the status was cleared.
+    expect(thread(address).map((m) => m.visible.split(EMAIL).length - 1)).toEqual(
+      thread(address).map((m) => (m.ts === plan.ts ? 1 : 0)),
+    );
     expect(showingEmail(address)).toBe(1);
     expect(results(address).map((m) => m.ts)).toEqual([plan.ts]);
     expect(postsIn(address)).toHaveLength(0);
