@@ -194,22 +194,39 @@ function resultBlocks(view: ResultView, generationId: string, withEmail = true):
   return blocks;
 }
 
-/** A cited line's quote in "Cited lines": long enough to find it in the email above. */
-const CITED_QUOTE_MAX = 120;
+/** A cited line's quote in "Cited lines" at most: a long paragraph is shown up to its last mark. */
+const CITED_LINE_MAX = 280;
 
 /**
  * Under a streamed result, whose email is the bare text as it was written (marks cannot be put
- * inside text already shown): each personal line with the marks a posted result puts after it,
- * `• “I read your notes on the Engine.” [2]`, so what stands on which source is still said.
+ * inside text already shown): each line of the email with a personal fill, marked as a posted
+ * result marks it — `• I read your work on analytical engines[1] with great interest.` — so what
+ * stands on which source is still said.
  */
 function citedLines(view: ResultView): SlackBlock[] {
-  const lines = markedEmail(view).flatMap((segment) => {
-    if (!segment.sources) return [];
-    const text = segment.text.replace(/\s+/g, ' ').trim();
-    const quote = text.length <= CITED_QUOTE_MAX ? text : `${text.slice(0, CITED_QUOTE_MAX - 1)}…`;
-    return [`• “${escapeMrkdwn(quote)}” ${markOf(segment.sources)}`];
-  });
-  return lines.length ? sections(`*Cited lines*\n${lines.join('\n')}`, 'mrkdwn') : [];
+  const lines: { text: string; cited: boolean; upToMark?: number }[] = [{ text: '', cited: false }];
+  for (const segment of markedEmail(view)) {
+    for (const [i, part] of segment.text.split('\n').entries()) {
+      if (i > 0) lines.push({ text: '', cited: false });
+      lines.at(-1)!.text += part;
+    }
+    if (segment.sources) {
+      const line = lines.at(-1)!;
+      line.text += markOf(segment.sources);
+      line.cited = true;
+      line.upToMark = line.text.length;
+    }
+  }
+  const shown = lines
+    .filter((l) => l.cited)
+    .map((l) => {
+      const text = l.text.trim();
+      if (text.length <= CITED_LINE_MAX) return text;
+      const upTo = l.text.slice(0, l.upToMark).trim();
+      return upTo.length <= CITED_LINE_MAX ? `${upTo} …` : `…${upTo.slice(-(CITED_LINE_MAX - 1))}`;
+    })
+    .map((text) => `• ${escapeMrkdwn(text)}`);
+  return shown.length ? sections(`*Cited lines*\n${shown.join('\n')}`, 'mrkdwn') : [];
 }
 
 /** The text above the buttons: the `mailto:` link (Slack links it; a button's url must be http) and, for a long email, where the draft is. */

@@ -138,12 +138,30 @@ describe('Slack rendering', () => {
     expect(emailBlocks.map(textOf)).toEqual(['Dear Ada,\n\nI read your notes.[1]\n\nBest,\nGrace']);
     // In the email's place, its cited lines with their marks (the streamed text is the bare email).
     const at = posted.indexOf(emailBlocks[0]!);
-    expect(streamed.map(textOf)[at]).toBe('*Cited lines*\n• “I read your notes.” [1]');
+    expect(streamed.map(textOf)[at]).toBe('*Cited lines*\n• I read your notes.[1]');
     expect(streamed.filter((_, i) => i !== at)).toEqual(posted.filter((b) => !emailBlocks.includes(b)));
     expect(JSON.stringify(streamed)).not.toContain('Dear Ada');
     expect(JSON.stringify(streamed)).toContain('*Subject:* Your notes');
     expect(streamed.find((b) => b.type === 'actions')?.block_id).toBe('scribe_result_actions');
     expect(streamed.at(-1)?.block_id).toBe('scribe_result_feedback');
+  });
+
+  it('for a streamed result, cuts a long cited paragraph after its last mark', () => {
+    const tail = ' and more'.repeat(60);
+    const early = 'I read your notes.';
+    const view = result(`Dear Ada,\n\n${early}${tail}\n\nBest`, { fills: [{ slot: 'a', text: early, sources: [1] }] });
+    const cited = renderStreamedResultBlocks(view, 'gen-1')
+      .map(textOf)
+      .find((t) => t.startsWith('*Cited lines*'));
+    expect(cited).toBe('*Cited lines*\n• I read your notes.[1] …');
+    const late = result(`Dear Ada,\n\n${tail.trim()} ${early}\n\nBest`, {
+      fills: [{ slot: 'a', text: early, sources: [1] }],
+    });
+    const lateCited = renderStreamedResultBlocks(late, 'gen-1')
+      .map(textOf)
+      .find((t) => t.startsWith('*Cited lines*'));
+    expect(lateCited).toMatch(/^\*Cited lines\*\n• ….* and more I read your notes\.\[1\]$/);
+    expect(lateCited!.length).toBeLessThanOrEqual('*Cited lines*\n• '.length + 280);
   });
 
   it('keeps a hostile source address from mentioning the channel or spoofing its link text', () => {

@@ -146,7 +146,7 @@ describe('Slack: the streamed email becomes the result', () => {
     expect(finished.visible).toContain('Notes on the Engine');
     // Not the email again: its cited line, with the mark a posted result puts after it.
     expect(JSON.stringify(finished.blocks)).not.toContain('Dear Dr. Lovelace');
-    expect(finished.visible).toContain(`• “${BODY_LINE}” [2]`);
+    expect(finished.visible).toContain('• I read your notes on the Analytical Engine.[2]');
     // The rest of the email went in with the stop (one call), with every card complete.
     const stops = h.fake.callsTo('chat.stopStream').filter((c) => c.args.ts === plan.ts);
     expect(stops).toHaveLength(1);
