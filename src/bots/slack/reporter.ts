@@ -96,6 +96,9 @@ interface LivePlan {
   resultTried?: boolean;
 }
 
+/** Generations remembered as delivered (`markDelivered`) at most. */
+const DELIVERED_MAX = 1_000;
+
 /** Slack's answer to an append or stop on a message that no longer streams. */
 const NOT_STREAMING = 'message_not_in_streaming_state';
 
@@ -140,6 +143,17 @@ function slackTs(at: Date): string {
 export function createSlackReporter({ client, logger, plan = false }: SlackReporterOptions): ThreadReporter {
   /** Plans by generation id. In memory: a run taken over by another process starts a new plan. */
   const plans = new Map<string, LivePlan>();
+  /**
+   * Generations whose result was delivered here: a progress report still `running` that reaches the
+   * reporter after the result (seen in the e2e traces, up to a second after the succeeded report)
+   * must not start a second plan under it. Bounded: the oldest are forgotten.
+   */
+  const delivered = new Set<string>();
+  function markDelivered(generationId: string): void {
+    plans.delete(generationId);
+    delivered.add(generationId);
+    if (delivered.size > DELIVERED_MAX) delivered.delete(delivered.values().next().value as string);
+  }
 
   /** A failed plan call is logged, never a failed email: the progress message still shows the steps. */
   async function quietly(what: string, generationId: string, call: () => Promise<unknown>): Promise<boolean> {
@@ -187,8 +201,9 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
   async function showPlan(address: ThreadAddress, view: ProgressView): Promise<void> {
     const { generationId, channelId, threadId } = address;
     if (!channelId || !threadId) return;
-    let live = plans.get(generationId);
     const working = threadStatus(view);
+    if (delivered.has(generationId)) return;
+    let live = plans.get(generationId);
     if (!live) {
       if (!working || view.status === 'queued') return;
       live = { channel: channelId, threadTs: threadId, shown: {}, stopped: false, status: '', email: '' };
@@ -209,7 +224,7 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
         });
         if (started) {
           live.shown = shown;
-          logger.info({ event: 'plan.started', generationId }, 'plan of task cards started');
+          logger.info({ event: 'plan.started', generationId, status: view.status }, 'plan of task cards started');
         } else live.stopped = true;
       }
     } else if (live.ts && !live.stopped) {
@@ -248,9 +263,8 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
   /** Before the result is posted: the plan's last cards, the research card with its sources, the stream stopped. */
   async function finishPlan(address: ThreadAddress, view: ResultView): Promise<void> {
     const live = plans.get(address.generationId);
-    if (!live) return;
-    await stopPlan(live, address.generationId, lastCards(live, view));
-    plans.delete(address.generationId);
+    if (live) await stopPlan(live, address.generationId, lastCards(live, view));
+    markDelivered(address.generationId);
   }
 
   /**
@@ -327,7 +341,7 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
     }
     live.stopped = true;
     live.email = email;
-    plans.delete(address.generationId);
+    markDelivered(address.generationId);
     log.info({ event: 'stream.result', chars: email.length, appended: rest.length }, 'the plan became the result');
     await setStatus(live, address.generationId, '');
     return ts;

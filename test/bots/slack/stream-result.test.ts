@@ -170,6 +170,21 @@ describe('Slack: the streamed email becomes the result', () => {
     expect(h.fake.state.threadStatuses.get(`${CHANNEL}:${address.threadId}`)?.status).toBe('');
   });
 
+  it('a progress report still running that arrives after the result starts no second plan', async () => {
+    const address = conversation();
+    const last = await runUntilWritten(address, EMAIL.slice(0, 50));
+    await reporter.result(address, VIEW, { existingMessageIds: [], maybePosted: false });
+    const starts = () => h.fake.callsTo('chat.startStream').filter((c) => c.args.thread_ts === address.threadId);
+    const statuses = () => h.fake.state.threadStatuses.get(`${CHANNEL}:${address.threadId}`)?.history ?? [];
+    const statusesAfterResult = statuses().length;
+    // The coalescer held this one; the result went straight through.
+    await reporter.progress(address, last);
+    await succeed(address, last);
+    expect(starts()).toHaveLength(1);
+    expect(statuses().slice(statusesAfterResult)).toEqual([]);
+    expect(thread(address).filter((m) => m.streamed)).toHaveLength(1);
+  });
+
   it('writes the whole email in at the stop when none of it was streamed yet', async () => {
     const address = conversation();
     const last = await runUntilWritten(address, '');
