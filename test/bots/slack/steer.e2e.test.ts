@@ -13,6 +13,7 @@ import { startSlackService, type SlackService } from '../../helpers/e2e.ts';
 import { pollFor } from '../../helpers/poll.ts';
 import type { ScribeProcess } from '../../helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { isSlackResult } from '../../helpers/slack-result.ts';
 
 let slack: FakeSlack;
 let services: Services;
@@ -64,7 +65,7 @@ const rowByProgress = (ts: string) =>
     { message: `a generation row for progress message ${ts}` },
   );
 const emailsIn = (threadTs: string) =>
-  slack.messagesIn(CHANNEL, threadTs).filter((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr.'));
+  slack.messagesIn(CHANNEL, threadTs).filter((m) => isSlackResult(m) && m.visible.includes('Dear Dr.'));
 
 it('shows queue positions, cancels queued and running generations, refuses others, gives the quota back', async () => {
   // Writing takes 4 s, so the first generation holds the only worker slot while the others wait.
