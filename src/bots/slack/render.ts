@@ -194,7 +194,7 @@ function resultBlocks(view: ResultView, generationId: string, withEmail = true):
   return blocks;
 }
 
-/** A cited line's quote in "Cited lines" at most: a long paragraph is shown up to its last mark. */
+/** A line at most in "Where each line comes from": a long paragraph is shown up to its last mark. */
 const CITED_LINE_MAX = 280;
 
 /**
@@ -226,7 +226,7 @@ function citedLines(view: ResultView): SlackBlock[] {
       return upTo.length <= CITED_LINE_MAX ? `${upTo} …` : `…${upTo.slice(-(CITED_LINE_MAX - 1))}`;
     })
     .map((text) => `• ${escapeMrkdwn(text)}`);
-  return shown.length ? sections(`*Cited lines*\n${shown.join('\n')}`, 'mrkdwn') : [];
+  return shown.length ? sections(`*Where each line comes from*\n${shown.join('\n')}`, 'mrkdwn') : [];
 }
 
 /** The text above the buttons: the `mailto:` link (Slack links it; a button's url must be http) and, for a long email, where the draft is. */

@@ -138,7 +138,7 @@ describe('Slack rendering', () => {
     expect(emailBlocks.map(textOf)).toEqual(['Dear Ada,\n\nI read your notes.[1]\n\nBest,\nGrace']);
     // In the email's place, its cited lines with their marks (the streamed text is the bare email).
     const at = posted.indexOf(emailBlocks[0]!);
-    expect(streamed.map(textOf)[at]).toBe('*Cited lines*\n• I read your notes.[1]');
+    expect(streamed.map(textOf)[at]).toBe('*Where each line comes from*\n• I read your notes.[1]');
     expect(streamed.filter((_, i) => i !== at)).toEqual(posted.filter((b) => !emailBlocks.includes(b)));
     expect(JSON.stringify(streamed)).not.toContain('Dear Ada');
     expect(JSON.stringify(streamed)).toContain('*Subject:* Your notes');
@@ -152,16 +152,16 @@ describe('Slack rendering', () => {
     const view = result(`Dear Ada,\n\n${early}${tail}\n\nBest`, { fills: [{ slot: 'a', text: early, sources: [1] }] });
     const cited = renderStreamedResultBlocks(view, 'gen-1')
       .map(textOf)
-      .find((t) => t.startsWith('*Cited lines*'));
-    expect(cited).toBe('*Cited lines*\n• I read your notes.[1] …');
+      .find((t) => t.startsWith('*Where each line comes from*'));
+    expect(cited).toBe('*Where each line comes from*\n• I read your notes.[1] …');
     const late = result(`Dear Ada,\n\n${tail.trim()} ${early}\n\nBest`, {
       fills: [{ slot: 'a', text: early, sources: [1] }],
     });
     const lateCited = renderStreamedResultBlocks(late, 'gen-1')
       .map(textOf)
-      .find((t) => t.startsWith('*Cited lines*'));
-    expect(lateCited).toMatch(/^\*Cited lines\*\n• ….* and more I read your notes\.\[1\]$/);
-    expect(lateCited!.length).toBeLessThanOrEqual('*Cited lines*\n• '.length + 280);
+      .find((t) => t.startsWith('*Where each line comes from*'));
+    expect(lateCited).toMatch(/^\*Where each line comes from\*\n• ….* and more I read your notes\.\[1\]$/);
+    expect(lateCited!.length).toBeLessThanOrEqual('*Where each line comes from*\n• '.length + 280);
   });
 
   it('keeps a hostile source address from mentioning the channel or spoofing its link text', () => {
