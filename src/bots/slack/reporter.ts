@@ -11,9 +11,9 @@
  * retry that was told a post may exist (`maybePosted`) reads the thread — `conversations.replies`
  * with metadata, from the progress message (so the plan's stream is read too), or for a batch row,
  * which has none, from the moment the earlier attempt started posting (less a clock margin) — and
- * edits what it finds instead of posting again. It pages on with the cursor until every part is found or the thread ends: a
- * batch's thread holds many rows' emails, so one page (15 messages for apps outside the
- * Marketplace, which Slack allows once a minute) may not reach the row's post. Starting at the
+ * edits what it finds instead of posting again. It pages on with the cursor until every part is
+ * found or the thread ends: a batch's thread holds many rows' emails, so one page (15 messages for
+ * apps outside the Marketplace, which Slack allows once a minute) may not reach the row's post. Starting at the
  * posting mark keeps that to a page or two. With `chat:write.public` Scribe posts in public channels
  * it is not a member of, where Slack refuses to read threads (`not_in_channel`): the lookup then
  * joins the channel (`channels:join`) and reads again.
