@@ -202,7 +202,14 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
     const { generationId, channelId, threadId } = address;
     if (!channelId || !threadId) return;
     const working = threadStatus(view);
-    if (delivered.has(generationId)) return;
+    if (delivered.has(generationId)) {
+      if (working)
+        logger.info(
+          { event: 'plan.after_result', generationId, status: view.status, steps: view.steps },
+          'a working progress report after the result: no plan started',
+        );
+      return;
+    }
     let live = plans.get(generationId);
     if (!live) {
       if (!working || view.status === 'queued') return;
