@@ -168,6 +168,8 @@ it('retries a failure in step 4 from its checkpoint: no new parser, Exa or arXiv
 it('Fresh research makes new Exa calls and replaces the cached research', async () => {
   const ts = await draft(RECIPIENT.recipientName);
   const [result] = await slack.until(() => (emailsIn(ts).length ? emailsIn(ts) : undefined), 'the first email', 60_000);
+  // Its buttons act once the worker has recorded it (the plan's stream is the result as soon as it stops).
+  await expect.poll(async () => (await rowByProgress(ts)).status, { timeout: 10_000 }).toBe('succeeded');
   const cached = async () =>
     new Map(
       (await db.pool.query<{ key: string; created_at: Date }>('SELECT key, created_at FROM research_cache')).rows.map(
