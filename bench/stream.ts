@@ -91,7 +91,8 @@ export async function benchStream(databaseUrl: string): Promise<void> {
         generationId: streamed.generationId,
       });
       const researchAt = Number(research.time);
-      const doneAt = result.versions[0]!.at;
+      // The plan's stream is the result once stopped with it (issue 23); a reply, when it was posted.
+      const doneAt = result.stream?.stoppedAt ?? result.versions[0]!.at;
       fromSubmission.first.push(first.at - submitted);
       fromSubmission.done.push(doneAt - submitted);
       fromResearch.first.push(first.at - researchAt);

@@ -15,6 +15,7 @@ import type { FakeSlack } from '../fakes/slack/index.ts';
 import { startScribeService, type ScribeService } from '../helpers/e2e.ts';
 import type { ScribeProcess } from '../helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE } from '../helpers/services.ts';
+import { isSlackResult } from '../helpers/slack-result.ts';
 
 let slack: FakeSlack;
 let discord: FakeDiscord;
@@ -173,15 +174,16 @@ it('traces a Slack generation: pg spans and a span per Web API call, bot → wor
     () =>
       slack
         .messagesIn('C0GENERAL', progress.ts)
-        .find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr. Lovelace')),
+        .find((m) => isSlackResult(m) && m.visible.includes('Dear Dr. Lovelace')),
     'the result in the thread',
     30_000,
   );
+  // The progress post (bot) and the result: the plan's stream stopped as the result (worker).
   await expect
     .poll(
       async () =>
         callsTo((await traceOf(id)).spans, new URL(slack.apiUrl).origin).filter((s) =>
-          /chat\.postMessage/.test(String(s.attributes['url.full'])),
+          /chat\.(postMessage|stopStream)/.test(String(s.attributes['url.full'])),
         ).length,
       {
         timeout: 15_000,
@@ -207,10 +209,11 @@ it('traces a Slack generation: pg spans and a span per Web API call, bot → wor
   const botPosts = calls.filter((s) => method(s) === 'chat.postMessage' && !isUnder(spans, s, generation));
   expect(botPosts.length).toBeGreaterThanOrEqual(1);
   expect(botPosts.every((s) => isUnder(spans, s, request))).toBe(true);
-  // Worker side: the progress edits and the result post, under the generation.
+  // Worker side: the progress edits, the plan's stream and its stop as the result, under the generation.
   const workerCalls = calls.filter((s) => isUnder(spans, s, generation));
   expect(workerCalls.filter((s) => method(s) === 'chat.update').length).toBeGreaterThanOrEqual(1);
-  expect(workerCalls.filter((s) => method(s) === 'chat.postMessage').length).toBeGreaterThanOrEqual(1);
+  expect(workerCalls.filter((s) => method(s) === 'chat.startStream')).toHaveLength(1);
+  expect(workerCalls.filter((s) => method(s) === 'chat.stopStream').length).toBeGreaterThanOrEqual(1);
 
   expectPgUnder(spans, generation);
 }, 90_000);

@@ -3,15 +3,17 @@
  * machine can report. Where things live (all in `address.channelId`):
  * - the progress message at `progressMessageId` (the thread's parent for a first version, a reply
  *   in the thread for a regeneration), edited with `chat.update`;
- * - the result and failure replies in the thread `threadId`.
+ * - the result and failure replies in the thread `threadId`; with `plan`, the plan's stream in the
+ *   thread, which becomes the result when this process streamed the email into it (`finishAsResult`).
  *
  * Exactly once: every result message carries metadata `scribe_result` with the generation id, its
- * part and the number of parts. A retry that was told a post may exist (`maybePosted`) reads the
- * thread — `conversations.replies` with metadata, from the moment the earlier attempt started
- * posting (less a clock margin; else from the progress message) — and edits what it finds instead
- * of posting again. It pages on with the cursor until every part is found or the thread ends: a
- * batch's thread holds many rows' emails, so one page (15 messages for apps outside the
- * Marketplace, which Slack allows once a minute) may not reach the row's post. Starting at the
+ * part and the number of parts (a stream that became the result gets it from `chat.stopStream`). A
+ * retry that was told a post may exist (`maybePosted`) reads the thread — `conversations.replies`
+ * with metadata, from the progress message (so the plan's stream is read too), or for a batch row,
+ * which has none, from the moment the earlier attempt started posting (less a clock margin) — and
+ * edits what it finds instead of posting again. It pages on with the cursor until every part is
+ * found or the thread ends: a batch's thread holds many rows' emails, so one page (15 messages for
+ * apps outside the Marketplace, which Slack allows once a minute) may not reach the row's post. Starting at the
  * posting mark keeps that to a page or two. With `chat:write.public` Scribe posts in public channels
  * it is not a member of, where Slack refuses to read threads (`not_in_channel`): the lookup then
  * joins the channel (`channels:join`) and reads again.
@@ -32,6 +34,8 @@ import {
   renderProgress,
   renderResult,
   renderReview,
+  renderStreamedResultBlocks,
+  SLACK_MAX_BLOCKS,
   type SlackMessage,
 } from './render.ts';
 import { emlFileName, emlOf, handoffLinks, handoffOf, SLACK_BUTTON_URL_MAX } from '../../thread/handoff.ts';
@@ -88,7 +92,15 @@ interface LivePlan {
   status: string;
   /** The email as streamed so far (`markdown_text`), while the writer writes it. */
   email: string;
+  /** The stream was tried as the result (`finishAsResult`): not again, whatever came of it. */
+  resultTried?: boolean;
 }
+
+/** Generations remembered as delivered (`markDelivered`) at most. */
+const DELIVERED_MAX = 1_000;
+
+/** Slack's answer to an append or stop on a message that no longer streams. */
+const NOT_STREAMING = 'message_not_in_streaming_state';
 
 /**
  * The most of the email streamed into the plan: one `markdown_text` may carry 12,000 characters;
@@ -131,6 +143,17 @@ function slackTs(at: Date): string {
 export function createSlackReporter({ client, logger, plan = false }: SlackReporterOptions): ThreadReporter {
   /** Plans by generation id. In memory: a run taken over by another process starts a new plan. */
   const plans = new Map<string, LivePlan>();
+  /**
+   * Generations whose result was delivered here: a progress report still `running` that reaches the
+   * reporter after the result (seen in the e2e traces, up to a second after the succeeded report)
+   * must not start a second plan under it. Bounded: the oldest are forgotten.
+   */
+  const delivered = new Set<string>();
+  function markDelivered(generationId: string): void {
+    plans.delete(generationId);
+    delivered.add(generationId);
+    if (delivered.size > DELIVERED_MAX) delivered.delete(delivered.values().next().value as string);
+  }
 
   /** A failed plan call is logged, never a failed email: the progress message still shows the steps. */
   async function quietly(what: string, generationId: string, call: () => Promise<unknown>): Promise<boolean> {
@@ -178,8 +201,16 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
   async function showPlan(address: ThreadAddress, view: ProgressView): Promise<void> {
     const { generationId, channelId, threadId } = address;
     if (!channelId || !threadId) return;
-    let live = plans.get(generationId);
     const working = threadStatus(view);
+    if (delivered.has(generationId)) {
+      if (working)
+        logger.info(
+          { event: 'plan.after_result', generationId, status: view.status, steps: view.steps },
+          'a working progress report after the result: no plan started',
+        );
+      return;
+    }
+    let live = plans.get(generationId);
     if (!live) {
       if (!working || view.status === 'queued') return;
       live = { channel: channelId, threadTs: threadId, shown: {}, stopped: false, status: '', email: '' };
@@ -200,7 +231,7 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
         });
         if (started) {
           live.shown = shown;
-          logger.info({ event: 'plan.started', generationId }, 'plan of task cards started');
+          logger.info({ event: 'plan.started', generationId, status: view.status }, 'plan of task cards started');
         } else live.stopped = true;
       }
     } else if (live.ts && !live.stopped) {
@@ -228,15 +259,99 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
     }
   }
 
-  /** Before the result is posted: the plan's last cards, the research card with its sources, the stream stopped. */
-  async function finishPlan(address: ThreadAddress, view: ResultView): Promise<void> {
-    const live = plans.get(address.generationId);
-    if (!live) return;
+  /** The plan's last cards once the email is written: every card complete, the research card with its sources. */
+  function lastCards(live: LivePlan, view: ResultView): AnyChunk[] {
     const research = researchSources(view.sources, live.shown);
     // The research card goes with its sources; the other unfinished cards are done.
     const done = finishedCards(live.shown).filter((c) => !(research.length && 'id' in c && c.id === 'research'));
-    await stopPlan(live, address.generationId, [...done, ...research]);
-    plans.delete(address.generationId);
+    return [...done, ...research];
+  }
+
+  /** Before the result is posted: the plan's last cards, the research card with its sources, the stream stopped. */
+  async function finishPlan(address: ThreadAddress, view: ResultView): Promise<void> {
+    const live = plans.get(address.generationId);
+    if (live) await stopPlan(live, address.generationId, lastCards(live, view));
+    markDelivered(address.generationId);
+  }
+
+  /**
+   * The plan's stream becomes the result (issue 23): when this process streams the generation's
+   * plan and it shows a beginning of the email, the rest of the email is written into it and the
+   * stream is stopped with the last cards, the result's blocks without the email
+   * (`renderStreamedResultBlocks`: sources, hand-off, buttons) and the `scribe_result` metadata, so a
+   * retry's lookup finds it as it finds a posted result. Returns the stream's ts, or undefined when
+   * the result must be posted as a reply instead (no live stream here, an email of more than one
+   * message or longer than one `markdown_text`, streamed text that is not the email's beginning,
+   * more than 50 blocks, or Slack refusing the stop). A stop with no answer (the connection dropped,
+   * a 5xx) may have happened: the thread is read to tell (a failed read throws, and the job's retry
+   * looks for the result as it would for a post); it is tried once per generation.
+   */
+  async function finishAsResult(
+    address: ThreadAddress,
+    view: ResultView,
+    messages: readonly SlackMessage[],
+    log: Logger,
+  ): Promise<string | undefined> {
+    const live = plans.get(address.generationId);
+    if (!live?.ts || live.stopped) return undefined;
+    const { email } = view;
+    const why =
+      messages.length !== 1
+        ? 'the email takes more than one message'
+        : email.length > EMAIL_STREAM_MAX
+          ? 'the email is longer than one markdown_text'
+          : !email.startsWith(live.email)
+            ? 'what was streamed is not the beginning of the email'
+            : email.trim() === ''
+              ? 'the email is empty'
+              : undefined;
+    const blocks = renderStreamedResultBlocks(view, address.generationId);
+    const reason = why ?? (blocks.length > SLACK_MAX_BLOCKS ? 'more than 50 blocks' : undefined);
+    if (reason) {
+      log.info({ event: 'stream.result_skipped', reason }, 'posting the result as a reply');
+      return undefined;
+    }
+    const rest = email.slice(live.email.length);
+    const metadata: Metadata = {
+      event_type: RESULT_EVENT_TYPE,
+      event_payload: { generation_id: address.generationId, part: 0, parts: 1 },
+    };
+    const ts = live.ts;
+    // One try per generation: a retry of the job that finds nothing posts a reply.
+    if (live.resultTried) return undefined;
+    live.resultTried = true;
+    try {
+      await client.chat.stopStream({
+        channel: live.channel,
+        ts,
+        ...(rest ? { markdown_text: rest } : {}),
+        chunks: lastCards(live, view),
+        blocks,
+        metadata,
+      });
+    } catch (err) {
+      const failure = toScribeError(err, 'finishing the email in the plan');
+      const code = slackErrorCode(err);
+      // Slack said no (a refusal, a rate limit): nothing was applied; the result is posted as a reply.
+      const refused = failure instanceof PermanentError || failure.code === ErrorCode.RateLimited;
+      if (refused && code !== NOT_STREAMING) {
+        log.warn({ event: 'stream.result_failed', err: failure }, 'could not finish the email in the plan');
+        return undefined;
+      }
+      // No answer (the stop may have happened), or no longer streaming (the WebClient's retry of a
+      // stop whose answer was lost, or Slack ended an idle stream): the thread tells which.
+      const found = await findOwnPosts({ ...address, channelId: live.channel, threadId: live.threadTs }, null, log);
+      if (found[0] !== ts) {
+        log.warn({ event: 'stream.result_failed', err: failure }, 'could not finish the email in the plan');
+        return undefined;
+      }
+    }
+    live.stopped = true;
+    live.email = email;
+    markDelivered(address.generationId);
+    log.info({ event: 'stream.result', chars: email.length, appended: rest.length }, 'the plan became the result');
+    await setStatus(live, address.generationId, '');
+    return ts;
   }
 
   async function post(
@@ -348,7 +463,10 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
     since: Date | null | undefined,
     log: Logger,
   ): Promise<string[]> {
-    const oldest = since ? slackTs(new Date(since.getTime() - POSTING_MARK_MARGIN_MS)) : address.progressMessageId;
+    // From the progress message when there is one: the plan's stream (which may be the result) starts
+    // after it, possibly long before the posting mark. A batch row has none (and no plan): the mark.
+    const oldest =
+      address.progressMessageId ?? (since ? slackTs(new Date(since.getTime() - POSTING_MARK_MARGIN_MS)) : undefined);
     const found: string[] = [];
     let parts: number | undefined;
     let cursor: string | undefined;
@@ -419,11 +537,31 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
       const log = logger.child({ generationId: address.generationId });
       const { channelId, threadId } = address;
       if (!channelId) throw new PermanentError(ErrorCode.Internal, 'This Slack generation has no channel to post in');
-      if (plan) await finishPlan(address, view);
       const messages = renderResult(view, address.generationId);
       let existing: string[] = [...options.existingMessageIds];
       if (existing.length === 0 && options.maybePosted && threadId) {
         existing = await findOwnPosts({ ...address, channelId, threadId }, options.postingSince, log);
+      }
+      // Nothing posted yet: the plan's stream, showing the email as it was written, becomes the result.
+      const streamed = plan && !existing.some(Boolean) ? await finishAsResult(address, view, messages, log) : undefined;
+      if (streamed) {
+        const handoff = handoffOf(view);
+        if (handoffLinks(handoff, SLACK_BUTTON_URL_MAX).eml)
+          await attachDraft(
+            channelId,
+            threadId ?? streamed,
+            emlFileName(view.recipientName, view.version),
+            emlOf(handoff),
+            log,
+          );
+        log.info({ messages: 1, streamed: true, maybePosted: options.maybePosted }, 'result delivered to Slack');
+        return { messageIds: [streamed] };
+      }
+      if (plan) {
+        // The earlier attempt's stop did finish the stream as the result: it is found, not stopped again.
+        const live = plans.get(address.generationId);
+        if (live?.ts && existing.includes(live.ts)) live.stopped = true;
+        await finishPlan(address, view);
       }
       const ids: string[] = [];
       let postedLast = false;

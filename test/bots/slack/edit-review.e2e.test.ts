@@ -12,6 +12,7 @@ import type { FakeSlack } from '../../fakes/slack/index.ts';
 import type { TestDatabase } from '../../helpers/db.ts';
 import { startSlackService, type SlackService } from '../../helpers/e2e.ts';
 import { RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { isSlackResult } from '../../helpers/slack-result.ts';
 
 let slack: FakeSlack;
 let services: Services;
@@ -51,7 +52,7 @@ async function draft(review?: boolean): Promise<string> {
 }
 
 const emailsIn = (threadTs: string) =>
-  slack.messagesIn(CHANNEL, threadTs).filter((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr.'));
+  slack.messagesIn(CHANNEL, threadTs).filter((m) => isSlackResult(m) && m.visible.includes('Dear Dr.'));
 const reviewsIn = (threadTs: string) =>
   slack
     .messagesIn(CHANNEL, threadTs)

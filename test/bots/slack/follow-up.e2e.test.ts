@@ -11,6 +11,7 @@ import { questionOf } from '../../fakes/anthropic.ts';
 import type { TestDatabase } from '../../helpers/db.ts';
 import { startSlackService, submitSlackForm, type SlackService } from '../../helpers/e2e.ts';
 import type { Services } from '../../helpers/services.ts';
+import { isSlackResult } from '../../helpers/slack-result.ts';
 
 let slack: FakeSlack;
 let services: Services;
@@ -58,11 +59,13 @@ it('Remind me → restart → the follow-up posted once after the delay; Got a r
   );
   const thread = progress.ts;
   const first = await slack.until(
-    () => slack.messagesIn(CHANNEL, thread).find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr.')),
+    () => slack.messagesIn(CHANNEL, thread).find((m) => isSlackResult(m) && m.visible.includes('Dear Dr.')),
     'the email',
     60_000,
   );
   expect(JSON.stringify(first.blocks)).toContain('scribe_remind');
+  // Its buttons act once the worker has recorded it (the plan's stream is the result as soon as it stops).
+  await e2e.scribe.waitForEvent({ event: 'generation.succeeded' });
 
   // Someone else may not set her reminder.
   await e2e.driver.clickButton({ user: 'U0GRACE', channel: CHANNEL, ts: first.ts, actionId: 'scribe_remind' });
@@ -92,10 +95,13 @@ it('Remind me → restart → the follow-up posted once after the delay; Got a r
     () =>
       slack
         .messagesIn(CHANNEL, thread)
-        .find((m) => m.fromBot && !m.streamed && m.ts !== first.ts && m.visible.includes('Dear Dr.')),
+        .find((m) => isSlackResult(m) && m.ts !== first.ts && m.visible.includes('Dear Dr.')),
     'version 2',
     60_000,
   );
+  await expect
+    .poll(() => logged('generation.succeeded').length, { timeout: 10_000, interval: 100 })
+    .toBeGreaterThanOrEqual(1); // the restarted process's first
   await e2e.driver.clickButton({ user: 'U0ADA', channel: CHANNEL, ts: second.ts, actionId: 'scribe_remind' });
   await nth({ outcome: 'reminder-set' }, 1); // the restarted process's first
   await e2e.driver.clickButton({ user: 'U0ADA', channel: CHANNEL, ts: second.ts, actionId: 'scribe_replied' });

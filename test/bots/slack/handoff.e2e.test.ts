@@ -9,6 +9,7 @@ import type { FakeSlack } from '../../fakes/slack/index.ts';
 import { PROFILE_TEXT } from '../../fakes/pages.ts';
 import { parseEml } from '../../helpers/eml.ts';
 import { ADA_FORM, startSlackService, submitSlackForm, type SlackService } from '../../helpers/e2e.ts';
+import { isSlackResult } from '../../helpers/slack-result.ts';
 
 let slack: FakeSlack;
 let e2e: SlackService;
@@ -52,7 +53,7 @@ async function resultOf(template: string) {
     () =>
       slack
         .messagesIn('C0GENERAL', progress.ts)
-        .find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr. Lovelace')),
+        .find((m) => isSlackResult(m) && m.visible.includes('Dear Dr. Lovelace')),
     'the result in the thread',
     30_000,
   );

@@ -9,6 +9,7 @@ import type { FakeSlack } from '../../fakes/slack/index.ts';
 import { startSlackService, submitSlackForm, type SlackService } from '../../helpers/e2e.ts';
 import { ADA_JOURNAL_PAPER, ADA_ORCID, NAMESAKE_PAPER } from '../../helpers/namesakes.ts';
 import { composerPrompt, OPENALEX_TEST_KEY, type Services } from '../../helpers/services.ts';
+import { isSlackResult } from '../../helpers/slack-result.ts';
 
 let slack: FakeSlack;
 let services: Services;
@@ -32,7 +33,7 @@ it('writes to the right Ada Lovelace: only her papers, and the result says who s
     () =>
       slack
         .messagesIn('C0GENERAL', progress.ts)
-        .find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr. Lovelace')),
+        .find((m) => isSlackResult(m) && m.visible.includes('Dear Dr. Lovelace')),
     'the result in the thread',
     30_000,
   );

@@ -11,6 +11,7 @@ import type { FakeSlack } from '../../fakes/slack/index.ts';
 import type { TestDatabase } from '../../helpers/db.ts';
 import { startSlackService, submitSlackForm, type SlackService } from '../../helpers/e2e.ts';
 import type { Services } from '../../helpers/services.ts';
+import { isSlackResult } from '../../helpers/slack-result.ts';
 
 let slack: FakeSlack;
 let services: Services;
@@ -38,8 +39,7 @@ it('Mark as sent, then a new /scribe for the same person warns before spending; 
     10_000,
   );
   const result = await slack.until(
-    () =>
-      slack.messagesIn(CHANNEL, progress.ts).find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr.')),
+    () => slack.messagesIn(CHANNEL, progress.ts).find((m) => isSlackResult(m) && m.visible.includes('Dear Dr.')),
     'the email',
     60_000,
   );

@@ -76,7 +76,7 @@ const streamed = (address: ThreadAddress) =>
   fake.state.list(address.channelId!, address.threadId!).find((m) => m.stream !== undefined);
 
 describe('Slack plan of task cards', () => {
-  it('shows each step as a task card going pending → in_progress → complete, with sources, then the result', async () => {
+  it('shows each step as a task card going pending → in_progress → complete, with sources, and becomes the result', async () => {
     const address = conversation();
     for (const view of runViews()) await reporter.progress(address, view);
     const message = streamed(address);
@@ -99,16 +99,18 @@ describe('Slack plan of task cards', () => {
     ]);
     expect(fake.state.threadStatuses.get(key)?.loadingMessages?.[0]).toBe('Writing to Dr. Ada Lovelace…');
 
-    await reporter.result(address, resultView, { existingMessageIds: [], maybePosted: false });
+    const { messageIds } = await reporter.result(address, resultView, { existingMessageIds: [], maybePosted: false });
     await reporter.progress(address, { ...runViews().at(-1)!, status: 'succeeded' });
     expect(message?.stream?.state).toBe('stopped');
     const research = message?.stream?.tasks.get('research');
     expect(research?.sources?.map((s) => s.url)).toEqual(resultView.sources.map((s) => s.url));
     expect(research?.statuses.at(-1)).toBe('complete');
-    // The stream stopped before the result was posted: the result is the thread's last word.
+    // The plan became the result (test/bots/slack/stream-result.test.ts): the email written into it
+    // at the stop, its buttons and metadata under it, and no reply after it.
     const thread = fake.messagesIn(CHANNEL, address.threadId!);
+    expect(messageIds).toEqual([message!.ts]);
+    expect(thread.at(-1)).toMatchObject({ ts: message!.ts, markdown: resultView.email });
     expect(thread.at(-1)?.metadata?.event_type).toBe('scribe_result');
-    expect(message!.stream!.stoppedAt).toBeLessThanOrEqual(thread.at(-1)!.versions[0]!.at);
     // Status set while working, cleared at the end.
     const history = fake.state.threadStatuses.get(key)?.history.map((h) => h.status) ?? [];
     expect(history.slice(0, 2)).toEqual(['is working…', 'is reading the template…']);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSlackService, type SlackService } from '../../helpers/e2e.ts';
 import { RECIPIENT, TEMPLATE } from '../../helpers/services.ts';
+import { isSlackResult } from '../../helpers/slack-result.ts';
 
 let e2e: SlackService;
 
@@ -72,7 +73,7 @@ it('saves the profile from its form, confirms privately, prefills it, and fills 
       slack
         .messagesIn('C0GENERAL')
         .flatMap((m) => slack.messagesIn('C0GENERAL', m.ts))
-        .find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr. Lovelace')),
+        .find((m) => isSlackResult(m) && m.visible.includes('Dear Dr. Lovelace')),
     'the result',
     30_000,
   );

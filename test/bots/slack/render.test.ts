@@ -6,6 +6,7 @@ import {
   renderCopy,
   renderProgress,
   renderResult,
+  renderStreamedResultBlocks,
   SLACK_SECTION_LIMIT,
   type SlackBlock,
 } from '../../../src/bots/slack/render.ts';
@@ -121,6 +122,46 @@ describe('Slack rendering', () => {
       positive_button: { value: 'feedback_up:gen-42' },
       negative_button: { value: 'feedback_down:gen-42' },
     });
+  });
+
+  it('for a streamed result, gives every block of the result but the email, its cited lines instead, same ids', () => {
+    const view = result('Dear Ada,\n\nI read your notes.\n\nBest,\nGrace', {
+      subject: 'Your notes',
+      fills: [{ slot: 'line', text: 'I read your notes.', sources: [1] }],
+    });
+    const posted = firstMessage(view, 'gen-42').blocks;
+    const streamed = renderStreamedResultBlocks(view, 'gen-42');
+    // The posted result's blocks less the email's plain-text section(s), in the same order.
+    const emailBlocks = posted.filter(
+      (b) => b.type === 'section' && (b.text as { type: string }).type === 'plain_text',
+    );
+    expect(emailBlocks.map(textOf)).toEqual(['Dear Ada,\n\nI read your notes.[1]\n\nBest,\nGrace']);
+    // In the email's place, its cited lines with their marks (the streamed text is the bare email).
+    const at = posted.indexOf(emailBlocks[0]!);
+    expect(streamed.map(textOf)[at]).toBe('*Where each line comes from*\n• I read your notes.[1]');
+    expect(streamed.filter((_, i) => i !== at)).toEqual(posted.filter((b) => !emailBlocks.includes(b)));
+    expect(JSON.stringify(streamed)).not.toContain('Dear Ada');
+    expect(JSON.stringify(streamed)).toContain('*Subject:* Your notes');
+    expect(streamed.find((b) => b.type === 'actions')?.block_id).toBe('scribe_result_actions');
+    expect(streamed.at(-1)?.block_id).toBe('scribe_result_feedback');
+  });
+
+  it('for a streamed result, cuts a long cited paragraph after its last mark', () => {
+    const tail = ' and more'.repeat(60);
+    const early = 'I read your notes.';
+    const view = result(`Dear Ada,\n\n${early}${tail}\n\nBest`, { fills: [{ slot: 'a', text: early, sources: [1] }] });
+    const cited = renderStreamedResultBlocks(view, 'gen-1')
+      .map(textOf)
+      .find((t) => t.startsWith('*Where each line comes from*'));
+    expect(cited).toBe('*Where each line comes from*\n• I read your notes.[1] …');
+    const late = result(`Dear Ada,\n\n${tail.trim()} ${early}\n\nBest`, {
+      fills: [{ slot: 'a', text: early, sources: [1] }],
+    });
+    const lateCited = renderStreamedResultBlocks(late, 'gen-1')
+      .map(textOf)
+      .find((t) => t.startsWith('*Where each line comes from*'));
+    expect(lateCited).toMatch(/^\*Where each line comes from\*\n• ….* and more I read your notes\.\[1\]$/);
+    expect(lateCited!.length).toBeLessThanOrEqual('*Where each line comes from*\n• '.length + 280);
   });
 
   it('keeps a hostile source address from mentioning the channel or spoofing its link text', () => {

@@ -13,6 +13,7 @@ import { startSlackService, type SlackService } from '../../helpers/e2e.ts';
 import { pollFor } from '../../helpers/poll.ts';
 import type { ScribeProcess } from '../../helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { isSlackResult } from '../../helpers/slack-result.ts';
 
 let slack: FakeSlack;
 let services: Services;
@@ -64,7 +65,7 @@ const rowByProgress = (ts: string) =>
     { message: `a generation row for progress message ${ts}` },
   );
 const emailsIn = (threadTs: string) =>
-  slack.messagesIn(CHANNEL, threadTs).filter((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr.'));
+  slack.messagesIn(CHANNEL, threadTs).filter((m) => isSlackResult(m) && m.visible.includes('Dear Dr.'));
 
 it('shows queue positions, cancels queued and running generations, refuses others, gives the quota back', async () => {
   // Writing takes 4 s, so the first generation holds the only worker slot while the others wait.
@@ -167,6 +168,8 @@ it('retries a failure in step 4 from its checkpoint: no new parser, Exa or arXiv
 it('Fresh research makes new Exa calls and replaces the cached research', async () => {
   const ts = await draft(RECIPIENT.recipientName);
   const [result] = await slack.until(() => (emailsIn(ts).length ? emailsIn(ts) : undefined), 'the first email', 60_000);
+  // Its buttons act once the worker has recorded it (the plan's stream is the result as soon as it stops).
+  await expect.poll(async () => (await rowByProgress(ts)).status, { timeout: 10_000 }).toBe('succeeded');
   const cached = async () =>
     new Map(
       (await db.pool.query<{ key: string; created_at: Date }>('SELECT key, created_at FROM research_cache')).rows.map(

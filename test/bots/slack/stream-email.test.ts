@@ -1,8 +1,8 @@
 /**
  * The streamed email (issue 23 items 1–2): the writer's answer is streamed from Anthropic (the real
  * SDK against the fake, which sends server-sent events), the email is assembled as each fill
- * closes, and the Slack reporter appends the new text to the plan's stream; the result is posted
- * after the stream stops, and what was streamed equals the email.
+ * closes, and the Slack reporter appends the new text to the plan's stream, which then becomes the
+ * result; what was streamed equals the email.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,13 +109,16 @@ describe('Slack: the email streamed as the writer writes it', () => {
     expect(appends.length).toBeGreaterThanOrEqual(2);
     expect(appends[0]).toBe('Dear Dr. ');
     for (const [i, text] of texts.entries()) if (i > 0) expect(text.startsWith(texts[i - 1]!)).toBe(true);
-    // What the person saw streamed is exactly the email the result posts.
+    // What the person saw streamed is exactly the email of the result, which the plan became: the
+    // appends (with any rest written in at the stop) join to it, and no reply repeats it.
+    const stop = fake.callsTo('chat.stopStream').find((c) => c.args.ts === message.ts);
     expect(message.text).toBe(email);
     expect(appends.join('')).toBe(email);
+    expect(texts.at(-1)! + String(stop?.args.markdown_text ?? '')).toBe(email);
     expect(message.stream!.state).toBe('stopped');
     const thread = fake.messagesIn(CHANNEL, address.threadId!);
+    expect(thread.at(-1)).toMatchObject({ ts: message.ts, markdown: email });
     expect(thread.at(-1)?.metadata?.event_type).toBe('scribe_result');
-    expect(message.stream!.appends.at(-1)!.at).toBeLessThanOrEqual(thread.at(-1)!.versions[0]!.at);
-    expect(thread.at(-1)?.text).toContain('Lovelace');
+    expect(thread.filter((m) => m.metadata?.event_type === 'scribe_result')).toHaveLength(1);
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADA_FORM, startSlackService, type SlackService } from '../../helpers/e2e.ts';
 import { RECIPIENT, TEMPLATE } from '../../helpers/services.ts';
 import { LONG_TAIL, longTemplate } from '../../helpers/templates.ts';
+import { isSlackResult } from '../../helpers/slack-result.ts';
 
 let e2e: SlackService;
 
@@ -157,7 +158,7 @@ it('the form’s select fills the template with views.update; a long one is writ
       slack
         .messagesIn('C0GENERAL')
         .flatMap((m) => slack.messagesIn('C0GENERAL', m.ts))
-        .find((m) => m.fromBot && !m.streamed && m.visible.includes(LONG_TAIL)),
+        .find((m) => isSlackResult(m) && m.visible.includes(LONG_TAIL)),
     'the email written with the long template',
     30_000,
   );

@@ -20,6 +20,7 @@ import {
   NAMESAKE_PAPER,
 } from '../../helpers/namesakes.ts';
 import { composerPrompt, OPENALEX_TEST_KEY, TEMPLATE, type Services } from '../../helpers/services.ts';
+import { isSlackResult } from '../../helpers/slack-result.ts';
 
 let slack: FakeSlack;
 let services: Services;
@@ -44,7 +45,7 @@ const questionsIn = (threadTs: string) =>
     .messagesIn(CHANNEL, threadTs)
     .filter((m) => m.fromBot && !m.streamed && JSON.stringify(m.blocks ?? []).includes('scribe_choose.'));
 const emailsIn = (threadTs: string) =>
-  slack.messagesIn(CHANNEL, threadTs).filter((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr.'));
+  slack.messagesIn(CHANNEL, threadTs).filter((m) => isSlackResult(m) && m.visible.includes('Dear Dr.'));
 const statusOf = async (id: string) =>
   (await db.pool.query<{ status: string }>('SELECT status FROM generations WHERE id = $1', [id])).rows[0]?.status;
 const toldTo = (user: string, pattern: RegExp) =>

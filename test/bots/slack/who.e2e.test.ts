@@ -8,6 +8,7 @@ import type { FakeSlack } from '../../fakes/slack/index.ts';
 import { ADA_FORM, startSlackService, type SlackService } from '../../helpers/e2e.ts';
 import { ADA_JOURNAL_PAPER, BAD_ORCID, NAMESAKE_PAPER } from '../../helpers/namesakes.ts';
 import { composerPrompt, OPENALEX_TEST_KEY, type Services } from '../../helpers/services.ts';
+import { isSlackResult } from '../../helpers/slack-result.ts';
 
 /** ORCID's other example iD (valid checksum), given here to the Leeds namesake. */
 const NAMESAKE_ORCID = '0000-0002-1694-233X';
@@ -61,7 +62,7 @@ it('takes a valid ORCID iD as decisive: the namesake it names, only their papers
     () =>
       slack
         .messagesIn('C0GENERAL', progress.ts)
-        .find((m) => m.fromBot && !m.streamed && m.visible.includes('Dear Dr. Lovelace')),
+        .find((m) => isSlackResult(m) && m.visible.includes('Dear Dr. Lovelace')),
     'the result in the thread',
     60_000,
   );

@@ -5,7 +5,8 @@
  *
  * Where Slack's behaviour is subtle the fake follows it: a post to a user id lands in the DM with
  * the bot; `chat.update` keeps text or blocks that are not sent (an empty `blocks` removes them);
- * a reply to a reply joins the parent's thread; the bot must be in a channel to post, reply-read or
+ * a reply to a reply joins the parent's thread; a message still streaming cannot be updated (a
+ * finished one can); the bot must be in a channel to post, reply-read or
  * post ephemerally there — except that with `chat:write.public` it may post in a public channel it
  * is not in, while reading its threads still fails with `not_in_channel` until it joins
  * (`conversations.join`, scope `channels:join`, public channels only). One deliberate strictness: a `thread_ts` naming no message is refused
@@ -117,6 +118,11 @@ function update({ state, args }: MethodContext): Record<string, unknown> {
   const a = parseArgs(contentArgs, args);
   const channel = requireString(args, 'channel', 'channel_not_found');
   const message = botMessage(state, channel, requireString(args, 'ts', 'message_not_found'), 'cant_update_message');
+  // A message still streaming belongs to its stream until chat.stopStream. Slack's docs name no
+  // error for updating one; the fake answers chat.update's documented `cant_update_message` ("This
+  // message cannot be updated") — an assumption, not a documented code. Once stopped, an update
+  // replaces what was streamed (the @slack/web-api 7.17 notes suggest chat.update after a stream ends).
+  if (message.stream?.state === 'streaming') throw new SlackApiError('cant_update_message');
   const blocks = checkedBlocks(a.blocks);
   const text = checkedText(a.text);
   if (text === undefined && blocks === undefined && a.attachments === undefined) throw new SlackApiError('no_text');
@@ -129,6 +135,7 @@ function update({ state, args }: MethodContext): Record<string, unknown> {
     },
     state.bot.userId,
   );
+  if (message.stream && message.stream.replacedAt === undefined) message.stream.replacedAt = Date.now();
   return { channel, ts: message.ts, text: message.text, message: apiMessage(state, message) };
 }
 

@@ -12,6 +12,10 @@
  *   40,000 → `msg_too_long`; a task's `details` / `output` over 256 characters → `invalid_chunks`;
  * - an append or stop on a message that is not streaming (never started, or stopped) →
  *   `message_not_in_streaming_state`; an append with neither `markdown_text` nor `chunks`;
+ * - `chat.stopStream`'s `blocks` beyond 50 (a limit apart from blocks sent as chunks) or invalid
+ *   (`invalid_blocks`); its `metadata` is validated as a post's and kept on the message, so
+ *   `conversations.replies` with `include_all_metadata` finds it;
+ * - `chat.update` on a message still streaming (see api-chat.ts); once stopped, an update replaces it;
  * - a stream in a channel (not a DM) without `recipient_user_id` and `recipient_team_id`
  *   ("required when streaming to channels"), a `task_display_mode` other than `timeline | plan`;
  * - a status with more than 10 loading messages; a status on a thread that does not exist
@@ -21,7 +25,15 @@
  * docs do not list; the fake answers `invalid_arguments` for those.
  */
 import { z } from 'zod';
-import { jsonArg, parseArgs, requireString, SlackApiError, type MethodContext, type MethodDef } from './api.ts';
+import {
+  jsonArg,
+  metadataArg,
+  parseArgs,
+  requireString,
+  SlackApiError,
+  type MethodContext,
+  type MethodDef,
+} from './api.ts';
 import { botMessage, checkedBlocks, postableChannel, threadParent } from './api-chat.ts';
 import { apiMessage } from './format.ts';
 import type { SlackState, StoredMessage, StoredStream } from './state.ts';
@@ -186,14 +198,20 @@ function stopStream({ state, args }: MethodContext): Record<string, unknown> {
   const message = streamingMessage(state, args);
   const text = markdownArg(args);
   const chunks = parseChunks(args.chunks);
-  const blocks = checkedBlocks(
-    parseArgs(z.looseObject({ blocks: jsonArg(z.array(z.unknown())).optional() }), args).blocks,
-  );
+  const a = parseArgs(z.looseObject({ blocks: jsonArg(z.array(z.unknown())).optional(), metadata: metadataArg }), args);
+  // At most 50 (checkedBlocks), a limit apart from the blocks sent as chunks.
+  const blocks = checkedBlocks(a.blocks);
   apply(state, message, text, chunks);
   const stream = message.stream as StoredStream;
   stream.state = 'stopped';
   stream.stoppedAt = Date.now();
-  if (blocks) state.edit(message, { text: message.text, blocks }, state.bot.userId);
+  // The blocks are shown under the streamed text; the metadata is the message's, as a post's is.
+  if (blocks || a.metadata)
+    state.edit(
+      message,
+      { text: message.text, ...(blocks ? { blocks } : {}), ...(a.metadata ? { metadata: a.metadata } : {}) },
+      state.bot.userId,
+    );
   else state.changed();
   return { channel: message.channel, ts: message.ts, message: apiMessage(state, message) };
 }

@@ -54,6 +54,8 @@ export interface SlackFault {
   delayMs?: number;
   /** Destroy the connection without answering. */
   drop?: boolean;
+  /** Do the call, then destroy the connection without answering: the work is done, the answer lost. */
+  loseAnswer?: boolean;
 }
 
 const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
@@ -249,6 +251,11 @@ export class SlackHttpServer {
     } catch (error) {
       if (!(error instanceof SlackApiError)) throw error;
       answer = { ok: false, error: error.error, ...error.extra };
+    }
+    if (fault?.loseAnswer) {
+      record(0, answer, true);
+      req.socket.destroy();
+      return;
     }
     record(200, answer, false);
     send(res, 200, answer, { 'x-oauth-scopes': [...this.deps.state.scopes].join(','), 'x-accepted-oauth-scopes': '' });

@@ -26,6 +26,7 @@ import {
   type EphemeralMessage,
   type MessageMetadata,
   type MessageVersion,
+  type StoredMessage,
   type StoredView,
   type WorkspaceOptions,
 } from './state.ts';
@@ -50,9 +51,17 @@ export interface SeenMessage {
   fromBot: boolean;
   /** A message streamed with chat.startStream (the plan of task cards, the email as it is written). */
   streamed: boolean;
+  /** Still streaming: not yet stopped with chat.stopStream (chat.update is refused meanwhile). */
+  streaming: boolean;
+  /**
+   * The markdown streamed into it (`markdown_text`), while people see it: undefined for a message
+   * never streamed, or once chat.update replaced the finished stream.
+   */
+  markdown?: string;
+  /** For a streamed message, its markdown. */
   text: string;
   blocks?: unknown[];
-  /** What the blocks read as (see `visibleText`), or `text` without blocks. */
+  /** What the blocks read as (see `visibleText`), or `text` without blocks; a stream's markdown comes first. */
   visible: string;
   metadata?: MessageMetadata;
   edited: boolean;
@@ -127,15 +136,32 @@ export class FakeSlack {
 
   /** A thread as people see it (parent first), or a channel's top-level messages. */
   messagesIn(channel: string, threadTs?: string): SeenMessage[] {
-    return this.state.list(channel, threadTs).map((m) => ({
+    return this.state.list(channel, threadTs).map((m) => this.seen(m));
+  }
+
+  /**
+   * The plan of task cards in a thread: the last message streamed there (with the email as it was
+   * written into it), as people see it; undefined when nothing was streamed.
+   */
+  planMessage(channel: string, threadTs: string): SeenMessage | undefined {
+    return this.messagesIn(channel, threadTs).findLast((m) => m.streamed);
+  }
+
+  private seen(m: StoredMessage): SeenMessage {
+    const markdown = m.stream && m.stream.replacedAt === undefined ? m.text : undefined;
+    const blocksText = m.blocks?.length ? visibleText(m.blocks) : '';
+    return {
       ts: m.ts,
       ...(m.threadTs !== undefined ? { threadTs: m.threadTs } : {}),
       user: m.user,
       fromBot: m.botId !== undefined,
       streamed: m.stream !== undefined,
+      streaming: m.stream?.state === 'streaming',
+      ...(markdown !== undefined ? { markdown } : {}),
       text: m.text,
       ...(m.blocks ? { blocks: m.blocks } : {}),
-      visible: visibleText(m.blocks, m.text),
+      visible:
+        markdown !== undefined ? [markdown, blocksText].filter(Boolean).join('\n') : visibleText(m.blocks, m.text),
       ...(m.metadata ? { metadata: m.metadata } : {}),
       edited: m.edited !== undefined,
       reactions: m.reactions,
@@ -150,7 +176,7 @@ export class FakeSlack {
             })),
           }
         : {}),
-    }));
+    };
   }
 
   /** The DM channel id between the bot and `user`, once opened. */

@@ -86,6 +86,11 @@ export interface StoredStream {
   appends: Array<{ text: string; at: number }>;
   startedAt: number;
   stoppedAt?: number;
+  /**
+   * When `chat.update` replaced the finished stream (its text and blocks): the streamed markdown and
+   * cards are then no longer what people see.
+   */
+  replacedAt?: number;
 }
 
 /** An assistant thread's status (assistant.threads.setStatus); `history` keeps every value set. */

@@ -134,6 +134,39 @@ describe('fake Slack: text streaming', () => {
     ).toBe('message_not_in_streaming_state');
   });
 
+  it('stops with blocks and metadata kept on the message; refuses chat.update while streaming, replaces after', async () => {
+    const threadTs = thread();
+    const { ts } = await client.chat.startStream({
+      channel: CHANNEL,
+      thread_ts: threadTs,
+      ...recipient(),
+      markdown_text: 'Dear Dr. ',
+    });
+    const args = { channel: CHANNEL, ts: ts as string };
+    const seen = () => fake.planMessage(CHANNEL, threadTs);
+    expect(seen()).toMatchObject({ streamed: true, streaming: true, markdown: 'Dear Dr. ' });
+    // Slack documents no error for this; the fake answers chat.update's `cant_update_message`.
+    expect(await slackError(client.chat.update({ ...args, text: 'replaced' }))).toBe('cant_update_message');
+    const metadata = { event_type: 'scribe_result', event_payload: { generation_id: 'g1', part: 0, parts: 1 } };
+    const tooMany = Array.from({ length: 51 }, () => ({ type: 'divider' }));
+    expect(await slackError(client.chat.stopStream({ ...args, blocks: tooMany }))).toBe('invalid_blocks');
+    expect(seen()?.streaming).toBe(true);
+    await client.chat.stopStream({
+      ...args,
+      markdown_text: 'Lovelace,',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*Sources*' } }],
+      metadata,
+    });
+    expect(seen()).toMatchObject({ streaming: false, markdown: 'Dear Dr. Lovelace,', metadata });
+    expect(seen()?.visible).toBe('Dear Dr. Lovelace,\n*Sources*');
+    const read = await client.conversations.replies({ channel: CHANNEL, ts: threadTs, include_all_metadata: true });
+    expect(read.messages?.find((m) => m.ts === ts)?.metadata).toEqual(metadata);
+    // Once stopped, an update replaces what was streamed.
+    await client.chat.update({ ...args, text: 'replaced', blocks: [] });
+    expect(seen()).toMatchObject({ streamed: true, streaming: false, text: 'replaced', visible: 'replaced' });
+    expect(seen()?.markdown).toBeUndefined();
+  });
+
   it('streams in a DM without a recipient', async () => {
     const dm = fake.state.dmWith('U0ADA');
     const threadTs = fake.state.post({ channel: dm.id, user: 'U0ADA', text: 'hi' }).ts;
