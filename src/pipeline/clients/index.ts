@@ -44,8 +44,6 @@ export interface PipelineClientOptions {
   scrapeAllowHosts: readonly string[];
   /** Chromium for pages that need JavaScript; undefined: static HTML only. */
   chromiumPath: string | undefined;
-  /** BROWSER_PAGES: pages the browser renders at once; undefined: the pool's default (1). */
-  browserPages?: number | undefined;
 }
 
 export interface ClientTuning {
@@ -91,12 +89,7 @@ export function createPipelineClients(
     : undefined;
   const guard = createUrlGuard({ allowHosts: config.scrapeAllowHosts });
   const browser = config.chromiumPath
-    ? createBrowserPool({
-        executablePath: config.chromiumPath,
-        logger,
-        idleCloseMs: tuning.browserIdleCloseMs,
-        maxConcurrentPages: config.browserPages,
-      })
+    ? createBrowserPool({ executablePath: config.chromiumPath, logger, idleCloseMs: tuning.browserIdleCloseMs })
     : undefined;
   const pages = createPageReader({ guard, browser, logger, timeoutMs: tuning.pageTimeoutMs });
   return {
