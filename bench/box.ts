@@ -240,6 +240,8 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       SLACK_API_URL: slack.apiUrl,
       CHROMIUM_PATH: chromium,
       WORKER_CONCURRENCY: String(concurrency),
+      // Unset: the service's default; set, it is passed on (issue 24: pages at once, compared).
+      BROWSER_PAGES: process.env.BROWSER_PAGES,
       SCRIBE_DAILY_QUOTA: '1000',
       LOG_LEVEL: 'info',
     }),
@@ -334,6 +336,7 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       arxiv_median_gap_s: w.arxiv_median_gap_s,
       critical_path_s: (SEED_MS.parse + Math.max(SEED_MS.research, SEED_MS.arxiv) + SEED_MS.compose) / 1000,
       browser_launches: renders,
+      browser_pages: process.env.BROWSER_PAGES ?? 'default',
       browser: chromium ?? 'default',
       target: 'peak < 650 MB, ≥ 22 emails/min',
       met: concurrency === 4 ? w.peak.mb > 0 && w.peak.mb < 650 && emails / w.minutes >= 22 : undefined,
@@ -352,6 +355,7 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       peak_node_and_browser_mb: h.peak.node_and_browser_mb,
       succeeded: h.succeeded,
       seconds: Math.round(h.minutes * 600) / 10,
+      browser_pages: process.env.BROWSER_PAGES ?? 'default',
       target: 'peak < 650 MB (at 4)',
       met: concurrency === 4 ? h.peak.mb > 0 && h.peak.mb < 650 : undefined,
     });
