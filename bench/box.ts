@@ -217,7 +217,8 @@ const NAMES = ['Ada Lovelace', 'Grace Hopper', 'Mary Somerville', 'Emmy Noether'
  * needing a JavaScript page (so every one renders in the shared browser). `BENCH_BOX_CONCURRENCY=8`
  * measures another concurrency (twice as many emails, lines named after it):
  *   - box.concurrency_4: summed PSS at the peak, emails per minute from the first submission to
- *     the last email, processes at the peak;
+ *     the last email, processes at the peak; the requests the fake arXiv received in that time
+ *     and the median gap between their starts (arXiv's lane: 3 s start to start, searches shared);
  *   - box.concurrency_4_hostile: as many generations at once (4) whose results are the hostile pages
  *     (popup, navigation and refresh loops, a throwing script, a huge page, a gzip bomb): the peak
  *     must stay inside the same bound.
@@ -239,6 +240,8 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       SLACK_API_URL: slack.apiUrl,
       CHROMIUM_PATH: chromium,
       WORKER_CONCURRENCY: String(concurrency),
+      // Unset: the service's default; set, it is passed on (issue 24: pages at once, compared).
+      BROWSER_PAGES: process.env.BROWSER_PAGES,
       SCRIBE_DAILY_QUOTA: '1000',
       LOG_LEVEL: 'info',
     }),
@@ -262,6 +265,7 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       }
     })();
     const started = performance.now();
+    const arxivFrom = services.arxiv.requests.length;
     try {
       await Promise.all(
         Array.from({ length: count }, (_, i) =>
@@ -287,7 +291,16 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       [count],
     );
     const median = (xs: number[]) => Math.round(xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]! * 10) / 10;
+    // What the fake arXiv received during the wave, and the gaps between the starts of its requests.
+    const arxivAt = services.arxiv.requests
+      .slice(arxivFrom)
+      .map((r) => r.at)
+      .sort((a, b) => a - b);
+    const gaps = arxivAt.slice(1).map((at, i) => (at - arxivAt[i]!) / 1000);
     return {
+      arxiv_requests: arxivAt.length,
+      arxiv_median_gap_s:
+        gaps.length === 0 ? null : Math.round(gaps.sort((a, b) => a - b)[Math.floor(gaps.length / 2)]! * 100) / 100,
       peak,
       minutes,
       succeeded: last.filter((r) => r.status === 'succeeded').length,
@@ -319,8 +332,11 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       seconds: Math.round(w.minutes * 600) / 10,
       median_queued_s: w.wait_s,
       median_run_s: w.run_s,
+      arxiv_requests: w.arxiv_requests,
+      arxiv_median_gap_s: w.arxiv_median_gap_s,
       critical_path_s: (SEED_MS.parse + Math.max(SEED_MS.research, SEED_MS.arxiv) + SEED_MS.compose) / 1000,
       browser_launches: renders,
+      browser_pages: process.env.BROWSER_PAGES ?? 'default',
       browser: chromium ?? 'default',
       target: 'peak < 650 MB, ≥ 22 emails/min',
       met: concurrency === 4 ? w.peak.mb > 0 && w.peak.mb < 650 && emails / w.minutes >= 22 : undefined,
@@ -339,6 +355,7 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       peak_node_and_browser_mb: h.peak.node_and_browser_mb,
       succeeded: h.succeeded,
       seconds: Math.round(h.minutes * 600) / 10,
+      browser_pages: process.env.BROWSER_PAGES ?? 'default',
       target: 'peak < 650 MB (at 4)',
       met: concurrency === 4 ? h.peak.mb > 0 && h.peak.mb < 650 : undefined,
     });

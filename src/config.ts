@@ -38,6 +38,8 @@ export const DEFAULTS = {
   // critical path (9.6 s with the seed latencies); 2.5 s go to the pages, 0.5 s to the summary's
   // and the identity's own work (docs/decisions.md, "Slow pages").
   researchPagesDeadline: '2.5s',
+  // Pages the shared browser renders at once (`BROWSER_PAGES` unset).
+  browserPages: 1,
   logLevel: 'info',
 } as const;
 
@@ -83,6 +85,8 @@ export interface Config {
   /** OpenAlex (who the recipient is); without a key its daily allowance is tiny (docs/decisions.md). */
   openalex: { apiUrl: string; apiKey: string | undefined };
   chromiumPath: string | undefined;
+  /** `BROWSER_PAGES`: pages the shared browser renders at once (the rest wait for a slot). */
+  browserPages: number;
   /** Hosts that may be scraped even though they resolve to private addresses. */
   scrapeAllowHosts: readonly string[];
   workerConcurrency: number;
@@ -184,6 +188,7 @@ const EnvSchema = z.object({
   OPENALEX_API_URL: url('the OpenAlex API base'),
   OPENALEX_API_KEY: optionalText,
   CHROMIUM_PATH: optionalText,
+  BROWSER_PAGES: integer(1, 16),
   SCRAPE_ALLOW_HOSTS: optionalText,
   WORKER_CONCURRENCY: integer(1, 64),
   SCRIBE_DAILY_QUOTA: integer(0, 1_000_000),
@@ -375,6 +380,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       apiKey: e.OPENALEX_API_KEY,
     },
     chromiumPath,
+    browserPages: e.BROWSER_PAGES ?? DEFAULTS.browserPages,
     scrapeAllowHosts: (e.SCRAPE_ALLOW_HOSTS ?? '')
       .split(',')
       .map((h) => h.trim().toLowerCase())

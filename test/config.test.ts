@@ -152,6 +152,8 @@ describe('loadConfig', () => {
     expect(config.researchCacheTtlMs).toBe(30 * 60 * 1000);
     expect(loadConfig({ RESEARCH_PAGES_DEADLINE: '800ms' }).researchPagesDeadlineMs).toBe(800);
     expect(loadConfig({ RESEARCH_PAGES_DEADLINE: '4s' }).researchPagesDeadlineMs).toBe(4_000);
+    expect(loadConfig({}, noFiles).browserPages).toBe(1);
+    expect(loadConfig({ BROWSER_PAGES: '4' }, noFiles).browserPages).toBe(4);
     expect(config.logLevel).toBe('debug');
   });
 
@@ -210,6 +212,7 @@ describe('loadConfig', () => {
     [{ ARXIV_API_URL: 'arxiv' }, 'ARXIV_API_URL: expected the arXiv API query URL (an absolute URL), got "arxiv"'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY: expected a whole number from 1 to 64, got "0"'],
     [{ WORKER_CONCURRENCY: '2.5' }, 'WORKER_CONCURRENCY: expected a whole number from 1 to 64, got "2.5"'],
+    [{ BROWSER_PAGES: '0' }, 'BROWSER_PAGES: expected a whole number from 1 to 16, got "0"'],
     [{ SCRIBE_DAILY_QUOTA: '-1' }, 'SCRIBE_DAILY_QUOTA: expected a whole number from 0 to 1000000, got "-1"'],
     [
       { RESEARCH_CACHE_TTL: 'a day' },

@@ -40,5 +40,6 @@ export function pipelineClientOptions(config: Config): PipelineClientOptions {
     openalex: { apiUrl: config.openalex.apiUrl, apiKey: config.openalex.apiKey },
     scrapeAllowHosts: config.scrapeAllowHosts,
     chromiumPath: config.chromiumPath,
+    browserPages: config.browserPages,
   };
 }

@@ -1,8 +1,10 @@
 /**
  * A local arXiv API: GET `?search_query=au:"…" OR au:"…"&max_results=N` answered by a real-shaped
  * Atom feed (opensearch totals, entries with several authors, versions, categories, alternate and
- * pdf links). An author phrase matches papers with an author whose surname is the phrase's last
- * word, roughly as arXiv's index does; the client filters namesakes itself. Also arXiv's author
+ * pdf links), newest first, cut at max_results. The query is parsed as arXiv reads it: `au:` terms
+ * joined by OR, for one author or several (a shared search); a paper is in the answer when any of
+ * its authors matches any term, i.e. whose surname is a term's last word, roughly as arXiv's index
+ * does; the client filters namesakes itself. Any other syntax is arXiv's error feed (400). Also arXiv's author
  * feeds, GET `/a/<author id>.atom2`: the same Atom entries (one `<author>` per author, which is
  * what `.atom2` changes from `.atom`) of the papers that author claimed, newest first; an id
  * it does not know is a 404 page.
@@ -11,6 +13,7 @@
  *   fake.papers = [{ id: '2401.00010', title, authors, published, summary }]
  *   fake.failNext([{ status: 503, headers: { 'retry-after': '5' } }])
  *   fake.queries()  // the search_query values received
+ *   fake.searches() // each search: query, max_results, when it arrived and when it was answered
  */
 import { startFakeHttp, type FakeHttp } from './http.ts';
 
@@ -36,6 +39,8 @@ export interface FakeArxiv extends FakeHttp {
   queries(): string[];
   /** The author ids whose feeds were asked for. */
   authorFeedRequests(): string[];
+  /** Each search received: its query and max_results, when it arrived and when its answer ended. */
+  searches(): { query: string; maxResults: number; at: number; doneAt: number | undefined }[];
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -189,6 +194,35 @@ export function withAtomPrefix(xml: string): string {
     .replace(/xmlns="http:\/\/www\.w3\.org\/2005\/Atom"/g, 'xmlns:atom="http://www.w3.org/2005/Atom"');
 }
 
+/**
+ * The author phrases of a `search_query` made of `au:` terms joined by OR, as arXiv reads it:
+ * `au:"Ada Lovelace" OR au:"A Lovelace" OR au:Hopper` → ["Ada Lovelace", "A Lovelace", "Hopper"]
+ * (arXiv's `_` for a space in an unquoted term: `au:del_maestro`). Undefined for any other syntax
+ * (AND, other fields, an empty query): the fake answers it as arXiv answers a query it cannot run.
+ */
+export function authorTerms(query: string): string[] | undefined {
+  const terms: string[] = [];
+  for (const part of query.trim().split(/\s+OR\s+/)) {
+    const m = /^au:(?:"([^"]+)"|([^\s"()]+))$/.exec(part.trim());
+    if (!m) return undefined;
+    terms.push((m[1] ?? m[2]!.replace(/_/g, ' ')).trim());
+  }
+  return terms.length > 0 && terms.every((t) => t !== '') ? terms : undefined;
+}
+
+/**
+ * Roughly arXiv's author index: a phrase matches an author whose name has the phrase's last word
+ * (the surname) among its words; first names are not checked (arXiv's index is as loose), so
+ * namesakes come back and the client's own filter must drop them.
+ */
+function authorMatches(author: string, phrase: string): boolean {
+  const surname = phrase.toLowerCase().split(/\s+/).at(-1)!;
+  return author
+    .toLowerCase()
+    .split(/[\s.-]+/)
+    .includes(surname);
+}
+
 /** Starts the fake on 127.0.0.1 with the given papers (replace `fake.papers` to change them). */
 export async function startFakeArxiv(papers: FakePaper[] = []): Promise<FakeArxiv> {
   let self: FakeArxiv | undefined;
@@ -213,24 +247,16 @@ export async function startFakeArxiv(papers: FakePaper[] = []): Promise<FakeArxi
       return;
     }
     const query = url.searchParams.get('search_query') ?? '';
-    const surnames = [...query.matchAll(/au:"([^"]+)"/g)].map((m) => m[1]!.toLowerCase().split(/\s+/).at(-1)!);
-    if (!/^\/api\/query\/?$/.test(url.pathname) || surnames.length === 0) {
+    const terms = authorTerms(query);
+    if (!/^\/api\/query\/?$/.test(url.pathname) || !terms) {
       res.writeHead(400, { 'content-type': 'application/atom+xml; charset=utf-8' });
       res.end(errorFeed(`incorrect search_query: ${query}`));
       return;
     }
     const max = Number(url.searchParams.get('max_results') ?? 10);
+    // A paper is in the answer when one of its authors matches one of the terms (OR).
     const found = (self?.papers ?? [])
-      .filter((p) =>
-        p.authors.some((a) =>
-          surnames.some((s) =>
-            a
-              .toLowerCase()
-              .split(/[\s.-]+/)
-              .includes(s),
-          ),
-        ),
-      )
+      .filter((p) => p.authors.some((a) => terms.some((t) => authorMatches(a, t))))
       .sort((a, b) => b.published.localeCompare(a.published));
     res.writeHead(200, { 'content-type': 'application/atom+xml; charset=utf-8' });
     res.end(atomFeed(found.slice(0, max), query, found.length));
@@ -243,6 +269,18 @@ export async function startFakeArxiv(papers: FakePaper[] = []): Promise<FakeArxi
       http.requests
         .filter((r) => !r.path.startsWith('/a/'))
         .map((r) => new URL(r.path, 'http://x').searchParams.get('search_query') ?? ''),
+    searches: () =>
+      http.requests
+        .filter((r) => !r.path.startsWith('/a/'))
+        .map((r) => {
+          const params = new URL(r.path, 'http://x').searchParams;
+          return {
+            query: params.get('search_query') ?? '',
+            maxResults: Number(params.get('max_results') ?? 10),
+            at: r.at,
+            doneAt: r.doneAt,
+          };
+        }),
     authorFeedRequests: () =>
       http.requests.flatMap((r) => /^\/a\/([^/?]+)\.atom2/.exec(r.path)?.[1] ?? []).map(decodeURIComponent),
   });

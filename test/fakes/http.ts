@@ -6,7 +6,7 @@
  *   fake.failNext([{ status: 429, headers: { 'retry-after': '1' } }, { status: 529 }])
  *   fake.failNext([{ hang: true }], /^\/search/)            // only for matching paths
  *   fake.failNext([{ malformed: true }, { drop: true }])   // cut-off JSON; connection closed
- *   fake.requests                                          // method, path, headers, body, json, at
+ *   fake.requests                                          // method, path, headers, body, json, at, doneAt
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +19,8 @@ export interface RecordedRequest {
   /** Parsed JSON body, when it was JSON. */
   json: unknown;
   at: number;
+  /** When the answer was finished (or the connection closed); unset while in flight. */
+  doneAt?: number;
 }
 
 /**
@@ -86,6 +88,9 @@ export async function startFakeHttp(handler: Handler): Promise<FakeHttp> {
       at: Date.now(),
     };
     fake.requests.push(recorded);
+    res.on('close', () => {
+      recorded.doneAt = Date.now();
+    });
     if (fake.latencyMs > 0) await new Promise((r) => setTimeout(r, fake.latencyMs));
     const index = queued.findIndex((q) => !q.path || q.path.test(recorded.path));
     if (index >= 0) {

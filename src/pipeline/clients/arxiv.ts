@@ -1,9 +1,10 @@
 /**
- * `PaperSearch` on the arXiv API (Atom XML). arXiv asks API clients for one request at a time and
- * a pause of 3 s between them, so all instances in this process share one serial lane per API
- * origin, and a request starts only `minIntervalMs` after the previous one finished.
+ * `PaperSearch` on the arXiv API (Atom XML). arXiv's terms of use ask for no more than one request
+ * every three seconds and a single connection at a time, so all instances in this process share
+ * one lane per origin: a request starts `minIntervalMs` after the previous one STARTED, and never
+ * before it has finished. Searches by name waiting in the lane when their turn comes share one
+ * request (`au:"A" OR au:"B" …`), each caller keeping only its own author's papers.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 import { ErrorCode, PermanentError, ScribeError } from '../../errors.ts';
@@ -51,7 +52,10 @@ export interface ArxivPapersOptions {
    * Default: `/a/` on the API's origin (a mirror or a fake serves both).
    */
   authorUrl?: string | undefined;
-  /** Pause between the end of one request and the start of the next (arXiv asks for 3 s). */
+  /**
+   * Least time from the start of one request to the start of the next (arXiv asks for 3 s); a
+   * request never starts before the previous one has finished.
+   */
   minIntervalMs?: number | undefined;
   /** Per request. Default 30 s. */
   timeoutMs?: number | undefined;
@@ -153,6 +157,11 @@ export function arxivErrorOf(xml: string, status?: number): PermanentError | und
 
 /** Parses an arXiv Atom feed into papers (id without version, one-line title and abstract). */
 export function parseArxivFeed(xml: string): Paper[] {
+  return readFeed(xml).papers;
+}
+
+/** The feed's papers, and how many entries it had (a full feed has max_results of them, papers or not). */
+function readFeed(xml: string): { papers: Paper[]; entries: number } {
   const entries = entriesOf(xml);
   if (!entries)
     throw classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the answer was not an Atom feed' });
@@ -177,55 +186,229 @@ export function parseArxivFeed(xml: string): Paper[] {
       categories: e.category.map((c) => c['@_term']),
     });
   }
-  return papers;
+  return { papers, entries: entries.length };
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
+/**
+ * arXiv's API answers at most 2,000 entries a request (its user manual: "slices of at most 2000",
+ * 30,000 in all); a shared search never asks for more.
+ */
+export const ARXIV_MAX_RESULTS = 2_000;
+/** At most this many names share one request, so that its query stays short. */
+export const SHARED_NAMES = 10;
+/** One caller's search never asks for more than this (its share of a shared request included). */
+const CALLER_MAX_RESULTS = 100;
+
+/** One request waiting in a lane, or in flight: a caller to answer once. */
+interface Ticket {
+  /** arXiv's pause, start to start, before the request this ticket starts (the instance's `minIntervalMs`). */
+  intervalMs: number;
+  signal: AbortSignal | undefined;
+  settled: boolean;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+  /** Stops listening to `signal` (once answered). */
+  detach?: (() => void) | undefined;
+}
+
+/** A request that runs on its own (an author feed). */
+interface TaskTicket extends Ticket {
+  kind: 'task';
+  task(): Promise<unknown>;
+}
+
+/** A search by name, which may share its request with the other searches waiting. */
+interface SearchTicket extends Ticket {
+  kind: 'search';
+  apiUrl: string;
+  name: string;
+  /** Its `authorQuery`; callers with the same one share a term and a slice of `max_results`. */
+  query: string;
+  /** What it asks of arXiv alone: room for the namesakes the author filter drops. */
+  want: number;
+  maxResults: number;
+  /** A re-ask after a full shared feed: never shared again. */
+  alone: boolean;
+  /** The instance's GET (its fetch and timeout), used when this ticket leads the request. */
+  get(url: URL, signal: AbortSignal): Promise<string>;
+}
+
+type AnyTicket = TaskTicket | SearchTicket;
+
 interface Lane {
-  tail: Promise<unknown>;
-  lastDoneAt: number;
+  queue: AnyTicket[];
+  /** A request is in flight: one connection at a time. */
+  busy: boolean;
+  lastStartAt: number;
+  timer: NodeJS.Timeout | undefined;
 }
 const lanes = new Map<string, Lane>();
 
-/**
- * Runs `task` after every earlier task for the same origin has finished, and `intervalMs` after the
- * last one. A caller that gives up while waiting is answered at once; its task then never runs.
- */
-function inLane<T>(
-  origin: string,
-  intervalMs: number,
-  signal: AbortSignal | undefined,
-  task: () => Promise<T>,
-): Promise<T> {
+const cancelled = () =>
+  classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the request was cancelled' });
+
+function laneOf(origin: string): Lane {
   let lane = lanes.get(origin);
   if (!lane) {
-    lane = { tail: Promise.resolve(), lastDoneAt: 0 };
+    lane = { queue: [], busy: false, lastStartAt: Number.NEGATIVE_INFINITY, timer: undefined };
     lanes.set(origin, lane);
   }
-  const current = lane;
-  const run = current.tail.then(async () => {
-    const wait = current.lastDoneAt + intervalMs - Date.now();
-    if (wait > 0) await delay(wait, undefined, { signal });
-    signal?.throwIfAborted();
-    try {
-      return await task();
-    } finally {
-      current.lastDoneAt = Date.now();
-    }
+  return lane;
+}
+
+/**
+ * Queues `ticket` in its origin's lane. A caller that gives up is answered at once with the
+ * cancelled error: while waiting it leaves the queue (its request never runs); once its request
+ * is in flight, that request goes on for whoever shares it.
+ */
+function enqueue(lane: Lane, ticket: AnyTicket): void {
+  const { signal } = ticket;
+  if (signal?.aborted) {
+    settle(ticket, () => ticket.reject(cancelled()));
+    return;
+  }
+  if (signal) {
+    const onAbort = () => {
+      settle(ticket, () => ticket.reject(cancelled()));
+      const at = lane.queue.indexOf(ticket);
+      if (at >= 0) lane.queue.splice(at, 1);
+      if (lane.queue.length === 0 && lane.timer) {
+        clearTimeout(lane.timer);
+        lane.timer = undefined;
+      }
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    ticket.detach = () => signal.removeEventListener('abort', onAbort);
+  }
+  lane.queue.push(ticket);
+  // Callers that ask in the same tick (Promise.all) are all waiting when the first one's turn comes.
+  queueMicrotask(() => pump(lane));
+}
+
+/** Answers the caller once (a caller who gave up was answered then), and stops listening to its signal. */
+function settle(ticket: Ticket, answer: () => void): void {
+  if (ticket.settled) return;
+  ticket.settled = true;
+  ticket.detach?.();
+  answer();
+}
+
+/**
+ * Starts the next request when the lane allows it: no request in flight (one connection at a
+ * time), and `intervalMs` since the previous one STARTED (arXiv's one request every 3 s, start to
+ * start: after a slow answer the next one goes at once).
+ */
+function pump(lane: Lane): void {
+  if (lane.busy || lane.timer || lane.queue.length === 0) return;
+  const wait = lane.lastStartAt + lane.queue[0]!.intervalMs - Date.now();
+  if (wait > 0) {
+    lane.timer = setTimeout(() => {
+      lane.timer = undefined;
+      pump(lane);
+    }, wait);
+    return;
+  }
+  const batch = take(lane);
+  lane.busy = true;
+  lane.lastStartAt = Date.now();
+  void send(lane, batch).finally(() => {
+    lane.busy = false;
+    pump(lane);
   });
-  current.tail = run.catch(() => undefined);
-  if (!signal) return run;
-  return Promise.race([
-    run,
-    new Promise<never>((_, reject) => {
-      const cancelled = () =>
-        reject(classifyHttpFailure({ service: SERVICE, status: undefined, detail: 'the request was cancelled' }));
-      if (signal.aborted) cancelled();
-      signal.addEventListener('abort', cancelled, { once: true });
-      void run.finally(() => signal.removeEventListener('abort', cancelled)).catch(() => undefined);
-    }),
-  ]);
+}
+
+/** The head of the queue, and with a search every other search for the same API waiting (≤ SHARED_NAMES names). */
+function take(lane: Lane): AnyTicket[] {
+  const head = lane.queue.shift()!;
+  if (head.kind !== 'search' || head.alone) return [head];
+  const batch: SearchTicket[] = [head];
+  const names = new Set([head.query]);
+  for (let i = 0; i < lane.queue.length; ) {
+    const t = lane.queue[i]!;
+    if (
+      t.kind === 'search' &&
+      !t.alone &&
+      t.apiUrl === head.apiUrl &&
+      (names.has(t.query) || names.size < SHARED_NAMES)
+    ) {
+      names.add(t.query);
+      batch.push(t);
+      lane.queue.splice(i, 1);
+    } else i++;
+  }
+  return batch;
+}
+
+async function send(lane: Lane, batch: AnyTicket[]): Promise<void> {
+  const head = batch[0]!;
+  if (head.kind === 'task') {
+    try {
+      const value = await head.task();
+      settle(head, () => head.resolve(value));
+    } catch (err) {
+      settle(head, () => head.reject(err));
+    }
+    return;
+  }
+  const searches = batch as SearchTicket[];
+  // One term list and one share of max_results per name (callers asking the same name share them).
+  const wants = new Map<string, number>();
+  for (const s of searches) wants.set(s.query, Math.max(wants.get(s.query) ?? 0, s.want));
+  const terms = [...new Set([...wants.keys()].flatMap((q) => q.split(' OR ')))];
+  const maxResults = Math.min(
+    ARXIV_MAX_RESULTS,
+    [...wants.values()].reduce((a, b) => a + b, 0),
+  );
+  const url = new URL(head.apiUrl);
+  url.searchParams.set('search_query', terms.join(' OR '));
+  url.searchParams.set('sortBy', 'submittedDate');
+  url.searchParams.set('sortOrder', 'descending');
+  url.searchParams.set('start', '0');
+  url.searchParams.set('max_results', String(maxResults));
+  // The request is dropped only when every caller sharing it has given up.
+  const controller = new AbortController();
+  const giveUp = () => {
+    if (searches.every((s) => s.settled)) controller.abort();
+  };
+  for (const s of searches) s.signal?.addEventListener('abort', giveUp, { once: true });
+  let feed: { papers: Paper[]; entries: number };
+  try {
+    feed = readFeed(await head.get(url, controller.signal));
+  } catch (err) {
+    for (const s of searches) settle(s, () => s.reject(err));
+    return;
+  } finally {
+    for (const s of searches) s.signal?.removeEventListener('abort', giveUp);
+  }
+  // A full feed was cut at max_results: a caller with fewer papers than it wants may have more
+  // below the cut, and is asked for alone (its own max_results). A feed for one name is as the
+  // caller alone would have had it.
+  const full = wants.size > 1 && feed.entries >= maxResults;
+  for (const s of searches) {
+    if (s.settled) continue;
+    const own = feed.papers.filter((p) => p.authors.some((a) => sameAuthor(a, s.name)));
+    if (full && own.length < s.maxResults) {
+      s.alone = true;
+      lane.queue.push(s);
+    } else settle(s, () => s.resolve(own.slice(0, s.maxResults)));
+  }
+}
+
+/** Runs `task` in the lane, alone: after every request queued before it, paced as they are. */
+function inLane<T>(origin: string, intervalMs: number, signal: AbortSignal | undefined, task: () => Promise<T>) {
+  return new Promise<T>((resolve, reject) => {
+    enqueue(laneOf(origin), {
+      kind: 'task',
+      intervalMs,
+      signal,
+      settled: false,
+      resolve: resolve as (value: unknown) => void,
+      reject,
+      task,
+    });
+  });
 }
 
 /** A `PaperSearch` on the arXiv API; results keep only papers whose authors really match the name. */
@@ -267,20 +450,27 @@ export function createArxivPapers(options: ArxivPapersOptions): PaperSearch {
   }
 
   return {
-    async byAuthor(authorName, { maxResults, signal }) {
+    byAuthor(authorName, { maxResults, signal }) {
       const query = authorQuery(authorName);
-      if (!query || maxResults <= 0) return [];
-      const url = new URL(options.apiUrl);
-      url.searchParams.set('search_query', query);
-      url.searchParams.set('sortBy', 'submittedDate');
-      url.searchParams.set('sortOrder', 'descending');
-      url.searchParams.set('start', '0');
-      // Room for the namesakes the author filter drops.
-      url.searchParams.set('max_results', String(Math.min(100, maxResults * 2)));
-      const xml = await inLane(origin, interval, signal, () => get(url, signal));
-      return parseArxivFeed(xml)
-        .filter((p) => p.authors.some((a) => sameAuthor(a, authorName)))
-        .slice(0, maxResults);
+      if (!query || maxResults <= 0) return Promise.resolve([]);
+      return new Promise<Paper[]>((resolve, reject) => {
+        enqueue(laneOf(origin), {
+          kind: 'search',
+          intervalMs: interval,
+          signal,
+          settled: false,
+          resolve: resolve as (value: unknown) => void,
+          reject,
+          apiUrl: options.apiUrl,
+          name: authorName,
+          query,
+          // Room for the namesakes the author filter drops.
+          want: Math.min(CALLER_MAX_RESULTS, maxResults * 2),
+          maxResults,
+          alone: false,
+          get: (url, shared) => get(url, shared),
+        });
+      });
     },
 
     async byAuthorId(authorId, { signal } = {}) {

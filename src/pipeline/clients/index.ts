@@ -44,6 +44,8 @@ export interface PipelineClientOptions {
   scrapeAllowHosts: readonly string[];
   /** Chromium for pages that need JavaScript; undefined: static HTML only. */
   chromiumPath: string | undefined;
+  /** BROWSER_PAGES: pages the browser renders at once; undefined: the pool's default (1). */
+  browserPages?: number | undefined;
 }
 
 export interface ClientTuning {
@@ -89,7 +91,12 @@ export function createPipelineClients(
     : undefined;
   const guard = createUrlGuard({ allowHosts: config.scrapeAllowHosts });
   const browser = config.chromiumPath
-    ? createBrowserPool({ executablePath: config.chromiumPath, logger, idleCloseMs: tuning.browserIdleCloseMs })
+    ? createBrowserPool({
+        executablePath: config.chromiumPath,
+        logger,
+        idleCloseMs: tuning.browserIdleCloseMs,
+        maxConcurrentPages: config.browserPages,
+      })
     : undefined;
   const pages = createPageReader({ guard, browser, logger, timeoutMs: tuning.pageTimeoutMs });
   return {
