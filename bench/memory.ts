@@ -44,3 +44,53 @@ export function treePssMb(root: number): { mb: number; processes: number } {
   const kb = tree.reduce((sum, pid) => sum + pssKb(pid), 0);
   return { mb: Math.round((kb / 1024) * 10) / 10, processes: tree.length };
 }
+
+/**
+ * What kind of process `pid` is in a Scribe tree: `node` (the root: main thread and its worker
+ * threads), `browser` (Chromium's main process), Chromium's `--type` otherwise (`renderer`,
+ * `gpu-process`, `utility`, `zygote`, …), or the program's name for anything else.
+ */
+export function processKind(pid: number, root: number): string {
+  if (pid === root) return 'node';
+  let args: string[];
+  try {
+    // Chromium rewrites its children's titles into one space-separated string.
+    args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+  } catch {
+    return 'gone';
+  }
+  const type = args.find((a) => a.startsWith('--type='))?.slice('--type='.length);
+  if (type) return type;
+  return /chrom/i.test(args[0] ?? '') ? 'browser' : (args[0]?.split('/').pop() ?? 'unknown');
+}
+
+/** `treePssMb`, with the PSS (MB) of each kind of process (`processKind`) in the tree. */
+export function treePssByKind(root: number): { mb: number; processes: number; byKind: Record<string, number> } {
+  const tree = processTree(root);
+  const kbByKind: Record<string, number> = {};
+  let kb = 0;
+  for (const pid of tree) {
+    const pss = pssKb(pid);
+    const kind = processKind(pid, root);
+    kbByKind[kind] = (kbByKind[kind] ?? 0) + pss;
+    kb += pss;
+  }
+  const mb = (k: number) => Math.round((k / 1024) * 10) / 10;
+  const byKind = Object.fromEntries(Object.entries(kbByKind).map(([kind, k]) => [kind, mb(k)]));
+  return { mb: mb(kb), processes: tree.length, byKind };
+}
+
+/** How many Node worker threads (`worker_threads`, named "WorkerThread") process `pid` runs now. */
+export function workerThreadCount(pid: number): number {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).filter((tid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === 'WorkerThread';
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return 0;
+  }
+}
