@@ -7,7 +7,10 @@
  *
  * Memory: one thread rather than one per page (each holds the libraries, ~30 MB), its heap capped
  * (`resourceLimits`; a page past it fails instead of growing the process), and it is ended after
- * an idle period so an idle worker process holds no DOM libraries at all.
+ * an idle period so an idle worker process holds no DOM libraries at all. A page reader about to
+ * render in the browser asks for it to end sooner (`release`): as soon as no page still needs it,
+ * so the thread (~40 MB) is not alive beside Chromium at the worker's peak; reads whose HTML is
+ * still downloading keep it (`hold`), so their extraction does not wait for a new thread.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.ts';
@@ -18,7 +21,7 @@ export interface ExtractorOptions {
   logger: Logger;
   /** The worker thread's heap (V8 old generation), in MB. Default 192. */
   maxHeapMb?: number | undefined;
-  /** End the worker thread after this long without pages. Default 30 s. */
+  /** End the worker thread after this long without pages (unless `release` asks sooner). Default 30 s. */
   idleCloseMs?: number | undefined;
 }
 
@@ -28,6 +31,18 @@ export class ExtractError extends Error {}
 export interface Extractor {
   /** Starts the worker thread (and its imports) ahead of the first page, while it downloads. */
   warm(): void;
+  /**
+   * A page is on its way (its HTML downloading): starts the thread as `warm` does and keeps it,
+   * whatever `release` asks meanwhile, until the returned function is called (once its text is
+   * extracted, or the read failed). Calling that function again does nothing.
+   */
+  hold(): () => void;
+  /**
+   * The thread is not needed for a while (the caller is about to render a page in the browser):
+   * end it as soon as no page holds it, is being extracted or waits, rather than after the idle
+   * period. A later `warm`, `hold` or `extract` starts a new one.
+   */
+  release(): void;
   /**
    * The page's title and main text. Rejects with `ExtractError` (also for a page past `limits`),
    * or with `signal.reason` when the signal aborts first (the thread is then terminated if it was
@@ -67,6 +82,10 @@ export function createExtractor(options: ExtractorOptions): Extractor {
   const queue: Job[] = [];
   let nextId = 1;
   let idleTimer: NodeJS.Timeout | undefined;
+  /** Pages on their way (`hold`): the thread is kept for them. */
+  let holds = 0;
+  /** `release` was asked: the thread ends when next idle, not after `idleCloseMs`. */
+  let releasing = false;
 
   const settle = (job: Job) => {
     job.signal.removeEventListener('abort', job.onAbort);
@@ -117,14 +136,22 @@ export function createExtractor(options: ExtractorOptions): Extractor {
     return w;
   };
 
+  /** No page is being extracted or waits: the thread is kept for a page held, or ended now or later. */
   const idle = () => {
     clearTimeout(idleTimer);
     if (!worker) return;
     worker.unref(); // an idle thread must not keep the process alive
+    if (holds > 0) return; // a page is downloading: its hold ends with `idle()` again
     const w = worker;
+    if (releasing) {
+      releasing = false;
+      stop(w);
+      return;
+    }
     idleTimer = setTimeout(() => stop(w), idleCloseMs);
     idleTimer.unref();
   };
+  const isIdle = () => !running && queue.length === 0;
 
   const pump = () => {
     if (running) return;
@@ -142,6 +169,26 @@ export function createExtractor(options: ExtractorOptions): Extractor {
       if (worker) return;
       worker = spawn();
       if (!running) idle();
+    },
+    hold() {
+      holds++;
+      clearTimeout(idleTimer);
+      if (!worker) {
+        worker = spawn();
+        worker.unref(); // the read holding it keeps the process alive, not the thread
+      }
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        holds--;
+        if (isIdle()) idle();
+      };
+    },
+    release() {
+      if (!worker) return;
+      releasing = true;
+      if (isIdle()) idle();
     },
     extract(html, signal, limits) {
       return new Promise((resolve, reject) => {
@@ -176,6 +223,7 @@ export function createExtractor(options: ExtractorOptions): Extractor {
     },
     async close() {
       clearTimeout(idleTimer);
+      releasing = false;
       const w = worker;
       worker = undefined;
       for (const job of [...(running ? [running] : []), ...queue.splice(0)]) {
