@@ -10,11 +10,21 @@ export function rssMb(pid: number): number {
 
 /** Proportional set size of one process in kB (0 when it is gone). */
 function pssKb(pid: number): number {
+  return rollupKb(pid).pss;
+}
+
+/**
+ * PSS and USS (private pages only) of one process in kB (0 when it is gone). PSS shares a page
+ * among every process that maps it, so it moves with what else runs (another Node process on the
+ * box halves the share of Node's binary); USS does not, but leaves out all shared pages.
+ */
+function rollupKb(pid: number): { pss: number; uss: number } {
   try {
     const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    return Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0);
+    return { pss: kb('Pss'), uss: kb('Private_Clean') + kb('Private_Dirty') };
   } catch {
-    return 0;
+    return { pss: 0, uss: 0 };
   }
 }
 
@@ -64,20 +74,30 @@ export function processKind(pid: number, root: number): string {
   return /chrom/i.test(args[0] ?? '') ? 'browser' : (args[0]?.split('/').pop() ?? 'unknown');
 }
 
-/** `treePssMb`, with the PSS (MB) of each kind of process (`processKind`) in the tree. */
-export function treePssByKind(root: number): { mb: number; processes: number; byKind: Record<string, number> } {
+/**
+ * `treePssMb`, with the PSS and the USS (MB) of each kind of process (`processKind`) in the tree.
+ */
+export function treePssByKind(root: number): {
+  mb: number;
+  processes: number;
+  byKind: Record<string, number>;
+  ussByKind: Record<string, number>;
+} {
   const tree = processTree(root);
-  const kbByKind: Record<string, number> = {};
+  const pssByKind: Record<string, number> = {};
+  const ussByKind: Record<string, number> = {};
   let kb = 0;
   for (const pid of tree) {
-    const pss = pssKb(pid);
+    const { pss, uss } = rollupKb(pid);
     const kind = processKind(pid, root);
-    kbByKind[kind] = (kbByKind[kind] ?? 0) + pss;
+    pssByKind[kind] = (pssByKind[kind] ?? 0) + pss;
+    ussByKind[kind] = (ussByKind[kind] ?? 0) + uss;
     kb += pss;
   }
   const mb = (k: number) => Math.round((k / 1024) * 10) / 10;
-  const byKind = Object.fromEntries(Object.entries(kbByKind).map(([kind, k]) => [kind, mb(k)]));
-  return { mb: mb(kb), processes: tree.length, byKind };
+  const inMb = (byKind: Record<string, number>) =>
+    Object.fromEntries(Object.entries(byKind).map(([kind, k]) => [kind, mb(k)]));
+  return { mb: mb(kb), processes: tree.length, byKind: inMb(pssByKind), ussByKind: inMb(ussByKind) };
 }
 
 /** How many Node worker threads (`worker_threads`, named "WorkerThread") process `pid` runs now. */
