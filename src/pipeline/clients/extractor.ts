@@ -39,8 +39,8 @@ export interface Extractor {
   hold(): () => void;
   /**
    * The thread is not needed for a while (the caller is about to render a page in the browser):
-   * end it as soon as no page holds it, is being extracted or waits, rather than after the idle
-   * period. A later `warm`, `hold` or `extract` starts a new one.
+   * end it as soon as no page holds it, is being extracted or waits (and none came in the next
+   * 50 ms), rather than after the idle period. A later `warm`, `hold` or `extract` starts a new one.
    */
   release(): void;
   /**
@@ -63,6 +63,9 @@ interface Job {
 }
 
 let shared: Extractor | undefined;
+
+/** How long a released thread is kept once idle: a new read within it keeps the thread. */
+const RELEASE_GRACE_MS = 50;
 
 /**
  * The process's extractor: one worker thread however many page readers there are. It is never
@@ -143,12 +146,15 @@ export function createExtractor(options: ExtractorOptions): Extractor {
     worker.unref(); // an idle thread must not keep the process alive
     if (holds > 0) return; // a page is downloading: its hold ends with `idle()` again
     const w = worker;
-    if (releasing) {
-      releasing = false;
-      stop(w);
-      return;
-    }
-    idleTimer = setTimeout(() => stop(w), idleCloseMs);
+    // Released: ended after a moment rather than at once, so that the read a research starts as
+    // another one ends (a few promise turns later) finds the thread still there.
+    idleTimer = setTimeout(
+      () => {
+        releasing = false;
+        stop(w);
+      },
+      releasing ? RELEASE_GRACE_MS : idleCloseMs,
+    );
     idleTimer.unref();
   };
   const isIdle = () => !running && queue.length === 0;

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/log.ts';
 import { createExtractor } from '../../../src/pipeline/clients/extractor.ts';
-import { workerThreads } from '../../helpers/threads.ts';
+import { workerThreadIds, workerThreads } from '../../helpers/threads.ts';
 
 const extractor = createExtractor({ logger: silentLogger(), maxHeapMb: 24 });
 afterAll(() => extractor.close());
@@ -60,6 +60,28 @@ describe('the thread asked to end (a page about to render in the browser)', () =
       await idle();
       expect(workerThreads()).toBe(base + 1);
       own.release();
+      await expect.poll(workerThreads, { timeout: 5_000 }).toBe(base);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('keeps it for a read that starts as the last one ends (the next page of a research)', async () => {
+    const base = workerThreads();
+    const own = createExtractor({ logger: silentLogger(), idleCloseMs: 60_000 });
+    try {
+      const before = workerThreadIds();
+      const first = own.hold();
+      await expect.poll(workerThreads, { timeout: 10_000 }).toBe(base + 1);
+      const thread = workerThreadIds().filter((tid) => !before.includes(tid));
+      own.release();
+      first();
+      await Promise.resolve(); // the next read starts a few promise turns later
+      const next = own.hold();
+      await idle();
+      expect(workerThreadIds().filter((tid) => !before.includes(tid))).toEqual(thread); // the same thread
+      expect((await own.extract('<p>Next page.</p>', AbortSignal.timeout(10_000))).text).toBe('Next page.');
+      next();
       await expect.poll(workerThreads, { timeout: 5_000 }).toBe(base);
     } finally {
       await own.close();
