@@ -39,10 +39,13 @@ export interface Extractor {
   hold(): () => void;
   /**
    * The thread is not needed for a while (the caller is about to render a page in the browser):
-   * end it as soon as no page holds it, is being extracted or waits (and none came in the next
-   * 50 ms), rather than after the idle period. A later `warm`, `hold` or `extract` starts a new one.
+   * end it as soon as no page holds it, is being extracted or waits, rather than after the idle
+   * period. Resolves once it has ended when nothing needed it (the caller then loads the browser
+   * into the memory it gave back, rather than beside memory freed later and kept by the
+   * allocators), at once otherwise: it ends 50 ms after the last read holding it, unless another
+   * read came. A later `warm`, `hold` or `extract` starts a new one.
    */
-  release(): void;
+  release(): Promise<void>;
   /**
    * The page's title and main text. Rejects with `ExtractError` (also for a page past `limits`),
    * or with `signal.reason` when the signal aborts first (the thread is then terminated if it was
@@ -96,9 +99,12 @@ export function createExtractor(options: ExtractorOptions): Extractor {
   };
 
   /** Ends the current thread (its job, if any, is failed by the caller first). */
-  const stop = (w: Worker) => {
+  const stop = (w: Worker): Promise<void> => {
     if (worker === w) worker = undefined;
-    void w.terminate().catch(() => undefined);
+    return w.terminate().then(
+      () => undefined,
+      () => undefined,
+    );
   };
 
   const spawn = (): Worker => {
@@ -146,12 +152,12 @@ export function createExtractor(options: ExtractorOptions): Extractor {
     worker.unref(); // an idle thread must not keep the process alive
     if (holds > 0) return; // a page is downloading: its hold ends with `idle()` again
     const w = worker;
-    // Released: ended after a moment rather than at once, so that the read a research starts as
-    // another one ends (a few promise turns later) finds the thread still there.
+    // Released while reads held it: ended after a moment rather than at once, so that the read a
+    // research starts as another one ends (a few promise turns later) finds the thread still there.
     idleTimer = setTimeout(
       () => {
         releasing = false;
-        stop(w);
+        void stop(w);
       },
       releasing ? RELEASE_GRACE_MS : idleCloseMs,
     );
@@ -191,10 +197,15 @@ export function createExtractor(options: ExtractorOptions): Extractor {
         if (isIdle()) idle();
       };
     },
-    release() {
+    async release() {
       if (!worker) return;
-      releasing = true;
-      if (isIdle()) idle();
+      if (isIdle() && holds === 0) {
+        clearTimeout(idleTimer);
+        releasing = false;
+        await stop(worker);
+        return;
+      }
+      releasing = true; // ended by `idle()` once the reads holding or using it are done
     },
     extract(html, signal, limits) {
       return new Promise((resolve, reject) => {

@@ -139,8 +139,9 @@ export function createPageReader(options: PageReaderOptions): PageReader {
         'too little static text; rendering in the browser',
       );
       // The extraction thread (~40 MB) ends once no other read needs it, rather than stay idle
-      // beside Chromium at the worker's peak; the next read starts a new one.
-      extractor.release();
+      // beside Chromium at the worker's peak; the next read starts a new one. When nothing else
+      // needs it, it has ended before the browser is loaded into the memory it gave back.
+      await extractor.release();
       const rendered = await options.browser.render(fetched.finalUrl, {
         guard: options.guard,
         timeoutMs,
