@@ -14,17 +14,18 @@ function pssKb(pid: number): number {
 }
 
 /**
- * PSS and USS (private pages only) of one process in kB (0 when it is gone). PSS shares a page
- * among every process that maps it, so it moves with what else runs (another Node process on the
- * box halves the share of Node's binary); USS does not, but leaves out all shared pages.
+ * PSS, USS (private pages only) and anonymous memory of one process in kB (0 when it is gone).
+ * PSS shares a page among every process that maps it, so it moves with what else runs (another
+ * Node or Chromium on the box halves the share of its binary), and so does USS (a page another
+ * process maps is no longer private); anonymous memory (heaps, not files) does not.
  */
-function rollupKb(pid: number): { pss: number; uss: number } {
+function rollupKb(pid: number): { pss: number; uss: number; anon: number } {
   try {
     const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
     const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0);
-    return { pss: kb('Pss'), uss: kb('Private_Clean') + kb('Private_Dirty') };
+    return { pss: kb('Pss'), uss: kb('Private_Clean') + kb('Private_Dirty'), anon: kb('Anonymous') };
   } catch {
-    return { pss: 0, uss: 0 };
+    return { pss: 0, uss: 0, anon: 0 };
   }
 }
 
@@ -71,33 +72,43 @@ export function processKind(pid: number, root: number): string {
   }
   const type = args.find((a) => a.startsWith('--type='))?.slice('--type='.length);
   if (type) return type;
-  return /chrom/i.test(args[0] ?? '') ? 'browser' : (args[0]?.split('/').pop() ?? 'unknown');
+  return /chrom/i.test(args[0] ?? '') ? 'browser' : args[0]?.split('/').pop() || 'unknown';
 }
 
 /**
- * `treePssMb`, with the PSS and the USS (MB) of each kind of process (`processKind`) in the tree.
+ * `treePssMb`, with the PSS, the USS and the anonymous memory (MB) of each kind of process
+ * (`processKind`) in the tree.
  */
 export function treePssByKind(root: number): {
   mb: number;
   processes: number;
   byKind: Record<string, number>;
   ussByKind: Record<string, number>;
+  anonByKind: Record<string, number>;
 } {
   const tree = processTree(root);
   const pssByKind: Record<string, number> = {};
   const ussByKind: Record<string, number> = {};
+  const anonByKind: Record<string, number> = {};
   let kb = 0;
   for (const pid of tree) {
-    const { pss, uss } = rollupKb(pid);
+    const { pss, uss, anon } = rollupKb(pid);
     const kind = processKind(pid, root);
     pssByKind[kind] = (pssByKind[kind] ?? 0) + pss;
     ussByKind[kind] = (ussByKind[kind] ?? 0) + uss;
+    anonByKind[kind] = (anonByKind[kind] ?? 0) + anon;
     kb += pss;
   }
   const mb = (k: number) => Math.round((k / 1024) * 10) / 10;
   const inMb = (byKind: Record<string, number>) =>
     Object.fromEntries(Object.entries(byKind).map(([kind, k]) => [kind, mb(k)]));
-  return { mb: mb(kb), processes: tree.length, byKind: inMb(pssByKind), ussByKind: inMb(ussByKind) };
+  return {
+    mb: mb(kb),
+    processes: tree.length,
+    byKind: inMb(pssByKind),
+    ussByKind: inMb(ussByKind),
+    anonByKind: inMb(anonByKind),
+  };
 }
 
 /** How many Node worker threads (`worker_threads`, named "WorkerThread") process `pid` runs now. */

@@ -218,7 +218,7 @@ async function benchBrowserPss(
     const g = await enqueue({ channelId: 'C0GENERAL', threadId: posted.ts, progressMessageId: posted.ts });
     // The breakdown at the peak: where the memory goes (node: the worker's main thread and its
     // extraction thread; Chromium's processes by kind).
-    let peak = { mb: 0, processes: 0, byKind: {}, ussByKind: {}, workerThreads: 0 };
+    let peak = { mb: 0, processes: 0, byKind: {}, ussByKind: {}, anonByKind: {}, workerThreads: 0 };
     let done = false;
     const finished = settled(g.id).then(() => (done = true));
     while (!done) {
@@ -236,8 +236,10 @@ async function benchBrowserPss(
       peak_pss_mb: peak.mb,
       processes_at_peak: peak.processes,
       pss_mb_at_peak: peak.byKind,
-      // Private pages only: what other processes on the box cannot change (PSS can, see memory.ts).
+      // PSS and USS move with the other processes on the box (see memory.ts); anonymous memory
+      // (heaps) is each process's own.
       uss_mb_at_peak: peak.ussByKind,
+      anon_mb_at_peak: peak.anonByKind,
       node_worker_threads_at_peak: peak.workerThreads,
       generation: row.rows[0]?.status,
       browser_launched: browserLaunched,
