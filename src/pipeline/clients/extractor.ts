@@ -29,7 +29,10 @@ export interface ExtractorOptions {
 export class ExtractError extends Error {}
 
 export interface Extractor {
-  /** Starts the worker thread (and its imports) ahead of the first page, while it downloads. */
+  /**
+   * Starts the worker thread (and its imports) ahead of the first page, while it downloads. Pages
+   * are coming: a release still waiting for reads to end is dropped.
+   */
   warm(): void;
   /**
    * A page is on its way (its HTML downloading): starts the thread as `warm` does and keeps it,
@@ -178,6 +181,7 @@ export function createExtractor(options: ExtractorOptions): Extractor {
 
   return {
     warm() {
+      releasing = false;
       if (worker) return;
       worker = spawn();
       if (!running) idle();

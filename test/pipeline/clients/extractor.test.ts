@@ -89,6 +89,22 @@ describe('the thread asked to end (a page about to render in the browser)', () =
     }
   });
 
+  it('keeps it for the idle period when pages are announced (warm) after a release', async () => {
+    const base = workerThreads();
+    const own = createExtractor({ logger: silentLogger(), idleCloseMs: 60_000 });
+    try {
+      const held = own.hold();
+      await expect.poll(workerThreads, { timeout: 10_000 }).toBe(base + 1);
+      await own.release(); // deferred: the page held is still downloading
+      own.warm(); // another research searches: its pages are coming
+      held();
+      await idle();
+      expect(workerThreads()).toBe(base + 1);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('lets the pages being extracted or waiting finish first', async () => {
     const base = workerThreads();
     const own = createExtractor({ logger: silentLogger(), idleCloseMs: 60_000 });
