@@ -10,11 +10,22 @@ export function rssMb(pid: number): number {
 
 /** Proportional set size of one process in kB (0 when it is gone). */
 function pssKb(pid: number): number {
+  return rollupKb(pid).pss;
+}
+
+/**
+ * PSS, USS (private pages only) and anonymous memory of one process in kB (0 when it is gone).
+ * PSS shares a page among every process that maps it, so it moves with what else runs (another
+ * Node or Chromium on the box halves the share of its binary), and so does USS (a page another
+ * process maps is no longer private); anonymous memory (heaps, not files) does not.
+ */
+function rollupKb(pid: number): { pss: number; uss: number; anon: number } {
   try {
     const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    return Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0);
+    return { pss: kb('Pss'), uss: kb('Private_Clean') + kb('Private_Dirty'), anon: kb('Anonymous') };
   } catch {
-    return 0;
+    return { pss: 0, uss: 0, anon: 0 };
   }
 }
 
@@ -43,4 +54,74 @@ export function treePssMb(root: number): { mb: number; processes: number } {
   const tree = processTree(root);
   const kb = tree.reduce((sum, pid) => sum + pssKb(pid), 0);
   return { mb: Math.round((kb / 1024) * 10) / 10, processes: tree.length };
+}
+
+/**
+ * What kind of process `pid` is in a Scribe tree: `node` (the root: main thread and its worker
+ * threads), `browser` (Chromium's main process), Chromium's `--type` otherwise (`renderer`,
+ * `gpu-process`, `utility`, `zygote`, …), or the program's name for anything else.
+ */
+export function processKind(pid: number, root: number): string {
+  if (pid === root) return 'node';
+  let args: string[];
+  try {
+    // Chromium rewrites its children's titles into one space-separated string.
+    args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+  } catch {
+    return 'gone';
+  }
+  const type = args.find((a) => a.startsWith('--type='))?.slice('--type='.length);
+  if (type) return type;
+  return /chrom/i.test(args[0] ?? '') ? 'browser' : args[0]?.split('/').pop() || 'unknown';
+}
+
+/**
+ * `treePssMb`, with the PSS, the USS and the anonymous memory (MB) of each kind of process
+ * (`processKind`) in the tree.
+ */
+export function treePssByKind(root: number): {
+  mb: number;
+  processes: number;
+  byKind: Record<string, number>;
+  ussByKind: Record<string, number>;
+  anonByKind: Record<string, number>;
+} {
+  const tree = processTree(root);
+  const pssByKind: Record<string, number> = {};
+  const ussByKind: Record<string, number> = {};
+  const anonByKind: Record<string, number> = {};
+  let kb = 0;
+  for (const pid of tree) {
+    const { pss, uss, anon } = rollupKb(pid);
+    const kind = processKind(pid, root);
+    pssByKind[kind] = (pssByKind[kind] ?? 0) + pss;
+    ussByKind[kind] = (ussByKind[kind] ?? 0) + uss;
+    anonByKind[kind] = (anonByKind[kind] ?? 0) + anon;
+    kb += pss;
+  }
+  const mb = (k: number) => Math.round((k / 1024) * 10) / 10;
+  const inMb = (byKind: Record<string, number>) =>
+    Object.fromEntries(Object.entries(byKind).map(([kind, k]) => [kind, mb(k)]));
+  return {
+    mb: mb(kb),
+    processes: tree.length,
+    byKind: inMb(pssByKind),
+    ussByKind: inMb(ussByKind),
+    anonByKind: inMb(anonByKind),
+  };
+}
+
+/** How many Node worker threads (`worker_threads`, named "WorkerThread") process `pid` runs now. */
+export function workerThreadCount(pid: number): number {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).filter((tid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === 'WorkerThread';
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return 0;
+  }
 }

@@ -17,7 +17,7 @@ import { startFakeSlack } from '../test/fakes/slack/index.ts';
 import { cleanEnv, spawnScribe } from '../test/helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, type Services } from '../test/helpers/services.ts';
 import { SEED_MS } from './pipeline.ts';
-import { rssMb, treePssMb } from './memory.ts';
+import { rssMb, treePssByKind, treePssMb, workerThreadCount } from './memory.ts';
 import { openBenchWorld } from './setup.ts';
 import { report, stats } from './report.ts';
 
@@ -216,11 +216,13 @@ async function benchBrowserPss(
     if (!posted.ok || !posted.ts) throw new Error(`the progress message was not posted: ${posted.error}`);
     services.exa.defaults = [{ url: services.pages.page('/js-only'), title: 'Lab page', text: undefined }];
     const g = await enqueue({ channelId: 'C0GENERAL', threadId: posted.ts, progressMessageId: posted.ts });
-    let peak = { mb: 0, processes: 0 };
+    // The breakdown at the peak: where the memory goes (node: the worker's main thread and its
+    // extraction thread; Chromium's processes by kind).
+    let peak = { mb: 0, processes: 0, byKind: {}, ussByKind: {}, anonByKind: {}, workerThreads: 0 };
     let done = false;
     const finished = settled(g.id).then(() => (done = true));
     while (!done) {
-      const now = treePssMb(proc.child.pid!);
+      const now = { ...treePssByKind(proc.child.pid!), workerThreads: workerThreadCount(proc.child.pid!) };
       if (now.mb > peak.mb) peak = now;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -233,6 +235,12 @@ async function benchBrowserPss(
       worker_idle_pss_mb: idle.mb,
       peak_pss_mb: peak.mb,
       processes_at_peak: peak.processes,
+      pss_mb_at_peak: peak.byKind,
+      // PSS and USS move with the other processes on the box (see memory.ts); anonymous memory
+      // (heaps) is each process's own.
+      uss_mb_at_peak: peak.ussByKind,
+      anon_mb_at_peak: peak.anonByKind,
+      node_worker_threads_at_peak: peak.workerThreads,
       generation: row.rows[0]?.status,
       browser_launched: browserLaunched,
       browser: chromium,

@@ -1,6 +1,7 @@
 /**
- * How the `scribe` process starts itself: with Node's compile cache and a small V8 young
- * generation, re-executing itself once (`process.execve`, same pid) when it was started without.
+ * How the `scribe` process starts itself: with Node's compile cache, a small V8 young generation
+ * and at most two glibc malloc arenas, re-executing itself once (`process.execve`, same pid) when
+ * it was started without.
  *
  * Why: on Node 24 the first `.ts` file loads the type stripper (swc compiled to WebAssembly), which
  * stays resident: ~18 MB of an idle worker's ~125 MB. With `NODE_COMPILE_CACHE` set, Node keeps
@@ -8,6 +9,10 @@
  * The young generation (`--max-semi-space-size`) grows to ~16 MB by default; Scribe waits on the
  * network and allocates little, so 2 MB costs a few more scavenges and saves ~8 MB. Both are set
  * on every box, so the bench measures what a Pi runs. See docs/decisions.md ("Idle memory").
+ * `MALLOC_ARENA_MAX=2`: glibc gives threads their own malloc arenas (up to 8 per core), and Node's
+ * threads (V8's, libuv's, the extraction worker thread) each keep freed memory in theirs; two
+ * arenas hold less of it (docs/decisions.md, "Worker memory at the browser's peak"). glibc reads it
+ * only when a process starts, hence the re-exec; other C libraries ignore it.
  * With OTEL_EXPORTER_OTLP_ENDPOINT set, the re-exec also preloads `telemetry/preload.ts`
  * (`--import`), which must run before the app's imports (docs/decisions.md, "Tracing preload").
  *
@@ -24,6 +29,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** V8 flags the service runs with, unless the operator already gave them a value. */
 export const V8_FLAGS = ['--max-semi-space-size=2'] as const;
+/** Environment the service runs with, each unless the operator set that variable (even to ""). */
+export const MALLOC_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MAIN = path.join(HERE, 'main.ts');
@@ -68,6 +75,7 @@ export function bootPlan(
   if (state.env.NODE_COMPILE_CACHE === undefined && state.env.NODE_DISABLE_COMPILE_CACHE === undefined) {
     addEnv.NODE_COMPILE_CACHE = cacheDir;
   }
+  for (const [name, value] of Object.entries(MALLOC_ENV)) if (state.env[name] === undefined) addEnv[name] = value;
   if (addFlags.length === 0 && Object.keys(addEnv).length === 0) return undefined;
   return { addFlags, addEnv };
 }

@@ -1,28 +1,47 @@
-/** The service's own start-up plan: compile cache and V8 flags, added only when missing. */
+/** The service's own start-up plan: compile cache, V8 flags and malloc arenas, added only when missing. */
 import { describe, expect, it } from 'vitest';
-import { bootPlan, V8_FLAGS } from '../src/boot.ts';
+import { bootPlan, MALLOC_ENV, V8_FLAGS } from '../src/boot.ts';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createTestDatabase } from './helpers/db.ts';
 import { cleanEnv, ROOT, spawnNode, spawnScribe } from './helpers/scribe-process.ts';
 
 describe('bootPlan', () => {
-  it('adds the compile cache and the V8 flags to a plain start', () => {
+  it('adds the compile cache, the V8 flags and two malloc arenas to a plain start', () => {
     expect(bootPlan({ execArgv: [], env: {} }, '/cache')).toEqual({
       addFlags: [...V8_FLAGS],
-      addEnv: { NODE_COMPILE_CACHE: '/cache' },
+      addEnv: { NODE_COMPILE_CACHE: '/cache', MALLOC_ARENA_MAX: '2' },
     });
   });
 
   it('keeps what the operator chose, in either spelling, in argv or NODE_OPTIONS', () => {
-    expect(bootPlan({ execArgv: ['--max-semi-space-size=8'], env: { NODE_COMPILE_CACHE: '/mine' } })).toBeUndefined();
+    const arenas = { MALLOC_ARENA_MAX: '4' };
     expect(
-      bootPlan({ execArgv: [], env: { NODE_OPTIONS: '--max_semi_space_size=4', NODE_DISABLE_COMPILE_CACHE: '1' } }),
+      bootPlan({ execArgv: ['--max-semi-space-size=8'], env: { NODE_COMPILE_CACHE: '/mine', ...arenas } }),
     ).toBeUndefined();
+    expect(
+      bootPlan({
+        execArgv: [],
+        env: { NODE_OPTIONS: '--max_semi_space_size=4', NODE_DISABLE_COMPILE_CACHE: '1', ...arenas },
+      }),
+    ).toBeUndefined();
+    // Only the arenas missing: they alone are added.
+    expect(bootPlan({ execArgv: [...V8_FLAGS], env: { NODE_COMPILE_CACHE: '/mine' } })).toEqual({
+      addFlags: [],
+      addEnv: { ...MALLOC_ENV },
+    });
+    // Set, even empty: the operator's (glibc then uses its default).
+    expect(bootPlan({ execArgv: [...V8_FLAGS], env: { NODE_COMPILE_CACHE: '/mine', MALLOC_ARENA_MAX: '' } })).toBe(
+      undefined,
+    );
   });
 
   it('preloads the tracing module when OTEL_EXPORTER_OTLP_ENDPOINT is set, and only then', () => {
-    const env = { NODE_COMPILE_CACHE: '/mine', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
+    const env = {
+      NODE_COMPILE_CACHE: '/mine',
+      ...MALLOC_ENV,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+    };
     expect(bootPlan({ execArgv: [...V8_FLAGS], env }, '/cache', '/app/preload.ts')).toEqual({
       addFlags: ['--import', '/app/preload.ts'],
       addEnv: {},
@@ -35,7 +54,9 @@ describe('bootPlan', () => {
       undefined,
     );
     // Tracing off: no preload.
-    expect(bootPlan({ execArgv: [...V8_FLAGS], env: { NODE_COMPILE_CACHE: '/mine' } }, '/c', '/p.ts')).toBeUndefined();
+    expect(
+      bootPlan({ execArgv: [...V8_FLAGS], env: { NODE_COMPILE_CACHE: '/mine', ...MALLOC_ENV } }, '/c', '/p.ts'),
+    ).toBeUndefined();
   });
 
   it('is satisfied by the process it re-executes, so it re-executes once', () => {
@@ -45,18 +66,35 @@ describe('bootPlan', () => {
 });
 
 describe('scribe worker', () => {
-  it('runs, under its own pid, with the V8 flags and the compile cache', async () => {
+  /** Starts `scribe worker` with `env` and returns the argv and environment its process runs with. */
+  async function started(dbUrl: string, env: Record<string, string> = {}) {
+    const proc = spawnScribe(['worker'], cleanEnv({ DATABASE_URL: dbUrl, LOG_LEVEL: 'info', ...env }));
+    await proc.waitForEvent({ event: 'scribe.started' });
+    const pid = proc.child.pid!;
+    const argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    const environ = (await fs.readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+    proc.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+    return { argv, environ };
+  }
+
+  it('runs, under its own pid, with the V8 flags, the compile cache and two malloc arenas', async () => {
     const db = await createTestDatabase({ migrated: true });
     try {
-      const proc = spawnScribe(['worker'], cleanEnv({ DATABASE_URL: db.url, LOG_LEVEL: 'info' }));
-      await proc.waitForEvent({ event: 'scribe.started' });
-      const pid = proc.child.pid!;
-      const argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
-      const environ = (await fs.readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
-      proc.kill('SIGTERM');
-      expect(await proc.exited).toBe(0);
+      const { argv, environ } = await started(db.url);
       for (const flag of V8_FLAGS) expect(argv).toContain(flag);
       expect(environ.some((e) => e.startsWith('NODE_COMPILE_CACHE='))).toBe(true);
+      expect(environ).toContain('MALLOC_ARENA_MAX=2');
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("keeps the operator's MALLOC_ARENA_MAX", async () => {
+    const db = await createTestDatabase({ migrated: true });
+    try {
+      const { environ } = await started(db.url, { MALLOC_ARENA_MAX: '8' });
+      expect(environ.filter((e) => e.startsWith('MALLOC_ARENA_MAX='))).toEqual(['MALLOC_ARENA_MAX=8']);
     } finally {
       await db.drop();
     }

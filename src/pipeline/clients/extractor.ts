@@ -7,7 +7,10 @@
  *
  * Memory: one thread rather than one per page (each holds the libraries, ~30 MB), its heap capped
  * (`resourceLimits`; a page past it fails instead of growing the process), and it is ended after
- * an idle period so an idle worker process holds no DOM libraries at all.
+ * an idle period so an idle worker process holds no DOM libraries at all. A page reader about to
+ * render in the browser asks for it to end sooner (`release`): as soon as no page still needs it,
+ * so the thread (~40 MB) is not alive beside Chromium at the worker's peak; reads whose HTML is
+ * still downloading keep it (`hold`), so their extraction does not wait for a new thread.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.ts';
@@ -18,7 +21,7 @@ export interface ExtractorOptions {
   logger: Logger;
   /** The worker thread's heap (V8 old generation), in MB. Default 192. */
   maxHeapMb?: number | undefined;
-  /** End the worker thread after this long without pages. Default 30 s. */
+  /** End the worker thread after this long without pages (unless `release` asks sooner). Default 30 s. */
   idleCloseMs?: number | undefined;
 }
 
@@ -26,8 +29,26 @@ export interface ExtractorOptions {
 export class ExtractError extends Error {}
 
 export interface Extractor {
-  /** Starts the worker thread (and its imports) ahead of the first page, while it downloads. */
+  /**
+   * Starts the worker thread (and its imports) ahead of the first page, while it downloads. Pages
+   * are coming: a release still waiting for reads to end is dropped.
+   */
   warm(): void;
+  /**
+   * A page is on its way (its HTML downloading): starts the thread as `warm` does and keeps it,
+   * whatever `release` asks meanwhile, until the returned function is called (once its text is
+   * extracted, or the read failed). Calling that function again does nothing.
+   */
+  hold(): () => void;
+  /**
+   * The thread is not needed for a while (the caller is about to render a page in the browser):
+   * end it as soon as no page holds it, is being extracted or waits, rather than after the idle
+   * period. Resolves once it has ended when nothing needed it (the caller then loads the browser
+   * into the memory it gave back, rather than beside memory freed later and kept by the
+   * allocators), at once otherwise: it ends 50 ms after the last read holding it, unless another
+   * read came. A later `warm`, `hold` or `extract` starts a new one.
+   */
+  release(): Promise<void>;
   /**
    * The page's title and main text. Rejects with `ExtractError` (also for a page past `limits`),
    * or with `signal.reason` when the signal aborts first (the thread is then terminated if it was
@@ -49,6 +70,9 @@ interface Job {
 
 let shared: Extractor | undefined;
 
+/** How long a released thread is kept once idle: a new read within it keeps the thread. */
+const RELEASE_GRACE_MS = 50;
+
 /**
  * The process's extractor: one worker thread however many page readers there are. It is never
  * closed by them; it ends its thread when idle and never keeps the process alive.
@@ -67,6 +91,10 @@ export function createExtractor(options: ExtractorOptions): Extractor {
   const queue: Job[] = [];
   let nextId = 1;
   let idleTimer: NodeJS.Timeout | undefined;
+  /** Pages on their way (`hold`): the thread is kept for them. */
+  let holds = 0;
+  /** `release` was asked: the thread ends when next idle, not after `idleCloseMs`. */
+  let releasing = false;
 
   const settle = (job: Job) => {
     job.signal.removeEventListener('abort', job.onAbort);
@@ -74,9 +102,12 @@ export function createExtractor(options: ExtractorOptions): Extractor {
   };
 
   /** Ends the current thread (its job, if any, is failed by the caller first). */
-  const stop = (w: Worker) => {
+  const stop = (w: Worker): Promise<void> => {
     if (worker === w) worker = undefined;
-    void w.terminate().catch(() => undefined);
+    return w.terminate().then(
+      () => undefined,
+      () => undefined,
+    );
   };
 
   const spawn = (): Worker => {
@@ -117,14 +148,25 @@ export function createExtractor(options: ExtractorOptions): Extractor {
     return w;
   };
 
+  /** No page is being extracted or waits: the thread is kept for a page held, or ended now or later. */
   const idle = () => {
     clearTimeout(idleTimer);
     if (!worker) return;
     worker.unref(); // an idle thread must not keep the process alive
+    if (holds > 0) return; // a page is downloading: its hold ends with `idle()` again
     const w = worker;
-    idleTimer = setTimeout(() => stop(w), idleCloseMs);
+    // Released while reads held it: ended after a moment rather than at once, so that the read a
+    // research starts as another one ends (a few promise turns later) finds the thread still there.
+    idleTimer = setTimeout(
+      () => {
+        releasing = false;
+        void stop(w);
+      },
+      releasing ? RELEASE_GRACE_MS : idleCloseMs,
+    );
     idleTimer.unref();
   };
+  const isIdle = () => !running && queue.length === 0;
 
   const pump = () => {
     if (running) return;
@@ -139,9 +181,35 @@ export function createExtractor(options: ExtractorOptions): Extractor {
 
   return {
     warm() {
+      releasing = false;
       if (worker) return;
       worker = spawn();
       if (!running) idle();
+    },
+    hold() {
+      holds++;
+      clearTimeout(idleTimer);
+      if (!worker) {
+        worker = spawn();
+        worker.unref(); // the read holding it keeps the process alive, not the thread
+      }
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        holds--;
+        if (isIdle()) idle();
+      };
+    },
+    async release() {
+      if (!worker) return;
+      if (isIdle() && holds === 0) {
+        clearTimeout(idleTimer);
+        releasing = false;
+        await stop(worker);
+        return;
+      }
+      releasing = true; // ended by `idle()` once the reads holding or using it are done
     },
     extract(html, signal, limits) {
       return new Promise((resolve, reject) => {
@@ -176,6 +244,7 @@ export function createExtractor(options: ExtractorOptions): Extractor {
     },
     async close() {
       clearTimeout(idleTimer);
+      releasing = false;
       const w = worker;
       worker = undefined;
       for (const job of [...(running ? [running] : []), ...queue.splice(0)]) {

@@ -107,11 +107,18 @@ export function createPageReader(options: PageReaderOptions): PageReader {
         AbortSignal.timeout(timeoutMs),
         ...(readOptions.signal ? [readOptions.signal] : []),
       ]);
-      extractor.warm(); // the worker thread starts while the page downloads
-      const fetched = await fetchHtml(url, signal, readOptions.signal);
-      if (fetched.truncated)
-        options.logger.info({ url, maxBytes }, 'page larger than the size cap; read its beginning only');
-      const extracted = await extract(url, fetched.html, signal, readOptions.signal);
+      // The worker thread starts while the page downloads, and is kept until its text is extracted.
+      const held = extractor.hold();
+      let fetched: Awaited<ReturnType<typeof fetchHtml>>;
+      let extracted: { title: string; text: string };
+      try {
+        fetched = await fetchHtml(url, signal, readOptions.signal);
+        if (fetched.truncated)
+          options.logger.info({ url, maxBytes }, 'page larger than the size cap; read its beginning only');
+        extracted = await extract(url, fetched.html, signal, readOptions.signal);
+      } finally {
+        held();
+      }
       if (extracted.text.length >= minTextChars) {
         return {
           url,
@@ -131,6 +138,10 @@ export function createPageReader(options: PageReaderOptions): PageReader {
         { url, staticChars: extracted.text.length },
         'too little static text; rendering in the browser',
       );
+      // The extraction thread (~40 MB) ends once no other read needs it, rather than stay idle
+      // beside Chromium at the worker's peak; the next read starts a new one. When nothing else
+      // needs it, it has ended before the browser is loaded into the memory it gave back.
+      await extractor.release();
       const rendered = await options.browser.render(fetched.finalUrl, {
         guard: options.guard,
         timeoutMs,

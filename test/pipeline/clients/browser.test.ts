@@ -8,10 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createBrowserPool, type BrowserPool } from '../../../src/pipeline/clients/browser.ts';
+import { createExtractor, sharedExtractor } from '../../../src/pipeline/clients/extractor.ts';
 import { createPageReader } from '../../../src/pipeline/clients/page-reader.ts';
 import { createUrlGuard } from '../../../src/pipeline/clients/ssrf.ts';
 import { startFakePages, type FakePages } from '../../fakes/pages.ts';
 import { CHROMIUM, chromiumOrSkip } from '../../helpers/chromium.ts';
+import { workerThreads } from '../../helpers/threads.ts';
 
 const logger = silentLogger();
 // 127.0.0.1 (the fake web) is allowed; localhost, the same server by another name, is not.
@@ -60,6 +62,48 @@ describe.runIf(chromiumOrSkip())('shared browser', () => {
         timeout: 5_000,
       })
       .toBe(true);
+  });
+
+  it('renders with the extraction thread ended, unless another read still needs it', async () => {
+    await sharedExtractor(logger).close(); // the other tests' thread (30 s idle) would be counted too
+    const base = workerThreads();
+    const atRender: number[] = [];
+    let expected = base;
+    // A fresh browser: the thread ends while it launches, as in a worker whose browser idled out.
+    // Ending a thread takes a moment: a loaded machine gets up to 2 s to show the count expected.
+    const own = createBrowserPool({
+      executablePath: CHROMIUM!,
+      logger,
+      onRequest: async (request) => {
+        if (new URL(request.url()).pathname !== '/js-only') return;
+        await expect
+          .poll(workerThreads, { timeout: 2_000, interval: 20 })
+          .toBe(expected)
+          .catch(() => undefined);
+        atRender.push(workerThreads());
+      },
+    });
+    const extractor = createExtractor({ logger, idleCloseMs: 60_000 }); // only a release ends it
+    const reader = (timeoutMs: number) => createPageReader({ guard, browser: own, logger, timeoutMs, extractor });
+    try {
+      // Alone: the thread extracted the static HTML, then ended before the page was rendered.
+      expect((await reader(20_000).read(pages.page('/js-only?alone'))).via).toBe('browser');
+      expect(atRender).toEqual([base]);
+
+      // Beside a read whose page is still downloading: kept for it, ended when that read ends.
+      expected = base + 1;
+      const gaveUp = new AbortController();
+      const stalled = reader(60_000).read(pages.page('/slow'), { signal: gaveUp.signal });
+      stalled.catch(() => undefined);
+      expect((await reader(20_000).read(pages.page('/js-only?beside'))).via).toBe('browser');
+      expect(atRender).toEqual([base, base + 1]);
+      gaveUp.abort(new Error('cancelled'));
+      await expect(stalled).rejects.toMatchObject({ message: expect.stringContaining('cancelled') });
+      await expect.poll(workerThreads, { timeout: 5_000 }).toBe(base);
+    } finally {
+      await extractor.close();
+      await own.close();
+    }
   });
 
   it('renders one page at a time', async () => {
