@@ -4,7 +4,8 @@
  * a warm service, and while four generations run (seed latencies, `WORKER_CONCURRENCY=4`), with the
  * event loop's delay over each phase (prom-client's `monitorEventLoopDelay`, read from /metrics) —
  * and the Web API / REST calls one generation costs, measured against `scribe start` as users run
- * it, with every service faked.
+ * it, with every service faked. The fakes that serve generations run in a child process of their own
+ * (bench/services-child.ts), so this process hosts only the fake Slack and Discord and the clock.
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -13,11 +14,14 @@ import { type FakeDiscord, startFakeDiscord } from '../test/fakes/discord/index.
 import { startFakeSlack } from '../test/fakes/slack/index.ts';
 import { createTestDatabase } from '../test/helpers/db-standalone.ts';
 import { cleanEnv, freePort, spawnScribe } from '../test/helpers/scribe-process.ts';
-import { RECIPIENT, TEMPLATE, startServices } from '../test/helpers/services.ts';
+import { RECIPIENT, TEMPLATE } from '../test/helpers/services.ts';
 import { SEED_MS } from './pipeline.ts';
 import { report, stats } from './report.ts';
+import { startServicesChild } from './services-child.ts';
 
 const IN_FLIGHT = 50;
+/** On every ack line: where the generations' fakes ran (in this process before; see the header). */
+const SERVICES = { services: 'child process' } as const;
 
 /** The event loop's delay since the last read (prom-client resets its histogram on each scrape), in ms. */
 async function loopDelay(metricsUrl: string): Promise<{ p99_ms: number; max_ms: number }> {
@@ -85,7 +89,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
   const [slack, discord, services, port] = await Promise.all([
     startFakeSlack(),
     startFakeDiscord(),
-    startServices(),
+    startServicesChild(),
     freePort(),
   ]);
   const db = await createTestDatabase(databaseUrl);
@@ -125,10 +129,16 @@ export async function benchChat(databaseUrl: string): Promise<void> {
         Array.from({ length: 50 }, () => driver.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text: '' })),
       ).then((results) => results.map((r) => r.ms));
     const cold = stats(await burst());
-    report({ bench: 'slack.slash_to_ack_first_burst_ms', in_flight: 50, ...cold, samples: 50 });
+    report({ bench: 'slack.slash_to_ack_first_burst_ms', in_flight: 50, ...cold, samples: 50, ...SERVICES });
     // Discord's first burst comes after Slack's: the request layer's code is shared, so it is warmer.
     const discordCold = stats((await discordCommands(discord, members)).ms);
-    report({ bench: 'discord.ack_first_burst_ms', in_flight: IN_FLIGHT, ...discordCold, samples: IN_FLIGHT });
+    report({
+      bench: 'discord.ack_first_burst_ms',
+      in_flight: IN_FLIGHT,
+      ...discordCold,
+      samples: IN_FLIGHT,
+      ...SERVICES,
+    });
     await new Promise((r) => setTimeout(r, 2_000)); // the first burst's modals open
     const acks: number[] = [];
     await loopDelay(metricsUrl);
@@ -142,6 +152,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       target: 'p99 < 100 ms',
       met: ack.p99 < 100,
       event_loop_delay: await loopDelay(metricsUrl),
+      ...SERVICES,
     });
 
     // Let the burst's modals (opened after each ack) finish before counting one generation's calls.
@@ -252,14 +263,16 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       forms_missed: formsMissed,
       target: 'p99 < 100 ms',
       met: submitted.p99 < 100,
+      ...SERVICES,
     });
 
     // While four generations run: the seed latencies from here on, the 300 generations just started
     // queued behind WORKER_CONCURRENCY=4, so four run throughout (counted before and after).
-    services.anthropic.latencyFor.parsed_template = SEED_MS.parse;
-    services.anthropic.latencyFor.email = SEED_MS.compose;
-    services.exa.latencyMs = SEED_MS.research;
-    services.arxiv.latencyMs = SEED_MS.arxiv;
+    await services.setLatencies({
+      anthropic: { parsed_template: SEED_MS.parse, email: SEED_MS.compose },
+      exa: SEED_MS.research,
+      arxiv: SEED_MS.arxiv,
+    });
     const countRunning = async () => {
       const client = new pg.Client({ connectionString: db.url });
       await client.connect();
@@ -329,5 +342,6 @@ function reportAcks(
     event_loop_delay: delay,
     target: 'p99 < 100 ms',
     met: all.p99 < 100,
+    ...SERVICES,
   });
 }
