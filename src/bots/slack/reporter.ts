@@ -96,6 +96,12 @@ interface LivePlan {
   resultTried?: boolean;
 }
 
+/** The metadata that marks part `part` of `parts` of a generation's result (what `findOwnPosts` looks for). */
+const resultMetadata = (generationId: string, part: number, parts: number): Metadata => ({
+  event_type: RESULT_EVENT_TYPE,
+  event_payload: { generation_id: generationId, part, parts },
+});
+
 /** Generations remembered as delivered (`markDelivered`) at most. */
 const DELIVERED_MAX = 1_000;
 
@@ -293,7 +299,8 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
     log: Logger,
   ): Promise<string | undefined> {
     const live = plans.get(address.generationId);
-    if (!live?.ts || live.stopped) return undefined;
+    // One try per generation: a retry of the job that finds nothing posts a reply.
+    if (!live?.ts || live.stopped || live.resultTried) return undefined;
     const { email } = view;
     const why =
       messages.length !== 1
@@ -312,13 +319,7 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
       return undefined;
     }
     const rest = email.slice(live.email.length);
-    const metadata: Metadata = {
-      event_type: RESULT_EVENT_TYPE,
-      event_payload: { generation_id: address.generationId, part: 0, parts: 1 },
-    };
     const ts = live.ts;
-    // One try per generation: a retry of the job that finds nothing posts a reply.
-    if (live.resultTried) return undefined;
     live.resultTried = true;
     try {
       await client.chat.stopStream({
@@ -327,7 +328,7 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
         ...(rest ? { markdown_text: rest } : {}),
         chunks: lastCards(live, view),
         blocks,
-        metadata,
+        metadata: resultMetadata(address.generationId, 0, 1),
       });
     } catch (err) {
       const failure = toScribeError(err, 'finishing the email in the plan');
@@ -406,16 +407,20 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
   }
 
   /**
-   * Uploads the `.eml` draft into the thread (files.getUploadURLExternal, the bytes,
-   * files.completeUploadExternal: the WebClient's filesUploadV2). Best effort: the email itself is
-   * in the thread already, so a refusal (no `files:write` scope) is logged, not a failed email.
+   * When the draft is too long for a mail link: uploads it as an `.eml` into the thread
+   * (files.getUploadURLExternal, the bytes, files.completeUploadExternal: the WebClient's
+   * filesUploadV2). Best effort: the email itself is in the thread already, so a refusal (no
+   * `files:write` scope) is logged, not a failed email.
    */
-  async function attachDraft(channel: string, threadTs: string, filename: string, eml: string, log: Logger) {
+  async function attachLongDraft(channel: string, threadTs: string, view: ResultView, log: Logger) {
+    const handoff = handoffOf(view);
+    if (!handoffLinks(handoff, SLACK_BUTTON_URL_MAX).eml) return;
+    const filename = emlFileName(view.recipientName, view.version);
     try {
       await client.filesUploadV2({
         channel_id: channel,
         thread_ts: threadTs,
-        file: Buffer.from(eml, 'utf8'),
+        file: Buffer.from(emlOf(handoff), 'utf8'),
         filename,
         title: filename,
       });
@@ -545,15 +550,7 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
       // Nothing posted yet: the plan's stream, showing the email as it was written, becomes the result.
       const streamed = plan && !existing.some(Boolean) ? await finishAsResult(address, view, messages, log) : undefined;
       if (streamed) {
-        const handoff = handoffOf(view);
-        if (handoffLinks(handoff, SLACK_BUTTON_URL_MAX).eml)
-          await attachDraft(
-            channelId,
-            threadId ?? streamed,
-            emlFileName(view.recipientName, view.version),
-            emlOf(handoff),
-            log,
-          );
+        await attachLongDraft(channelId, threadId ?? streamed, view, log);
         log.info({ messages: 1, streamed: true, maybePosted: options.maybePosted }, 'result delivered to Slack');
         return { messageIds: [streamed] };
       }
@@ -566,10 +563,7 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
       const ids: string[] = [];
       let postedLast = false;
       for (const [part, message] of messages.entries()) {
-        const metadata: Metadata = {
-          event_type: RESULT_EVENT_TYPE,
-          event_payload: { generation_id: address.generationId, part, parts: messages.length },
-        };
+        const metadata = resultMetadata(address.generationId, part, messages.length);
         const doing = `posting part ${part + 1} of ${messages.length} of the email`;
         const ts = existing[part];
         postedLast = false;
@@ -581,16 +575,7 @@ export function createSlackReporter({ client, logger, plan = false }: SlackRepor
         postedLast = true;
       }
       // Too long for a link: the draft as an .eml under the result, once (an edited result has one).
-      const handoff = handoffOf(view);
-      if (postedLast && handoffLinks(handoff, SLACK_BUTTON_URL_MAX).eml) {
-        await attachDraft(
-          channelId,
-          threadId ?? ids.at(-1)!,
-          emlFileName(view.recipientName, view.version),
-          emlOf(handoff),
-          log,
-        );
-      }
+      if (postedLast) await attachLongDraft(channelId, threadId ?? ids.at(-1)!, view, log);
       // A longer earlier version left messages past the new end: remove them (best effort).
       for (const stale of existing.slice(messages.length).filter(Boolean)) {
         await client.chat

@@ -468,7 +468,7 @@ export function createArxivPapers(options: ArxivPapersOptions): PaperSearch {
           want: Math.min(CALLER_MAX_RESULTS, maxResults * 2),
           maxResults,
           alone: false,
-          get: (url, shared) => get(url, shared),
+          get,
         });
       });
     },
