@@ -110,18 +110,3 @@ export function treePssByKind(root: number): {
     anonByKind: inMb(anonByKind),
   };
 }
-
-/** How many Node worker threads (`worker_threads`, named "WorkerThread") process `pid` runs now. */
-export function workerThreadCount(pid: number): number {
-  try {
-    return fs.readdirSync(`/proc/${pid}/task`).filter((tid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === 'WorkerThread';
-      } catch {
-        return false;
-      }
-    }).length;
-  } catch {
-    return 0;
-  }
-}

@@ -17,7 +17,8 @@ import { startFakeSlack } from '../test/fakes/slack/index.ts';
 import { cleanEnv, spawnScribe } from '../test/helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, type Services } from '../test/helpers/services.ts';
 import { SEED_MS } from './pipeline.ts';
-import { rssMb, treePssByKind, treePssMb, workerThreadCount } from './memory.ts';
+import { workerThreads } from '../test/helpers/threads.ts';
+import { rssMb, treePssByKind, treePssMb } from './memory.ts';
 import { openBenchWorld } from './setup.ts';
 import { report, stats } from './report.ts';
 
@@ -222,7 +223,7 @@ async function benchBrowserPss(
     let done = false;
     const finished = settled(g.id).then(() => (done = true));
     while (!done) {
-      const now = { ...treePssByKind(proc.child.pid!), workerThreads: workerThreadCount(proc.child.pid!) };
+      const now = { ...treePssByKind(proc.child.pid!), workerThreads: workerThreads(proc.child.pid!) };
       if (now.mb > peak.mb) peak = now;
       await new Promise((r) => setTimeout(r, 50));
     }
