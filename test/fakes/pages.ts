@@ -7,6 +7,8 @@
  *   /people/ada                              a staff page whose address is only in a mailto: link
  *   /js-only, /delayed (400 ms)              text only after JavaScript runs
  *   /js-fetch?to=URL                         JavaScript that fetches URL (and frames it) into the page
+ *   /js-busy?ms=N                            JavaScript that computes for N ms once loaded, then fetches its text
+ *                                            (a large script on a slow CPU: the network is quiet while it runs)
  *   /slow                                    never answers
  *   /trickle                                 an endless stream: a few bytes of HTML every 100 ms, never ending
  *                                            (see streaming())
@@ -149,6 +151,23 @@ export async function startFakePages(): Promise<FakePages> {
           document.getElementById('app').textContent = ${JSON.stringify(paragraph(5))};
           fetch(${JSON.stringify(to)}).then((r) => r.text()).then((t) => { document.getElementById('got').textContent = 'Fetched: ' + t; },
             () => { document.getElementById('got').textContent = 'The fetch was blocked.'; });
+        </script>`,
+          ),
+        );
+      }
+      case '/js-busy': {
+        const ms = Number(url.searchParams.get('ms') ?? 600);
+        return send(
+          res,
+          200,
+          html(
+            'Busy lab page',
+            `<div id="app">Loading…</div><script>
+          setTimeout(() => {
+            const end = Date.now() + ${ms};
+            while (Date.now() < end);
+            fetch('/cors-open').then((r) => r.text()).then((t) => { document.getElementById('app').textContent = 'Fetched after the work: ' + t; });
+          }, 0);
         </script>`,
           ),
         );

@@ -77,6 +77,14 @@ export interface PageRouter {
   readonly failed: AbortSignal;
   /** Aborted when the page has used up its top-level navigations: the read takes what is there. */
   readonly navigationsSpent: AbortSignal;
+  /** Requests the page has made so far (each one the router was asked about, refused ones too). */
+  readonly requestsSeen: number;
+  /**
+   * Resolves once no request of the page has been in flight for `quietMs` (the router sees every
+   * request, so this is the page's network going quiet); rejects with the signal's reason if
+   * `signal` aborts first.
+   */
+  networkQuiet(quietMs: number, signal: AbortSignal): Promise<void>;
 }
 
 /** Installs the router on a fresh context, before its page is opened. */
@@ -89,6 +97,13 @@ export async function routeContext(context: BrowserContext, options: RouterOptio
   let finalUrl = url;
   let page: Page | undefined;
   let navigations = 0;
+  // The page's requests the router is handling now, and who waits for them to go quiet.
+  let inFlight = 0;
+  let requestsSeen = 0;
+  const activity = new Set<() => void>();
+  const changed = () => {
+    for (const listener of activity) listener();
+  };
 
   const fail = (err: unknown) => {
     if (failure === undefined) logger.warn({ url, err }, 'the browser failed while reading a page; that read fails');
@@ -191,11 +206,17 @@ export async function routeContext(context: BrowserContext, options: RouterOptio
   await context.route(
     '**/*',
     safely(async (route: Route) => {
+      inFlight += 1;
+      requestsSeen += 1;
+      changed();
       try {
         await serve(route);
       } catch (err) {
         await refuse(route);
         throw err;
+      } finally {
+        inFlight -= 1;
+        changed();
       }
     }),
   );
@@ -221,6 +242,36 @@ export async function routeContext(context: BrowserContext, options: RouterOptio
     },
     failed: failed.signal,
     navigationsSpent: navigationsSpent.signal,
+    get requestsSeen() {
+      return requestsSeen;
+    },
+    networkQuiet(quietMs, signal) {
+      return new Promise<void>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const done = () => {
+          clearTimeout(timer);
+          activity.delete(restart);
+          signal.removeEventListener('abort', onAbort);
+        };
+        const onAbort = () => {
+          done();
+          reject(signal.reason);
+        };
+        // Every request that starts or ends restarts the quiet period; it runs while none is in flight.
+        const restart = () => {
+          clearTimeout(timer);
+          if (inFlight === 0)
+            timer = setTimeout(() => {
+              done();
+              resolve();
+            }, quietMs);
+        };
+        if (signal.aborted) return reject(signal.reason);
+        activity.add(restart);
+        signal.addEventListener('abort', onAbort, { once: true });
+        restart();
+      });
+    },
   };
 }
 

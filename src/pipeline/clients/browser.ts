@@ -9,7 +9,7 @@
  * loopback included.
  */
 import fs from 'node:fs';
-import type { Browser, Request } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { ErrorCode, ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { routeContext, type PageRouter, type RouterLimits } from './browser-router.ts';
@@ -78,6 +78,11 @@ export interface BrowserPoolOptions {
    * (capped by the page's own deadline). Default 5 s.
    */
   settleMs?: number | undefined;
+  /**
+   * The page is read once none of its requests has been in flight for this long and its scripts
+   * have let a task run since (`settle`). Default 250 ms (Playwright's `networkidle` waits 500 ms).
+   */
+  quietMs?: number | undefined;
   /** Characters of page text kept at most. Default 200,000. */
   maxTextChars?: number | undefined;
   /** Per page: requests served at once (the rest wait). Default 6. */
@@ -123,10 +128,11 @@ export interface BrowserPool {
   render(url: string, options: RenderOptions): Promise<RenderedPage>;
   isRunning(): boolean;
   /**
-   * Pages open now (each in its context, from its opening until the context is closed) and reads
-   * waiting for a slot: both back to 0 once every read has ended, a cancelled or cut-off one too.
+   * Pages open now (each in its context, from its opening until the context is closed), reads
+   * waiting for a slot, and pages opened ahead for a waiting read (0 or 1): all back to 0 once every
+   * read has ended, a cancelled or cut-off one too.
    */
-  counts(): { open: number; waiting: number };
+  counts(): { open: number; waiting: number; ahead: number };
   /** The browser process id, while one runs (memory benchmarks). */
   pid(): number | undefined;
   close(): Promise<void>;
@@ -162,10 +168,17 @@ function chromiumChildPid(): number | undefined {
   return undefined;
 }
 
+/** A fresh context with its one page. */
+interface Opened {
+  context: BrowserContext;
+  page: Page;
+}
+
 /** A lazily launched, idle-closed shared Chromium. */
 export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
   const idleCloseMs = options.idleCloseMs ?? 30_000;
   const settleMs = options.settleMs ?? 5_000;
+  const quietMs = options.quietMs ?? 250;
   const maxPages = options.maxConcurrentPages ?? 1;
   const recycleAfterReads = options.recycleAfterReads ?? 50;
   let reads = 0;
@@ -180,6 +193,46 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
   let browserPid: number | undefined;
   let active = 0;
   let open = 0;
+  // A context with its page opened ahead for the next read while reads wait for a slot: opening
+  // one starts a renderer process (~0.2 s here, more on a Pi), which then overlaps the page being
+  // read instead of adding to the next read. Never opened when nothing waits (no extra renderer for
+  // one read at a time); closed when the last read ends and nothing waits.
+  let spare: { browser: Browser; opened: Promise<Opened | undefined> } | undefined;
+  const crashed = new WeakSet<Page>();
+  const openPage = async (b: Browser): Promise<Opened> => {
+    const context = await b.newContext({ javaScriptEnabled: true, serviceWorkers: 'block', acceptDownloads: false });
+    try {
+      const page = await context.newPage();
+      page.once('crash', () => crashed.add(page)); // a renderer it shared ended with another page
+      return { context, page };
+    } catch (err) {
+      await context.close().catch(() => undefined);
+      throw err;
+    }
+  };
+  const prepareSpare = (b: Browser) => {
+    if (spare || waiting.length === 0) return;
+    const opened = openPage(b).catch(() => undefined); // the read that wanted it opens its own
+    spare = { browser: b, opened };
+  };
+  /** The spare if it was opened in `b` (the next read's), else a new context and page. */
+  const takePage = async (b: Browser): Promise<Opened> => {
+    const taken = spare;
+    spare = undefined;
+    if (taken?.browser === b) {
+      const opened = await taken.opened;
+      if (opened && !opened.page.isClosed() && !crashed.has(opened.page)) return opened;
+      await opened?.context.close().catch(() => undefined);
+    } else if (taken) {
+      void taken.opened.then((o) => o?.context.close().catch(() => undefined));
+    }
+    return openPage(b);
+  };
+  const dropSpare = () => {
+    const dropped = spare;
+    spare = undefined;
+    void dropped?.opened.then((o) => o?.context.close().catch(() => undefined));
+  };
   const waiting: (() => void)[] = [];
   let idleTimer: NodeJS.Timeout | undefined;
 
@@ -230,6 +283,7 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
       const onAbort = () => {
         const at = waiting.indexOf(take);
         if (at >= 0) waiting.splice(at, 1);
+        if (waiting.length === 0) dropSpare(); // nobody left to take it
         reject(signal?.reason);
       };
       const take = () => {
@@ -238,6 +292,8 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
       };
       waiting.push(take);
       signal?.addEventListener('abort', onAbort, { once: true });
+      // The browser is busy with a page: this read's page is opened meanwhile.
+      void browser?.then(prepareSpare, () => undefined);
     });
   };
   const release = () => {
@@ -245,6 +301,7 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     if (next) return next();
     active -= 1;
     if (active === 0) {
+      dropSpare(); // its read gave up waiting
       idleTimer = setTimeout(() => void pool.close(), idleCloseMs);
       idleTimer.unref();
     }
@@ -258,10 +315,12 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     const done = new AbortController();
     const deadline = AbortSignal.timeout(timeoutMs);
     const requests = AbortSignal.any([done.signal, deadline, ...(signal ? [signal] : [])]);
-    const context = await b.newContext({ javaScriptEnabled: true, serviceWorkers: 'block', acceptDownloads: false });
+    const { context, page } = await takePage(b);
     open += 1;
     let router: PageRouter | undefined;
     try {
+      prepareSpare(b);
+      // Installed on a context whose page is already open: routes and init scripts apply to it.
       router = await routeContext(context, {
         url,
         guard,
@@ -271,7 +330,6 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
         logger: options.logger,
         onRequest: options.onRequest,
       });
-      const page = await context.newPage();
       router.adopt(page);
       // Cancelled, or a callback failed: closing the page ends whatever the read is waiting on.
       const stop = AbortSignal.any([router.failed, ...(signal ? [signal] : [])]);
@@ -286,8 +344,14 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
         loaded.catch(() => undefined);
         await Promise.race([loaded, spent]);
         // Let scripts that fill the page run; a page that keeps the network busy is cut off.
-        const idle = page.waitForLoadState('networkidle', { timeout: Math.min(settleMs, timeoutMs) });
-        await Promise.race([idle.catch(() => undefined), spent]);
+        const settling = new AbortController();
+        const cap = setTimeout(() => settling.abort(), Math.min(settleMs, timeoutMs));
+        try {
+          await Promise.race([settle(page, router, quietMs, settling.signal).catch(() => undefined), spent]);
+        } finally {
+          clearTimeout(cap);
+          settling.abort();
+        }
         // A string expression: the project's types have no DOM library.
         const [title, text] = await page.evaluate<[unknown, unknown]>(
           '[document.title, document.body ? document.body.innerText : ""]',
@@ -333,10 +397,11 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
       }
     },
     isRunning: () => browser !== undefined,
-    counts: () => ({ open, waiting: waiting.length }),
+    counts: () => ({ open, waiting: waiting.length, ahead: spare ? 1 : 0 }),
     pid: () => (browser ? browserPid : undefined),
     async close() {
       clearTimeout(idleTimer);
+      dropSpare();
       const current = browser;
       browser = undefined;
       browserPid = undefined;
@@ -367,6 +432,23 @@ function readFailure(
   if (err instanceof ScribeError) return err;
   if (documentFailure instanceof RedirectError) return failed(documentFailure.message);
   return failed(documentFailure ? describeNetworkError(documentFailure) : firstLine(err));
+}
+
+/**
+ * Resolves when the page looks done: none of its requests in flight for `quietMs`, and then a task
+ * run on its main thread without a new request having started meanwhile. The second half is for
+ * slow CPUs (a Pi): a large script still being compiled or run when the network went quiet starts
+ * its requests only after, and the evaluation waits behind it. Rejects when `signal` aborts.
+ */
+async function settle(page: Page, router: PageRouter, quietMs: number, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    await router.networkQuiet(quietMs, signal);
+    const seen = router.requestsSeen;
+    // Runs once the main thread is free, then gives a request just started 50 ms to reach the
+    // router. A navigation destroys the context it runs in: its requests restart the wait.
+    await page.evaluate('new Promise((resolve) => setTimeout(resolve, 50))').catch(() => undefined);
+    if (page.isClosed() || router.requestsSeen === seen) return;
+  }
 }
 
 /** Resolves once `signal` is aborted. */

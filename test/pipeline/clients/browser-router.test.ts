@@ -257,6 +257,36 @@ describe.runIf(chromiumOrSkip())('what a page in the shared browser can reach', 
     expect(other.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /cors-open']);
   });
 
+  it('routes and scripts a page opened ahead while its read waited exactly as any other', async () => {
+    // The stalled page holds the one slot; the reads queued behind it get pages opened ahead.
+    const stalled = new AbortController();
+    const holding = browser.render(pages.page('/js-stall'), { guard, timeoutMs: 30_000, signal: stalled.signal });
+    holding.catch(() => undefined);
+    await expect.poll(() => browser.counts().open, { timeout: 20_000, interval: 20 }).toBe(1);
+    const before = pages.requests.length;
+    const fetching = browser.render(pages.page(`/js-fetch?to=http://localhost:${pages.port}/secret`), {
+      guard,
+      timeoutMs: 20_000,
+    });
+    const popups = browser.render(pages.page('/popup'), { guard, timeoutMs: 20_000 });
+    const escaping = browser.render(pages.page('/escape?stun=127.0.0.2:9&ws=ws://127.0.0.2:9/'), {
+      guard,
+      timeoutMs: 20_000,
+    });
+    await expect.poll(() => browser.counts(), { timeout: 10_000, interval: 20 }).toEqual({ open: 1, waiting: 3, ahead: 1 });
+    stalled.abort(new Error('deadline'));
+    await expect(holding).rejects.toMatchObject({ code: 'page_failed' });
+
+    const [fetched, popped, escaped] = await Promise.all([fetching, popups, escaping]);
+    expect(fetched.text).toContain('The fetch was blocked.');
+    expect(fetched.text).not.toContain(SECRET);
+    expect(popped.title).toBe('Popup lab page');
+    expect(escaped.text).toContain('WebRTC: unavailable.'); // the init script ran in it
+    // No secret, and not one of the popups' pages.
+    expect(pathsSince(before).filter((p) => !p.startsWith('/js-fetch') && !p.startsWith('/escape'))).toEqual(['/popup']);
+    expect(browser.counts()).toEqual({ open: 0, waiting: 0, ahead: 0 });
+  });
+
   it('reads a page that opens popups, and opens none of them', async () => {
     const before = pages.requests.length;
     const rendered = await browser.render(pages.page('/popup'), { guard, timeoutMs: 10_000 });

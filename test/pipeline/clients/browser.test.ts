@@ -141,10 +141,16 @@ describe.runIf(chromiumOrSkip())('shared browser', () => {
           timeout: 5_000,
         })
         .toBe(true);
-      expect(recycled.counts()).toEqual({ open: 0, waiting: 0 });
+      expect(recycled.counts()).toEqual({ open: 0, waiting: 0, ahead: 0 });
     } finally {
       await recycled.close();
     }
+  });
+
+  it('reads a page whose script computes past the quiet period before it fetches the text', async () => {
+    // 600 ms of work: Playwright's networkidle (500 ms without requests) would read "Loading…".
+    const rendered = await browser.render(pages.page('/js-busy?ms=600'), { guard, timeoutMs: 10_000 });
+    expect(rendered.text).toBe('Fetched after the work: open data for every origin');
   });
 
   it('gives up on a page that never answers, and says so', async () => {
@@ -169,12 +175,13 @@ describe.runIf(chromiumOrSkip())('shared browser', () => {
       code: 'page_failed',
       message: `${pages.page('/js-only')} could not be read: cancelled`,
     });
-    // It left the queue without ever holding the slot: the stalled page is still the one open.
-    expect(browser.counts()).toEqual({ open: 1, waiting: 0 });
+    // It left the queue without ever holding the slot: the stalled page is still the one open, and
+    // the page opened ahead for it is closed.
+    expect(browser.counts()).toEqual({ open: 1, waiting: 0, ahead: 0 });
 
     first.abort(new Error('deadline'));
     await expect(holding).rejects.toMatchObject({ message: `${pages.page('/js-stall')} could not be read: cancelled` });
-    expect(browser.counts()).toEqual({ open: 0, waiting: 0 });
+    expect(browser.counts()).toEqual({ open: 0, waiting: 0, ahead: 0 });
     // The slot was given back: the next page renders.
     const next = await browser.render(pages.page('/js-only'), { guard, timeoutMs: 20_000 });
     expect(next.text).toContain('The Lovelace Lab');
