@@ -265,6 +265,8 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       }
     })();
     const started = performance.now();
+    const startedAt = Date.now();
+    let submittedS = 0;
     const arxivFrom = services.arxiv.requests.length;
     try {
       await Promise.all(
@@ -272,6 +274,7 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
           submit(slack, box, `U0BOX${offset + i}`, `${NAMES[(offset + i) % NAMES.length]} ${offset + i}`),
         ),
       );
+      submittedS = (performance.now() - started) / 1000;
       let rows: { status: string }[] | undefined;
       for (;;) {
         if (performance.now() - started > 300_000) throw new Error('the generations did not finish within 5 minutes');
@@ -284,9 +287,16 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       await sampler;
     }
     const minutes = (performance.now() - started) / 60_000;
-    const { rows: last } = await client!.query<{ status: string; wait_s: number; run_s: number }>(
+    const { rows: last } = await client!.query<{
+      status: string;
+      wait_s: number;
+      run_s: number;
+      started_ms: number;
+      steps: Record<string, { durationMs?: number }>;
+    }>(
       `SELECT status, extract(epoch FROM started_at - created_at)::float8 AS wait_s,
-              extract(epoch FROM finished_at - started_at)::float8 AS run_s
+              extract(epoch FROM started_at)::float8 * 1000 - ${startedAt} AS started_ms,
+              extract(epoch FROM finished_at - started_at)::float8 AS run_s, steps
          FROM generations ORDER BY created_at DESC LIMIT $1`,
       [count],
     );
@@ -307,6 +317,16 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       // Where the time went: queued (created → started) and running (started → finished), medians.
       wait_s: median(last.map((r) => r.wait_s)),
       run_s: median(last.map((r) => r.run_s)),
+      // From the first submission: all submitted (the slash commands and forms), the first run started.
+      submitted_s: Math.round(submittedS * 10) / 10,
+      first_started_s: Math.round(Math.min(...last.map((r) => Number(r.started_ms))) / 100) / 10,
+      // Each step's median duration (its saved record), to tell which one the run waits on.
+      steps_s: Object.fromEntries(
+        ['parse', 'identity', 'research', 'arxiv', 'compose'].flatMap((step) => {
+          const ds = last.flatMap((r) => (r.steps[step]?.durationMs === undefined ? [] : [r.steps[step]!.durationMs! / 1000]));
+          return ds.length === 0 ? [] : [[step, median(ds)]];
+        }),
+      ),
     };
   };
   try {
@@ -332,6 +352,9 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       seconds: Math.round(w.minutes * 600) / 10,
       median_queued_s: w.wait_s,
       median_run_s: w.run_s,
+      median_step_s: w.steps_s,
+      submitted_s: w.submitted_s,
+      first_started_s: w.first_started_s,
       arxiv_requests: w.arxiv_requests,
       arxiv_median_gap_s: w.arxiv_median_gap_s,
       critical_path_s: (SEED_MS.parse + Math.max(SEED_MS.research, SEED_MS.arxiv) + SEED_MS.compose) / 1000,
