@@ -323,7 +323,9 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       // Each step's median duration (its saved record), to tell which one the run waits on.
       steps_s: Object.fromEntries(
         ['parse', 'identity', 'research', 'arxiv', 'compose'].flatMap((step) => {
-          const ds = last.flatMap((r) => (r.steps[step]?.durationMs === undefined ? [] : [r.steps[step]!.durationMs! / 1000]));
+          const ds = last.flatMap((r) =>
+            r.steps[step]?.durationMs === undefined ? [] : [r.steps[step]!.durationMs! / 1000],
+          );
           return ds.length === 0 ? [] : [[step, median(ds)]];
         }),
       ),

@@ -273,7 +273,9 @@ describe.runIf(chromiumOrSkip())('what a page in the shared browser can reach', 
       guard,
       timeoutMs: 20_000,
     });
-    await expect.poll(() => browser.counts(), { timeout: 10_000, interval: 20 }).toEqual({ open: 1, waiting: 3, ahead: 1 });
+    await expect
+      .poll(() => browser.counts(), { timeout: 10_000, interval: 20 })
+      .toEqual({ open: 1, waiting: 3, ahead: 1 });
     stalled.abort(new Error('deadline'));
     await expect(holding).rejects.toMatchObject({ code: 'page_failed' });
 
@@ -283,7 +285,9 @@ describe.runIf(chromiumOrSkip())('what a page in the shared browser can reach', 
     expect(popped.title).toBe('Popup lab page');
     expect(escaped.text).toContain('WebRTC: unavailable.'); // the init script ran in it
     // No secret, and not one of the popups' pages.
-    expect(pathsSince(before).filter((p) => !p.startsWith('/js-fetch') && !p.startsWith('/escape'))).toEqual(['/popup']);
+    expect(pathsSince(before).filter((p) => !p.startsWith('/js-fetch') && !p.startsWith('/escape'))).toEqual([
+      '/popup',
+    ]);
     expect(browser.counts()).toEqual({ open: 0, waiting: 0, ahead: 0 });
   });
 
