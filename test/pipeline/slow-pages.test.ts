@@ -94,7 +94,9 @@ describe.runIf(chromiumOrSkip())('the pipeline with slow pages among the results
 
     // The reads cut off closed what they opened: no page left open in the browser, no read
     // waiting for it, and the endless stream hung up on.
-    await expect.poll(() => browser.counts(), { timeout: 5_000, interval: 50 }).toEqual({ open: 0, waiting: 0, ahead: 0 });
+    await expect
+      .poll(() => browser.counts(), { timeout: 5_000, interval: 50 })
+      .toEqual({ open: 0, waiting: 0, ahead: 0 });
     await expect.poll(() => services.pages.streaming(), { timeout: 5_000, interval: 50 }).toBe(0);
     // And the browser serves the next read.
     const next = await pages.read(services.pages.page('/js-only'));
@@ -115,7 +117,9 @@ describe.runIf(chromiumOrSkip())('the pipeline with slow pages among the results
     cancel.abort(new Error('cancelled'));
     await expect(run).rejects.toMatchObject({ step: 'research' });
     expect(performance.now() - at).toBeLessThan(1_000);
-    await expect.poll(() => browser.counts(), { timeout: 5_000, interval: 50 }).toEqual({ open: 0, waiting: 0, ahead: 0 });
+    await expect
+      .poll(() => browser.counts(), { timeout: 5_000, interval: 50 })
+      .toEqual({ open: 0, waiting: 0, ahead: 0 });
     await expect.poll(() => services.pages.streaming(), { timeout: 5_000, interval: 50 }).toBe(0);
   });
 });
