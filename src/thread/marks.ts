@@ -1,8 +1,9 @@
 /**
  * Where each line of an email came from, as the thread shows it: the email cut into segments, each
- * personal line (a fill that cites something) followed by its source marks ("[1][3]"), the subject
- * to show above the email, and the Sources list numbered as the marks are (`numberSources`). Written
- * once here; each renderer only styles it. Copy and the hand-off use the bare `view.email`.
+ * personal line (a fill that cites something) followed by its source marks ("[1][3]"), those lines
+ * as "Where each line comes from" lists them (`citedLines`), the subject to show above the email,
+ * and the Sources list numbered as the marks are (`numberSources`). Written once here; each
+ * renderer only styles it. Copy and the hand-off use the bare `view.email`.
  */
 import { numberSources, type Citable } from '../pipeline/assemble.ts';
 import { findSubject } from '../pipeline/template.ts';
@@ -53,6 +54,82 @@ export function markedEmail(view: Pick<ResultView, 'email' | 'fills'>): EmailSeg
 /** The segments as one text, each mark right after its fill (platforms that show the email as text). */
 export const markedText = (segments: readonly EmailSegment[]): string =>
   segments.map((s) => (s.sources ? s.text + markOf(s.sources) : s.text)).join('');
+
+/** A shown line at most, in characters, cut forms included ("Where each line comes from"). */
+export const CITED_LINE_MAX = 280;
+
+/** A line of the email as `citedLines` builds it: whitespace collapsed, where each fill and its mark stand. */
+interface MarkedLine {
+  text: string;
+  marks: { markStart: number; end: number }[];
+}
+
+/**
+ * "Where each line comes from", the same on every platform: each line of the email that holds a
+ * sourced fill, whole, each mark right after its fill — `I read your work on analytical
+ * engines[1] with great interest.` — so the sentence is read in context and a line with two fills
+ * shows both marks. A fill spanning a line break keeps its lines together as one (a shown line is
+ * one line: whitespace runs become one space). A line over `maxChars` is cut near its marks, ending
+ * at a mark (and the punctuation right after it): `I read your notes.[1] …` (the rest cut),
+ * `…and more I read your notes.[1]` (the start cut), both at once if needed; where one cut would
+ * leave a mark out, the line is shown in as many cuts as it takes, so every mark is shown. Identical lines are shown once, in the email's order.
+ * Plain text: each renderer escapes and styles it. None without a sourced fill (an edited or older
+ * version).
+ */
+export function citedLines(view: Pick<ResultView, 'email' | 'fills'>, budget: { maxChars?: number } = {}): string[] {
+  const maxChars = budget.maxChars ?? CITED_LINE_MAX;
+  const lines: MarkedLine[] = [{ text: '', marks: [] }];
+  for (const segment of markedEmail(view)) {
+    const line = lines.at(-1)!;
+    if (segment.sources) {
+      // The fill is one run of the line, even across a line break.
+      line.text += segment.text.replace(/\s+/g, ' ');
+      const markStart = line.text.length;
+      line.text += markOf(segment.sources);
+      line.marks.push({ markStart, end: line.text.length });
+      continue;
+    }
+    for (const [i, part] of segment.text.split('\n').entries()) {
+      if (i > 0) lines.push({ text: '', marks: [] });
+      lines.at(-1)!.text += part.replace(/\s+/g, ' ');
+    }
+  }
+  const shown = new Set<string>();
+  for (const line of lines) {
+    if (!line.marks.length) continue;
+    for (const text of cutLine(line, maxChars)) shown.add(text);
+  }
+  return [...shown];
+}
+
+/** One line as shown: whole if it fits, else cut around its marks, each cut ending at a mark. */
+function cutLine(line: MarkedLine, maxChars: number): string[] {
+  // Trimmed; the marks moved with the text.
+  const lead = line.text.length - line.text.trimStart().length;
+  const text = line.text.trim();
+  const marks = line.marks.map((m) => ({ markStart: m.markStart - lead, end: m.end - lead }));
+  if (text.length <= maxChars) return [text];
+  const cuts: string[] = [];
+  // From the last mark back: a cut ends at a mark and takes in the marks before it that it holds whole.
+  for (let i = marks.length - 1; i >= 0; ) {
+    const { markStart } = marks[i]!;
+    // With the punctuation that closes the fill's sentence or clause ("notes[1]."), if any.
+    const end = marks[i]!.end + /^[.,;:!?)"'’”]{0,3}/.exec(text.slice(marks[i]!.end))![0].length;
+    const after = text.slice(end).trim() === '' ? '' : ' …';
+    let start = 0;
+    if (end + after.length > maxChars) {
+      // Never inside the mark itself, however small the budget.
+      start = Math.min(end - (maxChars - after.length - 1), markStart);
+      // At a word, when one starts before the mark.
+      const space = text.indexOf(' ', start - 1);
+      if (space !== -1 && space + 1 < markStart) start = space + 1;
+    }
+    cuts.unshift(`${start > 0 ? '…' : ''}${text.slice(start, end)}${after}`);
+    do i--;
+    while (i >= 0 && marks[i]!.markStart >= start);
+  }
+  return cuts;
+}
 
 /**
  * The subject to show above the email: the view's subject, unless the email already opens with it

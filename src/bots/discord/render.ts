@@ -54,7 +54,7 @@ import {
 } from '../shared/buttons.ts';
 import { personalLineButtonId, resultButtonId } from './ids.ts';
 import { PERSONAL_LINE_CHOICES } from '../../requests/personal-line.ts';
-import { markedEmail, markOf, numberedSources, shownSubject } from '../../thread/marks.ts';
+import { citedLines, numberedSources, shownSubject } from '../../thread/marks.ts';
 import { DISCORD_BUTTON_URL_MAX, emlFileName, emlOf, handoffLinks, handoffOf, toLine } from '../../thread/handoff.ts';
 
 export const DISCORD_LIMITS = {
@@ -404,17 +404,13 @@ function packBlocks(blocks: readonly Block[], color: number): V2Message[] {
 }
 
 /**
- * "Where each line comes from": each personal line of the email with its source marks. The email
- * above stays bare (Copy gives it); the marks live here, beside the Sources.
+ * "Where each line comes from": each line of the email holding a personal fill, with its source
+ * marks (`citedLines`, as Slack shows it), quoted. The email above stays bare (Copy gives it); the
+ * marks live here, beside the Sources.
  */
 export function marksText(view: Pick<ResultView, 'email' | 'fills'>): string | undefined {
-  const lines = new Set<string>();
-  for (const segment of markedEmail(view)) {
-    if (!segment.sources) continue;
-    const line = truncate(segment.text.replace(/\s+/g, ' '), 300);
-    lines.add(`> ${escapeMarkdown(line)} ${escapeMarkdown(markOf(segment.sources))}`);
-  }
-  if (!lines.size) return undefined;
+  const lines = citedLines(view).map((line) => `> ${escapeMarkdown(line)}`);
+  if (!lines.length) return undefined;
   return fitLines(['**Where each line comes from**', ...lines], TAIL_BLOCK_MAX);
 }
 

@@ -27,7 +27,7 @@ import {
   RESULT_BUTTON_IDS,
 } from './ids.ts';
 import { handoffLinks, handoffOf, SLACK_BUTTON_URL_MAX, toLine } from '../../thread/handoff.ts';
-import { markedEmail, markedText, markOf, numberedSources, shownSubject } from '../../thread/marks.ts';
+import { citedLines, markedEmail, markedText, numberedSources, shownSubject } from '../../thread/marks.ts';
 
 export const SLACK_SECTION_LIMIT = 3_000;
 export const SLACK_MAX_BLOCKS = 50;
@@ -143,8 +143,9 @@ function fallbackText(text: string): string {
  * streamed markdown, everything `renderResult` shows but the email's text — heading, draft warning,
  * subject, To, notes, sources, the hand-off and the buttons, with the same block and action ids, so
  * the buttons act on it as on a posted result. In the email's place, its cited lines with their
- * source marks (`citedLines`): the streamed text is the bare email. Slack renders them after the streamed text. At most
- * 50 blocks are taken (`chat.stopStream`'s limit): the caller falls back to a posted result beyond.
+ * source marks (`citedLinesBlocks`): the streamed text is the bare email. Slack renders them after
+ * the streamed text. At most 50 blocks are taken (`chat.stopStream`'s limit): the caller falls
+ * back to a posted result beyond.
  */
 export function renderStreamedResultBlocks(view: ResultView, generationId: string): SlackBlock[] {
   return resultBlocks(view, generationId, false);
@@ -166,7 +167,7 @@ function resultBlocks(view: ResultView, generationId: string, withEmail = true):
   if (to) blocks.push(context(`📧 ${escapeMrkdwn(to)}`));
   // Plain text, each personal line followed by its source marks; Copy gives the bare email.
   if (withEmail) blocks.push(...sections(markedText(markedEmail(view)), 'plain_text'));
-  else blocks.push(...citedLines(view));
+  else blocks.push(...citedLinesBlocks(view));
   if (view.about) blocks.push(context(`👤 ${escapeMrkdwn(view.about)}`.slice(0, SLACK_SECTION_LIMIT)));
   for (const note of view.notes) blocks.push(context(`ℹ️ ${escapeMrkdwn(note)}`.slice(0, SLACK_SECTION_LIMIT)));
   const footer = resultFooter(view);
@@ -194,38 +195,14 @@ function resultBlocks(view: ResultView, generationId: string, withEmail = true):
   return blocks;
 }
 
-/** A line at most in "Where each line comes from": a long paragraph is shown up to its last mark. */
-const CITED_LINE_MAX = 280;
-
 /**
  * Under a streamed result, whose email is the bare text as it was written (marks cannot be put
- * inside text already shown): each line of the email with a personal fill, marked as a posted
- * result marks it — `• I read your work on analytical engines[1] with great interest.` — so what
+ * inside text already shown): "Where each line comes from" (`citedLines`, as Discord shows it), each
+ * line a bullet — `• I read your work on analytical engines[1] with great interest.` — so what
  * stands on which source is still said.
  */
-function citedLines(view: ResultView): SlackBlock[] {
-  const lines: { text: string; cited: boolean; upToMark?: number }[] = [{ text: '', cited: false }];
-  for (const segment of markedEmail(view)) {
-    for (const [i, part] of segment.text.split('\n').entries()) {
-      if (i > 0) lines.push({ text: '', cited: false });
-      lines.at(-1)!.text += part;
-    }
-    if (segment.sources) {
-      const line = lines.at(-1)!;
-      line.text += markOf(segment.sources);
-      line.cited = true;
-      line.upToMark = line.text.length;
-    }
-  }
-  const shown = lines
-    .filter((l) => l.cited)
-    .map((l) => {
-      const text = l.text.trim();
-      if (text.length <= CITED_LINE_MAX) return text;
-      const upTo = l.text.slice(0, l.upToMark).trim();
-      return upTo.length <= CITED_LINE_MAX ? `${upTo} …` : `…${upTo.slice(-(CITED_LINE_MAX - 1))}`;
-    })
-    .map((text) => `• ${escapeMrkdwn(text)}`);
+function citedLinesBlocks(view: ResultView): SlackBlock[] {
+  const shown = citedLines(view).map((text) => `• ${escapeMrkdwn(text)}`);
   return shown.length ? sections(`*Where each line comes from*\n${shown.join('\n')}`, 'mrkdwn') : [];
 }
 

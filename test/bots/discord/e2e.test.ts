@@ -59,7 +59,10 @@ it('drafts an email from /scribe into a thread (through a gateway disconnect), t
   // Above it the subject; below it each personal line with the source it stands on.
   const emailAt = thread.findIndex((m) => emailPieceOf(m) === email);
   expect(thread[emailAt]!.text.startsWith(`**Subject:** About your work on analytical engines\n${email}`)).toBe(true);
-  expect(all).toMatch(/Where each line comes from\*\*\n> analytical engines \\\[1\\\]/);
+  // The whole line, its mark right after the fill (as Slack shows it).
+  expect(all).toMatch(
+    /Where each line comes from\*\*\n> I read your recent work on analytical engines\\\[1\\\] with great interest\./,
+  );
   expect(all).toContain('https://uni.example/~ada');
   expect(all).toContain('Programs for analytical engines');
   // No OpenAlex key here: the result says so, and the namesake's paper (not about the interest) is not used.

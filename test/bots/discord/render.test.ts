@@ -150,9 +150,13 @@ describe('Discord result messages (Components V2)', () => {
     expect(messages.slice(1, parts.length).map((m) => textDisplays(m)[0])).toEqual(parts.slice(1).map((p) => p.text));
     const texts = messages.flatMap((m) => textDisplays(m));
     const marks = texts.find((t) => t.startsWith('**Where each line comes from**'))!;
-    expect(marks).toContain('> your paper 0 on \\*engines\\* \\[1\\]\\[2\\]');
+    // Each line whole, its marks right after the fill, as Slack shows it.
+    expect(marks.split('\n').slice(0, 2)).toEqual([
+      '**Where each line comes from**',
+      `> Paragraph 0: I read your paper 0 on \\*engines\\*\\[1\\]\\[2\\] ${'word '.repeat(40).trim()}.`,
+    ]);
     // Every line is there, or the lines left out are counted; no mark is cut.
-    expect(marks).toMatch(/> your paper 39 on .* \\\[1\\\]\\\[2\\\]$|… and \d+ more$/m);
+    expect(marks).toMatch(/> Paragraph 39: .*\\\[1\\\]\\\[2\\\] word.*\.$|… and \d+ more$/m);
     const sources = texts.findIndex((t) => t.includes('**Sources**'));
     expect(sources).toBeGreaterThanOrEqual(texts.indexOf(marks));
     expectValid(messages);

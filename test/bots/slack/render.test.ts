@@ -146,7 +146,7 @@ describe('Slack rendering', () => {
     expect(streamed.at(-1)?.block_id).toBe('scribe_result_feedback');
   });
 
-  it('for a streamed result, cuts a long cited paragraph after its last mark', () => {
+  it('for a streamed result, cuts a long cited paragraph near its mark', () => {
     const tail = ' and more'.repeat(60);
     const early = 'I read your notes.';
     const view = result(`Dear Ada,\n\n${early}${tail}\n\nBest`, { fills: [{ slot: 'a', text: early, sources: [1] }] });
