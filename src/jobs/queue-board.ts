@@ -6,7 +6,13 @@
  * only when its line changed since this process last wrote it, through the worker's coalesced
  * reporter like every other edit. With several workers each may write the same line once: harmless,
  * and cheaper than electing one.
+ *
+ * A refresh runs in the board's own async context, never in the poking job's: the worker's
+ * reporter is fenced to the job attempt it is called within (`fenceReporter`), so a refresh poked
+ * by a job that has just ended (or coalesced into its loop by the next job's poke) would have its
+ * edits dropped as "claim lost" while the board took them as shown.
  */
+import { AsyncResource } from 'node:async_hooks';
 import type { Db } from '../db/pool.ts';
 import { getGeneration } from '../db/generations.ts';
 import type { Logger } from '../log.ts';
@@ -29,6 +35,8 @@ export function startQueueBoard(
   options: { intervalMs?: number } = {},
 ): QueueBoard {
   const shown = new Map<string, string>();
+  // Created here, outside any job: `run` is entered through it, whoever pokes.
+  const scope = new AsyncResource('scribe.queue-board');
   let current: Promise<void> | undefined;
   let again = false;
   let stopped = false;
@@ -68,8 +76,8 @@ export function startQueueBoard(
   const timer = setInterval(() => void run(), options.intervalMs ?? QUEUE_BOARD_INTERVAL_MS);
   timer.unref();
   return {
-    poke: () => void run(),
-    refresh: run,
+    poke: () => void scope.runInAsyncScope(run),
+    refresh: () => scope.runInAsyncScope(run),
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -1,4 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.ts';
+import { startQueueBoard } from '../../src/jobs/queue-board.ts';
+import type { ThreadReporter } from '../../src/thread/reporter.ts';
 import { describePosition, ordinal, queuePosition, queuePositions } from '../../src/jobs/queue-position.ts';
 import { createGeneration } from '../../src/requests/commit/start.ts';
 import { QUEUES, type GenerateJob, type JobQueue } from '../../src/jobs/queue.ts';
@@ -60,6 +64,39 @@ describe('queuePositions', () => {
     expect(positions.get(c.id)).toEqual({ generationId: c.id, position: 2, etaSeconds: 40 });
     expect(await queuePosition(db.pool, c.id)).toEqual(positions.get(c.id));
     expect(await queuePosition(db.pool, a.id)).toBeUndefined();
+  });
+});
+
+describe('the queue board', () => {
+  it("edits a waiting generation's message outside the job that poked it (the worker's reporter is fenced to that job)", async () => {
+    const waiting = await create('U-board', 'Mary Somerville');
+    await db.pool.query("UPDATE generations SET progress_message_id = '1700000000.000100' WHERE id = $1", [waiting.id]);
+    // Stands for the job attempt a worker's handler runs in (trackClaims keeps one per job).
+    const attempt = new AsyncLocalStorage<string>();
+    const edits: { generationId: string; queue: string | undefined; within: string | undefined }[] = [];
+    const reporter: ThreadReporter = {
+      async progress(address, view) {
+        edits.push({ generationId: address.generationId, queue: view.queue, within: attempt.getStore() });
+      },
+      async result() {
+        return { messageIds: [] };
+      },
+      async failed() {},
+    };
+    const board = startQueueBoard({ pool: db.pool, reporter, logger: silentLogger() }, { intervalMs: 60_000 });
+    try {
+      // A job that just ended pokes it, and the next one pokes again while that refresh runs.
+      await attempt.run('job that ended', async () => {
+        board.poke();
+        await attempt.run('job that starts', () => board.refresh());
+      });
+      const mine = edits.filter((e) => e.generationId === waiting.id);
+      expect(mine).toHaveLength(1);
+      expect(mine[0]!.queue).toMatch(/in line/);
+      expect(mine[0]!.within).toBeUndefined();
+    } finally {
+      await board.stop();
+    }
   });
 });
 

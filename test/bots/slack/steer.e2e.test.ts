@@ -115,6 +115,8 @@ it('shows queue positions, cancels queued and running generations, refuses other
   await slack.until(() => /Cancelled/.test(message(a).visible), 'A says Cancelled', 10_000);
   expect((await rowByProgress(a)).status).toBe('cancelled');
   expect(hasButton(a, 'scribe_cancel')).toBe(false);
+  // B took A's slot (its email takes 4 s): D, waiting, is told it is next.
+  await slack.until(() => /Next in line/.test(message(d).visible), 'D moves up to next once B runs', 10_000);
 
   services.anthropic.latencyFor.email = 0;
   await slack.until(() => emailsIn(b).length === 1 && emailsIn(d).length === 1, 'B and D written', 60_000);
