@@ -6,6 +6,7 @@
  *   - box.recovery_s: after a SIGKILL of the service during research, the seconds from the
  *     restarted service being up to the generation resuming (its second attempt starting).
  */
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +50,24 @@ async function boxPss(scribe: ScribeProcess, dir: string) {
     postgres_mb: postgres.mb,
     processes: node.processes + postgres.processes,
   };
+}
+
+/** CPU seconds so far: the whole machine's (all cores, /proc/stat), one process's own (/proc/<pid>/stat), this process's. */
+function cpuNow(pid: number) {
+  const tick = 100; // USER_HZ on Linux
+  const [, ...machine] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  // user nice system idle iowait irq softirq steal: busy is everything but idle and iowait.
+  const busy = machine.slice(0, 8).reduce((sum, v, i) => (i === 3 || i === 4 ? sum : sum + Number(v)), 0);
+  let own = 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    own = Number(fields[11]) + Number(fields[12]); // utime, stime
+  } catch {
+    // the process ended: counted as 0, the line says so through its succeeded count
+  }
+  const bench = process.cpuUsage();
+  return { machine: busy / tick, scribe: own / tick, bench: (bench.user + bench.system) / 1e6 };
 }
 
 async function start(box: Box): Promise<ScribeProcess> {
@@ -243,7 +262,7 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       // Unset: the service's default; set, it is passed on (issue 24: pages at once, compared).
       BROWSER_PAGES: process.env.BROWSER_PAGES,
       SCRIBE_DAILY_QUOTA: '1000',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     }),
   };
   services.anthropic.latencyFor.parsed_template = SEED_MS.parse;
@@ -266,6 +285,7 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
     })();
     const started = performance.now();
     const startedAt = Date.now();
+    const cpuFrom = cpuNow(scribe!.child.pid!);
     let submittedS = 0;
     const arxivFrom = services.arxiv.requests.length;
     try {
@@ -287,6 +307,17 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       await sampler;
     }
     const minutes = (performance.now() - started) / 60_000;
+    const cpuTo = cpuNow(scribe!.child.pid!);
+    const round1 = (x: number) => Math.round(x * 10) / 10;
+    // Where the machine's CPU went during the wave: Scribe's Node process itself, this bench
+    // process (the fake Slack and every fake service, which are remote on a real box), and the
+    // rest (Chromium, PostgreSQL, the OS), against what the cores could give in that time.
+    const cpu = {
+      machine: round1(cpuTo.machine - cpuFrom.machine),
+      available: round1(minutes * 60 * os.cpus().length),
+      scribe_node: round1(cpuTo.scribe - cpuFrom.scribe),
+      bench_and_fakes: round1(cpuTo.bench - cpuFrom.bench),
+    };
     const { rows: last } = await client!.query<{
       status: string;
       wait_s: number;
@@ -314,6 +345,7 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       peak,
       minutes,
       succeeded: last.filter((r) => r.status === 'succeeded').length,
+      cpu,
       // Where the time went: queued (created → started) and running (started → finished), medians.
       wait_s: median(last.map((r) => r.wait_s)),
       run_s: median(last.map((r) => r.run_s)),
@@ -357,6 +389,7 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       median_step_s: w.steps_s,
       submitted_s: w.submitted_s,
       first_started_s: w.first_started_s,
+      cpu_s: w.cpu,
       arxiv_requests: w.arxiv_requests,
       arxiv_median_gap_s: w.arxiv_median_gap_s,
       critical_path_s: (SEED_MS.parse + Math.max(SEED_MS.research, SEED_MS.arxiv) + SEED_MS.compose) / 1000,
