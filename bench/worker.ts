@@ -195,6 +195,7 @@ async function benchBrowserPss(
     ['worker'],
     cleanEnv({
       ...services.env,
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS,
       DATABASE_URL: url,
       CHROMIUM_PATH: chromium,
       SLACK_BOT_TOKEN: slack.botToken,

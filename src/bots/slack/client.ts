@@ -7,13 +7,16 @@
  * calls for Retry-After seconds and then retry (each wait uses up one retry).
  */
 import { format } from 'node:util';
-import { LogLevel, webApi } from '@slack/bolt';
-import type { Logger as BoltLogger } from '@slack/bolt';
+// The Web API package itself, not `@slack/bolt`'s re-export: importing Bolt loads its receivers
+// (Express, Socket Mode, OAuth: ~17 MB) into a worker that only calls the Web API. Bolt uses this
+// same package (one copy in node_modules), so its errors are these classes.
+import * as webApi from '@slack/web-api';
+import { LogLevel, type Logger as BoltLogger } from '@slack/web-api';
 import type { SlackConfig } from '../../config.ts';
 import { ErrorCode, PermanentError, RetryableError, type ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 
-/** The Web API client (from `@slack/bolt`'s `webApi`: `@slack/web-api` is not a direct dependency). */
+/** The Web API client. */
 export type WebClient = InstanceType<typeof webApi.WebClient>;
 /** The WebClient's retry policy (node-retry options). */
 export type RetryOptions = NonNullable<webApi.WebClientOptions['retryConfig']>;

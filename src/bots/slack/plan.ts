@@ -4,7 +4,7 @@
  * sent again only when its status changes (pending → in_progress → complete / error). The research
  * card lists its sources once the result is known. Pure functions: the reporter sends what they say.
  */
-import type { webApi } from '@slack/bolt';
+import type * as webApi from '@slack/web-api';
 import { STEP_LABELS, STEP_NAMES, type Source, type StepName } from '../../pipeline/types.ts';
 import type { ProgressView, StepState } from '../../thread/reporter.ts';
 
