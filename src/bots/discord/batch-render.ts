@@ -9,7 +9,7 @@ import {
   TextInputStyle,
   type APIComponentInContainer,
   type APIModalInteractionResponseCallbackData,
-} from 'discord.js';
+} from 'discord-api-types/v10';
 import { z } from 'zod';
 import { batchTableLines, batchTitle, type BatchView, canCancelBatch } from '../../thread/batch-view.ts';
 import { splitText } from '../split.ts';

@@ -1,9 +1,9 @@
 /** The batch's parent message on Discord, edited over REST by the worker (no gateway). */
-import { DiscordAPIError, Routes, type REST, type RESTGetAPIChannelMessageResult } from 'discord.js';
+import { Routes, type RESTGetAPIChannelMessageResult } from 'discord-api-types/v10';
 import type { BatchReporter } from '../../thread/batch-reporter.ts';
 import type { BatchView } from '../../thread/batch-view.ts';
 import type { Logger } from '../../log.ts';
-import { DiscordCode, toScribeError } from './client.ts';
+import { DiscordAPIError, DiscordCode, type REST, toScribeError } from './client.ts';
 import { renderBatch } from './batch-render.ts';
 import { progressHeaderOf, upgradeFields } from './render.ts';
 

@@ -3,7 +3,18 @@
  * makes (the bot's own, the worker's reporter) is created here or by discord.js from the same
  * `apiUrl`; @discordjs/rest queues per route and waits out 429s itself.
  */
-import { DiscordAPIError, HTTPError, REST } from 'discord.js';
+import { createRequire } from 'node:module';
+import type * as DiscordRest from '@discordjs/rest';
+
+// The REST package itself, not discord.js's re-export: importing discord.js loads its gateway
+// client, builders and caches into a worker that only calls the REST API. Its CommonJS build, the
+// one discord.js itself requires, so a process running both (\`scribe start\`) has one
+// DiscordAPIError class and \`instanceof\` holds for errors from either.
+const rest = createRequire(import.meta.url)('@discordjs/rest') as typeof DiscordRest;
+export const { DiscordAPIError, HTTPError, REST } = rest;
+export type DiscordAPIError = DiscordRest.DiscordAPIError;
+export type HTTPError = DiscordRest.HTTPError;
+export type REST = DiscordRest.REST;
 import type { DiscordConfig } from '../../config.ts';
 import { ErrorCode, PermanentError, RetryableError, type ScribeError } from '../../errors.ts';
 

@@ -2,12 +2,8 @@
  * The `/scribe` form (a modal): the three inputs whose custom ids are the contract, prefilled with
  * the last template. Discord's limits: labels 45, label descriptions 100, text inputs 4,000.
  */
-import {
-  ComponentType,
-  TextInputStyle,
-  type APIModalInteractionResponseCallbackData,
-  type ModalSubmitInteraction,
-} from 'discord.js';
+import { ComponentType, TextInputStyle, type APIModalInteractionResponseCallbackData } from 'discord-api-types/v10';
+import type { ModalSubmitInteraction } from 'discord.js';
 import { splitText } from '../split.ts';
 import {
   PERSONAL_LINE_CHOICES,

@@ -38,7 +38,7 @@ import {
   type APIContainerComponent,
   type APIMessageTopLevelComponent,
   type APITextDisplayComponent,
-} from 'discord.js';
+} from 'discord-api-types/v10';
 import type { IdentityQuestionView, ProgressView, ResultView, ReviewView } from '../../thread/reporter.ts';
 import { encodeChars, httpHref } from '../shared/links.ts';
 import { splitText, type Piece } from '../split.ts';

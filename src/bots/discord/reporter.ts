@@ -17,17 +17,15 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  DiscordAPIError,
   Routes,
-  type REST,
   type RESTGetAPIChannelMessageResult,
   type RESTPostAPIChannelMessageResult,
-} from 'discord.js';
+} from 'discord-api-types/v10';
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { ThreadAddress, ThreadReporter } from '../../thread/reporter.ts';
 import { CHAT_TRY_AGAIN, failureText, RETRY_HERE } from '../text.ts';
-import { DiscordCode, toScribeError } from './client.ts';
+import { DiscordAPIError, DiscordCode, type REST, toScribeError } from './client.ts';
 import { renderFollowUp } from './follow-up.ts';
 import {
   progressHeaderOf,

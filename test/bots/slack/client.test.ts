@@ -53,3 +53,12 @@ describe('boltLogger', () => {
     expect(log.getLevel()).toBe(LogLevel.DEBUG);
   });
 });
+
+describe('the Web API package', () => {
+  it("is the one Bolt uses, so the errors of Bolt's own client are recognised", async () => {
+    const bolt = await import('@slack/bolt');
+    const webApi = await import('@slack/web-api');
+    expect(webApi.WebClient).toBe(bolt.webApi.WebClient);
+    expect(webApi.WebAPIPlatformError).toBe(bolt.webApi.WebAPIPlatformError);
+  });
+});
