@@ -195,7 +195,9 @@ async function benchBrowserPss(
     ['worker'],
     cleanEnv({
       ...services.env,
+      // A diagnostic run may try V8 flags or glibc's arenas (the service sets its own unless given).
       NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS,
+      MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX,
       DATABASE_URL: url,
       CHROMIUM_PATH: chromium,
       SLACK_BOT_TOKEN: slack.botToken,
@@ -217,6 +219,7 @@ async function benchBrowserPss(
     ).json()) as { ok: boolean; ts?: string; error?: string };
     if (!posted.ok || !posted.ts) throw new Error(`the progress message was not posted: ${posted.error}`);
     services.exa.defaults = [{ url: services.pages.page('/js-only'), title: 'Lab page', text: undefined }];
+    const cpuBefore = ownCpuMs(proc.child.pid!);
     const g = await enqueue({ channelId: 'C0GENERAL', threadId: posted.ts, progressMessageId: posted.ts });
     // The breakdown at the peak: where the memory goes (node: the worker's main thread and its
     // extraction thread; Chromium's processes by kind).
@@ -229,6 +232,7 @@ async function benchBrowserPss(
       await new Promise((r) => setTimeout(r, 50));
     }
     await finished;
+    const cpuMs = ownCpuMs(proc.child.pid!) - cpuBefore;
     const row = await pool.query<{ status: string }>('SELECT status FROM generations WHERE id = $1', [g.id]);
     const browserLaunched = proc.logs.some((l) => l.msg === 'browser launched');
     report({
@@ -243,6 +247,9 @@ async function benchBrowserPss(
       uss_mb_at_peak: peak.ussByKind,
       anon_mb_at_peak: peak.anonByKind,
       node_worker_threads_at_peak: peak.workerThreads,
+      // The worker's own CPU (all its threads, not Chromium's) for the generation: what a memory
+      // setting costs in time.
+      worker_cpu_ms: cpuMs,
       generation: row.rows[0]?.status,
       browser_launched: browserLaunched,
       browser: chromium,
@@ -254,4 +261,11 @@ async function benchBrowserPss(
     await proc.exited;
     await slack.close();
   }
+}
+
+/** CPU time a process has used so far, all its threads (/proc/<pid>/stat utime + stime), in ms. */
+function ownCpuMs(pid: number): number {
+  const stat = fsSync.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ 100
 }
