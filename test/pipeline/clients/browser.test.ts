@@ -153,6 +153,16 @@ describe.runIf(chromiumOrSkip())('shared browser', () => {
     expect(rendered.text).toBe('Fetched after the work: open data for every origin');
   });
 
+  it('cuts off a page whose script never lets the page settle at its deadline, and reads the next', async () => {
+    // 20 s of script work: the settle's task on the page queues behind it.
+    await expect(browser.render(pages.page('/js-busy?ms=20000'), { guard, timeoutMs: 2_000 })).rejects.toMatchObject({
+      code: 'page_failed',
+      message: `${pages.page('/js-busy?ms=20000')} could not be read: timed out after 2 s in the browser`,
+    });
+    const next = await browser.render(pages.page('/js-only?after-busy'), { guard, timeoutMs: 20_000 });
+    expect(next.text).toContain('The Lovelace Lab');
+  });
+
   it('gives up on a page that never answers, and says so', async () => {
     await expect(browser.render(pages.page('/slow'), { guard, timeoutMs: 1_000 })).rejects.toMatchObject({
       code: 'page_failed',
