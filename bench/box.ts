@@ -6,7 +6,6 @@
  *   - box.recovery_s: after a SIGKILL of the service during research, the seconds from the
  *     restarted service being up to the generation resuming (its second attempt starting).
  */
-import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +13,7 @@ import pg from 'pg';
 import { startFakeSlack, type FakeSlack } from '../test/fakes/slack/index.ts';
 import { cleanEnv, freePort, spawnScribe, type ScribeProcess } from '../test/helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, startServices } from '../test/helpers/services.ts';
-import { treePssMb } from './memory.ts';
+import { machineCpuMs, processCpuMs, treePssMb } from './memory.ts';
 import { SEED_MS } from './pipeline.ts';
 import { report } from './report.ts';
 
@@ -52,22 +51,10 @@ async function boxPss(scribe: ScribeProcess, dir: string) {
   };
 }
 
-/** CPU seconds so far: the whole machine's (all cores, /proc/stat), one process's own (/proc/<pid>/stat), this process's. */
+/** CPU seconds so far: the whole machine's (all cores), one process's own, this process's. */
 function cpuNow(pid: number) {
-  const tick = 100; // USER_HZ on Linux
-  const [, ...machine] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-  // user nice system idle iowait irq softirq steal: busy is everything but idle and iowait.
-  const busy = machine.slice(0, 8).reduce((sum, v, i) => (i === 3 || i === 4 ? sum : sum + Number(v)), 0);
-  let own = 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    own = Number(fields[11]) + Number(fields[12]); // utime, stime
-  } catch {
-    // the process ended: counted as 0, the line says so through its succeeded count
-  }
   const bench = process.cpuUsage();
-  return { machine: busy / tick, scribe: own / tick, bench: (bench.user + bench.system) / 1e6 };
+  return { machine: machineCpuMs() / 1000, scribe: processCpuMs(pid) / 1000, bench: (bench.user + bench.system) / 1e6 };
 }
 
 async function start(box: Box): Promise<ScribeProcess> {

@@ -2,6 +2,29 @@
 import fs from 'node:fs';
 
 /** Resident set size of one process, in MB. */
+/**
+ * CPU time a process has used so far, all its threads (/proc/<pid>/stat utime + stime), in ms; 0
+ * once it has ended.
+ */
+export function processCpuMs(pid: number): number {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return 0;
+  }
+  // "pid (comm) state …": comm may hold spaces, so count the fields after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100 on Linux
+}
+
+/** The whole machine's busy CPU time so far, all cores (/proc/stat: all but idle and iowait), in ms. */
+export function machineCpuMs(): number {
+  const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  // user nice system idle iowait irq softirq steal
+  return ticks.slice(0, 8).reduce((sum, v, i) => (i === 3 || i === 4 ? sum : sum + Number(v)), 0) * 10;
+}
+
 export function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);

@@ -18,7 +18,7 @@ import { cleanEnv, spawnScribe } from '../test/helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, type Services } from '../test/helpers/services.ts';
 import { SEED_MS } from './pipeline.ts';
 import { workerThreads } from '../test/helpers/threads.ts';
-import { rssMb, treePssByKind, treePssMb } from './memory.ts';
+import { processCpuMs, rssMb, treePssByKind, treePssMb } from './memory.ts';
 import { openBenchWorld } from './setup.ts';
 import { report, stats } from './report.ts';
 
@@ -219,7 +219,7 @@ async function benchBrowserPss(
     ).json()) as { ok: boolean; ts?: string; error?: string };
     if (!posted.ok || !posted.ts) throw new Error(`the progress message was not posted: ${posted.error}`);
     services.exa.defaults = [{ url: services.pages.page('/js-only'), title: 'Lab page', text: undefined }];
-    const cpuBefore = ownCpuMs(proc.child.pid!);
+    const cpuBefore = processCpuMs(proc.child.pid!);
     const g = await enqueue({ channelId: 'C0GENERAL', threadId: posted.ts, progressMessageId: posted.ts });
     // The breakdown at the peak: where the memory goes (node: the worker's main thread and its
     // extraction thread; Chromium's processes by kind).
@@ -232,7 +232,7 @@ async function benchBrowserPss(
       await new Promise((r) => setTimeout(r, 50));
     }
     await finished;
-    const cpuMs = ownCpuMs(proc.child.pid!) - cpuBefore;
+    const cpuMs = processCpuMs(proc.child.pid!) - cpuBefore;
     const row = await pool.query<{ status: string }>('SELECT status FROM generations WHERE id = $1', [g.id]);
     const browserLaunched = proc.logs.some((l) => l.msg === 'browser launched');
     report({
@@ -261,11 +261,4 @@ async function benchBrowserPss(
     await proc.exited;
     await slack.close();
   }
-}
-
-/** CPU time a process has used so far, all its threads (/proc/<pid>/stat utime + stime), in ms. */
-function ownCpuMs(pid: number): number {
-  const stat = fsSync.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ 100
 }
