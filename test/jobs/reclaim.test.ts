@@ -111,6 +111,8 @@ describe('a worker that was paused mid-job (SIGSTOP)', () => {
     await expect
       .poll(async () => (await getGeneration(db.pool, id))?.status, { timeout: 30_000, interval: 200 })
       .toBe('succeeded');
+    // Its log line may reach us a moment after the row changed: waited for, then counted once.
+    await other.waitForEvent({ event: 'generation.succeeded', generationId: id }, 10_000);
     expect(other.events({ event: 'generation.succeeded', generationId: id })).toHaveLength(1);
     const [result] = await results(id);
 
