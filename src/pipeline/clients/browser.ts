@@ -347,7 +347,11 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
         const settling = new AbortController();
         const cap = setTimeout(() => settling.abort(), Math.min(settleMs, timeoutMs));
         try {
-          await Promise.race([settle(page, router, quietMs, settling.signal).catch(() => undefined), spent]);
+          await Promise.race([
+            settle(page, router, quietMs, settling.signal).catch(() => undefined),
+            spent,
+            abortedPromise(settling.signal), // capped even while the page's task is still queued
+          ]);
         } finally {
           clearTimeout(cap);
           settling.abort();
@@ -447,7 +451,7 @@ async function settle(page: Page, router: PageRouter, quietMs: number, signal: A
     // Runs once the main thread is free, then gives a request just started 50 ms to reach the
     // router. A navigation destroys the context it runs in: its requests restart the wait.
     await page.evaluate('new Promise((resolve) => setTimeout(resolve, 50))').catch(() => undefined);
-    if (page.isClosed() || router.requestsSeen === seen) return;
+    if (signal.aborted || page.isClosed() || router.requestsSeen === seen) return;
   }
 }
 
