@@ -5,18 +5,18 @@
  */
 import { createRequire } from 'node:module';
 import type * as DiscordRest from '@discordjs/rest';
+import type { DiscordConfig } from '../../config.ts';
+import { ErrorCode, PermanentError, RetryableError, type ScribeError } from '../../errors.ts';
 
 // The REST package itself, not discord.js's re-export: importing discord.js loads its gateway
 // client, builders and caches into a worker that only calls the REST API. Its CommonJS build, the
-// one discord.js itself requires, so a process running both (\`scribe start\`) has one
-// DiscordAPIError class and \`instanceof\` holds for errors from either.
+// one discord.js itself requires, so a process running both (`scribe start`) has one
+// DiscordAPIError class and `instanceof` holds for errors from either.
 const rest = createRequire(import.meta.url)('@discordjs/rest') as typeof DiscordRest;
 export const { DiscordAPIError, HTTPError, REST } = rest;
 export type DiscordAPIError = DiscordRest.DiscordAPIError;
 export type HTTPError = DiscordRest.HTTPError;
 export type REST = DiscordRest.REST;
-import type { DiscordConfig } from '../../config.ts';
-import { ErrorCode, PermanentError, RetryableError, type ScribeError } from '../../errors.ts';
 
 /** Discord's JSON error codes we act on. */
 export const DiscordCode = {

@@ -11,7 +11,6 @@ import { format } from 'node:util';
 // (Express, Socket Mode, OAuth: ~17 MB) into a worker that only calls the Web API. Bolt uses this
 // same package (one copy in node_modules), so its errors are these classes.
 import * as webApi from '@slack/web-api';
-import { LogLevel, type Logger as BoltLogger } from '@slack/web-api';
 import type { SlackConfig } from '../../config.ts';
 import { ErrorCode, PermanentError, RetryableError, type ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
@@ -61,7 +60,7 @@ export function createSlackClient(
 }
 
 /** Slack's logger interface over pino, so Bolt, the WebClient and Socket Mode log as Scribe does. */
-export function boltLogger(logger: Logger, component = 'slack-sdk'): BoltLogger {
+export function boltLogger(logger: Logger, component = 'slack-sdk'): webApi.Logger {
   const child = logger.child({ component });
   // Loggers from the Slack SDKs take printf-style arguments; pino takes an object and a message.
   // Formatted only when the level is on: the SDKs log at debug on every call and event. (The
@@ -82,12 +81,12 @@ export function boltLogger(logger: Logger, component = 'slack-sdk'): BoltLogger 
     setLevel() {},
     getLevel: () =>
       child.isLevelEnabled('debug')
-        ? LogLevel.DEBUG
+        ? webApi.LogLevel.DEBUG
         : child.isLevelEnabled('info')
-          ? LogLevel.INFO
+          ? webApi.LogLevel.INFO
           : child.isLevelEnabled('warn')
-            ? LogLevel.WARN
-            : LogLevel.ERROR,
+            ? webApi.LogLevel.WARN
+            : webApi.LogLevel.ERROR,
     setName() {},
   };
 }
