@@ -221,7 +221,10 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     spare = undefined;
     if (taken?.browser === b) {
       const opened = await taken.opened;
-      if (opened && !opened.page.isClosed() && !crashed.has(opened.page)) return opened;
+      if (opened && !opened.page.isClosed() && !crashed.has(opened.page)) {
+        options.logger.debug({ event: 'browser.page_ahead_taken' }, 'read in the page opened ahead');
+        return opened;
+      }
       await opened?.context.close().catch(() => undefined);
     } else if (taken) {
       void taken.opened.then((o) => o?.context.close().catch(() => undefined));

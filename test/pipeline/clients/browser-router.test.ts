@@ -7,8 +7,9 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/log.ts';
+import { createLogger, silentLogger } from '../../../src/log.ts';
 import { createBrowserPool, type BrowserPool } from '../../../src/pipeline/clients/browser.ts';
 import { createUrlGuard, type UrlGuard } from '../../../src/pipeline/clients/ssrf.ts';
 import { SECRET, startFakePages, type FakePages } from '../../fakes/pages.ts';
@@ -258,37 +259,56 @@ describe.runIf(chromiumOrSkip())('what a page in the shared browser can reach', 
   });
 
   it('routes and scripts a page opened ahead while its read waited exactly as any other', async () => {
-    // The stalled page holds the one slot; the reads queued behind it get pages opened ahead.
-    const stalled = new AbortController();
-    const holding = browser.render(pages.page('/js-stall'), { guard, timeoutMs: 30_000, signal: stalled.signal });
-    holding.catch(() => undefined);
-    await expect.poll(() => browser.counts().open, { timeout: 20_000, interval: 20 }).toBe(1);
-    const before = pages.requests.length;
-    const fetching = browser.render(pages.page(`/js-fetch?to=http://localhost:${pages.port}/secret`), {
-      guard,
-      timeoutMs: 20_000,
+    // A pool of its own, whose log says when a read takes the page opened ahead for it.
+    const events: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        events.push(String((JSON.parse(chunk.toString()) as { event?: string }).event));
+        done();
+      },
     });
-    const popups = browser.render(pages.page('/popup'), { guard, timeoutMs: 20_000 });
-    const escaping = browser.render(pages.page('/escape?stun=127.0.0.2:9&ws=ws://127.0.0.2:9/'), {
-      guard,
-      timeoutMs: 20_000,
+    const ahead = createBrowserPool({
+      executablePath: CHROMIUM!,
+      logger: createLogger({ level: 'debug', destination }),
+      idleCloseMs: 300,
     });
-    await expect
-      .poll(() => browser.counts(), { timeout: 10_000, interval: 20 })
-      .toEqual({ open: 1, waiting: 3, ahead: 1 });
-    stalled.abort(new Error('deadline'));
-    await expect(holding).rejects.toMatchObject({ code: 'page_failed' });
+    try {
+      // The stalled page holds the one slot; the reads queued behind it get pages opened ahead.
+      const stalled = new AbortController();
+      const holding = ahead.render(pages.page('/js-stall'), { guard, timeoutMs: 30_000, signal: stalled.signal });
+      holding.catch(() => undefined);
+      await expect.poll(() => ahead.counts().open, { timeout: 20_000, interval: 20 }).toBe(1);
+      const before = pages.requests.length;
+      const fetching = ahead.render(pages.page(`/js-fetch?to=http://localhost:${pages.port}/secret`), {
+        guard,
+        timeoutMs: 20_000,
+      });
+      const popups = ahead.render(pages.page('/popup'), { guard, timeoutMs: 20_000 });
+      const escaping = ahead.render(pages.page('/escape?stun=127.0.0.2:9&ws=ws://127.0.0.2:9/'), {
+        guard,
+        timeoutMs: 20_000,
+      });
+      await expect
+        .poll(() => ahead.counts(), { timeout: 10_000, interval: 20 })
+        .toEqual({ open: 1, waiting: 3, ahead: 1 });
+      stalled.abort(new Error('deadline'));
+      await expect(holding).rejects.toMatchObject({ code: 'page_failed' });
 
-    const [fetched, popped, escaped] = await Promise.all([fetching, popups, escaping]);
-    expect(fetched.text).toContain('The fetch was blocked.');
-    expect(fetched.text).not.toContain(SECRET);
-    expect(popped.title).toBe('Popup lab page');
-    expect(escaped.text).toContain('WebRTC: unavailable.'); // the init script ran in it
-    // No secret, and not one of the popups' pages.
-    expect(pathsSince(before).filter((p) => !p.startsWith('/js-fetch') && !p.startsWith('/escape'))).toEqual([
-      '/popup',
-    ]);
-    expect(browser.counts()).toEqual({ open: 0, waiting: 0, ahead: 0 });
+      const [fetched, popped, escaped] = await Promise.all([fetching, popups, escaping]);
+      // Each of the three was read in the page opened for it while it waited.
+      expect(events.filter((e) => e === 'browser.page_ahead_taken')).toHaveLength(3);
+      expect(fetched.text).toContain('The fetch was blocked.');
+      expect(fetched.text).not.toContain(SECRET);
+      expect(popped.title).toBe('Popup lab page');
+      expect(escaped.text).toContain('WebRTC: unavailable.'); // the init script ran in it
+      // No secret, and not one of the popups' pages.
+      expect(pathsSince(before).filter((p) => !p.startsWith('/js-fetch') && !p.startsWith('/escape'))).toEqual([
+        '/popup',
+      ]);
+      expect(ahead.counts()).toEqual({ open: 0, waiting: 0, ahead: 0 });
+    } finally {
+      await ahead.close();
+    }
   });
 
   it('reads a page that opens popups, and opens none of them', async () => {
