@@ -6,6 +6,7 @@
  */
 import { handleWriteAnyway, WRITE_ANYWAY_ID } from './outreach.ts';
 import type { App, ViewSubmitAction } from '@slack/bolt';
+import { afterAcks } from '../shared/ack-first.ts';
 import { createHandlerRunner, type HandledEvent, type OnOutcome, type Registration, SORRY } from '../shared/handled.ts';
 import { handleAgentButton, handleAgentMessage, handleAgentThreadStarted } from './agent.ts';
 import { handleBatchCancel, handleBatchSubmission } from './batch-handlers.ts';
@@ -92,7 +93,11 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
     handle: (ack: (response?: R) => Promise<void>) => Promise<string>,
     apologise?: () => Promise<unknown>,
   ): Promise<void> {
-    const acked = once(ack);
+    // The work after the ack waits for the acks of the requests already received (ack-first.ts).
+    const acked = once(async (response?: R) => {
+      await ack(response);
+      await afterAcks();
+    });
     return runner.run(kind, id, () => handle(acked), afterFailure(acked, apologise));
   }
 
