@@ -324,7 +324,28 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       .slice(arxivFrom)
       .map((r) => r.at)
       .sort((a, b) => a - b);
+    const arxivAtRel = () => arxivAt.map((t) => Math.round((t - startedAt) / 100) / 10).join(', ');
     const gaps = arxivAt.slice(1).map((at, i) => (at - arxivAt[i]!) / 1000);
+    if (process.env.BENCH_BOX_TIMELINE) {
+      // Diagnostic: each generation's steps, seconds from the first submission (start–end).
+      for (const r of [...last].sort((a, b) => Number(a.started_ms) - Number(b.started_ms))) {
+        const at = (iso: string) => Math.round((Date.parse(iso) - startedAt) / 100) / 10;
+        const steps = Object.entries(r.steps as Record<string, { durationMs?: number; finishedAt?: string }>)
+          .filter(([, s]) => s.finishedAt !== undefined && s.durationMs !== undefined)
+          .map(
+            ([k, s]) => `${k} ${Math.round((at(s.finishedAt!) - s.durationMs! / 1000) * 10) / 10}–${at(s.finishedAt!)}`,
+          );
+        console.error(
+          `timeline: started ${Math.round(Number(r.started_ms) / 100) / 10} ran ${Math.round(r.run_s * 10) / 10}: ${steps.join(', ')}`,
+        );
+      }
+      console.error(`timeline: arxiv requests at ${arxivAtRel()}`);
+      if (process.env.BENCH_BOX_TIMELINE === 'logs')
+        for (const l of scribe!.logs.filter((l) => Number(l.time) >= startedAt))
+          console.error(
+            `log ${((Number(l.time) - startedAt) / 1000).toFixed(2)} ${String(l.generationId ?? '').slice(0, 6)} ${l.msg} ${l.url ?? ''} ${l.step ?? ''}`,
+          );
+    }
     return {
       arxiv_requests: arxivAt.length,
       arxiv_median_gap_s:

@@ -71,6 +71,8 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
     token: config.botToken,
     logger: boltLogger(logger, 'bolt'),
     deferInitialization: true,
+    // Nothing reads a conversation's stored context: no store lookup before every listener.
+    convoStore: false,
     // An explicit, bounded retryConfig: Socket Mode would otherwise write { retries: 100 } into these.
     clientOptions: slackClientOptions(config, {
       logger,
