@@ -15,10 +15,21 @@ export async function getCachedResearch(db: Db, key: string, maxAgeMs: number): 
   return rows[0]?.value;
 }
 
-export async function putCachedResearch(db: Db, key: string, value: unknown): Promise<void> {
+export async function putCachedResearch(db: Db, key: string, value: unknown, recipientKey?: string): Promise<void> {
   await db.query(
-    `INSERT INTO research_cache (key, value) VALUES ($1, $2)
-     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, created_at = now()`,
-    [key, JSON.stringify(value)],
+    `INSERT INTO research_cache (key, value, recipient_key) VALUES ($1, $2, $3)
+     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, recipient_key = EXCLUDED.recipient_key, created_at = now()`,
+    [key, JSON.stringify(value), recipientKey ?? null],
   );
+}
+
+/** Whether research for this recipient (any template) was cached less than `maxAgeMs` ago. */
+export async function hasCachedResearchFor(db: Db, recipientKey: string, maxAgeMs: number): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM research_cache
+     WHERE recipient_key = $1 AND created_at > now() - make_interval(secs => $2::double precision / 1000)
+     LIMIT 1`,
+    [recipientKey, maxAgeMs],
+  );
+  return rows.length > 0;
 }

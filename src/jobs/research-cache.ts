@@ -1,5 +1,5 @@
 /** The pipeline's `ResearchCache` port on the `research_cache` table. */
-import { getCachedResearch, putCachedResearch } from '../db/research-cache.ts';
+import { getCachedResearch, hasCachedResearchFor, putCachedResearch } from '../db/research-cache.ts';
 import type { Db } from '../db/pool.ts';
 import type { ResearchCache } from '../pipeline/ports.ts';
 import { CachedResearchSchema } from '../pipeline/records.ts';
@@ -12,6 +12,7 @@ export function createResearchCache(db: Db): ResearchCache {
       const parsed = CachedResearchSchema.safeParse(await getCachedResearch(db, key, maxAgeMs));
       return parsed.success ? parsed.data : undefined;
     },
-    put: (key, value) => putCachedResearch(db, key, value),
+    put: (key, value, recipientKey) => putCachedResearch(db, key, value, recipientKey),
+    holdsRecipient: (recipientKey, maxAgeMs) => hasCachedResearchFor(db, recipientKey, maxAgeMs),
   };
 }

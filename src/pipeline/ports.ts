@@ -140,7 +140,14 @@ export interface CachedResearch {
 
 export interface ResearchCache {
   get(key: string, maxAgeMs: number): Promise<CachedResearch | undefined>;
-  put(key: string, value: CachedResearch): Promise<void>;
+  /** `recipientKey` (`recipientCacheKey`) says whom the research is for, whatever the template. */
+  put(key: string, value: CachedResearch, recipientKey?: string): Promise<void>;
+  /**
+   * Whether research for this recipient was cached within `maxAgeMs`, whatever the template: the
+   * run then probably reuses it, and does not search before its template is parsed. Optional: a
+   * cache without it never holds the early search back.
+   */
+  holdsRecipient?(recipientKey: string, maxAgeMs: number): Promise<boolean>;
 }
 
 /**

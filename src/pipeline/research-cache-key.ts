@@ -63,6 +63,29 @@ export function researchCacheKey(parts: {
   return createHash('sha256').update(material).digest('hex');
 }
 
+/**
+ * The recipient alone, within the same scope: sha256 of the scope, the normalised name and
+ * interest, and the identity hint — the research key without the template's type and terms, so
+ * it is known before the template is parsed (`ResearchCache.holdsRecipient`).
+ */
+export function recipientCacheKey(parts: {
+  scope: CacheScope;
+  recipientName: string;
+  recipientInterest: string;
+  identityHint?: IdentityHint | undefined;
+}): string {
+  const { platform, teamId, userId } = parts.scope;
+  const material = JSON.stringify([
+    'r1',
+    platform,
+    teamId === '' ? ['user', userId] : ['team', teamId],
+    normaliseForKey(parts.recipientName),
+    normaliseForKey(parts.recipientInterest),
+    hintKey(parts.identityHint),
+  ]);
+  return createHash('sha256').update(material).digest('hex');
+}
+
 /** The hint's fields in a fixed order, normalised; empty when there is none. */
 function hintKey(hint: IdentityHint | undefined): string[] {
   const { affiliation, orcid, openalexId, arxivAuthorId, profileUrl } = hint ?? {};

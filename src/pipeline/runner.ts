@@ -18,16 +18,17 @@ import type {
   PageReader,
   PaperSearch,
   ResearchCache,
+  WebSearchAnswer,
   ScholarDirectory,
   WebSearch,
 } from './ports.ts';
-import { researchCacheKey, type CacheScope } from './research-cache-key.ts';
+import { recipientCacheKey, researchCacheKey, type CacheScope } from './research-cache-key.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
 import { findPapers, type ArxivLimits } from './steps/arxiv.ts';
 import { composeEmail } from './steps/compose.ts';
 import { identifyRecipient } from './steps/identity.ts';
 import { parseTemplate } from './steps/parse.ts';
-import { RESEARCH_LIMITS, researchRecipient, type ResearchLimits } from './steps/research.ts';
+import { RESEARCH_LIMITS, researchRecipient, searchBackground, type ResearchLimits } from './steps/research.ts';
 import {
   STEP_LABELS,
   type IdentityHeld,
@@ -265,9 +266,47 @@ export async function runPipeline(
     emit({ step, kind: 'finished', durationMs: cached.durationMs, warnings: cached.warnings, reused: true });
   };
 
-  // Step 1.
   const { input } = data;
-  if (!steps.parse) await run('parse', (p) => parseTemplate(input, p));
+  const scope = options.cacheScope;
+  const cache = deps.cache && deps.researchCacheTtlMs > 0 && scope ? deps.cache : undefined;
+
+  // Research's background search needs only the recipient, so it starts with the generation, while
+  // the template is parsed (issue 24: a page it needs is read meanwhile, not after the parse and
+  // the search). Not when the research is done or held already, nor when this recipient's
+  // research is in the cache (the run will probably reuse it); stopped when the research turns
+  // out not to be needed (a cache hit after all, a template with nothing to research, a failed parse).
+  const early = new AbortController();
+  let background: Promise<WebSearchAnswer> | undefined;
+  if (!steps.parse && !steps.research && !steps.identity?.output?.held) {
+    const reusable =
+      cache?.holdsRecipient && !options.freshResearch
+        ? await cache
+            .holdsRecipient(
+              recipientCacheKey({ ...input, scope: scope!, identityHint: input.identityHint }),
+              deps.researchCacheTtlMs,
+            )
+            .catch(() => true) // the cache is down: the run will say so; no search it may not need
+        : false;
+    if (!reusable) {
+      background = searchBackground(
+        input,
+        {
+          search: portsFor('research').search,
+          signal: signal ? AbortSignal.any([signal, early.signal]) : early.signal,
+        },
+        deps.limits?.research,
+      );
+      background.catch(() => undefined); // read (and reported) by the research step, or not needed
+    }
+  }
+
+  // Step 1.
+  try {
+    if (!steps.parse) await run('parse', (p) => parseTemplate(input, p));
+  } catch (err) {
+    early.abort(err);
+    throw err;
+  }
   const parsed = steps.parse?.output;
   if (!parsed) {
     throw new PermanentError(ErrorCode.Internal, 'The saved reading of the template is missing; start a new email.', {
@@ -282,8 +321,6 @@ export async function runPipeline(
   }
 
   // Steps 2 and 3, from the cache when it has them.
-  const scope = options.cacheScope;
-  const cache = deps.cache && deps.researchCacheTtlMs > 0 && scope ? deps.cache : undefined;
   const key = scope
     ? researchCacheKey({
         ...input,
@@ -302,6 +339,8 @@ export async function runPipeline(
     if (!steps.identity && isCachedRecord(hit?.identity)) await reuse('identity', hit.identity);
     if (wantsArxiv && !steps.arxiv && isCachedRecord(hit?.arxiv)) await reuse('arxiv', hit.arxiv);
   }
+  // The early search is not needed: the research came from the cache, or there is none to do.
+  if (steps.research) early.abort();
   const fresh: StepName[] = [];
   // An arXiv author id's feed, read once for the identity (who) and the papers (what they wrote).
   const arxivId = input.identityHint?.arxivAuthorId;
@@ -378,7 +417,7 @@ export async function runPipeline(
       run('research', (p) =>
         researchRecipient(
           { input, parsed, identify, held, preview },
-          { ...p, pagesDeadlineMs: deps.pagesDeadlineMs },
+          { ...p, pagesDeadlineMs: deps.pagesDeadlineMs, background },
           deps.limits?.research,
         ),
       ).then(
@@ -445,7 +484,10 @@ export async function runPipeline(
       identity: withoutReuse(steps.identity),
       arxiv: withoutReuse(steps.arxiv),
     };
-    await cache.put(key, value).catch((err: unknown) => logger.warn({ err }, 'could not store research in the cache'));
+    const recipient = recipientCacheKey({ ...input, scope: scope!, identityHint: input.identityHint });
+    await cache
+      .put(key, value, recipient)
+      .catch((err: unknown) => logger.warn({ err }, 'could not store research in the cache'));
   }
 
   // Step 4.

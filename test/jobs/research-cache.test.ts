@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createResearchCache } from '../../src/jobs/research-cache.ts';
 import type { ResearchCache } from '../../src/pipeline/ports.ts';
-import { researchCacheKey, type CacheScope } from '../../src/pipeline/research-cache-key.ts';
+import { recipientCacheKey, researchCacheKey, type CacheScope } from '../../src/pipeline/research-cache-key.ts';
 import { runPipeline } from '../../src/pipeline/runner.ts';
 import { PARSE_ANSWER } from '../../src/pipeline/steps/parse.ts';
 import { CachedResearchSchema } from '../../src/pipeline/records.ts';
@@ -117,5 +117,27 @@ describe('the research cache', () => {
       await db.pool.query('UPDATE research_cache SET value = $2::jsonb WHERE key = $1', [key, value]);
       expect(await cache.get(key, 60_000), value).toBeUndefined();
     }
+  });
+  it('says whom its research is for, so a run knows before its parse that it may reuse it', async () => {
+    const recipient = (scope: CacheScope, name = INPUT.recipientName) =>
+      recipientCacheKey({ ...INPUT, recipientName: name, scope });
+    expect(await cache.holdsRecipient!(recipient(T1), 60_000)).toBe(false);
+    await run(T1, { searchTerms: ['engines'] });
+    const [row] = (await db.pool.query<{ recipient_key: string }>('SELECT recipient_key FROM research_cache')).rows;
+    expect(row?.recipient_key).toBe(recipient(T1));
+    // The same person however typed, in the same workspace; not in another, nor another person.
+    expect(await cache.holdsRecipient!(recipient(T1, '  ada   LOVELACE '), 60_000)).toBe(true);
+    expect(await cache.holdsRecipient!(recipient({ ...T1, teamId: 'T2' }), 60_000)).toBe(false);
+    expect(await cache.holdsRecipient!(recipient(T1, 'Grace Hopper'), 60_000)).toBe(false);
+    // Older than the TTL: not reusable.
+    await db.pool.query("UPDATE research_cache SET created_at = now() - interval '2 minutes'");
+    expect(await cache.holdsRecipient!(recipient(T1), 60_000)).toBe(false);
+    // Other search terms miss the cache, but the run searched only after its parse: one search
+    // for each query, and the new research stored beside the old.
+    await db.pool.query('UPDATE research_cache SET created_at = now()');
+    const other = await run(T1, { searchTerms: ['looms'] });
+    expect(other.searches).toBe(2);
+    expect(other.out.steps.research?.reused).toBeUndefined();
+    expect(await rows()).toHaveLength(2);
   });
 });

@@ -266,11 +266,11 @@ export function pagesDouble(
 
 /** A `ResearchCache` in a Map, aged by an injectable clock. */
 export function memoryCache(now: () => number = Date.now): ResearchCache & {
-  entries: Map<string, { value: CachedResearch; storedAt: number }>;
+  entries: Map<string, { value: CachedResearch; storedAt: number; recipientKey?: string | undefined }>;
   gets: string[];
   puts: string[];
 } {
-  const entries = new Map<string, { value: CachedResearch; storedAt: number }>();
+  const entries = new Map<string, { value: CachedResearch; storedAt: number; recipientKey?: string | undefined }>();
   const gets: string[] = [];
   const puts: string[] = [];
   return {
@@ -284,9 +284,12 @@ export function memoryCache(now: () => number = Date.now): ResearchCache & {
       // A JSON round trip, as through Postgres.
       return JSON.parse(JSON.stringify(entry.value)) as CachedResearch;
     },
-    async put(key, value) {
+    async put(key, value, recipientKey) {
       puts.push(key);
-      entries.set(key, { value: JSON.parse(JSON.stringify(value)) as CachedResearch, storedAt: now() });
+      entries.set(key, { value: JSON.parse(JSON.stringify(value)) as CachedResearch, storedAt: now(), recipientKey });
+    },
+    async holdsRecipient(recipientKey, maxAgeMs) {
+      return [...entries.values()].some((e) => e.recipientKey === recipientKey && now() - e.storedAt <= maxAgeMs);
     },
   };
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
 import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
-import type { CachedResearch, ResearchCache } from '../../src/pipeline/ports.ts';
+import { memoryCache } from './doubles.ts';
 import { runPipeline, type PipelineDeps } from '../../src/pipeline/runner.ts';
 import type { PipelineData, ProgressEvent } from '../../src/pipeline/types.ts';
 import { OVERLOADED } from '../fakes/anthropic.ts';
@@ -101,8 +101,7 @@ describe('the pipeline end to end', () => {
   });
 
   it('calls no search, page or arXiv service when the research is cached', async () => {
-    const store = new Map<string, CachedResearch>();
-    const cache: ResearchCache = { get: async (k) => store.get(k), put: async (k, v) => void store.set(k, v) };
+    const cache = memoryCache();
     const cacheScope = { platform: 'slack', teamId: 'T1', userId: 'u1' };
     await runPipeline(fresh(), deps({ cache, researchCacheTtlMs: 60_000 }), { cacheScope });
     const counts = () => [services.exa.requests.length, services.arxiv.requests.length, services.pages.requests.length];

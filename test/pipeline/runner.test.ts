@@ -90,7 +90,8 @@ describe('runPipeline: timing', () => {
 describe('runPipeline: concurrency', () => {
   it('runs research and arXiv at the same time: parse + max(research, arXiv) + compose', async () => {
     // parse 50 ms; research = two concurrent searches (100 ms) + summary (100 ms) = 200 ms;
-    // arXiv 150 ms; compose 50 ms. In sequence: 450 ms. Concurrently: 300 ms.
+    // arXiv 150 ms; compose 50 ms. In sequence: 450 ms. Concurrently: 300 ms. The background
+    // search needs only the recipient: it starts with the parse.
     // On vitest's virtual clock (the doubles' latencies are timers, the runner's elapsed clock
     // reads the faked performance.now), so the times below are exact, whatever the machine's load.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
@@ -110,11 +111,13 @@ describe('runPipeline: concurrency', () => {
       const at = (calls: { startedAt: number; endedAt: number | undefined }[]) =>
         calls.map((c) => [c.startedAt - t0, (c.endedAt ?? NaN) - t0]);
       expect(at(t.log.of('llm', PARSE_ANSWER))).toEqual([[0, 50]]);
-      // Both start as soon as the parse ends, and overlap each other.
+      // The background search starts with the generation, the publications search (it needs the
+      // template's search terms) as soon as the parse ends; they overlap each other.
       expect(at(t.log.of('search'))).toEqual([
-        [50, 150],
+        [0, 100],
         [50, 150],
       ]);
+      expect(t.search.queries[0]).toMatch(/affiliation role current work$/);
       expect(at(t.log.of('papers'))).toEqual([[50, 200]]);
       expect(at(t.log.of('llm', 'research_summary')).at(-1)).toEqual([150, 250]);
       // Compose waits for both: it starts at max(250, 200), and the whole run takes 300, not 450.
@@ -123,6 +126,40 @@ describe('runPipeline: concurrency', () => {
       expect(out.steps.research?.durationMs).toBe(200);
       expect(out.steps.arxiv?.durationMs).toBe(150);
       expect(out.steps.compose?.durationMs).toBe(50);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("reads the background search's pages while the publications search still runs", async () => {
+    // The background search starts with the parse (0–100), the publications search after it
+    // (50–150): the background's page without text is read at 100, not after 150.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const t = testDeps({
+        latencyMs: {
+          llm: { parsed_template: 50, research_summary: 100, email: 50 },
+          search: 100,
+          papers: 150,
+          pages: 30,
+        },
+      });
+      const t0 = globalThis.performance.now();
+      const running = runPipeline(fresh(), { ...t.deps, clock: { elapsed: () => globalThis.performance.now() } });
+      await vi.runAllTimersAsync();
+      const out = await running;
+      const at = (calls: { startedAt: number; endedAt: number | undefined }[]) =>
+        calls.map((c) => [c.startedAt - t0, (c.endedAt ?? NaN) - t0]);
+      expect(at(t.log.of('search'))).toEqual([
+        [0, 100],
+        [50, 150],
+      ]);
+      expect(t.pages.reads).toEqual(['https://news.example/engines']);
+      expect(at(t.log.of('pages'))).toEqual([[100, 130]]);
+      // The summary waits for both searches and every page: from 150, the research ends at 250.
+      expect(at(t.log.of('llm', 'research_summary')).at(-1)).toEqual([150, 250]);
+      expect(out.steps.research?.durationMs).toBe(200);
+      expect(out.steps.research?.output?.sources.map((source) => source.url)).toContain('https://news.example/engines');
     } finally {
       vi.useRealTimers();
     }
@@ -198,6 +235,61 @@ describe('runPipeline: resume and cache', () => {
     // What was cached is stored without the reuse mark.
     const stored = [...(t.cache?.entries.values() ?? [])][0]?.value;
     expect(stored?.research?.reused).toBeUndefined();
+  });
+
+  it("searches only after the parse when this recipient's research is cached, whatever the template", async () => {
+    // Research for Ada from a RESEARCH template is cached; a BOOK template misses the cache (its
+    // key has the template type) but the run could not know that before the parse: no early search.
+    const first = testDeps({ withCache: true });
+    await runPipeline(fresh(), first.deps, { cacheScope: SCOPE });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const t = testDeps({ templateType: 'BOOK', latencyMs: { llm: { parsed_template: 50 }, search: 100 } });
+      const t0 = globalThis.performance.now();
+      const running = runPipeline(
+        fresh(),
+        { ...t.deps, cache: first.cache, clock: { elapsed: () => globalThis.performance.now() } },
+        { cacheScope: SCOPE },
+      );
+      await vi.runAllTimersAsync();
+      const out = await running;
+      expect(t.log.of('search').map((c) => c.startedAt - t0)).toEqual([50, 50]);
+      expect(out.steps.research?.reused).toBeUndefined();
+      // Another workspace's cache holds nothing for its own recipient: its search starts at once.
+      const other = testDeps({ latencyMs: { llm: { parsed_template: 50 }, search: 100 } });
+      const t1 = globalThis.performance.now();
+      const again = runPipeline(
+        fresh(),
+        { ...other.deps, cache: first.cache, clock: { elapsed: () => globalThis.performance.now() } },
+        { cacheScope: { ...SCOPE, teamId: 'T2' } },
+      );
+      await vi.runAllTimersAsync();
+      await again;
+      expect(other.log.of('search').map((c) => c.startedAt - t1)).toEqual([0, 50]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('searches before the parse when the research is to be done afresh, the cache notwithstanding', async () => {
+    const first = testDeps({ withCache: true });
+    await runPipeline(fresh(), first.deps, { cacheScope: SCOPE });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const t = testDeps({ latencyMs: { llm: { parsed_template: 50 }, search: 100 } });
+      const t0 = globalThis.performance.now();
+      const running = runPipeline(
+        fresh(),
+        { ...t.deps, cache: first.cache, clock: { elapsed: () => globalThis.performance.now() } },
+        { cacheScope: SCOPE, freshResearch: true },
+      );
+      await vi.runAllTimersAsync();
+      const out = await running;
+      expect(t.log.of('search').map((c) => c.startedAt - t0)).toEqual([0, 50]);
+      expect(out.steps.research?.reused).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('ignores research older than the TTL', async () => {
@@ -323,7 +415,10 @@ describe('runPipeline: failures and retries', () => {
       /^Reading the template failed: The template parser returned an answer we could not use twice: [\s\S]+\. Try again; if it keeps happening, simplify the template\.$/,
     );
     expect(r.events.at(-1)).toEqual({ step: 'parse', kind: 'failed', message: (error as Error).message });
-    expect(t.log.of('search')).toEqual([]);
+    // Only the background search, started with the generation (its query needs no parse): no
+    // publications search, no arXiv.
+    expect(t.search.queries).toEqual([expect.stringMatching(/affiliation role current work$/)]);
+    expect(t.log.of('papers')).toEqual([]);
   });
 
   it('reports an unexpected error as a bug, with the step', async () => {

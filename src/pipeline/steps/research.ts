@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { askStructured } from '../ask.ts';
 import { trimToSentence } from '../chunk.ts';
-import type { Llm, PageReader, WebResult, WebSearch } from '../ports.ts';
+import type { Llm, PageReader, WebResult, WebSearch, WebSearchAnswer, WebSearchOptions } from '../ports.ts';
 import type { ExaSearchType } from '../prices.ts';
 import { buildCorpus } from '../corpus.ts';
 import { DATA_NOT_INSTRUCTIONS, cleanCitations, neutralise, packSources, quoteSources } from '../sources.ts';
@@ -110,6 +110,11 @@ export interface ResearchDeps {
   signal?: AbortSignal | undefined;
   /** All the page reads together, after Exa's answer (`RESEARCH_PAGES_DEADLINE`); undefined: no deadline. */
   pagesDeadlineMs?: number | undefined;
+  /**
+   * The background search, started before the template was parsed (`searchBackground`: its query
+   * needs only the recipient): used instead of searching again.
+   */
+  background?: Promise<WebSearchAnswer> | undefined;
 }
 
 export interface ResearchInput {
@@ -135,11 +140,16 @@ export interface ResearchInput {
   preview?: ((pages: readonly PageText[]) => Promise<IdentityOutput>) | undefined;
 }
 
+/** Who the person is and what they do now: the recipient alone decides it, not the template. */
+export function backgroundQuery(input: Pick<PipelineInput, 'recipientName' | 'recipientInterest'>): string {
+  return `${input.recipientName.trim()} ${input.recipientInterest.trim()} affiliation role current work`;
+}
+
 /** The two queries; `publications` is undefined for GENERAL templates. */
 export function researchQueries({ input, parsed }: ResearchInput): { background: string; publications?: string } {
   const name = input.recipientName.trim();
   const terms = parsed.searchTerms.join(' ');
-  const background = `${name} ${input.recipientInterest.trim()} affiliation role current work`;
+  const background = backgroundQuery(input);
   if (parsed.templateType === 'RESEARCH')
     return { background, publications: `${name} ${terms} research papers publications` };
   if (parsed.templateType === 'BOOK') return { background, publications: `${name} ${terms} books author` };
@@ -201,6 +211,30 @@ export async function researchRecipient(
   };
 }
 
+/** What every search of the research asks Exa for. */
+function searchOptions(limits: ResearchLimits, signal: AbortSignal | undefined): WebSearchOptions {
+  return {
+    numResults: limits.resultsPerQuery,
+    type: limits.searchType,
+    textChars: limits.textChars,
+    highlightChars: limits.highlightChars,
+    signal,
+  };
+}
+
+/**
+ * The background search on its own, as research would make it: the runner starts it with the
+ * generation, while the template is still being parsed (its query needs only the recipient), and
+ * hands it to research as `ResearchDeps.background`.
+ */
+export function searchBackground(
+  input: Pick<PipelineInput, 'recipientName' | 'recipientInterest'>,
+  deps: Pick<ResearchDeps, 'search' | 'signal'>,
+  limits: ResearchLimits = RESEARCH_LIMITS,
+): Promise<WebSearchAnswer> {
+  return deps.search.search(backgroundQuery(input), searchOptions(limits, deps.signal));
+}
+
 /** The two searches, deduplicated, and each result's best text (pages read where the search gave too little). */
 async function searchAndRead(
   research: ResearchInput,
@@ -208,28 +242,46 @@ async function searchAndRead(
   limits: ResearchLimits,
 ): Promise<{ read: PageText[]; warnings: string[] }> {
   const queries = researchQueries(research);
-  const options = {
-    numResults: limits.resultsPerQuery,
-    type: limits.searchType,
-    textChars: limits.textChars,
-    highlightChars: limits.highlightChars,
-    signal: deps.signal,
-  };
+  const options = searchOptions(limits, deps.signal);
   // The extraction thread starts while Exa searches, not within the pages' deadline.
   deps.pages.warm?.();
+  const background = deps.background ?? deps.search.search(queries.background, options);
+  // An early search that fails is reported by whoever reads it; this keeps it from being unhandled.
+  background.catch(() => undefined);
   const publications = limits.backgroundOnly ? undefined : queries.publications;
   const min = limits.skipPublicationsWith;
   if (publications === undefined || min === undefined || !research.preview) {
-    const found = await Promise.all(
-      [queries.background, publications].filter((q) => q !== undefined).map((q) => deps.search.search(q, options)),
-    );
-    return readResults(dedupeByUrl(found.flatMap((answer) => answer.results)), deps, limits, deps.pagesDeadlineMs);
+    const more = publications === undefined ? undefined : deps.search.search(publications, options);
+    more?.catch(() => undefined);
+    // The background's pages are read as soon as it answers, while the publications search may
+    // still run (it was started later when the background search began with the generation); each
+    // search's pages have the whole deadline from its own answer, so the research ends no later
+    // than when both answered together. Results are kept in the same order: background first.
+    const first = dedupeByUrl((await background).results);
+    if (!more) return readResults(first, deps, limits, deps.pagesDeadlineMs);
+    // A failed publications search fails the step: the background's reads still running stop.
+    const stop = new AbortController();
+    const reads = { ...deps, signal: deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal };
+    const reading = readResults(first, reads, limits, deps.pagesDeadlineMs);
+    reading.catch(() => undefined);
+    let answer: WebSearchAnswer;
+    try {
+      answer = await more;
+    } catch (err) {
+      stop.abort(err);
+      await reading.catch(() => undefined);
+      throw err;
+    }
+    const seen = new Set(first.map((r) => urlKey(r.url)));
+    const rest = dedupeByUrl(answer.results).filter((r) => !seen.has(urlKey(r.url)));
+    const [a, b] = await Promise.all([reading, readResults(rest, deps, limits, deps.pagesDeadlineMs)]);
+    return { read: [...a.read, ...b.read], warnings: [...a.warnings, ...b.warnings] };
   }
   // Staged: the background first, who the person is from it, then the publications only when
   // their record does not already give the papers with venue and year (issue 21, the batch target).
-  const background = dedupeByUrl((await deps.search.search(queries.background, options)).results);
+  const found = dedupeByUrl((await background).results);
   const reading = Date.now();
-  const first = await readResults(background, deps, limits, deps.pagesDeadlineMs);
+  const first = await readResults(found, deps, limits, deps.pagesDeadlineMs);
   // One deadline for the page reads of both searches together, as when they run at once.
   const left =
     deps.pagesDeadlineMs === undefined ? undefined : Math.max(0, deps.pagesDeadlineMs - (Date.now() - reading));
@@ -237,7 +289,7 @@ async function searchAndRead(
   const early = await research.preview(first.read).catch(() => undefined);
   if (early && citableWorks(early, [research.input.recipientInterest, ...research.parsed.searchTerms]) >= min)
     return first;
-  const seen = new Set(background.map((r) => urlKey(r.url)));
+  const seen = new Set(found.map((r) => urlKey(r.url)));
   const more = (await deps.search.search(publications, options)).results.filter((r) => !seen.has(urlKey(r.url)));
   const second = await readResults(dedupeByUrl(more), deps, limits, left);
   return { read: [...first.read, ...second.read], warnings: [...first.warnings, ...second.warnings] };
