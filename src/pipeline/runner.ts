@@ -28,6 +28,7 @@ import { findPapers, type ArxivLimits } from './steps/arxiv.ts';
 import { composeEmail } from './steps/compose.ts';
 import { identifyRecipient } from './steps/identity.ts';
 import { parseTemplate } from './steps/parse.ts';
+import { hasRecipientSlot, slotsInCode } from './template.ts';
 import { RESEARCH_LIMITS, researchRecipient, searchBackground, type ResearchLimits } from './steps/research.ts';
 import {
   STEP_LABELS,
@@ -277,7 +278,14 @@ export async function runPipeline(
   // out not to be needed (a cache hit after all, a template with nothing to research, a failed parse).
   const early = new AbortController();
   let background: Promise<WebSearchAnswer> | undefined;
-  if (!steps.parse && !steps.research && !steps.identity?.output?.held) {
+  // A template whose placeholders are all the sender's (read in code, as the parse does) is
+  // researched for nothing: nothing is spent on it, so no early search either.
+  if (
+    !steps.parse &&
+    !steps.research &&
+    !steps.identity?.output?.held &&
+    hasRecipientSlot(slotsInCode(input.template))
+  ) {
     const reusable =
       cache?.holdsRecipient && !options.freshResearch
         ? await cache

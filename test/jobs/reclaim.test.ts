@@ -48,10 +48,15 @@ async function jobOf(generationId: string) {
   return rows[0]!;
 }
 
-/** Waits until the worker is inside step 2 (research): parse saved, Exa asked. */
+/**
+ * Waits until the worker is inside step 2 (research): parse saved, Exa asked (the background
+ * search starts with the generation, so Exa is asked before the parse is saved).
+ */
 async function inResearch(id: string, exaBefore: number) {
   await expect.poll(() => services.exa.requests.length, { timeout: 20_000, interval: 50 }).toBeGreaterThan(exaBefore);
-  expect((await getGeneration(db.pool, id))?.steps).toHaveProperty('parse');
+  await expect
+    .poll(async () => Object.keys((await getGeneration(db.pool, id))?.steps ?? {}), { timeout: 20_000, interval: 50 })
+    .toContain('parse');
 }
 
 const parseCalls = () => services.anthropic.callsFor('parsed_template').length;

@@ -136,7 +136,17 @@ it('traces a generation from the request to the result, across the queue, with t
   );
   const exa = inTrace.filter((s) => s.name === 'exa.search');
   expect(exa.length).toBeGreaterThan(0);
-  expect(exa.every((s) => parentOf(s) === stepId('research'))).toBe(true);
+  // The background search starts with the generation, while the template is parsed: under the
+  // generation, before the research step; the publications search is in the research step. Both
+  // are the research's (`scribe.step`).
+  expect(
+    exa
+      .map((s) =>
+        parentOf(s) === idOf(generation) ? 'generation' : parentOf(s) === stepId('research') ? 'research' : 'elsewhere',
+      )
+      .sort(),
+  ).toEqual(['generation', 'research']);
+  expect(exa.every((s) => s.attributes['scribe.step'] === 'research')).toBe(true);
   expect(inTrace.filter((s) => s.name === 'arxiv.search').map(parentOf)).toEqual([stepId('arxiv')]);
   const pages = inTrace.filter((s) => s.name === 'page.read');
   expect(pages.length).toBeGreaterThan(0);
