@@ -159,7 +159,15 @@ export async function benchBox(): Promise<void> {
     const exaBefore = services.exa.requests.length;
     await submit(slack, box, 'U0CRASH', 'Grace Hopper'); // another recipient: no cached research
     const asked = performance.now();
-    while (services.exa.requests.length === exaBefore) {
+    // In research: Exa asked and the parse saved (the background search starts with the generation).
+    const inResearch = async () =>
+      services.exa.requests.length > exaBefore &&
+      (
+        await client!.query<{ parsed: boolean }>(
+          "SELECT steps ? 'parse' AS parsed FROM generations ORDER BY created_at DESC LIMIT 1",
+        )
+      ).rows[0]?.parsed === true;
+    while (!(await inResearch())) {
       if (performance.now() - asked > 60_000) throw new Error('the generation never reached research');
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -46,8 +46,11 @@ describe('a worker killed mid-job', () => {
     const parsesBefore = parseCalls();
     const exaBefore = services.exa.requests.length;
     const id = await enqueue('U-kill-1');
+    // Inside step 2: Exa asked (the background search starts with the generation) and the parse saved.
     await expect.poll(() => services.exa.requests.length, { timeout: 20_000, interval: 50 }).toBeGreaterThan(exaBefore);
-    expect((await getGeneration(db.pool, id))?.steps).toHaveProperty('parse');
+    await expect
+      .poll(async () => Object.keys((await getGeneration(db.pool, id))?.steps ?? {}), { timeout: 20_000, interval: 50 })
+      .toContain('parse');
     first.kill('SIGKILL');
     await first.exited;
     services.exa.latencyMs = 0;
