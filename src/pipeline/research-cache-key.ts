@@ -40,27 +40,20 @@ export function normaliseTerms(terms: readonly string[]): string[] {
  * collide; the version tag lets a change of the key or of the cached shape start afresh ("v1"
  * keys, unscoped, are never looked up again; "v2" keys hold no identity record).
  */
-export function researchCacheKey(parts: {
+export function researchCacheKey(
+  parts: RecipientParts & { templateType: TemplateType; searchTerms: readonly string[] },
+): string {
+  const [scope, team, name, interest, hint] = recipientMaterial(parts);
+  return sha256Json(['v3', scope, team, name, interest, parts.templateType, normaliseTerms(parts.searchTerms), hint]);
+}
+
+/** Who the research is about, in whose scope. */
+interface RecipientParts {
   scope: CacheScope;
   recipientName: string;
   recipientInterest: string;
-  templateType: TemplateType;
-  searchTerms: readonly string[];
   /** Who the person asking means: another hint may be another person, so other research. */
   identityHint?: IdentityHint | undefined;
-}): string {
-  const { platform, teamId, userId } = parts.scope;
-  const material = JSON.stringify([
-    'v3',
-    platform,
-    teamId === '' ? ['user', userId] : ['team', teamId],
-    normaliseForKey(parts.recipientName),
-    normaliseForKey(parts.recipientInterest),
-    parts.templateType,
-    normaliseTerms(parts.searchTerms),
-    hintKey(parts.identityHint),
-  ]);
-  return createHash('sha256').update(material).digest('hex');
 }
 
 /**
@@ -68,22 +61,25 @@ export function researchCacheKey(parts: {
  * interest, and the identity hint — the research key without the template's type and terms, so
  * it is known before the template is parsed (`ResearchCache.holdsRecipient`).
  */
-export function recipientCacheKey(parts: {
-  scope: CacheScope;
-  recipientName: string;
-  recipientInterest: string;
-  identityHint?: IdentityHint | undefined;
-}): string {
+export function recipientCacheKey(parts: RecipientParts): string {
+  return sha256Json(['r1', ...recipientMaterial(parts)]);
+}
+
+/** The platform, the team (or the user where there is none), the normalised name and interest, the hint. */
+function recipientMaterial(parts: RecipientParts): [string, [string, string], string, string, string[]] {
   const { platform, teamId, userId } = parts.scope;
-  const material = JSON.stringify([
-    'r1',
+  return [
     platform,
     teamId === '' ? ['user', userId] : ['team', teamId],
     normaliseForKey(parts.recipientName),
     normaliseForKey(parts.recipientInterest),
     hintKey(parts.identityHint),
-  ]);
-  return createHash('sha256').update(material).digest('hex');
+  ];
+}
+
+/** The parts JSON-encoded together (no separator can make two different tuples collide), hashed. */
+function sha256Json(parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
 /** The hint's fields in a fixed order, normalised; empty when there is none. */

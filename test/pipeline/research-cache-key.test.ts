@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   normaliseForKey,
   normaliseTerms,
+  recipientCacheKey,
   researchCacheKey,
   type CacheScope,
 } from '../../src/pipeline/research-cache-key.ts';
@@ -88,5 +89,28 @@ describe('researchCacheKey', () => {
       .update(JSON.stringify(['v1', 'ada lovelace', 'analytical engines', 'RESEARCH']))
       .digest('hex');
     expect(key('Ada Lovelace')).not.toBe(v1);
+  });
+});
+
+describe('recipientCacheKey', () => {
+  const recipient = (recipientName: string, scope: CacheScope = T1, identityHint?: IdentityHint) =>
+    recipientCacheKey({ scope, recipientName, recipientInterest: 'Analytical engines', identityHint });
+
+  it('names the recipient in a scope, whatever the template: known before the parse', () => {
+    expect(recipient('  ada   LOVELACE ')).toBe(recipient('Ada Lovelace'));
+    expect(recipient('Ádá Lovelace')).toBe(recipient('Ada Lovelace'));
+    expect(recipient('Ada Lovelace')).toMatch(/^[0-9a-f]{64}$/);
+    expect(recipient('Grace Hopper')).not.toBe(recipient('Ada Lovelace'));
+    expect(recipient('Ada Lovelace', { ...T1, teamId: 'T2' })).not.toBe(recipient('Ada Lovelace'));
+    expect(recipient('Ada Lovelace', T1, { orcid: '0000-0002-1825-0097' })).not.toBe(recipient('Ada Lovelace'));
+    // Never the same digest as a research key (another version tag).
+    const research = researchCacheKey({
+      scope: T1,
+      recipientName: 'Ada Lovelace',
+      recipientInterest: 'Analytical engines',
+      templateType: 'RESEARCH',
+      searchTerms: [],
+    });
+    expect(recipient('Ada Lovelace')).not.toBe(research);
   });
 });
