@@ -270,16 +270,17 @@ export async function runPipeline(
   const { input } = data;
   const scope = options.cacheScope;
   const cache = deps.cache && deps.researchCacheTtlMs > 0 && scope ? deps.cache : undefined;
+  // Whom the research is for, whatever the template: known before the parse.
+  const recipientKey = scope ? recipientCacheKey({ ...input, scope, identityHint: input.identityHint }) : undefined;
 
   // Research's background search needs only the recipient, so it starts with the generation, while
   // the template is parsed (issue 24: a page it needs is read meanwhile, not after the parse and
-  // the search). Not when the research is done or held already, nor when this recipient's
-  // research is in the cache (the run will probably reuse it); stopped when the research turns
-  // out not to be needed (a cache hit after all, a template with nothing to research, a failed parse).
+  // the search). Not when the research is done or held already; not for a template whose
+  // placeholders are all the sender's (read in code, as the parse does: nothing is spent on it);
+  // not when this recipient's research is in the cache (the run will probably reuse it). Stopped
+  // when the research turns out not to be needed (a cache hit after all, a failed parse).
   const early = new AbortController();
   let background: Promise<WebSearchAnswer> | undefined;
-  // A template whose placeholders are all the sender's (read in code, as the parse does) is
-  // researched for nothing: nothing is spent on it, so no early search either.
   if (
     !steps.parse &&
     !steps.research &&
@@ -287,13 +288,9 @@ export async function runPipeline(
     hasRecipientSlot(slotsInCode(input.template))
   ) {
     const reusable =
-      cache?.holdsRecipient && !options.freshResearch
-        ? await cache
-            .holdsRecipient(
-              recipientCacheKey({ ...input, scope: scope!, identityHint: input.identityHint }),
-              deps.researchCacheTtlMs,
-            )
-            .catch(() => true) // the cache is down: the run will say so; no search it may not need
+      cache?.holdsRecipient && recipientKey && !options.freshResearch
+        ? // The cache is down: the run will say so; no search it may not need.
+          await cache.holdsRecipient(recipientKey, deps.researchCacheTtlMs).catch(() => true)
         : false;
     if (!reusable) {
       background = searchBackground(
@@ -492,9 +489,8 @@ export async function runPipeline(
       identity: withoutReuse(steps.identity),
       arxiv: withoutReuse(steps.arxiv),
     };
-    const recipient = recipientCacheKey({ ...input, scope: scope!, identityHint: input.identityHint });
     await cache
-      .put(key, value, recipient)
+      .put(key, value, recipientKey)
       .catch((err: unknown) => logger.warn({ err }, 'could not store research in the cache'));
   }
 

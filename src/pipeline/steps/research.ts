@@ -3,8 +3,9 @@
  * `lite`, each result's opening text and its query-relevant highlights) — the papers search left
  * out when the person's confirmed scholarly record already gives their papers with venue and year
  * (`ResearchLimits.skipPublicationsWith`, then made after the background's pages), results deduplicated by
- * URL, pages without usable text read up to four at a time within one deadline for them all (the
- * slow ones are left out, issue 24), text that is not prose skipped and
+ * URL, pages without usable text read up to four at a time per search, as soon as that search answers
+ * (the background search is started with the generation, before the parse) and within a deadline
+ * from its answer (the slow ones are left out, issue 24), text that is not prose skipped and
  * each source given a fair share of the corpus, then a summary of ≈3,000 characters by the fast
  * model with numbered citations checked in code: one call, as the corpus fits one request.
  */
