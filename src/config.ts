@@ -38,8 +38,6 @@ export const DEFAULTS = {
   // critical path (9.6 s with the seed latencies); 2.5 s go to the pages, 0.5 s to the summary's
   // and the identity's own work (docs/decisions.md, "Slow pages").
   researchPagesDeadline: '2.5s',
-  // Pages the shared browser renders at once (`BROWSER_PAGES` unset).
-  browserPages: 1,
   logLevel: 'info',
 } as const;
 
@@ -246,6 +244,17 @@ export function concurrencyForMemory(bytes: number): number {
   return Math.max(MEMORY_CONCURRENCY_BASE, Math.min(gib, MEMORY_CONCURRENCY_MAX));
 }
 const MEMORY_CONCURRENCY_BASE = 4;
+
+/**
+ * Pages the shared browser renders at once when `BROWSER_PAGES` is unset: two for a worker that
+ * runs several generations at once, one otherwise. Since research's background search starts with
+ * the generation, a wave's renders have the publications search's time to run in; two at a time
+ * fit it (issue 24: 22.9–23.3 emails a minute at concurrency 4 against 22.4 with one, +20–30 MB at
+ * the peak, 529–557 MB with hostile pages; docs/decisions.md, "Two pages at once by default").
+ */
+export function pagesForConcurrency(concurrency: number): number {
+  return concurrency >= 2 ? 2 : 1;
+}
 const MEMORY_CONCURRENCY_MAX = 8;
 
 /**
@@ -380,7 +389,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       apiKey: e.OPENALEX_API_KEY,
     },
     chromiumPath,
-    browserPages: e.BROWSER_PAGES ?? DEFAULTS.browserPages,
+    browserPages: e.BROWSER_PAGES ?? pagesForConcurrency(e.WORKER_CONCURRENCY ?? concurrencyForMemory(memoryBytes)),
     scrapeAllowHosts: (e.SCRAPE_ALLOW_HOSTS ?? '')
       .split(',')
       .map((h) => h.trim().toLowerCase())

@@ -152,8 +152,12 @@ describe('loadConfig', () => {
     expect(config.researchCacheTtlMs).toBe(30 * 60 * 1000);
     expect(loadConfig({ RESEARCH_PAGES_DEADLINE: '800ms' }).researchPagesDeadlineMs).toBe(800);
     expect(loadConfig({ RESEARCH_PAGES_DEADLINE: '4s' }).researchPagesDeadlineMs).toBe(4_000);
-    expect(loadConfig({}, noFiles).browserPages).toBe(1);
+    // Unset: two pages at once for a worker running several generations at once, one for one.
+    expect(loadConfig({}, noFiles).browserPages).toBe(2);
+    expect(loadConfig({ WORKER_CONCURRENCY: '2' }, noFiles).browserPages).toBe(2);
+    expect(loadConfig({ WORKER_CONCURRENCY: '1' }, noFiles).browserPages).toBe(1);
     expect(loadConfig({ BROWSER_PAGES: '4' }, noFiles).browserPages).toBe(4);
+    expect(loadConfig({ BROWSER_PAGES: '1', WORKER_CONCURRENCY: '8' }, noFiles).browserPages).toBe(1);
     expect(config.logLevel).toBe('debug');
   });
 

@@ -59,7 +59,12 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
   lifecycle.add('cancel bus', () => cancelBus.stop());
   const from = config.workerConcurrencyFrom;
   logger.info(
-    { event: 'worker.concurrency_chosen', concurrency: config.workerConcurrency, ...from },
+    {
+      event: 'worker.concurrency_chosen',
+      concurrency: config.workerConcurrency,
+      browserPages: config.browserPages,
+      ...from,
+    },
     'variable' in from
       ? `concurrency ${config.workerConcurrency} (WORKER_CONCURRENCY)`
       : `concurrency ${config.workerConcurrency} (from ${formatMemory(from.memoryBytes)} of memory)`,
