@@ -244,6 +244,7 @@ export function concurrencyForMemory(bytes: number): number {
   return Math.max(MEMORY_CONCURRENCY_BASE, Math.min(gib, MEMORY_CONCURRENCY_MAX));
 }
 const MEMORY_CONCURRENCY_BASE = 4;
+const MEMORY_CONCURRENCY_MAX = 8;
 
 /**
  * Pages the shared browser renders at once when `BROWSER_PAGES` is unset: two for a worker that
@@ -255,7 +256,6 @@ const MEMORY_CONCURRENCY_BASE = 4;
 export function pagesForConcurrency(concurrency: number): number {
   return concurrency >= 2 ? 2 : 1;
 }
-const MEMORY_CONCURRENCY_MAX = 8;
 
 /**
  * The memory this process may use: the machine's (`os.totalmem()`), or less when a cgroup v2 limit
@@ -364,6 +364,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   if (problems.length > 0) throw new ConfigError(problems);
 
   const memoryBytes = e.WORKER_CONCURRENCY === undefined ? (options.memoryBytes ?? machineMemoryBytes)() : 0;
+  const workerConcurrency = e.WORKER_CONCURRENCY ?? concurrencyForMemory(memoryBytes);
   const cwd = options.cwd ?? process.cwd();
   const config: Config = {
     databaseUrl: e.DATABASE_URL,
@@ -389,12 +390,12 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       apiKey: e.OPENALEX_API_KEY,
     },
     chromiumPath,
-    browserPages: e.BROWSER_PAGES ?? pagesForConcurrency(e.WORKER_CONCURRENCY ?? concurrencyForMemory(memoryBytes)),
+    browserPages: e.BROWSER_PAGES ?? pagesForConcurrency(workerConcurrency),
     scrapeAllowHosts: (e.SCRAPE_ALLOW_HOSTS ?? '')
       .split(',')
       .map((h) => h.trim().toLowerCase())
       .filter((h) => h !== ''),
-    workerConcurrency: e.WORKER_CONCURRENCY ?? concurrencyForMemory(memoryBytes),
+    workerConcurrency,
     workerConcurrencyFrom: e.WORKER_CONCURRENCY === undefined ? { memoryBytes } : { variable: true },
     dailyQuota: e.SCRIBE_DAILY_QUOTA ?? DEFAULTS.dailyQuota,
     batchMax: e.SCRIBE_BATCH_MAX ?? DEFAULTS.batchMax,
