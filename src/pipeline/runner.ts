@@ -280,7 +280,8 @@ export async function runPipeline(
   // not when this recipient's research is in the cache (the run will probably reuse it). Stopped
   // when the research turns out not to be needed (a cache hit after all, a failed parse).
   const early = new AbortController();
-  let background: Promise<WebSearchAnswer> | undefined;
+  // The search, once the cache has said whether to make it: asked alongside the parse, not before it.
+  let earlySearch: Promise<{ answer: Promise<WebSearchAnswer> } | undefined> | undefined;
   if (
     !steps.parse &&
     !steps.research &&
@@ -290,10 +291,11 @@ export async function runPipeline(
     const reusable =
       cache?.holdsRecipient && recipientKey && !options.freshResearch
         ? // The cache is down: the run will say so; no search it may not need.
-          await cache.holdsRecipient(recipientKey, deps.researchCacheTtlMs).catch(() => true)
-        : false;
-    if (!reusable) {
-      background = searchBackground(
+          cache.holdsRecipient(recipientKey, deps.researchCacheTtlMs).catch(() => true)
+        : Promise.resolve(false);
+    earlySearch = reusable.then((reuse) => {
+      if (reuse || early.signal.aborted) return undefined;
+      const answer = searchBackground(
         input,
         {
           search: portsFor('research').search,
@@ -301,8 +303,9 @@ export async function runPipeline(
         },
         deps.limits?.research,
       );
-      background.catch(() => undefined); // read (and reported) by the research step, or not needed
-    }
+      answer.catch(() => undefined); // read (and reported) by the research step, or not needed
+      return { answer };
+    });
   }
 
   // Step 1.
@@ -346,6 +349,7 @@ export async function runPipeline(
   }
   // The early search is not needed: the research came from the cache, or there is none to do.
   if (steps.research) early.abort();
+  const background = (await earlySearch)?.answer;
   const fresh: StepName[] = [];
   // An arXiv author id's feed, read once for the identity (who) and the papers (what they wrote).
   const arxivId = input.identityHint?.arxivAuthorId;
