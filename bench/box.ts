@@ -332,26 +332,26 @@ export async function benchBoxConcurrency(concurrency = Number(process.env.BENCH
       .slice(arxivFrom)
       .map((r) => r.at)
       .sort((a, b) => a - b);
-    const arxivAtRel = () => arxivAt.map((t) => Math.round((t - startedAt) / 100) / 10).join(', ');
     const gaps = arxivAt.slice(1).map((at, i) => (at - arxivAt[i]!) / 1000);
     if (process.env.BENCH_BOX_TIMELINE) {
-      // Diagnostic: each generation's steps, seconds from the first submission (start–end).
+      // Diagnostic: each generation's steps, start–end in seconds from the first submission.
+      const at = (ms: number) => round1((ms - startedAt) / 1000);
       for (const r of [...last].sort((a, b) => Number(a.started_ms) - Number(b.started_ms))) {
-        const at = (iso: string) => Math.round((Date.parse(iso) - startedAt) / 100) / 10;
         const steps = Object.entries(r.steps as Record<string, { durationMs?: number; finishedAt?: string }>)
           .filter(([, s]) => s.finishedAt !== undefined && s.durationMs !== undefined)
-          .map(
-            ([k, s]) => `${k} ${Math.round((at(s.finishedAt!) - s.durationMs! / 1000) * 10) / 10}–${at(s.finishedAt!)}`,
-          );
+          .map(([k, s]) => {
+            const end = Date.parse(s.finishedAt!);
+            return `${k} ${at(end - s.durationMs!)}–${at(end)}`;
+          });
         console.error(
-          `timeline: started ${Math.round(Number(r.started_ms) / 100) / 10} ran ${Math.round(r.run_s * 10) / 10}: ${steps.join(', ')}`,
+          `timeline: started ${round1(Number(r.started_ms) / 1000)} ran ${round1(r.run_s)}: ${steps.join(', ')}`,
         );
       }
-      console.error(`timeline: arxiv requests at ${arxivAtRel()}`);
+      console.error(`timeline: arxiv requests at ${arxivAt.map(at).join(', ')}`);
       if (process.env.BENCH_BOX_TIMELINE === 'logs')
         for (const l of scribe!.logs.filter((l) => Number(l.time) >= startedAt))
           console.error(
-            `log ${((Number(l.time) - startedAt) / 1000).toFixed(2)} ${String(l.generationId ?? '').slice(0, 6)} ${l.msg} ${l.url ?? ''} ${l.step ?? ''}`,
+            `log ${at(Number(l.time))} ${String(l.generationId ?? '').slice(0, 6)} ${l.msg} ${l.url ?? ''} ${l.step ?? ''}`,
           );
     }
     return {
