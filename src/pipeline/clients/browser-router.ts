@@ -1,33 +1,31 @@
 /**
- * The request router of one page read in the shared browser. Chromium does not ask Playwright's
- * router about redirect hops, so a routed request that is simply continued could be redirected
- * anywhere. Instead every request the page makes is performed by us (`guardedRequest`: each hop
- * checked, connected to the checked address) and the answer handed back with `route.fulfill`;
- * refused ones are aborted. WebSockets are closed, images, media and fonts never fetched (text is
- * all we read), popups closed unread.
+ * The request router of one page read in the shared browser. Chromium does not pause redirect hops
+ * for the DevTools protocol's request interception, so a paused request that is simply continued
+ * could be redirected anywhere. Instead every request the page makes is performed by us
+ * (`guardedRequest`: each hop checked, connected to the checked address) and the answer handed back
+ * with `request.respond`; refused ones are aborted. Images, media and fonts are never fetched (text
+ * is all we read), popups closed unread.
  *
  * Per page, the router serves a few requests at a time, a bounded number, a bounded total of bytes
  * (the answers pass through this process's memory) and a handful of top-level navigations (a
  * meta-refresh loop would load the page forever), and refuses SCRAPE_ALLOW_HOSTS hosts to a page
- * not on one. Playwright answers CORS preflights itself, so requests a browser would preflight are
- * refused here, and answers without CORS headers get one that matches no origin.
+ * not on one. A request a browser would preflight is refused when it goes to another origin (its
+ * preflight would be the router's to answer, not that origin's); Chromium applies its own CORS
+ * checks to every answer handed back.
  *
- * Nothing thrown inside a Playwright callback may escape it: Playwright calls them from its
- * connection's event loop, so a throw there is an unhandled rejection and Node exits, with every
- * generation in flight. Each callback is wrapped; an error in one fails this page read only.
+ * What the router never sees (a popup's requests, WebSockets, a worker's own connections) goes to
+ * Chromium's network stack, which sends everything to a proxy that is not there (browser.ts).
+ *
+ * Nothing thrown inside a Puppeteer event handler may escape it: Puppeteer calls them from its
+ * connection's message loop, so a throw there is an unhandled rejection and Node exits, with every
+ * generation in flight. Each handler is wrapped; an error in one fails this page read only.
  */
-import type { BrowserContext, Frame, Page, Request, Route } from 'playwright-core';
+import type { ErrorCode as AbortReason, HTTPRequest, Page } from 'puppeteer-core';
 import { ErrorCode, PermanentError, ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { isCrossOrigin, isSimpleRequest } from './cors.ts';
 import { guardedRequest, readCapped, type ByteBudget } from './guarded-http.ts';
 import type { UrlGuard } from './ssrf.ts';
-
-/**
- * The Access-Control-Allow-Origin given to answers that had none: an origin no page can have
- * (.invalid never resolves), so Chromium's CORS check fails as it would have without Playwright.
- */
-export const NO_CORS_ORIGIN = 'https://no-cors.invalid';
 
 const SKIPPED = new Set(['image', 'media', 'font', 'eventsource', 'websocket', 'manifest']);
 const SCRIPTED = new Set(['fetch', 'xhr']);
@@ -62,17 +60,15 @@ export interface RouterOptions {
   signal: AbortSignal;
   logger: Logger;
   /** Test hook: called with each request as the router takes it; what it throws fails that page read. */
-  onRequest?: ((request: Request) => void | Promise<void>) | undefined;
+  onRequest?: ((request: HTTPRequest) => void | Promise<void>) | undefined;
 }
 
 export interface PageRouter {
-  /** The page's own tab: requests of any other one (a popup) are refused, and that page is closed. */
-  adopt(page: Page): void;
   /** Where the page's document came from, after redirects. */
   readonly finalUrl: string;
   /** Why the page's own document could not be fetched: a better message than Chromium's net::ERR_*. */
   readonly documentFailure: unknown;
-  /** The first error thrown inside a Playwright callback; `failed` is aborted then. */
+  /** The first error thrown inside a Puppeteer event handler; `failed` is aborted then. */
   readonly failure: unknown;
   readonly failed: AbortSignal;
   /** Aborted when the page has used up its top-level navigations: the read takes what is there. */
@@ -87,15 +83,14 @@ export interface PageRouter {
   networkQuiet(quietMs: number, signal: AbortSignal): Promise<void>;
 }
 
-/** Installs the router on a fresh context, before its page is opened. */
-export async function routeContext(context: BrowserContext, options: RouterOptions): Promise<PageRouter> {
+/** Installs the router on a fresh page, before it loads anything. */
+export async function routePage(page: Page, options: RouterOptions): Promise<PageRouter> {
   const { url, limits, logger } = options;
   const failed = new AbortController();
   const navigationsSpent = new AbortController();
   let failure: unknown;
   let documentFailure: unknown;
   let finalUrl = url;
-  let page: Page | undefined;
   let navigations = 0;
   // The page's requests the router is handling now, and who waits for them to go quiet.
   let inFlight = 0;
@@ -126,49 +121,42 @@ export async function routeContext(context: BrowserContext, options: RouterOptio
   };
   const served = servedRequests(limits, options.signal, limit);
   const pageGuard = forPage(options.guard, url);
-  const refuse = (route: Route, why: Parameters<Route['abort']>[0] = 'blockedbyclient') =>
-    route.abort(why).catch(() => undefined);
+  const refuse = (request: HTTPRequest, why: AbortReason = 'blockedbyclient') =>
+    request.abort(why).catch(() => undefined);
 
-  async function serve(route: Route): Promise<void> {
-    const request = route.request();
+  async function serve(request: HTTPRequest): Promise<void> {
     await options.onRequest?.(request);
-    if (SKIPPED.has(request.resourceType())) return refuse(route);
+    if (SKIPPED.has(request.resourceType())) return refuse(request);
     // A page is read, not used: nothing it sends may change anything anywhere. GET and HEAD
     // read; a POST is what a form or a search box sends (same as any browser, through the guard).
-    if (!READ_METHODS.has(request.method())) return refuse(route);
-    let isDocument = false;
-    if (request.isNavigationRequest()) {
-      // A popup's first request comes before its frame exists: `frame()` would throw.
-      const frame = frameOf(request);
-      if (!page || frame?.page() !== page) {
-        logger.debug({ url: request.url() }, 'navigation of another tab (a popup) refused');
-        return refuse(route);
-      }
-      isDocument = frame.parentFrame() === null;
-      if (isDocument && ++navigations > limits.navigations) {
-        limit(`more than ${limits.navigations} top-level navigations`);
-        navigationsSpent.abort();
-        // ERR_ABORTED commits no error page: the document already loaded stays to be read.
-        return refuse(route, 'aborted');
-      }
+    if (!READ_METHODS.has(request.method())) return refuse(request);
+    // The page's own document: a navigation of its main frame (a frame's own is one of its loads).
+    const isDocument = request.isNavigationRequest() && request.frame() === page.mainFrame();
+    if (isDocument && ++navigations > limits.navigations) {
+      limit(`more than ${limits.navigations} top-level navigations`);
+      navigationsSpent.abort();
+      // ERR_ABORTED commits no error page: the document already loaded stays to be read.
+      return refuse(request, 'aborted');
     }
-    const headers = await request.allHeaders();
-    // Playwright answers CORS preflights itself, allowing everything: a request a browser would
-    // preflight is refused when it goes to another origin, and may not be redirected to one. Only
-    // fetch() and XMLHttpRequest can be such requests; the browser writes every other one itself.
+    const headers = request.headers();
+    // The router answers for every origin, so the other origin would never be asked to approve a
+    // request a browser preflights: such a request is refused when it goes to another origin, and
+    // may not be redirected to one. Only fetch() and XMLHttpRequest can be such requests; the
+    // browser writes every other one itself. (The preflight itself is an OPTIONS, refused above.)
     const simple = !SCRIPTED.has(request.resourceType()) || isSimpleRequest(request.method(), headers);
     if (!simple && isCrossOrigin(request.url(), headers)) {
       logger.debug({ url: request.url() }, 'cross-origin request that needs a CORS preflight refused');
-      return refuse(route);
+      return refuse(request);
     }
     const guard = simple ? pageGuard : sameOrigin(pageGuard, request.url());
     const slot = await served.acquire();
-    if (!slot) return refuse(route);
+    if (!slot) return refuse(request);
     try {
+      const body = request.hasPostData() ? await request.content() : undefined;
       const answer = await guardedRequest(request.url(), guard, {
         method: request.method(),
         headers,
-        body: request.postDataBuffer() ?? undefined,
+        body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined,
         signal: options.signal,
       });
       // The document is the page: it is read to its own cap, and the budget is for what it loads.
@@ -179,11 +167,11 @@ export async function routeContext(context: BrowserContext, options: RouterOptio
       );
       if (truncated && served.budget.left <= 0 && !isDocument) {
         limit(`more than ${limits.bytes.toLocaleString('en')} bytes of requests`);
-        return await refuse(route);
+        return await refuse(request);
       }
       if (isDocument) finalUrl = answer.finalUrl;
       await served.oneAtATime(() =>
-        route.fulfill({
+        request.respond({
           status: answer.response.statusCode ?? 200,
           headers: responseHeaders(answer.response.headers),
           body: bytes,
@@ -192,27 +180,27 @@ export async function routeContext(context: BrowserContext, options: RouterOptio
     } catch (err) {
       if (isDocument) documentFailure ??= err;
       logger.debug({ url: request.url(), err }, 'browser request not served');
-      await refuse(route, err instanceof ScribeError ? 'blockedbyclient' : 'failed');
+      await refuse(request, err instanceof ScribeError ? 'blockedbyclient' : 'failed');
     } finally {
       slot.release();
     }
   }
 
-  await context.addInitScript({ content: INIT_SCRIPT });
-  await context.routeWebSocket(
-    /.*/,
-    safely((ws) => ws.close({ code: 1008, reason: 'not allowed' })),
-  );
-  await context.route(
-    '**/*',
-    safely(async (route: Route) => {
+  // Before the page loads anything: in every frame, before the page's scripts.
+  await page.evaluateOnNewDocument(INIT_SCRIPT);
+  // A service worker would answer the page's requests without the router.
+  await page.setBypassServiceWorker(true);
+  await page.setRequestInterception(true);
+  page.on(
+    'request',
+    safely(async (request: HTTPRequest) => {
       inFlight += 1;
       requestsSeen += 1;
       changed();
       try {
-        await serve(route);
+        await serve(request);
       } catch (err) {
-        await refuse(route);
+        await refuse(request);
         throw err;
       } finally {
         inFlight -= 1;
@@ -220,17 +208,15 @@ export async function routeContext(context: BrowserContext, options: RouterOptio
       }
     }),
   );
+  // Popups that got past the init script (a target=_blank link or form) are closed unread; their
+  // requests were never the router's, so they went to the dead proxy.
+  page.on(
+    'popup',
+    safely(async (opened: Page | null) => {
+      if (opened && opened !== page) await opened.close();
+    }),
+  );
   return {
-    adopt(p) {
-      page = p;
-      // Popups that got past the init script (a target=_blank link or form) are closed unread.
-      context.on(
-        'page',
-        safely(async (opened: Page) => {
-          if (opened !== page) await opened.close();
-        }),
-      );
-    },
     get finalUrl() {
       return finalUrl;
     },
@@ -275,28 +261,17 @@ export async function routeContext(context: BrowserContext, options: RouterOptio
   };
 }
 
-/** The request's frame, or undefined where Playwright has none to give (a popup's navigation, a service worker). */
-function frameOf(request: Request): Frame | undefined {
-  try {
-    return request.frame();
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * Response headers as `route.fulfill` takes them; Playwright splits Set-Cookie on newlines. An
- * answer without Access-Control-Allow-Origin gets `NO_CORS_ORIGIN`: Playwright adds the page's
- * own origin (and allow-credentials) when the header is missing, which would let any page read
- * any other origin's answers.
+ * Response headers as `request.respond` takes them: hop-by-hop ones dropped (the body is handed over
+ * whole and decoded; Puppeteer sets its length), Set-Cookie kept one entry per cookie. Chromium
+ * applies its CORS checks to the answer as to one from the network.
  */
-export function responseHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
-  const out: Record<string, string> = {};
+export function responseHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP.has(name)) continue;
-    out[name] = Array.isArray(value) ? value.join(name === 'set-cookie' ? '\n' : ', ') : value;
+    out[name] = Array.isArray(value) && name !== 'set-cookie' ? value.join(', ') : value;
   }
-  out['access-control-allow-origin'] ??= NO_CORS_ORIGIN;
   return out;
 }
 

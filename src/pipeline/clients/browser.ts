@@ -9,16 +9,16 @@
  * loopback included.
  */
 import fs from 'node:fs';
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import type { Browser, BrowserContext, HTTPRequest, Page } from 'puppeteer-core';
 import { ErrorCode, ScribeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import { routeContext, type PageRouter, type RouterLimits } from './browser-router.ts';
+import { routePage, type PageRouter, type RouterLimits } from './browser-router.ts';
 import { describeNetworkError, formatDuration } from './errors.ts';
 import { RedirectError } from './guarded-http.ts';
 import type { UrlGuard } from './ssrf.ts';
 
-// Debian's /usr/bin/chromium and /usr/bin/chromium-headless-shell are shell wrappers; Playwright
-// needs the binary itself.
+// Debian's /usr/bin/chromium and /usr/bin/chromium-headless-shell are shell wrappers; Puppeteer
+// needs the binary itself (it talks to it over a pipe and waits for it by its pid).
 const DEBIAN_BINARIES: Record<string, string> = {
   '/usr/bin/chromium': '/usr/lib/chromium/chromium',
   '/usr/bin/chromium-headless-shell': '/usr/lib/chromium/chromium-headless-shell',
@@ -27,7 +27,7 @@ const DEBIAN_BINARIES: Record<string, string> = {
 /**
  * Fewer Chromium processes for one page at a time (docs/decisions.md, "A lighter browser"): no
  * zygote, one renderer, the GPU process and the network service folded into the browser, no
- * out-of-process audio or per-site processes. Requests are still all routed through Playwright to
+ * out-of-process audio or per-site processes. Requests are still all routed through Puppeteer to
  * the Node guard. The network service in the browser process saves one process and ~11 MB of PSS
  * (docs/decisions.md, "Four at once on a 1 GB box").
  */
@@ -80,7 +80,7 @@ export interface BrowserPoolOptions {
   settleMs?: number | undefined;
   /**
    * The page is read once none of its requests has been in flight for this long and its scripts
-   * have let a task run since (`settle`). Default 250 ms (Playwright's `networkidle` waits 500 ms).
+   * have let a task run since (`settle`). Default 250 ms (Puppeteer's `networkidle0` waits 500 ms).
    */
   quietMs?: number | undefined;
   /** Characters of page text kept at most. Default 200,000. */
@@ -106,7 +106,7 @@ export interface BrowserPoolOptions {
   /** Flags added after the fixed ones. Default MEMORY_ARGS (the bench compares others). */
   extraArgs?: readonly string[] | undefined;
   /** Test hook: called with each request a page makes, as it is routed; what it throws fails that page read. */
-  onRequest?: ((request: Request) => void | Promise<void>) | undefined;
+  onRequest?: ((request: HTTPRequest) => void | Promise<void>) | undefined;
 }
 
 export interface RenderedPage {
@@ -138,34 +138,10 @@ export interface BrowserPool {
   close(): Promise<void>;
 }
 
-/** The executable Playwright should start: Debian's real binary for its /usr/bin/chromium wrapper. */
+/** The executable Puppeteer should start: Debian's real binary for its /usr/bin/chromium wrapper. */
 export function resolveChromium(path: string): string {
   const binary = DEBIAN_BINARIES[path];
   return binary && fs.existsSync(binary) ? binary : path;
-}
-
-/** The browser's main process: our child process whose name is chromium (Linux /proc). */
-function chromiumChildPid(): number | undefined {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return undefined; // not Linux, or /proc unreadable
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // that process ended while we looked: a busy machine's other processes come and go
-    }
-    // "pid (comm) state ppid …"; comm may contain spaces, so split after the last ')'.
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid === process.pid && /chrom/i.test(comm)) return Number(entry);
-  }
-  return undefined;
 }
 
 /** A fresh context with its one page. */
@@ -200,10 +176,10 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
   let spare: { browser: Browser; opened: Promise<Opened | undefined> } | undefined;
   const crashed = new WeakSet<Page>();
   const openPage = async (b: Browser): Promise<Opened> => {
-    const context = await b.newContext({ javaScriptEnabled: true, serviceWorkers: 'block', acceptDownloads: false });
+    const context = await b.createBrowserContext({ downloadBehavior: { policy: 'deny' } });
     try {
       const page = await context.newPage();
-      page.once('crash', () => crashed.add(page)); // a renderer it shared ended with another page
+      page.once('error', () => crashed.add(page)); // its renderer crashed (one it shared ended with another page)
       return { context, page };
     } catch (err) {
       await context.close().catch(() => undefined);
@@ -241,18 +217,32 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
 
   const launch = (): Promise<Browser> => {
     if (browser) return browser;
-    // Imported on first need: playwright-core alone adds ~80 MB to a process that never scrapes.
-    const launching: Promise<Browser> = import('playwright-core')
-      .then(({ chromium }) =>
-        chromium.launch({
+    // Imported on first need: puppeteer-core adds ~30 MB to a process that never scrapes.
+    const launching: Promise<Browser> = import('puppeteer-core')
+      .then(({ default: puppeteer }) =>
+        puppeteer.launch({
           executablePath: resolveChromium(options.executablePath),
-          args: [...ARGS, ...(options.extraArgs ?? MEMORY_ARGS)],
-
-          headless: true,
+          args: [...ARGS, ...(options.extraArgs ?? MEMORY_ARGS), '--no-startup-window'],
+          // No first tab (Puppeteer opens about:blank): it would be one more renderer process, as
+          // each context has its own, for nothing.
+          waitForInitialPage: false,
+          headless: 'shell',
+          // The DevTools protocol over the child's pipes: no debugging port for another local
+          // process to connect to.
+          pipe: true,
+          // Puppeteer allows popups; the router also closes any that get through.
+          ignoreDefaultArgs: ['--disable-popup-blocking', 'about:blank'],
+          // The pages' own size; no per-page emulation call, nor the DevTools issues feed.
+          defaultViewport: null,
+          issuesEnabled: false,
+          // The service's own shutdown closes the browser (pool.close()).
+          handleSIGINT: false,
+          handleSIGTERM: false,
+          handleSIGHUP: false,
         }),
       )
       .then((b) => {
-        browserPid = chromiumChildPid();
+        browserPid = b.process()?.pid;
         options.logger.info({ pid: browserPid }, 'browser launched');
         b.on('disconnected', () => {
           if (browser === launching) browser = undefined;
@@ -323,8 +313,8 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
     let router: PageRouter | undefined;
     try {
       prepareSpare(b);
-      // Installed on a context whose page is already open: routes and init scripts apply to it.
-      router = await routeContext(context, {
+      // Installed on the open page before it loads anything.
+      router = await routePage(page, {
         url,
         guard,
         limits,
@@ -333,7 +323,6 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
         logger: options.logger,
         onRequest: options.onRequest,
       });
-      router.adopt(page);
       // Cancelled, or a callback failed: closing the page ends whatever the read is waiting on.
       const stop = AbortSignal.any([router.failed, ...(signal ? [signal] : [])]);
       const onStop = () => void page.close().catch(() => undefined);
@@ -360,9 +349,9 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
           settling.abort();
         }
         // A string expression: the project's types have no DOM library.
-        const [title, text] = await page.evaluate<[unknown, unknown]>(
+        const [title, text] = (await page.evaluate(
           '[document.title, document.body ? document.body.innerText : ""]',
-        );
+        )) as [unknown, unknown];
         if (router.failure !== undefined) throw router.failure;
         return { finalUrl: router.finalUrl, title: String(title), text: String(text).slice(0, maxTextChars) };
       } finally {

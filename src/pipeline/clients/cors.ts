@@ -2,8 +2,9 @@
  * The Fetch standard's line between a "simple" request, which a browser sends to another origin
  * as it is, and one it first asks that origin about with a CORS preflight
  * (https://fetch.spec.whatwg.org/#cors-safelisted-method, #cors-safelisted-request-header). With
- * request interception on, Playwright answers every preflight itself, allowing everything, so the
- * browser's router must refuse cross-origin requests that would need one.
+ * request interception on, the browser's router performs every request itself, so the other
+ * origin would never be the one asked: the router refuses cross-origin requests that would need
+ * a preflight.
  */
 
 const SAFELISTED_METHODS = new Set(['GET', 'HEAD', 'POST']);

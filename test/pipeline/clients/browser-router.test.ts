@@ -2,7 +2,7 @@
  * What a page read in the shared browser may load, for real (the router, browser-router.ts):
  * every request and redirect hop through the URL guard, a bounded number of requests, bytes and
  * top-level navigations, no request a browser would have to ask another origin about, no popup,
- * and no error in a Playwright callback that reaches further than the page read it belongs to.
+ * and no error in a Puppeteer event handler that reaches further than the page read it belongs to.
  * Runs when Chromium is installed (test/helpers/chromium.ts).
  */
 import dgram from 'node:dgram';
@@ -172,7 +172,7 @@ describe.runIf(chromiumOrSkip())('what a page in the shared browser can reach', 
     expect(open.text).toContain('Fetched: open data for every origin');
   });
 
-  it('sends no PUT, DELETE or PATCH anywhere, same origin or not (Playwright would answer their preflights)', async () => {
+  it('sends no PUT, DELETE or PATCH anywhere, same origin or not (the router would be the one answering their preflights)', async () => {
     const before = { pages: pages.requests.length, other: other.requests.length };
     for (const to of [other.page('/cors-open'), pages.page('/cors-open')]) {
       const rendered = await browser.render(pages.page(`/js-send?to=${encodeURIComponent(to)}`), {
@@ -217,7 +217,7 @@ describe.runIf(chromiumOrSkip())('what a page in the shared browser can reach', 
     });
     expect(other.requests.slice(start).some((r) => r.path === '/cors-open')).toBe(true);
   });
-  it('sends another origin no request a browser would preflight (Playwright answers preflights itself)', async () => {
+  it('sends another origin no request a browser would preflight (the router, not that origin, would answer the preflight)', async () => {
     const sentTo = async (target: FakePages) => {
       const before = target.requests.length;
       const rendered = await browser.render(

@@ -148,7 +148,7 @@ describe.runIf(chromiumOrSkip())('shared browser', () => {
   });
 
   it('reads a page whose script computes past the quiet period before it fetches the text', async () => {
-    // 600 ms of work: Playwright's networkidle (500 ms without requests) would read "Loading…".
+    // 600 ms of work: Puppeteer's networkidle0 (500 ms without requests) would read "Loading…".
     const rendered = await browser.render(pages.page('/js-busy?ms=600'), { guard, timeoutMs: 10_000 });
     expect(rendered.text).toBe('Fetched after the work: open data for every origin');
   });

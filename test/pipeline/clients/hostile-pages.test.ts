@@ -2,7 +2,8 @@
  * Hostile pages cannot take the process down: a real process reads them as the worker does
  * (test/helpers/page-read-child.ts: Config, the URL guard, the shared browser, the page reader),
  * then a normal page, and must still be running afterwards. A page that opened a popup used to
- * make Playwright's `request.frame()` throw inside the route callback, and Node exited with code 1.
+ * make Playwright's `request.frame()` throw inside the route callback, and Node exited with code 1
+ * (Scribe read pages with Playwright then; Puppeteer's handlers are wrapped the same way).
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
