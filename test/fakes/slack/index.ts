@@ -6,6 +6,8 @@ export { FakeSlack, startFakeSlack, type FakeSlackOptions, type SeenMessage } fr
 export {
   SlackDriver,
   HttpTransport,
+  fetchTimed,
+  type TimedPost,
   SocketTransport,
   slackSignature,
   type Delivery,

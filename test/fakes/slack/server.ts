@@ -15,7 +15,7 @@ import { chatMethods } from './api-chat.ts';
 import { miscMethods } from './api-misc.ts';
 import { filesMethods } from './api-files.ts';
 import { streamMethods } from './api-stream.ts';
-import { HttpTransport, SlackDriver, SocketTransport } from './driver.ts';
+import { HttpTransport, SlackDriver, SocketTransport, type TimedPost } from './driver.ts';
 import { visibleText } from './format.ts';
 import { SlackHttpServer, type RecordedCall, type ResponseUrlPost, type SlackFault } from './http.ts';
 import { Payloads } from './payloads.ts';
@@ -233,11 +233,12 @@ export class FakeSlack {
     return this.until(() => this.callsTo(method)[n - 1], `call #${n} of ${method}`, timeoutMs);
   }
 
-  /** A driver delivering over HTTP to the app's events URL, signed with `signingSecret`. */
-  httpDriver(options: { url: string; signingSecret?: string }): SlackDriver {
+  /** A driver delivering over HTTP to the app's events URL, signed with `signingSecret`, sent by `send` (default `fetch`). */
+  httpDriver(options: { url: string; signingSecret?: string; send?: TimedPost }): SlackDriver {
     const transport = new HttpTransport({
       url: options.url,
       signingSecret: options.signingSecret ?? this.signingSecret,
+      send: options.send,
     });
     return new SlackDriver(this.state, new Payloads(this.state, this.http.baseUrl), transport);
   }
