@@ -48,6 +48,10 @@ export async function startHttpServers(parts: HttpParts): Promise<HttpServers> {
     embeddedDatabase: parts.embeddedDatabase,
     startedAt: new Date(),
   });
+  // `PORT` first: with `METRICS_PORT=0` the metrics server takes any free port, which could be the
+  // very one `PORT` names if it were not listening yet.
+  const server = await startHttpServer({ port: config.port, logger, routes: [healthRoute(check, 'public')] });
+  lifecycle.add('http', () => server.close(), 10_000);
   const metrics = await startHttpServer({
     name: 'metrics',
     port: config.metricsPort,
@@ -56,7 +60,5 @@ export async function startHttpServers(parts: HttpParts): Promise<HttpServers> {
     routes: [...(parts.prom ? [parts.prom.route] : []), healthRoute(check, 'detailed')],
   });
   lifecycle.add('metrics server', () => metrics.close(), 10_000);
-  const server = await startHttpServer({ port: config.port, logger, routes: [healthRoute(check, 'public')] });
-  lifecycle.add('http', () => server.close(), 10_000);
   return { public: server, metrics };
 }
