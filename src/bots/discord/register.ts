@@ -14,9 +14,17 @@ import {
   type MessageReaction,
   type PartialMessageReaction,
   type PartialUser,
+  RESTEvents,
   type User,
 } from 'discord.js';
-import { createHandlerRunner, type OnOutcome, type Registration, SORRY } from '../shared/handled.ts';
+import { ackStarted } from '../shared/ack-first.ts';
+import {
+  createHandlerRunner,
+  type HandlerRunner,
+  type OnOutcome,
+  type Registration,
+  SORRY,
+} from '../shared/handled.ts';
 import { handleBatchCancel, handleBatchSubmission } from './batch-handlers.ts';
 import { BATCH_MODAL_ID, parseBatchCancelId } from './batch-render.ts';
 import { COMMAND_NAME } from './commands.ts';
@@ -65,34 +73,64 @@ function rawChannelIds(client: Client): (interaction: Interaction) => string | n
   };
 }
 
+/** Discord's limit for an interaction's first answer: an ack still on its way after it never comes. */
+const ACK_WITHIN_MS = 3_000;
+
+/**
+ * Each interaction's ack is on its way (ack-first.ts) from its arrival until its callback (a REST
+ * call) has been answered, or its handler has ended without one.
+ */
+function acksOnTheirWay(client: Client): (interaction: Interaction) => () => void {
+  const onTheirWay = new Map<string, () => void>();
+  client.rest.on(RESTEvents.Response, (request) => {
+    const id = /^\/interactions\/(\d+)\//.exec(request.path)?.[1];
+    if (id) onTheirWay.get(id)?.();
+  });
+  return (interaction) => {
+    const ended = ackStarted();
+    const end = () => {
+      clearTimeout(timer);
+      onTheirWay.delete(interaction.id);
+      ended();
+    };
+    const timer = setTimeout(end, ACK_WITHIN_MS);
+    timer.unref();
+    onTheirWay.set(interaction.id, end);
+    return end;
+  };
+}
+
 /** Wires the handlers to the client's events; every handler's failure is logged and answered. */
 export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, onOutcome?: OnOutcome): Registration {
   const runner = createHandlerRunner(deps.logger, 'discord event handled', onOutcome);
   const channelOf = rawChannelIds(client);
+  const ackOnItsWay = acksOnTheirWay(client);
   client.on(Events.InteractionCreate, (interaction) => {
     const sorry = () => apologise(interaction);
+    const acked = ackOnItsWay(interaction);
+    const run: HandlerRunner['run'] = (...args) => runner.run(...args).finally(acked);
     if (interaction.isChatInputCommand() && interaction.commandName === COMMAND_NAME) {
       const channelId = channelOf(interaction);
-      void runner.run('command', interaction.id, () => handleScribeCommand(deps, interaction, channelId), sorry);
+      void run('command', interaction.id, () => handleScribeCommand(deps, interaction, channelId), sorry);
     } else if (interaction.isModalSubmit() && parseFormModal(interaction.customId)) {
       channelOf(interaction);
-      void runner.run('modal', interaction.id, () => handleFormSubmission(deps, interaction), sorry);
+      void run('modal', interaction.id, () => handleFormSubmission(deps, interaction), sorry);
     } else if (interaction.isAutocomplete() && interaction.commandName === COMMAND_NAME) {
       // Suggestions are not a request: a failure leaves the list empty, with nothing to apologise for.
-      void runner.run('command', interaction.id, () => handleTemplateAutocomplete(deps, interaction));
+      void run('command', interaction.id, () => handleTemplateAutocomplete(deps, interaction));
     } else if (interaction.isStringSelectMenu() && interaction.customId === TEMPLATE_IDS.pick) {
-      void runner.run('button', interaction.id, () => handleTemplatePick(deps, interaction), sorry);
+      void run('button', interaction.id, () => handleTemplatePick(deps, interaction), sorry);
     } else if (interaction.isButton() && interaction.customId === TEMPLATE_IDS.newButton) {
-      void runner.run('button', interaction.id, () => handleTemplateNew(deps, interaction), sorry);
+      void run('button', interaction.id, () => handleTemplateNew(deps, interaction), sorry);
     } else if (interaction.isModalSubmit() && isTemplateModal(interaction.customId)) {
-      void runner.run('modal', interaction.id, () => handleTemplateSubmission(deps, interaction), sorry);
+      void run('modal', interaction.id, () => handleTemplateSubmission(deps, interaction), sorry);
     } else if (interaction.isModalSubmit() && interaction.customId === PROFILE_MODAL_ID) {
       channelOf(interaction);
-      void runner.run('modal', interaction.id, () => handleProfileSubmission(deps, interaction), sorry);
+      void run('modal', interaction.id, () => handleProfileSubmission(deps, interaction), sorry);
     } else if (interaction.isModalSubmit()) {
       const channelId = channelOf(interaction);
       const handle = interaction.customId === BATCH_MODAL_ID ? handleBatchSubmission : handleDraftSubmission;
-      void runner.run('modal', interaction.id, () => handle(deps, interaction, channelId), sorry);
+      void run('modal', interaction.id, () => handle(deps, interaction, channelId), sorry);
     } else if (interaction.isButton()) {
       channelOf(interaction);
       const handle = parseBatchCancelId(interaction.customId)
@@ -102,9 +140,10 @@ export function registerDiscordHandlers(client: Client, deps: DiscordBotDeps, on
           : parseWriteAnywayId(interaction.customId)
             ? handleWriteAnyway
             : handleResultButton;
-      void runner.run('button', interaction.id, () => handle(deps, interaction), sorry);
+      void run('button', interaction.id, () => handle(deps, interaction), sorry);
     } else {
       channelOf(interaction);
+      acked(); // not ours to answer
     }
   });
   client.on(

@@ -1,6 +1,6 @@
 /**
  * Acks first: the work a handler does after its ack waits here, so that the requests already read
- * off their sockets are acked before it (issue 24, item 3).
+ * off their sockets, and the acks still on their way, go before it (issue 24, item 3).
  *
  * In a burst of 50 `/scribe`, each handler acks and goes on at once (the form's prefill, the modal,
  * the quota check). Without this, a handler's post-ack work runs in the same turn of the event loop
@@ -9,24 +9,70 @@
  * `setImmediate`, one per turn of the loop: between two, the loop's poll phase reads and acks every
  * request that has arrived. One handler at a time costs a turn of the loop (microseconds when
  * nothing else is ready), far inside Slack's 3 s for a trigger id.
+ *
+ * An ack can also take several turns: Discord's is a REST call, often after a database read (the
+ * form's prefill). Every platform says when an ack starts and when it is done (`ackStarted`);
+ * while any is on its way, no post-ack work is let go, for at most `MAX_HOLD_MS` from when that
+ * work started waiting (a slow ack never holds the rest for long).
  */
 
-const waiting: (() => void)[] = [];
+/** The longest a handler's post-ack work waits for other acks on their way. */
+export const MAX_HOLD_MS = 300;
+
+const waiting: { since: number; go: () => void }[] = [];
 let scheduled = false;
+let acking = 0;
+let holdTimer: NodeJS.Timeout | undefined;
+
+function schedule(): void {
+  if (scheduled || waiting.length === 0) return;
+  scheduled = true;
+  setImmediate(releaseOne);
+}
 
 function releaseOne(): void {
-  waiting.shift()?.();
-  if (waiting.length > 0) setImmediate(releaseOne);
-  else scheduled = false;
+  scheduled = false;
+  const first = waiting[0];
+  if (!first) return;
+  const held = performance.now() - first.since;
+  if (acking > 0 && held < MAX_HOLD_MS) {
+    // Woken by the last ack's end, or when the first waiter has waited long enough.
+    if (!holdTimer) {
+      holdTimer = setTimeout(() => {
+        holdTimer = undefined;
+        schedule();
+      }, MAX_HOLD_MS - held);
+      holdTimer.unref();
+    }
+    return;
+  }
+  waiting.shift()?.go();
+  schedule();
 }
 
 /** Resolves in a later turn of the event loop, after the requests already received have been acked. */
 export function afterAcks(): Promise<void> {
   return new Promise((resolve) => {
-    waiting.push(resolve);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(releaseOne);
-    }
+    waiting.push({ since: performance.now(), go: resolve });
+    schedule();
   });
+}
+
+/**
+ * An ack is on its way: post-ack work waits until the returned function is called (idempotent),
+ * which the platform does once the ack has been sent, or has failed.
+ */
+export function ackStarted(): () => void {
+  acking += 1;
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    acking -= 1;
+    if (acking === 0) {
+      clearTimeout(holdTimer);
+      holdTimer = undefined;
+      schedule();
+    }
+  };
 }

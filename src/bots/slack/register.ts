@@ -6,7 +6,7 @@
  */
 import { handleWriteAnyway, WRITE_ANYWAY_ID } from './outreach.ts';
 import type { App, ViewSubmitAction } from '@slack/bolt';
-import { afterAcks } from '../shared/ack-first.ts';
+import { ackStarted, afterAcks } from '../shared/ack-first.ts';
 import { createHandlerRunner, type HandledEvent, type OnOutcome, type Registration, SORRY } from '../shared/handled.ts';
 import { handleAgentButton, handleAgentMessage, handleAgentThreadStarted } from './agent.ts';
 import { handleBatchCancel, handleBatchSubmission } from './batch-handlers.ts';
@@ -93,12 +93,18 @@ export function registerSlackHandlers(app: App, deps: SlackBotDeps, onOutcome?: 
     handle: (ack: (response?: R) => Promise<void>) => Promise<string>,
     apologise?: () => Promise<unknown>,
   ): Promise<void> {
-    // The work after the ack waits for the acks of the requests already received (ack-first.ts).
+    // The work after the ack waits for the acks of the requests already received, and of those on
+    // their way on either platform; this one is on its way until sent (ack-first.ts).
+    const ended = ackStarted();
     const acked = once(async (response?: R) => {
-      await ack(response);
+      try {
+        await ack(response);
+      } finally {
+        ended();
+      }
       await afterAcks();
     });
-    return runner.run(kind, id, () => handle(acked), afterFailure(acked, apologise));
+    return runner.run(kind, id, () => handle(acked), afterFailure(acked, apologise)).finally(ended);
   }
 
   app.command(COMMAND, ({ body, ack, respond }) =>

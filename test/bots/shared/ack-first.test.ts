@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { afterAcks } from '../../../src/bots/shared/ack-first.ts';
+import { ackStarted, afterAcks, MAX_HOLD_MS } from '../../../src/bots/shared/ack-first.ts';
 
 describe('afterAcks', () => {
   const closers: (() => void)[] = [];
@@ -59,5 +59,30 @@ describe('afterAcks', () => {
       ),
     );
     expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('holds the work after an ack while another ack is on its way, and lets it go once that one is sent', async () => {
+    const order: string[] = [];
+    const sent = ackStarted(); // e.g. a Discord interaction waiting for its prefill, then its callback
+    const work = afterAcks().then(() => order.push('work'));
+    for (let turn = 0; turn < 10; turn++) await new Promise((r) => setImmediate(r));
+    order.push('other ack sent');
+    sent();
+    sent(); // ending twice counts once
+    await work;
+    expect(order).toEqual(['other ack sent', 'work']);
+    // Nothing on its way now: the next work goes at once.
+    await afterAcks();
+  });
+
+  it(`holds it ${MAX_HOLD_MS} ms at most for an ack that never ends`, async () => {
+    const never = ackStarted();
+    try {
+      const from = performance.now();
+      await afterAcks();
+      expect(performance.now() - from).toBeGreaterThanOrEqual(MAX_HOLD_MS - 5);
+    } finally {
+      never();
+    }
   });
 });
