@@ -80,7 +80,7 @@ const ACK_WITHIN_MS = 3_000;
  * Each interaction's ack is on its way (ack-first.ts) from its arrival until its callback (a REST
  * call) has been answered, or its handler has ended without one.
  */
-function acksOnTheirWay(client: Client): (interaction: Interaction) => () => void {
+export function acksOnTheirWay(client: Pick<Client, 'rest'>): (interaction: Pick<Interaction, 'id'>) => () => void {
   const onTheirWay = new Map<string, () => void>();
   client.rest.on(RESTEvents.Response, (request) => {
     const id = /^\/interactions\/(\d+)\//.exec(request.path)?.[1];

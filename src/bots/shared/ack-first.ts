@@ -58,6 +58,11 @@ export function afterAcks(): Promise<void> {
   });
 }
 
+/** Acks on their way now (what `ackStarted` counts; tests read it). */
+export function acksOnTheirWayNow(): number {
+  return acking;
+}
+
 /**
  * An ack is on its way: post-ack work waits until the returned function is called (idempotent),
  * which the platform does once the ack has been sent, or has failed.
