@@ -353,6 +353,9 @@ export function createBrowserPool(options: BrowserPoolOptions): BrowserPool {
           '[document.title, document.body ? document.body.innerText : ""]',
         )) as [unknown, unknown];
         if (router.failure !== undefined) throw router.failure;
+        // Cancelled while the page was being closed: aborting its requests can let it finish loading
+        // (a blocking script that fails lets the parser go on) before the close lands. Not a read.
+        signal?.throwIfAborted();
         return { finalUrl: router.finalUrl, title: String(title), text: String(text).slice(0, maxTextChars) };
       } finally {
         stop.removeEventListener('abort', onStop);
