@@ -106,6 +106,55 @@ describe.runIf(chromiumOrSkip())('shared browser', () => {
     }
   });
 
+  it('fails only the read whose browser or renderer was killed (a Pi out of memory), and the next read works', async () => {
+    for (const victim of ['browser', 'renderer'] as const) {
+      let killed: number | undefined;
+      const own = createBrowserPool({
+        executablePath: CHROMIUM!,
+        logger,
+        idleCloseMs: 60_000,
+        onRequest: () => {
+          if (killed !== undefined) return;
+          // The browser's pid, or its renderer's: its child (no zygote) whose command line says so;
+          // never another test's Chromium.
+          const browserPid = own.pid()!;
+          const isOurRenderer = (pid: string) => {
+            try {
+              const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+              const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+              return ppid === browserPid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
+            } catch {
+              return false; // ended while we looked
+            }
+          };
+          killed =
+            victim === 'browser'
+              ? browserPid
+              : Number(
+                  fs
+                    .readdirSync('/proc')
+                    .filter((e) => /^\d+$/.test(e))
+                    .find(isOurRenderer),
+                );
+          process.kill(killed, 'SIGKILL');
+        },
+      });
+      try {
+        const error: unknown = await own
+          .render(pages.page(`/js-only?${victim}`), { guard, timeoutMs: 10_000 })
+          .catch((e: unknown) => e);
+        expect(killed).toEqual(expect.any(Number));
+        expect(error).toMatchObject({ code: 'page_failed' });
+        expect(String(error)).toContain(`/js-only?${victim} could not be read`);
+        const next = await own.render(pages.page('/js-only'), { guard, timeoutMs: 10_000 });
+        expect(next.text).toContain('The Lovelace Lab');
+        if (victim === 'browser') expect(own.pid()).not.toBe(killed); // a fresh one was launched
+      } finally {
+        await own.close();
+      }
+    }
+  });
+
   it('renders one page at a time', async () => {
     const started = pages.requests.length;
     await Promise.all([
