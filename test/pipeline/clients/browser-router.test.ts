@@ -275,9 +275,13 @@ describe.runIf(chromiumOrSkip())('what a page in the shared browser can reach', 
     try {
       // The stalled page holds the one slot; the reads queued behind it get pages opened ahead.
       const stalled = new AbortController();
+      const start = pages.requests.length;
       const holding = ahead.render(pages.page('/js-stall'), { guard, timeoutMs: 30_000, signal: stalled.signal });
       holding.catch(() => undefined);
-      await expect.poll(() => ahead.counts().open, { timeout: 20_000, interval: 20 }).toBe(1);
+      // Stalled: its page asked for the script that never answers (an open page has not always
+      // asked for its document yet).
+      await expect.poll(() => pathsSince(start).includes('/slow'), { timeout: 20_000, interval: 20 }).toBe(true);
+      expect(ahead.counts().open).toBe(1);
       const before = pages.requests.length;
       const fetching = ahead.render(pages.page(`/js-fetch?to=http://localhost:${pages.port}/secret`), {
         guard,
