@@ -271,7 +271,7 @@ export async function runPipeline(
   const scope = options.cacheScope;
   const cache = deps.cache && deps.researchCacheTtlMs > 0 && scope ? deps.cache : undefined;
   // Whom the research is for, whatever the template: known before the parse.
-  const recipientKey = scope ? recipientCacheKey({ ...input, scope, identityHint: input.identityHint }) : undefined;
+  const recipientKey = scope ? recipientCacheKey({ ...input, scope }) : undefined;
 
   // Research's background search needs only the recipient, so it starts with the generation, while
   // the template is parsed (issue 24: a page it needs is read meanwhile, not after the parse and

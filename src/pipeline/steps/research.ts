@@ -246,7 +246,7 @@ async function searchAndRead(
   const options = searchOptions(limits, deps.signal);
   // The extraction thread starts while Exa searches, not within the pages' deadline.
   deps.pages.warm?.();
-  const background = deps.background ?? deps.search.search(queries.background, options);
+  const background = deps.background ?? searchBackground(research.input, deps, limits);
   // An early search that fails is reported by whoever reads it; this keeps it from being unhandled.
   background.catch(() => undefined);
   const publications = limits.backgroundOnly ? undefined : queries.publications;
