@@ -48,7 +48,14 @@ function callback(deps: RouteDeps, ctx: RouteContext): RouteResult {
   const record = deps.interactions.get(ctx.params.interaction!);
   const body = (ctx.body ?? {}) as { type?: number; data?: Record<string, unknown> };
   const withResponse = ctx.query.get('with_response') === 'true';
-  const attempt = { type: body.type ?? -1, data: body.data, withResponse, status: 0, at: Date.now() };
+  const attempt = {
+    type: body.type ?? -1,
+    data: body.data,
+    withResponse,
+    status: 0,
+    at: Date.now(),
+    receivedAt: ctx.receivedAt,
+  };
   const answer = (result: RouteResult): RouteResult => {
     attempt.status = result.status;
     if (record) deps.interactions.recordCallback(record, attempt);

@@ -15,6 +15,8 @@ export interface CallbackRecord {
   /** The HTTP status the fake answered. */
   status: number;
   at: number;
+  /** `performance.now()` when the fake's server first saw the callback, before reading its body. */
+  receivedAt: number;
 }
 
 /** An interaction and its lifecycle. */

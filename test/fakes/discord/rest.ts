@@ -53,6 +53,8 @@ export interface RouteContext {
   headers: http.IncomingHttpHeaders;
   /** Files of a multipart body (`files[n]` fields), with their bytes. */
   files: RecordedCall['files'];
+  /** `performance.now()` when the server first saw the request, before reading its body. */
+  receivedAt: number;
 }
 
 /** What a route handler answers: 204 must have no body. */
@@ -174,6 +176,7 @@ export class FakeDiscordRest {
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const receivedAt = performance.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     const file = method === 'GET' ? this.files.get(url.pathname) : undefined;
@@ -200,7 +203,7 @@ export class FakeDiscordRest {
     };
     const result = invalid
       ? fail(400, 'The request body contains invalid JSON.', 50109)
-      : await this.answer(call, found);
+      : await this.answer(call, found, receivedAt);
     if (result === 'drop') {
       req.socket.destroy();
       return;
@@ -218,7 +221,11 @@ export class FakeDiscordRest {
     }
   }
 
-  private async answer(call: RecordedCall, found: { route?: RouteDef; known: boolean }): Promise<RouteResult | 'drop'> {
+  private async answer(
+    call: RecordedCall,
+    found: { route?: RouteDef; known: boolean },
+    receivedAt: number,
+  ): Promise<RouteResult | 'drop'> {
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     const route = found.route;
     if (!route) return found.known ? fail(405, '405: Method Not Allowed', 0) : fail(404, '404: Not Found', 0);
@@ -238,6 +245,7 @@ export class FakeDiscordRest {
         body: call.body,
         headers: call.headers,
         files: call.files,
+        receivedAt,
       });
     } catch (err) {
       return fail(500, `500: Internal Server Error (fake: ${(err as Error).message})`, 0);
