@@ -5,14 +5,13 @@
  * event loop's delay over each phase (prom-client's `monitorEventLoopDelay`, read from /metrics) —
  * and the Web API / REST calls one generation costs, measured against `scribe start` as users run
  * it, with every service faked. The fakes that serve generations run in a child process of their own
- * (bench/services-child.ts), so this process hosts only the fake Slack and Discord and the clock;
- * Slack's requests are sent and their acks timed on a thread of their own (timed-post-thread.ts),
- * whose event loop does nothing else.
+ * (bench/services-child.ts), so this process hosts only the fake Slack and the clock; Slack's
+ * requests are sent and their acks timed on a thread of their own (timed-post-thread.ts), and the
+ * fake Discord runs, and times its interactions' acks, on another (discord-thread.ts): each of
+ * those threads' event loops does nothing else.
  */
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
-import type { APIUser } from 'discord.js';
-import { type FakeDiscord, startFakeDiscord } from '../test/fakes/discord/index.ts';
 import { startFakeSlack } from '../test/fakes/slack/index.ts';
 import { createTestDatabase } from '../test/helpers/db-standalone.ts';
 import { cleanEnv, freePort, spawnScribe } from '../test/helpers/scribe-process.ts';
@@ -20,6 +19,7 @@ import { processCpuMs } from './memory.ts';
 import { RECIPIENT, TEMPLATE } from '../test/helpers/services.ts';
 import { SEED_MS } from './pipeline.ts';
 import { report, stats } from './report.ts';
+import { startDiscordThread, type FormValues } from './discord-thread.ts';
 import { startServicesChild } from './services-child.ts';
 import { startTimedPostThread } from './timed-post-thread.ts';
 
@@ -40,69 +40,17 @@ async function loopDelay(metricsUrl: string): Promise<{ p99_ms: number; max_ms: 
   };
 }
 
-/** Every wait in this bench ends: `check` is polled until truthy, or it fails naming what it waited for. */
-async function poll<T>(check: () => T | Promise<T>, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() >= deadline) throw new Error(`chat bench: waited ${timeoutMs} ms for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** The app's accepted answer to an interaction, or an error after 10 s (a refused or late answer never comes). */
-function answered(discord: FakeDiscord, id: string): Promise<{ type: number }> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`interaction ${id} was not answered within 10 s`)), 10_000);
-  });
-  return Promise.race([discord.nextCallback(id), late]).finally(() => clearTimeout(timer));
-}
-
-/**
- * Discord: each person runs `/scribe` (the form) at once; the ack is the modal (callback type 9).
- * `dispatchMs`: how long this process took to send the 50 interactions over the fake gateway, during
- * which it reads no callback (the first ones' acks are counted at least that late).
- */
-async function discordCommands(
-  discord: FakeDiscord,
-  users: APIUser[],
-): Promise<{ ids: string[]; ms: number[]; dispatchMs: number }> {
-  const from = performance.now();
-  const pending = users.map(async (user) => {
-    const started = performance.now();
-    const { id } = discord.slashCommand({ user });
-    const callback = await answered(discord, id);
-    if (callback.type !== 9) throw new Error(`/scribe was answered with type ${callback.type}, not the form`);
-    return { id, ms: performance.now() - started };
-  });
-  const dispatchMs = Math.round((performance.now() - from) * 100) / 100;
-  const results = await Promise.all(pending);
-  return { ids: results.map((r) => r.id), ms: results.map((r) => r.ms), dispatchMs };
-}
-
-/** Discord: each form from `commandIds` is submitted at once; the ack is the deferred reply (type 5). */
-async function discordSubmissions(discord: FakeDiscord, commandIds: string[], round: string): Promise<number[]> {
-  return Promise.all(
-    commandIds.map(async (commandId) => {
-      const started = performance.now();
-      const { id } = discord.submitModal(commandId, {
-        template: TEMPLATE,
-        recipient_name: `${RECIPIENT.recipientName} ${round}`,
-        recipient_interest: RECIPIENT.recipientInterest,
-      });
-      const callback = await answered(discord, id);
-      if (callback.type !== 5) throw new Error(`the form was answered with type ${callback.type}, not a deferral`);
-      return performance.now() - started;
-    }),
-  );
-}
+/** The form's values, as each person fills it in Discord's bursts. */
+const FORM: FormValues = {
+  template: TEMPLATE,
+  recipient_name: RECIPIENT.recipientName,
+  recipient_interest: RECIPIENT.recipientInterest,
+};
 
 export async function benchChat(databaseUrl: string): Promise<void> {
   const [slack, discord, services, port] = await Promise.all([
     startFakeSlack(),
-    startFakeDiscord(),
+    startDiscordThread(),
     startServicesChild(),
     freePort(),
   ]);
@@ -117,9 +65,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       SLACK_BOT_TOKEN: slack.botToken,
       SLACK_SIGNING_SECRET: slack.signingSecret,
       SLACK_API_URL: slack.apiUrl,
-      DISCORD_TOKEN: discord.token,
-      DISCORD_APPLICATION_ID: discord.applicationId,
-      DISCORD_API_URL: discord.apiUrl,
+      ...discord.env,
       SCRIBE_DAILY_QUOTA: '100000',
       WORKER_CONCURRENCY: '4',
       LOG_LEVEL: 'info',
@@ -131,11 +77,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
     const started = await scribe.waitForLog((l) => l.msg === 'scribe is running' || l.level >= 50, 60_000);
     const metricsUrl = String(started.metrics);
     // 50 Discord members, each with a form of their own.
-    const members = Array.from({ length: IN_FLIGHT }, (_, i) => {
-      const user = discord.world.addUser(`member${i}`);
-      discord.world.addMember(discord.world.guild, user.id);
-      return user;
-    });
+    await discord.addMembers(IN_FLIGHT);
     const driver = slack.httpDriver({ url: `http://127.0.0.1:${port}/slack/events`, send: timer.send });
 
     // The first burst after start runs every code path of the form for the first time (V8 compiles
@@ -155,30 +97,37 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       return max;
     };
     benchLoop.enable();
+    await loopDelay(metricsUrl);
     const cold = stats(await burst());
+    const coldDelay = await loopDelay(metricsUrl);
     report({
       bench: 'slack.slash_to_ack_first_burst_ms',
       in_flight: 50,
       ...cold,
       samples: 50,
+      event_loop_delay: coldDelay,
       bench_loop_delay_max_ms: benchLoopMaxMs(),
       timer_loop_delay_max_ms: await timer.loopDelayMaxMs(),
       ...SERVICES,
       ...TIMED,
     });
     // Discord's first burst comes after Slack's: the request layer's code is shared, so it is warmer.
-    // Timed on this process's loop, which also runs the fake's gateway and serves the fake Slack:
+    // It starts once Scribe has opened the Slack burst's 50 modals (its work after those acks), so
+    // that it too is 50 in flight, not 100. Timed on the fake Discord's thread (discord-thread.ts):
     // its largest delay in the burst and the time it took to send the burst are on the line.
-    benchLoopMaxMs();
-    const discordFirst = await discordCommands(discord, members);
+    await slack.until(() => slack.callsTo('views.open').length >= 50, "the Slack burst's modals", 30_000);
+    await discord.loopDelayMaxMs();
+    const discordFirst = await discord.commands();
     report({
       bench: 'discord.ack_first_burst_ms',
       in_flight: IN_FLIGHT,
       ...stats(discordFirst.ms),
       samples: IN_FLIGHT,
       dispatch_ms: discordFirst.dispatchMs,
-      bench_loop_delay_max_ms: benchLoopMaxMs(),
+      started_after: "the Slack burst's 50 modals were opened",
+      timer_loop_delay_max_ms: await discord.loopDelayMaxMs(),
       ...SERVICES,
+      ...TIMED,
     });
     await new Promise((r) => setTimeout(r, 2_000)); // the first burst's modals open
     const acks: number[] = [];
@@ -245,39 +194,24 @@ export async function benchChat(databaseUrl: string): Promise<void> {
     report({ bench: 'slack.web_api_calls_per_generation', total: calls.length, by_method: byMethod });
 
     // Discord: REST calls for one generation, from the command to the result.
-    const restBefore = discord.rest.calls.length;
-    const cmd = discord.slashCommand({
-      user: discord.people.ada,
-      options: {
-        template: TEMPLATE,
-        recipient_name: RECIPIENT.recipientName,
-        recipient_interest: RECIPIENT.recipientInterest,
-      },
-    });
-    // Components V2: the email is in the thread message's text displays (`text`), its `content` empty.
-    await poll(
-      () =>
-        discord
-          .channelView(discord.channelId)
-          .find((m) => m.threadId && discord.channelView(m.threadId).some((x) => x.text.includes('Dear Dr. Lovelace'))),
-      "Discord's result in the thread (a message with 'Dear Dr. Lovelace')",
-    );
-    void cmd;
-    const rest = discord.rest.calls.slice(restBefore).map((c) => `${c.method} ${c.route}`);
-    const restBy: Record<string, number> = {};
-    for (const r of rest) restBy[r] = (restBy[r] ?? 0) + 1;
-    report({ bench: 'discord.rest_calls_per_generation', total: rest.length, by_route: restBy });
+    const restBy = await discord.oneGeneration(FORM, 'Dear Dr. Lovelace');
+    const restTotal = Object.values(restBy).reduce((a, b) => a + b, 0);
+    report({ bench: 'discord.rest_calls_per_generation', total: restTotal, by_route: restBy });
 
     // Discord, warm: 50 people run `/scribe` at once and then submit their forms at once, three rounds.
     const discordCommandAcks: number[] = [];
     const discordSubmissionAcks: number[] = [];
     await loopDelay(metricsUrl);
+    await discord.loopDelayMaxMs();
     for (let round = 0; round < 3; round++) {
-      const commands = await discordCommands(discord, members);
+      const commands = await discord.commands();
       discordCommandAcks.push(...commands.ms);
-      discordSubmissionAcks.push(...(await discordSubmissions(discord, commands.ids, `d${round}`)));
+      discordSubmissionAcks.push(...(await discord.submissions(commands.ids, `d${round}`, FORM)));
     }
-    reportAcks('discord.ack_ms', discordCommandAcks, discordSubmissionAcks, await loopDelay(metricsUrl));
+    reportAcks('discord.ack_ms', discordCommandAcks, discordSubmissionAcks, await loopDelay(metricsUrl), {
+      timer_loop_delay_max_ms: await discord.loopDelayMaxMs(),
+      ...TIMED,
+    });
 
     // The modal's submission → ack, 50 in flight (50 people, each with the form open), three rounds:
     // the ack waits on the quota check, so this is the request path's database work under load.
@@ -352,19 +286,24 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       discordSubmission: [] as number[],
     };
     await loopDelay(metricsUrl);
+    await discord.loopDelayMaxMs();
     for (let round = 0; round < 2; round++) {
       const r = await slackRound(`load${round}`);
       loaded.slack.push(...r.slash);
       loaded.slackSubmission.push(...r.submission);
-      const commands = await discordCommands(discord, members);
+      const commands = await discord.commands();
       loaded.discord.push(...commands.ms);
-      loaded.discordSubmission.push(...(await discordSubmissions(discord, commands.ids, `dload${round}`)));
+      loaded.discordSubmission.push(...(await discord.submissions(commands.ids, `dload${round}`, FORM)));
     }
     const delay = await loopDelay(metricsUrl);
     const runningAfter = await countRunning();
     const running = { generations_running: [runningBefore, runningAfter], forms_missed: formsMissed };
     reportAcks('slack.ack_under_load_ms', loaded.slack, loaded.slackSubmission, delay, { ...running, ...TIMED });
-    reportAcks('discord.ack_under_load_ms', loaded.discord, loaded.discordSubmission, delay, running);
+    reportAcks('discord.ack_under_load_ms', loaded.discord, loaded.discordSubmission, delay, {
+      ...running,
+      timer_loop_delay_max_ms: await discord.loopDelayMaxMs(),
+      ...TIMED,
+    });
   } finally {
     scribe.kill('SIGTERM');
     // Its stop waits for work in flight; past 30 s it is killed rather than waited on.
