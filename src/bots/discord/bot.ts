@@ -36,6 +36,10 @@ export async function startDiscordBot(options: StartDiscordBotOptions): Promise<
     // Messages are found through the database, never the cache: keep none (memory on a Pi).
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
     allowedMentions: { parse: [] },
+    // Every component, modal and choice Scribe sends is built in the API's own shape
+    // (discord-api-types): sent as it is, not re-cased key by key (discord.js's default, lodash's
+    // snakeCase on every key: the largest part of a cold `/scribe` ack's own code).
+    jsonTransformer: (data: unknown) => data,
   });
   const deps: DiscordBotDeps = {
     ...requestDeps(options, logger),
