@@ -31,7 +31,11 @@ const SAMPLE_REQUEST = {
  * Opens the pool's connections (up to its `max`) and runs the pre-ack code once; `extra` is the
  * adapter's own (its payload schemas and form renderers). Logs `requests.warmed` with what it did.
  */
-export async function warmRequests(deps: WarmDeps, platform: string, extra?: () => void): Promise<void> {
+export async function warmRequests(
+  deps: WarmDeps,
+  platform: string,
+  extra?: () => void | Promise<void>,
+): Promise<void> {
   const started = performance.now();
   try {
     const pools = deps.ackPool ? [deps.pool, deps.ackPool] : [deps.pool];
@@ -45,7 +49,7 @@ export async function warmRequests(deps: WarmDeps, platform: string, extra?: () 
     const nobody = { platform: 'cli', teamId: '', platformUserId: 'scribe-warm-up' } as const;
     await readFormPrefill(deps.ackPool ?? deps.pool, nobody);
     parseStartFields({ request: SAMPLE_REQUEST, who: undefined });
-    extra?.();
+    await extra?.();
     deps.logger.info(
       { event: 'requests.warmed', platform, connections: max, ms: Math.round(performance.now() - started) },
       'request path warmed',

@@ -29,6 +29,7 @@ import { type HeldRequest, holdRequest, takeHeldRequest } from '../../requests/h
 import { placePersonalLine, type PersonalLineChoice } from '../../requests/personal-line.ts';
 import { startGeneration, type StartOutcome } from '../../requests/start.ts';
 import { BEFORE_ACK_DEADLINE_MS, loadFormPrefill, within } from '../shared/form-prefill.ts';
+import { warmDiscordRest } from './warm-rest.ts';
 import { saveFromForm, TEMPLATE_GONE } from '../shared/templates.ts';
 import { resolveTemplateOption } from '../../requests/templates.ts';
 import { showTemplatesManager } from './templates.ts';
@@ -228,13 +229,14 @@ Nothing was started.`;
 const ModalValuesSchema = z.object({ template: z.string(), recipientName: z.string(), recipientInterest: z.string() });
 
 /**
- * The command's and the form's code run once at start (requests/warm.ts): the schemas' first parse
- * compiles them, and the form is rendered once. Nothing is sent.
+ * The command's and the form's code run at start (requests/warm.ts): the schemas' first parse
+ * compiles them, the form is rendered, and a burst's worth of its REST calls go to a throwaway
+ * local server (warm-rest.ts). Nothing is sent to Discord.
  */
-export function warmDiscordHandlers(): void {
+export async function warmDiscordHandlers(): Promise<void> {
   ScribeOptionsSchema.parse({});
   ModalValuesSchema.parse({ template: '', recipientName: '', recipientInterest: '' });
-  renderDraftModal(undefined, {});
+  await warmDiscordRest(renderDraftModal(undefined, {}));
 }
 
 /** The `/scribe` form was submitted. */
