@@ -18,6 +18,7 @@ import { ErrorCode, PermanentError } from '../../errors.ts';
 import { sendJson, type HttpServer } from '../../http/server.ts';
 import { createRecentKeys } from '../../requests/recent-keys.ts';
 import { warmRequests } from '../../requests/warm.ts';
+import { connectionAccepted } from '../shared/ack-first.ts';
 import { requestDeps, type BotOptions } from '../shared/deps.ts';
 import { boltLogger, slackClientOptions, toScribeError, type RetryOptions } from './client.ts';
 import { postToResponseUrl, type SlackBotDeps } from './deps.ts';
@@ -99,6 +100,8 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
   let stopped = false;
   if (receiver && options.http) {
     const listener = receiver.requestListener;
+    // Slack's requests come on new connections too, accepted one per turn of the loop (ack-first.ts).
+    options.http.server.on('connection', connectionAccepted);
     options.http.route({
       method: 'POST',
       path: SLACK_EVENTS_PATH,
@@ -120,6 +123,7 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
     async stop() {
       if (stopped) return;
       stopped = true;
+      options.http?.server.off('connection', connectionAccepted);
       if (mode === 'socket') await app.stop();
       await handlers.drain();
     },

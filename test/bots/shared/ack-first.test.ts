@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ackStarted, afterAcks, MAX_HOLD_MS } from '../../../src/bots/shared/ack-first.ts';
+import { ackStarted, afterAcks, connectionAccepted, MAX_HOLD_MS } from '../../../src/bots/shared/ack-first.ts';
 
 describe('afterAcks', () => {
   const closers: (() => void)[] = [];
@@ -73,6 +73,38 @@ describe('afterAcks', () => {
     expect(order).toEqual(['other ack sent', 'work']);
     // Nothing on its way now: the next work goes at once.
     await afterAcks();
+  });
+
+  it('acks a burst on new connections (accepted one per turn of the loop) before any of its post-ack work', async () => {
+    // 30 requests, each on a connection of its own, queued to be accepted at once; each is acked as
+    // it is read, then does a few ms of work after its ack, as a `/scribe` opening its form does.
+    const order: string[] = [];
+    const listener = net.createServer((socket) => {
+      connectionAccepted();
+      socket.once('data', () => {
+        const sent = ackStarted();
+        order.push('ack');
+        sent();
+        void afterAcks().then(() => {
+          order.push('work');
+          const until = performance.now() + 3;
+          while (performance.now() < until);
+          socket.end();
+        });
+      });
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    closers.push(() => listener.close());
+    const port = (listener.address() as net.AddressInfo).port;
+    const clients = Array.from({ length: 30 }, () => {
+      const client = net.connect(port, '127.0.0.1', () => client.write('POST /slack/events'));
+      closers.push(() => client.destroy());
+      return new Promise<void>((resolve) => client.on('close', () => resolve()).resume());
+    });
+    await Promise.all(clients);
+    expect(order.filter((o) => o === 'ack')).toHaveLength(30);
+    // With the work let go while connections were still being accepted, acks and work alternated.
+    expect(order.lastIndexOf('ack')).toBeLessThan(order.indexOf('work'));
   });
 
   it(`holds it ${MAX_HOLD_MS} ms at most for an ack that never ends`, async () => {
