@@ -7,8 +7,9 @@
  * stays resident: ~18 MB of an idle worker's ~125 MB. With `NODE_COMPILE_CACHE` set, Node keeps
  * the stripped and compiled modules on disk and never loads the stripper again once they are cached.
  * The young generation (`--max-semi-space-size`) grows to ~16 MB by default; Scribe waits on the
- * network and allocates little, so 2 MB costs a few more scavenges and saves ~8 MB. Both are set
- * on every box, so the bench measures what a Pi runs. See docs/decisions.md ("Idle memory").
+ * network and allocates little, so 2 MB costs a few more scavenges and saves ~8 MB (4 MB in a
+ * process that answers chat: `CHAT_V8_FLAGS`). Both are set on every box, so the bench measures
+ * what a Pi runs. See docs/decisions.md ("Idle memory").
  * `MALLOC_ARENA_MAX=2`: glibc gives threads their own malloc arenas (up to 8 per core), and Node's
  * threads (V8's, libuv's, the extraction worker thread) each keep freed memory in theirs; two
  * arenas hold less of it (docs/decisions.md, "Worker memory at the browser's peak"). glibc reads it
@@ -29,6 +30,21 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** V8 flags the service runs with, unless the operator already gave them a value. */
 export const V8_FLAGS = ['--max-semi-space-size=2'] as const;
+/**
+ * A process that answers chat (`start`, `bot`) gets a 4 MB semi-space: with 2 MB, a burst of 50
+ * requests promotes much of its short-lived garbage, and the first major collection after a start
+ * (30–55 ms on the loop, more on the GC's threads) landed in the chat bench's first warm burst in
+ * every run (docs/decisions.md, "Acks after a start, and a burst on new connections"). A worker
+ * alone keeps 2 MB.
+ */
+export const CHAT_V8_FLAGS = ['--max-semi-space-size=4'] as const;
+/** The commands whose process answers chat. */
+const CHAT_COMMANDS = new Set(['start', 'bot']);
+
+/** The V8 flags for a command's process. */
+export function v8FlagsFor(command: string | undefined): readonly string[] {
+  return command !== undefined && CHAT_COMMANDS.has(command) ? CHAT_V8_FLAGS : V8_FLAGS;
+}
 /** Environment the service runs with, each unless the operator set that variable (even to ""). */
 export const MALLOC_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 
@@ -45,6 +61,8 @@ export const COMPILE_CACHE_DIR = path.join(HERE, '..', 'node_modules', '.cache',
 export interface BootState {
   execArgv: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
+  /** The scribe command (`start`, `worker`, …): its V8 flags (`v8FlagsFor`). */
+  command?: string | undefined;
 }
 
 export interface BootPlan {
@@ -61,7 +79,7 @@ export function bootPlan(
   preload = TRACING_PRELOAD,
 ): BootPlan | undefined {
   const given = [...state.execArgv, ...(state.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  const addFlags: string[] = V8_FLAGS.filter((flag) => {
+  const addFlags: string[] = v8FlagsFor(state.command).filter((flag) => {
     const name = flag.split('=')[0]!;
     // V8 accepts --max_semi_space_size as well as --max-semi-space-size.
     return !given.map((g) => g.replaceAll('_', '-')).some((g) => g === name || g.startsWith(`${name}=`));
@@ -85,7 +103,7 @@ export function bootPlan(
  * Node ≥ 22.15 on POSIX). The new image satisfies the plan, so this happens at most once.
  */
 export function boot(): void {
-  const plan = bootPlan({ execArgv: process.execArgv, env: process.env });
+  const plan = bootPlan({ execArgv: process.execArgv, env: process.env, command: process.argv[2] });
   if (!plan) return;
   const execve = (process as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
   const cacheDir = plan.addEnv.NODE_COMPILE_CACHE;
@@ -141,7 +159,10 @@ function warmCompileCache(cacheDir: string, flags: string[]): void {
     hash.update(`${file}:${stat?.size}:${stat?.mtimeMs}\n`);
   }
   const stamp = hash.digest('hex');
-  const stampFile = path.join(cacheDir, 'scribe-sources.stamp');
+  // One stamp per set of flags: a `bot` and a `worker` on one install (their young generations
+  // differ) do not fill the cache again at each other's start.
+  const flagsKey = crypto.createHash('sha256').update(flags.join(' ')).digest('hex').slice(0, 12);
+  const stampFile = path.join(cacheDir, `scribe-sources-${flagsKey}.stamp`);
   try {
     fs.accessSync(cacheDir, fs.constants.W_OK); // another user's install: no cache to fill
     if (fs.readFileSync(stampFile, { encoding: 'utf8', flag: 'a+' }) === stamp) return;

@@ -1,6 +1,6 @@
 /** The service's own start-up plan: compile cache, V8 flags and malloc arenas, added only when missing. */
 import { describe, expect, it } from 'vitest';
-import { bootPlan, MALLOC_ENV, V8_FLAGS } from '../src/boot.ts';
+import { bootPlan, CHAT_V8_FLAGS, MALLOC_ENV, V8_FLAGS } from '../src/boot.ts';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createTestDatabase } from './helpers/db.ts';
@@ -57,6 +57,17 @@ describe('bootPlan', () => {
     expect(
       bootPlan({ execArgv: [...V8_FLAGS], env: { NODE_COMPILE_CACHE: '/mine', ...MALLOC_ENV } }, '/c', '/p.ts'),
     ).toBeUndefined();
+  });
+
+  it('gives a process that answers chat (start, bot) a 4 MB semi-space, any other 2 MB', () => {
+    for (const command of ['start', 'bot'])
+      expect(bootPlan({ execArgv: [], env: {}, command }, '/cache')?.addFlags).toEqual(['--max-semi-space-size=4']);
+    for (const command of ['worker', 'draft', 'migrate', undefined])
+      expect(bootPlan({ execArgv: [], env: {}, command }, '/cache')?.addFlags).toEqual(['--max-semi-space-size=2']);
+    expect(CHAT_V8_FLAGS).toEqual(['--max-semi-space-size=4']);
+    // The operator's value wins here too.
+    const mine = { NODE_COMPILE_CACHE: '/mine', ...MALLOC_ENV };
+    expect(bootPlan({ execArgv: ['--max-semi-space-size=1'], env: mine, command: 'start' })).toBeUndefined();
   });
 
   it('is satisfied by the process it re-executes, so it re-executes once', () => {
