@@ -3,9 +3,10 @@
  * REST call, and the first burst after a start ran that code cold — @discordjs/rest's handler,
  * undici's request, connection and response code, 50 times at once on new connections: ~65–80 ms
  * of CPU where the same burst takes ~20–40 ms once the code has run (measured in a bare process:
- * docs/decisions.md, "Discord's first burst"). Here that code runs a burst's worth of times against
- * a throwaway server on 127.0.0.1, through a REST client of the same library and the same
- * interaction-callback route, so Discord is never called and nothing is said to anyone.
+ * docs/decisions.md, "Acks after a start, and a burst on new connections"). Here that code runs a
+ * burst's worth of times against a throwaway server on 127.0.0.1, through a REST client of the
+ * same library and the same interaction-callback route, so Discord is never called and nothing is
+ * said to anyone.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
