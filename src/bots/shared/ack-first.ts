@@ -32,9 +32,8 @@ const waiting: { since: number; go: () => void }[] = [];
 let scheduled = false;
 let acking = 0;
 let holdTimer: NodeJS.Timeout | undefined;
-/** Connections accepted so far, and as many as the last turn that let work go (or held it) had seen. */
-let accepted = 0;
-let acceptedSeen = 0;
+/** A connection was accepted since the last turn that let work go (or held it). */
+let acceptedSinceLastTurn = false;
 
 function schedule(): void {
   if (scheduled || waiting.length === 0) return;
@@ -47,8 +46,8 @@ function releaseOne(): void {
   const first = waiting[0];
   if (!first) return;
   const held = performance.now() - first.since;
-  const accepting = accepted !== acceptedSeen;
-  acceptedSeen = accepted;
+  const accepting = acceptedSinceLastTurn;
+  acceptedSinceLastTurn = false;
   if (accepting && held < MAX_HOLD_MS) {
     // A connection was accepted since the last turn: the next turn may accept another.
     schedule();
@@ -82,7 +81,7 @@ export function afterAcks(): Promise<void> {
  * for a turn of the loop that accepts none, as more connections may be queued behind it.
  */
 export function connectionAccepted(): void {
-  accepted += 1;
+  acceptedSinceLastTurn = true;
 }
 
 /** Acks on their way now (what `ackStarted` counts; tests read it). */
