@@ -76,10 +76,10 @@ describe('bootPlan', () => {
   });
 });
 
-describe('scribe worker', () => {
-  /** Starts `scribe worker` with `env` and returns the argv and environment its process runs with. */
-  async function started(dbUrl: string, env: Record<string, string> = {}) {
-    const proc = spawnScribe(['worker'], cleanEnv({ DATABASE_URL: dbUrl, LOG_LEVEL: 'info', ...env }));
+describe('the service process (scribe worker, scribe start)', () => {
+  /** Starts `scribe <command>` with `env` and returns the argv and environment its process runs with. */
+  async function started(dbUrl: string, env: Record<string, string> = {}, command = 'worker') {
+    const proc = spawnScribe([command], cleanEnv({ DATABASE_URL: dbUrl, LOG_LEVEL: 'info', ...env }));
     await proc.waitForEvent({ event: 'scribe.started' });
     const pid = proc.child.pid!;
     const argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
@@ -96,6 +96,17 @@ describe('scribe worker', () => {
       for (const flag of V8_FLAGS) expect(argv).toContain(flag);
       expect(environ.some((e) => e.startsWith('NODE_COMPILE_CACHE='))).toBe(true);
       expect(environ).toContain('MALLOC_ARENA_MAX=2');
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('`scribe start`, which answers chat, runs with the 4 MB semi-space instead', async () => {
+    const db = await createTestDatabase({ migrated: true });
+    try {
+      const { argv } = await started(db.url, { PORT: '0', METRICS_PORT: '0' }, 'start');
+      expect(argv).toContain('--max-semi-space-size=4');
+      expect(argv).not.toContain('--max-semi-space-size=2');
     } finally {
       await db.drop();
     }

@@ -60,6 +60,19 @@ describe('warming the request path', () => {
     }
   });
 
+  it("waits for an adapter step that is asynchronous (Discord's REST warm-up) before saying it is warm", async () => {
+    const { lines, logger } = logCapture();
+    const order: string[] = [];
+    await warmRequests({ pool: db.pool, logger }, 'discord', async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      order.push('adapter done');
+    });
+    order.push(lines.some((l) => l.event === 'requests.warmed') ? 'warmed' : 'not logged');
+    expect(order).toEqual(['adapter done', 'warmed']);
+    expect(lines.filter((l) => l.event === 'requests.warmed')).toHaveLength(1);
+    expect(lines.find((l) => l.event === 'requests.warmed')!.ms).toBeGreaterThanOrEqual(20);
+  });
+
   it('a failing adapter step is logged, not thrown', async () => {
     const { lines, logger } = logCapture();
     await warmRequests({ pool: db.pool, logger }, 'discord', () => {

@@ -5,6 +5,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
+import { warmDiscordHandlers } from '../../../src/bots/discord/handlers.ts';
 import { renderDraftModal } from '../../../src/bots/discord/modal.ts';
 import { WARM_CALLBACKS, warmDiscordRest } from '../../../src/bots/discord/warm-rest.ts';
 
@@ -62,6 +63,12 @@ describe("warming Discord's REST path", () => {
       expect(a.path).toMatch(/^\/api\/v10\/interactions\/\d+\/warm-up\/callback\?with_response=false$/);
     }
     await eventually(() => listening() === servers, 'the warm-up server closed');
+  });
+
+  it("is part of the Discord handlers' warm-up at the bot's start, with the form as it is rendered", async () => {
+    const answers = await answersDuring(() => warmDiscordHandlers());
+    expect(answers).toHaveLength(WARM_CALLBACKS);
+    expect(answers.every((a) => a.status === 204 && new URL(a.origin).hostname === '127.0.0.1')).toBe(true);
   });
 
   it('sends as many as asked', async () => {
