@@ -47,6 +47,44 @@ describe('logger redaction', () => {
     expect(out).toContain('still here');
   });
 
+  it('redacts secret fields in errors, arrays and child bindings, and leaves the logged objects as they were', () => {
+    const { logger, text } = capture();
+    const err = Object.assign(new Error('the call failed'), {
+      status: 401,
+      request: { headers: { authorization: 'Bearer in-error-1' } },
+    });
+    const calls = [{ apiKey: 'in-array-2', model: 'fast' }];
+    const payload = { err, calls, nested: { deeper: { token: 'two-levels-3' } } };
+    logger.child({ platform: 'slack', botToken: 'in-binding-4' }).error(payload, 'call failed');
+    const out = text();
+    for (const secret of ['in-error-1', 'in-array-2', 'two-levels-3', 'in-binding-4'])
+      expect(out).not.toContain(secret);
+    const line = JSON.parse(out) as {
+      err: { type: string; message: string; stack: string; status: number };
+      calls: unknown[];
+    };
+    // Still an Error to pino's serializer: its type, message and stack are in the line.
+    expect(line.err).toMatchObject({ type: 'Error', message: 'the call failed', status: 401 });
+    expect(line.err.stack).toContain('the call failed');
+    expect(line.calls).toEqual([{ apiKey: REDACTED, model: 'fast' }]);
+    expect(line).toMatchObject({ platform: 'slack', botToken: REDACTED });
+    // The caller's objects are not changed.
+    expect(err.request.headers.authorization).toBe('Bearer in-error-1');
+    expect(calls[0]?.apiKey).toBe('in-array-2');
+    expect(payload.nested.deeper.token).toBe('two-levels-3');
+  });
+
+  it("redacts a grandchild logger's bindings too", () => {
+    const { logger, text } = capture();
+    logger
+      .child({ generationId: 'gen-2' })
+      .child({ step: 'compose', exa: { apiKey: 'grandchild-5' } })
+      .info('step started');
+    const out = text();
+    expect(out).not.toContain('grandchild-5');
+    expect(JSON.parse(out)).toMatchObject({ generationId: 'gen-2', step: 'compose', exa: { apiKey: REDACTED } });
+  });
+
   it('removes configured secret values wherever they appear, messages and error stacks included', () => {
     const { logger, text } = capture(['my-signing-secret-value', 'exa-secret-key-42']);
     const err = new Error('request failed with key exa-secret-key-42');
