@@ -142,6 +142,8 @@ async function runService(command: string, roles: Roles, config: Config, logger:
         connectionString: db.url,
         reporters: await platformReporters(config, logger),
         metrics: prom?.metrics,
+        // `start` answers chat too: the first generation's imports must not hold its acks.
+        preloadClients: roles.bots,
       });
       running.push('worker');
     }

@@ -37,12 +37,25 @@ export interface WorkerParts {
   batchReporters?: PlatformBatchReporters;
   /** How long running jobs may take to finish on shutdown before they are aborted. */
   drainTimeoutMs?: number;
+  /**
+   * Import the pipeline's libraries before taking jobs (`PipelineClients.preload`): set in a
+   * process that also answers chat, so the first generation's imports never hold its acks.
+   */
+  preloadClients?: boolean;
 }
 
 export async function composeWorker(parts: WorkerParts): Promise<void> {
   const { config, logger, lifecycle } = parts;
   const clients = createPipelineClients(pipelineClientOptions(config), logger);
   lifecycle.add('pipeline clients', () => clients.close());
+  if (parts.preloadClients) {
+    const started = performance.now();
+    const libraries = await clients.preload();
+    logger.info(
+      { event: 'worker.clients_preloaded', libraries, ms: Math.round(performance.now() - started) },
+      `pipeline libraries loaded before taking requests (${libraries.join(', ') || 'none configured'})`,
+    );
+  }
   // Outermost, so an attempt that lost its job is stopped before anything is coalesced or sent;
   // batch rows' state changes also edit their batch's table (coalesced per batch).
   const claims = trackClaims(parts.boss, parts.pool);

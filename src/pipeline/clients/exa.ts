@@ -39,13 +39,26 @@ export interface ExaSearchOptions {
   timeoutMs?: number | undefined;
 }
 
+const importExa = () => import('exa-js');
+let exaModule: ReturnType<typeof importExa> | undefined;
+const loadExa = () => (exaModule ??= importExa());
+
+/**
+ * Imports exa-js now rather than at the first search: the import holds the event loop for about
+ * 100 ms, which a process that also answers chat spends before it takes requests
+ * (`PipelineClients.preload`).
+ */
+export async function preloadExa(): Promise<void> {
+  await loadExa();
+}
+
 /** A `WebSearch` backed by Exa; failures are mapped to Scribe's error vocabulary (service "Exa"). */
 export function createExaSearch(options: ExaSearchOptions): WebSearch {
   // exa-js (with the OpenAI SDK it depends on) is imported on the first search: ~30 MB an idle
   // worker does not need to hold.
   let client: Promise<Exa> | undefined;
   const exaClient = () =>
-    (client ??= import('exa-js').then(
+    (client ??= loadExa().then(
       ({ Exa: ExaClient }) => new ExaClient(options.apiKey, options.baseUrl.replace(/\/+$/, '')),
     ));
   const timeoutMs = options.timeoutMs ?? 30_000;

@@ -9,10 +9,10 @@
 import { ErrorCode, PermanentError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { Llm, PageReader, PaperSearch, ScholarDirectory, WebSearch } from '../ports.ts';
-import { createAnthropicLlm } from './anthropic.ts';
+import { createAnthropicLlm, preloadAnthropicSdk } from './anthropic.ts';
 import { createArxivPapers } from './arxiv.ts';
 import { createBrowserPool, type BrowserPool } from './browser.ts';
-import { createExaSearch } from './exa.ts';
+import { createExaSearch, preloadExa } from './exa.ts';
 import { createOpenAlexDirectory } from './openalex.ts';
 import { createPageReader } from './page-reader.ts';
 import { createUrlGuard } from './ssrf.ts';
@@ -26,6 +26,14 @@ export interface PipelineClients {
   directory: ScholarDirectory | undefined;
   /** The shared browser, when Chromium is configured (benchmarks read its pid). */
   browser: BrowserPool | undefined;
+  /**
+   * Imports now the libraries the configured clients otherwise import on first use (the Anthropic
+   * SDK, exa-js): each import holds the event loop for 100–160 ms, which a process that answers
+   * chat must not do while acks wait. Costs ~20 MB that an idle process would not hold until its
+   * first generation. The browser's library is left to the first page that needs it. Returns the
+   * libraries' names.
+   */
+  preload(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -106,6 +114,14 @@ export function createPipelineClients(
     pages,
     directory,
     browser,
+    preload: async () => {
+      const libraries = [
+        ...(config.anthropic.apiKey ? [['@anthropic-ai/sdk', preloadAnthropicSdk] as const] : []),
+        ...(config.exa.apiKey ? [['exa-js', preloadExa] as const] : []),
+      ];
+      for (const [, load] of libraries) await load();
+      return libraries.map(([name]) => name);
+    },
     close: () => pages.close(),
   };
 }
