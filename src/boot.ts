@@ -37,7 +37,7 @@ export const V8_FLAGS = ['--max-semi-space-size=2'] as const;
  * every run (docs/decisions.md, "Acks after a start, and a burst on new connections"). A worker
  * alone keeps 2 MB.
  */
-export const CHAT_V8_FLAGS = ['--max-semi-space-size=4'] as const;
+export const CHAT_V8_FLAGS = ['--max-semi-space-size=4', '--expose-gc'] as const;
 /** The commands whose process answers chat. */
 const CHAT_COMMANDS = new Set(['start', 'bot']);
 

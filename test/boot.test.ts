@@ -59,15 +59,20 @@ describe('bootPlan', () => {
     ).toBeUndefined();
   });
 
-  it('gives a process that answers chat (start, bot) a 4 MB semi-space, any other 2 MB', () => {
+  it('gives a process that answers chat (start, bot) a 4 MB semi-space and the collector (quiet-gc.ts), any other 2 MB', () => {
     for (const command of ['start', 'bot'])
-      expect(bootPlan({ execArgv: [], env: {}, command }, '/cache')?.addFlags).toEqual(['--max-semi-space-size=4']);
+      expect(bootPlan({ execArgv: [], env: {}, command }, '/cache')?.addFlags).toEqual([
+        '--max-semi-space-size=4',
+        '--expose-gc',
+      ]);
     for (const command of ['worker', 'draft', 'migrate', undefined])
       expect(bootPlan({ execArgv: [], env: {}, command }, '/cache')?.addFlags).toEqual(['--max-semi-space-size=2']);
-    expect(CHAT_V8_FLAGS).toEqual(['--max-semi-space-size=4']);
+    expect(CHAT_V8_FLAGS).toEqual(['--max-semi-space-size=4', '--expose-gc']);
     // The operator's value wins here too.
     const mine = { NODE_COMPILE_CACHE: '/mine', ...MALLOC_ENV };
-    expect(bootPlan({ execArgv: ['--max-semi-space-size=1'], env: mine, command: 'start' })).toBeUndefined();
+    expect(
+      bootPlan({ execArgv: ['--max-semi-space-size=1', '--expose-gc'], env: mine, command: 'start' }),
+    ).toBeUndefined();
   });
 
   it('is satisfied by the process it re-executes, so it re-executes once', () => {
@@ -86,14 +91,17 @@ describe('the service process (scribe worker, scribe start)', () => {
     const environ = (await fs.readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
     proc.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
-    return { argv, environ };
+    return { argv, environ, logs: proc.logs };
   }
 
   it('runs, under its own pid, with the V8 flags, the compile cache and two malloc arenas', async () => {
     const db = await createTestDatabase({ migrated: true });
     try {
-      const { argv, environ } = await started(db.url);
+      const { argv, environ, logs } = await started(db.url, { ANTHROPIC_API_KEY: 'sk-ant-unused-key' });
       for (const flag of V8_FLAGS) expect(argv).toContain(flag);
+      expect(argv).not.toContain('--expose-gc');
+      // A worker alone answers no chat: its libraries wait for its first generation (idle memory).
+      expect(logs.some((l) => l.event === 'worker.clients_preloaded')).toBe(false);
       expect(environ.some((e) => e.startsWith('NODE_COMPILE_CACHE='))).toBe(true);
       expect(environ).toContain('MALLOC_ARENA_MAX=2');
     } finally {
@@ -101,12 +109,19 @@ describe('the service process (scribe worker, scribe start)', () => {
     }
   });
 
-  it('`scribe start`, which answers chat, runs with the 4 MB semi-space instead', async () => {
+  it('`scribe start`, which answers chat, runs with the 4 MB semi-space and the collector, its libraries loaded first', async () => {
     const db = await createTestDatabase({ migrated: true });
     try {
-      const { argv } = await started(db.url, { PORT: '0', METRICS_PORT: '0' }, 'start');
+      // Keys that are never used: nothing is called, the libraries are only imported.
+      const keys = { ANTHROPIC_API_KEY: 'sk-ant-unused-key', EXA_API_KEY: 'exa-unused-key' };
+      const { argv, logs } = await started(db.url, { PORT: '0', METRICS_PORT: '0', ...keys }, 'start');
       expect(argv).toContain('--max-semi-space-size=4');
+      expect(argv).toContain('--expose-gc');
       expect(argv).not.toContain('--max-semi-space-size=2');
+      // The pipeline's libraries are imported before the service says it is running.
+      const preloaded = logs.findIndex((l) => l.event === 'worker.clients_preloaded');
+      expect(logs[preloaded]).toMatchObject({ libraries: ['@anthropic-ai/sdk', 'exa-js'] });
+      expect(preloaded).toBeLessThan(logs.findIndex((l) => l.event === 'scribe.started'));
     } finally {
       await db.drop();
     }

@@ -12,6 +12,9 @@ import type { PlatformReporters } from '../bots/router.ts';
 import type { BotOptions } from '../bots/shared/deps.ts';
 import type { HttpServer } from '../http/server.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
+import { startQuietGc } from '../bots/shared/quiet-gc.ts';
+
+const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
 
 /** Connections of the bots' pre-ack pool. */
 export const ACK_POOL_MAX = 2;
@@ -50,6 +53,20 @@ export async function startBots(parts: BotParts): Promise<string[]> {
         })
       : undefined;
   if (ackPool) lifecycle.add('ack pool', () => ackPool.end());
+  // Major collections while chat is quiet rather than in a burst (a process run with --expose-gc:
+  // boot.ts gives one that answers chat).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc && (config.slack || config.discord)) {
+    const quiet = startQuietGc({
+      gc,
+      onCollect: ({ beforeBytes, afterBytes, ms }) =>
+        logger.debug(
+          { event: 'gc.quiet', before_mb: mb(beforeBytes), after_mb: mb(afterBytes), ms: Math.round(ms * 10) / 10 },
+          'collected while chat was quiet',
+        ),
+    });
+    lifecycle.add('quiet gc', async () => quiet.stop());
+  }
   const common: BotOptions = {
     pool: parts.pool,
     ackPool,

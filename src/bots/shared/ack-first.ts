@@ -34,6 +34,8 @@ let acking = 0;
 let holdTimer: NodeJS.Timeout | undefined;
 /** A connection was accepted since the last turn that let work go (or held it). */
 let acceptedSinceLastTurn = false;
+/** When an ack last started or ended, or a connection was last accepted (`performance.now()`). */
+let lastActivityAt = performance.now();
 
 function schedule(): void {
   if (scheduled || waiting.length === 0) return;
@@ -82,6 +84,15 @@ export function afterAcks(): Promise<void> {
  */
 export function connectionAccepted(): void {
   acceptedSinceLastTurn = true;
+  lastActivityAt = performance.now();
+}
+
+/**
+ * When chat was last active here: an ack started or ended, or a connection was accepted
+ * (`performance.now()` ms; the module's load when none yet). An ack on its way counts as now.
+ */
+export function lastChatActivity(): number {
+  return acking > 0 ? performance.now() : lastActivityAt;
 }
 
 /** Acks on their way now (what `ackStarted` counts; tests read it). */
@@ -95,11 +106,13 @@ export function acksOnTheirWayNow(): number {
  */
 export function ackStarted(): () => void {
   acking += 1;
+  lastActivityAt = performance.now();
   let ended = false;
   return () => {
     if (ended) return;
     ended = true;
     acking -= 1;
+    lastActivityAt = performance.now();
     if (acking === 0) {
       clearTimeout(holdTimer);
       holdTimer = undefined;
