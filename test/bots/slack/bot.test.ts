@@ -2,7 +2,9 @@
  * The Slack bot over HTTP, mounted on Scribe's own HTTP server: `/scribe`, the modal and its
  * submission, help / history / status, request verification, the quota and the DM fallback.
  */
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acksOnTheirWayNow, lastChatActivity } from '../../../src/bots/shared/ack-first.ts';
 import { startSlackBot } from '../../../src/bots/slack/bot.ts';
 import { ErrorCode } from '../../../src/errors.ts';
 import type { HttpServer } from '../../../src/http/server.ts';
@@ -35,6 +37,18 @@ describe('Slack bot over HTTP', () => {
       (await h.slack.slashCommand({ text: 'help' }, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status,
     ).toBe(401);
     expect(h.fake.callsTo('views.open')).toHaveLength(0);
+  });
+
+  it('says when its server accepts a connection, so post-ack work waits for the rest of a burst (ack-first.ts)', async () => {
+    // No ack on its way, so only the server's `connection` event can move the last activity.
+    expect(acksOnTheirWayNow()).toBe(0);
+    const before = lastChatActivity();
+    await new Promise((r) => setTimeout(r, 5));
+    const accepted = new Promise<void>((resolve) => h.http!.server.once('connection', () => resolve()));
+    const socket = net.connect(h.http!.port, '127.0.0.1');
+    await accepted; // the bot's listener was added first, so it has run
+    socket.destroy();
+    expect(lastChatActivity()).toBeGreaterThan(before);
   });
 
   it('a failure after the ack: the person hears an apology, privately', async () => {
