@@ -66,6 +66,7 @@ export async function startBots(parts: BotParts): Promise<string[]> {
         ),
     });
     lifecycle.add('quiet gc', async () => quiet.stop());
+    logger.info({ event: 'gc.quiet_started' }, 'major collections while chat is quiet');
   }
   const common: BotOptions = {
     pool: parts.pool,

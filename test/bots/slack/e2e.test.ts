@@ -157,3 +157,11 @@ it('drafts an email from /scribe to a threaded result, then regenerates it from 
   const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM generations');
   expect(rows[0]?.n).toBe(2);
 }, 90_000);
+
+it('runs as a process that answers chat: its API libraries loaded before it took requests, the quiet collector on', () => {
+  // boot.ts gives `scribe start` --expose-gc; bots.ts starts quiet-gc.ts with it (a collection
+  // itself needs 500 ms of quiet and 4 MB of growth: quiet-gc.test.ts).
+  expect(scribe.events({ event: 'gc.quiet_started' })).toHaveLength(1);
+  const [preloaded] = scribe.events({ event: 'worker.clients_preloaded' });
+  expect(preloaded).toMatchObject({ libraries: ['@anthropic-ai/sdk', 'exa-js'] });
+});
