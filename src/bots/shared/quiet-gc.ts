@@ -8,9 +8,10 @@
  * missed 100 ms had one in the burst. V8 has no idle-time collection in Node (Chrome's comes from
  * its scheduler), so this does it: when no ack has started and no connection has been accepted for
  * `quietMs`, and the old generation has grown `minGrowthBytes` since the last major collection, it
- * collects (`gc`, from `--expose-gc`, which a process that answers chat runs with: boot.ts). The
- * next burst then starts with the headroom V8 sets after a collection. A process left idle
- * collects at most once; memory only goes down.
+ * collects (`gc`, from `--expose-gc`, which a process that answers chat runs with: boot.ts), once
+ * per quiet spell: not again until chat has been active since. The next burst then starts with
+ * the headroom V8 sets after a collection. Generations running while chat is quiet are left to
+ * V8's own, incremental collections; memory only goes down.
  */
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import v8 from 'node:v8';
@@ -55,6 +56,8 @@ export function startQuietGc(options: QuietGcOptions): QuietGc {
   const oldBytes = options.oldBytes ?? oldSpaceBytes;
   let baseline = oldBytes();
   let made = 0;
+  /** When this last collected: it collects again only after more chat activity. */
+  let collectedAt = Number.NEGATIVE_INFINITY;
   // V8's own major collections move the baseline too: growth is counted from the last one.
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
@@ -65,12 +68,16 @@ export function startQuietGc(options: QuietGcOptions): QuietGc {
   });
   observer.observe({ entryTypes: ['gc'] });
   const check = (now = performance.now()): boolean => {
-    if (now - lastActivity() < quietMs) return false;
+    const active = lastActivity();
+    // Once per quiet spell: generations running with no chat would otherwise be collected every
+    // second, each an atomic collection V8 would have made incrementally, and cheaper.
+    if (active <= collectedAt || now - active < quietMs) return false;
     const before = oldBytes();
     if (before - baseline < minGrowth) return false;
     const started = performance.now();
     options.gc();
     baseline = oldBytes();
+    collectedAt = now;
     made += 1;
     options.onCollect?.({ beforeBytes: before, afterBytes: baseline, ms: performance.now() - started });
     return true;

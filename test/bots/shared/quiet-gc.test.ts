@@ -49,10 +49,24 @@ describe('startQuietGc', () => {
     heap.old = 60 * MB;
     activity.at = 0;
     expect(q.check(10_000)).toBe(true); // down to 48 MB
+    activity.at = 15_000; // another burst
     heap.old = 51 * MB;
-    expect(q.check(20_000)).toBe(false); // 3 MB of growth: an idle process is left alone
+    expect(q.check(20_000)).toBe(false); // 3 MB of growth: left alone
     heap.old = 53 * MB;
     expect(q.check(30_000)).toBe(true);
+    expect(q.collections()).toBe(2);
+  });
+
+  it('collects once per quiet spell: growth with no chat since (generations running) is left to V8', () => {
+    const { q, heap, activity } = quietGc({ quietMs: 500, minGrowthBytes: 4 * MB });
+    heap.old = 60 * MB;
+    activity.at = 1_000;
+    expect(q.check(2_000)).toBe(true);
+    heap.old = 70 * MB; // the worker's generations allocate; no chat
+    expect(q.check(3_000)).toBe(false);
+    expect(q.check(60_000)).toBe(false);
+    activity.at = 61_000; // chat again
+    expect(q.check(61_600)).toBe(true);
     expect(q.collections()).toBe(2);
   });
 
