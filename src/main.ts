@@ -20,6 +20,7 @@ import { createPromMetrics } from './http/metrics.ts';
 import { METRICS_HOST, startHttpServers } from './commands/http.ts';
 import { chatHostsOf, watchChatCalls } from './telemetry/chat-calls.ts';
 import { startTracing } from './telemetry/start.ts';
+import { afterAcks } from './bots/shared/ack-first.ts';
 
 const HELP = `scribe — personalised academic outreach emails from Slack and Discord
 
@@ -142,8 +143,10 @@ async function runService(command: string, roles: Roles, config: Config, logger:
         connectionString: db.url,
         reporters: await platformReporters(config, logger),
         metrics: prom?.metrics,
-        // `start` answers chat too: the first generation's imports must not hold its acks.
+        // `start` answers chat too: the first generation's imports must not hold its acks, and
+        // the generations' work waits for acks on their way.
         preloadClients: roles.bots,
+        yieldTo: roles.bots ? afterAcks : undefined,
       });
       running.push('worker');
     }

@@ -42,6 +42,11 @@ export interface WorkerParts {
    * process that also answers chat, so the first generation's imports never hold its acks.
    */
   preloadClients?: boolean;
+  /**
+   * Waited on by the pipeline around each call to an outside service (`PipelineDeps.yieldTo`):
+   * in a process that also answers chat, its acks go before the generations' work.
+   */
+  yieldTo?: (() => Promise<void>) | undefined;
 }
 
 export async function composeWorker(parts: WorkerParts): Promise<void> {
@@ -101,6 +106,7 @@ export async function composeWorker(parts: WorkerParts): Promise<void> {
         models: { fast: config.anthropic.fastModel, writer: config.anthropic.writerModel },
         researchCacheTtlMs: config.researchCacheTtlMs,
         pagesDeadlineMs: config.researchPagesDeadlineMs,
+        yieldTo: parts.yieldTo,
       },
     },
     { boss: claims.boss, concurrency: config.workerConcurrency },

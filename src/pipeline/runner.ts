@@ -68,6 +68,12 @@ export interface PipelineDeps {
   limits?: { research?: ResearchLimits | undefined; arxiv?: ArxivLimits | undefined } | undefined;
   /** Overrides of the retry policy (tests: a tiny `baseMs`, a recording `sleep`). */
   retry?: Partial<RetryPolicy> | undefined;
+  /**
+   * Waited on before each call to an outside service and again before its answer is used: in a
+   * process that also answers chat, a chat ack on its way goes first (`afterAcks`, ack-first.ts;
+   * bounded there). Undefined: no waiting.
+   */
+  yieldTo?: (() => Promise<void>) | undefined;
   logger: Logger;
   /** Clocks, for tests: `elapsed` measures durations (performance.now), `now` stamps finishedAt (Date.now). */
   clock?: { elapsed?: () => number; now?: () => number } | undefined;
@@ -171,10 +177,20 @@ export async function runPipeline(
   };
   const tries = deps.retry?.attempts ?? DEFAULT_RETRY_POLICY.attempts;
   const observer = options.observer ?? NO_OBSERVER;
+  const yieldTo = deps.yieldTo;
+  const gated = <T>(call: () => Promise<T>): (() => Promise<T>) =>
+    yieldTo
+      ? async () => {
+          await yieldTo();
+          const answer = await call();
+          await yieldTo();
+          return answer;
+        }
+      : call;
   const portsFor = (step: StepName): StepPorts => {
     // Each try is observed on its own: each is a call the service may bill.
     const retry = <T>(what: CallDescription, call: () => Promise<T>) =>
-      withRetry((attempt) => observer.call(step, what, attempt, call), {
+      withRetry((attempt) => observer.call(step, what, attempt, gated(call)), {
         ...deps.retry,
         signal,
         onRetry: ({ attempt, delayMs, error }) => {
@@ -200,7 +216,13 @@ export async function runPipeline(
       },
       // Page failures become warnings in the research step; retrying them would only slow it down.
       pages: {
-        read: (url, opts) => observer.call(step, { kind: 'page', url }, 1, () => deps.pages.read(url, opts)),
+        read: (url, opts) =>
+          observer.call(
+            step,
+            { kind: 'page', url },
+            1,
+            gated(() => deps.pages.read(url, opts)),
+          ),
         warm: () => deps.pages.warm?.(),
         close: () => deps.pages.close(),
       },

@@ -452,3 +452,33 @@ describe('runPipeline: failures and retries', () => {
     expect(t.log.calls).toEqual([]);
   });
 });
+
+describe('runPipeline: acks first (yieldTo)', () => {
+  it('waits on yieldTo before each call to an outside service and again before using its answer', async () => {
+    const t = testDeps();
+    // Each wait notes how many calls had been made (and how many had answered) when it began.
+    const waits: { made: number; answered: number }[] = [];
+    let open!: () => void;
+    const held = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const firstWait = new Promise<void>((resolve) => {
+      const yieldTo = async () => {
+        waits.push({ made: t.log.calls.length, answered: t.log.calls.filter((c) => c.endedAt !== undefined).length });
+        resolve();
+        await held;
+      };
+      t.deps.yieldTo = yieldTo;
+    });
+    const running = runPipeline(fresh(), t.deps);
+    await firstWait;
+    // An ack is on its way: the run has asked nothing of any service yet.
+    expect(t.log.calls).toHaveLength(0);
+    open();
+    const out = await running;
+    expect(out.steps.compose?.status).toBe('done');
+    // Two waits a call: one before it, one after its answer.
+    expect(t.log.calls.length).toBeGreaterThan(3);
+    expect(waits).toHaveLength(2 * t.log.calls.length);
+  });
+});
