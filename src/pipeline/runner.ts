@@ -178,19 +178,20 @@ export async function runPipeline(
   const tries = deps.retry?.attempts ?? DEFAULT_RETRY_POLICY.attempts;
   const observer = options.observer ?? NO_OBSERVER;
   const yieldTo = deps.yieldTo;
-  const gated = <T>(call: () => Promise<T>): (() => Promise<T>) =>
+  // Outside the observer, so a call's span and duration do not count the wait.
+  const gated = <T>(call: () => Promise<T>): Promise<T> =>
     yieldTo
-      ? async () => {
+      ? (async () => {
           await yieldTo();
           const answer = await call();
           await yieldTo();
           return answer;
-        }
-      : call;
+        })()
+      : call();
   const portsFor = (step: StepName): StepPorts => {
     // Each try is observed on its own: each is a call the service may bill.
     const retry = <T>(what: CallDescription, call: () => Promise<T>) =>
-      withRetry((attempt) => observer.call(step, what, attempt, gated(call)), {
+      withRetry((attempt) => gated(() => observer.call(step, what, attempt, call)), {
         ...deps.retry,
         signal,
         onRetry: ({ attempt, delayMs, error }) => {
@@ -217,12 +218,7 @@ export async function runPipeline(
       // Page failures become warnings in the research step; retrying them would only slow it down.
       pages: {
         read: (url, opts) =>
-          observer.call(
-            step,
-            { kind: 'page', url },
-            1,
-            gated(() => deps.pages.read(url, opts)),
-          ),
+          gated(() => observer.call(step, { kind: 'page', url }, 1, () => deps.pages.read(url, opts))),
         warm: () => deps.pages.warm?.(),
         close: () => deps.pages.close(),
       },

@@ -470,15 +470,27 @@ describe('runPipeline: acks first (yieldTo)', () => {
       };
       t.deps.yieldTo = yieldTo;
     });
-    const running = runPipeline(fresh(), t.deps);
+    // The observer (spans, durations, usage) is entered only once the wait is over, so a call's
+    // span does not count it.
+    let observed = 0;
+    const observer = {
+      step: <T>(_step: StepName, fn: () => Promise<T>) => fn(),
+      call: <T>(_step: StepName, _call: unknown, _attempt: number, fn: () => Promise<T>) => {
+        observed += 1;
+        return fn();
+      },
+    };
+    const running = runPipeline(fresh(), t.deps, { observer });
     await firstWait;
-    // An ack is on its way: the run has asked nothing of any service yet.
+    // An ack is on its way: the run has asked nothing of any service yet, nor begun observing a call.
     expect(t.log.calls).toHaveLength(0);
+    expect(observed).toBe(0);
     open();
     const out = await running;
     expect(out.steps.compose?.status).toBe('done');
     // Two waits a call: one before it, one after its answer.
     expect(t.log.calls.length).toBeGreaterThan(3);
     expect(waits).toHaveLength(2 * t.log.calls.length);
+    expect(observed).toBe(t.log.calls.length);
   });
 });
