@@ -5,7 +5,7 @@
  * it all in the right order: clients and fakes, then the queue, the database last.
  */
 import { startQueue, type JobQueue, type StartQueueOptions } from '../../src/jobs/queue.ts';
-import { silentLogger, type Logger } from '../../src/log.ts';
+import { createLogger, silentLogger, type Logger } from '../../src/log.ts';
 import { createPipelineClients, type PipelineClients } from '../../src/pipeline/clients/index.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { createRecordingTable } from './recording-reporter.ts';
@@ -20,8 +20,14 @@ export interface QueueWorld {
   close(): Promise<void>;
 }
 
+/**
+ * The queue's own errors (pg-boss's `error` events: a lost connection, a failed poll) on stderr, so
+ * that a test left waiting for a job says why; nothing below warn.
+ */
+const queueLogger = (): Logger => createLogger({ level: 'warn', fd: 2, name: 'test-queue' });
+
 export async function openQueueWorld(options: QueueWorldOptions = {}): Promise<QueueWorld> {
-  const { logger = silentLogger(), ...queueOptions } = options;
+  const { logger = queueLogger(), ...queueOptions } = options;
   const db = await createTestDatabase({ migrated: true });
   const queue = await startQueue({ connectionString: db.url, logger, ...queueOptions });
   return {
