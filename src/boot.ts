@@ -35,7 +35,8 @@ export const V8_FLAGS = ['--max-semi-space-size=2'] as const;
  * requests promotes much of its short-lived garbage, and the first major collection after a start
  * (30–55 ms on the loop, more on the GC's threads) landed in the chat bench's first warm burst in
  * every run (docs/decisions.md, "Acks after a start, and a burst on new connections"). A worker
- * alone keeps 2 MB.
+ * alone keeps 2 MB. `--expose-gc` lets such a process make its major collections while chat is
+ * quiet (bots/shared/quiet-gc.ts).
  */
 export const CHAT_V8_FLAGS = ['--max-semi-space-size=4', '--expose-gc'] as const;
 /** The commands whose process answers chat. */

@@ -54,8 +54,8 @@ export async function preloadExa(): Promise<void> {
 
 /** A `WebSearch` backed by Exa; failures are mapped to Scribe's error vocabulary (service "Exa"). */
 export function createExaSearch(options: ExaSearchOptions): WebSearch {
-  // exa-js (with the OpenAI SDK it depends on) is imported on the first search: ~30 MB an idle
-  // worker does not need to hold.
+  // exa-js (with the OpenAI SDK it depends on) is imported on the first search, or at the start of
+  // a process that answers chat (`preloadExa`): memory an idle worker does not need to hold.
   let client: Promise<Exa> | undefined;
   const exaClient = () =>
     (client ??= loadExa().then(

@@ -29,8 +29,8 @@ export interface PipelineClients {
   /**
    * Imports now the libraries the configured clients otherwise import on first use (the Anthropic
    * SDK, exa-js): each import holds the event loop for 100–160 ms, which a process that answers
-   * chat must not do while acks wait. Costs ~20 MB that an idle process would not hold until its
-   * first generation. The browser's library is left to the first page that needs it. Returns the
+   * chat must not do while acks wait. Costs ~10 MB of the box's idle memory (`npm run bench -- box`),
+   * held from the start instead of from the first generation. The browser's library is left to the first page that needs it. Returns the
    * libraries' names.
    */
   preload(): Promise<string[]>;
