@@ -145,13 +145,6 @@ function operations(discord: FakeDiscord): { [K in keyof Ops]: (...a: Parameters
         const started = performance.now();
         const { id } = discord.slashCommand({ user });
         const callback = await answered(discord, id);
-        const G = globalThis as unknown as { __bt?: [string, number, number][] };
-        if (!G.__bt) G.__bt = [];
-        if (G.__bt.length < 50) {
-          G.__bt.push([id, performance.timeOrigin + started, performance.timeOrigin + callback.receivedAt]);
-          if (G.__bt.length === 50)
-            process.getBuiltinModule('node:fs').writeFileSync('/tmp/bt.json', JSON.stringify(G.__bt));
-        }
         if (callback.type !== 9) throw new Error(`/scribe was answered with type ${callback.type}, not the form`);
         return { id, ms: ms(started, callback.receivedAt) };
       });
