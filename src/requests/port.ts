@@ -34,6 +34,13 @@ export interface RequestDeps {
   followUpDays?: number | undefined;
   /** What the flows count (feedback); undefined in a process that serves no /metrics. */
   metrics?: Pick<Metrics, 'feedback'> | undefined;
+  /**
+   * Waited on before each of a start's calls to the database or the chat (never inside its
+   * transaction): in a process that answers chat, the acks on their way go first (`afterAcks`,
+   * src/bots/shared/ack-first.ts), as the pipeline's calls do (`PipelineDeps.yieldTo`).
+   * Undefined: no wait.
+   */
+  yieldTo?: (() => Promise<void>) | undefined;
 }
 
 /** A message the bot posted. */

@@ -87,6 +87,8 @@ export function lastRefused(deps: RequestDeps, identity: UserIdentity): boolean 
   return check?.refused === true && Date.now() - check.at < REMEMBERED_MS;
 }
 
+const noWait = (): Promise<void> => Promise.resolve();
+
 /** Runs the flow; answers what happened, for the adapter to word. Throws only for what nobody planned for. */
 export function startGeneration(deps: RequestDeps, port: StartPort, input: StartInput): Promise<StartOutcome> {
   // The generation's trace starts at the slash command; the job payload carries it to the worker.
@@ -111,6 +113,9 @@ async function start(deps: RequestDeps, port: StartPort, input: StartInput): Pro
     if (err instanceof InvalidRequestError) return { kind: 'invalid', fields: err.fields };
     throw err;
   }
+  // Each call below waits for the acks on their way first (`RequestDeps.yieldTo`).
+  const turn = deps.yieldTo ?? noWait;
+  if (!input.context) await turn();
   const context =
     input.context ??
     (await loadStartContext(deps.pool, input.identity, deps.dailyQuota, undefined, deps.dailyBudgetUsd));
@@ -119,6 +124,7 @@ async function start(deps: RequestDeps, port: StartPort, input: StartInput): Pro
   if (early) return early;
   // Before anything is posted or spent: someone this person already emailed.
   if (!input.writeAnyway) {
+    await turn();
     const outreach = await contactedBefore(deps.pool, context.user.id, request);
     if (outreach) {
       const draftId = await keepForWriteAnyway(deps.pool, context.user.id, request, input.options);
@@ -132,11 +138,14 @@ async function start(deps: RequestDeps, port: StartPort, input: StartInput): Pro
 
   // The row's id is reserved before the first post, so that message carries a working Cancel button.
   const id = randomUUID();
+  await turn();
   const progress = await port.postProgress(initialProgress(request.recipientName, 1), id);
   if (progress === CANNOT_POST) return { kind: 'cannot-post' };
   const log = deps.logger.child({ channelId: progress.channelId, progressMessageId: progress.messageId });
+  await turn();
   const threadId = await port.openThread(progress);
   try {
+    await turn();
     const result = await withTransaction(deps.pool, (tx) =>
       commitGeneration(deps, tx, {
         user: context.user,

@@ -9,6 +9,7 @@ import { COLLAPSE_MS } from '../../requests/actions.ts';
 import type { RequestDeps } from '../../requests/port.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
 import { createRecentKeys } from '../../requests/recent-keys.ts';
+import { afterAcks } from './ack-first.ts';
 import type { HandledEvent } from './handled.ts';
 
 /** What every bot is started with, besides its platform's config. */
@@ -48,5 +49,7 @@ export function requestDeps(options: BotOptions, logger: Logger): RequestDeps {
     logger,
     recentRequests: createRecentKeys(COLLAPSE_MS),
     metrics: options.metrics,
+    // A bot's process answers chat: its starts let the acks on their way go first.
+    yieldTo: afterAcks,
   };
 }
