@@ -26,6 +26,8 @@ import { startTimedPostThread } from './timed-post-thread.ts';
 const IN_FLIGHT = 50;
 /** On every ack line: where the generations' fakes ran (in this process before; see the header). */
 const SERVICES = { services: 'child process' } as const;
+/** On the lines measured after the fakes took the seed latencies (the generations then started wait on them). */
+const SEEDED = { generations_at: 'seed latencies' } as const;
 /** On Slack's ack lines: where the acks were timed (this process's event loop before; see the header). */
 const TIMED = { timed_on: 'own thread' } as const;
 
@@ -198,6 +200,18 @@ export async function benchChat(databaseUrl: string): Promise<void> {
     const restTotal = Object.values(restBy).reduce((a, b) => a + b, 0);
     report({ bench: 'discord.rest_calls_per_generation', total: restTotal, by_route: restBy });
 
+    // From here on the fakes answer at the seed latencies (the critical path's ~10 s), so the
+    // generations that the submissions below start spend their time waiting on APIs, as real ones
+    // do, four at a time (WORKER_CONCURRENCY=4): a box at its full concurrency. Until the calls above
+    // were counted the fakes answered at once; left so, the generations ran back to back, ~2 s each
+    // and four at a time (two a second, where a box at the seed latencies finishes one in 2.5 s),
+    // and held Scribe's event loop through the later rounds of both platforms (docs/decisions.md,
+    // "Starts wait for acks, and the chat bench's generations").
+    await services.setLatencies({
+      anthropic: { parsed_template: SEED_MS.parse, email: SEED_MS.compose },
+      exa: SEED_MS.research,
+      arxiv: SEED_MS.arxiv,
+    });
     // Discord, warm: 50 people run `/scribe` at once and then submit their forms at once, three rounds.
     const discordCommandAcks: number[] = [];
     const discordSubmissionAcks: number[] = [];
@@ -209,6 +223,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       discordSubmissionAcks.push(...(await discord.submissions(commands.ids, `d${round}`, FORM)));
     }
     reportAcks('discord.ack_ms', discordCommandAcks, discordSubmissionAcks, await loopDelay(metricsUrl), {
+      ...SEEDED,
       timer_loop_delay_max_ms: await discord.loopDelayMaxMs(),
       ...TIMED,
     });
@@ -250,19 +265,15 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       ...submitted,
       samples: submissionAcks.length,
       forms_missed: formsMissed,
+      ...SEEDED,
       target: 'p99 < 100 ms',
       met: submitted.p99 < 100,
       ...SERVICES,
       ...TIMED,
     });
 
-    // While four generations run: the seed latencies from here on, the 300 generations just started
-    // queued behind WORKER_CONCURRENCY=4, so four run throughout (counted before and after).
-    await services.setLatencies({
-      anthropic: { parsed_template: SEED_MS.parse, email: SEED_MS.compose },
-      exa: SEED_MS.research,
-      arxiv: SEED_MS.arxiv,
-    });
+    // While four generations run: the 300 generations just started are queued behind
+    // WORKER_CONCURRENCY=4 at the seed latencies, so four run throughout (counted before and after).
     const countRunning = async () => {
       const client = new pg.Client({ connectionString: db.url });
       await client.connect();
@@ -297,7 +308,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
     }
     const delay = await loopDelay(metricsUrl);
     const runningAfter = await countRunning();
-    const running = { generations_running: [runningBefore, runningAfter], forms_missed: formsMissed };
+    const running = { generations_running: [runningBefore, runningAfter], ...SEEDED, forms_missed: formsMissed };
     reportAcks('slack.ack_under_load_ms', loaded.slack, loaded.slackSubmission, delay, { ...running, ...TIMED });
     reportAcks('discord.ack_under_load_ms', loaded.discord, loaded.discordSubmission, delay, {
       ...running,
