@@ -262,6 +262,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       return { slash: slash.map((r) => r.ms), submission: results.map((r) => r.ms) };
     };
     const submissionAcks: number[] = [];
+    await timer.loopDelayMaxMs(); // from here
     for (let round = 0; round < 3; round++) submissionAcks.push(...(await slackRound(String(round))).submission);
     const submitted = stats(submissionAcks);
     report({
@@ -273,6 +274,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       ...SEEDED,
       target: 'p99 < 100 ms',
       met: submitted.p99 < 100,
+      timer_loop_delay_max_ms: await timer.loopDelayMaxMs(),
       ...SERVICES,
       ...TIMED,
     });
@@ -303,6 +305,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
     };
     await loopDelay(metricsUrl);
     await discord.loopDelayMaxMs();
+    await timer.loopDelayMaxMs();
     for (let round = 0; round < 2; round++) {
       const r = await slackRound(`load${round}`);
       loaded.slack.push(...r.slash);
@@ -314,7 +317,11 @@ export async function benchChat(databaseUrl: string): Promise<void> {
     const delay = await loopDelay(metricsUrl);
     const runningAfter = await countRunning();
     const running = { generations_running: [runningBefore, runningAfter], ...SEEDED, forms_missed: formsMissed };
-    reportAcks('slack.ack_under_load_ms', loaded.slack, loaded.slackSubmission, delay, { ...running, ...TIMED });
+    reportAcks('slack.ack_under_load_ms', loaded.slack, loaded.slackSubmission, delay, {
+      ...running,
+      timer_loop_delay_max_ms: await timer.loopDelayMaxMs(),
+      ...TIMED,
+    });
     reportAcks('discord.ack_under_load_ms', loaded.discord, loaded.discordSubmission, delay, {
       ...running,
       timer_loop_delay_max_ms: await discord.loopDelayMaxMs(),
