@@ -31,6 +31,11 @@ const SEEDED = { generations_at: 'seed latencies' } as const;
 /** On Slack's ack lines: where the acks were timed (this process's event loop before; see the header). */
 const TIMED = { timed_on: 'own thread' } as const;
 
+/** Every ack line's target (issue 24): p99 under 100 ms, and whether this line met it. */
+function ackTarget(p99: number): { target: string; met: boolean } {
+  return { target: 'p99 < 100 ms', met: p99 < 100 };
+}
+
 /** The event loop's delay since the last read (prom-client resets its histogram on each scrape), in ms. */
 async function loopDelay(metricsUrl: string): Promise<{ p99_ms: number; max_ms: number }> {
   const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
@@ -107,8 +112,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       in_flight: 50,
       ...cold,
       samples: 50,
-      target: 'p99 < 100 ms',
-      met: cold.p99 < 100,
+      ...ackTarget(cold.p99),
       event_loop_delay: coldDelay,
       bench_loop_delay_max_ms: benchLoopMaxMs(),
       timer_loop_delay_max_ms: await timer.loopDelayMaxMs(),
@@ -128,8 +132,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       in_flight: IN_FLIGHT,
       ...discordCold,
       samples: IN_FLIGHT,
-      target: 'p99 < 100 ms',
-      met: discordCold.p99 < 100,
+      ...ackTarget(discordCold.p99),
       dispatch_ms: discordFirst.dispatchMs,
       started_after: "the Slack burst's 50 modals were opened",
       timer_loop_delay_max_ms: await discord.loopDelayMaxMs(),
@@ -156,8 +159,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       in_flight: 50,
       ...ack,
       samples: acks.length,
-      target: 'p99 < 100 ms',
-      met: ack.p99 < 100,
+      ...ackTarget(ack.p99),
       event_loop_delay: await loopDelay(metricsUrl),
       scribe_cpu_ms_per_burst: burstCpuMs,
       bench_loop_delay_max_ms: benchLoopMaxMs(),
@@ -272,8 +274,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       samples: submissionAcks.length,
       forms_missed: formsMissed,
       ...SEEDED,
-      target: 'p99 < 100 ms',
-      met: submitted.p99 < 100,
+      ...ackTarget(submitted.p99),
       timer_loop_delay_max_ms: await timer.loopDelayMaxMs(),
       ...SERVICES,
       ...TIMED,
@@ -358,8 +359,7 @@ function reportAcks(
     submission_p99: stats(submissions).p99,
     ...extra,
     event_loop_delay: delay,
-    target: 'p99 < 100 ms',
-    met: all.p99 < 100,
+    ...ackTarget(all.p99),
     ...SERVICES,
   });
 }
