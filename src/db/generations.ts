@@ -327,31 +327,34 @@ export async function latestVersionInThread(
  * person is one quota across every guild (anyone can add the bot to more servers, and their user
  * id is global); elsewhere the person is their row (platform + workspace + user).
  */
-export async function countTodayForQuota(db: Db, userId: string): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM generations g
+/**
+ * The quota's count as an SQL expression: a person's generations and follow-up drafts today, in one
+ * round trip. `userParam` is the placeholder of their row's id (`$1`). The person is matched by
+ * platform and user id, per workspace except on Discord (one person across guilds).
+ */
+export function usedTodaySql(userParam: string): string {
+  return `((SELECT count(*)::int FROM generations g
      JOIN users u ON u.id = g.user_id
-     JOIN users me ON me.id = $1
+     JOIN users me ON me.id = ${userParam}
      WHERE u.platform = me.platform AND u.platform_user_id = me.platform_user_id
        AND (me.platform = 'discord' OR u.team_id = me.team_id)
        -- A generation cancelled before any billed call gives its slot back (one cancelled after
        -- its research was paid for does not: review, read, cancel would be free research); an
        -- edit costs no model call, so no slot.
        AND (g.status <> 'cancelled' OR g.usage <> '{}'::jsonb) AND g.edited_by IS NULL
-       AND g.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
-    [userId],
-  );
-  // A follow-up draft posted today is a model call like an email: one slot (migration 011).
-  const followUps = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM outreach o
+       AND g.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
+   -- A follow-up draft posted today is a model call like an email: one slot (migration 011).
+   + (SELECT count(*)::int FROM outreach o
      JOIN users u ON u.id = o.user_id
-     JOIN users me ON me.id = $1
+     JOIN users me ON me.id = ${userParam}
      WHERE u.platform = me.platform AND u.platform_user_id = me.platform_user_id
        AND (me.platform = 'discord' OR u.team_id = me.team_id)
-       AND o.follow_up_posted_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
-    [userId],
-  );
-  return (rows[0]?.n ?? 0) + (followUps.rows[0]?.n ?? 0);
+       AND o.follow_up_posted_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'))`;
+}
+
+export async function countTodayForQuota(db: Db, userId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT ${usedTodaySql('$1')} AS n`, [userId]);
+  return rows[0]?.n ?? 0;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { GenerationUsage } from '../pipeline/usage.ts';
 import type { Db } from './pool.ts';
+import { usedTodaySql } from './generations.ts';
 import type { Platform } from './users.ts';
 
 /**
@@ -41,13 +42,54 @@ export async function spendToday(
   return { user: Number(rows[0]?.user ?? 0), workspace: Number(rows[0]?.workspace ?? 0) };
 }
 
+/** USD spent today (UTC) in a workspace or guild, as an SQL expression on two placeholders. */
+function workspaceSpendSql(platformParam: string, teamParam: string): string {
+  return `(SELECT coalesce(sum(usd), 0) FROM spend WHERE platform = ${platformParam} AND team_id = ${teamParam} AND ${TODAY})`;
+}
+
 /** USD spent today (UTC) in a workspace or guild, whatever day its generations were asked for. */
 export async function workspaceSpendToday(db: Db, platform: Platform, teamId: string): Promise<number> {
-  const { rows } = await db.query<{ usd: string }>(
-    `SELECT coalesce(sum(usd), 0) AS usd FROM spend WHERE platform = $1 AND team_id = $2 AND ${TODAY}`,
-    [platform, teamId],
-  );
+  const { rows } = await db.query<{ usd: string }>(`SELECT ${workspaceSpendSql('$1', '$2')} AS usd`, [
+    platform,
+    teamId,
+  ]);
   return Number(rows[0]?.usd ?? 0);
+}
+
+/** Until when every workspace is paused (`pausedUntil`), as an SQL expression. */
+const PAUSED_UNTIL_SQL = '(SELECT max(until) FROM spend_pauses WHERE until > now())';
+
+/** What a start or an action is checked against today, read in one round trip. */
+export interface TodayCounts {
+  /** The person's quota use (`countTodayForQuota`); 0 when no person was asked about. */
+  usedToday: number;
+  /** The workspace's spend today; 0 when not asked for (no budget to compare it with). */
+  todayUsd: number;
+  pausedUntil: Date | undefined;
+}
+
+/**
+ * The spend-limit pause, the workspace's spend today (when `withSpend`), and the person's quota use
+ * (when `userId` is given: their row's id) in one statement: a start checks all three, and each
+ * round trip is a wake-up of a PostgreSQL backend that a small box pays for in a burst.
+ */
+export async function todayCounts(
+  db: Db,
+  where: { platform: Platform; teamId: string; userId?: string | undefined },
+  withSpend: boolean,
+): Promise<TodayCounts> {
+  const { rows } = await db.query<{ n: number | null; usd: string | null; until: Date | null }>(
+    `SELECT CASE WHEN $3::uuid IS NULL THEN NULL ELSE ${usedTodaySql('$3')} END AS n,
+       CASE WHEN $4::boolean THEN ${workspaceSpendSql('$1', '$2')} END AS usd,
+       ${PAUSED_UNTIL_SQL} AS until`,
+    [where.platform, where.teamId, where.userId ?? null, withSpend],
+  );
+  const row = rows[0];
+  return {
+    usedToday: row?.n ?? 0,
+    todayUsd: Number(row?.usd ?? 0),
+    pausedUntil: row?.until ?? undefined,
+  };
 }
 
 /**
@@ -98,8 +140,6 @@ export async function pauseSpending(
 
 /** Until when every workspace of this deployment is paused; undefined when none is. */
 export async function pausedUntil(db: Db): Promise<Date | undefined> {
-  const { rows } = await db.query<{ until: Date | null }>(
-    'SELECT max(until) AS until FROM spend_pauses WHERE until > now()',
-  );
+  const { rows } = await db.query<{ until: Date | null }>(`SELECT ${PAUSED_UNTIL_SQL} AS until`);
   return rows[0]?.until ?? undefined;
 }

@@ -53,8 +53,16 @@ export async function getUser(db: Db, id: string): Promise<User | undefined> {
   return rows[0];
 }
 
-export async function incrementGenerationCount(db: Db, id: string): Promise<void> {
-  await db.query('UPDATE users SET generation_count = generation_count + 1 WHERE id = $1', [id]);
+/**
+ * A start was recorded for this person: their count goes up, and their answer to "Let me review
+ * the research first" (when the form asked) is remembered for their next form. One statement.
+ */
+export async function recordStart(db: Db, id: string, reviewResearch: boolean | undefined): Promise<void> {
+  await db.query(
+    `UPDATE users SET generation_count = generation_count + 1, review_research = coalesce($2, review_research)
+     WHERE id = $1`,
+    [id, reviewResearch ?? null],
+  );
 }
 
 /**
@@ -69,9 +77,4 @@ export async function lockQuota(db: Db, userId: string): Promise<void> {
      FROM users WHERE id = $1`,
     [userId],
   );
-}
-
-/** Remembers the person's answer to "Let me review the research first" for their next form. */
-export async function saveReviewChoice(db: Db, id: string, review: boolean): Promise<void> {
-  await db.query('UPDATE users SET review_research = $2 WHERE id = $1 AND review_research <> $2', [id, review]);
 }

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/pool.ts';
 import type { UserIdentity } from '../db/users.ts';
-import { pausedUntil, workspaceSpendToday } from '../db/usage.ts';
+import { todayCounts, type TodayCounts } from '../db/usage.ts';
 import { formatUsd } from '../pipeline/prices.ts';
 
 /**
@@ -45,9 +45,12 @@ export async function loadSpendContext(
   teamId: string,
   budgetUsd: number | undefined,
 ): Promise<SpendContext> {
-  const paused = await pausedUntil(db);
-  const todayUsd = budgetUsd === undefined ? 0 : await workspaceSpendToday(db, platform, teamId);
-  return { todayUsd, budgetUsd, pausedUntil: paused };
+  return spendContextOf(await todayCounts(db, { platform, teamId }, budgetUsd !== undefined), budgetUsd);
+}
+
+/** The spend part of what `todayCounts` read (read with the spend when there is a budget). */
+export function spendContextOf(counts: TodayCounts, budgetUsd: number | undefined): SpendContext {
+  return { todayUsd: budgetUsd === undefined ? 0 : counts.todayUsd, budgetUsd, pausedUntil: counts.pausedUntil };
 }
 
 /** What a person is told when the workspace's spend refuses a new email. */

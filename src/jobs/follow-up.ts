@@ -15,14 +15,14 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { Db } from '../db/pool.ts';
 import { getGeneration } from '../db/generations.ts';
-import { countTodayForQuota } from '../db/generations.ts';
 import { claimFollowUp, followUpStateOf, holdFollowUp, saveFollowUp } from '../db/outreach.ts';
 import type { Logger } from '../log.ts';
 import { draftFollowUp } from '../pipeline/follow-up.ts';
 import type { Llm } from '../pipeline/ports.ts';
 import { DEFAULT_PRICES, tokenCost, type PriceTable } from '../pipeline/prices.ts';
 import { addressOf, type FollowUpView, type ThreadReporter } from '../thread/reporter.ts';
-import { budgetText, checkSpend, loadSpendContext } from './budget.ts';
+import { budgetText, checkSpend, spendContextOf } from './budget.ts';
+import { todayCounts } from '../db/usage.ts';
 import { QUEUES, WORKER_POLLING, type FollowUpJob } from './queue.ts';
 import { bossDb } from './send.ts';
 import { quotaText } from '../thread/follow-up.ts';
@@ -104,9 +104,13 @@ export async function handleFollowUp(deps: FollowUpWorkerDeps, data: unknown): P
     log.info({ event: 'follow-up.held', reason: why }, 'follow-up held');
   };
   // The claim counted this follow-up already: more than the quota means it is one too many.
-  if ((await countTodayForQuota(deps.pool, claimed.userId)) > deps.dailyQuota)
-    return hold(quotaText(deps.dailyQuota), 'quota');
-  const refusal = checkSpend(await loadSpendContext(deps.pool, g.platform, g.teamId, deps.dailyBudgetUsd));
+  const today = await todayCounts(
+    deps.pool,
+    { platform: g.platform, teamId: g.teamId, userId: claimed.userId },
+    deps.dailyBudgetUsd !== undefined,
+  );
+  if (today.usedToday > deps.dailyQuota) return hold(quotaText(deps.dailyQuota), 'quota');
+  const refusal = checkSpend(spendContextOf(today, deps.dailyBudgetUsd));
   if (refusal) return hold(budgetText(refusal.budgetUsd, refusal.pausedUntil), 'budget');
   let drafted: Awaited<ReturnType<typeof draftFollowUp>>;
   try {

@@ -4,10 +4,10 @@
  * (the actor's row, whether they are an admin) is loaded once and handed to the second load.
  */
 import type { Db } from '../db/pool.ts';
-import { countTodayForQuota, findRecentChild, getGeneration, type Generation } from '../db/generations.ts';
+import { findRecentChild, getGeneration, type Generation } from '../db/generations.ts';
 import { getUser, upsertUser, type User, type UserIdentity } from '../db/users.ts';
-import { medianEmailCost, unsettledInWorkspace } from '../db/usage.ts';
-import { loadSpendContext } from '../jobs/budget.ts';
+import { medianEmailCost, todayCounts, unsettledInWorkspace } from '../db/usage.ts';
+import { loadSpendContext, spendContextOf } from '../jobs/budget.ts';
 import { estimateEmailCost } from '../pipeline/prices.ts';
 import { needsAdminCheck, type ActionContext, type SpendContext, type StartContext } from './checks.ts';
 
@@ -26,8 +26,16 @@ export async function loadBatchSpendContext(
 ): Promise<SpendContext> {
   const spend = await loadSpendContext(db, platform, teamId, budgetUsd);
   if (budgetUsd === undefined) return spend;
+  return { ...spend, estimate: await batchEstimate(db, { platform, teamId }) };
+}
+
+/** One email's estimated cost, and the workspace's emails waiting or being written. */
+async function batchEstimate(
+  db: Db,
+  where: Pick<UserIdentity, 'platform' | 'teamId'>,
+): Promise<NonNullable<SpendContext['estimate']>> {
   const emailUsd = estimateEmailCost(await medianEmailCost(db, EMAIL_COST_SAMPLE));
-  return { ...spend, estimate: { emailUsd, unsettled: await unsettledInWorkspace(db, platform, teamId) } };
+  return { emailUsd, unsettled: await unsettledInWorkspace(db, where.platform, where.teamId) };
 }
 
 /** How many recent emails the batch estimate takes the median of. */
@@ -44,14 +52,15 @@ export async function loadStartContext(
   batch?: boolean,
 ): Promise<StartContext> {
   const row = user ?? (await upsertUser(db, identity));
-  const usedToday = await countTodayForQuota(db, row.id);
-  const spend = await (batch ? loadBatchSpendContext : loadSpendContext)(
+  // The quota's count and the spend in one round trip; a batch's estimate needs more (below).
+  const counts = await todayCounts(
     db,
-    identity.platform,
-    identity.teamId,
-    dailyBudgetUsd,
+    { platform: identity.platform, teamId: identity.teamId, userId: row.id },
+    dailyBudgetUsd !== undefined,
   );
-  return { user: row, usedToday, dailyQuota, spend };
+  let spend = spendContextOf(counts, dailyBudgetUsd);
+  if (batch && dailyBudgetUsd !== undefined) spend = { ...spend, estimate: await batchEstimate(db, identity) };
+  return { user: row, usedToday: counts.usedToday, dailyQuota, spend };
 }
 
 /** What an action request carries into the checks. */
@@ -102,8 +111,15 @@ export async function loadActionContext(db: Db, query: ActionQuery, known: Known
     parent && query.collapseWithinMs !== undefined
       ? await findRecentChild(db, parent.id, query.instruction, query.collapseWithinMs, query.action)
       : undefined;
-  const usedToday = parent ? await countTodayForQuota(db, parent.userId) : 0;
-  const spend = parent ? await loadSpendContext(db, parent.platform, parent.teamId, query.dailyBudgetUsd) : undefined;
+  const counts = parent
+    ? await todayCounts(
+        db,
+        { platform: parent.platform, teamId: parent.teamId, userId: parent.userId },
+        query.dailyBudgetUsd !== undefined,
+      )
+    : undefined;
+  const usedToday = counts?.usedToday ?? 0;
+  const spend = counts && spendContextOf(counts, query.dailyBudgetUsd);
   return {
     spend,
     parent,

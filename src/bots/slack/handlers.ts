@@ -186,7 +186,9 @@ export async function openDraftModal(
     ),
   });
   // After the modal is open, nothing waits on it: the submission's ack then needs no database
-  // for anyone this check does not refuse.
+  // for anyone this check does not refuse. It waits for the acks on their way first (`yieldTo`):
+  // the forms opened in a burst are submitted in one.
+  await deps.yieldTo?.();
   await prepareStart(deps, user).catch((err: unknown) => deps.logger.warn({ err }, 'could not check the quota'));
   return 'modal';
 }

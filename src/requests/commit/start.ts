@@ -9,14 +9,7 @@ import { z } from 'zod';
 import { BudgetExceededError, InvalidRequestError, type PermanentError, QuotaExceededError } from '../../errors.ts';
 import { withTransaction, type Db } from '../../db/pool.ts';
 import { countTodayForQuota, insertGeneration, type Generation, type NewGeneration } from '../../db/generations.ts';
-import {
-  incrementGenerationCount,
-  lockQuota,
-  saveReviewChoice,
-  upsertUser,
-  type User,
-  type UserIdentity,
-} from '../../db/users.ts';
+import { lockQuota, recordStart, upsertUser, type User, type UserIdentity } from '../../db/users.ts';
 import { saveTemplate } from '../../db/templates.ts';
 import { cleanInputText, hasLetter, isWellFormedText } from '../../text/clean.ts';
 import { checkStart, type StartRefusal } from '../checks.ts';
@@ -195,11 +188,9 @@ export async function commitGeneration(
     freshResearch: input.options?.freshResearch ?? false,
     reviewResearch: input.options?.reviewResearch ?? false,
   });
-  // The form's checkbox defaults to the person's last answer.
-  if (input.options?.reviewResearch !== undefined)
-    await saveReviewChoice(tx, input.user.id, input.options.reviewResearch);
   await saveTemplate(tx, input.user.id, input.request.template);
-  await incrementGenerationCount(tx, input.user.id);
+  // The count, and the form's checkbox defaults to the person's last answer.
+  await recordStart(tx, input.user.id, input.options?.reviewResearch);
   await sendJob(deps.boss, tx, generation.id);
   return generation;
 }
