@@ -7,7 +7,7 @@ import { IdentityHintSchema } from '../pipeline/identity/schema.ts';
 import { parseStepRecords, type InvalidStepRecord } from '../pipeline/records.ts';
 import { parseGenerationUsage, type GenerationUsage } from '../pipeline/usage.ts';
 import type { IdentityHint, StepName, StepRecord, StepRecords } from '../pipeline/types.ts';
-import type { Db } from './pool.ts';
+import { named, type Db, type Statement } from './pool.ts';
 import type { Platform } from './users.ts';
 
 export type GenerationStatus =
@@ -137,9 +137,10 @@ function toGeneration(row: GenerationRow): Generation {
   };
 }
 
-export async function insertGeneration(db: Db, g: NewGeneration): Promise<Generation> {
-  const { rows } = await db.query<GenerationRow>(
-    `INSERT INTO generations (id, result_message_ids, user_id, parent_id, version, platform, team_id, channel_id,
+/** `insertGeneration`'s statement: prepared (one for every start; 0.46 ms of its 0.73 was parse and plan). */
+const INSERT_GENERATION: Statement = {
+  name: 'scribe_insert_generation',
+  text: `INSERT INTO generations (id, result_message_ids, user_id, parent_id, version, platform, team_id, channel_id,
        thread_id, progress_message_id, template, recipient_name, recipient_interest, instruction, steps,
        action, fresh_research, review_research, edited_by, email, sources, identity_hint, status, finished_at)
      VALUES (coalesce($20::uuid, gen_random_uuid()), $21, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
@@ -147,7 +148,11 @@ export async function insertGeneration(db: Db, g: NewGeneration): Promise<Genera
        CASE WHEN $17::uuid IS NULL THEN 'queued' ELSE 'succeeded' END,
        CASE WHEN $17::uuid IS NULL THEN NULL ELSE now() END)
      RETURNING ${COLUMNS}`,
-    [
+};
+
+export async function insertGeneration(db: Db, g: NewGeneration): Promise<Generation> {
+  const { rows } = await db.query<GenerationRow>(
+    named(INSERT_GENERATION, [
       g.userId,
       g.parentId ?? null,
       g.version ?? 1,
@@ -170,7 +175,7 @@ export async function insertGeneration(db: Db, g: NewGeneration): Promise<Genera
       g.id ?? null,
       g.resultMessageIds ?? [],
       g.identityHint ? JSON.stringify(g.identityHint) : null,
-    ],
+    ]),
   );
   return toGeneration(rows[0]!);
 }

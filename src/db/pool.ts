@@ -5,12 +5,42 @@
 import pg from 'pg';
 import type { Logger } from '../log.ts';
 
-/** What repositories need: one parameterised query at a time. */
+/** What repositories need: one parameterised query at a time (`text`, or a `NamedQuery`). */
 export interface Db {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
-    text: string,
+    text: string | NamedQuery,
     values?: readonly unknown[],
   ): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * A statement run as a named prepared statement: PostgreSQL parses it once per connection and,
+ * after a few runs, plans it once (`plan_cache_mode=auto`), where a query sent as text is parsed and
+ * planned on every run. For the hot statements whose parse and plan cost more than their run: a
+ * start's counts took 1.27 ms to parse and plan and 0.07 ms to run (`log_min_duration_statement=0`
+ * over the chat bench; docs/decisions.md, "Prepared statements"). Its values travel inside it, so
+ * each call makes a new object (pg writes the values into the object it is given).
+ */
+export interface NamedQuery {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
+/** A named statement's text, for `named`: the name is unique per text (one prepared statement a connection). */
+export interface Statement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** `statement` with these values, as a `NamedQuery`. */
+export function named(statement: Statement, values: readonly unknown[]): NamedQuery {
+  return { name: statement.name, text: statement.text, values: [...values] };
+}
+
+/** The text of a query, named or not (for wrappers that look at it). */
+export function textOf(query: string | NamedQuery): string {
+  return typeof query === 'string' ? query : query.text;
 }
 
 export interface CreatePoolOptions {

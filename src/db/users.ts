@@ -1,5 +1,5 @@
 /** The `users` table: one row per platform identity. */
-import type { Db } from './pool.ts';
+import { named, type Db, type Statement } from './pool.ts';
 
 export type Platform = 'slack' | 'discord' | 'cli';
 
@@ -29,21 +29,26 @@ const COLUMNS = `id, platform, team_id AS "teamId", platform_user_id AS "platfor
   review_research AS "reviewResearch"`;
 
 /** Creates the user on first sight; later calls refresh the display name and admin flag. */
-export async function upsertUser(db: Db, identity: UserIdentity): Promise<User> {
-  const { rows } = await db.query<User>(
-    `INSERT INTO users (platform, team_id, platform_user_id, display_name, is_admin)
+/** `upsertUser`'s statement: prepared (every request runs it, most twice). */
+const UPSERT_USER: Statement = {
+  name: 'scribe_upsert_user',
+  text: `INSERT INTO users (platform, team_id, platform_user_id, display_name, is_admin)
      VALUES ($1, $2, $3, $4, coalesce($5, false))
      ON CONFLICT (platform, team_id, platform_user_id) DO UPDATE
        SET display_name = coalesce(EXCLUDED.display_name, users.display_name),
            is_admin = coalesce($5, users.is_admin)
      RETURNING ${COLUMNS}`,
-    [
+};
+
+export async function upsertUser(db: Db, identity: UserIdentity): Promise<User> {
+  const { rows } = await db.query<User>(
+    named(UPSERT_USER, [
       identity.platform,
       identity.teamId,
       identity.platformUserId,
       identity.displayName ?? null,
       identity.isAdmin ?? null,
-    ],
+    ]),
   );
   return rows[0]!;
 }

@@ -5,7 +5,7 @@
  */
 import type { QueryResultRow } from 'pg';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { withTransaction, type Db } from '../../src/db/pool.ts';
+import { textOf, withTransaction, type Db, type NamedQuery } from '../../src/db/pool.ts';
 import { markFailed, markRunning } from '../../src/db/generations.ts';
 import { commitRetry } from '../../src/requests/commit/steer.ts';
 import { createGeneration } from '../../src/requests/commit/start.ts';
@@ -45,8 +45,8 @@ it('a Retry pressed while pg-boss is still finishing the failed job waits for it
   const retry = withTransaction(db.pool, (tx) => {
     const inner: Db = tx;
     const seen: Db = {
-      query<R extends QueryResultRow>(text: string, values?: readonly unknown[]) {
-        asked(text);
+      query<R extends QueryResultRow>(text: string | NamedQuery, values?: readonly unknown[]) {
+        asked(textOf(text));
         return inner.query<R>(text, values);
       },
     };

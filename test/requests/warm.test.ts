@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertUser } from '../../src/db/users.ts';
 import { saveTemplate } from '../../src/db/templates.ts';
-import { createPool, type Db } from '../../src/db/pool.ts';
+import { createPool, textOf, type Db } from '../../src/db/pool.ts';
 import { createLogger } from '../../src/log.ts';
 import { readFormPrefill } from '../../src/requests/info.ts';
 import { warmRequests } from '../../src/requests/warm.ts';
@@ -109,8 +109,8 @@ describe('warming the request path', () => {
     const queries: string[] = [];
     const counting: Db = {
       query: (text, values) => {
-        queries.push(text);
-        return db.pool.query(text, values as unknown[]);
+        queries.push(textOf(text));
+        return typeof text === 'string' ? db.pool.query(text, values as unknown[]) : db.pool.query(text);
       },
     };
     const prefills = await Promise.all(people.map((p) => readFormPrefill(counting, p)));
