@@ -31,7 +31,17 @@ export interface QueueBoard {
 export const QUEUE_BOARD_INTERVAL_MS = 2_000;
 
 export function startQueueBoard(
-  deps: { pool: Db; reporter: ThreadReporter; logger: Logger },
+  deps: {
+    pool: Db;
+    reporter: ThreadReporter;
+    logger: Logger;
+    /**
+     * Waited on before the refresh's read and before each message's read and edit: in a process
+     * that answers chat, the acks on their way go first (`afterAcks`), as the pipeline's calls do.
+     * With hundreds waiting, a refresh is hundreds of reads and edits, one after the other.
+     */
+    yieldTo?: (() => Promise<void>) | undefined;
+  },
   options: { intervalMs?: number } = {},
 ): QueueBoard {
   const shown = new Map<string, string>();
@@ -41,12 +51,16 @@ export function startQueueBoard(
   let again = false;
   let stopped = false;
 
+  const turn = deps.yieldTo ?? (() => Promise.resolve());
+
   async function refreshOnce(): Promise<void> {
+    await turn();
     const positions = await queuePositions(deps.pool);
     for (const id of shown.keys()) if (!positions.has(id)) shown.delete(id);
     for (const position of positions.values()) {
       const line = describePosition(position);
       if (shown.get(position.generationId) === line) continue;
+      await turn();
       const g = await getGeneration(deps.pool, position.generationId);
       // Only a row still waiting: one that started meanwhile has its worker's view.
       if (g?.status !== 'queued' || !g.progressMessageId) continue;

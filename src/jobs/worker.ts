@@ -77,7 +77,10 @@ export async function startWorker(given: WorkerDeps, options: StartWorkerOptions
     { pool: deps.pool, reporter: deps.reporter, logger: deps.logger },
     { intervalMs: options.sweep?.intervalMs ?? SWEEP_DEFAULTS.intervalMs, graceMs: options.sweep?.graceMs },
   );
-  const board = startQueueBoard(deps, { intervalMs: options.queueBoardIntervalMs });
+  const board = startQueueBoard(
+    { ...deps, yieldTo: deps.pipeline.yieldTo },
+    { intervalMs: options.queueBoardIntervalMs },
+  );
   const workOptions = {
     ...WORKER_POLLING,
     ...options.polling,

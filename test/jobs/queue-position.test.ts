@@ -100,6 +100,46 @@ describe('the queue board', () => {
   });
 });
 
+describe('the queue board in a process that answers chat', () => {
+  it('waits for the acks on its way before its read and before each message (yieldTo)', async () => {
+    const waiting = [await create('U-wait-1', 'Sophie Germain'), await create('U-wait-2', 'Émilie du Châtelet')];
+    for (const [i, g] of waiting.entries())
+      await db.pool.query('UPDATE generations SET progress_message_id = $2 WHERE id = $1', [
+        g.id,
+        `1700000001.00010${i}`,
+      ]);
+    const log: string[] = [];
+    const reporter: ThreadReporter = {
+      async progress(address) {
+        log.push(`edit ${address.generationId}`);
+      },
+      async result() {
+        return { messageIds: [] };
+      },
+      async failed() {},
+    };
+    // Each wait is held for a while: nothing of the refresh runs meanwhile.
+    const yieldTo = async () => {
+      const at = log.length;
+      log.push('wait');
+      await new Promise((r) => setTimeout(r, 20));
+      expect(log).toHaveLength(at + 1);
+    };
+    const board = startQueueBoard({ pool: db.pool, reporter, logger: silentLogger(), yieldTo }, { intervalMs: 60_000 });
+    try {
+      await board.refresh();
+    } finally {
+      await board.stop();
+    }
+    const edited = log.filter((l) => l.startsWith('edit '));
+    for (const g of waiting) expect(edited).toContain(`edit ${g.id}`);
+    // One wait before the positions are read, then one before each message's read and edit.
+    expect(log[0]).toBe('wait');
+    for (const [i, line] of log.entries()) if (line.startsWith('edit ')) expect(log[i - 1]).toBe('wait');
+    expect(log.filter((l) => l === 'wait').length).toBeGreaterThanOrEqual(edited.length + 1);
+  });
+});
+
 async function jobIdOf(generationId: string): Promise<string | undefined> {
   const jobs = await queue.boss.findJobs<GenerateJob>(QUEUES.generate, { data: { generationId } });
   return jobs[0]?.id;
