@@ -265,6 +265,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
     };
     const submissionAcks: number[] = [];
     await timer.loopDelayMaxMs(); // from here
+    await loopDelay(metricsUrl);
     for (let round = 0; round < 3; round++) submissionAcks.push(...(await slackRound(String(round))).submission);
     const submitted = stats(submissionAcks);
     report({
@@ -275,6 +276,8 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       forms_missed: formsMissed,
       ...SEEDED,
       ...ackTarget(submitted.p99),
+      // Scribe's event loop over the three rounds (their commands too), beside the timing thread's.
+      event_loop_delay: await loopDelay(metricsUrl),
       timer_loop_delay_max_ms: await timer.loopDelayMaxMs(),
       ...SERVICES,
       ...TIMED,
