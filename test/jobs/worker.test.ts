@@ -5,7 +5,9 @@
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, PermanentError, ScribeError } from '../../src/errors.ts';
-import { getGeneration } from '../../src/db/generations.ts';
+import { getGeneration, insertGeneration } from '../../src/db/generations.ts';
+import { upsertUser } from '../../src/db/users.ts';
+import { pollFor } from '../helpers/poll.ts';
 import { createGeneration } from '../../src/requests/commit/start.ts';
 import { QUEUES, type JobQueue } from '../../src/jobs/queue.ts';
 import { regenerate } from '../../src/requests/commit/versions.ts';
@@ -434,5 +436,45 @@ describe('what the worker tells the thread about errors', () => {
     expect(row.invalidSteps).toEqual([]);
     expect(row.steps.research?.output?.summary).toEqual(expect.any(String));
     expect(row.steps.parse).toEqual(parse);
+  });
+});
+
+describe('the queue board in a process that answers chat', () => {
+  it("waits on the pipeline's yieldTo (the acks on their way) before it edits a waiting message", async () => {
+    // A generation waiting in the queue that no worker may take yet: its job starts in a minute.
+    const g = await insertGeneration(db.pool, {
+      userId: (await upsertUser(db.pool, { platform: 'slack', teamId: 'T1', platformUserId: 'U0BOARD' })).id,
+      platform: 'slack',
+      teamId: 'T1',
+      channelId: 'C1',
+      progressMessageId: '1700000002.000100',
+      template: TEMPLATE,
+      ...RECIPIENT,
+    });
+    const jobId = await queue.boss.send(
+      QUEUES.generate,
+      { generationId: g.id },
+      { singletonKey: g.id, startAfter: 60 },
+    );
+    const order: string[] = [];
+    const recording = createRecordingReporter(db.pool);
+    const reporter: ThreadReporter = {
+      ...recording,
+      progress: async (address, view) => {
+        if (view.queue) order.push('edit');
+        return recording.progress(address, view);
+      },
+    };
+    try {
+      worker = await startWorker(
+        { ...deps({ yieldTo: async () => void order.push('wait') }), reporter },
+        { boss: queue.boss, concurrency: 1, polling: FAST_POLLING, queueBoardIntervalMs: 100 },
+      );
+      await pollFor(() => order.includes('edit'), { message: "the board's edit of the waiting message" });
+      // Nothing else runs in this worker: every wait is the board's, and one came before the edit.
+      expect(order[order.indexOf('edit') - 1]).toBe('wait');
+    } finally {
+      await queue.boss.deleteJob(QUEUES.generate, jobId!);
+    }
   });
 });
