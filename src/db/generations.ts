@@ -180,8 +180,14 @@ export async function insertGeneration(db: Db, g: NewGeneration): Promise<Genera
   return toGeneration(rows[0]!);
 }
 
+/** `getGeneration`'s statement: prepared (the worker and the queue board read rows by id all day). */
+const GET_GENERATION: Statement = {
+  name: 'scribe_get_generation',
+  text: `SELECT ${COLUMNS} FROM generations WHERE id = $1`,
+};
+
 export async function getGeneration(db: Db, id: string): Promise<Generation | undefined> {
-  const { rows } = await db.query<GenerationRow>(`SELECT ${COLUMNS} FROM generations WHERE id = $1`, [id]);
+  const { rows } = await db.query<GenerationRow>(named(GET_GENERATION, [id]));
   return rows[0] && toGeneration(rows[0]);
 }
 

@@ -2,7 +2,7 @@
  * The `outreach` table (migration 010): the emails a person marked as sent, and `start_drafts`:
  * what they typed when warned they had already emailed that person (*Write anyway* starts it).
  */
-import type { Db } from './pool.ts';
+import { named, type Db, type Statement } from './pool.ts';
 
 /**
  * The follow-up reminder (item 4, migration 011): none → scheduled → posted (the draft is in the
@@ -84,6 +84,14 @@ export async function deleteOutreach(db: Db, userId: string, generationId: strin
   return rows[0];
 }
 
+/** `findContacted`'s statement: prepared (every start reads it, before anything is posted). */
+const FIND_CONTACTED: Statement = {
+  name: 'scribe_find_contacted',
+  text: `SELECT ${COLUMNS} FROM outreach
+     WHERE user_id = $1 AND name_key = $2 AND (identity IS NOT NULL OR interest_key = $3)
+     ORDER BY sent_at DESC LIMIT 1`,
+};
+
 /**
  * The newest email this person sent to someone of that (normalised) name: the same person when
  * the record's identity was confirmed, else only with the same (normalised) interest.
@@ -94,12 +102,7 @@ export async function findContacted(
   nameKey: string,
   interestKey: string,
 ): Promise<Outreach | undefined> {
-  const { rows } = await db.query<Outreach>(
-    `SELECT ${COLUMNS} FROM outreach
-     WHERE user_id = $1 AND name_key = $2 AND (identity IS NOT NULL OR interest_key = $3)
-     ORDER BY sent_at DESC LIMIT 1`,
-    [userId, nameKey, interestKey],
-  );
+  const { rows } = await db.query<Outreach>(named(FIND_CONTACTED, [userId, nameKey, interestKey]));
   return rows[0];
 }
 

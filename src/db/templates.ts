@@ -7,12 +7,15 @@ import { named, type Db, type Statement } from './pool.ts';
 import type { UserIdentity } from './users.ts';
 
 /** Saves a template (or marks an identical saved one as just used). */
-export async function saveTemplate(db: Db, userId: string, body: string): Promise<void> {
-  await db.query(
-    `INSERT INTO templates (user_id, body) VALUES ($1, $2)
+/** `saveTemplate`'s statement: prepared (every start runs it). */
+const SAVE_TEMPLATE: Statement = {
+  name: 'scribe_save_template',
+  text: `INSERT INTO templates (user_id, body) VALUES ($1, $2)
      ON CONFLICT (user_id, md5(body)) DO UPDATE SET last_used_at = now()`,
-    [userId, body],
-  );
+};
+
+export async function saveTemplate(db: Db, userId: string, body: string): Promise<void> {
+  await db.query(named(SAVE_TEMPLATE, [userId, body]));
 }
 
 export async function lastTemplate(db: Db, userId: string): Promise<string | undefined> {

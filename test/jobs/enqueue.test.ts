@@ -338,6 +338,7 @@ describe('prepared statements', () => {
       expect(names).toEqual(
         expect.arrayContaining([
           'scribe_insert_generation',
+          'scribe_save_template',
           'scribe_today_counts',
           'scribe_upsert_user',
           expect.stringMatching(/^scribe_boss_[0-9a-f]{24}$/),
