@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/pool.ts';
 import type { UserIdentity } from '../db/users.ts';
-import { todayCounts, type TodayCounts } from '../db/usage.ts';
+import { todayCounts } from '../db/usage.ts';
 import { formatUsd } from '../pipeline/prices.ts';
 
 /**
@@ -45,12 +45,23 @@ export async function loadSpendContext(
   teamId: string,
   budgetUsd: number | undefined,
 ): Promise<SpendContext> {
-  return spendContextOf(await todayCounts(db, { platform, teamId }, budgetUsd !== undefined), budgetUsd);
+  return (await loadToday(db, { platform, teamId }, budgetUsd)).spend;
 }
 
-/** The spend part of what `todayCounts` read (read with the spend when there is a budget). */
-export function spendContextOf(counts: TodayCounts, budgetUsd: number | undefined): SpendContext {
-  return { todayUsd: budgetUsd === undefined ? 0 : counts.todayUsd, budgetUsd, pausedUntil: counts.pausedUntil };
+/**
+ * A person's quota use today (when `userId`, their row's id, is given) and their workspace's spend
+ * context, in one statement (`todayCounts`); the spend is summed only when there is a budget.
+ */
+export async function loadToday(
+  db: Db,
+  where: { platform: UserIdentity['platform']; teamId: string; userId?: string | undefined },
+  budgetUsd: number | undefined,
+): Promise<{ usedToday: number; spend: SpendContext }> {
+  const counts = await todayCounts(db, where, budgetUsd !== undefined);
+  return {
+    usedToday: counts.usedToday,
+    spend: { todayUsd: counts.todayUsd, budgetUsd, pausedUntil: counts.pausedUntil },
+  };
 }
 
 /** What a person is told when the workspace's spend refuses a new email. */

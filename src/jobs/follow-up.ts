@@ -21,8 +21,7 @@ import { draftFollowUp } from '../pipeline/follow-up.ts';
 import type { Llm } from '../pipeline/ports.ts';
 import { DEFAULT_PRICES, tokenCost, type PriceTable } from '../pipeline/prices.ts';
 import { addressOf, type FollowUpView, type ThreadReporter } from '../thread/reporter.ts';
-import { budgetText, checkSpend, spendContextOf } from './budget.ts';
-import { todayCounts } from '../db/usage.ts';
+import { budgetText, checkSpend, loadToday } from './budget.ts';
 import { QUEUES, WORKER_POLLING, type FollowUpJob } from './queue.ts';
 import { bossDb } from './send.ts';
 import { quotaText } from '../thread/follow-up.ts';
@@ -104,13 +103,13 @@ export async function handleFollowUp(deps: FollowUpWorkerDeps, data: unknown): P
     log.info({ event: 'follow-up.held', reason: why }, 'follow-up held');
   };
   // The claim counted this follow-up already: more than the quota means it is one too many.
-  const today = await todayCounts(
+  const today = await loadToday(
     deps.pool,
     { platform: g.platform, teamId: g.teamId, userId: claimed.userId },
-    deps.dailyBudgetUsd !== undefined,
+    deps.dailyBudgetUsd,
   );
   if (today.usedToday > deps.dailyQuota) return hold(quotaText(deps.dailyQuota), 'quota');
-  const refusal = checkSpend(spendContextOf(today, deps.dailyBudgetUsd));
+  const refusal = checkSpend(today.spend);
   if (refusal) return hold(budgetText(refusal.budgetUsd, refusal.pausedUntil), 'budget');
   let drafted: Awaited<ReturnType<typeof draftFollowUp>>;
   try {

@@ -6,28 +6,10 @@
 import type { Db } from '../db/pool.ts';
 import { findRecentChild, getGeneration, type Generation } from '../db/generations.ts';
 import { getUser, upsertUser, type User, type UserIdentity } from '../db/users.ts';
-import { medianEmailCost, todayCounts, unsettledInWorkspace } from '../db/usage.ts';
-import { loadSpendContext, spendContextOf } from '../jobs/budget.ts';
+import { medianEmailCost, unsettledInWorkspace } from '../db/usage.ts';
+import { loadToday } from '../jobs/budget.ts';
 import { estimateEmailCost } from '../pipeline/prices.ts';
 import { needsAdminCheck, type ActionContext, type SpendContext, type StartContext } from './checks.ts';
-
-export { loadSpendContext } from '../jobs/budget.ts';
-
-/**
- * What a batch is checked against besides the quota: the workspace's spend, and what its emails
- * will cost — each estimated from recent real costs — with the emails already waiting or being
- * written counted as spend to come. Nothing more is loaded when there is no budget.
- */
-export async function loadBatchSpendContext(
-  db: Db,
-  platform: UserIdentity['platform'],
-  teamId: string,
-  budgetUsd: number | undefined,
-): Promise<SpendContext> {
-  const spend = await loadSpendContext(db, platform, teamId, budgetUsd);
-  if (budgetUsd === undefined) return spend;
-  return { ...spend, estimate: await batchEstimate(db, { platform, teamId }) };
-}
 
 /** One email's estimated cost, and the workspace's emails waiting or being written. */
 async function batchEstimate(
@@ -48,19 +30,21 @@ export async function loadStartContext(
   dailyQuota: number,
   user?: User,
   dailyBudgetUsd?: number | undefined,
-  /** A batch: its emails' cost is estimated too (`loadBatchSpendContext`). */
+  /** A batch: its emails' cost is estimated too (from recent real costs; with a budget only). */
   batch?: boolean,
 ): Promise<StartContext> {
   const row = user ?? (await upsertUser(db, identity));
   // The quota's count and the spend in one round trip; a batch's estimate needs more (below).
-  const counts = await todayCounts(
+  const today = await loadToday(
     db,
     { platform: identity.platform, teamId: identity.teamId, userId: row.id },
-    dailyBudgetUsd !== undefined,
+    dailyBudgetUsd,
   );
-  let spend = spendContextOf(counts, dailyBudgetUsd);
-  if (batch && dailyBudgetUsd !== undefined) spend = { ...spend, estimate: await batchEstimate(db, identity) };
-  return { user: row, usedToday: counts.usedToday, dailyQuota, spend };
+  const spend =
+    batch && dailyBudgetUsd !== undefined
+      ? { ...today.spend, estimate: await batchEstimate(db, identity) }
+      : today.spend;
+  return { user: row, usedToday: today.usedToday, dailyQuota, spend };
 }
 
 /** What an action request carries into the checks. */
@@ -111,15 +95,15 @@ export async function loadActionContext(db: Db, query: ActionQuery, known: Known
     parent && query.collapseWithinMs !== undefined
       ? await findRecentChild(db, parent.id, query.instruction, query.collapseWithinMs, query.action)
       : undefined;
-  const counts = parent
-    ? await todayCounts(
+  const today = parent
+    ? await loadToday(
         db,
         { platform: parent.platform, teamId: parent.teamId, userId: parent.userId },
-        query.dailyBudgetUsd !== undefined,
+        query.dailyBudgetUsd,
       )
     : undefined;
-  const usedToday = counts?.usedToday ?? 0;
-  const spend = counts && spendContextOf(counts, query.dailyBudgetUsd);
+  const usedToday = today?.usedToday ?? 0;
+  const spend = today?.spend;
   return {
     spend,
     parent,
