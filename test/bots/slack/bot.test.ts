@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acksOnTheirWayNow, lastChatActivity } from '../../../src/bots/shared/ack-first.ts';
+import { ackStarted, acksOnTheirWayNow, lastChatActivity, MAX_HOLD_MS } from '../../../src/bots/shared/ack-first.ts';
 import { startSlackBot } from '../../../src/bots/slack/bot.ts';
 import { ErrorCode } from '../../../src/errors.ts';
 import type { HttpServer } from '../../../src/http/server.ts';
@@ -172,6 +172,25 @@ describe('Slack bot over HTTP', () => {
     expect(generation?.template).toBe(
       'Dear colleague,\n\nYou are invited to our workshop in May.\n\n[personal line]\n\nBest regards,\n[Your Name]',
     );
+  });
+
+  it("checks the form's quota only after the acks on their way (yieldTo): the modal first", async () => {
+    // Another request's ack on its way, for the whole test: each wait then lasts MAX_HOLD_MS.
+    const ended = ackStarted();
+    try {
+      const command = await h.slack.slashCommand({ user: 'U0HELD', text: '' });
+      await h.handled(command.triggerId);
+      const opened = h.fake.callsTo('views.open').at(-1)!.at;
+      // The person's row is first written by the quota check (the form's prefill writes nothing).
+      const { rows } = await h.db.pool.query<{ created_at: Date }>(
+        'SELECT created_at FROM users WHERE platform_user_id = $1',
+        ['U0HELD'],
+      );
+      // A lower bound on time: load can only make it longer.
+      expect(rows[0]!.created_at.getTime() - opened).toBeGreaterThanOrEqual(MAX_HOLD_MS - 50);
+    } finally {
+      ended();
+    }
   });
 
   it('says the quota is reached on the modal, and posts nothing', async () => {
