@@ -12,6 +12,7 @@ import { benchCancel } from './cancel.ts';
 import { benchBox, benchBoxConcurrency } from './box.ts';
 import { benchBrowsers } from './browsers.ts';
 import { benchBatch } from './batch.ts';
+import { benchAckCpu } from './ack-cpu.ts';
 import { benchChat } from './chat.ts';
 import { benchCost } from './cost.ts';
 import { benchIdentity } from './identity.ts';
@@ -26,6 +27,7 @@ const groups: Record<string, (databaseUrl: string) => Promise<void>> = {
   worker: benchWorker,
   'worker-browser': benchWorkerBrowser,
   chat: benchChat,
+  'ack-cpu': benchAckCpu,
   cancel: benchCancel,
   browsers: () => benchBrowsers(),
   box: () => benchBox(),

@@ -3,8 +3,9 @@
  *
  * Two transports, one set of handlers:
  * - HTTP (Events API, slash commands and interactivity posted to one Request URL): Bolt's
- *   `HTTPReceiver` is mounted on Scribe's own HTTP server at `POST /slack/events` — Bolt verifies
- *   the signature and refuses timestamps older than 5 minutes (401) — and never opens a port.
+ *   `HTTPReceiver` is mounted on Scribe's own HTTP server at `POST /slack/events` and never opens a
+ *   port. The route checks Slack's signature first (verify.ts: 401 for a bad one, or a timestamp
+ *   more than 5 minutes off) and hands Bolt the body it read.
  * - Socket Mode when `SLACK_APP_TOKEN` is set: Bolt asks `apps.connections.open` for a WebSocket
  *   and receives the same payloads over it; no public URL needed.
  *
@@ -24,6 +25,7 @@ import { boltLogger, slackClientOptions, toScribeError, type RetryOptions } from
 import { postToResponseUrl, type SlackBotDeps } from './deps.ts';
 import { warmSlackHandlers } from './handlers.ts';
 import { registerSlackHandlers } from './register.ts';
+import { BodyTooLarge, readBody, slackRequestVerifier } from './verify.ts';
 
 /** Where Slack posts over HTTP (the manifest's Request URLs). */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -53,6 +55,7 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
   const logger = options.logger.child({ platform: 'slack' });
   const mode = config.appToken ? 'socket' : 'http';
   let receiver: HTTPReceiver | undefined;
+  let verify: ReturnType<typeof slackRequestVerifier> | undefined;
   if (mode === 'http') {
     if (!config.signingSecret) {
       throw new PermanentError(
@@ -62,8 +65,11 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
     }
     if (!options.http)
       throw new PermanentError(ErrorCode.Internal, 'Slack over HTTP needs the HTTP server to mount /slack/events on');
+    verify = slackRequestVerifier(config.signingSecret);
     receiver = new HTTPReceiver({
       signingSecret: config.signingSecret,
+      // Checked in the route below, once and cheaper (verify.ts); Bolt reads the body it leaves.
+      signatureVerification: false,
       endpoints: SLACK_EVENTS_PATH,
       logger: boltLogger(logger, 'bolt-http'),
     });
@@ -98,16 +104,35 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
   // Before the first request: the pool's connections open, the form's code compiled.
   await warmRequests(deps, 'slack', warmSlackHandlers);
   let stopped = false;
-  if (receiver && options.http) {
+  if (receiver && verify && options.http) {
     const listener = receiver.requestListener;
+    const check = verify;
     // Slack's requests come on new connections too, accepted one per turn of the loop (ack-first.ts).
     options.http.server.on('connection', connectionAccepted);
     options.http.route({
       method: 'POST',
       path: SLACK_EVENTS_PATH,
-      handler: (req: http.IncomingMessage, res: http.ServerResponse) => {
+      handler: async (req: http.IncomingMessage, res: http.ServerResponse) => {
         // Slack retries what it could not deliver; another process (or this one, restarted) takes it.
         if (stopped) return sendJson(res, 503, { error: 'shutting down' });
+        let body: Buffer;
+        try {
+          body = await readBody(req);
+        } catch (err) {
+          if (err instanceof BodyTooLarge) {
+            res.setHeader('connection', 'close');
+            return sendJson(res, 413, { error: err.message });
+          }
+          logger.debug({ err }, 'slack request not read');
+          return void res.destroy();
+        }
+        const verdict = check(req.headers, body);
+        if (!verdict.ok) {
+          logger.warn({ reason: verdict.reason }, 'slack request refused: not signed by Slack');
+          return sendJson(res, 401, { error: 'invalid signature' });
+        }
+        // Bolt reads a body already read from here (HTTPModuleFunctions.bufferIncomingMessage).
+        Object.assign(req, { rawBody: verdict.body });
         listener(req, res);
       },
     });

@@ -2,6 +2,7 @@
  * The Slack bot over HTTP, mounted on Scribe's own HTTP server: `/scribe`, the modal and its
  * submission, help / history / status, request verification, the quota and the DM fallback.
  */
+import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ackStarted, acksOnTheirWayNow, lastChatActivity, MAX_HOLD_MS } from '../../../src/bots/shared/ack-first.ts';
@@ -37,6 +38,23 @@ describe('Slack bot over HTTP', () => {
       (await h.slack.slashCommand({ text: 'help' }, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status,
     ).toBe(401);
     expect(h.fake.callsTo('views.open')).toHaveLength(0);
+  });
+
+  it('refuses a body over 4 MB with 413 before reading it, and hands a signed one to Bolt', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: h.http!.port, method: 'POST', path: '/slack/events' },
+        (res) => resolve(res.statusCode ?? 0),
+      );
+      req.on('error', reject);
+      req.setHeader('content-type', 'application/x-www-form-urlencoded');
+      req.setHeader('content-length', String(5 * 1024 * 1024));
+      req.write('command=%2Fscribe');
+    });
+    expect(status).toBe(413);
+    const help = await h.slack.slashCommand({ text: 'help' });
+    expect(help.status).toBe(200);
+    expect(help.text).toContain('/scribe');
   });
 
   it('says when its server accepts a connection, so post-ack work waits for the rest of a burst (ack-first.ts)', async () => {

@@ -1,0 +1,96 @@
+/**
+ * Scribe's CPU per Slack request (issue 24, item 3): a burst of 50 is acked in about the time its
+ * requests' CPU takes on Scribe's one main thread, so this is the ack path's cost, without the
+ * noise of the chat bench's p99. Bursts of 50 `/scribe help` (the ack path alone: the help text is
+ * the ack) and of 50 `/scribe` (the ack, then the form opened and the quota checked), 20 of each on
+ * a warm service, each followed by 400 ms for its work after the ack; Scribe's main thread's time
+ * on a CPU over each (schedstat, ns), per request. The acks are timed on the timing thread too.
+ * Line: `slack.ack_cpu_us_per_request`.
+ */
+import fs from 'node:fs';
+import { startFakeSlack } from '../test/fakes/slack/index.ts';
+import { createTestDatabase } from '../test/helpers/db-standalone.ts';
+import { cleanEnv, freePort, spawnScribe } from '../test/helpers/scribe-process.ts';
+import { startDiscordThread } from './discord-thread.ts';
+import { startServicesChild } from './services-child.ts';
+import { startTimedPostThread } from './timed-post-thread.ts';
+import { report, stats } from './report.ts';
+
+const threadCpuMs = (pid: number) =>
+  Number(fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function benchAckCpu(databaseUrl: string): Promise<void> {
+  const [slack, discord, services, port] = await Promise.all([
+    startFakeSlack(),
+    startDiscordThread(),
+    startServicesChild(),
+    freePort(),
+  ]);
+  const db = await createTestDatabase(databaseUrl);
+  const timer = startTimedPostThread();
+  const scribe = spawnScribe(
+    ['start'],
+    cleanEnv({
+      ...services.env,
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: slack.signingSecret,
+      SLACK_API_URL: slack.apiUrl,
+      ...discord.env,
+      SCRIBE_DAILY_QUOTA: '100000',
+      WORKER_CONCURRENCY: '4',
+      LOG_LEVEL: 'info',
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS,
+    }),
+  );
+  try {
+    await scribe.waitForLog((l) => l.msg === 'scribe is running' || l.level >= 50, 60_000);
+    const pid = scribe.child.pid!;
+    const driver = slack.httpDriver({ url: `http://127.0.0.1:${port}/slack/events`, send: timer.send });
+    const burst = (text: string) =>
+      Promise.all(
+        Array.from({ length: 50 }, () => driver.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text })),
+      ).then((r) => {
+        for (const x of r) statuses.set(x.status, (statuses.get(x.status) ?? 0) + 1);
+        return r.map((x) => x.ms);
+      });
+    const statuses = new Map<number, number>();
+    const rounds = 20;
+    const line: Record<string, unknown> = { bench: 'slack.ack_cpu_us_per_request', in_flight: 50, bursts: rounds };
+    for (const [text, name] of [
+      ['help', 'help'],
+      ['', 'form'],
+    ] as const) {
+      for (let i = 0; i < 3; i++) {
+        await burst(text);
+        await sleep(400);
+      }
+      const cpu: number[] = [];
+      const acks: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        const opened = slack.callsTo('views.open').length;
+        const from = threadCpuMs(pid);
+        acks.push(...(await burst(text)));
+        if (text === '') await slack.until(() => slack.callsTo('views.open').length >= opened + 50, 'modals', 30_000);
+        await sleep(400);
+        cpu.push(threadCpuMs(pid) - from);
+      }
+      const c = stats(cpu);
+      line[name] = {
+        cpu_us_per_request_p50: Math.round((c.p50 * 1000) / 50),
+        cpu_ms_per_burst: { p50: c.p50, min: c.min, max: c.max },
+        ack_p99_ms: stats(acks).p99,
+      };
+    }
+    const refused = [...statuses.keys()].filter((s) => s !== 200);
+    if (refused.length) throw new Error(`ack-cpu: answers other than 200: ${refused.join(', ')}`);
+    report({ ...line, thread: 'main', services: 'child process', timed_on: 'own thread' });
+  } finally {
+    scribe.kill('SIGTERM');
+    await scribe.exited;
+    await Promise.all([slack.close(), discord.close(), services.close(), timer.close()]);
+    await db.drop();
+  }
+}
