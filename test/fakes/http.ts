@@ -70,9 +70,7 @@ export async function startFakeHttp(handler: Handler): Promise<FakeHttp> {
       }),
   };
   const server = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
+    const body = (await readRequestBody(req)).toString('utf8');
     let json: unknown;
     try {
       json = body ? JSON.parse(body) : undefined;
@@ -122,6 +120,22 @@ export async function startFakeHttp(handler: Handler): Promise<FakeHttp> {
 }
 
 /** Writes a JSON answer. */
+/**
+ * A request's body, whole. With events, not `for await`: the fakes serve thousands of small bodies
+ * a run in the chat bench, and the async iterator's setup cost more than the rest of each read.
+ */
+export function readRequestBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('the client closed the request before its end'));
+    });
+  });
+}
+
 export function sendJson(
   res: http.ServerResponse,
   status: number,

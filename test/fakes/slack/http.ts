@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readRequestBody } from '../http.ts';
 import { SlackApiError, type MethodDef } from './api.ts';
 import type { FakeSocketMode } from './socket.ts';
 import type { SlackState } from './state.ts';
@@ -152,9 +153,7 @@ export class SlackHttpServer {
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const bytes = Buffer.concat(chunks);
+    const bytes = await readRequestBody(req);
     const raw = bytes.toString('utf8');
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const contentType = req.headers['content-type'] ?? '';
