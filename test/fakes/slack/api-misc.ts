@@ -60,9 +60,11 @@ function usersInfo({ state, args }: MethodContext): Record<string, unknown> {
   };
 }
 
+const viewArgs = z.looseObject({ view: jsonArg(z.record(z.string(), z.unknown())) });
+
 /** A view argument, validated against Slack's limits (`invalid_arguments` with pointers otherwise). */
 function checkedView(args: Record<string, unknown>): StoredView['view'] {
-  const raw = parseArgs(z.looseObject({ view: jsonArg(z.record(z.string(), z.unknown())) }), args).view;
+  const raw = parseArgs(viewArgs, args).view;
   const result = viewSchema.safeParse(raw);
   if (!result.success) {
     const messages = slackErrorLines(result.error, '/view').map((e) => `[ERROR] ${e}`);

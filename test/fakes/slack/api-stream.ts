@@ -194,11 +194,13 @@ function appendStream({ state, args }: MethodContext): Record<string, unknown> {
   return { channel: message.channel, ts: message.ts };
 }
 
+const stopArgs = z.looseObject({ blocks: jsonArg(z.array(z.unknown())).optional(), metadata: metadataArg });
+
 function stopStream({ state, args }: MethodContext): Record<string, unknown> {
   const message = streamingMessage(state, args);
   const text = markdownArg(args);
   const chunks = parseChunks(args.chunks);
-  const a = parseArgs(z.looseObject({ blocks: jsonArg(z.array(z.unknown())).optional(), metadata: metadataArg }), args);
+  const a = parseArgs(stopArgs, args);
   // At most 50 (checkedBlocks), a limit apart from the blocks sent as chunks.
   const blocks = checkedBlocks(a.blocks);
   apply(state, message, text, chunks);
@@ -233,15 +235,14 @@ function assistantThread(state: SlackState, args: Record<string, unknown>, requi
   return { channel: channel.id, threadTs };
 }
 
+const statusArgs = z.looseObject({
+  status: z.string(),
+  loading_messages: jsonArg(z.array(z.string().min(1)).max(LOADING_MESSAGES_MAX)).optional(),
+});
+
 function setStatus({ state, args }: MethodContext): Record<string, unknown> {
   needAnyScope(state, ['chat:write', 'assistant:write']);
-  const a = parseArgs(
-    z.looseObject({
-      status: z.string(),
-      loading_messages: jsonArg(z.array(z.string().min(1)).max(LOADING_MESSAGES_MAX)).optional(),
-    }),
-    args,
-  );
+  const a = parseArgs(statusArgs, args);
   const { channel, threadTs } = assistantThread(state, args, true);
   state.setThreadStatus(channel, threadTs as string, a.status, a.loading_messages);
   return {};
