@@ -7,17 +7,15 @@
  * on a CPU over each (schedstat, ns), per request. The acks are timed on the timing thread too.
  * Line: `slack.ack_cpu_us_per_request`.
  */
-import fs from 'node:fs';
 import { startFakeSlack } from '../test/fakes/slack/index.ts';
 import { createTestDatabase } from '../test/helpers/db-standalone.ts';
 import { cleanEnv, freePort, spawnScribe } from '../test/helpers/scribe-process.ts';
 import { startDiscordThread } from './discord-thread.ts';
 import { startServicesChild } from './services-child.ts';
 import { startTimedPostThread } from './timed-post-thread.ts';
+import { mainThreadCpuMs } from './memory.ts';
 import { report, stats } from './report.ts';
 
-const threadCpuMs = (pid: number) =>
-  Number(fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function benchAckCpu(databaseUrl: string): Promise<void> {
@@ -71,11 +69,11 @@ export async function benchAckCpu(databaseUrl: string): Promise<void> {
       const acks: number[] = [];
       for (let i = 0; i < rounds; i++) {
         const opened = slack.callsTo('views.open').length;
-        const from = threadCpuMs(pid);
+        const from = mainThreadCpuMs(pid);
         acks.push(...(await burst(text)));
         if (text === '') await slack.until(() => slack.callsTo('views.open').length >= opened + 50, 'modals', 30_000);
         await sleep(400);
-        cpu.push(threadCpuMs(pid) - from);
+        cpu.push(mainThreadCpuMs(pid) - from);
       }
       const c = stats(cpu);
       line[name] = {

@@ -18,6 +18,32 @@ export function processCpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100 on Linux
 }
 
+/** A process's main thread's time on a CPU so far (`/proc/<pid>/task/<pid>/schedstat`, ns), in ms. */
+export function mainThreadCpuMs(pid: number): number {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Waits until a process's main thread is quiet: less than `busyMs` of CPU in `windowMs`, or until
+ * `timeoutMs`. Returns how long it waited, in ms.
+ */
+export async function untilQuiet(
+  pid: number,
+  { windowMs = 50, busyMs = 5, timeoutMs = 3_000 }: { windowMs?: number; busyMs?: number; timeoutMs?: number } = {},
+): Promise<number> {
+  const start = performance.now();
+  for (;;) {
+    const from = mainThreadCpuMs(pid);
+    await new Promise((r) => setTimeout(r, windowMs));
+    if (mainThreadCpuMs(pid) - from < busyMs || performance.now() - start >= timeoutMs)
+      return Math.round(performance.now() - start);
+  }
+}
+
 /** The whole machine's busy CPU time so far, all cores (/proc/stat: all but idle and iowait), in ms. */
 export function machineCpuMs(): number {
   const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
