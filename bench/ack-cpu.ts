@@ -7,46 +7,18 @@
  * on a CPU over each (schedstat, ns), per request. The acks are timed on the timing thread too.
  * Line: `slack.ack_cpu_us_per_request`.
  */
-import { startFakeSlack } from '../test/fakes/slack/index.ts';
-import { createTestDatabase } from '../test/helpers/db-standalone.ts';
-import { cleanEnv, freePort, spawnScribe } from '../test/helpers/scribe-process.ts';
-import { startDiscordThread } from './discord-thread.ts';
-import { startServicesChild } from './services-child.ts';
-import { startTimedPostThread } from './timed-post-thread.ts';
 import { mainThreadCpuMs } from './memory.ts';
 import { report, stats } from './report.ts';
+import { startChatBox } from './scribe-start.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function benchAckCpu(databaseUrl: string): Promise<void> {
-  const [slack, discord, services, port] = await Promise.all([
-    startFakeSlack(),
-    startDiscordThread(),
-    startServicesChild(),
-    freePort(),
-  ]);
-  const db = await createTestDatabase(databaseUrl);
-  const timer = startTimedPostThread();
-  const scribe = spawnScribe(
-    ['start'],
-    cleanEnv({
-      ...services.env,
-      DATABASE_URL: db.url,
-      PORT: String(port),
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: slack.signingSecret,
-      SLACK_API_URL: slack.apiUrl,
-      ...discord.env,
-      SCRIBE_DAILY_QUOTA: '100000',
-      WORKER_CONCURRENCY: '4',
-      LOG_LEVEL: 'info',
-      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS,
-    }),
-  );
+  const box = await startChatBox(databaseUrl);
+  const { slack, timer } = box;
   try {
-    await scribe.waitForLog((l) => l.msg === 'scribe is running' || l.level >= 50, 60_000);
-    const pid = scribe.child.pid!;
-    const driver = slack.httpDriver({ url: `http://127.0.0.1:${port}/slack/events`, send: timer.send });
+    const pid = box.scribe.child.pid!;
+    const driver = slack.httpDriver({ url: box.slackUrl, send: timer.send });
     const burst = (text: string) =>
       Promise.all(
         Array.from({ length: 50 }, () => driver.slashCommand({ user: 'U0ADA', channel: 'C0GENERAL', text })),
@@ -86,9 +58,6 @@ export async function benchAckCpu(databaseUrl: string): Promise<void> {
     if (refused.length) throw new Error(`ack-cpu: answers other than 200: ${refused.join(', ')}`);
     report({ ...line, thread: 'main', services: 'child process', timed_on: 'own thread' });
   } finally {
-    scribe.kill('SIGTERM');
-    await scribe.exited;
-    await Promise.all([slack.close(), discord.close(), services.close(), timer.close()]);
-    await db.drop();
+    await box.close();
   }
 }

@@ -12,16 +12,12 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
-import { startFakeSlack } from '../test/fakes/slack/index.ts';
-import { createTestDatabase } from '../test/helpers/db-standalone.ts';
-import { cleanEnv, freePort, spawnScribe } from '../test/helpers/scribe-process.ts';
 import { processCpuMs, untilQuiet } from './memory.ts';
 import { RECIPIENT, TEMPLATE } from '../test/helpers/services.ts';
 import { SEED_MS } from './pipeline.ts';
 import { report, stats } from './report.ts';
-import { startDiscordThread, type FormValues } from './discord-thread.ts';
-import { startServicesChild } from './services-child.ts';
-import { startTimedPostThread } from './timed-post-thread.ts';
+import type { FormValues } from './discord-thread.ts';
+import { startChatBox } from './scribe-start.ts';
 
 const IN_FLIGHT = 50;
 /** On every ack line: where the generations' fakes ran (in this process before; see the header). */
@@ -55,37 +51,12 @@ const FORM: FormValues = {
 };
 
 export async function benchChat(databaseUrl: string): Promise<void> {
-  const [slack, discord, services, port] = await Promise.all([
-    startFakeSlack(),
-    startDiscordThread(),
-    startServicesChild(),
-    freePort(),
-  ]);
-  const db = await createTestDatabase(databaseUrl);
-  const timer = startTimedPostThread();
-  const scribe = spawnScribe(
-    ['start'],
-    cleanEnv({
-      ...services.env,
-      DATABASE_URL: db.url,
-      PORT: String(port),
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: slack.signingSecret,
-      SLACK_API_URL: slack.apiUrl,
-      ...discord.env,
-      SCRIBE_DAILY_QUOTA: '100000',
-      WORKER_CONCURRENCY: '4',
-      LOG_LEVEL: 'info',
-      // A diagnostic run may profile the service (BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=…").
-      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS,
-    }),
-  );
+  const box = await startChatBox(databaseUrl);
+  const { slack, discord, services, timer, scribe, metricsUrl } = box;
   try {
-    const started = await scribe.waitForLog((l) => l.msg === 'scribe is running' || l.level >= 50, 60_000);
-    const metricsUrl = String(started.metrics);
     // 50 Discord members, each with a form of their own.
     await discord.addMembers(IN_FLIGHT);
-    const driver = slack.httpDriver({ url: `http://127.0.0.1:${port}/slack/events`, send: timer.send });
+    const driver = slack.httpDriver({ url: box.slackUrl, send: timer.send });
 
     // The first burst after start runs every code path of the form for the first time (V8 compiles
     // as it goes): reported on its own, then 50 commands at once, three rounds, on a warm service.
@@ -291,7 +262,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
     // While four generations run: the 300 generations just started are queued behind
     // WORKER_CONCURRENCY=4 at the seed latencies, so four run throughout (counted before and after).
     const countRunning = async () => {
-      const client = new pg.Client({ connectionString: db.url });
+      const client = new pg.Client({ connectionString: box.databaseUrl });
       await client.connect();
       try {
         const { rows } = await client.query<{ n: number }>(
@@ -337,15 +308,7 @@ export async function benchChat(databaseUrl: string): Promise<void> {
       ...TIMED,
     });
   } finally {
-    scribe.kill('SIGTERM');
-    // Its stop waits for work in flight; past 30 s it is killed rather than waited on.
-    const killer = setTimeout(() => {
-      process.stderr.write('chat bench: scribe did not stop within 30 s of SIGTERM; killing it\n');
-      scribe.kill('SIGKILL');
-    }, 30_000);
-    await scribe.exited.finally(() => clearTimeout(killer));
-    await Promise.all([slack.close(), discord.close(), services.close(), timer.close()]);
-    await db.drop();
+    await box.close();
   }
 }
 

@@ -8,10 +8,11 @@
  */
 import { startFakeSlack } from '../test/fakes/slack/index.ts';
 import { createTestDatabase } from '../test/helpers/db-standalone.ts';
-import { cleanEnv, freePort, spawnScribe } from '../test/helpers/scribe-process.ts';
+import { freePort, spawnScribe } from '../test/helpers/scribe-process.ts';
 import { RECIPIENT, TEMPLATE, startServices } from '../test/helpers/services.ts';
 import { SEED_MS } from './pipeline.ts';
 import { report, stats } from './report.ts';
+import { scribeStartEnv } from './scribe-start.ts';
 
 /** The writer's time to its first token, and its pace after (≈ 65 tokens/s at 4 characters a token). */
 const WRITER = { firstTokenMs: 700, chars: 4, delayMs: 15 } as const;
@@ -29,16 +30,7 @@ export async function benchStream(databaseUrl: string): Promise<void> {
   services.arxiv.latencyMs = SEED_MS.arxiv;
   const scribe = spawnScribe(
     ['start'],
-    cleanEnv({
-      ...services.env,
-      DATABASE_URL: db.url,
-      PORT: String(port),
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: slack.signingSecret,
-      SLACK_API_URL: slack.apiUrl,
-      SCRIBE_DAILY_QUOTA: '100000',
-      LOG_LEVEL: 'info',
-    }),
+    scribeStartEnv({ servicesEnv: services.env, databaseUrl: db.url, port, slack }),
   );
   try {
     await scribe.waitForLog((l) => l.msg === 'scribe is running' || l.level >= 50, 60_000);
