@@ -6,7 +6,6 @@
 import { named, type Db, type Statement } from './pool.ts';
 import type { UserIdentity } from './users.ts';
 
-/** Saves a template (or marks an identical saved one as just used). */
 /** `saveTemplate`'s statement: prepared (every start runs it). */
 const SAVE_TEMPLATE: Statement = {
   name: 'scribe_save_template',
@@ -14,6 +13,7 @@ const SAVE_TEMPLATE: Statement = {
      ON CONFLICT (user_id, md5(body)) DO UPDATE SET last_used_at = now()`,
 };
 
+/** Saves a template (or marks an identical saved one as just used). */
 export async function saveTemplate(db: Db, userId: string, body: string): Promise<void> {
   await db.query(named(SAVE_TEMPLATE, [userId, body]));
 }

@@ -28,7 +28,6 @@ const COLUMNS = `id, platform, team_id AS "teamId", platform_user_id AS "platfor
   display_name AS "displayName", is_admin AS "isAdmin", generation_count AS "generationCount",
   review_research AS "reviewResearch"`;
 
-/** Creates the user on first sight; later calls refresh the display name and admin flag. */
 /** `upsertUser`'s statement: prepared (every request runs it, most twice). */
 const UPSERT_USER: Statement = {
   name: 'scribe_upsert_user',
@@ -40,6 +39,7 @@ const UPSERT_USER: Statement = {
      RETURNING ${COLUMNS}`,
 };
 
+/** Creates the user on first sight; later calls refresh the display name and admin flag. */
 export async function upsertUser(db: Db, identity: UserIdentity): Promise<User> {
   const { rows } = await db.query<User>(
     named(UPSERT_USER, [

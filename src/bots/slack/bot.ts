@@ -54,8 +54,8 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
   const { config } = options;
   const logger = options.logger.child({ platform: 'slack' });
   const mode = config.appToken ? 'socket' : 'http';
-  let receiver: HTTPReceiver | undefined;
-  let verify: ReturnType<typeof slackRequestVerifier> | undefined;
+  /** Over HTTP: Bolt's receiver, and the signature check the route runs before it. */
+  let overHttp: { receiver: HTTPReceiver; verify: ReturnType<typeof slackRequestVerifier> } | undefined;
   if (mode === 'http') {
     if (!config.signingSecret) {
       throw new PermanentError(
@@ -65,14 +65,16 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
     }
     if (!options.http)
       throw new PermanentError(ErrorCode.Internal, 'Slack over HTTP needs the HTTP server to mount /slack/events on');
-    verify = slackRequestVerifier(config.signingSecret);
-    receiver = new HTTPReceiver({
-      signingSecret: config.signingSecret,
-      // Checked in the route below, once and cheaper (verify.ts); Bolt reads the body it leaves.
-      signatureVerification: false,
-      endpoints: SLACK_EVENTS_PATH,
-      logger: boltLogger(logger, 'bolt-http'),
-    });
+    overHttp = {
+      receiver: new HTTPReceiver({
+        signingSecret: config.signingSecret,
+        // Checked in the route below, once and cheaper (verify.ts); Bolt reads the body it leaves.
+        signatureVerification: false,
+        endpoints: SLACK_EVENTS_PATH,
+        logger: boltLogger(logger, 'bolt-http'),
+      }),
+      verify: slackRequestVerifier(config.signingSecret),
+    };
   }
   const app = new App({
     token: config.botToken,
@@ -85,7 +87,7 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
       logger,
       ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
     }),
-    ...(receiver ? { receiver } : { socketMode: true, appToken: config.appToken }),
+    ...(overHttp ? { receiver: overHttp.receiver } : { socketMode: true, appToken: config.appToken }),
   });
   const deps: SlackBotDeps = {
     ...requestDeps(options, logger),
@@ -104,9 +106,9 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
   // Before the first request: the pool's connections open, the form's code compiled.
   await warmRequests(deps, 'slack', warmSlackHandlers);
   let stopped = false;
-  if (receiver && verify && options.http) {
-    const listener = receiver.requestListener;
-    const check = verify;
+  if (overHttp && options.http) {
+    const { verify } = overHttp;
+    const listener = overHttp.receiver.requestListener;
     // Slack's requests come on new connections too, accepted one per turn of the loop (ack-first.ts).
     options.http.server.on('connection', connectionAccepted);
     options.http.route({
@@ -126,7 +128,7 @@ export async function startSlackBot(options: StartSlackBotOptions): Promise<Slac
           logger.debug({ err }, 'slack request not read');
           return void res.destroy();
         }
-        const verdict = check(req.headers, body);
+        const verdict = verify(req.headers, body);
         if (!verdict.ok) {
           logger.warn({ reason: verdict.reason }, 'slack request refused: not signed by Slack');
           return sendJson(res, 401, { error: 'invalid signature' });
