@@ -83,3 +83,40 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   });
   res.end(text);
 }
+
+/** The largest body `readBody` reads by default (Bolt's own limit for Slack's posts). */
+export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A request's body, whole. Rejects with `BodyTooLarge` past `limit` bytes (at once when its
+ * content-length says so, before reading), or if the client goes away before its end.
+ */
+export function readBody(req: http.IncomingMessage, limit = BODY_LIMIT_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) return reject(new BodyTooLarge(limit));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        reject(new BodyTooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('the client closed the request before its end'));
+    });
+  });
+}
+
+/** A body over `readBody`'s limit: answer 413. */
+export class BodyTooLarge extends Error {
+  constructor(limit: number) {
+    super(`request body over ${limit} bytes`);
+  }
+}

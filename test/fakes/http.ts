@@ -119,10 +119,10 @@ export async function startFakeHttp(handler: Handler): Promise<FakeHttp> {
   return fake;
 }
 
-/** Writes a JSON answer. */
 /**
  * A request's body, whole. With events, not `for await`: the fakes serve thousands of small bodies
  * a run in the chat bench, and the async iterator's setup cost more than the rest of each read.
+ * (The fakes import nothing of Scribe's, so not src/http's `readBody`.)
  */
 export function readRequestBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -136,6 +136,7 @@ export function readRequestBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** Writes a JSON answer. */
 export function sendJson(
   res: http.ServerResponse,
   status: number,

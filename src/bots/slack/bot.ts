@@ -4,8 +4,8 @@
  * Two transports, one set of handlers:
  * - HTTP (Events API, slash commands and interactivity posted to one Request URL): Bolt's
  *   `HTTPReceiver` is mounted on Scribe's own HTTP server at `POST /slack/events` and never opens a
- *   port. The route checks Slack's signature first (verify.ts: 401 for a bad one, or a timestamp
- *   more than 5 minutes off) and hands Bolt the body it read.
+ *   port. The route reads the body (4 MB at most: 413), checks Slack's signature (verify.ts: 401
+ *   for a bad one, or a timestamp more than 5 minutes off) and hands Bolt the body it read.
  * - Socket Mode when `SLACK_APP_TOKEN` is set: Bolt asks `apps.connections.open` for a WebSocket
  *   and receives the same payloads over it; no public URL needed.
  *
@@ -16,7 +16,7 @@ import type http from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { SlackConfig } from '../../config.ts';
 import { ErrorCode, PermanentError } from '../../errors.ts';
-import { sendJson, type HttpServer } from '../../http/server.ts';
+import { BodyTooLarge, readBody, sendJson, type HttpServer } from '../../http/server.ts';
 import { createRecentKeys } from '../../requests/recent-keys.ts';
 import { warmRequests } from '../../requests/warm.ts';
 import { connectionAccepted } from '../shared/ack-first.ts';
@@ -25,7 +25,7 @@ import { boltLogger, slackClientOptions, toScribeError, type RetryOptions } from
 import { postToResponseUrl, type SlackBotDeps } from './deps.ts';
 import { warmSlackHandlers } from './handlers.ts';
 import { registerSlackHandlers } from './register.ts';
-import { BodyTooLarge, readBody, slackRequestVerifier } from './verify.ts';
+import { slackRequestVerifier } from './verify.ts';
 
 /** Where Slack posts over HTTP (the manifest's Request URLs). */
 export const SLACK_EVENTS_PATH = '/slack/events';

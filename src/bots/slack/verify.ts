@@ -55,36 +55,3 @@ export function slackRequestVerifier(
     return { ok: true, body };
   };
 }
-
-/** The largest body read (Bolt's own limit): a larger one is refused with 413 before it is buffered. */
-export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
-
-/** The request's body, whole; rejects past `limit` bytes (`tooLarge`) or if the client goes away. */
-export function readBody(req: http.IncomingMessage, limit = BODY_LIMIT_BYTES): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (declared > limit) return reject(new BodyTooLarge(limit));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        reject(new BodyTooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.once('error', reject);
-    req.once('close', () => {
-      if (!req.complete) reject(new Error('the client closed the request before its end'));
-    });
-  });
-}
-
-export class BodyTooLarge extends Error {
-  constructor(limit: number) {
-    super(`request body over ${limit} bytes`);
-  }
-}
